@@ -1,0 +1,77 @@
+"""``flask --app wsgi ...`` commands (contract 6.1): users, demo, and operator helpers."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.services.errors import ServiceError
+
+users_cli = AppGroup("users", help="Manage logins.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["admin", "coach", "client"]), required=True)
+@click.option("--password", default=None, help="Omit to generate one (printed once).")
+@click.option("--coach-email", default=None, help="For clients: their coach.")
+def users_create(email: str, name: str, role: str, password: str | None, coach_email: str | None) -> None:
+    """Create a user; a client user gets its client profile."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    from app.services import accounts
+
+    generated = password is None
+    if generated:
+        password = secrets.token_urlsafe(12)
+    coach = None
+    if coach_email:
+        coach = db.session.execute(select(User).where(User.email == coach_email.lower())).scalar_one_or_none()
+        if coach is None:
+            raise click.ClickException(f"No user with email {coach_email}")
+    try:
+        user = accounts.create_user(email, name, role, password, coach=coach)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Delete all data first.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def demo_command(reset: bool, if_empty: bool) -> None:
+    """Load demo coaches, clients and deliverables."""
+    from app import demo
+
+    if if_empty and not reset and not demo.is_empty():
+        click.echo("Database already has data; demo not loaded (use --reset to start over).")
+        return
+    if reset:
+        demo.reset()
+    elif not demo.is_empty():
+        raise click.ClickException("The database already has data; use --reset to replace it.")
+    counts = demo.seed()
+    click.echo(f"Demo loaded: {counts['clients']} clients, {counts['coaches']} coaches, "
+               f"{counts['deliverables']} deliverables. Password for every demo login: {demo.DEMO_PASSWORD}")
+
+
+@click.command("config-table")
+def config_table() -> None:
+    """Print the configuration table (Markdown) for the README."""
+    from app.config import settings_table_markdown
+
+    click.echo(settings_table_markdown())
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(config_table)

@@ -1,0 +1,57 @@
+"""The periodic job table and the one cron scheduler that enqueues it.
+
+Exactly one scheduler runs per deployment (RQ's CronScheduler has no leader election); jobs that must
+not run twice for the same period use deterministic, date-keyed job ids so a second scheduler or a
+restart cannot double them. Later features add rows here, never cron lines elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from redis import Redis
+from rq.cron import CronScheduler
+
+from app.jobs import queues
+
+
+@dataclass(frozen=True)
+class CronEntry:
+    """One periodic job: what runs, on which queue, and when (a cron string or an interval)."""
+
+    name: str
+    func: str
+    queue: str
+    cron: str | None = None
+    interval_seconds: int | None = None
+    timeout: int = 300
+
+
+SCHEDULE: tuple[CronEntry, ...] = (
+    CronEntry("cron-heartbeat", "app.jobs.system.cron_heartbeat", queues.DEFAULT, interval_seconds=60,
+              timeout=30),
+    CronEntry("outbox-sweep", "app.jobs.mail.sweep_outbox", queues.DEFAULT, cron="*/5 * * * *",
+              timeout=120),
+)
+
+
+def _resolve(path: str) -> Callable[..., Any]:
+    module, _, attr = path.rpartition(".")
+    func: Callable[..., Any] = getattr(import_module(module), attr)
+    return func
+
+
+def build_scheduler(connection: Redis, schedule: tuple[CronEntry, ...] = SCHEDULE) -> CronScheduler:
+    """A CronScheduler with every entry of ``schedule`` registered."""
+    scheduler = CronScheduler(connection=connection, logging_level=logging.INFO, name="portal-cron")
+    for entry in schedule:
+        scheduler.register(
+            _resolve(entry.func), queue_name=entry.queue, cron=entry.cron, interval=entry.interval_seconds,
+            job_timeout=entry.timeout, result_ttl=queues.RESULT_TTL, failure_ttl=queues.FAILURE_TTL,
+            name=entry.name,
+        )
+    return scheduler

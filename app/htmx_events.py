@@ -1,0 +1,4 @@
+"""Names of the HTMX events the server triggers (HX-Trigger) and the pages listen for."""
+
+TOAST = "toast"                       # {"message": str, "level": "info"|"success"|"error"}
+CLIENT_UPDATED = "client-updated"     # a client's program or deliverables changed

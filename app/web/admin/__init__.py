@@ -1,0 +1,10 @@
+"""The coach CRM: one module per resource; staff only, enforced for the whole blueprint."""
+
+from flask import Blueprint
+
+from app.web.access import require_staff
+
+bp = Blueprint("admin", __name__)
+bp.before_request(require_staff)
+
+from app.web.admin import clients, deliverables  # noqa: E402,F401

@@ -1,0 +1,95 @@
+"""CRM: the client list, creating a client (with an invite), one client's page and program edits."""
+
+from __future__ import annotations
+
+from flask import Response, abort, redirect, request, url_for
+from flask_login import current_user
+
+from app import htmx_events
+from app.models import ClientStatus
+from app.services import clients
+from app.services.errors import Conflict, ValidationFailed
+from app.web.admin import bp
+from app.web.htmx import render, toast
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
+
+
+@bp.get("/clients")
+def clients_list() -> Response:
+    """Searchable, sortable client list; the table block alone for HTMX."""
+    q = request.args.get("q", "")
+    sort = request.args.get("sort", "name")
+    status = request.args.get("status", "")
+    error = None
+    try:
+        rows = clients.list_clients(current_user, q=q, sort=sort, status=status)
+    except ValidationFailed as exc:
+        rows, error = [], exc.message
+    return render("admin/clients/list.html", "table", clients=rows, q=q, sort=sort, status_filter=status,
+                  statuses=list(ClientStatus), error=error, status=400 if error else 200)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def clients_new() -> Response:
+    """Create a client and email them an invite link."""
+    form = request.form if request.method == "POST" else {}
+    ctx = {"form": form, "coaches": clients.coaches(), "can_pick_coach": current_user.role.value == "admin"}
+    if request.method == "GET":
+        return render("admin/clients/new.html", "form", **ctx)
+    try:
+        created = clients.create_client(
+            current_user, email=form.get("email", ""), name=form.get("name", ""),
+            coach_id=form.get("coach_id"), program_start=form.get("program_start"),
+            program_end=form.get("program_end"), time_zone=form.get("time_zone") or "UTC",
+        )
+    except (ValidationFailed, Conflict) as exc:
+        return render("admin/clients/new.html", "form", status=exc.status, error=exc.message,
+                      error_field=exc.field, **ctx)
+    return render("admin/clients/created.html", "form", client=created.client, invite_url=created.invite_url,
+                  trigger=toast(f"{created.client.display_name} was added and invited."))
+
+
+@bp.get("/clients/<int:client_id>")
+def client_detail(client_id: int) -> Response:
+    """One client: program, deliverables (social overview arrives with the analytics)."""
+    client = clients.get_client_for(current_user, client_id)
+    return render("admin/clients/detail.html", client=client)
+
+
+@bp.route("/clients/<int:client_id>/program", methods=["GET", "POST"])
+def client_program(client_id: int) -> Response:
+    """The program card: read-only, edit form (``?edit=1``) or save (POST), replacing itself."""
+    client = clients.get_client_for(current_user, client_id)
+    statuses = list(ClientStatus)
+    if request.method == "GET":
+        return render("admin/clients/detail.html", "program", client=client, statuses=statuses,
+                      editing=request.args.get("edit") == "1")
+    form = request.form
+    try:
+        clients.update_program(client, program_start=form.get("program_start"),
+                               program_end=form.get("program_end"), status=form.get("status"),
+                               time_zone=form.get("time_zone"))
+    except ValidationFailed as exc:
+        from app.extensions import db
+
+        db.session.rollback()
+        return render("admin/clients/detail.html", "program", client=client, statuses=statuses, editing=True,
+                      form=form, error=exc.message, error_field=exc.field, status=422)
+    return render("admin/clients/detail.html", "program", client=client, statuses=statuses, editing=False,
+                  trigger={**toast("Program saved."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+
+
+@bp.post("/clients/<int:client_id>/invite")
+def client_invite(client_id: int) -> Response:
+    """Send a fresh invite link to a client who has not set a password."""
+    client = clients.get_client_for(current_user, client_id)
+    try:
+        url = clients.resend_invite(current_user, client)
+    except ValidationFailed as exc:
+        abort(render("admin/clients/detail.html", "invite", client=client, error=exc.message, status=422))
+    return render("admin/clients/detail.html", "invite", client=client, invite_url=url,
+                  trigger=toast("A new invite link was sent."))

@@ -1,0 +1,45 @@
+"""CRM: a client's deliverables (milestones M1, M2, ...): add, complete, reopen."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_login import current_user
+
+from app import htmx_events
+from app.extensions import db
+from app.services import clients
+from app.services.errors import ValidationFailed
+from app.web.admin import bp
+from app.web.htmx import render, toast
+
+
+@bp.post("/clients/<int:client_id>/deliverables")
+def deliverable_add(client_id: int) -> Response:
+    """Add a deliverable; the deliverables block replaces itself."""
+    client = clients.get_client_for(current_user, client_id)
+    form = request.form
+    try:
+        d = clients.add_deliverable(client, code=form.get("code", ""), title=form.get("title", ""),
+                                    due_date=form.get("due_date"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render("admin/clients/detail.html", "deliverables", client=client, form=form,
+                      error=exc.message, error_field=exc.field, status=422)
+    return render("admin/clients/detail.html", "deliverables", client=client,
+                  trigger={**toast(f"{d.code} added."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+
+
+@bp.post("/clients/<int:client_id>/deliverables/<int:deliverable_id>/complete")
+def deliverable_complete(client_id: int, deliverable_id: int) -> Response:
+    """Mark complete (optionally on a past day) or reopen (``complete=0``)."""
+    client = clients.get_client_for(current_user, client_id)
+    complete = request.form.get("complete", "1") != "0"
+    try:
+        d = clients.set_deliverable_complete(client, deliverable_id, complete, request.form.get("completed_on"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render("admin/clients/detail.html", "deliverables", client=client, error=exc.message,
+                      error_field=exc.field, status=422)
+    message = f"{d.code} marked complete." if complete else f"{d.code} reopened."
+    return render("admin/clients/detail.html", "deliverables", client=client,
+                  trigger={**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}})

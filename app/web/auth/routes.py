@@ -1,0 +1,87 @@
+"""Log in, log out, and set a password from an invite link."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.models import Role
+from app.services import accounts
+from app.services.errors import ValidationFailed
+from app.web.access import safe_next
+from app.web.auth import bp
+
+
+def home_for(role: Role) -> str:
+    return url_for("admin.clients_list") if role in (Role.ADMIN, Role.COACH) else url_for("portal.home")
+
+
+def _begin_session(user: accounts.User) -> None:
+    """A new cookie and a new server-side session at every login (ASVS 7.2.4)."""
+    session.clear()
+    raw = accounts.start_session(user, request.user_agent.string)
+    login_user(user)
+    session["sid"] = raw
+    session["seen"] = int(time.time())
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    """The login form; on success, to ``next`` (if same-site) or the role's home."""
+    nxt = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(nxt or home_for(current_user.role))  # type: ignore[return-value]
+        return render_template("auth/login.html", next=nxt, email="")
+    email = request.form.get("email", "")
+    try:
+        user = accounts.authenticate(email, request.form.get("password", ""), request.remote_addr or "")
+    except accounts.LoginThrottled as exc:
+        minutes = max(1, round(exc.retry_after / 60))
+        html = render_template("auth/login.html", next=nxt, email=email,
+                               error=f"Too many failed attempts. Try again in about {minutes} minute(s).")
+        return Response(html, 429, headers={"Retry-After": str(exc.retry_after)})
+    if user is None:
+        html = render_template("auth/login.html", next=nxt, email=email,
+                               error="That email and password do not match an account.")
+        return Response(html, 401)
+    _begin_session(user)
+    return redirect(nxt or home_for(user.role), code=303)  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the server-side session, then the cookie."""
+    accounts.end_session(session.get("sid"))
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"), code=303)  # type: ignore[return-value]
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token: str) -> Response | str:
+    """Set a password from an invite link. GET never consumes the link (mail scanners pre-fetch it)."""
+    try:
+        invite_row = accounts.resolve_invite(token)
+    except accounts.InviteProblem as problem:
+        status = 410 if problem.reason in ("expired", "used") else 404
+        return Response(render_template("auth/invite_problem.html", problem=problem), status,
+                        headers={"Referrer-Policy": "no-referrer"})
+    if request.method == "GET":
+        return Response(render_template("auth/invite.html", token=token, user=invite_row.user),
+                        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+    try:
+        user = accounts.accept_invite(token, request.form.get("password", ""), request.form.get("confirm", ""))
+    except ValidationFailed as exc:
+        html = render_template("auth/invite.html", token=token, user=invite_row.user, error=exc.message,
+                               error_field=exc.field)
+        return Response(html, 422, headers={"Referrer-Policy": "no-referrer"})
+    except accounts.InviteProblem as problem:
+        return Response(render_template("auth/invite_problem.html", problem=problem), 410)
+    _begin_session(user)
+    flash("Your password is set. Welcome!", "success")
+    return redirect(home_for(user.role), code=303)  # type: ignore[return-value]

@@ -1,0 +1,79 @@
+"""Security headers on every response (W3, W4), and per-request CSP nonces."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, request
+from flask_login import current_user
+
+# Where the connect form's 303 may lead: CSP form-action also governs redirects after a POST.
+PLATFORM_AUTHORIZE_ORIGINS = (
+    "https://www.instagram.com",
+    "https://www.tiktok.com",
+    "https://accounts.google.com",
+)
+
+
+def csp_nonce() -> str:
+    """A fresh nonce per request, for the few inline ``<style>`` blocks (e.g. SVG charts)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def _form_action_sources() -> str:
+    sources = ["'self'", *PLATFORM_AUTHORIZE_ORIGINS]
+    sandbox = current_app.config.get("PLATFORM_SANDBOX_URL")
+    if sandbox:
+        parts = urlsplit(sandbox)
+        sources.append(f"{parts.scheme}://{parts.netloc}")
+    return " ".join(sources)
+
+
+def content_security_policy() -> str:
+    nonce = csp_nonce()
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        f"style-src 'self' 'nonce-{nonce}'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        f"form-action {_form_action_sources()}",
+    ])
+
+
+def _set_headers(response: Response) -> Response:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", content_security_policy())
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    if current_app.config.get("APP_ENV") == "production":
+        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if response.mimetype == "text/html" or request.headers.get("HX-Request"):
+        response.vary.add("HX-Request")
+    if not request.path.startswith("/static/") and (
+        current_user.is_authenticated or request.headers.get("HX-Request")
+    ):
+        h["Cache-Control"] = "no-store"
+    if "request_id" in g:
+        h.setdefault("X-Request-ID", g.request_id)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = uuid.uuid4().hex[:16]
+
+    app.after_request(_set_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce

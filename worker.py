@@ -1,0 +1,61 @@
+"""RQ worker (queues sync, default, reports) or, with ``cron``, the one cron scheduler.
+
+    python worker.py                 # a worker on every queue, with RQ's scheduler for retries
+    python worker.py --queues sync   # a worker for some queues
+    python worker.py cron            # the cron scheduler (exactly one per deployment)
+
+Both run inside the app context, so jobs use the same services and database session as the web app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from dotenv import load_dotenv
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", nargs="?", choices=["work", "cron"], default="work")
+    parser.add_argument("--queues", default="sync,default,reports")
+    parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
+    parser.add_argument("--allow-eviction", action="store_true",
+                        help="Start even if Redis may evict keys (never in production: jobs get lost).")
+    args = parser.parse_args(argv)
+
+    load_dotenv()
+    from app import create_app
+    from app.jobs.queues import QUEUES
+    from app.redis_conn import get_redis
+
+    app = create_app()
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    with app.app_context():
+        conn = get_redis()
+        policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
+        if policy != "noeviction" and not args.allow_eviction:
+            print(f"Refusing to start: Redis maxmemory-policy is {policy!r}, jobs could be evicted "
+                  "(set it to noeviction, J10).", file=sys.stderr)
+            return 2
+        if args.mode == "cron":
+            from app.cron import build_scheduler
+
+            build_scheduler(conn).start()
+            return 0
+        from rq import Queue, Worker
+
+        names = [q.strip() for q in args.queues.split(",") if q.strip()]
+        unknown = set(names) - set(QUEUES)
+        if unknown:
+            parser.error(f"unknown queues: {', '.join(sorted(unknown))}")
+        worker = Worker([Queue(n, connection=conn) for n in names], connection=conn,
+                        worker_ttl=int(app.config.get("RQ_WORKER_TTL", 60)),
+                        maintenance_interval=30)  # abandoned jobs are found within a minute (J2)
+        worker.work(with_scheduler=True, burst=args.burst)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
