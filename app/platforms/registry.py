@@ -1,0 +1,131 @@
+"""Build a platform adapter from settings (the Flask config or any mapping).
+
+Settings read (all optional except each platform's client id and secret):
+
+=================================  ===========================  =========================================
+key                                default                      meaning
+=================================  ===========================  =========================================
+PLATFORM_SANDBOX_URL               unset                        rewrite every platform host to the sandbox
+PLATFORM_HOST_OVERRIDES            unset                        ``real.host=other.host,...`` (or a mapping)
+PLATFORM_CONNECT_TIMEOUT_SECONDS   5                            connect timeout of every platform call
+PLATFORM_READ_TIMEOUT_SECONDS      30                           read timeout of every platform call
+INSTAGRAM_CLIENT_ID / _SECRET      required                     Instagram app id and secret
+INSTAGRAM_API_VERSION              ``v25.0``                    pinned Graph API version
+INSTAGRAM_SCOPES                   basic + manage_insights      comma/space separated
+TIKTOK_CLIENT_KEY / _SECRET        required                     TikTok client key and secret
+TIKTOK_SCOPES                      basic, profile, stats, video.list
+TIKTOK_USE_PKCE                    ``true``                     send a PKCE S256 challenge
+YOUTUBE_CLIENT_ID / _SECRET        required                     Google OAuth client
+YOUTUBE_SCOPES                     youtube.readonly + yt-analytics.readonly
+=================================  ===========================  =========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from app.platforms.base import PlatformAdapter, parse_scopes
+from app.platforms.http import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    PlatformHosts,
+    PlatformHttp,
+    shared_session,
+)
+from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
+from app.platforms.instagram import InstagramAdapter
+from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
+from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
+from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
+from app.platforms.youtube import YouTubeAdapter
+
+__all__ = ["PLATFORMS", "PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
+
+PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube")
+
+
+class PlatformNotConfigured(ValueError):
+    """The platform is unknown or its client credentials are missing from the settings."""
+
+
+def _overrides(value: Any) -> dict[str, str]:
+    if not value:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    out: dict[str, str] = {}
+    for entry in str(value).split(","):
+        if entry.strip():
+            real, sep, other = entry.partition("=")
+            if not sep or not real.strip() or not other.strip():
+                raise PlatformNotConfigured("PLATFORM_HOST_OVERRIDES entries must be 'real.host=other.host'")
+            out[real.strip()] = other.strip()
+    return out
+
+
+def hosts_from_settings(settings: Mapping[str, Any]) -> PlatformHosts:
+    """The host mapping: ``PLATFORM_SANDBOX_URL`` and ``PLATFORM_HOST_OVERRIDES``."""
+    return PlatformHosts(
+        settings.get("PLATFORM_SANDBOX_URL") or None, _overrides(settings.get("PLATFORM_HOST_OVERRIDES"))
+    )
+
+
+def _required(settings: Mapping[str, Any], key: str) -> str:
+    value = settings.get(key)
+    if not value or not str(value).strip():
+        raise PlatformNotConfigured(f"{key} is not set")
+    return str(value).strip()
+
+
+def _scopes(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = settings.get(key)
+    if not value:
+        return default
+    parsed = parse_scopes(value)
+    # keep the configured order for readable authorize URLs
+    ordered = [
+        s for s in (value.replace(",", " ").split() if isinstance(value, str) else value) if s in parsed
+    ]
+    return tuple(dict.fromkeys(ordered))
+
+
+def get_adapter(
+    platform: str, settings: Mapping[str, Any], session: requests.Session | None = None
+) -> PlatformAdapter:
+    """The adapter for ``platform`` configured from ``settings``.
+
+    ``session`` defaults to the process-wide :class:`~app.platforms.http.TimeoutSession` for the
+    configured timeouts.
+
+    :raises PlatformNotConfigured: unknown platform or missing client credentials.
+    """
+    if platform not in PLATFORMS:
+        raise PlatformNotConfigured(f"unknown platform {platform!r}")
+    connect = float(settings.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or DEFAULT_CONNECT_TIMEOUT)
+    read = float(settings.get("PLATFORM_READ_TIMEOUT_SECONDS") or DEFAULT_READ_TIMEOUT)
+    http = PlatformHttp(platform, session or shared_session(connect, read), hosts_from_settings(settings))
+    if platform == "instagram":
+        return InstagramAdapter(
+            http,
+            client_id=_required(settings, "INSTAGRAM_CLIENT_ID"),
+            client_secret=_required(settings, "INSTAGRAM_CLIENT_SECRET"),
+            api_version=str(settings.get("INSTAGRAM_API_VERSION") or "v25.0"),
+            scopes=_scopes(settings, "INSTAGRAM_SCOPES", IG_SCOPES),
+        )
+    if platform == "tiktok":
+        return TikTokAdapter(
+            http,
+            client_key=_required(settings, "TIKTOK_CLIENT_KEY"),
+            client_secret=_required(settings, "TIKTOK_CLIENT_SECRET"),
+            scopes=_scopes(settings, "TIKTOK_SCOPES", TT_SCOPES),
+            use_pkce=use_pkce_setting(settings.get("TIKTOK_USE_PKCE")),
+        )
+    return YouTubeAdapter(
+        http,
+        client_id=_required(settings, "YOUTUBE_CLIENT_ID"),
+        client_secret=_required(settings, "YOUTUBE_CLIENT_SECRET"),
+        scopes=_scopes(settings, "YOUTUBE_SCOPES", YT_SCOPES),
+    )
