@@ -57,7 +57,7 @@ def _set_headers(response: Response) -> Response:
     h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     h.setdefault("X-Frame-Options", "DENY")
     h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-    if current_app.config.get("APP_ENV") == "production":
+    if current_app.config.get("APP_ENV") != "development":  # plain-http localhost must not pin HSTS
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html" or request.headers.get("HX-Request"):
         response.vary.add("HX-Request")
