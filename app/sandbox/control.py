@@ -1,0 +1,558 @@
+"""The control API under /_sandbox/ (architecture.md section 6.3, extended)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from .common import control_error, json_response, state
+from .util import iso_z, parse_datetime
+from .world import IG_ACCOUNT_TYPES, KINDS, PLATFORMS, TRAJECTORIES, Account
+
+bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+FAULT_KINDS = (
+    "rate_limited",
+    "server_error",
+    "timeout",
+    "token_expired",
+    "token_revoked",
+    "quota_exceeded",
+    "malformed",
+)
+ACCOUNT_KEYS = {
+    "platform",
+    "username",
+    "followers",
+    "daily_changes",
+    "posts",
+    "seed",
+    "account_type",
+    "trajectory",
+    "history_days",
+    "display_name",
+    "following",
+    "post_every_days",
+    "shorts_every_days",
+    "posting_paused_days",
+    "bio",
+    "verified",
+}
+POST_KEYS = {
+    "published_at",
+    "caption",
+    "title",
+    "like_count",
+    "comment_count",
+    "share_count",
+    "save_count",
+    "view_count",
+    "reach",
+    "kind",
+    "media_type",
+    "duration",
+    "id",
+}
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, code: str = "invalid_request") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(err: BadRequest) -> Response:
+    return control_error(400, err.code, err.message)
+
+
+def body() -> dict[str, Any]:
+    data = request.get_json(silent=True, force=True)
+    if data is None:
+        raise BadRequest("the request body must be valid JSON", "bad_json")
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object", "bad_json")
+    return data
+
+
+def _int(data: dict[str, Any], key: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = data[key]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest(f"{key} must be an integer")
+    if minimum is not None and value < minimum:
+        raise BadRequest(f"{key} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"{key} must be <= {maximum}")
+    return value
+
+
+def _number(data: dict[str, Any], key: str, minimum: float = 0) -> float:
+    value = data[key]
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < minimum:
+        raise BadRequest(f"{key} must be a number >= {minimum}")
+    return float(value)
+
+
+def validate_posts(posts: Any, platform: str) -> list[dict[str, Any]]:
+    if not isinstance(posts, list):
+        raise BadRequest("posts must be a list of objects")
+    out = []
+    for i, post in enumerate(posts):
+        if not isinstance(post, dict):
+            raise BadRequest(f"posts[{i}] must be an object")
+        unknown = set(post) - POST_KEYS
+        if unknown:
+            raise BadRequest(f"posts[{i}] has unknown keys: {', '.join(sorted(unknown))}")
+        if "published_at" not in post:
+            raise BadRequest(f"posts[{i}].published_at is required")
+        try:
+            parse_datetime(str(post["published_at"]))
+        except ValueError as exc:
+            raise BadRequest(f"posts[{i}].published_at is not an ISO date/datetime") from exc
+        for key in (
+            "like_count",
+            "comment_count",
+            "share_count",
+            "save_count",
+            "view_count",
+            "reach",
+            "duration",
+        ):
+            if key in post and post[key] is not None:
+                _int(post, key, 0)
+        kind = post.get("kind") or post.get("media_type")
+        if kind is not None and str(kind).lower() not in KINDS[platform]:
+            raise BadRequest(f"posts[{i}].kind must be one of {', '.join(KINDS[platform])} on {platform}")
+        out.append(post)
+    return out
+
+
+def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - flat checks
+    unknown = set(data) - ACCOUNT_KEYS
+    if unknown:
+        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
+    for key in ("platform", "username", "followers"):
+        if key not in data:
+            raise BadRequest(f"{key} is required")
+    if data["platform"] not in PLATFORMS:
+        raise BadRequest(f"platform must be one of {', '.join(PLATFORMS)}")
+    username = data["username"]
+    if not isinstance(username, str) or not username.strip() or len(username) > 64:
+        raise BadRequest("username must be a non-empty string (max 64 chars)")
+    _int(data, "followers", 0)
+    spec = dict(data)
+    if "daily_changes" in data and data["daily_changes"] is not None:
+        changes = data["daily_changes"]
+        if not isinstance(changes, list) or not all(
+            isinstance(c, int) and not isinstance(c, bool) for c in changes
+        ):
+            raise BadRequest("daily_changes must be a list of integers (oldest first, ending today)")
+        if len(changes) > 3660:
+            raise BadRequest("daily_changes may cover at most 3660 days")
+        if data["followers"] - sum(changes) < 0:
+            raise BadRequest("daily_changes sum to more than followers: the starting count would be negative")
+    if "posts" in data and data["posts"] is not None:
+        spec["posts"] = validate_posts(data["posts"], data["platform"])
+    if "seed" in data and data["seed"] is not None:
+        _int(data, "seed", 0, 2**62)
+    if "account_type" in data:
+        if data["platform"] != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES:
+            raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+    if "trajectory" in data and data["trajectory"] not in TRAJECTORIES:
+        raise BadRequest(f"trajectory must be one of {', '.join(TRAJECTORIES)}")
+    if "history_days" in data:
+        _int(data, "history_days", 1, 3660)
+    if "following" in data:
+        _int(data, "following", 0)
+    if "posting_paused_days" in data:
+        _int(data, "posting_paused_days", 0, 3660)
+    for key in ("post_every_days", "shorts_every_days"):
+        if key in data:
+            _number(data, key)
+    for key in ("display_name", "bio"):
+        if key in data and not isinstance(data[key], str):
+            raise BadRequest(f"{key} must be a string")
+    return spec
+
+
+def account_view(acc: Account, with_history: bool = False, with_posts: bool = False) -> dict[str, Any]:
+    st = state()
+    now = st.now()
+    today = now.date()
+    posts = acc.posts_at(now)
+    view: dict[str, Any] = {
+        "id": acc.id,
+        "platform": acc.platform,
+        "platform_user_id": acc.platform_user_id,
+        "username": acc.username,
+        "display_name": acc.display_name,
+        "followers": acc.followers_on(today),
+        "following": acc.following,
+        "posts_count": len(posts),
+        "history_start": acc.start.isoformat(),
+        "followers_at_history_start": acc.base,
+        "seed": acc.seed,
+        "created_at": iso_z(acc.created_at),
+        "today": today.isoformat(),
+    }
+    totals = {"view_count": 0, "like_count": 0, "comment_count": 0, "share_count": 0}
+    for p in posts:
+        totals["view_count"] += p.count("views", now)
+        totals["like_count"] += p.count("likes", now)
+        totals["comment_count"] += p.count("comments", now)
+        totals["share_count"] += p.count("shares", now)
+    view["totals"] = totals
+    if acc.platform == "instagram":
+        view["account_type"] = acc.account_type
+        view["app_scoped_id"] = acc.scoped_id
+    elif acc.platform == "tiktok":
+        view["union_id"] = acc.scoped_id
+    else:
+        view["uploads_playlist_id"] = acc.scoped_id
+    if with_history:
+        view["daily_changes"] = [
+            acc.change_on(acc.start + timedelta(days=i)) for i in range((today - acc.start).days + 1)
+        ]
+    if with_posts:
+        view["posts"] = [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "published_at": iso_z(p.published_at),
+                "caption": p.caption,
+                "view_count": p.count("views", now),
+                "like_count": p.count("likes", now),
+                "comment_count": p.count("comments", now),
+                "share_count": p.count("shares", now),
+                "save_count": p.count("saves", now),
+                "reach": p.count("reach", now),
+                "duration": p.duration,
+            }
+            for p in posts
+        ]
+    return view
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes")
+
+
+@bp.get("/")
+def index() -> Response:
+    st = state()
+    with st.lock:
+        return json_response(
+            {
+                "sandbox": True,
+                "now": iso_z(st.now()),
+                "accounts": len(st.accounts),
+                "endpoints": ["accounts", "clock", "faults", "latency", "calls", "tokens", "quota", "reset"],
+            }
+        )
+
+
+@bp.post("/accounts")
+def create_account() -> Response:
+    spec = validate_account_spec(body())
+    st = state()
+    with st.lock:
+        try:
+            acc = st.create_account(spec)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
+        st.save()
+        return json_response(
+            {
+                "id": acc.id,
+                "platform": acc.platform,
+                "platform_user_id": acc.platform_user_id,
+                "username": acc.username,
+            },
+            201,
+        )
+
+
+@bp.get("/accounts")
+def list_accounts() -> Response:
+    platform = request.args.get("platform")
+    if platform is not None and platform not in PLATFORMS:
+        raise BadRequest(f"platform must be one of {', '.join(PLATFORMS)}")
+    st = state()
+    with st.lock:
+        accs = [a for a in st.accounts.values() if platform is None or a.platform == platform]
+        return json_response({"accounts": [account_view(a, _flag("history"), _flag("posts")) for a in accs]})
+
+
+def _get_account(acc_id: str) -> Account | Response:
+    acc = state().accounts.get(acc_id)
+    if acc is None:
+        return control_error(404, "not_found", f"no sandbox account {acc_id!r}")
+    return acc
+
+
+@bp.get("/accounts/<acc_id>")
+def get_account(acc_id: str) -> Response:
+    st = state()
+    with st.lock:
+        acc = _get_account(acc_id)
+        if isinstance(acc, Response):
+            return acc
+        return json_response(account_view(acc, _flag("history"), _flag("posts")))
+
+
+@bp.patch("/accounts/<acc_id>")
+def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
+    data = body()
+    allowed = {"followers", "posts", "account_type", "display_name", "username", "following", "bio"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise BadRequest(
+            f"unknown keys: {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+        )
+    st = state()
+    with st.lock:
+        acc = _get_account(acc_id)
+        if isinstance(acc, Response):
+            return acc
+        posts = validate_posts(data["posts"], acc.platform) if "posts" in data else []
+        if "followers" in data:
+            _int(data, "followers", 0)
+        if "following" in data:
+            _int(data, "following", 0)
+        if "account_type" in data and (
+            acc.platform != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES
+        ):
+            raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+        for key in ("display_name", "username", "bio"):
+            if key in data and (not isinstance(data[key], str) or not data[key]):
+                raise BadRequest(f"{key} must be a non-empty string")
+        now = st.now()
+        if "followers" in data:
+            acc.set_followers_today(now.date(), data["followers"])
+        for p in posts:
+            acc.add_explicit_post(p, now)
+        for key in ("account_type", "display_name", "username", "bio"):
+            if key in data:
+                setattr(acc, key, data[key])
+        if "following" in data:
+            acc.following = data["following"]
+        st.save()
+        return json_response(account_view(acc))
+
+
+@bp.post("/accounts/<acc_id>/revoke")
+def revoke(acc_id: str) -> Response:
+    st = state()
+    with st.lock:
+        acc = _get_account(acc_id)
+        if isinstance(acc, Response):
+            return acc
+        n = st.revoke_account(acc_id)
+        st.save()
+        return json_response({"id": acc_id, "revoked_tokens": n})
+
+
+def clock_view() -> dict[str, Any]:
+    st = state()
+    now = st.now()
+    return {
+        "now": iso_z(now),
+        "today": now.date().isoformat(),
+        "pacific_today": st.pacific_today().isoformat(),
+        "frozen": st.clock.frozen is not None,
+    }
+
+
+@bp.get("/clock")
+def get_clock() -> Response:
+    with state().lock:
+        return json_response(clock_view())
+
+
+@bp.post("/clock")
+def set_clock() -> Response:
+    data = body()
+    allowed = {"today", "now", "advance_days", "advance_seconds"}
+    unknown = set(data) - allowed
+    if unknown or not data:
+        raise BadRequest(
+            'send {"today": "YYYY-MM-DD"}, {"now": ISO datetime}, {"advance_days": n} '
+            'and/or {"advance_seconds": n}'
+        )
+    if "today" in data and "now" in data:
+        raise BadRequest("send either today or now, not both")
+    st = state()
+    with st.lock:
+        if "today" in data:
+            try:
+                st.clock.set_today(date.fromisoformat(str(data["today"])))
+            except ValueError as exc:
+                raise BadRequest("today must be YYYY-MM-DD") from exc
+        if "now" in data:
+            try:
+                st.clock.set_now(parse_datetime(str(data["now"])))
+            except ValueError as exc:
+                raise BadRequest("now must be an ISO 8601 datetime") from exc
+        delta = timedelta(0)
+        if "advance_days" in data:
+            delta += timedelta(days=_int(data, "advance_days", -3660, 3660))
+        if "advance_seconds" in data:
+            delta += timedelta(seconds=_number(data, "advance_seconds", -(10**9)))
+        if delta:
+            st.clock.advance(delta)
+        st.save()
+        return json_response(clock_view())
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    data = body()
+    allowed = {"platform", "path_contains", "kind", "times", "retry_after", "seconds"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
+    if data.get("platform") not in PLATFORMS:
+        raise BadRequest(f"platform must be one of {', '.join(PLATFORMS)}")
+    if data.get("kind") not in FAULT_KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(FAULT_KINDS)}")
+    fault: dict[str, Any] = {"platform": data["platform"], "kind": data["kind"], "times": 1}
+    if "times" in data:
+        fault["times"] = _int(data, "times", 1, 10**6)
+    if data.get("path_contains") is not None:
+        if not isinstance(data["path_contains"], str) or not data["path_contains"]:
+            raise BadRequest("path_contains must be a non-empty string")
+        fault["path_contains"] = data["path_contains"]
+    if data.get("retry_after") is not None:
+        fault["retry_after"] = _int(data, "retry_after", 0, 86400 * 2)
+    if data.get("seconds") is not None:
+        fault["seconds"] = _number(data, "seconds")
+    st = state()
+    with st.lock:
+        fault["id"] = st.next("fault")
+        st.faults.append(fault)
+        return json_response(fault, 201)
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    st = state()
+    with st.lock:
+        return json_response({"faults": [f for f in st.faults if f["times"] != 0]})
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    st = state()
+    with st.lock:
+        st.faults.clear()
+        return json_response({"faults": []})
+
+
+@bp.put("/latency")
+def set_latency() -> Response:
+    data = body()
+    if set(data) != {"ms"}:
+        raise BadRequest('send {"ms": n}')
+    ms = _int(data, "ms", 0, 600_000)
+    st = state()
+    with st.lock:
+        st.latency_ms = ms
+        return json_response({"ms": ms})
+
+
+@bp.get("/latency")
+def get_latency() -> Response:
+    return json_response({"ms": state().latency_ms})
+
+
+@bp.get("/calls")
+def calls() -> Response:
+    platform = request.args.get("platform")
+    if platform is not None and platform not in PLATFORMS:
+        raise BadRequest(f"platform must be one of {', '.join(PLATFORMS)}")
+    st = state()
+    with st.lock:
+        out = [c for c in st.calls if platform is None or c["platform"] == platform]
+        return json_response(
+            {"calls": out, "count": len(out), "quota_units": sum(c["quota_units"] for c in out)}
+        )
+
+
+@bp.delete("/calls")
+def clear_calls() -> Response:
+    st = state()
+    with st.lock:
+        st.calls.clear()
+        return json_response({"calls": []})
+
+
+@bp.get("/tokens")
+def tokens() -> Response:
+    account = request.args.get("account")
+    st = state()
+    with st.lock:
+        if account is not None and account not in st.accounts:
+            return control_error(404, "not_found", f"no sandbox account {account!r}")
+        out = []
+        for tok in st.tokens.values():
+            if account is None or tok.account_id == account:
+                out.append(
+                    {
+                        "value": tok.value,
+                        "kind": tok.kind,
+                        "platform": tok.platform,
+                        "account_id": tok.account_id,
+                        "client_id": tok.client_id,
+                        "scopes": tok.scopes,
+                        "issued_at": iso_z(tok.issued_at),
+                        "expires_at": iso_z(tok.expires_at) if tok.expires_at else None,
+                        "status": st.token_status(tok),
+                    }
+                )
+        for code in st.codes.values():
+            if account is None or code.account_id == account:
+                out.append(
+                    {
+                        "value": code.value,
+                        "kind": "authorization_code",
+                        "platform": code.platform,
+                        "account_id": code.account_id,
+                        "client_id": code.client_id,
+                        "scopes": code.scopes,
+                        "issued_at": iso_z(code.issued_at),
+                        "expires_at": None,
+                        "status": "used" if code.used else "unused",
+                    }
+                )
+        return json_response({"tokens": out})
+
+
+@bp.get("/quota")
+def quota() -> Response:
+    st = state()
+    with st.lock:
+        today = st.pacific_today().isoformat()
+        usage = []
+        for key, used in sorted(st.quota.items()):
+            client_id, bucket, day = key.split("|")
+            usage.append(
+                {
+                    "client_id": client_id,
+                    "bucket": bucket,
+                    "pacific_date": day,
+                    "used": used,
+                    "limit": st.cfg["YT_QUOTA_LIMITS"].get(bucket),
+                }
+            )
+        return json_response({"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"]})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    st = state()
+    st.reset()
+    with st.lock:
+        return json_response({"reset": True, **clock_view()})

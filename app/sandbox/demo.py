@@ -1,0 +1,76 @@
+"""The demo world: a set of realistic sandbox creators across Instagram, TikTok and YouTube.
+
+``demo_accounts()`` returns the specs (control-API bodies for ``POST /_sandbox/accounts``);
+``seed_demo(base_url)`` posts them to a running sandbox (the product's ``flask demo`` calls it);
+``seed_world(state)`` creates them in-process (``create_app({"DEMO": True})`` / ``SANDBOX_DEMO=1``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .world import make_daily_changes
+
+HISTORY_DAYS = 365
+
+# (platform, username, display name, followers today, trajectory, seed, extras)
+_CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
+    ("instagram", "maya.moves", "Maya Moves - Fitness", 48_200, "growth", 101, {"post_every_days": 2.0}),
+    ("instagram", "chef.lena", "Chef Lena", 12_400, "plateau", 102, {}),
+    ("instagram", "studio.kofi", "Studio Kofi", 31_000, "spike", 103, {"post_every_days": 3.0}),
+    ("instagram", "tinyplants", "Tiny Plants Club", 860, "new", 104, {"post_every_days": 4.0}),
+    ("instagram", "urban.sketch", "Urban Sketch", 23_100, "decline", 105, {"post_every_days": 5.0}),
+    ("instagram", "nomad.nina", "Nina the Nomad", 6_050, "stalled", 106, {"posting_paused_days": 75}),
+    ("instagram", "personal.pat", "Pat (personal)", 410, "growth", 107, {"account_type": "PERSONAL"}),
+    ("tiktok", "danceduo", "Dance Duo", 212_000, "spike", 201, {"post_every_days": 1.2}),
+    ("tiktok", "codewithkai", "Code with Kai", 35_400, "growth", 202, {}),
+    ("tiktok", "grandma.bakes", "Grandma Bakes", 2_400, "new", 203, {"post_every_days": 3.0}),
+    ("tiktok", "retro.gamer", "Retro Gamer", 81_000, "decline", 204, {"post_every_days": 2.5}),
+    ("tiktok", "quiet.crafts", "Quiet Crafts", 4_100, "stalled", 205, {"posting_paused_days": 60}),
+    ("youtube", "leobuilds", "Leo Builds", 121_000, "growth", 301, {}),
+    ("youtube", "budgetbites", "Budget Bites", 45_300, "plateau", 302, {"post_every_days": 10.0}),
+    ("youtube", "astro.ana", "Astro Ana", 18_200, "spike", 303, {"shorts_every_days": 3.0}),
+    ("youtube", "oldschooltech", "Old School Tech", 302_000, "decline", 304, {"post_every_days": 14.0}),
+    ("youtube", "pixelpaints", "Pixel Paints", 3_250, "stalled", 305, {"posting_paused_days": 90}),
+]
+
+
+def demo_accounts() -> list[dict[str, Any]]:
+    """The demo creators as control-API account specs (history ending on the sandbox's today)."""
+    specs = []
+    for platform, username, name, followers, trajectory, seed, extras in _CREATORS:
+        spec: dict[str, Any] = {
+            "platform": platform,
+            "username": username,
+            "display_name": name,
+            "followers": followers,
+            "daily_changes": make_daily_changes(trajectory, followers, HISTORY_DAYS, seed),
+            "seed": seed,
+        }
+        if platform == "instagram" and "account_type" not in extras:
+            spec["account_type"] = "BUSINESS" if seed % 2 else "MEDIA_CREATOR"
+        spec.update(extras)
+        specs.append(spec)
+    return specs
+
+
+def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """POST the demo creators to a running sandbox; returns the created accounts (201 bodies)."""
+    import requests
+
+    created = []
+    base = base_url.rstrip("/")
+    for spec in demo_accounts():
+        resp = requests.post(f"{base}/_sandbox/accounts", json=spec, timeout=timeout)
+        resp.raise_for_status()
+        created.append(resp.json())
+    return created
+
+
+def seed_world(state: Any) -> list[str]:
+    """Create the demo creators directly in a ``SandboxState`` (no HTTP). Returns the account ids."""
+    ids = []
+    with state.lock:
+        for spec in demo_accounts():
+            ids.append(state.create_account(spec).id)
+    return ids

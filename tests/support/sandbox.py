@@ -1,0 +1,273 @@
+"""Reusable pytest fixtures and a small client for the platform sandbox's control API.
+
+Use from any test folder's conftest.py::
+
+    from tests.support.sandbox import sandbox, sandbox_app, sandbox_url  # noqa: F401
+
+``sandbox_url`` (session) serves the sandbox over real HTTP; ``sandbox`` (per test) is a reset
+:class:`SandboxControl` whose clock sits at :data:`SANDBOX_TODAY`. Point the product at it with
+``PLATFORM_SANDBOX_URL = sandbox_url``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+
+from tests.support.live import serve_wsgi
+
+SANDBOX_TODAY = "2026-10-15"
+SANDBOX_TEST_CONFIG: dict[str, Any] = {"TODAY": SANDBOX_TODAY, "SEED": 0, "FAULT_TIMEOUT_SECONDS": 1.0}
+REDIRECT_URI = "http://127.0.0.1:5000/api/portal/social/callback/test"
+
+CLIENTS = {
+    "instagram": ("sandbox-ig-app", "sandbox-ig-secret"),
+    "tiktok": ("sandbox-tiktok-key", "sandbox-tiktok-secret"),
+    "youtube": ("sandbox-google-client", "sandbox-google-secret"),
+}
+SCOPES = {
+    "instagram": "instagram_business_basic,instagram_business_manage_insights",
+    "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
+    "youtube": "https://www.googleapis.com/auth/youtube.readonly "
+    "https://www.googleapis.com/auth/yt-analytics.readonly",
+}
+AUTHORIZE_PATHS = {
+    "instagram": "www.instagram.com/oauth/authorize",
+    "tiktok": "www.tiktok.com/v2/auth/authorize/",
+    "youtube": "accounts.google.com/o/oauth2/v2/auth",
+}
+
+
+class SandboxError(AssertionError):
+    """A control-API call failed (the sandbox answered 4xx/5xx)."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(
+            f"{response.request.method} {response.url} -> {response.status_code}: {response.text}"
+        )
+        self.response = response
+        self.status_code = response.status_code
+
+
+def pkce_pair(verifier: str = "sandbox-verifier-" + "x" * 40) -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge)."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class SandboxControl:
+    """A thin client for ``{base_url}/_sandbox/`` plus OAuth helpers for tests."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    # ------------------------------------------------------------------ plumbing
+    def url(self, host_and_path: str) -> str:
+        """``url("graph.instagram.com/v25.0/me")`` -> the sandbox URL of that real host + path."""
+        return f"{self.base_url}/{host_and_path.lstrip('/')}"
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self.http.request(method, f"{self.base_url}/_sandbox/{path}", timeout=self.timeout, **kwargs)
+        if resp.status_code >= 400:
+            raise SandboxError(resp)
+        return resp.json()
+
+    # ------------------------------------------------------------------ control API
+    def create_account(self, platform: str, username: str, followers: int, **spec: Any) -> dict[str, Any]:
+        body = {"platform": platform, "username": username, "followers": followers, **spec}
+        return self._call("POST", "accounts", json=body)
+
+    def account(self, account_id: str, history: bool = False, posts: bool = False) -> dict[str, Any]:
+        params = {k: "1" for k, v in (("history", history), ("posts", posts)) if v}
+        return self._call("GET", f"accounts/{account_id}", params=params)
+
+    def accounts(self, platform: str | None = None) -> list[dict[str, Any]]:
+        params = {"platform": platform} if platform else {}
+        return self._call("GET", "accounts", params=params)["accounts"]
+
+    def patch_account(self, account_id: str, **changes: Any) -> dict[str, Any]:
+        return self._call("PATCH", f"accounts/{account_id}", json=changes)
+
+    def revoke(self, account_id: str) -> dict[str, Any]:
+        return self._call("POST", f"accounts/{account_id}/revoke")
+
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "clock")
+
+    def set_clock(self, today: str | None = None, now: str | None = None) -> dict[str, Any]:
+        body = {"today": today} if today else {"now": now}
+        return self._call("POST", "clock", json=body)
+
+    def advance_days(self, n: int) -> dict[str, Any]:
+        return self._call("POST", "clock", json={"advance_days": n})
+
+    def advance_seconds(self, n: float) -> dict[str, Any]:
+        return self._call("POST", "clock", json={"advance_seconds": n})
+
+    def add_fault(
+        self,
+        platform: str,
+        kind: str,
+        times: int = 1,
+        path_contains: str | None = None,
+        retry_after: int | None = None,
+        seconds: float | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"platform": platform, "kind": kind, "times": times}
+        for key, value in (
+            ("path_contains", path_contains),
+            ("retry_after", retry_after),
+            ("seconds", seconds),
+        ):
+            if value is not None:
+                body[key] = value
+        return self._call("POST", "faults", json=body)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def set_latency(self, ms: int) -> None:
+        self._call("PUT", "latency", json={"ms": ms})
+
+    def calls(self, platform: str | None = None) -> list[dict[str, Any]]:
+        params = {"platform": platform} if platform else {}
+        return self._call("GET", "calls", params=params)["calls"]
+
+    def clear_calls(self) -> None:
+        self._call("DELETE", "calls")
+
+    def tokens(self, account_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", "tokens", params={"account": account_id})["tokens"]
+
+    def quota(self) -> dict[str, Any]:
+        return self._call("GET", "quota")
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    # ------------------------------------------------------------------ OAuth helpers
+    def authorize_url(
+        self,
+        platform: str,
+        redirect_uri: str = REDIRECT_URI,
+        state: str = "st-123",
+        scope: str | None = None,
+        **extra: str,
+    ) -> str:
+        client_id = CLIENTS[platform][0]
+        params: dict[str, str] = {
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "state": state,
+            "scope": scope if scope is not None else SCOPES[platform],
+        }
+        params["client_key" if platform == "tiktok" else "client_id"] = client_id
+        if platform == "youtube":
+            params.update({"access_type": "offline", "prompt": "consent"})
+        params.update(extra)
+        return self.url(AUTHORIZE_PATHS[platform]) + "?" + urlencode(params)
+
+    def consent(
+        self, authorize_url: str, account_id: str, decision: str = "approve", scopes: list[str] | None = None
+    ) -> str:
+        """Submit the consent form of ``authorize_url``; returns the redirect ``Location``."""
+        form: dict[str, Any] = {"account_id": account_id, "decision": decision}
+        if scopes is not None:
+            form.update({"granular": "1", "scope": scopes})
+        resp = self.http.post(authorize_url, data=form, allow_redirects=False, timeout=self.timeout)
+        if resp.status_code != 302:
+            raise SandboxError(resp)
+        return resp.headers["Location"]
+
+    @staticmethod
+    def redirect_params(location: str) -> dict[str, str]:
+        query = urlsplit(location.removesuffix("#_")).query
+        return {k: v[0] for k, v in parse_qs(query).items()}
+
+    def connect(self, platform: str, account_id: str, redirect_uri: str = REDIRECT_URI) -> dict[str, Any]:
+        """Run the whole OAuth dance with the default client; returns the platform's token response.
+
+        Instagram: the long-lived token response (``access_token``, ``expires_in``...).
+        """
+        location = self.consent(self.authorize_url(platform, redirect_uri), account_id)
+        code = self.redirect_params(location)["code"]
+        client_id, secret = CLIENTS[platform]
+        if platform == "instagram":
+            short = self.http.post(
+                self.url("api.instagram.com/oauth/access_token"),
+                timeout=self.timeout,
+                data={
+                    "client_id": client_id,
+                    "client_secret": secret,
+                    "grant_type": "authorization_code",
+                    "redirect_uri": redirect_uri,
+                    "code": code,
+                },
+            ).json()
+            short = short["data"][0] if "data" in short else short
+            resp = self.http.get(
+                self.url("graph.instagram.com/access_token"),
+                timeout=self.timeout,
+                params={
+                    "grant_type": "ig_exchange_token",
+                    "client_secret": secret,
+                    "access_token": short["access_token"],
+                },
+            )
+        elif platform == "tiktok":
+            resp = self.http.post(
+                self.url("open.tiktokapis.com/v2/oauth/token/"),
+                timeout=self.timeout,
+                data={
+                    "client_key": client_id,
+                    "client_secret": secret,
+                    "code": code,
+                    "grant_type": "authorization_code",
+                    "redirect_uri": redirect_uri,
+                },
+            )
+        else:
+            resp = self.http.post(
+                self.url("oauth2.googleapis.com/token"),
+                timeout=self.timeout,
+                data={
+                    "client_id": client_id,
+                    "client_secret": secret,
+                    "code": code,
+                    "grant_type": "authorization_code",
+                    "redirect_uri": redirect_uri,
+                },
+            )
+        if resp.status_code != 200:
+            raise SandboxError(resp)
+        return resp.json()
+
+
+@pytest.fixture(scope="session")
+def sandbox_app() -> Any:
+    from app.sandbox import create_app
+
+    return create_app(dict(SANDBOX_TEST_CONFIG))
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(sandbox_app: Any) -> Iterator[str]:
+    with serve_wsgi(sandbox_app) as url:
+        yield url
+
+
+@pytest.fixture()
+def sandbox(sandbox_url: str) -> Iterator[SandboxControl]:
+    """A reset sandbox (empty world, clock at SANDBOX_TODAY, no faults/latency) for one test."""
+    control = SandboxControl(sandbox_url)
+    control.reset()
+    yield control
+    control.http.close()
