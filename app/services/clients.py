@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +16,7 @@ from app.models import Client, ClientStatus, Deliverable, Role, User
 from app.models.base import utcnow
 from app.services import accounts, mail
 from app.services.errors import NotFound, ValidationFailed
+from app.services.urls import absolute_url
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
@@ -191,12 +192,6 @@ def resend_invite(actor: User, client: Client) -> str:
     db.session.commit()
     mail.enqueue_delivery(email_row.id)
     return url
-
-
-def absolute_url(endpoint: str, **values: object) -> str:
-    """A link for emails, on ``PUBLIC_BASE_URL`` rather than the request's Host header."""
-    path = url_for(endpoint, _external=False, **values)
-    return f"{current_app.config['PUBLIC_BASE_URL']}{path}"
 
 
 def update_program(client: Client, *, program_start: str | None, program_end: str | None,
