@@ -61,6 +61,32 @@ def demo_command(reset: bool, if_empty: bool) -> None:
     counts = demo.seed()
     click.echo(f"Demo loaded: {counts['clients']} clients, {counts['coaches']} coaches, "
                f"{counts['deliverables']} deliverables. Password for every demo login: {demo.DEMO_PASSWORD}")
+    _seed_sandbox(reset)
+
+
+def _seed_sandbox(reset: bool) -> None:
+    """Give the platform sandbox its demo creators (the CLI is allowed to know the sandbox)."""
+    import requests
+    from flask import current_app
+
+    base = current_app.config.get("PLATFORM_SANDBOX_URL")
+    if not base:
+        return
+    from app.sandbox.demo import seed_demo
+
+    try:
+        if reset:
+            requests.post(f"{base}/_sandbox/reset", timeout=10).raise_for_status()
+        existing = requests.get(f"{base}/_sandbox/accounts", timeout=10)
+        existing.raise_for_status()
+        if existing.json().get("accounts"):
+            click.echo("Sandbox already has accounts; left as it is.")
+            return
+        created = seed_demo(base)
+    except requests.RequestException as exc:
+        click.echo(f"Sandbox at {base} not reachable ({type(exc).__name__}); demo creators not created.")
+        return
+    click.echo(f"Sandbox: {len(created)} demo creators created.")
 
 
 @click.command("config-table")

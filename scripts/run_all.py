@@ -123,7 +123,12 @@ def stop(procs: list[tuple[str, subprocess.Popen[bytes]]], embedded: object) -> 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     if embedded is not None:
-        embedded.shutdown(save=True, now=True)  # type: ignore[attr-defined]
+        import redis
+
+        try:
+            embedded.shutdown(save=True)  # type: ignore[attr-defined]
+        except redis.RedisError:
+            pass  # already gone
     print("stopped.")
 
 
