@@ -872,7 +872,6 @@ def search(host: str) -> Response:
                     "thumbnails": thumbnails(post.id),
                     "channelTitle": acc.display_name,
                     "liveBroadcastContent": "none",
-                    "publishTime": iso_z(post.published_at),
                 },
             }
             item["etag"] = etag(item)
