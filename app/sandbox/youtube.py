@@ -1168,6 +1168,13 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         ):
             raise _analytics_error("The query is not supported.")
         max_results = request.args.get("maxResults")
+        start_raw = request.args.get("startIndex") or "1"
+        if (
+            (max_results is not None and not max_results.isdigit())
+            or not start_raw.isdigit()
+            or start_raw == "0"
+        ):
+            raise _analytics_error("Invalid value for maxResults or startIndex: must be a positive integer.")
         sort = request.args.get("sort")
         if dims == ("video",):
             if not max_results or not sort or not sort.startswith("-") or int(max_results or 0) > 200:
@@ -1246,7 +1253,7 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
                 if name not in headers:
                     raise _analytics_error("The query is not supported.")
                 rows.sort(key=operator.itemgetter(headers.index(name)), reverse=sort_key.startswith("-"))
-        start_index = int(request.args.get("startIndex") or 1)
+        start_index = int(start_raw)
         rows = rows[start_index - 1 :]
         if max_results:
             rows = rows[: int(max_results)]

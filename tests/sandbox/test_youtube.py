@@ -512,6 +512,7 @@ def test_top_videos_and_other_reports(sandbox: SandboxControl, tokens: dict[str,
         ({"metrics": "views", "ids": "channel==UCsomeoneElse"}, 403, "forbidden"),
         ({"metrics": "views", "startDate": None}, 400, "required"),
         ({"metrics": "views", "dimensions": "video"}, 400, "badRequest"),
+        ({"metrics": "views", "dimensions": "day", "maxResults": "ten"}, 400, "badRequest"),
     ],
 )
 def test_analytics_bad_requests(
