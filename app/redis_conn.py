@@ -53,7 +53,7 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
             redis_url(app), socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
         )
         ext["client"] = client
-    return client  # type: ignore[no-any-return]
+    return client
 
 
 def redis_available(app: Flask | None = None) -> bool:

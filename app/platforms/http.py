@@ -202,9 +202,7 @@ class PlatformHttp:
             raise PlatformUnavailable(
                 f"could not reach {method} {scrub_url(url)} ({type(exc).__name__})", platform=self.platform
             ) from None
-        log.debug(
-            "%s %s %s -> %s", self.platform, method, scrub_url(response.url or url), response.status_code
-        )
+        log.debug("%s %s %s -> %s", self.platform, method, scrub_url(response.url or url), response.status_code)
         return response
 
 

@@ -56,12 +56,9 @@ GRAPH = "https://graph.instagram.com"
 
 DEFAULT_SCOPES = ("instagram_business_basic", "instagram_business_manage_insights")
 
-PROFILE_FIELDS = (
-    "user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count"
-)
+PROFILE_FIELDS = "user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count"
 MEDIA_FIELDS = (
-    "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count,"
-    "thumbnail_url,media_url"
+    "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count,thumbnail_url,media_url"
 )
 
 #: metrics removed by Meta; never requested (a test checks every request list against this)
@@ -200,11 +197,7 @@ class InstagramAdapter(ScopeCheckMixin):
         try:
             body = response.json()
         except ValueError:
-            return (
-                None
-                if response.status_code < 400
-                else classify_meta_error(response, None, platform=self.name)
-            )
+            return None if response.status_code < 400 else classify_meta_error(response, None, platform=self.name)
         if isinstance(body, Mapping) and ("error_type" in body or "error_message" in body):
             # the api.instagram.com shape: {"error_type": "OAuthException", "code": 400, "error_message": ...}
             status = response.status_code
@@ -324,9 +317,7 @@ class InstagramAdapter(ScopeCheckMixin):
             params={"grant_type": "ig_refresh_token", "access_token": token_set.access_token},
         )
         body = self._check(response)
-        return self._token_set(
-            body, scopes=token_set.scopes, user_id=token_set.platform_user_id, issued_at=now
-        )
+        return self._token_set(body, scopes=token_set.scopes, user_id=token_set.platform_user_id, issued_at=now)
 
     def revoke(self, token_set: TokenSet) -> None:
         """No revoke endpoint exists for Instagram-Login tokens: a no-op (the caller deletes the token)."""
@@ -484,15 +475,11 @@ class InstagramAdapter(ScopeCheckMixin):
                 out.extend(d for d in data if isinstance(d, Mapping))
         return out
 
-    def fetch_content_metrics(
-        self, access_token: str, items: Sequence[ContentItem]
-    ) -> dict[str, Mapping[str, float]]:
+    def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
         """Per-media insights, with the metric list of each item's ``media_product_type``."""
         out: dict[str, Mapping[str, float]] = {}
         for item in items:
-            product = str(
-                item.extras.get("media_product_type") or ("REELS" if item.kind == "reel" else "FEED")
-            )
+            product = str(item.extras.get("media_product_type") or ("REELS" if item.kind == "reel" else "FEED"))
             metric_list = MEDIA_METRICS.get(product, MEDIA_METRICS["FEED"])
             try:
                 entries = self._insights(item.platform_id, access_token, metric_list)

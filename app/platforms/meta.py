@@ -122,9 +122,7 @@ def _without_envelope(response: requests.Response, platform: str) -> PlatformErr
     if status < 400:
         return None
     if status == 429:
-        return RateLimited(
-            "HTTP 429", retry_after=meta_retry_after(response), platform=platform, status=status
-        )
+        return RateLimited("HTTP 429", retry_after=meta_retry_after(response), platform=platform, status=status)
     if status >= 500:
         return PlatformUnavailable(f"HTTP {status}", platform=platform, status=status)
     return BadResponse(f"HTTP {status} without a Graph error envelope", platform=platform, status=status)

@@ -70,9 +70,7 @@ def call_token_endpoint(platform: str, call: Callable[[], Mapping[str, Any]]) ->
     except PlatformError:
         raise
     except requests.Timeout as exc:
-        raise PlatformUnavailable(
-            f"token endpoint timeout ({type(exc).__name__})", platform=platform
-        ) from None
+        raise PlatformUnavailable(f"token endpoint timeout ({type(exc).__name__})", platform=platform) from None
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else None
         error_cls = PlatformUnavailable if status is None or status >= 500 else BadResponse
@@ -80,12 +78,8 @@ def call_token_endpoint(platform: str, call: Callable[[], Mapping[str, Any]]) ->
             f"token endpoint HTTP error: {scrub_text(str(exc))}", platform=platform, status=status
         ) from None
     except requests.RequestException as exc:
-        raise PlatformUnavailable(
-            f"token endpoint unreachable ({type(exc).__name__})", platform=platform
-        ) from None
+        raise PlatformUnavailable(f"token endpoint unreachable ({type(exc).__name__})", platform=platform) from None
     except OAuthError as exc:
         raise BadResponse(f"token endpoint error: {scrub_text(str(exc))}", platform=platform) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise BadResponse(
-            f"token endpoint answer unusable: {scrub_text(str(exc))}", platform=platform
-        ) from None
+        raise BadResponse(f"token endpoint answer unusable: {scrub_text(str(exc))}", platform=platform) from None

@@ -86,15 +86,11 @@ def _scopes(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> 
         return default
     parsed = parse_scopes(value)
     # keep the configured order for readable authorize URLs
-    ordered = [
-        s for s in (value.replace(",", " ").split() if isinstance(value, str) else value) if s in parsed
-    ]
+    ordered = [s for s in (value.replace(",", " ").split() if isinstance(value, str) else value) if s in parsed]
     return tuple(dict.fromkeys(ordered))
 
 
-def get_adapter(
-    platform: str, settings: Mapping[str, Any], session: requests.Session | None = None
-) -> PlatformAdapter:
+def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Session | None = None) -> PlatformAdapter:
     """The adapter for ``platform`` configured from ``settings``.
 
     ``session`` defaults to the process-wide :class:`~app.platforms.http.TimeoutSession` for the

@@ -105,9 +105,7 @@ def _build(cls: type[PlatformError], message: str, response: requests.Response, 
     return cls(message, platform="tiktok", status=status, code=code)
 
 
-def classify_tiktok_error(
-    response: requests.Response, body: Any, *, oauth: bool = False
-) -> PlatformError | None:
+def classify_tiktok_error(response: requests.Response, body: Any) -> PlatformError | None:
     """The typed error for a TikTok answer, or ``None`` on success.
 
     Display API answers carry ``{"error": {"code": "ok" | "<code>", "message", "log_id"}}``; OAuth
@@ -128,12 +126,18 @@ def classify_tiktok_error(
         cls = _OAUTH_ERRORS.get(error)
         if cls is not None:
             return _build(cls, message, response, error)
-        return InvalidRequest(message, platform="tiktok", status=status, code=error)
+        if status < 400 or status == 401:
+            return InvalidRequest(message, platform="tiktok", status=status, code=error)
     else:
         message = f"HTTP {status}"
         if status < 400:
             return None
-    # fall back on the HTTP status
+    return _by_status(message, response)
+
+
+def _by_status(message: str, response: requests.Response) -> PlatformError:
+    """Classify by HTTP status when the body names no known code."""
+    status = response.status_code
     if status == 429:
         return _build(RateLimited, message, response, "rate_limit_exceeded")
     if status >= 500:
@@ -177,9 +181,9 @@ class TikTokAdapter(ScopeCheckMixin):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _check(self, response: requests.Response, *, oauth: bool = False) -> Any:
+    def _check(self, response: requests.Response) -> Any:
         body = json_body(response, self.name)
-        error = classify_tiktok_error(response, body, oauth=oauth)
+        error = classify_tiktok_error(response, body)
         if error is not None:
             raise error
         return body
@@ -216,7 +220,7 @@ class TikTokAdapter(ScopeCheckMixin):
             headers={"Content-Type": "application/x-www-form-urlencoded", "Cache-Control": "no-cache"},
         )
         try:
-            body = self._check(response, oauth=True)
+            body = self._check(response)
         except AccessRevoked as exc:
             if not refreshing:
                 # invalid_grant on a code exchange: the code was used, expired or not ours
@@ -271,9 +275,7 @@ class TikTokAdapter(ScopeCheckMixin):
         """A refresh token that has not expired."""
         if not token_set.refresh_token:
             return False
-        return token_set.refresh_expires_at is None or token_set.refresh_expires_at > (
-            now or datetime.now(UTC)
-        )
+        return token_set.refresh_expires_at is None or token_set.refresh_expires_at > (now or datetime.now(UTC))
 
     def refresh(self, token_set: TokenSet) -> TokenSet:
         """Rotate: the returned refresh token replaces the old one, which stops working.
@@ -300,7 +302,7 @@ class TikTokAdapter(ScopeCheckMixin):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         try:
-            self._check(response, oauth=True)
+            self._check(response)
         except (AccessRevoked, TokenExpired):
             return None
 
@@ -411,9 +413,7 @@ class TikTokAdapter(ScopeCheckMixin):
             cursor = next_cursor
         return items[:max_items] if max_items is not None else items
 
-    def fetch_content_metrics(
-        self, access_token: str, items: Sequence[ContentItem]
-    ) -> dict[str, Mapping[str, float]]:
+    def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
         """``POST /v2/video/query/`` in batches of 20 ids; deleted/private videos are absent."""
         ids = list(dict.fromkeys(item.platform_id for item in items))
         out: dict[str, Mapping[str, float]] = {}

@@ -132,7 +132,11 @@ def classify_google_error(response: requests.Response, body: Any) -> PlatformErr
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if isinstance(error, str):  # OAuth endpoint shape
         message = f"Google OAuth error {error}: {body.get('error_description') or ''}".rstrip(": ")
-        cls = _OAUTH_ERRORS.get(error, InvalidRequest)
+        cls = _OAUTH_ERRORS.get(error)
+        if cls is None and status == 429 or error == "rate_limit_exceeded":
+            return RateLimited(message, retry_after=retry_after, platform="youtube", status=status, code=error)
+        if cls is None:
+            cls = PlatformUnavailable if status >= 500 else InvalidRequest
         return cls(message, platform="youtube", status=status, code=error)
     reasons = _reasons(error) if isinstance(error, Mapping) else []
     api_status = str(error.get("status") or "") if isinstance(error, Mapping) else ""
@@ -140,9 +144,7 @@ def classify_google_error(response: requests.Response, body: Any) -> PlatformErr
     message = f"Google API HTTP {status} {'/'.join(reasons) or api_status}: {detail}".rstrip(": ")
     code = reasons[0] if reasons else (api_status or None)
     if any(r in _QUOTA_REASONS for r in reasons):
-        return QuotaExceeded(
-            message, resets_at=next_pacific_midnight(), platform="youtube", status=status, code=code
-        )
+        return QuotaExceeded(message, resets_at=next_pacific_midnight(), platform="youtube", status=status, code=code)
     if any(r in _RATE_REASONS for r in reasons) or status == 429:
         return RateLimited(message, retry_after=retry_after, platform="youtube", status=status, code=code)
     if status == 401 or api_status == "UNAUTHENTICATED":
@@ -156,9 +158,7 @@ def classify_google_error(response: requests.Response, body: Any) -> PlatformErr
     return BadResponse(message, platform="youtube", status=status, code=code)
 
 
-_DURATION_RE = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
+_DURATION_RE = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 
 
 def parse_iso_duration(value: Any) -> float | None:
@@ -381,9 +381,7 @@ class YouTubeAdapter(ScopeCheckMixin):
             raise BadResponse("channel has no uploads playlist", platform=self.name)
         return str(playlist)
 
-    def _video_ids(
-        self, access_token: str, playlist: str, since: datetime | None, max_items: int | None
-    ) -> list[str]:
+    def _video_ids(self, access_token: str, playlist: str, since: datetime | None, max_items: int | None) -> list[str]:
         guard = PageGuard(self.name)
         ids: list[str] = []
         params: dict[str, Any] = {"part": "contentDetails", "playlistId": playlist, "maxResults": BATCH}
@@ -485,9 +483,7 @@ class YouTubeAdapter(ScopeCheckMixin):
             items = [item for item in items if item.published_at >= since]
         return dedupe(items)
 
-    def fetch_content_metrics(
-        self, access_token: str, items: Sequence[ContentItem]
-    ) -> dict[str, Mapping[str, float]]:
+    def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
         """``videos?part=statistics`` in batches of 50 (1 unit each); deleted/private videos are absent."""
         ids = list(dict.fromkeys(item.platform_id for item in items))
         out: dict[str, Mapping[str, float]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app
@@ -89,7 +90,7 @@ def own_client(user: User) -> Client:
     return client
 
 
-SORTS = {
+SORTS: dict[str, Any] = {
     "name": Client.display_name.asc(),
     "-name": Client.display_name.desc(),
     "start": Client.program_start.asc(),
@@ -131,7 +132,7 @@ def _coach_for(actor: User, coach_id: str | int | None) -> User | None:
     if coach_id in (None, ""):
         return None
     try:
-        coach = db.session.get(User, int(coach_id))  # type: ignore[arg-type]
+        coach = db.session.get(User, int(coach_id))
     except (TypeError, ValueError):
         coach = None
     if coach is None or coach.role not in (Role.COACH, Role.ADMIN):

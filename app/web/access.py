@@ -8,9 +8,12 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import Response, abort, current_app, jsonify, redirect, session, url_for
 from flask_login import current_user
-from htmx_flask import make_response
+from htmx_flask import (
+    make_response,
+    request,  # the typed request with .htmx
+)
 
 from app.models import Role, User
 from app.services import accounts

@@ -7,7 +7,7 @@ import ipaddress
 from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import text
 
-from app.extensions import db, csrf
+from app.extensions import csrf, db
 from app.redis_conn import redis_available
 
 bp = Blueprint("health", __name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template, request
-from htmx_flask import make_response
+from flask import Response, render_template
+from htmx_flask import make_response, request
 from jinja2_fragments.flask import render_block
 
 from app import htmx_events

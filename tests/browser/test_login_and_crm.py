@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import browser, page, requires_chromium  # noqa: F401 - fixtures
+from tests.support.browser import requires_chromium
 from tests.support.live import serve_wsgi
 
 pytestmark = [pytest.mark.browser, requires_chromium]

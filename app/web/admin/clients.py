@@ -38,7 +38,7 @@ def clients_new() -> Response:
     """Create a client and email them an invite link."""
     form = request.form if request.method == "POST" else {}
     ctx = {"form": form, "coaches": clients.coaches(), "can_pick_coach": current_user.role.value == "admin"}
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render("admin/clients/new.html", "form", **ctx)
     try:
         created = clients.create_client(
@@ -65,7 +65,7 @@ def client_program(client_id: int) -> Response:
     """The program card: read-only, edit form (``?edit=1``) or save (POST), replacing itself."""
     client = clients.get_client_for(current_user, client_id)
     statuses = list(ClientStatus)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render("admin/clients/detail.html", "program", client=client, statuses=statuses,
                       editing=request.args.get("edit") == "1")
     form = request.form

@@ -32,7 +32,7 @@ def _begin_session(user: accounts.User) -> None:
 def login() -> Response | str:
     """The login form; on success, to ``next`` (if same-site) or the role's home."""
     nxt = safe_next(request.values.get("next"))
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if current_user.is_authenticated:
             return redirect(nxt or home_for(current_user.role))  # type: ignore[return-value]
         return render_template("auth/login.html", next=nxt, email="")
@@ -71,7 +71,7 @@ def invite(token: str) -> Response | str:
         status = 410 if problem.reason in ("expired", "used") else 404
         return Response(render_template("auth/invite_problem.html", problem=problem), status,
                         headers={"Referrer-Policy": "no-referrer"})
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return Response(render_template("auth/invite.html", token=token, user=invite_row.user),
                         headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
     try:
