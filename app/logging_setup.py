@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, g, has_request_context, request
+
+from app.security.scrub import ScrubbingFilter
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -29,23 +31,26 @@ class JsonFormatter(logging.Formatter):
             data.setdefault("path", request.path)
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already rendered (and scrubbed) by ScrubbingFilter
+            data["exc"] = record.exc_text
         # json.dumps escapes control characters, so every record stays on one line.
         return json.dumps(data, default=str, ensure_ascii=False)
 
 
+def make_handler(stream: IO[str] | None = None) -> logging.Handler:
+    """A handler writing scrubbed JSON lines (tokens, codes and secrets removed before formatting)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ScrubbingFilter())
+    return handler
+
+
 def configure_logging(app: Flask) -> None:
-    """Send the app's records to stderr as JSON lines, with secrets scrubbed when the scrubber exists."""
+    """Send the app's records to stderr as scrubbed JSON lines (once per process)."""
     root = logging.getLogger("app")
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     if not any(getattr(h, "_portal", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
+        handler = make_handler()
         handler._portal = True  # type: ignore[attr-defined]
-        try:
-            from app.security.scrub import ScrubbingFilter
-        except ImportError:  # pragma: no cover - the security package is always present once merged
-            pass
-        else:
-            handler.addFilter(ScrubbingFilter())
         root.addHandler(handler)
         root.propagate = True
