@@ -117,9 +117,7 @@ def test_dedupe_keeps_first() -> None:
 
 
 def test_errors_are_scrubbed_and_picklable() -> None:
-    err = RateLimited(
-        "failed https://x/y?access_token=CANARY123", retry_after=30, platform="instagram", status=400
-    )
+    err = RateLimited("failed https://x/y?access_token=CANARY123", retry_after=30, platform="instagram", status=400)
     assert "CANARY123" not in str(err) and err.retry_after == 30 and err.retryable
     again = pickle.loads(pickle.dumps(err))
     assert isinstance(again, RateLimited) and again.retry_after == 30 and str(again) == str(err)

@@ -93,16 +93,10 @@ def test_meta_status_is_not_what_decides() -> None:
 
 def test_meta_invalid_metric_names_the_culprit() -> None:
     requested = ("views", "reach", "bogus")
-    status, body = _meta(
-        100, message="(#100) metric[2] must be one of the following values: views, reach, likes"
-    )
-    error = classify_meta_error(
-        _response(status, body), body, platform="instagram", requested_metrics=requested
-    )
+    status, body = _meta(100, message="(#100) metric[2] must be one of the following values: views, reach, likes")
+    error = classify_meta_error(_response(status, body), body, platform="instagram", requested_metrics=requested)
     assert isinstance(error, InvalidMetric) and error.metrics == {"bogus"}
-    status, body = _meta(
-        100, message="(#100) the impressions metric is no longer supported. Use views instead."
-    )
+    status, body = _meta(100, message="(#100) the impressions metric is no longer supported. Use views instead.")
     error = classify_meta_error(
         _response(status, body), body, platform="instagram", requested_metrics=("impressions", "views")
     )

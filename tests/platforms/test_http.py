@@ -89,9 +89,7 @@ def test_unreachable_host_is_unavailable() -> None:
     sock.close()  # nothing listens there now
     http = PlatformHttp("tiktok", make_session(1.0, 1.0), PlatformHosts(f"http://127.0.0.1:{port}"))
     with pytest.raises(PlatformUnavailable) as info:
-        http.request(
-            "POST", "https://open.tiktokapis.com/v2/oauth/token/", data={"client_secret": "CANARY123"}
-        )
+        http.request("POST", "https://open.tiktokapis.com/v2/oauth/token/", data={"client_secret": "CANARY123"})
     assert "CANARY123" not in str(info.value)
 
 
@@ -127,8 +125,7 @@ def test_without_sandbox_urls_are_unchanged_and_overrides_apply() -> None:
     )
     with_sandbox = PlatformHosts("http://sb:1", {"youtube.googleapis.com": "www.googleapis.com"})
     assert (
-        with_sandbox.url("https://youtube.googleapis.com/youtube/v3/x")
-        == "http://sb:1/www.googleapis.com/youtube/v3/x"
+        with_sandbox.url("https://youtube.googleapis.com/youtube/v3/x") == "http://sb:1/www.googleapis.com/youtube/v3/x"
     )
 
 
