@@ -296,3 +296,20 @@ def test_no_token_in_logs_or_errors_over_a_whole_session(
     secrets_ = [t["value"] for t in sandbox.tokens(account["id"])]
     assert len(secrets_) >= 4  # code, short, long, refreshed
     assert_no_secrets(all_logs.lines + error_texts(info.value), secrets_)  # ...scrubbed
+
+
+def test_invalid_metrics_are_dropped_and_retried(
+    ig: InstagramAdapter, sandbox: SandboxControl, account: dict[str, Any]
+) -> None:
+    """Meta code 100 on a metric: the adapter drops that metric and asks again (never loops)."""
+    tokens = connect(sandbox, ig, account["id"])
+    image = next(i for i in ig.fetch_content(tokens.access_token, max_items=20) if i.kind != "reel")
+    sandbox.clear_calls()
+    entries = ig._insights(image.platform_id, tokens.access_token, ["views", "no_such_metric", "reach"])
+    assert {e["name"] for e in entries} == {"views", "reach"}
+    assert [c["status"] for c in sandbox.calls("instagram")] == [400, 200]
+    sandbox.clear_calls()
+    entries = ig._insights(image.platform_id, tokens.access_token, ["facebook_views", "likes"])
+    assert {e["name"] for e in entries} == {"likes"}
+    assert [c["status"] for c in sandbox.calls("instagram")] == [400, 200]
+    assert ig._insights(image.platform_id, tokens.access_token, ["impressions", "plays"]) == []  # never sent
