@@ -2,19 +2,45 @@
 
 from app.models.base import Base
 from app.models.client import Client, ClientStatus, Deliverable
+from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
+from app.models.goal import Goal
+from app.models.history import (
+    AccountInsight,
+    ContentItem,
+    ContentKind,
+    ContentMetricSnapshot,
+    DailySnapshot,
+    Provenance,
+)
 from app.models.outbox import EmailStatus, OutboxEmail
+from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
 from app.models.user import Invite, LoginAttempt, Role, User, UserSession
 
 __all__ = [
+    "AccountInsight",
     "Base",
     "Client",
     "ClientStatus",
+    "Connection",
+    "ContentItem",
+    "ContentKind",
+    "ContentMetricSnapshot",
+    "ConnectionStatus",
+    "DailySnapshot",
+    "DataDeletionRequest",
     "Deliverable",
     "EmailStatus",
+    "Goal",
     "Invite",
     "LoginAttempt",
+    "OAuthState",
     "OutboxEmail",
+    "Provenance",
+    "RawResponse",
     "Role",
+    "SyncRun",
+    "SyncStatus",
+    "SyncTrigger",
     "User",
     "UserSession",
 ]

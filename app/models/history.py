@@ -1,0 +1,128 @@
+"""Synced history: one snapshot per connection per day, content items, their metric snapshots and
+account insights. Every row is written by upsert on its natural key, so a re-run never duplicates (J1).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+
+class Provenance(enum.StrEnum):
+    """Where a day of history came from (docs/metrics.md, "Days and history")."""
+
+    MEASURED = "measured"      # a sync that day
+    BACKFILLED = "backfilled"  # the platform's own history on first connect
+    CARRIED = "carried"        # no data that day: the last known value carried forward
+    IMPORTED = "imported"      # demo or imported history
+
+
+class ContentKind(enum.StrEnum):
+    IMAGE = "image"
+    CAROUSEL = "carousel"
+    REEL = "reel"
+    VIDEO = "video"
+    SHORT = "short"
+    STORY = "story"
+
+
+class DailySnapshot(Base):
+    """A connection's account numbers on one UTC day; a later sync the same day overwrites it."""
+
+    __tablename__ = "daily_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    followers: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    following: Mapped[int | None] = mapped_column(BigInteger)
+    media_count: Mapped[int | None] = mapped_column(BigInteger)
+    total_likes: Mapped[int | None] = mapped_column(BigInteger)   # TikTok likes_count
+    total_views: Mapped[int | None] = mapped_column(BigInteger)   # YouTube viewCount
+    provenance: Mapped[str] = mapped_column(String(16), default=Provenance.MEASURED.value, nullable=False)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("connection_id", "day", name="uq_daily_snapshots_connection_day"),
+        Index("ix_daily_snapshots_day", "day"),
+    )
+
+
+class ContentItem(Base):
+    """A post, reel, carousel, video or short, upserted by its platform id; carries its latest numbers."""
+
+    __tablename__ = "content_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), nullable=False)
+    platform_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    caption: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    permalink: Mapped[str | None] = mapped_column(String(2048))
+    thumbnail_url: Mapped[str | None] = mapped_column(String(2048))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    duration_seconds: Mapped[int | None] = mapped_column()
+    hashtags: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
+    # latest metrics (None where the platform does not give them)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    watch_time_seconds: Mapped[float | None] = mapped_column(Float)
+    extra_metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
+    # the account's followers at the sync that measured the post (post engagement rate's denominator)
+    followers_at_measure: Mapped[int | None] = mapped_column(BigInteger)
+    metrics_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("connection_id", "platform_id", name="uq_content_items_connection_platform_id"),
+        Index("ix_content_items_connection_published", "connection_id", "published_at"),
+    )
+
+
+class ContentMetricSnapshot(Base):
+    """One content item's numbers on one day (taken on the aging schedule: often while new, then rarely)."""
+
+    __tablename__ = "content_metric_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    views: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    comments: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    watch_time_seconds: Mapped[float | None] = mapped_column(Float)
+    followers: Mapped[int | None] = mapped_column(BigInteger)
+    provenance: Mapped[str] = mapped_column(String(16), default=Provenance.MEASURED.value, nullable=False)
+
+    __table_args__ = (UniqueConstraint("content_item_id", "day", name="uq_content_metric_snapshots_item_day"),)
+
+
+class AccountInsight(Base):
+    """A daily account-level metric (reach, views, profile views, watch time, subscribers gained/lost...)."""
+
+    __tablename__ = "account_insights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    metric: Mapped[str] = mapped_column(String(48), nullable=False)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    provenance: Mapped[str] = mapped_column(String(16), default=Provenance.MEASURED.value, nullable=False)
+
+    __table_args__ = (UniqueConstraint("connection_id", "day", "metric", name="uq_account_insights_key"),)
+
