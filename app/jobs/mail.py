@@ -15,6 +15,7 @@ def deliver_email(email_id: int) -> str:
 
 def sweep_outbox() -> int:
     """Re-enqueue emails still pending (enqueue failed, or Redis lost the job); returns how many."""
+    mail.release_stale_claims()
     count = 0
     for email_id in mail.pending_ids():
         if enqueue_default("app.jobs.mail.deliver_email", email_id, job_id=f"email-{email_id}"):

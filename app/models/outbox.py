@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -13,6 +13,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 class EmailStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"    # claimed by one worker; a sweep returns it to pending if that worker died
     SENT = "sent"
     FAILED = "failed"      # gave up after the retry budget; kept for operators
     LOGGED = "logged"      # no SMTP configured: written to the log only (embedded default)
@@ -29,6 +30,9 @@ class OutboxEmail(Base):
     body_text: Mapped[str] = mapped_column(Text, nullable=False)
     body_html: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    # One email per key (e.g. ``alert:42:user:7``): queueing it again returns the existing row.
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[EmailStatus] = mapped_column(
         Enum(EmailStatus, name="email_status", values_callable=lambda e: [m.value for m in e],
              native_enum=False, length=16),
@@ -38,5 +42,6 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_emails_status", "status"),)

@@ -82,3 +82,82 @@ def test_redis_down_still_creates_the_client_and_keeps_the_email(make_app, facto
         created = clients.create_client(coach, email="kim@example.com", name="Kim")
         assert created.client.id
         assert db.session.execute(select(OutboxEmail.status)).scalar_one() is EmailStatus.PENDING
+
+
+def test_idempotency_key_queues_one_email(app, factory):
+    from app.services import mail
+
+    user = factory.coach()
+    first = mail.queue_email(user.email, "invite", "invite", idempotency_key="alert:1:user:1", name="A",
+                             inviter="B", url="https://x", hours=1)
+    db.session.commit()
+    again = mail.queue_email(user.email, "invite", "invite", idempotency_key="alert:1:user:1", name="A",
+                             inviter="B", url="https://x", hours=1)
+    db.session.commit()
+    assert first.id == again.id
+    assert db.session.execute(select(OutboxEmail)).scalars().all() == [first]
+
+
+def test_two_workers_delivering_the_same_email_send_it_once(make_app, factory):
+    import threading
+
+    from app.services import mail
+
+    port = free_port()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+    with app.app_context(), smtp_server(port) as (inbox, _):
+        coach = factory.coach()
+        email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter=coach.name,
+                                 url="https://x", hours=1)
+        db.session.commit()
+        results: list[str] = []
+
+        def worker() -> None:
+            with app.app_context():
+                results.append(mail.deliver(email.id).value)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(inbox.messages) == 1
+        assert "sent" in results
+
+
+def test_a_claim_left_by_a_dead_worker_is_released(app, factory):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from app.jobs.mail import sweep_outbox
+    from app.services import mail
+
+    email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C", url="https://x",
+                             hours=1)
+    db.session.commit()
+    assert mail._claim(email.id)  # a worker claimed it, then died
+    assert sweep_outbox() == 0  # too recent to be considered dead
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11)):
+        assert sweep_outbox() == 1
+    db.session.expire_all()
+    assert db.session.get(OutboxEmail, email.id).status is EmailStatus.PENDING
+
+
+def test_gives_up_after_max_attempts(make_app, factory):
+    import pytest
+
+    from app.services import mail
+
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1)
+    with app.app_context():
+        email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C",
+                                 url="https://x", hours=1)
+        db.session.commit()
+        for _ in range(mail.MAX_ATTEMPTS):
+            with pytest.raises(OSError):
+                mail.deliver(email.id)
+        db.session.expire_all()
+        row = db.session.get(OutboxEmail, email.id)
+        assert row.status is EmailStatus.FAILED and row.attempts == mail.MAX_ATTEMPTS
+        assert mail.deliver(email.id) is EmailStatus.FAILED  # no further attempt
