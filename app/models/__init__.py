@@ -12,6 +12,7 @@ from app.models.history import (
     DailySnapshot,
     Provenance,
 )
+from app.models.notification import EmailMode, NotificationPreference
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
 from app.models.user import Invite, LoginAttempt, Role, User, UserSession
@@ -29,10 +30,12 @@ __all__ = [
     "DailySnapshot",
     "DataDeletionRequest",
     "Deliverable",
+    "EmailMode",
     "EmailStatus",
     "Goal",
     "Invite",
     "LoginAttempt",
+    "NotificationPreference",
     "OAuthState",
     "OutboxEmail",
     "Provenance",

@@ -11,9 +11,11 @@ def register_web(app: Flask) -> None:
     from app.web.admin import bp as admin_bp
     from app.web.auth import bp as auth_bp
     from app.web.portal import bp as portal_bp
+    from app.web.settings import bp as settings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(health.bp)
     headers.init_app(app)

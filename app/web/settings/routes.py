@@ -1,0 +1,48 @@
+"""Personal settings: alert email preferences, and the unsubscribe link from emails."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_login import current_user
+
+from app.services import notifications
+from app.services.errors import ValidationFailed
+from app.web.access import login_required
+from app.web.htmx import render, toast
+from app.web.settings import bp
+
+
+def _ctx() -> dict[str, object]:
+    return {"prefs": notifications.preferences_for(current_user), "types": notifications.ALERT_TYPE_LABELS}
+
+
+@bp.route("/settings/notifications", methods=["GET", "POST"])
+@login_required
+def notifications_page() -> Response:
+    """Choose immediate, daily digest or no alert emails, and mute single alert types."""
+    if request.method in ("GET", "HEAD"):
+        return render("settings/notifications.html", "form", **_ctx())
+    emailed = set(request.form.getlist("emailed"))
+    muted = [t for t in notifications.ALERT_TYPES if t not in emailed]
+    try:
+        notifications.update_preferences(current_user, request.form.get("email_mode", ""), muted)
+    except ValidationFailed as exc:
+        return render("settings/notifications.html", "form", status=422, error=exc.message, **_ctx())
+    return render("settings/notifications.html", "form", trigger=toast("Notification settings saved."),
+                  **_ctx())
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> Response:
+    """GET asks (mail scanners pre-fetch links and must not unsubscribe anyone); POST unsubscribes."""
+    user = notifications.user_for_unsubscribe(token)
+    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    if user is None:
+        resp = render("settings/unsubscribe.html", state="invalid", status=404)
+    elif request.method in ("GET", "HEAD"):
+        resp = render("settings/unsubscribe.html", state="confirm", token=token, email=user.email)
+    else:
+        notifications.unsubscribe(user)
+        resp = render("settings/unsubscribe.html", state="done", email=user.email)
+    resp.headers.update(headers)
+    return resp
