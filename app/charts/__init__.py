@@ -1,0 +1,1 @@
+"""pygal SVG charts built from ``app.stats`` results: one style, no CDN script, cached per query."""

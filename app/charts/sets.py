@@ -1,0 +1,35 @@
+"""The charts of each page, built from its stats results and cached per (tenant, query, data version)."""
+
+from __future__ import annotations
+
+from app.charts.builders import Chart, growth_chart, weekly_chart
+from app.charts.cache import cache_key, cached
+from app.stats.content import Post
+from app.stats.overview import ClientOverview, weekly_post_metric
+from app.stats.portfolio import Portfolio
+from app.stats.query import METRICS, PLATFORM_NAMES, Period
+
+METRIC_UNITS = {"engagement": "Mean post engagement rate (%)", "reach": "Views (reach where no views)",
+                "posts": "Posts published"}
+
+
+def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Chart:
+    key = cache_key("growth", f"client:{ov.client_id}", ov.query.cache_key(), ov.data_version)
+    return cached(key, lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start))
+
+
+def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric: str) -> Chart:
+    """The metric selector's chart: followers, or a weekly post metric per platform."""
+    if metric == "followers":
+        return client_growth(ov)
+    key = cache_key(f"metric:{metric}", f"client:{ov.client_id}", ov.query.cache_key(),
+                    f"{ov.data_version}|{len(posts)}")
+    return cached(key, lambda: weekly_chart("metric-svg", f"{METRICS[metric]} by week", METRIC_UNITS[metric],
+                                            weekly_post_metric(posts, period, metric), PLATFORM_NAMES))
+
+
+def portfolio_growth(pf: Portfolio, tenant: str) -> Chart:
+    last = pf.series.points[-1] if pf.series.points else None
+    version = f"{pf.total_followers}|{last}|{len(pf.clients)}"
+    key = cache_key("portfolio", tenant, pf.query.cache_key(), version)
+    return cached(key, lambda: growth_chart("portfolio-svg", "Portfolio followers over time", [pf.series], [], None))

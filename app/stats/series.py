@@ -1,0 +1,174 @@
+"""followers(d) with carry-forward and per-day provenance, loaded once per client (docs/metrics.md).
+
+A ``History`` holds every snapshot of a client's live connections (about 2,200 rows for three
+accounts over two years), read in one query; series, growth, milestones and goals all look values up
+in it, so a page costs a bounded number of queries whatever it shows.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Connection, DailySnapshot, Provenance
+from app.stats.query import PLATFORM_NAMES, Period
+
+GAP = "gap"  # no data yet on that day (before the first snapshot): drawn as a gap, never as 0
+
+
+@dataclass(frozen=True)
+class Point:
+    day: date
+    value: int | None
+    provenance: str  # measured | backfilled | imported | carried | gap
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a platform account or the client's total."""
+
+    key: str            # platform name, or "total"
+    label: str
+    points: tuple[Point, ...]
+
+    @property
+    def known(self) -> list[Point]:
+        return [p for p in self.points if p.value is not None]
+
+    @property
+    def carried_days(self) -> int:
+        return sum(1 for p in self.points if p.provenance == Provenance.CARRIED.value)
+
+    @property
+    def gap_days(self) -> int:
+        return sum(1 for p in self.points if p.provenance == GAP)
+
+
+@dataclass
+class AccountHistory:
+    """One connection's snapshots, sorted by day."""
+
+    connection: Connection
+    days: list[date]
+    followers: list[int]
+    provenance: list[str]
+
+    def at(self, d: date) -> tuple[int | None, str]:
+        """followers(d): the snapshot on d, else the last one before it (carried), else a gap."""
+        i = bisect.bisect_right(self.days, d) - 1
+        if i < 0:
+            return None, GAP
+        if self.days[i] == d:
+            return self.followers[i], self.provenance[i]
+        return self.followers[i], Provenance.CARRIED.value
+
+    @property
+    def first_day(self) -> date | None:
+        return self.days[0] if self.days else None
+
+    @property
+    def latest(self) -> int | None:
+        return self.followers[-1] if self.followers else None
+
+
+@dataclass
+class History:
+    """All live accounts of one client (already narrowed to the query's platforms)."""
+
+    accounts: list[AccountHistory]
+
+    @property
+    def first_day(self) -> date | None:
+        days = [a.first_day for a in self.accounts if a.first_day]
+        return min(days) if days else None
+
+    @property
+    def last_day(self) -> date | None:
+        days = [a.days[-1] for a in self.accounts if a.days]
+        return max(days) if days else None
+
+    @property
+    def has_data(self) -> bool:
+        return any(a.days for a in self.accounts)
+
+    def total_at(self, d: date) -> int | None:
+        """The client's total on d: the sum over accounts with a known value (None if none known)."""
+        values = [v for v, _ in (a.at(d) for a in self.accounts) if v is not None]
+        return sum(values) if values else None
+
+    def platform_at(self, platform: str, d: date) -> int | None:
+        values = [a.at(d)[0] for a in self.accounts if a.connection.platform == platform]
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
+
+    @property
+    def platforms(self) -> list[str]:
+        return list(dict.fromkeys(a.connection.platform for a in self.accounts))
+
+
+def load_histories(connections: Sequence[Connection]) -> dict[int, History]:
+    """One query for every snapshot of ``connections``, grouped into a ``History`` per client.
+
+    The whole history is read (not just the window) because milestones, program start and goals look
+    far back; two years of three accounts is ~2,200 small rows.
+    """
+    by_conn: dict[int, AccountHistory] = {
+        c.id: AccountHistory(connection=c, days=[], followers=[], provenance=[]) for c in connections
+    }
+    if by_conn:
+        stmt = (select(DailySnapshot.connection_id, DailySnapshot.day, DailySnapshot.followers,
+                       DailySnapshot.provenance)
+                .where(DailySnapshot.connection_id.in_(list(by_conn)))
+                .order_by(DailySnapshot.connection_id, DailySnapshot.day))
+        for conn_id, day, followers, prov in db.session.execute(stmt):
+            acc = by_conn[conn_id]
+            acc.days.append(day)
+            acc.followers.append(int(followers))
+            acc.provenance.append(prov)
+    out: dict[int, History] = {}
+    for c in connections:
+        out.setdefault(c.client_id, History(accounts=[])).accounts.append(by_conn[c.id])
+    return out
+
+
+def days_of(period: Period) -> list[date]:
+    """The days drawn for a period: its start (the comparison point) through its end."""
+    assert period.start is not None
+    n = (period.end - period.start).days
+    return [period.start + timedelta(days=i) for i in range(n + 1)]
+
+
+def _worst(provs: Iterable[str]) -> str:
+    provs = list(provs)
+    for p in (GAP, Provenance.CARRIED.value, Provenance.IMPORTED.value, Provenance.BACKFILLED.value):
+        if p in provs:
+            return p
+    return Provenance.MEASURED.value
+
+
+def follower_series(history: History, period: Period) -> list[Series]:
+    """A series per platform plus the total, each day with its provenance (gaps stay gaps)."""
+    days = days_of(period)
+    out: list[Series] = []
+    for platform in history.platforms:
+        accs = [a for a in history.accounts if a.connection.platform == platform]
+        pts = []
+        for d in days:
+            vals = [a.at(d) for a in accs]
+            known = [v for v, _ in vals if v is not None]
+            pts.append(Point(d, sum(known) if known else None, _worst(p for _, p in vals)))
+        out.append(Series(platform, PLATFORM_NAMES.get(platform, platform), tuple(pts)))
+    if history.accounts:
+        total = []
+        for d in days:
+            vals = [a.at(d) for a in history.accounts]
+            known = [v for v, _ in vals if v is not None]
+            prov = _worst(p for v, p in vals if v is not None) if known else GAP
+            total.append(Point(d, sum(known) if known else None, prov))
+        out.append(Series("total", "Total", tuple(total)))
+    return out
