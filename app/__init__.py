@@ -40,6 +40,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(settings)
     _fill_generated_secrets(app)
+    _init_keyring(app)
+    from app.config import sandbox_client_defaults
+
+    app.config.update(sandbox_client_defaults(app.config))
     _configure_database_url(app)
     _configure_logging(app)
     if int(app.config.get("TRUST_PROXY_HOPS") or 0) > 0:
@@ -80,6 +84,24 @@ def _fill_generated_secrets(app: Flask) -> None:
                 app.config[name] = generated[name]
     if len(str(app.config["SECRET_KEY"])) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters of random data")
+
+
+def _init_keyring(app: Flask) -> None:
+    """Build the token keyring now so a missing or malformed key stops the process at start (T4).
+
+    Stored in ``app.extensions["token_keyring"]``; there is never a plaintext fallback.
+    """
+    from app.security.crypto import Keyring, KeyringError
+
+    try:
+        keyring = Keyring.from_env_values(
+            app.config.get("TOKEN_ENCRYPTION_KEYS"), app.config.get("TOKEN_ENCRYPTION_ACTIVE_KEY")
+        )
+    except KeyringError as exc:
+        raise ConfigurationError(f"token encryption keys: {exc}") from None
+    if str(app.config.get("SECRET_KEY")) in str(app.config.get("TOKEN_ENCRYPTION_KEYS")):
+        raise ConfigurationError("SECRET_KEY must differ from the token encryption keys (T6)")
+    app.extensions["token_keyring"] = keyring
 
 
 def _configure_database_url(app: Flask) -> None:

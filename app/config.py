@@ -48,6 +48,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLATFORM_SANDBOX_URL", None,
             "When set (e.g. `http://127.0.0.1:5055`), every platform host is rewritten to the local "
             "sandbox. `make run` sets it."),
+    Setting("OAUTH_REDIRECT_BASE", None,
+            "Base of the OAuth redirect URIs registered at each platform "
+            "(`<base>/api/portal/social/callback/<platform>`); a constant, never taken from the request. "
+            "Unset: `PUBLIC_BASE_URL`."),
+    Setting("INSTAGRAM_CLIENT_ID", None,
+            "Instagram app id (Instagram Login). Unset with `PLATFORM_SANDBOX_URL`: the sandbox app."),
+    Setting("INSTAGRAM_CLIENT_SECRET", None,
+            "Instagram app secret; also verifies Meta's deauthorize / data-deletion `signed_request`."),
+    Setting("TIKTOK_CLIENT_KEY", None, "TikTok client key. Unset with `PLATFORM_SANDBOX_URL`: the sandbox app."),
+    Setting("TIKTOK_CLIENT_SECRET", None,
+            "TikTok client secret; also verifies the `TikTok-Signature` of webhooks."),
+    Setting("TIKTOK_USE_PKCE", "true", "Send a PKCE S256 challenge to TikTok (`true`/`false`)."),
+    Setting("YOUTUBE_CLIENT_ID", None,
+            "Google OAuth client id (YouTube). Unset with `PLATFORM_SANDBOX_URL`: the sandbox client."),
+    Setting("YOUTUBE_CLIENT_SECRET", None, "Google OAuth client secret."),
+    Setting("TOKEN_EXPIRING_WARNING_DAYS", "7",
+            "Warn the client (TOKEN_EXPIRING) this many days before a grant the app cannot renew expires."),
     Setting("SMTP_HOST", None, "SMTP server for outgoing mail. Unset: emails stay in the outbox table "
             "and the log."),
     Setting("SMTP_PORT", "587", "SMTP port."),
@@ -92,6 +109,15 @@ class Config:
     TOKEN_ENCRYPTION_ACTIVE_KEY: str | None = None
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     PLATFORM_SANDBOX_URL: str | None = None
+    OAUTH_REDIRECT_BASE: str | None = None
+    INSTAGRAM_CLIENT_ID: str | None = None
+    INSTAGRAM_CLIENT_SECRET: str | None = None
+    TIKTOK_CLIENT_KEY: str | None = None
+    TIKTOK_CLIENT_SECRET: str | None = None
+    TIKTOK_USE_PKCE = True
+    YOUTUBE_CLIENT_ID: str | None = None
+    YOUTUBE_CLIENT_SECRET: str | None = None
+    TOKEN_EXPIRING_WARNING_DAYS = 7
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
     SMTP_USERNAME: str | None = None
@@ -138,6 +164,15 @@ class Config:
             "TOKEN_ENCRYPTION_ACTIVE_KEY": _env(env, "TOKEN_ENCRYPTION_ACTIVE_KEY"),
             "PUBLIC_BASE_URL": (_env(env, "PUBLIC_BASE_URL") or "").rstrip("/"),
             "PLATFORM_SANDBOX_URL": (_env(env, "PLATFORM_SANDBOX_URL") or "").rstrip("/") or None,
+            "OAUTH_REDIRECT_BASE": (_env(env, "OAUTH_REDIRECT_BASE") or "").rstrip("/") or None,
+            "INSTAGRAM_CLIENT_ID": _env(env, "INSTAGRAM_CLIENT_ID"),
+            "INSTAGRAM_CLIENT_SECRET": _env(env, "INSTAGRAM_CLIENT_SECRET"),
+            "TIKTOK_CLIENT_KEY": _env(env, "TIKTOK_CLIENT_KEY"),
+            "TIKTOK_CLIENT_SECRET": _env(env, "TIKTOK_CLIENT_SECRET"),
+            "TIKTOK_USE_PKCE": (_env(env, "TIKTOK_USE_PKCE") or "true").lower() in _TRUE,
+            "YOUTUBE_CLIENT_ID": _env(env, "YOUTUBE_CLIENT_ID"),
+            "YOUTUBE_CLIENT_SECRET": _env(env, "YOUTUBE_CLIENT_SECRET"),
+            "TOKEN_EXPIRING_WARNING_DAYS": int(_env(env, "TOKEN_EXPIRING_WARNING_DAYS") or 7),
             "SMTP_HOST": _env(env, "SMTP_HOST"),
             "SMTP_PORT": int(_env(env, "SMTP_PORT") or 587),
             "SMTP_USERNAME": _env(env, "SMTP_USERNAME"),
@@ -168,6 +203,27 @@ def development_cookie_overrides() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
     }
+
+
+#: the sandbox's built-in OAuth apps (docs/sandbox.md), used only when PLATFORM_SANDBOX_URL is set
+SANDBOX_CLIENTS: dict[str, str] = {
+    "INSTAGRAM_CLIENT_ID": "sandbox-ig-app",
+    "INSTAGRAM_CLIENT_SECRET": "sandbox-ig-secret",
+    "TIKTOK_CLIENT_KEY": "sandbox-tiktok-key",
+    "TIKTOK_CLIENT_SECRET": "sandbox-tiktok-secret",
+    "YOUTUBE_CLIENT_ID": "sandbox-google-client",
+    "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
+}
+
+
+def sandbox_client_defaults(config: Mapping[str, Any]) -> dict[str, str]:
+    """The sandbox app credentials for every platform credential left unset, when the sandbox is on.
+
+    Without ``PLATFORM_SANDBOX_URL`` nothing is filled in: a real deployment must name its own apps.
+    """
+    if not config.get("PLATFORM_SANDBOX_URL"):
+        return {}
+    return {k: v for k, v in SANDBOX_CLIENTS.items() if not config.get(k)}
 
 
 def normalise_database_url(url: str | None) -> str | None:

@@ -9,7 +9,9 @@ def register_web(app: Flask) -> None:
     """Register every blueprint with its URL prefix, plus headers and error handlers."""
     from app.web import errors, headers, health
     from app.web.admin import bp as admin_bp
+    from app.web.api import bp as api_bp
     from app.web.auth import bp as auth_bp
+    from app.web.connections import bp as connections_bp
     from app.web.portal import bp as portal_bp
     from app.web.settings import bp as settings_bp
 
@@ -17,6 +19,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(connections_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(health.bp)
     headers.init_app(app)
     errors.init_app(app)

@@ -8,8 +8,9 @@ from sqlalchemy import event
 from app.extensions import db
 from tests.web.routes import fill, rules
 
-# Routes that are exempt by design (none yet besides health; platform callbacks join in later issues).
-CSRF_EXEMPT: set[str] = set()
+# Routes that are exempt by design: the platforms' signed server-to-server callbacks (W10); their
+# signature (Meta signed_request, TikTok-Signature) is the authentication.
+CSRF_EXEMPT: set[str] = {"api.meta_deauthorize", "api.meta_data_deletion", "api.tiktok_webhook"}
 
 
 def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
@@ -23,7 +24,7 @@ def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
         for method in methods:
             if method == "GET" or endpoint in CSRF_EXEMPT:
                 continue
-            url = fill(rule, {"client_id": c.id, "deliverable_id": d.id, "token": "x"})
+            url = fill(rule, {"client_id": c.id, "deliverable_id": d.id, "token": "x", "connection_id": 1})
             for headers in ({}, {"HX-Request": "true"}, {"Content-Type": "application/json"}):
                 resp = client.open(url, method=method, headers=headers, data="{}" if headers.get(
                     "Content-Type") else None)
@@ -58,11 +59,14 @@ def test_get_requests_write_nothing(app, client, factory):
     try:
         for endpoint, rule, methods in rules(app):
             if "GET" in methods:
-                url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "token": "x"})
+                url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "token": "x", "connection_id": 1})
                 client.get(url)
                 client.get(url, headers={"HX-Request": "true"})
     finally:
         event.remove(engine, "before_cursor_execute", spy)
+    # The OAuth callback (api.callback) is the one GET that may write: the platform redirects the
+    # browser there with GET. Here it gets no valid state ("x" is not a platform), so it writes nothing
+    # either; its writes are guarded by the single-use state (tests/connections/test_oauth.py).
     assert writes == []
 
 

@@ -6,7 +6,7 @@ from flask import Response, redirect, url_for
 from flask_login import current_user
 
 from app.models import Role
-from app.services import clients
+from app.services import clients, connections
 from app.web.access import login_required
 from app.web.htmx import render
 from app.web.portal import bp
@@ -29,4 +29,4 @@ def home() -> Response:
     if current_user.role is not Role.CLIENT:
         return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
     client = clients.own_client(current_user)
-    return render("portal/home.html", client=client)
+    return render("portal/home.html", client=client, cards=connections.cards_for(current_user))

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from app.web.api import analytics, platform_callbacks, social  # noqa: E402,F401

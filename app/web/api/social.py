@@ -1,0 +1,89 @@
+"""JSON API of the portal's connections (contract §6.2) and the OAuth callback paths.
+
+Errors are ``{"error": {"code", "message"}}``; another client's connection is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+
+from app.services import connections
+from app.services import sync as sync_service
+from app.services.connections import OAuthRejected, RefreshTooSoon
+from app.web.access import login_required
+from app.web.api import bp
+from app.web.errors import error_response
+from app.web.htmx import render
+
+_NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
+@bp.get("/portal/social/connections")
+@login_required
+def list_connections() -> Response:
+    return jsonify(connections=[connections.to_json(c) for c in connections.own_connections(current_user)])
+
+
+@bp.post("/portal/social/connect/<platform>")
+@login_required
+def connect(platform: str) -> Response:
+    """303 to the platform's authorize URL with a fresh state (and PKCE where the platform takes it)."""
+    url = connections.start_connect(current_user, session.get("sid"), platform)
+    return redirect(url, 303)  # type: ignore[return-value]
+
+
+@bp.get("/portal/social/callback/<platform>")
+def callback(platform: str) -> Response:
+    """The platform's redirect. Writes to the database on a GET by necessity (the platform redirects
+    the browser here with GET); everything it writes is guarded by the single-use state.
+
+    Answers 303 to a clean URL (no code or state in history or Referer) with ``no-referrer`` (O6).
+    """
+    if not current_user.is_authenticated:
+        resp = render("connections/problem.html", platform=None, kind="session", name="", status=401)
+        resp.headers.update(_NO_REFERRER)
+        return resp
+    try:
+        outcome = connections.complete_callback(current_user, session.get("sid"), platform, request.args)
+    except OAuthRejected as exc:
+        resp = render("connections/problem.html", platform=None, kind="rejected", name="",
+                      message=exc.message, status=400)
+        resp.headers.update(_NO_REFERRER)
+        return resp
+    if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
+        target = url_for("connections.connected", connection_id=outcome.connection_id)
+    else:
+        target = url_for("connections.problem", platform=platform, kind=outcome.kind)
+    moved = redirect(target, 303)
+    moved.headers.update(_NO_REFERRER)
+    return moved  # type: ignore[return-value]
+
+
+@bp.delete("/portal/social/connections/<int:connection_id>")
+@login_required
+def delete_connection(connection_id: int) -> Response:
+    """Disconnect; ``?history=delete`` also deletes the synced history (default: keep)."""
+    history = request.args.get("history", "keep")
+    if history not in ("keep", "delete"):
+        return error_response(422, "invalid", "history must be keep or delete.")
+    kept = connections.disconnect(current_user, connection_id, history == "delete")
+    return jsonify(connection=connections.to_json(kept) if kept else None,
+                   history="kept" if kept else "deleted")
+
+
+@bp.post("/portal/social/connections/<int:connection_id>/refresh")
+@login_required
+def refresh(connection_id: int) -> Response:
+    """202: a sync is queued; 429 + Retry-After within the hour; 503 when it cannot be queued."""
+    try:
+        conn = sync_service.request_manual_sync(current_user, connection_id)
+    except sync_service.CannotQueue as exc:
+        return error_response(503, exc.code, exc.message)
+    except RefreshTooSoon as exc:
+        resp = error_response(429, exc.code, exc.message)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    resp = jsonify(status="accepted", connection=connections.to_json(conn))
+    resp.status_code = 202
+    return resp
