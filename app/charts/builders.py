@@ -9,6 +9,7 @@ the request's CSP nonce when the page renders it (``Chart.markup``), so cached S
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,10 @@ from pygal.style import Style
 from app.stats.milestones import Milestone
 from app.stats.overview import MetricPoint
 from app.stats.series import GAP, Series
+
+# pygal registers a legacy meta-path finder (for its pygal.maps plugins, unused here) that lacks
+# find_spec, so every later import in the process emits an ImportWarning; drop it.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
 PLATFORM_COLOURS = {"total": "#1f2937", "instagram": "#c13584", "tiktok": "#0f766e", "youtube": "#dc2626",

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from app import htmx_events
-from app.models import ClientStatus
+from app.charts import sets
+from app.extensions import db
+from app.models import Client, ClientStatus, Goal
 from app.services import clients
 from app.services.errors import Conflict, ValidationFailed
+from app.stats import query as stats_query
+from app.stats.overview import client_overview
 from app.web.admin import bp
 from app.web.htmx import render, toast
 
@@ -53,11 +60,27 @@ def clients_new() -> Response:
                   trigger=toast(f"{created.client.display_name} was added and invited."))
 
 
+def _social(client: Client) -> dict[str, Any]:
+    """The client social overview's context: one StatsQuery, one stats call, its growth chart."""
+    try:
+        q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
+    except stats_query.BadQuery as exc:
+        return {"q": None, "ov": None, "social_error": exc.message}
+    goals = list(db.session.execute(select(Goal).where(Goal.client_id == client.id)
+                                    .order_by(Goal.target_date)).scalars())
+    ov = client_overview(client, q, goals)
+    return {"q": q, "ov": ov, "growth": sets.client_growth(ov, "Growth timeline"), "social_error": None,
+            "ranges": list(stats_query.RANGES), "metrics": stats_query.METRICS,
+            "platform_names": stats_query.PLATFORM_NAMES}
+
+
 @bp.get("/clients/<int:client_id>")
 def client_detail(client_id: int) -> Response:
-    """One client: program, deliverables (social overview arrives with the analytics)."""
+    """One client: social overview, program, deliverables."""
     client = clients.get_client_for(current_user, client_id)
-    return render("admin/clients/detail.html", client=client)
+    ctx = _social(client)
+    return render("admin/clients/detail.html", "social", client=client,
+                  status=400 if ctx["social_error"] else 200, **ctx)
 
 
 @bp.route("/clients/<int:client_id>/program", methods=["GET", "POST"])

@@ -1,0 +1,34 @@
+"""Goals a client or their coach sets (e.g. 25K Instagram followers by a date)."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import Client, Goal, User
+from app.models.base import utcnow
+from app.services.clients import parse_date
+from app.services.errors import ValidationFailed
+from app.stats.query import PLATFORMS
+
+
+def add_goal(client: Client, actor: User, *, target: str | None, platform: str | None,
+             target_date: str | None) -> Goal:
+    """:raises ValidationFailed: a target that is not a positive whole number, an unknown platform,
+    a missing, malformed or past date."""
+    try:
+        value = int((target or "").strip())
+    except ValueError:
+        raise ValidationFailed("The target must be a whole number of followers.", field="target") from None
+    if not 0 < value <= 10_000_000_000:
+        raise ValidationFailed("The target must be a positive number of followers.", field="target")
+    platform = (platform or "").strip() or None
+    if platform is not None and platform not in PLATFORMS:
+        raise ValidationFailed("Pick a platform from the list.", field="platform")
+    day = parse_date(target_date, "target_date", required=True)
+    assert day is not None
+    if day <= utcnow().date():
+        raise ValidationFailed("The goal date must be in the future.", field="target_date")
+    goal = Goal(client_id=client.id, platform=platform, metric="followers", target=value, target_date=day,
+                created_by_id=actor.id)
+    db.session.add(goal)
+    db.session.commit()
+    return goal

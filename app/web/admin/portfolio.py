@@ -1,0 +1,50 @@
+"""CRM: the portfolio (totals, average growth, top platform, leaderboard, needs attention, aggregate
+chart) and the cohort view, for the clients the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_login import current_user
+
+from app.charts import sets
+from app.models import Role
+from app.services import clients
+from app.stats import portfolio as pf_stats
+from app.stats import query as stats_query
+from app.web.admin import bp
+from app.web.htmx import render
+
+FILTERS = ("size", "coach")
+
+
+def _choices() -> dict[str, Any]:
+    return {"ranges": list(stats_query.RANGES), "metrics": stats_query.METRICS,
+            "platform_names": stats_query.PLATFORM_NAMES, "sizes": pf_stats.SIZE_LABELS,
+            "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else []}
+
+
+@bp.get("/portfolio")
+def portfolio() -> Response:
+    """The whole portfolio; filters swap the body block and push the URL."""
+    try:
+        q = stats_query.parse(request.args, scope="portfolio", extra=FILTERS)
+        if current_user.role is not Role.ADMIN and q.filter("coach"):
+            raise stats_query.BadQuery("Only admins can filter by coach.")
+        pf = pf_stats.portfolio(clients.visible_clients(current_user), q)
+    except stats_query.BadQuery as exc:
+        return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
+    chart = sets.portfolio_growth(pf, f"user:{current_user.id}")
+    return render("admin/portfolio.html", "body", q=q, pf=pf, chart=chart, error=None, **_choices())
+
+
+@bp.get("/cohorts")
+def cohorts() -> Response:
+    """Clients aligned by weeks since program start, grouped by start month."""
+    try:
+        q = stats_query.parse(request.args, scope="portfolio")
+    except stats_query.BadQuery as exc:
+        return render("admin/cohorts.html", "body", rows=[], q=None, error=exc.message, status=400, **_choices())
+    rows = pf_stats.cohorts(clients.visible_clients(current_user), q)
+    return render("admin/cohorts.html", "body", rows=rows, q=q, error=None, **_choices())

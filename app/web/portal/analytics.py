@@ -1,0 +1,133 @@
+"""The client's analytics: overview, per-platform pages and content detail (thin views).
+
+Each view parses its ``StatsQuery`` once, calls ``app.stats``, hands results to ``app.charts`` and
+renders one template; an HTMX request gets only the block its ``HX-Target`` names (selectors swap
+only what they affect and push the URL, so every view is linkable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, redirect, request, url_for
+from flask_login import current_user
+from htmx_flask import request as hx_request
+
+from app.charts import sets
+from app.charts.builders import curve_chart
+from app.extensions import db
+from app.models import Client, Goal, Role
+from app.services import clients
+from app.stats import content, query
+from app.stats.overview import client_connections, client_overview
+from app.stats.query import METRICS, PLATFORM_NAMES, PLATFORMS, RANGES, BadQuery, StatsQuery
+from app.web.access import login_required
+from app.web.htmx import render
+from app.web.portal import bp
+
+CONTENT_FILTERS = ("type", "q", "sort")
+
+
+def _client() -> Client:
+    if current_user.role is not Role.CLIENT:
+        abort(redirect(url_for("admin.clients_list")))
+    return clients.own_client(current_user)
+
+
+def _block(targets: dict[str, str], default: str) -> str:
+    """The block an HTMX request asked for (by its HX-Target), else the page's main block."""
+    target = hx_request.htmx.target if hx_request.htmx else None
+    return targets.get(target or "", default)
+
+
+def _parse(client: Client, extra: tuple[str, ...] = ()) -> tuple[StatsQuery | None, str | None]:
+    try:
+        return query.parse(request.args, tz=client.time_zone, extra=extra), None
+    except BadQuery as exc:
+        return None, exc.message
+
+
+def _choices() -> dict[str, Any]:
+    return {"ranges": list(RANGES), "metrics": METRICS, "platform_names": PLATFORM_NAMES}
+
+
+@bp.get("/portal/analytics")
+@login_required
+def analytics() -> Response:
+    """Overview: accounts, totals, growth chart with milestones, breakdown, top content, goals."""
+    client = _client()
+    q, error = _parse(client)
+    if q is None:
+        return render("portal/analytics.html", "body", client=client, error=error, q=None, status=400, **_choices())
+    goals = list(db.session.query(Goal).filter(Goal.client_id == client.id).order_by(Goal.target_date))
+    ov = client_overview(client, q, goals)
+    growth = sets.client_growth(ov)
+    metric_chart = sets.client_metric(ov, ov.posts, ov.period, q.metric)
+    block = _block({"metric-chart": "metric_chart", "growth-chart": "growth_chart"}, "body")
+    return render("portal/analytics.html", block, client=client, q=q, ov=ov, growth=growth,
+                  metric_chart=metric_chart, error=None, **_choices())
+
+
+@bp.get("/portal/analytics/<platform>")
+@login_required
+def platform_page(platform: str) -> Response:
+    """One platform: followers, engagement and reach trends, content table, best times, hashtags."""
+    client = _client()
+    if platform not in PLATFORMS:
+        abort(404)
+    args = request.args.to_dict()
+    args["platform"] = platform
+    try:
+        q = query.parse(args, tz=client.time_zone, extra=CONTENT_FILTERS)
+    except BadQuery as exc:
+        return render("portal/platform.html", "body", client=client, platform=platform, error=exc.message,
+                      q=None, status=400, **_choices())
+    ov = client_overview(client, q)
+    try:
+        rows = content.filter_posts(ov.posts, q)
+        table_error = None
+    except BadQuery as exc:
+        rows, table_error = [], exc.message
+    ctx: dict[str, Any] = dict(
+        client=client, platform=platform, q=q, ov=ov, rows=rows, table_error=table_error,
+        growth=sets.client_growth(ov, f"{PLATFORM_NAMES[platform]} followers"),
+        engagement=sets.client_metric(ov, ov.posts, ov.period, "engagement"),
+        reach=sets.client_metric(ov, ov.posts, ov.period, "reach"),
+        times=content.best_posting_time(ov.posts, client.time_zone), hashtags=content.best_hashtags(ov.posts),
+        kinds=content.CONTENT_KINDS, sorts=content.CONTENT_SORTS, weekdays=content.WEEKDAYS, error=None,
+        **_choices(),
+    )
+    block = _block({"content-table": "content_table"}, "body")
+    return render("portal/platform.html", block, status=400 if table_error else 200, **ctx)
+
+
+@bp.get("/portal/analytics/content/<int:content_id>")
+@login_required
+def content_page(content_id: int) -> Response:
+    """One post with its own metric curve (another client's post is a 404)."""
+    client = _client()
+    conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
+    detail = content.content_detail(conns, content_id)
+    chart = curve_chart("curve-svg", "This post over time", detail.curve)
+    return render("portal/content.html", client=client, d=detail, chart=chart)
+
+
+
+
+@bp.post("/portal/analytics/goals")
+@login_required
+def goal_add() -> Response:
+    """Set a goal; back to the overview with a message (PRG)."""
+    from flask import flash
+
+    from app.services import goals
+    from app.services.errors import ValidationFailed
+
+    client = _client()
+    try:
+        goals.add_goal(client, current_user, target=request.form.get("target"),
+                       platform=request.form.get("platform"), target_date=request.form.get("target_date"))
+        flash("Goal saved.", "success")
+    except ValidationFailed as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("portal.analytics"), 303)  # type: ignore[return-value]

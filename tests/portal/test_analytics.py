@@ -1,0 +1,134 @@
+"""Portal analytics pages: full and partial, empty states, bad input, XSS, IDOR."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from app.stats.query import today
+from tests.support import history as h
+
+XSS = '<script>alert(1)</script>"><svg onload=alert(2)>'
+
+
+@pytest.fixture
+def creator(factory):
+    coach = factory.coach(email="coach@example.com")
+    c = factory.client(coach=coach, email="c@example.com", name="Cora", program_start=today() - timedelta(days=60))
+    ig = h.connection(c, "instagram", username="cora_ig")
+    tt = h.connection(c, "tiktok", username="cora_tt")
+    start = today() - timedelta(days=100)
+    h.daily(ig, start, [1000 + 5 * i for i in range(101)])
+    h.daily(tt, start, [200 + 2 * i for i in range(95)])  # stops 6 days ago: carried
+    for i in range(12):
+        h.post(ig, today() - timedelta(days=2 * i + 1), likes=30 + i, comments=3, followers=1400,
+               caption=f"post {i} #fit", hashtags=["fit"], views=500 + i)
+    h.post(tt, today() - timedelta(days=3), likes=9, comments=1, shares=1, followers=390, kind="video", views=2000)
+    factory.deliverable(c, "M1", completed_at=None)
+    return c
+
+
+def test_overview_full_page_with_numbers_and_chart(client, creator):
+    client.login("c@example.com")
+    resp = client.get("/portal/analytics?range=30d")
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    assert "<html" in text and "Total followers" in text and "<svg" in text
+    assert "Show the data as a table" in text and "cdn" not in text.lower() and "kozea.github.io" not in text
+    nonce = re.search(r"'nonce-([^']+)'", resp.headers["Content-Security-Policy"]).group(1)
+    assert f'<style type="text/css" nonce="{nonce}">' in text
+    assert "HX-Request" in resp.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("target, marker", [("analytics-body", 'id="analytics-body"'),
+                                            ("metric-chart", 'id="metric-chart"'),
+                                            ("growth-chart", 'id="growth-chart"')])
+def test_overview_partials_are_fragments(client, creator, target, marker):
+    client.login("c@example.com")
+    resp = client.get("/portal/analytics?range=7d&metric=engagement",
+                      headers={"HX-Request": "true", "HX-Target": target})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "<html" not in text and text.lstrip().startswith("<") and marker in text
+    assert "HX-Request" in resp.headers["Vary"]
+
+
+@pytest.mark.parametrize("qs, message", [("range=14d", "Unknown range"), ("start=2026-05-01&end=2026-04-01", "before"),
+                                         ("start=2026-13-01&end=2026-12-31", "does not exist"),
+                                         ("platform=myspace", "Unknown platform"), ("metric=vibes", "Unknown metric"),
+                                         ("start=2020-01-01&end=2999-01-01", "future")])
+def test_bad_queries_are_clear_400s(client, creator, qs, message):
+    client.login("c@example.com")
+    for headers in ({}, {"HX-Request": "true"}):
+        resp = client.get(f"/portal/analytics?{qs}", headers=headers)
+        assert resp.status_code == 400 and message in resp.get_data(as_text=True)
+
+
+def test_platform_page_and_content_table(client, creator):
+    client.login("c@example.com")
+    resp = client.get("/portal/analytics/instagram?range=90d")
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Best posting time" in text and "#fit" in text
+    part = client.get("/portal/analytics/instagram?range=90d&q=%23fit&sort=engaged&type=image",
+                      headers={"HX-Request": "true", "HX-Target": "content-table"})
+    body = part.get_data(as_text=True)
+    assert "<html" not in body and 'id="content-table"' in body and body.count("<tr>") == 13
+    bad = client.get("/portal/analytics/instagram?type=hologram", headers={"HX-Request": "true",
+                                                                          "HX-Target": "content-table"})
+    assert bad.status_code == 400 and "Unknown content type" in bad.get_data(as_text=True)
+    assert client.get("/portal/analytics/myspace").status_code == 404
+
+
+def test_empty_states_never_500(client, factory):
+    c = factory.client(email="new@example.com")
+    client.login("new@example.com")
+    text = client.get("/portal/analytics").get_data(as_text=True)
+    assert "No accounts connected yet" in text
+    ig = h.connection(c, "instagram")
+    assert "Waiting for the first sync" in client.get("/portal/analytics").get_data(as_text=True)
+    h.snapshots(ig, {today(): 10})
+    for url in ("/portal/analytics?range=all", "/portal/analytics?range=7d&metric=posts",
+                "/portal/analytics/instagram", "/portal/analytics/tiktok"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_xss_payloads_stay_text_in_html_and_svg(client, factory):
+    c = factory.client(email="x@example.com", name=XSS)
+    ig = h.connection(c, "instagram", username=XSS)
+    h.daily(ig, today() - timedelta(days=10), [100 + i for i in range(11)])
+    item = h.post(ig, today() - timedelta(days=1), likes=5, caption=XSS, hashtags=[XSS])
+    factory.deliverable(c, "M1", title=XSS)
+    client.login("x@example.com")
+    urls = ("/portal/analytics", "/portal/analytics/instagram?q=%3Cscript%3E", f"/portal/analytics/content/{item.id}")
+    for url in urls:
+        for headers in ({}, {"HX-Request": "true"}):
+            text = client.get(url, headers=headers).get_data(as_text=True)
+            assert "<script>alert" not in text and "<svg onload" not in text, url
+
+
+def test_another_clients_post_is_404(client, factory, creator):
+    from app.extensions import db
+    from app.models import ContentItem
+
+    other = factory.client(email="o@example.com")
+    h.connection(other, "instagram")
+    client.login("o@example.com")
+    item_id = db.session.query(ContentItem.id).first()[0]
+    assert client.get(f"/portal/analytics/content/{item_id}").status_code == 404
+    client.logout()
+    client.login("c@example.com")
+    assert client.get(f"/portal/analytics/content/{item_id}").status_code == 200
+
+
+def test_goal_set_by_client(client, creator):
+    client.login("c@example.com")
+    day = (today() + timedelta(days=30)).isoformat()
+    resp = client.post("/portal/analytics/goals", data={"target": "3000", "platform": "", "target_date": day})
+    assert resp.status_code == 303
+    text = client.get("/portal/analytics").get_data(as_text=True)
+    assert "3,000 total followers by" in text and ("On track" in text or "Off track" in text)
+    resp = client.post("/portal/analytics/goals", data={"target": "lots", "platform": "", "target_date": day},
+                       follow_redirects=True)
+    assert "whole number" in resp.get_data(as_text=True)
+    assert date.today()
