@@ -107,6 +107,25 @@ def tokens_rotate() -> None:
         click.echo(f"  {key_id}: {before.get(key_id, 0)} -> {after.get(key_id, 0)} token(s)")
 
 
+sync_cli = AppGroup("sync", help="Platform syncs (issue 5).")
+
+
+@sync_cli.command("run")
+@click.option("--connection", "connection_id", type=int, default=None, help="One connection id.")
+@click.option("--all", "all_", is_flag=True, help="Every active connection.")
+def sync_run(connection_id: int | None, all_: bool) -> None:
+    """Enqueue syncs now, for operators (not limited like the portal's "Refresh now")."""
+    from app.jobs import sync as sync_jobs
+
+    if (connection_id is None) == (not all_):
+        raise click.UsageError("Give exactly one of --connection ID or --all.")
+    ids = [connection_id] if connection_id is not None else sync_jobs.active_connection_ids()
+    queued = sum(1 for cid in ids if cid is not None and sync_jobs.enqueue_sync(cid, "operator"))
+    if queued < len(ids):
+        raise click.ClickException(f"Queued {queued} of {len(ids)}: Redis is not reachable.")
+    click.echo(f"Queued {queued} sync(s).")
+
+
 @click.command("config-table")
 def config_table() -> None:
     """Print the configuration table (Markdown) for the README."""
@@ -119,4 +138,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(sync_cli)
     app.cli.add_command(config_table)

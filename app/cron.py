@@ -40,6 +40,13 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # and raise TOKEN_EXPIRING 7 days before a grant the app cannot renew runs out.
     CronEntry("token-refresh", "app.jobs.connections.refresh_expiring_tokens", queues.DEFAULT,
               cron="17 * * * *", timeout=900),
+    # Issue 5: one sync job per active connection at 03:00 UTC (date-keyed unique ids, J4), raw platform
+    # answers kept 30 days (D5), and runs left "running" by a dead worker closed (crash safety).
+    CronEntry("sync-daily-fanout", "app.jobs.sync.daily_fanout", queues.SYNC, cron="0 3 * * *", timeout=600),
+    CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *",
+              timeout=600),
+    CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *",
+              timeout=120),
 )
 
 

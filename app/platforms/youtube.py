@@ -483,6 +483,20 @@ class YouTubeAdapter(ScopeCheckMixin):
             items = [item for item in items if item.published_at >= since]
         return dedupe(items)
 
+    def upload_ids(
+        self, access_token: str, profile: Profile | None, since: datetime | None, max_items: int | None = None
+    ) -> list[str]:
+        """Ids from the uploads playlist, newest first, down to ``since`` (1 unit per page of 50).
+
+        With :meth:`videos` this lets the sync engine put new uploads and older videos due for fresh
+        numbers into the same ``videos`` batch of 50 (one unit for both).
+        """
+        return self._video_ids(access_token, self._uploads_playlist(access_token, profile), since, max_items)
+
+    def videos(self, access_token: str, ids: Sequence[str]) -> list[ContentItem]:
+        """Full items (snippet, statistics, contentDetails) in batches of 50 ids (1 unit per batch)."""
+        return dedupe(self._videos(access_token, list(dict.fromkeys(ids))))
+
     def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
         """``videos?part=statistics`` in batches of 50 (1 unit each); deleted/private videos are absent."""
         ids = list(dict.fromkeys(item.platform_id for item in items))

@@ -444,8 +444,11 @@ def _store_connection(client: Client, adapter: PlatformAdapter, platform: str, a
         return CallbackOutcome("taken", platform)
     log.info("connection stored", extra={"event": "connection_connected", "connection_id": conn.id,
                                           "platform": platform})
-    # Until the sync engine (issue 5) exists, the profile fetched above is the "first numbers"; no sync
-    # job is enqueued, and none ever is for an insufficient_scope connection (O7).
+    # The initial sync (issue 5) brings the history; never for an insufficient_scope connection (O7).
+    if not missing:
+        from app.services.sync import start_initial_sync
+
+        start_initial_sync(conn.id)
     kind = "insufficient_scope" if missing else "connected"
     return CallbackOutcome(kind, platform, connection_id=conn.id)
 

@@ -9,6 +9,7 @@ from flask import Response, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
 from app.services import connections
+from app.services import sync as sync_service
 from app.services.connections import OAuthRejected, RefreshTooSoon
 from app.web.access import login_required
 from app.web.api import bp
@@ -74,9 +75,11 @@ def delete_connection(connection_id: int) -> Response:
 @bp.post("/portal/social/connections/<int:connection_id>/refresh")
 @login_required
 def refresh(connection_id: int) -> Response:
-    """202: the request is recorded for the sync engine (issue 5); 429 + Retry-After within the hour."""
+    """202: a sync is queued; 429 + Retry-After within the hour; 503 when it cannot be queued."""
     try:
-        conn = connections.request_refresh(current_user, connection_id)
+        conn = sync_service.request_manual_sync(current_user, connection_id)
+    except sync_service.CannotQueue as exc:
+        return error_response(503, exc.code, exc.message)
     except RefreshTooSoon as exc:
         resp = error_response(429, exc.code, exc.message)
         resp.headers["Retry-After"] = str(exc.retry_after)

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.platforms import PLATFORMS
 from app.services import connections
+from app.services import sync as sync_service
 from app.web.access import login_required
 from app.web.connections import bp
 from app.web.htmx import render, toast
@@ -75,6 +76,25 @@ def disconnect(connection_id: int) -> Response:
         return render("connections/index.html", "cards", cards=connections.cards_for(current_user),
                       trigger=toast(message))
     return redirect(url_for("connections.index"), 303)  # type: ignore[return-value]
+
+
+@bp.post("/portal/settings/connections/<int:connection_id>/refresh")
+@login_required
+def refresh(connection_id: int) -> Response:
+    """"Refresh now" (issue 5): queue a sync; once an hour (429 + Retry-After); says so when it cannot queue."""
+    try:
+        sync_service.request_manual_sync(current_user, connection_id)
+    except connections.RefreshTooSoon as exc:
+        minutes = max(1, exc.retry_after // 60)
+        resp = render("connections/index.html", "cards", status=429, cards=connections.cards_for(current_user),
+                      trigger=toast(f"You can refresh once an hour. Try again in {minutes} min.", "warning"))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    except sync_service.CannotQueue as exc:
+        return render("connections/index.html", "cards", status=503, cards=connections.cards_for(current_user),
+                      trigger=toast(exc.message, "error"))
+    return render("connections/index.html", "cards", status=202, cards=connections.cards_for(current_user),
+                  trigger=toast("Sync queued. The numbers update here when it is done."))
 
 
 @bp.get("/data-deletion/<code>")

@@ -1,0 +1,103 @@
+"""What the web layer asks of the sync engine: queue syncs, honour the manual limit, report status.
+
+"Refresh now" is limited to once an hour per connection (``services.connections.request_refresh``
+keeps the stamp); the initial sync and operators' ``flask sync run`` are not. When Redis is down the
+request is not recorded (it would block the user for an hour for nothing) and the view says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Connection, User
+from app.models.base import utcnow
+from app.models.sync import SyncRun, SyncStatus, SyncTrigger
+from app.services import connections
+from app.services.errors import ServiceError
+
+PENDING_WINDOW = timedelta(minutes=10)
+
+
+class CannotQueue(ServiceError):
+    """Redis is unreachable: the sync cannot be queued now (pages still render from the database)."""
+
+    status = 503
+    code = "cannot_queue"
+
+
+def start_initial_sync(connection_id: int) -> bool:
+    """Right after connecting: the first sync (not counted against the hourly limit)."""
+    from app.jobs.sync import enqueue_sync
+
+    return enqueue_sync(connection_id, SyncTrigger.INITIAL.value, job_id=f"sync-{connection_id}-initial-"
+                        f"{int(datetime.now().timestamp())}")
+
+
+def request_manual_sync(user: User, connection_id: int) -> Connection:
+    """The client's "Refresh now".
+
+    :raises RefreshTooSoon: within the hour (429 with ``retry_after``).
+    :raises CannotQueue: Redis is down; the hourly stamp is given back.
+    """
+    from app.jobs.sync import enqueue_sync
+
+    before = connections.get_own_connection(user, connection_id).sync_requested_at
+    conn = connections.request_refresh(user, connection_id)
+    if not enqueue_sync(conn.id, SyncTrigger.MANUAL.value):
+        conn.sync_requested_at = before
+        db.session.commit()
+        raise CannotQueue("We cannot queue a sync right now. Your data below is from the last sync; "
+                          "please try again in a few minutes.")
+    return conn
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What a connection card shows: running (with progress), last result, and the reason in plain words."""
+
+    running: bool
+    progress: int
+    last_status: str | None
+    last_sync_at: datetime | None
+    error: str | None
+    retry_at: datetime | None
+
+
+def state_of(conn: Connection) -> SyncState:
+    run = db.session.execute(
+        select(SyncRun).where(SyncRun.connection_id == conn.id).order_by(SyncRun.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    running = run is not None and run.status == SyncStatus.RUNNING.value
+    failed = run is not None and run.status in (SyncStatus.FAILED.value, SyncStatus.DEFERRED.value)
+    return SyncState(
+        running=running, progress=run.progress if running and run else 0,
+        last_status=run.status if run else None, last_sync_at=conn.last_sync_at,
+        error=(conn.last_error if failed or conn.state.needs_reconnect else None),
+        retry_at=run.deferred_until if failed and run else None,
+    )
+
+
+def _awaited(conn: Connection, now: datetime) -> bool:
+    """A sync was asked for in the last 10 minutes (connect or "Refresh now") and has not finished yet."""
+    asked = conn.sync_requested_at if conn.last_sync_at is not None else conn.connected_at
+    if asked is None or now - asked > PENDING_WINDOW or not conn.is_live or conn.state.needs_reconnect:
+        return False
+    return conn.last_sync_at is None or conn.last_sync_at < asked
+
+
+def any_running(conns: list[Connection]) -> bool:
+    """Whether the page should keep polling: a sync runs, or one was just asked for."""
+    ids = [c.id for c in conns]
+    if not ids:
+        return False
+    now = utcnow()
+    if any(_awaited(c, now) for c in conns):
+        return True
+    return db.session.execute(
+        select(SyncRun.id).where(SyncRun.connection_id.in_(ids), SyncRun.status == SyncStatus.RUNNING.value)
+        .limit(1)
+    ).first() is not None

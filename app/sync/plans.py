@@ -1,0 +1,121 @@
+"""The cheapest call plan per platform (``docs/sync.md`` has the call and quota counts).
+
+A plan only calls the platform and returns what it got; it writes nothing, so a failure or a crash
+anywhere in it leaves the database as it was. Required steps (profile, new content) raise; optional
+ones (older posts' numbers, account insights) are dropped alone on a non-retryable error and noted,
+so one rejected metric or a garbled insights answer does not sink the sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
+from app.platforms.errors import BadResponse, PlatformError
+from app.platforms.youtube import BATCH, YouTubeAdapter
+
+log = logging.getLogger(__name__)
+
+#: how far back the first sync reads content, and at most how many items
+INITIAL_CONTENT_DAYS = 365
+INITIAL_MAX_ITEMS = 200
+#: a daily sync reads content published since the last sync minus this overlap (late-arriving posts)
+CONTENT_OVERLAP = timedelta(days=1)
+#: days re-read every sync because platforms finish their daily analytics late (48-72 h on YouTube)
+RECHECK_DAYS = 3
+#: YouTube Analytics is ~3 days behind: ask for a week to always cover the last 3 finished days
+YOUTUBE_RECHECK_DAYS = 7
+BACKFILL_DAYS = {"youtube": 365, "instagram": 30}
+#: Instagram needs one insights call per post: cap them per sync (the most overdue go first)
+MAX_METRIC_ITEMS = 60
+
+
+@dataclass
+class PlanInput:
+    today: date
+    initial: bool
+    content_since: datetime | None
+    due: Sequence[ContentItem]  # stored posts due for fresh numbers, most overdue first
+
+
+@dataclass
+class SyncData:
+    profile: Profile
+    content: list[ContentItem] = field(default_factory=list)   # full items (new or re-read)
+    metrics: dict[str, Metrics] = field(default_factory=dict)  # fresh numbers of stored posts
+    insights: list[DailyInsight] = field(default_factory=list)
+    backfill: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int], None]
+
+
+def _optional(data: SyncData, what: str, call: Callable[[], Any]) -> Any:
+    """Run an optional step; a non-retryable platform error drops it alone (noted, logged once)."""
+    try:
+        return call()
+    except PlatformError as exc:
+        if exc.retryable or not isinstance(exc, BadResponse):
+            raise
+        data.notes.append(f"{what}: {exc.message}"[:200])
+        log.warning("sync step dropped: %s: %s", what, exc, extra={"event": "sync_step_dropped"})
+        return None
+
+
+def _insight_window(platform: str, inp: PlanInput) -> tuple[date, date]:
+    if inp.initial and platform in BACKFILL_DAYS:
+        return inp.today - timedelta(days=BACKFILL_DAYS[platform]), inp.today - timedelta(days=1)
+    back = YOUTUBE_RECHECK_DAYS if platform == "youtube" else RECHECK_DAYS
+    return inp.today - timedelta(days=back), inp.today - timedelta(days=1)
+
+
+def initial_since(today: date) -> datetime:
+    return datetime.combine(today - timedelta(days=INITIAL_CONTENT_DAYS), time(0), tzinfo=UTC)
+
+
+def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Progress) -> SyncData:
+    """Profile -> content since the last sync -> numbers of posts due on the aging schedule -> insights."""
+    profile = adapter.fetch_profile(token)
+    data = SyncData(profile=profile, backfill=inp.initial)
+    progress(25)
+    since = inp.content_since or initial_since(inp.today)
+    max_items = INITIAL_MAX_ITEMS if inp.initial else None
+    if isinstance(adapter, YouTubeAdapter):
+        _youtube_content(adapter, token, inp, data, since, max_items)
+    else:
+        data.content = adapter.fetch_content(token, since, max_items=max_items, profile=profile)
+        progress(50)
+        fresh = {item.platform_id for item in data.content}
+        wanted: list[ContentItem] = []
+        if adapter.name == "instagram":
+            # list answers carry likes/comments only: insights for new posts and due older ones
+            wanted = [i for i in data.content if (inp.today - i.published_at.date()).days <= 90]
+        wanted += [i for i in inp.due if i.platform_id not in fresh]
+        wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name == "instagram" else wanted
+        if wanted:
+            got = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, wanted))
+            data.metrics = dict(got or {})
+    progress(75)
+    first, last = _insight_window(adapter.name, inp)
+    got_insights = _optional(data, "account insights",
+                             lambda: adapter.fetch_account_insights(token, first, last, profile=profile))
+    data.insights = list(got_insights or [])
+    progress(90)
+    return data
+
+
+def _youtube_content(adapter: YouTubeAdapter, token: str, inp: PlanInput, data: SyncData,
+                     since: datetime, max_items: int | None) -> None:
+    """``playlistItems`` to the window, then one ``videos`` call per 50 ids: new uploads first, the
+    spare places of the last batch filled with stored videos due for fresh numbers (never ``search``).
+    With up to 50 new videos a daily sync costs channels + playlistItems + videos = 3 units."""
+    new_ids = adapter.upload_ids(token, data.profile, since, max_items)
+    spare = (BATCH - len(new_ids) % BATCH) % BATCH if new_ids else BATCH
+    due_ids = [i.platform_id for i in inp.due if i.platform_id not in set(new_ids)][:spare]
+    ids = new_ids + due_ids
+    data.content = adapter.videos(token, ids) if ids else []

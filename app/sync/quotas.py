@@ -1,0 +1,149 @@
+"""Budgets shared by every worker, kept in Redis (J7): spend them before a call, never after.
+
+* **YouTube**: Data API units per Pacific day and bucket (reset at midnight America/Los_Angeles). A call
+  that would go over the budget is not made: :class:`QuotaExceeded` defers the sync to the reset
+  instead of burning a unit on a certain ``quotaExceeded``.
+* **TikTok**: calls per minute; over the limit the sync is deferred to the next minute.
+* **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
+  answer are shared; above 80 % every call is slowed down, above 95 % syncs are deferred.
+* **Concurrency**: at most N syncs per platform at once (a sorted-set semaphore with expiring entries,
+  so a killed worker's slot comes back by itself).
+
+Every call and unit is also counted per platform and UTC day for the admin page.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis
+
+from app.platforms.errors import QuotaExceeded, RateLimited
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+USAGE_TTL = 3 * 24 * 3600
+
+
+def pacific_day(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).astimezone(PACIFIC).date().isoformat()
+
+
+def next_pacific_midnight(now: datetime | None = None) -> datetime:
+    """The next 00:00 America/Los_Angeles after ``now`` (aware UTC): YouTube's quota reset."""
+    local = (now or datetime.now(UTC)).astimezone(PACIFIC)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
+    return midnight.astimezone(UTC)
+
+
+class Budgets:
+    """The shared budgets, configured from the app settings (see ``docs/sync.md``)."""
+
+    def __init__(self, conn: redis.Redis, settings: Mapping[str, Any]) -> None:
+        self.conn: Any = conn  # redis-py stubs mix sync and async return types
+        self.youtube_units = int(settings.get("SYNC_YOUTUBE_DAILY_UNITS") or 9500)
+        self.tiktok_per_minute = int(settings.get("SYNC_TIKTOK_CALLS_PER_MINUTE") or 600)
+        self.meta_slowdown = float(settings.get("SYNC_META_SLOWDOWN_SECONDS") or 1.0)
+        self.concurrency = {
+            platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}") or 16)
+            for platform in ("instagram", "tiktok", "youtube")
+        }
+
+    # ------------------------------------------------------------------ before / after one call
+
+    def before_call(self, platform: str, url: str) -> int:
+        """Reserve what the call costs; returns the quota units reserved.
+
+        :raises QuotaExceeded: the YouTube daily budget is spent (defer to the Pacific midnight).
+        :raises RateLimited: TikTok's per-minute budget or Meta's usage is spent (defer shortly).
+        """
+        if platform == "youtube":
+            if "/youtube/v3/" not in url:
+                return 0  # Analytics: its own, unmetered budget
+            key = f"quota:youtube:default:{pacific_day()}"
+            used = int(self.conn.incrby(key, 1))
+            self.conn.expire(key, 2 * 24 * 3600)
+            if used > self.youtube_units:
+                self.conn.decrby(key, 1)
+                raise QuotaExceeded("daily YouTube quota budget spent", platform="youtube",
+                                    resets_at=next_pacific_midnight())
+            return 1
+        if platform == "tiktok":
+            minute = int(time.time() // 60)
+            key = f"rate:tiktok:{minute}"
+            used = int(self.conn.incr(key))
+            self.conn.expire(key, 120)
+            if used > self.tiktok_per_minute:
+                raise RateLimited("TikTok per-minute budget spent", platform="tiktok",
+                                  retry_after=60 - time.time() % 60)
+            return 0
+        if platform == "instagram":
+            usage = self.meta_usage()
+            if usage is not None and usage >= 95:
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
+            if usage is not None and usage >= 80 and self.meta_slowdown > 0:
+                time.sleep(self.meta_slowdown)
+        return 0
+
+    def after_call(self, platform: str, units: int, meta_usage: float | None) -> None:
+        """Count the call for the admin page and remember Meta's usage headers."""
+        day = datetime.now(UTC).date().isoformat()
+        pipe = self.conn.pipeline()
+        pipe.hincrby(f"usage:{day}", f"{platform}:calls", 1)
+        if units:
+            pipe.hincrby(f"usage:{day}", f"{platform}:units", units)
+        pipe.expire(f"usage:{day}", USAGE_TTL)
+        if meta_usage is not None:
+            pipe.set("meta:usage", str(meta_usage), ex=600)
+        pipe.execute()
+
+    def refund(self, platform: str, units: int) -> None:
+        """Give back a reservation for a call that was never sent (a transport failure before sending)."""
+        if platform == "youtube" and units:
+            self.conn.decrby(f"quota:youtube:default:{pacific_day()}", units)
+
+    def meta_usage(self) -> float | None:
+        raw = self.conn.get("meta:usage")
+        return float(raw) if raw is not None else None
+
+    # ------------------------------------------------------------------ concurrency
+
+    def acquire_slot(self, platform: str, ttl: int) -> str | None:
+        """A concurrency slot for one sync of ``platform`` (``None`` when all are taken)."""
+        key = f"sem:{platform}"
+        now = time.time()
+        token = uuid.uuid4().hex
+        pipe = self.conn.pipeline()
+        pipe.zremrangebyscore(key, "-inf", now - ttl)
+        pipe.zadd(key, {token: now})
+        pipe.zrank(key, token)
+        _, _, rank = pipe.execute()
+        if rank is None or int(rank) >= self.concurrency.get(platform, 16):
+            self.conn.zrem(key, token)
+            return None
+        return token
+
+    def release_slot(self, platform: str, token: str | None) -> None:
+        if token:
+            try:
+                self.conn.zrem(f"sem:{platform}", token)
+            except redis.RedisError:
+                pass
+
+
+def usage_today(conn: redis.Redis, day: str | None = None) -> dict[str, dict[str, int]]:
+    """Calls and quota units per platform for a UTC day (admin page), plus YouTube's Pacific-day total."""
+    day = day or datetime.now(UTC).date().isoformat()
+    client: Any = conn
+    raw = client.hgetall(f"usage:{day}")
+    out: dict[str, dict[str, int]] = {}
+    for key, value in raw.items():
+        platform, _, what = key.decode().partition(":")
+        out.setdefault(platform, {})[what] = int(value)
+    yt = client.get(f"quota:youtube:default:{pacific_day()}")
+    out.setdefault("youtube", {})["pacific_day_units"] = int(yt or 0)
+    return out

@@ -1,0 +1,72 @@
+"""The per-sync HTTP session: spends the shared budgets before each call, counts calls and quota units,
+keeps every answer (scrubbed, truncated) for the 30-day raw-response log, and extends the sync lock.
+
+It wraps the process-wide pooled session, so a sync adds no connection setup; adapters see a normal
+``requests.Session``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from app.models.base import utcnow
+from app.platforms.http import TimeoutSession
+from app.platforms.meta import usage_percent
+from app.security.scrub import scrub_text, scrub_url
+from app.sync.quotas import Budgets
+
+RAW_BODY_LIMIT = 20_000
+
+
+@dataclass
+class RawCall:
+    at: datetime
+    method: str
+    url: str
+    status: int
+    body: str | None
+
+
+class RecordingSession(TimeoutSession):
+    """A session for one sync of one platform account."""
+
+    def __init__(self, inner: requests.Session, platform: str, budgets: Budgets,
+                 on_call: Callable[[], None] | None = None, keep_raw: bool = True) -> None:
+        super().__init__()
+        self.inner = inner
+        self.platform = platform
+        self.budgets = budgets
+        self.on_call = on_call
+        self.keep_raw = keep_raw
+        self.calls = 0
+        self.quota_units = 0
+        self.raw: list[RawCall] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        text_url = url.decode() if isinstance(url, bytes) else url
+        text_method = method.decode() if isinstance(method, bytes) else method
+        units = self.budgets.before_call(self.platform, text_url)
+        self.calls += 1
+        self.quota_units += units
+        try:
+            response = self.inner.request(method, url, *args, **kwargs)
+        finally:
+            if self.on_call is not None:
+                self.on_call()
+        # usage from answers that worked: a throttled answer is handled by its error, not by the gate
+        usage = usage_percent(response) if self.platform == "instagram" and response.status_code < 400 else None
+        self.budgets.after_call(self.platform, units, usage)
+        if self.keep_raw:
+            body: str | None
+            try:
+                body = scrub_text(response.text[:RAW_BODY_LIMIT])
+            except Exception:  # noqa: BLE001 - an undecodable body is kept as absent
+                body = None
+            self.raw.append(RawCall(utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048],
+                                    response.status_code, body))
+        return response

@@ -1,0 +1,265 @@
+"""Writes of synced data: every row by upsert on its natural key (J1, D2), all of one sync in one
+transaction (the caller commits), so a re-run never duplicates and a crash never half-writes a day.
+
+Follower history from a platform's own daily numbers (YouTube subscribers gained/lost, Instagram's
+daily new followers) is anchored on the first measured count: ``followers(d) = F - sum(net(D) for
+d < D <= M)``. Days whose net change is not known yet (analytics lag) are ``carried`` until a later
+sync's re-check brings the numbers, then recomputed as ``backfilled``; measured and imported days are
+never touched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.history import AccountInsight, ContentItem, ContentMetricSnapshot, DailySnapshot, Provenance
+from app.models.sync import RawResponse
+from app.platforms.base import ContentItem as PItem
+from app.platforms.base import DailyInsight, Metrics, Profile
+from app.sync.recorder import RawCall
+
+CHUNK = 200
+BIG = 2**62
+METRIC_COLUMNS = {"views": "views", "likes": "likes", "comments": "comments", "shares": "shares",
+                  "saves": "saves", "reach": "reach"}
+#: net follower change of a day from account insights, per platform
+NET_METRICS: dict[str, tuple[str, str | None]] = {
+    "youtube": ("followers_gained", "followers_lost"),
+    "instagram": ("new_followers", None),  # gains only: Instagram gives no daily unfollows in the series
+}
+
+
+def _insert(model: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def upsert(model: Any, rows: Sequence[Mapping[str, Any]], keys: Sequence[str],
+           update_cols: Iterable[str] = (), coalesce: Iterable[str] = (), where: Any = None) -> None:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` in chunks; ``coalesce`` columns keep the stored
+    value when the new one is NULL (a platform that omitted a number does not erase it)."""
+    update_cols, coalesce = list(update_cols), list(coalesce)
+    for start in range(0, len(rows), CHUNK):
+        stmt = _insert(model).values(list(rows[start:start + CHUNK]))
+        sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
+        for col in coalesce:
+            sets[col] = func.coalesce(stmt.excluded[col], getattr(model, col))
+        if sets:
+            stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        db.session.execute(stmt)
+
+
+def as_int(value: Any) -> int | None:
+    """A count as a bounded int; wrong types, NaN and infinities become ``None``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or math.isinf(number):
+        return None
+    return max(-BIG, min(BIG, int(number)))
+
+
+def as_float(value: Any) -> float | None:
+    number = as_int(value)
+    return None if number is None else float(value)
+
+
+def _text(value: Any, limit: int | None = None) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    text = text.replace("\x00", "")
+    return text[:limit] if limit else text
+
+
+def metric_values(metrics: Metrics) -> dict[str, Any]:
+    out: dict[str, Any] = {col: as_int(metrics.get(name)) for name, col in METRIC_COLUMNS.items()}
+    out["watch_time_seconds"] = as_float(metrics.get("watch_time"))
+    return out
+
+
+def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: str = Provenance.MEASURED) -> bool:
+    """Today's account numbers; ``False`` when the platform hides the follower count (nothing written)."""
+    followers = as_int(profile.followers)
+    if followers is None:
+        return False
+    row = {"connection_id": connection_id, "day": day, "followers": followers,
+           "following": as_int(profile.following), "media_count": as_int(profile.media_count),
+           "total_likes": as_int(profile.total_likes), "total_views": as_int(profile.total_views),
+           "provenance": str(provenance), "synced_at": utcnow()}
+    upsert(DailySnapshot, [row], ("connection_id", "day"),
+           update_cols=("followers", "provenance", "synced_at"),
+           coalesce=("following", "media_count", "total_likes", "total_views"))
+    return True
+
+
+def write_content(connection_id: int, items: Sequence[PItem], followers: int | None) -> dict[str, int]:
+    """Upsert posts by platform id; returns ``{platform_id: row id}``."""
+    now = utcnow()
+    rows = []
+    unique: dict[str, PItem] = {}
+    for item in items:  # one row per id even if pages overlapped: the first (newest page) wins
+        unique.setdefault(item.platform_id, item)
+    for item in unique.values():
+        rows.append({
+            "connection_id": connection_id, "platform_id": _text(item.platform_id, 128),
+            "kind": _text(item.kind, 16), "caption": _text(item.caption), "title": _text(item.title),
+            "permalink": _text(item.permalink, 2048), "thumbnail_url": _text(item.thumbnail_url, 2048),
+            "published_at": item.published_at, "duration_seconds": as_int(item.duration_seconds),
+            "hashtags": [t[:100] for t in item.hashtags[:50]],
+            **metric_values(item.metrics),
+            "extra_metrics": _extras(item.metrics),
+            "followers_at_measure": followers, "metrics_updated_at": now, "first_seen_at": now,
+        })
+    upsert(ContentItem, rows, ("connection_id", "platform_id"),
+           update_cols=("kind", "caption", "title", "permalink", "thumbnail_url", "published_at",
+                        "duration_seconds", "hashtags", "extra_metrics", "metrics_updated_at"),
+           coalesce=(*METRIC_COLUMNS.values(), "watch_time_seconds", "followers_at_measure"))
+    ids = [r["platform_id"] for r in rows]
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(db.session.execute(
+            select(ContentItem.platform_id, ContentItem.id).where(
+                ContentItem.connection_id == connection_id,
+                ContentItem.platform_id.in_(ids[start:start + CHUNK]))
+        ).tuples().all())
+    return found
+
+
+def _extras(metrics: Metrics) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, value in metrics.items():
+        if name not in METRIC_COLUMNS and name != "watch_time":
+            number = as_float(value)
+            if number is not None:
+                out[str(name)[:48]] = number
+    return out
+
+
+def write_metrics(connection_id: int, metrics: Mapping[str, Metrics], followers: int | None) -> dict[str, int]:
+    """Fresh numbers of stored posts (no full item from the platform); returns ``{platform_id: id}``."""
+    now = utcnow()
+    found: dict[str, int] = {}
+    for platform_id, values in metrics.items():
+        cols = {k: v for k, v in metric_values(values).items() if v is not None}
+        row_id = db.session.execute(
+            update(ContentItem).where(ContentItem.connection_id == connection_id,
+                                      ContentItem.platform_id == platform_id)
+            .values(**cols, metrics_updated_at=now, followers_at_measure=followers)
+            .returning(ContentItem.id)
+        ).scalar_one_or_none()
+        if row_id is not None:
+            found[platform_id] = row_id
+    return found
+
+
+def write_metric_snapshots(day: date, ids: Mapping[str, int], metrics: Mapping[str, Metrics],
+                           followers: int | None) -> int:
+    rows = [{"content_item_id": ids[pid], "day": day, **metric_values(values), "followers": followers,
+             "provenance": Provenance.MEASURED.value}
+            for pid, values in metrics.items() if pid in ids]
+    cols = (*METRIC_COLUMNS.values(), "watch_time_seconds", "followers")
+    upsert(ContentMetricSnapshot, rows, ("content_item_id", "day"), update_cols=cols)
+    return len(rows)
+
+
+def write_insights(connection_id: int, insights: Sequence[DailyInsight], provenance: str) -> None:
+    rows = []
+    for insight in insights:
+        for metric, value in insight.metrics.items():
+            number = as_float(value)
+            if number is not None:
+                rows.append({"connection_id": connection_id, "day": insight.day, "metric": str(metric)[:48],
+                             "value": number, "provenance": provenance})
+    upsert(AccountInsight, rows, ("connection_id", "day", "metric"), update_cols=("value", "provenance"))
+
+
+def write_raw(connection_id: int, run_id: int | None, calls: Sequence[RawCall]) -> None:
+    if calls:
+        db.session.execute(_insert(RawResponse).values([
+            {"connection_id": connection_id, "sync_run_id": run_id, "at": c.at, "method": c.method,
+             "url": c.url, "status": c.status, "body": c.body} for c in calls]))
+
+
+def last_snapshot_days(connection_id: int, since: datetime) -> dict[int, date]:
+    """The latest metric snapshot day per post (posts published since ``since``)."""
+    rows = db.session.execute(
+        select(ContentMetricSnapshot.content_item_id, func.max(ContentMetricSnapshot.day))
+        .join(ContentItem, ContentItem.id == ContentMetricSnapshot.content_item_id)
+        .where(ContentItem.connection_id == connection_id, ContentItem.published_at >= since)
+        .group_by(ContentMetricSnapshot.content_item_id)
+    ).tuples().all()
+    return {item_id: day for item_id, day in rows}
+
+
+# --------------------------------------------------------------------------- follower history
+
+def _nets(connection_id: int, platform: str) -> dict[date, float]:
+    gained_name, lost_name = NET_METRICS[platform]
+    names = [n for n in (gained_name, lost_name) if n]
+    nets: dict[date, float] = {}
+    for day, metric, value in db.session.execute(
+        select(AccountInsight.day, AccountInsight.metric, AccountInsight.value)
+        .where(AccountInsight.connection_id == connection_id, AccountInsight.metric.in_(names))
+    ).tuples():
+        nets[day] = nets.get(day, 0.0) + (value if metric == gained_name else -value)
+    return nets
+
+
+def rebuild_history(connection_id: int, platform: str) -> int:
+    """Backfill/recompute the follower history before the first measured day from daily net changes.
+
+    Returns the number of days written. Only ``backfilled`` and ``carried`` rows are (re)written.
+    """
+    if platform not in NET_METRICS:
+        return 0
+    anchor = db.session.execute(
+        select(DailySnapshot.day, DailySnapshot.followers)
+        .where(DailySnapshot.connection_id == connection_id,
+               DailySnapshot.provenance == Provenance.MEASURED.value)
+        .order_by(DailySnapshot.day).limit(1)
+    ).first()
+    nets = _nets(connection_id, platform)
+    if anchor is None or not nets or min(nets) >= anchor.day:
+        return 0
+    first_known, last_known = min(nets), max(d for d in nets if d <= anchor.day)
+    rows = []
+    value = float(anchor.followers)
+    day = anchor.day
+    while day > first_known:
+        value -= nets.get(day, 0.0)  # the count at the end of the day before
+        day -= timedelta(days=1)
+        provenance = Provenance.BACKFILLED if day < last_known else Provenance.CARRIED
+        rows.append({"connection_id": connection_id, "day": day, "followers": max(0, int(round(value))),
+                     "provenance": provenance.value, "synced_at": utcnow()})
+    keep = DailySnapshot.provenance.in_([Provenance.BACKFILLED.value, Provenance.CARRIED.value])
+    upsert(DailySnapshot, rows, ("connection_id", "day"), update_cols=("followers", "provenance"), where=keep)
+    return len(rows)
+
+
+def first_measured_day(connection_id: int) -> date | None:
+    return db.session.execute(
+        select(func.min(DailySnapshot.day)).where(DailySnapshot.connection_id == connection_id,
+                                                  DailySnapshot.provenance == Provenance.MEASURED.value)
+    ).scalar_one_or_none()
+
+
+def to_platform_item(row: ContentItem) -> PItem:
+    """A stored post as the adapters take it (for per-post metric calls)."""
+    product = {"reel": "REELS", "story": "STORY"}.get(row.kind, "FEED")
+    return PItem(platform_id=row.platform_id, kind=row.kind,  # type: ignore[arg-type]
+                 published_at=row.published_at, extras={"media_product_type": product})
+

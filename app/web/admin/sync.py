@@ -1,0 +1,50 @@
+"""Admin: quota use per platform today and the sync history log with errors (staff only, via the
+blueprint's ``before_request``). Also the template helpers every page uses for sync status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from flask import Response, request
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Connection
+from app.models.sync import SyncRun
+from app.platforms import PLATFORMS
+from app.redis_conn import get_redis
+from app.services import sync as sync_service
+from app.sync.quotas import usage_today
+from app.web.admin import bp
+from app.web.htmx import render
+
+PAGE = 50
+
+
+@bp.app_template_global("sync_state")
+def sync_state(conn: Connection | None) -> sync_service.SyncState | None:
+    """The sync status of a connection for its card (running + progress, last sync, error)."""
+    return sync_service.state_of(conn) if conn is not None and conn.id else None
+
+
+@bp.app_template_global("sync_polling")
+def sync_polling(cards: list[dict[str, Any]]) -> bool:
+    """Whether a connection page should keep polling (a sync of one of its connections is running)."""
+    return sync_service.any_running([c["connection"] for c in cards if c.get("connection") is not None])
+
+
+@bp.get("/admin/sync")
+def sync_log() -> Response:
+    """Quota use today and the latest sync runs, newest first (``?errors=1`` for failures only)."""
+    try:
+        usage: dict[str, dict[str, int]] | None = usage_today(get_redis())
+    except (redis.RedisError, OSError):
+        usage = None
+    query = select(SyncRun, Connection).join(Connection, Connection.id == SyncRun.connection_id)
+    errors_only = request.args.get("errors") == "1"
+    if errors_only:
+        query = query.where(SyncRun.error_class.is_not(None))
+    rows = db.session.execute(query.order_by(SyncRun.id.desc()).limit(PAGE)).tuples().all()
+    return render("admin/sync/index.html", "log", usage=usage, rows=rows, platforms=PLATFORMS,
+                  errors_only=errors_only)
