@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, request
 from flask_login import current_user
 
@@ -12,7 +14,7 @@ from app.web.htmx import render, toast
 from app.web.settings import bp
 
 
-def _ctx() -> dict[str, object]:
+def _ctx() -> dict[str, Any]:
     return {"prefs": notifications.preferences_for(current_user), "types": notifications.ALERT_TYPE_LABELS}
 
 
