@@ -9,6 +9,7 @@ the request's CSP nonce when the page renders it (``Chart.markup``), so cached S
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ class Chart:
 
     def markup(self, nonce: str) -> Markup:
         """The SVG for this response, its inline style carrying the request's CSP nonce."""
-        return Markup(self.svg.replace(NONCE_PLACEHOLDER, nonce, 1))  # noqa: S704 - pygal-serialised SVG
+        return Markup(self.svg.replace(NONCE_PLACEHOLDER, nonce))  # noqa: S704 - pygal-serialised SVG
 
 
 def _style(colours: Sequence[str]) -> Style:
@@ -70,9 +71,14 @@ def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequenc
                 margin=12, spacing=12, dots_size=2.5, print_values=False, **kw)
 
 
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+_STYLE_ATTR = re.compile(r' style="[^"]*"')  # CSP blocks style attributes; pygal's tooltip box is hidden in app.css
+
+
 def _render(chart: pygal.Line) -> str:
-    svg = chart.render(is_unicode=True)
-    return svg.replace('<style type="text/css">', f'<style type="text/css" nonce="{NONCE_PLACEHOLDER}">', 1)
+    """SVG without pygal's inline config script (CSP: no inline scripts; tooltips come from app.js)."""
+    svg = _STYLE_ATTR.sub("", _SCRIPT.sub("", chart.render(is_unicode=True)))
+    return svg.replace('<style type="text/css">', f'<style type="text/css" nonce="{NONCE_PLACEHOLDER}">')
 
 
 def _fmt(v: float | int | None) -> str:

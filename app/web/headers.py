@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from urllib.parse import urlsplit
@@ -17,10 +18,19 @@ PLATFORM_AUTHORIZE_ORIGINS = (
 )
 
 
+_NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
 def csp_nonce() -> str:
-    """A fresh nonce per request, for the few inline ``<style>`` blocks (e.g. SVG charts)."""
+    """A fresh nonce per request, for the few inline ``<style>`` blocks (e.g. SVG charts).
+
+    An HTMX fragment is swapped into a page whose CSP (and nonce) was fixed when the page loaded, so a
+    fragment must carry the *page's* nonce: analytics pages send it back as ``X-Page-Nonce`` (via
+    ``hx-headers``) and fragments reuse it. It only ever affects the requester's own response.
+    """
     if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
+        page = request.headers.get("X-Page-Nonce", "") if request.headers.get("HX-Request") else ""
+        g.csp_nonce = page if _NONCE_RE.match(page) else secrets.token_urlsafe(16)
     return str(g.csp_nonce)
 
 
