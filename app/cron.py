@@ -47,6 +47,10 @@ SCHEDULE: tuple[CronEntry, ...] = (
               timeout=600),
     CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *",
               timeout=120),
+    # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
+    # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).
+    CronEntry("reports-weekly", "app.jobs.reports.weekly_fanout", queues.REPORTS, cron="5 * * * *", timeout=600),
+    CronEntry("reports-purge", "app.jobs.reports.purge_reports", queues.DEFAULT, cron="50 4 * * *", timeout=600),
 )
 
 

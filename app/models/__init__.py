@@ -14,6 +14,7 @@ from app.models.history import (
 )
 from app.models.notification import EmailMode, NotificationPreference
 from app.models.outbox import EmailStatus, OutboxEmail
+from app.models.report import Report, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
 from app.models.user import Invite, LoginAttempt, Role, User, UserSession
 
@@ -39,6 +40,11 @@ __all__ = [
     "OAuthState",
     "OutboxEmail",
     "Provenance",
+    "Report",
+    "ReportKind",
+    "ReportLink",
+    "ReportSettings",
+    "ReportStatus",
     "RawResponse",
     "Role",
     "SyncRun",

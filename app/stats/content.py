@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -197,3 +198,55 @@ def content_detail(connections: Sequence[Connection], content_id: int) -> Conten
         ContentMetricSnapshot.content_item_id == item.id).order_by(ContentMetricSnapshot.day)).scalars()
     curve = tuple((s.day, s.views, s.likes, interactions(s, conn.platform)) for s in snaps)
     return ContentDetail(post=to_post(item, conn), curve=curve)
+
+
+def engagement_by_platform(posts: Sequence[Post]) -> dict[str, float | None]:
+    """Mean post engagement rate per platform (docs/metrics.md: an account's rate over a period)."""
+    rates: dict[str, list[float]] = defaultdict(list)
+    seen: dict[str, None] = {}
+    for p in posts:
+        seen[p.platform] = None
+        if p.rate is not None:
+            rates[p.platform].append(p.rate)
+    return {pl: (statistics.fmean(rates[pl]) if rates[pl] else None) for pl in seen}
+
+
+_WORD_RE = re.compile(r"[^\W\d_][\w'’-]{3,}", re.UNICODE)
+STOPWORDS = frozenset("""this that with from your have just what when will more about they them then than
+were been into over only some very here there their which would could should after before these those
+post video today new like make made much many most also because while where being other""".split())
+
+
+def best_keywords(posts: Sequence[Post], limit: int = 5) -> list[HashtagStat]:
+    """Caption words (4+ letters, not stop words or hashtags) in at least 2 posts with a rate, ranked by
+    the median rate of those posts: the content theme when a client does not use hashtags."""
+    rates: dict[str, list[float]] = defaultdict(list)
+    for p in posts:
+        if p.rate is None:
+            continue
+        text = re.sub(r"[#@]\w+", " ", p.caption)
+        for word in {w.lower() for w in _WORD_RE.findall(text)}:
+            if word not in STOPWORDS:
+                rates[word].append(p.rate)
+    stats = [HashtagStat(t, len(r), statistics.median(r)) for t, r in rates.items() if len(r) >= MIN_POSTS_PER_HASHTAG]
+    stats.sort(key=lambda s: (s.median_rate, s.posts, s.tag), reverse=True)
+    return stats[:limit]
+
+
+@dataclass(frozen=True)
+class Theme:
+    label: str          # "#tutorial" or "tutorial"
+    source: str         # "hashtag" | "keyword"
+    posts: int
+    median_rate: float
+
+
+def best_theme(posts: Sequence[Post]) -> Theme | None:
+    """The best performing content theme: the top hashtag, else the top caption keyword, else None."""
+    tags = best_hashtags(posts, 1)
+    if tags:
+        return Theme(f"#{tags[0].tag}", "hashtag", tags[0].posts, tags[0].median_rate)
+    words = best_keywords(posts, 1)
+    if words:
+        return Theme(words[0].tag, "keyword", words[0].posts, words[0].median_rate)
+    return None

@@ -13,10 +13,12 @@ def register_web(app: Flask) -> None:
     from app.web.auth import bp as auth_bp
     from app.web.connections import bp as connections_bp
     from app.web.portal import bp as portal_bp
+    from app.web.reports import bp as reports_bp
     from app.web.settings import bp as settings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(connections_bp)

@@ -10,7 +10,10 @@ from tests.web.routes import fill, rules
 
 # Routes that are exempt by design: the platforms' signed server-to-server callbacks (W10); their
 # signature (Meta signed_request, TikTok-Signature) is the authentication.
-CSRF_EXEMPT: set[str] = {"api.meta_deauthorize", "api.meta_data_deletion", "api.tiktok_webhook"}
+CSRF_EXEMPT: set[str] = {"api.meta_deauthorize", "api.meta_data_deletion", "api.tiktok_webhook",
+                         # A4 report/share links: the 256-bit token in the path is the proof a forged
+                         # cross-site POST cannot carry, and they must not set a session (CSRF) cookie.
+                         "reports.link", "reports.share"}
 
 
 def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
@@ -24,7 +27,8 @@ def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
         for method in methods:
             if method == "GET" or endpoint in CSRF_EXEMPT:
                 continue
-            url = fill(rule, {"client_id": c.id, "deliverable_id": d.id, "token": "x", "connection_id": 1})
+            url = fill(rule, {"client_id": c.id, "deliverable_id": d.id, "token": "x", "connection_id": 1,
+                                   "report_id": 1, "link_id": 1})
             for headers in ({}, {"HX-Request": "true"}, {"Content-Type": "application/json"}):
                 resp = client.open(url, method=method, headers=headers, data="{}" if headers.get(
                     "Content-Type") else None)
@@ -59,7 +63,8 @@ def test_get_requests_write_nothing(app, client, factory):
     try:
         for endpoint, rule, methods in rules(app):
             if "GET" in methods:
-                url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "token": "x", "connection_id": 1})
+                url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "token": "x", "connection_id": 1,
+                                  "report_id": 1, "link_id": 1})
                 client.get(url)
                 client.get(url, headers={"HX-Request": "true"})
     finally:

@@ -25,8 +25,19 @@ def tenant_a(factory) -> dict[str, Any]:
     deliverable = factory.deliverable(victim)
     conn = history.connection(victim, "instagram", username="victoria_private")
     item = history.post(conn, datetime(2026, 10, 1, tzinfo=UTC), caption=f"{SECRET} caption")
+    from app.extensions import db
+    from app.models import Report
+    from app.reports import service
+
+    report = Report(kind="weekly", client_id=victim.id, period_start=datetime(2026, 9, 1).date(),
+                    period_end=datetime(2026, 9, 7).date(), status="done", progress=100,
+                    payload={"kind": "weekly", "client": {"name": SECRET}})
+    db.session.add(report)
+    db.session.commit()
+    link, _token = service.issue_link(report, "victim@example.com", None)
+    db.session.commit()
     return {"client_id": victim.id, "deliverable_id": deliverable.id, "connection_id": conn.id,
-            "content_id": item.id}
+            "content_id": item.id, "report_id": report.id, "link_id": link.id}
 
 
 def _id_rules(app) -> list[tuple[str, str, list[str], list[str]]]:

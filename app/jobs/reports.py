@@ -1,0 +1,31 @@
+"""Report jobs (``reports`` queue): id-only, re-load rows, call ``app/reports/service.py``."""
+
+from __future__ import annotations
+
+import logging
+
+from app.reports import service
+
+log = logging.getLogger(__name__)
+
+
+def generate_report(report_id: int) -> None:
+    """Compute and render one report (the job UI polls its row for progress)."""
+    service.generate(report_id)
+
+
+def weekly_report(report_id: int) -> None:
+    """Generate a weekly report and email its links (once per recipient, idempotent on retry)."""
+    report = service.generate(report_id)
+    service.send_report(report)
+
+
+def weekly_fanout() -> None:
+    """Hourly: weekly reports for clients whose local time is Monday morning."""
+    n = service.weekly_fanout()
+    log.info("weekly reports queued", extra={"event": "weekly_reports_queued", "count": n})
+
+
+def purge_reports() -> None:
+    n = service.purge()
+    log.info("reports purged", extra={"event": "reports_purged", "count": n})

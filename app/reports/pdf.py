@@ -1,0 +1,121 @@
+"""HTML -> PDF with xhtml2pdf that can read nothing but our packaged fonts and inline charts (W7).
+
+* ``link_callback`` resolves ``static:fonts/<name>`` to the shipped TTFs and ``data:image/...`` URIs
+  (the charts) below a size limit; everything else (``file:``, ``http(s):``, relative paths from a
+  caption that escaped into markup) resolves to nothing, so xhtml2pdf fetches nothing.
+* Where the installed xhtml2pdf has a ``ResourceAccessPolicy``, it is also used: no remote fetches,
+  local reads confined to ``static/fonts``, and a render time limit.
+* DejaVu Sans (shipped in ``static/fonts``, Bitstream Vera licence) covers Latin, Greek, Cyrillic,
+  Arabic and Hebrew. CJK runs are wrapped in spans using reportlab's built-in CID font (no file, and
+  text extracts as Unicode); characters no font has (emoji) become ``:name:`` text, so a name or
+  caption never turns into empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+log = logging.getLogger(__name__)
+
+FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
+FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
+MAX_DATA_URI = 2 * 1024 * 1024
+RENDER_SECONDS = 60
+CJK_FONT = "HeiseiKakuGo-W5"
+
+
+class PdfError(Exception):
+    """xhtml2pdf reported errors: the document is not trusted to be a complete PDF."""
+
+
+def link_callback(uri: str, rel: str | None = None) -> str:
+    """Only packaged fonts and inline images; every other reference resolves to nothing."""
+    if uri.startswith("static:fonts/"):
+        name = uri.removeprefix("static:fonts/")
+        if name in FONTS:
+            return str(FONT_DIR / name)
+    elif uri.startswith(("data:image/svg+xml", "data:image/png")) and len(uri) <= MAX_DATA_URI:
+        return uri
+    log.warning("pdf resource refused", extra={"event": "pdf_resource_refused", "uri": uri[:80]})
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """Code points DejaVu Sans has glyphs for."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    font = TTFont("DejaVuProbe", str(FONT_DIR / "DejaVuSans.ttf"))
+    return frozenset(font.face.charToGlyph)
+
+
+def _is_cjk(cp: int) -> bool:
+    return (0x3000 <= cp <= 0x30FF or 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF
+            or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF or 0xFF00 <= cp <= 0xFFEF
+            or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F)
+
+
+def _fallback(ch: str) -> str:
+    cp = ord(ch)
+    if cp in (0x200D, 0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF:  # joiners, selectors, skin tones
+        return ""
+    name = unicodedata.name(ch, "")
+    return f":{name.lower()}:" if name else "?"
+
+
+def pdf_text(value: Any) -> Markup:
+    """Escape ``value`` for the PDF and route each run of characters to a font that has it."""
+    text = "" if value is None else str(value)
+    covered = _covered()
+    out: list[str] = []
+    cjk: list[str] = []
+
+    def flush() -> None:
+        if cjk:
+            out.append(f'<span class="cjk">{escape("".join(cjk))}</span>')
+            cjk.clear()
+
+    for ch in text:
+        cp = ord(ch)
+        if (cp in covered and cp <= 0xFFFF) or ch in "\n\t ":  # reportlab mis-encodes astral glyphs
+            flush()
+            out.append(str(escape(ch)))
+        elif _is_cjk(cp):
+            cjk.append(ch)
+        else:
+            flush()
+            out.append(str(escape(_fallback(ch))))
+    flush()
+    return Markup("".join(out))  # noqa: S704 - every piece above is escaped
+
+
+def _policy() -> Any:
+    try:
+        from xhtml2pdf.config.resources import ResourceAccessPolicy
+    except ImportError:  # older xhtml2pdf: the link_callback alone guards fetches
+        return None
+    return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR, max_local_bytes=5 * 1024 * 1024,
+                                max_render_seconds=RENDER_SECONDS)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
+    from xhtml2pdf import pisa
+
+    buf = io.BytesIO()
+    kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}
+    policy = _policy()
+    if policy is not None:
+        kwargs["resource_policy"] = policy
+    status = pisa.CreatePDF(html, **kwargs)
+    data = buf.getvalue()
+    if status.err or not data.startswith(b"%PDF"):
+        raise PdfError(f"PDF rendering failed ({status.err} errors)")
+    return data

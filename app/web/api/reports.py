@@ -1,0 +1,74 @@
+"""JSON report and export endpoints of the contract (§6.2): the same builders as the report pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, jsonify, request
+from flask_login import current_user
+
+from app.models import Role
+from app.models.base import utcnow
+from app.reports import build, export
+from app.services import clients
+from app.stats import query as stats_query
+from app.web.access import login_required
+from app.web.api import bp
+from app.web.api.analytics import _own
+
+
+@bp.get("/portal/social/report/weekly")
+@login_required
+def social_report_weekly() -> Response:
+    """The last complete week (ending yesterday, or ``?end=YYYY-MM-DD``)."""
+    client = _own()
+    today = utcnow().date()
+    end = today - timedelta(days=1)
+    if request.args.get("end"):
+        end = stats_query.parse_period({"start": request.args["end"], "end": request.args["end"]}, today).end
+    return jsonify(build.weekly(client, end))
+
+
+@bp.get("/portal/social/report/program")
+@login_required
+def social_report_program() -> Response:
+    client = _own()
+    payload = build.program(client, utcnow().date(), charts=False)
+    payload.pop("coach_comment", None)
+    return jsonify(payload)
+
+
+@bp.get("/portal/social/export")
+@login_required
+def social_export() -> Response:
+    """``?format=csv|json&dataset=snapshots|content&range=...&platform=...``, streamed."""
+    client = _own()
+    q = stats_query.parse(request.args, tz=client.time_zone, default_range="30d")
+    return export.export_response([client.id], q, export.parse_format(request.args.get("format")),
+                                  export.parse_dataset(request.args.get("dataset")), "social")
+
+
+@bp.get("/admin/social/clients/<int:client_id>/export")
+@login_required
+def admin_client_export(client_id: int) -> Response:
+    if current_user.role is Role.CLIENT:
+        from app.services.errors import NotFound
+
+        raise NotFound("No such client.")
+    client = clients.get_client_for(current_user, client_id)
+    q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
+    return export.export_response([client.id], q, export.parse_format(request.args.get("format")),
+                                  export.parse_dataset(request.args.get("dataset")), f"client-{client.id}")
+
+
+@bp.get("/admin/social/portfolio/export")
+@login_required
+def admin_portfolio_export() -> Response:
+    if current_user.role is Role.CLIENT:
+        from app.services.errors import NotFound
+
+        raise NotFound("Not found.")
+    q = stats_query.parse(request.args, scope="portfolio", default_range="90d")
+    ids = export.visible_ids(clients.visible_clients(current_user))
+    return export.export_response(ids, q, export.parse_format(request.args.get("format")),
+                                  export.parse_dataset(request.args.get("dataset")), "portfolio")

@@ -1,0 +1,151 @@
+"""Report pages. Staff and clients share the job UI; ``/r/...`` and ``/s/...`` are the capability
+links, which never log anyone in: GET shows an interstitial (mail scanners pre-fetch GETs), POST
+shows the report. They are CSRF-exempt by design: the unguessable token in the path is the proof a
+forged cross-site POST could not have, and the POST only records that the link was opened."""
+
+from __future__ import annotations
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from htmx_flask import make_response
+
+from app.extensions import csrf
+from app.models import Client, Report, ReportStatus, Role
+from app.reports import service
+from app.reports.build import program as program_payload
+from app.services import clients
+from app.services.errors import ServiceError
+from app.web.access import login_required
+from app.web.htmx import render
+from app.web.reports import bp
+
+LINK_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _card(report: Report) -> Response:
+    """The job card: polling while running; the final card with status 286 so htmx stops polling."""
+    body = render_template("reports/_card.html", report=report)
+    return make_response(body, 286 if report.is_finished else 200)
+
+
+@bp.get("/reports")
+@login_required
+def index() -> Response:
+    """A client's reports: generate weekly / programme reports, past reports, the share switch."""
+    if current_user.role is not Role.CLIENT:
+        return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
+    client = clients.own_client(current_user)
+    settings = service.settings_for(client)
+    return render("reports/index.html", client=client, reports=service.reports_for_client(client),
+                  settings=settings, share_url=service.share_url(settings))
+
+
+@bp.post("/reports")
+@login_required
+def start() -> Response:
+    """Start (or attach to) a report job; returns the running card, which polls its status."""
+    kind = request.form.get("kind", "")
+    comment = None
+    client: Client | None
+    if current_user.role is Role.CLIENT:
+        client = clients.own_client(current_user)
+        if kind not in ("weekly", "program"):
+            abort(400)
+    else:
+        raw = request.form.get("client_id", "")
+        client = clients.get_client_for(current_user, int(raw)) if raw.isdigit() else None
+        comment = (request.form.get("comment") or "").strip()[: service.MAX_COMMENT] or None
+    try:
+        report = service.request_report(current_user, kind, client=client, cohort=request.form.get("cohort") or None,
+                                        comment=comment)
+    except ServiceError as exc:
+        return make_response(render_template("reports/_card.html", report=None, error=exc.message), exc.status)
+    return _card(report)
+
+
+@bp.get("/reports/<int:report_id>/status")
+@login_required
+def status(report_id: int) -> Response:
+    return _card(service.get_report_for(current_user, report_id))
+
+
+@bp.get("/reports/<int:report_id>")
+@login_required
+def view(report_id: int) -> Response:
+    report = service.get_report_for(current_user, report_id)
+    if report.status != ReportStatus.DONE or report.payload is None:
+        return render("reports/view.html", report=report, r=None)
+    return render("reports/view.html", report=report, r=report.payload)
+
+
+@bp.get("/reports/<int:report_id>/pdf")
+@login_required
+def pdf(report_id: int) -> Response:
+    report = service.get_report_for(current_user, report_id)
+    if report.status != ReportStatus.DONE:
+        abort(404)
+    return _pdf_response(report)
+
+
+def _pdf_response(report: Report) -> Response:
+    from app.reports.export import download
+
+    data = service.pdf_bytes(report)
+    resp = download(iter(()), service.download_name(report), "application/pdf")
+    resp.response = [data]
+    resp.headers["Content-Type"] = "application/pdf"
+    return resp
+
+
+@bp.route("/r/<int:report_id>/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def link(report_id: int, token: str) -> Response:
+    """An emailed report link (A4): GET/HEAD ask, POST shows (and records the opening)."""
+    try:
+        lnk = service.resolve_link(report_id, token)
+    except ServiceError as exc:
+        return _link_page("gone" if exc.status == 410 else "invalid", exc.message, exc.status)
+    report = lnk.report
+    if request.method in ("GET", "HEAD"):
+        return _link_page("confirm", "", 200, action=url_for("reports.link", report_id=report_id, token=token))
+    if request.form.get("format") == "pdf":
+        resp = _pdf_response(report)
+    else:
+        resp = _link_page("report", "", 200, r=report.payload,
+                          pdf_action=url_for("reports.link", report_id=report_id, token=token))
+    service.mark_opened(lnk)
+    resp.headers.update(LINK_HEADERS)
+    return resp
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def share(token: str) -> Response:
+    """The client's public, read-only programme report (while they keep sharing on)."""
+    from app.models.base import utcnow
+
+    try:
+        client = service.client_for_share(token)
+    except ServiceError as exc:
+        return _link_page("gone", exc.message, exc.status)
+    if request.method in ("GET", "HEAD"):
+        return _link_page("confirm", "", 200, action=url_for("reports.share", token=token))
+    payload = program_payload(client, utcnow().date(), charts=True)
+    payload["coach_comment"] = None  # the coach's comment is private to the coaching relationship
+    return _link_page("report", "", 200, r=payload)
+
+
+def _link_page(state: str, message: str, status: int, **ctx: object) -> Response:
+    resp = make_response(render_template("reports/link.html", state=state, message=message, **ctx), status)
+    resp.headers.update(LINK_HEADERS)
+    return resp
+
+
+@bp.post("/reports/share")
+@login_required
+def share_toggle() -> Response:
+    """The client's own share switch (portal settings)."""
+    client = clients.own_client(current_user)
+    settings = service.set_share(client, request.form.get("enabled") == "1")
+    return render("reports/index.html", "share", client=client, settings=settings,
+                  share_url=service.share_url(settings), reports=[])
