@@ -45,14 +45,23 @@ def main(argv: list[str] | None = None) -> int:
             build_scheduler(conn).start()
             return 0
         from rq import Queue, Worker
+        from rq.job import Job
 
         names = [q.strip() for q in args.queues.split(",") if q.strip()]
         unknown = set(names) - set(QUEUES)
         if unknown:
             parser.error(f"unknown queues: {', '.join(sorted(unknown))}")
-        worker = Worker([Queue(n, connection=conn) for n in names], connection=conn,
-                        worker_ttl=int(app.config.get("RQ_WORKER_TTL", 60)),
-                        maintenance_interval=30)  # abandoned jobs are found within a minute (J2)
+
+        class PortalWorker(Worker):
+            """RQ's job heartbeat lasts the monitoring interval + 60 s; here + ``RQ_WORKER_TTL``."""
+
+            def get_heartbeat_ttl(self, job: Job) -> int:
+                return super().get_heartbeat_ttl(job) - 60 + self.worker_ttl
+
+        ttl = int(app.config.get("RQ_WORKER_TTL", 60))
+        # abandoned jobs (a killed worker) are found and retried within about one TTL (J2)
+        worker = PortalWorker([Queue(n, connection=conn) for n in names], connection=conn, worker_ttl=ttl,
+                              job_monitoring_interval=max(1, ttl // 3), maintenance_interval=max(1, ttl // 2))
         worker.work(with_scheduler=True, burst=args.burst)
     return 0
 

@@ -81,6 +81,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUST_PROXY_HOPS", "0", "Number of reverse proxies in front of the app whose X-Forwarded-* "
             "headers are trusted (1 behind nginx)."),
     Setting("LOG_LEVEL", "INFO", "Python log level."),
+    Setting("RQ_WORKER_TTL", "60",
+            "Seconds a silent RQ worker counts as alive; a killed worker's job is retried about this long "
+            "after its last heartbeat (heartbeats every TTL/3, registry maintenance every TTL/2)."),
+    Setting("SYNC_LOCK_TTL_SECONDS", None,
+            "Per-connection sync lock lifetime, extended after every platform call. Unset: connect + read "
+            "timeout + 25 s."),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -187,7 +193,11 @@ class Config:
             "LOGIN_WINDOW_MINUTES": int(_env(env, "LOGIN_WINDOW_MINUTES") or 15),
             "TRUST_PROXY_HOPS": int(_env(env, "TRUST_PROXY_HOPS") or 0),
             "LOG_LEVEL": (_env(env, "LOG_LEVEL") or "INFO").upper(),
+            "RQ_WORKER_TTL": int(_env(env, "RQ_WORKER_TTL") or 60),
         }
+        lock_ttl = _env(env, "SYNC_LOCK_TTL_SECONDS")
+        if lock_ttl:
+            out["SYNC_LOCK_TTL_SECONDS"] = int(lock_ttl)
         instance = _env(env, "INSTANCE_PATH")
         if instance:
             out["INSTANCE_PATH"] = instance

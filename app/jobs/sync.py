@@ -37,8 +37,12 @@ def job_timeout() -> int:
 
 
 def crash_retry() -> Retry:
-    """Re-run after an abandoned job (worker killed); the engine handles every classified error itself."""
-    return Retry(max=2, interval=[10, 60])
+    """Re-run after an abandoned job (worker killed); the engine handles every classified error itself.
+
+    The first re-run is queued at once: finding the job abandoned already took a heartbeat TTL, and a
+    scheduled retry would wait for the scheduler lock the dead worker may still hold (61 s).
+    """
+    return Retry(max=2, interval=[0, 60])
 
 
 def daily_job_id(connection_id: int, day: date | None = None) -> str:

@@ -381,7 +381,8 @@ class YouTubeAdapter(ScopeCheckMixin):
             raise BadResponse("channel has no uploads playlist", platform=self.name)
         return str(playlist)
 
-    def _video_ids(self, access_token: str, playlist: str, since: datetime | None, max_items: int | None) -> list[str]:
+    def _video_ids(self, access_token: str, playlist: str, since: datetime | None, max_items: int | None,
+                   expected_new: int | None = None) -> list[str]:
         guard = PageGuard(self.name)
         ids: list[str] = []
         params: dict[str, Any] = {"part": "contentDetails", "playlistId": playlist, "maxResults": BATCH}
@@ -401,6 +402,8 @@ class YouTubeAdapter(ScopeCheckMixin):
             ids = list(dict.fromkeys(ids))
             if reached_window_end or (max_items is not None and len(ids) >= max_items):
                 break
+            if expected_new is not None and len(ids) >= expected_new:
+                break  # as many uploads as the channel's videoCount grew by: no page to pay for
             token = body.get("nextPageToken")
             if not guard.next_allowed(token if isinstance(token, str) else None):
                 break
@@ -484,14 +487,19 @@ class YouTubeAdapter(ScopeCheckMixin):
         return dedupe(items)
 
     def upload_ids(
-        self, access_token: str, profile: Profile | None, since: datetime | None, max_items: int | None = None
+        self, access_token: str, profile: Profile | None, since: datetime | None, max_items: int | None = None,
+        expected_new: int | None = None,
     ) -> list[str]:
         """Ids from the uploads playlist, newest first, down to ``since`` (1 unit per page of 50).
+
+        ``expected_new``: how many uploads are new (the growth of ``videoCount`` since the last sync);
+        paging stops once that many are in hand, so 50 new videos cost one page, not two.
 
         With :meth:`videos` this lets the sync engine put new uploads and older videos due for fresh
         numbers into the same ``videos`` batch of 50 (one unit for both).
         """
-        return self._video_ids(access_token, self._uploads_playlist(access_token, profile), since, max_items)
+        return self._video_ids(access_token, self._uploads_playlist(access_token, profile), since, max_items,
+                               expected_new)
 
     def videos(self, access_token: str, ids: Sequence[str]) -> list[ContentItem]:
         """Full items (snippet, statistics, contentDetails) in batches of 50 ids (1 unit per batch)."""

@@ -219,8 +219,10 @@ def _plan_input(conn: Connection) -> PlanInput:
     ).scalars().all()
     due = [r for r in rows if aging.is_due(r.published_at.date(), last_days.get(r.id), day)]
     due.sort(key=lambda r: last_days.get(r.id) or date.min)  # most overdue first
+    last_count = (conn.profile_stats or {}).get("media_count") if last_ok is not None else None
     return PlanInput(today=day, initial=initial, content_since=since,
-                     due=[storage.to_platform_item(r) for r in due])
+                     due=[storage.to_platform_item(r) for r in due],
+                     last_media_count=last_count if isinstance(last_count, int) else None)
 
 
 def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncData:

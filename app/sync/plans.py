@@ -40,6 +40,7 @@ class PlanInput:
     initial: bool
     content_since: datetime | None
     due: Sequence[ContentItem]  # stored posts due for fresh numbers, most overdue first
+    last_media_count: int | None = None  # the profile's post/video count at the last good sync
 
 
 @dataclass
@@ -114,7 +115,11 @@ def _youtube_content(adapter: YouTubeAdapter, token: str, inp: PlanInput, data: 
     """``playlistItems`` to the window, then one ``videos`` call per 50 ids: new uploads first, the
     spare places of the last batch filled with stored videos due for fresh numbers (never ``search``).
     With up to 50 new videos a daily sync costs channels + playlistItems + videos = 3 units."""
-    new_ids = adapter.upload_ids(token, data.profile, since, max_items)
+    expected = None
+    count = data.profile.media_count
+    if not inp.initial and inp.last_media_count is not None and isinstance(count, int):
+        expected = max(1, count - inp.last_media_count)
+    new_ids = adapter.upload_ids(token, data.profile, since, max_items, expected_new=expected)
     spare = (BATCH - len(new_ids) % BATCH) % BATCH if new_ids else BATCH
     due_ids = [i.platform_id for i in inp.due if i.platform_id not in set(new_ids)][:spare]
     ids = new_ids + due_ids

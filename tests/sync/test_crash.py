@@ -1,0 +1,154 @@
+"""Crash safety (J1, J2): a real ``python worker.py`` SIGKILLed mid-sync, a second worker finishing the job,
+and the cron reaper for runs a dead worker left ``running``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.jobs import sync as sync_jobs
+from app.jobs.queues import get_queue
+from app.models import Connection
+from app.models.base import utcnow
+from app.models.history import ContentItem
+from app.models.sync import SyncRun
+from app.sync.plans import INITIAL_MAX_ITEMS
+from tests.conftest import SECRET_KEY, TOKEN_KEY
+from tests.support.connect import REDIRECT_BASE
+from tests.sync.conftest import counts, runs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker_env(app: Any, sandbox_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_", "RQ_"))}
+    env.update(APP_ENV="test", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
+               INSTANCE_PATH=app.config["INSTANCE_PATH"], SECRET_KEY=SECRET_KEY,
+               TOKEN_ENCRYPTION_KEYS=f"k1:{TOKEN_KEY}", TOKEN_ENCRYPTION_ACTIVE_KEY="k1",
+               PLATFORM_SANDBOX_URL=sandbox_url, OAUTH_REDIRECT_BASE=REDIRECT_BASE, PUBLIC_BASE_URL="https://portal.example.com",
+               RQ_WORKER_TTL="6", SYNC_LOCK_TTL_SECONDS="4", PYTHONUNBUFFERED="1")
+    return env
+
+
+def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = open(log, "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([sys.executable, "worker.py", "--queues", "sync"], cwd=ROOT, env=env,  # noqa: S603
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker's process group and the work-horse's (RQ puts the horse in its own group)."""
+    try:
+        groups = {os.getpgid(c.pid) for c in psutil.Process(proc.pid).children(recursive=True)}
+    except (psutil.NoSuchProcess, ProcessLookupError):
+        groups = set()
+    groups.add(proc.pid)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=10)
+
+
+def _wait(predicate: Any, timeout: float, what: str, log: Path) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        db.session.rollback()
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.slow
+def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
+        app: Any, link: Any, world: Any, sandbox_url: str, tmp_path: Path) -> None:
+    conn_id, account = link("tiktok")  # queues the initial sync
+    queue = get_queue("sync")
+    assert len(queue.job_ids) == 1
+    job_id = queue.job_ids[0]
+    world.set_latency(1000)  # every platform call takes a second: the sync is mid-flight for a while
+    world.clear_calls()
+    env = _worker_env(app, sandbox_url)
+    log = tmp_path / "workers.log"
+    first = _start_worker(env, log)
+    second = None
+    try:
+        def mid_sync() -> bool:
+            running = [r for r in runs(conn_id) if r.status == "running"]
+            return bool(running) and len(world.calls("tiktok")) >= 2
+
+        _wait(mid_sync, 30, "the first worker to be mid-sync", log)
+        _kill_tree(first)
+        # the crash left a running run and a "syncing" connection, and nothing of the sync
+        assert [r.status for r in runs(conn_id)] == ["running"]
+        assert db.session.get(Connection, conn_id).status == "syncing"
+        assert counts(conn_id)["snapshots"] == 0 and counts(conn_id)["items"] == 0
+
+        world.set_latency(0)
+        second = _start_worker(env, log)
+
+        def synced() -> bool:
+            return any(r.status in ("succeeded", "partial") for r in runs(conn_id))
+
+        _wait(synced, 45, "the retried job to finish", log)
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                _kill_tree(proc)
+    all_runs = runs(conn_id)
+    assert [r.status for r in all_runs][0] == "failed" and all_runs[0].error_class == "interrupted"
+    assert all_runs[0].finished_at is not None
+    assert sum(r.status in ("succeeded", "partial") for r in all_runs) == 1
+    assert all(r.status != "running" for r in all_runs)
+    assert db.session.get(Connection, conn_id).status == "connected"
+    after = counts(conn_id)
+    assert after["snapshots"] == 1
+    posts = world.account(account["id"], posts=True)["posts"]
+    ids = db.session.execute(select(ContentItem.platform_id)
+                             .where(ContentItem.connection_id == conn_id)).scalars().all()
+    assert len(ids) == len(set(ids)) == min(len(posts), INITIAL_MAX_ITEMS)  # every post once, none twice
+    job = queue.fetch_job(job_id)
+    assert job is not None and job.get_status() == "finished" and job.retries_left == 1  # RQ's crash retry ran
+
+
+def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> None:
+    conn_id, _ = link("youtube")
+    conn = db.session.get(Connection, conn_id)
+    conn.status = "syncing"
+    stale = SyncRun(connection_id=conn_id, trigger="daily", status="running", day=utcnow().date(),
+                    started_at=utcnow() - timedelta(seconds=sync_jobs.job_timeout() + 300),
+                    details={"prev_status": "expiring"})
+    db.session.add(stale)
+    db.session.commit()
+    assert sync_jobs.reap_stale_syncs() == 1
+    db.session.expire_all()
+    stale = db.session.get(SyncRun, stale.id)
+    assert stale.status == "failed" and stale.error_class == "interrupted" and stale.finished_at is not None
+    assert db.session.get(Connection, conn_id).status == "expiring"  # put back to what it was
+    # a run still within the job timeout belongs to a live worker: left alone
+    fresh = SyncRun(connection_id=conn_id, trigger="daily", status="running", day=utcnow().date(),
+                    started_at=utcnow() - timedelta(seconds=30))
+    db.session.get(Connection, conn_id).status = "syncing"
+    db.session.add(fresh)
+    db.session.commit()
+    assert sync_jobs.reap_stale_syncs() == 0
+    db.session.expire_all()
+    assert db.session.get(SyncRun, fresh.id).status == "running"
+    assert db.session.get(Connection, conn_id).status == "syncing"
+    n = db.session.execute(select(func.count()).select_from(SyncRun).where(SyncRun.status == "running")).scalar()
+    assert n == 1
