@@ -51,6 +51,26 @@ def enqueue(queue: str, func: str, *args: Any, job_id: str | None = None, timeou
     return True
 
 
+def cancel_jobs(queue: str, id_prefix: str) -> int:
+    """Delete queued and scheduled jobs whose id starts with ``id_prefix`` (e.g. a disconnected
+    connection's ``sync-42-``); returns how many. Redis being down cancels nothing and is not an error:
+    jobs re-check the connection inside their own transaction anyway (D3)."""
+    from rq.job import Job
+
+    count = 0
+    try:
+        q = get_queue(queue)
+        candidates = set(q.get_job_ids()) | set(q.scheduled_job_registry.get_job_ids())
+        for job_id in sorted(j for j in candidates if j.startswith(id_prefix)):
+            job = Job.fetch(job_id, connection=q.connection)
+            job.cancel()
+            job.delete()
+            count += 1
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not cancel jobs %s*: %s", id_prefix, type(exc).__name__)
+    return count
+
+
 def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
     """Housekeeping and email jobs: retried at 30 s, 2 min, 10 min, 30 min, 1 h."""
     return enqueue(DEFAULT, func, *args, job_id=job_id, timeout=120,

@@ -489,6 +489,9 @@ def disconnect_connection(conn: Connection, delete_history: bool) -> Connection 
                 # the tokens are deleted below whatever the platform said
                 log.warning("revoke at platform failed: %s", _safe_error(exc),
                             extra={"event": "revoke_failed", "connection_id": conn.id})
+    from app.jobs.queues import SYNC, cancel_jobs
+
+    cancel_jobs(SYNC, f"sync-{conn.id}-")  # nothing queued for it may run after the disconnect (D3)
     if delete_history:
         db.session.delete(conn)
         db.session.commit()
