@@ -27,11 +27,18 @@ def main(argv: list[str] | None = None) -> int:
 
     load_dotenv()
     from app import create_app
+    from app import ConfigurationError
     from app.jobs.queues import QUEUES
+    from app.preflight import run_preflight
     from app.redis_conn import get_redis
 
     app = create_app()
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    try:
+        run_preflight(app)
+    except ConfigurationError as exc:
+        print(f"Refusing to start: {exc}", file=sys.stderr)
+        return 2
     with app.app_context():
         conn = get_redis()
         policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")

@@ -1,8 +1,26 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` in production, ``flask --app wsgi run`` in development."""
+"""WSGI entry point: ``gunicorn wsgi:app`` in production, ``flask --app wsgi run`` in development.
+
+A serving process runs the preflight checks (``app/preflight.py``) and refuses to start when they
+fail; other ``flask --app wsgi`` commands (``db upgrade``, ``tokens rotate``, ...) skip them so an
+operator can still repair what the checks complain about.
+"""
+
+import os
+import sys
 
 from dotenv import load_dotenv
 
 from app import create_app
+from app.preflight import run_preflight
+
+
+def _is_maintenance_command() -> bool:
+    """True for ``flask --app wsgi <command>`` other than ``run``."""
+    argv = sys.argv
+    return os.path.basename(argv[0]) == "flask" and "run" not in argv[1:]
+
 
 load_dotenv()
 app = create_app()
+if not _is_maintenance_command():
+    run_preflight(app)
