@@ -26,8 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     load_dotenv()
-    from app import create_app
-    from app import ConfigurationError
+    from app import ConfigurationError, create_app
     from app.jobs.queues import QUEUES
     from app.preflight import run_preflight
     from app.redis_conn import get_redis
