@@ -12,7 +12,7 @@ from app.models.base import utcnow
 from app.reports import build, export
 from app.services import clients
 from app.stats import query as stats_query
-from app.web.access import login_required
+from app.web.access import login_required, role_required
 from app.web.api import bp
 from app.web.api.analytics import _own
 
@@ -49,12 +49,8 @@ def social_export() -> Response:
 
 
 @bp.get("/admin/social/clients/<int:client_id>/export")
-@login_required
+@role_required(Role.ADMIN, Role.COACH)
 def admin_client_export(client_id: int) -> Response:
-    if current_user.role is Role.CLIENT:
-        from app.services.errors import NotFound
-
-        raise NotFound("No such client.")
     client = clients.get_client_for(current_user, client_id)
     q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
     return export.export_response([client.id], q, export.parse_format(request.args.get("format")),
@@ -62,12 +58,8 @@ def admin_client_export(client_id: int) -> Response:
 
 
 @bp.get("/admin/social/portfolio/export")
-@login_required
+@role_required(Role.ADMIN, Role.COACH)
 def admin_portfolio_export() -> Response:
-    if current_user.role is Role.CLIENT:
-        from app.services.errors import NotFound
-
-        raise NotFound("Not found.")
     q = stats_query.parse(request.args, scope="portfolio", default_range="90d")
     ids = export.visible_ids(clients.visible_clients(current_user))
     return export.export_response(ids, q, export.parse_format(request.args.get("format")),
