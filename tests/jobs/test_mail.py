@@ -110,11 +110,12 @@ def test_two_workers_delivering_the_same_email_send_it_once(make_app, factory):
         email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter=coach.name,
                                  url="https://x", hours=1)
         db.session.commit()
+        email_id = email.id  # read here: the ORM object belongs to this thread's session
         results: list[str] = []
 
         def worker() -> None:
             with app.app_context():
-                results.append(mail.deliver(email.id).value)
+                results.append(mail.deliver(email_id).value)
 
         threads = [threading.Thread(target=worker) for _ in range(4)]
         for t in threads:
