@@ -47,6 +47,19 @@ def stalled(f_now: int | None, f_7: int | None, f_35: int | None) -> bool:
     return mean_weekly > 0 and (f_now - f_7) < mean_weekly / 2
 
 
+SURGE_MIN_GAIN = 100
+
+
+def surge(f_now: int | None, f_7: int | None, f_35: int | None, min_gain: int = SURGE_MIN_GAIN) -> bool:
+    """A surge: the last 7 days gained more than twice the mean weekly gain of the 4 weeks before, and at
+    least ``min_gain`` (docs/metrics.md, "Alerts": GROWTH_SURGE)."""
+    if f_now is None or f_7 is None or f_35 is None:
+        return False
+    gain = f_now - f_7
+    mean_weekly = (f_7 - f_35) / 4
+    return gain >= min_gain and gain > 2 * mean_weekly
+
+
 def window_start(end: date, days: int) -> date:
     from datetime import timedelta
 

@@ -67,6 +67,16 @@ class AccountHistory:
             return self.followers[i], self.provenance[i]
         return self.followers[i], Provenance.CARRIED.value
 
+    def source(self, d: date) -> tuple[date | None, str]:
+        """The snapshot behind followers(d): its day and its own provenance (never ``carried``).
+
+        Alerts need this: a carried day whose value came from backfilled history is still backfilled.
+        """
+        i = bisect.bisect_right(self.days, d) - 1
+        if i < 0:
+            return None, GAP
+        return self.days[i], self.provenance[i]
+
     @property
     def first_day(self) -> date | None:
         return self.days[0] if self.days else None
