@@ -45,6 +45,10 @@ SCHEDULE: tuple[CronEntry, ...] = (
     CronEntry("sync-daily-fanout", "app.jobs.sync.daily_fanout", queues.SYNC, cron="0 3 * * *", timeout=600),
     CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *",
               timeout=600),
+    # Issue 7: every live connection's alert rules once a day after the sync fan-out (also catches
+    # connections whose sync failed), then the daily digest for users who chose it.
+    CronEntry("alerts-daily", "app.jobs.alerts.evaluate_all", queues.DEFAULT, cron="30 6 * * *", timeout=1800),
+    CronEntry("alerts-digest", "app.jobs.alerts.send_digests", queues.DEFAULT, cron="0 8 * * *", timeout=600),
     CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *",
               timeout=120),
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique

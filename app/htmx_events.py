@@ -2,3 +2,4 @@
 
 TOAST = "toast"                       # {"message": str, "level": "info"|"success"|"error"}
 CLIENT_UPDATED = "client-updated"     # a client's program or deliverables changed
+ALERTS_CHANGED = "alerts-changed"     # alerts were read (or raised): the feed and badges re-fetch

@@ -51,8 +51,13 @@ def daily_job_id(connection_id: int, day: date | None = None) -> str:
 
 def sync_connection(connection_id: int, trigger: str = SyncTrigger.DAILY.value, attempt: int = 0,
                     not_before: float | None = None) -> str:
-    """Run one sync of one connection (the job body)."""
-    return engine.sync(connection_id, trigger, attempt, not_before).status
+    """Run one sync of one connection (the job body), then queue its alert evaluation (issue 7)."""
+    result = engine.sync(connection_id, trigger, attempt, not_before)
+    if result.run_id is not None:
+        from app.jobs.alerts import enqueue_evaluation
+
+        enqueue_evaluation(connection_id, str(result.run_id))
+    return result.status
 
 
 def enqueue_sync(connection_id: int, trigger: str, job_id: str | None = None) -> bool:

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.alert import Alert, AlertCooldown, AlertReceipt, AlertType, Severity
 from app.models.base import Base
 from app.models.client import Client, ClientStatus, Deliverable
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
@@ -19,6 +20,11 @@ from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
 from app.models.user import Invite, LoginAttempt, Role, User, UserSession
 
 __all__ = [
+    "Alert",
+    "AlertCooldown",
+    "AlertReceipt",
+    "AlertType",
+    "Severity",
     "AccountInsight",
     "Base",
     "Client",

@@ -60,7 +60,6 @@ from app.redis_conn import get_redis
 from app.security.crypto import Keyring, TokenDecryptError, aad_for
 from app.security.scrub import scrub_text
 from app.services import clients as client_service
-from app.services import mail
 from app.services.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -556,15 +555,14 @@ def _mark(conn_id: int, status: ConnectionStatus, error: str | None, *, wipe: bo
 
 
 def _notify(conn: Connection, template: str, kind: str) -> None:
-    """Tell the client by email (outbox, same transaction). Alerts proper arrive in issue 7."""
-    client = db.session.get(Client, conn.client_id)
-    if client is None or client.user is None:
-        return
-    from app.services.urls import absolute_url
+    """Raise TOKEN_EXPIRING / CONNECTION_LOST in the caller's transaction (issue 7): the alert, its
+    receipts and its emails (reconnect request to the client, notice to the coach) commit together.
 
-    mail.queue_email(client.user.email, kind, template, client=client, connection=conn,
-                     platform_name=PLATFORM_NAMES.get(conn.platform, conn.platform),
-                     reconnect_url=absolute_url("connections.index"))
+    ``template`` is kept for the callers' sake; the alert service picks the templates.
+    """
+    from app.alerts import service as alerts
+
+    alerts.raise_for_connection(conn, kind)
 
 
 def refresh_tokens(connection_id: int, *, force: bool = False) -> RefreshResult:

@@ -28,7 +28,7 @@ def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
             if method == "GET" or endpoint in CSRF_EXEMPT:
                 continue
             url = fill(rule, {"client_id": c.id, "deliverable_id": d.id, "token": "x", "connection_id": 1,
-                                   "report_id": 1, "link_id": 1})
+                                   "report_id": 1, "link_id": 1, "alert_id": 1})
             for headers in ({}, {"HX-Request": "true"}, {"Content-Type": "application/json"}):
                 resp = client.open(url, method=method, headers=headers, data="{}" if headers.get(
                     "Content-Type") else None)
@@ -64,7 +64,7 @@ def test_get_requests_write_nothing(app, client, factory):
         for endpoint, rule, methods in rules(app):
             if "GET" in methods:
                 url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "token": "x", "connection_id": 1,
-                                  "report_id": 1, "link_id": 1})
+                                  "report_id": 1, "link_id": 1, "alert_id": 1})
                 client.get(url)
                 client.get(url, headers={"HX-Request": "true"})
     finally:

@@ -36,8 +36,15 @@ def tenant_a(factory) -> dict[str, Any]:
     db.session.commit()
     link, _token = service.issue_link(report, "victim@example.com", None)
     db.session.commit()
+    from app.models import Alert
+
+    alert = Alert(client_id=victim.id, connection_id=conn.id, platform="instagram", type="MILESTONE",
+                  severity="info", title=f"{SECRET} reached 1K", message=SECRET, details={"threshold": 1000},
+                  day=datetime(2026, 10, 1).date(), dedup_key="MILESTONE:walk")
+    db.session.add(alert)
+    db.session.commit()
     return {"client_id": victim.id, "deliverable_id": deliverable.id, "connection_id": conn.id,
-            "content_id": item.id, "report_id": report.id, "link_id": link.id}
+            "content_id": item.id, "report_id": report.id, "link_id": link.id, "alert_id": alert.id}
 
 
 def _id_rules(app) -> list[tuple[str, str, list[str], list[str]]]:

@@ -1,0 +1,179 @@
+"""The alert rules of docs/metrics.md ("Alerts"), as pure functions of one account's history.
+
+Every number comes from ``app/stats`` (followers with provenance, growth, stall, surge, engagement);
+this module only compares them with the thresholds. A rule reads history up to the evaluated day and
+stays silent when any point it reads comes from backfilled history (or is missing): backfill gives
+charts a past, it never raises an alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from app.models import AlertType, Provenance, Severity
+from app.stats.content import Post
+from app.stats.engagement import LOW_ENGAGEMENT_PCT, mean_rate
+from app.stats.growth import growth_rate, stalled, surge
+from app.stats.query import PLATFORM_NAMES
+from app.stats.series import AccountHistory, History
+
+MILESTONES: tuple[int, ...] = (1_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000)
+DECLINE_CRITICAL_PCT = -5.0
+ENGAGEMENT_DAYS = 30
+COOLDOWN = timedelta(days=7)
+REAL = frozenset({Provenance.MEASURED.value, Provenance.IMPORTED.value})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An alert a rule wants to raise; ``service.record`` decides (in the database) whether it may."""
+
+    type: AlertType
+    severity: Severity
+    client_id: int
+    connection_id: int | None
+    platform: str | None          # None: the client's total
+    day: date
+    title: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dedup_key(self) -> str:
+        """Milestones: once per threshold and scope, ever. Others: once per connection and history day."""
+        if self.type is AlertType.MILESTONE:
+            return f"MILESTONE:{self.client_id}:{self.platform or 'total'}:{self.details['threshold']}"
+        return f"{self.type.value}:conn:{self.connection_id}:{self.day.isoformat()}"
+
+    @property
+    def cooldown_key(self) -> str | None:
+        """Besides milestones, the same type for the same connection fires at most once per 7 days."""
+        if self.type is AlertType.MILESTONE:
+            return None
+        return f"{self.type.value}:conn:{self.connection_id}"
+
+
+def fmt_k(n: int) -> str:
+    """1000 -> 1K, 1000000 -> 1M (threshold labels)."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}K"
+    return f"{n:,}"
+
+
+def _real(acc: AccountHistory, d: date) -> int | None:
+    """followers(d) when the snapshot behind it is measured or imported; None for backfilled or gaps."""
+    day, prov = acc.source(d)
+    if day is None or prov not in REAL:
+        return None
+    return acc.at(d)[0]
+
+
+def evaluation_day(acc: AccountHistory, today: date) -> date | None:
+    """The latest snapshot day up to today, when that snapshot is real data (a sync, or imported)."""
+    day, prov = acc.source(today)
+    return day if day is not None and prov in REAL else None
+
+
+def crossed(before: int, now: int) -> list[int]:
+    """Thresholds passed going from ``before`` to ``now`` (upwards only)."""
+    return [t for t in MILESTONES if before < t <= now]
+
+
+def _name(platform: str | None) -> str:
+    return PLATFORM_NAMES.get(platform, platform) if platform else "Total"
+
+
+def milestone_platform(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
+    """The account crossed a threshold between the previous snapshot and ``d`` (both real data)."""
+    now, before = _real(acc, d), _real(acc, d - timedelta(days=1))
+    if now is None or before is None:
+        return None
+    passed = crossed(before, now)
+    if not passed:
+        return None
+    top = passed[-1]  # a jump over several thresholds raises the highest; the lower ones stay in details
+    platform = acc.connection.platform
+    return Candidate(AlertType.MILESTONE, Severity.INFO, client_id, acc.connection.id, platform, d,
+                     f"{_name(platform)} reached {fmt_k(top)} followers",
+                     f"{_name(platform)} went from {before:,} to {now:,} followers on {d.isoformat()}, "
+                     f"passing {fmt_k(top)}.",
+                     {"threshold": top, "passed": passed, "followers": now, "previous": before,
+                      "scope": platform})
+
+
+def milestone_total(client_id: int, history: History, d: date) -> Candidate | None:
+    """The client's total crossed a threshold; every account must have real data on both days (so
+    connecting a new account, or a backfill, never counts as growth)."""
+    prev = d - timedelta(days=1)
+    now_vals = [_real(a, d) for a in history.accounts if a.days]
+    before_vals = [_real(a, prev) for a in history.accounts if a.days]
+    if not now_vals or None in now_vals or None in before_vals:
+        return None
+    now, before = sum(v for v in now_vals if v is not None), sum(v for v in before_vals if v is not None)
+    passed = crossed(before, now)
+    if not passed:
+        return None
+    top = passed[-1]
+    return Candidate(AlertType.MILESTONE, Severity.INFO, client_id, None, None, d,
+                     f"Total followers reached {fmt_k(top)}",
+                     f"Total followers across platforms went from {before:,} to {now:,} on {d.isoformat()}, "
+                     f"passing {fmt_k(top)}.",
+                     {"threshold": top, "passed": passed, "followers": now, "previous": before, "scope": "total"})
+
+
+def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
+    """GROWTH_DECLINE (net change < 0; CRITICAL below -5%), else a stall (WARNING), else GROWTH_SURGE."""
+    f_now, f_7, f_35 = _real(acc, d), _real(acc, d - timedelta(days=7)), _real(acc, d - timedelta(days=35))
+    if f_now is None or f_7 is None:
+        return None
+    conn = acc.connection
+    name = _name(conn.platform)
+    net = f_now - f_7
+    rate = growth_rate(f_now, f_7)
+    numbers: dict[str, Any] = {"followers": f_now, "followers_7d_ago": f_7, "followers_35d_ago": f_35,
+                               "net_7d": net, "rate_7d": None if rate is None else round(rate, 2)}
+    if net < 0:
+        critical = rate is not None and rate < DECLINE_CRITICAL_PCT
+        return Candidate(AlertType.GROWTH_DECLINE, Severity.CRITICAL if critical else Severity.WARNING,
+                         client_id, conn.id, conn.platform, d, f"{name} followers declining",
+                         f"{name} lost {-net:,} followers in the last 7 days ({f_7:,} → {f_now:,}, "
+                         f"{rate:+.1f}%)." if rate is not None else
+                         f"{name} lost {-net:,} followers in the last 7 days.",
+                         {**numbers, "kind": "decline"})
+    if f_35 is None:
+        return None
+    mean_weekly = (f_7 - f_35) / 4
+    numbers["mean_weekly_gain_before"] = round(mean_weekly, 1)
+    if stalled(f_now, f_7, f_35):
+        return Candidate(AlertType.GROWTH_DECLINE, Severity.WARNING, client_id, conn.id, conn.platform, d,
+                         f"{name} growth stalled",
+                         f"{name} gained {net:,} followers in the last 7 days, less than half its usual "
+                         f"{mean_weekly:,.0f} a week over the 4 weeks before.",
+                         {**numbers, "kind": "stall"})
+    if surge(f_now, f_7, f_35):
+        return Candidate(AlertType.GROWTH_SURGE, Severity.INFO, client_id, conn.id, conn.platform, d,
+                         f"{name} growth surge",
+                         f"{name} gained {net:,} followers in the last 7 days, more than twice its usual "
+                         f"{mean_weekly:,.0f} a week over the 4 weeks before.",
+                         {**numbers, "kind": "surge"})
+    return None
+
+
+def low_engagement(client_id: int, acc: AccountHistory, d: date, posts: Sequence[Post]) -> Candidate | None:
+    """Mean post engagement rate of the posts published in the 30 days ending on ``d`` below 1.5%."""
+    window = [p for p in posts if d - timedelta(days=ENGAGEMENT_DAYS) < p.published_at.date() <= d]
+    rate = mean_rate(p.rate for p in window)
+    if rate is None or rate >= LOW_ENGAGEMENT_PCT:
+        return None
+    conn = acc.connection
+    name = _name(conn.platform)
+    return Candidate(AlertType.LOW_ENGAGEMENT, Severity.WARNING, client_id, conn.id, conn.platform, d,
+                     f"{name} engagement is low",
+                     f"{name} engagement rate over the last 30 days is {rate:.2f}% across {len(window)} "
+                     f"post{'s' if len(window) != 1 else ''}, below {LOW_ENGAGEMENT_PCT}%.",
+                     {"rate_30d": round(rate, 3), "posts": len(window), "threshold_pct": LOW_ENGAGEMENT_PCT})
