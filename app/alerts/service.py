@@ -163,10 +163,12 @@ def claim_cooldown(key: str, now: datetime) -> bool:
     )
     if moved.rowcount == 1:  # type: ignore[attr-defined]
         return True
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
     added = db.session.execute(
         _insert(AlertCooldown).values(key=key, last_fired_at=now).on_conflict_do_nothing(index_elements=["key"])
-    )
-    return bool(added.rowcount == 1)  # type: ignore[attr-defined]
+        .returning(AlertCooldown.key)
+    ).scalar_one_or_none()
+    return added is not None
 
 
 def record(cand: Candidate, now: datetime | None = None) -> tuple[Alert | None, list[int]]:
@@ -183,8 +185,9 @@ def record(cand: Candidate, now: datetime | None = None) -> tuple[Alert | None, 
                               message=cand.message, details=cand.details, day=cand.day,
                               dedup_key=cand.dedup_key, created_at=now)
         .on_conflict_do_nothing(index_elements=["dedup_key"])
-    )
-    if added.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(Alert.id)
+    ).scalar_one_or_none()
+    if added is None:
         return None, []
     alert = db.session.execute(select(Alert).where(Alert.dedup_key == cand.dedup_key)).scalar_one()
     log.info("alert raised", extra={"event": "alert_raised", "alert_id": alert.id, "alert_type": alert.type,
