@@ -1,7 +1,7 @@
 """reports, report links (hashed capabilities), report settings (weekly schedule, recipients, share)
 
 Revision ID: 0007_reports
-Revises: 0005_notifications
+Revises: 0006_alerts
 Create Date: 2026-11-22 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_reports'
-down_revision = '0005_notifications'
+down_revision = '0006_alerts'
 branch_labels = None
 depends_on = None
 
