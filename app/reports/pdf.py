@@ -1,11 +1,12 @@
 """HTML -> PDF with xhtml2pdf that can read nothing but our packaged fonts and inline charts (W7).
 
-* ``link_callback`` resolves ``static:fonts/<name>`` to the shipped TTFs and ``data:image/...`` URIs
+* ``link_callback`` resolves ``static:fonts/<name>`` to the installed TTFs and ``data:image/...`` URIs
   (the charts) below a size limit; everything else (``file:``, ``http(s):``, relative paths from a
   caption that escaped into markup) resolves to nothing, so xhtml2pdf fetches nothing.
 * Where the installed xhtml2pdf has a ``ResourceAccessPolicy``, it is also used: no remote fetches,
-  local reads confined to ``static/fonts``, and a render time limit.
-* DejaVu Sans (shipped in ``static/fonts``, Bitstream Vera licence) covers Latin, Greek, Cyrillic,
+  local reads confined to ``static/vendor/fonts``, and a render time limit.
+* DejaVu Sans (npm package ``dejavu-fonts-ttf``, copied into ``static/vendor/fonts`` by
+  ``scripts/build-assets.mjs`` at set-up; Bitstream Vera licence) covers Latin, Greek, Cyrillic,
   Arabic and Hebrew. CJK runs are wrapped in spans using reportlab's built-in CID font (no file, and
   text extracts as Unicode); characters no font has (emoji) become ``:name:`` text, so a name or
   caption never turns into empty boxes.
@@ -24,7 +25,7 @@ from markupsafe import Markup, escape
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
+FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "vendor" / "fonts"
 FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
 MAX_DATA_URI = 2 * 1024 * 1024
 RENDER_SECONDS = 60
@@ -52,7 +53,10 @@ def _covered() -> frozenset[int]:
     """Code points DejaVu Sans has glyphs for."""
     from reportlab.pdfbase.ttfonts import TTFont
 
-    font = TTFont("DejaVuProbe", str(FONT_DIR / "DejaVuSans.ttf"))
+    path = FONT_DIR / "DejaVuSans.ttf"
+    if not path.exists():
+        raise PdfError(f"{path} is missing: run `make setup` (npm run build copies the fonts)")
+    font = TTFont("DejaVuProbe", str(path))
     return frozenset(font.face.charToGlyph)
 
 
