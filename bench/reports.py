@@ -1,0 +1,235 @@
+"""Report timings on a PostgreSQL portfolio of 1,000 clients (3 connections each, 400 days of daily
+snapshots, 100 posts per connection, 3 deliverables), generated server-side with generate_series.
+
+1. Weekly report PDF: payload (``app/reports/build.weekly``) + xhtml2pdf render, one client, N runs.
+2. Programme report with its chart: ``build.program`` + render, N runs.
+3. Weekly fan-out for all 1,000 clients: ``service.weekly_fanout`` at a Monday morning, then the
+   ``reports`` queue drained by 2 worker processes (one per core), each job generating the report and
+   queueing its email (outbox row + delivery job). Timed from the fan-out until every report is done
+   and every email queued. Emails are not sent (the default queue is not worked).
+
+    .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10]
+
+Uses a private redis-server on a free port and the database ``bench_reports`` (dropped at the end).
+Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CLIENTS, PER_CLIENT, DAYS, POSTS_PER_CONN = 1000, 3, 400, 100
+
+
+def server_db(url: str, db: str) -> str:
+    return f"{url.rpartition('/')[0]}/{db}"
+
+
+def recreate(server_url: str, name: str, create: bool = True) -> str:
+    eng = create_engine(server_db(server_url, "postgres"), isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return server_db(server_url, name)
+
+
+def make_app(db_url: str, redis_url: str, instance: str) -> Any:
+    from app import create_app
+
+    return create_app({
+        "APP_ENV": "test", "TESTING": True, "SECRET_KEY": "r" * 64, "SQLALCHEMY_DATABASE_URI": db_url,
+        "REDIS_URL": redis_url,
+        "TOKEN_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1", "INSTANCE_PATH": instance, "PUBLIC_BASE_URL": "https://bench.local",
+        "LOG_LEVEL": "WARNING", "WTF_CSRF_ENABLED": False,
+    })
+
+
+SQL = {
+    "users": f"""
+        INSERT INTO users (email, name, role, password_hash, is_active, created_at, updated_at)
+        SELECT 'coach' || g || '@bench.local', 'Coach ' || g, 'coach', 'x', true, now(), now()
+          FROM generate_series(1, 20) g
+        UNION ALL SELECT 'client' || g || '@bench.local', 'Client ' || g || ' Zoë 渡辺', 'client', 'x', true, now(), now()
+          FROM generate_series(1, {CLIENTS}) g""",
+    "clients": """
+        INSERT INTO clients (user_id, coach_id, display_name, program_start, status, time_zone, created_at, updated_at)
+        SELECT u.id, (SELECT id FROM users WHERE email = 'coach' || (1 + u.id % 20) || '@bench.local'),
+               u.name, current_date - (30 + u.id % 300), 'active', 'Europe/Berlin', now(), now()
+        FROM users u WHERE u.role = 'client'""",
+    "deliverables": """
+        INSERT INTO deliverables (client_id, code, title, position, completed_at, created_at, updated_at)
+        SELECT c.id, 'M' || k, 'Milestone ' || k, k,
+               CASE WHEN k < 3 THEN (c.program_start + 20 * k)::timestamp AT TIME ZONE 'UTC' END, now(), now()
+        FROM clients c, generate_series(1, 3) k""",
+    "connections": """
+        INSERT INTO connections (client_id, platform, platform_user_id, username, status, scopes, token_version,
+                                 last_sync_at, connected_at, created_at, updated_at)
+        SELECT c.id, p.name, p.name || '-' || c.id, p.name || '_' || c.id, 'connected', '', 0, now(), now(),
+               now(), now()
+        FROM clients c, (VALUES ('instagram'), ('tiktok'), ('youtube')) p(name)""",
+    "daily_snapshots": f"""
+        INSERT INTO daily_snapshots (connection_id, day, followers, provenance, synced_at)
+        SELECT cn.id, current_date - d,
+               greatest(0, (1000 + (cn.id * 37) % 50000) + ({DAYS} - d) * ((cn.id % 7) - 1) + ((cn.id * d) % 23)),
+               'imported', now()
+        FROM connections cn, generate_series(0, {DAYS - 1}) d""",
+    "content_items": f"""
+        INSERT INTO content_items (connection_id, platform_id, kind, caption, published_at, hashtags, views,
+                                   likes, comments, shares, saves, extra_metrics, followers_at_measure, first_seen_at)
+        SELECT cn.id, 'post-' || cn.id || '-' || k, (ARRAY['image','carousel','reel','video','short'])[1 + (k % 5)],
+               'Post ' || k || ' #tag' || (k % 9) || ' =HYPERLINK("x")',
+               now() - ((k * 4 + cn.id) % {DAYS}) * interval '1 day' - (k % 24) * interval '1 hour',
+               json_build_array('tag' || (k % 9)), 100 + (k * 13) % 5000, 10 + (k * 7) % 400, (k * 3) % 40,
+               k % 11, k % 13, '{{}}', 1000 + (cn.id * 37) % 50000, now()
+        FROM connections cn, generate_series(1, {POSTS_PER_CONN}) k""",
+}
+
+
+def generate(app: Any) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        t = time.perf_counter()
+        for stmt in SQL.values():
+            db.session.execute(text(stmt))
+            db.session.commit()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
+                  for t in ("clients", "connections", "daily_snapshots", "content_items")}
+        print(f"generated in {time.perf_counter() - t:.1f}s: {counts}")
+
+
+def timings(fn: Any, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def row(name: str, ms: list[float], target: float) -> str:
+    p95 = sorted(ms)[max(0, round(0.95 * len(ms)) - 1)]
+    verdict = "met" if p95 < target else "**missed**"
+    return f"| {name} | {statistics.median(ms):.0f} | {p95:.0f} | {max(ms):.0f} | < {target:,.0f}: {verdict} |"
+
+
+def work(db_url: str, redis_url: str, instance: str) -> None:
+    from rq import SimpleWorker
+
+    from app.jobs.queues import REPORTS, get_queue
+    from app.redis_conn import get_redis
+
+    app = make_app(db_url, redis_url, instance)
+    with app.app_context():
+        SimpleWorker([get_queue(REPORTS)], connection=get_redis()).work(burst=True, logging_level="WARNING")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    from app.config import normalise_database_url
+
+    server = normalise_database_url(args.url) or args.url
+    instance = tempfile.mkdtemp(prefix="bench-reports-")
+    port = free_port()
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],  # noqa: S603,S607
+                             stdout=subprocess.DEVNULL)
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    db_url = recreate(server, "bench_reports")
+    app = make_app(db_url, redis_url, instance)
+    try:
+        from flask_migrate import upgrade
+        from sqlalchemy import func, select
+
+        from app.extensions import db
+        from app.models import Client, OutboxEmail, Report
+        from app.models.base import utcnow
+        from app.reports import build, service
+
+        with app.app_context():
+            upgrade()
+        generate(app)
+        with app.app_context(), app.test_request_context():
+            client = db.session.get(Client, 500)
+            assert client is not None
+            today = utcnow().date()
+            print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.runs} runs each\n")
+            print("| step | p50 ms | p95 ms | max ms | target ms |\n|---|---|---|---|---|")
+            weekly = build.weekly(client, today - timedelta(days=1))
+            print(row("weekly payload (stats only)", timings(lambda: build.weekly(client, today - timedelta(days=1)),
+                                                              args.runs), 1000))
+            print(row("weekly PDF render (payload given)", timings(lambda: service.render_report_pdf(weekly),
+                                                                    args.runs), 1000))
+            print(row("weekly report PDF (payload + render)", timings(
+                lambda: service.render_report_pdf(build.weekly(client, today - timedelta(days=1))), args.runs), 1000))
+            print(row("programme report with chart (payload + render)", timings(
+                lambda: service.render_report_pdf(build.program(client, today, "Well done!")), args.runs), 3000))
+            size = len(service.render_report_pdf(build.program(client, today, "Well done!")))
+            print(f"\nprogramme PDF size: {size:,} bytes")
+
+        with app.app_context():
+            days_to_monday = (7 - datetime.now(UTC).weekday()) % 7 or 7
+            monday = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=days_to_monday)
+            t0 = time.perf_counter()
+            queued = service.weekly_fanout(monday)
+            t_fan = time.perf_counter() - t0
+            ctx = multiprocessing.get_context("fork")
+            procs = [ctx.Process(target=work, args=(db_url, redis_url, instance)) for _ in range(args.workers)]
+            db.session.remove()
+            db.engine.dispose()
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+            total = time.perf_counter() - t0
+            done = db.session.execute(select(func.count()).select_from(Report).where(Report.status == "done")).scalar()
+            failed = db.session.execute(select(func.count()).select_from(Report).where(Report.status == "failed")).scalar()
+            emails = db.session.execute(select(func.count()).select_from(OutboxEmail)).scalar()
+            print(f"\nweekly fan-out: {queued} reports queued in {t_fan:.1f}s; {args.workers} workers: {done} done, "
+                  f"{failed} failed, {emails} emails queued, total {total:.0f}s ({total / 60:.1f} min, target < 10 min: "
+                  f"{'met' if total < 600 and done == CLIENTS else 'MISSED'}); {total / max(done or 1, 1) * args.workers:.2f}"
+                  " s per report per worker")
+    finally:
+        with app.app_context():
+            from app.extensions import db as _db
+
+            _db.session.remove()
+            _db.engine.dispose()
+        recreate(server, "bench_reports", create=False)
+        redis.terminate()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
