@@ -81,12 +81,22 @@ def _seed_sandbox(reset: bool) -> None:
         existing.raise_for_status()
         if existing.json().get("accounts"):
             click.echo("Sandbox already has accounts; left as it is.")
-            return
-        created = seed_demo(base)
+        else:
+            click.echo(f"Sandbox: {len(seed_demo(base))} demo creators created.")
     except requests.RequestException as exc:
         click.echo(f"Sandbox at {base} not reachable ({type(exc).__name__}); demo creators not created.")
         return
-    click.echo(f"Sandbox: {len(created)} demo creators created.")
+    from app.demo_social import connect_demo_clients
+
+    try:
+        result = connect_demo_clients(base)
+    except requests.RequestException as exc:
+        click.echo(f"Demo connections stopped: the sandbox did not answer ({type(exc).__name__}).")
+        return
+    click.echo(f"Demo connections: {result.connected} accounts connected, {result.snapshots} days and "
+               f"{result.items} posts of history imported; initial syncs queued when Redis is up.")
+    for problem in result.problems:
+        click.echo(f"  not connected: {problem}")
 
 
 tokens_cli = AppGroup("tokens", help="OAuth tokens at rest.")

@@ -52,6 +52,13 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
                                              "csrf_token": token}, timeout=10)
         assert resp.status_code == 200 and "Sofia Lindqvist" in resp.text  # the demo data is there
         assert s.get(f"{base}/static/vendor/htmx.min.js", timeout=10).status_code == 200
+        client = requests.Session()  # a demo client with connected accounts sees her imported history
+        token = re.search(r'name="csrf-token" content="([^"]+)"', client.get(f"{base}/login", timeout=10).text).group(1)
+        client.post(f"{base}/login", data={"email": "sofia@example.com", "password": "demo-portal-2026",
+                                           "csrf_token": token}, timeout=10)
+        overview = client.get(f"{base}/portal/analytics?range=90d", timeout=30).text
+        growth = overview.split('<section id="growth-chart">', 1)[1].split("</section>", 1)[0]
+        assert growth.count("<tr>") > 30, growth[:500]
         sandbox = requests.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/accounts", timeout=10)
         assert sandbox.status_code == 200 and len(sandbox.json()["accounts"]) >= 12  # demo creators
     finally:

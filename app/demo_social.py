@@ -1,0 +1,144 @@
+"""Demo social history for ``flask demo``: some demo clients connect sandbox creators for real.
+
+For each pair in :data:`DEMO_CONNECTIONS` the real OAuth round trip runs against the sandbox
+(``services.connections.start_connect`` -> the sandbox's consent form -> ``complete_callback``), so
+tokens are stored encrypted and the initial sync is queued exactly as for a real client (when Redis
+answers). Then the account's year of history is read from the sandbox control API
+(``GET /_sandbox/accounts/<id>?history=1&posts=1``) and written as ``imported`` daily snapshots (every
+day before today; today is for the sync to measure) and content items whose ``followers_at_measure`` is
+the follower count of their publish day. Everything is an upsert, so it agrees with a sync that already
+ran: a measured day is never overwritten and the sync's rows are reused, not duplicated.
+
+Only HTTP to the sandbox: product code never imports ``app.sandbox``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.models.history import ContentItem, DailySnapshot, Provenance
+from app.platforms.base import extract_hashtags
+from app.services import connections
+from app.sync.storage import upsert
+
+log = logging.getLogger(__name__)
+
+#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms
+DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
+    ("sofia@example.com", "maya.moves"), ("sofia@example.com", "leobuilds"),
+    ("kenji@example.com", "danceduo"),
+    ("amara@example.com", "studio.kofi"), ("amara@example.com", "grandma.bakes"),
+    ("lucas@example.com", "oldschooltech"),
+    ("priya@example.com", "tinyplants"),
+    ("mateo@example.com", "retro.gamer"), ("mateo@example.com", "astro.ana"),
+    ("hannah@example.com", "chef.lena"),
+    ("olu@example.com", "urban.sketch"), ("olu@example.com", "budgetbites"),
+)
+TIMEOUT = 15
+
+
+@dataclass
+class DemoSocialResult:
+    connected: int = 0
+    snapshots: int = 0
+    items: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
+    """Connect the demo clients to their sandbox creators and import each creator's year of history."""
+    base = sandbox_url.rstrip("/")
+    http = requests.Session()
+    out = DemoSocialResult()
+    listed = http.get(f"{base}/_sandbox/accounts", timeout=TIMEOUT)
+    listed.raise_for_status()
+    by_name = {a["username"]: a for a in listed.json().get("accounts", [])}
+    for email, username in DEMO_CONNECTIONS:
+        account = by_name.get(username)
+        user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if account is None or user is None:
+            out.problems.append(f"{email} / {username}: not found")
+            continue
+        try:
+            connection_id = _connect(http, user, account)
+        except (requests.RequestException, connections.OAuthRejected) as exc:
+            out.problems.append(f"{email} / {username}: {type(exc).__name__}")
+            continue
+        if connection_id is None:
+            out.problems.append(f"{email} / {username}: the platform did not complete the sign-in")
+            continue
+        out.connected += 1
+        detail = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"history": "1", "posts": "1"},
+                          timeout=TIMEOUT)
+        detail.raise_for_status()
+        snapshots, items = import_history(connection_id, detail.json())
+        out.snapshots += snapshots
+        out.items += items
+    return out
+
+
+def _connect(http: requests.Session, user: User, account: dict[str, Any]) -> int | None:
+    """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``."""
+    session_id = secrets.token_urlsafe(16)
+    authorize = connections.start_connect(user, session_id, account["platform"])
+    consent = http.post(authorize, data={"account_id": account["id"], "decision": "approve"},
+                        allow_redirects=False, timeout=TIMEOUT)
+    location = consent.headers.get("Location")
+    if consent.status_code != 302 or not location:
+        return None
+    args = {k: v[0] for k, v in parse_qs(urlsplit(location.split("#", 1)[0]).query).items()}
+    outcome = connections.complete_callback(user, session_id, account["platform"], args)
+    return outcome.connection_id if outcome.kind == "connected" else None
+
+
+def followers_by_day(detail: dict[str, Any]) -> dict[date, int]:
+    """The sandbox's follower history: ``followers_at_history_start`` plus each day's net change."""
+    day = date.fromisoformat(detail["history_start"])
+    count = int(detail["followers_at_history_start"])
+    out: dict[date, int] = {}
+    for change in detail.get("daily_changes") or []:
+        count = max(0, count + int(change))
+        out[day] = count
+        day += timedelta(days=1)
+    return out
+
+
+def import_history(connection_id: int, detail: dict[str, Any], today: date | None = None) -> tuple[int, int]:
+    """Write ``imported`` days before ``today`` and every post; returns (days, posts). Commits."""
+    today = today or datetime.now(UTC).date()
+    by_day = followers_by_day(detail)
+    now = utcnow()
+    days = [{"connection_id": connection_id, "day": d, "followers": n, "provenance": Provenance.IMPORTED.value,
+             "synced_at": now} for d, n in sorted(by_day.items()) if d < today]
+    upsert(DailySnapshot, days, ("connection_id", "day"), update_cols=("followers", "provenance", "synced_at"),
+           where=DailySnapshot.provenance != Provenance.MEASURED.value)
+    first = min(by_day) if by_day else today
+    rows = []
+    for post in detail.get("posts") or []:
+        published = datetime.fromisoformat(str(post["published_at"]).replace("Z", "+00:00"))
+        caption = post.get("caption")
+        rows.append({
+            "connection_id": connection_id, "platform_id": str(post["id"])[:128], "kind": str(post["kind"])[:16],
+            "caption": caption, "published_at": published, "duration_seconds": post.get("duration"),
+            "hashtags": list(extract_hashtags(caption))[:50],
+            "views": post.get("view_count"), "likes": post.get("like_count"), "comments": post.get("comment_count"),
+            "shares": post.get("share_count"), "saves": post.get("save_count"), "reach": post.get("reach"),
+            "extra_metrics": {},
+            "followers_at_measure": by_day.get(max(published.date(), first)),
+            "metrics_updated_at": now, "first_seen_at": now,
+        })
+    # a sync that got there first keeps its numbers; the publish-day audience comes from the history
+    upsert(ContentItem, rows, ("connection_id", "platform_id"), update_cols=("followers_at_measure",))
+    db.session.commit()
+    return len(days), len(rows)
