@@ -1,0 +1,298 @@
+"""Sync throughput: N connections against the platform sandbox with injected latency, real RQ workers.
+
+    .venv/bin/python bench/sync.py --connections 100 [--workers 4] [--latency-ms 100]
+                                   [--url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Set-up (not timed): a PostgreSQL database ``bench_sync`` (created next to ``--url``, dropped at the end
+unless ``--keep``) migrated with Alembic, the embedded Redis, the sandbox in its own process (real clock,
+its app-wide Meta/TikTok throttles lifted so the bench measures our side), N sandbox creators round-robin
+over Instagram / TikTok / YouTube (30 days of history, a post every 5 days) and N client users, each
+connected through the product's own OAuth round trip (``app.demo_social._connect``).
+
+Timed phases, each with ``--workers`` ``python worker.py --queues sync`` processes and ``--latency-ms`` on
+every platform call:
+
+1. **initial**: the initial syncs the connect queued (backfill included);
+2. **daily**: the 03:00 fan-out (``daily_fanout``) after 50 new videos were added to the first 10 YouTube
+   channels.
+
+Reported per phase: wall time, connections per minute, platform calls and YouTube quota units per
+connection (from the SyncRun rows and the sandbox's call log), outcomes, and peak RSS of one worker
+process tree (worker + work-horse + scheduler, sampled every 0.2 s with psutil).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PLATFORMS = ("instagram", "tiktok", "youtube")
+REDIRECT_BASE = "http://127.0.0.1:5000"
+SANDBOX_SCRIPT = """
+import sys
+from werkzeug.serving import run_simple
+from app.sandbox import create_app
+app = create_app({"META_APP_HOURLY_LIMIT": 10**9, "META_BUC_DAILY_LIMIT": 10**9,
+                  "TIKTOK_RATE_LIMIT_PER_MIN": 10**9, "YT_QUOTA_LIMITS": {"default": 10**9, "search": 100,
+                  "batchGetStats": 10**9}})
+run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_url(url: str, db: str) -> str:
+    return f"{url.rpartition('/')[0]}/{db}"
+
+
+def recreate_database(url: str, name: str, drop_only: bool = False) -> str:
+    eng = create_engine(server_url(url, "postgres").replace("postgresql://", "postgresql+psycopg://", 1),
+                        isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not drop_only:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return server_url(url, name).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def wait_http(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+class PeakRss:
+    """Samples the RSS of each worker's process tree; keeps the largest tree and single process."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.tree = 0
+        self.single = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid in self.pids:
+                try:
+                    proc = psutil.Process(pid)
+                    rss = [p.memory_info().rss for p in [proc, *proc.children(recursive=True)]]
+                except psutil.Error:
+                    continue
+                self.tree = max(self.tree, sum(rss))
+                self.single = max(self.single, max(rss))
+            time.sleep(0.2)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
+    """N sandbox creators and N clients, each connected through the product's OAuth round trip."""
+    from app.demo_social import _connect
+    from app.extensions import db
+    from app.models import Role
+    from app.services import accounts
+
+    http = requests.Session()
+    coach = accounts.create_user("coach@bench.example.com", "Bench Coach", Role.COACH, None)
+    ids: list[int] = []
+    started = time.monotonic()
+    for i in range(n):
+        platform = PLATFORMS[i % 3]
+        spec = {"platform": platform, "username": f"bench{i}", "followers": 1000 + 37 * i, "seed": i,
+                "history_days": 30, "post_every_days": 5.0}
+        if platform == "instagram":
+            spec["account_type"] = "MEDIA_CREATOR"
+        resp = http.post(f"{sandbox}/_sandbox/accounts", json=spec, timeout=30)
+        resp.raise_for_status()
+        account = resp.json()
+        user = accounts.create_user(f"client{i}@bench.example.com", f"Client {i}", Role.CLIENT, None, coach=coach)
+        conn_id = _connect(http, user, {**account, "platform": platform})
+        if conn_id is None:
+            raise SystemExit(f"connect failed for {account}")
+        ids.append(conn_id)
+        if (i + 1) % 100 == 0:
+            print(f"  set-up: {i + 1}/{n} connected ({time.monotonic() - started:.0f} s)", flush=True)
+    db.session.commit()
+    return ids
+
+
+def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: int, expect: int,
+              trigger: str, before: Callable[[], None] | None = None, timeout: float = 900) -> dict[str, Any]:
+    from app.extensions import db
+    from app.models import Connection
+    from app.models.sync import SyncRun
+
+    http = requests.Session()
+    http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
+    logdir = Path(env["INSTANCE_PATH"])
+    procs = [subprocess.Popen([sys.executable, "worker.py", "--queues", "sync"], cwd=ROOT, env=env,  # noqa: S603
+                              stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115
+                              stderr=subprocess.STDOUT, start_new_session=True) for i in range(workers)]
+    start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
+    if before is not None:
+        time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
+        before()
+        start = time.monotonic()
+    done = 0
+    with PeakRss([p.pid for p in procs]) as rss:
+        while time.monotonic() - start < timeout:
+            db.session.rollback()
+            done = db.session.execute(
+                select(func.count(func.distinct(SyncRun.connection_id))).where(
+                    SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"]))
+            ).scalar() or 0
+            if done >= expect:
+                break
+            time.sleep(0.25)
+    wall = time.monotonic() - start
+    for p in procs:
+        try:
+            os.killpg(p.pid, 15)
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+    db.session.rollback()
+    rows = db.session.execute(select(SyncRun).where(SyncRun.trigger == trigger)).scalars().all()
+    calls_log = http.get(f"{sandbox}/_sandbox/calls", timeout=60).json()
+    platforms = dict(db.session.execute(select(Connection.id, Connection.platform)).tuples().all())
+    by_platform: dict[str, Counter[str]] = {}
+    for r in rows:
+        platform = platforms[r.connection_id]
+        c = by_platform.setdefault(platform, Counter())
+        c["runs"] += 1
+        c[f"status:{r.status}"] += 1
+        c["calls"] += r.calls or 0
+        c["units"] += r.quota_units or 0
+        c["max_units"] = max(c["max_units"], r.quota_units or 0)
+    return {"phase": name, "wall_s": wall, "done": done, "expect": expect,
+            "per_min": done / wall * 60 if wall else 0.0, "sandbox_calls": calls_log.get("count"),
+            "sandbox_units": calls_log.get("quota_units"), "by_platform": by_platform,
+            "peak_tree_mb": rss.tree / 2**20, "peak_proc_mb": rss.single / 2**20}
+
+
+def report(res: dict[str, Any]) -> None:
+    print(f"\n== {res['phase']}: {res['done']}/{res['expect']} connections in {res['wall_s']:.1f} s "
+          f"-> {res['per_min']:.0f} connections/min")
+    print(f"   sandbox saw {res['sandbox_calls']} platform calls, {res['sandbox_units']} YouTube units; "
+          f"peak RSS: worker tree {res['peak_tree_mb']:.0f} MB, largest process {res['peak_proc_mb']:.0f} MB")
+    for platform, c in sorted(res["by_platform"].items()):
+        runs = max(1, c["runs"])
+        statuses = ", ".join(f"{k[7:]} {v}" for k, v in sorted(c.items()) if k.startswith("status:"))
+        print(f"   {platform:9} runs {c['runs']:5}  calls/conn {c['calls'] / runs:5.1f}  "
+              f"units/conn {c['units'] / runs:4.2f} (max {c['max_units']})  [{statuses}]")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--initial-latency-ms", type=int, default=None,
+                        help="Latency during the initial phase (default: --latency-ms; 0 makes set-up quick).")
+    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.redis_conn import start_embedded
+
+    instance = tempfile.mkdtemp(prefix="bench-sync-")
+    db_url = recreate_database(args.url, "bench_sync")
+    redis_url = start_embedded(os.path.join(instance, "redis"))
+    port = free_port()
+    sandbox = f"http://127.0.0.1:{port}"
+    sandbox_proc = subprocess.Popen([sys.executable, "-c", SANDBOX_SCRIPT, str(port)], cwd=ROOT,  # noqa: S603
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
+           "APP_ENV": "test", "DATABASE_URL": db_url, "REDIS_URL": redis_url, "INSTANCE_PATH": instance,
+           "SECRET_KEY": os.urandom(32).hex(), "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
+           "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1", "PLATFORM_SANDBOX_URL": sandbox,
+           "OAUTH_REDIRECT_BASE": REDIRECT_BASE, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+    try:
+        wait_http(f"{sandbox}/_sandbox/clock")
+        app = create_app({"APP_ENV": "test", "TESTING": True, "SECRET_KEY": env["SECRET_KEY"],
+                          "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"], "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+                          "SQLALCHEMY_DATABASE_URI": db_url, "REDIS_URL": redis_url, "INSTANCE_PATH": instance,
+                          "PLATFORM_SANDBOX_URL": sandbox, "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+                          "LOG_LEVEL": "WARNING"})
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            t0 = time.monotonic()
+            ids = setup_world(app, sandbox, args.connections)
+            print(f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s "
+                  f"({args.workers} workers, {args.latency_ms} ms per platform call)")
+            initial_ms = args.latency_ms if args.initial_latency_ms is None else args.initial_latency_ms
+            requests.put(f"{sandbox}/_sandbox/latency", json={"ms": initial_ms}, timeout=10)
+            initial = run_phase("initial", app, sandbox, env, args.workers, len(ids), "initial")
+            print(f"\n(initial phase at {initial_ms} ms per call)")
+            report(initial)
+            requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
+
+            def fanout() -> None:
+                from app.jobs.sync import daily_fanout
+
+                yt = [a for a in requests.get(f"{sandbox}/_sandbox/accounts", params={"platform": "youtube"},
+                                              timeout=30).json()["accounts"]][:10]
+                now = datetime.now(UTC).replace(microsecond=0)
+                posts = [{"published_at": (now - timedelta(minutes=2 + i)).isoformat().replace("+00:00", "Z"),
+                          "caption": f"new {i}", "kind": "video"} for i in range(50)]
+                for account in yt:
+                    requests.patch(f"{sandbox}/_sandbox/accounts/{account['id']}", json={"posts": posts},
+                                   timeout=30).raise_for_status()
+                print(f"\ndaily fan-out queued {daily_fanout()} jobs (10 channels got 50 new videos)")
+
+            daily = run_phase("daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout)
+            report(daily)
+    finally:
+        os.killpg(sandbox_proc.pid, 9)
+        if not args.keep:
+            recreate_database(args.url, "bench_sync", drop_only=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
