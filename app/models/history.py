@@ -50,7 +50,8 @@ class DailySnapshot(Base):
 
     __table_args__ = (
         UniqueConstraint("connection_id", "day", name="uq_daily_snapshots_connection_day"),
-        Index("ix_daily_snapshots_day", "day"),
+        # day ranges across the portfolio (anchor days, the aggregate chart) read index-only on PostgreSQL
+        Index("ix_daily_snapshots_day_connection", "day", "connection_id", postgresql_include=["followers"]),
     )
 
 
@@ -87,6 +88,7 @@ class ContentItem(Base):
     __table_args__ = (
         UniqueConstraint("connection_id", "platform_id", name="uq_content_items_connection_platform_id"),
         Index("ix_content_items_connection_published", "connection_id", "published_at"),
+        Index("ix_content_items_published", "published_at"),  # the portfolio's 30-day engagement
     )
 
 

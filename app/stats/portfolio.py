@@ -1,28 +1,40 @@
 """The coach's portfolio: totals, average growth, top platform, leaderboard, needs attention, cohorts.
 
-Followers at a handful of anchor days (today, -7, -14, -30, -35, -90, the period start) are read per
-connection with correlated "last snapshot on or before d" subqueries served by the
-``(connection_id, day)`` unique index: one query for the whole portfolio, independent of its size in
-round-trips. Engagement per client is one grouped query built from the same interaction definition.
+Followers at a handful of anchor days (today, -7, -14, -30, -35, -90, the period start) are
+followers(d) as everywhere else: the snapshot on d, else the last one before d. They are read in at
+most three queries whatever the portfolio's size: the live connections; the snapshots *on* the anchor
+days (an index-only range read of ``(day, connection_id) INCLUDE followers``, a few thousand rows);
+and, only for the (connection, anchor) pairs without a snapshot that day, the correlated "last
+snapshot on or before d" lookup served by the ``(connection_id, day)`` unique index. Daily syncs make
+the fallback rare (typically today's not-yet-synced accounts), so the portfolio no longer pays
+connections x anchors index probes. Engagement per client is one grouped query built from the same
+interaction definition (served by the ``published_at`` index).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+import redis
+from sqlalchemy import Select, case, func, literal, select, union_all
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot, Role, User
 from app.models.base import utcnow
+from app.redis_conn import get_redis
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
 from app.stats.growth import Change, growth_rate, stalled
 from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
 from app.stats.series import GAP, Point, Series
+
+log = logging.getLogger(__name__)
 
 SIZE_BANDS: dict[str, tuple[int, int | None]] = {"nano": (0, 10_000), "micro": (10_000, 100_000),
                                                  "macro": (100_000, None)}
@@ -72,10 +84,35 @@ class Attention:
     reasons: tuple[str, ...]
 
 
+class CachedClientRows(Sequence[ClientRow]):
+    """A cached portfolio's client rows, decoded only when something reads them (the page and the API
+    read only the count): building 1,000 rows' dicts on every hit costs more than the rest of the page."""
+
+    def __init__(self, raw: str, count: int) -> None:
+        self._raw, self._count = raw, count
+        self._rows: list[ClientRow] | None = None
+
+    def _decoded(self) -> list[ClientRow]:
+        if self._rows is None:
+            self._rows = [ClientRow(cid, name, coach, fol, {int(k): v for k, v in anchors},
+                                    {p: {int(k): v for k, v in vals} for p, vals in by_p.items()}, eng, tuple(probs))
+                          for cid, name, coach, fol, anchors, by_p, eng, probs in json.loads(self._raw)]
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self._decoded()[i]
+
+    def __iter__(self) -> Iterator[ClientRow]:
+        return iter(self._decoded())
+
+
 @dataclass
 class Portfolio:
     query: StatsQuery
-    clients: list[ClientRow]
+    clients: Sequence[ClientRow]
     total_followers: int
     period_change: Change
     avg_growth_90d: float | None
@@ -114,14 +151,56 @@ def portfolio_clients(visible: Select[tuple[Client]], query: StatsQuery) -> Sele
     return visible
 
 
-def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]) -> list[Any]:
-    cols = [_at(query.today - timedelta(days=n)).label(f"a{n}") for n in anchors]
-    stmt = (select(Connection.id, Connection.client_id, Connection.platform, Connection.status,
-                   Connection.last_sync_at, Connection.updated_at, *cols)
-            .where(Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None)))
+@dataclass(frozen=True)
+class _ConnAnchors:
+    client_id: int
+    platform: str
+    status: str
+    last_sync_at: datetime | None
+    updated_at: datetime | None
+    values: dict[int, int | None]            # days back -> followers(today - days)
+
+
+def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]) -> list[_ConnAnchors]:
+    """followers(d) of every live connection at each anchor day (see the module docstring)."""
+    conns = select(Connection.id, Connection.client_id, Connection.platform, Connection.status,
+                   Connection.last_sync_at, Connection.updated_at).where(
+        Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None))
     if query.platforms:
-        stmt = stmt.where(Connection.platform.in_(query.platforms))
-    return list(db.session.execute(stmt))
+        conns = conns.where(Connection.platform.in_(query.platforms))
+    live_ids = conns.with_only_columns(Connection.id)
+    days = {n: query.today - timedelta(days=n) for n in anchors}
+    on_days = (select(DailySnapshot.connection_id.label("cid"),
+                      *[func.max(case((DailySnapshot.day == d, DailySnapshot.followers))).label(f"a{n}")
+                        for n, d in days.items()])
+               .where(DailySnapshot.day.in_(sorted(set(days.values()))), DailySnapshot.connection_id.in_(live_ids))
+               .group_by(DailySnapshot.connection_id).subquery())
+    stmt = (conns.add_columns(*[on_days.c[f"a{n}"] for n in anchors])
+            .outerjoin(on_days, on_days.c.cid == Connection.id).order_by(Connection.id))
+    order = list(days)
+    out: list[_ConnAnchors] = []
+    missing: set[date] = set()
+    by_conn: dict[int, dict[int, int | None]] = {}
+    for cid, client_id, platform, status, last_sync, updated, *on in db.session.execute(stmt):
+        values: dict[int, int | None] = {}
+        for n, v in zip(order, on, strict=True):
+            values[n] = None if v is None else int(v)
+            if v is None:
+                missing.add(days[n])
+        by_conn[cid] = values
+        out.append(_ConnAnchors(client_id, platform, status, last_sync, updated, values))
+    if missing:   # no snapshot on that day: the last one before it (carried), or None (a gap)
+        parts = []
+        for d in sorted(missing):
+            on_day = (select(DailySnapshot.id).where(DailySnapshot.connection_id == Connection.id,
+                                                     DailySnapshot.day == d).correlate(Connection).exists())
+            parts.append(select(Connection.id, literal(d.isoformat()), _at(d))
+                         .where(Connection.id.in_(live_ids), ~on_day))
+        back = {d: n for n, d in days.items()}
+        for cid, d_iso, f in db.session.execute(union_all(*parts)):
+            if cid in by_conn:
+                by_conn[cid][back[date.fromisoformat(d_iso)]] = None if f is None else int(f)
+    return out
 
 
 def _engagement(client_ids: Select[tuple[int]], query: StatsQuery) -> dict[int, float | None]:
@@ -160,7 +239,7 @@ def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: 
                                       .with_only_columns(Client.id, Client.display_name, Client.coach_id)))
     ids = select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
-    per_client: dict[int, list[Any]] = defaultdict(list)
+    per_client: dict[int, list[_ConnAnchors]] = defaultdict(list)
     for row in _anchor_rows(ids, query, anchors):
         per_client[row.client_id].append(row)
     eng = _engagement(ids, query)
@@ -168,14 +247,28 @@ def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: 
     out = []
     for cid, name, coach_id in clients:
         rows = per_client.get(cid, [])
-        totals = {n: _sum([getattr(r, f"a{n}") for r in rows]) for n in anchors}
+        totals = {n: _sum([r.values[n] for r in rows]) for n in anchors}
         by_platform: dict[str, dict[int, int | None]] = {}
         for r in rows:
-            by_platform[r.platform] = {n: getattr(r, f"a{n}") for n in anchors}
+            by_platform[r.platform] = r.values
         problems = tuple(f"{PLATFORM_NAMES.get(r.platform, r.platform)} {p}" for r in rows
                          if (p := _problem(r.status, r.last_sync_at, r.updated_at, now)))
         out.append(ClientRow(cid, name, coach_id, totals[0], totals, by_platform, eng.get(cid), problems))
     return out
+
+
+def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEADERBOARD_DAYS) -> dict[int, Change]:
+    """Per client: total followers ``days`` ago and today (live connections, followers(d) with carry-forward),
+    the same numbers the portfolio's leaderboard uses; clients without connections are absent.
+    At most three queries whatever the number of clients."""
+    if not client_ids:
+        return {}
+    starts: dict[int, list[int | None]] = defaultdict(list)
+    ends: dict[int, list[int | None]] = defaultdict(list)
+    for r in _anchor_rows(select(Client.id).where(Client.id.in_(list(client_ids))), query, [0, days]):
+        starts[r.client_id].append(r.values[days])
+        ends[r.client_id].append(r.values[0])
+    return {cid: Change(_sum(starts[cid]), _sum(ends[cid])) for cid in ends}
 
 
 def attention_reasons(row: ClientRow) -> tuple[str, ...]:
@@ -226,8 +319,93 @@ def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: 
     return Series("total", "Portfolio total", tuple(pts))
 
 
+CACHE_PREFIX = "portfolio:v1:"
+CACHE_TTL_SECONDS = 600   # "failing for over 24 hours" depends on the clock: bound staleness
+
+
+def data_version(visible: Select[tuple[Client]]) -> str:
+    """Changes with every sync (``last_sync_at``), connection or client change (``updated_at``, counts) and
+    new snapshot or content rows (max primary keys): one cheap query, no scan of the history."""
+    ids = select(visible.with_only_columns(Client.id).subquery().c.id)
+    cols = [select(agg).where(Client.id.in_(ids)).scalar_subquery()
+            for agg in (func.count(Client.id), func.max(Client.updated_at))]
+    cols += [select(agg).where(Connection.client_id.in_(ids)).scalar_subquery()
+             for agg in (func.count(Connection.id), func.max(Connection.last_sync_at),
+                         func.max(Connection.updated_at))]
+    cols += [select(func.max(DailySnapshot.id)).scalar_subquery(), select(func.max(ContentItem.id)).scalar_subquery()]
+    stmt = select(*cols)
+    return "|".join(str(v) for v in db.session.execute(stmt).one())
+
+
+def _scope_key(visible: Select[tuple[Client]]) -> str:
+    return str(visible.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _dump(pf: Portfolio) -> str:
+    def ch(c: Change) -> list[int | None]:
+        return [c.start, c.end]
+    return json.dumps({
+        "clients": json.dumps([[r.client_id, r.name, r.coach_id, r.followers, list(r.anchors.items()),
+                                {p: list(v.items()) for p, v in r.by_platform.items()}, r.engagement_30d,
+                                list(r.connection_problems)] for r in pf.clients]),
+        "n_clients": len(pf.clients),
+        "total": pf.total_followers, "period_change": ch(pf.period_change), "avg": pf.avg_growth_90d,
+        "avg_n": pf.avg_growth_clients, "top": pf.top_platform, "top_share": pf.top_platform_share,
+        "platform_totals": pf.platform_totals,
+        "leaderboard": [[r.rank, r.client_id, r.name, r.followers, ch(r.change), r.top_platform]
+                        for r in pf.leaderboard],
+        "attention": [[a.client_id, a.name, list(a.reasons)] for a in pf.attention],
+        "series": [pf.series.key, pf.series.label,
+                   [[p.day.isoformat(), p.value, p.provenance] for p in pf.series.points]],
+    })
+
+
+def _load(raw: bytes, query: StatsQuery) -> Portfolio:
+    d = json.loads(raw)
+    key, label, points = d["series"]
+    return Portfolio(
+        query=query,
+        clients=CachedClientRows(d["clients"], d["n_clients"]),
+        total_followers=d["total"], period_change=Change(*d["period_change"]), avg_growth_90d=d["avg"],
+        avg_growth_clients=d["avg_n"], top_platform=d["top"], top_platform_share=d["top_share"],
+        platform_totals=d["platform_totals"],
+        leaderboard=[LeaderRow(rank, cid, name, fol, Change(*c), top)
+                     for rank, cid, name, fol, c, top in d["leaderboard"]],
+        attention=[Attention(cid, name, tuple(rs)) for cid, name, rs in d["attention"]],
+        series=Series(key, label, tuple(Point(date.fromisoformat(day), v, prov) for day, v, prov in points)),
+    )
+
+
 def portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
-    """Every number of the portfolio page for ``query`` (clients visible to the user)."""
+    """Every number of the portfolio page for ``query`` (clients visible to the user).
+
+    The result is cached in Redis per (visible clients, query, data version) for at most
+    ``CACHE_TTL_SECONDS``; the version (``data_version``) changes with every sync, so a cached portfolio
+    never outlives the data behind it. Redis being down only costs the computation.
+    """
+    band = query.filter("size")
+    if band and band not in SIZE_BANDS:
+        raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
+    portfolio_clients(visible, query)  # a malformed coach filter is a BadQuery before any cache lookup
+    digest = hashlib.sha256("\x1f".join((_scope_key(visible), query.cache_key(), str(query.today),
+                                          data_version(visible))).encode()).hexdigest()
+    key = CACHE_PREFIX + digest
+    try:
+        raw: bytes | None = get_redis().get(key)  # type: ignore[assignment]
+    except redis.RedisError:
+        raw = None
+    if raw:
+        return _load(raw, query)
+    pf = compute_portfolio(visible, query)
+    try:
+        get_redis().set(key, _dump(pf), ex=CACHE_TTL_SECONDS)
+    except redis.RedisError:
+        log.warning("portfolio cache unavailable", extra={"event": "portfolio_cache_down"})
+    return pf
+
+
+def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
+    """``portfolio`` without the cache."""
     band = query.filter("size")
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
