@@ -51,21 +51,29 @@ def _choices() -> dict[str, Any]:
     return {"ranges": list(RANGES), "metrics": METRICS, "platform_names": PLATFORM_NAMES}
 
 
-@bp.get("/portal/analytics")
-@login_required
-def analytics() -> Response:
-    """Overview: accounts, totals, growth chart with milestones, breakdown, top content, goals."""
+def overview_page(endpoint: str) -> Response:
+    """The client's overview (the portal home, also at /portal/analytics): connected accounts with status
+    and "+ Connect", totals, growth chart with milestones, breakdown, top content, goals, last synced and
+    Refresh now. Selectors swap blocks and push URLs of ``endpoint``."""
     client = _client()
+    ctx = {"client": client, "page_url": url_for(endpoint), **_choices()}
     q, error = _parse(client)
     if q is None:
-        return render("portal/analytics.html", "body", client=client, error=error, q=None, status=400, **_choices())
+        return render("portal/analytics.html", "body", error=error, q=None, status=400, **ctx)
     goals = list(db.session.query(Goal).filter(Goal.client_id == client.id).order_by(Goal.target_date))
     ov = client_overview(client, q, goals)
     growth = sets.client_growth(ov)
     metric_chart = sets.client_metric(ov, ov.posts, ov.period, q.metric)
     block = _block({"metric-chart": "metric_chart", "growth-chart": "growth_chart"}, "body")
-    return render("portal/analytics.html", block, client=client, q=q, ov=ov, growth=growth,
-                  metric_chart=metric_chart, error=None, **_choices())
+    return render("portal/analytics.html", block, q=q, ov=ov, growth=growth, metric_chart=metric_chart,
+                  error=None, **ctx)
+
+
+@bp.get("/portal/analytics")
+@login_required
+def analytics() -> Response:
+    """Overview: accounts, totals, growth chart with milestones, breakdown, top content, goals."""
+    return overview_page("portal.analytics")
 
 
 @bp.get("/portal/analytics/<platform>")
@@ -130,4 +138,4 @@ def goal_add() -> Response:
         flash("Goal saved.", "success")
     except ValidationFailed as exc:
         flash(exc.message, "error")
-    return redirect(url_for("portal.analytics"), 303)  # type: ignore[return-value]
+    return redirect(url_for("portal.home"), 303)  # type: ignore[return-value]

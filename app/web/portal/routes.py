@@ -6,9 +6,7 @@ from flask import Response, redirect, url_for
 from flask_login import current_user
 
 from app.models import Role
-from app.services import clients, connections
 from app.web.access import login_required
-from app.web.htmx import render
 from app.web.portal import bp
 
 
@@ -25,8 +23,9 @@ def index() -> Response:
 @bp.get("/portal")
 @login_required
 def home() -> Response:
-    """A client's own overview: program and milestones (analytics arrive with the sync engine)."""
+    """Where a client lands after login: their analytics overview (staff go to the CRM)."""
     if current_user.role is not Role.CLIENT:
         return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
-    client = clients.own_client(current_user)
-    return render("portal/home.html", client=client, cards=connections.cards_for(current_user))
+    from app.web.portal.analytics import overview_page
+
+    return overview_page("portal.home")
