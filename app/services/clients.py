@@ -13,11 +13,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Client, ClientStatus, Deliverable, Role, User
+from app.models import Client, ClientStatus, Connection, Deliverable, Role, User
 from app.models.base import utcnow
 from app.services import accounts, mail
 from app.services.errors import NotFound, ValidationFailed
 from app.services.urls import absolute_url
+from app.stats.growth import Change
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
@@ -97,10 +98,33 @@ SORTS: dict[str, Any] = {
     "-start": Client.program_start.desc(),
     "status": Client.status.asc(),
 }
+# sorts on numbers from app.stats (applied after the stats call; clients without data last either way)
+STAT_SORTS = ("followers", "-followers", "growth", "-growth")
+SORT_LABELS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("-start", "Newest program"), ("start", "Oldest program"),
+               ("status", "Status"), ("-followers", "Most followers"), ("followers", "Fewest followers"),
+               ("-growth", "Fastest growth (30d)"), ("growth", "Slowest growth (30d)")]
 
 
-def list_clients(user: User, q: str = "", sort: str = "name", status: str = "") -> list[Client]:
-    """The visible clients filtered by a name/email search and status, in a known sort order."""
+@dataclass(frozen=True)
+class ClientListRow:
+    client: Client
+    growth: Change          # total followers 30 days ago -> today (app.stats.portfolio.client_growth)
+
+    @property
+    def followers(self) -> int | None:
+        return self.growth.end
+
+
+def list_clients(user: User, q: str = "", sort: str = "name", status: str = "", platform: str = "",
+                 today: date | None = None) -> list[ClientListRow]:
+    """The visible clients filtered by a name/email search, status and platform (a live connection on it),
+    each with total followers and 30-day growth from ``app.stats``, in a known sort order.
+
+    Bounded queries whatever the number of clients: the list, coach and user loads, and the stats call.
+    """
+    from app.stats import portfolio as pf_stats
+    from app.stats.query import PLATFORMS, parse
+
     stmt = visible_clients(user).join(User, Client.user_id == User.id)
     q = (q or "").strip()[:100]
     if q:
@@ -111,11 +135,27 @@ def list_clients(user: User, q: str = "", sort: str = "name", status: str = "") 
             stmt = stmt.where(Client.status == ClientStatus(status))
         except ValueError:
             raise ValidationFailed("Unknown status filter.", field="status") from None
-    order = SORTS.get(sort)
-    if order is None:
+    if platform:
+        if platform not in PLATFORMS:
+            raise ValidationFailed("Unknown platform filter.", field="platform")
+        stmt = stmt.where(select(Connection.id).where(
+            Connection.client_id == Client.id, Connection.platform == platform,
+            Connection.disconnected_at.is_(None)).exists())
+    if sort not in SORTS and sort not in STAT_SORTS:
         raise ValidationFailed("Unknown sort order.", field="sort")
+    order = SORTS.get(sort, SORTS["name"])
     stmt = stmt.order_by(order, Client.id).options(selectinload(Client.coach), selectinload(Client.user))
-    return list(db.session.execute(stmt).scalars())
+    found = list(db.session.execute(stmt).scalars())
+    query = parse({}, scope="portfolio", now=today)
+    growth = pf_stats.client_growth([c.id for c in found], query)
+    rows = [ClientListRow(c, growth.get(c.id, Change(None, None))) for c in found]
+    if sort in STAT_SORTS:
+        def value(r: ClientListRow) -> float | None:
+            return r.followers if sort.endswith("followers") else r.growth.rate
+        known = [r for r in rows if value(r) is not None]
+        known.sort(key=lambda r: value(r) or 0, reverse=sort.startswith("-"))   # stable: name order within ties
+        rows = known + [r for r in rows if value(r) is None]
+    return rows
 
 
 def coaches() -> list[User]:

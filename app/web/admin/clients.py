@@ -31,12 +31,14 @@ def clients_list() -> Response:
     q = request.args.get("q", "")
     sort = request.args.get("sort", "name")
     status = request.args.get("status", "")
+    platform = request.args.get("platform", "")
     error = None
     try:
-        rows = clients.list_clients(current_user, q=q, sort=sort, status=status)
+        rows = clients.list_clients(current_user, q=q, sort=sort, status=status, platform=platform)
     except ValidationFailed as exc:
         rows, error = [], exc.message
-    return render("admin/clients/list.html", "table", clients=rows, q=q, sort=sort, status_filter=status,
+    return render("admin/clients/list.html", "table", rows=rows, q=q, sort=sort, status_filter=status,
+                  platform_filter=platform, platform_names=stats_query.PLATFORM_NAMES, sorts=clients.SORT_LABELS,
                   statuses=list(ClientStatus), error=error, status=400 if error else 200)
 
 
