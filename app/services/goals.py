@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import Client, Goal, User
 from app.models.base import utcnow
 from app.services.clients import parse_date
-from app.services.errors import ValidationFailed
+from app.services.errors import NotFound, ValidationFailed
 from app.stats.query import PLATFORMS
 
 
@@ -30,5 +30,22 @@ def add_goal(client: Client, actor: User, *, target: str | None, platform: str |
     goal = Goal(client_id=client.id, platform=platform, metric="followers", target=value, target_date=day,
                 created_by_id=actor.id)
     db.session.add(goal)
+    db.session.commit()
+    return goal
+
+
+def remove_goal(client: Client, goal_id: int | str | None) -> Goal:
+    """Remove one of ``client``'s goals.
+
+    :raises NotFound: a malformed id, or a goal that is not this client's (never reveals another's).
+    """
+    try:
+        gid = int(str(goal_id))
+    except ValueError:
+        raise NotFound("No such goal.") from None
+    goal = db.session.get(Goal, gid)
+    if goal is None or goal.client_id != client.id:
+        raise NotFound("No such goal.")
+    db.session.delete(goal)
     db.session.commit()
     return goal

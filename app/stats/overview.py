@@ -163,6 +163,17 @@ def client_overview(client: Client, query: StatsQuery, goals: list[Goal] | None 
     )
 
 
+def client_goals(client: Client, goals: list[Goal], today: date | None = None) -> list[GoalStatus]:
+    """Goal statuses on the client's whole history (all live platforms, not a page's platform filter):
+    the CRM goals card, after a goal is set or removed, without the rest of the overview."""
+    from app.stats.query import parse
+
+    query = parse({}, tz=client.time_zone, now=today)
+    conns = client_connections(client.id, query)
+    history = load_histories(conns).get(client.id, History(accounts=[]))
+    return goal_statuses(goals, history, query.today)
+
+
 @dataclass(frozen=True)
 class MetricPoint:
     label: str

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
+from htmx_flask import request as hx_request
 from sqlalchemy import select
 
 from app import htmx_events
@@ -13,9 +14,10 @@ from app.charts import sets
 from app.extensions import db
 from app.models import Client, ClientStatus, Goal
 from app.services import clients
+from app.services import goals as goal_service
 from app.services.errors import Conflict, ValidationFailed
 from app.stats import query as stats_query
-from app.stats.overview import client_overview
+from app.stats.overview import client_goals, client_overview
 from app.web.admin import bp
 from app.web.htmx import render, toast
 
@@ -67,13 +69,50 @@ def _social(client: Client) -> dict[str, Any]:
     try:
         q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
     except stats_query.BadQuery as exc:
-        return {"q": None, "ov": None, "social_error": exc.message}
-    goals = list(db.session.execute(select(Goal).where(Goal.client_id == client.id)
-                                    .order_by(Goal.target_date)).scalars())
+        return {"q": None, "ov": None, "social_error": exc.message, "platform_names": stats_query.PLATFORM_NAMES}
+    goals = _client_goals(client)
     ov = client_overview(client, q, goals)
     return {"q": q, "ov": ov, "growth": sets.client_growth(ov, "Growth timeline"), "social_error": None,
             "ranges": list(stats_query.RANGES), "metrics": stats_query.METRICS,
             "platform_names": stats_query.PLATFORM_NAMES}
+
+
+def _client_goals(client: Client) -> list[Goal]:
+    return list(db.session.execute(select(Goal).where(Goal.client_id == client.id)
+                                   .order_by(Goal.target_date, Goal.id)).scalars())
+
+
+def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -> Response:
+    """The goals card for HTMX; a plain form post goes back to the client page with a message (PRG)."""
+    if not hx_request.htmx:
+        flash(message, "success" if status == 200 else "error")
+        return redirect(url_for("admin.client_detail", client_id=client.id), 303)  # type: ignore[return-value]
+    trigger = {**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}} if status == 200 else None
+    return render("admin/clients/detail.html", "goals", client=client,
+                  goals=client_goals(client, _client_goals(client)), platform_names=stats_query.PLATFORM_NAMES,
+                  status=status, trigger=trigger, **extra)
+
+
+@bp.post("/clients/<int:client_id>/goals")
+def client_goal_add(client_id: int) -> Response:
+    """Set a goal for the client (the portal's goal service); the goals card replaces itself."""
+    client = clients.get_client_for(current_user, client_id)
+    form = request.form
+    try:
+        goal_service.add_goal(client, current_user, target=form.get("target"), platform=form.get("platform"),
+                              target_date=form.get("target_date"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _goals_card(client, exc.message, status=422, form=form, error=exc.message, error_field=exc.field)
+    return _goals_card(client, "Goal saved.")
+
+
+@bp.post("/clients/<int:client_id>/goals/remove")
+def client_goal_remove(client_id: int) -> Response:
+    """Remove one of the client's goals (``goal_id`` in the form; another client's goal is a 404)."""
+    client = clients.get_client_for(current_user, client_id)
+    goal_service.remove_goal(client, request.form.get("goal_id"))
+    return _goals_card(client, "Goal removed.")
 
 
 @bp.get("/clients/<int:client_id>")
@@ -81,7 +120,8 @@ def client_detail(client_id: int) -> Response:
     """One client: social overview, program, deliverables."""
     client = clients.get_client_for(current_user, client_id)
     ctx = _social(client)
-    return render("admin/clients/detail.html", "social", client=client,
+    goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, _client_goals(client))
+    return render("admin/clients/detail.html", "social", client=client, goals=goals,
                   status=400 if ctx["social_error"] else 200, **ctx)
 
 
