@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"Refusing to start: {exc}", file=sys.stderr)
         return 2
+    from app.extensions import db
+
+    with app.app_context():
+        # No pooled DB connection may cross the fork into the work-horses: horses sharing the parent's
+        # socket inherit each other's open transactions and row locks, and other syncs wait on them.
+        db.engine.dispose()
     with app.app_context():
         conn = get_redis()
         policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
