@@ -68,6 +68,7 @@ def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequenc
     return kind(js=[], disable_xml_declaration=True, title=title, style=_style(colours), width=720, height=360,
                 explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=30,
                 x_label_rotation=0, show_minor_x_labels=False, x_labels_major_count=6, allow_interruptions=True,
+                truncate_label=-1,
                 margin=12, spacing=12, dots_size=2.5, print_values=False, **kw)
 
 
@@ -101,7 +102,7 @@ def growth_chart(chart_id: str, title: str, series: Sequence[Series], markers: S
     if total:
         carried = [p.value if p.provenance == "carried" else None for p in total.points]
         if any(v is not None for v in carried):
-            chart.add("Carried (no sync that day)", carried, stroke=False, dots_size=3)
+            chart.add("Carried (no sync that day)", carried, stroke=False, show_dots=True, dots_size=3)
         index = {p.day: p for p in total.points}
         marks: list[dict[str, object] | None] = [None] * len(days)
         events = [(program_start, "Program start")] + [(m.completed_on, f"{m.code} complete") for m in markers]
@@ -109,7 +110,7 @@ def growth_chart(chart_id: str, title: str, series: Sequence[Series], markers: S
             if day is not None and day in index and index[day].value is not None:
                 marks[days.index(day)] = {"value": index[day].value, "label": label}
         if any(m is not None for m in marks):
-            chart.add("Milestones", marks, stroke=False, dots_size=6)
+            chart.add("Milestones", marks, stroke=False, show_dots=True, dots_size=7)
     cols = ("Day", *[s.label for s in series], "Provenance (total)")
     rows = tuple((p.day.isoformat(), *[_fmt(s.points[i].value) for s in series],
                   total.points[i].provenance if total else "")
