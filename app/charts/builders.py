@@ -66,7 +66,7 @@ def _style(colours: Sequence[str]) -> Style:
 
 def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequence[str], **kw: object) -> pygal.Line:
     return kind(js=[], disable_xml_declaration=True, title=title, style=_style(colours), width=720, height=360,
-                explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=30,
+                explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=4, truncate_legend=30,
                 x_label_rotation=0, show_minor_x_labels=False, x_labels_major_count=6, allow_interruptions=True,
                 truncate_label=-1,
                 margin=12, spacing=12, dots_size=2.5, print_values=False, **kw)
