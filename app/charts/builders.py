@@ -69,7 +69,7 @@ def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequenc
                 explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=4, truncate_legend=30,
                 x_label_rotation=0, show_minor_x_labels=False, x_labels_major_count=6, allow_interruptions=True,
                 truncate_label=-1,
-                margin=12, spacing=12, dots_size=2.5, print_values=False, **kw)
+                margin=12, margin_bottom=30, spacing=12, dots_size=2.5, print_values=False, **kw)
 
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)

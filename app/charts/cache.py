@@ -20,7 +20,7 @@ from app.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 26 * 3600
-PREFIX = "chart:v2:"  # bump when the builders change, so no stale drawing outlives a deploy
+PREFIX = "chart:v3:"  # bump when the builders change, so no stale drawing outlives a deploy
 
 
 def cache_key(kind: str, tenant: str, query_key: str, version: str) -> str:
