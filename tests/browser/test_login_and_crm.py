@@ -22,7 +22,7 @@ def live(make_app: Any) -> Any:
 
         f = Factory()
         coach = f.coach(email="coach@example.com", name="Maya Coach")
-        c = f.client(coach=coach, name="Amara Nwosu")
+        c = f.client(coach=coach, name="Amara Nwosu", email="amara@example.com")
         f.deliverable(c, "M1", "Positioning")
         f.client(coach=coach, name="Zed Zulu")
     with serve_wsgi(app) as url:
@@ -75,14 +75,16 @@ def test_login_navigate_and_edit_with_htmx(live: str, page: Any) -> None:
     assert page.csp_violations == []
 
 
-def test_phone_layout_has_no_horizontal_scroll(live: str, browser: Any) -> None:
+@pytest.mark.parametrize("email, home", [("coach@example.com", "/admin/clients"),
+                                         ("amara@example.com", "/portal")])
+def test_phone_layout_has_no_horizontal_scroll(live: str, browser: Any, email: str, home: str) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740})
     pg = context.new_page()
     pg.goto(f"{live}/login")
-    pg.get_by_label("Email").fill("coach@example.com")
+    pg.get_by_label("Email").fill(email)
     pg.get_by_label("Password").fill("correct-horse-battery")
     pg.get_by_role("button", name="Log in").click()
-    pg.wait_for_url(f"{live}/admin/clients")
+    pg.wait_for_url(f"{live}{home}")
     overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     context.close()
