@@ -101,6 +101,21 @@ def deliver(email_id: int) -> EmailStatus:
             if cfg.get("SMTP_USERNAME"):
                 smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
             smtp.send_message(_message(email))
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _msg in exc.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            # a permanent refusal (e.g. 550 no such mailbox): retrying cannot help; keep the reason
+            email.last_error = f"recipient refused: {exc.recipients}"[:500]
+            email.status = EmailStatus.FAILED
+            email.claimed_at = None
+            db.session.commit()
+            log.warning("email %s permanently refused: %s", email.id, email.last_error)
+            return email.status
+        email.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        email.status = EmailStatus.FAILED if email.attempts >= MAX_ATTEMPTS else EmailStatus.PENDING
+        email.claimed_at = None
+        db.session.commit()
+        raise
     except (OSError, smtplib.SMTPException) as exc:
         email.last_error = f"{type(exc).__name__}: {exc}"[:500]
         email.status = EmailStatus.FAILED if email.attempts >= MAX_ATTEMPTS else EmailStatus.PENDING

@@ -162,3 +162,79 @@ def test_gives_up_after_max_attempts(make_app, factory):
         row = db.session.get(OutboxEmail, email.id)
         assert row.status is EmailStatus.FAILED and row.attempts == mail.MAX_ATTEMPTS
         assert mail.deliver(email.id) is EmailStatus.FAILED  # no further attempt
+
+
+def test_smtp_server_that_never_answers_times_out_and_keeps_the_email(make_app, factory):
+    """A server that accepts the TCP connection and then says nothing: the send times out, the email
+    stays pending for a retry, nothing is lost."""
+    import socket
+    import threading
+
+    import pytest
+
+    from app.services import mail
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hang() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                accepted.append(conn)  # never greets
+            except TimeoutError:
+                continue
+
+    t = threading.Thread(target=accept_and_hang, daemon=True)
+    t.start()
+    try:
+        app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1)
+        with app.app_context():
+            email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C",
+                                     url="https://x", hours=1)
+            db.session.commit()
+            with pytest.raises(OSError):  # socket.timeout is an OSError
+                mail.deliver(email.id)
+            db.session.expire_all()
+            row = db.session.get(OutboxEmail, email.id)
+            assert row.status is EmailStatus.PENDING and "timed out" in row.last_error.lower()
+    finally:
+        stop.set()
+        t.join(timeout=5)
+        for c in accepted:
+            c.close()
+        listener.close()
+
+
+def test_rejected_recipient_is_kept_with_the_servers_reason(make_app, factory):
+    """An SMTP 550 for the recipient: a permanent failure, marked at once (no pointless retries), with
+    the server's words kept on the row."""
+    from aiosmtpd.controller import Controller
+
+    from app.services import mail
+
+    class Rejecting:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+            return "550 5.1.1 mailbox unavailable"
+
+    port = free_port()
+    controller = Controller(Rejecting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+        with app.app_context():
+            email = mail.queue_email("nobody@example.com", "invite", "invite", name="N", inviter="C",
+                                     url="https://x", hours=1)
+            db.session.commit()
+            assert mail.deliver(email.id) is EmailStatus.FAILED  # no exception: RQ does not retry it
+            db.session.expire_all()
+            row = db.session.get(OutboxEmail, email.id)
+            assert row.status is EmailStatus.FAILED and "mailbox unavailable" in row.last_error
+            assert row.attempts == 1
+    finally:
+        controller.stop()
