@@ -1,0 +1,45 @@
+"""End to end: real syncs against the sandbox, run by a real RQ worker, raise alerts through the job the
+sync queues (issue 7: rules are evaluated after each sync)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from app.extensions import db
+from app.jobs.sync import enqueue_sync
+from app.models import DailySnapshot, OutboxEmail
+from app.models.alert import Alert
+from tests.sync.conftest import drain
+
+
+def test_a_milestone_crossed_between_two_daily_syncs_raises_one_alert_and_emails(app, link, world):
+    conn_id, account = link("tiktok", followers=995, daily_changes=[1] * 40)
+    drain(app)  # the initial sync measures 995 today
+    world.advance_days(1)
+    world.patch_account(account["id"], followers=1_007)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    with time_machine.travel(tomorrow, tick=True):
+        assert enqueue_sync(conn_id, "daily", job_id=f"sync-{conn_id}-e2e-day2")
+        drain(app)  # sync, then the alert evaluation it queues
+        drain(app)  # and the email deliveries the alert queues
+    days = db.session.execute(select(DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance)
+                              .where(DailySnapshot.connection_id == conn_id,
+                                     DailySnapshot.provenance == "measured")
+                              .order_by(DailySnapshot.day)).all()
+    assert [f for _, f, _ in days][-2:] == [995, 1_007]
+    alerts = db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()
+    # once per threshold and scope: the TikTok account, and the client's total (its only account)
+    assert sorted(a.details["scope"] for a in alerts) == ["tiktok", "total"]
+    assert all(a.details["threshold"] == 1_000 for a in alerts)
+    kinds = db.session.execute(select(OutboxEmail.kind, OutboxEmail.to_address)).all()
+    assert any(addr == "coach@example.com" for _, addr in kinds)     # the coach hears about it
+    assert any(addr == "creator@example.com" for _, addr in kinds)   # and the client celebrates
+    # a second sync the same day changes nothing
+    with time_machine.travel(tomorrow + timedelta(hours=2), tick=True):
+        assert enqueue_sync(conn_id, "operator", job_id=f"sync-{conn_id}-e2e-again")
+        drain(app)
+        drain(app)
+    assert len(db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()) == 2
