@@ -203,6 +203,9 @@ def main() -> None:
                 for key in r.scan_iter("portfolio:*"):
                     r.delete(key)
 
+        import gc
+
+        gc.freeze()  # as wsgi.py does once the app is built (a serving process)
         client_c, admin_c = app.test_client(), app.test_client()
         client_c.post("/login", data={"email": "client500@bench.local", "password": PASSWORD})
         admin_c.post("/login", data={"email": "admin@bench.local", "password": PASSWORD})

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import redis
-from sqlalchemy import Select, case, func, literal, select, union_all
+from sqlalchemy import Select, case, func, literal, select, type_coerce, union_all
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot, Role, User
@@ -59,12 +59,13 @@ class ClientRow:
         return Change(self.anchors.get(days), self.followers)
 
     def top_gainer(self, days: int) -> str | None:
-        gains = {p: Change(v.get(days), v.get(0)).net for p, v in self.by_platform.items()}
-        gains = {p: g for p, g in gains.items() if g is not None}
-        if not gains:
-            return None
-        best = max(gains, key=lambda p: gains[p] or 0)
-        return best if (gains[best] or 0) > 0 else None
+        """The platform with the largest net gain over ``days`` (the first one on a tie), if it gained."""
+        best, best_gain = None, 0
+        for p, v in self.by_platform.items():
+            start, end = v.get(days), v.get(0)
+            if start is not None and end is not None and (best is None or end - start > best_gain):
+                best, best_gain = p, end - start
+        return best if best_gain > 0 else None
 
 
 @dataclass(frozen=True)
@@ -88,15 +89,17 @@ class CachedClientRows(Sequence[ClientRow]):
     """A cached portfolio's client rows, decoded only when something reads them (the page and the API
     read only the count): building 1,000 rows' dicts on every hit costs more than the rest of the page."""
 
-    def __init__(self, raw: str, count: int) -> None:
-        self._raw, self._count = raw, count
+    def __init__(self, raw: str | bytes, count: int, anchors: list[int]) -> None:
+        self._raw, self._count, self._anchors = raw, count, anchors
         self._rows: list[ClientRow] | None = None
 
     def _decoded(self) -> list[ClientRow]:
         if self._rows is None:
-            self._rows = [ClientRow(cid, name, coach, fol, {int(k): v for k, v in anchors},
-                                    {p: {int(k): v for k, v in vals} for p, vals in by_p.items()}, eng, tuple(probs))
-                          for cid, name, coach, fol, anchors, by_p, eng, probs in json.loads(self._raw)]
+            keys = self._anchors
+            self._rows = [ClientRow(cid, name, coach, fol, dict(zip(keys, totals, strict=True)),
+                                    {p: dict(zip(keys, vals, strict=True)) for p, vals in by_p.items()}, eng,
+                                    tuple(probs))
+                          for cid, name, coach, fol, totals, by_p, eng, probs in json.loads(self._raw)]
         return self._rows
 
     def __len__(self) -> int:
@@ -151,20 +154,17 @@ def portfolio_clients(visible: Select[tuple[Client]], query: StatsQuery) -> Sele
     return visible
 
 
-@dataclass(frozen=True)
-class _ConnAnchors:
-    client_id: int
-    platform: str
-    status: str
-    last_sync_at: datetime | None
-    updated_at: datetime | None
-    values: dict[int, int | None]            # days back -> followers(today - days)
-
-
-def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]) -> list[_ConnAnchors]:
-    """followers(d) of every live connection at each anchor day (see the module docstring)."""
-    conns = select(Connection.id, Connection.client_id, Connection.platform, Connection.status,
-                   Connection.last_sync_at, Connection.updated_at).where(
+def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]
+                 ) -> list[tuple[int, str, str, datetime | None, dict[int, int | None]]]:
+    """followers(d) of every live connection at each anchor day (see the module docstring), as plain
+    tuples ``(client_id, platform, status, failing_since, {days back: followers})``: one small dict per
+    connection and no other per-row objects (fewer allocations, fewer garbage collections).
+    ``failing_since`` (``last_sync_at``, else ``updated_at``) is read only for connections in error, the
+    only ones whose problem depends on it."""
+    since = type_coerce(case((Connection.status == ConnectionStatus.ERROR.value,
+                              func.coalesce(Connection.last_sync_at, Connection.updated_at))),
+                        Connection.last_sync_at.type)
+    conns = select(Connection.id, Connection.client_id, Connection.platform, Connection.status, since).where(
         Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None))
     if query.platforms:
         conns = conns.where(Connection.platform.in_(query.platforms))
@@ -178,28 +178,25 @@ def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: lis
     stmt = (conns.add_columns(*[on_days.c[f"a{n}"] for n in anchors])
             .outerjoin(on_days, on_days.c.cid == Connection.id).order_by(Connection.id))
     order = list(days)
-    out: list[_ConnAnchors] = []
-    missing: set[date] = set()
+    out: list[tuple[int, str, str, datetime | None, dict[int, int | None]]] = []
+    missing: set[int] = set()
     by_conn: dict[int, dict[int, int | None]] = {}
-    for cid, client_id, platform, status, last_sync, updated, *on in db.session.execute(stmt):
-        values: dict[int, int | None] = {}
-        for n, v in zip(order, on, strict=True):
-            values[n] = None if v is None else int(v)
-            if v is None:
-                missing.add(days[n])
+    for cid, client_id, platform, status, failing_since, *on in db.session.execute(stmt).tuples():
+        values = dict(zip(order, on, strict=True))
+        if None in on:
+            missing.update(n for n, v in values.items() if v is None)
         by_conn[cid] = values
-        out.append(_ConnAnchors(client_id, platform, status, last_sync, updated, values))
+        out.append((client_id, platform, status, failing_since, values))
     if missing:   # no snapshot on that day: the last one before it (carried), or None (a gap)
         parts = []
-        for d in sorted(missing):
+        for n in sorted(missing):
+            d = days[n]
             on_day = (select(DailySnapshot.id).where(DailySnapshot.connection_id == Connection.id,
                                                      DailySnapshot.day == d).correlate(Connection).exists())
-            parts.append(select(Connection.id, literal(d.isoformat()), _at(d))
-                         .where(Connection.id.in_(live_ids), ~on_day))
-        back = {d: n for n, d in days.items()}
-        for cid, d_iso, f in db.session.execute(union_all(*parts)):
+            parts.append(select(Connection.id, literal(n), _at(d)).where(Connection.id.in_(live_ids), ~on_day))
+        for cid, n, f in db.session.execute(union_all(*parts)).tuples():
             if cid in by_conn:
-                by_conn[cid][back[date.fromisoformat(d_iso)]] = None if f is None else int(f)
+                by_conn[cid][n] = None if f is None else int(f)
     return out
 
 
@@ -235,24 +232,35 @@ def _sum(values: list[int | None]) -> int | None:
 
 def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: int) -> list[ClientRow]:
     """Per client: totals at the anchor days, per-platform anchors, 30-day engagement, connection problems."""
-    clients = list(db.session.execute(portfolio_clients(visible, query).order_by(Client.display_name, Client.id)
-                                      .with_only_columns(Client.id, Client.display_name, Client.coach_id)))
+    clients = db.session.execute(portfolio_clients(visible, query).order_by(Client.display_name, Client.id)
+                                 .with_only_columns(Client.id, Client.display_name, Client.coach_id)).all()
     ids = select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
-    per_client: dict[int, list[_ConnAnchors]] = defaultdict(list)
+    per_client: dict[int, list[tuple[int, str, str, datetime | None, dict[int, int | None]]]] = {}
     for row in _anchor_rows(ids, query, anchors):
-        per_client[row.client_id].append(row)
+        per_client.setdefault(row[0], []).append(row)
     eng = _engagement(ids, query)
     now = utcnow()
+    none_known = dict.fromkeys(anchors)
     out = []
     for cid, name, coach_id in clients:
-        rows = per_client.get(cid, [])
-        totals = {n: _sum([r.values[n] for r in rows]) for n in anchors}
-        by_platform: dict[str, dict[int, int | None]] = {}
-        for r in rows:
-            by_platform[r.platform] = r.values
-        problems = tuple(f"{PLATFORM_NAMES.get(r.platform, r.platform)} {p}" for r in rows
-                         if (p := _problem(r.status, r.last_sync_at, r.updated_at, now)))
+        rows = per_client.get(cid)
+        if not rows:
+            out.append(ClientRow(cid, name, coach_id, None, dict(none_known), {}, eng.get(cid), ()))
+            continue
+        if len(rows) == 1:
+            totals = dict(rows[0][4])
+        else:   # _sum per anchor: the sum of the known values, None when none is known
+            totals = {}
+            for n in anchors:
+                t = None
+                for r in rows:
+                    if (v := r[4][n]) is not None:
+                        t = v if t is None else t + v
+                totals[n] = t
+        by_platform = {r[1]: r[4] for r in rows}
+        problems = tuple(f"{PLATFORM_NAMES.get(r[1], r[1])} {p}" for r in rows
+                         if r[2] != "connected" and (p := _problem(r[2], r[3], None, now)))
         out.append(ClientRow(cid, name, coach_id, totals[0], totals, by_platform, eng.get(cid), problems))
     return out
 
@@ -265,9 +273,10 @@ def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEAD
         return {}
     starts: dict[int, list[int | None]] = defaultdict(list)
     ends: dict[int, list[int | None]] = defaultdict(list)
-    for r in _anchor_rows(select(Client.id).where(Client.id.in_(list(client_ids))), query, [0, days]):
-        starts[r.client_id].append(r.values[days])
-        ends[r.client_id].append(r.values[0])
+    for client_id, _, _, _, values in _anchor_rows(select(Client.id).where(Client.id.in_(list(client_ids))),
+                                                      query, [0, days]):
+        starts[client_id].append(values[days])
+        ends[client_id].append(values[0])
     return {cid: Change(_sum(starts[cid]), _sum(ends[cid])) for cid in ends}
 
 
@@ -289,10 +298,10 @@ def leaderboard(rows: Sequence[ClientRow], days: int, band: str = "") -> list[Le
     """Clients ranked by growth rate of total followers over ``days``; undefined rates last."""
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
-    picked = [r for r in rows if _size_ok(band, r.followers)]
-    picked.sort(key=lambda r: (r.change(days).rate is not None, r.change(days).rate or 0.0), reverse=True)
-    return [LeaderRow(i + 1, r.client_id, r.name, r.followers, r.change(days), r.top_gainer(days))
-            for i, r in enumerate(picked)]
+    picked = [(r, c, c.rate) for r in rows if _size_ok(band, r.followers) for c in (r.change(days),)]
+    picked.sort(key=lambda t: (t[2] is not None, t[2] or 0.0), reverse=True)
+    return [LeaderRow(i + 1, r.client_id, r.name, r.followers, c, r.top_gainer(days))
+            for i, (r, c, _) in enumerate(picked)]
 
 
 def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: Period) -> Series:
@@ -303,11 +312,14 @@ def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: 
     conn_ids = select(Connection.id).where(Connection.client_id.in_(ids), Connection.disconnected_at.is_(None))
     if query.platforms:
         conn_ids = conn_ids.where(Connection.platform.in_(query.platforms))
-    n_conns = db.session.execute(select(func.count()).select_from(conn_ids.subquery())).scalar_one()
-    stmt = (select(DailySnapshot.day, func.sum(DailySnapshot.followers), func.count())
+    n_live = select(func.count()).select_from(conn_ids.subquery()).scalar_subquery()
+    stmt = (select(DailySnapshot.day, func.sum(DailySnapshot.followers), func.count(), n_live)
             .where(DailySnapshot.connection_id.in_(conn_ids), DailySnapshot.day >= period.start,
                    DailySnapshot.day <= period.end).group_by(DailySnapshot.day))
-    by_day = {d: (int(s), int(c)) for d, s, c in db.session.execute(stmt)}
+    by_day: dict[date, tuple[int, int]] = {}
+    n_conns = 0
+    for d, s, c, n in db.session.execute(stmt).tuples():
+        by_day[d], n_conns = (int(s), int(c)), int(n)
     pts = []
     for i in range((period.end - period.start).days + 1):
         d = period.start + timedelta(days=i)
@@ -319,7 +331,7 @@ def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: 
     return Series("total", "Portfolio total", tuple(pts))
 
 
-CACHE_PREFIX = "portfolio:v1:"
+CACHE_PREFIX = "portfolio:v2:"
 CACHE_TTL_SECONDS = 600   # "failing for over 24 hours" depends on the clock: bound staleness
 
 
@@ -342,13 +354,20 @@ def _scope_key(visible: Select[tuple[Client]]) -> str:
 
 
 def _dump(pf: Portfolio) -> str:
+    """Two JSON documents on two lines: the page's numbers, then the client rows (decoded only when read).
+
+    The client rows are not nested as a string inside the first document: escaping them doubled the
+    size and the encoding time. Every row's anchor dicts have the same keys (``client_rows`` builds them
+    from one anchor list), so the keys are written once and each dict as its values in that order.
+    Default ``json.dumps`` output never contains a raw newline."""
     def ch(c: Change) -> list[int | None]:
         return [c.start, c.end]
+    keys = list(pf.clients[0].anchors) if pf.clients else []
+    clients = json.dumps([(r.client_id, r.name, r.coach_id, r.followers, [r.anchors[n] for n in keys],
+                           {p: [v[n] for n in keys] for p, v in r.by_platform.items()},
+                           r.engagement_30d, r.connection_problems) for r in pf.clients], separators=(",", ":"))
     return json.dumps({
-        "clients": json.dumps([[r.client_id, r.name, r.coach_id, r.followers, list(r.anchors.items()),
-                                {p: list(v.items()) for p, v in r.by_platform.items()}, r.engagement_30d,
-                                list(r.connection_problems)] for r in pf.clients]),
-        "n_clients": len(pf.clients),
+        "n_clients": len(pf.clients), "anchors": keys,
         "total": pf.total_followers, "period_change": ch(pf.period_change), "avg": pf.avg_growth_90d,
         "avg_n": pf.avg_growth_clients, "top": pf.top_platform, "top_share": pf.top_platform_share,
         "platform_totals": pf.platform_totals,
@@ -357,15 +376,16 @@ def _dump(pf: Portfolio) -> str:
         "attention": [[a.client_id, a.name, list(a.reasons)] for a in pf.attention],
         "series": [pf.series.key, pf.series.label,
                    [[p.day.isoformat(), p.value, p.provenance] for p in pf.series.points]],
-    })
+    }) + "\n" + clients
 
 
 def _load(raw: bytes, query: StatsQuery) -> Portfolio:
-    d = json.loads(raw)
+    head, _, clients = raw.partition(b"\n")
+    d = json.loads(head)
     key, label, points = d["series"]
     return Portfolio(
         query=query,
-        clients=CachedClientRows(d["clients"], d["n_clients"]),
+        clients=CachedClientRows(clients, d["n_clients"], d["anchors"]),
         total_followers=d["total"], period_change=Change(*d["period_change"]), avg_growth_90d=d["avg"],
         avg_growth_clients=d["avg_n"], top_platform=d["top"], top_platform_share=d["top_share"],
         platform_totals=d["platform_totals"],
