@@ -2,6 +2,7 @@
 
     python worker.py                 # a worker on every queue, with RQ's scheduler for retries
     python worker.py --queues sync   # a worker for some queues
+    python worker.py --no-fork       # run jobs in the worker process (no work-horse fork per job)
     python worker.py cron            # the cron scheduler (exactly one per deployment)
 
 Both run inside the app context, so jobs use the same services and database session as the web app.
@@ -12,6 +13,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+import time
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -23,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
     parser.add_argument("--allow-eviction", action="store_true",
                         help="Start even if Redis may evict keys (never in production: jobs get lost).")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="Run each job in this process (RQ SimpleWorker) instead of a forked work-horse: "
+                             "no fork, re-connect or warm-up per job. A crash of one job takes the worker down "
+                             "with it; it is then retried like a killed work-horse.")
     args = parser.parse_args(argv)
 
     load_dotenv()
@@ -56,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
             build_scheduler(conn).start()
             return 0
-        from rq import Queue, Worker
+        from rq import Queue, SimpleWorker, Worker
         from rq.job import Job
+        from rq.worker import BaseWorker
 
         names = [q.strip() for q in args.queues.split(",") if q.strip()]
         unknown = set(names) - set(QUEUES)
@@ -70,9 +79,43 @@ def main(argv: list[str] | None = None) -> int:
             def get_heartbeat_ttl(self, job: Job) -> int:
                 return super().get_heartbeat_ttl(job) - 60 + self.worker_ttl
 
+        class NoForkWorker(SimpleWorker):
+            """Jobs run in the worker process, each in its own app context (a fresh DB session, as in a
+            work-horse; the connection pool and HTTP sessions stay warm across jobs).
+
+            RQ's SimpleWorker has no monitor loop, so its job heartbeat lasts the whole job timeout + 60 s
+            and a killed worker's job would only be found abandoned after that; a thread here keeps the
+            forking worker's short heartbeat (monitoring interval + ``RQ_WORKER_TTL``) while a job runs.
+            """
+
+            def get_heartbeat_ttl(self, job: Job) -> int:
+                return BaseWorker.get_heartbeat_ttl(self, job) - 60 + self.worker_ttl
+
+            def execute_job(self, job: Job, queue: Any) -> None:
+                stop = threading.Event()
+                started = time.monotonic()
+
+                def beat() -> None:
+                    while not stop.wait(self.job_monitoring_interval):
+                        try:
+                            self.set_current_job_working_time(time.monotonic() - started)
+                            self.maintain_heartbeats(job)
+                        except Exception:  # noqa: BLE001 - the next beat tries again; the job goes on
+                            logging.getLogger(__name__).warning("job heartbeat failed", exc_info=True)
+
+                thread = threading.Thread(target=beat, name="rq-job-heartbeat", daemon=True)
+                thread.start()
+                try:
+                    with app.app_context():
+                        super().execute_job(job, queue)
+                finally:
+                    stop.set()
+                    thread.join()
+
         ttl = int(app.config.get("RQ_WORKER_TTL", 60))
         # abandoned jobs (a killed worker) are found and retried within about one TTL (J2)
-        worker = PortalWorker([Queue(n, connection=conn) for n in names], connection=conn, worker_ttl=ttl,
+        worker_class = NoForkWorker if args.no_fork else PortalWorker
+        worker = worker_class([Queue(n, connection=conn) for n in names], connection=conn, worker_ttl=ttl,
                               job_monitoring_interval=max(1, ttl // 3), maintenance_interval=max(1, ttl // 2))
         worker.work(with_scheduler=True, burst=args.burst)
     return 0

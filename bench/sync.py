@@ -154,7 +154,8 @@ def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
 
 
 def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: int, expect: int,
-              trigger: str, before: Callable[[], None] | None = None, timeout: float = 900) -> dict[str, Any]:
+              trigger: str, before: Callable[[], None] | None = None, timeout: float = 900,
+              no_fork: bool = False) -> dict[str, Any]:
     from app.extensions import db
     from app.models import Connection
     from app.models.sync import SyncRun
@@ -162,7 +163,8 @@ def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: i
     http = requests.Session()
     http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
     logdir = Path(env["INSTANCE_PATH"])
-    procs = [subprocess.Popen([sys.executable, "worker.py", "--queues", "sync"], cwd=ROOT, env=env,  # noqa: S603
+    cmd = [sys.executable, "worker.py", "--queues", "sync", *(["--no-fork"] if no_fork else [])]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env,  # noqa: S603
                               stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115
                               stderr=subprocess.STDOUT, start_new_session=True) for i in range(workers)]
     start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
@@ -230,6 +232,7 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--initial-latency-ms", type=int, default=None,
                         help="Latency during the initial phase (default: --latency-ms; 0 makes set-up quick).")
+    parser.add_argument("--no-fork", action="store_true", help="Start the workers with --no-fork (no horse per job).")
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -263,11 +266,12 @@ def main() -> int:
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
             ids = setup_world(app, sandbox, args.connections)
-            print(f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s "
-                  f"({args.workers} workers, {args.latency_ms} ms per platform call)")
+            print(f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
+                  f"{'no-fork ' if args.no_fork else ''}workers, {args.latency_ms} ms per platform call)")
             initial_ms = args.latency_ms if args.initial_latency_ms is None else args.initial_latency_ms
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": initial_ms}, timeout=10)
-            initial = run_phase("initial", app, sandbox, env, args.workers, len(ids), "initial")
+            initial = run_phase("initial", app, sandbox, env, args.workers, len(ids), "initial",
+                                no_fork=args.no_fork)
             print(f"\n(initial phase at {initial_ms} ms per call)")
             report(initial)
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
@@ -285,7 +289,8 @@ def main() -> int:
                                    timeout=30).raise_for_status()
                 print(f"\ndaily fan-out queued {daily_fanout()} jobs (10 channels got 50 new videos)")
 
-            daily = run_phase("daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout)
+            daily = run_phase("daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout,
+                              no_fork=args.no_fork)
             report(daily)
     finally:
         os.killpg(sandbox_proc.pid, 9)

@@ -59,6 +59,8 @@ from app.sync.recorder import RecordingSession
 
 log = logging.getLogger(__name__)
 
+#: seconds between two progress commits of one sync (the card polls every few seconds anyway)
+PROGRESS_INTERVAL = 1.0
 DEAD_GRANT = {"revoked", "expired", "insufficient_scope", "decrypt_error"}
 #: plain words for the connection card, by error kind
 PLAIN = {
@@ -233,10 +235,19 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
     adapter = get_adapter(conn.platform, settings(), session=recorder)
     db.session.commit()
 
+    interval = float(settings().get("SYNC_PROGRESS_INTERVAL_SECONDS", PROGRESS_INTERVAL))
+    last = time.monotonic()
+
     def progress(pct: int) -> None:
+        # a commit per step cost more than the step in short daily syncs: only a sync still running
+        # after ``interval`` seconds (since it started or the last update) shows its progress
+        nonlocal last
+        if time.monotonic() - last < interval:
+            return
         db.session.execute(update(SyncRun).where(SyncRun.id == run_id)
                            .values(progress=pct, calls=recorder.calls, quota_units=recorder.quota_units))
         db.session.commit()
+        last = time.monotonic()
 
     try:
         return run_plan(adapter, token.access_token, inp, progress)

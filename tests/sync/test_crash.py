@@ -41,9 +41,9 @@ def _worker_env(app: Any, sandbox_url: str) -> dict[str, str]:
     return env
 
 
-def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen[bytes]:
     out = open(log, "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "worker.py", "--queues", "sync"], cwd=ROOT, env=env,  # noqa: S603
+    return subprocess.Popen([sys.executable, "worker.py", "--queues", "sync", *extra], cwd=ROOT, env=env,  # noqa: S603
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -75,8 +75,12 @@ def _wait(predicate: Any, timeout: float, what: str, log: Path) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", ["fork", "no-fork"])
 def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
-        app: Any, link: Any, world: Any, sandbox_url: str, tmp_path: Path) -> None:
+        app: Any, link: Any, world: Any, sandbox_url: str, tmp_path: Path, mode: str) -> None:
+    """Both worker kinds: the forking one (the horse dies with it) and ``--no-fork`` (the job runs in the
+    killed process itself; its heartbeat thread must keep the abandoned-job detection as quick)."""
+    extra = ("--no-fork",) if mode == "no-fork" else ()
     conn_id, account = link("tiktok")  # queues the initial sync
     queue = get_queue("sync")
     assert len(queue.job_ids) == 1
@@ -85,7 +89,7 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
     world.clear_calls()
     env = _worker_env(app, sandbox_url)
     log = tmp_path / "workers.log"
-    first = _start_worker(env, log)
+    first = _start_worker(env, log, *extra)
     second = None
     try:
         def mid_sync() -> bool:
@@ -100,7 +104,7 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
         assert counts(conn_id)["snapshots"] == 0 and counts(conn_id)["items"] == 0
 
         world.set_latency(0)
-        second = _start_worker(env, log)
+        second = _start_worker(env, log, *extra)
 
         def synced() -> bool:
             return any(r.status in ("succeeded", "partial") for r in runs(conn_id))
@@ -152,3 +156,33 @@ def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> N
     assert db.session.get(Connection, conn_id).status == "syncing"
     n = db.session.execute(select(func.count()).select_from(SyncRun).where(SyncRun.status == "running")).scalar()
     assert n == 1
+
+
+@pytest.mark.slow
+def test_no_fork_worker_keeps_a_long_job_alive(app: Any, link: Any, world: Any, sandbox_url: str,
+                                               tmp_path: Path) -> None:
+    """A ``--no-fork`` sync lasting longer than the job heartbeat TTL (monitoring interval + RQ_WORKER_TTL,
+    8 s here) is not taken for abandoned by a second worker's registry maintenance: one run, no retry."""
+    conn_id, _ = link("tiktok")
+    queue = get_queue("sync")
+    job_id = queue.job_ids[0]
+    world.set_latency(2000)  # several calls of 2 s: the sync runs well past the 8 s heartbeat TTL
+    env = {**_worker_env(app, sandbox_url), "SYNC_LOCK_TTL_SECONDS": "30"}  # the lock outlives a call
+    log = tmp_path / "workers.log"
+    first = _start_worker(env, log, "--no-fork")
+    second = None
+    try:
+        _wait(lambda: any(r.status == "running" for r in runs(conn_id)), 30, "the sync to start", log)
+        second = _start_worker(env, log, "--no-fork")  # idle: its maintenance cleans the registries
+        _wait(lambda: any(r.status in ("succeeded", "partial") for r in runs(conn_id)), 60,
+              "the long sync to finish", log)
+        time.sleep(4)  # a wrongly re-queued job would now be picked up by the idle worker
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                _kill_tree(proc)
+    all_runs = runs(conn_id)
+    assert [r.status for r in all_runs] in (["succeeded"], ["partial"])
+    assert (all_runs[0].finished_at - all_runs[0].started_at).total_seconds() > 9
+    job = queue.fetch_job(job_id)
+    assert job is not None and job.get_status() == "finished" and job.retries_left == 2
