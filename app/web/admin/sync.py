@@ -7,13 +7,15 @@ from typing import Any
 
 import redis
 from flask import Response, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Connection
+from app.models import Client, Connection
 from app.models.sync import SyncRun
 from app.platforms import PLATFORMS
 from app.redis_conn import get_redis
+from app.services import clients as client_service
 from app.services import sync as sync_service
 from app.sync.quotas import usage_today
 from app.web.admin import bp
@@ -34,14 +36,16 @@ def sync_polling(cards: list[dict[str, Any]]) -> bool:
     return sync_service.any_running([c["connection"] for c in cards if c.get("connection") is not None])
 
 
-@bp.get("/admin/sync")
+@bp.get("/sync")
 def sync_log() -> Response:
     """Quota use today and the latest sync runs, newest first (``?errors=1`` for failures only)."""
     try:
         usage: dict[str, dict[str, int]] | None = usage_today(get_redis())
     except (redis.RedisError, OSError):
         usage = None
-    query = select(SyncRun, Connection).join(Connection, Connection.id == SyncRun.connection_id)
+    visible = client_service.visible_clients(current_user).with_only_columns(Client.id)
+    query = (select(SyncRun, Connection).join(Connection, Connection.id == SyncRun.connection_id)
+             .where(Connection.client_id.in_(visible)))  # a coach sees only their clients' syncs
     errors_only = request.args.get("errors") == "1"
     if errors_only:
         query = query.where(SyncRun.error_class.is_not(None))
