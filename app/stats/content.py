@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import defaultdict
@@ -130,6 +131,12 @@ class BestTimes:
     @property
     def has_data(self) -> bool:
         return self.best is not None
+
+    def level(self, cell: HeatCell) -> int | None:
+        """The heat table's shade, 1-4 relative to the best block (None: too few posts to rate)."""
+        if cell.median_rate is None or not self.max_rate:
+            return None
+        return max(1, min(4, math.ceil(cell.median_rate / self.max_rate * 4)))
 
 
 def best_posting_time(posts: Sequence[Post], tz: str) -> BestTimes:

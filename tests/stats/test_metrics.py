@@ -111,6 +111,18 @@ def test_best_posting_time_uses_the_client_time_zone_and_needs_three_posts():
     assert (utc.best.weekday, utc.best.block) == (0, 11)
 
 
+def test_heat_levels_are_relative_to_the_best_block():
+    def p(when, rate):
+        return SimpleNamespace(published_at=when, rate=rate)
+    base = datetime(2026, 1, 5, 10, tzinfo=UTC)  # Mondays 10:00 UTC, block 5
+    posts = [p(base + timedelta(weeks=i), 4.0) for i in range(3)]
+    posts += [p(base + timedelta(days=1, weeks=i), 1.0) for i in range(3)]   # Tuesdays: a quarter of the best
+    posts += [p(base + timedelta(days=2, weeks=i), 0.0) for i in range(3)]   # Wednesdays: 0%, still rated
+    bt = content.best_posting_time(posts, "UTC")
+    assert bt.level(bt.cells[0][5]) == 4 and bt.level(bt.cells[1][5]) == 1 and bt.level(bt.cells[2][5]) == 1
+    assert bt.level(bt.cells[3][5]) is None  # no posts: not rated
+
+
 def test_best_hashtags_need_two_posts():
     def p(rate, tags):
         return SimpleNamespace(rate=rate, hashtags=tags)
