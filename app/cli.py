@@ -136,6 +136,33 @@ def sync_run(connection_id: int | None, all_: bool) -> None:
     click.echo(f"Queued {queued} sync(s).")
 
 
+stats_cli = AppGroup("stats", help="Derived analytics tables.")
+
+
+@stats_cli.command("totals")
+@click.option("--rebuild", is_flag=True, help="Recompute the table from the snapshots.")
+def stats_totals(rebuild: bool) -> None:
+    """Check the portfolio's daily totals against the snapshots (exit 1 on drift); --rebuild recomputes them.
+
+    Database triggers keep the table; a rebuild is for a bulk load made with triggers disabled.
+    """
+    from app.extensions import db
+    from app.stats import totals
+
+    if rebuild:
+        rows = totals.rebuild()
+        db.session.commit()
+        click.echo(f"Rebuilt portfolio daily totals: {rows} row(s).")
+        return
+    drift = totals.differences()
+    for day, platform, slot, stored, expected in drift[:20]:
+        click.echo(f"  {day} {platform} slot {slot}: stored {stored}, snapshots give {expected}")
+    if drift:
+        raise click.ClickException(
+            f"{len(drift)} total(s) differ from the snapshots: run `flask stats totals --rebuild`.")
+    click.echo("Portfolio daily totals agree with the snapshots.")
+
+
 @click.command("config-table")
 def config_table() -> None:
     """Print the configuration table (Markdown) for the README."""
@@ -149,4 +176,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(sync_cli)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(config_table)

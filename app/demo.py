@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Base, Client, ClientStatus, Deliverable, Role, User
+from app.models import Base, Client, ClientStatus, Deliverable, PortfolioDailyTotal, Role, User
 from app.services import accounts
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - documented demo login, only created by `flask demo`
@@ -67,6 +67,8 @@ def reset() -> None:
     """Delete every row of every table (children first)."""
     for table in reversed(Base.metadata.sorted_tables):
         db.session.execute(delete(table))
+    # the trigger-kept totals once more, last: deleting the snapshots subtracted from whatever of them was left
+    db.session.execute(delete(PortfolioDailyTotal))
     db.session.commit()
 
 

@@ -101,7 +101,8 @@ def _empty_tables(app: Flask) -> None:
             if conn.dialect.name == "postgresql":
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
-                for name in tables:
+                # the trigger-kept portfolio totals again last (deleting snapshots subtracts from them)
+                for name in [*tables, "portfolio_daily_totals"]:
                     conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - table names from metadata
         db.engine.dispose()
 

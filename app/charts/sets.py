@@ -30,6 +30,6 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
 
 def portfolio_growth(pf: Portfolio, tenant: str) -> Chart:
     last = pf.series.points[-1] if pf.series.points else None
-    version = f"{pf.total_followers}|{last}|{len(pf.clients)}"
+    version = f"{pf.total_followers}|{last}|{pf.client_count}"
     key = cache_key("portfolio", tenant, pf.query.cache_key(), version)
     return cached(key, lambda: growth_chart("portfolio-svg", "Portfolio followers over time", [pf.series], [], None))

@@ -11,6 +11,7 @@ from app.models.history import (
     ContentKind,
     ContentMetricSnapshot,
     DailySnapshot,
+    PortfolioDailyTotal,
     Provenance,
 )
 from app.models.notification import EmailMode, NotificationPreference
@@ -45,6 +46,7 @@ __all__ = [
     "NotificationPreference",
     "OAuthState",
     "OutboxEmail",
+    "PortfolioDailyTotal",
     "Provenance",
     "Report",
     "ReportKind",

@@ -177,7 +177,7 @@ def portfolio(visible: Select[tuple[Client]], today: date, cohort: str | None = 
         "kind": "portfolio", "version": VERSION, "cohort": cohort,
         "period": {"start": (today - timedelta(days=89)).isoformat(), "end": today.isoformat(), "days": 90},
         "data_as_of": _iso(as_of), "generated_at": utcnow().isoformat(),
-        "clients": len(pf.clients), "total_followers": pf.total_followers,
+        "clients": pf.client_count, "total_followers": pf.total_followers,
         "period_change": _change(pf.period_change), "average_growth_rate_90d": pf.avg_growth_90d,
         "top_platform": {"platform": pf.top_platform,
                          "name": PLATFORM_NAMES.get(pf.top_platform or "", pf.top_platform),
@@ -190,7 +190,7 @@ def portfolio(visible: Select[tuple[Client]], today: date, cohort: str | None = 
                             for a in pf.attention],
         "charts": [],
     }
-    if charts and pf.clients:
+    if charts and pf.client_count:
         chart = sets.portfolio_growth(pf, f"report:{cohort or 'all'}")
         out["charts"].append({"title": chart.title, "svg": chart.svg})
     return out

@@ -17,7 +17,8 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot, Role, User
 from app.models.base import utcnow
 from app.redis_conn import get_redis
+from app.stats import aside, totals
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
 from app.stats.growth import Change, growth_rate, stalled
 from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
@@ -85,37 +87,13 @@ class Attention:
     reasons: tuple[str, ...]
 
 
-class CachedClientRows(Sequence[ClientRow]):
-    """A cached portfolio's client rows, decoded only when something reads them (the page and the API
-    read only the count): building 1,000 rows' dicts on every hit costs more than the rest of the page."""
-
-    def __init__(self, raw: str | bytes, count: int, anchors: list[int]) -> None:
-        self._raw, self._count, self._anchors = raw, count, anchors
-        self._rows: list[ClientRow] | None = None
-
-    def _decoded(self) -> list[ClientRow]:
-        if self._rows is None:
-            keys = self._anchors
-            self._rows = [ClientRow(cid, name, coach, fol, dict(zip(keys, totals, strict=True)),
-                                    {p: dict(zip(keys, vals, strict=True)) for p, vals in by_p.items()}, eng,
-                                    tuple(probs))
-                          for cid, name, coach, fol, totals, by_p, eng, probs in json.loads(self._raw)]
-        return self._rows
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
-        return self._decoded()[i]
-
-    def __iter__(self) -> Iterator[ClientRow]:
-        return iter(self._decoded())
-
-
 @dataclass
 class Portfolio:
+    """The portfolio page's numbers. The per-client rows behind them (``client_rows``) are not kept:
+    pages, the API and reports only count them, and caching 1,000 rows cost more than the page."""
+
     query: StatsQuery
-    clients: Sequence[ClientRow]
+    client_count: int
     total_followers: int
     period_change: Change
     avg_growth_90d: float | None
@@ -181,7 +159,7 @@ def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: lis
     out: list[tuple[int, str, str, datetime | None, dict[int, int | None]]] = []
     missing: set[int] = set()
     by_conn: dict[int, dict[int, int | None]] = {}
-    for cid, client_id, platform, status, failing_since, *on in db.session.execute(stmt).tuples():
+    for cid, client_id, platform, status, failing_since, *on in db.session.connection().execute(stmt):
         values = dict(zip(order, on, strict=True))
         if None in on:
             missing.update(n for n, v in values.items() if v is None)
@@ -200,7 +178,7 @@ def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: lis
     return out
 
 
-def _engagement(client_ids: Select[tuple[int]], query: StatsQuery) -> dict[int, float | None]:
+def _engagement_stmt(client_ids: Select[tuple[int]], query: StatsQuery) -> Select[tuple[int, Any]]:
     since = day_start(query.today - timedelta(days=30)) + timedelta(days=1)
     stmt = (select(Connection.client_id, func.avg(post_rate_sql()))
             .join(ContentItem, ContentItem.connection_id == Connection.id)
@@ -210,7 +188,12 @@ def _engagement(client_ids: Select[tuple[int]], query: StatsQuery) -> dict[int, 
             .group_by(Connection.client_id))
     if query.platforms:
         stmt = stmt.where(Connection.platform.in_(query.platforms))
-    return {cid: (float(v) if v is not None else None) for cid, v in db.session.execute(stmt)}
+    return stmt
+
+
+def _engagement(rows: Iterable[tuple[Any, ...]]) -> dict[int, float | None]:
+    """Per client: the mean engagement rate of its posts over the last 30 days (``_engagement_stmt``)."""
+    return {cid: (float(v) if v is not None else None) for cid, v in rows}
 
 
 def _problem(status: str, last_sync: datetime | None, updated: datetime | None, now: datetime) -> str | None:
@@ -230,16 +213,28 @@ def _sum(values: list[int | None]) -> int | None:
     return sum(known) if known else None
 
 
-def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: int) -> list[ClientRow]:
-    """Per client: totals at the anchor days, per-platform anchors, 30-day engagement, connection problems."""
-    clients = db.session.execute(portfolio_clients(visible, query).order_by(Client.display_name, Client.id)
-                                 .with_only_columns(Client.id, Client.display_name, Client.coach_id)).all()
-    ids = select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
+def _client_ids(visible: Select[tuple[Client]], query: StatsQuery) -> Select[tuple[int]]:
+    return select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
+
+
+def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: int,
+                engagement: Future[aside.Rows] | None = None) -> list[ClientRow]:
+    """Per client: totals at the anchor days, per-platform anchors, 30-day engagement, connection problems.
+
+    ``engagement``: the engagement statement already sent aside (``compute_portfolio``), else it is read here.
+    """
+    ids = _client_ids(visible, query)
+    if engagement is None:
+        engagement = aside.fetch(_engagement_stmt(ids, query))
+    # Core execution (the session's connection): plain rows without the ORM's per-row processing
+    clients = db.session.connection().execute(
+        portfolio_clients(visible, query).order_by(Client.display_name, Client.id)
+        .with_only_columns(Client.id, Client.display_name, Client.coach_id)).all()
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     per_client: dict[int, list[tuple[int, str, str, datetime | None, dict[int, int | None]]]] = {}
     for row in _anchor_rows(ids, query, anchors):
         per_client.setdefault(row[0], []).append(row)
-    eng = _engagement(ids, query)
+    eng = _engagement(engagement.result())
     now = utcnow()
     none_known = dict.fromkeys(anchors)
     out = []
@@ -304,21 +299,37 @@ def leaderboard(rows: Sequence[ClientRow], days: int, band: str = "") -> list[Le
             for i, (r, c, _) in enumerate(picked)]
 
 
-def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: Period) -> Series:
-    """Sum of the portfolio's snapshots per day; a day where not every connection reported is marked
-    carried (its sum is incomplete), a day with none is a gap."""
+def _everyone(visible: Select[tuple[Client]], query: StatsQuery) -> bool:
+    """Whether the portfolio covers every client: an admin's unfiltered ``visible_clients`` and no coach filter."""
+    return visible.whereclause is None and not query.filter("coach")
+
+
+def _aggregate_stmt(visible: Select[tuple[Client]], query: StatsQuery, period: Period
+                    ) -> Select[tuple[date, Any, int, Any]]:
+    """Per day of ``period``: the sum and number of the portfolio's snapshots, and the live connections."""
     assert period.start is not None
-    ids = select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
-    conn_ids = select(Connection.id).where(Connection.client_id.in_(ids), Connection.disconnected_at.is_(None))
+    if _everyone(visible, query):   # the daily totals (app/stats/totals.py): ~24 rows a day, not ~3,000
+        live = select(func.count(Connection.id)).where(Connection.disconnected_at.is_(None))
+        if query.platforms:
+            live = live.where(Connection.platform.in_(query.platforms))
+        return totals.day_sums(period.start, period.end, query.platforms).add_columns(live.scalar_subquery())
+    conn_ids = select(Connection.id).where(Connection.client_id.in_(_client_ids(visible, query)),
+                                           Connection.disconnected_at.is_(None))
     if query.platforms:
         conn_ids = conn_ids.where(Connection.platform.in_(query.platforms))
     n_live = select(func.count()).select_from(conn_ids.subquery()).scalar_subquery()
-    stmt = (select(DailySnapshot.day, func.sum(DailySnapshot.followers), func.count(), n_live)
+    return (select(DailySnapshot.day, func.sum(DailySnapshot.followers), func.count(), n_live)
             .where(DailySnapshot.connection_id.in_(conn_ids), DailySnapshot.day >= period.start,
                    DailySnapshot.day <= period.end).group_by(DailySnapshot.day))
+
+
+def _series(rows: Iterable[tuple[Any, ...]], period: Period) -> Series:
+    """Sum of the portfolio's snapshots per day; a day where not every connection reported is marked
+    carried (its sum is incomplete), a day with none is a gap."""
+    assert period.start is not None
     by_day: dict[date, tuple[int, int]] = {}
     n_conns = 0
-    for d, s, c, n in db.session.execute(stmt).tuples():
+    for d, s, c, n in rows:
         by_day[d], n_conns = (int(s), int(c)), int(n)
     pts = []
     for i in range((period.end - period.start).days + 1):
@@ -331,7 +342,12 @@ def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: 
     return Series("total", "Portfolio total", tuple(pts))
 
 
-CACHE_PREFIX = "portfolio:v2:"
+def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: Period) -> Series:
+    """The portfolio's aggregate growth chart (``_series``) on its own."""
+    return _series(db.session.execute(_aggregate_stmt(visible, query, period)).tuples(), period)
+
+
+CACHE_PREFIX = "portfolio:v3:"
 CACHE_TTL_SECONDS = 600   # "failing for over 24 hours" depends on the clock: bound staleness
 
 
@@ -354,20 +370,10 @@ def _scope_key(visible: Select[tuple[Client]]) -> str:
 
 
 def _dump(pf: Portfolio) -> str:
-    """Two JSON documents on two lines: the page's numbers, then the client rows (decoded only when read).
-
-    The client rows are not nested as a string inside the first document: escaping them doubled the
-    size and the encoding time. Every row's anchor dicts have the same keys (``client_rows`` builds them
-    from one anchor list), so the keys are written once and each dict as its values in that order.
-    Default ``json.dumps`` output never contains a raw newline."""
     def ch(c: Change) -> list[int | None]:
         return [c.start, c.end]
-    keys = list(pf.clients[0].anchors) if pf.clients else []
-    clients = json.dumps([(r.client_id, r.name, r.coach_id, r.followers, [r.anchors[n] for n in keys],
-                           {p: [v[n] for n in keys] for p, v in r.by_platform.items()},
-                           r.engagement_30d, r.connection_problems) for r in pf.clients], separators=(",", ":"))
     return json.dumps({
-        "n_clients": len(pf.clients), "anchors": keys,
+        "n_clients": pf.client_count,
         "total": pf.total_followers, "period_change": ch(pf.period_change), "avg": pf.avg_growth_90d,
         "avg_n": pf.avg_growth_clients, "top": pf.top_platform, "top_share": pf.top_platform_share,
         "platform_totals": pf.platform_totals,
@@ -376,16 +382,15 @@ def _dump(pf: Portfolio) -> str:
         "attention": [[a.client_id, a.name, list(a.reasons)] for a in pf.attention],
         "series": [pf.series.key, pf.series.label,
                    [[p.day.isoformat(), p.value, p.provenance] for p in pf.series.points]],
-    }) + "\n" + clients
+    }, separators=(",", ":"))
 
 
 def _load(raw: bytes, query: StatsQuery) -> Portfolio:
-    head, _, clients = raw.partition(b"\n")
-    d = json.loads(head)
+    d = json.loads(raw)
     key, label, points = d["series"]
     return Portfolio(
         query=query,
-        clients=CachedClientRows(clients, d["n_clients"], d["anchors"]),
+        client_count=d["n_clients"],
         total_followers=d["total"], period_change=Change(*d["period_change"]), avg_growth_90d=d["avg"],
         avg_growth_clients=d["avg_n"], top_platform=d["top"], top_platform_share=d["top_share"],
         platform_totals=d["platform_totals"],
@@ -432,7 +437,11 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
     period = query.period.resolved(query.today - timedelta(days=365))
     assert period.start is not None
     period_days = (query.today - period.start).days
-    rows = client_rows(visible, query, period_days)
+    # the two independent large reads go aside (app/stats/aside.py) while the anchors are read and the
+    # client rows built here
+    series_rows = aside.fetch(_aggregate_stmt(visible, query, period))
+    engagement = aside.fetch(_engagement_stmt(_client_ids(visible, query), query))
+    rows = client_rows(visible, query, period_days, engagement)
     totals: dict[str, int] = defaultdict(int)
     for r in rows:
         for p, v in r.by_platform.items():
@@ -442,12 +451,13 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
     top = max(totals, key=lambda p: totals[p]) if totals and total else None
     start_total = _sum([r.anchors.get(period_days) for r in rows])
     return Portfolio(
-        query=query, clients=rows, total_followers=total, period_change=Change(start_total, total if rows else None),
+        query=query, client_count=len(rows), total_followers=total,
+        period_change=Change(start_total, total if rows else None),
         avg_growth_90d=(sum(rates) / len(rates)) if rates else None, avg_growth_clients=len(rates),
         top_platform=top, top_platform_share=(totals[top] / total * 100.0) if top else None,
         platform_totals=dict(totals), leaderboard=leaderboard(rows, LEADERBOARD_DAYS, band),
         attention=[Attention(r.client_id, r.name, rs) for r in rows if (rs := attention_reasons(r))],
-        series=aggregate_series(visible, query, period),
+        series=_series(series_rows.result(), period),
     )
 
 

@@ -77,7 +77,7 @@ def portfolio(pf: Portfolio) -> dict[str, Any]:
         "total_followers": pf.total_followers, "period_change": change(pf.period_change),
         "average_growth_rate_90d": pf.avg_growth_90d, "average_growth_clients": pf.avg_growth_clients,
         "top_platform": {"platform": pf.top_platform, "share": pf.top_platform_share},
-        "platform_totals": pf.platform_totals, "clients": len(pf.clients),
+        "platform_totals": pf.platform_totals, "clients": pf.client_count,
         "needs_attention": [{"client_id": a.client_id, "name": a.name, "reasons": list(a.reasons)}
                             for a in pf.attention],
         "series": series(pf.series),

@@ -1,0 +1,58 @@
+"""Read-only statements run on their own database connection while the caller's thread works.
+
+Why: the portfolio's large reads (the anchor pivot, the 30-day engagement, the aggregate chart) are
+independent of each other. On PostgreSQL each statement runs in its own server process, so sending
+two of them from side threads while the request's thread runs the third and builds the client rows
+in Python overlaps database time with Python time: the uncached portfolio costs about its slowest
+part instead of the sum of its parts (measured in ``bench/README.md``, "pages").
+
+Plain threads, one per statement, not a pool: a process forked after a pool has started (RQ's
+work-horses, a preloading server) inherits the pool's bookkeeping but not its threads, and its
+submissions would wait forever. A thread start costs ~0.1 ms, nothing next to the query.
+
+What this does not do:
+
+- SQLite (the embedded default) runs the statement inline on the caller's session: one file, and an
+  in-memory database is private to its connection.
+- The side connection sees committed data only, not the caller's uncommitted writes; use it for
+  reads of synced history on paths that have written nothing before reading (the portfolio's
+  callers: GET pages, the JSON API, report jobs).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy import Engine, Executable
+
+from app.extensions import db
+
+Rows = list[tuple[Any, ...]]
+
+
+def fetch(stmt: Executable) -> Future[Rows]:
+    """All rows of ``stmt`` as plain tuples; ``.result()`` re-raises the statement's error."""
+    engine = db.engine
+    future: Future[Rows] = Future()
+    if engine.dialect.name == "sqlite":
+        _settle(future, lambda: [tuple(r) for r in db.session.execute(stmt)])
+        return future
+    thread = threading.Thread(target=_settle, args=(future, lambda: _run(engine, stmt)),
+                              name="stats-aside", daemon=True)
+    thread.start()
+    return future
+
+
+def _run(engine: Engine, stmt: Executable) -> Rows:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(stmt)]
+
+
+def _settle(future: Future[Rows], work: Callable[[], Rows]) -> None:
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller, which re-raises it
+        future.set_exception(exc)
