@@ -11,8 +11,9 @@ The triggers keep ``portfolio_daily_totals`` equal to
     FROM daily_snapshots s JOIN connections c ON c.id = s.connection_id
     WHERE c.disconnected_at IS NULL GROUP BY 1, 2, 3
 
-(``app.stats.totals`` holds the same statement to check and rebuild it). A snapshot adds or removes
-itself when its connection is live; a connection that stops or starts being live (disconnected,
+(``app.stats.totals`` holds the same statement to check and rebuild it). Snapshots add or remove
+themselves when their connection is live (PostgreSQL: once per statement, from its transition tables,
+grouped; SQLite: per row); a connection that stops or starts being live (disconnected,
 reconnected, deleted, or its platform changed) removes or adds all of its snapshots at once. A
 connection's delete subtracts its snapshots *before* the row goes; the snapshots' own delete triggers,
 fired by the cascade afterwards, no longer find a live connection and add nothing.
@@ -58,17 +59,37 @@ SNAPSHOT_CHANGED = ("OLD.followers IS DISTINCT FROM NEW.followers OR OLD.day IS 
 CONNECTION_CHANGED = ("(OLD.disconnected_at IS NULL) IS DISTINCT FROM (NEW.disconnected_at IS NULL) "
                       "OR OLD.platform IS DISTINCT FROM NEW.platform")
 
+
+
+def _statement_sql(rows: str) -> str:
+    """PostgreSQL, once per statement: add the net change of the (day, connection, followers, n) rows
+    of ``rows`` grouped by key; keys whose net change is zero are left alone (not even locked)."""
+    return (f"{COLS} SELECT d.day, c.platform, d.connection_id % {SLOTS}, sum(d.followers), sum(d.n) "
+            f"FROM ({rows}) d JOIN connections c ON c.id = d.connection_id WHERE c.disconnected_at IS NULL "
+            f"GROUP BY d.day, c.platform, d.connection_id % {SLOTS} "
+            f"HAVING sum(d.followers) <> 0 OR sum(d.n) <> 0 ORDER BY d.day DESC {UPSERT}")
+
+
+ADDED = "SELECT day, connection_id, followers, 1 AS n FROM added"
+REMOVED = "SELECT day, connection_id, -followers AS followers, -1 AS n FROM removed"
+
+# PostgreSQL: statement-level triggers with transition tables for the snapshots (a backfill's upsert
+# of hundreds of days is one grouped statement, not hundreds of trigger calls); row-level ones for the
+# rare connection changes.
 POSTGRESQL = [
-    f"""CREATE FUNCTION portfolio_totals_snapshot() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP <> 'INSERT' THEN {_snapshot_sql('OLD', '-')}; END IF;
-      IF TG_OP <> 'DELETE' THEN {_snapshot_sql('NEW', '')}; END IF;
-      RETURN NULL;
-    END $$""",
-    """CREATE TRIGGER portfolio_totals_snapshot_write AFTER INSERT OR DELETE ON daily_snapshots
-       FOR EACH ROW EXECUTE FUNCTION portfolio_totals_snapshot()""",
-    f"""CREATE TRIGGER portfolio_totals_snapshot_update AFTER UPDATE OF followers, day, connection_id
-       ON daily_snapshots FOR EACH ROW WHEN ({SNAPSHOT_CHANGED}) EXECUTE FUNCTION portfolio_totals_snapshot()""",
+    f"""CREATE FUNCTION portfolio_totals_snapshots_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN {_statement_sql(ADDED)}; RETURN NULL; END $$""",
+    f"""CREATE FUNCTION portfolio_totals_snapshots_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN {_statement_sql(REMOVED)}; RETURN NULL; END $$""",
+    f"""CREATE FUNCTION portfolio_totals_snapshots_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN {_statement_sql(ADDED + " UNION ALL " + REMOVED)}; RETURN NULL; END $$""",
+    """CREATE TRIGGER portfolio_totals_snapshot_insert AFTER INSERT ON daily_snapshots
+       REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION portfolio_totals_snapshots_added()""",
+    """CREATE TRIGGER portfolio_totals_snapshot_delete AFTER DELETE ON daily_snapshots
+       REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION portfolio_totals_snapshots_removed()""",
+    """CREATE TRIGGER portfolio_totals_snapshot_update AFTER UPDATE ON daily_snapshots
+       REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT
+       EXECUTE FUNCTION portfolio_totals_snapshots_changed()""",
     f"""CREATE FUNCTION portfolio_totals_connection() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       {_connection_sql('OLD', '-')};
@@ -102,9 +123,12 @@ DROP_POSTGRESQL = [
     "DROP TRIGGER IF EXISTS portfolio_totals_connection_delete ON connections",
     "DROP TRIGGER IF EXISTS portfolio_totals_connection_update ON connections",
     "DROP TRIGGER IF EXISTS portfolio_totals_snapshot_update ON daily_snapshots",
-    "DROP TRIGGER IF EXISTS portfolio_totals_snapshot_write ON daily_snapshots",
+    "DROP TRIGGER IF EXISTS portfolio_totals_snapshot_delete ON daily_snapshots",
+    "DROP TRIGGER IF EXISTS portfolio_totals_snapshot_insert ON daily_snapshots",
     "DROP FUNCTION IF EXISTS portfolio_totals_connection()",
-    "DROP FUNCTION IF EXISTS portfolio_totals_snapshot()",
+    "DROP FUNCTION IF EXISTS portfolio_totals_snapshots_changed()",
+    "DROP FUNCTION IF EXISTS portfolio_totals_snapshots_removed()",
+    "DROP FUNCTION IF EXISTS portfolio_totals_snapshots_added()",
 ]
 DROP_SQLITE = [f"DROP TRIGGER IF EXISTS {name}" for name in (
     "portfolio_totals_connection_delete", "portfolio_totals_connection_update", "portfolio_totals_snapshot_update",

@@ -178,6 +178,20 @@ def test_share_toggle_and_public_page(app, client, program):
     assert public.post("/s/" + "0" * 64).status_code == 410
 
 
+def test_share_switch_without_javascript_returns_to_the_whole_page(app, client, program):
+    """A plain form post (no htmx) goes back to the reports page: its history stays listed."""
+    client.login("kenji@example.com")
+    made = service.request_report(program.user, "weekly", client=program, comment=None, today=TODAY)
+    resp = client.post("/reports/share", data={"enabled": "1"})
+    assert resp.status_code == 303 and resp.headers["Location"] == "/reports"
+    page = client.get("/reports").get_data(as_text=True)
+    assert "Share link turned on." in page and "/s/" in page and "Turn sharing off" in page
+    assert "No reports yet." not in page and f"Weekly · {made.period_start}" in page   # the history stays
+    resp = client.post("/reports/share", data={"enabled": "0"})
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Share link turned off." in page and "Sharing is off." in page and f"Weekly · {made.period_start}" in page
+
+
 def test_share_is_the_clients_own_switch(app, client, program):
     client.login("coach@example.com")
     assert client.hx("POST", "/reports/share", data={"enabled": "1"}).status_code in (403, 404)

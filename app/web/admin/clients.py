@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
 from sqlalchemy import select
@@ -82,15 +82,37 @@ def _client_goals(client: Client) -> list[Goal]:
                                    .order_by(Goal.target_date, Goal.id)).scalars())
 
 
-def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -> Response:
-    """The goals card for HTMX; a plain form post goes back to the client page with a message (PRG)."""
-    if not hx_request.htmx:
-        flash(message, "success" if status == 200 else "error")
+def _page_context(client: Client) -> dict[str, Any]:
+    """Everything the whole client page renders: the social overview and the goals."""
+    ctx = _social(client)
+    goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, _client_goals(client))
+    return {"client": client, "goals": goals, **ctx}
+
+
+def client_card(client: Client, block: str, *, message: str | None = None, status: int = 200,
+                trigger: dict[str, Any] | None = None, **extra: Any) -> Response:
+    """One card of the client page (a ``{% block %}`` of detail.html) after a form post or an edit link.
+
+    With HTMX: the card alone, replacing itself. Without JavaScript: a success goes back to the client
+    page with ``message`` flashed (post/redirect/get); an error or an edit form renders the whole page,
+    complete, with the form in this card only (``error_block``: the other cards show no error).
+    """
+    if hx_request.htmx:
+        return render("admin/clients/detail.html", block, client=client, status=status, trigger=trigger,
+                      error_block=block, **extra)
+    if status < 400 and not extra.get("editing"):
+        if message:
+            flash(message, "success")
         return redirect(url_for("admin.client_detail", client_id=client.id), 303)  # type: ignore[return-value]
+    return render("admin/clients/detail.html", status=status, error_block=block,
+                  **{**_page_context(client), **extra})
+
+
+def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -> Response:
     trigger = {**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}} if status == 200 else None
-    return render("admin/clients/detail.html", "goals", client=client,
-                  goals=client_goals(client, _client_goals(client)), platform_names=stats_query.PLATFORM_NAMES,
-                  status=status, trigger=trigger, **extra)
+    return client_card(client, "goals", message=message, status=status, trigger=trigger,
+                       goals=client_goals(client, _client_goals(client)), platform_names=stats_query.PLATFORM_NAMES,
+                       **extra)
 
 
 @bp.post("/clients/<int:client_id>/goals")
@@ -119,10 +141,8 @@ def client_goal_remove(client_id: int) -> Response:
 def client_detail(client_id: int) -> Response:
     """One client: social overview, program, deliverables."""
     client = clients.get_client_for(current_user, client_id)
-    ctx = _social(client)
-    goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, _client_goals(client))
-    return render("admin/clients/detail.html", "social", client=client, goals=goals,
-                  status=400 if ctx["social_error"] else 200, **ctx)
+    ctx = _page_context(client)
+    return render("admin/clients/detail.html", "social", status=400 if ctx["social_error"] else 200, **ctx)
 
 
 @bp.route("/clients/<int:client_id>/program", methods=["GET", "POST"])
@@ -131,8 +151,10 @@ def client_program(client_id: int) -> Response:
     client = clients.get_client_for(current_user, client_id)
     statuses = list(ClientStatus)
     if request.method in ("GET", "HEAD"):
-        return render("admin/clients/detail.html", "program", client=client, statuses=statuses,
-                      editing=request.args.get("edit") == "1")
+        editing = request.args.get("edit") == "1"
+        if not hx_request.htmx and not editing:
+            return redirect(url_for("admin.client_detail", client_id=client.id), 303)  # type: ignore[return-value]
+        return client_card(client, "program", statuses=statuses, editing=editing)
     form = request.form
     try:
         clients.update_program(client, program_start=form.get("program_start"),
@@ -142,10 +164,10 @@ def client_program(client_id: int) -> Response:
         from app.extensions import db
 
         db.session.rollback()
-        return render("admin/clients/detail.html", "program", client=client, statuses=statuses, editing=True,
-                      form=form, error=exc.message, error_field=exc.field, status=422)
-    return render("admin/clients/detail.html", "program", client=client, statuses=statuses, editing=False,
-                  trigger={**toast("Program saved."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+        return client_card(client, "program", statuses=statuses, editing=True, form=form, error=exc.message,
+                           error_field=exc.field, status=422)
+    return client_card(client, "program", message="Program saved.", statuses=statuses, editing=False,
+                       trigger={**toast("Program saved."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
 
 
 @bp.post("/clients/<int:client_id>/invite")
@@ -155,6 +177,8 @@ def client_invite(client_id: int) -> Response:
     try:
         url = clients.resend_invite(current_user, client)
     except ValidationFailed as exc:
-        abort(render("admin/clients/detail.html", "invite", client=client, error=exc.message, status=422))
-    return render("admin/clients/detail.html", "invite", client=client, invite_url=url,
-                  trigger=toast("A new invite link was sent."))
+        return client_card(client, "invite", error=exc.message, status=422)
+    if not hx_request.htmx:   # the one-time link is shown on the page itself, not behind a redirect
+        return render("admin/clients/detail.html", error_block="invite", invite_url=url,
+                      **_page_context(client))
+    return client_card(client, "invite", invite_url=url, trigger=toast("A new invite link was sent."))

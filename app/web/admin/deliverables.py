@@ -10,7 +10,8 @@ from app.extensions import db
 from app.services import clients
 from app.services.errors import ValidationFailed
 from app.web.admin import bp
-from app.web.htmx import render, toast
+from app.web.admin.clients import client_card
+from app.web.htmx import toast
 
 
 @bp.post("/clients/<int:client_id>/deliverables")
@@ -23,10 +24,10 @@ def deliverable_add(client_id: int) -> Response:
                                     due_date=form.get("due_date"))
     except ValidationFailed as exc:
         db.session.rollback()
-        return render("admin/clients/detail.html", "deliverables", client=client, form=form,
-                      error=exc.message, error_field=exc.field, status=422)
-    return render("admin/clients/detail.html", "deliverables", client=client,
-                  trigger={**toast(f"{d.code} added."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+        return client_card(client, "deliverables", form=form, error=exc.message, error_field=exc.field,
+                           status=422)
+    return client_card(client, "deliverables", message=f"{d.code} added.",
+                       trigger={**toast(f"{d.code} added."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
 
 
 @bp.post("/clients/<int:client_id>/deliverables/<int:deliverable_id>/complete")
@@ -38,8 +39,7 @@ def deliverable_complete(client_id: int, deliverable_id: int) -> Response:
         d = clients.set_deliverable_complete(client, deliverable_id, complete, request.form.get("completed_on"))
     except ValidationFailed as exc:
         db.session.rollback()
-        return render("admin/clients/detail.html", "deliverables", client=client, error=exc.message,
-                      error_field=exc.field, status=422)
+        return client_card(client, "deliverables", error=exc.message, error_field=exc.field, status=422)
     message = f"{d.code} marked complete." if complete else f"{d.code} reopened."
-    return render("admin/clients/detail.html", "deliverables", client=client,
-                  trigger={**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+    return client_card(client, "deliverables", message=message,
+                       trigger={**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}})

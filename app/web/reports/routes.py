@@ -5,9 +5,10 @@ forged cross-site POST could not have, and the POST only records that the link w
 
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from htmx_flask import make_response
+from htmx_flask import request as hx_request
 
 from app.extensions import csrf
 from app.models import Client, Report, ReportStatus, Role
@@ -146,6 +147,10 @@ def _link_page(state: str, message: str, status: int, **ctx: object) -> Response
 def share_toggle() -> Response:
     """The client's own share switch (portal settings)."""
     client = clients.own_client(current_user)
-    settings = service.set_share(client, request.form.get("enabled") == "1")
+    enabled = request.form.get("enabled") == "1"
+    settings = service.set_share(client, enabled)
+    if not hx_request.htmx:   # a plain form post: back to the whole reports page (post/redirect/get)
+        flash("Share link turned on." if enabled else "Share link turned off.", "success")
+        return redirect(url_for("reports.index"), 303)  # type: ignore[return-value]
     return render("reports/index.html", "share", client=client, settings=settings,
-                  share_url=service.share_url(settings), reports=[])
+                  share_url=service.share_url(settings))
