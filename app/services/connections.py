@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -565,11 +566,36 @@ def _notify(conn: Connection, template: str, kind: str) -> None:
     alerts.raise_for_connection(conn, kind)
 
 
-def refresh_tokens(connection_id: int, *, force: bool = False) -> RefreshResult:
-    """Renew one connection's grant under ``lock:refresh:{platform}:{id}`` (J5).
+_local_locks: dict[str, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
 
-    Re-reads the row after taking the lock and skips when another worker already renewed it; persists
-    the new tokens (compare-and-set on ``token_version``) before releasing the lock.
+
+def _local_lock(key: str) -> threading.Lock:
+    """This process's lock for ``key``: one per connection ever refreshed here (a few thousand at most)."""
+    with _local_locks_guard:
+        return _local_locks.setdefault(key, threading.Lock())
+
+
+def _reread(connection_id: int, seen_version: int) -> tuple[Connection | None, RefreshResult | None]:
+    """The row as committed now; a result when there is nothing left to do."""
+    db.session.rollback()  # end the transaction: the re-read must see other workers' commits
+    db.session.expire_all()
+    conn = db.session.get(Connection, connection_id)
+    if conn is None or not conn.is_live or conn.access_token_enc is None:
+        return None, RefreshResult("skipped")
+    if conn.token_version != seen_version:
+        return None, RefreshResult("fresh")  # another worker renewed it while we waited
+    return conn, None
+
+
+def refresh_tokens(connection_id: int, *, force: bool = False) -> RefreshResult:
+    """Renew one connection's grant: in-process single flight, then ``lock:refresh:{platform}:{id}`` (J5).
+
+    Threads of one process (a web process's request threads, a worker's jobs) first queue on a local
+    lock: a thread that waited there re-reads the row and is done without touching Redis when the
+    first one renewed the grant. Across processes the Redis lock does the same. Either way the row is
+    re-read after the wait, and the new tokens are persisted (compare-and-set on ``token_version``)
+    before the locks are released.
     """
     conn = db.session.get(Connection, connection_id)
     if conn is None or not conn.is_live or conn.access_token_enc is None:
@@ -577,25 +603,34 @@ def refresh_tokens(connection_id: int, *, force: bool = False) -> RefreshResult:
     if not force and not refresh_due(conn):
         return RefreshResult("fresh")
     seen_version = conn.token_version
-    platform = conn.platform
-    lock = get_redis().lock(f"lock:refresh:{platform}:{connection_id}", timeout=_lock_ttl(),
-                            blocking_timeout=_lock_ttl())
-    if not lock.acquire():
+    key = f"lock:refresh:{conn.platform}:{connection_id}"
+    local = _local_lock(key)
+    waited = not local.acquire(blocking=False)
+    if waited and not local.acquire(timeout=_lock_ttl()):
         return RefreshResult("busy")
     try:
-        db.session.rollback()  # end the transaction: the re-read must see other workers' commits
-        db.session.expire_all()
-        conn = db.session.get(Connection, connection_id)
-        if conn is None or not conn.is_live or conn.access_token_enc is None:
-            return RefreshResult("skipped")
-        if conn.token_version != seen_version:
-            return RefreshResult("fresh")  # another worker renewed it while we waited
-        return _refresh_locked(conn, retried=False)
-    finally:
+        if waited:
+            conn, done = _reread(connection_id, seen_version)
+            if done is not None:
+                log.info("refresh deduplicated in process", extra={"event": "refresh_deduplicated",
+                                                                   "outcome": done.outcome})
+                return done
+        lock = get_redis().lock(key, timeout=_lock_ttl(), blocking_timeout=_lock_ttl())
+        if not lock.acquire():
+            return RefreshResult("busy")
         try:
-            lock.release()
-        except Exception:  # noqa: BLE001 - an expired lock is already gone
-            log.warning("refresh lock expired before release", extra={"event": "lock_expired"})
+            conn, done = _reread(connection_id, seen_version)
+            if done is not None:
+                return done
+            assert conn is not None
+            return _refresh_locked(conn, retried=False)
+        finally:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - an expired lock is already gone
+                log.warning("refresh lock expired before release", extra={"event": "lock_expired"})
+    finally:
+        local.release()
 
 
 def _refresh_locked(conn: Connection, *, retried: bool) -> RefreshResult:

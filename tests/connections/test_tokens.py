@@ -46,7 +46,10 @@ def tiktok_conn(client, creator, sandbox, accounts) -> Connection:
 
 
 def test_two_workers_refreshing_at_once_make_one_platform_call_and_keep_the_grant(app, tiktok_conn, sandbox,
-                                                                                     accounts):
+                                                                                     accounts, caplog):
+    """Two threads of one process: the second waits on the in-process lock, re-reads, and is done
+    without Redis (J5's in-process dedupe)."""
+    caplog.set_level(logging.INFO, logger="app.services.connections")
     conn_id, version = tiktok_conn.id, tiktok_conn.token_version
     sandbox.set_latency(300)  # widen the window in which both workers want to refresh
     results: list[str] = []
@@ -77,6 +80,34 @@ def test_two_workers_refreshing_at_once_make_one_platform_call_and_keep_the_gran
     assert live == [stored.refresh_token]
     assert svc.adapter_for("tiktok").fetch_profile(stored.access_token).followers is not None
     assert conn.token_version == version + 1
+    assert [r.outcome for r in caplog.records if getattr(r, "event", "") == "refresh_deduplicated"] == ["fresh"]
+
+
+def test_a_refresh_waiting_on_another_process_lock_rereads_and_skips(app, tiktok_conn, sandbox):
+    """Across processes the Redis lock serialises: while "another process" holds it and renews the
+    grant, our refresh waits, re-reads the row and makes no platform call of its own."""
+    from app.redis_conn import get_redis
+
+    conn_id = tiktok_conn.id
+    other = get_redis().lock(f"lock:refresh:tiktok:{conn_id}", timeout=30)
+    assert other.acquire(blocking=False)
+    results: list[str] = []
+
+    def ours() -> None:
+        with app.app_context():
+            results.append(svc.refresh_tokens(conn_id, force=True).outcome)
+
+    waiting = threading.Thread(target=ours)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()                       # blocked on the Redis lock
+    with app.app_context():                         # the other process renews and commits ...
+        stale = db.session.get(Connection, conn_id)
+        assert svc._refresh_locked(stale, retried=False).outcome == "refreshed"
+    other.release()                                 # ... then lets go
+    waiting.join(30)
+    assert results == ["fresh"]
+    assert len([c for c in sandbox.calls() if c["path"] == REFRESH_PATH]) == 1
 
 
 def test_without_the_lock_the_race_loses_the_grant(app, tiktok_conn, sandbox, accounts):
