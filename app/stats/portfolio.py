@@ -8,7 +8,10 @@ and, only for the (connection, anchor) pairs without a snapshot that day, the co
 snapshot on or before d" lookup served by the ``(connection_id, day)`` unique index. Daily syncs make
 the fallback rare (typically today's not-yet-synced accounts), so the portfolio no longer pays
 connections x anchors index probes. Engagement per client is one grouped query built from the same
-interaction definition (served by the ``published_at`` index).
+interaction definition (served by the ``published_at`` index). The aggregate chart of the whole
+portfolio reads the trigger-kept daily totals (``app/stats/totals.py``); narrower scopes sum snapshots.
+On PostgreSQL the engagement and chart statements run aside (``app/stats/aside.py``) while the anchors
+are read here.
 """
 
 from __future__ import annotations
@@ -340,11 +343,6 @@ def _series(rows: Iterable[tuple[Any, ...]], period: Period) -> Series:
         else:
             pts.append(Point(d, None, GAP))
     return Series("total", "Portfolio total", tuple(pts))
-
-
-def aggregate_series(visible: Select[tuple[Client]], query: StatsQuery, period: Period) -> Series:
-    """The portfolio's aggregate growth chart (``_series``) on its own."""
-    return _series(db.session.execute(_aggregate_stmt(visible, query, period)).tuples(), period)
 
 
 CACHE_PREFIX = "portfolio:v3:"
