@@ -440,20 +440,20 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
     series_rows = aside.fetch(_aggregate_stmt(visible, query, period))
     engagement = aside.fetch(_engagement_stmt(_client_ids(visible, query), query))
     rows = client_rows(visible, query, period_days, engagement)
-    totals: dict[str, int] = defaultdict(int)
+    platform_totals_now: dict[str, int] = defaultdict(int)
     for r in rows:
         for p, v in r.by_platform.items():
-            totals[p] += v.get(0) or 0
+            platform_totals_now[p] += v.get(0) or 0
     total = sum(r.followers or 0 for r in rows)
     rates = [rate for r in rows if (rate := r.change(AVG_GROWTH_DAYS).rate) is not None]
-    top = max(totals, key=lambda p: totals[p]) if totals and total else None
+    top = max(platform_totals_now, key=lambda p: platform_totals_now[p]) if platform_totals_now and total else None
     start_total = _sum([r.anchors.get(period_days) for r in rows])
     return Portfolio(
         query=query, client_count=len(rows), total_followers=total,
         period_change=Change(start_total, total if rows else None),
         avg_growth_90d=(sum(rates) / len(rates)) if rates else None, avg_growth_clients=len(rates),
-        top_platform=top, top_platform_share=(totals[top] / total * 100.0) if top else None,
-        platform_totals=dict(totals), leaderboard=leaderboard(rows, LEADERBOARD_DAYS, band),
+        top_platform=top, top_platform_share=(platform_totals_now[top] / total * 100.0) if top else None,
+        platform_totals=dict(platform_totals_now), leaderboard=leaderboard(rows, LEADERBOARD_DAYS, band),
         attention=[Attention(r.client_id, r.name, rs) for r in rows if (rs := attention_reasons(r))],
         series=_series(series_rows.result(), period),
     )
