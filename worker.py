@@ -25,12 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", nargs="?", choices=["work", "cron"], default="work")
     parser.add_argument("--queues", default="sync,default,reports")
     parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
-    parser.add_argument("--allow-eviction", action="store_true",
-                        help="Start even if Redis may evict keys (never in production: jobs get lost).")
-    parser.add_argument("--no-fork", action="store_true",
-                        help="Run each job in this process (RQ SimpleWorker) instead of a forked work-horse: "
-                             "no fork, re-connect or warm-up per job. A crash of one job takes the worker down "
-                             "with it; it is then retried like a killed work-horse.")
+    parser.add_argument(
+        "--allow-eviction",
+        action="store_true",
+        help="Start even if Redis may evict keys (never in production: jobs get lost).",
+    )
+    parser.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="Run each job in this process (RQ SimpleWorker) instead of a forked work-horse: "
+        "no fork, re-connect or warm-up per job. A crash of one job takes the worker down "
+        "with it; it is then retried like a killed work-horse.",
+    )
     args = parser.parse_args(argv)
 
     load_dotenv()
@@ -56,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         conn = get_redis()
         policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
         if policy != "noeviction" and not args.allow_eviction:
-            print(f"Refusing to start: Redis maxmemory-policy is {policy!r}, jobs could be evicted "
-                  "(set it to noeviction, J10).", file=sys.stderr)
+            print(
+                f"Refusing to start: Redis maxmemory-policy is {policy!r}, jobs could be evicted "
+                "(set it to noeviction, J10).",
+                file=sys.stderr,
+            )
             return 2
         if args.mode == "cron":
             from app.cron import build_scheduler
@@ -115,8 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         ttl = int(app.config.get("RQ_WORKER_TTL", 60))
         # abandoned jobs (a killed worker) are found and retried within about one TTL (J2)
         worker_class = NoForkWorker if args.no_fork else PortalWorker
-        worker = worker_class([Queue(n, connection=conn) for n in names], connection=conn, worker_ttl=ttl,
-                              job_monitoring_interval=max(1, ttl // 3), maintenance_interval=max(1, ttl // 2))
+        worker = worker_class(
+            [Queue(n, connection=conn) for n in names],
+            connection=conn,
+            worker_ttl=ttl,
+            job_monitoring_interval=max(1, ttl // 3),
+            maintenance_interval=max(1, ttl // 2),
+        )
         worker.work(with_scheduler=True, burst=args.burst)
     return 0
 

@@ -71,9 +71,7 @@ def _fill_generated_secrets(app: Flask) -> None:
     if not keys and not active:
         wanted.append("TOKEN_ENCRYPTION_KEYS")
     elif not keys or not active:
-        raise ConfigurationError(
-            "TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_ACTIVE_KEY must be set together"
-        )
+        raise ConfigurationError("TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_ACTIVE_KEY must be set together")
     if wanted:
         generated = load_or_create(app.instance_path, wanted)
         for name in wanted:

@@ -59,8 +59,10 @@ def demo_command(reset: bool, if_empty: bool) -> None:
     elif not demo.is_empty():
         raise click.ClickException("The database already has data; use --reset to replace it.")
     counts = demo.seed()
-    click.echo(f"Demo loaded: {counts['clients']} clients, {counts['coaches']} coaches, "
-               f"{counts['deliverables']} deliverables. Password for every demo login: {demo.DEMO_PASSWORD}")
+    click.echo(
+        f"Demo loaded: {counts['clients']} clients, {counts['coaches']} coaches, "
+        f"{counts['deliverables']} deliverables. Password for every demo login: {demo.DEMO_PASSWORD}"
+    )
     _seed_sandbox(reset)
 
 
@@ -93,8 +95,10 @@ def _seed_sandbox(reset: bool) -> None:
     except requests.RequestException as exc:
         click.echo(f"Demo connections stopped: the sandbox did not answer ({type(exc).__name__}).")
         return
-    click.echo(f"Demo connections: {result.connected} accounts connected, {result.snapshots} days and "
-               f"{result.items} posts of history imported; initial syncs queued when Redis is up.")
+    click.echo(
+        f"Demo connections: {result.connected} accounts connected, {result.snapshots} days and "
+        f"{result.items} posts of history imported; initial syncs queued when Redis is up."
+    )
     for problem in result.problems:
         click.echo(f"  not connected: {problem}")
 
@@ -159,7 +163,8 @@ def stats_totals(rebuild: bool) -> None:
         click.echo(f"  {day} {platform} slot {slot}: stored {stored}, snapshots give {expected}")
     if drift:
         raise click.ClickException(
-            f"{len(drift)} total(s) differ from the snapshots: run `flask stats totals --rebuild`.")
+            f"{len(drift)} total(s) differ from the snapshots: run `flask stats totals --rebuild`."
+        )
     click.echo("Portfolio daily totals agree with the snapshots.")
 
 

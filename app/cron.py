@@ -32,25 +32,22 @@ class CronEntry:
 
 
 SCHEDULE: tuple[CronEntry, ...] = (
-    CronEntry("cron-heartbeat", "app.jobs.system.cron_heartbeat", queues.DEFAULT, interval_seconds=60,
-              timeout=30),
-    CronEntry("outbox-sweep", "app.jobs.mail.sweep_outbox", queues.DEFAULT, cron="*/5 * * * *",
-              timeout=120),
+    CronEntry("cron-heartbeat", "app.jobs.system.cron_heartbeat", queues.DEFAULT, interval_seconds=60, timeout=30),
+    CronEntry("outbox-sweep", "app.jobs.mail.sweep_outbox", queues.DEFAULT, cron="*/5 * * * *", timeout=120),
     # O8: renew grants ahead of expiry (Instagram ~day 50, TikTok refresh tokens, idle Google tokens)
     # and raise TOKEN_EXPIRING 7 days before a grant the app cannot renew runs out.
-    CronEntry("token-refresh", "app.jobs.connections.refresh_expiring_tokens", queues.DEFAULT,
-              cron="17 * * * *", timeout=900),
+    CronEntry(
+        "token-refresh", "app.jobs.connections.refresh_expiring_tokens", queues.DEFAULT, cron="17 * * * *", timeout=900
+    ),
     # Issue 5: one sync job per active connection at 03:00 UTC (date-keyed unique ids, J4), raw platform
     # answers kept 30 days (D5), and runs left "running" by a dead worker closed (crash safety).
     CronEntry("sync-daily-fanout", "app.jobs.sync.daily_fanout", queues.SYNC, cron="0 3 * * *", timeout=600),
-    CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *",
-              timeout=600),
+    CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *", timeout=600),
     # Issue 7: every live connection's alert rules once a day after the sync fan-out (also catches
     # connections whose sync failed), then the daily digest for users who chose it.
     CronEntry("alerts-daily", "app.jobs.alerts.evaluate_all", queues.DEFAULT, cron="30 6 * * *", timeout=1800),
     CronEntry("alerts-digest", "app.jobs.alerts.send_digests", queues.DEFAULT, cron="0 8 * * *", timeout=600),
-    CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *",
-              timeout=120),
+    CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *", timeout=120),
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).
     CronEntry("reports-weekly", "app.jobs.reports.weekly_fanout", queues.REPORTS, cron="5 * * * *", timeout=600),
@@ -69,8 +66,13 @@ def build_scheduler(connection: Redis, schedule: tuple[CronEntry, ...] = SCHEDUL
     scheduler = CronScheduler(connection=connection, logging_level=logging.INFO, name="portal-cron")
     for entry in schedule:
         scheduler.register(
-            _resolve(entry.func), queue_name=entry.queue, cron=entry.cron, interval=entry.interval_seconds,
-            job_timeout=entry.timeout, result_ttl=queues.RESULT_TTL, failure_ttl=queues.FAILURE_TTL,
+            _resolve(entry.func),
+            queue_name=entry.queue,
+            cron=entry.cron,
+            interval=entry.interval_seconds,
+            job_timeout=entry.timeout,
+            result_ttl=queues.RESULT_TTL,
+            failure_ttl=queues.FAILURE_TTL,
             name=entry.name,
         )
     return scheduler

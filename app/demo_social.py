@@ -36,14 +36,18 @@ log = logging.getLogger(__name__)
 
 #: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms
 DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
-    ("sofia@example.com", "maya.moves"), ("sofia@example.com", "leobuilds"),
+    ("sofia@example.com", "maya.moves"),
+    ("sofia@example.com", "leobuilds"),
     ("kenji@example.com", "danceduo"),
-    ("amara@example.com", "studio.kofi"), ("amara@example.com", "grandma.bakes"),
+    ("amara@example.com", "studio.kofi"),
+    ("amara@example.com", "grandma.bakes"),
     ("lucas@example.com", "oldschooltech"),
     ("priya@example.com", "tinyplants"),
-    ("mateo@example.com", "retro.gamer"), ("mateo@example.com", "astro.ana"),
+    ("mateo@example.com", "retro.gamer"),
+    ("mateo@example.com", "astro.ana"),
     ("hannah@example.com", "chef.lena"),
-    ("olu@example.com", "urban.sketch"), ("olu@example.com", "budgetbites"),
+    ("olu@example.com", "urban.sketch"),
+    ("olu@example.com", "budgetbites"),
 )
 TIMEOUT = 15
 
@@ -79,8 +83,9 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
             out.problems.append(f"{email} / {username}: the platform did not complete the sign-in")
             continue
         out.connected += 1
-        detail = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"history": "1", "posts": "1"},
-                          timeout=TIMEOUT)
+        detail = http.get(
+            f"{base}/_sandbox/accounts/{account['id']}", params={"history": "1", "posts": "1"}, timeout=TIMEOUT
+        )
         detail.raise_for_status()
         snapshots, items = import_history(connection_id, detail.json())
         out.snapshots += snapshots
@@ -92,8 +97,9 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any]) -> int
     """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``."""
     session_id = secrets.token_urlsafe(16)
     authorize = connections.start_connect(user, session_id, account["platform"])
-    consent = http.post(authorize, data={"account_id": account["id"], "decision": "approve"},
-                        allow_redirects=False, timeout=TIMEOUT)
+    consent = http.post(
+        authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT
+    )
     location = consent.headers.get("Location")
     if consent.status_code != 302 or not location:
         return None
@@ -119,25 +125,50 @@ def import_history(connection_id: int, detail: dict[str, Any], today: date | Non
     today = today or datetime.now(UTC).date()
     by_day = followers_by_day(detail)
     now = utcnow()
-    days = [{"connection_id": connection_id, "day": d, "followers": n, "provenance": Provenance.IMPORTED.value,
-             "synced_at": now} for d, n in sorted(by_day.items()) if d < today]
-    upsert(DailySnapshot, days, ("connection_id", "day"), update_cols=("followers", "provenance", "synced_at"),
-           where=DailySnapshot.provenance != Provenance.MEASURED.value)
+    days = [
+        {
+            "connection_id": connection_id,
+            "day": d,
+            "followers": n,
+            "provenance": Provenance.IMPORTED.value,
+            "synced_at": now,
+        }
+        for d, n in sorted(by_day.items())
+        if d < today
+    ]
+    upsert(
+        DailySnapshot,
+        days,
+        ("connection_id", "day"),
+        update_cols=("followers", "provenance", "synced_at"),
+        where=DailySnapshot.provenance != Provenance.MEASURED.value,
+    )
     first = min(by_day) if by_day else today
     rows = []
     for post in detail.get("posts") or []:
         published = datetime.fromisoformat(str(post["published_at"]).replace("Z", "+00:00"))
         caption = post.get("caption")
-        rows.append({
-            "connection_id": connection_id, "platform_id": str(post["id"])[:128], "kind": str(post["kind"])[:16],
-            "caption": caption, "published_at": published, "duration_seconds": post.get("duration"),
-            "hashtags": list(extract_hashtags(caption))[:50],
-            "views": post.get("view_count"), "likes": post.get("like_count"), "comments": post.get("comment_count"),
-            "shares": post.get("share_count"), "saves": post.get("save_count"), "reach": post.get("reach"),
-            "extra_metrics": {},
-            "followers_at_measure": by_day.get(max(published.date(), first)),
-            "metrics_updated_at": now, "first_seen_at": now,
-        })
+        rows.append(
+            {
+                "connection_id": connection_id,
+                "platform_id": str(post["id"])[:128],
+                "kind": str(post["kind"])[:16],
+                "caption": caption,
+                "published_at": published,
+                "duration_seconds": post.get("duration"),
+                "hashtags": list(extract_hashtags(caption))[:50],
+                "views": post.get("view_count"),
+                "likes": post.get("like_count"),
+                "comments": post.get("comment_count"),
+                "shares": post.get("share_count"),
+                "saves": post.get("save_count"),
+                "reach": post.get("reach"),
+                "extra_metrics": {},
+                "followers_at_measure": by_day.get(max(published.date(), first)),
+                "metrics_updated_at": now,
+                "first_seen_at": now,
+            }
+        )
     # a sync that got there first keeps its numbers; the publish-day audience comes from the history
     upsert(ContentItem, rows, ("connection_id", "platform_id"), update_cols=("followers_at_measure",))
     db.session.commit()

@@ -44,8 +44,10 @@ def check_redirect_base(app: Flask) -> None:
         return
     base = app.config.get("OAUTH_REDIRECT_BASE") or app.config.get("PUBLIC_BASE_URL") or ""
     if urlsplit(base).scheme != "https":
-        raise ConfigurationError(f"OAuth redirect URIs must be https in production (base is {base!r}); "
-                                 "set PUBLIC_BASE_URL or OAUTH_REDIRECT_BASE to the https address")
+        raise ConfigurationError(
+            f"OAuth redirect URIs must be https in production (base is {base!r}); "
+            "set PUBLIC_BASE_URL or OAUTH_REDIRECT_BASE to the https address"
+        )
 
 
 def run_preflight(app: Flask) -> None:

@@ -57,12 +57,20 @@ def drop_database(server_url: str, name: str) -> None:
 def make_app(db_url: str, instance: str) -> Any:
     from app import create_app
 
-    return create_app({
-        "APP_ENV": "test", "TESTING": True, "SECRET_KEY": "b" * 64, "SQLALCHEMY_DATABASE_URI": db_url,
-        "TOKEN_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1", "INSTANCE_PATH": instance, "PUBLIC_BASE_URL": "https://bench.local",
-        "LOG_LEVEL": "WARNING", "WTF_CSRF_ENABLED": False,
-    })
+    return create_app(
+        {
+            "APP_ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": "b" * 64,
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "TOKEN_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+            "INSTANCE_PATH": instance,
+            "PUBLIC_BASE_URL": "https://bench.local",
+            "LOG_LEVEL": "WARNING",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
 
 
 def generate(app: Any) -> dict[str, float]:
@@ -134,14 +142,17 @@ def generate(app: Any) -> dict[str, float]:
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         steps["analyze"] = time.perf_counter() - t
-        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
-                  for t in ("clients", "connections", "daily_snapshots", "content_items")}
+        counts = {
+            t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
+            for t in ("clients", "connections", "daily_snapshots", "content_items")
+        }
     print("rows:", counts)
     return steps
 
 
-def timed(app: Any, client: Any, fn: Callable[[], Any], runs: int, cold: Callable[[], None] | None = None
-          ) -> tuple[list[float], int, int]:
+def timed(
+    app: Any, client: Any, fn: Callable[[], Any], runs: int, cold: Callable[[], None] | None = None
+) -> tuple[list[float], int, int]:
     from app.extensions import db
 
     with app.app_context():
@@ -175,7 +186,9 @@ def p95(xs: list[float]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument(
+        "--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     ap.add_argument("--name", default="bench_pages")
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--keep", action="store_true")
@@ -225,22 +238,32 @@ def main() -> None:
             ("portal overview 30d", lambda: client_c.get("/portal/analytics?range=30d"), None),
             ("portal overview 30d, cold chart cache", lambda: client_c.get("/portal/analytics?range=30d"), flush),
             ("growth chart partial 90d", lambda: client_c.get("/portal/analytics?range=90d", headers=hx), None),
-            ("growth chart partial 90d, cold cache",
-             lambda: client_c.get("/portal/analytics?range=90d", headers=hx), flush),
+            (
+                "growth chart partial 90d, cold cache",
+                lambda: client_c.get("/portal/analytics?range=90d", headers=hx),
+                flush,
+            ),
             ("portfolio 30d (admin, 1,000 clients)", lambda: admin_c.get("/admin/portfolio?range=30d"), None),
             ("portfolio 30d, cold chart cache", lambda: admin_c.get("/admin/portfolio?range=30d"), flush),
-            ("portfolio 30d, uncached (no result, no chart cache)",
-             lambda: admin_c.get("/admin/portfolio?range=30d"), flush_all),
-            ("portfolio all time (730 days), uncached",
-             lambda: admin_c.get("/admin/portfolio?range=all"), flush_all),
-            ("portfolio 30d, one coach's 50 clients, uncached",
-             lambda: coach_c.get("/admin/portfolio?range=30d"), flush_all),
+            (
+                "portfolio 30d, uncached (no result, no chart cache)",
+                lambda: admin_c.get("/admin/portfolio?range=30d"),
+                flush_all,
+            ),
+            ("portfolio all time (730 days), uncached", lambda: admin_c.get("/admin/portfolio?range=all"), flush_all),
+            (
+                "portfolio 30d, one coach's 50 clients, uncached",
+                lambda: coach_c.get("/admin/portfolio?range=30d"),
+                flush_all,
+            ),
         ]
         print("\n| page | p50 ms | p95 ms | max ms | queries | bytes |\n|---|---|---|---|---|---|")
         for name, fn, cold in cases:
             times, queries, size = timed(app, client_c, fn, args.runs, cold)
-            print(f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
-                  f"{queries} | {size:,} |")
+            print(
+                f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
+                f"{queries} | {size:,} |"
+            )
     finally:
         with app.app_context():
             from app.extensions import db

@@ -55,13 +55,21 @@ def recreate(server_url: str, name: str, create: bool = True) -> str:
 def make_app(db_url: str, redis_url: str, instance: str) -> Any:
     from app import create_app
 
-    return create_app({
-        "APP_ENV": "test", "TESTING": True, "SECRET_KEY": "r" * 64, "SQLALCHEMY_DATABASE_URI": db_url,
-        "REDIS_URL": redis_url,
-        "TOKEN_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1", "INSTANCE_PATH": instance, "PUBLIC_BASE_URL": "https://bench.local",
-        "LOG_LEVEL": "WARNING", "WTF_CSRF_ENABLED": False,
-    })
+    return create_app(
+        {
+            "APP_ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": "r" * 64,
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "REDIS_URL": redis_url,
+            "TOKEN_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+            "INSTANCE_PATH": instance,
+            "PUBLIC_BASE_URL": "https://bench.local",
+            "LOG_LEVEL": "WARNING",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
 
 
 SQL = {
@@ -115,8 +123,10 @@ def generate(app: Any) -> None:
             db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
-        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
-                  for t in ("clients", "connections", "daily_snapshots", "content_items")}
+        counts = {
+            t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()  # noqa: S608
+            for t in ("clients", "connections", "daily_snapshots", "content_items")
+        }
         print(f"generated in {time.perf_counter() - t:.1f}s: {counts}")
 
 
@@ -154,7 +164,9 @@ def free_port() -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    ap.add_argument(
+        "--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
@@ -163,8 +175,10 @@ def main() -> None:
     server = normalise_database_url(args.url) or args.url
     instance = tempfile.mkdtemp(prefix="bench-reports-")
     port = free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],  # noqa: S603,S607
-                             stdout=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],  # noqa: S603,S607
+        stdout=subprocess.DEVNULL,
+    )
     redis_url = f"redis://127.0.0.1:{port}/0"
     db_url = recreate(server, "bench_reports")
     app = make_app(db_url, redis_url, instance)
@@ -187,20 +201,44 @@ def main() -> None:
             print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.runs} runs each\n")
             print("| step | p50 ms | p95 ms | max ms | target ms |\n|---|---|---|---|---|")
             weekly = build.weekly(client, today - timedelta(days=1))
-            print(row("weekly payload (stats only)", timings(lambda: build.weekly(client, today - timedelta(days=1)),
-                                                              args.runs), 1000))
-            print(row("weekly PDF render (payload given)", timings(lambda: service.render_report_pdf(weekly),
-                                                                    args.runs), 1000))
-            print(row("weekly report PDF (payload + render)", timings(
-                lambda: service.render_report_pdf(build.weekly(client, today - timedelta(days=1))), args.runs), 1000))
-            print(row("programme report with chart (payload + render)", timings(
-                lambda: service.render_report_pdf(build.program(client, today, "Well done!")), args.runs), 3000))
+            print(
+                row(
+                    "weekly payload (stats only)",
+                    timings(lambda: build.weekly(client, today - timedelta(days=1)), args.runs),
+                    1000,
+                )
+            )
+            print(
+                row(
+                    "weekly PDF render (payload given)",
+                    timings(lambda: service.render_report_pdf(weekly), args.runs),
+                    1000,
+                )
+            )
+            print(
+                row(
+                    "weekly report PDF (payload + render)",
+                    timings(
+                        lambda: service.render_report_pdf(build.weekly(client, today - timedelta(days=1))), args.runs
+                    ),
+                    1000,
+                )
+            )
+            print(
+                row(
+                    "programme report with chart (payload + render)",
+                    timings(lambda: service.render_report_pdf(build.program(client, today, "Well done!")), args.runs),
+                    3000,
+                )
+            )
             size = len(service.render_report_pdf(build.program(client, today, "Well done!")))
             print(f"\nprogramme PDF size: {size:,} bytes")
 
         with app.app_context():
             days_to_monday = (7 - datetime.now(UTC).weekday()) % 7 or 7
-            monday = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=days_to_monday)
+            monday = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(
+                days=days_to_monday
+            )
             t0 = time.perf_counter()
             queued = service.weekly_fanout(monday)
             t_fan = time.perf_counter() - t0
@@ -214,12 +252,16 @@ def main() -> None:
                 p.join()
             total = time.perf_counter() - t0
             done = db.session.execute(select(func.count()).select_from(Report).where(Report.status == "done")).scalar()
-            failed = db.session.execute(select(func.count()).select_from(Report).where(Report.status == "failed")).scalar()
+            failed = db.session.execute(
+                select(func.count()).select_from(Report).where(Report.status == "failed")
+            ).scalar()
             emails = db.session.execute(select(func.count()).select_from(OutboxEmail)).scalar()
-            print(f"\nweekly fan-out: {queued} reports queued in {t_fan:.1f}s; {args.workers} workers: {done} done, "
-                  f"{failed} failed, {emails} emails queued, total {total:.0f}s ({total / 60:.1f} min, target < 10 min: "
-                  f"{'met' if total < 600 and done == CLIENTS else 'MISSED'}); {total / max(done or 1, 1) * args.workers:.2f}"
-                  " s per report per worker")
+            print(
+                f"\nweekly fan-out: {queued} reports queued in {t_fan:.1f}s; {args.workers} workers: {done} done, "
+                f"{failed} failed, {emails} emails queued, total {total:.0f}s ({total / 60:.1f} min, target < 10 min: "
+                f"{'met' if total < 600 and done == CLIENTS else 'MISSED'}); {total / max(done or 1, 1) * args.workers:.2f}"
+                " s per report per worker"
+            )
     finally:
         with app.app_context():
             from app.extensions import db as _db

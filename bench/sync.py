@@ -70,8 +70,9 @@ def server_url(url: str, db: str) -> str:
 
 
 def recreate_database(url: str, name: str, drop_only: bool = False) -> str:
-    eng = create_engine(server_url(url, "postgres").replace("postgresql://", "postgresql+psycopg://", 1),
-                        isolation_level="AUTOCOMMIT")
+    eng = create_engine(
+        server_url(url, "postgres").replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with eng.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if not drop_only:
@@ -135,8 +136,14 @@ def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
     started = time.monotonic()
     for i in range(n):
         platform = PLATFORMS[i % 3]
-        spec = {"platform": platform, "username": f"bench{i}", "followers": 1000 + 37 * i, "seed": i,
-                "history_days": 30, "post_every_days": 5.0}
+        spec = {
+            "platform": platform,
+            "username": f"bench{i}",
+            "followers": 1000 + 37 * i,
+            "seed": i,
+            "history_days": 30,
+            "post_every_days": 5.0,
+        }
         if platform == "instagram":
             spec["account_type"] = "MEDIA_CREATOR"
         resp = http.post(f"{sandbox}/_sandbox/accounts", json=spec, timeout=30)
@@ -153,9 +160,18 @@ def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
     return ids
 
 
-def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: int, expect: int,
-              trigger: str, before: Callable[[], None] | None = None, timeout: float = 900,
-              no_fork: bool = False) -> dict[str, Any]:
+def run_phase(
+    name: str,
+    app: Any,
+    sandbox: str,
+    env: dict[str, str],
+    workers: int,
+    expect: int,
+    trigger: str,
+    before: Callable[[], None] | None = None,
+    timeout: float = 900,
+    no_fork: bool = False,
+) -> dict[str, Any]:
     from app.extensions import db
     from app.models import Connection
     from app.models.sync import SyncRun
@@ -164,9 +180,17 @@ def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: i
     http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
     logdir = Path(env["INSTANCE_PATH"])
     cmd = [sys.executable, "worker.py", "--queues", "sync", *(["--no-fork"] if no_fork else [])]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env,  # noqa: S603
-                              stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115
-                              stderr=subprocess.STDOUT, start_new_session=True) for i in range(workers)]
+    procs = [
+        subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,  # noqa: S603
+            stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for i in range(workers)
+    ]
     start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
     if before is not None:
         time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
@@ -176,10 +200,14 @@ def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: i
     with PeakRss([p.pid for p in procs]) as rss:
         while time.monotonic() - start < timeout:
             db.session.rollback()
-            done = db.session.execute(
-                select(func.count(func.distinct(SyncRun.connection_id))).where(
-                    SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"]))
-            ).scalar() or 0
+            done = (
+                db.session.execute(
+                    select(func.count(func.distinct(SyncRun.connection_id))).where(
+                        SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"])
+                    )
+                ).scalar()
+                or 0
+            )
             if done >= expect:
                 break
             time.sleep(0.25)
@@ -207,22 +235,36 @@ def run_phase(name: str, app: Any, sandbox: str, env: dict[str, str], workers: i
         c["calls"] += r.calls or 0
         c["units"] += r.quota_units or 0
         c["max_units"] = max(c["max_units"], r.quota_units or 0)
-    return {"phase": name, "wall_s": wall, "done": done, "expect": expect,
-            "per_min": done / wall * 60 if wall else 0.0, "sandbox_calls": calls_log.get("count"),
-            "sandbox_units": calls_log.get("quota_units"), "by_platform": by_platform,
-            "peak_tree_mb": rss.tree / 2**20, "peak_proc_mb": rss.single / 2**20}
+    return {
+        "phase": name,
+        "wall_s": wall,
+        "done": done,
+        "expect": expect,
+        "per_min": done / wall * 60 if wall else 0.0,
+        "sandbox_calls": calls_log.get("count"),
+        "sandbox_units": calls_log.get("quota_units"),
+        "by_platform": by_platform,
+        "peak_tree_mb": rss.tree / 2**20,
+        "peak_proc_mb": rss.single / 2**20,
+    }
 
 
 def report(res: dict[str, Any]) -> None:
-    print(f"\n== {res['phase']}: {res['done']}/{res['expect']} connections in {res['wall_s']:.1f} s "
-          f"-> {res['per_min']:.0f} connections/min")
-    print(f"   sandbox saw {res['sandbox_calls']} platform calls, {res['sandbox_units']} YouTube units; "
-          f"peak RSS: worker tree {res['peak_tree_mb']:.0f} MB, largest process {res['peak_proc_mb']:.0f} MB")
+    print(
+        f"\n== {res['phase']}: {res['done']}/{res['expect']} connections in {res['wall_s']:.1f} s "
+        f"-> {res['per_min']:.0f} connections/min"
+    )
+    print(
+        f"   sandbox saw {res['sandbox_calls']} platform calls, {res['sandbox_units']} YouTube units; "
+        f"peak RSS: worker tree {res['peak_tree_mb']:.0f} MB, largest process {res['peak_proc_mb']:.0f} MB"
+    )
     for platform, c in sorted(res["by_platform"].items()):
         runs = max(1, c["runs"])
         statuses = ", ".join(f"{k[7:]} {v}" for k, v in sorted(c.items()) if k.startswith("status:"))
-        print(f"   {platform:9} runs {c['runs']:5}  calls/conn {c['calls'] / runs:5.1f}  "
-              f"units/conn {c['units'] / runs:4.2f} (max {c['max_units']})  [{statuses}]")
+        print(
+            f"   {platform:9} runs {c['runs']:5}  calls/conn {c['calls'] / runs:5.1f}  "
+            f"units/conn {c['units'] / runs:4.2f} (max {c['max_units']})  [{statuses}]"
+        )
 
 
 def main() -> int:
@@ -230,8 +272,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency-ms", type=int, default=100)
-    parser.add_argument("--initial-latency-ms", type=int, default=None,
-                        help="Latency during the initial phase (default: --latency-ms; 0 makes set-up quick).")
+    parser.add_argument(
+        "--initial-latency-ms",
+        type=int,
+        default=None,
+        help="Latency during the initial phase (default: --latency-ms; 0 makes set-up quick).",
+    )
     parser.add_argument("--no-fork", action="store_true", help="Start the workers with --no-fork (no horse per job).")
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
@@ -247,31 +293,56 @@ def main() -> int:
     redis_url = start_embedded(os.path.join(instance, "redis"))
     port = free_port()
     sandbox = f"http://127.0.0.1:{port}"
-    sandbox_proc = subprocess.Popen([sys.executable, "-c", SANDBOX_SCRIPT, str(port)], cwd=ROOT,  # noqa: S603
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    sandbox_proc = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
+        cwd=ROOT,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
-           "APP_ENV": "test", "DATABASE_URL": db_url, "REDIS_URL": redis_url, "INSTANCE_PATH": instance,
-           "SECRET_KEY": os.urandom(32).hex(), "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
-           "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1", "PLATFORM_SANDBOX_URL": sandbox,
-           "OAUTH_REDIRECT_BASE": REDIRECT_BASE, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
+        "APP_ENV": "test",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": os.urandom(32).hex(),
+        "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
+        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+        "PLATFORM_SANDBOX_URL": sandbox,
+        "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
     try:
         wait_http(f"{sandbox}/_sandbox/clock")
-        app = create_app({"APP_ENV": "test", "TESTING": True, "SECRET_KEY": env["SECRET_KEY"],
-                          "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"], "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
-                          "SQLALCHEMY_DATABASE_URI": db_url, "REDIS_URL": redis_url, "INSTANCE_PATH": instance,
-                          "PLATFORM_SANDBOX_URL": sandbox, "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
-                          "LOG_LEVEL": "WARNING"})
+        app = create_app(
+            {
+                "APP_ENV": "test",
+                "TESTING": True,
+                "SECRET_KEY": env["SECRET_KEY"],
+                "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"],
+                "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+                "SQLALCHEMY_DATABASE_URI": db_url,
+                "REDIS_URL": redis_url,
+                "INSTANCE_PATH": instance,
+                "PLATFORM_SANDBOX_URL": sandbox,
+                "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
             ids = setup_world(app, sandbox, args.connections)
-            print(f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
-                  f"{'no-fork ' if args.no_fork else ''}workers, {args.latency_ms} ms per platform call)")
+            print(
+                f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
+                f"{'no-fork ' if args.no_fork else ''}workers, {args.latency_ms} ms per platform call)"
+            )
             initial_ms = args.latency_ms if args.initial_latency_ms is None else args.initial_latency_ms
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": initial_ms}, timeout=10)
-            initial = run_phase("initial", app, sandbox, env, args.workers, len(ids), "initial",
-                                no_fork=args.no_fork)
+            initial = run_phase("initial", app, sandbox, env, args.workers, len(ids), "initial", no_fork=args.no_fork)
             print(f"\n(initial phase at {initial_ms} ms per call)")
             report(initial)
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
@@ -279,18 +350,30 @@ def main() -> int:
             def fanout() -> None:
                 from app.jobs.sync import daily_fanout
 
-                yt = [a for a in requests.get(f"{sandbox}/_sandbox/accounts", params={"platform": "youtube"},
-                                              timeout=30).json()["accounts"]][:10]
+                yt = [
+                    a
+                    for a in requests.get(
+                        f"{sandbox}/_sandbox/accounts", params={"platform": "youtube"}, timeout=30
+                    ).json()["accounts"]
+                ][:10]
                 now = datetime.now(UTC).replace(microsecond=0)
-                posts = [{"published_at": (now - timedelta(minutes=2 + i)).isoformat().replace("+00:00", "Z"),
-                          "caption": f"new {i}", "kind": "video"} for i in range(50)]
+                posts = [
+                    {
+                        "published_at": (now - timedelta(minutes=2 + i)).isoformat().replace("+00:00", "Z"),
+                        "caption": f"new {i}",
+                        "kind": "video",
+                    }
+                    for i in range(50)
+                ]
                 for account in yt:
-                    requests.patch(f"{sandbox}/_sandbox/accounts/{account['id']}", json={"posts": posts},
-                                   timeout=30).raise_for_status()
+                    requests.patch(
+                        f"{sandbox}/_sandbox/accounts/{account['id']}", json={"posts": posts}, timeout=30
+                    ).raise_for_status()
                 print(f"\ndaily fan-out queued {daily_fanout()} jobs (10 channels got 50 new videos)")
 
-            daily = run_phase("daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout,
-                              no_fork=args.no_fork)
+            daily = run_phase(
+                "daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout, no_fork=args.no_fork
+            )
             report(daily)
     finally:
         os.killpg(sandbox_proc.pid, 9)

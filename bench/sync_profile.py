@@ -49,16 +49,31 @@ def main() -> int:
     redis_url = start_embedded(os.path.join(instance, "redis"))
     port = free_port()
     sandbox = f"http://127.0.0.1:{port}"
-    sandbox_proc = subprocess.Popen([sys.executable, "-c", SANDBOX_SCRIPT, str(port)], cwd=ROOT,  # noqa: S603
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    sandbox_proc = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
+        cwd=ROOT,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
     try:
         wait_http(f"{sandbox}/_sandbox/clock")
-        app = create_app({"APP_ENV": "test", "TESTING": True, "SECRET_KEY": os.urandom(32).hex(),
-                          "TOKEN_ENCRYPTION_KEYS": f"k1:{key}", "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
-                          "SQLALCHEMY_DATABASE_URI": db_url, "REDIS_URL": redis_url, "INSTANCE_PATH": instance,
-                          "PLATFORM_SANDBOX_URL": sandbox, "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
-                          "LOG_LEVEL": "WARNING"})
+        app = create_app(
+            {
+                "APP_ENV": "test",
+                "TESTING": True,
+                "SECRET_KEY": os.urandom(32).hex(),
+                "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
+                "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+                "SQLALCHEMY_DATABASE_URI": db_url,
+                "REDIS_URL": redis_url,
+                "INSTANCE_PATH": instance,
+                "PLATFORM_SANDBOX_URL": sandbox,
+                "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         with app.app_context():
             from app.jobs.queues import get_queue
             from app.sync import engine
@@ -84,10 +99,12 @@ def main() -> int:
             calls = requests.get(f"{sandbox}/_sandbox/calls", timeout=30).json().get("count") or 0
             n = len(ids)
             walls.sort()
-            print(f"\n{n} daily syncs at {args.latency_ms} ms/call: wall {wall:.2f} s "
-                  f"({wall / n * 1000:.0f} ms/sync, p50 {walls[n // 2] * 1000:.0f}, max {walls[-1] * 1000:.0f}), "
-                  f"CPU {cpu / n * 1000:.0f} ms/sync, platform calls {calls / n:.2f}/sync "
-                  f"(= {calls / n * args.latency_ms:.0f} ms of injected latency)")
+            print(
+                f"\n{n} daily syncs at {args.latency_ms} ms/call: wall {wall:.2f} s "
+                f"({wall / n * 1000:.0f} ms/sync, p50 {walls[n // 2] * 1000:.0f}, max {walls[-1] * 1000:.0f}), "
+                f"CPU {cpu / n * 1000:.0f} ms/sync, platform calls {calls / n:.2f}/sync "
+                f"(= {calls / n * args.latency_ms:.0f} ms of injected latency)"
+            )
             if args.out:
                 prof.dump_stats(args.out)
             pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)

@@ -60,8 +60,10 @@ def main() -> int:
     if sandbox_ok:
         env.setdefault("PLATFORM_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
         env.setdefault("SANDBOX_STATE_FILE", str(instance / "sandbox-state.json"))
-        start("sandbox", [FLASK, "--app", "app.sandbox", "run", "--host", "127.0.0.1", "--port",
-                          str(sandbox_port), "--no-reload"])
+        start(
+            "sandbox",
+            [FLASK, "--app", "app.sandbox", "run", "--host", "127.0.0.1", "--port", str(sandbox_port), "--no-reload"],
+        )
         if not wait_http(f"{env['PLATFORM_SANDBOX_URL']}/_sandbox/clock"):
             print("sandbox did not start; continuing without it", file=sys.stderr)
 

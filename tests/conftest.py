@@ -142,8 +142,7 @@ class PortalClient(FlaskClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "localhost",
-                                  "REMOTE_ADDR": "127.0.0.1"})
+        self.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"})
         self.auto_csrf = True
         self._csrf: str | None = None
 

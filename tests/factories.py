@@ -15,11 +15,17 @@ _seq = itertools.count(1)
 
 
 class Factory:
-    def user(self, role: Role | str = Role.COACH, *, email: str | None = None, name: str | None = None,
-             password: str | None = PASSWORD, coach: User | None = None) -> User:
+    def user(
+        self,
+        role: Role | str = Role.COACH,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        password: str | None = PASSWORD,
+        coach: User | None = None,
+    ) -> User:
         n = next(_seq)
-        return accounts.create_user(email or f"user{n}@example.com", name or f"User {n}", role, password,
-                                    coach=coach)
+        return accounts.create_user(email or f"user{n}@example.com", name or f"User {n}", role, password, coach=coach)
 
     def admin(self, **kw: Any) -> User:
         return self.user(Role.ADMIN, **kw)
@@ -27,8 +33,14 @@ class Factory:
     def coach(self, **kw: Any) -> User:
         return self.user(Role.COACH, **kw)
 
-    def client(self, coach: User | None = None, *, program_start: date | None = None,
-               program_end: date | None = None, **kw: Any) -> Client:
+    def client(
+        self,
+        coach: User | None = None,
+        *,
+        program_start: date | None = None,
+        program_end: date | None = None,
+        **kw: Any,
+    ) -> Client:
         user = self.user(Role.CLIENT, coach=coach, **kw)
         assert user.client is not None
         user.client.program_start = program_start

@@ -10,11 +10,35 @@ from app.models import Client, Deliverable, Role, User
 
 def test_users_create_client_gets_profile(app):
     runner = app.test_cli_runner()
-    coach = runner.invoke(args=["users", "create", "--email", "Coach@Example.com", "--name", "Coach",
-                                "--role", "coach", "--password", "coach-password-1"])
+    coach = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Coach@Example.com",
+            "--name",
+            "Coach",
+            "--role",
+            "coach",
+            "--password",
+            "coach-password-1",
+        ]
+    )
     assert coach.exit_code == 0, coach.output
-    made = runner.invoke(args=["users", "create", "--email", "c@example.com", "--name", "Cee", "--role", "client",
-                               "--coach-email", "coach@example.com"])
+    made = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "c@example.com",
+            "--name",
+            "Cee",
+            "--role",
+            "client",
+            "--coach-email",
+            "coach@example.com",
+        ]
+    )
     assert made.exit_code == 0 and "Password:" in made.output  # generated and shown once
     user = db.session.execute(select(User).where(User.email == "c@example.com")).scalar_one()
     assert user.role is Role.CLIENT and user.client is not None and user.client.coach.email == "coach@example.com"
@@ -24,8 +48,9 @@ def test_users_create_bad_input_is_a_clear_error(app):
     runner = app.test_cli_runner()
     bad = runner.invoke(args=["users", "create", "--email", "nope", "--name", "X", "--role", "coach"])
     assert bad.exit_code != 0 and "not valid" in bad.output
-    short = runner.invoke(args=["users", "create", "--email", "x@example.com", "--name", "X", "--role", "coach",
-                                "--password", "short"])
+    short = runner.invoke(
+        args=["users", "create", "--email", "x@example.com", "--name", "X", "--role", "coach", "--password", "short"]
+    )
     assert short.exit_code != 0 and "at least 10" in short.output
     assert db.session.execute(select(func.count()).select_from(User)).scalar() == 0
 

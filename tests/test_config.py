@@ -20,8 +20,9 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_from_env_reads_the_table():
-    cfg = Config.from_env({"APP_ENV": "development", "DATABASE_URL": "postgres://u@h/db", "SMTP_PORT": "2525",
-                           "SMTP_STARTTLS": "false"})
+    cfg = Config.from_env(
+        {"APP_ENV": "development", "DATABASE_URL": "postgres://u@h/db", "SMTP_PORT": "2525", "SMTP_STARTTLS": "false"}
+    )
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert cfg["SMTP_PORT"] == 2525 and cfg["SMTP_STARTTLS"] is False
     assert cfg["SESSION_COOKIE_SECURE"] is False  # development over plain http

@@ -47,8 +47,13 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
         issued = [t["value"] for t in sandbox.tokens(account["id"]) if t["kind"] != "code"]
         assert issued and all(value not in (conn.access_token_enc or "") for value in issued)  # encrypted
         detail = sandbox.account(account["id"], history=True, posts=True)
-        days = db.session.execute(select(DailySnapshot).where(DailySnapshot.connection_id == conn.id)
-                                  .order_by(DailySnapshot.day)).scalars().all()
+        days = (
+            db.session.execute(
+                select(DailySnapshot).where(DailySnapshot.connection_id == conn.id).order_by(DailySnapshot.day)
+            )
+            .scalars()
+            .all()
+        )
         assert len(days) >= 360 and {d.provenance for d in days} == {"imported"}
         assert days[-1].day < datetime.now(UTC).date()  # today is for the sync to measure
         posts = {p["id"]: p for p in detail["posts"]}
@@ -76,13 +81,27 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
 
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     conns = db.session.execute(select(Connection)).scalars().all()
-    before = {c.id: db.session.execute(select(func.count()).select_from(ContentItem)
-                                       .where(ContentItem.connection_id == c.id)).scalar() for c in conns}
+    before = {
+        c.id: db.session.execute(
+            select(func.count()).select_from(ContentItem).where(ContentItem.connection_id == c.id)
+        ).scalar()
+        for c in conns
+    }
     drain(app, limit=40)
     for conn_id, n in before.items():
-        ids = db.session.execute(select(ContentItem.platform_id)
-                                 .where(ContentItem.connection_id == conn_id)).scalars().all()
+        ids = (
+            db.session.execute(select(ContentItem.platform_id).where(ContentItem.connection_id == conn_id))
+            .scalars()
+            .all()
+        )
         assert len(ids) == len(set(ids)) == n  # the sync found the imported posts, added none twice
-        provs = dict(db.session.execute(select(DailySnapshot.provenance, func.count()).where(
-            DailySnapshot.connection_id == conn_id).group_by(DailySnapshot.provenance)).tuples().all())
+        provs = dict(
+            db.session.execute(
+                select(DailySnapshot.provenance, func.count())
+                .where(DailySnapshot.connection_id == conn_id)
+                .group_by(DailySnapshot.provenance)
+            )
+            .tuples()
+            .all()
+        )
         assert provs.get("measured") == 1 and provs.get("imported", 0) >= 360

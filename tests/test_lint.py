@@ -11,8 +11,12 @@ BIN = Path(sys.executable).parent
 
 
 def test_ruff_is_clean():
-    result = subprocess.run([str(BIN / "ruff"), "check", "app", "tests", "worker.py", "wsgi.py", "scripts"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "ruff"), "check", "app", "tests", "worker.py", "wsgi.py", "scripts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

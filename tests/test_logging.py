@@ -23,8 +23,10 @@ def test_exception_text_is_kept_but_scrubbed():
     stream = io.StringIO()
     log = _logger(stream)
     try:
-        raise requests.HTTPError("400 Client Error for url: https://graph.instagram.com/refresh_access_token"
-                                 "?grant_type=ig_refresh_token&access_token=CANARY123")
+        raise requests.HTTPError(
+            "400 Client Error for url: https://graph.instagram.com/refresh_access_token"
+            "?grant_type=ig_refresh_token&access_token=CANARY123"
+        )
     except requests.HTTPError as exc:
         log.error("refresh failed", exc_info=exc, extra={"event": "refresh_failed"})
     out = stream.getvalue()

@@ -22,13 +22,29 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
     port, sandbox_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "PLATFORM_SANDBOX_URL", "SECRET_KEY",
-                        "TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_ACTIVE_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "PLATFORM_SANDBOX_URL",
+            "SECRET_KEY",
+            "TOKEN_ENCRYPTION_KEYS",
+            "TOKEN_ENCRYPTION_ACTIVE_KEY",
+        )
+    }
     env.update(PORT=str(port), SANDBOX_PORT=str(sandbox_port), INSTANCE_PATH=str(tmp_path / "instance"))
     log = open(tmp_path / "run.log", "w+")
-    proc = subprocess.Popen([sys.executable, "scripts/run_all.py"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/run_all.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -48,14 +64,20 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
         page = s.get(f"{base}/login", timeout=10)
         assert page.status_code == 200
         token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-        resp = s.post(f"{base}/login", data={"email": "maya@example.com", "password": "demo-portal-2026",
-                                             "csrf_token": token}, timeout=10)
+        resp = s.post(
+            f"{base}/login",
+            data={"email": "maya@example.com", "password": "demo-portal-2026", "csrf_token": token},
+            timeout=10,
+        )
         assert resp.status_code == 200 and "Sofia Lindqvist" in resp.text  # the demo data is there
         assert s.get(f"{base}/static/vendor/htmx.min.js", timeout=10).status_code == 200
         client = requests.Session()  # a demo client with connected accounts sees her imported history
         token = re.search(r'name="csrf-token" content="([^"]+)"', client.get(f"{base}/login", timeout=10).text).group(1)
-        client.post(f"{base}/login", data={"email": "sofia@example.com", "password": "demo-portal-2026",
-                                           "csrf_token": token}, timeout=10)
+        client.post(
+            f"{base}/login",
+            data={"email": "sofia@example.com", "password": "demo-portal-2026", "csrf_token": token},
+            timeout=10,
+        )
         overview = client.get(f"{base}/portal/analytics?range=90d", timeout=30).text
         growth = overview.split('<section id="growth-chart">', 1)[1].split("</section>", 1)[0]
         assert growth.count("<tr>") > 30, growth[:500]

@@ -43,8 +43,16 @@ def test_upgrade_from_empty_matches_models_and_downgrades(tmp_path, redis_url, i
 
             upgrade()
             tables = set(inspect(db.engine).get_table_names())
-            assert {"users", "clients", "deliverables", "user_sessions", "invites", "login_attempts",
-                    "outbox_emails", "alembic_version"} <= tables
+            assert {
+                "users",
+                "clients",
+                "deliverables",
+                "user_sessions",
+                "invites",
+                "login_attempts",
+                "outbox_emails",
+                "alembic_version",
+            } <= tables
             with db.engine.connect() as conn:
                 diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
             assert diffs == [], f"models and migrations differ: {diffs}"

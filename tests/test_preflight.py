@@ -41,11 +41,19 @@ def test_production_needs_https_redirects(make_app):
 
 def test_worker_refuses_to_start(tmp_path):
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    env = {**os.environ, "APP_ENV": "production", "PUBLIC_BASE_URL": "http://portal.example.com",
-           "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-           "TOKEN_ENCRYPTION_KEYS": f"k1:{key}", "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
-           "SECRET_KEY": "s" * 40, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "http://portal.example.com",
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
+        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+        "SECRET_KEY": "s" * 40,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
     env.pop("PLATFORM_SANDBOX_URL", None)
-    result = subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and "Refusing to start" in result.stderr and "https" in result.stderr

@@ -1,4 +1,4 @@
-""""Send Congratulations" and "Contact Client": a prefilled email the coach edits, sent via the outbox.
+""" "Send Congratulations" and "Contact Client": a prefilled email the coach edits, sent via the outbox.
 
 The form carries a random nonce; the idempotency key ``compose:<coach>:<nonce>`` makes a double submit
 (or a retried POST) queue one email.
@@ -38,14 +38,18 @@ def draft(coach: User, client: Client, kind: str, alert: Alert | None) -> Draft:
     if kind == "congratulate":
         what = alert.title if alert is not None and alert.type == AlertType.MILESTONE.value else "your recent growth"
         subject = f"Congratulations on {what[0].lower() + what[1:] if what else what}!"
-        body = (f"Hi {first},\n\nCongratulations on {what[0].lower() + what[1:]}! "
-                f"{alert.message if alert is not None else ''}\n\nThe work is paying off. Let's keep the momentum "
-                f"going in our next session.\n\nSee your numbers: {absolute_url('portal.home')}")
+        body = (
+            f"Hi {first},\n\nCongratulations on {what[0].lower() + what[1:]}! "
+            f"{alert.message if alert is not None else ''}\n\nThe work is paying off. Let's keep the momentum "
+            f"going in our next session.\n\nSee your numbers: {absolute_url('portal.home')}"
+        )
     else:
         subject = "Checking in on your social growth"
         detail = f"\n\nI noticed: {alert.message}" if alert is not None else ""
-        body = (f"Hi {first},\n\nI wanted to check in on how things are going with your content.{detail}\n\n"
-                f"Could we find 20 minutes this week to look at it together?")
+        body = (
+            f"Hi {first},\n\nI wanted to check in on how things are going with your content.{detail}\n\n"
+            f"Could we find 20 minutes this week to look at it together?"
+        )
     return Draft(kind, client.user.email if client.user else "", subject, body, secrets.token_urlsafe(18))
 
 
@@ -67,8 +71,16 @@ def send(coach: User, client: Client, kind: str, subject: str, body: str, nonce:
     to = client.user.email if client.user else ""
     if not valid_address(to):
         raise ValidationFailed("This client's email address cannot receive mail; fix it first.", field="to")
-    email = mail.queue_email(to, f"coach_{kind}", "coach_message", idempotency_key=f"compose:{coach.id}:{nonce}",
-                             user_id=client.user_id, subject=subject, body=body, coach_name=coach.name)
+    email = mail.queue_email(
+        to,
+        f"coach_{kind}",
+        "coach_message",
+        idempotency_key=f"compose:{coach.id}:{nonce}",
+        user_id=client.user_id,
+        subject=subject,
+        body=body,
+        coach_name=coach.name,
+    )
     db.session.commit()
     mail.enqueue_delivery(email.id)
     return email

@@ -24,12 +24,15 @@ def send_digest(user_id: int, day: date | None = None) -> int | None:
     user = db.session.get(User, user_id)
     if user is None:
         return None
-    rows = list(db.session.execute(
-        select(AlertReceipt, Alert, Client.display_name).join(Alert, Alert.id == AlertReceipt.alert_id)
-        .join(Client, Client.id == Alert.client_id)
-        .where(AlertReceipt.user_id == user.id, AlertReceipt.email == "digest")
-        .order_by(Alert.created_at, Alert.id)
-    ))
+    rows = list(
+        db.session.execute(
+            select(AlertReceipt, Alert, Client.display_name)
+            .join(Alert, Alert.id == AlertReceipt.alert_id)
+            .join(Client, Client.id == Alert.client_id)
+            .where(AlertReceipt.user_id == user.id, AlertReceipt.email == "digest")
+            .order_by(Alert.created_at, Alert.id)
+        )
+    )
     if not rows:
         return None
     day = day or utcnow().date()
@@ -38,14 +41,29 @@ def send_digest(user_id: int, day: date | None = None) -> int | None:
             receipt.email = "invalid_address"
         db.session.commit()
         return None
-    items = [{"alert": a, "client_name": name,
-              "url": absolute_url("admin.client_detail", client_id=a.client_id) if user.is_staff
-              else absolute_url("portal.notifications")} for _, a, name in rows]
-    email = mail.queue_email(user.email, "alert_digest", "alert_digest", idempotency_key=f"digest:{user.id}:{day}",
-                             user_id=user.id, user=user, items=items, day=day,
-                             feed_url=absolute_url("admin.alerts_feed" if user.is_staff else "portal.notifications"),
-                             unsubscribe_url=notifications.unsubscribe_url(user),
-                             settings_url=absolute_url("settings.notifications_page"))
+    items = [
+        {
+            "alert": a,
+            "client_name": name,
+            "url": absolute_url("admin.client_detail", client_id=a.client_id)
+            if user.is_staff
+            else absolute_url("portal.notifications"),
+        }
+        for _, a, name in rows
+    ]
+    email = mail.queue_email(
+        user.email,
+        "alert_digest",
+        "alert_digest",
+        idempotency_key=f"digest:{user.id}:{day}",
+        user_id=user.id,
+        user=user,
+        items=items,
+        day=day,
+        feed_url=absolute_url("admin.alerts_feed" if user.is_staff else "portal.notifications"),
+        unsubscribe_url=notifications.unsubscribe_url(user),
+        settings_url=absolute_url("settings.notifications_page"),
+    )
     db.session.flush()
     for receipt, _, _ in rows:
         receipt.email, receipt.email_id = "digested", email.id
@@ -58,6 +76,8 @@ def send_digest(user_id: int, day: date | None = None) -> int | None:
 
 
 def users_with_pending_digest() -> list[int]:
-    return list(db.session.execute(
-        select(AlertReceipt.user_id).where(AlertReceipt.email == "digest").distinct().order_by(AlertReceipt.user_id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(AlertReceipt.user_id).where(AlertReceipt.email == "digest").distinct().order_by(AlertReceipt.user_id)
+        ).scalars()
+    )

@@ -29,13 +29,18 @@ FILTERS = ("type", "severity", "platform", "coach", "unread")
 class FeedFilters:
     type: str = ""
     severity: str = ""
-    platform: str = ""      # a platform, "total", or empty
+    platform: str = ""  # a platform, "total", or empty
     coach: int | None = None
     unread: bool = False
 
     def as_args(self) -> dict[str, str]:
-        args = {"type": self.type, "severity": self.severity, "platform": self.platform,
-                "coach": str(self.coach) if self.coach else "", "unread": "1" if self.unread else ""}
+        args = {
+            "type": self.type,
+            "severity": self.severity,
+            "platform": self.platform,
+            "coach": str(self.coach) if self.coach else "",
+            "unread": "1" if self.unread else "",
+        }
         return {k: v for k, v in args.items() if v}
 
 
@@ -65,8 +70,9 @@ def parse_filters(args: Mapping[str, str], user: User) -> FeedFilters:
 
 
 def _read_clause(user: User) -> Any:
-    return exists().where(AlertReceipt.alert_id == Alert.id, AlertReceipt.user_id == user.id,
-                          AlertReceipt.read_at.is_not(None))
+    return exists().where(
+        AlertReceipt.alert_id == Alert.id, AlertReceipt.user_id == user.id, AlertReceipt.read_at.is_not(None)
+    )
 
 
 def visible_alerts(user: User) -> Select[tuple[Alert]]:
@@ -97,9 +103,13 @@ def _filtered(user: User, f: FeedFilters) -> Select[tuple[Alert]]:
 
 def feed(user: User, f: FeedFilters, limit: int = PAGE_SIZE) -> list[FeedItem]:
     """Newest first, with each alert's client name and whether ``user`` has read it."""
-    stmt = (_filtered(user, f).join(Client, Client.id == Alert.client_id)
-            .add_columns(Client.display_name, _read_clause(user).label("read"))
-            .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit))
+    stmt = (
+        _filtered(user, f)
+        .join(Client, Client.id == Alert.client_id)
+        .add_columns(Client.display_name, _read_clause(user).label("read"))
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .limit(limit)
+    )
     return [FeedItem(a, name, bool(read)) for a, name, read in db.session.execute(stmt)]
 
 
@@ -121,9 +131,12 @@ def _mark(user: User, alert_ids: list[int]) -> int:
     now = utcnow()
     if not alert_ids:
         return 0
-    existing = {r.alert_id: r for r in db.session.execute(
-        select(AlertReceipt).where(AlertReceipt.user_id == user.id, AlertReceipt.alert_id.in_(alert_ids))
-    ).scalars()}
+    existing = {
+        r.alert_id: r
+        for r in db.session.execute(
+            select(AlertReceipt).where(AlertReceipt.user_id == user.id, AlertReceipt.alert_id.in_(alert_ids))
+        ).scalars()
+    }
     changed = 0
     for aid in alert_ids:
         receipt = existing.get(aid)
@@ -156,6 +169,7 @@ def mark_all_read(user: User, f: FeedFilters | None = None) -> int:
 
 def email_states(alert: Alert) -> dict[int, str]:
     """user id -> email state of each receipt (``invalid_address`` is shown to staff)."""
-    rows = db.session.execute(select(AlertReceipt.user_id, AlertReceipt.email)
-                              .where(and_(AlertReceipt.alert_id == alert.id)))
+    rows = db.session.execute(
+        select(AlertReceipt.user_id, AlertReceipt.email).where(and_(AlertReceipt.alert_id == alert.id))
+    )
     return {uid: state for uid, state in rows}

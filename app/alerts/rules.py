@@ -35,7 +35,7 @@ class Candidate:
     severity: Severity
     client_id: int
     connection_id: int | None
-    platform: str | None          # None: the client's total
+    platform: str | None  # None: the client's total
     day: date
     title: str
     message: str
@@ -98,12 +98,17 @@ def milestone_platform(client_id: int, acc: AccountHistory, d: date) -> Candidat
         return None
     top = passed[-1]  # a jump over several thresholds raises the highest; the lower ones stay in details
     platform = acc.connection.platform
-    return Candidate(AlertType.MILESTONE, Severity.INFO, client_id, acc.connection.id, platform, d,
-                     f"{_name(platform)} reached {fmt_k(top)} followers",
-                     f"{_name(platform)} went from {before:,} to {now:,} followers on {d.isoformat()}, "
-                     f"passing {fmt_k(top)}.",
-                     {"threshold": top, "passed": passed, "followers": now, "previous": before,
-                      "scope": platform})
+    return Candidate(
+        AlertType.MILESTONE,
+        Severity.INFO,
+        client_id,
+        acc.connection.id,
+        platform,
+        d,
+        f"{_name(platform)} reached {fmt_k(top)} followers",
+        f"{_name(platform)} went from {before:,} to {now:,} followers on {d.isoformat()}, passing {fmt_k(top)}.",
+        {"threshold": top, "passed": passed, "followers": now, "previous": before, "scope": platform},
+    )
 
 
 def milestone_total(client_id: int, history: History, d: date) -> Candidate | None:
@@ -119,11 +124,17 @@ def milestone_total(client_id: int, history: History, d: date) -> Candidate | No
     if not passed:
         return None
     top = passed[-1]
-    return Candidate(AlertType.MILESTONE, Severity.INFO, client_id, None, None, d,
-                     f"Total followers reached {fmt_k(top)}",
-                     f"Total followers across platforms went from {before:,} to {now:,} on {d.isoformat()}, "
-                     f"passing {fmt_k(top)}.",
-                     {"threshold": top, "passed": passed, "followers": now, "previous": before, "scope": "total"})
+    return Candidate(
+        AlertType.MILESTONE,
+        Severity.INFO,
+        client_id,
+        None,
+        None,
+        d,
+        f"Total followers reached {fmt_k(top)}",
+        f"Total followers across platforms went from {before:,} to {now:,} on {d.isoformat()}, passing {fmt_k(top)}.",
+        {"threshold": top, "passed": passed, "followers": now, "previous": before, "scope": "total"},
+    )
 
 
 def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
@@ -135,32 +146,58 @@ def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
     name = _name(conn.platform)
     net = f_now - f_7
     rate = growth_rate(f_now, f_7)
-    numbers: dict[str, Any] = {"followers": f_now, "followers_7d_ago": f_7, "followers_35d_ago": f_35,
-                               "net_7d": net, "rate_7d": None if rate is None else round(rate, 2)}
+    numbers: dict[str, Any] = {
+        "followers": f_now,
+        "followers_7d_ago": f_7,
+        "followers_35d_ago": f_35,
+        "net_7d": net,
+        "rate_7d": None if rate is None else round(rate, 2),
+    }
     if net < 0:
         critical = rate is not None and rate < DECLINE_CRITICAL_PCT
-        return Candidate(AlertType.GROWTH_DECLINE, Severity.CRITICAL if critical else Severity.WARNING,
-                         client_id, conn.id, conn.platform, d, f"{name} followers declining",
-                         f"{name} lost {-net:,} followers in the last 7 days ({f_7:,} → {f_now:,}, "
-                         f"{rate:+.1f}%)." if rate is not None else
-                         f"{name} lost {-net:,} followers in the last 7 days.",
-                         {**numbers, "kind": "decline"})
+        return Candidate(
+            AlertType.GROWTH_DECLINE,
+            Severity.CRITICAL if critical else Severity.WARNING,
+            client_id,
+            conn.id,
+            conn.platform,
+            d,
+            f"{name} followers declining",
+            f"{name} lost {-net:,} followers in the last 7 days ({f_7:,} → {f_now:,}, {rate:+.1f}%)."
+            if rate is not None
+            else f"{name} lost {-net:,} followers in the last 7 days.",
+            {**numbers, "kind": "decline"},
+        )
     if f_35 is None:
         return None
     mean_weekly = (f_7 - f_35) / 4
     numbers["mean_weekly_gain_before"] = round(mean_weekly, 1)
     if stalled(f_now, f_7, f_35):
-        return Candidate(AlertType.GROWTH_DECLINE, Severity.WARNING, client_id, conn.id, conn.platform, d,
-                         f"{name} growth stalled",
-                         f"{name} gained {net:,} followers in the last 7 days, less than half its usual "
-                         f"{mean_weekly:,.0f} a week over the 4 weeks before.",
-                         {**numbers, "kind": "stall"})
+        return Candidate(
+            AlertType.GROWTH_DECLINE,
+            Severity.WARNING,
+            client_id,
+            conn.id,
+            conn.platform,
+            d,
+            f"{name} growth stalled",
+            f"{name} gained {net:,} followers in the last 7 days, less than half its usual "
+            f"{mean_weekly:,.0f} a week over the 4 weeks before.",
+            {**numbers, "kind": "stall"},
+        )
     if surge(f_now, f_7, f_35):
-        return Candidate(AlertType.GROWTH_SURGE, Severity.INFO, client_id, conn.id, conn.platform, d,
-                         f"{name} growth surge",
-                         f"{name} gained {net:,} followers in the last 7 days, more than twice its usual "
-                         f"{mean_weekly:,.0f} a week over the 4 weeks before.",
-                         {**numbers, "kind": "surge"})
+        return Candidate(
+            AlertType.GROWTH_SURGE,
+            Severity.INFO,
+            client_id,
+            conn.id,
+            conn.platform,
+            d,
+            f"{name} growth surge",
+            f"{name} gained {net:,} followers in the last 7 days, more than twice its usual "
+            f"{mean_weekly:,.0f} a week over the 4 weeks before.",
+            {**numbers, "kind": "surge"},
+        )
     return None
 
 
@@ -172,8 +209,15 @@ def low_engagement(client_id: int, acc: AccountHistory, d: date, posts: Sequence
         return None
     conn = acc.connection
     name = _name(conn.platform)
-    return Candidate(AlertType.LOW_ENGAGEMENT, Severity.WARNING, client_id, conn.id, conn.platform, d,
-                     f"{name} engagement is low",
-                     f"{name} engagement rate over the last 30 days is {rate:.2f}% across {len(window)} "
-                     f"post{'s' if len(window) != 1 else ''}, below {LOW_ENGAGEMENT_PCT}%.",
-                     {"rate_30d": round(rate, 3), "posts": len(window), "threshold_pct": LOW_ENGAGEMENT_PCT})
+    return Candidate(
+        AlertType.LOW_ENGAGEMENT,
+        Severity.WARNING,
+        client_id,
+        conn.id,
+        conn.platform,
+        d,
+        f"{name} engagement is low",
+        f"{name} engagement rate over the last 30 days is {rate:.2f}% across {len(window)} "
+        f"post{'s' if len(window) != 1 else ''}, below {LOW_ENGAGEMENT_PCT}%.",
+        {"rate_30d": round(rate, 3), "posts": len(window), "threshold_pct": LOW_ENGAGEMENT_PCT},
+    )

@@ -47,11 +47,16 @@ from app.stats.series import load_histories
 log = logging.getLogger(__name__)
 
 #: the alert types a client hears about (their own milestones and connection problems)
-CLIENT_TYPES = frozenset({AlertType.MILESTONE.value, AlertType.CONNECTION_LOST.value,
-                          AlertType.TOKEN_EXPIRING.value})
-LOST_STATUSES = frozenset({ConnectionStatus.REVOKED.value, ConnectionStatus.INSUFFICIENT_SCOPE.value,
-                           ConnectionStatus.EXPIRED.value, ConnectionStatus.DECRYPT_ERROR.value})
-POSTS_LOOKBACK_DAYS = 14 + 90   # the causes' recent window plus its baseline
+CLIENT_TYPES = frozenset({AlertType.MILESTONE.value, AlertType.CONNECTION_LOST.value, AlertType.TOKEN_EXPIRING.value})
+LOST_STATUSES = frozenset(
+    {
+        ConnectionStatus.REVOKED.value,
+        ConnectionStatus.INSUFFICIENT_SCOPE.value,
+        ConnectionStatus.EXPIRED.value,
+        ConnectionStatus.DECRYPT_ERROR.value,
+    }
+)
+POSTS_LOOKBACK_DAYS = 14 + 90  # the causes' recent window plus its baseline
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
 
@@ -62,6 +67,7 @@ def valid_address(address: str | None) -> bool:
 
 # --------------------------------------------------------------------------- evaluation
 
+
 def candidates_for(conn: Connection, today: date) -> list[Candidate]:
     """Every rule for one connection against its client's history up to ``today``."""
     out: list[Candidate] = []
@@ -70,9 +76,11 @@ def candidates_for(conn: Connection, today: date) -> list[Candidate]:
         out.append(status_alert)
     if not conn.is_live:
         return out
-    live = list(db.session.execute(
-        select(Connection).where(Connection.client_id == conn.client_id, Connection.disconnected_at.is_(None))
-    ).scalars())
+    live = list(
+        db.session.execute(
+            select(Connection).where(Connection.client_id == conn.client_id, Connection.disconnected_at.is_(None))
+        ).scalars()
+    )
     history = load_histories(live).get(conn.client_id)
     acc = next((a for a in history.accounts if a.connection.id == conn.id), None) if history else None
     if history is None or acc is None:
@@ -81,8 +89,12 @@ def candidates_for(conn: Connection, today: date) -> list[Candidate]:
     if d is None:
         return out  # nothing measured yet (or only backfilled history): silence
     posts = load_posts([conn], Period("alerts", d, d - timedelta(days=POSTS_LOOKBACK_DAYS)))
-    for found in (rules.milestone_platform(conn.client_id, acc, d), rules.milestone_total(conn.client_id, history, d),
-                  rules.growth(conn.client_id, acc, d), rules.low_engagement(conn.client_id, acc, d, posts)):
+    for found in (
+        rules.milestone_platform(conn.client_id, acc, d),
+        rules.milestone_total(conn.client_id, history, d),
+        rules.growth(conn.client_id, acc, d),
+        rules.low_engagement(conn.client_id, acc, d, posts),
+    ):
         if found is None:
             continue
         if found.type is AlertType.GROWTH_DECLINE:
@@ -96,18 +108,32 @@ def connection_candidate(conn: Connection, today: date, kind: str | None = None)
     name = PLATFORM_NAMES.get(conn.platform, conn.platform)
     handle = f" (@{conn.username})" if conn.username else ""
     if kind == "token_expiring" or (kind is None and conn.status == ConnectionStatus.EXPIRING.value):
-        return Candidate(AlertType.TOKEN_EXPIRING, Severity.WARNING, conn.client_id, conn.id, conn.platform, today,
-                         f"{name} connection expires soon",
-                         f"The {name} connection{handle} ends within 7 days and cannot be renewed "
-                         f"automatically; the client needs to reconnect.",
-                         {"status": conn.status, "reason": "expiring"})
+        return Candidate(
+            AlertType.TOKEN_EXPIRING,
+            Severity.WARNING,
+            conn.client_id,
+            conn.id,
+            conn.platform,
+            today,
+            f"{name} connection expires soon",
+            f"The {name} connection{handle} ends within 7 days and cannot be renewed "
+            f"automatically; the client needs to reconnect.",
+            {"status": conn.status, "reason": "expiring"},
+        )
     if kind in ("connection_revoked", "connection_expired") or (kind is None and conn.status in LOST_STATUSES):
         reason = {"connection_expired": "expired"}.get(kind or "", conn.status)
-        return Candidate(AlertType.CONNECTION_LOST, Severity.CRITICAL, conn.client_id, conn.id, conn.platform, today,
-                         f"{name} connection lost",
-                         f"The {name} connection{handle} stopped working ({reason.replace('_', ' ')}); "
-                         f"no data is synced until the client reconnects.",
-                         {"status": conn.status, "reason": reason})
+        return Candidate(
+            AlertType.CONNECTION_LOST,
+            Severity.CRITICAL,
+            conn.client_id,
+            conn.id,
+            conn.platform,
+            today,
+            f"{name} connection lost",
+            f"The {name} connection{handle} stopped working ({reason.replace('_', ' ')}); "
+            f"no data is synced until the client reconnects.",
+            {"status": conn.status, "reason": reason},
+        )
     return None
 
 
@@ -144,6 +170,7 @@ def raise_for_connection(conn: Connection, kind: str) -> Alert | None:
 
 # --------------------------------------------------------------------------- recording (dedup)
 
+
 def _insert(model: Any) -> Any:
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -158,14 +185,17 @@ def claim_cooldown(key: str, now: datetime) -> bool:
     by a concurrent transaction, which then wins). The UPDATE is the first write, so on SQLite it takes
     the write lock and on PostgreSQL the row lock: concurrent evaluations serialise here."""
     moved = db.session.execute(
-        update(AlertCooldown).where(AlertCooldown.key == key, AlertCooldown.last_fired_at <= now - COOLDOWN)
+        update(AlertCooldown)
+        .where(AlertCooldown.key == key, AlertCooldown.last_fired_at <= now - COOLDOWN)
         .values(last_fired_at=now)
     )
     if moved.rowcount == 1:  # type: ignore[attr-defined]
         return True
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
     added = db.session.execute(
-        _insert(AlertCooldown).values(key=key, last_fired_at=now).on_conflict_do_nothing(index_elements=["key"])
+        _insert(AlertCooldown)
+        .values(key=key, last_fired_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
         .returning(AlertCooldown.key)
     ).scalar_one_or_none()
     return added is not None
@@ -180,22 +210,41 @@ def record(cand: Candidate, now: datetime | None = None) -> tuple[Alert | None, 
     if cand.cooldown_key and not claim_cooldown(cand.cooldown_key, now):
         return None, []
     added = db.session.execute(
-        _insert(Alert).values(client_id=cand.client_id, connection_id=cand.connection_id, platform=cand.platform,
-                              type=cand.type.value, severity=cand.severity.value, title=cand.title[:200],
-                              message=cand.message, details=cand.details, day=cand.day,
-                              dedup_key=cand.dedup_key, created_at=now)
+        _insert(Alert)
+        .values(
+            client_id=cand.client_id,
+            connection_id=cand.connection_id,
+            platform=cand.platform,
+            type=cand.type.value,
+            severity=cand.severity.value,
+            title=cand.title[:200],
+            message=cand.message,
+            details=cand.details,
+            day=cand.day,
+            dedup_key=cand.dedup_key,
+            created_at=now,
+        )
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(Alert.id)
     ).scalar_one_or_none()
     if added is None:
         return None, []
     alert = db.session.execute(select(Alert).where(Alert.dedup_key == cand.dedup_key)).scalar_one()
-    log.info("alert raised", extra={"event": "alert_raised", "alert_id": alert.id, "alert_type": alert.type,
-                                    "client_id": alert.client_id, "connection_id": alert.connection_id})
+    log.info(
+        "alert raised",
+        extra={
+            "event": "alert_raised",
+            "alert_id": alert.id,
+            "alert_type": alert.type,
+            "client_id": alert.client_id,
+            "connection_id": alert.connection_id,
+        },
+    )
     return alert, fan_out(alert)
 
 
 # --------------------------------------------------------------------------- fan-out and emails
+
 
 def recipients(alert: Alert, client: Client) -> list[tuple[User, str]]:
     """``(user, audience)`` pairs: the coach (else every active admin) as staff; the client for their types."""
@@ -232,18 +281,22 @@ def template_for(alert_type: str, audience: str) -> str:
     """The email template of an alert for an audience (docs/alerts.md lists them)."""
     if audience == "client":
         return "alert_celebration" if alert_type == AlertType.MILESTONE.value else "alert_reconnect"
-    return {AlertType.MILESTONE.value: "alert_milestone_coach",
-            AlertType.GROWTH_DECLINE.value: "alert_decline"}.get(alert_type, "alert_notice")
+    return {AlertType.MILESTONE.value: "alert_milestone_coach", AlertType.GROWTH_DECLINE.value: "alert_decline"}.get(
+        alert_type, "alert_notice"
+    )
 
 
 def email_context(alert: Alert, client: Client, user: User) -> dict[str, Any]:
     """What every alert template may use; links are absolute (PUBLIC_BASE_URL)."""
     return {
-        "alert": alert, "client_name": client.display_name, "user": user,
+        "alert": alert,
+        "client_name": client.display_name,
+        "user": user,
         "platform_name": PLATFORM_NAMES.get(alert.platform or "", "All platforms"),
         "analytics_url": absolute_url("admin.client_detail", client_id=client.id),
-        "congratulate_url": absolute_url("admin.alert_compose", client_id=client.id, kind="congratulate",
-                                         alert=alert.id),
+        "congratulate_url": absolute_url(
+            "admin.alert_compose", client_id=client.id, kind="congratulate", alert=alert.id
+        ),
         "contact_url": absolute_url("admin.alert_compose", client_id=client.id, kind="contact", alert=alert.id),
         "feed_url": absolute_url("admin.alerts_feed"),
         "portal_url": absolute_url("portal.notifications"),
@@ -269,14 +322,21 @@ def fan_out(alert: Alert) -> list[int]:
             receipt.email = "off"
         elif not valid_address(user.email):
             receipt.email = "invalid_address"
-            log.warning("alert email not queued: invalid address", extra={"event": "alert_email_invalid",
-                                                                         "alert_id": alert.id, "user_id": user.id})
+            log.warning(
+                "alert email not queued: invalid address",
+                extra={"event": "alert_email_invalid", "alert_id": alert.id, "user_id": user.id},
+            )
         elif mode is EmailMode.DIGEST:
             receipt.email = "digest"
         else:
-            email = mail.queue_email(user.email, email_kind(alert, audience), template_for(alert.type, audience),
-                                     idempotency_key=f"alert:{alert.id}:user:{user.id}", user_id=user.id,
-                                     **email_context(alert, client, user))
+            email = mail.queue_email(
+                user.email,
+                email_kind(alert, audience),
+                template_for(alert.type, audience),
+                idempotency_key=f"alert:{alert.id}:user:{user.id}",
+                user_id=user.id,
+                **email_context(alert, client, user),
+            )
             db.session.flush()
             receipt.email, receipt.email_id = "queued", email.id
             queued.append(email.id)

@@ -28,8 +28,15 @@ from app.stats.series import GAP, Series
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
-PLATFORM_COLOURS = {"total": "#1f2937", "instagram": "#c13584", "tiktok": "#0f766e", "youtube": "#dc2626",
-                    "x": "#475569", "linkedin": "#0a66c2", "facebook": "#1877f2"}
+PLATFORM_COLOURS = {
+    "total": "#1f2937",
+    "instagram": "#c13584",
+    "tiktok": "#0f766e",
+    "youtube": "#dc2626",
+    "x": "#475569",
+    "linkedin": "#0a66c2",
+    "facebook": "#1877f2",
+}
 MARKER_COLOUR = "#d97706"
 CARRIED_COLOUR = "#9ca3af"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -48,7 +55,7 @@ class Chart:
     id: str
     title: str
     description: str
-    svg: str                 # with NONCE_PLACEHOLDER in its <style> tag
+    svg: str  # with NONCE_PLACEHOLDER in its <style> tag
     table: Table
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -58,18 +65,49 @@ class Chart:
 
 
 def _style(colours: Sequence[str]) -> Style:
-    return Style(background="transparent", plot_background="transparent", foreground="#374151",
-                 foreground_strong="#111827", foreground_subtle="#d1d5db", opacity=".9", opacity_hover="1",
-                 colors=tuple(colours), font_family=FONT, label_font_size=13, major_label_font_size=13,
-                 legend_font_size=14, title_font_size=16, tooltip_font_size=14, value_font_size=13)
+    return Style(
+        background="transparent",
+        plot_background="transparent",
+        foreground="#374151",
+        foreground_strong="#111827",
+        foreground_subtle="#d1d5db",
+        opacity=".9",
+        opacity_hover="1",
+        colors=tuple(colours),
+        font_family=FONT,
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=14,
+        title_font_size=16,
+        tooltip_font_size=14,
+        value_font_size=13,
+    )
 
 
 def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequence[str], **kw: object) -> pygal.Line:
-    return kind(js=[], disable_xml_declaration=True, title=title, style=_style(colours), width=720, height=360,
-                explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=4, truncate_legend=30,
-                x_label_rotation=0, show_minor_x_labels=False, x_labels_major_count=6, allow_interruptions=True,
-                truncate_label=-1,
-                margin=12, margin_bottom=30, spacing=12, dots_size=2.5, print_values=False, **kw)
+    return kind(
+        js=[],
+        disable_xml_declaration=True,
+        title=title,
+        style=_style(colours),
+        width=720,
+        height=360,
+        explicit_size=False,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=4,
+        truncate_legend=30,
+        x_label_rotation=0,
+        show_minor_x_labels=False,
+        x_labels_major_count=6,
+        allow_interruptions=True,
+        truncate_label=-1,
+        margin=12,
+        margin_bottom=30,
+        spacing=12,
+        dots_size=2.5,
+        print_values=False,
+        **kw,
+    )
 
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
@@ -88,8 +126,9 @@ def _fmt(v: float | int | None) -> str:
     return f"{v:,.2f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
 
 
-def growth_chart(chart_id: str, title: str, series: Sequence[Series], markers: Sequence[Milestone],
-                 program_start: date | None) -> Chart:
+def growth_chart(
+    chart_id: str, title: str, series: Sequence[Series], markers: Sequence[Milestone], program_start: date | None
+) -> Chart:
     """Followers per day: a line per platform and the total, gaps as breaks, carried days as hollow
     grey points, program start and milestone completions as labelled markers on the total."""
     days = [p.day for p in series[0].points] if series else []
@@ -112,21 +151,30 @@ def growth_chart(chart_id: str, title: str, series: Sequence[Series], markers: S
         if any(m is not None for m in marks):
             chart.add("Milestones", marks, stroke=False, show_dots=True, dots_size=7)
     cols = ("Day", *[s.label for s in series], "Provenance (total)")
-    rows = tuple((p.day.isoformat(), *[_fmt(s.points[i].value) for s in series],
-                  total.points[i].provenance if total else "")
-                 for i, p in enumerate(series[0].points)) if series else ()
+    rows = (
+        tuple(
+            (p.day.isoformat(), *[_fmt(s.points[i].value) for s in series], total.points[i].provenance if total else "")
+            for i, p in enumerate(series[0].points)
+        )
+        if series
+        else ()
+    )
     notes = []
     if total and total.gap_days:
         notes.append(f"{total.gap_days} day(s) without data are drawn as gaps.")
     if total and total.carried_days:
         notes.append(f"{total.carried_days} day(s) had no sync; the last known value is carried (grey points).")
-    desc = (f"Followers per day from {days[0].isoformat()} to {days[-1].isoformat()}, "
-            f"one line per platform and the total." if days else "No follower history yet.")
+    desc = (
+        f"Followers per day from {days[0].isoformat()} to {days[-1].isoformat()}, one line per platform and the total."
+        if days
+        else "No follower history yet."
+    )
     return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), tuple(notes))
 
 
-def weekly_chart(chart_id: str, title: str, unit: str, data: dict[str, list[MetricPoint]],
-                 names: dict[str, str]) -> Chart:
+def weekly_chart(
+    chart_id: str, title: str, unit: str, data: dict[str, list[MetricPoint]], names: dict[str, str]
+) -> Chart:
     """A weekly metric per platform (engagement rate, reach/views or posts)."""
     keys = sorted(data)
     labels = [p.label for p in data[keys[0]]] if keys else []

@@ -9,8 +9,11 @@ from app.stats.overview import ClientOverview, weekly_post_metric
 from app.stats.portfolio import Portfolio
 from app.stats.query import METRICS, PLATFORM_NAMES, Period
 
-METRIC_UNITS = {"engagement": "Mean post engagement rate (%)", "reach": "Views (reach where no views)",
-                "posts": "Posts published"}
+METRIC_UNITS = {
+    "engagement": "Mean post engagement rate (%)",
+    "reach": "Views (reach where no views)",
+    "posts": "Posts published",
+}
 
 
 def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Chart:
@@ -22,10 +25,19 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
     """The metric selector's chart: followers, or a weekly post metric per platform."""
     if metric == "followers":
         return client_growth(ov)
-    key = cache_key(f"metric:{metric}", f"client:{ov.client_id}", ov.query.cache_key(),
-                    f"{ov.data_version}|{len(posts)}")
-    return cached(key, lambda: weekly_chart("metric-svg", f"{METRICS[metric]} by week", METRIC_UNITS[metric],
-                                            weekly_post_metric(posts, period, metric), PLATFORM_NAMES))
+    key = cache_key(
+        f"metric:{metric}", f"client:{ov.client_id}", ov.query.cache_key(), f"{ov.data_version}|{len(posts)}"
+    )
+    return cached(
+        key,
+        lambda: weekly_chart(
+            "metric-svg",
+            f"{METRICS[metric]} by week",
+            METRIC_UNITS[metric],
+            weekly_post_metric(posts, period, metric),
+            PLATFORM_NAMES,
+        ),
+    )
 
 
 def portfolio_growth(pf: Portfolio, tenant: str) -> Chart:

@@ -34,17 +34,22 @@ def enqueue_evaluation(connection_id: int, run_key: str) -> bool:
 
 def evaluate_all() -> int:
     """Evaluate every live connection in this job (one failure does not stop the others)."""
-    ids = list(db.session.execute(
-        select(Connection.id).where(Connection.disconnected_at.is_(None)).order_by(Connection.id)
-    ).scalars())
+    ids = list(
+        db.session.execute(
+            select(Connection.id).where(Connection.disconnected_at.is_(None)).order_by(Connection.id)
+        ).scalars()
+    )
     raised = 0
     for connection_id in ids:
         try:
             raised += len(service.evaluate_connection(connection_id))
         except Exception as exc:  # noqa: BLE001 - one connection's failure must not stop the others
             db.session.rollback()
-            log.warning("alert evaluation failed: %s", type(exc).__name__,
-                        extra={"event": "alert_evaluation_failed", "connection_id": connection_id})
+            log.warning(
+                "alert evaluation failed: %s",
+                type(exc).__name__,
+                extra={"event": "alert_evaluation_failed", "connection_id": connection_id},
+            )
     return raised
 
 

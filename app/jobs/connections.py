@@ -24,8 +24,11 @@ def refresh_expiring_tokens() -> dict[str, int]:
         try:
             outcome = connections.refresh_tokens(connection_id).outcome
         except Exception as exc:  # noqa: BLE001 - one connection's failure must not stop the others
-            log.warning("scheduled refresh failed: %s", type(exc).__name__,
-                        extra={"event": "scheduled_refresh_failed", "connection_id": connection_id})
+            log.warning(
+                "scheduled refresh failed: %s",
+                type(exc).__name__,
+                extra={"event": "scheduled_refresh_failed", "connection_id": connection_id},
+            )
             outcome = "failed"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     outcomes["warned"] = connections.warn_expiring()

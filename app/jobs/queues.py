@@ -14,9 +14,9 @@ from app.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
-SYNC = "sync"          # platform syncs (rate-limited per platform)
-DEFAULT = "default"    # alerts, email delivery, housekeeping
-REPORTS = "reports"    # PDF / CSV generation
+SYNC = "sync"  # platform syncs (rate-limited per platform)
+DEFAULT = "default"  # alerts, email delivery, housekeeping
+REPORTS = "reports"  # PDF / CSV generation
 QUEUES: tuple[str, ...] = (SYNC, DEFAULT, REPORTS)
 
 # Explicit limits; RQ's defaults (1-year failure_ttl) are not what we want (D5).
@@ -31,8 +31,16 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=get_redis())
 
 
-def enqueue(queue: str, func: str, *args: Any, job_id: str | None = None, timeout: int = 300,
-            retry: Retry | None = None, meta: dict[str, Any] | None = None, unique: bool = True) -> bool:
+def enqueue(
+    queue: str,
+    func: str,
+    *args: Any,
+    job_id: str | None = None,
+    timeout: int = 300,
+    retry: Retry | None = None,
+    meta: dict[str, Any] | None = None,
+    unique: bool = True,
+) -> bool:
     """Enqueue ``func`` (a dotted path) with id-only arguments.
 
     Returns True when the job is queued (or already was: a duplicate id counts as queued), False when
@@ -40,8 +48,15 @@ def enqueue(queue: str, func: str, *args: Any, job_id: str | None = None, timeou
     """
     try:
         get_queue(queue).enqueue(
-            func, *args, job_id=job_id, unique=bool(job_id) and unique, job_timeout=timeout,
-            result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, retry=retry, meta=meta or {},
+            func,
+            *args,
+            job_id=job_id,
+            unique=bool(job_id) and unique,
+            job_timeout=timeout,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            retry=retry,
+            meta=meta or {},
         )
     except DuplicateJobError:
         return True
@@ -73,8 +88,9 @@ def cancel_jobs(queue: str, id_prefix: str) -> int:
 
 def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
     """Housekeeping and email jobs: retried at 30 s, 2 min, 10 min, 30 min, 1 h."""
-    return enqueue(DEFAULT, func, *args, job_id=job_id, timeout=120,
-                   retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600]))
+    return enqueue(
+        DEFAULT, func, *args, job_id=job_id, timeout=120, retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600])
+    )
 
 
 def worker_ttl() -> int:

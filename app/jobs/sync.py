@@ -49,8 +49,9 @@ def daily_job_id(connection_id: int, day: date | None = None) -> str:
     return f"sync-{connection_id}-{(day or datetime.now(UTC).date()).strftime('%Y%m%d')}"
 
 
-def sync_connection(connection_id: int, trigger: str = SyncTrigger.DAILY.value, attempt: int = 0,
-                    not_before: float | None = None) -> str:
+def sync_connection(
+    connection_id: int, trigger: str = SyncTrigger.DAILY.value, attempt: int = 0, not_before: float | None = None
+) -> str:
     """Run one sync of one connection (the job body), then queue its alert evaluation (issue 7)."""
     result = engine.sync(connection_id, trigger, attempt, not_before)
     if result.run_id is not None:
@@ -64,32 +65,50 @@ def enqueue_sync(connection_id: int, trigger: str, job_id: str | None = None) ->
     """Queue a sync now; False when Redis is unreachable (the caller says so to the user)."""
     if job_id is None:
         job_id = f"sync-{connection_id}-{trigger}-{uuid.uuid4().hex[:12]}"
-    return queues.enqueue(queues.SYNC, FUNC, connection_id, trigger, job_id=job_id, timeout=job_timeout(),
-                          retry=crash_retry())
+    return queues.enqueue(
+        queues.SYNC, FUNC, connection_id, trigger, job_id=job_id, timeout=job_timeout(), retry=crash_retry()
+    )
 
 
-def enqueue_sync_in(connection_id: int, trigger: str, attempt: int, seconds: float,
-                    not_before: float | None = None) -> bool:
+def enqueue_sync_in(
+    connection_id: int, trigger: str, attempt: int, seconds: float, not_before: float | None = None
+) -> bool:
     """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler."""
     try:
         queues.get_queue(queues.SYNC).enqueue_in(
-            timedelta(seconds=max(1.0, seconds)), FUNC, connection_id, trigger, attempt, not_before,
-            job_timeout=job_timeout(), result_ttl=queues.RESULT_TTL, failure_ttl=queues.FAILURE_TTL,
-            retry=crash_retry())
+            timedelta(seconds=max(1.0, seconds)),
+            FUNC,
+            connection_id,
+            trigger,
+            attempt,
+            not_before,
+            job_timeout=job_timeout(),
+            result_ttl=queues.RESULT_TTL,
+            failure_ttl=queues.FAILURE_TTL,
+            retry=crash_retry(),
+        )
     except Exception as exc:  # noqa: BLE001 - Redis down: the daily fan-out picks the connection up again
-        log.warning("could not schedule a sync retry: %s", type(exc).__name__,
-                    extra={"event": "sync_retry_not_scheduled", "connection_id": connection_id})
+        log.warning(
+            "could not schedule a sync retry: %s",
+            type(exc).__name__,
+            extra={"event": "sync_retry_not_scheduled", "connection_id": connection_id},
+        )
         return False
     return True
 
 
 def active_connection_ids() -> list[int]:
-    return list(db.session.execute(
-        select(Connection.id).where(Connection.disconnected_at.is_(None),
-                                    Connection.access_token_enc.is_not(None),
-                                    Connection.status.in_([s.value for s in USABLE_STATUSES]))
-        .order_by(Connection.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Connection.id)
+            .where(
+                Connection.disconnected_at.is_(None),
+                Connection.access_token_enc.is_not(None),
+                Connection.status.in_([s.value for s in USABLE_STATUSES]),
+            )
+            .order_by(Connection.id)
+        ).scalars()
+    )
 
 
 def daily_fanout() -> int:

@@ -44,13 +44,13 @@ class Alert(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
     # SET NULL: a deleted connection keeps its alerts (and their pending emails); the platform stays
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("connections.id", ondelete="SET NULL"))
-    platform: Mapped[str | None] = mapped_column(String(16))   # None: the client's total
+    platform: Mapped[str | None] = mapped_column(String(16))  # None: the client's total
     type: Mapped[str] = mapped_column(String(24), nullable=False)
     severity: Mapped[str] = mapped_column(String(16), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False)    # the history day the rule looked at
+    day: Mapped[date] = mapped_column(Date, nullable=False)  # the history day the rule looked at
     dedup_key: Mapped[str] = mapped_column(String(160), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 

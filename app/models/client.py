@@ -27,16 +27,21 @@ class Client(TimestampMixin, Base):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True,
-                                         nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True, nullable=False)
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     display_name: Mapped[str] = mapped_column(String(120), nullable=False)
     program_start: Mapped[date | None] = mapped_column(Date)
     program_end: Mapped[date | None] = mapped_column(Date)
     status: Mapped[ClientStatus] = mapped_column(
-        Enum(ClientStatus, name="client_status", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16),
-        default=ClientStatus.ONBOARDING, nullable=False,
+        Enum(
+            ClientStatus,
+            name="client_status",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=16,
+        ),
+        default=ClientStatus.ONBOARDING,
+        nullable=False,
     )
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", nullable=False)
 
@@ -47,8 +52,9 @@ class Client(TimestampMixin, Base):
     )
 
     __table_args__ = (
-        CheckConstraint("program_end IS NULL OR program_start IS NULL OR program_end >= program_start",
-                        name="program_dates_ordered"),
+        CheckConstraint(
+            "program_end IS NULL OR program_start IS NULL OR program_end >= program_start", name="program_dates_ordered"
+        ),
         Index("ix_clients_coach_id", "coach_id"),
     )
 

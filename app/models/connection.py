@@ -23,24 +23,32 @@ class ConnectionStatus(enum.StrEnum):
 
     CONNECTED = "connected"
     SYNCING = "syncing"
-    EXPIRING = "expiring"            # the grant ends soon and the app cannot renew it itself
-    EXPIRED = "expired"              # the grant ended: reconnect
-    REVOKED = "revoked"              # the user removed the app (or the platform did)
+    EXPIRING = "expiring"  # the grant ends soon and the app cannot renew it itself
+    EXPIRED = "expired"  # the grant ended: reconnect
+    REVOKED = "revoked"  # the user removed the app (or the platform did)
     ERROR = "error"
     INSUFFICIENT_SCOPE = "insufficient_scope"  # permissions were unticked: no sync until reconnect
     DECRYPT_ERROR = "decrypt_error"  # the stored ciphertext does not authenticate (T4)
-    DISCONNECTED = "disconnected"    # the client disconnected and kept the history
+    DISCONNECTED = "disconnected"  # the client disconnected and kept the history
 
     @property
     def needs_reconnect(self) -> bool:
-        return self in (ConnectionStatus.EXPIRED, ConnectionStatus.REVOKED,
-                        ConnectionStatus.INSUFFICIENT_SCOPE, ConnectionStatus.DECRYPT_ERROR,
-                        ConnectionStatus.DISCONNECTED)
+        return self in (
+            ConnectionStatus.EXPIRED,
+            ConnectionStatus.REVOKED,
+            ConnectionStatus.INSUFFICIENT_SCOPE,
+            ConnectionStatus.DECRYPT_ERROR,
+            ConnectionStatus.DISCONNECTED,
+        )
 
 
 #: statuses in which a connection holds a grant the sync may use
-USABLE_STATUSES = (ConnectionStatus.CONNECTED, ConnectionStatus.SYNCING, ConnectionStatus.EXPIRING,
-                   ConnectionStatus.ERROR)
+USABLE_STATUSES = (
+    ConnectionStatus.CONNECTED,
+    ConnectionStatus.SYNCING,
+    ConnectionStatus.EXPIRING,
+    ConnectionStatus.ERROR,
+)
 
 
 class Connection(TimestampMixin, Base):
@@ -78,12 +86,22 @@ class Connection(TimestampMixin, Base):
     __table_args__ = (
         # One live link per platform account across all clients, and per platform per client;
         # a disconnected row (history kept) does not block a new connection.
-        Index("uq_connections_live_account", "platform", "platform_user_id", unique=True,
-              sqlite_where=text("disconnected_at IS NULL"),
-              postgresql_where=text("disconnected_at IS NULL")),
-        Index("uq_connections_live_client_platform", "client_id", "platform", unique=True,
-              sqlite_where=text("disconnected_at IS NULL"),
-              postgresql_where=text("disconnected_at IS NULL")),
+        Index(
+            "uq_connections_live_account",
+            "platform",
+            "platform_user_id",
+            unique=True,
+            sqlite_where=text("disconnected_at IS NULL"),
+            postgresql_where=text("disconnected_at IS NULL"),
+        ),
+        Index(
+            "uq_connections_live_client_platform",
+            "client_id",
+            "platform",
+            unique=True,
+            sqlite_where=text("disconnected_at IS NULL"),
+            postgresql_where=text("disconnected_at IS NULL"),
+        ),
         Index("ix_connections_client_id", "client_id"),
     )
 

@@ -29,10 +29,10 @@ from app.models.base import Base, UTCDateTime, utcnow
 class Provenance(enum.StrEnum):
     """Where a day of history came from (docs/metrics.md, "Days and history")."""
 
-    MEASURED = "measured"      # a sync that day
+    MEASURED = "measured"  # a sync that day
     BACKFILLED = "backfilled"  # the platform's own history on first connect
-    CARRIED = "carried"        # no data that day: the last known value carried forward
-    IMPORTED = "imported"      # demo or imported history
+    CARRIED = "carried"  # no data that day: the last known value carried forward
+    IMPORTED = "imported"  # demo or imported history
 
 
 class ContentKind(enum.StrEnum):
@@ -55,8 +55,8 @@ class DailySnapshot(Base):
     followers: Mapped[int] = mapped_column(BigInteger, nullable=False)
     following: Mapped[int | None] = mapped_column(BigInteger)
     media_count: Mapped[int | None] = mapped_column(BigInteger)
-    total_likes: Mapped[int | None] = mapped_column(BigInteger)   # TikTok likes_count
-    total_views: Mapped[int | None] = mapped_column(BigInteger)   # YouTube viewCount
+    total_likes: Mapped[int | None] = mapped_column(BigInteger)  # TikTok likes_count
+    total_views: Mapped[int | None] = mapped_column(BigInteger)  # YouTube viewCount
     provenance: Mapped[str] = mapped_column(String(16), default=Provenance.MEASURED.value, nullable=False)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
@@ -135,8 +135,7 @@ class ContentMetricSnapshot(Base):
     __tablename__ = "content_metric_snapshots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    content_item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"),
-                                                 nullable=False)
+    content_item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False)
     day: Mapped[date] = mapped_column(Date, nullable=False)
     views: Mapped[int | None] = mapped_column(BigInteger)
     likes: Mapped[int | None] = mapped_column(BigInteger)
@@ -164,4 +163,3 @@ class AccountInsight(Base):
     provenance: Mapped[str] = mapped_column(String(16), default=Provenance.MEASURED.value, nullable=False)
 
     __table_args__ = (UniqueConstraint("connection_id", "day", "metric", name="uq_account_insights_key"),)
-

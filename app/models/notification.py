@@ -13,7 +13,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 class EmailMode(enum.StrEnum):
     IMMEDIATE = "immediate"
-    DIGEST = "digest"      # one email a day with everything since the last one
+    DIGEST = "digest"  # one email a day with everything since the last one
     OFF = "off"
 
 

@@ -13,10 +13,10 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 class EmailStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"    # claimed by one worker; a sweep returns it to pending if that worker died
+    SENDING = "sending"  # claimed by one worker; a sweep returns it to pending if that worker died
     SENT = "sent"
-    FAILED = "failed"      # gave up after the retry budget; kept for operators
-    LOGGED = "logged"      # no SMTP configured: written to the log only (embedded default)
+    FAILED = "failed"  # gave up after the retry budget; kept for operators
+    LOGGED = "logged"  # no SMTP configured: written to the log only (embedded default)
 
 
 class OutboxEmail(Base):
@@ -34,9 +34,15 @@ class OutboxEmail(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[EmailStatus] = mapped_column(
-        Enum(EmailStatus, name="email_status", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16),
-        default=EmailStatus.PENDING, nullable=False,
+        Enum(
+            EmailStatus,
+            name="email_status",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=16,
+        ),
+        default=EmailStatus.PENDING,
+        nullable=False,
     )
     attempts: Mapped[int] = mapped_column(default=0, nullable=False)
     last_error: Mapped[str | None] = mapped_column(String(500))

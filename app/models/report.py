@@ -40,7 +40,7 @@ class Report(Base):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    cohort: Mapped[str | None] = mapped_column(String(16))        # portfolio: program-start month "YYYY-MM"
+    cohort: Mapped[str | None] = mapped_column(String(16))  # portfolio: program-start month "YYYY-MM"
     period_start: Mapped[date] = mapped_column(Date, nullable=False)  # first day inside the report
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     # weekly reports: ISO week "2026W47" so the cron makes exactly one per client per week
@@ -51,7 +51,7 @@ class Report(Base):
     job_id: Mapped[str | None] = mapped_column(String(80))
     fingerprint: Mapped[str | None] = mapped_column(String(64))  # data version + inputs: cache key
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    file_name: Mapped[str | None] = mapped_column(String(120))   # PDF under INSTANCE_PATH/reports
+    file_name: Mapped[str | None] = mapped_column(String(120))  # PDF under INSTANCE_PATH/reports
     size_bytes: Mapped[int | None] = mapped_column(Integer)
     coach_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

@@ -13,19 +13,19 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 
 class SyncTrigger(enum.StrEnum):
-    INITIAL = "initial"      # right after connecting (does not count against the manual limit)
-    DAILY = "daily"          # the 03:00 UTC fan-out
-    MANUAL = "manual"        # "Refresh now" (once an hour per connection)
-    OPERATOR = "operator"    # flask sync run
+    INITIAL = "initial"  # right after connecting (does not count against the manual limit)
+    DAILY = "daily"  # the 03:00 UTC fan-out
+    MANUAL = "manual"  # "Refresh now" (once an hour per connection)
+    OPERATOR = "operator"  # flask sync run
 
 
 class SyncStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
-    PARTIAL = "partial"      # saved what it could; some calls or metrics failed
+    PARTIAL = "partial"  # saved what it could; some calls or metrics failed
     FAILED = "failed"
-    DEFERRED = "deferred"    # a budget or breaker said wait; rescheduled, nothing burned
+    DEFERRED = "deferred"  # a budget or breaker said wait; rescheduled, nothing burned
 
 
 class SyncRun(Base):
@@ -51,8 +51,10 @@ class SyncRun(Base):
     deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
 
-    __table_args__ = (Index("ix_sync_runs_connection_queued", "connection_id", "queued_at"),
-                      Index("ix_sync_runs_status", "status"))
+    __table_args__ = (
+        Index("ix_sync_runs_connection_queued", "connection_id", "queued_at"),
+        Index("ix_sync_runs_status", "status"),
+    )
 
 
 class RawResponse(Base):
@@ -70,4 +72,3 @@ class RawResponse(Base):
     body: Mapped[str | None] = mapped_column(Text)  # scrubbed, truncated
 
     __table_args__ = (Index("ix_raw_responses_at", "at"),)
-

@@ -32,8 +32,7 @@ class User(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16),
+        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e], native_enum=False, length=16),
         nullable=False,
     )
     # NULL until the user sets one through an invite link.
@@ -41,9 +40,7 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    client: Mapped[Client | None] = relationship(
-        back_populates="user", foreign_keys="Client.user_id", uselist=False
-    )
+    client: Mapped[Client | None] = relationship(back_populates="user", foreign_keys="Client.user_id", uselist=False)
 
     # Flask-Login protocol
     @property

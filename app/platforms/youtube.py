@@ -381,8 +381,14 @@ class YouTubeAdapter(ScopeCheckMixin):
             raise BadResponse("channel has no uploads playlist", platform=self.name)
         return str(playlist)
 
-    def _video_ids(self, access_token: str, playlist: str, since: datetime | None, max_items: int | None,
-                   expected_new: int | None = None) -> list[str]:
+    def _video_ids(
+        self,
+        access_token: str,
+        playlist: str,
+        since: datetime | None,
+        max_items: int | None,
+        expected_new: int | None = None,
+    ) -> list[str]:
         guard = PageGuard(self.name)
         ids: list[str] = []
         params: dict[str, Any] = {"part": "contentDetails", "playlistId": playlist, "maxResults": BATCH}
@@ -487,7 +493,11 @@ class YouTubeAdapter(ScopeCheckMixin):
         return dedupe(items)
 
     def upload_ids(
-        self, access_token: str, profile: Profile | None, since: datetime | None, max_items: int | None = None,
+        self,
+        access_token: str,
+        profile: Profile | None,
+        since: datetime | None,
+        max_items: int | None = None,
         expected_new: int | None = None,
     ) -> list[str]:
         """Ids from the uploads playlist, newest first, down to ``since`` (1 unit per page of 50).
@@ -498,8 +508,9 @@ class YouTubeAdapter(ScopeCheckMixin):
         With :meth:`videos` this lets the sync engine put new uploads and older videos due for fresh
         numbers into the same ``videos`` batch of 50 (one unit for both).
         """
-        return self._video_ids(access_token, self._uploads_playlist(access_token, profile), since, max_items,
-                               expected_new)
+        return self._video_ids(
+            access_token, self._uploads_playlist(access_token, profile), since, max_items, expected_new
+        )
 
     def videos(self, access_token: str, ids: Sequence[str]) -> list[ContentItem]:
         """Full items (snippet, statistics, contentDetails) in batches of 50 ids (1 unit per batch)."""

@@ -37,23 +37,39 @@ def _change(c: Change) -> dict[str, Any]:
 
 
 def _post(p: Post) -> dict[str, Any]:
-    return {"id": p.id, "platform": p.platform, "platform_name": p.platform_name, "kind": p.kind,
-            "caption": p.caption[:280], "permalink": p.permalink, "published_at": p.published_at.isoformat(),
-            "headline_label": p.headline_label, "headline": p.headline, "interactions": p.interactions,
-            "engagement_rate": p.rate}
+    return {
+        "id": p.id,
+        "platform": p.platform,
+        "platform_name": p.platform_name,
+        "kind": p.kind,
+        "caption": p.caption[:280],
+        "permalink": p.permalink,
+        "published_at": p.published_at.isoformat(),
+        "headline_label": p.headline_label,
+        "headline": p.headline,
+        "interactions": p.interactions,
+        "engagement_rate": p.rate,
+    }
 
 
 def _query(client: Client, start_exclusive: date, end: date) -> StatsQuery:
-    return StatsQuery(scope="client", period=Period("custom", end=end, start=start_exclusive),
-                      tz=client.time_zone or "UTC", today=end)
+    return StatsQuery(
+        scope="client", period=Period("custom", end=end, start=start_exclusive), tz=client.time_zone or "UTC", today=end
+    )
 
 
 def _slot(best: content.BestTimes) -> dict[str, Any] | None:
     if best.best is None:
         return None
     b = best.best
-    return {"weekday": content.WEEKDAYS[b.weekday], "from": f"{2 * b.block:02d}:00",
-            "to": f"{(2 * b.block + 2) % 24:02d}:00", "tz": best.tz, "posts": b.posts, "median_rate": b.median_rate}
+    return {
+        "weekday": content.WEEKDAYS[b.weekday],
+        "from": f"{2 * b.block:02d}:00",
+        "to": f"{(2 * b.block + 2) % 24:02d}:00",
+        "tz": best.tz,
+        "posts": b.posts,
+        "median_rate": b.median_rate,
+    }
 
 
 def rating(growth: float | None, engagement: float | None, has_data: bool) -> str:
@@ -67,8 +83,15 @@ def rating(growth: float | None, engagement: float | None, has_data: bool) -> st
     return RATINGS[level]
 
 
-def advice(*, has_connections: bool, has_data: bool, posts: int, net: int | None,
-           engagement_change: float | None, slot: dict[str, Any] | None) -> str:
+def advice(
+    *,
+    has_connections: bool,
+    has_data: bool,
+    posts: int,
+    net: int | None,
+    engagement_change: float | None,
+    slot: dict[str, Any] | None,
+) -> str:
     """One line of advice, the first rule that applies (docs/reports.md)."""
     if not has_connections:
         return "Connect an account in the portal to get weekly numbers."
@@ -79,18 +102,24 @@ def advice(*, has_connections: bool, has_data: bool, posts: int, net: int | None
     if net is not None and net < 0:
         return "You lost followers this week: look at what your top post did differently and do more of it."
     if engagement_change is not None and engagement_change <= -0.5:
-        return (f"Engagement fell by {abs(engagement_change):.1f} points: open with a stronger hook and ask "
-                "a question in the caption.")
+        return (
+            f"Engagement fell by {abs(engagement_change):.1f} points: open with a stronger hook and ask "
+            "a question in the caption."
+        )
     if slot is not None:
         return f"Your best slot is {slot['weekday']} {slot['from']}–{slot['to']}: schedule your next post then."
     return f"Good rhythm: keep publishing about {posts} posts a week."
 
 
 def _header(client: Client, kind: str, first: date, end: date, as_of: datetime | None) -> dict[str, Any]:
-    return {"kind": kind, "version": VERSION, "client": {"id": client.id, "name": client.display_name,
-                                                          "time_zone": client.time_zone},
-            "period": {"start": first.isoformat(), "end": end.isoformat(), "days": (end - first).days + 1},
-            "data_as_of": _iso(as_of), "generated_at": utcnow().isoformat()}
+    return {
+        "kind": kind,
+        "version": VERSION,
+        "client": {"id": client.id, "name": client.display_name, "time_zone": client.time_zone},
+        "period": {"start": first.isoformat(), "end": end.isoformat(), "days": (end - first).days + 1},
+        "data_as_of": _iso(as_of),
+        "generated_at": utcnow().isoformat(),
+    }
 
 
 def weekly(client: Client, end: date) -> dict[str, Any]:
@@ -103,23 +132,45 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
     rows = []
     for r in ov.platforms:
         e_now, e_prev = now_by.get(r.platform), prev_by.get(r.platform)
-        rows.append({"platform": r.platform, "name": r.name, "username": r.username, "status": r.status,
-                     "followers": _change(r.change), "engagement_start": e_prev, "engagement_end": e_now,
-                     "engagement_change": points_change(e_now, e_prev)})
+        rows.append(
+            {
+                "platform": r.platform,
+                "name": r.name,
+                "username": r.username,
+                "status": r.status,
+                "followers": _change(r.change),
+                "engagement_start": e_prev,
+                "engagement_end": e_now,
+                "engagement_change": points_change(e_now, e_prev),
+            }
+        )
     slot = _slot(content.best_posting_time(ov.posts + prev_posts, client.time_zone))
     out = _header(client, "weekly", start + timedelta(days=1), end, ov.last_synced)
-    out.update({
-        "has_connections": ov.has_connections, "has_data": ov.history.total_at(end) is not None,
-        "total": _change(ov.total), "platforms": rows,
-        "engagement": {"rate": ov.engagement.rate, "previous": ov.engagement.previous,
-                       "change_points": ov.engagement.change_points, "posts": ov.engagement.posts},
-        "top_post": _post(ov.top[0]) if ov.top else None,
-        "best_slot": slot,
-    })
+    out.update(
+        {
+            "has_connections": ov.has_connections,
+            "has_data": ov.history.total_at(end) is not None,
+            "total": _change(ov.total),
+            "platforms": rows,
+            "engagement": {
+                "rate": ov.engagement.rate,
+                "previous": ov.engagement.previous,
+                "change_points": ov.engagement.change_points,
+                "posts": ov.engagement.posts,
+            },
+            "top_post": _post(ov.top[0]) if ov.top else None,
+            "best_slot": slot,
+        }
+    )
     out["rating"] = rating(ov.total.rate, ov.engagement.rate, out["has_data"])
-    out["advice"] = advice(has_connections=ov.has_connections, has_data=out["has_data"],
-                           posts=ov.engagement.posts, net=ov.total.net,
-                           engagement_change=ov.engagement.change_points, slot=slot)
+    out["advice"] = advice(
+        has_connections=ov.has_connections,
+        has_data=out["has_data"],
+        posts=ov.engagement.posts,
+        net=ov.total.net,
+        engagement_change=ov.engagement.change_points,
+        slot=slot,
+    )
     return out
 
 
@@ -137,57 +188,95 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
     ov = client_overview(client, _query(client, first - timedelta(days=1), end), top_n=3)
     theme = content.best_theme(ov.posts)
     out = _header(client, "program", first, end, ov.last_synced)
-    out.update({
-        "has_connections": ov.has_connections, "has_data": ov.has_data,
-        "program": {"start": _iso(client.program_start), "end": _iso(client.program_end)},
-        "total": _change(ov.total),
-        "platforms": [{"platform": r.platform, "name": r.name, "username": r.username,
-                       "followers": _change(r.change)} for r in ov.platforms],
-        "engagement": {"start": ov.engagement_start, "end": ov.engagement_now,
-                       "change_points": points_change(ov.engagement_now, ov.engagement_start),
-                       "posts": ov.engagement.posts, "rate": ov.engagement.rate},
-        "milestones": [{"code": m.code, "title": m.title, "completed_on": _iso(m.completed_on),
-                        "month": m.completed_on.strftime("%B %Y") if m.completed_on else None,
-                        "gain": m.gain, "so_far": m.so_far, "growth_rate_28d_before": m.before_rate,
-                        "growth_rate_28d_after": m.after_rate} for m in ov.milestones],
-        "best_theme": ({"label": theme.label, "source": theme.source, "posts": theme.posts,
-                        "median_rate": theme.median_rate} if theme else None),
-        "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
-        "top_posts": [_post(p) for p in ov.top],
-        "coach_comment": comment or None,
-        "charts": [],
-    })
+    out.update(
+        {
+            "has_connections": ov.has_connections,
+            "has_data": ov.has_data,
+            "program": {"start": _iso(client.program_start), "end": _iso(client.program_end)},
+            "total": _change(ov.total),
+            "platforms": [
+                {"platform": r.platform, "name": r.name, "username": r.username, "followers": _change(r.change)}
+                for r in ov.platforms
+            ],
+            "engagement": {
+                "start": ov.engagement_start,
+                "end": ov.engagement_now,
+                "change_points": points_change(ov.engagement_now, ov.engagement_start),
+                "posts": ov.engagement.posts,
+                "rate": ov.engagement.rate,
+            },
+            "milestones": [
+                {
+                    "code": m.code,
+                    "title": m.title,
+                    "completed_on": _iso(m.completed_on),
+                    "month": m.completed_on.strftime("%B %Y") if m.completed_on else None,
+                    "gain": m.gain,
+                    "so_far": m.so_far,
+                    "growth_rate_28d_before": m.before_rate,
+                    "growth_rate_28d_after": m.after_rate,
+                }
+                for m in ov.milestones
+            ],
+            "best_theme": (
+                {"label": theme.label, "source": theme.source, "posts": theme.posts, "median_rate": theme.median_rate}
+                if theme
+                else None
+            ),
+            "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
+            "top_posts": [_post(p) for p in ov.top],
+            "coach_comment": comment or None,
+            "charts": [],
+        }
+    )
     if charts and ov.has_data:
         chart = sets.client_growth(ov, "Followers over the programme")
         out["charts"].append({"title": chart.title, "svg": chart.svg})
     return out
 
 
-def portfolio(visible: Select[tuple[Client]], today: date, cohort: str | None = None,
-              *, charts: bool = True) -> dict[str, Any]:
+def portfolio(
+    visible: Select[tuple[Client]], today: date, cohort: str | None = None, *, charts: bool = True
+) -> dict[str, Any]:
     """All visible clients, or one cohort (programme start month ``YYYY-MM``), over the last 90 days."""
     if cohort:
         lo, hi = cohort_bounds(cohort)
         visible = visible.where(Client.program_start >= lo, Client.program_start < hi)
     q = StatsQuery(scope="portfolio", period=Period("90d", end=today, start=today - timedelta(days=90)), today=today)
     pf = pf_stats.portfolio(visible, q)
-    as_of = db.session.execute(select(func.max(Connection.last_sync_at)).where(
-        Connection.client_id.in_(visible.with_only_columns(Client.id)))).scalar()
+    as_of = db.session.execute(
+        select(func.max(Connection.last_sync_at)).where(Connection.client_id.in_(visible.with_only_columns(Client.id)))
+    ).scalar()
     out: dict[str, Any] = {
-        "kind": "portfolio", "version": VERSION, "cohort": cohort,
+        "kind": "portfolio",
+        "version": VERSION,
+        "cohort": cohort,
         "period": {"start": (today - timedelta(days=89)).isoformat(), "end": today.isoformat(), "days": 90},
-        "data_as_of": _iso(as_of), "generated_at": utcnow().isoformat(),
-        "clients": pf.client_count, "total_followers": pf.total_followers,
-        "period_change": _change(pf.period_change), "average_growth_rate_90d": pf.avg_growth_90d,
-        "top_platform": {"platform": pf.top_platform,
-                         "name": PLATFORM_NAMES.get(pf.top_platform or "", pf.top_platform),
-                         "share": pf.top_platform_share},
-        "leaderboard": [{"rank": r.rank, "client_id": r.client_id, "name": r.name, "followers": r.followers,
-                         "change": _change(r.change),
-                         "top_platform": PLATFORM_NAMES.get(r.top_platform or "", r.top_platform)}
-                        for r in pf.leaderboard],
-        "needs_attention": [{"client_id": a.client_id, "name": a.name, "reasons": list(a.reasons)}
-                            for a in pf.attention],
+        "data_as_of": _iso(as_of),
+        "generated_at": utcnow().isoformat(),
+        "clients": pf.client_count,
+        "total_followers": pf.total_followers,
+        "period_change": _change(pf.period_change),
+        "average_growth_rate_90d": pf.avg_growth_90d,
+        "top_platform": {
+            "platform": pf.top_platform,
+            "name": PLATFORM_NAMES.get(pf.top_platform or "", pf.top_platform),
+            "share": pf.top_platform_share,
+        },
+        "leaderboard": [
+            {
+                "rank": r.rank,
+                "client_id": r.client_id,
+                "name": r.name,
+                "followers": r.followers,
+                "change": _change(r.change),
+                "top_platform": PLATFORM_NAMES.get(r.top_platform or "", r.top_platform),
+            }
+            for r in pf.leaderboard
+        ],
+        "needs_attention": [
+            {"client_id": a.client_id, "name": a.name, "reasons": list(a.reasons)} for a in pf.attention
+        ],
         "charts": [],
     }
     if charts and pf.client_count:
@@ -208,7 +297,13 @@ def cohort_bounds(cohort: str) -> tuple[date, date]:
 
 def cohorts(visible: Select[tuple[Client]]) -> list[str]:
     """The programme-start months of the visible clients (the cohort choices)."""
-    rows: Sequence[date | None] = db.session.execute(
-        select(Client.program_start).where(Client.id.in_(visible.with_only_columns(Client.id)),
-                                           Client.program_start.is_not(None))).scalars().all()
+    rows: Sequence[date | None] = (
+        db.session.execute(
+            select(Client.program_start).where(
+                Client.id.in_(visible.with_only_columns(Client.id)), Client.program_start.is_not(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
     return sorted({d.strftime("%Y-%m") for d in rows if d})

@@ -26,11 +26,38 @@ from app.stats.query import BadQuery, StatsQuery, day_start
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 DATASETS = ("snapshots", "content")
-SNAPSHOT_COLUMNS = ("client_id", "platform", "username", "day", "followers", "following", "media_count",
-                    "total_likes", "total_views", "provenance")
-CONTENT_COLUMNS = ("client_id", "platform", "username", "content_id", "published_at", "kind", "caption",
-                   "permalink", "views", "likes", "comments", "shares", "saves", "reach", "interactions",
-                   "followers_at_measure", "engagement_rate", "hashtags")
+SNAPSHOT_COLUMNS = (
+    "client_id",
+    "platform",
+    "username",
+    "day",
+    "followers",
+    "following",
+    "media_count",
+    "total_likes",
+    "total_views",
+    "provenance",
+)
+CONTENT_COLUMNS = (
+    "client_id",
+    "platform",
+    "username",
+    "content_id",
+    "published_at",
+    "kind",
+    "caption",
+    "permalink",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "reach",
+    "interactions",
+    "followers_at_measure",
+    "engagement_rate",
+    "hashtags",
+)
 
 
 def safe_cell(value: Any) -> Any:
@@ -55,7 +82,8 @@ def as_of(client_ids: Sequence[int], q: StatsQuery) -> datetime | None:
     if not ids:
         return None
     value: datetime | None = db.session.execute(
-        select(func.max(Connection.last_sync_at)).where(Connection.id.in_(ids))).scalar()
+        select(func.max(Connection.last_sync_at)).where(Connection.id.in_(ids))
+    ).scalar()
     return value
 
 
@@ -63,16 +91,24 @@ def snapshot_rows(client_ids: Sequence[int], q: StatsQuery) -> Iterator[dict[str
     conns = {c.id: c for c in _conns(client_ids, q)}
     if not conns:
         return
-    stmt = select(DailySnapshot).where(DailySnapshot.connection_id.in_(list(conns)),
-                                       DailySnapshot.day <= q.period.end)
+    stmt = select(DailySnapshot).where(DailySnapshot.connection_id.in_(list(conns)), DailySnapshot.day <= q.period.end)
     if q.period.start is not None:
         stmt = stmt.where(DailySnapshot.day > q.period.start)
     stmt = stmt.order_by(DailySnapshot.connection_id, DailySnapshot.day).execution_options(yield_per=1000)
     for s in db.session.execute(stmt).scalars():
         c = conns[s.connection_id]
-        yield {"client_id": c.client_id, "platform": c.platform, "username": c.username, "day": s.day.isoformat(),
-               "followers": s.followers, "following": s.following, "media_count": s.media_count,
-               "total_likes": s.total_likes, "total_views": s.total_views, "provenance": s.provenance}
+        yield {
+            "client_id": c.client_id,
+            "platform": c.platform,
+            "username": c.username,
+            "day": s.day.isoformat(),
+            "followers": s.followers,
+            "following": s.following,
+            "media_count": s.media_count,
+            "total_likes": s.total_likes,
+            "total_views": s.total_views,
+            "provenance": s.provenance,
+        }
 
 
 def content_rows(client_ids: Sequence[int], q: StatsQuery) -> Iterator[dict[str, Any]]:
@@ -81,19 +117,35 @@ def content_rows(client_ids: Sequence[int], q: StatsQuery) -> Iterator[dict[str,
         return
     from datetime import timedelta
 
-    stmt = select(ContentItem).where(ContentItem.connection_id.in_(list(conns)),
-                                     ContentItem.published_at < day_start(q.period.end) + timedelta(days=1))
+    stmt = select(ContentItem).where(
+        ContentItem.connection_id.in_(list(conns)),
+        ContentItem.published_at < day_start(q.period.end) + timedelta(days=1),
+    )
     if q.period.start is not None:
         stmt = stmt.where(ContentItem.published_at >= day_start(q.period.start) + timedelta(days=1))
     stmt = stmt.order_by(ContentItem.published_at, ContentItem.id).execution_options(yield_per=1000)
     for i in db.session.execute(stmt).scalars():
         c = conns[i.connection_id]
-        yield {"client_id": c.client_id, "platform": c.platform, "username": c.username, "content_id": i.id,
-               "published_at": i.published_at.isoformat(), "kind": i.kind, "caption": i.title or i.caption or "",
-               "permalink": i.permalink, "views": i.views, "likes": i.likes, "comments": i.comments,
-               "shares": i.shares, "saves": i.saves, "reach": i.reach,
-               "interactions": interactions(i, c.platform), "followers_at_measure": i.followers_at_measure,
-               "engagement_rate": post_rate(i, c.platform), "hashtags": " ".join(i.hashtags or [])}
+        yield {
+            "client_id": c.client_id,
+            "platform": c.platform,
+            "username": c.username,
+            "content_id": i.id,
+            "published_at": i.published_at.isoformat(),
+            "kind": i.kind,
+            "caption": i.title or i.caption or "",
+            "permalink": i.permalink,
+            "views": i.views,
+            "likes": i.likes,
+            "comments": i.comments,
+            "shares": i.shares,
+            "saves": i.saves,
+            "reach": i.reach,
+            "interactions": interactions(i, c.platform),
+            "followers_at_measure": i.followers_at_measure,
+            "engagement_rate": post_rate(i, c.platform),
+            "hashtags": " ".join(i.hashtags or []),
+        }
 
 
 def parse_dataset(raw: str | None) -> str:
@@ -134,7 +186,7 @@ def json_stream(meta: dict[str, Any], dataset: str, rows: Iterator[dict[str, Any
 
 
 def filename(scope: str, dataset: str, q: StatsQuery, ext: str) -> str:
-    start = (q.period.start.isoformat() if q.period.start else "all")
+    start = q.period.start.isoformat() if q.period.start else "all"
     return f"{scope}-{dataset}-{start}-{q.period.end.isoformat()}.{ext}"
 
 
@@ -143,8 +195,7 @@ def download(chunks: Iterator[str], name: str, mimetype: str) -> Response:
     ascii_name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     resp = Response(stream_with_context(chunks), mimetype=mimetype)
     resp.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    resp.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                           f"filename*=UTF-8''{quote(ascii_name)}")
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(ascii_name)}"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -156,10 +207,11 @@ def export_response(client_ids: Sequence[int], q: StatsQuery, fmt: str, dataset:
     rows = snapshot_rows(client_ids, q) if dataset == "snapshots" else content_rows(client_ids, q)
     if fmt == "csv":
         return download(csv_stream(dataset, rows, stamp), filename(scope, dataset, q, "csv"), "text/csv")
-    meta = {"data_as_of": stamp.isoformat() if stamp else None,
-            "period": {"start": q.period.start.isoformat() if q.period.start else None,
-                       "end": q.period.end.isoformat()},
-            "platforms": list(q.platforms)}
+    meta = {
+        "data_as_of": stamp.isoformat() if stamp else None,
+        "period": {"start": q.period.start.isoformat() if q.period.start else None, "end": q.period.end.isoformat()},
+        "platforms": list(q.platforms),
+    }
     return download(json_stream(meta, dataset, rows), filename(scope, dataset, q, "json"), "application/json")
 
 

@@ -61,9 +61,16 @@ def _covered() -> frozenset[int]:
 
 
 def _is_cjk(cp: int) -> bool:
-    return (0x3000 <= cp <= 0x30FF or 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF
-            or 0xAC00 <= cp <= 0xD7AF or 0xF900 <= cp <= 0xFAFF or 0xFF00 <= cp <= 0xFFEF
-            or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F)
+    return (
+        0x3000 <= cp <= 0x30FF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x4E00 <= cp <= 0x9FFF
+        or 0xAC00 <= cp <= 0xD7AF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0xFF00 <= cp <= 0xFFEF
+        or 0x1100 <= cp <= 0x11FF
+        or 0x3130 <= cp <= 0x318F
+    )
 
 
 def _fallback(ch: str) -> str:
@@ -105,8 +112,9 @@ def _policy() -> Any:
         from xhtml2pdf.config.resources import ResourceAccessPolicy
     except ImportError:  # older xhtml2pdf: the link_callback alone guards fetches
         return None
-    return ResourceAccessPolicy(allow_remote=False, base_dir=FONT_DIR, max_local_bytes=5 * 1024 * 1024,
-                                max_render_seconds=RENDER_SECONDS)
+    return ResourceAccessPolicy(
+        allow_remote=False, base_dir=FONT_DIR, max_local_bytes=5 * 1024 * 1024, max_render_seconds=RENDER_SECONDS
+    )
 
 
 def render_pdf(html: str) -> bytes:

@@ -43,10 +43,10 @@ from app.services.errors import NotFound, ServiceError
 log = logging.getLogger(__name__)
 
 LINK_DAYS = 7
-REPORT_RETENTION_DAYS = 90        # report rows, payloads and PDFs (D5)
-LINK_RETENTION_DAYS = 30          # link rows this long after they expired
+REPORT_RETENTION_DAYS = 90  # report rows, payloads and PDFs (D5)
+LINK_RETENTION_DAYS = 30  # link rows this long after they expired
 JOB_TIMEOUT = 120
-WEEKLY_HOURS = range(6, 12)       # "Monday morning" in the client's time zone
+WEEKLY_HOURS = range(6, 12)  # "Monday morning" in the client's time zone
 MAX_COMMENT = 4000
 
 
@@ -58,6 +58,7 @@ class LinkGone(ServiceError):
 
 
 # ---------------------------------------------------------------- access
+
 
 def get_report_for(user: User, report_id: int) -> Report:
     """A report ``user`` may see; :raises NotFound: otherwise (another tenant's report is a 404)."""
@@ -73,27 +74,45 @@ def get_report_for(user: User, report_id: int) -> Report:
 
 
 def reports_for_client(client: Client, limit: int = 20) -> list[Report]:
-    return list(db.session.execute(select(Report).where(Report.client_id == client.id)
-                                   .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            select(Report)
+            .where(Report.client_id == client.id)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def links_for_client(client: Client, limit: int = 50) -> list[ReportLink]:
     """The history of reports sent (newest first)."""
-    return list(db.session.execute(select(ReportLink).join(Report).where(Report.client_id == client.id)
-                                   .order_by(ReportLink.created_at.desc(), ReportLink.id.desc())
-                                   .limit(limit)).scalars())
+    return list(
+        db.session.execute(
+            select(ReportLink)
+            .join(Report)
+            .where(Report.client_id == client.id)
+            .order_by(ReportLink.created_at.desc(), ReportLink.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 # ---------------------------------------------------------------- request + cache
 
+
 def data_version(client: Client) -> str:
     """Changes whenever the data behind a client's reports changes: each connection's last sync and
     update, each deliverable's completion and the programme dates (2 small queries)."""
-    conns = db.session.execute(select(Connection.id, Connection.last_sync_at, Connection.updated_at,
-                                      Connection.disconnected_at).where(Connection.client_id == client.id)
-                               .order_by(Connection.id)).all()
-    dels = db.session.execute(select(Deliverable.id, Deliverable.completed_at).where(
-        Deliverable.client_id == client.id).order_by(Deliverable.id)).all()
+    conns = db.session.execute(
+        select(Connection.id, Connection.last_sync_at, Connection.updated_at, Connection.disconnected_at)
+        .where(Connection.client_id == client.id)
+        .order_by(Connection.id)
+    ).all()
+    dels = db.session.execute(
+        select(Deliverable.id, Deliverable.completed_at)
+        .where(Deliverable.client_id == client.id)
+        .order_by(Deliverable.id)
+    ).all()
     return repr((conns, dels, client.program_start, client.program_end, client.time_zone, client.display_name))
 
 
@@ -110,8 +129,15 @@ def _period(kind: str, client: Client | None, today: date) -> tuple[date, date]:
     return today - timedelta(days=89), today
 
 
-def request_report(actor: User, kind: str, *, client: Client | None = None, cohort: str | None = None,
-                   comment: str | None = None, today: date | None = None) -> Report:
+def request_report(
+    actor: User,
+    kind: str,
+    *,
+    client: Client | None = None,
+    cohort: str | None = None,
+    comment: str | None = None,
+    today: date | None = None,
+) -> Report:
     """The report for these inputs: a finished one whose data has not changed since, a running one
     (a second click attaches to it), or a new row with its job enqueued (style conventions 8-10)."""
     today = today or utcnow().date()
@@ -123,19 +149,43 @@ def request_report(actor: User, kind: str, *, client: Client | None = None, coho
     if client is not None:
         version = data_version(client)
     else:
-        version = repr(db.session.execute(select(Connection.id, Connection.last_sync_at).where(
-            Connection.client_id.in_(clients.visible_clients(actor).with_only_columns(Client.id)))
-            .order_by(Connection.id)).all())
-    fp = fingerprint(kind, client.id if client else None, actor.id if client is None else None, cohort,
-                     first, end, comment or "", version)
-    existing = db.session.execute(select(Report).where(
-        Report.fingerprint == fp, Report.status != ReportStatus.FAILED.value)
-        .order_by(Report.id.desc()).limit(1)).scalar_one_or_none()
+        version = repr(
+            db.session.execute(
+                select(Connection.id, Connection.last_sync_at)
+                .where(Connection.client_id.in_(clients.visible_clients(actor).with_only_columns(Client.id)))
+                .order_by(Connection.id)
+            ).all()
+        )
+    fp = fingerprint(
+        kind,
+        client.id if client else None,
+        actor.id if client is None else None,
+        cohort,
+        first,
+        end,
+        comment or "",
+        version,
+    )
+    existing = db.session.execute(
+        select(Report)
+        .where(Report.fingerprint == fp, Report.status != ReportStatus.FAILED.value)
+        .order_by(Report.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     if existing is not None and (existing.status != ReportStatus.DONE or _file(existing).exists()):
         return existing
-    report = Report(kind=kind, client_id=client.id if client else None, owner_id=actor.id, cohort=cohort,
-                    period_start=first, period_end=end, fingerprint=fp, coach_comment=comment or None,
-                    status=ReportStatus.QUEUED.value, progress=0)
+    report = Report(
+        kind=kind,
+        client_id=client.id if client else None,
+        owner_id=actor.id,
+        cohort=cohort,
+        period_start=first,
+        period_end=end,
+        fingerprint=fp,
+        coach_comment=comment or None,
+        status=ReportStatus.QUEUED.value,
+        progress=0,
+    )
     db.session.add(report)
     db.session.commit()
     start_job(report)
@@ -146,8 +196,14 @@ def start_job(report: Report, func: str = "app.jobs.reports.generate_report") ->
     """Enqueue the report's job (id-only, explicit limits); a down queue marks the report failed."""
     report.job_id = f"report-{report.id}" if report.job_id is None else report.job_id
     db.session.commit()
-    ok = queues.enqueue(queues.REPORTS, func, report.id, job_id=report.job_id, timeout=JOB_TIMEOUT,
-                        meta={"report_id": report.id, "client_id": report.client_id, "owner_id": report.owner_id})
+    ok = queues.enqueue(
+        queues.REPORTS,
+        func,
+        report.id,
+        job_id=report.job_id,
+        timeout=JOB_TIMEOUT,
+        meta={"report_id": report.id, "client_id": report.client_id, "owner_id": report.owner_id},
+    )
     if not ok:
         report.status, report.error = ReportStatus.FAILED.value, "The report queue is unavailable; try again shortly."
         db.session.commit()
@@ -155,6 +211,7 @@ def start_job(report: Report, func: str = "app.jobs.reports.generate_report") ->
 
 
 # ---------------------------------------------------------------- generation
+
 
 def reports_dir() -> Path:
     path = Path(current_app.config["INSTANCE_PATH"]) / "reports"
@@ -216,8 +273,10 @@ def generate(report_id: int) -> Report:
             failed.status, failed.error = ReportStatus.FAILED.value, "The report could not be generated."
             failed.finished_at = utcnow()
             db.session.commit()
-        log.exception("report generation failed", extra={"event": "report_failed", "report_id": report_id,
-                                                         "error_type": type(exc).__name__})
+        log.exception(
+            "report generation failed",
+            extra={"event": "report_failed", "report_id": report_id, "error_type": type(exc).__name__},
+        )
         raise
     return report
 
@@ -239,6 +298,7 @@ def download_name(report: Report, ext: str = "pdf") -> str:
 
 # ---------------------------------------------------------------- links (A4)
 
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -246,8 +306,13 @@ def hash_token(token: str) -> str:
 def issue_link(report: Report, email: str, user_id: int | None, days: int = LINK_DAYS) -> tuple[ReportLink, str]:
     """A capability for one report and one recipient; the raw token exists only in the returned URL."""
     token = secrets.token_urlsafe(32)
-    link = ReportLink(report_id=report.id, token_hash=hash_token(token), recipient_email=email,
-                      recipient_user_id=user_id, expires_at=utcnow() + timedelta(days=days))
+    link = ReportLink(
+        report_id=report.id,
+        token_hash=hash_token(token),
+        recipient_email=email,
+        recipient_user_id=user_id,
+        expires_at=utcnow() + timedelta(days=days),
+    )
     db.session.add(link)
     db.session.flush()
     return link, token
@@ -261,8 +326,7 @@ def link_url(report: Report, token: str) -> str:
 
 def resolve_link(report_id: int, token: str) -> ReportLink:
     """:raises NotFound: unknown token, or a token of another report; :raises LinkGone: expired/revoked."""
-    link = db.session.execute(select(ReportLink).where(
-        ReportLink.token_hash == hash_token(token))).scalar_one_or_none()
+    link = db.session.execute(select(ReportLink).where(ReportLink.token_hash == hash_token(token))).scalar_one_or_none()
     if link is None or not hmac.compare_digest(str(link.report_id), str(report_id)):
         raise NotFound("This report link is not valid.")
     if link.revoked_at is not None:
@@ -279,8 +343,9 @@ def mark_opened(link: ReportLink) -> None:
 
 
 def revoke_link(client: Client, link_id: int) -> ReportLink:
-    link = db.session.execute(select(ReportLink).join(Report).where(
-        ReportLink.id == link_id, Report.client_id == client.id)).scalar_one_or_none()
+    link = db.session.execute(
+        select(ReportLink).join(Report).where(ReportLink.id == link_id, Report.client_id == client.id)
+    ).scalar_one_or_none()
     if link is None:
         raise NotFound("No such link.")
     if link.revoked_at is None:
@@ -309,9 +374,19 @@ def send_report(report: Report, *, today: date | None = None) -> list[int]:
         if db.session.execute(select(OutboxEmail.id).where(OutboxEmail.idempotency_key == key)).first():
             continue
         link, token = issue_link(report, user.email, user.id)
-        email = queue_email(user.email, "report", "weekly_report", idempotency_key=key, user_id=user.id,
-                            url=link_url(report, token), name=user.name, client_name=client.display_name,
-                            r=report.payload or {}, expires=link.expires_at, for_coach=user.id != client.user_id)
+        email = queue_email(
+            user.email,
+            "report",
+            "weekly_report",
+            idempotency_key=key,
+            user_id=user.id,
+            url=link_url(report, token),
+            name=user.name,
+            client_name=client.display_name,
+            r=report.payload or {},
+            expires=link.expires_at,
+            for_coach=user.id != client.user_id,
+        )
         db.session.flush()
         link.email_id = email.id
         ids.append(email.id)
@@ -322,6 +397,7 @@ def send_report(report: Report, *, today: date | None = None) -> list[int]:
 
 
 # ---------------------------------------------------------------- settings + share
+
 
 def settings_for(client: Client) -> ReportSettings:
     """The client's report settings (defaults - weekly on, client only - until first saved)."""
@@ -367,8 +443,9 @@ def share_url(row: ReportSettings) -> str | None:
 
 def client_for_share(token: str) -> Client:
     """:raises LinkGone: the client turned sharing off (or never had this link)."""
-    row = db.session.execute(select(ReportSettings).where(
-        ReportSettings.share_token_hash == hash_token(token))).scalar_one_or_none()
+    row = db.session.execute(
+        select(ReportSettings).where(ReportSettings.share_token_hash == hash_token(token))
+    ).scalar_one_or_none()
     if row is None or row.share_nonce is None:
         raise LinkGone("This shared report is no longer available.")
     client = db.session.get(Client, row.client_id)
@@ -378,6 +455,7 @@ def client_for_share(token: str) -> Client:
 
 
 # ---------------------------------------------------------------- weekly cron
+
 
 def week_key(d: date) -> str:
     iso = d.isocalendar()
@@ -392,9 +470,14 @@ class Due:
 
 def due_weekly(now: datetime) -> list[Due]:
     """Clients with weekly reports on whose local time is Monday morning."""
-    stmt: Select[Any] = (select(Client.id, Client.time_zone).outerjoin(ReportSettings)
-                         .where(Client.status.in_([ClientStatus.ACTIVE, ClientStatus.ONBOARDING]),
-                                or_(ReportSettings.client_id.is_(None), ReportSettings.weekly_enabled.is_(True))))
+    stmt: Select[Any] = (
+        select(Client.id, Client.time_zone)
+        .outerjoin(ReportSettings)
+        .where(
+            Client.status.in_([ClientStatus.ACTIVE, ClientStatus.ONBOARDING]),
+            or_(ReportSettings.client_id.is_(None), ReportSettings.weekly_enabled.is_(True)),
+        )
+    )
     out = []
     for cid, tz in db.session.execute(stmt):
         try:
@@ -414,9 +497,16 @@ def weekly_fanout(now: datetime | None = None) -> int:
     for due in due_weekly(now):
         key = week_key(due.local_day)
         end = due.local_day - timedelta(days=1)
-        report = Report(kind=ReportKind.WEEKLY.value, client_id=due.client_id, week_key=key,
-                        period_start=end - timedelta(days=6), period_end=end, status=ReportStatus.QUEUED.value,
-                        progress=0, job_id=f"report-weekly-{due.client_id}-{key.replace('W', '')}")
+        report = Report(
+            kind=ReportKind.WEEKLY.value,
+            client_id=due.client_id,
+            week_key=key,
+            period_start=end - timedelta(days=6),
+            period_end=end,
+            status=ReportStatus.QUEUED.value,
+            progress=0,
+            job_id=f"report-weekly-{due.client_id}-{key.replace('W', '')}",
+        )
         db.session.add(report)
         try:
             db.session.commit()
@@ -430,17 +520,20 @@ def weekly_fanout(now: datetime | None = None) -> int:
 
 # ---------------------------------------------------------------- retention (D5)
 
+
 def purge(now: datetime | None = None) -> int:
     """Delete reports (rows, payloads, PDFs) older than the retention and long-expired links."""
     now = now or utcnow()
-    old = list(db.session.execute(select(Report).where(
-        Report.created_at < now - timedelta(days=REPORT_RETENTION_DAYS))).scalars())
+    old = list(
+        db.session.execute(
+            select(Report).where(Report.created_at < now - timedelta(days=REPORT_RETENTION_DAYS))
+        ).scalars()
+    )
     for r in old:
         if r.file_name:
             (reports_dir() / r.file_name).unlink(missing_ok=True)
         db.session.delete(r)
-    db.session.execute(delete(ReportLink).where(
-        ReportLink.expires_at < now - timedelta(days=LINK_RETENTION_DAYS)))
+    db.session.execute(delete(ReportLink).where(ReportLink.expires_at < now - timedelta(days=LINK_RETENTION_DAYS)))
     db.session.commit()
     return len(old)
 

@@ -8,9 +8,7 @@ from typing import Any
 
 DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
     "instagram": [{"client_id": "sandbox-ig-app", "client_secret": "sandbox-ig-secret", "redirect_uris": []}],
-    "tiktok": [
-        {"client_id": "sandbox-tiktok-key", "client_secret": "sandbox-tiktok-secret", "redirect_uris": []}
-    ],
+    "tiktok": [{"client_id": "sandbox-tiktok-key", "client_secret": "sandbox-tiktok-secret", "redirect_uris": []}],
     "youtube": [
         {
             "client_id": "sandbox-google-client.apps.googleusercontent.com",

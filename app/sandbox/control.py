@@ -146,9 +146,7 @@ def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901
     spec = dict(data)
     if "daily_changes" in data and data["daily_changes"] is not None:
         changes = data["daily_changes"]
-        if not isinstance(changes, list) or not all(
-            isinstance(c, int) and not isinstance(c, bool) for c in changes
-        ):
+        if not isinstance(changes, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in changes):
             raise BadRequest("daily_changes must be a list of integers (oldest first, ending today)")
         if len(changes) > 3660:
             raise BadRequest("daily_changes may cover at most 3660 days")
@@ -309,9 +307,7 @@ def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
     allowed = {"followers", "posts", "account_type", "display_name", "username", "following", "bio"}
     unknown = set(data) - allowed
     if unknown:
-        raise BadRequest(
-            f"unknown keys: {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
-        )
+        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
     st = state()
     with st.lock:
         acc = _get_account(acc_id)
@@ -322,9 +318,7 @@ def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
             _int(data, "followers", 0)
         if "following" in data:
             _int(data, "following", 0)
-        if "account_type" in data and (
-            acc.platform != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES
-        ):
+        if "account_type" in data and (acc.platform != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES):
             raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
         for key in ("display_name", "username", "bio"):
             if key in data and (not isinstance(data[key], str) or not data[key]):
@@ -379,8 +373,7 @@ def set_clock() -> Response:
     unknown = set(data) - allowed
     if unknown or not data:
         raise BadRequest(
-            'send {"today": "YYYY-MM-DD"}, {"now": ISO datetime}, {"advance_days": n} '
-            'and/or {"advance_seconds": n}'
+            'send {"today": "YYYY-MM-DD"}, {"now": ISO datetime}, {"advance_days": n} and/or {"advance_seconds": n}'
         )
     if "today" in data and "now" in data:
         raise BadRequest("send either today or now, not both")
@@ -476,9 +469,7 @@ def calls() -> Response:
     st = state()
     with st.lock:
         out = [c for c in st.calls if platform is None or c["platform"] == platform]
-        return json_response(
-            {"calls": out, "count": len(out), "quota_units": sum(c["quota_units"] for c in out)}
-        )
+        return json_response({"calls": out, "count": len(out), "quota_units": sum(c["quota_units"] for c in out)})
 
 
 @bp.delete("/calls")

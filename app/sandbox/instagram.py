@@ -253,9 +253,7 @@ def _graph_error(err: GraphError) -> Response:
 
 def unknown_path() -> Response:
     with state().lock:
-        return graph_error_response(
-            GraphError(f"Unknown path components: {request.path.split('.com', 1)[-1]}", 2500)
-        )
+        return graph_error_response(GraphError(f"Unknown path components: {request.path.split('.com', 1)[-1]}", 2500))
 
 
 # --------------------------------------------------------------------------- usage headers
@@ -378,9 +376,7 @@ def authorize() -> Response:
             return error_page("Invalid Request", "Invalid Request: Invalid platform app")
         redirect_uri = args.get("redirect_uri", "")
         if not st.redirect_allowed(client, redirect_uri):
-            return error_page(
-                "Invalid Request", "Invalid Request: Redirect URI does not match registered redirect URI"
-            )
+            return error_page("Invalid Request", "Invalid Request: Redirect URI does not match registered redirect URI")
         if args.get("response_type") != "code":
             return error_page("Invalid Request", "Invalid Request: Unsupported response_type, must be 'code'")
         scopes = _scopes(args.get("scope"))
@@ -423,8 +419,7 @@ def authorize() -> Response:
                 {
                     "error": "access_denied",
                     "error_reason": "not_professional_account",
-                    "error_description": "This Instagram account is not a professional "
-                    "(Business or Creator) account.",
+                    "error_description": "This Instagram account is not a professional (Business or Creator) account.",
                     **state_param,
                 },
             )
@@ -509,9 +504,7 @@ def check_token(value: str | None) -> Token:
     """Validate an IG user token; raise the Graph error a real call would get."""
     st = state()
     if not value:
-        raise GraphError(
-            "An active access token must be used to query information about the current user.", 2500
-        )
+        raise GraphError("An active access token must be used to query information about the current user.", 2500)
     tok = st.tokens.get(value)
     if tok is None or tok.platform != "instagram":
         raise GraphError("Invalid OAuth access token - Cannot parse access token", 190, 467)
@@ -526,9 +519,7 @@ def check_token(value: str | None) -> Token:
             458,
         )
     if status != "ok":
-        raise GraphError(
-            "Error validating access token: The session is invalid because the user logged out.", 190, 467
-        )
+        raise GraphError("Error validating access token: The session is invalid because the user logged out.", 190, 467)
     g.meta_client = tok.client_id
     return tok
 
@@ -663,9 +654,7 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
         tok = check_token(_token_value())
         acc = st.accounts.get(tok.account_id)
         if acc is None:
-            raise GraphError(
-                "Error validating access token: The user has not authorized application.", 190, 458
-            )
+            raise GraphError("Error validating access token: The user has not authorized application.", 190, 458)
         g.meta_account = acc
         _throttle(tok, acc)
         node, edge = parts[0], (parts[1] if len(parts) > 1 else None)
@@ -730,9 +719,7 @@ def user_node(acc: Account, fields: list[str]) -> dict[str, Any]:
         "username": lambda: acc.username,
         "name": lambda: acc.display_name,
         "account_type": lambda: acc.account_type,
-        "profile_picture_url": lambda: (
-            f"https://scontent.cdninstagram.com/v/t51.2885-19/{acc.platform_user_id}_n.jpg"
-        ),
+        "profile_picture_url": lambda: f"https://scontent.cdninstagram.com/v/t51.2885-19/{acc.platform_user_id}_n.jpg",
         "followers_count": lambda: acc.followers_on(now.date()),
         "follows_count": lambda: acc.following,
         "media_count": lambda: len(acc.posts_at(now)),
@@ -768,9 +755,7 @@ def media_node(acc: Account, post: Post, fields: list[str]) -> dict[str, Any]:
         "media_type": lambda: media_type,
         "media_product_type": lambda: product,
         "media_url": lambda: f"{cdn}/{post.id}_n.{'mp4' if media_type == 'VIDEO' else 'jpg'}",
-        "permalink": lambda: (
-            f"https://www.instagram.com/{'reel' if product == 'REELS' else 'p'}/{post.shortcode}/"
-        ),
+        "permalink": lambda: f"https://www.instagram.com/{'reel' if product == 'REELS' else 'p'}/{post.shortcode}/",
         "shortcode": lambda: post.shortcode,
         "thumbnail_url": lambda: f"{cdn}/{post.id}_thumb.jpg" if media_type == "VIDEO" else None,
         "timestamp": lambda: iso_meta(post.published_at),
@@ -953,9 +938,7 @@ def _parse_time(name: str) -> int | None:
     try:
         return int(parse_datetime(raw).timestamp())
     except ValueError as exc:
-        raise GraphError(
-            f"(#100) The parameter {name} must be a unix timestamp or a strtotime() string", 100
-        ) from exc
+        raise GraphError(f"(#100) The parameter {name} must be a unix timestamp or a strtotime() string", 100) from exc
 
 
 def _end_time(d: date) -> datetime:
@@ -1010,8 +993,7 @@ def _breakdown_results(acc: Account, metric: str, breakdown: str, days: list[dat
         weights = [unit(acc.seed, "demo", breakdown, k) + (1.5 if i < 3 else 0.2) for i, k in enumerate(keys)]
         total_w = sum(weights)
         results: list[dict[str, Any]] = [
-            {"dimension_values": [k], "value": int(followers * w / total_w)}
-            for k, w in zip(keys, weights, strict=True)
+            {"dimension_values": [k], "value": int(followers * w / total_w)} for k, w in zip(keys, weights, strict=True)
         ]
         results = [r for r in results if r["value"] > 0][:45]
         return results
@@ -1105,16 +1087,10 @@ def user_insights(acc: Account) -> dict[str, Any]:  # noqa: C901 - one validatio
         if until <= since:
             raise GraphError("(#100) The since parameter must be earlier than until", 100)
         if until - since > 30 * 86400:
-            raise GraphError(
-                "(#100) There cannot be more than 30 days (2592000 s) between since and until", 100
-            )
+            raise GraphError("(#100) There cannot be more than 30 days (2592000 s) between since and until", 100)
         days = _days_between(since, until, today)
     else:
-        days = (
-            [today - DAY * 2, today - DAY]
-            if (metric_type or "time_series") == "time_series"
-            else [today - DAY]
-        )
+        days = [today - DAY * 2, today - DAY] if (metric_type or "time_series") == "time_series" else [today - DAY]
         if since is not None:
             days = [d for d in days if _end_time(d).timestamp() > since]
         if until is not None:
@@ -1156,8 +1132,7 @@ def user_insights(acc: Account) -> dict[str, Any]:  # noqa: C901 - one validatio
             item["values"] = [
                 {
                     "value": {
-                        str(h): int(followers_now * (0.02 + 0.05 * unit(acc.seed, "on", d, h)))
-                        for h in range(24)
+                        str(h): int(followers_now * (0.02 + 0.05 * unit(acc.seed, "on", d, h))) for h in range(24)
                     },
                     "end_time": iso_meta(_end_time(d)),
                 }

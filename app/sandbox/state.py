@@ -193,9 +193,7 @@ class SandboxState:
         acc = build_account(acc_id, spec, self.now(), int(self.cfg.get("SEED", 0)))
         for other in self.accounts.values():
             if other.platform_user_id == acc.platform_user_id:
-                raise ValueError(
-                    "an account with the same seed already exists on this platform; pass another seed"
-                )
+                raise ValueError("an account with the same seed already exists on this platform; pass another seed")
         self.accounts[acc_id] = acc
         return acc
 
@@ -307,11 +305,7 @@ class SandboxState:
         from urllib.parse import urlsplit
 
         parts = urlsplit(uri)
-        return (
-            parts.scheme in ("http", "https")
-            and parts.hostname in ("127.0.0.1", "localhost")
-            and not parts.fragment
-        )
+        return parts.scheme in ("http", "https") and parts.hostname in ("127.0.0.1", "localhost") and not parts.fragment
 
     # ----------------------------------------------------------------- faults, calls, quotas, windows
     def take_fault(self, platform: str, path: str, consent: bool) -> dict[str, Any] | None:

@@ -67,9 +67,7 @@ class TikTokError(Exception):
         self.code, self.message, self.status = code, message, status or HTTP.get(code, 400)
 
 
-def api_error(
-    code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None
-) -> Response:
+def api_error(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> Response:
     st = state()
     with st.lock:
         log_id = st.trace_id("tiktok")
@@ -82,9 +80,7 @@ def api_error(
 
 def ok(data: dict[str, Any]) -> Response:
     st = state()
-    return json_response(
-        {"data": data, "error": {"code": "ok", "message": "", "log_id": st.trace_id("tiktok")}}
-    )
+    return json_response({"data": data, "error": {"code": "ok", "message": "", "log_id": st.trace_id("tiktok")}})
 
 
 @bp.errorhandler(TikTokError)
@@ -92,15 +88,11 @@ def _tiktok_error(err: TikTokError) -> Response:
     return api_error(err.code, err.message, err.status)
 
 
-def oauth_error(
-    error: str, description: str, status: int = 400, headers: dict[str, str] | None = None
-) -> Response:
+def oauth_error(error: str, description: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
     st = state()
     with st.lock:
         log_id = st.trace_id("tiktok")
-    return json_response(
-        {"error": error, "error_description": description, "log_id": log_id}, status, headers
-    )
+    return json_response({"error": error, "error_description": description, "log_id": log_id}, status, headers)
 
 
 def fault_response(fault: dict[str, Any], path: str) -> Response:
@@ -148,9 +140,7 @@ def authorize() -> Response:
             return error_page("Something went wrong", "client_key: this app is not registered (sandbox).")
         redirect_uri = args.get("redirect_uri", "")
         if not st.redirect_allowed(client, redirect_uri):
-            return error_page(
-                "Something went wrong", "redirect_uri: does not match a registered redirect URI."
-            )
+            return error_page("Something went wrong", "redirect_uri: does not match a registered redirect URI.")
         keep = {"state": args["state"]} if "state" in args else {}
         if args.get("response_type") != "code":
             return _redirect(
@@ -250,9 +240,7 @@ def token() -> Response:  # noqa: C901 - the OAuth checks read best in order
             if (st.now() - code.issued_at).total_seconds() > st.cfg["CODE_TTL"]:
                 return oauth_error("invalid_grant", "Authorization code is expired.")
             if form.get("redirect_uri") != code.redirect_uri:
-                return oauth_error(
-                    "invalid_request", "redirect_uri does not match the authorization request."
-                )
+                return oauth_error("invalid_request", "redirect_uri does not match the authorization request.")
             if not pkce_ok(code.code_challenge, code.code_challenge_method, form.get("code_verifier")):
                 return oauth_error("invalid_grant", "Code verifier or code challenge is invalid.")
             code.used = True
@@ -281,12 +269,7 @@ def token() -> Response:  # noqa: C901 - the OAuth checks read best in order
             return json_response(_token_payload(access, refresh, acc))
         if grant == "refresh_token":
             old = st.tokens.get(form.get("refresh_token") or "")
-            if (
-                old is None
-                or old.kind != "refresh"
-                or old.platform != "tiktok"
-                or old.client_id != client["client_id"]
-            ):
+            if old is None or old.kind != "refresh" or old.platform != "tiktok" or old.client_id != client["client_id"]:
                 return oauth_error("invalid_grant", "Refresh token is invalid or expired.")
             status = st.token_status(old)
             if status != "ok":
@@ -313,9 +296,7 @@ def token() -> Response:  # noqa: C901 - the OAuth checks read best in order
             )
             st.save()
             return json_response(_token_payload(access, refresh, acc))
-        return oauth_error(
-            "unsupported_grant_type", "grant_type must be authorization_code or refresh_token."
-        )
+        return oauth_error("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
 
 
 @bp.post("/open.tiktokapis.com/v2/oauth/revoke/")
@@ -347,13 +328,9 @@ def _auth() -> tuple[Token, Account]:
 
 def _rate_limit(tok: Token, endpoint: str) -> None:
     st = state()
-    _, allowed = st.window_hit(
-        f"tiktok|{tok.client_id}|{endpoint}", 60, int(st.cfg["TIKTOK_RATE_LIMIT_PER_MIN"])
-    )
+    _, allowed = st.window_hit(f"tiktok|{tok.client_id}|{endpoint}", 60, int(st.cfg["TIKTOK_RATE_LIMIT_PER_MIN"]))
     if not allowed:
-        raise TikTokError(
-            "rate_limit_exceeded", "You have exceeded the rate limit of this API. Please retry later."
-        )
+        raise TikTokError("rate_limit_exceeded", "You have exceeded the rate limit of this API. Please retry later.")
 
 
 def _fields(allowed: tuple[str, ...] | list[str]) -> list[str]:
@@ -391,9 +368,7 @@ def user_info() -> Response:
             )
         now = st.now()
         posts = acc.posts_at(now)
-        avatar = (
-            f"https://p16-sign.tiktokcdn-us.com/tos-useast5-avt-0068-tx/{acc.scoped_id[:16]}~c5_168x168.jpeg"
-        )
+        avatar = f"https://p16-sign.tiktokcdn-us.com/tos-useast5-avt-0068-tx/{acc.scoped_id[:16]}~c5_168x168.jpeg"
         values: dict[str, Any] = {
             "open_id": acc.platform_user_id,
             "union_id": acc.scoped_id,

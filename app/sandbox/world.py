@@ -389,9 +389,7 @@ class Account:
         first = self.start if self._gen_until is None else self._gen_until + timedelta(days=1)
         x = first
         pause_from = (
-            self.anchor - timedelta(days=self.posting_paused_days - 1)
-            if self.posting_paused_days > 0
-            else None
+            self.anchor - timedelta(days=self.posting_paused_days - 1) if self.posting_paused_days > 0 else None
         )
         while x <= until:
             if pause_from is None or x < pause_from:
@@ -532,9 +530,7 @@ class Account:
 
     def daily_for(self, metric: str, d: date, kinds: tuple[str, ...]) -> int:
         start, end = day_start(d), day_end(d)
-        return sum(
-            p.count(metric, end) - p.count(metric, start) for p in self.all_posts_until(d) if p.kind in kinds
-        )
+        return sum(p.count(metric, end) - p.count(metric, start) for p in self.all_posts_until(d) if p.kind in kinds)
 
     # ----------------------------------------------------------------- serialisation
     def to_json(self) -> dict[str, Any]:
@@ -608,9 +604,7 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
     today = utc(now).date()
     changes = spec.get("daily_changes")
     if changes is None:
-        changes = make_daily_changes(
-            spec.get("trajectory", "growth"), followers, spec.get("history_days", 365), seed
-        )
+        changes = make_daily_changes(spec.get("trajectory", "growth"), followers, spec.get("history_days", 365), seed)
     changes = [int(c) for c in changes] or [0]
     base = followers - sum(changes)
     if base < 0:

@@ -87,9 +87,7 @@ def _google_error(err: GoogleError) -> Response:
 def not_found_page(status: int) -> Response:
     path = request.path
     if path.startswith(("/accounts.google.com/", "/oauth2.googleapis.com/")):
-        return error_page(
-            f"Error {status}", "That's an error. The requested URL was not found on this server.", status
-        )
+        return error_page(f"Error {status}", "That's an error. The requested URL was not found on this server.", status)
     err = GoogleError(404, "Method not found.", "notFound", status_text="NOT_FOUND")
     return json_response(google_error_body(err), 404)
 
@@ -142,9 +140,7 @@ def fault_response(fault: dict[str, Any], path: str) -> Response:
             status_text="RESOURCE_EXHAUSTED",
         ),
         "quota_exceeded": quota_error("default"),
-        "server_error": GoogleError(
-            500, "Internal error encountered.", "backendError", status_text="INTERNAL"
-        ),
+        "server_error": GoogleError(500, "Internal error encountered.", "backendError", status_text="INTERNAL"),
         "token_expired": auth_error(),
         "token_revoked": auth_error(),
     }
@@ -182,9 +178,7 @@ def authorize() -> Response:  # noqa: C901 - Google's checks, in Google's order
             return error_page("Error 400: invalid_request", "Missing required parameter: scope")
         bad = [s for s in scopes if s not in KNOWN_SCOPES]
         if bad:
-            return error_page(
-                "Error 400: invalid_scope", "Some requested scopes were invalid: " + " ".join(bad)
-            )
+            return error_page("Error 400: invalid_scope", "Some requested scopes were invalid: " + " ".join(bad))
         challenge = args.get("code_challenge")
         method = args.get("code_challenge_method") or ("plain" if challenge else None)
         if challenge and method not in ("S256", "plain"):
@@ -220,9 +214,7 @@ def authorize() -> Response:  # noqa: C901 - Google's checks, in Google's order
                 for t in st.tokens.values()
             )
             offline = not has_refresh
-        code = st.issue_code(
-            "youtube", acc.id, client["client_id"], redirect_uri, granted, challenge, method, offline
-        )
+        code = st.issue_code("youtube", acc.id, client["client_id"], redirect_uri, granted, challenge, method, offline)
         st.save()
         return _redirect(redirect_uri, {**keep, "code": code.value, "scope": " ".join(granted)})
 
@@ -687,8 +679,7 @@ def videos(host: str) -> Response:
         if len(ids) > 50:
             raise GoogleError(
                 400,
-                "The request specifies an invalid filter parameter: no more than 50 video "
-                "ids may be requested.",
+                "The request specifies an invalid filter parameter: no more than 50 video ids may be requested.",
                 "invalidFilters",
                 "youtube.parameter",
                 location="id",
@@ -787,9 +778,7 @@ def playlist_items(host: str) -> Response:
     with st.lock:
         tok = authenticate(DATA_SCOPES)
         charge(tok, "default")
-        parts = _parts(
-            ("id", "snippet", "contentDetails", "status"), ("id", "snippet", "contentDetails", "status")
-        )
+        parts = _parts(("id", "snippet", "contentDetails", "status"), ("id", "snippet", "contentDetails", "status"))
         playlist = request.args.get("playlistId")
         if not playlist:
             raise GoogleError(
@@ -804,8 +793,7 @@ def playlist_items(host: str) -> Response:
         if acc is None:
             raise GoogleError(
                 404,
-                "The playlist identified with the request's <code>playlistId</code> parameter "
-                "cannot be found.",
+                "The playlist identified with the request's <code>playlistId</code> parameter cannot be found.",
                 "playlistNotFound",
                 "youtube.playlistItem",
                 location="playlistId",
@@ -813,9 +801,7 @@ def playlist_items(host: str) -> Response:
         posts = acc.posts_at(st.now())
         page, meta = _paged(f"pl:{playlist}", posts, size, offset)
         items = [playlist_item(acc, p, offset + i, parts) for i, p in enumerate(page)]
-        return json_response(
-            _list_response("youtube#playlistItemListResponse", items, len(posts), size, meta)
-        )
+        return json_response(_list_response("youtube#playlistItemListResponse", items, len(posts), size, meta))
 
 
 @bp.get("/<any('www.googleapis.com','youtube.googleapis.com'):host>/youtube/v3/search")
@@ -837,10 +823,7 @@ def search(host: str) -> Response:
             pool = [(st.accounts[tok.account_id], p) for p in st.accounts[tok.account_id].posts_at(st.now())]
         elif args.get("channelId"):
             pool = [
-                (a, p)
-                for a in _channels()
-                if a.platform_user_id == args["channelId"]
-                for p in a.posts_at(st.now())
+                (a, p) for a in _channels() if a.platform_user_id == args["channelId"] for p in a.posts_at(st.now())
             ]
         else:
             pool = [(a, p) for a in _channels() for p in a.posts_at(st.now())]
@@ -988,9 +971,7 @@ def comment_threads(host: str) -> Response:
                 }
             item["etag"] = etag(item)
             items.append(item)
-        return json_response(
-            _list_response("youtube#commentThreadListResponse", items, len(items), size, meta)
-        )
+        return json_response(_list_response("youtube#commentThreadListResponse", items, len(items), size, meta))
 
 
 # --------------------------------------------------------------------------- Analytics API v2
@@ -1163,17 +1144,11 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         if dims not in DIMENSION_SETS:
             raise _analytics_error("The query is not supported.")
         demographic = any(d in ("ageGroup", "gender") for d in dims)
-        if demographic != ("viewerPercentage" in metrics) or (
-            demographic and metrics != ["viewerPercentage"]
-        ):
+        if demographic != ("viewerPercentage" in metrics) or (demographic and metrics != ["viewerPercentage"]):
             raise _analytics_error("The query is not supported.")
         max_results = request.args.get("maxResults")
         start_raw = request.args.get("startIndex") or "1"
-        if (
-            (max_results is not None and not max_results.isdigit())
-            or not start_raw.isdigit()
-            or start_raw == "0"
-        ):
+        if (max_results is not None and not max_results.isdigit()) or not start_raw.isdigit() or start_raw == "0":
             raise _analytics_error("Invalid value for maxResults or startIndex: must be a positive integer.")
         sort = request.args.get("sort")
         if dims == ("video",):
@@ -1221,10 +1196,7 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         elif dims == ("country",):
             if days:
                 total = _sums(acc, posts, days, share)
-                weights = [
-                    unit(acc.seed, "country", c) + (2.0 if i == 0 else 0.3)
-                    for i, c in enumerate(COUNTRY_CODES)
-                ]
+                weights = [unit(acc.seed, "country", c) + (2.0 if i == 0 else 0.3) for i, c in enumerate(COUNTRY_CODES)]
                 tw = sum(weights)
                 for c, w in zip(COUNTRY_CODES, weights, strict=True):
                     scaled = {k: v * w / tw for k, v in total.items()}

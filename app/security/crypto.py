@@ -95,9 +95,7 @@ def _decode_key(key_id: str, encoded: str) -> bytes:
     except (binascii.Error, ValueError):
         raise KeyringError(f"token encryption key {key_id!r} is not valid base64") from None
     if len(raw) != KEY_BYTES:
-        raise KeyringError(
-            f"token encryption key {key_id!r} must be {KEY_BYTES} bytes (AES-256), got {len(raw)}"
-        )
+        raise KeyringError(f"token encryption key {key_id!r} must be {KEY_BYTES} bytes (AES-256), got {len(raw)}")
     return raw
 
 
@@ -211,9 +209,7 @@ class Keyring:
         """Encrypt ``plaintext`` with the active key and a fresh nonce, bound to ``aad``."""
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = self._ciphers[self._active_id].encrypt(nonce, plaintext.encode("utf-8"), _as_bytes(aad))
-        return ".".join(
-            (ENVELOPE_VERSION, self._active_id, _b64url_encode(nonce), _b64url_encode(ciphertext))
-        )
+        return ".".join((ENVELOPE_VERSION, self._active_id, _b64url_encode(nonce), _b64url_encode(ciphertext)))
 
     def _parse(self, envelope: str) -> tuple[str, bytes, bytes]:
         if not isinstance(envelope, str):

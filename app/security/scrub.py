@@ -68,9 +68,7 @@ _ENCODED_PARAM_RE = re.compile(rf"(?i)(%3F|%26|%23|(?<![\w.%-]))({_KEY_ALT})%3D(
 # as Meta's ``"code": 190`` carry no secret and are kept for diagnosis.
 _JSON_RE = re.compile(rf"(?i)([\"'])({_KEY_ALT})\1(\s*:\s*)(?:(\")(?:[^\"\\]|\\.)*\"|(')(?:[^'\\]|\\.)*')")
 # Header lines: "Authorization: Bearer x", "Cookie: a=b; c=d" up to the end of the line.
-_HEADER_RE = re.compile(
-    r"(?im)(?<![\w-])(authorization|proxy-authorization|cookie|set-cookie)(\s*:[ \t]*)([^\r\n]*)"
-)
+_HEADER_RE = re.compile(r"(?im)(?<![\w-])(authorization|proxy-authorization|cookie|set-cookie)(\s*:[ \t]*)([^\r\n]*)")
 # Any bearer token left over (e.g. inside a sentence).
 _BEARER_RE = re.compile(r"(?i)\b(bearer)(\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+")
 # userinfo in URLs.
@@ -89,9 +87,7 @@ def scrub_text(text: str) -> str:
     text = _HEADER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _JSON_RE.sub(_json_repl, text)
     text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={REDACTED}" if m.group(3) else m.group(0), text)
-    text = _ENCODED_PARAM_RE.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}%3D{REDACTED}" if m.group(3) else m.group(0), text
-    )
+    text = _ENCODED_PARAM_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}%3D{REDACTED}" if m.group(3) else m.group(0), text)
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     return text

@@ -60,6 +60,7 @@ def check_new_password(password: str, confirm: str | None = None) -> None:
 
 # --- login and throttling --------------------------------------------------------------------
 
+
 class LoginThrottled(Exception):
     """Too many failed attempts; try again after ``retry_after`` seconds."""
 
@@ -76,11 +77,16 @@ def _throttle_wait(email: str, ip: str) -> int:
     limit = int(cfg["LOGIN_MAX_FAILURES"])
     waits = []
     for column, value, cap in ((LoginAttempt.email, email, limit), (LoginAttempt.ip, ip, limit * 5)):
-        failures = db.session.execute(
-            select(LoginAttempt.at).where(column == value, LoginAttempt.at >= since,
-                                          LoginAttempt.succeeded.is_(False))
-            .order_by(LoginAttempt.at.desc()).limit(cap)
-        ).scalars().all()
+        failures = (
+            db.session.execute(
+                select(LoginAttempt.at)
+                .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
+                .order_by(LoginAttempt.at.desc())
+                .limit(cap)
+            )
+            .scalars()
+            .all()
+        )
         if len(failures) >= cap:
             oldest = min(failures)
             waits.append(int((oldest + window - utcnow()).total_seconds()) + 1)
@@ -109,19 +115,25 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     if ok and user is not None:
         user.last_login_at = utcnow()
     db.session.commit()
-    log.info("login %s", "succeeded" if ok else "failed",
-             extra={"event": "login_success" if ok else "login_failure",
-                    "actor_id": user.id if ok and user else None, "ip": ip})
+    log.info(
+        "login %s",
+        "succeeded" if ok else "failed",
+        extra={
+            "event": "login_success" if ok else "login_failure",
+            "actor_id": user.id if ok and user else None,
+            "ip": ip,
+        },
+    )
     return user if ok else None
 
 
 # --- server-side sessions (A5) ---------------------------------------------------------------
 
+
 def start_session(user: User, user_agent: str | None) -> str:
     """Create a server-side session for ``user``; returns the raw id to put in the signed cookie."""
     raw = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_sha256(raw), user_id=user.id,
-                               user_agent=(user_agent or "")[:255]))
+    db.session.add(UserSession(token_hash=_sha256(raw), user_id=user.id, user_agent=(user_agent or "")[:255]))
     db.session.commit()
     return raw
 
@@ -168,8 +180,16 @@ def set_active(user: User, active: bool) -> None:
 
 # --- users -----------------------------------------------------------------------------------
 
-def create_user(email: str, name: str, role: Role | str, password: str | None = None,
-                coach: User | None = None, *, commit: bool = True) -> User:
+
+def create_user(
+    email: str,
+    name: str,
+    role: Role | str,
+    password: str | None = None,
+    coach: User | None = None,
+    *,
+    commit: bool = True,
+) -> User:
     """Create a login; a client user gets its client profile.
 
     :raises ValidationFailed: bad email, name, role or password.
@@ -187,8 +207,7 @@ def create_user(email: str, name: str, role: Role | str, password: str | None = 
         check_new_password(password)
     if db.session.execute(select(func.count()).select_from(User).where(User.email == email)).scalar():
         raise Conflict("A user with that email already exists.", field="email")
-    user = User(email=email, name=name, role=role,
-                password_hash=hash_password(password) if password else None)
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password) if password else None)
     db.session.add(user)
     if role is Role.CLIENT:
         db.session.add(Client(user=user, display_name=name, coach=coach, status=ClientStatus.ONBOARDING))
@@ -200,6 +219,7 @@ def create_user(email: str, name: str, role: Role | str, password: str | None = 
 
 
 # --- invites ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InviteProblem(Exception):
@@ -222,12 +242,17 @@ def _serializer() -> URLSafeSerializer:
 
 def create_invite(user: User, invited_by: User | None) -> str:
     """Issue a single-use link token for ``user``; older unused invites of the user stop working."""
-    db.session.execute(update(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None))
-                       .values(expires_at=utcnow()))
+    db.session.execute(
+        update(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None)).values(expires_at=utcnow())
+    )
     nonce = secrets.token_urlsafe(32)
     ttl = timedelta(hours=int(current_app.config["INVITE_TTL_HOURS"]))
-    invite = Invite(user_id=user.id, token_hash=_sha256(nonce),
-                    invited_by_id=invited_by.id if invited_by else None, expires_at=utcnow() + ttl)
+    invite = Invite(
+        user_id=user.id,
+        token_hash=_sha256(nonce),
+        invited_by_id=invited_by.id if invited_by else None,
+        expires_at=utcnow() + ttl,
+    )
     db.session.add(invite)
     db.session.flush()
     return _serializer().dumps({"i": invite.id, "n": nonce})
@@ -263,7 +288,8 @@ def accept_invite(token: str, password: str, confirm: str) -> User:
     check_new_password(password, confirm)
     now: datetime = utcnow()
     claimed = db.session.execute(
-        update(Invite).where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.expires_at > now)
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.expires_at > now)
         .values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]

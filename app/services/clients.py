@@ -56,6 +56,7 @@ def parse_time_zone(raw: str | None) -> str:
 
 # --- scoping (A1): every client lookup goes through here -------------------------------------
 
+
 def visible_clients(user: User) -> Select[tuple[Client]]:
     """Clients ``user`` may see: all for admins, their own for coaches, themselves for clients."""
     stmt = select(Client)
@@ -100,23 +101,32 @@ SORTS: dict[str, Any] = {
 }
 # sorts on numbers from app.stats (applied after the stats call; clients without data last either way)
 STAT_SORTS = ("followers", "-followers", "growth", "-growth")
-SORT_LABELS = [("name", "Name A–Z"), ("-name", "Name Z–A"), ("-start", "Newest program"), ("start", "Oldest program"),
-               ("status", "Status"), ("-followers", "Most followers"), ("followers", "Fewest followers"),
-               ("-growth", "Fastest growth (30d)"), ("growth", "Slowest growth (30d)")]
+SORT_LABELS = [
+    ("name", "Name A–Z"),
+    ("-name", "Name Z–A"),
+    ("-start", "Newest program"),
+    ("start", "Oldest program"),
+    ("status", "Status"),
+    ("-followers", "Most followers"),
+    ("followers", "Fewest followers"),
+    ("-growth", "Fastest growth (30d)"),
+    ("growth", "Slowest growth (30d)"),
+]
 
 
 @dataclass(frozen=True)
 class ClientListRow:
     client: Client
-    growth: Change          # total followers 30 days ago -> today (app.stats.portfolio.client_growth)
+    growth: Change  # total followers 30 days ago -> today (app.stats.portfolio.client_growth)
 
     @property
     def followers(self) -> int | None:
         return self.growth.end
 
 
-def list_clients(user: User, q: str = "", sort: str = "name", status: str = "", platform: str = "",
-                 today: date | None = None) -> list[ClientListRow]:
+def list_clients(
+    user: User, q: str = "", sort: str = "name", status: str = "", platform: str = "", today: date | None = None
+) -> list[ClientListRow]:
     """The visible clients filtered by a name/email search, status and platform (a live connection on it),
     each with total followers and 30-day growth from ``app.stats``, in a known sort order.
 
@@ -138,9 +148,13 @@ def list_clients(user: User, q: str = "", sort: str = "name", status: str = "", 
     if platform:
         if platform not in PLATFORMS:
             raise ValidationFailed("Unknown platform filter.", field="platform")
-        stmt = stmt.where(select(Connection.id).where(
-            Connection.client_id == Client.id, Connection.platform == platform,
-            Connection.disconnected_at.is_(None)).exists())
+        stmt = stmt.where(
+            select(Connection.id)
+            .where(
+                Connection.client_id == Client.id, Connection.platform == platform, Connection.disconnected_at.is_(None)
+            )
+            .exists()
+        )
     if sort not in SORTS and sort not in STAT_SORTS:
         raise ValidationFailed("Unknown sort order.", field="sort")
     order = SORTS.get(sort, SORTS["name"])
@@ -150,20 +164,23 @@ def list_clients(user: User, q: str = "", sort: str = "name", status: str = "", 
     growth = pf_stats.client_growth([c.id for c in found], query)
     rows = [ClientListRow(c, growth.get(c.id, Change(None, None))) for c in found]
     if sort in STAT_SORTS:
+
         def value(r: ClientListRow) -> float | None:
             return r.followers if sort.endswith("followers") else r.growth.rate
+
         known = [r for r in rows if value(r) is not None]
-        known.sort(key=lambda r: value(r) or 0, reverse=sort.startswith("-"))   # stable: name order within ties
+        known.sort(key=lambda r: value(r) or 0, reverse=sort.startswith("-"))  # stable: name order within ties
         rows = known + [r for r in rows if value(r) is None]
     return rows
 
 
 def coaches() -> list[User]:
     """Every active coach and admin, for the coach picker."""
-    return list(db.session.execute(
-        select(User).where(User.role.in_([Role.COACH, Role.ADMIN]), User.is_active.is_(True))
-        .order_by(User.name)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(User).where(User.role.in_([Role.COACH, Role.ADMIN]), User.is_active.is_(True)).order_by(User.name)
+        ).scalars()
+    )
 
 
 def _coach_for(actor: User, coach_id: str | int | None) -> User | None:
@@ -186,9 +203,16 @@ class NewClient:
     invite_url: str
 
 
-def create_client(actor: User, *, email: str, name: str, coach_id: str | int | None = None,
-                  program_start: str | None = None, program_end: str | None = None,
-                  time_zone: str | None = None) -> NewClient:
+def create_client(
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    coach_id: str | int | None = None,
+    program_start: str | None = None,
+    program_end: str | None = None,
+    time_zone: str | None = None,
+) -> NewClient:
     """Create a client login + profile and email an invite link; all or nothing.
 
     :raises ValidationFailed | Conflict: with the field at fault; nothing is stored.
@@ -207,7 +231,12 @@ def create_client(actor: User, *, email: str, name: str, coach_id: str | int | N
         token = accounts.create_invite(user, actor)
         invite_url = absolute_url("auth.invite", token=token)
         email_row = mail.queue_email(
-            user.email, "invite", "invite", name=user.name, inviter=actor.name, url=invite_url,
+            user.email,
+            "invite",
+            "invite",
+            name=user.name,
+            inviter=actor.name,
+            url=invite_url,
             hours=int(current_app.config["INVITE_TTL_HOURS"]),
         )
         db.session.commit()
@@ -227,16 +256,28 @@ def resend_invite(actor: User, client: Client) -> str:
         raise ValidationFailed("This client has already set a password.")
     token = accounts.create_invite(client.user, actor)
     url = absolute_url("auth.invite", token=token)
-    email_row = mail.queue_email(client.user.email, "invite", "invite", name=client.user.name,
-                                 inviter=actor.name, url=url,
-                                 hours=int(current_app.config["INVITE_TTL_HOURS"]))
+    email_row = mail.queue_email(
+        client.user.email,
+        "invite",
+        "invite",
+        name=client.user.name,
+        inviter=actor.name,
+        url=url,
+        hours=int(current_app.config["INVITE_TTL_HOURS"]),
+    )
     db.session.commit()
     mail.enqueue_delivery(email_row.id)
     return url
 
 
-def update_program(client: Client, *, program_start: str | None, program_end: str | None,
-                   status: str | None = None, time_zone: str | None = None) -> Client:
+def update_program(
+    client: Client,
+    *,
+    program_start: str | None,
+    program_end: str | None,
+    status: str | None = None,
+    time_zone: str | None = None,
+) -> Client:
     """Change program dates (and optionally status / time zone); all fields checked before any is stored.
 
     :raises ValidationFailed: malformed dates, end before start, unknown status or time zone.
@@ -283,8 +324,7 @@ def get_deliverable(client: Client, deliverable_id: int) -> Deliverable:
     raise NotFound("No such deliverable.")
 
 
-def set_deliverable_complete(client: Client, deliverable_id: int, complete: bool,
-                             on: str | None = None) -> Deliverable:
+def set_deliverable_complete(client: Client, deliverable_id: int, complete: bool, on: str | None = None) -> Deliverable:
     """Mark a deliverable complete (on a given day, default now) or reopen it.
 
     :raises NotFound | ValidationFailed: unknown deliverable, malformed or future date.

@@ -83,6 +83,7 @@ ISSUERS = {"youtube": {"https://accounts.google.com", "accounts.google.com"}}
 
 # --------------------------------------------------------------------------- errors and outcomes
 
+
 class OAuthRejected(ServiceError):
     """The callback cannot be trusted (forged, replayed, expired, other session/user/platform)."""
 
@@ -120,6 +121,7 @@ class RefreshResult:
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def keyring() -> Keyring:
     """The process keyring built by ``create_app`` (fails closed there)."""
@@ -216,6 +218,7 @@ def _safe_error(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- reading
 
+
 def own_connections(user: User) -> list[Connection]:
     """The client user's connections (live first), for the Connected Accounts page and the API."""
     client = client_service.own_client(user)
@@ -223,10 +226,13 @@ def own_connections(user: User) -> list[Connection]:
 
 
 def list_for_client(client: Client) -> list[Connection]:
-    return list(db.session.execute(
-        select(Connection).where(Connection.client_id == client.id)
-        .order_by(Connection.disconnected_at.is_not(None), Connection.platform, Connection.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Connection)
+            .where(Connection.client_id == client.id)
+            .order_by(Connection.disconnected_at.is_not(None), Connection.platform, Connection.id)
+        ).scalars()
+    )
 
 
 def get_own_connection(user: User, connection_id: int) -> Connection:
@@ -247,13 +253,15 @@ def cards_for(user: User) -> list[dict[str, Any]]:
     for platform in PLATFORMS:
         mine = [c for c in conns if c.platform == platform]
         live = next((c for c in mine if c.is_live), None)
-        cards.append({"platform": platform, "name": PLATFORM_NAMES[platform],
-                      "connection": live or (mine[0] if mine else None)})
+        cards.append(
+            {"platform": platform, "name": PLATFORM_NAMES[platform], "connection": live or (mine[0] if mine else None)}
+        )
     return cards
 
 
 def to_json(conn: Connection) -> dict[str, Any]:
     """The API view of a connection: never a token."""
+
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
@@ -278,6 +286,7 @@ def to_json(conn: Connection) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- connect
 
+
 def start_connect(user: User, session_id: str | None, platform: str) -> str:
     """Record a pending authorization and return the platform's authorize URL (O1, O2, O3).
 
@@ -294,10 +303,15 @@ def start_connect(user: User, session_id: str | None, platform: str) -> str:
     state_hash = _sha256(state)
     uri = redirect_uri(platform)
     row = OAuthState(
-        state_hash=state_hash, user_id=user.id, session_hash=_sha256(session_id), platform=platform,
-        redirect_uri=uri, expires_at=now + STATE_TTL,
+        state_hash=state_hash,
+        user_id=user.id,
+        session_hash=_sha256(session_id),
+        platform=platform,
+        redirect_uri=uri,
+        expires_at=now + STATE_TTL,
         code_verifier_enc=keyring().encrypt(verifier, aad_for("oauth_states", state_hash, "code_verifier"))
-        if verifier else None,
+        if verifier
+        else None,
     )
     db.session.add(row)
     db.session.commit()
@@ -308,9 +322,7 @@ def _consume_state(user: User, session_id: str | None, platform: str, state: str
     """Check and delete the pending authorization; every failure is a 400 before any token call."""
     if not state or len(state) > 200:
         raise OAuthRejected("This sign-in link is not valid. Start connecting again.")
-    row = db.session.execute(
-        select(OAuthState).where(OAuthState.state_hash == _sha256(state))
-    ).scalar_one_or_none()
+    row = db.session.execute(select(OAuthState).where(OAuthState.state_hash == _sha256(state))).scalar_one_or_none()
     if row is None:
         raise OAuthRejected("This sign-in link was already used or is not valid. Start connecting again.")
     # single use: delete first (UPDATE-free claim), commit, then judge
@@ -320,13 +332,16 @@ def _consume_state(user: User, session_id: str | None, platform: str, state: str
         raise OAuthRejected("This sign-in link was already used. Start connecting again.")
     if row.expires_at < utcnow():
         raise OAuthRejected("This sign-in link expired (10 minutes). Start connecting again.")
-    if row.user_id != user.id or not session_id or not hmac.compare_digest(row.session_hash,
-                                                                           _sha256(session_id)):
+    if row.user_id != user.id or not session_id or not hmac.compare_digest(row.session_hash, _sha256(session_id)):
         log.warning("oauth state from another session or user", extra={"event": "oauth_state_mismatch"})
         raise OAuthRejected("This sign-in was started in another session. Start connecting again.")
     if row.platform != platform:
-        log.warning("oauth mix-up: state for %s delivered to %s callback", row.platform, platform,
-                    extra={"event": "oauth_mixup"})
+        log.warning(
+            "oauth mix-up: state for %s delivered to %s callback",
+            row.platform,
+            platform,
+            extra={"event": "oauth_mixup"},
+        )
         raise OAuthRejected("This sign-in answer came back to the wrong place. Start connecting again.")
     return row
 
@@ -338,12 +353,10 @@ def _platform_error_outcome(platform: str, args: Mapping[str, str]) -> CallbackO
         return CallbackOutcome("wrong_account_type", platform)
     if error in ("access_denied", "user_denied") or reason == "user_denied":
         return CallbackOutcome("denied", platform)
-    return CallbackOutcome("failed", platform,
-                           message=f"{PLATFORM_NAMES[platform]} said: {scrub_text(error)[:60]}")
+    return CallbackOutcome("failed", platform, message=f"{PLATFORM_NAMES[platform]} said: {scrub_text(error)[:60]}")
 
 
-def complete_callback(user: User, session_id: str | None, platform: str,
-                      args: Mapping[str, str]) -> CallbackOutcome:
+def complete_callback(user: User, session_id: str | None, platform: str, args: Mapping[str, str]) -> CallbackOutcome:
     """Finish an authorization: checks (O2, O4), platform errors, exchange, scopes (O7), storage.
 
     :raises OAuthRejected: forged, replayed, expired, foreign or mixed-up callbacks, or no code.
@@ -366,15 +379,18 @@ def complete_callback(user: User, session_id: str | None, platform: str,
     adapter = adapter_for(platform)
     verifier = None
     if pending.code_verifier_enc:
-        verifier = keyring().decrypt(pending.code_verifier_enc,
-                                     aad_for("oauth_states", pending.state_hash, "code_verifier"))
+        verifier = keyring().decrypt(
+            pending.code_verifier_enc, aad_for("oauth_states", pending.state_hash, "code_verifier")
+        )
     try:
         tokens = adapter.exchange_code(code, pending.redirect_uri, verifier)
     except PlatformError as exc:
         log.warning("token exchange failed: %s", exc, extra={"event": "oauth_exchange_failed"})
-        return CallbackOutcome("failed", platform,
-                               message=f"{PLATFORM_NAMES[platform]} did not complete the sign-in. "
-                                       "Nothing was saved; please try again.")
+        return CallbackOutcome(
+            "failed",
+            platform,
+            message=f"{PLATFORM_NAMES[platform]} did not complete the sign-in. Nothing was saved; please try again.",
+        )
     missing = adapter.missing_scopes(tokens)
     try:
         profile = adapter.fetch_profile(tokens.access_token)
@@ -383,9 +399,11 @@ def complete_callback(user: User, session_id: str | None, platform: str,
         return CallbackOutcome("insufficient_scope", platform)
     except PlatformError as exc:
         log.warning("profile fetch after exchange failed: %s", exc, extra={"event": "oauth_profile_failed"})
-        return CallbackOutcome("failed", platform,
-                               message=f"{PLATFORM_NAMES[platform]} did not answer. Nothing was saved; "
-                                       "please try again.")
+        return CallbackOutcome(
+            "failed",
+            platform,
+            message=f"{PLATFORM_NAMES[platform]} did not answer. Nothing was saved; please try again.",
+        )
     account_id = profile.platform_user_id or tokens.platform_user_id
     if not account_id:
         return CallbackOutcome("failed", platform, message="The platform did not say which account this is.")
@@ -393,33 +411,58 @@ def complete_callback(user: User, session_id: str | None, platform: str,
     return _store_connection(client, adapter, platform, account_id, tokens, profile, missing)
 
 
-def _store_connection(client: Client, adapter: PlatformAdapter, platform: str, account_id: str,
-                      tokens: TokenSet, profile: Profile, missing: frozenset[str]) -> CallbackOutcome:
+def _store_connection(
+    client: Client,
+    adapter: PlatformAdapter,
+    platform: str,
+    account_id: str,
+    tokens: TokenSet,
+    profile: Profile,
+    missing: frozenset[str],
+) -> CallbackOutcome:
     """Create or revive the client's row for this account (history kept) and store the grant."""
     taken = db.session.execute(
-        select(Connection.id).where(Connection.platform == platform, Connection.platform_user_id == account_id,
-                                    Connection.disconnected_at.is_(None), Connection.client_id != client.id)
+        select(Connection.id).where(
+            Connection.platform == platform,
+            Connection.platform_user_id == account_id,
+            Connection.disconnected_at.is_(None),
+            Connection.client_id != client.id,
+        )
     ).first()
     if taken:
         # not revoked: revoking could end the other client's authorization of our app
         return CallbackOutcome("taken", platform)
     other = db.session.execute(
-        select(Connection).where(Connection.client_id == client.id, Connection.platform == platform,
-                                 Connection.disconnected_at.is_(None),
-                                 Connection.platform_user_id != account_id)
+        select(Connection).where(
+            Connection.client_id == client.id,
+            Connection.platform == platform,
+            Connection.disconnected_at.is_(None),
+            Connection.platform_user_id != account_id,
+        )
     ).scalar_one_or_none()
     if other is not None:
         _revoke_quietly(adapter, tokens)
-        return CallbackOutcome("other_account", platform,
-                               message=f"You already connected @{other.username or other.platform_user_id}. "
-                                       "Disconnect it first to connect a different account.")
+        return CallbackOutcome(
+            "other_account",
+            platform,
+            message=f"You already connected @{other.username or other.platform_user_id}. "
+            "Disconnect it first to connect a different account.",
+        )
 
     # reconnect keeps the history: reuse this client's row for this account when there is one
-    conn = db.session.execute(
-        select(Connection).where(Connection.client_id == client.id, Connection.platform == platform,
-                                 Connection.platform_user_id == account_id)
-        .order_by(Connection.disconnected_at.is_not(None), Connection.id.desc())
-    ).scalars().first()
+    conn = (
+        db.session.execute(
+            select(Connection)
+            .where(
+                Connection.client_id == client.id,
+                Connection.platform == platform,
+                Connection.platform_user_id == account_id,
+            )
+            .order_by(Connection.disconnected_at.is_not(None), Connection.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     if conn is None:
         conn = Connection(client_id=client.id, platform=platform, platform_user_id=account_id)
         db.session.add(conn)
@@ -429,7 +472,7 @@ def _store_connection(client: Client, adapter: PlatformAdapter, platform: str, a
     conn.avatar_url = (profile.avatar_url or "")[:2048] or None
     conn.account_type = (profile.account_type or "")[:32] or None
     conn.status = (ConnectionStatus.INSUFFICIENT_SCOPE if missing else ConnectionStatus.CONNECTED).value
-    conn.last_error = (f"Missing permissions: {', '.join(sorted(missing))}" if missing else None)
+    conn.last_error = f"Missing permissions: {', '.join(sorted(missing))}" if missing else None
     conn.profile_stats = _profile_stats(profile)
     conn.connected_at = utcnow()
     conn.expiry_warned_at = None
@@ -442,8 +485,9 @@ def _store_connection(client: Client, adapter: PlatformAdapter, platform: str, a
     except IntegrityError:
         db.session.rollback()
         return CallbackOutcome("taken", platform)
-    log.info("connection stored", extra={"event": "connection_connected", "connection_id": conn.id,
-                                          "platform": platform})
+    log.info(
+        "connection stored", extra={"event": "connection_connected", "connection_id": conn.id, "platform": platform}
+    )
     # The initial sync (issue 5) brings the history; never for an insufficient_scope connection (O7).
     if not missing:
         from app.services.sync import start_initial_sync
@@ -461,6 +505,7 @@ def _revoke_quietly(adapter: PlatformAdapter, tokens: TokenSet) -> None:
 
 
 # --------------------------------------------------------------------------- disconnect
+
 
 def disconnect(user: User, connection_id: int, delete_history: bool) -> Connection | None:
     """Revoke at the platform where possible, delete the token ciphertexts, keep or delete history (D3).
@@ -487,8 +532,11 @@ def disconnect_connection(conn: Connection, delete_history: bool) -> Connection 
                     adapter.revoke(tokens)
             except (PlatformError, ServiceError) as exc:
                 # the tokens are deleted below whatever the platform said
-                log.warning("revoke at platform failed: %s", _safe_error(exc),
-                            extra={"event": "revoke_failed", "connection_id": conn.id})
+                log.warning(
+                    "revoke at platform failed: %s",
+                    _safe_error(exc),
+                    extra={"event": "revoke_failed", "connection_id": conn.id},
+                )
     from app.jobs.queues import SYNC, cancel_jobs
 
     cancel_jobs(SYNC, f"sync-{conn.id}-")  # nothing queued for it may run after the disconnect (D3)
@@ -522,17 +570,20 @@ def request_refresh(user: User, connection_id: int) -> Connection:
 
 # --------------------------------------------------------------------------- refresh (J5, O8, O9)
 
+
 def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
     """Whether the grant should be renewed now (access ahead of expiry, or the grant itself at risk)."""
     now = now or utcnow()
-    if conn.access_expires_at and conn.access_expires_at - REFRESH_MARGIN <= now and (
-        conn.platform != "instagram"
-    ):
+    if conn.access_expires_at and conn.access_expires_at - REFRESH_MARGIN <= now and (conn.platform != "instagram"):
         return True
     issued = conn.access_issued_at or conn.connected_at
     if conn.platform == "instagram":
-        return bool(conn.access_expires_at and conn.access_expires_at - INSTAGRAM_REFRESH_AHEAD <= now
-                    and now - issued >= timedelta(hours=24) and conn.access_expires_at > now)
+        return bool(
+            conn.access_expires_at
+            and conn.access_expires_at - INSTAGRAM_REFRESH_AHEAD <= now
+            and now - issued >= timedelta(hours=24)
+            and conn.access_expires_at > now
+        )
     if conn.platform == "tiktok":
         return bool(conn.refresh_expires_at and conn.refresh_expires_at - ROTATING_REFRESH_AHEAD <= now)
     return now - issued >= GOOGLE_MAX_IDLE
@@ -612,8 +663,9 @@ def refresh_tokens(connection_id: int, *, force: bool = False) -> RefreshResult:
         if waited:
             conn, done = _reread(connection_id, seen_version)
             if done is not None:
-                log.info("refresh deduplicated in process", extra={"event": "refresh_deduplicated",
-                                                                   "outcome": done.outcome})
+                log.info(
+                    "refresh deduplicated in process", extra={"event": "refresh_deduplicated", "outcome": done.outcome}
+                )
                 return done
         lock = get_redis().lock(key, timeout=_lock_ttl(), blocking_timeout=_lock_ttl())
         if not lock.acquire():
@@ -637,8 +689,7 @@ def _refresh_locked(conn: Connection, *, retried: bool) -> RefreshResult:
     try:
         tokens = token_set_of(conn)
     except TokenDecryptError:
-        log.error("stored token does not decrypt", extra={"event": "token_decrypt_error",
-                                                           "connection_id": conn.id})
+        log.error("stored token does not decrypt", extra={"event": "token_decrypt_error", "connection_id": conn.id})
         _mark(conn.id, ConnectionStatus.DECRYPT_ERROR, "Stored credentials could not be read; reconnect.")
         db.session.commit()
         return RefreshResult("decrypt_error")
@@ -651,13 +702,14 @@ def _refresh_locked(conn: Connection, *, retried: bool) -> RefreshResult:
         db.session.expire_all()
         fresh = db.session.get(Connection, conn.id)
         if fresh is not None and fresh.token_version != seen_version and not retried:
-            log.info("invalid_grant after a concurrent rotation: retrying once with the new token",
-                     extra={"event": "refresh_lost_race", "connection_id": conn.id})
+            log.info(
+                "invalid_grant after a concurrent rotation: retrying once with the new token",
+                extra={"event": "refresh_lost_race", "connection_id": conn.id},
+            )
             result = _refresh_locked(fresh, retried=True)
             return RefreshResult(result.outcome, result.platform_calls + 1)
         if fresh is not None:
-            _mark(fresh.id, ConnectionStatus.REVOKED, "Access was removed at the platform. Reconnect.",
-                  wipe=True)
+            _mark(fresh.id, ConnectionStatus.REVOKED, "Access was removed at the platform. Reconnect.", wipe=True)
             _notify(fresh, "connection_revoked", "connection_revoked")
             db.session.commit()
         log.warning("grant revoked: %s", exc, extra={"event": "grant_revoked", "connection_id": conn.id})
@@ -695,20 +747,20 @@ def _persist_refreshed(conn: Connection, new: TokenSet, seen_version: int) -> Re
         "updated_at": utcnow(),
     }
     if new.refresh_token:  # never overwrite a refresh token with an empty one (O8)
-        values["refresh_token_enc"] = keyring().encrypt(new.refresh_token,
-                                                        aad_for(TABLE, conn.id, "refresh_token_enc"))
+        values["refresh_token_enc"] = keyring().encrypt(new.refresh_token, aad_for(TABLE, conn.id, "refresh_token_enc"))
         values["refresh_expires_at"] = new.refresh_expires_at
     if conn.status in (ConnectionStatus.EXPIRING.value, ConnectionStatus.ERROR.value):
         values["status"] = ConnectionStatus.CONNECTED.value
         values["expiry_warned_at"] = None
     result = db.session.execute(
-        update(Connection).where(Connection.id == conn.id, Connection.token_version == seen_version)
-        .values(**values)
+        update(Connection).where(Connection.id == conn.id, Connection.token_version == seen_version).values(**values)
     )
     db.session.commit()
     if not result.rowcount:  # type: ignore[attr-defined]
-        log.error("token compare-and-set lost; the newer stored token is kept",
-                  extra={"event": "token_cas_lost", "connection_id": conn.id})
+        log.error(
+            "token compare-and-set lost; the newer stored token is kept",
+            extra={"event": "token_cas_lost", "connection_id": conn.id},
+        )
         return RefreshResult("conflict", 1)
     return RefreshResult("refreshed", 1)
 
@@ -717,9 +769,11 @@ def due_connection_ids(now: datetime | None = None) -> list[int]:
     """Live connections whose grant should be renewed now (for the cron job)."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(Connection).where(Connection.disconnected_at.is_(None),
-                                 Connection.access_token_enc.is_not(None),
-                                 Connection.status.in_([s.value for s in USABLE_STATUSES]))
+        select(Connection).where(
+            Connection.disconnected_at.is_(None),
+            Connection.access_token_enc.is_not(None),
+            Connection.status.in_([s.value for s in USABLE_STATUSES]),
+        )
     ).scalars()
     return [c.id for c in rows if refresh_due(c, now)]
 
@@ -740,12 +794,18 @@ def warn_expiring(now: datetime | None = None) -> int:
     now = now or utcnow()
     window = timedelta(days=int(current_app.config.get("TOKEN_EXPIRING_WARNING_DAYS") or 7))
     count = 0
-    rows = db.session.execute(
-        select(Connection).where(Connection.disconnected_at.is_(None),
-                                 Connection.access_token_enc.is_not(None),
-                                 Connection.expiry_warned_at.is_(None),
-                                 Connection.status.in_([s.value for s in USABLE_STATUSES]))
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Connection).where(
+                Connection.disconnected_at.is_(None),
+                Connection.access_token_enc.is_not(None),
+                Connection.expiry_warned_at.is_(None),
+                Connection.status.in_([s.value for s in USABLE_STATUSES]),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for conn in rows:
         end = hard_expiry(conn)
         if end is None or end > now + window:
@@ -766,6 +826,7 @@ def warn_expiring(now: datetime | None = None) -> int:
 
 # --------------------------------------------------------------------------- key rotation (T3)
 
+
 def rotate_keys() -> dict[str, int]:
     """Re-encrypt every stored token to the active key; returns rows per key id afterwards."""
     ring = keyring()
@@ -783,9 +844,7 @@ def key_counts() -> dict[str, int]:
     """How many token ciphertexts each key id protects (an old key retires at 0)."""
     ring = keyring()
     counts: dict[str, int] = {}
-    for access, refresh in db.session.execute(
-        select(Connection.access_token_enc, Connection.refresh_token_enc)
-    ):
+    for access, refresh in db.session.execute(select(Connection.access_token_enc, Connection.refresh_token_enc)):
         for envelope in (access, refresh):
             if envelope:
                 key_id = ring.key_id_of(envelope)
@@ -794,6 +853,7 @@ def key_counts() -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- platform callbacks (W10, D4)
+
 
 class BadSignature(ServiceError):
     status = 400
@@ -816,8 +876,11 @@ def parse_signed_request(signed_request: str, secret: str, now: float | None = N
     except (ValueError, TypeError):
         raise BadSignature("Malformed signed_request.") from None
     expected = hmac.new(secret.encode(), payload_b64.encode("ascii", "ignore"), hashlib.sha256).digest()
-    if not isinstance(data, dict) or str(data.get("algorithm", "")).upper() != "HMAC-SHA256" \
-            or not hmac.compare_digest(sig, expected):
+    if (
+        not isinstance(data, dict)
+        or str(data.get("algorithm", "")).upper() != "HMAC-SHA256"
+        or not hmac.compare_digest(sig, expected)
+    ):
         raise BadSignature("Invalid signature.")
     issued = data.get("issued_at")
     if isinstance(issued, int | float) and (now or time.time()) - issued > 86400:
@@ -829,11 +892,17 @@ def parse_signed_request(signed_request: str, secret: str, now: float | None = N
 
 def _platform_removed(platform: str, platform_user_id: str) -> int:
     """The user removed our app at the platform: mark revoked and delete the tokens (no revoke call)."""
-    rows = db.session.execute(
-        select(Connection).where(Connection.platform == platform,
-                                 Connection.platform_user_id == platform_user_id,
-                                 Connection.disconnected_at.is_(None))
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Connection).where(
+                Connection.platform == platform,
+                Connection.platform_user_id == platform_user_id,
+                Connection.disconnected_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for conn in rows:
         _wipe_tokens(conn)
         conn.status = ConnectionStatus.REVOKED.value
@@ -863,21 +932,23 @@ def meta_data_deletion(signed_request: str) -> DataDeletionRequest:
 def request_data_deletion(platform: str, platform_user_id: str) -> DataDeletionRequest:
     """Record (once) and enqueue the deletion of everything tied to a platform account (D4)."""
     existing = db.session.execute(
-        select(DataDeletionRequest).where(DataDeletionRequest.platform == platform,
-                                          DataDeletionRequest.platform_user_id == platform_user_id,
-                                          DataDeletionRequest.status == "pending")
+        select(DataDeletionRequest).where(
+            DataDeletionRequest.platform == platform,
+            DataDeletionRequest.platform_user_id == platform_user_id,
+            DataDeletionRequest.status == "pending",
+        )
     ).scalar_one_or_none()
     if existing is None:
-        existing = DataDeletionRequest(platform=platform, platform_user_id=platform_user_id[:128],
-                                       confirmation_code=secrets.token_hex(12))
+        existing = DataDeletionRequest(
+            platform=platform, platform_user_id=platform_user_id[:128], confirmation_code=secrets.token_hex(12)
+        )
         db.session.add(existing)
         # tokens go at once; the history goes in the job
         _platform_removed(platform, platform_user_id)
         db.session.commit()
     from app.jobs.queues import enqueue_default
 
-    enqueue_default("app.jobs.connections.process_data_deletion", existing.id,
-                    job_id=f"deletion-{existing.id}")
+    enqueue_default("app.jobs.connections.process_data_deletion", existing.id, job_id=f"deletion-{existing.id}")
     return existing
 
 
@@ -887,8 +958,9 @@ def process_data_deletion(request_id: int) -> int:
     if req is None or req.status == "completed":
         return 0
     result = db.session.execute(
-        delete(Connection).where(Connection.platform == req.platform,
-                                 Connection.platform_user_id == req.platform_user_id)
+        delete(Connection).where(
+            Connection.platform == req.platform, Connection.platform_user_id == req.platform_user_id
+        )
     )
     req.connections_deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
     req.status = "completed"
@@ -950,10 +1022,13 @@ def tiktok_webhook(raw_body: bytes, signature_header: str | None, now: float | N
 
 
 def live_count(client: Client) -> int:
-    return int(db.session.execute(
-        select(func.count(Connection.id)).where(Connection.client_id == client.id,
-                                                Connection.disconnected_at.is_(None))
-    ).scalar_one())
+    return int(
+        db.session.execute(
+            select(func.count(Connection.id)).where(
+                Connection.client_id == client.id, Connection.disconnected_at.is_(None)
+            )
+        ).scalar_one()
+    )
 
 
 def _now() -> datetime:

@@ -10,8 +10,7 @@ from app.services.errors import NotFound, ValidationFailed
 from app.stats.query import PLATFORMS
 
 
-def add_goal(client: Client, actor: User, *, target: str | None, platform: str | None,
-             target_date: str | None) -> Goal:
+def add_goal(client: Client, actor: User, *, target: str | None, platform: str | None, target_date: str | None) -> Goal:
     """:raises ValidationFailed: a target that is not a positive whole number, an unknown platform,
     a missing, malformed or past date."""
     try:
@@ -27,8 +26,14 @@ def add_goal(client: Client, actor: User, *, target: str | None, platform: str |
     assert day is not None
     if day <= utcnow().date():
         raise ValidationFailed("The goal date must be in the future.", field="target_date")
-    goal = Goal(client_id=client.id, platform=platform, metric="followers", target=value, target_date=day,
-                created_by_id=actor.id)
+    goal = Goal(
+        client_id=client.id,
+        platform=platform,
+        metric="followers",
+        target=value,
+        target_date=day,
+        created_by_id=actor.id,
+    )
     db.session.add(goal)
     db.session.commit()
     return goal

@@ -23,8 +23,15 @@ MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
-def queue_email(to: str, kind: str, template: str, *, idempotency_key: str | None = None,
-                user_id: int | None = None, **context: object) -> OutboxEmail:
+def queue_email(
+    to: str,
+    kind: str,
+    template: str,
+    *,
+    idempotency_key: str | None = None,
+    user_id: int | None = None,
+    **context: object,
+) -> OutboxEmail:
     """Add an email rendered from ``templates/email/<template>.{txt,html}`` to the session.
 
     The caller commits it together with the change that caused it; the job enqueued by
@@ -40,8 +47,15 @@ def queue_email(to: str, kind: str, template: str, *, idempotency_key: str | Non
     subject = render_template(f"email/{template}.subject.txt", **context).strip()
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
-    email = OutboxEmail(to_address=to, subject=subject[:255], body_text=text, body_html=html, kind=kind,
-                        idempotency_key=idempotency_key, user_id=user_id)
+    email = OutboxEmail(
+        to_address=to,
+        subject=subject[:255],
+        body_text=text,
+        body_html=html,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        user_id=user_id,
+    )
     db.session.add(email)
     return email
 
@@ -68,7 +82,8 @@ def _message(email: OutboxEmail) -> EmailMessage:
 def _claim(email_id: int) -> bool:
     """Move a pending email to ``sending`` atomically, so two workers never both send it."""
     result = db.session.execute(
-        update(OutboxEmail).where(OutboxEmail.id == email_id, OutboxEmail.status == EmailStatus.PENDING)
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, OutboxEmail.status == EmailStatus.PENDING)
         .values(status=EmailStatus.SENDING, claimed_at=utcnow(), attempts=OutboxEmail.attempts + 1)
     )
     db.session.commit()
@@ -94,8 +109,7 @@ def deliver(email_id: int) -> EmailStatus:
         db.session.commit()
         return email.status
     try:
-        with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]),
-                          timeout=float(cfg["SMTP_TIMEOUT_SECONDS"])) as smtp:
+        with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=float(cfg["SMTP_TIMEOUT_SECONDS"])) as smtp:
             if cfg.get("SMTP_STARTTLS"):
                 smtp.starttls(context=ssl.create_default_context())
             if cfg.get("SMTP_USERNAME"):
@@ -137,8 +151,8 @@ def release_stale_claims() -> int:
     cause one repeat; the stable Message-ID (``outbox-<id>``) lets mail clients fold it.
     """
     result = db.session.execute(
-        update(OutboxEmail).where(OutboxEmail.status == EmailStatus.SENDING,
-                                  OutboxEmail.claimed_at < utcnow() - CLAIM_TIMEOUT)
+        update(OutboxEmail)
+        .where(OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.claimed_at < utcnow() - CLAIM_TIMEOUT)
         .values(status=EmailStatus.PENDING, claimed_at=None)
     )
     db.session.commit()
@@ -147,7 +161,11 @@ def release_stale_claims() -> int:
 
 def pending_ids(limit: int = 500) -> list[int]:
     """Emails still waiting for delivery, oldest first."""
-    return list(db.session.execute(
-        select(OutboxEmail.id).where(OutboxEmail.status == EmailStatus.PENDING)
-        .order_by(OutboxEmail.id).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(OutboxEmail.id)
+            .where(OutboxEmail.status == EmailStatus.PENDING)
+            .order_by(OutboxEmail.id)
+            .limit(limit)
+        ).scalars()
+    )

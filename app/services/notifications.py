@@ -13,7 +13,12 @@ from app.services.errors import ValidationFailed
 from app.services.urls import absolute_url
 
 ALERT_TYPES: tuple[str, ...] = (
-    "MILESTONE", "GROWTH_SURGE", "GROWTH_DECLINE", "LOW_ENGAGEMENT", "TOKEN_EXPIRING", "CONNECTION_LOST",
+    "MILESTONE",
+    "GROWTH_SURGE",
+    "GROWTH_DECLINE",
+    "LOW_ENGAGEMENT",
+    "TOKEN_EXPIRING",
+    "CONNECTION_LOST",
 )
 ALERT_TYPE_LABELS = {
     "MILESTONE": "Follower milestones",

@@ -33,8 +33,11 @@ def start_initial_sync(connection_id: int) -> bool:
     """Right after connecting: the first sync (not counted against the hourly limit)."""
     from app.jobs.sync import enqueue_sync
 
-    return enqueue_sync(connection_id, SyncTrigger.INITIAL.value, job_id=f"sync-{connection_id}-initial-"
-                        f"{int(datetime.now().timestamp())}")
+    return enqueue_sync(
+        connection_id,
+        SyncTrigger.INITIAL.value,
+        job_id=f"sync-{connection_id}-initial-{int(datetime.now().timestamp())}",
+    )
 
 
 def request_manual_sync(user: User, connection_id: int) -> Connection:
@@ -50,8 +53,10 @@ def request_manual_sync(user: User, connection_id: int) -> Connection:
     if not enqueue_sync(conn.id, SyncTrigger.MANUAL.value):
         conn.sync_requested_at = before
         db.session.commit()
-        raise CannotQueue("We cannot queue a sync right now. Your data below is from the last sync; "
-                          "please try again in a few minutes.")
+        raise CannotQueue(
+            "We cannot queue a sync right now. Your data below is from the last sync; "
+            "please try again in a few minutes."
+        )
     return conn
 
 
@@ -74,8 +79,10 @@ def state_of(conn: Connection) -> SyncState:
     running = run is not None and run.status == SyncStatus.RUNNING.value
     failed = run is not None and run.status in (SyncStatus.FAILED.value, SyncStatus.DEFERRED.value)
     return SyncState(
-        running=running, progress=run.progress if running and run else 0,
-        last_status=run.status if run else None, last_sync_at=conn.last_sync_at,
+        running=running,
+        progress=run.progress if running and run else 0,
+        last_status=run.status if run else None,
+        last_sync_at=conn.last_sync_at,
         error=(conn.last_error if failed or conn.state.needs_reconnect else None),
         retry_at=run.deferred_until if failed and run else None,
     )
@@ -97,7 +104,11 @@ def any_running(conns: list[Connection]) -> bool:
     now = utcnow()
     if any(_awaited(c, now) for c in conns):
         return True
-    return db.session.execute(
-        select(SyncRun.id).where(SyncRun.connection_id.in_(ids), SyncRun.status == SyncStatus.RUNNING.value)
-        .limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(SyncRun.id)
+            .where(SyncRun.connection_id.in_(ids), SyncRun.status == SyncStatus.RUNNING.value)
+            .limit(1)
+        ).first()
+        is not None
+    )

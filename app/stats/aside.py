@@ -43,8 +43,9 @@ def fetch(stmt: Executable) -> Future[Rows]:
     if engine.dialect.name == "sqlite":
         _settle(future, lambda: [tuple(r) for r in db.session.execute(stmt)])
         return future
-    thread = threading.Thread(target=_settle, args=(future, lambda: _run(engine, stmt)),
-                              name="stats-aside", daemon=True)
+    thread = threading.Thread(
+        target=_settle, args=(future, lambda: _run(engine, stmt)), name="stats-aside", daemon=True
+    )
     thread.start()
     return future
 

@@ -62,12 +62,26 @@ class Post:
 
 def to_post(item: ContentItem, conn: Connection) -> Post:
     text = item.title or item.caption or ""
-    return Post(id=item.id, platform=conn.platform, platform_name=PLATFORM_NAMES.get(conn.platform, conn.platform),
-                username=conn.username, kind=item.kind, caption=text, permalink=item.permalink,
-                published_at=item.published_at, views=item.views, likes=item.likes, comments=item.comments,
-                shares=item.shares, saves=item.saves, reach=item.reach,
-                interactions=interactions(item, conn.platform), followers_at_measure=item.followers_at_measure,
-                rate=post_rate(item, conn.platform), hashtags=tuple(str(h) for h in (item.hashtags or [])))
+    return Post(
+        id=item.id,
+        platform=conn.platform,
+        platform_name=PLATFORM_NAMES.get(conn.platform, conn.platform),
+        username=conn.username,
+        kind=item.kind,
+        caption=text,
+        permalink=item.permalink,
+        published_at=item.published_at,
+        views=item.views,
+        likes=item.likes,
+        comments=item.comments,
+        shares=item.shares,
+        saves=item.saves,
+        reach=item.reach,
+        interactions=interactions(item, conn.platform),
+        followers_at_measure=item.followers_at_measure,
+        rate=post_rate(item, conn.platform),
+        hashtags=tuple(str(h) for h in (item.hashtags or [])),
+    )
 
 
 def load_posts(connections: Sequence[Connection], period: Period) -> list[Post]:
@@ -75,8 +89,9 @@ def load_posts(connections: Sequence[Connection], period: Period) -> list[Post]:
     if not connections:
         return []
     by_id = {c.id: c for c in connections}
-    stmt = select(ContentItem).where(ContentItem.connection_id.in_(list(by_id)),
-                                     ContentItem.published_at < day_start(period.end) + _ONE_DAY)
+    stmt = select(ContentItem).where(
+        ContentItem.connection_id.in_(list(by_id)), ContentItem.published_at < day_start(period.end) + _ONE_DAY
+    )
     if period.start is not None:
         stmt = stmt.where(ContentItem.published_at >= day_start(period.start) + _ONE_DAY)
     items = db.session.execute(stmt.order_by(ContentItem.published_at.desc(), ContentItem.id.desc())).scalars()
@@ -116,15 +131,15 @@ def filter_posts(posts: Sequence[Post], query: StatsQuery) -> list[Post]:
 @dataclass(frozen=True)
 class HeatCell:
     weekday: int
-    block: int          # 0..11, 2-hour blocks starting at 00:00 local time
+    block: int  # 0..11, 2-hour blocks starting at 00:00 local time
     posts: int
-    median_rate: float | None   # None under MIN_POSTS_PER_BLOCK posts
+    median_rate: float | None  # None under MIN_POSTS_PER_BLOCK posts
 
 
 @dataclass(frozen=True)
 class BestTimes:
     tz: str
-    cells: tuple[tuple[HeatCell, ...], ...]   # [weekday][block]
+    cells: tuple[tuple[HeatCell, ...], ...]  # [weekday][block]
     best: HeatCell | None
     max_rate: float
 
@@ -188,7 +203,7 @@ def best_hashtags(posts: Sequence[Post], limit: int = 10) -> list[HashtagStat]:
 @dataclass(frozen=True)
 class ContentDetail:
     post: Post
-    curve: tuple[tuple[date, int | None, int | None, int | None], ...]   # day, views, likes, interactions
+    curve: tuple[tuple[date, int | None, int | None, int | None], ...]  # day, views, likes, interactions
 
 
 def content_detail(connections: Sequence[Connection], content_id: int) -> ContentDetail:
@@ -201,8 +216,11 @@ def content_detail(connections: Sequence[Connection], content_id: int) -> Conten
     if item is None or item.connection_id not in by_id:
         raise NotFound("No such post.")
     conn = by_id[item.connection_id]
-    snaps = db.session.execute(select(ContentMetricSnapshot).where(
-        ContentMetricSnapshot.content_item_id == item.id).order_by(ContentMetricSnapshot.day)).scalars()
+    snaps = db.session.execute(
+        select(ContentMetricSnapshot)
+        .where(ContentMetricSnapshot.content_item_id == item.id)
+        .order_by(ContentMetricSnapshot.day)
+    ).scalars()
     curve = tuple((s.day, s.views, s.likes, interactions(s, conn.platform)) for s in snaps)
     return ContentDetail(post=to_post(item, conn), curve=curve)
 
@@ -219,9 +237,11 @@ def engagement_by_platform(posts: Sequence[Post]) -> dict[str, float | None]:
 
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'’-]{3,}", re.UNICODE)
-STOPWORDS = frozenset("""this that with from your have just what when will more about they them then than
+STOPWORDS = frozenset(
+    """this that with from your have just what when will more about they them then than
 were been into over only some very here there their which would could should after before these those
-post video today new like make made much many most also because while where being other""".split())
+post video today new like make made much many most also because while where being other""".split()
+)
 
 
 def best_keywords(posts: Sequence[Post], limit: int = 5) -> list[HashtagStat]:
@@ -242,8 +262,8 @@ def best_keywords(posts: Sequence[Post], limit: int = 5) -> list[HashtagStat]:
 
 @dataclass(frozen=True)
 class Theme:
-    label: str          # "#tutorial" or "tutorial"
-    source: str         # "hashtag" | "keyword"
+    label: str  # "#tutorial" or "tutorial"
+    source: str  # "hashtag" | "keyword"
     posts: int
     median_rate: float
 

@@ -56,14 +56,17 @@ def points_change(now: float | None, before: float | None) -> float | None:
 
 def interactions_sql() -> ColumnElement[Any]:
     """The same interactions as ``interactions()``, as SQL over ContentItem joined to Connection."""
+
     def total(fields: tuple[str, ...]) -> ColumnElement[Any]:
         expr: ColumnElement[Any] = literal(0)
         for f in fields:
             expr = expr + func.coalesce(getattr(ContentItem, f), 0)
         return expr
 
-    return case(*[(Connection.platform == p, total(fs)) for p, fs in INTERACTION_FIELDS.items()],
-                else_=total(("likes", "comments")))
+    return case(
+        *[(Connection.platform == p, total(fs)) for p, fs in INTERACTION_FIELDS.items()],
+        else_=total(("likes", "comments")),
+    )
 
 
 def post_rate_sql() -> ColumnElement[Any]:
@@ -73,8 +76,8 @@ def post_rate_sql() -> ColumnElement[Any]:
 
 @dataclass(frozen=True)
 class EngagementSummary:
-    rate: float | None           # mean post ER of the period
-    previous: float | None       # the previous period of equal length
+    rate: float | None  # mean post ER of the period
+    previous: float | None  # the previous period of equal length
     posts: int
 
     @property

@@ -11,7 +11,7 @@ from app.models import Goal
 from app.stats.growth import mean_daily_gain
 from app.stats.series import History
 
-FORECAST_DAYS = 28   # "recent growth" = the mean daily gain of the last 28 days
+FORECAST_DAYS = 28  # "recent growth" = the mean daily gain of the last 28 days
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class GoalStatus:
     target_date: date
     current: int | None
     daily_gain: float | None
-    forecast: date | None     # the day the target is reached at the recent pace; None if never
-    state: str                # achieved | on_track | off_track | no_data
+    forecast: date | None  # the day the target is reached at the recent pace; None if never
+    state: str  # achieved | on_track | off_track | no_data
 
     @property
     def remaining(self) -> int | None:
@@ -34,8 +34,10 @@ def goal_status(goal: Goal, history: History, today: date) -> GoalStatus:
     """Achieved when the current value reaches the target; otherwise on track when the forecast
     (today + remaining / recent daily gain) is on or before the target date."""
     if goal.platform:
-        now, before = history.platform_at(goal.platform, today), history.platform_at(
-            goal.platform, today - timedelta(days=FORECAST_DAYS))
+        now, before = (
+            history.platform_at(goal.platform, today),
+            history.platform_at(goal.platform, today - timedelta(days=FORECAST_DAYS)),
+        )
     else:
         now, before = history.total_at(today), history.total_at(today - timedelta(days=FORECAST_DAYS))
     gain = mean_daily_gain(now, before, FORECAST_DAYS)

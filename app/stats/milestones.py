@@ -18,9 +18,9 @@ class Milestone:
     code: str
     title: str
     completed_on: date | None
-    gain: int | None          # followers gained from the previous completion (or program start)
-    so_far: bool              # the deliverable in progress: gain since the last completion
-    before_rate: float | None # growth rate (%) in the 28 days before the completion
+    gain: int | None  # followers gained from the previous completion (or program start)
+    so_far: bool  # the deliverable in progress: gain since the last completion
+    before_rate: float | None  # growth rate (%) in the 28 days before the completion
     after_rate: float | None  # ... and in the 28 days after (None until 28 days have passed)
 
     @property
@@ -30,11 +30,11 @@ class Milestone:
         return self.after_rate - self.before_rate
 
 
-def milestones(history: History, deliverables: Sequence[Deliverable], program_start: date | None,
-               today: date) -> list[Milestone]:
+def milestones(
+    history: History, deliverables: Sequence[Deliverable], program_start: date | None, today: date
+) -> list[Milestone]:
     """Completed deliverables in completion order, then the first open one "(so far)"."""
-    done = sorted((d for d in deliverables if d.completed_at is not None),
-                  key=lambda d: (d.completed_at, d.position))
+    done = sorted((d for d in deliverables if d.completed_at is not None), key=lambda d: (d.completed_at, d.position))
     prev_day = program_start or history.first_day
     out: list[Milestone] = []
     for d in done:

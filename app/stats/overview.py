@@ -33,10 +33,10 @@ class PlatformRow:
     username: str | None
     status: str
     followers: int | None
-    share: float | None          # % of the client's total
-    change: Change               # over the period
-    monthly_gain: int | None     # net change over the last 30 days
-    label: str                   # performance label from the 30-day growth rate
+    share: float | None  # % of the client's total
+    change: Change  # over the period
+    monthly_gain: int | None  # net change over the last 30 days
+    label: str  # performance label from the 30-day growth rate
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ProgramProgress:
 class ClientOverview:
     client_id: int
     query: StatsQuery
-    period: Period                       # resolved (all time has a start)
+    period: Period  # resolved (all time has a start)
     connections: list[Connection]
     history: History
     total: Change
@@ -65,8 +65,8 @@ class ClientOverview:
     program: ProgramProgress
     posts: list[Post]
     top: list[Post]
-    engagement_start: float | None       # program's first 30 days
-    engagement_now: float | None         # last 30 days
+    engagement_start: float | None  # program's first 30 days
+    engagement_now: float | None  # last 30 days
     goals: list[GoalStatus] = field(default_factory=list)
 
     @property
@@ -107,20 +107,28 @@ def client_connections(client_id: int, query: StatsQuery) -> list[Connection]:
     return list(db.session.execute(connections_query([client_id], query)).scalars())
 
 
-def _platform_rows(history: History, conns: list[Connection], period: Period, today: date,
-                   total_now: int | None) -> list[PlatformRow]:
+def _platform_rows(
+    history: History, conns: list[Connection], period: Period, today: date, total_now: int | None
+) -> list[PlatformRow]:
     rows = []
     assert period.start is not None
     for c in conns:
         acc = next(a for a in history.accounts if a.connection.id == c.id)
         now = acc.at(period.end)[0]
         month = Change(acc.at(today - timedelta(days=MONTH))[0], acc.at(today)[0])
-        rows.append(PlatformRow(
-            platform=c.platform, name=PLATFORM_NAMES.get(c.platform, c.platform), username=c.username,
-            status=c.status, followers=now,
-            share=(now / total_now * 100.0) if now is not None and total_now else None,
-            change=Change(acc.at(period.start)[0], now), monthly_gain=month.net,
-            label=performance_label(month.rate)))
+        rows.append(
+            PlatformRow(
+                platform=c.platform,
+                name=PLATFORM_NAMES.get(c.platform, c.platform),
+                username=c.username,
+                status=c.status,
+                followers=now,
+                share=(now / total_now * 100.0) if now is not None and total_now else None,
+                change=Change(acc.at(period.start)[0], now),
+                monthly_gain=month.net,
+                label=performance_label(month.rate),
+            )
+        )
     return rows
 
 
@@ -128,8 +136,9 @@ def _window_rate(posts: list[Post], start: date, end: date) -> float | None:
     return mean_rate(p.rate for p in posts if start < p.published_at.date() <= end)
 
 
-def client_overview(client: Client, query: StatsQuery, goals: list[Goal] | None = None,
-                    top_n: int = 5) -> ClientOverview:
+def client_overview(
+    client: Client, query: StatsQuery, goals: list[Goal] | None = None, top_n: int = 5
+) -> ClientOverview:
     """Every number of a client's overview for ``query`` (see the module docstring for the queries)."""
     conns = client_connections(client.id, query)
     history = load_histories(conns).get(client.id, History(accounts=[]))
@@ -149,14 +158,21 @@ def client_overview(client: Client, query: StatsQuery, goals: list[Goal] | None 
     ps = client.program_start
     eng_start = _window_rate(all_posts, ps - timedelta(days=1), ps + timedelta(days=MONTH - 1)) if ps else None
     return ClientOverview(
-        client_id=client.id, query=query, period=period, connections=conns, history=history, total=total,
+        client_id=client.id,
+        query=query,
+        period=period,
+        connections=conns,
+        history=history,
+        total=total,
         platforms=_platform_rows(history, conns, period, today, total.end),
-        engagement=EngagementSummary(mean_rate(p.rate for p in posts),
-                                     mean_rate(p.rate for p in prev_posts) if prev else None, len(posts)),
+        engagement=EngagementSummary(
+            mean_rate(p.rate for p in posts), mean_rate(p.rate for p in prev_posts) if prev else None, len(posts)
+        ),
         series=follower_series(history, period),
         milestones=milestones(history, client.deliverables, ps, today),
         program=ProgramProgress(ps, history.total_at(ps) if ps else None, history.total_at(today)),
-        posts=posts, top=top_content(posts, top_n),
+        posts=posts,
+        top=top_content(posts, top_n),
         engagement_start=eng_start,
         engagement_now=_window_rate(all_posts, today - timedelta(days=MONTH), today),
         goals=goal_statuses(goals or [], history, today),

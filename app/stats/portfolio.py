@@ -41,8 +41,11 @@ from app.stats.series import GAP, Point, Series
 
 log = logging.getLogger(__name__)
 
-SIZE_BANDS: dict[str, tuple[int, int | None]] = {"nano": (0, 10_000), "micro": (10_000, 100_000),
-                                                 "macro": (100_000, None)}
+SIZE_BANDS: dict[str, tuple[int, int | None]] = {
+    "nano": (0, 10_000),
+    "micro": (10_000, 100_000),
+    "macro": (100_000, None),
+}
 SIZE_LABELS = {"nano": "under 10K", "micro": "10K–100K", "macro": "100K+"}
 AVG_GROWTH_DAYS = 90
 LEADERBOARD_DAYS = 30
@@ -54,8 +57,8 @@ class ClientRow:
     client_id: int
     name: str
     coach_id: int | None
-    followers: int | None                    # total now
-    anchors: dict[int, int | None]           # days back -> total then
+    followers: int | None  # total now
+    anchors: dict[int, int | None]  # days back -> total then
     by_platform: dict[str, dict[int, int | None]]
     engagement_30d: float | None
     connection_problems: tuple[str, ...]
@@ -110,9 +113,14 @@ class Portfolio:
 
 
 def _at(d: date) -> Any:
-    return (select(DailySnapshot.followers).where(DailySnapshot.connection_id == Connection.id,
-                                                  DailySnapshot.day <= d)
-            .order_by(DailySnapshot.day.desc()).limit(1).correlate(Connection).scalar_subquery())
+    return (
+        select(DailySnapshot.followers)
+        .where(DailySnapshot.connection_id == Connection.id, DailySnapshot.day <= d)
+        .order_by(DailySnapshot.day.desc())
+        .limit(1)
+        .correlate(Connection)
+        .scalar_subquery()
+    )
 
 
 def _size_ok(band: str, followers: int | None) -> bool:
@@ -135,29 +143,47 @@ def portfolio_clients(visible: Select[tuple[Client]], query: StatsQuery) -> Sele
     return visible
 
 
-def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]
-                 ) -> list[tuple[int, str, str, datetime | None, dict[int, int | None]]]:
+def _anchor_rows(
+    client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]
+) -> list[tuple[int, str, str, datetime | None, dict[int, int | None]]]:
     """followers(d) of every live connection at each anchor day (see the module docstring), as plain
     tuples ``(client_id, platform, status, failing_since, {days back: followers})``: one small dict per
     connection and no other per-row objects (fewer allocations, fewer garbage collections).
     ``failing_since`` (``last_sync_at``, else ``updated_at``) is read only for connections in error, the
     only ones whose problem depends on it."""
-    since = type_coerce(case((Connection.status == ConnectionStatus.ERROR.value,
-                              func.coalesce(Connection.last_sync_at, Connection.updated_at))),
-                        Connection.last_sync_at.type)
+    since = type_coerce(
+        case(
+            (
+                Connection.status == ConnectionStatus.ERROR.value,
+                func.coalesce(Connection.last_sync_at, Connection.updated_at),
+            )
+        ),
+        Connection.last_sync_at.type,
+    )
     conns = select(Connection.id, Connection.client_id, Connection.platform, Connection.status, since).where(
-        Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None))
+        Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None)
+    )
     if query.platforms:
         conns = conns.where(Connection.platform.in_(query.platforms))
     live_ids = conns.with_only_columns(Connection.id)
     days = {n: query.today - timedelta(days=n) for n in anchors}
-    on_days = (select(DailySnapshot.connection_id.label("cid"),
-                      *[func.max(case((DailySnapshot.day == d, DailySnapshot.followers))).label(f"a{n}")
-                        for n, d in days.items()])
-               .where(DailySnapshot.day.in_(sorted(set(days.values()))), DailySnapshot.connection_id.in_(live_ids))
-               .group_by(DailySnapshot.connection_id).subquery())
-    stmt = (conns.add_columns(*[on_days.c[f"a{n}"] for n in anchors])
-            .outerjoin(on_days, on_days.c.cid == Connection.id).order_by(Connection.id))
+    on_days = (
+        select(
+            DailySnapshot.connection_id.label("cid"),
+            *[
+                func.max(case((DailySnapshot.day == d, DailySnapshot.followers))).label(f"a{n}")
+                for n, d in days.items()
+            ],
+        )
+        .where(DailySnapshot.day.in_(sorted(set(days.values()))), DailySnapshot.connection_id.in_(live_ids))
+        .group_by(DailySnapshot.connection_id)
+        .subquery()
+    )
+    stmt = (
+        conns.add_columns(*[on_days.c[f"a{n}"] for n in anchors])
+        .outerjoin(on_days, on_days.c.cid == Connection.id)
+        .order_by(Connection.id)
+    )
     order = list(days)
     out: list[tuple[int, str, str, datetime | None, dict[int, int | None]]] = []
     missing: set[int] = set()
@@ -168,12 +194,16 @@ def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: lis
             missing.update(n for n, v in values.items() if v is None)
         by_conn[cid] = values
         out.append((client_id, platform, status, failing_since, values))
-    if missing:   # no snapshot on that day: the last one before it (carried), or None (a gap)
+    if missing:  # no snapshot on that day: the last one before it (carried), or None (a gap)
         parts = []
         for n in sorted(missing):
             d = days[n]
-            on_day = (select(DailySnapshot.id).where(DailySnapshot.connection_id == Connection.id,
-                                                     DailySnapshot.day == d).correlate(Connection).exists())
+            on_day = (
+                select(DailySnapshot.id)
+                .where(DailySnapshot.connection_id == Connection.id, DailySnapshot.day == d)
+                .correlate(Connection)
+                .exists()
+            )
             parts.append(select(Connection.id, literal(n), _at(d)).where(Connection.id.in_(live_ids), ~on_day))
         for cid, n, f in db.session.execute(union_all(*parts)).tuples():
             if cid in by_conn:
@@ -183,12 +213,17 @@ def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: lis
 
 def _engagement_stmt(client_ids: Select[tuple[int]], query: StatsQuery) -> Select[tuple[int, Any]]:
     since = day_start(query.today - timedelta(days=30)) + timedelta(days=1)
-    stmt = (select(Connection.client_id, func.avg(post_rate_sql()))
-            .join(ContentItem, ContentItem.connection_id == Connection.id)
-            .where(Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None),
-                   ContentItem.published_at >= since,
-                   ContentItem.published_at < day_start(query.today) + timedelta(days=1))
-            .group_by(Connection.client_id))
+    stmt = (
+        select(Connection.client_id, func.avg(post_rate_sql()))
+        .join(ContentItem, ContentItem.connection_id == Connection.id)
+        .where(
+            Connection.client_id.in_(client_ids),
+            Connection.disconnected_at.is_(None),
+            ContentItem.published_at >= since,
+            ContentItem.published_at < day_start(query.today) + timedelta(days=1),
+        )
+        .group_by(Connection.client_id)
+    )
     if query.platforms:
         stmt = stmt.where(Connection.platform.in_(query.platforms))
     return stmt
@@ -201,8 +236,12 @@ def _engagement(rows: Iterable[tuple[Any, ...]]) -> dict[int, float | None]:
 
 def _problem(status: str, last_sync: datetime | None, updated: datetime | None, now: datetime) -> str | None:
     state = ConnectionStatus(status)
-    if state in (ConnectionStatus.EXPIRED, ConnectionStatus.REVOKED, ConnectionStatus.INSUFFICIENT_SCOPE,
-                 ConnectionStatus.DECRYPT_ERROR):
+    if state in (
+        ConnectionStatus.EXPIRED,
+        ConnectionStatus.REVOKED,
+        ConnectionStatus.INSUFFICIENT_SCOPE,
+        ConnectionStatus.DECRYPT_ERROR,
+    ):
         return f"connection {state.value.replace('_', ' ')}"
     if state is ConnectionStatus.ERROR:
         since = last_sync or updated
@@ -220,8 +259,9 @@ def _client_ids(visible: Select[tuple[Client]], query: StatsQuery) -> Select[tup
     return select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
 
 
-def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: int,
-                engagement: Future[aside.Rows] | None = None) -> list[ClientRow]:
+def client_rows(
+    visible: Select[tuple[Client]], query: StatsQuery, period_days: int, engagement: Future[aside.Rows] | None = None
+) -> list[ClientRow]:
     """Per client: totals at the anchor days, per-platform anchors, 30-day engagement, connection problems.
 
     ``engagement``: the engagement statement already sent aside (``compute_portfolio``), else it is read here.
@@ -230,9 +270,15 @@ def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: 
     if engagement is None:
         engagement = aside.fetch(_engagement_stmt(ids, query))
     # Core execution (the session's connection): plain rows without the ORM's per-row processing
-    clients = db.session.connection().execute(
-        portfolio_clients(visible, query).order_by(Client.display_name, Client.id)
-        .with_only_columns(Client.id, Client.display_name, Client.coach_id)).all()
+    clients = (
+        db.session.connection()
+        .execute(
+            portfolio_clients(visible, query)
+            .order_by(Client.display_name, Client.id)
+            .with_only_columns(Client.id, Client.display_name, Client.coach_id)
+        )
+        .all()
+    )
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     per_client: dict[int, list[tuple[int, str, str, datetime | None, dict[int, int | None]]]] = {}
     for row in _anchor_rows(ids, query, anchors):
@@ -248,7 +294,7 @@ def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: 
             continue
         if len(rows) == 1:
             totals = dict(rows[0][4])
-        else:   # _sum per anchor: the sum of the known values, None when none is known
+        else:  # _sum per anchor: the sum of the known values, None when none is known
             totals = {}
             for n in anchors:
                 t = None
@@ -257,8 +303,11 @@ def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: 
                         t = v if t is None else t + v
                 totals[n] = t
         by_platform = {r[1]: r[4] for r in rows}
-        problems = tuple(f"{PLATFORM_NAMES.get(r[1], r[1])} {p}" for r in rows
-                         if r[2] != "connected" and (p := _problem(r[2], r[3], None, now)))
+        problems = tuple(
+            f"{PLATFORM_NAMES.get(r[1], r[1])} {p}"
+            for r in rows
+            if r[2] != "connected" and (p := _problem(r[2], r[3], None, now))
+        )
         out.append(ClientRow(cid, name, coach_id, totals[0], totals, by_platform, eng.get(cid), problems))
     return out
 
@@ -271,8 +320,9 @@ def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEAD
         return {}
     starts: dict[int, list[int | None]] = defaultdict(list)
     ends: dict[int, list[int | None]] = defaultdict(list)
-    for client_id, _, _, _, values in _anchor_rows(select(Client.id).where(Client.id.in_(list(client_ids))),
-                                                      query, [0, days]):
+    for client_id, _, _, _, values in _anchor_rows(
+        select(Client.id).where(Client.id.in_(list(client_ids))), query, [0, days]
+    ):
         starts[client_id].append(values[days])
         ends[client_id].append(values[0])
     return {cid: Change(_sum(starts[cid]), _sum(ends[cid])) for cid in ends}
@@ -298,8 +348,9 @@ def leaderboard(rows: Sequence[ClientRow], days: int, band: str = "") -> list[Le
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
     picked = [(r, c, c.rate) for r in rows if _size_ok(band, r.followers) for c in (r.change(days),)]
     picked.sort(key=lambda t: (t[2] is not None, t[2] or 0.0), reverse=True)
-    return [LeaderRow(i + 1, r.client_id, r.name, r.followers, c, r.top_gainer(days))
-            for i, (r, c, _) in enumerate(picked)]
+    return [
+        LeaderRow(i + 1, r.client_id, r.name, r.followers, c, r.top_gainer(days)) for i, (r, c, _) in enumerate(picked)
+    ]
 
 
 def _everyone(visible: Select[tuple[Client]], query: StatsQuery) -> bool:
@@ -307,23 +358,31 @@ def _everyone(visible: Select[tuple[Client]], query: StatsQuery) -> bool:
     return visible.whereclause is None and not query.filter("coach")
 
 
-def _aggregate_stmt(visible: Select[tuple[Client]], query: StatsQuery, period: Period
-                    ) -> Select[tuple[date, Any, int, Any]]:
+def _aggregate_stmt(
+    visible: Select[tuple[Client]], query: StatsQuery, period: Period
+) -> Select[tuple[date, Any, int, Any]]:
     """Per day of ``period``: the sum and number of the portfolio's snapshots, and the live connections."""
     assert period.start is not None
-    if _everyone(visible, query):   # the daily totals (app/stats/totals.py): ~24 rows a day, not ~3,000
+    if _everyone(visible, query):  # the daily totals (app/stats/totals.py): ~24 rows a day, not ~3,000
         live = select(func.count(Connection.id)).where(Connection.disconnected_at.is_(None))
         if query.platforms:
             live = live.where(Connection.platform.in_(query.platforms))
         return totals.day_sums(period.start, period.end, query.platforms).add_columns(live.scalar_subquery())
-    conn_ids = select(Connection.id).where(Connection.client_id.in_(_client_ids(visible, query)),
-                                           Connection.disconnected_at.is_(None))
+    conn_ids = select(Connection.id).where(
+        Connection.client_id.in_(_client_ids(visible, query)), Connection.disconnected_at.is_(None)
+    )
     if query.platforms:
         conn_ids = conn_ids.where(Connection.platform.in_(query.platforms))
     n_live = select(func.count()).select_from(conn_ids.subquery()).scalar_subquery()
-    return (select(DailySnapshot.day, func.sum(DailySnapshot.followers), func.count(), n_live)
-            .where(DailySnapshot.connection_id.in_(conn_ids), DailySnapshot.day >= period.start,
-                   DailySnapshot.day <= period.end).group_by(DailySnapshot.day))
+    return (
+        select(DailySnapshot.day, func.sum(DailySnapshot.followers), func.count(), n_live)
+        .where(
+            DailySnapshot.connection_id.in_(conn_ids),
+            DailySnapshot.day >= period.start,
+            DailySnapshot.day <= period.end,
+        )
+        .group_by(DailySnapshot.day)
+    )
 
 
 def _series(rows: Iterable[tuple[Any, ...]], period: Period) -> Series:
@@ -346,18 +405,21 @@ def _series(rows: Iterable[tuple[Any, ...]], period: Period) -> Series:
 
 
 CACHE_PREFIX = "portfolio:v3:"
-CACHE_TTL_SECONDS = 600   # "failing for over 24 hours" depends on the clock: bound staleness
+CACHE_TTL_SECONDS = 600  # "failing for over 24 hours" depends on the clock: bound staleness
 
 
 def data_version(visible: Select[tuple[Client]]) -> str:
     """Changes with every sync (``last_sync_at``), connection or client change (``updated_at``, counts) and
     new snapshot or content rows (max primary keys): one cheap query, no scan of the history."""
     ids = select(visible.with_only_columns(Client.id).subquery().c.id)
-    cols = [select(agg).where(Client.id.in_(ids)).scalar_subquery()
-            for agg in (func.count(Client.id), func.max(Client.updated_at))]
-    cols += [select(agg).where(Connection.client_id.in_(ids)).scalar_subquery()
-             for agg in (func.count(Connection.id), func.max(Connection.last_sync_at),
-                         func.max(Connection.updated_at))]
+    cols = [
+        select(agg).where(Client.id.in_(ids)).scalar_subquery()
+        for agg in (func.count(Client.id), func.max(Client.updated_at))
+    ]
+    cols += [
+        select(agg).where(Connection.client_id.in_(ids)).scalar_subquery()
+        for agg in (func.count(Connection.id), func.max(Connection.last_sync_at), func.max(Connection.updated_at))
+    ]
     cols += [select(func.max(DailySnapshot.id)).scalar_subquery(), select(func.max(ContentItem.id)).scalar_subquery()]
     stmt = select(*cols)
     return "|".join(str(v) for v in db.session.execute(stmt).one())
@@ -370,17 +432,29 @@ def _scope_key(visible: Select[tuple[Client]]) -> str:
 def _dump(pf: Portfolio) -> str:
     def ch(c: Change) -> list[int | None]:
         return [c.start, c.end]
-    return json.dumps({
-        "n_clients": pf.client_count,
-        "total": pf.total_followers, "period_change": ch(pf.period_change), "avg": pf.avg_growth_90d,
-        "avg_n": pf.avg_growth_clients, "top": pf.top_platform, "top_share": pf.top_platform_share,
-        "platform_totals": pf.platform_totals,
-        "leaderboard": [[r.rank, r.client_id, r.name, r.followers, ch(r.change), r.top_platform]
-                        for r in pf.leaderboard],
-        "attention": [[a.client_id, a.name, list(a.reasons)] for a in pf.attention],
-        "series": [pf.series.key, pf.series.label,
-                   [[p.day.isoformat(), p.value, p.provenance] for p in pf.series.points]],
-    }, separators=(",", ":"))
+
+    return json.dumps(
+        {
+            "n_clients": pf.client_count,
+            "total": pf.total_followers,
+            "period_change": ch(pf.period_change),
+            "avg": pf.avg_growth_90d,
+            "avg_n": pf.avg_growth_clients,
+            "top": pf.top_platform,
+            "top_share": pf.top_platform_share,
+            "platform_totals": pf.platform_totals,
+            "leaderboard": [
+                [r.rank, r.client_id, r.name, r.followers, ch(r.change), r.top_platform] for r in pf.leaderboard
+            ],
+            "attention": [[a.client_id, a.name, list(a.reasons)] for a in pf.attention],
+            "series": [
+                pf.series.key,
+                pf.series.label,
+                [[p.day.isoformat(), p.value, p.provenance] for p in pf.series.points],
+            ],
+        },
+        separators=(",", ":"),
+    )
 
 
 def _load(raw: bytes, query: StatsQuery) -> Portfolio:
@@ -389,11 +463,16 @@ def _load(raw: bytes, query: StatsQuery) -> Portfolio:
     return Portfolio(
         query=query,
         client_count=d["n_clients"],
-        total_followers=d["total"], period_change=Change(*d["period_change"]), avg_growth_90d=d["avg"],
-        avg_growth_clients=d["avg_n"], top_platform=d["top"], top_platform_share=d["top_share"],
+        total_followers=d["total"],
+        period_change=Change(*d["period_change"]),
+        avg_growth_90d=d["avg"],
+        avg_growth_clients=d["avg_n"],
+        top_platform=d["top"],
+        top_platform_share=d["top_share"],
         platform_totals=d["platform_totals"],
-        leaderboard=[LeaderRow(rank, cid, name, fol, Change(*c), top)
-                     for rank, cid, name, fol, c, top in d["leaderboard"]],
+        leaderboard=[
+            LeaderRow(rank, cid, name, fol, Change(*c), top) for rank, cid, name, fol, c, top in d["leaderboard"]
+        ],
         attention=[Attention(cid, name, tuple(rs)) for cid, name, rs in d["attention"]],
         series=Series(key, label, tuple(Point(date.fromisoformat(day), v, prov) for day, v, prov in points)),
     )
@@ -410,8 +489,9 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
     portfolio_clients(visible, query)  # a malformed coach filter is a BadQuery before any cache lookup
-    digest = hashlib.sha256("\x1f".join((_scope_key(visible), query.cache_key(), str(query.today),
-                                          data_version(visible))).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "\x1f".join((_scope_key(visible), query.cache_key(), str(query.today), data_version(visible))).encode()
+    ).hexdigest()
     key = CACHE_PREFIX + digest
     try:
         raw: bytes | None = get_redis().get(key)  # type: ignore[assignment]
@@ -449,11 +529,16 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
     top = max(platform_totals_now, key=lambda p: platform_totals_now[p]) if platform_totals_now and total else None
     start_total = _sum([r.anchors.get(period_days) for r in rows])
     return Portfolio(
-        query=query, client_count=len(rows), total_followers=total,
+        query=query,
+        client_count=len(rows),
+        total_followers=total,
         period_change=Change(start_total, total if rows else None),
-        avg_growth_90d=(sum(rates) / len(rates)) if rates else None, avg_growth_clients=len(rates),
-        top_platform=top, top_platform_share=(platform_totals_now[top] / total * 100.0) if top else None,
-        platform_totals=dict(platform_totals_now), leaderboard=leaderboard(rows, LEADERBOARD_DAYS, band),
+        avg_growth_90d=(sum(rates) / len(rates)) if rates else None,
+        avg_growth_clients=len(rates),
+        top_platform=top,
+        top_platform_share=(platform_totals_now[top] / total * 100.0) if top else None,
+        platform_totals=dict(platform_totals_now),
+        leaderboard=leaderboard(rows, LEADERBOARD_DAYS, band),
         attention=[Attention(r.client_id, r.name, rs) for r in rows if (rs := attention_reasons(r))],
         series=_series(series_rows.result(), period),
     )
@@ -461,9 +546,9 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
 
 @dataclass(frozen=True)
 class CohortRow:
-    cohort: str                      # program start month, YYYY-MM
+    cohort: str  # program start month, YYYY-MM
     clients: int
-    growth_by_week: list[float | None]   # mean growth % since program start at week 0..N
+    growth_by_week: list[float | None]  # mean growth % since program start at week 0..N
 
 
 def cohorts(visible: Select[tuple[Client]], query: StatsQuery, weeks: int = 12) -> list[CohortRow]:
@@ -471,8 +556,12 @@ def cohorts(visible: Select[tuple[Client]], query: StatsQuery, weeks: int = 12) 
 
     One query: the snapshots of the visible clients' connections on the days ``start + 7w``.
     """
-    starts = {cid: ps for cid, ps in db.session.execute(
-        visible.with_only_columns(Client.id, Client.program_start).where(Client.program_start.is_not(None)))}
+    starts = {
+        cid: ps
+        for cid, ps in db.session.execute(
+            visible.with_only_columns(Client.id, Client.program_start).where(Client.program_start.is_not(None))
+        )
+    }
     if not starts:
         return []
     wanted: dict[tuple[int, date], int] = {}
@@ -481,11 +570,16 @@ def cohorts(visible: Select[tuple[Client]], query: StatsQuery, weeks: int = 12) 
             d = ps + timedelta(days=7 * w)
             if d <= query.today:
                 wanted[(cid, d)] = w
-    stmt = (select(Connection.client_id, DailySnapshot.day, func.sum(DailySnapshot.followers))
-            .join(DailySnapshot, DailySnapshot.connection_id == Connection.id)
-            .where(Connection.client_id.in_(list(starts)), Connection.disconnected_at.is_(None),
-                   DailySnapshot.day.in_({d for _, d in wanted}))
-            .group_by(Connection.client_id, DailySnapshot.day))
+    stmt = (
+        select(Connection.client_id, DailySnapshot.day, func.sum(DailySnapshot.followers))
+        .join(DailySnapshot, DailySnapshot.connection_id == Connection.id)
+        .where(
+            Connection.client_id.in_(list(starts)),
+            Connection.disconnected_at.is_(None),
+            DailySnapshot.day.in_({d for _, d in wanted}),
+        )
+        .group_by(Connection.client_id, DailySnapshot.day)
+    )
     if query.platforms:
         stmt = stmt.where(Connection.platform.in_(query.platforms))
     totals: dict[int, dict[int, int]] = defaultdict(dict)
@@ -507,5 +601,9 @@ def cohorts(visible: Select[tuple[Client]], query: StatsQuery, weeks: int = 12) 
 
 
 def coach_choices() -> list[tuple[int, str]]:
-    return [(u.id, u.name) for u in db.session.execute(select(User).where(
-        User.role.in_([Role.COACH, Role.ADMIN])).order_by(User.name)).scalars()]
+    return [
+        (u.id, u.name)
+        for u in db.session.execute(
+            select(User).where(User.role.in_([Role.COACH, Role.ADMIN])).order_by(User.name)
+        ).scalars()
+    ]

@@ -16,11 +16,21 @@ from app.models.base import utcnow
 from app.services.errors import ServiceError
 
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "x", "linkedin", "facebook")
-PLATFORM_NAMES: dict[str, str] = {"instagram": "Instagram", "tiktok": "TikTok", "youtube": "YouTube",
-                                  "x": "X", "linkedin": "LinkedIn", "facebook": "Facebook"}
+PLATFORM_NAMES: dict[str, str] = {
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "x": "X",
+    "linkedin": "LinkedIn",
+    "facebook": "Facebook",
+}
 RANGES: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
-METRICS: dict[str, str] = {"followers": "Followers", "engagement": "Engagement rate",
-                           "reach": "Reach / views", "posts": "Posts"}
+METRICS: dict[str, str] = {
+    "followers": "Followers",
+    "engagement": "Engagement rate",
+    "reach": "Reach / views",
+    "posts": "Posts",
+}
 MAX_CUSTOM_DAYS = 366 * 5
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -84,7 +94,7 @@ class StatsQuery:
 
     scope: Scope
     period: Period
-    platforms: tuple[str, ...] = ()       # empty = every platform
+    platforms: tuple[str, ...] = ()  # empty = every platform
     metric: str = "followers"
     tz: str = "UTC"
     today: date = field(default_factory=today)
@@ -127,8 +137,18 @@ class StatsQuery:
 
     def cache_key(self) -> str:
         p = self.period
-        return "|".join([self.scope, p.key, str(p.start), str(p.end), ",".join(self.platforms), self.metric,
-                         self.tz, repr(sorted(self.filters))])
+        return "|".join(
+            [
+                self.scope,
+                p.key,
+                str(p.start),
+                str(p.end),
+                ",".join(self.platforms),
+                self.metric,
+                self.tz,
+                repr(sorted(self.filters)),
+            ]
+        )
 
 
 def _parse_day(raw: str, name: str) -> date:
@@ -180,8 +200,15 @@ def parse_platforms(args: Mapping[str, str]) -> tuple[str, ...]:
     return names
 
 
-def parse(args: Mapping[str, str], *, scope: Scope = "client", tz: str = "UTC", now: date | None = None,
-          default_range: str = "30d", extra: tuple[str, ...] = ()) -> StatsQuery:
+def parse(
+    args: Mapping[str, str],
+    *,
+    scope: Scope = "client",
+    tz: str = "UTC",
+    now: date | None = None,
+    default_range: str = "30d",
+    extra: tuple[str, ...] = (),
+) -> StatsQuery:
     """Build the one ``StatsQuery`` of a request; ``extra`` names page-specific filter args to keep.
 
     :raises BadQuery: with a message naming the parameter at fault.
@@ -191,8 +218,15 @@ def parse(args: Mapping[str, str], *, scope: Scope = "client", tz: str = "UTC", 
     if metric not in METRICS:
         raise BadQuery(f"Unknown metric: use one of {', '.join(METRICS)}.")
     filters = tuple((k, str(args.get(k, "")).strip()[:100]) for k in extra if str(args.get(k, "")).strip())
-    return StatsQuery(scope=scope, period=parse_period(args, now, default_range), platforms=parse_platforms(args),
-                      metric=metric, tz=tz, today=now, filters=filters)
+    return StatsQuery(
+        scope=scope,
+        period=parse_period(args, now, default_range),
+        platforms=parse_platforms(args),
+        metric=metric,
+        tz=tz,
+        today=now,
+        filters=filters,
+    )
 
 
 def day_start(d: date) -> datetime:

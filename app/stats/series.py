@@ -32,7 +32,7 @@ class Point:
 class Series:
     """One line: a platform account or the client's total."""
 
-    key: str            # platform name, or "total"
+    key: str  # platform name, or "total"
     label: str
     points: tuple[Point, ...]
 
@@ -131,10 +131,11 @@ def load_histories(connections: Sequence[Connection]) -> dict[int, History]:
         c.id: AccountHistory(connection=c, days=[], followers=[], provenance=[]) for c in connections
     }
     if by_conn:
-        stmt = (select(DailySnapshot.connection_id, DailySnapshot.day, DailySnapshot.followers,
-                       DailySnapshot.provenance)
-                .where(DailySnapshot.connection_id.in_(list(by_conn)))
-                .order_by(DailySnapshot.connection_id, DailySnapshot.day))
+        stmt = (
+            select(DailySnapshot.connection_id, DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance)
+            .where(DailySnapshot.connection_id.in_(list(by_conn)))
+            .order_by(DailySnapshot.connection_id, DailySnapshot.day)
+        )
         for conn_id, day, followers, prov in db.session.execute(stmt):
             acc = by_conn[conn_id]
             acc.days.append(day)

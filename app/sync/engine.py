@@ -102,28 +102,41 @@ def settings() -> Any:
 
 def lock_ttl() -> int:
     cfg = settings()
-    return int(cfg.get("SYNC_LOCK_TTL_SECONDS") or (
-        float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5)
-        + float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30) + 25))
+    return int(
+        cfg.get("SYNC_LOCK_TTL_SECONDS")
+        or (
+            float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5)
+            + float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30)
+            + 25
+        )
+    )
 
 
 def backoff() -> Backoff:
     cfg = settings()
-    return Backoff(base=float(cfg.get("SYNC_BACKOFF_BASE_SECONDS") or 30),
-                   cap=float(cfg.get("SYNC_BACKOFF_CAP_SECONDS") or 3600),
-                   budget=int(cfg.get("SYNC_RETRY_BUDGET") or 5))
+    return Backoff(
+        base=float(cfg.get("SYNC_BACKOFF_BASE_SECONDS") or 30),
+        cap=float(cfg.get("SYNC_BACKOFF_CAP_SECONDS") or 3600),
+        budget=int(cfg.get("SYNC_RETRY_BUDGET") or 5),
+    )
 
 
 def breaker(platform: str) -> Breaker:
     cfg = settings()
-    return Breaker(get_redis(), platform, threshold=int(cfg.get("SYNC_BREAKER_THRESHOLD") or 10),
-                   open_seconds=int(cfg.get("SYNC_BREAKER_OPEN_SECONDS") or 120))
+    return Breaker(
+        get_redis(),
+        platform,
+        threshold=int(cfg.get("SYNC_BREAKER_THRESHOLD") or 10),
+        open_seconds=int(cfg.get("SYNC_BREAKER_OPEN_SECONDS") or 120),
+    )
 
 
 # --------------------------------------------------------------------------- the job body
 
-def sync(connection_id: int, trigger: str = SyncTrigger.DAILY, attempt: int = 0,
-         not_before: float | None = None) -> Result:
+
+def sync(
+    connection_id: int, trigger: str = SyncTrigger.DAILY, attempt: int = 0, not_before: float | None = None
+) -> Result:
     """Sync one connection once. ``not_before``: skip when a sync succeeded after this epoch second
     (set when the job was postponed because another sync of the connection was running)."""
     conn = db.session.get(Connection, connection_id)
@@ -155,25 +168,34 @@ def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock,
     if conn is None or not conn.is_live or conn.state not in USABLE_STATUSES:
         return Result("skipped", message="not connected")
     prev_status = conn.status if conn.status != ConnectionStatus.SYNCING.value else ConnectionStatus.CONNECTED.value
-    run = SyncRun(connection_id=connection_id, trigger=str(trigger), status=SyncStatus.RUNNING.value,
-                  job_id=_job_id(), day=today(), started_at=utcnow(), details={"prev_status": prev_status,
-                                                                                "attempt": attempt})
+    run = SyncRun(
+        connection_id=connection_id,
+        trigger=str(trigger),
+        status=SyncStatus.RUNNING.value,
+        job_id=_job_id(),
+        day=today(),
+        started_at=utcnow(),
+        details={"prev_status": prev_status, "attempt": attempt},
+    )
     db.session.add(run)
     conn.status = ConnectionStatus.SYNCING.value
     db.session.commit()
     run_id = run.id
     cfg = settings()
-    session = shared_session(float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5),
-                             float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30))
-    recorder = RecordingSession(session, conn.platform, budgets, on_call=lock.extend,
-                                keep_raw=bool(settings().get("SYNC_KEEP_RAW", True)))
+    session = shared_session(
+        float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5), float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30)
+    )
+    recorder = RecordingSession(
+        session, conn.platform, budgets, on_call=lock.extend, keep_raw=bool(settings().get("SYNC_KEEP_RAW", True))
+    )
     try:
         data = _fetch(connection_id, run_id, recorder)
     except PlatformError as exc:
         return _classified(connection_id, run_id, trigger, attempt, exc, recorder)
     except _GrantDead as dead:
-        return _finish_failed(run_id, recorder, dead.outcome, "The connection needs to be reconnected.",
-                              keep_status=True)
+        return _finish_failed(
+            run_id, recorder, dead.outcome, "The connection needs to be reconnected.", keep_status=True
+        )
     if not lock.owned():
         # another worker may have taken over after our lock expired: do not write over it
         return _finish_failed(run_id, recorder, "lock_lost", "The sync took too long and was abandoned.")
@@ -208,23 +230,34 @@ def _token(connection_id: int, *, force: bool = False) -> TokenSet:
 def _plan_input(conn: Connection) -> PlanInput:
     day = today()
     last_ok = db.session.execute(
-        select(SyncRun.started_at).where(SyncRun.connection_id == conn.id,
-                                         SyncRun.status.in_([SyncStatus.SUCCEEDED.value, SyncStatus.PARTIAL.value]))
-        .order_by(SyncRun.started_at.desc()).limit(1)
+        select(SyncRun.started_at)
+        .where(
+            SyncRun.connection_id == conn.id, SyncRun.status.in_([SyncStatus.SUCCEEDED.value, SyncStatus.PARTIAL.value])
+        )
+        .order_by(SyncRun.started_at.desc())
+        .limit(1)
     ).scalar_one_or_none()
     initial = storage.first_measured_day(conn.id) is None
     since = last_ok - timedelta(days=1) if last_ok is not None and not initial else None
     window_start = datetime.combine(day - timedelta(days=aging.MAX_AGE_DAYS), datetime.min.time(), tzinfo=UTC)
     last_days = storage.last_snapshot_days(conn.id, window_start)
-    rows = db.session.execute(
-        select(ContentItem).where(ContentItem.connection_id == conn.id, ContentItem.published_at >= window_start)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(ContentItem).where(ContentItem.connection_id == conn.id, ContentItem.published_at >= window_start)
+        )
+        .scalars()
+        .all()
+    )
     due = [r for r in rows if aging.is_due(r.published_at.date(), last_days.get(r.id), day)]
     due.sort(key=lambda r: last_days.get(r.id) or date.min)  # most overdue first
     last_count = (conn.profile_stats or {}).get("media_count") if last_ok is not None else None
-    return PlanInput(today=day, initial=initial, content_since=since,
-                     due=[storage.to_platform_item(r) for r in due],
-                     last_media_count=last_count if isinstance(last_count, int) else None)
+    return PlanInput(
+        today=day,
+        initial=initial,
+        content_since=since,
+        due=[storage.to_platform_item(r) for r in due],
+        last_media_count=last_count if isinstance(last_count, int) else None,
+    )
 
 
 def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncData:
@@ -244,21 +277,27 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
         nonlocal last
         if time.monotonic() - last < interval:
             return
-        db.session.execute(update(SyncRun).where(SyncRun.id == run_id)
-                           .values(progress=pct, calls=recorder.calls, quota_units=recorder.quota_units))
+        db.session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(progress=pct, calls=recorder.calls, quota_units=recorder.quota_units)
+        )
         db.session.commit()
         last = time.monotonic()
 
     try:
         return run_plan(adapter, token.access_token, inp, progress)
     except TokenExpired:
-        log.info("access token rejected: refreshing and retrying once",
-                 extra={"event": "sync_token_retry", "connection_id": connection_id})
+        log.info(
+            "access token rejected: refreshing and retrying once",
+            extra={"event": "sync_token_retry", "connection_id": connection_id},
+        )
         token = _token(connection_id, force=True)
         return run_plan(adapter, token.access_token, inp, progress)
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingSession, prev_status: str) -> Result:
     """Everything of this sync in one transaction; re-checks that the connection is still live (D3)."""
@@ -269,16 +308,20 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
     run = db.session.get(SyncRun, run_id)
     assert run is not None
     if conn is None or not conn.is_live or conn.access_token_enc is None:
-        return _finish_failed(run_id, recorder, "disconnected", "Disconnected during the sync; nothing saved.",
-                              keep_status=True)
+        return _finish_failed(
+            run_id, recorder, "disconnected", "Disconnected during the sync; nothing saved.", keep_status=True
+        )
     followers = storage.as_int(data.profile.followers)
     wrote_day = storage.write_snapshot(connection_id, day, data.profile)
     if not wrote_day:
         data.notes.append("the platform hides the follower count; no snapshot for today")
     ids = storage.write_content(connection_id, data.content, followers)
     ids.update(storage.write_metrics(connection_id, data.metrics, followers))
-    measured = {i.platform_id: i.metrics for i in data.content
-                if aging.interval_days((day - i.published_at.date()).days) is not None}
+    measured = {
+        i.platform_id: i.metrics
+        for i in data.content
+        if aging.interval_days((day - i.published_at.date()).days) is not None
+    }
     measured.update(data.metrics)
     snapshots = storage.write_metric_snapshots(day, ids, measured, followers)
     provenance = Provenance.BACKFILLED if data.backfill else Provenance.MEASURED
@@ -292,19 +335,37 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
     _close_run(run, recorder, status.value)
     run.items = len(ids)
     run.progress = 100
-    run.details = {**(run.details or {}), "metric_snapshots": snapshots, "backfilled_days": backfilled,
-                   "notes": data.notes[:10]}
+    run.details = {
+        **(run.details or {}),
+        "metric_snapshots": snapshots,
+        "backfilled_days": backfilled,
+        "notes": data.notes[:10],
+    }
     conn.status = prev_status if prev_status in (ConnectionStatus.EXPIRING.value,) else ConnectionStatus.CONNECTED.value
     conn.last_sync_at = utcnow()
     conn.last_error = None
-    conn.profile_stats = {k: v for k, v in {
-        "followers": followers, "following": storage.as_int(data.profile.following),
-        "media_count": storage.as_int(data.profile.media_count),
-        "total_likes": storage.as_int(data.profile.total_likes),
-        "total_views": storage.as_int(data.profile.total_views)}.items() if v is not None}
+    conn.profile_stats = {
+        k: v
+        for k, v in {
+            "followers": followers,
+            "following": storage.as_int(data.profile.following),
+            "media_count": storage.as_int(data.profile.media_count),
+            "total_likes": storage.as_int(data.profile.total_likes),
+            "total_views": storage.as_int(data.profile.total_views),
+        }.items()
+        if v is not None
+    }
     db.session.commit()
-    log.info("sync done", extra={"event": "sync_done", "connection_id": connection_id, "calls": recorder.calls,
-                                 "quota_units": recorder.quota_units, "items": len(ids)})
+    log.info(
+        "sync done",
+        extra={
+            "event": "sync_done",
+            "connection_id": connection_id,
+            "calls": recorder.calls,
+            "quota_units": recorder.quota_units,
+            "items": len(ids),
+        },
+    )
     return Result(status.value, run_id)
 
 
@@ -316,10 +377,18 @@ def _close_run(run: SyncRun, recorder: RecordingSession | None, status: str) -> 
         run.quota_units = recorder.quota_units
 
 
-def _finish_failed(run_id: int, recorder: RecordingSession | None, error_class: str, message: str, *,
-                   keep_status: bool = False, status: str = SyncStatus.FAILED.value,
-                   deferred_until: datetime | None = None, conn_status: str | None = None,
-                   retry_in: float | None = None) -> Result:
+def _finish_failed(
+    run_id: int,
+    recorder: RecordingSession | None,
+    error_class: str,
+    message: str,
+    *,
+    keep_status: bool = False,
+    status: str = SyncStatus.FAILED.value,
+    deferred_until: datetime | None = None,
+    conn_status: str | None = None,
+    retry_in: float | None = None,
+) -> Result:
     """Close the run (and keep the raw answers that explain it); the connection shows the reason."""
     db.session.rollback()
     run = db.session.get(SyncRun, run_id)
@@ -346,34 +415,50 @@ def _finish_failed(run_id: int, recorder: RecordingSession | None, error_class: 
 
 # --------------------------------------------------------------------------- classification
 
-def _classified(connection_id: int, run_id: int, trigger: str, attempt: int, exc: PlatformError,
-                recorder: RecordingSession) -> Result:
-    log.warning("sync failed: %s", exc, extra={"event": "sync_error", "connection_id": connection_id,
-                                                "error_class": exc.kind})
+
+def _classified(
+    connection_id: int, run_id: int, trigger: str, attempt: int, exc: PlatformError, recorder: RecordingSession
+) -> Result:
+    log.warning(
+        "sync failed: %s", exc, extra={"event": "sync_error", "connection_id": connection_id, "error_class": exc.kind}
+    )
     if isinstance(exc, QuotaExceeded):
         wait = max(1.0, (exc.resets_at - utcnow()).total_seconds()) + backoff().delay(0, hint=0) * 60
         _schedule(connection_id, trigger, attempt, wait, count=False)
-        return _finish_failed(run_id, recorder, exc.kind, exc.message, status=SyncStatus.DEFERRED.value,
-                              deferred_until=utcnow() + timedelta(seconds=wait), retry_in=wait)
+        return _finish_failed(
+            run_id,
+            recorder,
+            exc.kind,
+            exc.message,
+            status=SyncStatus.DEFERRED.value,
+            deferred_until=utcnow() + timedelta(seconds=wait),
+            retry_in=wait,
+        )
     if isinstance(exc, RateLimited):
-        return _retry(connection_id, run_id, trigger, attempt, exc, recorder, exc.retry_after,
-                      status=SyncStatus.DEFERRED.value)
+        return _retry(
+            connection_id, run_id, trigger, attempt, exc, recorder, exc.retry_after, status=SyncStatus.DEFERRED.value
+        )
     if isinstance(exc, PlatformUnavailable):
         breaker(exc.platform or "").record_failure()
         return _retry(connection_id, run_id, trigger, attempt, exc, recorder, None)
     if isinstance(exc, AccessRevoked | TokenExpired):
         return _grant_problem(run_id, recorder, exc)
     if isinstance(exc, ScopeMissing):
-        return _finish_failed(run_id, recorder, exc.kind, exc.message,
-                              conn_status=ConnectionStatus.INSUFFICIENT_SCOPE.value)
+        return _finish_failed(
+            run_id, recorder, exc.kind, exc.message, conn_status=ConnectionStatus.INSUFFICIENT_SCOPE.value
+        )
     return _finish_failed(run_id, recorder, exc.kind, exc.message)
 
 
 def _grant_problem(run_id: int, recorder: RecordingSession, exc: PlatformError) -> Result:
     """Revoked (or still rejected after a refresh): mark, delete the dead tokens, tell the client; stop."""
-    result = _finish_failed(run_id, recorder, exc.kind, exc.message,
-                            conn_status=ConnectionStatus.REVOKED.value if isinstance(exc, AccessRevoked)
-                            else ConnectionStatus.ERROR.value)
+    result = _finish_failed(
+        run_id,
+        recorder,
+        exc.kind,
+        exc.message,
+        conn_status=ConnectionStatus.REVOKED.value if isinstance(exc, AccessRevoked) else ConnectionStatus.ERROR.value,
+    )
     if isinstance(exc, AccessRevoked):
         run = db.session.get(SyncRun, run_id)
         conn = db.session.get(Connection, run.connection_id) if run else None
@@ -386,23 +471,46 @@ def _grant_problem(run_id: int, recorder: RecordingSession, exc: PlatformError) 
     return result
 
 
-def _retry(connection_id: int, run_id: int, trigger: str, attempt: int, exc: PlatformError,
-           recorder: RecordingSession, hint: float | None, status: str = SyncStatus.FAILED.value) -> Result:
+def _retry(
+    connection_id: int,
+    run_id: int,
+    trigger: str,
+    attempt: int,
+    exc: PlatformError,
+    recorder: RecordingSession,
+    hint: float | None,
+    status: str = SyncStatus.FAILED.value,
+) -> Result:
     policy = backoff()
     if policy.exhausted(attempt):
         return _finish_failed(run_id, recorder, exc.kind, f"{exc.message} (retries used up)")
     wait = policy.delay(attempt, hint)
     _schedule(connection_id, trigger, attempt, wait)
-    return _finish_failed(run_id, recorder, exc.kind, exc.message, status=status,
-                          deferred_until=utcnow() + timedelta(seconds=wait), retry_in=wait)
+    return _finish_failed(
+        run_id,
+        recorder,
+        exc.kind,
+        exc.message,
+        status=status,
+        deferred_until=utcnow() + timedelta(seconds=wait),
+        retry_in=wait,
+    )
 
 
 def _defer(conn: Connection, trigger: str, attempt: int, reason: str, wait: float, *, count: bool) -> Result:
     """Nothing was called: record a deferred run and come back later (budgets, breaker)."""
     wait = max(1.0, wait)
-    run = SyncRun(connection_id=conn.id, trigger=str(trigger), status=SyncStatus.DEFERRED.value, day=today(),
-                  job_id=_job_id(), error_class=reason, error_message=PLAIN.get(reason, reason),
-                  deferred_until=utcnow() + timedelta(seconds=wait), finished_at=utcnow())
+    run = SyncRun(
+        connection_id=conn.id,
+        trigger=str(trigger),
+        status=SyncStatus.DEFERRED.value,
+        day=today(),
+        job_id=_job_id(),
+        error_class=reason,
+        error_message=PLAIN.get(reason, reason),
+        deferred_until=utcnow() + timedelta(seconds=wait),
+        finished_at=utcnow(),
+    )
     db.session.add(run)
     db.session.commit()
     _schedule(conn.id, trigger, attempt, wait, count=count)
@@ -418,8 +526,9 @@ def _postpone_busy(connection_id: int, trigger: str, attempt: int) -> Result:
     return Result("busy", retry_in=wait, message="another sync is running")
 
 
-def _schedule(connection_id: int, trigger: str, attempt: int, wait: float, *, count: bool = True,
-              not_before: float | None = None) -> None:
+def _schedule(
+    connection_id: int, trigger: str, attempt: int, wait: float, *, count: bool = True, not_before: float | None = None
+) -> None:
     from app.jobs.sync import enqueue_sync_in
 
     enqueue_sync_in(connection_id, str(trigger), attempt + 1 if count else attempt, wait, not_before)
@@ -433,6 +542,7 @@ def _job_id() -> str | None:
 
 
 # --------------------------------------------------------------------------- crash safety
+
 
 def reap_interrupted(connection_id: int | None = None, older_than: timedelta | None = None) -> int:
     """Close runs left ``running`` by a dead worker and put their connections back from ``syncing``.
@@ -458,8 +568,12 @@ def reap_interrupted(connection_id: int | None = None, older_than: timedelta | N
     stuck = select(Connection).where(Connection.status == ConnectionStatus.SYNCING.value)
     if connection_id is not None:
         stuck = stuck.where(Connection.id == connection_id)
-    running = {r for r in db.session.execute(
-        select(SyncRun.connection_id).where(SyncRun.status == SyncStatus.RUNNING.value)).scalars()}
+    running = {
+        r
+        for r in db.session.execute(
+            select(SyncRun.connection_id).where(SyncRun.status == SyncStatus.RUNNING.value)
+        ).scalars()
+    }
     for conn in db.session.execute(stuck).scalars().all():
         if conn.id not in running or connection_id is not None:
             conn.status = ConnectionStatus.CONNECTED.value

@@ -46,7 +46,7 @@ class PlanInput:
 @dataclass
 class SyncData:
     profile: Profile
-    content: list[ContentItem] = field(default_factory=list)   # full items (new or re-read)
+    content: list[ContentItem] = field(default_factory=list)  # full items (new or re-read)
     metrics: dict[str, Metrics] = field(default_factory=dict)  # fresh numbers of stored posts
     insights: list[DailyInsight] = field(default_factory=list)
     backfill: bool = False
@@ -103,15 +103,17 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
             data.metrics = dict(got or {})
     progress(75)
     first, last = _insight_window(adapter.name, inp)
-    got_insights = _optional(data, "account insights",
-                             lambda: adapter.fetch_account_insights(token, first, last, profile=profile))
+    got_insights = _optional(
+        data, "account insights", lambda: adapter.fetch_account_insights(token, first, last, profile=profile)
+    )
     data.insights = list(got_insights or [])
     progress(90)
     return data
 
 
-def _youtube_content(adapter: YouTubeAdapter, token: str, inp: PlanInput, data: SyncData,
-                     since: datetime, max_items: int | None) -> None:
+def _youtube_content(
+    adapter: YouTubeAdapter, token: str, inp: PlanInput, data: SyncData, since: datetime, max_items: int | None
+) -> None:
     """``playlistItems`` to the window, then one ``videos`` call per 50 ids: new uploads first, the
     spare places of the last batch filled with stored videos due for fresh numbers (never ``search``).
     With up to 50 new videos a daily sync costs channels + playlistItems + videos = 3 units."""

@@ -69,8 +69,9 @@ class Budgets:
             self.conn.expire(key, 2 * 24 * 3600)
             if used > self.youtube_units:
                 self.conn.decrby(key, 1)
-                raise QuotaExceeded("daily YouTube quota budget spent", platform="youtube",
-                                    resets_at=next_pacific_midnight())
+                raise QuotaExceeded(
+                    "daily YouTube quota budget spent", platform="youtube", resets_at=next_pacific_midnight()
+                )
             return 1
         if platform == "tiktok":
             minute = int(time.time() // 60)
@@ -78,8 +79,9 @@ class Budgets:
             used = int(self.conn.incr(key))
             self.conn.expire(key, 120)
             if used > self.tiktok_per_minute:
-                raise RateLimited("TikTok per-minute budget spent", platform="tiktok",
-                                  retry_after=60 - time.time() % 60)
+                raise RateLimited(
+                    "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
+                )
             return 0
         if platform == "instagram":
             usage = self.meta_usage()

@@ -35,8 +35,14 @@ class RawCall:
 class RecordingSession(TimeoutSession):
     """A session for one sync of one platform account."""
 
-    def __init__(self, inner: requests.Session, platform: str, budgets: Budgets,
-                 on_call: Callable[[], None] | None = None, keep_raw: bool = True) -> None:
+    def __init__(
+        self,
+        inner: requests.Session,
+        platform: str,
+        budgets: Budgets,
+        on_call: Callable[[], None] | None = None,
+        keep_raw: bool = True,
+    ) -> None:
         super().__init__()
         self.inner = inner
         self.platform = platform
@@ -67,6 +73,9 @@ class RecordingSession(TimeoutSession):
                 body = scrub_text(response.text[:RAW_BODY_LIMIT])
             except Exception:  # noqa: BLE001 - an undecodable body is kept as absent
                 body = None
-            self.raw.append(RawCall(utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048],
-                                    response.status_code, body))
+            self.raw.append(
+                RawCall(
+                    utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048], response.status_code, body
+                )
+            )
         return response

@@ -28,8 +28,14 @@ from app.sync.recorder import RawCall
 
 CHUNK = 200
 BIG = 2**62
-METRIC_COLUMNS = {"views": "views", "likes": "likes", "comments": "comments", "shares": "shares",
-                  "saves": "saves", "reach": "reach"}
+METRIC_COLUMNS = {
+    "views": "views",
+    "likes": "likes",
+    "comments": "comments",
+    "shares": "shares",
+    "saves": "saves",
+    "reach": "reach",
+}
 #: net follower change of a day from account insights, per platform
 NET_METRICS: dict[str, tuple[str, str | None]] = {
     "youtube": ("followers_gained", "followers_lost"),
@@ -42,13 +48,19 @@ def _insert(model: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def upsert(model: Any, rows: Sequence[Mapping[str, Any]], keys: Sequence[str],
-           update_cols: Iterable[str] = (), coalesce: Iterable[str] = (), where: Any = None) -> None:
+def upsert(
+    model: Any,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    update_cols: Iterable[str] = (),
+    coalesce: Iterable[str] = (),
+    where: Any = None,
+) -> None:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE`` in chunks; ``coalesce`` columns keep the stored
     value when the new one is NULL (a platform that omitted a number does not erase it)."""
     update_cols, coalesce = list(update_cols), list(coalesce)
     for start in range(0, len(rows), CHUNK):
-        stmt = _insert(model).values(list(rows[start:start + CHUNK]))
+        stmt = _insert(model).values(list(rows[start : start + CHUNK]))
         sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
         for col in coalesce:
             sets[col] = func.coalesce(stmt.excluded[col], getattr(model, col))
@@ -96,13 +108,24 @@ def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: 
     followers = as_int(profile.followers)
     if followers is None:
         return False
-    row = {"connection_id": connection_id, "day": day, "followers": followers,
-           "following": as_int(profile.following), "media_count": as_int(profile.media_count),
-           "total_likes": as_int(profile.total_likes), "total_views": as_int(profile.total_views),
-           "provenance": str(provenance), "synced_at": utcnow()}
-    upsert(DailySnapshot, [row], ("connection_id", "day"),
-           update_cols=("followers", "provenance", "synced_at"),
-           coalesce=("following", "media_count", "total_likes", "total_views"))
+    row = {
+        "connection_id": connection_id,
+        "day": day,
+        "followers": followers,
+        "following": as_int(profile.following),
+        "media_count": as_int(profile.media_count),
+        "total_likes": as_int(profile.total_likes),
+        "total_views": as_int(profile.total_views),
+        "provenance": str(provenance),
+        "synced_at": utcnow(),
+    }
+    upsert(
+        DailySnapshot,
+        [row],
+        ("connection_id", "day"),
+        update_cols=("followers", "provenance", "synced_at"),
+        coalesce=("following", "media_count", "total_likes", "total_views"),
+    )
     return True
 
 
@@ -114,28 +137,55 @@ def write_content(connection_id: int, items: Sequence[PItem], followers: int | N
     for item in items:  # one row per id even if pages overlapped: the first (newest page) wins
         unique.setdefault(item.platform_id, item)
     for item in unique.values():
-        rows.append({
-            "connection_id": connection_id, "platform_id": _text(item.platform_id, 128),
-            "kind": _text(item.kind, 16), "caption": _text(item.caption), "title": _text(item.title),
-            "permalink": _text(item.permalink, 2048), "thumbnail_url": _text(item.thumbnail_url, 2048),
-            "published_at": item.published_at, "duration_seconds": as_int(item.duration_seconds),
-            "hashtags": [t[:100] for t in item.hashtags[:50]],
-            **metric_values(item.metrics),
-            "extra_metrics": _extras(item.metrics),
-            "followers_at_measure": followers, "metrics_updated_at": now, "first_seen_at": now,
-        })
-    upsert(ContentItem, rows, ("connection_id", "platform_id"),
-           update_cols=("kind", "caption", "title", "permalink", "thumbnail_url", "published_at",
-                        "duration_seconds", "hashtags", "extra_metrics", "metrics_updated_at"),
-           coalesce=(*METRIC_COLUMNS.values(), "watch_time_seconds", "followers_at_measure"))
+        rows.append(
+            {
+                "connection_id": connection_id,
+                "platform_id": _text(item.platform_id, 128),
+                "kind": _text(item.kind, 16),
+                "caption": _text(item.caption),
+                "title": _text(item.title),
+                "permalink": _text(item.permalink, 2048),
+                "thumbnail_url": _text(item.thumbnail_url, 2048),
+                "published_at": item.published_at,
+                "duration_seconds": as_int(item.duration_seconds),
+                "hashtags": [t[:100] for t in item.hashtags[:50]],
+                **metric_values(item.metrics),
+                "extra_metrics": _extras(item.metrics),
+                "followers_at_measure": followers,
+                "metrics_updated_at": now,
+                "first_seen_at": now,
+            }
+        )
+    upsert(
+        ContentItem,
+        rows,
+        ("connection_id", "platform_id"),
+        update_cols=(
+            "kind",
+            "caption",
+            "title",
+            "permalink",
+            "thumbnail_url",
+            "published_at",
+            "duration_seconds",
+            "hashtags",
+            "extra_metrics",
+            "metrics_updated_at",
+        ),
+        coalesce=(*METRIC_COLUMNS.values(), "watch_time_seconds", "followers_at_measure"),
+    )
     ids = [r["platform_id"] for r in rows]
     found: dict[str, int] = {}
     for start in range(0, len(ids), CHUNK):
-        found.update(db.session.execute(
-            select(ContentItem.platform_id, ContentItem.id).where(
-                ContentItem.connection_id == connection_id,
-                ContentItem.platform_id.in_(ids[start:start + CHUNK]))
-        ).tuples().all())
+        found.update(
+            db.session.execute(
+                select(ContentItem.platform_id, ContentItem.id).where(
+                    ContentItem.connection_id == connection_id, ContentItem.platform_id.in_(ids[start : start + CHUNK])
+                )
+            )
+            .tuples()
+            .all()
+        )
     return found
 
 
@@ -156,8 +206,8 @@ def write_metrics(connection_id: int, metrics: Mapping[str, Metrics], followers:
     for platform_id, values in metrics.items():
         cols = {k: v for k, v in metric_values(values).items() if v is not None}
         row_id = db.session.execute(
-            update(ContentItem).where(ContentItem.connection_id == connection_id,
-                                      ContentItem.platform_id == platform_id)
+            update(ContentItem)
+            .where(ContentItem.connection_id == connection_id, ContentItem.platform_id == platform_id)
             .values(**cols, metrics_updated_at=now, followers_at_measure=followers)
             .returning(ContentItem.id)
         ).scalar_one_or_none()
@@ -166,11 +216,20 @@ def write_metrics(connection_id: int, metrics: Mapping[str, Metrics], followers:
     return found
 
 
-def write_metric_snapshots(day: date, ids: Mapping[str, int], metrics: Mapping[str, Metrics],
-                           followers: int | None) -> int:
-    rows = [{"content_item_id": ids[pid], "day": day, **metric_values(values), "followers": followers,
-             "provenance": Provenance.MEASURED.value}
-            for pid, values in metrics.items() if pid in ids]
+def write_metric_snapshots(
+    day: date, ids: Mapping[str, int], metrics: Mapping[str, Metrics], followers: int | None
+) -> int:
+    rows = [
+        {
+            "content_item_id": ids[pid],
+            "day": day,
+            **metric_values(values),
+            "followers": followers,
+            "provenance": Provenance.MEASURED.value,
+        }
+        for pid, values in metrics.items()
+        if pid in ids
+    ]
     cols = (*METRIC_COLUMNS.values(), "watch_time_seconds", "followers")
     upsert(ContentMetricSnapshot, rows, ("content_item_id", "day"), update_cols=cols)
     return len(rows)
@@ -182,38 +241,64 @@ def write_insights(connection_id: int, insights: Sequence[DailyInsight], provena
         for metric, value in insight.metrics.items():
             number = as_float(value)
             if number is not None:
-                rows.append({"connection_id": connection_id, "day": insight.day, "metric": str(metric)[:48],
-                             "value": number, "provenance": provenance})
+                rows.append(
+                    {
+                        "connection_id": connection_id,
+                        "day": insight.day,
+                        "metric": str(metric)[:48],
+                        "value": number,
+                        "provenance": provenance,
+                    }
+                )
     upsert(AccountInsight, rows, ("connection_id", "day", "metric"), update_cols=("value", "provenance"))
 
 
 def write_raw(connection_id: int, run_id: int | None, calls: Sequence[RawCall]) -> None:
     if calls:
-        db.session.execute(_insert(RawResponse).values([
-            {"connection_id": connection_id, "sync_run_id": run_id, "at": c.at, "method": c.method,
-             "url": c.url, "status": c.status, "body": c.body} for c in calls]))
+        db.session.execute(
+            _insert(RawResponse).values(
+                [
+                    {
+                        "connection_id": connection_id,
+                        "sync_run_id": run_id,
+                        "at": c.at,
+                        "method": c.method,
+                        "url": c.url,
+                        "status": c.status,
+                        "body": c.body,
+                    }
+                    for c in calls
+                ]
+            )
+        )
 
 
 def last_snapshot_days(connection_id: int, since: datetime) -> dict[int, date]:
     """The latest metric snapshot day per post (posts published since ``since``)."""
-    rows = db.session.execute(
-        select(ContentMetricSnapshot.content_item_id, func.max(ContentMetricSnapshot.day))
-        .join(ContentItem, ContentItem.id == ContentMetricSnapshot.content_item_id)
-        .where(ContentItem.connection_id == connection_id, ContentItem.published_at >= since)
-        .group_by(ContentMetricSnapshot.content_item_id)
-    ).tuples().all()
+    rows = (
+        db.session.execute(
+            select(ContentMetricSnapshot.content_item_id, func.max(ContentMetricSnapshot.day))
+            .join(ContentItem, ContentItem.id == ContentMetricSnapshot.content_item_id)
+            .where(ContentItem.connection_id == connection_id, ContentItem.published_at >= since)
+            .group_by(ContentMetricSnapshot.content_item_id)
+        )
+        .tuples()
+        .all()
+    )
     return {item_id: day for item_id, day in rows}
 
 
 # --------------------------------------------------------------------------- follower history
+
 
 def _nets(connection_id: int, platform: str) -> dict[date, float]:
     gained_name, lost_name = NET_METRICS[platform]
     names = [n for n in (gained_name, lost_name) if n]
     nets: dict[date, float] = {}
     for day, metric, value in db.session.execute(
-        select(AccountInsight.day, AccountInsight.metric, AccountInsight.value)
-        .where(AccountInsight.connection_id == connection_id, AccountInsight.metric.in_(names))
+        select(AccountInsight.day, AccountInsight.metric, AccountInsight.value).where(
+            AccountInsight.connection_id == connection_id, AccountInsight.metric.in_(names)
+        )
     ).tuples():
         nets[day] = nets.get(day, 0.0) + (value if metric == gained_name else -value)
     return nets
@@ -228,9 +313,9 @@ def rebuild_history(connection_id: int, platform: str) -> int:
         return 0
     anchor = db.session.execute(
         select(DailySnapshot.day, DailySnapshot.followers)
-        .where(DailySnapshot.connection_id == connection_id,
-               DailySnapshot.provenance == Provenance.MEASURED.value)
-        .order_by(DailySnapshot.day).limit(1)
+        .where(DailySnapshot.connection_id == connection_id, DailySnapshot.provenance == Provenance.MEASURED.value)
+        .order_by(DailySnapshot.day)
+        .limit(1)
     ).first()
     nets = _nets(connection_id, platform)
     if anchor is None or not nets or min(nets) >= anchor.day:
@@ -243,8 +328,15 @@ def rebuild_history(connection_id: int, platform: str) -> int:
         value -= nets.get(day, 0.0)  # the count at the end of the day before
         day -= timedelta(days=1)
         provenance = Provenance.BACKFILLED if day < last_known else Provenance.CARRIED
-        rows.append({"connection_id": connection_id, "day": day, "followers": max(0, int(round(value))),
-                     "provenance": provenance.value, "synced_at": utcnow()})
+        rows.append(
+            {
+                "connection_id": connection_id,
+                "day": day,
+                "followers": max(0, int(round(value))),
+                "provenance": provenance.value,
+                "synced_at": utcnow(),
+            }
+        )
     keep = DailySnapshot.provenance.in_([Provenance.BACKFILLED.value, Provenance.CARRIED.value])
     upsert(DailySnapshot, rows, ("connection_id", "day"), update_cols=("followers", "provenance"), where=keep)
     return len(rows)
@@ -252,14 +344,18 @@ def rebuild_history(connection_id: int, platform: str) -> int:
 
 def first_measured_day(connection_id: int) -> date | None:
     return db.session.execute(
-        select(func.min(DailySnapshot.day)).where(DailySnapshot.connection_id == connection_id,
-                                                  DailySnapshot.provenance == Provenance.MEASURED.value)
+        select(func.min(DailySnapshot.day)).where(
+            DailySnapshot.connection_id == connection_id, DailySnapshot.provenance == Provenance.MEASURED.value
+        )
     ).scalar_one_or_none()
 
 
 def to_platform_item(row: ContentItem) -> PItem:
     """A stored post as the adapters take it (for per-post metric calls)."""
     product = {"reel": "REELS", "story": "STORY"}.get(row.kind, "FEED")
-    return PItem(platform_id=row.platform_id, kind=row.kind,  # type: ignore[arg-type]
-                 published_at=row.published_at, extras={"media_product_type": product})
-
+    return PItem(
+        platform_id=row.platform_id,
+        kind=row.kind,  # type: ignore[arg-type]
+        published_at=row.published_at,
+        extras={"media_product_type": product},
+    )

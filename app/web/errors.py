@@ -42,8 +42,7 @@ def error_response(status: int, code: str, message: str) -> Response:
         return resp
     if request.headers.get("HX-Request"):
         return make_response("", status, trigger=toast(message, "error"))
-    html = render_template("errors/error.html", status=status, message=message,
-                           request_id=g.get("request_id"))
+    html = render_template("errors/error.html", status=status, message=message, request_id=g.get("request_id"))
     return make_response(html, status)
 
 
@@ -51,8 +50,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:
         log.warning("csrf rejected", extra={"event": "csrf_rejected", "reason": exc.description})
-        return error_response(400, "csrf_failed",
-                              "Your form expired or came from elsewhere. Reload the page and try again.")
+        return error_response(
+            400, "csrf_failed", "Your form expired or came from elsewhere. Reload the page and try again."
+        )
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError) -> Response:
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
         if exc.response is not None:  # abort(response): already built (e.g. HX-Redirect)
             return exc.response  # type: ignore[return-value]
         status = exc.code or 500
-        if status in (403,) :
+        if status in (403,):
             log.warning("forbidden", extra={"event": "authz_denied"})
         message = MESSAGES.get(status, exc.description or "Error")
         resp = error_response(status, (exc.name or "error").lower().replace(" ", "_"), message)
@@ -80,5 +80,4 @@ def init_app(app: Flask) -> None:
         log.error("unhandled error", exc_info=exc, extra={"event": "unhandled_error"})
         return error_response(500, "internal_error", MESSAGES[500])
 
-    app.register_error_handler(InternalServerError, lambda e: error_response(500, "internal_error",
-                                                                              MESSAGES[500]))
+    app.register_error_handler(InternalServerError, lambda e: error_response(500, "internal_error", MESSAGES[500]))

@@ -45,18 +45,20 @@ def _form_action_sources() -> str:
 
 def content_security_policy() -> str:
     nonce = csp_nonce()
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        f"style-src 'self' 'nonce-{nonce}'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        f"form-action {_form_action_sources()}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            f"form-action {_form_action_sources()}",
+        ]
+    )
 
 
 def _set_headers(response: Response) -> Response:
@@ -71,9 +73,7 @@ def _set_headers(response: Response) -> Response:
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html" or request.headers.get("HX-Request"):
         response.vary.add("HX-Request")
-    if not request.path.startswith("/static/") and (
-        current_user.is_authenticated or request.headers.get("HX-Request")
-    ):
+    if not request.path.startswith("/static/") and (current_user.is_authenticated or request.headers.get("HX-Request")):
         h["Cache-Control"] = "no-store"
     if "request_id" in g:
         h.setdefault("X-Request-ID", g.request_id)

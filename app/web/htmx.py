@@ -11,15 +11,20 @@ from jinja2_fragments.flask import render_block
 from app import htmx_events
 
 
-def render(template: str, block: str | None = None, *, status: int = 200,
-           trigger: dict[str, Any] | None = None, push_url: str | None = None, **context: Any) -> Response:
+def render(
+    template: str,
+    block: str | None = None,
+    *,
+    status: int = 200,
+    trigger: dict[str, Any] | None = None,
+    push_url: str | None = None,
+    **context: Any,
+) -> Response:
     """Render ``template`` whole, or only ``block`` when the request comes from HTMX.
 
     ``Vary: HX-Request`` is added for every HTML response in ``headers.py`` so caches keep both.
     """
-    body = render_block(template, block, **context) if block and request.htmx else render_template(
-        template, **context
-    )
+    body = render_block(template, block, **context) if block and request.htmx else render_template(template, **context)
     return make_response(body, status, trigger=trigger, push_url=push_url)
 
 

@@ -21,17 +21,17 @@ def roster(factory):
     ann = factory.client(coach=coach, name="Ann Able")
     ig, tt = h.connection(ann, "instagram"), h.connection(ann, "tiktok")
     h.snapshots(ig, {d - timedelta(days=30): 1000, d: 1200})
-    h.snapshots(tt, {d - timedelta(days=40): 100})                 # carried to both ends: 100
+    h.snapshots(tt, {d - timedelta(days=40): 100})  # carried to both ends: 100
     bob = factory.client(coach=coach, name="Bob Baker")
     yt = h.connection(bob, "youtube")
     h.snapshots(yt, {d - timedelta(days=30): 5000, d: 4500})
-    cid = factory.client(coach=coach, name="Cid Cole")                # no connections: no numbers
+    cid = factory.client(coach=coach, name="Cid Cole")  # no connections: no numbers
     dee = factory.client(coach=coach, name="Dee Dunn")
     gone = h.connection(dee, "instagram", disconnected_at=utcnow())  # not live
     h.snapshots(gone, {d: 999_999})
-    new = factory.client(coach=coach, name="Eve Early")              # data only today: growth undefined
+    new = factory.client(coach=coach, name="Eve Early")  # data only today: growth undefined
     h.snapshots(h.connection(new, "youtube"), {d: 50})
-    factory.client(coach=factory.coach(), name="Zed Other")          # another coach's client
+    factory.client(coach=factory.coach(), name="Zed Other")  # another coach's client
     return {"ann": ann, "bob": bob, "cid": cid, "dee": dee, "eve": new}
 
 
@@ -45,9 +45,9 @@ def test_columns_show_totals_and_growth_from_stats(client, roster):
     resp = client.get("/admin/clients")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "Followers" in page and "Growth (30 days)" in page
-    assert "1,300" in page and "+18.2%" in page and "(+200)" in page          # (1300-1100)/1100
+    assert "1,300" in page and "+18.2%" in page and "(+200)" in page  # (1300-1100)/1100
     assert "4,500" in page and "-10.0%" in page and "(-500)" in page
-    assert "999,999" not in page                                              # disconnected account
+    assert "999,999" not in page  # disconnected account
     assert "Zed Other" not in page
     # the same numbers as the portfolio leaderboard (one definition)
     from app.services.clients import visible_clients
@@ -64,12 +64,15 @@ def test_columns_show_totals_and_growth_from_stats(client, roster):
     assert roster["cid"].id not in growth
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("-followers", ["Bob Baker", "Ann Able", "Eve Early", "Cid Cole", "Dee Dunn"]),
-    ("followers", ["Eve Early", "Ann Able", "Bob Baker", "Cid Cole", "Dee Dunn"]),
-    ("-growth", ["Ann Able", "Bob Baker", "Cid Cole", "Dee Dunn", "Eve Early"]),
-    ("growth", ["Bob Baker", "Ann Able", "Cid Cole", "Dee Dunn", "Eve Early"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("-followers", ["Bob Baker", "Ann Able", "Eve Early", "Cid Cole", "Dee Dunn"]),
+        ("followers", ["Eve Early", "Ann Able", "Bob Baker", "Cid Cole", "Dee Dunn"]),
+        ("-growth", ["Ann Able", "Bob Baker", "Cid Cole", "Dee Dunn", "Eve Early"]),
+        ("growth", ["Bob Baker", "Ann Able", "Cid Cole", "Dee Dunn", "Eve Early"]),
+    ],
+)
 def test_sort_by_followers_and_growth_unknown_last(client, roster, sort, expected):
     client.login("coach@example.com")
     page = client.hx("GET", f"/admin/clients?sort={sort}").get_data(as_text=True)
@@ -80,7 +83,9 @@ def test_platform_filter_keeps_live_connections_only(client, roster):
     client.login("coach@example.com")
     assert _names(client.hx("GET", "/admin/clients?platform=instagram").get_data(as_text=True)) == ["Ann Able"]
     assert _names(client.hx("GET", "/admin/clients?platform=youtube").get_data(as_text=True)) == [
-        "Bob Baker", "Eve Early"]
+        "Bob Baker",
+        "Eve Early",
+    ]
     # combined with search, status and a stats sort; numbers stay the client's totals
     url = "/admin/clients?platform=youtube&q=bob&status=onboarding&sort=-growth"
     page = client.hx("GET", url).get_data(as_text=True)

@@ -19,7 +19,7 @@ def setup(factory):
     coach = factory.coach(email="coach@example.com")
     mine = factory.client(coach=coach, name="Mina Mine", email="mina@example.com")
     ig = h.connection(mine, "instagram")
-    h.daily(ig, today() - timedelta(days=40), [1000 + 10 * i for i in range(41)])   # 1,400 today, +10/day
+    h.daily(ig, today() - timedelta(days=40), [1000 + 10 * i for i in range(41)])  # 1,400 today, +10/day
     other_coach = factory.coach(email="other@example.com")
     theirs = factory.client(coach=other_coach, name="Theo Theirs", email="theo@example.com")
     admin = factory.admin(email="admin@example.com")
@@ -37,8 +37,9 @@ def test_coach_sets_and_removes_a_goal_with_status_from_stats(client, setup):
     page = client.get(f"/admin/clients/{mine.id}").get_data(as_text=True)
     assert 'id="goals-card"' in page and "No goals yet." in page and "Set a goal" in page
     day = (today() + timedelta(days=30)).isoformat()
-    resp = client.hx("POST", f"/admin/clients/{mine.id}/goals",
-                     data={"target": "1600", "platform": "instagram", "target_date": day})
+    resp = client.hx(
+        "POST", f"/admin/clients/{mine.id}/goals", data={"target": "1600", "platform": "instagram", "target_date": day}
+    )
     text = resp.get_data(as_text=True)
     assert resp.status_code == 200 and text.lstrip().startswith('<article id="goals-card"') and "<html" not in text
     # 200 to go at +10/day: forecast today + 20 days, before the target date -> on track
@@ -70,11 +71,15 @@ def test_validation_errors_and_plain_form_posts(client, setup):
     day = (today() + timedelta(days=30)).isoformat()
     bad = client.hx("POST", f"/admin/clients/{mine.id}/goals", data={"target": "lots", "target_date": day})
     assert bad.status_code == 422 and "whole number" in bad.get_data(as_text=True) and _goals(mine.id) == []
-    past = client.hx("POST", f"/admin/clients/{mine.id}/goals",
-                     data={"target": "10", "target_date": (today() - timedelta(days=1)).isoformat()})
+    past = client.hx(
+        "POST",
+        f"/admin/clients/{mine.id}/goals",
+        data={"target": "10", "target_date": (today() - timedelta(days=1)).isoformat()},
+    )
     assert past.status_code == 422 and "future" in past.get_data(as_text=True)
-    plat = client.hx("POST", f"/admin/clients/{mine.id}/goals", data={"target": "10", "platform": "myspace",
-                                                                     "target_date": day})
+    plat = client.hx(
+        "POST", f"/admin/clients/{mine.id}/goals", data={"target": "10", "platform": "myspace", "target_date": day}
+    )
     assert plat.status_code == 422 and "Pick a platform" in plat.get_data(as_text=True)
     # without HTMX: PRG back to the client page with the message
     resp = client.post(f"/admin/clients/{mine.id}/goals", data={"target": "2000", "platform": "", "target_date": day})
@@ -89,7 +94,7 @@ def test_admin_sets_and_removes_for_any_client(client, setup):
     client.login("admin@example.com")
     day = (today() + timedelta(days=30)).isoformat()
     resp = client.hx("POST", f"/admin/clients/{theirs.id}/goals", data={"target": "100", "target_date": day})
-    assert resp.status_code == 200 and "No data yet" in resp.get_data(as_text=True)   # no connections
+    assert resp.status_code == 200 and "No data yet" in resp.get_data(as_text=True)  # no connections
     [goal] = _goals(theirs.id)
     assert goal.created_by_id == setup["admin"].id
     resp = client.hx("POST", f"/admin/clients/{theirs.id}/goals/remove", data={"goal_id": str(goal.id)})
@@ -99,16 +104,23 @@ def test_admin_sets_and_removes_for_any_client(client, setup):
 def test_idor_other_coach_and_clients_cannot_touch_goals(client, setup, factory):
     mine, theirs = setup["mine"], setup["theirs"]
     day = (today() + timedelta(days=30)).isoformat()
-    their_goal = Goal(client_id=theirs.id, platform=None, metric="followers", target=10, target_date=today()
-                      + timedelta(days=9), created_by_id=None)
+    their_goal = Goal(
+        client_id=theirs.id,
+        platform=None,
+        metric="followers",
+        target=10,
+        target_date=today() + timedelta(days=9),
+        created_by_id=None,
+    )
     db.session.add(their_goal)
     db.session.commit()
     gid = their_goal.id
     client.login("coach@example.com")
     # another coach's client: adding or removing is a 404, nothing leaks or changes
     for headers in ({}, {"HX-Request": "true"}):
-        add = client.post(f"/admin/clients/{theirs.id}/goals", data={"target": "1", "target_date": day},
-                          headers=headers)
+        add = client.post(
+            f"/admin/clients/{theirs.id}/goals", data={"target": "1", "target_date": day}, headers=headers
+        )
         rem = client.post(f"/admin/clients/{theirs.id}/goals/remove", data={"goal_id": str(gid)}, headers=headers)
         assert add.status_code == 404 and rem.status_code == 404
         assert "Theo Theirs" not in add.get_data(as_text=True) + rem.get_data(as_text=True)

@@ -18,8 +18,9 @@ def book(factory):
     a = factory.client(coach=coach, name="Ann", program_start=today() - timedelta(days=80))
     ig = h.connection(a, "instagram")
     h.daily(ig, today() - timedelta(days=100), [1000 + 10 * i for i in range(101)])
-    factory.deliverable(a, "M1", completed_at=datetime.combine(today() - timedelta(days=50), datetime.min.time(),
-                                                                tzinfo=UTC))
+    factory.deliverable(
+        a, "M1", completed_at=datetime.combine(today() - timedelta(days=50), datetime.min.time(), tzinfo=UTC)
+    )
     factory.deliverable(a, "M2")
     b = factory.client(coach=coach, name=XSS)
     yt = h.connection(b, "youtube", username=XSS)
@@ -52,8 +53,11 @@ def test_portfolio_page_partial_filters_and_xss(client, book):
     body = part.get_data(as_text=True)
     assert "<html" not in body and 'id="portfolio-body"' in body and "Ann" in body and "&lt;script&gt;" not in body
     assert "HX-Request" in part.headers["Vary"]
-    for qs, msg in (("size=huge", "Unknown size band"), ("platform=myspace", "Unknown platform"),
-                    ("coach=1", "Only admins")):
+    for qs, msg in (
+        ("size=huge", "Unknown size band"),
+        ("platform=myspace", "Unknown platform"),
+        ("coach=1", "Only admins"),
+    ):
         bad = client.get(f"/admin/portfolio?{qs}")
         assert bad.status_code == 400 and msg in bad.get_data(as_text=True)
 

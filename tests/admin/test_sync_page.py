@@ -9,8 +9,16 @@ from tests.support import history
 
 
 def _run(conn, status: str, error: str | None = None) -> SyncRun:
-    run = SyncRun(connection_id=conn.id, trigger="daily", status=status, error_class="RateLimited" if error else None,
-                  error_message=error, calls=3, quota_units=2, details={})
+    run = SyncRun(
+        connection_id=conn.id,
+        trigger="daily",
+        status=status,
+        error_class="RateLimited" if error else None,
+        error_message=error,
+        calls=3,
+        quota_units=2,
+        details={},
+    )
     db.session.add(run)
     db.session.commit()
     return run

@@ -21,7 +21,7 @@ from tests.support import history as h
 from tests.support.smtp import free_port, smtp_server
 
 D = date(2026, 3, 10)
-NASTY = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+NASTY = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 def run_worker() -> None:
@@ -88,7 +88,7 @@ def test_cooldown_across_days(app, creator):
     conn = declining(creator)
     with time_machine.travel(datetime(2026, 3, 10, 7, tzinfo=UTC), tick=False):
         assert len(service.evaluate_connection(conn.id, today=D)) == 1
-        assert service.evaluate_connection(conn.id, today=D) == []          # a re-run adds nothing
+        assert service.evaluate_connection(conn.id, today=D) == []  # a re-run adds nothing
     for offset, fires in ((3, False), (6, False), (7, True), (8, False)):
         day = D + timedelta(days=offset)
         h.snapshots(conn, {day: 9_000 - offset})
@@ -106,16 +106,16 @@ def test_alert_emails_delivered_once_with_smtp_down_then_up(make_app, factory):
         conn = declining(client)
         h.post(conn, D - timedelta(days=2), likes=10, followers=1000, caption=NASTY)
         service.evaluate_connection(conn.id, today=D)
-        run_worker()                      # nobody listens: the delivery fails and is retried later
+        run_worker()  # nobody listens: the delivery fails and is retried later
         db.session.expire_all()
         rows = db.session.execute(select(OutboxEmail)).scalars().all()
-        assert len(rows) == 2   # the decline and the low engagement (one 1% post), both to the coach
+        assert len(rows) == 2  # the decline and the low engagement (one 1% post), both to the coach
         assert all(r.status is EmailStatus.PENDING and r.idempotency_key.startswith("alert:") for r in rows)
         with smtp_server(port) as (inbox, _):
             from app.jobs.mail import sweep_outbox
 
             queue = get_queue(DEFAULT)
-            for job_id in queue.scheduled_job_registry.get_job_ids():   # time passes
+            for job_id in queue.scheduled_job_registry.get_job_ids():  # time passes
                 from rq.job import Job
 
                 job = Job.fetch(job_id, connection=get_redis())
@@ -124,7 +124,7 @@ def test_alert_emails_delivered_once_with_smtp_down_then_up(make_app, factory):
             run_worker()
             sweep_outbox()
             run_worker()
-            service.evaluate_connection(conn.id, today=D)   # a re-run queues nothing
+            service.evaluate_connection(conn.id, today=D)  # a re-run queues nothing
             run_worker()
             assert len(inbox.messages) == 2
             msg = next(m for m in inbox.messages if "declining" in m["Subject"])
@@ -160,11 +160,11 @@ def test_preferences_digest_off_muted_and_unsubscribe(app, creator, coach, clien
     conn = h.connection(creator)
     h.daily(conn, D - timedelta(days=1), [999, 1000])
     service.evaluate_connection(conn.id, today=D)
-    assert count(OutboxEmail) == 0                    # coach: digest; client: milestones muted
+    assert count(OutboxEmail) == 0  # coach: digest; client: milestones muted
     states = sorted(r.email for r in db.session.execute(select(AlertReceipt)).scalars())
     assert states == ["digest", "digest", "off", "off"]
     assert digest.send_digest(coach.id, D) is not None
-    assert digest.send_digest(coach.id, D) is None    # nothing twice
+    assert digest.send_digest(coach.id, D) is None  # nothing twice
     mail = db.session.execute(select(OutboxEmail)).scalar_one()
     assert mail.to_address == "coach@example.com" and "2 alerts" in mail.subject and "/unsubscribe/" in mail.body_text
     # the unsubscribe link in the email turns alert emails off
@@ -176,8 +176,8 @@ def test_preferences_digest_off_muted_and_unsubscribe(app, creator, coach, clien
 
 def test_bad_input_invalid_address_no_coach_deleted_connection(app, factory):
     admin = factory.admin(email="boss@example.com")
-    creator = factory.client(email="kim@example.com")      # no coach: admins hear about it
-    creator.user.email = "broken address@@example"         # e.g. imported with a typo
+    creator = factory.client(email="kim@example.com")  # no coach: admins hear about it
+    creator.user.email = "broken address@@example"  # e.g. imported with a typo
     db.session.commit()
     conn = h.connection(creator)
     h.daily(conn, D - timedelta(days=1), [999, 1000])
@@ -185,8 +185,9 @@ def test_bad_input_invalid_address_no_coach_deleted_connection(app, factory):
     states = {(r.user_id, r.email) for r in db.session.execute(select(AlertReceipt)).scalars()}
     assert (admin.id, "queued") in states and (creator.user_id, "invalid_address") in states
     pending = count(OutboxEmail)
-    assert pending == 2 and all(e.to_address == "boss@example.com"
-                                for e in db.session.execute(select(OutboxEmail)).scalars())
+    assert pending == 2 and all(
+        e.to_address == "boss@example.com" for e in db.session.execute(select(OutboxEmail)).scalars()
+    )
     # the connection is deleted with alerts and emails pending: both are kept
     db.session.execute(delete(Connection).where(Connection.id == conn.id))
     db.session.commit()
@@ -204,7 +205,7 @@ def test_revoked_connection_raises_one_lost_alert_and_keeps_the_client_email(app
     conn.status = "revoked"
     _notify(conn, "connection_revoked", "connection_revoked")
     db.session.commit()
-    service.evaluate_connection(conn.id)              # the after-sync evaluation sees the same problem
+    service.evaluate_connection(conn.id)  # the after-sync evaluation sees the same problem
     assert [a.type for a in db.session.execute(select(Alert)).scalars()] == ["CONNECTION_LOST"]
     emails = db.session.execute(select(OutboxEmail)).scalars().all()
     assert [(e.kind, e.to_address) for e in emails] == [("connection_revoked", "kim@example.com")]
@@ -225,9 +226,9 @@ def test_feed_scoping_read_state_and_api(app, factory, client):
     assert "Ann" in page and "Bob" not in page and 'data-testid="unread-count"' in page
     api = client.get("/api/admin/social/alerts").get_json()
     assert {x["client_name"] for x in api["alerts"]} == {"Ann"} and api["unread"] == 2
-    assert client.post(f"/admin/alerts/{b_alert.id}/read").status_code == 404      # IDOR
+    assert client.post(f"/admin/alerts/{b_alert.id}/read").status_code == 404  # IDOR
     assert client.get(f"/admin/clients/{b.id}/compose?kind=contact").status_code == 404
-    assert client.get(f"/admin/alerts/{b_alert.id}/read").status_code == 405       # GET writes nothing
+    assert client.get(f"/admin/alerts/{b_alert.id}/read").status_code == 405  # GET writes nothing
     frag = client.hx("post", "/admin/alerts/read-all")
     assert frag.status_code == 200 and "<html" not in frag.get_data(as_text=True)
     assert "alerts-changed" in frag.headers["HX-Trigger"] and 'hx-swap-oob="true"' in frag.get_data(as_text=True)

@@ -37,8 +37,10 @@ def creator(factory):
     return factory.client(coach=coach, email="kim@example.com", name="Kim Lee")
 
 
-@pytest.mark.parametrize(("before", "now", "fires"), [(998, 999, False), (999, 1000, True), (4999, 5001, True),
-                                                      (1000, 1200, False), (24_999, 25_000, True)])
+@pytest.mark.parametrize(
+    ("before", "now", "fires"),
+    [(998, 999, False), (999, 1000, True), (4999, 5001, True), (1000, 1200, False), (24_999, 25_000, True)],
+)
 def test_milestone_platform_boundary(app, creator, before, now, fires):
     conn = h.connection(creator, "instagram")
     flat_then(conn, [before, now])
@@ -52,7 +54,7 @@ def test_milestone_platform_boundary(app, creator, before, now, fires):
 def test_milestone_total_across_platforms_once(app, creator):
     ig, tt = h.connection(creator, "instagram"), h.connection(creator, "tiktok")
     flat_then(ig, [600, 600])
-    flat_then(tt, [399, 400])          # total 999 -> 1000
+    flat_then(tt, [399, 400])  # total 999 -> 1000
     service.evaluate_connection(tt.id, today=D)
     service.evaluate_connection(ig.id, today=D)
     total = [a for a in alerts_of("MILESTONE") if a.platform is None]
@@ -63,7 +65,7 @@ def test_connecting_a_new_account_is_not_a_total_milestone(app, creator):
     ig = h.connection(creator, "instagram")
     flat_then(ig, [900, 900])
     tt = h.connection(creator, "tiktok")
-    h.daily(tt, D, [500])               # first snapshot today: no value yesterday
+    h.daily(tt, D, [500])  # first snapshot today: no value yesterday
     service.evaluate_connection(tt.id, today=D)
     assert alerts_of("MILESTONE") == []
 
@@ -98,8 +100,9 @@ def _window(conn, f35: int, f7: int, f0: int) -> None:
     h.snapshots(conn, {D - timedelta(days=35): f35, D - timedelta(days=7): f7, D: f0})
 
 
-@pytest.mark.parametrize(("f0", "severity"), [(10_000, None), (9_999, "warning"), (9_500, "warning"),
-                                              (9_499, "critical")])
+@pytest.mark.parametrize(
+    ("f0", "severity"), [(10_000, None), (9_999, "warning"), (9_500, "warning"), (9_499, "critical")]
+)
 def test_decline_boundaries(app, creator, f0, severity):
     conn = h.connection(creator)
     _window(conn, 10_000, 10_000, f0)
@@ -113,7 +116,7 @@ def test_decline_boundaries(app, creator, f0, severity):
 @pytest.mark.parametrize(("gain", "stalls"), [(49, True), (50, False)])
 def test_stall_boundary(app, creator, gain, stalls):
     conn = h.connection(creator)
-    _window(conn, 10_000, 10_400, 10_400 + gain)   # usual 100 a week; half is 50
+    _window(conn, 10_000, 10_400, 10_400 + gain)  # usual 100 a week; half is 50
     service.evaluate_connection(conn.id, today=D)
     found = alerts_of("GROWTH_DECLINE")
     assert bool(found) is stalls
@@ -121,8 +124,9 @@ def test_stall_boundary(app, creator, gain, stalls):
         assert found[0].severity == "warning" and found[0].details["kind"] == "stall"
 
 
-@pytest.mark.parametrize(("f35", "gain", "fires"), [(10_000, 100, True), (10_000, 99, False),
-                                                    (9_800, 101, True), (9_800, 100, False)])
+@pytest.mark.parametrize(
+    ("f35", "gain", "fires"), [(10_000, 100, True), (10_000, 99, False), (9_800, 101, True), (9_800, 100, False)]
+)
 def test_surge_boundary(app, creator, f35, gain, fires):
     conn = h.connection(creator)
     # usual weekly gain = (10_000 - f35) / 4: 0 -> at least 100 needed; 50 -> more than 100 needed
@@ -135,8 +139,8 @@ def test_surge_boundary(app, creator, f35, gain, fires):
 def test_low_engagement_boundary(app, creator, likes, fires):
     conn = h.connection(creator)
     flat_then(conn, [1000, 1000])
-    h.post(conn, D - timedelta(days=3), likes=likes, followers=1000)   # 1.5% vs 1.4%
-    h.post(conn, D - timedelta(days=31), likes=1, followers=1000)      # outside the 30 days
+    h.post(conn, D - timedelta(days=3), likes=likes, followers=1000)  # 1.5% vs 1.4%
+    h.post(conn, D - timedelta(days=31), likes=1, followers=1000)  # outside the 30 days
     service.evaluate_connection(conn.id, today=D)
     found = alerts_of("LOW_ENGAGEMENT")
     assert bool(found) is fires
@@ -147,10 +151,10 @@ def test_low_engagement_boundary(app, creator, likes, fires):
 def test_decline_causes_from_the_accounts_own_data(app, creator):
     conn = h.connection(creator)
     _window(conn, 10_000, 10_000, 9_000)
-    for week in range(8):   # usual: 2 posts a week at 5% before the last 14 days
+    for week in range(8):  # usual: 2 posts a week at 5% before the last 14 days
         for k in range(2):
             h.post(conn, D - timedelta(days=15 + 7 * week + k), likes=50, followers=1000)
-    h.post(conn, D - timedelta(days=2), likes=10, followers=1000)   # one recent post at 1%
+    h.post(conn, D - timedelta(days=2), likes=10, followers=1000)  # one recent post at 1%
     service.evaluate_connection(conn.id, today=D)
     alert = alerts_of("GROWTH_DECLINE")[0]
     codes = [c["code"] for c in alert.details["causes"]]
@@ -166,4 +170,6 @@ def test_connection_status_rules(app, creator):
     service.evaluate_connection(lost.id, today=D)
     service.evaluate_connection(expiring.id, today=D)
     assert [(a.type, a.severity) for a in db.session.execute(select(Alert).order_by(Alert.id)).scalars()] == [
-        ("CONNECTION_LOST", "critical"), ("TOKEN_EXPIRING", "warning")]
+        ("CONNECTION_LOST", "critical"),
+        ("TOKEN_EXPIRING", "warning"),
+    ]

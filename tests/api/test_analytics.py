@@ -26,8 +26,12 @@ def world(factory):
 def test_portal_endpoints_match_the_pages(client, world):
     client.login("c@example.com")
     ov = client.get("/api/portal/social/overview?range=30d").get_json()
-    assert ov["total_followers"] == {"start": 1090, "end": 1180, "net": 90,
-                                     "growth_rate": pytest.approx(90 / 1090 * 100)}
+    assert ov["total_followers"] == {
+        "start": 1090,
+        "end": 1180,
+        "net": 90,
+        "growth_rate": pytest.approx(90 / 1090 * 100),
+    }
     page = client.get("/portal/analytics?range=30d").get_data(as_text=True)
     assert "1,180" in page and f"{ov['engagement']['rate']:.2f}%" in page
     m = client.get("/api/portal/social/instagram/metrics?range=7d").get_json()
@@ -38,12 +42,15 @@ def test_portal_endpoints_match_the_pages(client, world):
     assert [i["caption"] for i in top["items"]][:1] == ["p4"]
 
 
-@pytest.mark.parametrize("url, status, code", [
-    ("/api/portal/social/overview?range=14d", 400, "bad_query"),
-    ("/api/portal/social/overview?start=2026-02-30&end=2026-03-01", 400, "bad_query"),
-    ("/api/portal/social/myspace/metrics", 400, "bad_query"),
-    ("/api/portal/social/instagram/growth?start=2026-01-02&end=2026-01-01", 400, "bad_query"),
-])
+@pytest.mark.parametrize(
+    "url, status, code",
+    [
+        ("/api/portal/social/overview?range=14d", 400, "bad_query"),
+        ("/api/portal/social/overview?start=2026-02-30&end=2026-03-01", 400, "bad_query"),
+        ("/api/portal/social/myspace/metrics", 400, "bad_query"),
+        ("/api/portal/social/instagram/growth?start=2026-01-02&end=2026-01-01", 400, "bad_query"),
+    ],
+)
 def test_errors_are_json_envelopes(client, world, url, status, code):
     client.login("c@example.com")
     resp = client.get(url)

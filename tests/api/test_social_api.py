@@ -39,9 +39,11 @@ def test_errors_are_json_and_other_clients_objects_are_404(app, client, creator,
     factory.client(email="other@example.com")
     other = app.test_client()
     other.login("other@example.com")
-    for method, url in (("DELETE", f"/api/portal/social/connections/{conn['id']}"),
-                        ("POST", f"/api/portal/social/connections/{conn['id']}/refresh"),
-                        ("DELETE", "/api/portal/social/connections/999999")):
+    for method, url in (
+        ("DELETE", f"/api/portal/social/connections/{conn['id']}"),
+        ("POST", f"/api/portal/social/connections/{conn['id']}/refresh"),
+        ("DELETE", "/api/portal/social/connections/999999"),
+    ):
         resp = other.open(url, method=method)
         assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
     assert other.get("/api/portal/social/connections").get_json() == {"connections": []}

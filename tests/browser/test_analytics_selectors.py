@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 @pytest.fixture
 def live(make_app: Any) -> Any:
-    app = make_app(APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False,
-                   TESTING=False)
+    app = make_app(
+        APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False, TESTING=False
+    )
     with app.app_context():
         from app.stats.query import today
         from tests.factories import Factory

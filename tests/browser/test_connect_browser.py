@@ -14,13 +14,22 @@ from tests.support.sandbox import SandboxControl, sandbox, sandbox_app, sandbox_
 pytestmark = [pytest.mark.browser, requires_chromium]
 
 
-def test_client_connects_instagram_through_the_consent_page(make_app: Any, sandbox: SandboxControl,  # noqa: F811
-                                                             sandbox_url: str, page: Any) -> None:  # noqa: F811
+def test_client_connects_instagram_through_the_consent_page(
+    make_app: Any,
+    sandbox: SandboxControl,  # noqa: F811
+    sandbox_url: str,  # noqa: F811
+    page: Any,
+) -> None:
     from playwright.sync_api import expect
 
     sandbox.create_account("instagram", "amara.creates", 12_345, seed=3, account_type="MEDIA_CREATOR")
-    app = make_app(APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False,
-                   TESTING=False, PLATFORM_SANDBOX_URL=sandbox_url)
+    app = make_app(
+        APP_ENV="development",
+        SESSION_COOKIE_NAME="portal_session",
+        SESSION_COOKIE_SECURE=False,
+        TESTING=False,
+        PLATFORM_SANDBOX_URL=sandbox_url,
+    )
     with app.app_context():
         from tests.factories import Factory
 

@@ -25,8 +25,9 @@ def test_disconnect_cancels_queued_and_scheduled_syncs(client, creator, sandbox,
     db.session.expire_all()
     conn = db.session.execute(select(Connection)).scalar_one()
     assert enqueue_sync(conn.id, "daily", job_id=f"sync-{conn.id}-daily-test")
-    queues.get_queue(queues.SYNC).enqueue_in(timedelta(hours=1), "app.jobs.sync.sync_connection", conn.id,
-                                             job_id=f"sync-{conn.id}-retry-test")
+    queues.get_queue(queues.SYNC).enqueue_in(
+        timedelta(hours=1), "app.jobs.sync.sync_connection", conn.id, job_id=f"sync-{conn.id}-retry-test"
+    )
     other = f"sync-{conn.id + 1000}-daily-test"
     queues.get_queue(queues.SYNC).enqueue("app.jobs.sync.sync_connection", conn.id + 1000, job_id=other)
     assert len(_sync_job_ids(conn.id)) >= 2

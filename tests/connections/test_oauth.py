@@ -26,7 +26,8 @@ def connections() -> list[Connection]:
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_connect_end_to_end_stores_encrypted_tokens_and_lands_on_a_clean_page(
-        client, creator, sandbox, accounts, platform):
+    client, creator, sandbox, accounts, platform
+):
     client.login("creator@example.com")
     resp = connect(client, sandbox, platform, accounts[platform]["id"])
     # O6: 303 to a clean URL, no referrer
@@ -84,8 +85,10 @@ def test_pkce_s256_fresh_verifier_per_flow_stored_server_side(client, creator, s
 
 def test_redirect_uri_is_a_constant_from_config_not_the_host_header(client, creator):
     client.login("creator@example.com")
-    resp = client.post("/api/portal/social/connect/tiktok?next=https://evil.example",
-                       headers={"X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"})
+    resp = client.post(
+        "/api/portal/social/connect/tiktok?next=https://evil.example",
+        headers={"X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"},
+    )
     assert resp.status_code == 303
     assert query(resp.headers["Location"])["redirect_uri"] == f"{REDIRECT_BASE}/api/portal/social/callback/tiktok"
 
@@ -136,8 +139,7 @@ def test_expired_state_is_400(client, creator, sandbox, accounts):
     assert token_calls(sandbox) == []
 
 
-def test_mix_up_tiktok_code_at_youtube_callback_is_400_and_calls_no_token_endpoint(
-        client, creator, sandbox, accounts):
+def test_mix_up_tiktok_code_at_youtube_callback_is_400_and_calls_no_token_endpoint(client, creator, sandbox, accounts):
     client.login("creator@example.com")
     location = sandbox.consent(start(client, "tiktok"), accounts["tiktok"]["id"])
     sandbox.clear_calls()
@@ -201,8 +203,13 @@ def test_deselected_scope_marks_insufficient_scope_and_enqueues_nothing(app, cli
     from app.jobs.queues import QUEUES, get_queue
 
     client.login("creator@example.com")
-    resp = connect(client, sandbox, "youtube", accounts["youtube"]["id"],
-                   scopes=["https://www.googleapis.com/auth/youtube.readonly"])
+    resp = connect(
+        client,
+        sandbox,
+        "youtube",
+        accounts["youtube"]["id"],
+        scopes=["https://www.googleapis.com/auth/youtube.readonly"],
+    )
     assert resp.status_code == 303
     [conn] = connections()
     assert conn.status == "insufficient_scope"
@@ -216,8 +223,13 @@ def test_deselected_scope_marks_insufficient_scope_and_enqueues_nothing(app, cli
 
 def test_without_the_read_scope_nothing_is_stored_and_the_grant_is_revoked(client, creator, sandbox, accounts):
     client.login("creator@example.com")
-    resp = connect(client, sandbox, "youtube", accounts["youtube"]["id"],
-                   scopes=["https://www.googleapis.com/auth/yt-analytics.readonly"])
+    resp = connect(
+        client,
+        sandbox,
+        "youtube",
+        accounts["youtube"]["id"],
+        scopes=["https://www.googleapis.com/auth/yt-analytics.readonly"],
+    )
     assert resp.headers["Location"].endswith("/problem/youtube/insufficient_scope")
     assert connections() == []
     assert any("revoke" in c["path"] for c in sandbox.calls())
@@ -245,8 +257,7 @@ def test_account_connected_by_another_client_is_refused(app, client, creator, fa
     assert "already connected by another client" in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert len(connections()) == 1
     # the first client's grant still works: nothing was revoked
-    assert all(t["status"] == "ok" for t in sandbox.tokens(accounts["tiktok"]["id"])
-               if t["kind"] == "refresh")
+    assert all(t["status"] == "ok" for t in sandbox.tokens(accounts["tiktok"]["id"]) if t["kind"] == "refresh")
 
 
 def test_disconnect_revokes_at_the_platform_and_reconnect_keeps_the_history(client, creator, sandbox, accounts):
@@ -258,8 +269,9 @@ def test_disconnect_revokes_at_the_platform_and_reconnect_keeps_the_history(clie
     resp = client.hx("POST", f"/portal/settings/connections/{conn_id}/disconnect", data={"history": "keep"})
     assert resp.status_code == 200 and "history is kept" in resp.headers["HX-Trigger"]
     assert [c["path"] for c in sandbox.calls() if "revoke" in c["path"]] == ["/open.tiktokapis.com/v2/oauth/revoke/"]
-    assert all(t["status"] == "revoked" for t in sandbox.tokens(accounts["tiktok"]["id"])
-               if t["kind"] != "authorization_code")
+    assert all(
+        t["status"] == "revoked" for t in sandbox.tokens(accounts["tiktok"]["id"]) if t["kind"] != "authorization_code"
+    )
     [conn] = connections()
     assert conn.status == "disconnected" and conn.access_token_enc is None and conn.refresh_token_enc is None
     # reconnect: the same row (its history) comes back
@@ -287,11 +299,13 @@ def test_another_clients_connection_is_404_everywhere(app, client, creator, fact
     factory.client(email="nosy@example.com")
     nosy = app.test_client()
     nosy.login("nosy@example.com")
-    for method, url in (("GET", f"/portal/settings/connections/{conn.id}/connected"),
-                        ("GET", f"/portal/settings/connections/{conn.id}/disconnect"),
-                        ("POST", f"/portal/settings/connections/{conn.id}/disconnect"),
-                        ("DELETE", f"/api/portal/social/connections/{conn.id}"),
-                        ("POST", f"/api/portal/social/connections/{conn.id}/refresh")):
+    for method, url in (
+        ("GET", f"/portal/settings/connections/{conn.id}/connected"),
+        ("GET", f"/portal/settings/connections/{conn.id}/disconnect"),
+        ("POST", f"/portal/settings/connections/{conn.id}/disconnect"),
+        ("DELETE", f"/api/portal/social/connections/{conn.id}"),
+        ("POST", f"/api/portal/social/connections/{conn.id}/refresh"),
+    ):
         assert nosy.open(url, method=method).status_code == 404, (method, url)
     assert connections()[0].status == "connected"
 

@@ -41,8 +41,12 @@ def ig_connected(client, sandbox, accounts) -> Connection:
 def test_bad_signature_is_400_and_enqueues_nothing(app, client, creator, sandbox, accounts):
     conn = ig_connected(client, sandbox, accounts)
     anon = app.test_client()
-    for sr in (signed_request(conn.platform_user_id, secret="wrong"), "garbage", "",
-               signed_request(conn.platform_user_id).replace(".", ".e30", 1)):
+    for sr in (
+        signed_request(conn.platform_user_id, secret="wrong"),
+        "garbage",
+        "",
+        signed_request(conn.platform_user_id).replace(".", ".e30", 1),
+    ):
         resp = anon.post("/api/platforms/instagram/data-deletion", data={"signed_request": sr})
         assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_signature"
         assert anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": sr}).status_code == 400
@@ -57,8 +61,9 @@ def test_deauthorize_marks_revoked_and_deletes_tokens(app, client, creator, sand
     conn = ig_connected(client, sandbox, accounts)
     anon = app.test_client()
     anon.auto_csrf = False  # Meta sends no CSRF token: these are the only exempt routes
-    resp = anon.post("/api/platforms/instagram/deauthorize",
-                     data={"signed_request": signed_request(conn.platform_user_id)})
+    resp = anon.post(
+        "/api/platforms/instagram/deauthorize", data={"signed_request": signed_request(conn.platform_user_id)}
+    )
     assert resp.status_code == 200
     [conn] = rows()
     assert conn.status == "revoked" and conn.access_token_enc is None
@@ -93,8 +98,11 @@ def tiktok_post(client, body: dict, secret: str = TT_SECRET, stamp: int | None =
     raw = json.dumps(body).encode()
     t = str(stamp if stamp is not None else int(time.time()))
     sig = hmac.new(secret.encode(), t.encode() + b"." + raw, hashlib.sha256).hexdigest()
-    return client.post("/api/platforms/tiktok/webhook", data=raw,
-                       headers={"TikTok-Signature": f"t={t},s={sig}", "Content-Type": "application/json"})
+    return client.post(
+        "/api/platforms/tiktok/webhook",
+        data=raw,
+        headers={"TikTok-Signature": f"t={t},s={sig}", "Content-Type": "application/json"},
+    )
 
 
 def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
@@ -103,9 +111,13 @@ def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
     [conn] = rows()
     anon = app.test_client()
     anon.auto_csrf = False
-    event = {"client_key": "sandbox-tiktok-key", "event": "authorization.removed",
-             "create_time": int(time.time()), "user_openid": conn.platform_user_id,
-             "content": json.dumps({"reason": 1})}
+    event = {
+        "client_key": "sandbox-tiktok-key",
+        "event": "authorization.removed",
+        "create_time": int(time.time()),
+        "user_openid": conn.platform_user_id,
+        "content": json.dumps({"reason": 1}),
+    }
     assert tiktok_post(anon, event, secret="wrong").status_code == 400
     assert tiktok_post(anon, event, stamp=int(time.time()) - 600).status_code == 400  # stale
     assert rows()[0].status == "connected"

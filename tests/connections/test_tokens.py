@@ -45,8 +45,9 @@ def tiktok_conn(client, creator, sandbox, accounts) -> Connection:
     return only_connection()
 
 
-def test_two_workers_refreshing_at_once_make_one_platform_call_and_keep_the_grant(app, tiktok_conn, sandbox,
-                                                                                     accounts, caplog):
+def test_two_workers_refreshing_at_once_make_one_platform_call_and_keep_the_grant(
+    app, tiktok_conn, sandbox, accounts, caplog
+):
     """Two threads of one process: the second waits on the in-process lock, re-reads, and is done
     without Redis (J5's in-process dedupe)."""
     caplog.set_level(logging.INFO, logger="app.services.connections")
@@ -100,11 +101,11 @@ def test_a_refresh_waiting_on_another_process_lock_rereads_and_skips(app, tiktok
     waiting = threading.Thread(target=ours)
     waiting.start()
     waiting.join(0.5)
-    assert waiting.is_alive()                       # blocked on the Redis lock
-    with app.app_context():                         # the other process renews and commits ...
+    assert waiting.is_alive()  # blocked on the Redis lock
+    with app.app_context():  # the other process renews and commits ...
         stale = db.session.get(Connection, conn_id)
         assert svc._refresh_locked(stale, retried=False).outcome == "refreshed"
-    other.release()                                 # ... then lets go
+    other.release()  # ... then lets go
     waiting.join(30)
     assert results == ["fresh"]
     assert len([c for c in sandbox.calls() if c["path"] == REFRESH_PATH]) == 1
@@ -170,22 +171,29 @@ def test_refresh_schedule_per_platform():
         return Connection(platform=platform, connected_at=now - timedelta(days=60), **kw)
 
     # Instagram: about day 50 of 60, never before 24 h, never once expired
-    assert svc.refresh_due(conn("instagram", access_issued_at=now - timedelta(days=50),
-                                access_expires_at=now + timedelta(days=10)), now)
-    assert not svc.refresh_due(conn("instagram", access_issued_at=now - timedelta(days=40),
-                                    access_expires_at=now + timedelta(days=20)), now)
-    assert not svc.refresh_due(conn("instagram", access_issued_at=now - timedelta(hours=2),
-                                    access_expires_at=now + timedelta(days=5)), now)
+    assert svc.refresh_due(
+        conn("instagram", access_issued_at=now - timedelta(days=50), access_expires_at=now + timedelta(days=10)), now
+    )
+    assert not svc.refresh_due(
+        conn("instagram", access_issued_at=now - timedelta(days=40), access_expires_at=now + timedelta(days=20)), now
+    )
+    assert not svc.refresh_due(
+        conn("instagram", access_issued_at=now - timedelta(hours=2), access_expires_at=now + timedelta(days=5)), now
+    )
     # TikTok: access within 15 min of expiry, or refresh token within 30 days
-    assert svc.refresh_due(conn("tiktok", access_expires_at=now + timedelta(minutes=10),
-                                refresh_expires_at=now + timedelta(days=170)), now)
-    assert svc.refresh_due(conn("tiktok", access_expires_at=now + timedelta(hours=2),
-                                refresh_expires_at=now + timedelta(days=20)), now)
-    assert not svc.refresh_due(conn("tiktok", access_expires_at=now + timedelta(hours=2),
-                                    refresh_expires_at=now + timedelta(days=170)), now)
+    assert svc.refresh_due(
+        conn("tiktok", access_expires_at=now + timedelta(minutes=10), refresh_expires_at=now + timedelta(days=170)), now
+    )
+    assert svc.refresh_due(
+        conn("tiktok", access_expires_at=now + timedelta(hours=2), refresh_expires_at=now + timedelta(days=20)), now
+    )
+    assert not svc.refresh_due(
+        conn("tiktok", access_expires_at=now + timedelta(hours=2), refresh_expires_at=now + timedelta(days=170)), now
+    )
     # Google: used at least monthly (unused refresh tokens die after 6 months)
-    assert svc.refresh_due(conn("youtube", access_issued_at=now - timedelta(days=31),
-                                access_expires_at=now + timedelta(hours=1)), now)
+    assert svc.refresh_due(
+        conn("youtube", access_issued_at=now - timedelta(days=31), access_expires_at=now + timedelta(hours=1)), now
+    )
 
 
 def test_token_expiring_warning_once_7_days_ahead(app, client, creator, sandbox, accounts):
@@ -243,8 +251,7 @@ def test_ciphertext_copied_to_another_row_does_not_decrypt(app, tiktok_conn, fac
         svc.token_set_of(other)
     # and a column swap within one row fails too
     with pytest.raises(TokenDecryptError):
-        svc.keyring().decrypt(tiktok_conn.refresh_token_enc, aad_for("connections", tiktok_conn.id,
-                                                                      "access_token_enc"))
+        svc.keyring().decrypt(tiktok_conn.refresh_token_enc, aad_for("connections", tiktok_conn.id, "access_token_enc"))
 
 
 def test_repr_masks_tokens(tiktok_conn):
@@ -268,8 +275,10 @@ def test_key_rotation_of_100_rows(make_app, factory, sandbox_url):
             conn = Connection(client_id=c.id, platform="tiktok", platform_user_id=f"u{i}")
             db.session.add(conn)
             db.session.flush()
-            svc._store_tokens(conn, TokenSet(access_token=f"act.{i}", refresh_token=f"rft.{i}",
-                                              expires_at=utcnow() + timedelta(hours=2)))
+            svc._store_tokens(
+                conn,
+                TokenSet(access_token=f"act.{i}", refresh_token=f"rft.{i}", expires_at=utcnow() + timedelta(hours=2)),
+            )
         db.session.commit()
         assert svc.key_counts() == {"k1": 200}
     # k2 becomes active, k1 stays in the ring: everything still reads
@@ -290,11 +299,14 @@ def test_key_rotation_of_100_rows(make_app, factory, sandbox_url):
         assert svc.keyring().encrypt("x", b"a").startswith("v1.k2.")
 
 
-@pytest.mark.parametrize("keys,active", [
-    ("k1:not-base64!!", "k1"),
-    (f"k1:{base64.b64encode(os.urandom(16)).decode()}", "k1"),
-    (f"k1:{base64.b64encode(os.urandom(32)).decode()}", "k9"),
-])
+@pytest.mark.parametrize(
+    "keys,active",
+    [
+        ("k1:not-base64!!", "k1"),
+        (f"k1:{base64.b64encode(os.urandom(16)).decode()}", "k1"),
+        (f"k1:{base64.b64encode(os.urandom(32)).decode()}", "k9"),
+    ],
+)
 def test_malformed_key_refuses_to_start(make_app, keys, active):
     with pytest.raises(ConfigurationError):
         make_app(TOKEN_ENCRYPTION_KEYS=keys, TOKEN_ENCRYPTION_ACTIVE_KEY=active)
@@ -318,17 +330,25 @@ def test_canary_tokens_never_leave_the_ciphertext(app, client, creator, sandbox,
     elif shutil.which("pg_dump"):  # T1: the whole database as pg_dump writes it
         db.session.commit()
         url = database_url.replace("postgresql+psycopg://", "postgresql://")
-        dumped = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, text=True,
-                                check=True, timeout=60).stdout
+        dumped = subprocess.run(
+            ["pg_dump", "--data-only", url], capture_output=True, text=True, check=True, timeout=60
+        ).stdout
         assert "COPY public.connections" in dumped
     else:
         dumped = ""
         for table in ("connections", "oauth_states", "outbox_emails"):
             dumped += str(db.session.execute(text(f"SELECT * FROM {table}")).all())  # noqa: S608
     # pages and API answers
-    bodies = [client.get(u).get_data(as_text=True) for u in (
-        "/portal/settings/connections", f"/portal/settings/connections/{conn.id}/connected",
-        "/api/portal/social/connections", "/portal", f"/portal/settings/connections/{conn.id}/disconnect")]
+    bodies = [
+        client.get(u).get_data(as_text=True)
+        for u in (
+            "/portal/settings/connections",
+            f"/portal/settings/connections/{conn.id}/connected",
+            "/api/portal/social/connections",
+            "/portal",
+            f"/portal/settings/connections/{conn.id}/disconnect",
+        )
+    ]
     # RQ job payloads: jobs carry ids only
     from app.jobs.queues import SYNC, enqueue, get_queue
     from app.redis_conn import get_redis
@@ -341,8 +361,11 @@ def test_canary_tokens_never_leave_the_ciphertext(app, client, creator, sandbox,
     sandbox.revoke(accounts["tiktok"]["id"])
     svc.refresh_tokens(conn.id, force=True)
     errors = str(only_connection().last_error)
-    app_logs = "\n".join(r.getMessage() + str(r.__dict__.get("exc_text") or "")
-                         for r in caplog.records if not r.name.startswith("werkzeug"))
+    app_logs = "\n".join(
+        r.getMessage() + str(r.__dict__.get("exc_text") or "")
+        for r in caplog.records
+        if not r.name.startswith("werkzeug")
+    )
     for canary in canaries:
         assert canary not in dumped, "token in database"
         assert all(canary not in b for b in bodies), "token in a page"

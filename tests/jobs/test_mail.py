@@ -27,8 +27,7 @@ def test_invite_email_is_delivered_by_the_worker(make_app, factory):
         assert len(inbox.messages) == 1
         msg = inbox.messages[0]
         assert msg["To"] == "kim@example.com" and "Maya Coach" in msg["Subject"]
-        parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in msg.walk()
-                 if not p.is_multipart()}
+        parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in msg.walk() if not p.is_multipart()}
         assert created.invite_url in parts["text/plain"]
         assert "Kim &lt;b&gt;Lee&lt;/b&gt;" in parts["text/html"]  # escaped in HTML
         db.session.expire_all()
@@ -88,11 +87,27 @@ def test_idempotency_key_queues_one_email(app, factory):
     from app.services import mail
 
     user = factory.coach()
-    first = mail.queue_email(user.email, "invite", "invite", idempotency_key="alert:1:user:1", name="A",
-                             inviter="B", url="https://x", hours=1)
+    first = mail.queue_email(
+        user.email,
+        "invite",
+        "invite",
+        idempotency_key="alert:1:user:1",
+        name="A",
+        inviter="B",
+        url="https://x",
+        hours=1,
+    )
     db.session.commit()
-    again = mail.queue_email(user.email, "invite", "invite", idempotency_key="alert:1:user:1", name="A",
-                             inviter="B", url="https://x", hours=1)
+    again = mail.queue_email(
+        user.email,
+        "invite",
+        "invite",
+        idempotency_key="alert:1:user:1",
+        name="A",
+        inviter="B",
+        url="https://x",
+        hours=1,
+    )
     db.session.commit()
     assert first.id == again.id
     assert db.session.execute(select(OutboxEmail)).scalars().all() == [first]
@@ -107,8 +122,9 @@ def test_two_workers_delivering_the_same_email_send_it_once(make_app, factory):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
     with app.app_context(), smtp_server(port) as (inbox, _):
         coach = factory.coach()
-        email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter=coach.name,
-                                 url="https://x", hours=1)
+        email = mail.queue_email(
+            "kim@example.com", "invite", "invite", name="Kim", inviter=coach.name, url="https://x", hours=1
+        )
         db.session.commit()
         email_id = email.id  # read here: the ORM object belongs to this thread's session
         results: list[str] = []
@@ -134,8 +150,7 @@ def test_a_claim_left_by_a_dead_worker_is_released(app, factory):
     from app.jobs.mail import sweep_outbox
     from app.services import mail
 
-    email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C", url="https://x",
-                             hours=1)
+    email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C", url="https://x", hours=1)
     db.session.commit()
     assert mail._claim(email.id)  # a worker claimed it, then died
     assert sweep_outbox() == 0  # too recent to be considered dead
@@ -152,8 +167,9 @@ def test_gives_up_after_max_attempts(make_app, factory):
 
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1)
     with app.app_context():
-        email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C",
-                                 url="https://x", hours=1)
+        email = mail.queue_email(
+            "kim@example.com", "invite", "invite", name="Kim", inviter="C", url="https://x", hours=1
+        )
         db.session.commit()
         for _ in range(mail.MAX_ATTEMPTS):
             with pytest.raises(OSError):
@@ -195,8 +211,9 @@ def test_smtp_server_that_never_answers_times_out_and_keeps_the_email(make_app, 
     try:
         app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1)
         with app.app_context():
-            email = mail.queue_email("kim@example.com", "invite", "invite", name="Kim", inviter="C",
-                                     url="https://x", hours=1)
+            email = mail.queue_email(
+                "kim@example.com", "invite", "invite", name="Kim", inviter="C", url="https://x", hours=1
+            )
             db.session.commit()
             with pytest.raises(OSError):  # socket.timeout is an OSError
                 mail.deliver(email.id)
@@ -228,8 +245,9 @@ def test_rejected_recipient_is_kept_with_the_servers_reason(make_app, factory):
     try:
         app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
         with app.app_context():
-            email = mail.queue_email("nobody@example.com", "invite", "invite", name="N", inviter="C",
-                                     url="https://x", hours=1)
+            email = mail.queue_email(
+                "nobody@example.com", "invite", "invite", name="N", inviter="C", url="https://x", hours=1
+            )
             db.session.commit()
             assert mail.deliver(email.id) is EmailStatus.FAILED  # no exception: RQ does not retry it
             db.session.expire_all()

@@ -23,8 +23,16 @@ def creator(factory):
     h.daily(ig, start, [1000 + 5 * i for i in range(101)])
     h.daily(tt, start, [200 + 2 * i for i in range(95)])  # stops 6 days ago: carried
     for i in range(12):
-        h.post(ig, today() - timedelta(days=2 * i + 1), likes=30 + i, comments=3, followers=1400,
-               caption=f"post {i} #fit", hashtags=["fit"], views=500 + i)
+        h.post(
+            ig,
+            today() - timedelta(days=2 * i + 1),
+            likes=30 + i,
+            comments=3,
+            followers=1400,
+            caption=f"post {i} #fit",
+            hashtags=["fit"],
+            views=500 + i,
+        )
     h.post(tt, today() - timedelta(days=3), likes=9, comments=1, shares=1, followers=390, kind="video", views=2000)
     factory.deliverable(c, "M1", completed_at=None)
     return c
@@ -42,22 +50,35 @@ def test_overview_full_page_with_numbers_and_chart(client, creator):
     assert "HX-Request" in resp.headers.get("Vary", "")
 
 
-@pytest.mark.parametrize("target, marker", [("analytics-body", 'id="analytics-body"'),
-                                            ("metric-chart", 'id="metric-chart"'),
-                                            ("growth-chart", 'id="growth-chart"')])
+@pytest.mark.parametrize(
+    "target, marker",
+    [
+        ("analytics-body", 'id="analytics-body"'),
+        ("metric-chart", 'id="metric-chart"'),
+        ("growth-chart", 'id="growth-chart"'),
+    ],
+)
 def test_overview_partials_are_fragments(client, creator, target, marker):
     client.login("c@example.com")
-    resp = client.get("/portal/analytics?range=7d&metric=engagement",
-                      headers={"HX-Request": "true", "HX-Target": target})
+    resp = client.get(
+        "/portal/analytics?range=7d&metric=engagement", headers={"HX-Request": "true", "HX-Target": target}
+    )
     text = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "<html" not in text and text.lstrip().startswith("<") and marker in text
     assert "HX-Request" in resp.headers["Vary"]
 
 
-@pytest.mark.parametrize("qs, message", [("range=14d", "Unknown range"), ("start=2026-05-01&end=2026-04-01", "before"),
-                                         ("start=2026-13-01&end=2026-12-31", "does not exist"),
-                                         ("platform=myspace", "Unknown platform"), ("metric=vibes", "Unknown metric"),
-                                         ("start=2020-01-01&end=2999-01-01", "future")])
+@pytest.mark.parametrize(
+    "qs, message",
+    [
+        ("range=14d", "Unknown range"),
+        ("start=2026-05-01&end=2026-04-01", "before"),
+        ("start=2026-13-01&end=2026-12-31", "does not exist"),
+        ("platform=myspace", "Unknown platform"),
+        ("metric=vibes", "Unknown metric"),
+        ("start=2020-01-01&end=2999-01-01", "future"),
+    ],
+)
 def test_bad_queries_are_clear_400s(client, creator, qs, message):
     client.login("c@example.com")
     for headers in ({}, {"HX-Request": "true"}):
@@ -70,12 +91,15 @@ def test_platform_page_and_content_table(client, creator):
     resp = client.get("/portal/analytics/instagram?range=90d")
     text = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "Best posting time" in text and "#fit" in text
-    part = client.get("/portal/analytics/instagram?range=90d&q=%23fit&sort=engaged&type=image",
-                      headers={"HX-Request": "true", "HX-Target": "content-table"})
+    part = client.get(
+        "/portal/analytics/instagram?range=90d&q=%23fit&sort=engaged&type=image",
+        headers={"HX-Request": "true", "HX-Target": "content-table"},
+    )
     body = part.get_data(as_text=True)
     assert "<html" not in body and 'id="content-table"' in body and body.count("<tr>") == 13
-    bad = client.get("/portal/analytics/instagram?type=hologram", headers={"HX-Request": "true",
-                                                                          "HX-Target": "content-table"})
+    bad = client.get(
+        "/portal/analytics/instagram?type=hologram", headers={"HX-Request": "true", "HX-Target": "content-table"}
+    )
     assert bad.status_code == 400 and "Unknown content type" in bad.get_data(as_text=True)
     assert client.get("/portal/analytics/myspace").status_code == 404
 
@@ -88,8 +112,12 @@ def test_empty_states_never_500(client, factory):
     ig = h.connection(c, "instagram")
     assert "Waiting for the first sync" in client.get("/portal/analytics").get_data(as_text=True)
     h.snapshots(ig, {today(): 10})
-    for url in ("/portal/analytics?range=all", "/portal/analytics?range=7d&metric=posts",
-                "/portal/analytics/instagram", "/portal/analytics/tiktok"):
+    for url in (
+        "/portal/analytics?range=all",
+        "/portal/analytics?range=7d&metric=posts",
+        "/portal/analytics/instagram",
+        "/portal/analytics/tiktok",
+    ):
         assert client.get(url).status_code == 200, url
 
 
@@ -128,7 +156,8 @@ def test_goal_set_by_client(client, creator):
     assert resp.status_code == 303
     text = client.get("/portal/analytics").get_data(as_text=True)
     assert "3,000 total followers by" in text and ("On track" in text or "Off track" in text)
-    resp = client.post("/portal/analytics/goals", data={"target": "lots", "platform": "", "target_date": day},
-                       follow_redirects=True)
+    resp = client.post(
+        "/portal/analytics/goals", data={"target": "lots", "platform": "", "target_date": day}, follow_redirects=True
+    )
     assert "whole number" in resp.get_data(as_text=True)
     assert date.today()

@@ -23,24 +23,30 @@ from tests.support import history
 
 TODAY = date(2026, 11, 20)
 START, END = date(2026, 9, 1), date(2026, 11, 15)
-COMMENT = 'Great work, 健二! =1+1 <b>bold</b> <script>alert(1)</script>'
+COMMENT = "Great work, 健二! =1+1 <b>bold</b> <script>alert(1)</script>"
 
 
 @pytest.fixture
 def program(factory):
     coach = factory.coach(email="coach@example.com")
-    c = factory.client(coach=coach, name="渡辺 健二", email="kenji@example.com", program_start=START,
-                       program_end=END)
+    c = factory.client(coach=coach, name="渡辺 健二", email="kenji@example.com", program_start=START, program_end=END)
     ig = history.connection(c, "instagram", username="kenji_ig")
-    history.daily(ig, START - timedelta(days=1), [1000 + 10 * i for i in range(77)])   # 1,000 -> 1,760
+    history.daily(ig, START - timedelta(days=1), [1000 + 10 * i for i in range(77)])  # 1,000 -> 1,760
     yt = history.connection(c, "youtube", username="kenji_yt")
-    history.daily(yt, START - timedelta(days=1), [200 + i for i in range(77)])          # 200 -> 276
+    history.daily(yt, START - timedelta(days=1), [200 + i for i in range(77)])  # 200 -> 276
     factory.deliverable(c, "M1", "Brand audit", completed_at=datetime(2026, 10, 5, 9, tzinfo=UTC))
     factory.deliverable(c, "M2", "Content plan")
     for d in (6, 13, 20):  # three Tuesdays 12:30 UTC, 10% each, #reels
-        history.post(ig, datetime(2026, 10, d, 12, 30, tzinfo=UTC), likes=80, comments=20, followers=1000,
-                     hashtags=["reels"], caption=f"reel day {d}")
-    for d in (3, 4):       # programme start, 1% each, #tips
+        history.post(
+            ig,
+            datetime(2026, 10, d, 12, 30, tzinfo=UTC),
+            likes=80,
+            comments=20,
+            followers=1000,
+            hashtags=["reels"],
+            caption=f"reel day {d}",
+        )
+    for d in (3, 4):  # programme start, 1% each, #tips
         history.post(ig, date(2026, 9, d), likes=10, comments=0, followers=1000, hashtags=["tips"], caption="tips")
     return c
 
@@ -77,14 +83,39 @@ def test_program_pdf_reads_back(app, program):
     data = service.render_report_pdf(r)
     assert data.startswith(b"%PDF")
     text = _text(data)
-    chart = text[text.index("Followers over the programme"):text.index("Milestones and deliverables")]
-    assert "2000" in chart and "Instagram" in chart and "Total" in chart   # the SVG chart, drawn as vectors
+    chart = text[text.index("Followers over the programme") : text.index("Milestones and deliverables")]
+    assert "2000" in chart and "Instagram" in chart and "Total" in chart  # the SVG chart, drawn as vectors
     gains = _expected_milestones(program)
-    for needle in ("渡辺 健二", "Programme completion report", "2026-09-01", "2026-11-15",
-                   "1,000", "1,760", "+760", "+76.0%", "200", "276", "+38.0%", "1,200", "2,036", "+836", "+69.7%",
-                   "1.00%", "10.00%", "+9.00 pts", "M1 Brand audit", "October 2026", f"{gains['M1']:+,}",
-                   "M2 Content plan", "in progress", f"{gains['M2']:+,} (so far)", "#reels (3 posts",
-                   "Tue 12:00–14:00 (UTC)", "Followers over the programme", COMMENT):
+    for needle in (
+        "渡辺 健二",
+        "Programme completion report",
+        "2026-09-01",
+        "2026-11-15",
+        "1,000",
+        "1,760",
+        "+760",
+        "+76.0%",
+        "200",
+        "276",
+        "+38.0%",
+        "1,200",
+        "2,036",
+        "+836",
+        "+69.7%",
+        "1.00%",
+        "10.00%",
+        "+9.00 pts",
+        "M1 Brand audit",
+        "October 2026",
+        f"{gains['M1']:+,}",
+        "M2 Content plan",
+        "in progress",
+        f"{gains['M2']:+,} (so far)",
+        "#reels (3 posts",
+        "Tue 12:00–14:00 (UTC)",
+        "Followers over the programme",
+        COMMENT,
+    ):
         assert needle in text, needle
 
 
@@ -104,8 +135,9 @@ def test_program_page_via_job_with_coach_comment(app, client, program):
 
 @pytest.fixture
 def cohorts(factory, program):
-    coach = db.session.execute(select(type(program.coach)).where(
-        type(program.coach).email == "coach@example.com")).scalar_one()
+    coach = db.session.execute(
+        select(type(program.coach)).where(type(program.coach).email == "coach@example.com")
+    ).scalar_one()
     other = factory.client(coach=coach, name="Zoë Fischer", email="zoe@example.com", program_start=date(2026, 10, 1))
     ig = history.connection(other, "instagram", username="zoe_ig")
     history.daily(ig, TODAY - timedelta(days=40), [300] * 41)
@@ -128,7 +160,9 @@ def test_portfolio_report_all_and_cohort(app, client, cohorts):
         every, cohort = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
         assert every.status == cohort.status == "done" and cohort.cohort == "2026-10"
         assert every.payload["clients"] == 2 and {row["name"] for row in every.payload["leaderboard"]} == {
-            "渡辺 健二", "Zoë Fischer"}
+            "渡辺 健二",
+            "Zoë Fischer",
+        }
         assert every.payload["total_followers"] == 2036 + 300  # the stranger's 999 is another coach's
         assert cohort.payload["clients"] == 1 and [r["name"] for r in cohort.payload["leaderboard"]] == ["Zoë Fischer"]
         text = _text(client.get(f"/reports/{cohort.id}/pdf").data)
@@ -146,21 +180,21 @@ def test_share_toggle_and_public_page(app, client, program):
     body = on.get_data(as_text=True)
     assert on.status_code == 200 and "Turn sharing off" in body
     url = body.split("<code>")[1].split("</code>")[0]
-    path = url[url.index("/s/"):]
+    path = url[url.index("/s/") :]
     row = db.session.get(ReportSettings, program.id)
     assert row.share_token_hash and path.rsplit("/", 1)[1] not in row.share_token_hash  # only the hash is stored
     client.logout()
 
     public = app.test_client()
-    first = public.get(path)   # a scanner's GET: interstitial only
+    first = public.get(path)  # a scanner's GET: interstitial only
     assert first.status_code == 200 and "Set-Cookie" not in first.headers
     assert first.headers["Referrer-Policy"] == "no-referrer" and "渡辺" not in first.get_data(as_text=True)
     shown = public.post(path)
     text = shown.get_data(as_text=True)
     assert shown.status_code == 200 and "Set-Cookie" not in shown.headers
     assert "渡辺 健二" in text and "+836" in text and "October 2026" in text
-    assert "csrf_token" not in text and "Turn sharing" not in text     # read-only: no controls
-    assert public.get("/portal").status_code == 302                   # no session came with it
+    assert "csrf_token" not in text and "Turn sharing" not in text  # read-only: no controls
+    assert public.get("/portal").status_code == 302  # no session came with it
 
     client.login("kenji@example.com")
     program_report = service.request_report(program.user, "program", client=program, comment=None, today=TODAY)
@@ -173,8 +207,8 @@ def test_share_toggle_and_public_page(app, client, program):
     assert public.post(path).status_code == 410 and public.get(path).status_code == 410
     again = client.hx("POST", "/reports/share", data={"enabled": "1"}).get_data(as_text=True)
     new_path = again.split("<code>")[1].split("</code>")[0]
-    assert new_path[new_path.index("/s/"):] != path and public.post(path).status_code == 410
-    assert public.post(new_path[new_path.index("/s/"):]).status_code == 200
+    assert new_path[new_path.index("/s/") :] != path and public.post(path).status_code == 410
+    assert public.post(new_path[new_path.index("/s/") :]).status_code == 200
     assert public.post("/s/" + "0" * 64).status_code == 410
 
 
@@ -186,7 +220,7 @@ def test_share_switch_without_javascript_returns_to_the_whole_page(app, client, 
     assert resp.status_code == 303 and resp.headers["Location"] == "/reports"
     page = client.get("/reports").get_data(as_text=True)
     assert "Share link turned on." in page and "/s/" in page and "Turn sharing off" in page
-    assert "No reports yet." not in page and f"Weekly · {made.period_start}" in page   # the history stays
+    assert "No reports yet." not in page and f"Weekly · {made.period_start}" in page  # the history stays
     resp = client.post("/reports/share", data={"enabled": "0"})
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Share link turned off." in page and "Sharing is off." in page and f"Weekly · {made.period_start}" in page
@@ -211,14 +245,22 @@ def test_crm_settings_history_and_revoke(app, client, program, factory):
     row = db.session.get(ReportSettings, program.id)
     assert (row.weekly_enabled, row.send_to_client, row.send_to_coach) == (True, True, True)
 
-    report = Report(kind="weekly", client_id=program.id, period_start=END - timedelta(days=6), period_end=END,
-                    status="queued", progress=0)
+    report = Report(
+        kind="weekly",
+        client_id=program.id,
+        period_start=END - timedelta(days=6),
+        period_end=END,
+        status="queued",
+        progress=0,
+    )
     db.session.add(report)
     db.session.commit()
     service.generate(report.id)
     assert len(service.send_report(report)) == 2
     assert sorted(e.to_address for e in db.session.execute(select(OutboxEmail)).scalars()) == [
-        "coach@example.com", "kenji@example.com"]
+        "coach@example.com",
+        "kenji@example.com",
+    ]
     history_page = client.get(url).get_data(as_text=True)
     assert history_page.count("Revoke</button>") == 2 and "kenji@example.com" in history_page
 
@@ -228,7 +270,7 @@ def test_crm_settings_history_and_revoke(app, client, program, factory):
     db.session.refresh(link)
     assert link.revoked_at is not None and revoked.get_data(as_text=True).count("Revoke</button>") == 1
 
-    client.hx("POST", f"{url}/settings", data={})   # unchecked boxes: weekly off, nobody
+    client.hx("POST", f"{url}/settings", data={})  # unchecked boxes: weekly off, nobody
     db.session.refresh(row)
     assert (row.weekly_enabled, row.send_to_client, row.send_to_coach) == (False, False, False)
     assert service.weekly_fanout(datetime(2026, 11, 16, 8, tzinfo=UTC)) == 0
@@ -258,15 +300,25 @@ def test_admin_client_export_matches_db(app, client, program):
     db_rows = db.session.execute(
         select(DailySnapshot.day, DailySnapshot.followers)
         .where(DailySnapshot.day >= START, DailySnapshot.day <= END)
-        .order_by(DailySnapshot.connection_id, DailySnapshot.day)).all()
+        .order_by(DailySnapshot.connection_id, DailySnapshot.day)
+    ).all()
     assert [(date.fromisoformat(r[header.index("day")]), int(r[header.index("followers")])) for r in body] == [
-        tuple(r) for r in db_rows]
+        tuple(r) for r in db_rows
+    ]
     content = client.get(base + "&format=json&dataset=content")
     data = json.loads(content.get_data(as_text=True))
-    items = db.session.execute(select(ContentItem).where(ContentItem.published_at >= datetime(2026, 9, 1, tzinfo=UTC))
-                               .order_by(ContentItem.published_at)).scalars().all()
+    items = (
+        db.session.execute(
+            select(ContentItem)
+            .where(ContentItem.published_at >= datetime(2026, 9, 1, tzinfo=UTC))
+            .order_by(ContentItem.published_at)
+        )
+        .scalars()
+        .all()
+    )
     assert [(r["content_id"], r["likes"], r["comments"]) for r in data["rows"]] == [
-        (i.id, i.likes, i.comments) for i in items]
+        (i.id, i.likes, i.comments) for i in items
+    ]
     assert content.headers["Content-Disposition"].startswith(f'attachment; filename="client-{program.id}-content-')
 
 
@@ -276,11 +328,15 @@ def test_admin_portfolio_export_matches_db_and_scope(app, client, cohorts):
     data = json.loads(resp.get_data(as_text=True))
     kenji, zoe = cohorts
     mine = {kenji.id, zoe.id}
-    expected = db.session.execute(select(func.count()).select_from(DailySnapshot).join(
-        Connection, Connection.id == DailySnapshot.connection_id).where(
-        DailySnapshot.day >= TODAY - timedelta(days=10), DailySnapshot.day <= TODAY,
-        Connection.client_id.in_(mine))).scalar()
-    assert expected == 2 * 6 + 11   # Kenji's two accounts end on Nov 15
+    expected = db.session.execute(
+        select(func.count())
+        .select_from(DailySnapshot)
+        .join(Connection, Connection.id == DailySnapshot.connection_id)
+        .where(
+            DailySnapshot.day >= TODAY - timedelta(days=10), DailySnapshot.day <= TODAY, Connection.client_id.in_(mine)
+        )
+    ).scalar()
+    assert expected == 2 * 6 + 11  # Kenji's two accounts end on Nov 15
     assert len(data["rows"]) == expected and {r["client_id"] for r in data["rows"]} <= mine
     assert 999 not in {r["followers"] for r in data["rows"]}
     client.logout()
@@ -315,17 +371,17 @@ def test_finished_report_is_reused_until_the_data_changes(app, client, program):
     first = db.session.execute(select(Report)).scalar_one()
     assert first.status == "done"
     again = client.hx("POST", "/reports", data={"kind": "program"})
-    assert again.status_code == 286 and "Download PDF" in again.get_data(as_text=True)   # cached: no new job
+    assert again.status_code == 286 and "Download PDF" in again.get_data(as_text=True)  # cached: no new job
     assert db.session.execute(select(func.count()).select_from(Report)).scalar() == 1
     ig = db.session.execute(select(Connection).where(Connection.client_id == program.id)).scalars().first()
-    ig.last_sync_at = datetime(2026, 11, 16, 3, tzinfo=UTC)   # a sync brought new data
+    ig.last_sync_at = datetime(2026, 11, 16, 3, tzinfo=UTC)  # a sync brought new data
     db.session.commit()
     fresh = client.hx("POST", "/reports", data={"kind": "program"})
     assert fresh.status_code == 200 and 'hx-trigger="every 2s"' in fresh.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(Report)).scalar() == 2
     _work()
     d = program.deliverables[1]
-    d.completed_at = datetime(2026, 11, 10, tzinfo=UTC)       # a deliverable completed
+    d.completed_at = datetime(2026, 11, 10, tzinfo=UTC)  # a deliverable completed
     db.session.commit()
     client.hx("POST", "/reports", data={"kind": "program"})
     assert db.session.execute(select(func.count()).select_from(Report)).scalar() == 3
@@ -336,8 +392,14 @@ def test_finished_report_is_reused_until_the_data_changes(app, client, program):
 
 def test_retention_purge(app, program):
     with time_machine.travel(datetime(2026, 8, 1, 9, tzinfo=UTC), tick=False):
-        old = Report(kind="weekly", client_id=program.id, period_start=date(2026, 7, 20),
-                     period_end=date(2026, 7, 26), status="queued", progress=0)
+        old = Report(
+            kind="weekly",
+            client_id=program.id,
+            period_start=date(2026, 7, 20),
+            period_end=date(2026, 7, 26),
+            status="queued",
+            progress=0,
+        )
         db.session.add(old)
         db.session.commit()
         service.generate(old.id)
@@ -345,36 +407,44 @@ def test_retention_purge(app, program):
         old_link, _ = service.issue_link(old, "kenji@example.com", None)
         db.session.commit()
     with time_machine.travel(datetime(2026, 10, 1, 9, tzinfo=UTC), tick=False):
-        recent = Report(kind="weekly", client_id=program.id, period_start=date(2026, 9, 21),
-                        period_end=date(2026, 9, 27), status="queued", progress=0)
+        recent = Report(
+            kind="weekly",
+            client_id=program.id,
+            period_start=date(2026, 9, 21),
+            period_end=date(2026, 9, 27),
+            status="queued",
+            progress=0,
+        )
         db.session.add(recent)
         db.session.commit()
         service.generate(recent.id)
         recent_file = service.reports_dir() / recent.file_name
-        expired_link, _ = service.issue_link(recent, "a@example.com", None, days=1)   # expires Oct 2
-        live_link, _ = service.issue_link(recent, "b@example.com", None)              # expires Oct 8
+        expired_link, _ = service.issue_link(recent, "a@example.com", None, days=1)  # expires Oct 2
+        live_link, _ = service.issue_link(recent, "b@example.com", None)  # expires Oct 8
         db.session.commit()
     ids = (old.id, recent.id, old_link.id, expired_link.id, live_link.id)
     assert old_file.exists() and recent_file.exists()
 
-    with time_machine.travel(datetime(2026, 10, 30, 9, tzinfo=UTC), tick=False):   # 90 days after Aug 1 = Oct 30 9:00
+    with time_machine.travel(datetime(2026, 10, 30, 9, tzinfo=UTC), tick=False):  # 90 days after Aug 1 = Oct 30 9:00
         assert service.purge() == 0
     with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=UTC), tick=False):
         assert service.purge() == 1
     db.session.expire_all()
     assert db.session.get(Report, ids[0]) is None and not old_file.exists()
-    assert db.session.get(ReportLink, ids[2]) is None                            # went with its report
+    assert db.session.get(ReportLink, ids[2]) is None  # went with its report
     assert db.session.get(Report, ids[1]) is not None and recent_file.exists()
-    assert db.session.get(ReportLink, ids[3]) is None                            # expired > 30 days ago
-    assert db.session.get(ReportLink, ids[4]) is not None                        # expired < 30 days ago
+    assert db.session.get(ReportLink, ids[3]) is None  # expired > 30 days ago
+    assert db.session.get(ReportLink, ids[4]) is not None  # expired < 30 days ago
 
 
 # ---------------------------------------------------------------- W7
 
 
-HOSTILE = ('<img src="file:///etc/passwd"> <link href="http://169.254.169.254/"> '
-           '<style>@import url(http://x);</style> @import url(http://x) '
-           '<img src="http://169.254.169.254/latest/meta-data/"> <a href="javascript:alert(1)">x</a>')
+HOSTILE = (
+    '<img src="file:///etc/passwd"> <link href="http://169.254.169.254/"> '
+    "<style>@import url(http://x);</style> @import url(http://x) "
+    '<img src="http://169.254.169.254/latest/meta-data/"> <a href="javascript:alert(1)">x</a>'
+)
 
 
 @needs_pdftotext
@@ -413,6 +483,6 @@ def test_report_job_has_an_explicit_time_limit(app, client, program):
     report = db.session.execute(select(Report)).scalar_one()
     job = Job.fetch(report.job_id, connection=get_redis())
     assert job.origin == "reports" and job.timeout == service.JOB_TIMEOUT == 120
-    assert job.args == (report.id,)                       # id-only
-    assert pdf.RENDER_SECONDS < service.JOB_TIMEOUT       # the render limit fires before the job is killed
+    assert job.args == (report.id,)  # id-only
+    assert pdf.RENDER_SECONDS < service.JOB_TIMEOUT  # the render limit fires before the job is killed
     _work()

@@ -18,8 +18,13 @@ def test_fonts_are_built_from_the_npm_package_not_committed():
     assert "dejavu-fonts-ttf/ttf/DejaVuSans.ttf" in (ROOT / "scripts" / "build-assets.mjs").read_text()
     assert pdf.FONT_DIR == ROOT / "static" / "vendor" / "fonts"
     assert "static/vendor/" in (ROOT / ".gitignore").read_text().splitlines()
-    tracked = subprocess.run(["git", "ls-files", "*.ttf"], cwd=ROOT, capture_output=True, text=True,  # noqa: S607
-                             check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.ttf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,  # noqa: S607
+        check=True,
+    ).stdout.split()
     assert tracked == []
     for name in pdf.FONTS:
         assert (pdf.FONT_DIR / name).is_file()

@@ -92,8 +92,14 @@ def test_job_ui_polls_until_done_then_286(app, client, seeded):
 
 
 def _done_report(client_row) -> Report:
-    report = Report(kind="weekly", client_id=client_row.id, period_start=END - timedelta(days=6), period_end=END,
-                    status="queued", progress=0)
+    report = Report(
+        kind="weekly",
+        client_id=client_row.id,
+        period_start=END - timedelta(days=6),
+        period_end=END,
+        status="queued",
+        progress=0,
+    )
     db.session.add(report)
     db.session.commit()
     return service.generate(report.id)
@@ -119,9 +125,9 @@ def test_link_scanner_prefetch_expiry_revocation_tampering(app, client, seeded):
     assert opened.status_code == 200 and "1,100" in opened.get_data(as_text=True)
     assert "Set-Cookie" not in opened.headers
     assert client.post(url, data={"format": "pdf"}).data.startswith(b"%PDF")
-    assert client.post(f"/r/{report.id + 1}/{token}").status_code == 404       # another report's id
-    assert client.post(f"/r/{report.id}/{token[:-2]}xx").status_code == 404    # tampered
-    assert client.get("/portal").status_code == 302                            # never a session
+    assert client.post(f"/r/{report.id + 1}/{token}").status_code == 404  # another report's id
+    assert client.post(f"/r/{report.id}/{token[:-2]}xx").status_code == 404  # tampered
+    assert client.get("/portal").status_code == 302  # never a session
     link.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     gone = client.post(url)
@@ -136,7 +142,7 @@ def test_weekly_cron_one_report_per_client_per_week(app, seeded, factory):
     other = factory.client(name="渡辺 健二", email="kenji@example.com")
     other.time_zone = "Asia/Tokyo"
     db.session.commit()
-    monday_utc = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)   # Monday 08:00 UTC, 17:00 in Tokyo
+    monday_utc = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # Monday 08:00 UTC, 17:00 in Tokyo
     assert service.weekly_fanout(monday_utc) == 1
     assert service.weekly_fanout(monday_utc) == 0
     assert service.weekly_fanout(monday_utc + timedelta(hours=1)) == 0

@@ -114,9 +114,7 @@ def test_list_and_filter_accounts(sandbox: SandboxControl) -> None:
         ({"platform": "tiktok", "username": "x", "followers": 1, "account_type": "BUSINESS"}, "account_type"),
     ],
 )
-def test_bad_account_specs_are_clear_400s(
-    sandbox: SandboxControl, body: dict[str, Any], fragment: str
-) -> None:
+def test_bad_account_specs_are_clear_400s(sandbox: SandboxControl, body: dict[str, Any], fragment: str) -> None:
     resp = requests.post(f"{sandbox.base_url}/_sandbox/accounts", json=body, timeout=5)
     assert resp.status_code == 400
     error = resp.json()["error"]

@@ -48,9 +48,7 @@ def check(value: Any, schema: dict[str, Any], schemas: dict[str, Any], where: st
             elif extra is not None:
                 check(item, extra, schemas, f"{where}.{key}")
             else:
-                assert (name, key) in DOCUMENTED_EXTRAS, (
-                    f"{where}.{key} is not declared by {name or 'schema'}"
-                )
+                assert (name, key) in DOCUMENTED_EXTRAS, f"{where}.{key} is not declared by {name or 'schema'}"
     elif kind == "array":
         assert isinstance(value, list), f"{where}: expected array"
         for i, item in enumerate(value):
@@ -98,9 +96,7 @@ def test_official_client_channels_playlist_items_videos(
     check(channels, {"$ref": "ChannelListResponse"}, schemas, "channels")
     uploads = channels["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"]
 
-    request = youtube.playlistItems().list(
-        part="snippet,contentDetails,status", playlistId=uploads, maxResults=50
-    )
+    request = youtube.playlistItems().list(part="snippet,contentDetails,status", playlistId=uploads, maxResults=50)
     video_ids: list[str] = []
     while request is not None:
         page = request.execute()
@@ -110,18 +106,12 @@ def test_official_client_channels_playlist_items_videos(
     assert len(video_ids) == sandbox.account(yt_account["id"])["posts_count"]
 
     videos = (
-        youtube.videos()
-        .list(part="snippet,statistics,contentDetails,status", id=",".join(video_ids[:50]))
-        .execute()
+        youtube.videos().list(part="snippet,statistics,contentDetails,status", id=",".join(video_ids[:50])).execute()
     )
     check(videos, {"$ref": "VideoListResponse"}, schemas, "videos")
     assert [v["id"] for v in videos["items"]] == video_ids[:50]
 
-    stats = (
-        youtube.videos()
-        .batchGetStats(part="id,snippet,statistics,contentDetails", id=video_ids[:5])
-        .execute()
-    )
+    stats = youtube.videos().batchGetStats(part="id,snippet,statistics,contentDetails", id=video_ids[:5]).execute()
     check(stats, {"$ref": "BatchGetStatsResponse"}, schemas, "batchGetStats")
     assert [v["id"] for v in stats["items"]] == video_ids[:5]
 

@@ -75,9 +75,7 @@ def test_oauth_dance_short_then_long_lived(sandbox: SandboxControl, ig_account: 
     assert set(body) == {"access_token", "user_id", "permissions"}
     assert body["user_id"] == ig_account["platform_user_id"]
     assert body["permissions"] == "instagram_business_basic,instagram_business_manage_insights"
-    long = graph(
-        sandbox, "access_token", body["access_token"], grant_type="ig_exchange_token", client_secret=SECRET
-    )
+    long = graph(sandbox, "access_token", body["access_token"], grant_type="ig_exchange_token", client_secret=SECRET)
     assert long.status_code == 200
     assert long.json()["token_type"] == "bearer" and long.json()["expires_in"] == 60 * 86400
     me = graph(sandbox, "v25.0/me", long.json()["access_token"], fields="user_id,username")
@@ -92,9 +90,7 @@ def test_wrapped_token_shape_flag(ig_account: dict[str, Any]) -> None:
         assert set(body) == {"data"} and body["data"][0]["user_id"] == acc["platform_user_id"]
 
 
-def test_reused_code_wrong_redirect_and_expired_code(
-    sandbox: SandboxControl, ig_account: dict[str, Any]
-) -> None:
+def test_reused_code_wrong_redirect_and_expired_code(sandbox: SandboxControl, ig_account: dict[str, Any]) -> None:
     code = code_for(sandbox, ig_account["id"])
     wrong = exchange_code(sandbox, code, "http://127.0.0.1:5000/other")
     assert wrong.status_code == 400
@@ -175,9 +171,7 @@ def test_bad_tokens(sandbox: SandboxControl, ig_account: dict[str, Any], token: 
 
 # --------------------------------------------------------------------------- nodes
 def test_me_and_user_node(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
-    fields = (
-        "user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count"
-    )
+    fields = "user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count"
     me = graph(sandbox, "v25.0/me", token, fields=fields)
     assert me.status_code == 200
     body = me.json()
@@ -198,9 +192,7 @@ def test_unknown_field_and_object(sandbox: SandboxControl, token: str) -> None:
     assert meta_error(graph(sandbox, "v25.0/me/friends", token))["code"] == 2500
 
 
-def test_usage_headers_on_every_graph_response(
-    sandbox: SandboxControl, ig_account: dict[str, Any], token: str
-) -> None:
+def test_usage_headers_on_every_graph_response(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
     for resp in (graph(sandbox, "v25.0/me", token), graph(sandbox, "v25.0/me", "bad")):
         usage = json.loads(resp.headers["X-App-Usage"])
         assert set(usage) == {"call_count", "total_cputime", "total_time"}
@@ -223,9 +215,7 @@ def test_versions(sandbox: SandboxControl, token: str) -> None:
 def test_media_paging_to_the_end(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
     truth = sandbox.account(ig_account["id"], posts=True)
     assert truth["posts_count"] > 60
-    first = graph(
-        sandbox, "v25.0/me/media", token, fields="id,timestamp,media_type,media_product_type"
-    ).json()
+    first = graph(sandbox, "v25.0/me/media", token, fields="id,timestamp,media_type,media_product_type").json()
     assert len(first["data"]) == 25 and "next" in first["paging"]
     seen: list[dict[str, Any]] = []
     url: str | None = (
@@ -257,9 +247,7 @@ def test_media_paging_to_the_end(sandbox: SandboxControl, ig_account: dict[str, 
 
 
 def test_media_node_and_insights(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
-    media = graph(
-        sandbox, "v25.0/me/media", token, fields="id,media_product_type,media_type", limit=100
-    ).json()
+    media = graph(sandbox, "v25.0/me/media", token, fields="id,media_product_type,media_type", limit=100).json()
     feed = next(m for m in media["data"] if m["media_product_type"] == "FEED")
     reel = next(m for m in media["data"] if m["media_product_type"] == "REELS")
     node = graph(sandbox, f"v25.0/{feed['id']}", token, fields="id,permalink,timestamp,like_count").json()
@@ -272,8 +260,7 @@ def test_media_node_and_insights(sandbox: SandboxControl, ig_account: dict[str, 
     assert isinstance(first["values"][0]["value"], int) and first["title"]
     by_name = {d["name"]: d["values"][0]["value"] for d in feed_ins}
     assert (
-        by_name["total_interactions"]
-        == by_name["likes"] + by_name["comments"] + by_name["saved"] + by_name["shares"]
+        by_name["total_interactions"] == by_name["likes"] + by_name["comments"] + by_name["saved"] + by_name["shares"]
     )
     assert by_name["likes"] == node["like_count"]
     # non-applicable metrics are silently omitted for a reel
@@ -293,9 +280,7 @@ def test_media_node_and_insights(sandbox: SandboxControl, ig_account: dict[str, 
 def test_deprecated_media_metrics_are_code_100(sandbox: SandboxControl, token: str, metric: str) -> None:
     media_id = graph(sandbox, "v25.0/me/media", token).json()["data"][0]["id"]
     resp = graph(sandbox, f"v25.0/{media_id}/insights", token, metric=f"reach,{metric}")
-    assert (
-        resp.status_code == 400 and meta_error(resp)["code"] == 100 and metric in meta_error(resp)["message"]
-    )
+    assert resp.status_code == 400 and meta_error(resp)["code"] == 100 and metric in meta_error(resp)["message"]
 
 
 def test_media_insights_bad_requests(sandbox: SandboxControl, token: str) -> None:
@@ -330,9 +315,7 @@ def test_follower_count_time_series(sandbox: SandboxControl, ig_account: dict[st
     follower = data["follower_count"]
     assert follower["period"] == "day" and follower["id"].endswith("/insights/follower_count/day")
     ends = [v["end_time"] for v in follower["values"]]
-    assert (
-        len(ends) == 30 and ends[0] == "2026-09-16T07:00:00+0000" and ends[-1] == "2026-10-15T07:00:00+0000"
-    )
+    assert len(ends) == 30 and ends[0] == "2026-09-16T07:00:00+0000" and ends[-1] == "2026-10-15T07:00:00+0000"
     assert all(e.endswith("T07:00:00+0000") for e in ends)
     assert all(isinstance(v["value"], int) and v["value"] >= 0 for v in follower["values"])
     assert len(data["reach"]["values"]) == 30

@@ -30,9 +30,7 @@ def exchange(sandbox: SandboxControl, code: str, **extra: str) -> requests.Respo
     return token_call(sandbox, code=code, grant_type="authorization_code", redirect_uri=REDIRECT_URI, **extra)
 
 
-def api(
-    sandbox: SandboxControl, method: str, path: str, token: str | None, **kwargs: Any
-) -> requests.Response:
+def api(sandbox: SandboxControl, method: str, path: str, token: str | None, **kwargs: Any) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return requests.request(
         method, sandbox.url(f"open.tiktokapis.com/v2/{path}"), headers=headers, timeout=10, **kwargs
@@ -58,8 +56,7 @@ def test_oauth_dance(sandbox: SandboxControl, tt_account: dict[str, Any]) -> Non
     location = sandbox.consent(sandbox.authorize_url("tiktok", state="xyz"), tt_account["id"])
     params = sandbox.redirect_params(location)
     assert (
-        params["state"] == "xyz"
-        and params["scopes"] == "user.info.basic,user.info.profile,user.info.stats,video.list"
+        params["state"] == "xyz" and params["scopes"] == "user.info.basic,user.info.profile,user.info.stats,video.list"
     )
     resp = exchange(sandbox, params["code"])
     assert resp.status_code == 200
@@ -81,9 +78,7 @@ def test_oauth_dance(sandbox: SandboxControl, tt_account: dict[str, Any]) -> Non
     assert set(reused.json()) == {"error", "error_description", "log_id"}
 
 
-def test_pkce_is_enforced_when_a_challenge_was_sent(
-    sandbox: SandboxControl, tt_account: dict[str, Any]
-) -> None:
+def test_pkce_is_enforced_when_a_challenge_was_sent(sandbox: SandboxControl, tt_account: dict[str, Any]) -> None:
     verifier, challenge = pkce_pair()
     url = sandbox.authorize_url("tiktok", code_challenge=challenge, code_challenge_method="S256")
     code = sandbox.redirect_params(sandbox.consent(url, tt_account["id"]))["code"]
@@ -111,9 +106,7 @@ def test_wrong_redirect_bad_client_denied(sandbox: SandboxControl, tt_account: d
         },
     )
     assert bad_client.status_code == 401 and bad_client.json()["error"] == "invalid_client"
-    denied = sandbox.redirect_params(
-        sandbox.consent(sandbox.authorize_url("tiktok"), tt_account["id"], "deny")
-    )
+    denied = sandbox.redirect_params(sandbox.consent(sandbox.authorize_url("tiktok"), tt_account["id"], "deny"))
     assert denied["error"] == "access_denied" and denied["error_description"] and denied["state"] == "st-123"
     scope = sandbox.redirect_params(
         requests.get(
@@ -121,15 +114,11 @@ def test_wrong_redirect_bad_client_denied(sandbox: SandboxControl, tt_account: d
         ).headers["Location"]
     )
     assert scope["error"] == "invalid_scope"
-    unregistered = requests.get(
-        sandbox.authorize_url("tiktok", redirect_uri="https://evil.example/cb"), timeout=10
-    )
+    unregistered = requests.get(sandbox.authorize_url("tiktok", redirect_uri="https://evil.example/cb"), timeout=10)
     assert unregistered.status_code == 400
 
 
-def test_refresh_rotates_and_the_old_refresh_token_fails(
-    sandbox: SandboxControl, tokens: dict[str, Any]
-) -> None:
+def test_refresh_rotates_and_the_old_refresh_token_fails(sandbox: SandboxControl, tokens: dict[str, Any]) -> None:
     sandbox.advance_seconds(7201)
     expired = api(sandbox, "GET", "user/info/?fields=open_id", tokens["access_token"])
     assert expired.status_code == 401 and envelope(expired, "access_token_invalid") == {}
@@ -185,10 +174,7 @@ def test_user_info_fields_and_scopes(
     truth = sandbox.account(tt_account["id"])
     assert list(user) == fields.split(",")
     assert user["follower_count"] == 10_234 and user["video_count"] == truth["posts_count"]
-    assert (
-        user["likes_count"] == truth["totals"]["like_count"]
-        and user["open_id"] == tt_account["platform_user_id"]
-    )
+    assert user["likes_count"] == truth["totals"]["like_count"] and user["open_id"] == tt_account["platform_user_id"]
     only = api(sandbox, "GET", "user/info/?fields=open_id,display_name", tokens["access_token"])
     assert set(envelope(only)["user"]) == {"open_id", "display_name"}
     unknown = api(sandbox, "GET", "user/info/?fields=open_id,shoe_size", tokens["access_token"])
@@ -213,9 +199,7 @@ def test_video_list_pages_to_the_end(
 ) -> None:
     truth = sandbox.account(tt_account["id"], posts=True)
     assert truth["posts_count"] > 40
-    first = envelope(
-        api(sandbox, "POST", f"video/list/?fields={ALL_VIDEO_FIELDS}", tokens["access_token"], json={})
-    )
+    first = envelope(api(sandbox, "POST", f"video/list/?fields={ALL_VIDEO_FIELDS}", tokens["access_token"], json={}))
     assert len(first["videos"]) == 10 and first["has_more"] is True
     video = first["videos"][0]
     assert list(video) == ALL_VIDEO_FIELDS.split(",")
@@ -245,9 +229,7 @@ def test_video_list_pages_to_the_end(
     assert seen[5]["view_count"] == truth["posts"][5]["view_count"]
 
 
-@pytest.mark.parametrize(
-    "body", [{"max_count": 21}, {"max_count": 0}, {"cursor": "yesterday"}, {"cursor": -5}]
-)
+@pytest.mark.parametrize("body", [{"max_count": 21}, {"max_count": 0}, {"cursor": "yesterday"}, {"cursor": -5}])
 def test_video_list_bad_input(sandbox: SandboxControl, tokens: dict[str, Any], body: dict[str, Any]) -> None:
     resp = api(sandbox, "POST", "video/list/?fields=id", tokens["access_token"], json=body)
     assert resp.status_code == 400 and envelope(resp, "invalid_params") == {}
@@ -334,9 +316,7 @@ def test_faults_in_tiktok_format(
     assert api(sandbox, "GET", "user/info/?fields=open_id", tokens["access_token"]).status_code == 200
 
 
-def test_faults_on_the_token_endpoint_use_the_oauth_shape(
-    sandbox: SandboxControl, tokens: dict[str, Any]
-) -> None:
+def test_faults_on_the_token_endpoint_use_the_oauth_shape(sandbox: SandboxControl, tokens: dict[str, Any]) -> None:
     sandbox.add_fault("tiktok", "token_revoked", path_contains="/oauth/token/")
     resp = token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"

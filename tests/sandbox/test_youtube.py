@@ -33,9 +33,7 @@ def yt(
     sandbox: SandboxControl, resource: str, token: str | None, host: str = "www.googleapis.com", **params: Any
 ) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.get(
-        sandbox.url(f"{host}/youtube/v3/{resource}"), params=params, headers=headers, timeout=10
-    )
+    return requests.get(sandbox.url(f"{host}/youtube/v3/{resource}"), params=params, headers=headers, timeout=10)
 
 
 def report(sandbox: SandboxControl, token: str, **params: Any) -> requests.Response:
@@ -64,12 +62,8 @@ def tokens(sandbox: SandboxControl, yt_account: dict[str, Any]) -> dict[str, Any
 # --------------------------------------------------------------------------- OAuth
 def test_oauth_dance_with_refresh_token(sandbox: SandboxControl, yt_account: dict[str, Any]) -> None:
     page = requests.get(sandbox.authorize_url("youtube"), timeout=10)
-    assert (
-        page.status_code == 200 and 'name="scope"' in page.text and f'value="{yt_account["id"]}"' in page.text
-    )
-    params = sandbox.redirect_params(
-        sandbox.consent(sandbox.authorize_url("youtube", state="s1"), yt_account["id"])
-    )
+    assert page.status_code == 200 and 'name="scope"' in page.text and f'value="{yt_account["id"]}"' in page.text
+    params = sandbox.redirect_params(sandbox.consent(sandbox.authorize_url("youtube", state="s1"), yt_account["id"]))
     assert params["state"] == "s1" and params["scope"] == f"{READONLY} {ANALYTICS}"
     body = exchange(sandbox, params["code"]).json()
     assert set(body) == {"access_token", "expires_in", "refresh_token", "scope", "token_type"}
@@ -116,15 +110,11 @@ def test_pkce_wrong_redirect_denied_bad_client(sandbox: SandboxControl, yt_accou
         },
     )
     assert basic.status_code == 200
-    denied = sandbox.redirect_params(
-        sandbox.consent(sandbox.authorize_url("youtube"), yt_account["id"], "deny")
-    )
+    denied = sandbox.redirect_params(sandbox.consent(sandbox.authorize_url("youtube"), yt_account["id"], "deny"))
     assert denied == {"error": "access_denied", "state": "st-123"}
     unknown = requests.get(sandbox.authorize_url("youtube", client_id="nobody"), timeout=10)
     assert unknown.status_code == 401 and "invalid_client" in unknown.text
-    mismatch = requests.get(
-        sandbox.authorize_url("youtube", redirect_uri="https://evil.example/cb"), timeout=10
-    )
+    mismatch = requests.get(sandbox.authorize_url("youtube", redirect_uri="https://evil.example/cb"), timeout=10)
     assert mismatch.status_code == 400 and "redirect_uri_mismatch" in mismatch.text
     bad_secret = requests.post(
         sandbox.url("oauth2.googleapis.com/token"),
@@ -146,9 +136,7 @@ def test_granular_consent_can_drop_a_scope(sandbox: SandboxControl, yt_account: 
     body = exchange(sandbox, params["code"]).json()
     assert body["scope"] == READONLY
     assert yt(sandbox, "channels", body["access_token"], part="id", mine="true").status_code == 200
-    resp = report(
-        sandbox, body["access_token"], startDate="2026-09-01", endDate="2026-09-30", metrics="views"
-    )
+    resp = report(sandbox, body["access_token"], startDate="2026-09-01", endDate="2026-09-30", metrics="views")
     google_error(resp, 403, "insufficientPermissions")
 
 
@@ -165,10 +153,7 @@ def test_refresh_does_not_rotate_and_revocation(
     again = token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert again.status_code == 200  # no rotation: the original keeps working
     sandbox.advance_days(200)
-    assert (
-        token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).status_code
-        == 200
-    )
+    assert token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).status_code == 200
     sandbox.revoke(yt_account["id"])
     revoked = token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert revoked.status_code == 400
@@ -204,9 +189,7 @@ def test_testing_mode_refresh_tokens_die_after_7_days() -> None:
 
 # --------------------------------------------------------------------------- Data API
 @pytest.mark.parametrize("host", ["www.googleapis.com", "youtube.googleapis.com"])
-def test_channels_mine(
-    sandbox: SandboxControl, yt_account: dict[str, Any], tokens: dict[str, Any], host: str
-) -> None:
+def test_channels_mine(sandbox: SandboxControl, yt_account: dict[str, Any], tokens: dict[str, Any], host: str) -> None:
     resp = yt(
         sandbox,
         "channels",
@@ -244,14 +227,10 @@ def test_channels_bad_requests(sandbox: SandboxControl, tokens: dict[str, Any]) 
     google_error(yt(sandbox, "channels", "ya29.garbage", part="id", mine="true"), 401, "authError")
 
 
-def test_uploads_paging_to_the_end(
-    sandbox: SandboxControl, yt_account: dict[str, Any], tokens: dict[str, Any]
-) -> None:
+def test_uploads_paging_to_the_end(sandbox: SandboxControl, yt_account: dict[str, Any], tokens: dict[str, Any]) -> None:
     truth = sandbox.account(yt_account["id"], posts=True)
     playlist = truth["uploads_playlist_id"]
-    default = yt(
-        sandbox, "playlistItems", tokens["access_token"], part="contentDetails", playlistId=playlist
-    ).json()
+    default = yt(sandbox, "playlistItems", tokens["access_token"], part="contentDetails", playlistId=playlist).json()
     assert len(default["items"]) == 5 and default["pageInfo"] == {
         "totalResults": truth["posts_count"],
         "resultsPerPage": 5,
@@ -387,8 +366,7 @@ def test_quota_buckets_and_pacific_midnight_reset() -> None:
         assert err["errors"][0]["domain"] == "youtube.quota" and statuses == [200, 200, 200]
         # search has its own bucket
         assert [
-            yt(control, "search", tok, part="snippet", forMine="true", type="video").status_code
-            for _ in range(3)
+            yt(control, "search", tok, part="snippet", forMine="true", type="video").status_code for _ in range(3)
         ] == [200, 200, 403]
         usage = {u["bucket"]: u["used"] for u in control.quota()["usage"]}
         assert usage == {"default": 3, "search": 2}
@@ -434,9 +412,7 @@ def test_analytics_agree_with_data_api(sandbox: SandboxControl) -> None:
     acc = sandbox.create_account("youtube", "consistent", 20_000, seed=77)
     tok = sandbox.connect("youtube", acc["id"])["access_token"]
     views_now = int(
-        yt(sandbox, "channels", tok, part="statistics", mine="true").json()["items"][0]["statistics"][
-            "viewCount"
-        ]
+        yt(sandbox, "channels", tok, part="statistics", mine="true").json()["items"][0]["statistics"]["viewCount"]
     )
     sandbox.advance_days(4)
     tok = sandbox.connect("youtube", acc["id"])["access_token"]
@@ -565,14 +541,10 @@ def test_subscriber_rounding_can_be_disabled() -> None:
         assert stats["subscriberCount"] == "15432"
 
 
-def test_clock_moves_the_numbers(
-    sandbox: SandboxControl, yt_account: dict[str, Any], tokens: dict[str, Any]
-) -> None:
+def test_clock_moves_the_numbers(sandbox: SandboxControl, yt_account: dict[str, Any], tokens: dict[str, Any]) -> None:
     before = yt(sandbox, "channels", tokens["access_token"], part="statistics", mine="true").json()
     sandbox.advance_days(20)
     tok = sandbox.connect("youtube", yt_account["id"])["access_token"]
     after = yt(sandbox, "channels", tok, part="statistics", mine="true").json()
-    assert int(after["items"][0]["statistics"]["viewCount"]) > int(
-        before["items"][0]["statistics"]["viewCount"]
-    )
+    assert int(after["items"][0]["statistics"]["viewCount"]) > int(before["items"][0]["statistics"]["viewCount"])
     assert sandbox.account(yt_account["id"])["today"] == (date(2026, 10, 15) + timedelta(days=20)).isoformat()

@@ -72,8 +72,7 @@ def test_envelope_is_real_aes_gcm(k1: str) -> None:
     _, _, nonce, ct = env.split(".")
     key = base64.b64decode(k1.split(":", 1)[1])
     assert (
-        AESGCM(key).decrypt(_decode_part(nonce), _decode_part(ct), b"platform_connection:7:access_token:v1")
-        == b"hello"
+        AESGCM(key).decrypt(_decode_part(nonce), _decode_part(ct), b"platform_connection:7:access_token:v1") == b"hello"
     )
 
 
@@ -135,9 +134,7 @@ def test_aad_format_and_validation() -> None:
 
 def test_rotation_of_100_rows(k1: str, k2: str) -> None:
     old = Keyring.from_env_values(k1, "k1")
-    rows = {
-        i: (f"token-{i}", old.encrypt(f"token-{i}", aad_for("conn", i, "access_token"))) for i in range(100)
-    }
+    rows = {i: (f"token-{i}", old.encrypt(f"token-{i}", aad_for("conn", i, "access_token"))) for i in range(100)}
     assert {old.key_id_of(env) for _, env in rows.values()} == {"k1"}
 
     # k2 becomes active; k1 stays in the ring for reading. Order in the spec does not matter.
@@ -201,9 +198,7 @@ def test_active_key_is_explicit_not_positional(k1: str, k2: str) -> None:
         ("{k1},,{k2}", "k1", "empty"),
     ],
 )
-def test_bad_key_configuration_raises(
-    spec: str | None, active: str | None, match: str, k1: str, k2: str
-) -> None:
+def test_bad_key_configuration_raises(spec: str | None, active: str | None, match: str, k1: str, k2: str) -> None:
     raw1 = k1.split(":", 1)[1]
     values = {
         "k1": k1,

@@ -22,14 +22,11 @@ CANARY = "CANARY123"
 
 
 def test_instagram_refresh_url() -> None:
-    url = (
-        f"https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token={CANARY}"
-    )
+    url = f"https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token={CANARY}"
     out = scrub_url(url)
     assert CANARY not in out
     assert (
-        out
-        == f"https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token={REDACTED}"
+        out == f"https://graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token&access_token={REDACTED}"
     )
 
 

@@ -72,7 +72,7 @@ def test_client_overview_totals_shares_engagement_and_change(factory):
     h.snapshots(ig, {date(2026, 3, 24): 1000, date(2026, 3, 31): 1100})
     h.snapshots(yt, {date(2026, 3, 24): 300, date(2026, 3, 31): 400})
     # this period (Mar 25-31): ER 5% (ig: 40+10 of 1000... incl saves/shares) and 2% (yt)
-    h.post(ig, date(2026, 3, 26), likes=40, comments=5, saves=3, shares=2, followers=1000)   # 5.0%
+    h.post(ig, date(2026, 3, 26), likes=40, comments=5, saves=3, shares=2, followers=1000)  # 5.0%
     h.post(yt, date(2026, 3, 30), likes=5, comments=1, shares=99, followers=300, kind="video", views=900)  # 2.0%
     # previous period (Mar 18-24): 1%
     h.post(ig, date(2026, 3, 20), likes=10, followers=1000)
@@ -100,6 +100,7 @@ def test_empty_client_and_one_day_of_data(factory):
 def test_best_posting_time_uses_the_client_time_zone_and_needs_three_posts():
     def p(when, rate):
         return SimpleNamespace(published_at=when, rate=rate)
+
     # Mondays 23:30 UTC = Tuesdays 00:30 in Berlin (winter): block 0 of Tuesday
     mon = datetime(2026, 1, 5, 23, 30, tzinfo=UTC)
     posts = [p(mon + timedelta(weeks=i), r) for i, r in enumerate([1.0, 5.0, 3.0])]
@@ -114,10 +115,11 @@ def test_best_posting_time_uses_the_client_time_zone_and_needs_three_posts():
 def test_heat_levels_are_relative_to_the_best_block():
     def p(when, rate):
         return SimpleNamespace(published_at=when, rate=rate)
+
     base = datetime(2026, 1, 5, 10, tzinfo=UTC)  # Mondays 10:00 UTC, block 5
     posts = [p(base + timedelta(weeks=i), 4.0) for i in range(3)]
-    posts += [p(base + timedelta(days=1, weeks=i), 1.0) for i in range(3)]   # Tuesdays: a quarter of the best
-    posts += [p(base + timedelta(days=2, weeks=i), 0.0) for i in range(3)]   # Wednesdays: 0%, still rated
+    posts += [p(base + timedelta(days=1, weeks=i), 1.0) for i in range(3)]  # Tuesdays: a quarter of the best
+    posts += [p(base + timedelta(days=2, weeks=i), 0.0) for i in range(3)]  # Wednesdays: 0%, still rated
     bt = content.best_posting_time(posts, "UTC")
     assert bt.level(bt.cells[0][5]) == 4 and bt.level(bt.cells[1][5]) == 1 and bt.level(bt.cells[2][5]) == 1
     assert bt.level(bt.cells[3][5]) is None  # no posts: not rated
@@ -126,6 +128,7 @@ def test_heat_levels_are_relative_to_the_best_block():
 def test_best_hashtags_need_two_posts():
     def p(rate, tags):
         return SimpleNamespace(rate=rate, hashtags=tags)
+
     stats = content.best_hashtags([p(4.0, ["#Fit"]), p(2.0, ["fit", "gym"]), p(9.0, ["solo"]), p(None, ["gym"])])
     assert [(s.tag, s.posts, s.median_rate) for s in stats] == [("fit", 2, 3.0)]
 
@@ -153,8 +156,9 @@ def test_goal_forecast_on_and_off_track(factory):
     ig = h.connection(c, "instagram")
     h.snapshots(ig, {TODAY - timedelta(days=28): 1000, TODAY: 1280})  # +10/day
     hist = series.load_histories([ig])[c.id]
-    on = goals.goal_status(Goal(id=1, platform="instagram", target=1380, target_date=TODAY + timedelta(days=10)),
-                           hist, TODAY)
+    on = goals.goal_status(
+        Goal(id=1, platform="instagram", target=1380, target_date=TODAY + timedelta(days=10)), hist, TODAY
+    )
     assert on.state == "on_track" and on.forecast == TODAY + timedelta(days=10)
     off = goals.goal_status(Goal(id=2, platform=None, target=2000, target_date=TODAY + timedelta(days=30)), hist, TODAY)
     assert off.state == "off_track" and off.forecast == TODAY + timedelta(days=72)
@@ -163,9 +167,9 @@ def test_goal_forecast_on_and_off_track(factory):
 
 
 def test_stall_rule():
-    assert stalled(1040, 1000, 600)        # 40 < half of 100/week
+    assert stalled(1040, 1000, 600)  # 40 < half of 100/week
     assert not stalled(1060, 1000, 600)
-    assert not stalled(1000, 1000, 1000)   # flat account: nothing to stall
+    assert not stalled(1000, 1000, 1000)  # flat account: nothing to stall
 
 
 def test_portfolio_numbers_leaderboard_and_attention(factory):
@@ -176,11 +180,21 @@ def test_portfolio_numbers_leaderboard_and_attention(factory):
     a_ig, a_tt = h.connection(a, "instagram"), h.connection(a, "tiktok")
     b_yt = h.connection(b, "youtube", status="revoked")
     d = TODAY
-    h.snapshots(a_ig, {d - timedelta(days=90): 1000, d - timedelta(days=35): 1100, d - timedelta(days=30): 1200,
-                       d - timedelta(days=14): 1300, d - timedelta(days=7): 1400, d: 1500})
+    h.snapshots(
+        a_ig,
+        {
+            d - timedelta(days=90): 1000,
+            d - timedelta(days=35): 1100,
+            d - timedelta(days=30): 1200,
+            d - timedelta(days=14): 1300,
+            d - timedelta(days=7): 1400,
+            d: 1500,
+        },
+    )
     h.snapshots(a_tt, {d - timedelta(days=90): 100, d - timedelta(days=30): 100, d: 500})
-    h.snapshots(b_yt, {d - timedelta(days=90): 2000, d - timedelta(days=30): 2200, d - timedelta(days=14): 2300,
-                       d: 2100})
+    h.snapshots(
+        b_yt, {d - timedelta(days=90): 2000, d - timedelta(days=30): 2200, d - timedelta(days=14): 2300, d: 2100}
+    )
     h.post(b_yt, d - timedelta(days=3), likes=10, followers=2000)  # 0.5%
     from app.services.clients import visible_clients
 
@@ -198,8 +212,9 @@ def test_portfolio_numbers_leaderboard_and_attention(factory):
     assert any("lost 200" in r for r in reasons["Bob"])
     assert any("engagement 0.50%" in r for r in reasons["Bob"])
     assert any("revoked" in r for r in reasons["Bob"])
-    band = portfolio.portfolio(visible_clients(coach), parse({"size": "nano", "platform": "tiktok"}, now=TODAY,
-                                                              extra=("size",)))
+    band = portfolio.portfolio(
+        visible_clients(coach), parse({"size": "nano", "platform": "tiktok"}, now=TODAY, extra=("size",))
+    )
     assert [r.name for r in band.leaderboard] == ["Ann"] and band.total_followers == 500
     assert e.id not in {r.client_id for r in band.leaderboard}
 

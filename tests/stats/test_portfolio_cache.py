@@ -28,9 +28,21 @@ def _same(a, b):
     assert a.client_count == b.client_count
     assert a.leaderboard == b.leaderboard and a.attention == b.attention
     assert a.series == b.series and a.period_change == b.period_change
-    assert (a.total_followers, a.avg_growth_90d, a.avg_growth_clients, a.top_platform, a.top_platform_share,
-            a.platform_totals) == (b.total_followers, b.avg_growth_90d, b.avg_growth_clients, b.top_platform,
-                                   b.top_platform_share, b.platform_totals)
+    assert (
+        a.total_followers,
+        a.avg_growth_90d,
+        a.avg_growth_clients,
+        a.top_platform,
+        a.top_platform_share,
+        a.platform_totals,
+    ) == (
+        b.total_followers,
+        b.avg_growth_90d,
+        b.avg_growth_clients,
+        b.top_platform,
+        b.top_platform_share,
+        b.platform_totals,
+    )
 
 
 def _fixture(factory):
@@ -41,8 +53,17 @@ def _fixture(factory):
     yt = h.connection(b, "youtube", status="revoked")
     d = TODAY
     # tiktok has no snapshot on most anchor days: carried from the last one before
-    h.snapshots(ig, {d - timedelta(days=90): 1000, d - timedelta(days=35): 1100, d - timedelta(days=30): 1200,
-                     d - timedelta(days=14): 1300, d - timedelta(days=7): 1400, d: 1500})
+    h.snapshots(
+        ig,
+        {
+            d - timedelta(days=90): 1000,
+            d - timedelta(days=35): 1100,
+            d - timedelta(days=30): 1200,
+            d - timedelta(days=14): 1300,
+            d - timedelta(days=7): 1400,
+            d: 1500,
+        },
+    )
     h.snapshots(tt, {d - timedelta(days=100): 80, d - timedelta(days=40): 100, d - timedelta(days=10): 300})
     h.snapshots(yt, {d - timedelta(days=90): 2000, d - timedelta(days=30): 2200, d: 2100})
     h.post(yt, d - timedelta(days=3), likes=10, followers=2000)
@@ -71,7 +92,7 @@ def test_sync_or_new_history_invalidates(factory):
     coach, a, ig, tt = _fixture(factory)
     visible = visible_clients(coach)
     before = portfolio.portfolio(visible, _q(range="30d"))
-    h.snapshots(tt, {TODAY: 900})              # new history row
+    h.snapshots(tt, {TODAY: 900})  # new history row
     after = portfolio.portfolio(visible, _q(range="30d"))
     assert after.total_followers == before.total_followers + 600
     # a sync that overwrites today's value in place bumps last_sync_at: a new version

@@ -26,17 +26,20 @@ def test_custom_range_includes_its_first_day():
     assert q.args() == {"start": "2026-03-01", "end": "2026-03-10"}
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"start": "2026-03-10", "end": "2026-03-01"}, "before the start"),
-    ({"start": "2026-03-01", "end": "2099-01-01"}, "in the future"),
-    ({"start": "2026-3-1", "end": "2026-03-10"}, "YYYY-MM-DD"),
-    ({"start": "2026-02-30", "end": "2026-03-10"}, "does not exist"),
-    ({"start": "2026-03-01"}, "both start and end"),
-    ({"start": "1990-01-01", "end": "2026-03-10"}, "five years"),
-    ({"range": "14d"}, "Unknown range"),
-    ({"platform": "myspace"}, "Unknown platform"),
-    ({"metric": "vibes"}, "Unknown metric"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"start": "2026-03-10", "end": "2026-03-01"}, "before the start"),
+        ({"start": "2026-03-01", "end": "2099-01-01"}, "in the future"),
+        ({"start": "2026-3-1", "end": "2026-03-10"}, "YYYY-MM-DD"),
+        ({"start": "2026-02-30", "end": "2026-03-10"}, "does not exist"),
+        ({"start": "2026-03-01"}, "both start and end"),
+        ({"start": "1990-01-01", "end": "2026-03-10"}, "five years"),
+        ({"range": "14d"}, "Unknown range"),
+        ({"platform": "myspace"}, "Unknown platform"),
+        ({"metric": "vibes"}, "Unknown metric"),
+    ],
+)
 def test_bad_input_is_a_clear_400(args, message):
     with pytest.raises(BadQuery) as exc:
         parse(args, now=TODAY)

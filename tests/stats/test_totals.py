@@ -40,16 +40,20 @@ def test_insert_update_delete_of_snapshots(factory):
     ig, tt = h.connection(c, "instagram"), h.connection(c, "tiktok")
     h.daily(ig, DAY, [100, 110])
     h.daily(tt, DAY, [5])
-    assert _stored() == {(DAY, "instagram"): (100, 1), (DAY + timedelta(days=1), "instagram"): (110, 1),
-                         (DAY, "tiktok"): (5, 1)}
+    assert _stored() == {
+        (DAY, "instagram"): (100, 1),
+        (DAY + timedelta(days=1), "instagram"): (110, 1),
+        (DAY, "tiktok"): (5, 1),
+    }
     _agrees()
 
-    snap = db.session.execute(select(DailySnapshot).where(DailySnapshot.connection_id == ig.id,
-                                                          DailySnapshot.day == DAY)).scalar_one()
-    snap.followers = 130                       # an update of followers
+    snap = db.session.execute(
+        select(DailySnapshot).where(DailySnapshot.connection_id == ig.id, DailySnapshot.day == DAY)
+    ).scalar_one()
+    snap.followers = 130  # an update of followers
     db.session.commit()
     assert _stored()[(DAY, "instagram")] == (130, 1)
-    snap.day = DAY - timedelta(days=1)         # an update of the day moves it
+    snap.day = DAY - timedelta(days=1)  # an update of the day moves it
     db.session.commit()
     assert (DAY, "instagram") not in _stored() and _stored()[(DAY - timedelta(days=1), "instagram")] == (130, 1)
     db.session.delete(snap)
@@ -68,12 +72,25 @@ def test_sync_upserts_write_through(factory):
     assert write_snapshot(yt.id, DAY, Profile("yt-1", followers=1040))
     db.session.commit()
     assert _stored() == {(DAY, "youtube"): (1040, 1)}
-    assert write_snapshot(yt.id, DAY, Profile("yt-1", followers=1040, following=3))   # followers unchanged
+    assert write_snapshot(yt.id, DAY, Profile("yt-1", followers=1040, following=3))  # followers unchanged
     db.session.commit()
-    rows = [{"connection_id": yt.id, "day": DAY - timedelta(days=i), "followers": 1000 - i, "provenance": "backfilled",
-             "synced_at": utcnow()} for i in range(0, 4)]
-    upsert(DailySnapshot, rows, ("connection_id", "day"), update_cols=("followers", "provenance"),
-           where=DailySnapshot.provenance.in_(["backfilled", "carried"]))   # skips the measured day
+    rows = [
+        {
+            "connection_id": yt.id,
+            "day": DAY - timedelta(days=i),
+            "followers": 1000 - i,
+            "provenance": "backfilled",
+            "synced_at": utcnow(),
+        }
+        for i in range(0, 4)
+    ]
+    upsert(
+        DailySnapshot,
+        rows,
+        ("connection_id", "day"),
+        update_cols=("followers", "provenance"),
+        where=DailySnapshot.provenance.in_(["backfilled", "carried"]),
+    )  # skips the measured day
     db.session.commit()
     assert _stored()[(DAY, "youtube")] == (1040, 1)
     assert _stored()[(DAY - timedelta(days=3), "youtube")] == (997, 1)
@@ -88,29 +105,29 @@ def test_disconnect_reconnect_and_deletes(factory):
         h.daily(conn, DAY, [base, base + 1, base + 2])
     assert _stored()[(DAY, "instagram")] == (1100, 2)
 
-    ig_b.disconnected_at = utcnow()            # disconnected, history kept: leaves the totals
+    ig_b.disconnected_at = utcnow()  # disconnected, history kept: leaves the totals
     db.session.commit()
     assert _stored()[(DAY, "instagram")] == (100, 1)
-    ig_b.disconnected_at = utcnow()            # still disconnected: nothing moves
+    ig_b.disconnected_at = utcnow()  # still disconnected: nothing moves
     db.session.commit()
     assert _stored()[(DAY, "instagram")] == (100, 1)
-    h.snapshots(ig_b, {DAY + timedelta(days=5): 7})   # a disconnected connection's new row counts nowhere
+    h.snapshots(ig_b, {DAY + timedelta(days=5): 7})  # a disconnected connection's new row counts nowhere
     assert (DAY + timedelta(days=5), "instagram") not in _stored()
     db.session.execute(update(Connection).where(Connection.id == ig_b.id).values(disconnected_at=None))
-    db.session.commit()                        # reconnected: all of its history comes back
+    db.session.commit()  # reconnected: all of its history comes back
     assert _stored()[(DAY, "instagram")] == (1100, 2)
     assert _stored()[(DAY + timedelta(days=5), "instagram")] == (7, 1)
     _agrees()
 
-    db.session.execute(delete(Connection).where(Connection.id == tt_b.id))   # cascade deletes its snapshots
+    db.session.execute(delete(Connection).where(Connection.id == tt_b.id))  # cascade deletes its snapshots
     db.session.commit()
     assert not any(p == "tiktok" for _, p in _stored())
     _agrees()
 
-    db.session.delete(db.session.get(User, coach.id))   # the coach goes: clients.coach_id SET NULL
+    db.session.delete(db.session.get(User, coach.id))  # the coach goes: clients.coach_id SET NULL
     db.session.commit()
     assert _stored()[(DAY, "instagram")] == (1100, 2)
-    db.session.execute(delete(Client).where(Client.id == b.id))   # client -> connections -> snapshots
+    db.session.execute(delete(Client).where(Client.id == b.id))  # client -> connections -> snapshots
     db.session.commit()
     assert _stored()[(DAY, "instagram")] == (100, 1)
     db.session.execute(delete(User).where(User.id == a.user_id))  # user -> client -> connections -> snapshots
@@ -130,21 +147,37 @@ def test_random_operations_keep_the_definition(factory):
         op = rng.random()
         day = DAY + timedelta(days=rng.randrange(10))
         if op < 0.45:
-            upsert(DailySnapshot, [{"connection_id": conn.id, "day": day, "followers": rng.randrange(10_000),
-                                    "provenance": "measured", "synced_at": utcnow()}],
-                   ("connection_id", "day"), update_cols=("followers",))
+            upsert(
+                DailySnapshot,
+                [
+                    {
+                        "connection_id": conn.id,
+                        "day": day,
+                        "followers": rng.randrange(10_000),
+                        "provenance": "measured",
+                        "synced_at": utcnow(),
+                    }
+                ],
+                ("connection_id", "day"),
+                update_cols=("followers",),
+            )
         elif op < 0.6:
-            db.session.execute(delete(DailySnapshot).where(DailySnapshot.connection_id == conn.id,
-                                                           DailySnapshot.day == day))
+            db.session.execute(
+                delete(DailySnapshot).where(DailySnapshot.connection_id == conn.id, DailySnapshot.day == day)
+            )
         elif op < 0.8:
             gone = db.session.get(Connection, conn.id).disconnected_at is not None
-            db.session.execute(update(Connection).where(Connection.id == conn.id)
-                               .values(disconnected_at=None if gone else utcnow()))
+            db.session.execute(
+                update(Connection).where(Connection.id == conn.id).values(disconnected_at=None if gone else utcnow())
+            )
         elif op < 0.85 and len(live) > 3:
             db.session.execute(delete(Connection).where(Connection.id == conn.id))
         else:
-            db.session.execute(update(DailySnapshot).where(DailySnapshot.connection_id == conn.id)
-                               .values(followers=DailySnapshot.followers + rng.randrange(-50, 50)))
+            db.session.execute(
+                update(DailySnapshot)
+                .where(DailySnapshot.connection_id == conn.id)
+                .values(followers=DailySnapshot.followers + rng.randrange(-50, 50))
+            )
         db.session.commit()
         if step % 10 == 9:
             _agrees()
@@ -182,7 +215,7 @@ def test_all_clients_chart_reads_the_totals_and_equals_the_snapshot_sums(factory
     q = parse({"range": "30d"}, scope="portfolio", now=today)
     pts = {p.day: p for p in portfolio.compute_portfolio(select(Client), q).series.points}
     assert pts[DAY + timedelta(days=3)].value == 1103 and pts[DAY + timedelta(days=3)].provenance == "carried"
-    assert pts[DAY + timedelta(days=4)].value is None                       # nobody reported: a gap
+    assert pts[DAY + timedelta(days=4)].value is None  # nobody reported: a gap
     assert pts[DAY + timedelta(days=5)].value == 1115 and pts[DAY + timedelta(days=5)].provenance == "measured"
 
 

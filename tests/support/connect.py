@@ -36,8 +36,14 @@ def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def connect(client: Any, sandbox: SandboxControl, platform: str, account_id: str, decision: str = "approve",
-            scopes: list[str] | None = None) -> Any:
+def connect(
+    client: Any,
+    sandbox: SandboxControl,
+    platform: str,
+    account_id: str,
+    decision: str = "approve",
+    scopes: list[str] | None = None,
+) -> Any:
     """The whole round trip: connect -> consent at the sandbox -> callback. Returns the callback response."""
     location = sandbox.consent(start(client, platform), account_id, decision, scopes)
     return client.get(callback_path(location))
@@ -50,8 +56,7 @@ def token_calls(sandbox: SandboxControl) -> list[dict[str, Any]]:
 @pytest.fixture()
 def accounts(sandbox: SandboxControl) -> dict[str, dict[str, Any]]:
     return {
-        "instagram": sandbox.create_account("instagram", "ig.creator", 15_234, seed=7,
-                                            account_type="MEDIA_CREATOR"),
+        "instagram": sandbox.create_account("instagram", "ig.creator", 15_234, seed=7, account_type="MEDIA_CREATOR"),
         "tiktok": sandbox.create_account("tiktok", "tt.creator", 10_234, seed=8),
         "youtube": sandbox.create_account("youtube", "yt.creator", 15_432, seed=9),
     }

@@ -34,8 +34,7 @@ CLIENTS = {
 SCOPES = {
     "instagram": "instagram_business_basic,instagram_business_manage_insights",
     "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
-    "youtube": "https://www.googleapis.com/auth/youtube.readonly "
-    "https://www.googleapis.com/auth/yt-analytics.readonly",
+    "youtube": "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
 }
 AUTHORIZE_PATHS = {
     "instagram": "www.instagram.com/oauth/authorize",
@@ -48,9 +47,7 @@ class SandboxError(AssertionError):
     """A control-API call failed (the sandbox answered 4xx/5xx)."""
 
     def __init__(self, response: requests.Response) -> None:
-        super().__init__(
-            f"{response.request.method} {response.url} -> {response.status_code}: {response.text}"
-        )
+        super().__init__(f"{response.request.method} {response.url} -> {response.status_code}: {response.text}")
         self.response = response
         self.status_code = response.status_code
 

@@ -23,8 +23,13 @@ from app.redis_conn import get_redis
 from tests.support.connect import connect, portal_app
 from tests.support.sandbox import SandboxControl, sandbox, sandbox_app, sandbox_url  # noqa: F401
 
-FAST = {"SYNC_BACKOFF_BASE_SECONDS": 1, "SYNC_BACKOFF_CAP_SECONDS": 5, "SYNC_LOCK_TTL_SECONDS": 10,
-        "SYNC_META_SLOWDOWN_SECONDS": 0, "PLATFORM_READ_TIMEOUT_SECONDS": 3}
+FAST = {
+    "SYNC_BACKOFF_BASE_SECONDS": 1,
+    "SYNC_BACKOFF_CAP_SECONDS": 5,
+    "SYNC_LOCK_TTL_SECONDS": 10,
+    "SYNC_META_SLOWDOWN_SECONDS": 0,
+    "PLATFORM_READ_TIMEOUT_SECONDS": 3,
+}
 
 
 @pytest.fixture
@@ -97,16 +102,24 @@ def counts(connection_id: int) -> dict[str, int]:
         return int(db.session.execute(query).scalar_one())
 
     return {
-        "snapshots": n(select(func.count()).select_from(DailySnapshot)
-                       .where(DailySnapshot.connection_id == connection_id, DailySnapshot.provenance == "measured")),
+        "snapshots": n(
+            select(func.count())
+            .select_from(DailySnapshot)
+            .where(DailySnapshot.connection_id == connection_id, DailySnapshot.provenance == "measured")
+        ),
         "items": n(select(func.count()).select_from(ContentItem).where(ContentItem.connection_id == connection_id)),
-        "metric_snapshots": n(select(func.count()).select_from(ContentMetricSnapshot)
-                              .join(ContentItem).where(ContentItem.connection_id == connection_id)),
+        "metric_snapshots": n(
+            select(func.count())
+            .select_from(ContentMetricSnapshot)
+            .join(ContentItem)
+            .where(ContentItem.connection_id == connection_id)
+        ),
         "runs": n(select(func.count()).select_from(SyncRun).where(SyncRun.connection_id == connection_id)),
     }
 
 
 def runs(connection_id: int) -> list[SyncRun]:
     db.session.expire_all()
-    return list(db.session.execute(select(SyncRun).where(SyncRun.connection_id == connection_id)
-                                   .order_by(SyncRun.id)).scalars())
+    return list(
+        db.session.execute(select(SyncRun).where(SyncRun.connection_id == connection_id).order_by(SyncRun.id)).scalars()
+    )

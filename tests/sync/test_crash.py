@@ -33,18 +33,34 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _worker_env(app: Any, sandbox_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_", "RQ_"))}
-    env.update(APP_ENV="test", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
-               INSTANCE_PATH=app.config["INSTANCE_PATH"], SECRET_KEY=SECRET_KEY,
-               TOKEN_ENCRYPTION_KEYS=f"k1:{TOKEN_KEY}", TOKEN_ENCRYPTION_ACTIVE_KEY="k1",
-               PLATFORM_SANDBOX_URL=sandbox_url, OAUTH_REDIRECT_BASE=REDIRECT_BASE, PUBLIC_BASE_URL="https://portal.example.com",
-               RQ_WORKER_TTL="6", SYNC_LOCK_TTL_SECONDS="4", PYTHONUNBUFFERED="1")
+    env.update(
+        APP_ENV="test",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        INSTANCE_PATH=app.config["INSTANCE_PATH"],
+        SECRET_KEY=SECRET_KEY,
+        TOKEN_ENCRYPTION_KEYS=f"k1:{TOKEN_KEY}",
+        TOKEN_ENCRYPTION_ACTIVE_KEY="k1",
+        PLATFORM_SANDBOX_URL=sandbox_url,
+        OAUTH_REDIRECT_BASE=REDIRECT_BASE,
+        PUBLIC_BASE_URL="https://portal.example.com",
+        RQ_WORKER_TTL="6",
+        SYNC_LOCK_TTL_SECONDS="4",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
 def _start_worker(env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen[bytes]:
     out = open(log, "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "worker.py", "--queues", "sync", *extra], cwd=ROOT, env=env,  # noqa: S603
-                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "worker.py", "--queues", "sync", *extra],
+        cwd=ROOT,
+        env=env,  # noqa: S603
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
@@ -77,7 +93,8 @@ def _wait(predicate: Any, timeout: float, what: str, log: Path) -> Any:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["fork", "no-fork"])
 def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
-        app: Any, link: Any, world: Any, sandbox_url: str, tmp_path: Path, mode: str) -> None:
+    app: Any, link: Any, world: Any, sandbox_url: str, tmp_path: Path, mode: str
+) -> None:
     """Both worker kinds: the forking one (the horse dies with it) and ``--no-fork`` (the job runs in the
     killed process itself; its heartbeat thread must keep the abandoned-job detection as quick)."""
     extra = ("--no-fork",) if mode == "no-fork" else ()
@@ -92,6 +109,7 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
     first = _start_worker(env, log, *extra)
     second = None
     try:
+
         def mid_sync() -> bool:
             running = [r for r in runs(conn_id) if r.status == "running"]
             return bool(running) and len(world.calls("tiktok")) >= 2
@@ -123,8 +141,9 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
     after = counts(conn_id)
     assert after["snapshots"] == 1
     posts = world.account(account["id"], posts=True)["posts"]
-    ids = db.session.execute(select(ContentItem.platform_id)
-                             .where(ContentItem.connection_id == conn_id)).scalars().all()
+    ids = (
+        db.session.execute(select(ContentItem.platform_id).where(ContentItem.connection_id == conn_id)).scalars().all()
+    )
     assert len(ids) == len(set(ids)) == min(len(posts), INITIAL_MAX_ITEMS)  # every post once, none twice
     job = queue.fetch_job(job_id)
     assert job is not None and job.get_status() == "finished" and job.retries_left == 1  # RQ's crash retry ran
@@ -134,9 +153,14 @@ def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> N
     conn_id, _ = link("youtube")
     conn = db.session.get(Connection, conn_id)
     conn.status = "syncing"
-    stale = SyncRun(connection_id=conn_id, trigger="daily", status="running", day=utcnow().date(),
-                    started_at=utcnow() - timedelta(seconds=sync_jobs.job_timeout() + 300),
-                    details={"prev_status": "expiring"})
+    stale = SyncRun(
+        connection_id=conn_id,
+        trigger="daily",
+        status="running",
+        day=utcnow().date(),
+        started_at=utcnow() - timedelta(seconds=sync_jobs.job_timeout() + 300),
+        details={"prev_status": "expiring"},
+    )
     db.session.add(stale)
     db.session.commit()
     assert sync_jobs.reap_stale_syncs() == 1
@@ -145,8 +169,13 @@ def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> N
     assert stale.status == "failed" and stale.error_class == "interrupted" and stale.finished_at is not None
     assert db.session.get(Connection, conn_id).status == "expiring"  # put back to what it was
     # a run still within the job timeout belongs to a live worker: left alone
-    fresh = SyncRun(connection_id=conn_id, trigger="daily", status="running", day=utcnow().date(),
-                    started_at=utcnow() - timedelta(seconds=30))
+    fresh = SyncRun(
+        connection_id=conn_id,
+        trigger="daily",
+        status="running",
+        day=utcnow().date(),
+        started_at=utcnow() - timedelta(seconds=30),
+    )
     db.session.get(Connection, conn_id).status = "syncing"
     db.session.add(fresh)
     db.session.commit()
@@ -159,8 +188,9 @@ def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> N
 
 
 @pytest.mark.slow
-def test_no_fork_worker_keeps_a_long_job_alive(app: Any, link: Any, world: Any, sandbox_url: str,
-                                               tmp_path: Path) -> None:
+def test_no_fork_worker_keeps_a_long_job_alive(
+    app: Any, link: Any, world: Any, sandbox_url: str, tmp_path: Path
+) -> None:
     """A ``--no-fork`` sync lasting longer than the job heartbeat TTL (monitoring interval + RQ_WORKER_TTL,
     8 s here) is not taken for abandoned by a second worker's registry maintenance: one run, no retry."""
     conn_id, _ = link("tiktok")
@@ -174,8 +204,9 @@ def test_no_fork_worker_keeps_a_long_job_alive(app: Any, link: Any, world: Any, 
     try:
         _wait(lambda: any(r.status == "running" for r in runs(conn_id)), 30, "the sync to start", log)
         second = _start_worker(env, log, "--no-fork")  # idle: its maintenance cleans the registries
-        _wait(lambda: any(r.status in ("succeeded", "partial") for r in runs(conn_id)), 60,
-              "the long sync to finish", log)
+        _wait(
+            lambda: any(r.status in ("succeeded", "partial") for r in runs(conn_id)), 60, "the long sync to finish", log
+        )
         time.sleep(4)  # a wrongly re-queued job would now be picked up by the idle worker
     finally:
         for proc in (first, second):

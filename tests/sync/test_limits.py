@@ -131,13 +131,27 @@ def _units(world: Any) -> int:
 
 def test_youtube_daily_sync_of_50_new_videos_costs_at_most_3_units(app: Any, link: Any, world: Any) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    old = [{"published_at": (now - timedelta(days=d)).isoformat().replace("+00:00", "Z"), "caption": f"old {d}",
-            "kind": "video", "view_count": 1000 + d} for d in (10, 20, 40, 120)]
+    old = [
+        {
+            "published_at": (now - timedelta(days=d)).isoformat().replace("+00:00", "Z"),
+            "caption": f"old {d}",
+            "kind": "video",
+            "view_count": 1000 + d,
+        }
+        for d in (10, 20, 40, 120)
+    ]
     conn_id, account = link("youtube", posts=old)
     drain(app)
     assert counts(conn_id)["items"] == 4
-    new = [{"published_at": (now - timedelta(minutes=5 + i)).isoformat().replace("+00:00", "Z"),
-            "caption": f"new {i} 🎬", "kind": "video", "view_count": 10 + i} for i in range(50)]
+    new = [
+        {
+            "published_at": (now - timedelta(minutes=5 + i)).isoformat().replace("+00:00", "Z"),
+            "caption": f"new {i} 🎬",
+            "kind": "video",
+            "view_count": 10 + i,
+        }
+        for i in range(50)
+    ]
     world.patch_account(account["id"], posts=new)
     world.clear_calls()
     quota_before = world.quota()

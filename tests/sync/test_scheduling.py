@@ -123,8 +123,13 @@ def test_aging_schedule_decides_which_posts_get_a_snapshot(app: Any, link: Any) 
 def test_youtube_backfill_ends_at_todays_count(app: Any, link: Any, world: Any) -> None:
     conn_id, account = link("youtube", followers=15_432, trajectory="growth")
     drain(app)
-    rows = db.session.execute(select(DailySnapshot).where(DailySnapshot.connection_id == conn_id)
-                              .order_by(DailySnapshot.day)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(DailySnapshot).where(DailySnapshot.connection_id == conn_id).order_by(DailySnapshot.day)
+        )
+        .scalars()
+        .all()
+    )
     measured = [r for r in rows if r.provenance == "measured"]
     backfilled = [r for r in rows if r.provenance == "backfilled"]
     assert len(measured) == 1 and len(backfilled) > 300
@@ -155,15 +160,23 @@ def test_bad_platform_data_is_stored_safely(app: Any, link: Any) -> None:
 
     published = datetime.combine(now, datetime.min.time(), tzinfo=UTC)
     caption = "🔥 مرحبا بالعالم #حب " + "x" * 100_000
-    items = [PItem(platform_id="a", kind="video", published_at=published, caption=caption,
-                   metrics={"views": float("nan"), "likes": "12", "comments": 1e30}),  # type: ignore[dict-item]
-             PItem(platform_id="a", kind="video", published_at=published, caption="dup"),
-             PItem(platform_id="b\x00", kind="video", published_at=published, caption=None)]
+    items = [
+        PItem(
+            platform_id="a",
+            kind="video",
+            published_at=published,
+            caption=caption,
+            metrics={"views": float("nan"), "likes": "12", "comments": 1e30},
+        ),  # type: ignore[dict-item]
+        PItem(platform_id="a", kind="video", published_at=published, caption="dup"),
+        PItem(platform_id="b\x00", kind="video", published_at=published, caption=None),
+    ]
     storage.write_snapshot(conn_id, now, Profile(platform_user_id="x", followers=None))
     ids = storage.write_content(conn_id, items, None)
     db.session.commit()
     assert len(ids) == 2
     row = db.session.execute(select(ContentItem).where(ContentItem.platform_id == "a")).scalar_one()
     assert row.caption == caption and row.views is None and row.likes == 12 and row.comments == 2**62
-    assert not db.session.execute(select(DailySnapshot).where(DailySnapshot.connection_id == conn_id,
-                                                              DailySnapshot.day == now)).first()
+    assert not db.session.execute(
+        select(DailySnapshot).where(DailySnapshot.connection_id == conn_id, DailySnapshot.day == now)
+    ).first()

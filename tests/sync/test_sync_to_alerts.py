@@ -25,18 +25,19 @@ def test_a_milestone_crossed_between_two_daily_syncs_raises_one_alert_and_emails
         assert enqueue_sync(conn_id, "daily", job_id=f"sync-{conn_id}-e2e-day2")
         drain(app)  # sync, then the alert evaluation it queues
         drain(app)  # and the email deliveries the alert queues
-    days = db.session.execute(select(DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance)
-                              .where(DailySnapshot.connection_id == conn_id,
-                                     DailySnapshot.provenance == "measured")
-                              .order_by(DailySnapshot.day)).all()
+    days = db.session.execute(
+        select(DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance)
+        .where(DailySnapshot.connection_id == conn_id, DailySnapshot.provenance == "measured")
+        .order_by(DailySnapshot.day)
+    ).all()
     assert [f for _, f, _ in days][-2:] == [995, 1_007]
     alerts = db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()
     # once per threshold and scope: the TikTok account, and the client's total (its only account)
     assert sorted(a.details["scope"] for a in alerts) == ["tiktok", "total"]
     assert all(a.details["threshold"] == 1_000 for a in alerts)
     kinds = db.session.execute(select(OutboxEmail.kind, OutboxEmail.to_address)).all()
-    assert any(addr == "coach@example.com" for _, addr in kinds)     # the coach hears about it
-    assert any(addr == "creator@example.com" for _, addr in kinds)   # and the client celebrates
+    assert any(addr == "coach@example.com" for _, addr in kinds)  # the coach hears about it
+    assert any(addr == "creator@example.com" for _, addr in kinds)  # and the client celebrates
     # a second sync the same day changes nothing
     with time_machine.travel(tomorrow + timedelta(hours=2), tick=True):
         assert enqueue_sync(conn_id, "operator", job_id=f"sync-{conn_id}-e2e-again")

@@ -14,8 +14,9 @@ def test_anonymous_full_request_redirects_to_login_with_next(client):
 
 
 def test_anonymous_htmx_request_gets_hx_redirect(client):
-    resp = client.get("/admin/clients", headers={"HX-Request": "true",
-                                                  "HX-Current-URL": "https://localhost/admin/clients"})
+    resp = client.get(
+        "/admin/clients", headers={"HX-Request": "true", "HX-Current-URL": "https://localhost/admin/clients"}
+    )
     assert resp.status_code == 401
     assert resp.headers["HX-Redirect"].startswith("/login")
     assert resp.get_data(as_text=True) == ""
@@ -36,8 +37,7 @@ def test_every_crm_rule_is_staff_only(app, client, factory):
     for endpoint, rule, methods in rules(app):
         if not endpoint.startswith("admin."):
             continue
-        url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "link_id": 1, "report_id": 1,
-                                "alert_id": 1})
+        url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "link_id": 1, "report_id": 1, "alert_id": 1})
         for method in methods:
             assert client.open(url, method=method).status_code == 403, (method, url)
             checked += 1

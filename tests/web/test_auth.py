@@ -144,8 +144,9 @@ def test_next_only_accepts_relative_paths(client, factory):
         resp = client.post("/login", data={"email": "coach@example.com", "password": PASSWORD, "next": evil})
         assert resp.headers["Location"] == "/admin/clients", evil
     client.logout()
-    resp = client.post("/login", data={"email": "coach@example.com", "password": PASSWORD,
-                                       "next": "/admin/clients?q=a"})
+    resp = client.post(
+        "/login", data={"email": "coach@example.com", "password": PASSWORD, "next": "/admin/clients?q=a"}
+    )
     assert resp.headers["Location"] == "/admin/clients?q=a"
 
 

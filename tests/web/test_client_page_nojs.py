@@ -25,8 +25,9 @@ def _card(page: str, card_id: str) -> str:
 
 def _alerts(html: str) -> list[str]:
     """Card-level and field-level error messages."""
-    return (re.findall(r'<p class="form-error" role="alert">(.*?)</p>', html, re.S)
-            + re.findall(r'<small id="e-[\w-]+" class="field-error">(.*?)</small>', html, re.S))
+    return re.findall(r'<p class="form-error" role="alert">(.*?)</p>', html, re.S) + re.findall(
+        r'<small id="e-[\w-]+" class="field-error">(.*?)</small>', html, re.S
+    )
 
 
 def _setup(client, factory):
@@ -40,9 +41,9 @@ def _setup(client, factory):
 def _whole_page_with_error_only_in(resp, card_id: str, message: str) -> str:
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "<html" in page
-    for card in CARDS:                    # every card of the page is there...
+    for card in CARDS:  # every card of the page is there...
         _card(page, card)
-    for card in CARDS:                    # ...and only the posted one shows the error
+    for card in CARDS:  # ...and only the posted one shows the error
         alerts = _alerts(_card(page, card))
         assert (message in " ".join(alerts)) == (card == card_id), (card, alerts)
     return page
@@ -52,7 +53,7 @@ def test_bad_deliverable_shows_the_whole_page_with_the_error_in_its_card(client,
     c = _setup(client, factory)
     resp = client.post(f"/admin/clients/{c.id}/deliverables", data={"code": "M1", "title": "Again"})
     page = _whole_page_with_error_only_in(resp, "deliverables-card", "already exists")
-    assert 'value="Again"' in _card(page, "deliverables-card")          # what was typed is kept
+    assert 'value="Again"' in _card(page, "deliverables-card")  # what was typed is kept
     assert len(db.session.execute(select(Deliverable)).all()) == 1
 
 
@@ -61,14 +62,15 @@ def test_bad_goal_and_bad_program_show_the_error_once(client, factory):
     past = (today().replace(year=today().year - 1)).isoformat()
     resp = client.post(f"/admin/clients/{c.id}/goals", data={"target": "100", "target_date": past})
     page = _whole_page_with_error_only_in(resp, "goals-card", "future")
-    assert re.search(r"<details\s+open\s*>", _card(page, "goals-card"))      # the goal form is unfolded
+    assert re.search(r"<details\s+open\s*>", _card(page, "goals-card"))  # the goal form is unfolded
     assert db.session.execute(select(Goal)).first() is None
 
-    resp = client.post(f"/admin/clients/{c.id}/program",
-                       data={"program_start": "2026-03-01", "program_end": "2026-02-01", "status": "active",
-                             "time_zone": "UTC"})
+    resp = client.post(
+        f"/admin/clients/{c.id}/program",
+        data={"program_start": "2026-03-01", "program_end": "2026-02-01", "status": "active", "time_zone": "UTC"},
+    )
     page = _whole_page_with_error_only_in(resp, "program-card", "cannot end before")
-    assert 'name="program_start"' in _card(page, "program-card")       # the edit form, values kept
+    assert 'name="program_start"' in _card(page, "program-card")  # the edit form, values kept
     db.session.expire_all()
     assert db.session.get(Client, c.id).program_end == date(2026, 6, 1)
 
@@ -85,9 +87,10 @@ def test_successes_redirect_back_with_a_message(client, factory):
     assert resp.status_code == 303
     assert "M1 marked complete." in client.get(resp.headers["Location"]).get_data(as_text=True)
 
-    resp = client.post(f"/admin/clients/{c.id}/program",
-                       data={"program_start": "2026-02-01", "program_end": "2026-08-01", "status": "paused",
-                             "time_zone": "UTC"})
+    resp = client.post(
+        f"/admin/clients/{c.id}/program",
+        data={"program_start": "2026-02-01", "program_end": "2026-08-01", "status": "paused", "time_zone": "UTC"},
+    )
     assert resp.status_code == 303
     assert "Program saved." in client.get(resp.headers["Location"]).get_data(as_text=True)
 

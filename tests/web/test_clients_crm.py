@@ -18,14 +18,23 @@ def _count(model) -> int:
 def test_coach_creates_a_client_who_gets_an_invite(client, factory):
     coach = factory.coach(email="coach@example.com", name="Maya Coach")
     client.login("coach@example.com")
-    resp = client.hx("POST", "/admin/clients/new", data={
-        "name": "Zoë Fischer", "email": "Zoe@Example.com", "program_start": "2026-01-05",
-        "program_end": "2026-06-30", "time_zone": "Europe/Berlin"})
+    resp = client.hx(
+        "POST",
+        "/admin/clients/new",
+        data={
+            "name": "Zoë Fischer",
+            "email": "Zoe@Example.com",
+            "program_start": "2026-01-05",
+            "program_end": "2026-06-30",
+            "time_zone": "Europe/Berlin",
+        },
+    )
     assert resp.status_code == 200
     assert "toast" in resp.headers["HX-Trigger"]
     db.session.expire_all()
-    c = db.session.execute(select(Client).join(User, Client.user_id == User.id)
-                           .where(User.email == "zoe@example.com")).scalar_one()
+    c = db.session.execute(
+        select(Client).join(User, Client.user_id == User.id).where(User.email == "zoe@example.com")
+    ).scalar_one()
     assert c.display_name == "Zoë Fischer" and c.coach_id == coach.id
     assert c.program_start.isoformat() == "2026-01-05" and c.time_zone == "Europe/Berlin"
     email = db.session.execute(select(OutboxEmail)).scalar_one()
@@ -35,15 +44,21 @@ def test_coach_creates_a_client_who_gets_an_invite(client, factory):
     assert "Maya Coach" in email.subject
 
 
-@pytest.mark.parametrize("form, field, message", [
-    ({"name": "", "email": "a@example.com"}, "name", "Give a name"),
-    ({"name": "A", "email": "not-an-email"}, "email", "not valid"),
-    ({"name": "A", "email": "a@example.com", "program_start": "2026-02-30"}, "program_start", "does not exist"),
-    ({"name": "A", "email": "a@example.com", "program_start": "01/02/2026"}, "program_start", "YYYY-MM-DD"),
-    ({"name": "A", "email": "a@example.com", "program_start": "2026-05-01", "program_end": "2026-04-01"},
-     "program_end", "cannot end before"),
-    ({"name": "A", "email": "a@example.com", "time_zone": "Mars/Olympus"}, "time_zone", "time zone"),
-])
+@pytest.mark.parametrize(
+    "form, field, message",
+    [
+        ({"name": "", "email": "a@example.com"}, "name", "Give a name"),
+        ({"name": "A", "email": "not-an-email"}, "email", "not valid"),
+        ({"name": "A", "email": "a@example.com", "program_start": "2026-02-30"}, "program_start", "does not exist"),
+        ({"name": "A", "email": "a@example.com", "program_start": "01/02/2026"}, "program_start", "YYYY-MM-DD"),
+        (
+            {"name": "A", "email": "a@example.com", "program_start": "2026-05-01", "program_end": "2026-04-01"},
+            "program_end",
+            "cannot end before",
+        ),
+        ({"name": "A", "email": "a@example.com", "time_zone": "Mars/Olympus"}, "time_zone", "time zone"),
+    ],
+)
 def test_bad_client_input_is_explained_and_nothing_is_stored(client, factory, form, field, message):
     factory.coach(email="coach@example.com")
     client.login("coach@example.com")
@@ -69,8 +84,11 @@ def test_admin_must_pick_a_real_coach(client, factory):
     factory.admin(email="admin@example.com")
     other_client = factory.client()
     client.login("admin@example.com")
-    resp = client.hx("POST", "/admin/clients/new",
-                     data={"name": "B", "email": "b@example.com", "coach_id": str(other_client.user_id)})
+    resp = client.hx(
+        "POST",
+        "/admin/clients/new",
+        data={"name": "B", "email": "b@example.com", "coach_id": str(other_client.user_id)},
+    )
     assert resp.status_code == 422 and "Pick a coach" in resp.get_data(as_text=True)
 
 
@@ -82,16 +100,25 @@ def test_program_edit_and_bad_dates_keep_the_stored_values(client, factory):
     client.login("coach@example.com")
     edit = client.hx("GET", f"/admin/clients/{c.id}/program?edit=1")
     assert 'name="program_start"' in edit.get_data(as_text=True)
-    bad = client.hx("POST", f"/admin/clients/{c.id}/program",
-                    data={"program_start": "2026-03-01", "program_end": "2026-02-01", "status": "active",
-                          "time_zone": "UTC"})
+    bad = client.hx(
+        "POST",
+        f"/admin/clients/{c.id}/program",
+        data={"program_start": "2026-03-01", "program_end": "2026-02-01", "status": "active", "time_zone": "UTC"},
+    )
     assert bad.status_code == 422 and "cannot end before" in bad.get_data(as_text=True)
     db.session.expire_all()
     fresh = db.session.get(Client, c.id)
     assert (fresh.program_start, fresh.program_end) == (date(2026, 1, 1), date(2026, 6, 1))
-    ok = client.hx("POST", f"/admin/clients/{c.id}/program",
-                   data={"program_start": "2026-02-01", "program_end": "2026-08-01", "status": "paused",
-                         "time_zone": "Asia/Tokyo"})
+    ok = client.hx(
+        "POST",
+        f"/admin/clients/{c.id}/program",
+        data={
+            "program_start": "2026-02-01",
+            "program_end": "2026-08-01",
+            "status": "paused",
+            "time_zone": "Asia/Tokyo",
+        },
+    )
     assert ok.status_code == 200 and "client-updated" in ok.headers["HX-Trigger"]
     db.session.expire_all()
     fresh = db.session.get(Client, c.id)
@@ -103,20 +130,29 @@ def test_deliverables_add_complete_reopen(client, factory):
     coach = factory.coach(email="coach@example.com")
     c = factory.client(coach=coach)
     client.login("coach@example.com")
-    resp = client.hx("POST", f"/admin/clients/{c.id}/deliverables",
-                     data={"code": "m1", "title": "Positioning", "due_date": "2026-02-01"})
+    resp = client.hx(
+        "POST",
+        f"/admin/clients/{c.id}/deliverables",
+        data={"code": "m1", "title": "Positioning", "due_date": "2026-02-01"},
+    )
     assert resp.status_code == 200
     d = db.session.execute(select(Deliverable)).scalar_one()
     assert d.code == "M1" and d.completed_at is None
     dup = client.hx("POST", f"/admin/clients/{c.id}/deliverables", data={"code": "M1", "title": "Again"})
     assert dup.status_code == 422 and "already exists" in dup.get_data(as_text=True)
-    done = client.hx("POST", f"/admin/clients/{c.id}/deliverables/{d.id}/complete",
-                     data={"complete": "1", "completed_on": "2026-01-20"})
+    done = client.hx(
+        "POST",
+        f"/admin/clients/{c.id}/deliverables/{d.id}/complete",
+        data={"complete": "1", "completed_on": "2026-01-20"},
+    )
     assert done.status_code == 200 and "Complete" in done.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Deliverable, d.id).completed_at.date().isoformat() == "2026-01-20"
-    future = client.hx("POST", f"/admin/clients/{c.id}/deliverables/{d.id}/complete",
-                       data={"complete": "1", "completed_on": "2999-01-01"})
+    future = client.hx(
+        "POST",
+        f"/admin/clients/{c.id}/deliverables/{d.id}/complete",
+        data={"complete": "1", "completed_on": "2999-01-01"},
+    )
     assert future.status_code == 422
     reopen = client.hx("POST", f"/admin/clients/{c.id}/deliverables/{d.id}/complete", data={"complete": "0"})
     assert reopen.status_code == 200

@@ -10,10 +10,15 @@ from tests.web.routes import fill, rules
 
 # Routes that are exempt by design: the platforms' signed server-to-server callbacks (W10); their
 # signature (Meta signed_request, TikTok-Signature) is the authentication.
-CSRF_EXEMPT: set[str] = {"api.meta_deauthorize", "api.meta_data_deletion", "api.tiktok_webhook",
-                         # A4 report/share links: the 256-bit token in the path is the proof a forged
-                         # cross-site POST cannot carry, and they must not set a session (CSRF) cookie.
-                         "reports.link", "reports.share"}
+CSRF_EXEMPT: set[str] = {
+    "api.meta_deauthorize",
+    "api.meta_data_deletion",
+    "api.tiktok_webhook",
+    # A4 report/share links: the 256-bit token in the path is the proof a forged
+    # cross-site POST cannot carry, and they must not set a session (CSRF) cookie.
+    "reports.link",
+    "reports.share",
+}
 
 
 def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
@@ -27,11 +32,22 @@ def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
         for method in methods:
             if method == "GET" or endpoint in CSRF_EXEMPT:
                 continue
-            url = fill(rule, {"client_id": c.id, "deliverable_id": d.id, "token": "x", "connection_id": 1,
-                                   "report_id": 1, "link_id": 1, "alert_id": 1})
+            url = fill(
+                rule,
+                {
+                    "client_id": c.id,
+                    "deliverable_id": d.id,
+                    "token": "x",
+                    "connection_id": 1,
+                    "report_id": 1,
+                    "link_id": 1,
+                    "alert_id": 1,
+                },
+            )
             for headers in ({}, {"HX-Request": "true"}, {"Content-Type": "application/json"}):
-                resp = client.open(url, method=method, headers=headers, data="{}" if headers.get(
-                    "Content-Type") else None)
+                resp = client.open(
+                    url, method=method, headers=headers, data="{}" if headers.get("Content-Type") else None
+                )
                 assert resp.status_code == 400, (method, url, headers, resp.status_code)
             checked += 1
     assert checked >= 6  # login, logout, invite, new client, program, deliverables, ...
@@ -41,9 +57,11 @@ def test_htmx_csrf_header_is_accepted(client, factory):
     coach = factory.coach(email="coach@example.com")
     c = factory.client(coach=coach)
     client.login("coach@example.com")
-    resp = client.hx("POST", f"/admin/clients/{c.id}/program",
-                     data={"program_start": "2026-01-05", "program_end": "", "status": "active",
-                           "time_zone": "UTC"})
+    resp = client.hx(
+        "POST",
+        f"/admin/clients/{c.id}/program",
+        data={"program_start": "2026-01-05", "program_end": "", "status": "active", "time_zone": "UTC"},
+    )
     assert resp.status_code == 200
 
 
@@ -63,8 +81,18 @@ def test_get_requests_write_nothing(app, client, factory):
     try:
         for endpoint, rule, methods in rules(app):
             if "GET" in methods:
-                url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "token": "x", "connection_id": 1,
-                                  "report_id": 1, "link_id": 1, "alert_id": 1})
+                url = fill(
+                    rule,
+                    {
+                        "client_id": c.id,
+                        "deliverable_id": 1,
+                        "token": "x",
+                        "connection_id": 1,
+                        "report_id": 1,
+                        "link_id": 1,
+                        "alert_id": 1,
+                    },
+                )
                 client.get(url)
                 client.get(url, headers={"HX-Request": "true"})
     finally:
@@ -82,8 +110,14 @@ def test_security_headers_on_pages_and_fragments(client, factory, htmx):
     resp = client.get("/admin/clients", headers={"HX-Request": "true"} if htmx else {})
     h = resp.headers
     csp = h["Content-Security-Policy"]
-    for part in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'",
-                 "frame-ancestors 'none'", "form-action 'self'"):
+    for part in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
         assert part in csp
     assert "unsafe-eval" not in csp and "unsafe-inline" not in csp
     assert h["X-Content-Type-Options"] == "nosniff"

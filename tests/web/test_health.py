@@ -6,8 +6,13 @@ from __future__ import annotations
 def test_healthz_needs_nothing(tmp_path):
     from app import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/x.db"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent/dir/x.db",
+        }
+    )
     resp = app.test_client().get("/healthz")
     assert resp.status_code == 200 and resp.json == {"status": "ok"}
 

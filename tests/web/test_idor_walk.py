@@ -29,22 +29,44 @@ def tenant_a(factory) -> dict[str, Any]:
     from app.models import Report
     from app.reports import service
 
-    report = Report(kind="weekly", client_id=victim.id, period_start=datetime(2026, 9, 1).date(),
-                    period_end=datetime(2026, 9, 7).date(), status="done", progress=100,
-                    payload={"kind": "weekly", "client": {"name": SECRET}})
+    report = Report(
+        kind="weekly",
+        client_id=victim.id,
+        period_start=datetime(2026, 9, 1).date(),
+        period_end=datetime(2026, 9, 7).date(),
+        status="done",
+        progress=100,
+        payload={"kind": "weekly", "client": {"name": SECRET}},
+    )
     db.session.add(report)
     db.session.commit()
     link, _token = service.issue_link(report, "victim@example.com", None)
     db.session.commit()
     from app.models import Alert
 
-    alert = Alert(client_id=victim.id, connection_id=conn.id, platform="instagram", type="MILESTONE",
-                  severity="info", title=f"{SECRET} reached 1K", message=SECRET, details={"threshold": 1000},
-                  day=datetime(2026, 10, 1).date(), dedup_key="MILESTONE:walk")
+    alert = Alert(
+        client_id=victim.id,
+        connection_id=conn.id,
+        platform="instagram",
+        type="MILESTONE",
+        severity="info",
+        title=f"{SECRET} reached 1K",
+        message=SECRET,
+        details={"threshold": 1000},
+        day=datetime(2026, 10, 1).date(),
+        dedup_key="MILESTONE:walk",
+    )
     db.session.add(alert)
     db.session.commit()
-    return {"client_id": victim.id, "deliverable_id": deliverable.id, "connection_id": conn.id,
-            "content_id": item.id, "report_id": report.id, "link_id": link.id, "alert_id": alert.id}
+    return {
+        "client_id": victim.id,
+        "deliverable_id": deliverable.id,
+        "connection_id": conn.id,
+        "content_id": item.id,
+        "report_id": report.id,
+        "link_id": link.id,
+        "alert_id": alert.id,
+    }
 
 
 def _id_rules(app) -> list[tuple[str, str, list[str], list[str]]]:

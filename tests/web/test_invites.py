@@ -49,7 +49,8 @@ def test_tampered_and_forged_invites(client, factory):
     from itsdangerous import URLSafeSerializer
 
     forged = URLSafeSerializer(client.application.config["SECRET_KEY"], salt="invite-v1").dumps(
-        {"i": db.session.execute(select(Invite.id)).scalar_one(), "n": "guess"})
+        {"i": db.session.execute(select(Invite.id)).scalar_one(), "n": "guess"}
+    )
     assert client.get(f"/invite/{forged}").status_code == 404
 
 

@@ -21,6 +21,7 @@ from app.web.htmx import render, toast
 @bp.app_context_processor
 def _alerts_nav() -> dict[str, Any]:
     """``alerts_unread()`` for the nav badge: a lazy call, so fragments that do not show it cost nothing."""
+
     def unread() -> int:
         if not current_user.is_authenticated:
             return 0
@@ -30,12 +31,25 @@ def _alerts_nav() -> dict[str, Any]:
 
 
 def _ctx(filters: feed.FeedFilters) -> dict[str, Any]:
-    return {"filters": filters, "items": feed.feed(current_user, filters), "platform_names": PLATFORM_NAMES,
-            "types": [t for t in ("MILESTONE", "GROWTH_SURGE", "GROWTH_DECLINE", "LOW_ENGAGEMENT",
-                                  "TOKEN_EXPIRING", "CONNECTION_LOST")],
-            "severities": ["info", "warning", "critical"],
-            "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else [],
-            "unread": feed.unread_count(current_user)}
+    return {
+        "filters": filters,
+        "items": feed.feed(current_user, filters),
+        "platform_names": PLATFORM_NAMES,
+        "types": [
+            t
+            for t in (
+                "MILESTONE",
+                "GROWTH_SURGE",
+                "GROWTH_DECLINE",
+                "LOW_ENGAGEMENT",
+                "TOKEN_EXPIRING",
+                "CONNECTION_LOST",
+            )
+        ],
+        "severities": ["info", "warning", "critical"],
+        "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else [],
+        "unread": feed.unread_count(current_user),
+    }
 
 
 @bp.get("/alerts")
@@ -44,8 +58,7 @@ def alerts_feed() -> Response:
     try:
         filters = feed.parse_filters(request.args, current_user)
     except ValidationFailed as exc:
-        return render("admin/alerts/feed.html", "feed", status=400, error=exc.message,
-                      **_ctx(feed.FeedFilters()))
+        return render("admin/alerts/feed.html", "feed", status=400, error=exc.message, **_ctx(feed.FeedFilters()))
     return render("admin/alerts/feed.html", "feed", error=None, **_ctx(filters))
 
 
@@ -60,8 +73,14 @@ def alert_read(alert_id: int) -> Response:
     """Mark one alert read: the row in its next state, plus the nav badge out of band."""
     alert = feed.mark_read(current_user, alert_id)  # NotFound (404) for an alert the user may not see
     item = next((i for i in feed.feed(current_user, feed.FeedFilters()) if i.alert.id == alert.id), None)
-    return render("admin/alerts/row.html", item=item, alert=alert, platform_names=PLATFORM_NAMES,
-                  count=feed.unread_count(current_user), oob=True)
+    return render(
+        "admin/alerts/row.html",
+        item=item,
+        alert=alert,
+        platform_names=PLATFORM_NAMES,
+        count=feed.unread_count(current_user),
+        oob=True,
+    )
 
 
 @bp.post("/alerts/read-all")
@@ -73,9 +92,14 @@ def alerts_read_all() -> Response:
         filters = feed.FeedFilters()
     n = feed.mark_all_read(current_user, filters)
     ctx = _ctx(filters)
-    return render("admin/alerts/feed.html", "feed", error=None, oob_badge=True,
-                  trigger=toast(f"{n} alert{'s' if n != 1 else ''} marked read.") | {htmx_events.ALERTS_CHANGED: {}},
-                  **ctx)
+    return render(
+        "admin/alerts/feed.html",
+        "feed",
+        error=None,
+        oob_badge=True,
+        trigger=toast(f"{n} alert{'s' if n != 1 else ''} marked read.") | {htmx_events.ALERTS_CHANGED: {}},
+        **ctx,
+    )
 
 
 def _alert_arg(client_id: int) -> Alert | None:
@@ -91,7 +115,7 @@ def _alert_arg(client_id: int) -> Alert | None:
 
 @bp.route("/clients/<int:client_id>/compose", methods=["GET", "POST"])
 def alert_compose(client_id: int) -> Response:
-    """"Send Congratulations" / "Contact Client": a prefilled form; sending goes through the outbox."""
+    """ "Send Congratulations" / "Contact Client": a prefilled form; sending goes through the outbox."""
     client = clients.get_client_for(current_user, client_id)
     kind = request.values.get("kind", "contact")
     alert = _alert_arg(client_id)
@@ -105,8 +129,12 @@ def alert_compose(client_id: int) -> Response:
     try:
         compose.send(current_user, client, kind, form.get("subject", ""), form.get("body", ""), form.get("nonce", ""))
     except ValidationFailed as exc:
-        d = compose.Draft(kind, client.user.email if client.user else "", form.get("subject", ""),
-                          form.get("body", ""), form.get("nonce", ""))
-        return render("admin/alerts/compose.html", client=client, draft=d, alert=alert, error=exc.message,
-                      status=422)
+        d = compose.Draft(
+            kind,
+            client.user.email if client.user else "",
+            form.get("subject", ""),
+            form.get("body", ""),
+            form.get("nonce", ""),
+        )
+        return render("admin/alerts/compose.html", client=client, draft=d, alert=alert, error=exc.message, status=422)
     return redirect(url_for("admin.client_detail", client_id=client.id, sent="1"))  # type: ignore[return-value]

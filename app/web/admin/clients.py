@@ -39,9 +39,20 @@ def clients_list() -> Response:
         rows = clients.list_clients(current_user, q=q, sort=sort, status=status, platform=platform)
     except ValidationFailed as exc:
         rows, error = [], exc.message
-    return render("admin/clients/list.html", "table", rows=rows, q=q, sort=sort, status_filter=status,
-                  platform_filter=platform, platform_names=stats_query.PLATFORM_NAMES, sorts=clients.SORT_LABELS,
-                  statuses=list(ClientStatus), error=error, status=400 if error else 200)
+    return render(
+        "admin/clients/list.html",
+        "table",
+        rows=rows,
+        q=q,
+        sort=sort,
+        status_filter=status,
+        platform_filter=platform,
+        platform_names=stats_query.PLATFORM_NAMES,
+        sorts=clients.SORT_LABELS,
+        statuses=list(ClientStatus),
+        error=error,
+        status=400 if error else 200,
+    )
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
@@ -53,15 +64,25 @@ def clients_new() -> Response:
         return render("admin/clients/new.html", "form", **ctx)
     try:
         created = clients.create_client(
-            current_user, email=form.get("email", ""), name=form.get("name", ""),
-            coach_id=form.get("coach_id"), program_start=form.get("program_start"),
-            program_end=form.get("program_end"), time_zone=form.get("time_zone") or "UTC",
+            current_user,
+            email=form.get("email", ""),
+            name=form.get("name", ""),
+            coach_id=form.get("coach_id"),
+            program_start=form.get("program_start"),
+            program_end=form.get("program_end"),
+            time_zone=form.get("time_zone") or "UTC",
         )
     except (ValidationFailed, Conflict) as exc:
-        return render("admin/clients/new.html", "form", status=exc.status, error=exc.message,
-                      error_field=exc.field, **ctx)
-    return render("admin/clients/created.html", "form", client=created.client, invite_url=created.invite_url,
-                  trigger=toast(f"{created.client.display_name} was added and invited."))
+        return render(
+            "admin/clients/new.html", "form", status=exc.status, error=exc.message, error_field=exc.field, **ctx
+        )
+    return render(
+        "admin/clients/created.html",
+        "form",
+        client=created.client,
+        invite_url=created.invite_url,
+        trigger=toast(f"{created.client.display_name} was added and invited."),
+    )
 
 
 def _social(client: Client) -> dict[str, Any]:
@@ -72,14 +93,23 @@ def _social(client: Client) -> dict[str, Any]:
         return {"q": None, "ov": None, "social_error": exc.message, "platform_names": stats_query.PLATFORM_NAMES}
     goals = _client_goals(client)
     ov = client_overview(client, q, goals)
-    return {"q": q, "ov": ov, "growth": sets.client_growth(ov, "Growth timeline"), "social_error": None,
-            "ranges": list(stats_query.RANGES), "metrics": stats_query.METRICS,
-            "platform_names": stats_query.PLATFORM_NAMES}
+    return {
+        "q": q,
+        "ov": ov,
+        "growth": sets.client_growth(ov, "Growth timeline"),
+        "social_error": None,
+        "ranges": list(stats_query.RANGES),
+        "metrics": stats_query.METRICS,
+        "platform_names": stats_query.PLATFORM_NAMES,
+    }
 
 
 def _client_goals(client: Client) -> list[Goal]:
-    return list(db.session.execute(select(Goal).where(Goal.client_id == client.id)
-                                   .order_by(Goal.target_date, Goal.id)).scalars())
+    return list(
+        db.session.execute(
+            select(Goal).where(Goal.client_id == client.id).order_by(Goal.target_date, Goal.id)
+        ).scalars()
+    )
 
 
 def _page_context(client: Client) -> dict[str, Any]:
@@ -89,8 +119,15 @@ def _page_context(client: Client) -> dict[str, Any]:
     return {"client": client, "goals": goals, **ctx}
 
 
-def client_card(client: Client, block: str, *, message: str | None = None, status: int = 200,
-                trigger: dict[str, Any] | None = None, **extra: Any) -> Response:
+def client_card(
+    client: Client,
+    block: str,
+    *,
+    message: str | None = None,
+    status: int = 200,
+    trigger: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Response:
     """One card of the client page (a ``{% block %}`` of detail.html) after a form post or an edit link.
 
     With HTMX: the card alone, replacing itself. Without JavaScript: a success goes back to the client
@@ -98,21 +135,34 @@ def client_card(client: Client, block: str, *, message: str | None = None, statu
     complete, with the form in this card only (``error_block``: the other cards show no error).
     """
     if hx_request.htmx:
-        return render("admin/clients/detail.html", block, client=client, status=status, trigger=trigger,
-                      error_block=block, **extra)
+        return render(
+            "admin/clients/detail.html",
+            block,
+            client=client,
+            status=status,
+            trigger=trigger,
+            error_block=block,
+            **extra,
+        )
     if status < 400 and not extra.get("editing"):
         if message:
             flash(message, "success")
         return redirect(url_for("admin.client_detail", client_id=client.id), 303)  # type: ignore[return-value]
-    return render("admin/clients/detail.html", status=status, error_block=block,
-                  **{**_page_context(client), **extra})
+    return render("admin/clients/detail.html", status=status, error_block=block, **{**_page_context(client), **extra})
 
 
 def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -> Response:
     trigger = {**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}} if status == 200 else None
-    return client_card(client, "goals", message=message, status=status, trigger=trigger,
-                       goals=client_goals(client, _client_goals(client)), platform_names=stats_query.PLATFORM_NAMES,
-                       **extra)
+    return client_card(
+        client,
+        "goals",
+        message=message,
+        status=status,
+        trigger=trigger,
+        goals=client_goals(client, _client_goals(client)),
+        platform_names=stats_query.PLATFORM_NAMES,
+        **extra,
+    )
 
 
 @bp.post("/clients/<int:client_id>/goals")
@@ -121,8 +171,13 @@ def client_goal_add(client_id: int) -> Response:
     client = clients.get_client_for(current_user, client_id)
     form = request.form
     try:
-        goal_service.add_goal(client, current_user, target=form.get("target"), platform=form.get("platform"),
-                              target_date=form.get("target_date"))
+        goal_service.add_goal(
+            client,
+            current_user,
+            target=form.get("target"),
+            platform=form.get("platform"),
+            target_date=form.get("target_date"),
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return _goals_card(client, exc.message, status=422, form=form, error=exc.message, error_field=exc.field)
@@ -157,17 +212,35 @@ def client_program(client_id: int) -> Response:
         return client_card(client, "program", statuses=statuses, editing=editing)
     form = request.form
     try:
-        clients.update_program(client, program_start=form.get("program_start"),
-                               program_end=form.get("program_end"), status=form.get("status"),
-                               time_zone=form.get("time_zone"))
+        clients.update_program(
+            client,
+            program_start=form.get("program_start"),
+            program_end=form.get("program_end"),
+            status=form.get("status"),
+            time_zone=form.get("time_zone"),
+        )
     except ValidationFailed as exc:
         from app.extensions import db
 
         db.session.rollback()
-        return client_card(client, "program", statuses=statuses, editing=True, form=form, error=exc.message,
-                           error_field=exc.field, status=422)
-    return client_card(client, "program", message="Program saved.", statuses=statuses, editing=False,
-                       trigger={**toast("Program saved."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+        return client_card(
+            client,
+            "program",
+            statuses=statuses,
+            editing=True,
+            form=form,
+            error=exc.message,
+            error_field=exc.field,
+            status=422,
+        )
+    return client_card(
+        client,
+        "program",
+        message="Program saved.",
+        statuses=statuses,
+        editing=False,
+        trigger={**toast("Program saved."), htmx_events.CLIENT_UPDATED: {"id": client.id}},
+    )
 
 
 @bp.post("/clients/<int:client_id>/invite")
@@ -178,7 +251,6 @@ def client_invite(client_id: int) -> Response:
         url = clients.resend_invite(current_user, client)
     except ValidationFailed as exc:
         return client_card(client, "invite", error=exc.message, status=422)
-    if not hx_request.htmx:   # the one-time link is shown on the page itself, not behind a redirect
-        return render("admin/clients/detail.html", error_block="invite", invite_url=url,
-                      **_page_context(client))
+    if not hx_request.htmx:  # the one-time link is shown on the page itself, not behind a redirect
+        return render("admin/clients/detail.html", error_block="invite", invite_url=url, **_page_context(client))
     return client_card(client, "invite", invite_url=url, trigger=toast("A new invite link was sent."))

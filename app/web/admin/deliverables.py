@@ -20,14 +20,18 @@ def deliverable_add(client_id: int) -> Response:
     client = clients.get_client_for(current_user, client_id)
     form = request.form
     try:
-        d = clients.add_deliverable(client, code=form.get("code", ""), title=form.get("title", ""),
-                                    due_date=form.get("due_date"))
+        d = clients.add_deliverable(
+            client, code=form.get("code", ""), title=form.get("title", ""), due_date=form.get("due_date")
+        )
     except ValidationFailed as exc:
         db.session.rollback()
-        return client_card(client, "deliverables", form=form, error=exc.message, error_field=exc.field,
-                           status=422)
-    return client_card(client, "deliverables", message=f"{d.code} added.",
-                       trigger={**toast(f"{d.code} added."), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+        return client_card(client, "deliverables", form=form, error=exc.message, error_field=exc.field, status=422)
+    return client_card(
+        client,
+        "deliverables",
+        message=f"{d.code} added.",
+        trigger={**toast(f"{d.code} added."), htmx_events.CLIENT_UPDATED: {"id": client.id}},
+    )
 
 
 @bp.post("/clients/<int:client_id>/deliverables/<int:deliverable_id>/complete")
@@ -41,5 +45,9 @@ def deliverable_complete(client_id: int, deliverable_id: int) -> Response:
         db.session.rollback()
         return client_card(client, "deliverables", error=exc.message, error_field=exc.field, status=422)
     message = f"{d.code} marked complete." if complete else f"{d.code} reopened."
-    return client_card(client, "deliverables", message=message,
-                       trigger={**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}})
+    return client_card(
+        client,
+        "deliverables",
+        message=message,
+        trigger={**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}},
+    )

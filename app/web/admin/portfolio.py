@@ -20,9 +20,13 @@ FILTERS = ("size", "coach")
 
 
 def _choices() -> dict[str, Any]:
-    return {"ranges": list(stats_query.RANGES), "metrics": stats_query.METRICS,
-            "platform_names": stats_query.PLATFORM_NAMES, "sizes": pf_stats.SIZE_LABELS,
-            "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else []}
+    return {
+        "ranges": list(stats_query.RANGES),
+        "metrics": stats_query.METRICS,
+        "platform_names": stats_query.PLATFORM_NAMES,
+        "sizes": pf_stats.SIZE_LABELS,
+        "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else [],
+    }
 
 
 @bp.get("/portfolio")

@@ -16,8 +16,15 @@ from app.web.htmx import render, toast
 
 def _section(client_id: int, **extra: Any) -> Response:
     client = clients.get_client_for(current_user, client_id)
-    return render("admin/reports/client.html", "section", client=client, settings=service.settings_for(client),
-                  links=service.links_for_client(client), reports=service.reports_for_client(client), **extra)
+    return render(
+        "admin/reports/client.html",
+        "section",
+        client=client,
+        settings=service.settings_for(client),
+        links=service.links_for_client(client),
+        reports=service.reports_for_client(client),
+        **extra,
+    )
 
 
 @bp.get("/clients/<int:client_id>/reports")
@@ -29,8 +36,9 @@ def client_reports(client_id: int) -> Response:
 def client_report_settings(client_id: int) -> Response:
     client = clients.get_client_for(current_user, client_id)
     f = request.form
-    service.save_settings(client, weekly=f.get("weekly") == "on", to_client=f.get("to_client") == "on",
-                          to_coach=f.get("to_coach") == "on")
+    service.save_settings(
+        client, weekly=f.get("weekly") == "on", to_client=f.get("to_client") == "on", to_coach=f.get("to_coach") == "on"
+    )
     return _section(client_id, trigger=toast("Report settings saved."))
 
 

@@ -44,11 +44,13 @@ def sync_log() -> Response:
     except (redis.RedisError, OSError):
         usage = None
     visible = client_service.visible_clients(current_user).with_only_columns(Client.id)
-    query = (select(SyncRun, Connection).join(Connection, Connection.id == SyncRun.connection_id)
-             .where(Connection.client_id.in_(visible)))  # a coach sees only their clients' syncs
+    query = (
+        select(SyncRun, Connection)
+        .join(Connection, Connection.id == SyncRun.connection_id)
+        .where(Connection.client_id.in_(visible))
+    )  # a coach sees only their clients' syncs
     errors_only = request.args.get("errors") == "1"
     if errors_only:
         query = query.where(SyncRun.error_class.is_not(None))
     rows = db.session.execute(query.order_by(SyncRun.id.desc()).limit(PAGE)).tuples().all()
-    return render("admin/sync/index.html", "log", usage=usage, rows=rows, platforms=PLATFORMS,
-                  errors_only=errors_only)
+    return render("admin/sync/index.html", "log", usage=usage, rows=rows, platforms=PLATFORMS, errors_only=errors_only)

@@ -15,9 +15,21 @@ from app.web.api import bp
 
 def _item(i: feed.FeedItem) -> dict[str, Any]:
     a = i.alert
-    return {"id": a.id, "client_id": a.client_id, "client_name": i.client_name, "connection_id": a.connection_id,
-            "platform": a.platform, "type": a.type, "severity": a.severity, "title": a.title, "message": a.message,
-            "details": a.details, "day": a.day.isoformat(), "created_at": a.created_at.isoformat(), "read": i.read}
+    return {
+        "id": a.id,
+        "client_id": a.client_id,
+        "client_name": i.client_name,
+        "connection_id": a.connection_id,
+        "platform": a.platform,
+        "type": a.type,
+        "severity": a.severity,
+        "title": a.title,
+        "message": a.message,
+        "details": a.details,
+        "day": a.day.isoformat(),
+        "created_at": a.created_at.isoformat(),
+        "read": i.read,
+    }
 
 
 @bp.get("/admin/social/alerts")
@@ -28,5 +40,4 @@ def admin_alerts() -> Response:
     raw = request.args.get("limit", "")
     limit = min(int(raw), 200) if raw.isdigit() and int(raw) > 0 else feed.PAGE_SIZE
     items = feed.feed(current_user, filters, limit=limit)
-    return jsonify(alerts=[_item(i) for i in items], unread=feed.unread_count(current_user),
-                   filters=filters.as_args())
+    return jsonify(alerts=[_item(i) for i in items], unread=feed.unread_count(current_user), filters=filters.as_args())

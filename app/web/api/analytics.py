@@ -25,8 +25,9 @@ def _goals(client: Client) -> list[Goal]:
 def _platform_args(platform: str) -> dict[str, str]:
     """:raises BadQuery: unknown platform (the path names it)."""
     if platform not in stats_query.PLATFORMS:
-        raise stats_query.BadQuery(f"Unknown platform {platform[:30]!r}: use one of "
-                                   f"{', '.join(stats_query.PLATFORMS)}.")
+        raise stats_query.BadQuery(
+            f"Unknown platform {platform[:30]!r}: use one of {', '.join(stats_query.PLATFORMS)}."
+        )
     args = request.args.to_dict()
     args["platform"] = platform
     return args
@@ -54,12 +55,21 @@ def social_platform_metrics(platform: str) -> Response:
     ov = client_overview(client, q)
     row = ov.platforms[0] if ov.platforms else None
     reach = sum((p.views or p.reach or 0) for p in ov.posts)
-    return jsonify(platform=platform, period=serialize.period(q, ov.period), connected=row is not None,
-                   followers=serialize.change(ov.total),
-                   performance=row.label if row else None, monthly_gain=row.monthly_gain if row else None,
-                   engagement={"rate": ov.engagement.rate, "previous_rate": ov.engagement.previous,
-                               "change_points": ov.engagement.change_points, "posts": ov.engagement.posts},
-                   views_or_reach=reach)
+    return jsonify(
+        platform=platform,
+        period=serialize.period(q, ov.period),
+        connected=row is not None,
+        followers=serialize.change(ov.total),
+        performance=row.label if row else None,
+        monthly_gain=row.monthly_gain if row else None,
+        engagement={
+            "rate": ov.engagement.rate,
+            "previous_rate": ov.engagement.previous,
+            "change_points": ov.engagement.change_points,
+            "posts": ov.engagement.posts,
+        },
+        views_or_reach=reach,
+    )
 
 
 @bp.get("/portal/social/<platform>/growth")
@@ -68,8 +78,12 @@ def social_platform_growth(platform: str) -> Response:
     client = _own()
     q = stats_query.parse(_platform_args(platform), tz=client.time_zone)
     ov = client_overview(client, q)
-    return jsonify(platform=platform, period=serialize.period(q, ov.period), change=serialize.change(ov.total),
-                   series=[serialize.series(s) for s in ov.series if s.key == platform])
+    return jsonify(
+        platform=platform,
+        period=serialize.period(q, ov.period),
+        change=serialize.change(ov.total),
+        series=[serialize.series(s) for s in ov.series if s.key == platform],
+    )
 
 
 @bp.get("/portal/social/top-content")
@@ -78,9 +92,13 @@ def social_top_content() -> Response:
     client = _own()
     q = stats_query.parse(request.args, tz=client.time_zone)
     ov = client_overview(client, q, top_n=20)
-    return jsonify(period=serialize.period(q, ov.period), items=[serialize.post(p) for p in ov.top],
-                   best_hashtags=[{"tag": t.tag, "posts": t.posts, "median_rate": t.median_rate}
-                                  for t in content.best_hashtags(ov.posts)])
+    return jsonify(
+        period=serialize.period(q, ov.period),
+        items=[serialize.post(p) for p in ov.top],
+        best_hashtags=[
+            {"tag": t.tag, "posts": t.posts, "median_rate": t.median_rate} for t in content.best_hashtags(ov.posts)
+        ],
+    )
 
 
 @bp.get("/admin/social/clients/<int:client_id>")
@@ -109,5 +127,9 @@ def admin_portfolio() -> Response:
 @role_required(Role.ADMIN, Role.COACH)
 def admin_leaderboard() -> Response:
     pf = pf_stats.portfolio(clients.visible_clients(current_user), _portfolio_query())
-    return jsonify(window_days=pf_stats.LEADERBOARD_DAYS, size=pf.query.filter("size") or None,
-                   platform=pf.query.platform, items=[serialize.leader(r) for r in pf.leaderboard])
+    return jsonify(
+        window_days=pf_stats.LEADERBOARD_DAYS,
+        size=pf.query.filter("size") or None,
+        platform=pf.query.platform,
+        items=[serialize.leader(r) for r in pf.leaderboard],
+    )

@@ -26,8 +26,10 @@ def meta_deauthorize() -> Response:
 def meta_data_deletion() -> Response:
     """Answer as Meta expects: ``{"url": <status page>, "confirmation_code": ...}``."""
     req = connections.meta_data_deletion(request.form.get("signed_request", ""))
-    return jsonify(url=absolute_url("connections.deletion_status", code=req.confirmation_code),
-                   confirmation_code=req.confirmation_code)
+    return jsonify(
+        url=absolute_url("connections.deletion_status", code=req.confirmation_code),
+        confirmation_code=req.confirmation_code,
+    )
 
 
 @bp.post("/platforms/tiktok/webhook")

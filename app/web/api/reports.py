@@ -44,8 +44,13 @@ def social_export() -> Response:
     """``?format=csv|json&dataset=snapshots|content&range=...&platform=...``, streamed."""
     client = _own()
     q = stats_query.parse(request.args, tz=client.time_zone, default_range="30d")
-    return export.export_response([client.id], q, export.parse_format(request.args.get("format")),
-                                  export.parse_dataset(request.args.get("dataset")), "social")
+    return export.export_response(
+        [client.id],
+        q,
+        export.parse_format(request.args.get("format")),
+        export.parse_dataset(request.args.get("dataset")),
+        "social",
+    )
 
 
 @bp.get("/admin/social/clients/<int:client_id>/export")
@@ -53,8 +58,13 @@ def social_export() -> Response:
 def admin_client_export(client_id: int) -> Response:
     client = clients.get_client_for(current_user, client_id)
     q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
-    return export.export_response([client.id], q, export.parse_format(request.args.get("format")),
-                                  export.parse_dataset(request.args.get("dataset")), f"client-{client.id}")
+    return export.export_response(
+        [client.id],
+        q,
+        export.parse_format(request.args.get("format")),
+        export.parse_dataset(request.args.get("dataset")),
+        f"client-{client.id}",
+    )
 
 
 @bp.get("/admin/social/portfolio/export")
@@ -62,5 +72,10 @@ def admin_client_export(client_id: int) -> Response:
 def admin_portfolio_export() -> Response:
     q = stats_query.parse(request.args, scope="portfolio", default_range="90d")
     ids = export.visible_ids(clients.visible_clients(current_user))
-    return export.export_response(ids, q, export.parse_format(request.args.get("format")),
-                                  export.parse_dataset(request.args.get("dataset")), "portfolio")
+    return export.export_response(
+        ids,
+        q,
+        export.parse_format(request.args.get("format")),
+        export.parse_dataset(request.args.get("dataset")),
+        "portfolio",
+    )

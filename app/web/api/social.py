@@ -47,8 +47,9 @@ def callback(platform: str) -> Response:
     try:
         outcome = connections.complete_callback(current_user, session.get("sid"), platform, request.args)
     except OAuthRejected as exc:
-        resp = render("connections/problem.html", platform=None, kind="rejected", name="",
-                      message=exc.message, status=400)
+        resp = render(
+            "connections/problem.html", platform=None, kind="rejected", name="", message=exc.message, status=400
+        )
         resp.headers.update(_NO_REFERRER)
         return resp
     if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
@@ -68,8 +69,7 @@ def delete_connection(connection_id: int) -> Response:
     if history not in ("keep", "delete"):
         return error_response(422, "invalid", "history must be keep or delete.")
     kept = connections.disconnect(current_user, connection_id, history == "delete")
-    return jsonify(connection=connections.to_json(kept) if kept else None,
-                   history="kept" if kept else "deleted")
+    return jsonify(connection=connections.to_json(kept) if kept else None, history="kept" if kept else "deleted")
 
 
 @bp.post("/portal/social/connections/<int:connection_id>/refresh")

@@ -41,12 +41,17 @@ def login() -> Response | str:
         user = accounts.authenticate(email, request.form.get("password", ""), request.remote_addr or "")
     except accounts.LoginThrottled as exc:
         minutes = max(1, round(exc.retry_after / 60))
-        html = render_template("auth/login.html", next=nxt, email=email,
-                               error=f"Too many failed attempts. Try again in about {minutes} minute(s).")
+        html = render_template(
+            "auth/login.html",
+            next=nxt,
+            email=email,
+            error=f"Too many failed attempts. Try again in about {minutes} minute(s).",
+        )
         return Response(html, 429, headers={"Retry-After": str(exc.retry_after)})
     if user is None:
-        html = render_template("auth/login.html", next=nxt, email=email,
-                               error="That email and password do not match an account.")
+        html = render_template(
+            "auth/login.html", next=nxt, email=email, error="That email and password do not match an account."
+        )
         return Response(html, 401)
     _begin_session(user)
     return redirect(nxt or home_for(user.role), code=303)  # type: ignore[return-value]
@@ -69,16 +74,22 @@ def invite(token: str) -> Response | str:
         invite_row = accounts.resolve_invite(token)
     except accounts.InviteProblem as problem:
         status = 410 if problem.reason in ("expired", "used") else 404
-        return Response(render_template("auth/invite_problem.html", problem=problem), status,
-                        headers={"Referrer-Policy": "no-referrer"})
+        return Response(
+            render_template("auth/invite_problem.html", problem=problem),
+            status,
+            headers={"Referrer-Policy": "no-referrer"},
+        )
     if request.method in ("GET", "HEAD"):
-        return Response(render_template("auth/invite.html", token=token, user=invite_row.user),
-                        headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+        return Response(
+            render_template("auth/invite.html", token=token, user=invite_row.user),
+            headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"},
+        )
     try:
         user = accounts.accept_invite(token, request.form.get("password", ""), request.form.get("confirm", ""))
     except ValidationFailed as exc:
-        html = render_template("auth/invite.html", token=token, user=invite_row.user, error=exc.message,
-                               error_field=exc.field)
+        html = render_template(
+            "auth/invite.html", token=token, user=invite_row.user, error=exc.message, error_field=exc.field
+        )
         return Response(html, 422, headers={"Referrer-Policy": "no-referrer"})
     except accounts.InviteProblem as problem:
         return Response(render_template("auth/invite_problem.html", problem=problem), 410)

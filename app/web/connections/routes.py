@@ -33,8 +33,7 @@ def permissions(platform: str) -> Response:
     if platform not in PLATFORMS:
         abort(404)
     connections.own_connections(current_user)  # client users only
-    return render("connections/permissions.html", platform=platform,
-                  name=connections.PLATFORM_NAMES[platform])
+    return render("connections/permissions.html", platform=platform, name=connections.PLATFORM_NAMES[platform])
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/connected")
@@ -42,8 +41,9 @@ def permissions(platform: str) -> Response:
 def connected(connection_id: int) -> Response:
     """Where a successful callback lands; the first numbers fill in without a reload."""
     conn = connections.get_own_connection(current_user, connection_id)
-    return render("connections/connected.html", "first_numbers", conn=conn,
-                  name=connections.PLATFORM_NAMES[conn.platform])
+    return render(
+        "connections/connected.html", "first_numbers", conn=conn, name=connections.PLATFORM_NAMES[conn.platform]
+    )
 
 
 @bp.get("/portal/settings/connections/problem/<platform>/<kind>")
@@ -52,8 +52,7 @@ def problem(platform: str, kind: str) -> Response:
     """A clear page for denied consent, wrong account type, missing scopes, taken accounts."""
     if platform not in PLATFORMS or kind not in PROBLEMS:
         abort(404)
-    return render("connections/problem.html", platform=platform, kind=kind,
-                  name=connections.PLATFORM_NAMES[platform])
+    return render("connections/problem.html", platform=platform, kind=kind, name=connections.PLATFORM_NAMES[platform])
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/disconnect")
@@ -61,8 +60,7 @@ def problem(platform: str, kind: str) -> Response:
 def confirm_disconnect(connection_id: int) -> Response:
     """Ask whether to keep or delete the history before disconnecting."""
     conn = connections.get_own_connection(current_user, connection_id)
-    return render("connections/disconnect.html", "confirm", conn=conn,
-                  name=connections.PLATFORM_NAMES[conn.platform])
+    return render("connections/disconnect.html", "confirm", conn=conn, name=connections.PLATFORM_NAMES[conn.platform])
 
 
 @bp.post("/portal/settings/connections/<int:connection_id>/disconnect")
@@ -73,28 +71,44 @@ def disconnect(connection_id: int) -> Response:
     connections.disconnect(current_user, connection_id, delete_history)
     message = "Disconnected and history deleted." if delete_history else "Disconnected. Your history is kept."
     if request.headers.get("HX-Request"):
-        return render("connections/index.html", "cards", cards=connections.cards_for(current_user),
-                      trigger=toast(message))
+        return render(
+            "connections/index.html", "cards", cards=connections.cards_for(current_user), trigger=toast(message)
+        )
     return redirect(url_for("connections.index"), 303)  # type: ignore[return-value]
 
 
 @bp.post("/portal/settings/connections/<int:connection_id>/refresh")
 @login_required
 def refresh(connection_id: int) -> Response:
-    """"Refresh now" (issue 5): queue a sync; once an hour (429 + Retry-After); says so when it cannot queue."""
+    """ "Refresh now" (issue 5): queue a sync; once an hour (429 + Retry-After); says so when it cannot queue."""
     try:
         sync_service.request_manual_sync(current_user, connection_id)
     except connections.RefreshTooSoon as exc:
         minutes = max(1, exc.retry_after // 60)
-        resp = render("connections/index.html", "cards", status=429, cards=connections.cards_for(current_user),
-                      trigger=toast(f"You can refresh once an hour. Try again in {minutes} min.", "warning"))
+        resp = render(
+            "connections/index.html",
+            "cards",
+            status=429,
+            cards=connections.cards_for(current_user),
+            trigger=toast(f"You can refresh once an hour. Try again in {minutes} min.", "warning"),
+        )
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     except sync_service.CannotQueue as exc:
-        return render("connections/index.html", "cards", status=503, cards=connections.cards_for(current_user),
-                      trigger=toast(exc.message, "error"))
-    return render("connections/index.html", "cards", status=202, cards=connections.cards_for(current_user),
-                  trigger=toast("Sync queued. The numbers update here when it is done."))
+        return render(
+            "connections/index.html",
+            "cards",
+            status=503,
+            cards=connections.cards_for(current_user),
+            trigger=toast(exc.message, "error"),
+        )
+    return render(
+        "connections/index.html",
+        "cards",
+        status=202,
+        cards=connections.cards_for(current_user),
+        trigger=toast("Sync queued. The numbers update here when it is done."),
+    )
 
 
 @bp.get("/data-deletion/<code>")

@@ -65,8 +65,9 @@ def overview_page(endpoint: str) -> Response:
     growth = sets.client_growth(ov)
     metric_chart = sets.client_metric(ov, ov.posts, ov.period, q.metric)
     block = _block({"metric-chart": "metric_chart", "growth-chart": "growth_chart"}, "body")
-    return render("portal/analytics.html", block, q=q, ov=ov, growth=growth, metric_chart=metric_chart,
-                  error=None, **ctx)
+    return render(
+        "portal/analytics.html", block, q=q, ov=ov, growth=growth, metric_chart=metric_chart, error=None, **ctx
+    )
 
 
 @bp.get("/portal/analytics")
@@ -88,8 +89,16 @@ def platform_page(platform: str) -> Response:
     try:
         q = query.parse(args, tz=client.time_zone, extra=CONTENT_FILTERS)
     except BadQuery as exc:
-        return render("portal/platform.html", "body", client=client, platform=platform, error=exc.message,
-                      q=None, status=400, **_choices())
+        return render(
+            "portal/platform.html",
+            "body",
+            client=client,
+            platform=platform,
+            error=exc.message,
+            q=None,
+            status=400,
+            **_choices(),
+        )
     ov = client_overview(client, q)
     try:
         rows = content.filter_posts(ov.posts, q)
@@ -97,12 +106,21 @@ def platform_page(platform: str) -> Response:
     except BadQuery as exc:
         rows, table_error = [], exc.message
     ctx: dict[str, Any] = dict(
-        client=client, platform=platform, q=q, ov=ov, rows=rows, table_error=table_error,
+        client=client,
+        platform=platform,
+        q=q,
+        ov=ov,
+        rows=rows,
+        table_error=table_error,
         growth=sets.client_growth(ov, f"{PLATFORM_NAMES[platform]} followers"),
         engagement=sets.client_metric(ov, ov.posts, ov.period, "engagement"),
         reach=sets.client_metric(ov, ov.posts, ov.period, "reach"),
-        times=content.best_posting_time(ov.posts, client.time_zone), hashtags=content.best_hashtags(ov.posts),
-        kinds=content.CONTENT_KINDS, sorts=content.CONTENT_SORTS, weekdays=content.WEEKDAYS, error=None,
+        times=content.best_posting_time(ov.posts, client.time_zone),
+        hashtags=content.best_hashtags(ov.posts),
+        kinds=content.CONTENT_KINDS,
+        sorts=content.CONTENT_SORTS,
+        weekdays=content.WEEKDAYS,
+        error=None,
         **_choices(),
     )
     block = _block({"content-table": "content_table"}, "body")
@@ -120,8 +138,6 @@ def content_page(content_id: int) -> Response:
     return render("portal/content.html", client=client, d=detail, chart=chart)
 
 
-
-
 @bp.post("/portal/analytics/goals")
 @login_required
 def goal_add() -> Response:
@@ -133,8 +149,13 @@ def goal_add() -> Response:
 
     client = _client()
     try:
-        goals.add_goal(client, current_user, target=request.form.get("target"),
-                       platform=request.form.get("platform"), target_date=request.form.get("target_date"))
+        goals.add_goal(
+            client,
+            current_user,
+            target=request.form.get("target"),
+            platform=request.form.get("platform"),
+            target_date=request.form.get("target_date"),
+        )
         flash("Goal saved.", "success")
     except ValidationFailed as exc:
         flash(exc.message, "error")

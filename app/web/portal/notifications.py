@@ -21,8 +21,13 @@ def notifications() -> Response:
     if current_user.role is not Role.CLIENT:
         return redirect(url_for("admin.alerts_feed"))  # type: ignore[return-value]
     items = feed.feed(current_user, feed.FeedFilters())
-    return render("portal/notifications.html", "list", items=items, platform_names=PLATFORM_NAMES,
-                  unread=feed.unread_count(current_user))
+    return render(
+        "portal/notifications.html",
+        "list",
+        items=items,
+        platform_names=PLATFORM_NAMES,
+        unread=feed.unread_count(current_user),
+    )
 
 
 @bp.get("/portal/notifications/badge")
@@ -38,8 +43,14 @@ def notification_read(alert_id: int) -> Response:
     """Mark one notification read (404 for another client's); the row plus the badge out of band."""
     alert = feed.mark_read(current_user, alert_id)
     item = next((i for i in feed.feed(current_user, feed.FeedFilters()) if i.alert.id == alert.id), None)
-    return render("admin/alerts/row.html", item=item, alert=alert, platform_names=PLATFORM_NAMES,
-                  count=feed.unread_count(current_user), oob=True)
+    return render(
+        "admin/alerts/row.html",
+        item=item,
+        alert=alert,
+        platform_names=PLATFORM_NAMES,
+        count=feed.unread_count(current_user),
+        oob=True,
+    )
 
 
 @bp.post("/portal/notifications/read-all")
@@ -47,6 +58,12 @@ def notification_read(alert_id: int) -> Response:
 def notifications_read_all() -> Response:
     """Mark all read; the list in its next state."""
     n = feed.mark_all_read(current_user)
-    return render("portal/notifications.html", "list", items=feed.feed(current_user, feed.FeedFilters()),
-                  platform_names=PLATFORM_NAMES, unread=0, oob_badge=True,
-                  trigger=toast(f"{n} marked read.") | {htmx_events.ALERTS_CHANGED: {}})
+    return render(
+        "portal/notifications.html",
+        "list",
+        items=feed.feed(current_user, feed.FeedFilters()),
+        platform_names=PLATFORM_NAMES,
+        unread=0,
+        oob_badge=True,
+        trigger=toast(f"{n} marked read.") | {htmx_events.ALERTS_CHANGED: {}},
+    )

@@ -37,8 +37,13 @@ def index() -> Response:
         return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
     client = clients.own_client(current_user)
     settings = service.settings_for(client)
-    return render("reports/index.html", client=client, reports=service.reports_for_client(client),
-                  settings=settings, share_url=service.share_url(settings))
+    return render(
+        "reports/index.html",
+        client=client,
+        reports=service.reports_for_client(client),
+        settings=settings,
+        share_url=service.share_url(settings),
+    )
 
 
 @bp.post("/reports")
@@ -57,8 +62,9 @@ def start() -> Response:
         client = clients.get_client_for(current_user, int(raw)) if raw.isdigit() else None
         comment = (request.form.get("comment") or "").strip()[: service.MAX_COMMENT] or None
     try:
-        report = service.request_report(current_user, kind, client=client, cohort=request.form.get("cohort") or None,
-                                        comment=comment)
+        report = service.request_report(
+            current_user, kind, client=client, cohort=request.form.get("cohort") or None, comment=comment
+        )
     except ServiceError as exc:
         return make_response(render_template("reports/_card.html", report=None, error=exc.message), exc.status)
     return _card(report)
@@ -112,8 +118,9 @@ def link(report_id: int, token: str) -> Response:
     if request.form.get("format") == "pdf":
         resp = _pdf_response(report)
     else:
-        resp = _link_page("report", "", 200, r=report.payload,
-                          pdf_action=url_for("reports.link", report_id=report_id, token=token))
+        resp = _link_page(
+            "report", "", 200, r=report.payload, pdf_action=url_for("reports.link", report_id=report_id, token=token)
+        )
     service.mark_opened(lnk)
     resp.headers.update(LINK_HEADERS)
     return resp
@@ -149,8 +156,9 @@ def share_toggle() -> Response:
     client = clients.own_client(current_user)
     enabled = request.form.get("enabled") == "1"
     settings = service.set_share(client, enabled)
-    if not hx_request.htmx:   # a plain form post: back to the whole reports page (post/redirect/get)
+    if not hx_request.htmx:  # a plain form post: back to the whole reports page (post/redirect/get)
         flash("Share link turned on." if enabled else "Share link turned off.", "success")
         return redirect(url_for("reports.index"), 303)  # type: ignore[return-value]
-    return render("reports/index.html", "share", client=client, settings=settings,
-                  share_url=service.share_url(settings))
+    return render(
+        "reports/index.html", "share", client=client, settings=settings, share_url=service.share_url(settings)
+    )

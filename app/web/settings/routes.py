@@ -30,8 +30,7 @@ def notifications_page() -> Response:
         notifications.update_preferences(current_user, request.form.get("email_mode", ""), muted)
     except ValidationFailed as exc:
         return render("settings/notifications.html", "form", status=422, error=exc.message, **_ctx())
-    return render("settings/notifications.html", "form", trigger=toast("Notification settings saved."),
-                  **_ctx())
+    return render("settings/notifications.html", "form", trigger=toast("Notification settings saved."), **_ctx())
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
