@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     load_dotenv()
     from app import ConfigurationError, create_app
-    from app.jobs.queues import QUEUES
     from app.preflight import run_preflight
+    from app.queueing.queues import QUEUES
     from app.redis_conn import get_redis
 
     app = create_app()

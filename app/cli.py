@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.services.errors import ServiceError
+from app.errors import ServiceError
 
 users_cli = AppGroup("users", help="Manage logins.")
 
@@ -112,11 +112,11 @@ def tokens_rotate() -> None:
 
     Run after making a new key active (keep the old key in the ring until its count is 0).
     """
-    from app.services import connections
+    from app.services import tokens
 
-    before = connections.key_counts()
-    after = connections.rotate_keys()
-    click.echo(f"Active key: {connections.keyring().active_key_id}")
+    before = tokens.key_counts()
+    after = tokens.rotate_keys()
+    click.echo(f"Active key: {tokens.keyring().active_key_id}")
     for key_id in sorted(set(before) | set(after)):
         click.echo(f"  {key_id}: {before.get(key_id, 0)} -> {after.get(key_id, 0)} token(s)")
 
@@ -129,12 +129,13 @@ sync_cli = AppGroup("sync", help="Platform syncs (issue 5).")
 @click.option("--all", "all_", is_flag=True, help="Every active connection.")
 def sync_run(connection_id: int | None, all_: bool) -> None:
     """Enqueue syncs now, for operators (not limited like the portal's "Refresh now")."""
-    from app.jobs import sync as sync_jobs
+    from app.queueing import dispatch
+    from app.services.connections import syncable_connection_ids
 
     if (connection_id is None) == (not all_):
         raise click.UsageError("Give exactly one of --connection ID or --all.")
-    ids = [connection_id] if connection_id is not None else sync_jobs.active_connection_ids()
-    queued = sum(1 for cid in ids if cid is not None and sync_jobs.enqueue_sync(cid, "operator"))
+    ids = [connection_id] if connection_id is not None else syncable_connection_ids()
+    queued = sum(1 for cid in ids if cid is not None and dispatch.enqueue_sync(cid, "operator"))
     if queued < len(ids):
         raise click.ClickException(f"Queued {queued} of {len(ids)}: Redis is not reachable.")
     click.echo(f"Queued {queued} sync(s).")

@@ -16,7 +16,7 @@ from typing import Any
 from redis import Redis
 from rq.cron import CronScheduler
 
-from app.jobs import queues
+from app.queueing import queues
 
 
 @dataclass(frozen=True)

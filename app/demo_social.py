@@ -1,7 +1,7 @@
 """Demo social history for ``flask demo``: some demo clients connect sandbox creators for real.
 
 For each pair in :data:`DEMO_CONNECTIONS` the real OAuth round trip runs against the sandbox
-(``services.connections.start_connect`` -> the sandbox's consent form -> ``complete_callback``), so
+(``services.oauth.start_connect`` -> the sandbox's consent form -> ``complete_callback``), so
 tokens are stored encrypted and the initial sync is queued exactly as for a real client (when Redis
 answers). Then the account's year of history is read from the sandbox control API
 (``GET /_sandbox/accounts/<id>?history=1&posts=1``) and written as ``imported`` daily snapshots (every
@@ -29,7 +29,7 @@ from app.models import User
 from app.models.base import utcnow
 from app.models.history import ContentItem, DailySnapshot, Provenance
 from app.platforms.base import extract_hashtags
-from app.services import connections
+from app.services import oauth
 from app.sync.storage import upsert
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
             continue
         try:
             connection_id = _connect(http, user, account)
-        except (requests.RequestException, connections.OAuthRejected) as exc:
+        except (requests.RequestException, oauth.OAuthRejected) as exc:
             out.problems.append(f"{email} / {username}: {type(exc).__name__}")
             continue
         if connection_id is None:
@@ -96,7 +96,7 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
 def _connect(http: requests.Session, user: User, account: dict[str, Any]) -> int | None:
     """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``."""
     session_id = secrets.token_urlsafe(16)
-    authorize = connections.start_connect(user, session_id, account["platform"])
+    authorize = oauth.start_connect(user, session_id, account["platform"])
     consent = http.post(
         authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT
     )
@@ -104,7 +104,7 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any]) -> int
     if consent.status_code != 302 or not location:
         return None
     args = {k: v[0] for k, v in parse_qs(urlsplit(location.split("#", 1)[0]).query).items()}
-    outcome = connections.complete_callback(user, session_id, account["platform"], args)
+    outcome = oauth.complete_callback(user, session_id, account["platform"], args)
     return outcome.connection_id if outcome.kind == "connected" else None
 
 

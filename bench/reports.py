@@ -148,7 +148,7 @@ def row(name: str, ms: list[float], target: float) -> str:
 def work(db_url: str, redis_url: str, instance: str) -> None:
     from rq import SimpleWorker
 
-    from app.jobs.queues import REPORTS, get_queue
+    from app.queueing.queues import REPORTS, get_queue
     from app.redis_conn import get_redis
 
     app = make_app(db_url, redis_url, instance)

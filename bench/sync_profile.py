@@ -75,7 +75,7 @@ def main() -> int:
             }
         )
         with app.app_context():
-            from app.jobs.queues import get_queue
+            from app.queueing.queues import get_queue
             from app.sync import engine
 
             upgrade(directory=str(ROOT / "migrations"))

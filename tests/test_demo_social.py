@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from app.demo_social import DEMO_CONNECTIONS
 from app.extensions import db
-from app.jobs.queues import get_queue
 from app.models import Connection
 from app.models.history import ContentItem, DailySnapshot
+from app.queueing.queues import get_queue
 from tests.support.connect import portal_app
 from tests.support.sandbox import SandboxControl, sandbox, sandbox_app, sandbox_url  # noqa: F401
 

@@ -11,10 +11,10 @@ import secrets
 from dataclasses import dataclass
 
 from app.alerts.service import valid_address
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Alert, AlertType, Client, OutboxEmail, User
 from app.services import mail
-from app.services.errors import ValidationFailed
 from app.services.urls import absolute_url
 
 KINDS = ("congratulate", "contact")

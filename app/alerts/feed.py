@@ -14,11 +14,11 @@ from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.alerts.service import CLIENT_TYPES
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Alert, AlertReceipt, AlertType, Client, Role, Severity, User
 from app.models.base import utcnow
 from app.services.clients import visible_clients
-from app.services.errors import NotFound, ValidationFailed
 from app.stats.query import PLATFORMS
 
 PAGE_SIZE = 50

@@ -158,14 +158,30 @@ def evaluate_connection(connection_id: int, today: date | None = None) -> list[i
     return raised
 
 
-def raise_for_connection(conn: Connection, kind: str) -> Alert | None:
-    """Inside the caller's transaction (the connection's status change): raise TOKEN_EXPIRING or
-    CONNECTION_LOST with its emails; the caller commits, the outbox sweep delivers."""
+def raise_connection_alert(connection_id: int, kind: str) -> int | None:
+    """TOKEN_EXPIRING or CONNECTION_LOST for a connection whose new status the caller has committed.
+
+    ``kind``: ``token_expiring``, ``connection_revoked`` or ``connection_expired``, as reported by the
+    token service (``RefreshResult.lost``, ``warn_expiring``) or the sync engine (``Result.grant_lost``);
+    the jobs that called them raise the alert here. The alert, its receipts and its emails commit
+    together and the emails are queued at once. Idempotent (dedup key and cooldown); should the process
+    die before this runs, the after-sync and daily evaluations raise the same alert from the status.
+    Returns the new alert's id, or None when there was nothing (new) to raise.
+    """
+    conn = db.session.get(Connection, connection_id)
+    if conn is None:
+        return None
     cand = connection_candidate(conn, utcnow().date(), kind)
     if cand is None:
         return None
-    alert, _ = record(cand)
-    return alert
+    alert, emails = record(cand)
+    if alert is None:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    for email_id in emails:
+        mail.enqueue_delivery(email_id)
+    return int(alert.id)
 
 
 # --------------------------------------------------------------------------- recording (dedup)

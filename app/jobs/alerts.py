@@ -1,6 +1,7 @@
 """Alert jobs (queue ``default``): id-only, idempotent (dedup and cooldowns live in the database).
 
-* ``evaluate_connection(id)``: after each sync (enqueued by ``app.jobs.sync``) and from the daily run.
+* ``evaluate_connection(id)``: after each sync (queued by ``app.jobs.sync`` through
+  ``app.queueing.dispatch.enqueue_alert_evaluation``) and from the daily run.
 * ``evaluate_all()``: cron, daily after the sync fan-out: every live connection, so rules also fire for
   accounts whose sync failed (connection problems) and on days without a sync.
 * ``send_digests()``: cron, daily: one digest email per user who chose the digest.
@@ -14,22 +15,14 @@ from sqlalchemy import select
 
 from app.alerts import digest, service
 from app.extensions import db
-from app.jobs.queues import enqueue_default
 from app.models import Connection
 
 log = logging.getLogger(__name__)
-
-FUNC = "app.jobs.alerts.evaluate_connection"
 
 
 def evaluate_connection(connection_id: int) -> list[int]:
     """Evaluate every rule for one connection; returns the ids of new alerts."""
     return service.evaluate_connection(connection_id)
-
-
-def enqueue_evaluation(connection_id: int, run_key: str) -> bool:
-    """Queue an evaluation after a sync; the unique id (per sync run) makes a re-enqueue a no-op."""
-    return enqueue_default(FUNC, connection_id, job_id=f"alerts-{connection_id}-{run_key}")
 
 
 def evaluate_all() -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.jobs.queues import enqueue_default
 from app.models import EmailStatus
+from app.queueing import dispatch
 from app.services import mail
 
 
@@ -18,6 +18,6 @@ def sweep_outbox() -> int:
     mail.release_stale_claims()
     count = 0
     for email_id in mail.pending_ids():
-        if enqueue_default("app.jobs.mail.deliver_email", email_id, job_id=f"email-{email_id}"):
+        if dispatch.enqueue_email_delivery(email_id):
             count += 1
     return count

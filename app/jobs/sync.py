@@ -1,7 +1,9 @@
-"""Sync jobs (queue ``sync``): id-only entry points for the worker, the cron table and the CLI.
+"""Sync jobs (queue ``sync``): id-only entry points for the worker and the cron table.
 
 * ``sync_connection(id, trigger, attempt, not_before)``: one sync; the engine classifies errors and
-  schedules its own follow-ups, so RQ's ``Retry`` only ever fires after a crash (SIGKILL, OOM).
+  schedules its own follow-ups (``app.queueing.dispatch``), so RQ's ``Retry`` only ever fires after a
+  crash (SIGKILL, OOM). A grant the sync found dead is reported in the engine's result and raised as
+  an alert here; every sync run is then evaluated against the alert rules.
 * ``daily_fanout()``: 03:00 UTC, one job per active connection with the id ``sync-{id}-{YYYYMMDD}``
   (unique: a second fan-out the same day, or a second cron process, adds nothing; J4).
 * ``purge_raw_responses()``: raw platform answers are kept 30 days.
@@ -11,112 +13,42 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from rq import Retry
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
+from app.alerts import service as alerts
 from app.extensions import db
-from app.jobs import queues
-from app.models import Connection
 from app.models.base import utcnow
-from app.models.connection import USABLE_STATUSES
 from app.models.sync import RawResponse, SyncTrigger
+from app.queueing import dispatch
+from app.services.connections import syncable_connection_ids
 from app.sync import engine
 
 log = logging.getLogger(__name__)
 
 RAW_RETENTION = timedelta(days=30)
-FUNC = "app.jobs.sync.sync_connection"
-
-
-def job_timeout() -> int:
-    return int(current_app.config.get("SYNC_JOB_TIMEOUT_SECONDS") or 600)
-
-
-def crash_retry() -> Retry:
-    """Re-run after an abandoned job (worker killed); the engine handles every classified error itself.
-
-    The first re-run is queued at once: finding the job abandoned already took a heartbeat TTL, and a
-    scheduled retry would wait for the scheduler lock the dead worker may still hold (61 s).
-    """
-    return Retry(max=2, interval=[0, 60])
-
-
-def daily_job_id(connection_id: int, day: date | None = None) -> str:
-    return f"sync-{connection_id}-{(day or datetime.now(UTC).date()).strftime('%Y%m%d')}"
 
 
 def sync_connection(
     connection_id: int, trigger: str = SyncTrigger.DAILY.value, attempt: int = 0, not_before: float | None = None
 ) -> str:
-    """Run one sync of one connection (the job body), then queue its alert evaluation (issue 7)."""
+    """Run one sync of one connection (the job body), then raise what it found and queue its evaluation."""
     result = engine.sync(connection_id, trigger, attempt, not_before)
+    if result.grant_lost is not None:
+        alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:
-        from app.jobs.alerts import enqueue_evaluation
-
-        enqueue_evaluation(connection_id, str(result.run_id))
+        dispatch.enqueue_alert_evaluation(connection_id, str(result.run_id))
     return result.status
-
-
-def enqueue_sync(connection_id: int, trigger: str, job_id: str | None = None) -> bool:
-    """Queue a sync now; False when Redis is unreachable (the caller says so to the user)."""
-    if job_id is None:
-        job_id = f"sync-{connection_id}-{trigger}-{uuid.uuid4().hex[:12]}"
-    return queues.enqueue(
-        queues.SYNC, FUNC, connection_id, trigger, job_id=job_id, timeout=job_timeout(), retry=crash_retry()
-    )
-
-
-def enqueue_sync_in(
-    connection_id: int, trigger: str, attempt: int, seconds: float, not_before: float | None = None
-) -> bool:
-    """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler."""
-    try:
-        queues.get_queue(queues.SYNC).enqueue_in(
-            timedelta(seconds=max(1.0, seconds)),
-            FUNC,
-            connection_id,
-            trigger,
-            attempt,
-            not_before,
-            job_timeout=job_timeout(),
-            result_ttl=queues.RESULT_TTL,
-            failure_ttl=queues.FAILURE_TTL,
-            retry=crash_retry(),
-        )
-    except Exception as exc:  # noqa: BLE001 - Redis down: the daily fan-out picks the connection up again
-        log.warning(
-            "could not schedule a sync retry: %s",
-            type(exc).__name__,
-            extra={"event": "sync_retry_not_scheduled", "connection_id": connection_id},
-        )
-        return False
-    return True
-
-
-def active_connection_ids() -> list[int]:
-    return list(
-        db.session.execute(
-            select(Connection.id)
-            .where(
-                Connection.disconnected_at.is_(None),
-                Connection.access_token_enc.is_not(None),
-                Connection.status.in_([s.value for s in USABLE_STATUSES]),
-            )
-            .order_by(Connection.id)
-        ).scalars()
-    )
 
 
 def daily_fanout() -> int:
     """One uniquely-named job per active connection for today; returns how many were handed to Redis."""
     day = datetime.now(UTC).date()
     queued = 0
-    for connection_id in active_connection_ids():
-        if enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=daily_job_id(connection_id, day)):
+    for connection_id in syncable_connection_ids():
+        job_id = dispatch.daily_sync_job_id(connection_id, day)
+        if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
             queued += 1
     log.info("daily sync fan-out", extra={"event": "sync_fanout", "count": queued})
     return queued
@@ -131,4 +63,4 @@ def purge_raw_responses() -> int:
 
 def reap_stale_syncs() -> int:
     """Runs still ``running`` after longer than any job may take belonged to a dead worker."""
-    return engine.reap_interrupted(older_than=timedelta(seconds=job_timeout() + 120))
+    return engine.reap_interrupted(older_than=timedelta(seconds=dispatch.sync_job_timeout() + 120))

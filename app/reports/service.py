@@ -18,8 +18,8 @@ from flask import current_app, render_template
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import NotFound, ServiceError
 from app.extensions import db
-from app.jobs import queues
 from app.models import (
     Client,
     ClientStatus,
@@ -35,17 +35,16 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.queueing import dispatch
 from app.reports import build
 from app.reports.pdf import pdf_text, render_pdf
 from app.services import clients
-from app.services.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 
 LINK_DAYS = 7
 REPORT_RETENTION_DAYS = 90  # report rows, payloads and PDFs (D5)
 LINK_RETENTION_DAYS = 30  # link rows this long after they expired
-JOB_TIMEOUT = 120
 WEEKLY_HOURS = range(6, 12)  # "Monday morning" in the client's time zone
 MAX_COMMENT = 4000
 
@@ -192,16 +191,14 @@ def request_report(
     return report
 
 
-def start_job(report: Report, func: str = "app.jobs.reports.generate_report") -> bool:
+def start_job(report: Report, *, weekly: bool = False) -> bool:
     """Enqueue the report's job (id-only, explicit limits); a down queue marks the report failed."""
     report.job_id = f"report-{report.id}" if report.job_id is None else report.job_id
     db.session.commit()
-    ok = queues.enqueue(
-        queues.REPORTS,
-        func,
+    ok = dispatch.enqueue_report(
         report.id,
-        job_id=report.job_id,
-        timeout=JOB_TIMEOUT,
+        report.job_id,
+        weekly=weekly,
         meta={"report_id": report.id, "client_id": report.client_id, "owner_id": report.owner_id},
     )
     if not ok:
@@ -513,7 +510,7 @@ def weekly_fanout(now: datetime | None = None) -> int:
         except IntegrityError:
             db.session.rollback()
             continue
-        start_job(report, "app.jobs.reports.weekly_report")
+        start_job(report, weekly=True)
         queued += 1
     return queued
 

@@ -14,10 +14,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Invite, LoginAttempt, Role, User, UserSession
 from app.models.base import utcnow
-from app.services.errors import Conflict, ValidationFailed
 
 log = logging.getLogger("app.security")
 

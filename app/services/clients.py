@@ -12,11 +12,11 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Connection, Deliverable, Role, User
 from app.models.base import utcnow
 from app.services import accounts, mail
-from app.services.errors import NotFound, ValidationFailed
 from app.services.urls import absolute_url
 from app.stats.growth import Change
 

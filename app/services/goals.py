@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, Goal, User
 from app.models.base import utcnow
 from app.services.clients import parse_date
-from app.services.errors import NotFound, ValidationFailed
 from app.stats.query import PLATFORMS
 
 

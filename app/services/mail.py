@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import EmailStatus, OutboxEmail
 from app.models.base import utcnow
+from app.queueing import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,7 @@ def queue_email(
 
 def enqueue_delivery(email_id: int) -> bool:
     """Ask a worker to deliver one email now; False when the queue is unreachable (the sweep retries)."""
-    from app.jobs.queues import enqueue_default
-
-    return enqueue_default("app.jobs.mail.deliver_email", email_id, job_id=f"email-{email_id}")
+    return dispatch.enqueue_email_delivery(email_id)
 
 
 def _message(email: OutboxEmail) -> EmailMessage:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import EmailMode, NotificationPreference, User
-from app.services.errors import ValidationFailed
 from app.services.urls import absolute_url
 
 ALERT_TYPES: tuple[str, ...] = (

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Connection, ContentItem, ContentMetricSnapshot
-from app.services.errors import NotFound
 from app.stats.engagement import interactions, post_rate
 from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from app.errors import ServiceError
 from app.models.base import utcnow
-from app.services.errors import ServiceError
 
 PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "x", "linkedin", "facebook")
 PLATFORM_NAMES: dict[str, str] = {

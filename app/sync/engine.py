@@ -8,21 +8,26 @@ platform error         what the engine does
 RateLimited            deferred: retried after the platform's hint (+ jitter), else backoff
 QuotaExceeded          deferred to the quota reset (YouTube: next midnight Pacific), no retry before
 PlatformUnavailable    failed, retried with full-jitter backoff; counts toward the breaker
-TokenExpired           token refreshed (single-flight, ``services.connections``), plan retried once
-AccessRevoked          connection marked ``revoked``, tokens deleted, client told; no retry
+TokenExpired           token refreshed (single-flight, ``services.tokens``), plan retried once
+AccessRevoked          connection marked ``revoked``, tokens deleted, ``Result.grant_lost`` set; no retry
 ScopeMissing           connection marked ``insufficient_scope``; no retry
 BadResponse / other    failed, not retried (the answer will not change by asking again)
 =====================  ======================================================================
 
-A retry is a new job scheduled by the engine (``enqueue_in``), bounded by a per-sync retry budget;
-the job itself returns normally, so RQ's own ``Retry`` is left for crashes (a SIGKILLed worker).
+A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by
+a per-sync retry budget; the job itself returns normally, so RQ's own ``Retry`` is left for crashes
+(a SIGKILLed worker).
+
+The engine raises no alerts: a grant found dead (revoked, expired) is reported in ``Result.grant_lost``
+and the job that called the engine raises the alert (``app.jobs.sync``), so the engine depends on
+nothing above ``services`` and ``queueing``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -45,10 +50,11 @@ from app.platforms.errors import (
     TokenExpired,
 )
 from app.platforms.http import shared_session
+from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
-from app.services import connections
+from app.services import tokens
 from app.sync import aging, storage
 from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
@@ -84,12 +90,17 @@ PLAIN = {
 
 @dataclass
 class Result:
-    """What one job did; ``retry_in`` seconds when a follow-up job was scheduled."""
+    """What one job did; ``retry_in`` seconds when a follow-up job was scheduled.
+
+    ``grant_lost``: the connection's grant was found dead during this sync (``connection_revoked`` or
+    ``connection_expired``); the caller raises the CONNECTION_LOST alert for it.
+    """
 
     status: str
     run_id: int | None = None
     retry_in: float | None = None
     message: str = ""
+    grant_lost: str | None = None
 
 
 def today() -> date:
@@ -193,9 +204,10 @@ def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock,
     except PlatformError as exc:
         return _classified(connection_id, run_id, trigger, attempt, exc, recorder)
     except _GrantDead as dead:
-        return _finish_failed(
+        failed = _finish_failed(
             run_id, recorder, dead.outcome, "The connection needs to be reconnected.", keep_status=True
         )
+        return replace(failed, grant_lost=dead.lost)
     if not lock.owned():
         # another worker may have taken over after our lock expired: do not write over it
         return _finish_failed(run_id, recorder, "lock_lost", "The sync took too long and was abandoned.")
@@ -204,22 +216,23 @@ def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock,
 
 
 class _GrantDead(Exception):
-    def __init__(self, outcome: str) -> None:
+    def __init__(self, outcome: str, lost: str | None = None) -> None:
         super().__init__(outcome)
         self.outcome = outcome
+        self.lost = lost
 
 
 def _token(connection_id: int, *, force: bool = False) -> TokenSet:
-    """A usable access token: renewed first when due (single-flight in ``services.connections``)."""
-    result = connections.refresh_tokens(connection_id, force=force)
+    """A usable access token: renewed first when due (single-flight in ``services.tokens``)."""
+    result = tokens.refresh_tokens(connection_id, force=force)
     if result.outcome in DEAD_GRANT:
-        raise _GrantDead(result.outcome)
+        raise _GrantDead(result.outcome, result.lost)
     db.session.expire_all()
     conn = db.session.get(Connection, connection_id)
     if conn is None or conn.access_token_enc is None:
         raise _GrantDead("revoked")
     try:
-        return connections.token_set_of(conn)
+        return tokens.token_set_of(conn)
     except TokenDecryptError:
         conn.status = ConnectionStatus.DECRYPT_ERROR.value
         conn.last_error = "Stored credentials could not be read; reconnect."
@@ -451,7 +464,7 @@ def _classified(
 
 
 def _grant_problem(run_id: int, recorder: RecordingSession, exc: PlatformError) -> Result:
-    """Revoked (or still rejected after a refresh): mark, delete the dead tokens, tell the client; stop."""
+    """Revoked (or still rejected after a refresh): mark, delete the dead tokens, report it; stop."""
     result = _finish_failed(
         run_id,
         recorder,
@@ -466,8 +479,8 @@ def _grant_problem(run_id: int, recorder: RecordingSession, exc: PlatformError) 
             conn.access_token_enc = None
             conn.refresh_token_enc = None
             conn.token_version = (conn.token_version or 0) + 1
-            connections._notify(conn, "connection_revoked", "connection_revoked")
             db.session.commit()
+            return replace(result, grant_lost="connection_revoked")
     return result
 
 
@@ -529,9 +542,7 @@ def _postpone_busy(connection_id: int, trigger: str, attempt: int) -> Result:
 def _schedule(
     connection_id: int, trigger: str, attempt: int, wait: float, *, count: bool = True, not_before: float | None = None
 ) -> None:
-    from app.jobs.sync import enqueue_sync_in
-
-    enqueue_sync_in(connection_id, str(trigger), attempt + 1 if count else attempt, wait, not_before)
+    dispatch.enqueue_sync_in(connection_id, str(trigger), attempt + 1 if count else attempt, wait, not_before)
 
 
 def _job_id() -> str | None:

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.services.errors import ServiceError
+from app.errors import ServiceError
 from app.web.access import is_api_request
 from app.web.htmx import toast
 

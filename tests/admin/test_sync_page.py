@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.jobs import queues
 from app.models.sync import SyncRun
+from app.queueing import queues
 from tests.support import history
 
 

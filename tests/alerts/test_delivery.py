@@ -13,8 +13,8 @@ from sqlalchemy import delete, func, select
 
 from app.alerts import digest, service
 from app.extensions import db
-from app.jobs.queues import DEFAULT, get_queue
 from app.models import Alert, AlertReceipt, Connection, EmailStatus, OutboxEmail
+from app.queueing.queues import DEFAULT, get_queue
 from app.redis_conn import get_redis
 from app.services import notifications
 from tests.support import history as h
@@ -200,11 +200,9 @@ def test_bad_input_invalid_address_no_coach_deleted_connection(app, factory):
 
 def test_revoked_connection_raises_one_lost_alert_and_keeps_the_client_email(app, creator):
     conn = h.connection(creator, "tiktok")
-    from app.services.connections import _notify
-
     conn.status = "revoked"
-    _notify(conn, "connection_revoked", "connection_revoked")
     db.session.commit()
+    assert service.raise_connection_alert(conn.id, "connection_revoked") is not None
     service.evaluate_connection(conn.id)  # the after-sync evaluation sees the same problem
     assert [a.type for a in db.session.execute(select(Alert)).scalars()] == ["CONNECTION_LOST"]
     emails = db.session.execute(select(OutboxEmail)).scalars().all()

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs import queues
-from app.jobs.sync import enqueue_sync
 from app.models import Connection
+from app.queueing import queues
+from app.queueing.dispatch import enqueue_sync
 from tests.support.connect import connect
 
 

@@ -13,7 +13,7 @@ from app.models import Connection, OAuthState
 from app.models.base import utcnow
 from app.platforms import pkce_challenge
 from app.security.crypto import aad_for
-from app.services.connections import keyring
+from app.services.tokens import keyring
 from tests.support.connect import REDIRECT_BASE, callback_path, connect, query, start, token_calls
 
 PLATFORMS = ("instagram", "tiktok", "youtube")
@@ -200,7 +200,7 @@ def test_personal_instagram_account_gets_the_account_type_page(client, creator, 
 
 
 def test_deselected_scope_marks_insufficient_scope_and_enqueues_nothing(app, client, creator, sandbox, accounts):
-    from app.jobs.queues import QUEUES, get_queue
+    from app.queueing.queues import QUEUES, get_queue
 
     client.login("creator@example.com")
     resp = connect(

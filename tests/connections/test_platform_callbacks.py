@@ -11,8 +11,8 @@ import time
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs.queues import DEFAULT, get_queue
 from app.models import Connection, DataDeletionRequest
+from app.queueing.queues import DEFAULT, get_queue
 from tests.support.connect import connect
 
 IG_SECRET = "sandbox-ig-secret"

@@ -17,11 +17,12 @@ from sqlalchemy import select, text, update
 
 from app import ConfigurationError
 from app.extensions import db
+from app.jobs.connections import refresh_connection, refresh_expiring_tokens
 from app.models import Connection, OutboxEmail
 from app.models.base import utcnow
 from app.platforms import TokenSet
 from app.security.crypto import TokenDecryptError, aad_for
-from app.services import connections as svc
+from app.services import tokens as svc
 from tests.support.connect import connect
 
 REFRESH_PATH = "/open.tiktokapis.com/v2/oauth/token/"
@@ -50,7 +51,7 @@ def test_two_workers_refreshing_at_once_make_one_platform_call_and_keep_the_gran
 ):
     """Two threads of one process: the second waits on the in-process lock, re-reads, and is done
     without Redis (J5's in-process dedupe)."""
-    caplog.set_level(logging.INFO, logger="app.services.connections")
+    caplog.set_level(logging.INFO, logger="app.services.tokens")
     conn_id, version = tiktok_conn.id, tiktok_conn.token_version
     sandbox.set_latency(300)  # widen the window in which both workers want to refresh
     results: list[str] = []
@@ -136,15 +137,28 @@ def test_invalid_grant_after_a_lost_race_retries_once_with_the_new_token(app, ti
     assert only_connection().status == "connected"
 
 
-def test_revoked_grant_is_marked_tokens_deleted_and_client_told_once(app, tiktok_conn, sandbox, accounts):
+def test_revoked_grant_is_reported_not_announced_by_the_token_service(app, tiktok_conn, sandbox, accounts):
     sandbox.revoke(accounts["tiktok"]["id"])
     result = svc.refresh_tokens(tiktok_conn.id, force=True)
     assert result.outcome == "revoked" and result.platform_calls == 1  # no retry
+    assert result.lost == "connection_revoked"  # the caller raises the alert
+    conn = only_connection()
+    assert conn.status == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
+    assert db.session.execute(select(OutboxEmail)).scalars().all() == []
+    assert svc.refresh_tokens(conn.id, force=True).outcome == "skipped"  # nothing left to retry
+
+
+def test_revoked_grant_is_marked_tokens_deleted_and_client_told_once(app, tiktok_conn, sandbox, accounts):
+    sandbox.revoke(accounts["tiktok"]["id"])
+    db.session.execute(update(Connection).values(access_expires_at=utcnow() + timedelta(minutes=5)))
+    db.session.commit()
+    assert refresh_connection(tiktok_conn.id) == "revoked"  # the job: refresh, then the alert
     conn = only_connection()
     assert conn.status == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
     mails = db.session.execute(select(OutboxEmail)).scalars().all()
     assert [m.kind for m in mails] == ["connection_revoked"] and mails[0].to_address == "creator@example.com"
-    assert svc.refresh_tokens(conn.id, force=True).outcome == "skipped"  # nothing left to retry
+    assert refresh_connection(conn.id) == "skipped"  # nothing left to retry, nobody told twice
+    assert len(db.session.execute(select(OutboxEmail)).scalars().all()) == 1
 
 
 def test_non_rotating_refresh_keeps_the_stored_refresh_token(client, creator, sandbox, accounts):
@@ -202,8 +216,8 @@ def test_token_expiring_warning_once_7_days_ahead(app, client, creator, sandbox,
     conn = only_connection()
     conn.access_expires_at = utcnow() + timedelta(days=5)
     db.session.commit()
-    assert svc.warn_expiring() == 1
-    assert svc.warn_expiring() == 0  # once per grant
+    assert refresh_expiring_tokens()["warned"] == 1
+    assert refresh_expiring_tokens()["warned"] == 0  # once per grant
     conn = only_connection()
     assert conn.status == "expiring"
     assert [m.kind for m in db.session.execute(select(OutboxEmail)).scalars()] == ["token_expiring"]
@@ -275,7 +289,7 @@ def test_key_rotation_of_100_rows(make_app, factory, sandbox_url):
             conn = Connection(client_id=c.id, platform="tiktok", platform_user_id=f"u{i}")
             db.session.add(conn)
             db.session.flush()
-            svc._store_tokens(
+            svc.store_tokens(
                 conn,
                 TokenSet(access_token=f"act.{i}", refresh_token=f"rft.{i}", expires_at=utcnow() + timedelta(hours=2)),
             )
@@ -350,7 +364,7 @@ def test_canary_tokens_never_leave_the_ciphertext(app, client, creator, sandbox,
         )
     ]
     # RQ job payloads: jobs carry ids only
-    from app.jobs.queues import SYNC, enqueue, get_queue
+    from app.queueing.queues import SYNC, enqueue, get_queue
     from app.redis_conn import get_redis
 
     assert enqueue(SYNC, "app.jobs.connections.refresh_connection", conn.id, job_id=f"refresh-{conn.id}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rq import SimpleWorker
 
 from app.cron import SCHEDULE, build_scheduler
-from app.jobs.queues import QUEUES, get_queue
 from app.jobs.system import HEARTBEAT_KEY
+from app.queueing.queues import QUEUES, get_queue
 from app.redis_conn import get_redis
 
 

@@ -6,8 +6,8 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs.queues import DEFAULT, get_queue
 from app.models import EmailStatus, OutboxEmail
+from app.queueing.queues import DEFAULT, get_queue
 from app.redis_conn import get_redis
 from app.services import clients
 from tests.support.smtp import free_port, smtp_server

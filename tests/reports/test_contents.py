@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Connection, ContentItem, DailySnapshot, OutboxEmail, Report, ReportLink, ReportSettings
+from app.queueing import dispatch
 from app.reports import build, service
 from app.stats.overview import client_overview
 from tests.reports.test_reports import _text, _work, needs_pdftotext
@@ -482,7 +483,7 @@ def test_report_job_has_an_explicit_time_limit(app, client, program):
     client.hx("POST", "/reports", data={"kind": "weekly"})
     report = db.session.execute(select(Report)).scalar_one()
     job = Job.fetch(report.job_id, connection=get_redis())
-    assert job.origin == "reports" and job.timeout == service.JOB_TIMEOUT == 120
+    assert job.origin == "reports" and job.timeout == dispatch.REPORT_JOB_TIMEOUT == 120
     assert job.args == (report.id,)  # id-only
-    assert pdf.RENDER_SECONDS < service.JOB_TIMEOUT  # the render limit fires before the job is killed
+    assert pdf.RENDER_SECONDS < dispatch.REPORT_JOB_TIMEOUT  # the render limit fires before the job is killed
     _work()

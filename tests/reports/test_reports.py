@@ -16,8 +16,8 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs.queues import REPORTS, get_queue
 from app.models import OutboxEmail, Report, ReportLink
+from app.queueing.queues import REPORTS, get_queue
 from app.redis_conn import get_redis
 from app.reports import export, service
 from tests.support import history

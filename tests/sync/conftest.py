@@ -15,10 +15,10 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.jobs.queues import QUEUES, get_queue
 from app.models import Connection
 from app.models.history import ContentItem, ContentMetricSnapshot, DailySnapshot
 from app.models.sync import SyncRun
+from app.queueing.queues import QUEUES, get_queue
 from app.redis_conn import get_redis
 from tests.support.connect import connect, portal_app
 from tests.support.sandbox import SandboxControl, sandbox, sandbox_app, sandbox_url  # noqa: F401

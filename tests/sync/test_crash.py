@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import sync as sync_jobs
-from app.jobs.queues import get_queue
 from app.models import Connection
 from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.models.sync import SyncRun
+from app.queueing import dispatch
+from app.queueing.queues import get_queue
 from app.sync.plans import INITIAL_MAX_ITEMS
 from tests.conftest import SECRET_KEY, TOKEN_KEY
 from tests.support.connect import REDIRECT_BASE
@@ -158,7 +159,7 @@ def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> N
         trigger="daily",
         status="running",
         day=utcnow().date(),
-        started_at=utcnow() - timedelta(seconds=sync_jobs.job_timeout() + 300),
+        started_at=utcnow() - timedelta(seconds=dispatch.sync_job_timeout() + 300),
         details={"prev_status": "expiring"},
     )
     db.session.add(stale)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from app.extensions import db
-from app.jobs import sync as sync_jobs
 from app.models import Connection
+from app.queueing import dispatch
 from app.sync import engine
 from tests.sync.conftest import counts, drain, runs
 
@@ -16,7 +16,7 @@ from tests.sync.conftest import counts, drain, runs
 @pytest.mark.parametrize("platform", ["instagram", "tiktok", "youtube"])
 def test_initial_sync_then_same_day_resync_writes_one_day(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, account = link(platform)
-    assert sync_jobs.enqueue_sync(conn_id, "initial")
+    assert dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     first = counts(conn_id)
     assert first["snapshots"] == 1 and first["items"] > 0, first

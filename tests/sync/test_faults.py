@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from app.extensions import db
-from app.jobs import sync as sync_jobs
 from app.models import Connection
 from app.models.base import utcnow
+from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
@@ -21,14 +21,14 @@ PLATFORMS = ["instagram", "tiktok", "youtube"]
 
 def _baseline(app: Any, link: Any, platform: str) -> tuple[int, dict[str, int]]:
     conn_id, _ = link(platform)
-    sync_jobs.enqueue_sync(conn_id, "initial")
+    dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     return conn_id, counts(conn_id)
 
 
 def _fault_then_sync(app: Any, world: Any, conn_id: int, platform: str, kind: str, **extra: Any) -> Any:
     world.add_fault(platform, kind, times=1, path_contains=PROFILE_PATH[platform], **extra)
-    sync_jobs.enqueue_sync(conn_id, "operator")
+    dispatch.enqueue_sync(conn_id, "operator")
     drain(app)
     return runs(conn_id)[-1]
 
@@ -81,7 +81,7 @@ def test_expired_token_is_refreshed_and_the_sync_retried_once(app: Any, link: An
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_revoked_marks_the_connection_and_stops(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, account = link(platform)
-    sync_jobs.enqueue_sync(conn_id, "initial")
+    dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     before = counts(conn_id)
     # One "revoked" answer: Instagram says so outright (code 190/460); TikTok and Google answer 401 just
@@ -93,7 +93,7 @@ def test_revoked_marks_the_connection_and_stops(app: Any, link: Any, world: Any,
         assert run.status in ("succeeded", "partial")
         # the user really removed the app: the refresh fails too -> revoked, tokens gone, no retry
         world.revoke(account["id"])
-        sync_jobs.enqueue_sync(conn_id, "operator")
+        dispatch.enqueue_sync(conn_id, "operator")
         drain(app)
     conn = db.session.get(Connection, conn_id)
     assert conn.status == "revoked" and conn.access_token_enc is None and "Reconnect" in (conn.last_error or "")

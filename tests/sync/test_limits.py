@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from app.jobs.queues import get_queue
 from app.platforms.http import parse_retry_after
+from app.queueing.queues import get_queue
 from app.redis_conn import get_redis
 from app.sync import engine
 from app.sync.backoff import Backoff

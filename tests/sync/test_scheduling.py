@@ -15,6 +15,7 @@ from app.extensions import db
 from app.jobs import sync as sync_jobs
 from app.models import Connection
 from app.models.history import AccountInsight, DailySnapshot
+from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.sync import aging, engine
 from tests.sync.conftest import counts, drain, runs
@@ -26,7 +27,7 @@ def test_daily_fanout_twice_queues_one_job_per_connection(app: Any, link: Any) -
     queue.empty()
     assert sync_jobs.daily_fanout() == 3
     assert sync_jobs.daily_fanout() == 3  # duplicates count as queued ...
-    assert sorted(queue.job_ids) == sorted(sync_jobs.daily_job_id(i) for i in ids)  # ... but are not added
+    assert sorted(queue.job_ids) == sorted(dispatch.daily_sync_job_id(i) for i in ids)  # ... but are not added
     drain(app)
     for conn_id in ids:
         assert counts(conn_id)["snapshots"] == 1

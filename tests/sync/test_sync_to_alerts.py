@@ -9,9 +9,9 @@ import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs.sync import enqueue_sync
 from app.models import DailySnapshot, OutboxEmail
 from app.models.alert import Alert
+from app.queueing.dispatch import enqueue_sync
 from tests.sync.conftest import drain
 
 

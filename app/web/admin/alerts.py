@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from app import htmx_events
 from app.alerts import compose, feed
+from app.errors import NotFound, ValidationFailed
 from app.models import Alert, Role
 from app.services import clients
-from app.services.errors import NotFound, ValidationFailed
 from app.stats import portfolio as pf_stats
 from app.stats.query import PLATFORM_NAMES
 from app.web.admin import bp

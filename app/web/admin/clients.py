@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from app import htmx_events
 from app.charts import sets
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Goal
 from app.services import clients
 from app.services import goals as goal_service
-from app.services.errors import Conflict, ValidationFailed
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
 from app.web.admin import bp

@@ -6,9 +6,9 @@ from flask import Response, request
 from flask_login import current_user
 
 from app import htmx_events
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.services import clients
-from app.services.errors import ValidationFailed
 from app.web.admin import bp
 from app.web.admin.clients import client_card
 from app.web.htmx import toast

@@ -16,7 +16,7 @@ from app.models.sync import SyncRun
 from app.platforms import PLATFORMS
 from app.redis_conn import get_redis
 from app.services import clients as client_service
-from app.services import sync as sync_service
+from app.services import sync_requests
 from app.sync.quotas import usage_today
 from app.web.admin import bp
 from app.web.htmx import render
@@ -25,15 +25,15 @@ PAGE = 50
 
 
 @bp.app_template_global("sync_state")
-def sync_state(conn: Connection | None) -> sync_service.SyncState | None:
+def sync_state(conn: Connection | None) -> sync_requests.SyncState | None:
     """The sync status of a connection for its card (running + progress, last sync, error)."""
-    return sync_service.state_of(conn) if conn is not None and conn.id else None
+    return sync_requests.state_of(conn) if conn is not None and conn.id else None
 
 
 @bp.app_template_global("sync_polling")
 def sync_polling(cards: list[dict[str, Any]]) -> bool:
     """Whether a connection page should keep polling (a sync of one of its connections is running)."""
-    return sync_service.any_running([c["connection"] for c in cards if c.get("connection") is not None])
+    return sync_requests.any_running([c["connection"] for c in cards if c.get("connection") is not None])
 
 
 @bp.get("/sync")

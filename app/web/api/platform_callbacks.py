@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from app.extensions import csrf
-from app.services import connections
+from app.services import platform_events
 from app.services.urls import absolute_url
 from app.web.api import bp
 
@@ -17,7 +17,7 @@ from app.web.api import bp
 @bp.post("/platforms/instagram/deauthorize")
 @csrf.exempt
 def meta_deauthorize() -> Response:
-    connections.meta_deauthorize(request.form.get("signed_request", ""))
+    platform_events.meta_deauthorize(request.form.get("signed_request", ""))
     return jsonify(status="ok")
 
 
@@ -25,7 +25,7 @@ def meta_deauthorize() -> Response:
 @csrf.exempt
 def meta_data_deletion() -> Response:
     """Answer as Meta expects: ``{"url": <status page>, "confirmation_code": ...}``."""
-    req = connections.meta_data_deletion(request.form.get("signed_request", ""))
+    req = platform_events.meta_data_deletion(request.form.get("signed_request", ""))
     return jsonify(
         url=absolute_url("connections.deletion_status", code=req.confirmation_code),
         confirmation_code=req.confirmation_code,
@@ -35,5 +35,5 @@ def meta_data_deletion() -> Response:
 @bp.post("/platforms/tiktok/webhook")
 @csrf.exempt
 def tiktok_webhook() -> Response:
-    result = connections.tiktok_webhook(request.get_data(cache=True), request.headers.get("TikTok-Signature"))
+    result = platform_events.tiktok_webhook(request.get_data(cache=True), request.headers.get("TikTok-Signature"))
     return jsonify(status=result)

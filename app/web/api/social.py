@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Response, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
-from app.services import connections
-from app.services import sync as sync_service
-from app.services.connections import OAuthRejected, RefreshTooSoon
+from app.services import connections, oauth, sync_requests
+from app.services.connections import RefreshTooSoon
+from app.services.oauth import OAuthRejected
 from app.web.access import login_required
 from app.web.api import bp
 from app.web.errors import error_response
@@ -29,7 +29,7 @@ def list_connections() -> Response:
 @login_required
 def connect(platform: str) -> Response:
     """303 to the platform's authorize URL with a fresh state (and PKCE where the platform takes it)."""
-    url = connections.start_connect(current_user, session.get("sid"), platform)
+    url = oauth.start_connect(current_user, session.get("sid"), platform)
     return redirect(url, 303)  # type: ignore[return-value]
 
 
@@ -45,7 +45,7 @@ def callback(platform: str) -> Response:
         resp.headers.update(_NO_REFERRER)
         return resp
     try:
-        outcome = connections.complete_callback(current_user, session.get("sid"), platform, request.args)
+        outcome = oauth.complete_callback(current_user, session.get("sid"), platform, request.args)
     except OAuthRejected as exc:
         resp = render(
             "connections/problem.html", platform=None, kind="rejected", name="", message=exc.message, status=400
@@ -77,8 +77,8 @@ def delete_connection(connection_id: int) -> Response:
 def refresh(connection_id: int) -> Response:
     """202: a sync is queued; 429 + Retry-After within the hour; 503 when it cannot be queued."""
     try:
-        conn = sync_service.request_manual_sync(current_user, connection_id)
-    except sync_service.CannotQueue as exc:
+        conn = sync_requests.request_manual_sync(current_user, connection_id)
+    except sync_requests.CannotQueue as exc:
         return error_response(503, exc.code, exc.message)
     except RefreshTooSoon as exc:
         resp = error_response(429, exc.code, exc.message)

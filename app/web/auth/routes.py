@@ -7,9 +7,9 @@ import time
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from app.errors import ValidationFailed
 from app.models import Role
 from app.services import accounts
-from app.services.errors import ValidationFailed
 from app.web.access import safe_next
 from app.web.auth import bp
 

@@ -10,8 +10,8 @@ from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from app.platforms import PLATFORMS
-from app.services import connections
-from app.services import sync as sync_service
+from app.services import connections, platform_events, sync_requests
+from app.stats.query import PLATFORM_NAMES
 from app.web.access import login_required
 from app.web.connections import bp
 from app.web.htmx import render, toast
@@ -33,7 +33,7 @@ def permissions(platform: str) -> Response:
     if platform not in PLATFORMS:
         abort(404)
     connections.own_connections(current_user)  # client users only
-    return render("connections/permissions.html", platform=platform, name=connections.PLATFORM_NAMES[platform])
+    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/connected")
@@ -41,9 +41,7 @@ def permissions(platform: str) -> Response:
 def connected(connection_id: int) -> Response:
     """Where a successful callback lands; the first numbers fill in without a reload."""
     conn = connections.get_own_connection(current_user, connection_id)
-    return render(
-        "connections/connected.html", "first_numbers", conn=conn, name=connections.PLATFORM_NAMES[conn.platform]
-    )
+    return render("connections/connected.html", "first_numbers", conn=conn, name=PLATFORM_NAMES[conn.platform])
 
 
 @bp.get("/portal/settings/connections/problem/<platform>/<kind>")
@@ -52,7 +50,7 @@ def problem(platform: str, kind: str) -> Response:
     """A clear page for denied consent, wrong account type, missing scopes, taken accounts."""
     if platform not in PLATFORMS or kind not in PROBLEMS:
         abort(404)
-    return render("connections/problem.html", platform=platform, kind=kind, name=connections.PLATFORM_NAMES[platform])
+    return render("connections/problem.html", platform=platform, kind=kind, name=PLATFORM_NAMES[platform])
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/disconnect")
@@ -60,7 +58,7 @@ def problem(platform: str, kind: str) -> Response:
 def confirm_disconnect(connection_id: int) -> Response:
     """Ask whether to keep or delete the history before disconnecting."""
     conn = connections.get_own_connection(current_user, connection_id)
-    return render("connections/disconnect.html", "confirm", conn=conn, name=connections.PLATFORM_NAMES[conn.platform])
+    return render("connections/disconnect.html", "confirm", conn=conn, name=PLATFORM_NAMES[conn.platform])
 
 
 @bp.post("/portal/settings/connections/<int:connection_id>/disconnect")
@@ -82,7 +80,7 @@ def disconnect(connection_id: int) -> Response:
 def refresh(connection_id: int) -> Response:
     """ "Refresh now" (issue 5): queue a sync; once an hour (429 + Retry-After); says so when it cannot queue."""
     try:
-        sync_service.request_manual_sync(current_user, connection_id)
+        sync_requests.request_manual_sync(current_user, connection_id)
     except connections.RefreshTooSoon as exc:
         minutes = max(1, exc.retry_after // 60)
         resp = render(
@@ -94,7 +92,7 @@ def refresh(connection_id: int) -> Response:
         )
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
-    except sync_service.CannotQueue as exc:
+    except sync_requests.CannotQueue as exc:
         return render(
             "connections/index.html",
             "cards",
@@ -114,5 +112,5 @@ def refresh(connection_id: int) -> Response:
 @bp.get("/data-deletion/<code>")
 def deletion_status(code: str) -> Response:
     """Meta's data-deletion status URL: public, shows progress for a confirmation code (W10, D4)."""
-    req = connections.deletion_status(code)
+    req = platform_events.deletion_status(code)
     return render("connections/deletion_status.html", req=req)

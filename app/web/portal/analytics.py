@@ -144,8 +144,8 @@ def goal_add() -> Response:
     """Set a goal; back to the overview with a message (PRG)."""
     from flask import flash
 
+    from app.errors import ValidationFailed
     from app.services import goals
-    from app.services.errors import ValidationFailed
 
     client = _client()
     try:

@@ -10,12 +10,12 @@ from flask_login import current_user
 from htmx_flask import make_response
 from htmx_flask import request as hx_request
 
+from app.errors import ServiceError
 from app.extensions import csrf
 from app.models import Client, Report, ReportStatus, Role
 from app.reports import service
 from app.reports.build import program as program_payload
 from app.services import clients
-from app.services.errors import ServiceError
 from app.web.access import login_required
 from app.web.htmx import render
 from app.web.reports import bp

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, request
 from flask_login import current_user
 
+from app.errors import ValidationFailed
 from app.services import notifications
-from app.services.errors import ValidationFailed
 from app.web.access import login_required
 from app.web.htmx import render, toast
 from app.web.settings import bp

@@ -1,4 +1,9 @@
-"""Errors services raise for the web layer to turn into a clear message and status."""
+"""Errors the domain raises for the web layer to turn into a clear message and status.
+
+They sit at the bottom of the layers (beside ``models``) so every layer can raise them: ``stats``
+rejects a malformed query with ``ValidationFailed`` without importing ``services``, and the views map
+any of them to a form error, a toast or a JSON error with one handler (``app/web/errors.py``).
+"""
 
 from __future__ import annotations
 

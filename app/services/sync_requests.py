@@ -1,8 +1,13 @@
-"""What the web layer asks of the sync engine: queue syncs, honour the manual limit, report status.
+"""Syncs people ask for, and what a connection card says about syncing.
 
-"Refresh now" is limited to once an hour per connection (``services.connections.request_refresh``
-keeps the stamp); the initial sync and operators' ``flask sync run`` are not. When Redis is down the
-request is not recorded (it would block the user for an hour for nothing) and the view says so.
+* "Refresh now" is limited to once an hour per connection (``services.connections.request_refresh``
+  keeps the stamp); the initial sync (``app.queueing.dispatch.enqueue_initial_sync``) and operators'
+  ``flask sync run`` are not. When Redis is down the request is not recorded (it would block the user
+  for an hour for nothing) and the view says so.
+* ``state_of`` / ``any_running``: running (with progress), the last result and its reason in plain
+  words, and whether the page should keep polling.
+
+The sync itself is ``app/sync/engine.py``; its job entry point is ``app/jobs/sync.py``.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.errors import ServiceError
 from app.extensions import db
 from app.models import Connection, User
 from app.models.base import utcnow
 from app.models.sync import SyncRun, SyncStatus, SyncTrigger
+from app.queueing import dispatch
 from app.services import connections
-from app.services.errors import ServiceError
 
 PENDING_WINDOW = timedelta(minutes=10)
 
@@ -29,28 +35,15 @@ class CannotQueue(ServiceError):
     code = "cannot_queue"
 
 
-def start_initial_sync(connection_id: int) -> bool:
-    """Right after connecting: the first sync (not counted against the hourly limit)."""
-    from app.jobs.sync import enqueue_sync
-
-    return enqueue_sync(
-        connection_id,
-        SyncTrigger.INITIAL.value,
-        job_id=f"sync-{connection_id}-initial-{int(datetime.now().timestamp())}",
-    )
-
-
 def request_manual_sync(user: User, connection_id: int) -> Connection:
     """The client's "Refresh now".
 
     :raises RefreshTooSoon: within the hour (429 with ``retry_after``).
     :raises CannotQueue: Redis is down; the hourly stamp is given back.
     """
-    from app.jobs.sync import enqueue_sync
-
     before = connections.get_own_connection(user, connection_id).sync_requested_at
     conn = connections.request_refresh(user, connection_id)
-    if not enqueue_sync(conn.id, SyncTrigger.MANUAL.value):
+    if not dispatch.enqueue_sync(conn.id, SyncTrigger.MANUAL.value):
         conn.sync_requested_at = before
         db.session.commit()
         raise CannotQueue(

@@ -1,0 +1,154 @@
+"""One function per job the app queues: its entry point, its job id, its limits and its retries.
+
+The job bodies live in ``app/jobs`` (the top of the worker's layers); callers below them (the sync
+engine scheduling its own retry, a service queuing an email, the report service) name the body here
+by its dotted path, never by importing it. ``tests/jobs/test_dispatch.py`` checks that every path
+named here and in the cron table resolves to a function in ``app/jobs``.
+
+Every function returns False when Redis cannot be reached: work that must not be lost is in the
+database first (outbox rows, report rows, connections due for a sync) and a sweep picks it up again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from rq import Retry
+
+from app.queueing import queues
+
+log = logging.getLogger(__name__)
+
+SYNC_JOB = "app.jobs.sync.sync_connection"
+ALERT_EVALUATION_JOB = "app.jobs.alerts.evaluate_connection"
+EMAIL_DELIVERY_JOB = "app.jobs.mail.deliver_email"
+DATA_DELETION_JOB = "app.jobs.connections.process_data_deletion"
+REPORT_JOB = "app.jobs.reports.generate_report"
+WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
+
+#: every entry point named here (the dispatch test resolves each)
+JOB_PATHS: tuple[str, ...] = (
+    SYNC_JOB,
+    ALERT_EVALUATION_JOB,
+    EMAIL_DELIVERY_JOB,
+    DATA_DELETION_JOB,
+    REPORT_JOB,
+    WEEKLY_REPORT_JOB,
+)
+
+#: a report renders charts and a PDF in seconds; longer than this is a stuck job
+REPORT_JOB_TIMEOUT = 120
+
+
+# --------------------------------------------------------------------------- syncs
+
+
+def sync_job_timeout() -> int:
+    """The longest one sync job may run (``SYNC_JOB_TIMEOUT_SECONDS``)."""
+    return int(current_app.config.get("SYNC_JOB_TIMEOUT_SECONDS") or 600)
+
+
+def sync_crash_retry() -> Retry:
+    """Re-run after an abandoned job (worker killed); the engine handles every classified error itself.
+
+    The first re-run is queued at once: finding the job abandoned already took a heartbeat TTL, and a
+    scheduled retry would wait for the scheduler lock the dead worker may still hold (61 s).
+    """
+    return Retry(max=2, interval=[0, 60])
+
+
+def daily_sync_job_id(connection_id: int, day: date | None = None) -> str:
+    """``sync-{id}-{YYYYMMDD}``: unique per connection and day, so a second fan-out adds nothing (J4)."""
+    return f"sync-{connection_id}-{(day or datetime.now(UTC).date()).strftime('%Y%m%d')}"
+
+
+def sync_job_prefix(connection_id: int) -> str:
+    """Every sync job id of one connection starts with this (a disconnect cancels them all, D3)."""
+    return f"sync-{connection_id}-"
+
+
+def enqueue_sync(connection_id: int, trigger: str, job_id: str | None = None) -> bool:
+    """Queue a sync now; False when Redis is unreachable (the caller says so to the user)."""
+    if job_id is None:
+        job_id = f"{sync_job_prefix(connection_id)}{trigger}-{uuid.uuid4().hex[:12]}"
+    return queues.enqueue(
+        queues.SYNC,
+        SYNC_JOB,
+        connection_id,
+        trigger,
+        job_id=job_id,
+        timeout=sync_job_timeout(),
+        retry=sync_crash_retry(),
+    )
+
+
+def enqueue_initial_sync(connection_id: int) -> bool:
+    """The first sync right after connecting (not counted against the hourly "Refresh now" limit)."""
+    stamp = int(datetime.now(UTC).timestamp())
+    return enqueue_sync(connection_id, "initial", job_id=f"{sync_job_prefix(connection_id)}initial-{stamp}")
+
+
+def enqueue_sync_in(
+    connection_id: int, trigger: str, attempt: int, seconds: float, not_before: float | None = None
+) -> bool:
+    """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler."""
+    try:
+        queues.get_queue(queues.SYNC).enqueue_in(
+            timedelta(seconds=max(1.0, seconds)),
+            SYNC_JOB,
+            connection_id,
+            trigger,
+            attempt,
+            not_before,
+            job_timeout=sync_job_timeout(),
+            result_ttl=queues.RESULT_TTL,
+            failure_ttl=queues.FAILURE_TTL,
+            retry=sync_crash_retry(),
+        )
+    except Exception as exc:  # noqa: BLE001 - Redis down: the daily fan-out picks the connection up again
+        log.warning(
+            "could not schedule a sync retry: %s",
+            type(exc).__name__,
+            extra={"event": "sync_retry_not_scheduled", "connection_id": connection_id},
+        )
+        return False
+    return True
+
+
+def cancel_syncs(connection_id: int) -> int:
+    """Drop the connection's queued and scheduled syncs (after a disconnect); returns how many."""
+    return queues.cancel_jobs(queues.SYNC, sync_job_prefix(connection_id))
+
+
+# --------------------------------------------------------------------------- the rest
+
+
+def enqueue_alert_evaluation(connection_id: int, run_key: str) -> bool:
+    """Evaluate a connection's alert rules after a sync; the id (per sync run) makes a re-enqueue a no-op."""
+    return queues.enqueue_default(ALERT_EVALUATION_JOB, connection_id, job_id=f"alerts-{connection_id}-{run_key}")
+
+
+def enqueue_email_delivery(email_id: int) -> bool:
+    """Deliver one outbox email now; the outbox sweep re-enqueues it when this fails."""
+    return queues.enqueue_default(EMAIL_DELIVERY_JOB, email_id, job_id=f"email-{email_id}")
+
+
+def enqueue_data_deletion(request_id: int) -> bool:
+    """Delete a platform account's data after the platform asked (D4); the request row is kept first."""
+    return queues.enqueue_default(DATA_DELETION_JOB, request_id, job_id=f"deletion-{request_id}")
+
+
+def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: dict[str, Any] | None = None) -> bool:
+    """Render one report (and, for a weekly one, email its links) on the reports queue."""
+    return queues.enqueue(
+        queues.REPORTS,
+        WEEKLY_REPORT_JOB if weekly else REPORT_JOB,
+        report_id,
+        job_id=job_id,
+        timeout=REPORT_JOB_TIMEOUT,
+        meta=meta,
+    )

@@ -1,0 +1,301 @@
+"""Connecting a platform account: the authorize redirect and the callback (O1-O7).
+
+Why it is shaped like this:
+
+* **The callback checks everything before it touches the code** (O2, O4): the ``state`` must exist, be
+  unexpired, belong to this session and user, and have been issued for the platform whose callback path
+  was hit. The state row is deleted (committed) first, so it is single use even when a later step fails.
+  Only then are the platform's error parameters read, and only then is the code exchanged.
+* **A reconnect keeps the history**: the client's row for the same account is revived, never a copy.
+* **The first sync is queued at once** (``app.queueing.dispatch.enqueue_initial_sync``), never for a
+  connection that lacks a permission (O7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import NotFound, ServiceError
+from app.extensions import db
+from app.models import Client, Connection, ConnectionStatus, OAuthState, User
+from app.models.base import utcnow
+from app.platforms import PLATFORMS, PlatformAdapter, PlatformError, Profile, ScopeMissing, TokenSet, make_pkce_pair
+from app.queueing import dispatch
+from app.security.crypto import aad_for
+from app.security.scrub import scrub_text
+from app.services import clients as client_service
+from app.services.tokens import adapter_for, keyring, store_tokens
+from app.stats.query import PLATFORM_NAMES
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = timedelta(minutes=10)
+#: ``iss`` values a platform may add to its redirect (RFC 9207); anything else is a mix-up (O4)
+ISSUERS = {"youtube": {"https://accounts.google.com", "accounts.google.com"}}
+
+
+class OAuthRejected(ServiceError):
+    """The callback cannot be trusted (forged, replayed, expired, other session/user/platform)."""
+
+    status = 400
+    code = "oauth_rejected"
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    """What the callback achieved; ``kind`` picks the page the user lands on."""
+
+    kind: str  # connected | insufficient_scope | denied | wrong_account_type | taken | other_account | failed
+    platform: str
+    connection_id: int | None = None
+    message: str = ""
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def redirect_uri(platform: str) -> str:
+    """The registered redirect URI: from configuration only, never from the request's Host (O3)."""
+    base = current_app.config.get("OAUTH_REDIRECT_BASE") or current_app.config["PUBLIC_BASE_URL"]
+    return f"{str(base).rstrip('/')}/api/portal/social/callback/{platform}"
+
+
+def _profile_stats(profile: Profile) -> dict[str, Any]:
+    stats = {
+        "followers": profile.followers,
+        "following": profile.following,
+        "media_count": profile.media_count,
+        "total_likes": profile.total_likes,
+        "total_views": profile.total_views,
+    }
+    return {k: v for k, v in stats.items() if v is not None}
+
+
+# --------------------------------------------------------------------------- connect
+
+
+def start_connect(user: User, session_id: str | None, platform: str) -> str:
+    """Record a pending authorization and return the platform's authorize URL (O1, O2, O3).
+
+    :raises NotFound: not a client user, or an unknown platform.
+    """
+    client_service.own_client(user)  # client users connect their own accounts only
+    adapter = adapter_for(platform)
+    if not session_id:
+        raise OAuthRejected("Your session has ended. Log in again.")
+    now = utcnow()
+    db.session.execute(delete(OAuthState).where(OAuthState.expires_at < now))
+    state = secrets.token_urlsafe(32)  # 256 bits
+    verifier, challenge = make_pkce_pair() if adapter.uses_pkce else (None, None)
+    state_hash = _sha256(state)
+    uri = redirect_uri(platform)
+    row = OAuthState(
+        state_hash=state_hash,
+        user_id=user.id,
+        session_hash=_sha256(session_id),
+        platform=platform,
+        redirect_uri=uri,
+        expires_at=now + STATE_TTL,
+        code_verifier_enc=keyring().encrypt(verifier, aad_for("oauth_states", state_hash, "code_verifier"))
+        if verifier
+        else None,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return adapter.authorize_url(state, uri, challenge)
+
+
+def _consume_state(user: User, session_id: str | None, platform: str, state: str) -> OAuthState:
+    """Check and delete the pending authorization; every failure is a 400 before any token call."""
+    if not state or len(state) > 200:
+        raise OAuthRejected("This sign-in link is not valid. Start connecting again.")
+    row = db.session.execute(select(OAuthState).where(OAuthState.state_hash == _sha256(state))).scalar_one_or_none()
+    if row is None:
+        raise OAuthRejected("This sign-in link was already used or is not valid. Start connecting again.")
+    # single use: delete first (UPDATE-free claim), commit, then judge
+    deleted = db.session.execute(delete(OAuthState).where(OAuthState.id == row.id)).rowcount  # type: ignore[attr-defined]
+    db.session.commit()
+    if not deleted:
+        raise OAuthRejected("This sign-in link was already used. Start connecting again.")
+    if row.expires_at < utcnow():
+        raise OAuthRejected("This sign-in link expired (10 minutes). Start connecting again.")
+    if row.user_id != user.id or not session_id or not hmac.compare_digest(row.session_hash, _sha256(session_id)):
+        log.warning("oauth state from another session or user", extra={"event": "oauth_state_mismatch"})
+        raise OAuthRejected("This sign-in was started in another session. Start connecting again.")
+    if row.platform != platform:
+        log.warning(
+            "oauth mix-up: state for %s delivered to %s callback",
+            row.platform,
+            platform,
+            extra={"event": "oauth_mixup"},
+        )
+        raise OAuthRejected("This sign-in answer came back to the wrong place. Start connecting again.")
+    return row
+
+
+def _platform_error_outcome(platform: str, args: Mapping[str, str]) -> CallbackOutcome:
+    """The platform redirected with error parameters (denied consent, personal Instagram account...)."""
+    error, reason = args.get("error", ""), args.get("error_reason", "")
+    if reason == "not_professional_account":
+        return CallbackOutcome("wrong_account_type", platform)
+    if error in ("access_denied", "user_denied") or reason == "user_denied":
+        return CallbackOutcome("denied", platform)
+    return CallbackOutcome("failed", platform, message=f"{PLATFORM_NAMES[platform]} said: {scrub_text(error)[:60]}")
+
+
+def complete_callback(user: User, session_id: str | None, platform: str, args: Mapping[str, str]) -> CallbackOutcome:
+    """Finish an authorization: checks (O2, O4), platform errors, exchange, scopes (O7), storage.
+
+    :raises OAuthRejected: forged, replayed, expired, foreign or mixed-up callbacks, or no code.
+    :raises NotFound: an unknown platform or a non-client user.
+    """
+    if platform not in PLATFORMS:
+        raise NotFound("Unknown platform.")
+    client = client_service.own_client(user)
+    pending = _consume_state(user, session_id, platform, args.get("state", ""))
+    iss = args.get("iss")
+    if iss is not None and iss not in ISSUERS.get(platform, set()):
+        raise OAuthRejected("This sign-in answer came from an unexpected issuer. Start connecting again.")
+
+    if args.get("error"):
+        return _platform_error_outcome(platform, args)
+    code = args.get("code", "").strip()
+    if not code:
+        raise OAuthRejected("The platform sent no authorization code. Start connecting again.")
+
+    adapter = adapter_for(platform)
+    verifier = None
+    if pending.code_verifier_enc:
+        verifier = keyring().decrypt(
+            pending.code_verifier_enc, aad_for("oauth_states", pending.state_hash, "code_verifier")
+        )
+    try:
+        tokens = adapter.exchange_code(code, pending.redirect_uri, verifier)
+    except PlatformError as exc:
+        log.warning("token exchange failed: %s", exc, extra={"event": "oauth_exchange_failed"})
+        return CallbackOutcome(
+            "failed",
+            platform,
+            message=f"{PLATFORM_NAMES[platform]} did not complete the sign-in. Nothing was saved; please try again.",
+        )
+    missing = adapter.missing_scopes(tokens)
+    try:
+        profile = adapter.fetch_profile(tokens.access_token)
+    except ScopeMissing:
+        _revoke_quietly(adapter, tokens)
+        return CallbackOutcome("insufficient_scope", platform)
+    except PlatformError as exc:
+        log.warning("profile fetch after exchange failed: %s", exc, extra={"event": "oauth_profile_failed"})
+        return CallbackOutcome(
+            "failed",
+            platform,
+            message=f"{PLATFORM_NAMES[platform]} did not answer. Nothing was saved; please try again.",
+        )
+    account_id = profile.platform_user_id or tokens.platform_user_id
+    if not account_id:
+        return CallbackOutcome("failed", platform, message="The platform did not say which account this is.")
+
+    return _store_connection(client, adapter, platform, account_id, tokens, profile, missing)
+
+
+def _store_connection(
+    client: Client,
+    adapter: PlatformAdapter,
+    platform: str,
+    account_id: str,
+    tokens: TokenSet,
+    profile: Profile,
+    missing: frozenset[str],
+) -> CallbackOutcome:
+    """Create or revive the client's row for this account (history kept) and store the grant."""
+    taken = db.session.execute(
+        select(Connection.id).where(
+            Connection.platform == platform,
+            Connection.platform_user_id == account_id,
+            Connection.disconnected_at.is_(None),
+            Connection.client_id != client.id,
+        )
+    ).first()
+    if taken:
+        # not revoked: revoking could end the other client's authorization of our app
+        return CallbackOutcome("taken", platform)
+    other = db.session.execute(
+        select(Connection).where(
+            Connection.client_id == client.id,
+            Connection.platform == platform,
+            Connection.disconnected_at.is_(None),
+            Connection.platform_user_id != account_id,
+        )
+    ).scalar_one_or_none()
+    if other is not None:
+        _revoke_quietly(adapter, tokens)
+        return CallbackOutcome(
+            "other_account",
+            platform,
+            message=f"You already connected @{other.username or other.platform_user_id}. "
+            "Disconnect it first to connect a different account.",
+        )
+
+    # reconnect keeps the history: reuse this client's row for this account when there is one
+    conn = (
+        db.session.execute(
+            select(Connection)
+            .where(
+                Connection.client_id == client.id,
+                Connection.platform == platform,
+                Connection.platform_user_id == account_id,
+            )
+            .order_by(Connection.disconnected_at.is_not(None), Connection.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    if conn is None:
+        conn = Connection(client_id=client.id, platform=platform, platform_user_id=account_id)
+        db.session.add(conn)
+    conn.disconnected_at = None
+    conn.username = (profile.username or "")[:255] or None
+    conn.display_name = (profile.display_name or "")[:255] or None
+    conn.avatar_url = (profile.avatar_url or "")[:2048] or None
+    conn.account_type = (profile.account_type or "")[:32] or None
+    conn.status = (ConnectionStatus.INSUFFICIENT_SCOPE if missing else ConnectionStatus.CONNECTED).value
+    conn.last_error = f"Missing permissions: {', '.join(sorted(missing))}" if missing else None
+    conn.profile_stats = _profile_stats(profile)
+    conn.connected_at = utcnow()
+    conn.expiry_warned_at = None
+    try:
+        db.session.flush()  # the id binds the ciphertexts (T2)
+        conn.refresh_token_enc = None
+        store_tokens(conn, tokens)
+        conn.token_version = (conn.token_version or 0) + 1
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return CallbackOutcome("taken", platform)
+    log.info(
+        "connection stored", extra={"event": "connection_connected", "connection_id": conn.id, "platform": platform}
+    )
+    # The initial sync (issue 5) brings the history; never for an insufficient_scope connection (O7).
+    if not missing:
+        dispatch.enqueue_initial_sync(conn.id)
+    kind = "insufficient_scope" if missing else "connected"
+    return CallbackOutcome(kind, platform, connection_id=conn.id)
+
+
+def _revoke_quietly(adapter: PlatformAdapter, tokens: TokenSet) -> None:
+    try:
+        adapter.revoke(tokens)
+    except PlatformError as exc:
+        log.warning("revoke failed: %s", exc, extra={"event": "revoke_failed"})

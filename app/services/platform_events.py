@@ -1,0 +1,191 @@
+"""What the platforms tell us about an account: Meta's deauthorize and data-deletion callbacks and
+TikTok's webhooks (W10, D4).
+
+Every message is verified before it is read (HMAC-SHA256 with the app secret, constant-time compare,
+a freshness window). A removed app means the tokens go at once (the platform has already killed them);
+a data-deletion request is recorded once, answered with a confirmation code, and carried out by a job
+(``app.jobs.connections.process_data_deletion``) that deletes the account's history.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.errors import NotFound, ServiceError
+from app.extensions import db
+from app.models import Connection, ConnectionStatus, DataDeletionRequest
+from app.models.base import utcnow
+from app.queueing import dispatch
+from app.services.tokens import wipe_tokens
+
+TIKTOK_SIGNATURE_TOLERANCE = 300
+
+
+class BadSignature(ServiceError):
+    status = 400
+    code = "bad_signature"
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def parse_signed_request(signed_request: str, secret: str, now: float | None = None) -> dict[str, Any]:
+    """Verify Meta's ``signed_request`` (HMAC-SHA256 over the encoded payload, constant-time compare).
+
+    :raises BadSignature: malformed, wrong algorithm, bad signature, or issued more than a day ago.
+    """
+    try:
+        sig_b64, payload_b64 = signed_request.split(".", 1)
+        sig = _b64url_decode(sig_b64)
+        data = json.loads(_b64url_decode(payload_b64))
+    except (ValueError, TypeError):
+        raise BadSignature("Malformed signed_request.") from None
+    expected = hmac.new(secret.encode(), payload_b64.encode("ascii", "ignore"), hashlib.sha256).digest()
+    if (
+        not isinstance(data, dict)
+        or str(data.get("algorithm", "")).upper() != "HMAC-SHA256"
+        or not hmac.compare_digest(sig, expected)
+    ):
+        raise BadSignature("Invalid signature.")
+    issued = data.get("issued_at")
+    if isinstance(issued, int | float) and (now or time.time()) - issued > 86400:
+        raise BadSignature("Stale signed_request.")
+    if not data.get("user_id"):
+        raise BadSignature("signed_request without user_id.")
+    return data
+
+
+def _platform_removed(platform: str, platform_user_id: str) -> int:
+    """The user removed our app at the platform: mark revoked and delete the tokens (no revoke call)."""
+    rows = (
+        db.session.execute(
+            select(Connection).where(
+                Connection.platform == platform,
+                Connection.platform_user_id == platform_user_id,
+                Connection.disconnected_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for conn in rows:
+        wipe_tokens(conn)
+        conn.status = ConnectionStatus.REVOKED.value
+        conn.last_error = "Access was removed at the platform. Reconnect to continue."
+    db.session.commit()
+    return len(rows)
+
+
+def meta_deauthorize(signed_request: str) -> int:
+    """Meta deauthorize callback: verified, then the connection is marked revoked; idempotent."""
+    secret = current_app.config.get("INSTAGRAM_CLIENT_SECRET") or ""
+    if not secret:
+        raise BadSignature("Instagram is not configured.")
+    data = parse_signed_request(signed_request, secret)
+    return _platform_removed("instagram", str(data["user_id"]))
+
+
+def meta_data_deletion(signed_request: str) -> DataDeletionRequest:
+    """Meta data-deletion callback: one request row per account (same code on a repeat), job enqueued."""
+    secret = current_app.config.get("INSTAGRAM_CLIENT_SECRET") or ""
+    if not secret:
+        raise BadSignature("Instagram is not configured.")
+    data = parse_signed_request(signed_request, secret)
+    return request_data_deletion("instagram", str(data["user_id"]))
+
+
+def request_data_deletion(platform: str, platform_user_id: str) -> DataDeletionRequest:
+    """Record (once) and enqueue the deletion of everything tied to a platform account (D4)."""
+    existing = db.session.execute(
+        select(DataDeletionRequest).where(
+            DataDeletionRequest.platform == platform,
+            DataDeletionRequest.platform_user_id == platform_user_id,
+            DataDeletionRequest.status == "pending",
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        existing = DataDeletionRequest(
+            platform=platform, platform_user_id=platform_user_id[:128], confirmation_code=secrets.token_hex(12)
+        )
+        db.session.add(existing)
+        # tokens go at once; the history goes in the job
+        _platform_removed(platform, platform_user_id)
+        db.session.commit()
+    dispatch.enqueue_data_deletion(existing.id)
+    return existing
+
+
+def process_data_deletion(request_id: int) -> int:
+    """Delete every connection (and, through cascades, its history) of the account; idempotent."""
+    req = db.session.get(DataDeletionRequest, request_id)
+    if req is None or req.status == "completed":
+        return 0
+    result = db.session.execute(
+        delete(Connection).where(
+            Connection.platform == req.platform, Connection.platform_user_id == req.platform_user_id
+        )
+    )
+    req.connections_deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    req.status = "completed"
+    req.completed_at = utcnow()
+    db.session.commit()
+    return req.connections_deleted
+
+
+def deletion_status(code: str) -> DataDeletionRequest:
+    """:raises NotFound: unknown confirmation code."""
+    req = db.session.execute(
+        select(DataDeletionRequest).where(DataDeletionRequest.confirmation_code == code[:64])
+    ).scalar_one_or_none()
+    if req is None:
+        raise NotFound("No deletion request with that confirmation code.")
+    return req
+
+
+def tiktok_webhook(raw_body: bytes, signature_header: str | None, now: float | None = None) -> str:
+    """Verify ``TikTok-Signature: t=..,s=..`` (HMAC-SHA256 of ``t.body`` with the client secret) and act.
+
+    ``authorization.removed``: the token is already dead at TikTok; mark the connection revoked and
+    delete its tokens and data (TikTok's policy: delete or stop using the data). Other events are
+    acknowledged and ignored.
+
+    :raises BadSignature: missing/invalid/stale signature or an unreadable body.
+    """
+    secret = current_app.config.get("TIKTOK_CLIENT_SECRET") or ""
+    parts = dict(p.split("=", 1) for p in (signature_header or "").split(",") if "=" in p)
+    stamp, sig = parts.get("t", ""), parts.get("s", "")
+    if not secret or not stamp.isdigit() or not sig:
+        raise BadSignature("Missing signature.")
+    if abs((now or time.time()) - int(stamp)) > TIKTOK_SIGNATURE_TOLERANCE:
+        raise BadSignature("Stale signature.")
+    expected = hmac.new(secret.encode(), stamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, sig.strip().lower()):
+        raise BadSignature("Invalid signature.")
+    try:
+        event = json.loads(raw_body)
+    except ValueError:
+        raise BadSignature("Unreadable body.") from None
+    if not isinstance(event, dict) or event.get("event") != "authorization.removed":
+        return "ignored"
+    open_id = str(event.get("user_openid") or "")
+    if not open_id:
+        return "ignored"
+    try:
+        reason = int(json.loads(event.get("content") or "{}").get("reason", 0))
+    except (ValueError, TypeError, AttributeError):
+        reason = 0
+    if reason == 2:  # the TikTok account was deleted: its data goes too
+        request_data_deletion("tiktok", open_id)
+        return "deleted"
+    _platform_removed("tiktok", open_id)  # stop: tokens deleted, history kept for a reconnect
+    return "removed"
