@@ -31,6 +31,8 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check app tests worker.py wsgi.py scripts
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 clean:

@@ -13,12 +13,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config
+from app.errors import ConfigurationError
+
+__all__ = ["PROJECT_ROOT", "ConfigurationError", "create_app"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ConfigurationError(RuntimeError):
-    """The app refuses to start with this configuration (fail closed)."""
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:

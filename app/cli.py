@@ -49,7 +49,7 @@ def users_create(email: str, name: str, role: str, password: str | None, coach_e
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def demo_command(reset: bool, if_empty: bool) -> None:
     """Load demo coaches, clients and deliverables."""
-    from app import demo
+    from app.demo import people as demo
 
     if if_empty and not reset and not demo.is_empty():
         click.echo("Database already has data; demo not loaded (use --reset to start over).")
@@ -67,15 +67,13 @@ def demo_command(reset: bool, if_empty: bool) -> None:
 
 
 def _seed_sandbox(reset: bool) -> None:
-    """Give the platform sandbox its demo creators (the CLI is allowed to know the sandbox)."""
+    """Give the platform sandbox its demo creators through its control API (``POST /_sandbox/demo``)."""
     import requests
     from flask import current_app
 
     base = current_app.config.get("PLATFORM_SANDBOX_URL")
     if not base:
         return
-    from app.sandbox.demo import seed_demo
-
     try:
         if reset:
             requests.post(f"{base}/_sandbox/reset", timeout=10).raise_for_status()
@@ -84,11 +82,13 @@ def _seed_sandbox(reset: bool) -> None:
         if existing.json().get("accounts"):
             click.echo("Sandbox already has accounts; left as it is.")
         else:
-            click.echo(f"Sandbox: {len(seed_demo(base))} demo creators created.")
+            created = requests.post(f"{base}/_sandbox/demo", timeout=60)
+            created.raise_for_status()
+            click.echo(f"Sandbox: {len(created.json()['accounts'])} demo creators created.")
     except requests.RequestException as exc:
         click.echo(f"Sandbox at {base} not reachable ({type(exc).__name__}); demo creators not created.")
         return
-    from app.demo_social import connect_demo_clients
+    from app.demo.connections import connect_demo_clients
 
     try:
         result = connect_demo_clients(base)

@@ -37,3 +37,7 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with this configuration (fail closed): a serving process exits with it."""

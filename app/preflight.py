@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from sqlalchemy import inspect, select
 
-from app import ConfigurationError
+from app.errors import ConfigurationError
 
 
 def stored_key_ids(app: Flask) -> set[str]:

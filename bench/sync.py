@@ -7,7 +7,7 @@ Set-up (not timed): a PostgreSQL database ``bench_sync`` (created next to ``--ur
 unless ``--keep``) migrated with Alembic, the embedded Redis, the sandbox in its own process (real clock,
 its app-wide Meta/TikTok throttles lifted so the bench measures our side), N sandbox creators round-robin
 over Instagram / TikTok / YouTube (30 days of history, a post every 5 days) and N client users, each
-connected through the product's own OAuth round trip (``app.demo_social._connect``).
+connected through the product's own OAuth round trip (``app.demo.connections._connect``).
 
 Timed phases, each with ``--workers`` ``python worker.py --queues sync`` processes and ``--latency-ms`` on
 every platform call:
@@ -125,7 +125,7 @@ class PeakRss:
 
 def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
     """N sandbox creators and N clients, each connected through the product's OAuth round trip."""
-    from app.demo_social import _connect
+    from app.demo.connections import _connect
     from app.extensions import db
     from app.models import Role
     from app.services import accounts

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -29,3 +33,39 @@ def test_ruff_format_is_clean():
 def test_mypy_is_clean():
     result = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_are_kept():
+    """Layers point one way, no package has a circle, the sandbox is reached over HTTP only."""
+    result = subprocess.run([str(BIN / "lint-imports")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("app/models/goal.py", "from app.web import register_web", "Layers point one way"),
+        ("app/sync/engine.py", "from app.jobs import sync as sync_jobs", "Layers point one way"),
+        ("app/services/mail.py", "from app.alerts import service as alerts", "Layers point one way"),
+        ("app/stats/query.py", "from app.services.clients import visible_clients", "Layers point one way"),
+        ("app/cli.py", "from app.sandbox.demo import seed_demo", "Nothing imports the sandbox"),
+        ("app/services/tokens.py", "from app.services import oauth", "No circles between the modules"),
+    ],
+)
+def test_an_upward_import_breaks_the_contracts(tmp_path, module, line, contract):
+    """The contracts can fail: a copy of the tree with one forbidden import added is refused."""
+    shutil.copytree(ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa\n")
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode != 0, result.stdout
+    verdicts = [ln for ln in result.stdout.splitlines() if ln.startswith(contract)]
+    assert verdicts and " BROKEN" in verdicts[0], result.stdout

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from app.charts import sets
+from app.charts import page_charts
 from app.extensions import db
 from app.models import Client, Connection
 from app.models.base import utcnow
@@ -230,7 +230,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
         }
     )
     if charts and ov.has_data:
-        chart = sets.client_growth(ov, "Followers over the programme")
+        chart = page_charts.client_growth(ov, "Followers over the programme")
         out["charts"].append({"title": chart.title, "svg": chart.svg})
     return out
 
@@ -280,7 +280,7 @@ def portfolio(
         "charts": [],
     }
     if charts and pf.client_count:
-        chart = sets.portfolio_growth(pf, f"report:{cohort or 'all'}")
+        chart = page_charts.portfolio_growth(pf, f"report:{cohort or 'all'}")
         out["charts"].append({"title": chart.title, "svg": chart.svg})
     return out
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Client, Connection, ContentItem, DailySnapshot
-from app.stats.base import connections_query
 from app.stats.engagement import interactions, post_rate
 from app.stats.query import BadQuery, StatsQuery, day_start
+from app.stats.scoping import connections_query
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 DATASETS = ("snapshots", "content")

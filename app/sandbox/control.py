@@ -247,7 +247,7 @@ def index() -> Response:
                 "sandbox": True,
                 "now": iso_z(st.now()),
                 "accounts": len(st.accounts),
-                "endpoints": ["accounts", "clock", "faults", "latency", "calls", "tokens", "quota", "reset"],
+                "endpoints": ["accounts", "clock", "faults", "latency", "calls", "tokens", "quota", "reset", "demo"],
             }
         )
 
@@ -547,3 +547,20 @@ def reset() -> Response:
     st.reset()
     with st.lock:
         return json_response({"reset": True, **clock_view()})
+
+
+@bp.post("/demo")
+def seed_demo_world() -> Response:
+    """The demo creators (``demo.py``), created here so the product's ``flask demo`` needs only HTTP."""
+    from .demo import seed_world
+
+    st = state()
+    ids = seed_world(st)
+    with st.lock:
+        st.save()
+        accounts = [st.accounts[i] for i in ids]
+        created = [
+            {"id": a.id, "platform": a.platform, "platform_user_id": a.platform_user_id, "username": a.username}
+            for a in accounts
+        ]
+    return json_response({"accounts": created}, 201)

@@ -10,7 +10,7 @@ the fallback rare (typically today's not-yet-synced accounts), so the portfolio 
 connections x anchors index probes. Engagement per client is one grouped query built from the same
 interaction definition (served by the ``published_at`` index). The aggregate chart of the whole
 portfolio reads the trigger-kept daily totals (``app/stats/totals.py``); narrower scopes sum snapshots.
-On PostgreSQL the engagement and chart statements run aside (``app/stats/aside.py``) while the anchors
+On PostgreSQL the engagement and chart statements run aside (``app/stats/parallel_reads.py``) while the anchors
 are read here.
 """
 
@@ -33,7 +33,7 @@ from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot, Role, User
 from app.models.base import utcnow
 from app.redis_conn import get_redis
-from app.stats import aside, totals
+from app.stats import parallel_reads, totals
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
 from app.stats.growth import Change, growth_rate, stalled
 from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
@@ -260,7 +260,10 @@ def _client_ids(visible: Select[tuple[Client]], query: StatsQuery) -> Select[tup
 
 
 def client_rows(
-    visible: Select[tuple[Client]], query: StatsQuery, period_days: int, engagement: Future[aside.Rows] | None = None
+    visible: Select[tuple[Client]],
+    query: StatsQuery,
+    period_days: int,
+    engagement: Future[parallel_reads.Rows] | None = None,
 ) -> list[ClientRow]:
     """Per client: totals at the anchor days, per-platform anchors, 30-day engagement, connection problems.
 
@@ -268,7 +271,7 @@ def client_rows(
     """
     ids = _client_ids(visible, query)
     if engagement is None:
-        engagement = aside.fetch(_engagement_stmt(ids, query))
+        engagement = parallel_reads.fetch(_engagement_stmt(ids, query))
     # Core execution (the session's connection): plain rows without the ORM's per-row processing
     clients = (
         db.session.connection()
@@ -515,10 +518,10 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
     period = query.period.resolved(query.today - timedelta(days=365))
     assert period.start is not None
     period_days = (query.today - period.start).days
-    # the two independent large reads go aside (app/stats/aside.py) while the anchors are read and the
+    # the two independent large reads go aside (app/stats/parallel_reads.py) while the anchors are read and the
     # client rows built here
-    series_rows = aside.fetch(_aggregate_stmt(visible, query, period))
-    engagement = aside.fetch(_engagement_stmt(_client_ids(visible, query), query))
+    series_rows = parallel_reads.fetch(_aggregate_stmt(visible, query, period))
+    engagement = parallel_reads.fetch(_engagement_stmt(_client_ids(visible, query), query))
     rows = client_rows(visible, query, period_days, engagement)
     platform_totals_now: dict[str, int] = defaultdict(int)
     for r in rows:

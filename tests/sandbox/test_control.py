@@ -289,6 +289,11 @@ def test_demo_world_in_process_and_over_http() -> None:
         control.reset()
         created = seed_demo(url)
         assert [c["username"] for c in created] == [s["username"] for s in specs]
+        control.reset()
+        resp = requests.post(f"{url}/_sandbox/demo", timeout=30)  # what `flask demo` calls
+        assert resp.status_code == 201
+        assert [c["username"] for c in resp.json()["accounts"]] == [s["username"] for s in specs]
+        assert len(control.accounts()) == len(specs)
 
 
 def test_state_file_keeps_tokens_across_restarts(tmp_path: Any) -> None:

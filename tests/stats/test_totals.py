@@ -222,7 +222,7 @@ def test_all_clients_chart_reads_the_totals_and_equals_the_snapshot_sums(factory
 def test_demo_reset_leaves_no_residue(factory):
     """``flask demo --reset`` deletes every table; the totals must not keep the negatives of the
     snapshots deleted after them."""
-    from app import demo
+    from app.demo import people as demo
 
     c = factory.client()
     h.daily(h.connection(c, "instagram"), DAY, [10, 20])

@@ -10,7 +10,7 @@ from htmx_flask import request as hx_request
 from sqlalchemy import select
 
 from app import htmx_events
-from app.charts import sets
+from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Goal
@@ -96,7 +96,7 @@ def _social(client: Client) -> dict[str, Any]:
     return {
         "q": q,
         "ov": ov,
-        "growth": sets.client_growth(ov, "Growth timeline"),
+        "growth": page_charts.client_growth(ov, "Growth timeline"),
         "social_error": None,
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, request
 from flask_login import current_user
 
-from app.charts import sets
+from app.charts import page_charts
 from app.models import Role
 from app.services import clients
 from app.stats import portfolio as pf_stats
@@ -39,7 +39,7 @@ def portfolio() -> Response:
         pf = pf_stats.portfolio(clients.visible_clients(current_user), q)
     except stats_query.BadQuery as exc:
         return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
-    chart = sets.portfolio_growth(pf, f"user:{current_user.id}")
+    chart = page_charts.portfolio_growth(pf, f"user:{current_user.id}")
     return render("admin/portfolio.html", "body", q=q, pf=pf, chart=chart, error=None, **_choices())
 
 

@@ -13,7 +13,7 @@ from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 from htmx_flask import request as hx_request
 
-from app.charts import sets
+from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.extensions import db
 from app.models import Client, Goal, Role
@@ -62,8 +62,8 @@ def overview_page(endpoint: str) -> Response:
         return render("portal/analytics.html", "body", error=error, q=None, status=400, **ctx)
     goals = list(db.session.query(Goal).filter(Goal.client_id == client.id).order_by(Goal.target_date))
     ov = client_overview(client, q, goals)
-    growth = sets.client_growth(ov)
-    metric_chart = sets.client_metric(ov, ov.posts, ov.period, q.metric)
+    growth = page_charts.client_growth(ov)
+    metric_chart = page_charts.client_metric(ov, ov.posts, ov.period, q.metric)
     block = _block({"metric-chart": "metric_chart", "growth-chart": "growth_chart"}, "body")
     return render(
         "portal/analytics.html", block, q=q, ov=ov, growth=growth, metric_chart=metric_chart, error=None, **ctx
@@ -112,9 +112,9 @@ def platform_page(platform: str) -> Response:
         ov=ov,
         rows=rows,
         table_error=table_error,
-        growth=sets.client_growth(ov, f"{PLATFORM_NAMES[platform]} followers"),
-        engagement=sets.client_metric(ov, ov.posts, ov.period, "engagement"),
-        reach=sets.client_metric(ov, ov.posts, ov.period, "reach"),
+        growth=page_charts.client_growth(ov, f"{PLATFORM_NAMES[platform]} followers"),
+        engagement=page_charts.client_metric(ov, ov.posts, ov.period, "engagement"),
+        reach=page_charts.client_metric(ov, ov.posts, ov.period, "reach"),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
         kinds=content.CONTENT_KINDS,

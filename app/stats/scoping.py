@@ -1,4 +1,4 @@
-"""``base_query``: the one place that applies tenant and platform scoping to analytics reads.
+"""``connections_query``: the one place that applies tenant and platform scoping to analytics reads.
 
 Every metric reads connections, snapshots and content through these statements, so a client's numbers
 can never include another client's rows, and the portal, the CRM and the API see the same rows.

@@ -44,7 +44,7 @@ def fetch(stmt: Executable) -> Future[Rows]:
         _settle(future, lambda: [tuple(r) for r in db.session.execute(stmt)])
         return future
     thread = threading.Thread(
-        target=_settle, args=(future, lambda: _run(engine, stmt)), name="stats-aside", daemon=True
+        target=_settle, args=(future, lambda: _run(engine, stmt)), name="stats-parallel-read", daemon=True
     )
     thread.start()
     return future

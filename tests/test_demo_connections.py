@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.demo_social import DEMO_CONNECTIONS
+from app.demo.connections import DEMO_CONNECTIONS
 from app.extensions import db
 from app.models import Connection
 from app.models.history import ContentItem, DailySnapshot
