@@ -174,13 +174,16 @@ def list_clients(
     return rows
 
 
-def coaches() -> list[User]:
-    """Every active coach and admin, for the coach picker."""
-    return list(
-        db.session.execute(
-            select(User).where(User.role.in_([Role.COACH, Role.ADMIN]), User.is_active.is_(True)).order_by(User.name)
-        ).scalars()
-    )
+def coaches(*, include_inactive: bool = False) -> list[User]:
+    """Coaches and admins by name: the one coach picker.
+
+    Assigning a client offers the active ones; a filter (portfolio, alert feed) also offers deactivated
+    coaches, whose former clients may still be filtered by them.
+    """
+    stmt = select(User).where(User.role.in_([Role.COACH, Role.ADMIN]))
+    if not include_inactive:
+        stmt = stmt.where(User.is_active.is_(True))
+    return list(db.session.execute(stmt.order_by(User.name, User.id)).scalars())
 
 
 def _coach_for(actor: User, coach_id: str | int | None) -> User | None:

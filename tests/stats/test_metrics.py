@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Client, Goal
 from app.models.base import utcnow
-from app.stats import content, engagement, goals, milestones, overview, portfolio, series
+from app.stats import cohorts, content, engagement, goals, milestones, overview, portfolio, series
 from app.stats.growth import Change, growth_rate, stalled
 from app.stats.query import parse
 from tests.support import history as h
@@ -241,7 +241,7 @@ def test_cohorts_align_clients_by_program_week(factory):
         h.daily(ig, start, [1000 + gain * i for i in range(30)])
     from app.services.clients import visible_clients
 
-    rows = portfolio.cohorts(visible_clients(coach), q(), weeks=2)
+    rows = cohorts.cohorts(visible_clients(coach), q(), weeks=2)
     assert len(rows) == 1 and rows[0].cohort == "2026-01" and rows[0].clients == 2
     assert rows[0].growth_by_week[0] == 0
     assert rows[0].growth_by_week[1] == pytest.approx((7.0 + 21.0) / 2)

@@ -12,7 +12,6 @@ from app.alerts import compose, feed
 from app.errors import NotFound, ValidationFailed
 from app.models import Alert, Role
 from app.services import clients
-from app.stats import portfolio as pf_stats
 from app.stats.query import PLATFORM_NAMES
 from app.web.admin import bp
 from app.web.htmx import render, toast
@@ -47,7 +46,7 @@ def _ctx(filters: feed.FeedFilters) -> dict[str, Any]:
             )
         ],
         "severities": ["info", "warning", "critical"],
-        "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else [],
+        "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
         "unread": feed.unread_count(current_user),
     }
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.charts import page_charts
 from app.models import Role
 from app.services import clients
+from app.stats import cohorts as stats_cohorts
 from app.stats import portfolio as pf_stats
 from app.stats import query as stats_query
 from app.web.admin import bp
@@ -25,7 +26,7 @@ def _choices() -> dict[str, Any]:
         "metrics": stats_query.METRICS,
         "platform_names": stats_query.PLATFORM_NAMES,
         "sizes": pf_stats.SIZE_LABELS,
-        "coaches": pf_stats.coach_choices() if current_user.role is Role.ADMIN else [],
+        "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
     }
 
 
@@ -50,5 +51,5 @@ def cohorts() -> Response:
         q = stats_query.parse(request.args, scope="portfolio")
     except stats_query.BadQuery as exc:
         return render("admin/cohorts.html", "body", rows=[], q=None, error=exc.message, status=400, **_choices())
-    rows = pf_stats.cohorts(clients.visible_clients(current_user), q)
+    rows = stats_cohorts.cohorts(clients.visible_clients(current_user), q)
     return render("admin/cohorts.html", "body", rows=rows, q=q, error=None, **_choices())
