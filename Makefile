@@ -30,9 +30,11 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check app tests worker.py wsgi.py scripts
+	$(BIN)/ruff check app tests worker.py wsgi.py scripts bench
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+typecheck: setup
 	$(BIN)/mypy
 
 clean:

@@ -35,7 +35,7 @@ def interactions(item: Any, platform: str) -> int:
 
 def post_rate(item: Any, platform: str) -> float | None:
     """interactions / followers at the sync that measured the post x 100; None when that is 0 or unknown."""
-    followers = item.followers_at_measure
+    followers = int(item.followers_at_measure or 0)
     if not followers:
         return None
     return interactions(item, platform) / followers * 100.0

@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_login import current_user, login_user, logout_user
 
 from app.errors import ValidationFailed
-from app.models import Role
+from app.models import Role, User
 from app.services import accounts
 from app.web.access import safe_next
 from app.web.auth import bp
@@ -18,7 +18,7 @@ def home_for(role: Role) -> str:
     return url_for("admin.clients_list") if role in (Role.ADMIN, Role.COACH) else url_for("portal.home")
 
 
-def _begin_session(user: accounts.User) -> None:
+def _begin_session(user: User) -> None:
     """A new cookie and a new server-side session at every login (ASVS 7.2.4)."""
     session.clear()
     raw = accounts.start_session(user, request.user_agent.string)
