@@ -1,7 +1,7 @@
 """TikTok Display API v2: ``/v2/user/info/``, ``/v2/video/list/`` and ``/v2/video/query/``.
 
 Each call checks the bearer token, the per-client, per-endpoint rate limit, the ``fields`` parameter and
-the scopes the fields need, then answers in TikTok's envelope (``{"data": ..., "error": {"code": "ok",
+the scopes the request needs, then answers in TikTok's envelope (``{"data": ..., "error": {"code": "ok",
 ...}}``). ``video/list`` pages by a millisecond ``cursor`` (optionally short pages, ``TIKTOK_SHORT_PAGES``).
 """
 

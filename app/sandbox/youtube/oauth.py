@@ -3,9 +3,10 @@
 ``accounts.google.com/o/oauth2/v2/auth`` (and the older ``/o/oauth2/auth``) validates the request in
 Google's order and serves the granular consent form; approving redirects with ``code`` and the granted
 ``scope``. ``oauth2.googleapis.com/token`` handles ``authorization_code`` (with PKCE; a refresh token only
-for ``access_type=offline`` and a first or ``prompt=consent`` grant) and ``refresh_token``;
-``/revoke`` ends the whole grant; ``/tokeninfo`` describes an access token. Errors are Google's flat
-``{"error", "error_description"}`` bodies or its HTML error pages.
+with ``access_type=offline``, and then only with ``prompt=consent`` or when the client holds no live
+refresh token for the account) and ``refresh_token``; ``/revoke`` ends the whole grant; ``/tokeninfo``
+describes an access token. Errors are Google's flat ``{"error", "error_description"}`` bodies or its HTML
+error pages.
 """
 
 from __future__ import annotations

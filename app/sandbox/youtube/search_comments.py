@@ -1,10 +1,9 @@
 """YouTube Data API v3: search.list and commentThreads.list.
 
-``search`` (100 quota units, ``forMine`` / ``channelId`` / ``q`` / ``order``) over the sandbox's channels,
-and ``commentThreads`` of a video: deterministic generated top-level comments, newest first, paged. The
-product does not call them; they keep the sandbox usable with Google's own client (see
-``tests/sandbox/test_google_discovery.py``). Paging, ``part`` and the list envelope come from
-:mod:`.data_api`.
+``search`` (charged to its own quota bucket; ``forMine`` / ``channelId`` / ``q`` / ``order``) over the
+sandbox's channels, and the ``commentThreads`` of a video: deterministic generated top-level comments, newest
+first, paged. The product does not call these two (only the sandbox's own tests do, including the check
+against Google's discovery document). Paging, ``part`` and the list envelope come from :mod:`.data_api`.
 """
 
 from __future__ import annotations
