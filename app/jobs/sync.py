@@ -33,7 +33,7 @@ FUNC = "app.jobs.sync.sync_connection"
 
 
 def job_timeout() -> int:
-    return int(current_app.config.get("SYNC_JOB_TIMEOUT_SECONDS") or 600)
+    return int(current_app.config["SYNC_JOB_TIMEOUT_SECONDS"])
 
 
 def crash_retry() -> Retry:

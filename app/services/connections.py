@@ -591,8 +591,8 @@ def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
 
 def _lock_ttl() -> int:
     cfg = current_app.config
-    connect = float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5)
-    read = float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30)
+    connect = float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"])
+    read = float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
     return int(connect + read + 15)  # longer than one token call plus margin (J5, J6)
 
 
@@ -792,7 +792,7 @@ def warn_expiring(now: datetime | None = None) -> int:
     (``expiry_warned_at``). The alert feed of issue 7 will pick up the same status.
     """
     now = now or utcnow()
-    window = timedelta(days=int(current_app.config.get("TOKEN_EXPIRING_WARNING_DAYS") or 7))
+    window = timedelta(days=int(current_app.config["TOKEN_EXPIRING_WARNING_DAYS"]))
     count = 0
     rows = (
         db.session.execute(
