@@ -234,8 +234,8 @@ SETTINGS: tuple[Setting, ...] = (
             "LOG_LEVEL",
             "choice",
             "INFO",
-            "Python log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
-            choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+            "Python log level: DEBUG, INFO, WARNING, ERROR or CRITICAL (WARN, FATAL and NOTSET work too).",
+            choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "WARN", "FATAL", "NOTSET"),
         ),
     ),
     *_in(
