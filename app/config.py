@@ -5,14 +5,15 @@ type, its one default and what it means. ``Config.from_env()`` parses and valida
 one pass (a bad value, e.g. ``SYNC_YOUTUBE_DAILY_UNITS=lots``, stops the process at start with a
 :class:`SettingError` naming the variable), ``Config.defaults()`` gives the typed defaults that
 ``create_app(mapping)`` fills in under a partial mapping, and readers use ``config["NAME"]`` without a
-fallback of their own, so each default lives here only. The README's configuration tables and
+fallback of their own (an optional setting, unset by default, may be read with ``.get``), so each
+default lives here only. The README's configuration tables and
 ``.env.example`` are generated from the same table (``flask --app wsgi config-table --write``) and a test
 fails when they drift; another test scans the code for config reads and fails on a name not declared.
 
 Why a table and not pydantic-settings: the app needs a handful of scalar types, per-setting help and
 groups for the generated docs, plain-dict configs for tests and a reader in ``scripts/run_all.py``;
-a 150-line table does all of it without a new dependency, and a settings model would still need the
-same per-field metadata for the docs. Defaults that belong to a lower layer (platform timeouts and
+one table in this module does all of it without a new dependency, and a settings model would still
+need the same per-field metadata for the docs. Defaults that belong to a lower layer (platform timeouts and
 scopes) are imported from it, so they are still written once.
 
 Not every setting ends up in the app's config: ``reader`` says who parses it. ``"app"`` settings go
