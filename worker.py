@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                     stop.set()
                     thread.join()
 
-        ttl = int(app.config.get("RQ_WORKER_TTL", 60))
+        ttl = int(app.config["RQ_WORKER_TTL"])
         # abandoned jobs (a killed worker) are found and retried within about one TTL (J2)
         worker_class = NoForkWorker if args.no_fork else PortalWorker
         worker = worker_class(

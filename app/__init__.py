@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` None reads the environment; a mapping or class overrides everything."""
-    settings: dict[str, Any] = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    settings: dict[str, Any] = Config.defaults()
     if config is None:
         settings.update(Config.from_env())
     elif isinstance(config, Mapping):
@@ -30,7 +30,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     else:
         settings.update({k: getattr(config, k) for k in dir(config) if k.isupper()})
 
-    instance_path = str(Path(settings.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve())
+    instance_path = str(Path(settings["INSTANCE_PATH"] or PROJECT_ROOT / "instance").resolve())
+    settings["INSTANCE_PATH"] = instance_path  # readers get the folder actually used
     app = Flask(
         __name__,
         instance_path=instance_path,
@@ -45,7 +46,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(sandbox_client_defaults(app.config))
     _configure_database_url(app)
     _configure_logging(app)
-    if int(app.config.get("TRUST_PROXY_HOPS") or 0) > 0:
+    if int(app.config["TRUST_PROXY_HOPS"]) > 0:
         hops = int(app.config["TRUST_PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 

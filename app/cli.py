@@ -170,11 +170,20 @@ def stats_totals(rebuild: bool) -> None:
 
 
 @click.command("config-table")
-def config_table() -> None:
-    """Print the configuration table (Markdown) for the README."""
-    from app.config import settings_table_markdown
+@click.option("--write", is_flag=True, help="Rewrite README.md's configuration tables and .env.example instead.")
+def config_table(write: bool) -> None:
+    """Print the configuration tables (Markdown) generated from app/config.py's SETTINGS."""
+    from app import PROJECT_ROOT
+    from app.config import settings_table_markdown, write_generated
 
-    click.echo(settings_table_markdown())
+    if not write:
+        click.echo(settings_table_markdown())
+        return
+    changed = write_generated(PROJECT_ROOT)
+    for path in changed:
+        click.echo(f"rewrote {path.relative_to(PROJECT_ROOT)}")
+    if not changed:
+        click.echo("README.md and .env.example are current.")
 
 
 def register_cli(app: Flask) -> None:

@@ -33,8 +33,10 @@ def wait_http(url: str, timeout: float = 30.0) -> bool:
 
 
 def main() -> int:
-    port = int(os.environ.get("PORT", "5000"))
-    sandbox_port = int(os.environ.get("SANDBOX_PORT", "5055"))
+    from app.config import env_value  # PORT and SANDBOX_PORT are declared (type, default) with the settings
+
+    port = env_value("PORT")
+    sandbox_port = env_value("SANDBOX_PORT")
     env = dict(os.environ)
     env.setdefault("APP_ENV", "development")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")

@@ -1,23 +1,9 @@
-"""Build a platform adapter from settings (the Flask config or any mapping).
+"""Build a platform adapter from settings: the Flask config, or ``Config.defaults()`` updated with yours.
 
-Settings read (all optional except each platform's client id and secret):
-
-=================================  ===========================  =========================================
-key                                default                      meaning
-=================================  ===========================  =========================================
-PLATFORM_SANDBOX_URL               unset                        rewrite every platform host to the sandbox
-PLATFORM_HOST_OVERRIDES            unset                        ``real.host=other.host,...`` (or a mapping)
-PLATFORM_CONNECT_TIMEOUT_SECONDS   5                            connect timeout of every platform call
-PLATFORM_READ_TIMEOUT_SECONDS      30                           read timeout of every platform call
-INSTAGRAM_CLIENT_ID / _SECRET      required                     Instagram app id and secret
-INSTAGRAM_API_VERSION              ``v25.0``                    pinned Graph API version
-INSTAGRAM_SCOPES                   basic + manage_insights      comma/space separated
-TIKTOK_CLIENT_KEY / _SECRET        required                     TikTok client key and secret
-TIKTOK_SCOPES                      basic, profile, stats, video.list
-TIKTOK_USE_PKCE                    ``true``                     send a PKCE S256 challenge
-YOUTUBE_CLIENT_ID / _SECRET        required                     Google OAuth client
-YOUTUBE_SCOPES                     youtube.readonly + yt-analytics.readonly
-=================================  ===========================  =========================================
+Every key read here (``PLATFORM_*`` hosts and timeouts, each platform's client id and secret, the
+Instagram API version, the scopes and TikTok's PKCE switch) is declared once, with its type, default and
+meaning, in ``app/config.py`` (``SETTINGS``, group "platforms"); the README's table is generated from it.
+Only the client ids and secrets have no default: without them :class:`PlatformNotConfigured` is raised.
 """
 
 from __future__ import annotations
@@ -28,13 +14,7 @@ from typing import Any
 import requests
 
 from app.platforms.base import PlatformAdapter, parse_scopes
-from app.platforms.http import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_READ_TIMEOUT,
-    PlatformHosts,
-    PlatformHttp,
-    shared_session,
-)
+from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
@@ -81,7 +61,7 @@ def _required(settings: Mapping[str, Any], key: str) -> str:
 
 
 def _scopes(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = settings.get(key)
+    value = settings[key]
     if not value:
         return default
     parsed = parse_scopes(value)
@@ -100,15 +80,15 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
     """
     if platform not in PLATFORMS:
         raise PlatformNotConfigured(f"unknown platform {platform!r}")
-    connect = float(settings.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or DEFAULT_CONNECT_TIMEOUT)
-    read = float(settings.get("PLATFORM_READ_TIMEOUT_SECONDS") or DEFAULT_READ_TIMEOUT)
+    connect = float(settings["PLATFORM_CONNECT_TIMEOUT_SECONDS"])
+    read = float(settings["PLATFORM_READ_TIMEOUT_SECONDS"])
     http = PlatformHttp(platform, session or shared_session(connect, read), hosts_from_settings(settings))
     if platform == "instagram":
         return InstagramAdapter(
             http,
             client_id=_required(settings, "INSTAGRAM_CLIENT_ID"),
             client_secret=_required(settings, "INSTAGRAM_CLIENT_SECRET"),
-            api_version=str(settings.get("INSTAGRAM_API_VERSION") or "v25.0"),
+            api_version=str(settings["INSTAGRAM_API_VERSION"]),
             scopes=_scopes(settings, "INSTAGRAM_SCOPES", IG_SCOPES),
         )
     if platform == "tiktok":
@@ -117,7 +97,7 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             client_key=_required(settings, "TIKTOK_CLIENT_KEY"),
             client_secret=_required(settings, "TIKTOK_CLIENT_SECRET"),
             scopes=_scopes(settings, "TIKTOK_SCOPES", TT_SCOPES),
-            use_pkce=use_pkce_setting(settings.get("TIKTOK_USE_PKCE")),
+            use_pkce=use_pkce_setting(settings["TIKTOK_USE_PKCE"]),
         )
     return YouTubeAdapter(
         http,

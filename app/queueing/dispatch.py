@@ -49,7 +49,7 @@ REPORT_JOB_TIMEOUT = 120
 
 def sync_job_timeout() -> int:
     """The longest one sync job may run (``SYNC_JOB_TIMEOUT_SECONDS``)."""
-    return int(current_app.config.get("SYNC_JOB_TIMEOUT_SECONDS") or 600)
+    return int(current_app.config["SYNC_JOB_TIMEOUT_SECONDS"])
 
 
 def sync_crash_retry() -> Retry:

@@ -95,4 +95,4 @@ def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
 
 def worker_ttl() -> int:
     """How long a silent worker counts as alive; short so abandoned jobs are found quickly (J2)."""
-    return int(current_app.config.get("RQ_WORKER_TTL", 60))
+    return int(current_app.config["RQ_WORKER_TTL"])

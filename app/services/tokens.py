@@ -181,8 +181,8 @@ def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
 
 def _lock_ttl() -> int:
     cfg = current_app.config
-    connect = float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5)
-    read = float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30)
+    connect = float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"])
+    read = float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
     return int(connect + read + 15)  # longer than one token call plus margin (J5, J6)
 
 
@@ -370,7 +370,7 @@ def warn_expiring(now: datetime | None = None) -> list[GrantNotice]:
     connection marked; the caller raises the alert (and so the client's email) for each.
     """
     now = now or utcnow()
-    window = timedelta(days=int(current_app.config.get("TOKEN_EXPIRING_WARNING_DAYS") or 7))
+    window = timedelta(days=int(current_app.config["TOKEN_EXPIRING_WARNING_DAYS"]))
     notices: list[GrantNotice] = []
     rows = (
         db.session.execute(

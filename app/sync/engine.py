@@ -65,8 +65,6 @@ from app.sync.recorder import RecordingSession
 
 log = logging.getLogger(__name__)
 
-#: seconds between two progress commits of one sync (the card polls every few seconds anyway)
-PROGRESS_INTERVAL = 1.0
 DEAD_GRANT = {"revoked", "expired", "insufficient_scope", "decrypt_error"}
 #: plain words for the connection card, by error kind
 PLAIN = {
@@ -114,21 +112,17 @@ def settings() -> Any:
 def lock_ttl() -> int:
     cfg = settings()
     return int(
-        cfg.get("SYNC_LOCK_TTL_SECONDS")
-        or (
-            float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5)
-            + float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30)
-            + 25
-        )
+        cfg["SYNC_LOCK_TTL_SECONDS"]
+        or (float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]) + float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"]) + 25)
     )
 
 
 def backoff() -> Backoff:
     cfg = settings()
     return Backoff(
-        base=float(cfg.get("SYNC_BACKOFF_BASE_SECONDS") or 30),
-        cap=float(cfg.get("SYNC_BACKOFF_CAP_SECONDS") or 3600),
-        budget=int(cfg.get("SYNC_RETRY_BUDGET") or 5),
+        base=float(cfg["SYNC_BACKOFF_BASE_SECONDS"]),
+        cap=float(cfg["SYNC_BACKOFF_CAP_SECONDS"]),
+        budget=int(cfg["SYNC_RETRY_BUDGET"]),
     )
 
 
@@ -137,8 +131,8 @@ def breaker(platform: str) -> Breaker:
     return Breaker(
         get_redis(),
         platform,
-        threshold=int(cfg.get("SYNC_BREAKER_THRESHOLD") or 10),
-        open_seconds=int(cfg.get("SYNC_BREAKER_OPEN_SECONDS") or 120),
+        threshold=int(cfg["SYNC_BREAKER_THRESHOLD"]),
+        open_seconds=int(cfg["SYNC_BREAKER_OPEN_SECONDS"]),
     )
 
 
@@ -194,10 +188,10 @@ def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock,
     run_id = run.id
     cfg = settings()
     session = shared_session(
-        float(cfg.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or 5), float(cfg.get("PLATFORM_READ_TIMEOUT_SECONDS") or 30)
+        float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
     )
     recorder = RecordingSession(
-        session, conn.platform, budgets, on_call=lock.extend, keep_raw=bool(settings().get("SYNC_KEEP_RAW", True))
+        session, conn.platform, budgets, on_call=lock.extend, keep_raw=bool(settings()["SYNC_KEEP_RAW"])
     )
     try:
         data = _fetch(connection_id, run_id, recorder)
@@ -281,7 +275,7 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
     adapter = get_adapter(conn.platform, settings(), session=recorder)
     db.session.commit()
 
-    interval = float(settings().get("SYNC_PROGRESS_INTERVAL_SECONDS", PROGRESS_INTERVAL))
+    interval = float(settings()["SYNC_PROGRESS_INTERVAL_SECONDS"])
     last = time.monotonic()
 
     def progress(pct: int) -> None:

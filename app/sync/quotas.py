@@ -45,11 +45,11 @@ class Budgets:
 
     def __init__(self, conn: redis.Redis, settings: Mapping[str, Any]) -> None:
         self.conn: Any = conn  # redis-py stubs mix sync and async return types
-        self.youtube_units = int(settings.get("SYNC_YOUTUBE_DAILY_UNITS") or 9500)
-        self.tiktok_per_minute = int(settings.get("SYNC_TIKTOK_CALLS_PER_MINUTE") or 600)
-        self.meta_slowdown = float(settings.get("SYNC_META_SLOWDOWN_SECONDS") or 1.0)
+        self.youtube_units = int(settings["SYNC_YOUTUBE_DAILY_UNITS"])
+        self.tiktok_per_minute = int(settings["SYNC_TIKTOK_CALLS_PER_MINUTE"])
+        self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
         self.concurrency = {
-            platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}") or 16)
+            platform: int(settings[f"SYNC_CONCURRENCY_{platform.upper()}"])
             for platform in ("instagram", "tiktok", "youtube")
         }
 

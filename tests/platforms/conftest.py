@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from app.config import Config
 from app.platforms import PlatformAdapter, TokenSet, get_adapter, make_pkce_pair
 from app.platforms.http import make_session
 from app.security.scrub import ScrubbingFilter
@@ -24,8 +25,10 @@ from tests.support.sandbox import (  # noqa: F401
 
 
 def adapter_settings(base_url: str, **extra: Any) -> dict[str, Any]:
-    """Settings as the app will pass them, pointed at the sandbox with the sandbox's OAuth clients."""
+    """Settings as the app will pass them (every declared default), pointed at the sandbox with the
+    sandbox's OAuth clients."""
     return {
+        **Config.defaults(),
         "PLATFORM_SANDBOX_URL": base_url,
         "PLATFORM_CONNECT_TIMEOUT_SECONDS": 2,
         "PLATFORM_READ_TIMEOUT_SECONDS": 5,
