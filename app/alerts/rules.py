@@ -8,7 +8,7 @@ charts a past, it never raises an alert.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -88,9 +88,22 @@ def _name(platform: str | None) -> str:
     return PLATFORM_NAMES.get(platform, platform) if platform else "Total"
 
 
-def milestone_platform(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
-    """The account crossed a threshold between the previous snapshot and ``d`` (both real data)."""
-    now, before = _real(acc, d), _real(acc, d - timedelta(days=1))
+def _before(acc: AccountHistory, d: date, openings: Mapping[int, int]) -> int | None:
+    """The count a crossing on ``d`` is measured from: the day before when that is real data, else the
+    day's first measurement (``opening_followers``: on the connect day the day before is backfilled,
+    and a threshold crossed between the day's two syncs must still count)."""
+    before = _real(acc, d - timedelta(days=1))
+    return before if before is not None else openings.get(acc.connection.id)
+
+
+def milestone_platform(
+    client_id: int, acc: AccountHistory, d: date, openings: Mapping[int, int] | None = None
+) -> Candidate | None:
+    """The account crossed a threshold between the previous measurement and ``d`` (both real data).
+
+    ``openings``: connection id -> its first measured follower count on ``d``.
+    """
+    now, before = _real(acc, d), _before(acc, d, openings or {})
     if now is None or before is None:
         return None
     passed = crossed(before, now)
@@ -111,12 +124,14 @@ def milestone_platform(client_id: int, acc: AccountHistory, d: date) -> Candidat
     )
 
 
-def milestone_total(client_id: int, history: History, d: date) -> Candidate | None:
-    """The client's total crossed a threshold; every account must have real data on both days (so
-    connecting a new account, or a backfill, never counts as growth)."""
-    prev = d - timedelta(days=1)
+def milestone_total(
+    client_id: int, history: History, d: date, openings: Mapping[int, int] | None = None
+) -> Candidate | None:
+    """The client's total crossed a threshold; every account must have real data before and on ``d``
+    (so connecting a new account, or a backfill, never counts as growth; a new account's "before" is
+    its first measurement)."""
     now_vals = [_real(a, d) for a in history.accounts if a.days]
-    before_vals = [_real(a, prev) for a in history.accounts if a.days]
+    before_vals = [_before(a, d, openings or {}) for a in history.accounts if a.days]
     if not now_vals or None in now_vals or None in before_vals:
         return None
     now, before = sum(v for v in now_vals if v is not None), sum(v for v in before_vals if v is not None)

@@ -42,7 +42,7 @@ from app.services import mail, notifications
 from app.services.urls import absolute_url
 from app.stats.content import load_posts
 from app.stats.query import PLATFORM_NAMES, Period
-from app.stats.series import load_histories
+from app.stats.series import load_histories, openings
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,10 @@ def candidates_for(conn: Connection, today: date) -> list[Candidate]:
     if d is None:
         return out  # nothing measured yet (or only backfilled history): silence
     posts = load_posts([conn], Period("alerts", d, d - timedelta(days=POSTS_LOOKBACK_DAYS)))
+    opening = openings([a.connection.id for a in history.accounts], d)
     for found in (
-        rules.milestone_platform(conn.client_id, acc, d),
-        rules.milestone_total(conn.client_id, history, d),
+        rules.milestone_platform(conn.client_id, acc, d, opening),
+        rules.milestone_total(conn.client_id, history, d, opening),
         rules.growth(conn.client_id, acc, d),
         rules.low_engagement(conn.client_id, acc, d, posts),
     ):

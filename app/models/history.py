@@ -53,6 +53,9 @@ class DailySnapshot(Base):
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), nullable=False)
     day: Mapped[date] = mapped_column(Date, nullable=False)
     followers: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: the day's first measured follower count (a later sync the same day leaves it): the "before" of a
+    #: threshold crossed between two syncs of one day when the day before is not real data (connect day)
+    opening_followers: Mapped[int | None] = mapped_column(BigInteger)
     following: Mapped[int | None] = mapped_column(BigInteger)
     media_count: Mapped[int | None] = mapped_column(BigInteger)
     total_likes: Mapped[int | None] = mapped_column(BigInteger)  # TikTok likes_count

@@ -147,6 +147,18 @@ def load_histories(connections: Sequence[Connection]) -> dict[int, History]:
     return out
 
 
+def openings(connection_ids: Sequence[int], day: date) -> dict[int, int]:
+    """connection id -> its first measured follower count on ``day`` (``opening_followers``), where known."""
+    if not connection_ids:
+        return {}
+    stmt = select(DailySnapshot.connection_id, DailySnapshot.opening_followers).where(
+        DailySnapshot.connection_id.in_(list(connection_ids)),
+        DailySnapshot.day == day,
+        DailySnapshot.opening_followers.is_not(None),
+    )
+    return {conn_id: int(value) for conn_id, value in db.session.execute(stmt)}
+
+
 def days_of(period: Period) -> list[date]:
     """The days drawn for a period: its start (the comparison point) through its end."""
     assert period.start is not None

@@ -55,15 +55,19 @@ def upsert(
     update_cols: Iterable[str] = (),
     coalesce: Iterable[str] = (),
     where: Any = None,
+    keep: Iterable[str] = (),
 ) -> None:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE`` in chunks; ``coalesce`` columns keep the stored
-    value when the new one is NULL (a platform that omitted a number does not erase it)."""
-    update_cols, coalesce = list(update_cols), list(coalesce)
+    value when the new one is NULL (a platform that omitted a number does not erase it); ``keep``
+    columns keep the stored value unless it is NULL (the first value written wins)."""
+    update_cols, coalesce, keep = list(update_cols), list(coalesce), list(keep)
     for start in range(0, len(rows), CHUNK):
         stmt = _insert(model).values(list(rows[start : start + CHUNK]))
         sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
         for col in coalesce:
             sets[col] = func.coalesce(stmt.excluded[col], getattr(model, col))
+        for col in keep:
+            sets[col] = func.coalesce(getattr(model, col), stmt.excluded[col])
         if sets:
             stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
         else:
@@ -112,6 +116,7 @@ def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: 
         "connection_id": connection_id,
         "day": day,
         "followers": followers,
+        "opening_followers": followers if str(provenance) == Provenance.MEASURED.value else None,
         "following": as_int(profile.following),
         "media_count": as_int(profile.media_count),
         "total_likes": as_int(profile.total_likes),
@@ -125,6 +130,7 @@ def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: 
         ("connection_id", "day"),
         update_cols=("followers", "provenance", "synced_at"),
         coalesce=("following", "media_count", "total_likes", "total_views"),
+        keep=("opening_followers",),
     )
     return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -44,3 +45,28 @@ def test_a_milestone_crossed_between_two_daily_syncs_raises_one_alert_and_emails
         drain(app)
         drain(app)
     assert len(db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()) == 2
+
+
+@pytest.mark.parametrize("platform", ["tiktok", "instagram"])
+def test_a_milestone_crossed_between_two_syncs_of_the_connect_day_raises_its_alert(app, link, world, platform):
+    """The day before the connect day is a gap (TikTok) or backfilled (Instagram): not real data, so the
+    crossing is measured from the day's first sync (``opening_followers``), not lost."""
+    conn_id, account = link(platform, followers=9_995, daily_changes=[2] * 40)
+    drain(app)  # the initial sync measures 9,995 today (and backfills Instagram's history)
+    drain(app)
+    assert db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all() == []
+    world.patch_account(account["id"], followers=10_004)
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=30), tick=True):
+        assert enqueue_sync(conn_id, "manual", job_id=f"sync-{conn_id}-same-day")
+        drain(app)  # the second sync of the day, then its alert evaluation
+        drain(app)
+    today = db.session.execute(
+        select(DailySnapshot.followers, DailySnapshot.opening_followers).where(
+            DailySnapshot.connection_id == conn_id, DailySnapshot.provenance == "measured"
+        )
+    ).all()
+    assert today == [(10_004, 9_995)]
+    alerts = db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()
+    assert sorted(a.details["scope"] for a in alerts) == sorted([platform, "total"])
+    assert all(a.details["threshold"] == 10_000 and a.details["previous"] == 9_995 for a in alerts)
+    assert any(addr == "creator@example.com" for (addr,) in db.session.execute(select(OutboxEmail.to_address)))
