@@ -141,6 +141,24 @@ def sync_run(connection_id: int | None, all_: bool) -> None:
     click.echo(f"Queued {queued} sync(s).")
 
 
+mail_cli = AppGroup("mail", help="The outbox of outgoing email.")
+
+
+@mail_cli.command("requeue")
+@click.option("--id", "email_ids", type=int, multiple=True, help="One failed email (repeat for more); default all.")
+def mail_requeue(email_ids: tuple[int, ...]) -> None:
+    """Try failed emails again (after an SMTP outage longer than MAIL_RETRY_HOURS, or a fixed address)."""
+    import time
+
+    from app.queueing import dispatch
+    from app.services import mail
+
+    ids = mail.requeue_failed(list(email_ids) if email_ids else None)
+    again = f"requeue{int(time.time())}"
+    queued = sum(1 for email_id in ids if dispatch.enqueue_email_delivery(email_id, again=again))
+    click.echo(f"Requeued {len(ids)} failed email(s); {queued} delivery job(s) queued now, the rest by the sweep.")
+
+
 stats_cli = AppGroup("stats", help="Derived analytics tables.")
 
 
@@ -192,4 +210,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(sync_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(config_table)

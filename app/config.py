@@ -468,6 +468,14 @@ SETTINGS: tuple[Setting, ...] = (
         Setting("SMTP_STARTTLS", "bool", True, "Use STARTTLS."),
         Setting("SMTP_TIMEOUT_SECONDS", "float", 10.0, "Connect and send timeout for SMTP.", minimum=0.1),
         Setting("MAIL_FROM", "str", "Creator Portal <no-reply@example.com>", "From address of outgoing mail."),
+        Setting(
+            "MAIL_RETRY_HOURS",
+            "int",
+            72,
+            "An email the SMTP server keeps refusing for a temporary reason is retried this long before it "
+            "is marked failed (`flask --app wsgi mail requeue` tries failed mail again).",
+            minimum=1,
+        ),
     ),
     *_in(
         "sessions",

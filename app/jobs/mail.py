@@ -14,10 +14,11 @@ def deliver_email(email_id: int) -> str:
 
 
 def sweep_outbox() -> int:
-    """Re-enqueue emails still pending (enqueue failed, or Redis lost the job); returns how many."""
+    """Re-enqueue emails still pending (enqueue failed, Redis lost the job, or RQ's retries are spent
+    during a long SMTP outage); returns how many."""
     mail.release_stale_claims()
     count = 0
-    for email_id in mail.pending_ids():
-        if dispatch.enqueue_email_delivery(email_id):
+    for email_id, attempts in mail.due_for_retry():
+        if dispatch.enqueue_email_delivery(email_id, again=str(attempts) if attempts else None):
             count += 1
     return count

@@ -15,7 +15,7 @@ class EmailStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed by one worker; a sweep returns it to pending if that worker died
     SENT = "sent"
-    FAILED = "failed"  # gave up after the retry budget; kept for operators
+    FAILED = "failed"  # refused for good, or still refused after MAIL_RETRY_HOURS; `flask mail requeue` retries
     LOGGED = "logged"  # no SMTP configured: written to the log only (embedded default)
 
 
@@ -49,5 +49,8 @@ class OutboxEmail(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: a temporary SMTP failure is retried until then (``MAIL_RETRY_HOURS`` after queueing or a requeue)
+    give_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_emails_status", "status"),)

@@ -132,9 +132,11 @@ def enqueue_alert_evaluation(connection_id: int, run_key: str) -> bool:
     return queues.enqueue_default(ALERT_EVALUATION_JOB, connection_id, job_id=f"alerts-{connection_id}-{run_key}")
 
 
-def enqueue_email_delivery(email_id: int) -> bool:
-    """Deliver one outbox email now; the outbox sweep re-enqueues it when this fails."""
-    return queues.enqueue_default(EMAIL_DELIVERY_JOB, email_id, job_id=f"email-{email_id}")
+def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:
+    """Deliver one outbox email now. ``again`` names a later try (the sweep passes the attempts made so
+    far, a requeue its time), so the finished or failed job of an earlier try never blocks it."""
+    job_id = f"email-{email_id}" if not again else f"email-{email_id}-{again}"
+    return queues.enqueue_default(EMAIL_DELIVERY_JOB, email_id, job_id=job_id)
 
 
 def enqueue_data_deletion(request_id: int) -> bool:

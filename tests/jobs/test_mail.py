@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 from rq import SimpleWorker
 from sqlalchemy import select
 
@@ -160,24 +164,100 @@ def test_a_claim_left_by_a_dead_worker_is_released(app, factory):
     assert db.session.get(OutboxEmail, email.id).status is EmailStatus.PENDING
 
 
-def test_gives_up_after_max_attempts(make_app, factory):
+def _scheduler_tick() -> None:
+    """What RQ's scheduler does at the (travelled) time: due scheduled jobs go to their queue."""
+    from rq.job import Job
+
+    queue = get_queue(DEFAULT)
+    registry = queue.scheduled_job_registry
+    for job_id in registry.get_jobs_to_schedule(int(time.time())):
+        job = Job.fetch(job_id, connection=get_redis())
+        registry.remove(job)
+        queue.enqueue_job(job)
+
+
+def test_smtp_down_for_three_hours_loses_nothing_and_sends_nothing_twice(make_app, factory):
+    """Every 5 minutes of a 3-hour outage: RQ's scheduler, the outbox sweep (cron) and a worker run.
+    RQ's own retries are spent after ~1 h 43 min; the sweep keeps trying; when the server is back each
+    email arrives exactly once."""
+    from app.jobs.mail import sweep_outbox
+    from app.services import mail
+
+    port = free_port()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1)
+    start = datetime.now(UTC)
+    with app.app_context():
+        for i in range(4):
+            mail.queue_email(
+                f"c{i}@example.com", "invite", "invite", name=f"C{i}", inviter="M", url="https://x", hours=1
+            )
+        db.session.commit()
+        for email_id in mail.due_for_retry():
+            mail.enqueue_delivery(email_id[0])
+        for step in range(36):  # 3 hours
+            with time_machine.travel(start + timedelta(minutes=5 * step), tick=False):
+                _scheduler_tick()
+                sweep_outbox()
+                run_worker()
+        db.session.expire_all()
+        rows = db.session.execute(select(OutboxEmail)).scalars().all()
+        assert {r.status for r in rows} == {EmailStatus.PENDING}  # none given up, none lost
+        assert all(r.attempts >= 10 for r in rows)  # and they were tried all along, not only by RQ
+        with smtp_server(port) as (inbox, _), time_machine.travel(start + timedelta(hours=3, minutes=5), tick=False):
+            for _ in range(3):
+                _scheduler_tick()
+                sweep_outbox()
+                run_worker()
+            received = sorted(m["To"] for m in inbox.messages)
+        assert received == [f"c{i}@example.com" for i in range(4)]  # each exactly once
+        db.session.expire_all()
+        assert {r.status for r in db.session.execute(select(OutboxEmail)).scalars()} == {EmailStatus.SENT}
+
+
+def test_after_mail_retry_hours_the_email_fails_and_requeue_sends_it(make_app, factory):
     import pytest
 
     from app.services import mail
 
-    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1)
+    port = free_port()
+    app = make_app(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False, SMTP_TIMEOUT_SECONDS=1, MAIL_RETRY_HOURS=2
+    )
     with app.app_context():
         email = mail.queue_email(
             "kim@example.com", "invite", "invite", name="Kim", inviter="C", url="https://x", hours=1
         )
         db.session.commit()
-        for _ in range(mail.MAX_ATTEMPTS):
-            with pytest.raises(OSError):
-                mail.deliver(email.id)
+        with pytest.raises(OSError):
+            mail.deliver(email.id)
+        db.session.expire_all()
+        assert db.session.get(OutboxEmail, email.id).status is EmailStatus.PENDING  # temporary: retried
+        with time_machine.travel(datetime.now(UTC) + timedelta(hours=2, minutes=1)), pytest.raises(OSError):
+            mail.deliver(email.id)
         db.session.expire_all()
         row = db.session.get(OutboxEmail, email.id)
-        assert row.status is EmailStatus.FAILED and row.attempts == mail.MAX_ATTEMPTS
-        assert mail.deliver(email.id) is EmailStatus.FAILED  # no further attempt
+        assert row.status is EmailStatus.FAILED and row.attempts == 2  # gave up after MAIL_RETRY_HOURS
+        assert mail.deliver(email.id) is EmailStatus.FAILED  # no further attempt on its own
+        with smtp_server(port) as (inbox, _):
+            out = app.test_cli_runner().invoke(args=["mail", "requeue"])
+            assert out.exit_code == 0 and "Requeued 1 failed email(s); 1 delivery job(s)" in out.output
+            run_worker()
+            assert [m["To"] for m in inbox.messages] == ["kim@example.com"]
+        db.session.expire_all()
+        assert db.session.get(OutboxEmail, email.id).status is EmailStatus.SENT
+
+
+def test_a_line_break_in_a_name_does_not_make_the_email_unsendable(make_app, factory):
+    port = free_port()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+    with app.app_context(), smtp_server(port) as (inbox, _):
+        coach = factory.coach(name="Maya\r\nBcc: victim@example.com")
+        clients.create_client(coach, email="kim@example.com", name="Kim\nLee")
+        run_worker()
+        assert len(inbox.messages) == 1
+        assert "\n" not in inbox.messages[0]["Subject"] and inbox.messages[0]["Bcc"] is None
+        db.session.expire_all()
+        assert db.session.execute(select(OutboxEmail.status)).scalar_one() is EmailStatus.SENT
 
 
 def test_smtp_server_that_never_answers_times_out_and_keeps_the_email(make_app, factory):
