@@ -52,6 +52,10 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).
     CronEntry("reports-weekly", "app.jobs.reports.weekly_fanout", queues.REPORTS, cron="5 * * * *", timeout=600),
     CronEntry("reports-purge", "app.jobs.reports.purge_reports", queues.DEFAULT, cron="50 4 * * *", timeout=600),
+    # reports whose job was lost (Redis) or died for good (worker killed each time) are queued again
+    CronEntry(
+        "reports-sweep", "app.jobs.reports.requeue_stuck_reports", queues.DEFAULT, cron="*/10 * * * *", timeout=120
+    ),
 )
 
 

@@ -29,3 +29,10 @@ def weekly_fanout() -> None:
 def purge_reports() -> None:
     n = service.purge()
     log.info("reports purged", extra={"event": "reports_purged", "count": n})
+
+
+def requeue_stuck_reports() -> None:
+    """Every 10 minutes: reports left queued or running without a job are queued again."""
+    n = service.requeue_stuck()
+    if n:
+        log.info("stuck reports queued again", extra={"event": "reports_requeued", "count": n})

@@ -16,8 +16,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import redis
 from flask import current_app
 from rq import Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from app.queueing import queues
 
@@ -144,6 +147,12 @@ def enqueue_data_deletion(request_id: int) -> bool:
     return queues.enqueue_default(DATA_DELETION_JOB, request_id, job_id=f"deletion-{request_id}")
 
 
+def report_retry() -> Retry:
+    """A report job that failed or whose worker died runs again (the job is idempotent: a done report
+    is not rendered twice, a recipient is emailed once)."""
+    return Retry(max=3, interval=[30, 120, 600])
+
+
 def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: dict[str, Any] | None = None) -> bool:
     """Render one report (and, for a weekly one, email its links) on the reports queue."""
     return queues.enqueue(
@@ -152,5 +161,17 @@ def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: d
         report_id,
         job_id=job_id,
         timeout=REPORT_JOB_TIMEOUT,
+        retry=report_retry(),
         meta=meta,
     )
+
+
+def job_alive(queue: str, job_id: str) -> bool | None:
+    """Whether RQ still holds the job as queued, scheduled, deferred or running; None if Redis is down."""
+    try:
+        status = Job.fetch(job_id, connection=queues.get_queue(queue).connection).get_status()
+    except NoSuchJobError:
+        return False
+    except (redis.RedisError, OSError):  # unreachable: the caller leaves the row for the next sweep
+        return None
+    return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)

@@ -42,6 +42,8 @@ from app.services import clients
 
 log = logging.getLogger(__name__)
 
+#: a queued or running report older than this with no job in RQ is queued again
+STUCK_AFTER = timedelta(minutes=15)
 LINK_DAYS = 7
 REPORT_RETENTION_DAYS = 90  # report rows, payloads and PDFs (D5)
 LINK_RETENTION_DAYS = 30  # link rows this long after they expired
@@ -513,6 +515,31 @@ def weekly_fanout(now: datetime | None = None) -> int:
         start_job(report, weekly=True)
         queued += 1
     return queued
+
+
+def requeue_stuck(now: datetime | None = None) -> int:
+    """Reports still queued or running with no job left in RQ (Redis lost it, or its retries were
+    spent while a worker kept dying) are queued again under a new job id; returns how many.
+
+    Run by cron every 10 minutes; a report younger than ``STUCK_AFTER`` is left to its own job.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Report).where(
+            Report.status.in_([ReportStatus.QUEUED.value, ReportStatus.RUNNING.value]),
+            Report.created_at < now - STUCK_AFTER,
+        )
+    ).scalars()
+    requeued = 0
+    for report in list(rows):
+        if report.job_id and dispatch.job_alive("reports", report.job_id) is not False:
+            continue  # still queued or running (or Redis is down: next time)
+        report.job_id = f"report-{report.id}-again-{int(now.timestamp())}"
+        report.status, report.progress = ReportStatus.QUEUED.value, 0
+        log.warning("report job lost: queued again", extra={"event": "report_requeued", "report_id": report.id})
+        if start_job(report, weekly=report.kind == ReportKind.WEEKLY.value):
+            requeued += 1
+    return requeued
 
 
 # ---------------------------------------------------------------- retention (D5)

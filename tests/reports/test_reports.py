@@ -205,3 +205,35 @@ def test_report_ids_of_other_tenants_are_404(app, client, seeded, factory):
     client.login("coach-b@example.com")
     assert client.get(f"/reports/{report.id}").status_code == 404
     assert client.get(f"/api/admin/social/clients/{seeded.id}/export").status_code == 404
+
+
+def test_a_weekly_report_whose_job_was_lost_is_queued_again_and_sent_once(app, seeded):
+    """Redis lost the job (or a worker died on every retry): the row stays queued; the sweep queues it
+    again under a new id, and the client gets the weekly email once."""
+    monday_utc = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+    assert service.weekly_fanout(monday_utc) == 1
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.job_id in get_queue(REPORTS).get_job_ids()
+    get_redis().flushdb()  # the queued job is gone
+    assert service.requeue_stuck(report.created_at + timedelta(minutes=5)) == 0  # too young to judge
+    assert service.requeue_stuck(report.created_at + timedelta(minutes=16)) == 1
+    assert service.requeue_stuck(report.created_at + timedelta(minutes=17)) == 0  # its new job is queued
+    _work()
+    db.session.expire_all()
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.status == "done" and "-again-" in report.job_id
+    emails = db.session.execute(select(OutboxEmail)).scalars().all()
+    assert [e.to_address for e in emails] == ["zoe@example.com"]
+    assert service.requeue_stuck(report.created_at + timedelta(hours=1)) == 0  # done: left alone
+
+
+def test_a_report_job_that_fails_is_retried_by_rq(app, seeded):
+    from rq.job import Job
+
+    from app.queueing import dispatch
+
+    monday_utc = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+    service.weekly_fanout(monday_utc)
+    report = db.session.execute(select(Report)).scalar_one()
+    job = Job.fetch(report.job_id, connection=get_redis())
+    assert job.retries_left == 3 and job.retry_intervals == dispatch.report_retry().intervals
