@@ -16,7 +16,7 @@ from app.models.history import (
 )
 from app.models.notification import EmailMode, NotificationPreference
 from app.models.outbox import EmailStatus, OutboxEmail
-from app.models.report import Report, ReportKind, ReportLink, ReportSettings, ReportStatus
+from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
 from app.models.user import Invite, LoginAttempt, Role, User, UserSession
 
@@ -49,6 +49,7 @@ __all__ = [
     "PortfolioDailyTotal",
     "Provenance",
     "Report",
+    "ReportFile",
     "ReportKind",
     "ReportLink",
     "ReportSettings",

@@ -3,7 +3,8 @@ report settings and the public share link of the programme report.
 
 A report row is also the job UI's "Task": it links the requester to the RQ job id, carries status
 and progress, and keeps the computed numbers (``payload``) so a link opened days later shows exactly
-what was sent, and the generated PDF's file name under ``INSTANCE_PATH/reports`` (D5 purges both).
+what was sent. The generated PDF is a row of ``report_files`` in the database, so every web and
+worker process on any host serves the same bytes and none re-renders it (D5 purges both).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -51,8 +52,7 @@ class Report(Base):
     job_id: Mapped[str | None] = mapped_column(String(80))
     fingerprint: Mapped[str | None] = mapped_column(String(64))  # data version + inputs: cache key
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    file_name: Mapped[str | None] = mapped_column(String(120))  # PDF under INSTANCE_PATH/reports
-    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)  # of the PDF in ``report_files``
     coach_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -68,6 +68,17 @@ class Report(Base):
     @property
     def is_finished(self) -> bool:
         return self.status in (ReportStatus.DONE.value, ReportStatus.FAILED.value)
+
+
+class ReportFile(Base):
+    """A report's PDF, stored in the database: one place every process can read (web workers on other
+    hosts than the worker that rendered it), deleted with its report."""
+
+    __tablename__ = "report_files"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class ReportLink(Base):

@@ -10,7 +10,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,7 @@ from app.models import (
     Deliverable,
     OutboxEmail,
     Report,
+    ReportFile,
     ReportKind,
     ReportLink,
     ReportSettings,
@@ -173,7 +173,7 @@ def request_report(
         .order_by(Report.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if existing is not None and (existing.status != ReportStatus.DONE or _file(existing).exists()):
+    if existing is not None and (existing.status != ReportStatus.DONE or has_pdf(existing)):
         return existing
     report = Report(
         kind=kind,
@@ -212,14 +212,13 @@ def start_job(report: Report, *, weekly: bool = False) -> bool:
 # ---------------------------------------------------------------- generation
 
 
-def reports_dir() -> Path:
-    path = Path(current_app.config["INSTANCE_PATH"]) / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def has_pdf(report: Report) -> bool:
+    return db.session.execute(select(ReportFile.report_id).where(ReportFile.report_id == report.id)).first() is not None
 
 
-def _file(report: Report) -> Path:
-    return reports_dir() / (report.file_name or f"missing-{report.id}")
+def _store_pdf(report: Report, data: bytes) -> None:
+    db.session.merge(ReportFile(report_id=report.id, pdf=data, created_at=utcnow()))
+    report.size_bytes = len(data)
 
 
 def _progress(report: Report, pct: int, status: str = ReportStatus.RUNNING.value) -> None:
@@ -252,17 +251,19 @@ def generate(report_id: int) -> Report:
     report = db.session.get(Report, report_id)
     if report is None:
         raise NotFound("No such report.")
-    if report.status == ReportStatus.DONE and _file(report).exists():
+    if report.status == ReportStatus.DONE and has_pdf(report):
+        return report
+    if report.status == ReportStatus.DONE and report.payload is not None:
+        # the numbers were sent already (a PDF of an older release, on one host's disk): render those
+        _store_pdf(report, render_report_pdf(report.payload))
+        db.session.commit()
         return report
     _progress(report, 10)
     try:
         payload = compute_payload(report)
         report.payload = payload
         _progress(report, 60)
-        data = render_report_pdf(payload)
-        name = f"{report.id}-{secrets.token_hex(8)}.pdf"
-        (reports_dir() / name).write_bytes(data)
-        report.file_name, report.size_bytes = name, len(data)
+        _store_pdf(report, render_report_pdf(payload))
         report.finished_at = utcnow()
         _progress(report, 100, ReportStatus.DONE.value)
     except Exception as exc:
@@ -280,14 +281,18 @@ def generate(report_id: int) -> Report:
     return report
 
 
-def pdf_bytes(report: Report) -> bytes:
-    """The stored PDF (re-rendered from the stored payload if the file was purged)."""
-    path = _file(report)
-    if path.exists():
-        return path.read_bytes()
-    if report.payload is None:
-        raise NotFound("This report has no PDF yet.")
-    return render_report_pdf(report.payload)
+def pdf_bytes(report: Report) -> bytes | None:
+    """The stored PDF, or None when there is none (yet): never rendered in the request (an anonymous
+    report link must not cost a render); ``prepare_pdf`` asks a worker for it."""
+    data: bytes | None = db.session.execute(
+        select(ReportFile.pdf).where(ReportFile.report_id == report.id)
+    ).scalar_one_or_none()
+    return data
+
+
+def prepare_pdf(report: Report) -> bool:
+    """Ask a worker to render a done report's missing PDF; one job per report however often it is asked."""
+    return dispatch.enqueue_report(report.id, f"report-{report.id}-pdf")
 
 
 def download_name(report: Report, ext: str = "pdf") -> str:
@@ -554,9 +559,7 @@ def purge(now: datetime | None = None) -> int:
         ).scalars()
     )
     for r in old:
-        if r.file_name:
-            (reports_dir() / r.file_name).unlink(missing_ok=True)
-        db.session.delete(r)
+        db.session.delete(r)  # its PDF (report_files) and links go with it
     db.session.execute(delete(ReportLink).where(ReportLink.expires_at < now - timedelta(days=LINK_RETENTION_DAYS)))
     db.session.commit()
     return len(old)

@@ -15,7 +15,16 @@ import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Connection, ContentItem, DailySnapshot, OutboxEmail, Report, ReportLink, ReportSettings
+from app.models import (
+    Connection,
+    ContentItem,
+    DailySnapshot,
+    OutboxEmail,
+    Report,
+    ReportFile,
+    ReportLink,
+    ReportSettings,
+)
 from app.queueing import dispatch
 from app.reports import build, service
 from app.stats.overview import client_overview
@@ -404,7 +413,6 @@ def test_retention_purge(app, program):
         db.session.add(old)
         db.session.commit()
         service.generate(old.id)
-        old_file = service.reports_dir() / old.file_name
         old_link, _ = service.issue_link(old, "kenji@example.com", None)
         db.session.commit()
     with time_machine.travel(datetime(2026, 10, 1, 9, tzinfo=UTC), tick=False):
@@ -419,21 +427,20 @@ def test_retention_purge(app, program):
         db.session.add(recent)
         db.session.commit()
         service.generate(recent.id)
-        recent_file = service.reports_dir() / recent.file_name
         expired_link, _ = service.issue_link(recent, "a@example.com", None, days=1)  # expires Oct 2
         live_link, _ = service.issue_link(recent, "b@example.com", None)  # expires Oct 8
         db.session.commit()
     ids = (old.id, recent.id, old_link.id, expired_link.id, live_link.id)
-    assert old_file.exists() and recent_file.exists()
+    assert db.session.get(ReportFile, old.id) is not None and db.session.get(ReportFile, recent.id) is not None
 
     with time_machine.travel(datetime(2026, 10, 30, 9, tzinfo=UTC), tick=False):  # 90 days after Aug 1 = Oct 30 9:00
         assert service.purge() == 0
     with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=UTC), tick=False):
         assert service.purge() == 1
     db.session.expire_all()
-    assert db.session.get(Report, ids[0]) is None and not old_file.exists()
+    assert db.session.get(Report, ids[0]) is None and db.session.get(ReportFile, ids[0]) is None  # its PDF too
     assert db.session.get(ReportLink, ids[2]) is None  # went with its report
-    assert db.session.get(Report, ids[1]) is not None and recent_file.exists()
+    assert db.session.get(Report, ids[1]) is not None and db.session.get(ReportFile, ids[1]) is not None
     assert db.session.get(ReportLink, ids[3]) is None  # expired > 30 days ago
     assert db.session.get(ReportLink, ids[4]) is not None  # expired < 30 days ago
 

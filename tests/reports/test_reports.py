@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from rq import SimpleWorker
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import OutboxEmail, Report, ReportLink
+from app.models import OutboxEmail, Report, ReportFile, ReportLink
 from app.queueing.queues import REPORTS, get_queue
 from app.redis_conn import get_redis
 from app.reports import export, service
@@ -237,3 +237,40 @@ def test_a_report_job_that_fails_is_retried_by_rq(app, seeded):
     report = db.session.execute(select(Report)).scalar_one()
     job = Job.fetch(report.job_id, connection=get_redis())
     assert job.retries_left == 3 and job.retry_intervals == dispatch.report_retry().intervals
+
+
+def test_the_pdf_rendered_by_a_worker_is_served_by_a_web_process_on_another_host(make_app, seeded, tmp_path):
+    """Worker and web share the database, not a disk: each app here has its own INSTANCE_PATH."""
+    worker_app = make_app(INSTANCE_PATH=str(tmp_path / "worker-host"))
+    with worker_app.app_context():
+        report = _done_report(db.session.merge(seeded))
+        _, token = service.issue_link(report, "zoe@example.com", None)
+        db.session.commit()
+        report_id = report.id
+    web_app = make_app(INSTANCE_PATH=str(tmp_path / "web-host"))
+    with web_app.app_context():
+        web = web_app.test_client()
+        web.auto_csrf = False
+        resp = web.post(f"/r/{report_id}/{token}", data={"format": "pdf"})
+        assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    assert not (tmp_path / "web-host" / "reports").exists()
+
+
+def test_a_missing_pdf_is_never_rendered_in_the_request(app, client, seeded):
+    """An anonymous link asking for a PDF that is not stored gets 503 + Retry-After and one job, however
+    often it asks; a worker renders it from the numbers that were sent."""
+    report = _done_report(seeded)
+    _, token = service.issue_link(report, "zoe@example.com", None)
+    db.session.execute(delete(ReportFile))
+    db.session.commit()
+    client.auto_csrf = False
+    url = f"/r/{report.id}/{token}"
+    for _ in range(5):
+        resp = client.post(url, data={"format": "pdf"})
+        assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+        assert "being prepared" in resp.get_data(as_text=True)
+    assert db.session.execute(select(ReportFile)).first() is None  # nothing rendered in the requests
+    assert get_queue(REPORTS).get_job_ids() == [f"report-{report.id}-pdf"]  # one job for five asks
+    _work()
+    resp = client.post(url, data={"format": "pdf"})
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")

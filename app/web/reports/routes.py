@@ -95,9 +95,16 @@ def pdf(report_id: int) -> Response:
 
 
 def _pdf_response(report: Report) -> Response:
+    """The stored PDF; when there is none (yet), a worker is asked for it and the answer is a 503 with
+    ``Retry-After``: a request never renders a PDF itself (an anonymous link must not cost a render)."""
     from app.reports.export import download
 
     data = service.pdf_bytes(report)
+    if data is None:
+        service.prepare_pdf(report)
+        resp = _link_page("preparing", "", 503)
+        resp.headers["Retry-After"] = "30"
+        return resp
     resp = download(iter(()), service.download_name(report), "application/pdf")
     resp.response = [data]
     resp.headers["Content-Type"] = "application/pdf"
