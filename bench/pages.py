@@ -90,7 +90,8 @@ def generate(app: Any) -> dict[str, float]:
             UNION ALL SELECT 'client' || g || '@bench.local', 'Client ' || g, 'client', :pw, true, now(), now()
               FROM generate_series(1, {CLIENTS}) g""",
         "clients": """
-            INSERT INTO clients (user_id, coach_id, display_name, program_start, status, time_zone, created_at, updated_at)
+            INSERT INTO clients (user_id, coach_id, display_name, program_start, status, time_zone,
+                                 created_at, updated_at)
             SELECT u.id, (SELECT id FROM users WHERE email = 'coach' || (1 + u.id % 20) || '@bench.local'),
                    u.name, current_date - (30 + u.id % 300), 'active', 'Europe/Berlin', now(), now()
             FROM users u WHERE u.role = 'client'""",

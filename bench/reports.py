@@ -77,7 +77,8 @@ SQL = {
         INSERT INTO users (email, name, role, password_hash, is_active, created_at, updated_at)
         SELECT 'coach' || g || '@bench.local', 'Coach ' || g, 'coach', 'x', true, now(), now()
           FROM generate_series(1, 20) g
-        UNION ALL SELECT 'client' || g || '@bench.local', 'Client ' || g || ' Zoë 渡辺', 'client', 'x', true, now(), now()
+        UNION ALL SELECT 'client' || g || '@bench.local', 'Client ' || g || ' Zoë 渡辺', 'client', 'x', true,
+                         now(), now()
           FROM generate_series(1, {CLIENTS}) g""",
     "clients": """
         INSERT INTO clients (user_id, coach_id, display_name, program_start, status, time_zone, created_at, updated_at)
@@ -259,8 +260,8 @@ def main() -> None:
             print(
                 f"\nweekly fan-out: {queued} reports queued in {t_fan:.1f}s; {args.workers} workers: {done} done, "
                 f"{failed} failed, {emails} emails queued, total {total:.0f}s ({total / 60:.1f} min, target < 10 min: "
-                f"{'met' if total < 600 and done == CLIENTS else 'MISSED'}); {total / max(done or 1, 1) * args.workers:.2f}"
-                " s per report per worker"
+                f"{'met' if total < 600 and done == CLIENTS else 'MISSED'}); "
+                f"{total / max(done or 1, 1) * args.workers:.2f} s per report per worker"
             )
     finally:
         with app.app_context():
