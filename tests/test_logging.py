@@ -1,6 +1,6 @@
-"""Log lines are single-line JSON with the request id, and never carry a token (P1, P2). The real worker
-and cron processes write nothing else, each record once; the request id is honoured when safe, echoed,
-and on exactly one access line per request."""
+"""Log lines are single-line JSON with the request id, and never carry a token (P1, P2). The real worker,
+cron and gunicorn processes write nothing else, each record once; the request id is honoured when safe,
+echoed, and on exactly one access line per request."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import runpy
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import urllib3
 from flask import Response
 
 from app.logging_setup import RoutineFilter, make_handler
-from tests.conftest import SECRET_KEY, TOKEN_KEY
+from tests.conftest import SECRET_KEY, TOKEN_KEY, app_config
 from tests.support.live import serve_wsgi
 from tests.support.smtp import free_port
 
@@ -270,3 +271,103 @@ def test_cron_writes_json_once_and_its_heartbeat_quietly(app):
     registered = [r["msg"] for r in records if r["msg"].startswith("Registered ")]
     assert len(registered) == len(set(registered)) == len(SCHEDULE)
     assert not [r for r in records if "Enqueued job cron_heartbeat" in r["msg"]]  # enqueued, at DEBUG
+
+
+@pytest.mark.slow
+def test_gunicorn_starts_with_its_config_serves_and_logs_json_lines(tmp_path, redis_url):
+    """``gunicorn --config gunicorn.conf.py wsgi:app`` on a free port, a fresh migrated SQLite database
+    and the test Redis: /healthz answers, the request id comes back, and gunicorn's own lines and the
+    app's access lines are JSON, once each, with exactly one access line per request."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    database_url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    migrate_app = create_app(app_config(database_url, redis_url, tmp_path))
+    with migrate_app.app_context():
+        upgrade()
+        db.engine.dispose()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "LOG_", "TRUST_"))}
+    env.pop("PLATFORM_SANDBOX_URL", None)
+    env.update(
+        APP_ENV="production",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        INSTANCE_PATH=str(tmp_path),
+        SECRET_KEY=SECRET_KEY,
+        TOKEN_ENCRYPTION_KEYS=f"k1:{TOKEN_KEY}",
+        TOKEN_ENCRYPTION_ACTIVE_KEY="k1",
+        PUBLIC_BASE_URL="https://portal.example.com",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "gunicorn exited"
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            assert time.monotonic() < deadline, "gunicorn never answered /healthz"
+            time.sleep(0.3)
+        good = requests.get(f"{base}/healthz", headers={"X-Request-ID": "abc-123"}, timeout=10)
+        bad = requests.get(f"{base}/healthz", headers={"X-Request-ID": "abc 123<script>"}, timeout=10)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    records = json_lines_once(out, err)
+
+    assert good.status_code == 200 and good.json() == {"status": "ok"}
+    assert good.headers["X-Request-ID"] == "abc-123"
+    replaced = bad.headers["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(replaced)
+    access = [r for r in records if r["logger"] == "app.access"]
+    assert [r["request_id"] for r in access].count("abc-123") == 1
+    assert [r["request_id"] for r in access].count(replaced) == 1
+    assert "<script>" not in out + err
+    assert all(r["path"] == "/healthz" and r["status"] == 200 for r in access)
+    assert not [r for r in records if r["logger"] == "gunicorn.access"]  # the app's line is the one
+    messages = [r["msg"] for r in records if r["logger"] == "gunicorn.error"]
+    assert any(m.startswith("Starting gunicorn") for m in messages)
+    assert "Using worker: gthread" in messages
+    assert any(m.startswith(f"Listening at: http://0.0.0.0:{port}") for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("hops", "allow", "trusted"),
+    [("0", None, []), ("0", "10.0.0.2", []), ("1", None, ["*"]), ("1", "10.0.0.2", ["10.0.0.2"])],
+)
+def test_gunicorn_believes_forwarded_headers_only_when_the_app_does(monkeypatch, hops, allow, trusted):
+    """TRUST_PROXY_HOPS=0: the app trusts no proxy, and gunicorn takes no scheme from X-Forwarded-*
+    from anyone (its own default trusts 127.0.0.1 and every Unix-socket peer)."""
+    from gunicorn.config import Config
+
+    monkeypatch.setenv("TRUST_PROXY_HOPS", hops)
+    monkeypatch.setenv("PORT", "8123")
+    if allow is None:
+        monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    else:
+        monkeypatch.setenv("FORWARDED_ALLOW_IPS", allow)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    cfg = Config()
+    for name, value in settings.items():
+        if name in cfg.settings:
+            cfg.set(name, value)  # gunicorn's own validation of every value
+    assert cfg.forwarded_allow_ips == trusted
+    assert cfg.secure_scheme_headers == ({} if hops == "0" else Config().secure_scheme_headers)
+    assert cfg.bind == ["0.0.0.0:8123"]
+    assert cfg.worker_class_str == "gthread" and cfg.logconfig_dict["root"]["handlers"] == ["json"]
