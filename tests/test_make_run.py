@@ -1,9 +1,11 @@
 """The ``make run`` path: the launcher sets up a fresh instance, starts every process, serves the demo,
-and stops them all on Ctrl-C (SIGINT). The ``make test`` and benchmark paths: a test session and a
+labels each process's (JSON) lines, keeps routine records out of them, and stops them all on Ctrl-C
+(SIGINT), its embedded redis-server included. The ``make test`` and benchmark paths: a test session and a
 benchmark stop the redis-server they started, also when they fail or are interrupted."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import redis
 import requests
 
 from tests.support.smtp import free_port
@@ -86,6 +89,13 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
         assert growth.count("<tr>") > 30, growth[:500]
         sandbox = requests.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/accounts", timeout=10)
         assert sandbox.status_code == 200 and len(sandbox.json()["accounts"]) >= 12  # demo creators
+        socket = re.search(r"embedded redis-server at unix://(\S+)", out).group(1)
+        store = redis.Redis(unix_socket_path=socket)
+        deadline = time.monotonic() + 60
+        while not store.get("portal:cron:last-tick"):  # cron queued the heartbeat, a worker ran it
+            assert time.monotonic() < deadline, "the cron heartbeat never ran:\n" + _tail(log)
+            time.sleep(0.5)
+        store.close()
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -97,6 +107,18 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
     for p in (port, sandbox_port):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2)
+    assert not Path(socket).exists() and not _redis_servers(socket)
+
+    log.seek(0)
+    lines = log.read().splitlines()
+    labels = {line.split(" | ", 1)[0].strip() for line in lines if " | " in line}
+    assert {"redis", "sandbox", "migrate", "demo", "web", "worker", "cron", "run"} <= labels
+    for line in lines:
+        if line.startswith(("worker ", "cron ")):
+            json.loads(line.split(" | ", 1)[1])  # the processes' own lines are JSON, behind the label
+    routine = re.compile(r"Enqueued job cron_heartbeat|\.cron_heartbeat\(\)|cleaning registries")
+    noise = [line for line in lines if routine.search(line)]
+    assert not noise, noise  # the heartbeat ran (above), at DEBUG, and so did rq's maintenance
 
 
 def _tail(log) -> str:
