@@ -127,7 +127,7 @@ def _configure_logging(app: Flask) -> None:
     process that did not (a script, a benchmark) gets the same configuration here, once."""
     from app.logging_setup import configure_logging
 
-    configure_logging(app.config.get("LOG_LEVEL"), if_unconfigured=True)
+    configure_logging(app.config.get("LOG_LEVEL"), if_unconfigured=True, hooks=False)
 
 
 def _init_extensions(app: Flask) -> None:

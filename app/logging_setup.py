@@ -153,24 +153,26 @@ def logging_config(level: str | None = None) -> dict[str, Any]:
     return config
 
 
-def configure_logging(level: str | None = None, *, if_unconfigured: bool = False) -> None:
+def configure_logging(level: str | None = None, *, if_unconfigured: bool = False, hooks: bool = True) -> None:
     """Apply :func:`logging_config` to this process (entry points call it before the app exists).
 
-    With ``if_unconfigured`` (``create_app``) a process whose root logger already has handlers keeps
-    them: gunicorn's ``logconfig_dict``, ``worker.py``, or pytest's capture.
+    With ``if_unconfigured`` a process whose root logger already has handlers keeps them: gunicorn's
+    ``logconfig_dict``, ``worker.py``, or pytest's capture. With ``hooks`` (the serving processes, not
+    ``create_app`` in a script) Python warnings and uncaught exceptions become records too.
     """
     if if_unconfigured and logging.getLogger().handlers:
         return
     logging.config.dictConfig(logging_config(level))
-    logging.captureWarnings(True)
-    sys.excepthook = _log_uncaught
-    threading.excepthook = _log_uncaught_in_thread
+    if hooks:
+        logging.captureWarnings(True)
+        sys.excepthook = _log_uncaught
+        threading.excepthook = _log_uncaught_in_thread
 
 
 def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """A crash is a record like any other: JSON, and scrubbed (a traceback can carry a token URL)."""
     if issubclass(kind, KeyboardInterrupt):
-        logging.getLogger("app").info("interrupted")
+        logging.getLogger("app").warning("interrupted")
         return
     logging.getLogger("app").critical("uncaught exception", exc_info=(kind, exc, tb))
 

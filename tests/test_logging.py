@@ -239,6 +239,20 @@ def test_worker_writes_each_record_once_as_scrubbed_json(app):
 
 
 @pytest.mark.slow
+def test_a_worker_that_crashes_says_so_in_a_json_line(app):
+    """Redis unreachable: the uncaught exception is a record (JSON, scrubbed), not a raw traceback."""
+    env = _process_env(app, LOG_LEVEL="INFO")
+    env["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    result = subprocess.run(
+        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    records = json_lines_once(result.stdout, result.stderr)
+    (crash,) = [r for r in records if r["level"] == "CRITICAL"]
+    assert crash["msg"] == "uncaught exception" and "ConnectionError" in crash["exc"]
+
+
+@pytest.mark.slow
 def test_cron_writes_json_once_and_its_heartbeat_quietly(app):
     from rq import Queue
 
