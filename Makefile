@@ -30,7 +30,7 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check app tests worker.py wsgi.py scripts bench
+	$(BIN)/ruff check app tests worker.py wsgi.py gunicorn.conf.py scripts bench
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 

@@ -6,6 +6,8 @@
     python worker.py cron            # the cron scheduler (exactly one per deployment)
 
 Both run inside the app context, so jobs use the same services and database session as the web app.
+Logging is configured first (``app/logging_setup.py``): rq, the app and every library write scrubbed JSON
+lines to stderr, each record once.
 """
 
 from __future__ import annotations
@@ -40,17 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     load_dotenv()
+    from app.logging_setup import configure_logging
+
+    configure_logging()
+    log = logging.getLogger("app.worker")
     from app import ConfigurationError, create_app
     from app.preflight import run_preflight
     from app.queueing.queues import QUEUES
     from app.redis_conn import get_redis
 
     app = create_app()
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     try:
         run_preflight(app)
     except ConfigurationError as exc:
-        print(f"Refusing to start: {exc}", file=sys.stderr)
+        log.error("Refusing to start: %s", exc, extra={"event": "refused_to_start"})
         return 2
     from app.extensions import db
 
@@ -62,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         conn = get_redis()
         policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
         if policy != "noeviction" and not args.allow_eviction:
-            print(
-                f"Refusing to start: Redis maxmemory-policy is {policy!r}, jobs could be evicted "
-                "(set it to noeviction, J10).",
-                file=sys.stderr,
+            log.error(
+                "Refusing to start: Redis maxmemory-policy is %r, jobs could be evicted (set it to noeviction, J10).",
+                policy,
+                extra={"event": "refused_to_start"},
             )
             return 2
         if args.mode == "cron":
@@ -110,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                             self.set_current_job_working_time(time.monotonic() - started)
                             self.maintain_heartbeats(job)
                         except Exception:  # noqa: BLE001 - the next beat tries again; the job goes on
-                            logging.getLogger(__name__).warning("job heartbeat failed", exc_info=True)
+                            log.warning("job heartbeat failed", exc_info=True)
 
                 thread = threading.Thread(target=beat, name="rq-job-heartbeat", daemon=True)
                 thread.start()
@@ -131,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             job_monitoring_interval=max(1, ttl // 3),
             maintenance_interval=max(1, ttl // 2),
         )
+        worker.log_result_lifespan = False  # no "result is kept for N seconds" after every job: the TTL is ours
         worker.work(with_scheduler=True, burst=args.burst)
     return 0
 

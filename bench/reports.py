@@ -10,8 +10,8 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
 
     .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10]
 
-Uses a private redis-server on a free port and the database ``bench_reports`` (dropped at the end).
-Not part of pytest.
+Uses a private redis-server on a free port and the database ``bench_reports``; both, and the worker
+processes, are stopped or dropped at the end, also on failure or Ctrl-C. Not part of pytest.
 """
 
 from __future__ import annotations
@@ -176,14 +176,19 @@ def main() -> None:
     server = normalise_database_url(args.url) or args.url
     instance = tempfile.mkdtemp(prefix="bench-reports-")
     port = free_port()
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],  # noqa: S603,S607
-        stdout=subprocess.DEVNULL,
-    )
-    redis_url = f"redis://127.0.0.1:{port}/0"
-    db_url = recreate(server, "bench_reports")
-    app = make_app(db_url, redis_url, instance)
+    redis: subprocess.Popen[bytes] | None = None
+    app: Any = None
+    created = False
+    procs: list[Any] = []
     try:
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],  # noqa: S603,S607
+            stdout=subprocess.DEVNULL,
+        )
+        redis_url = f"redis://127.0.0.1:{port}/0"
+        db_url = recreate(server, "bench_reports")
+        created = True
+        app = make_app(db_url, redis_url, instance)
         from flask_migrate import upgrade
         from sqlalchemy import func, select
 
@@ -244,7 +249,7 @@ def main() -> None:
             queued = service.weekly_fanout(monday)
             t_fan = time.perf_counter() - t0
             ctx = multiprocessing.get_context("fork")
-            procs = [ctx.Process(target=work, args=(db_url, redis_url, instance)) for _ in range(args.workers)]
+            procs.extend(ctx.Process(target=work, args=(db_url, redis_url, instance)) for _ in range(args.workers))
             db.session.remove()
             db.engine.dispose()
             for p in procs:
@@ -264,14 +269,26 @@ def main() -> None:
                 f"{total / max(done or 1, 1) * args.workers:.2f} s per report per worker"
             )
     finally:
-        with app.app_context():
-            from app.extensions import db as _db
-
-            _db.session.remove()
-            _db.engine.dispose()
-        recreate(server, "bench_reports", create=False)
-        redis.terminate()
+        for p in procs:
+            if p.pid is not None and p.is_alive():
+                p.terminate()
+                p.join(10)
+        if redis is not None:
+            redis.terminate()
+            try:
+                redis.wait(10)
+            except subprocess.TimeoutExpired:
+                redis.kill()
+                redis.wait()
         shutil.rmtree(instance, ignore_errors=True)
+        if app is not None:
+            with app.app_context():
+                from app.extensions import db as _db
+
+                _db.session.remove()
+                _db.engine.dispose()
+        if created:
+            recreate(server, "bench_reports", create=False)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ every platform call:
 Reported per phase: wall time, connections per minute, platform calls and YouTube quota units per
 connection (from the SyncRun rows and the sandbox's call log), outcomes, and peak RSS of one worker
 process tree (worker + work-horse + scheduler, sampled every 0.2 s with psutil).
+
+Everything it starts (workers, sandbox, the embedded redis-server) is stopped at the end, also on failure
+or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -123,6 +127,34 @@ class PeakRss:
         self._thread.join()
 
 
+def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
+    """Stop processes started with ``start_new_session``: SIGTERM to each group, then SIGKILL to whatever
+    is left of each process tree after ``grace`` seconds (RQ's work-horse and scheduler included)."""
+    trees: list[list[psutil.Process]] = []
+    for proc in procs:
+        try:
+            root = psutil.Process(proc.pid)
+            trees.append([root, *root.children(recursive=True)])
+            os.killpg(proc.pid, signal.SIGTERM)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for tree in trees:
+        for member in tree:
+            try:
+                if member.is_running():  # psutil checks the start time: never a reused pid
+                    member.kill()
+            except psutil.NoSuchProcess:
+                pass
+    for proc in procs:
+        proc.wait()
+
+
 def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
     """N sandbox creators and N clients, each connected through the product's OAuth round trip."""
     from app.demo.connections import _connect
@@ -191,37 +223,30 @@ def run_phase(
         )
         for i in range(workers)
     ]
-    start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
-    if before is not None:
-        time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
-        before()
-        start = time.monotonic()
-    done = 0
-    with PeakRss([p.pid for p in procs]) as rss:
-        while time.monotonic() - start < timeout:
-            db.session.rollback()
-            done = (
-                db.session.execute(
-                    select(func.count(func.distinct(SyncRun.connection_id))).where(
-                        SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"])
-                    )
-                ).scalar()
-                or 0
-            )
-            if done >= expect:
-                break
-            time.sleep(0.25)
-    wall = time.monotonic() - start
-    for p in procs:
-        try:
-            os.killpg(p.pid, 15)
-        except ProcessLookupError:
-            pass
-    for p in procs:
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, 9)
+    try:
+        start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
+        if before is not None:
+            time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
+            before()
+            start = time.monotonic()
+        done = 0
+        with PeakRss([p.pid for p in procs]) as rss:
+            while time.monotonic() - start < timeout:
+                db.session.rollback()
+                done = (
+                    db.session.execute(
+                        select(func.count(func.distinct(SyncRun.connection_id))).where(
+                            SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"])
+                        )
+                    ).scalar()
+                    or 0
+                )
+                if done >= expect:
+                    break
+                time.sleep(0.25)
+        wall = time.monotonic() - start
+    finally:
+        stop_all(procs)  # also when the bench fails or is interrupted mid-phase
     db.session.rollback()
     rows = db.session.execute(select(SyncRun).where(SyncRun.trigger == trigger)).scalars().all()
     calls_log = http.get(f"{sandbox}/_sandbox/calls", timeout=60).json()
@@ -286,36 +311,37 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.redis_conn import start_embedded
+    from app.redis_conn import start_embedded, stop_embedded
 
     instance = tempfile.mkdtemp(prefix="bench-sync-")
     db_url = recreate_database(args.url, "bench_sync")
-    redis_url = start_embedded(os.path.join(instance, "redis"))
-    port = free_port()
-    sandbox = f"http://127.0.0.1:{port}"
-    sandbox_proc = subprocess.Popen(
-        [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
-        cwd=ROOT,  # noqa: S603
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
-        "APP_ENV": "test",
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "INSTANCE_PATH": instance,
-        "SECRET_KEY": os.urandom(32).hex(),
-        "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
-        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
-        "PLATFORM_SANDBOX_URL": sandbox,
-        "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
+    sandbox_proc: subprocess.Popen[bytes] | None = None
     try:
+        redis_url = start_embedded(os.path.join(instance, "redis"))
+        port = free_port()
+        sandbox = f"http://127.0.0.1:{port}"
+        sandbox_proc = subprocess.Popen(
+            [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
+            cwd=ROOT,  # noqa: S603
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
+            "APP_ENV": "test",
+            "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": os.urandom(32).hex(),
+            "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
+            "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+            "PLATFORM_SANDBOX_URL": sandbox,
+            "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
         wait_http(f"{sandbox}/_sandbox/clock")
         app = create_app(
             {
@@ -376,7 +402,9 @@ def main() -> int:
             )
             report(daily)
     finally:
-        os.killpg(sandbox_proc.pid, 9)
+        if sandbox_proc is not None:
+            stop_all([sandbox_proc], grace=5)
+        stop_embedded()
         if not args.keep:
             recreate_database(args.url, "bench_sync", drop_only=True)
     return 0

@@ -27,7 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from sync import REDIRECT_BASE, SANDBOX_SCRIPT, free_port, recreate_database, setup_world, wait_http  # noqa: E402
+from sync import (  # noqa: E402
+    REDIRECT_BASE,
+    SANDBOX_SCRIPT,
+    free_port,
+    recreate_database,
+    setup_world,
+    stop_all,
+    wait_http,
+)
 
 
 def main() -> int:
@@ -42,22 +50,23 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.redis_conn import start_embedded
+    from app.redis_conn import start_embedded, stop_embedded
 
     instance = tempfile.mkdtemp(prefix="bench-sync-profile-")
     db_url = recreate_database(args.url, "bench_sync_profile")
-    redis_url = start_embedded(os.path.join(instance, "redis"))
-    port = free_port()
-    sandbox = f"http://127.0.0.1:{port}"
-    sandbox_proc = subprocess.Popen(
-        [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
-        cwd=ROOT,  # noqa: S603
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    sandbox_proc: subprocess.Popen[bytes] | None = None
     try:
+        redis_url = start_embedded(os.path.join(instance, "redis"))
+        port = free_port()
+        sandbox = f"http://127.0.0.1:{port}"
+        sandbox_proc = subprocess.Popen(
+            [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
+            cwd=ROOT,  # noqa: S603
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         wait_http(f"{sandbox}/_sandbox/clock")
         app = create_app(
             {
@@ -109,7 +118,9 @@ def main() -> int:
                 prof.dump_stats(args.out)
             pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)
     finally:
-        os.killpg(sandbox_proc.pid, 9)
+        if sandbox_proc is not None:
+            stop_all([sandbox_proc], grace=5)
+        stop_embedded()
         recreate_database(args.url, "bench_sync_profile", drop_only=True)
     return 0
 

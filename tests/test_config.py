@@ -313,7 +313,7 @@ def config_reads(source: str) -> set[str]:
 
 def _product_sources() -> list[Path]:
     files = [p for p in (ROOT / "app").rglob("*.py") if "sandbox" not in p.relative_to(ROOT / "app").parts]
-    return [*files, ROOT / "worker.py", ROOT / "wsgi.py", *(ROOT / "scripts").glob("*.py")]
+    return [*files, ROOT / "worker.py", ROOT / "wsgi.py", ROOT / "gunicorn.conf.py", *(ROOT / "scripts").glob("*.py")]
 
 
 def test_every_setting_the_code_reads_is_declared():

@@ -16,7 +16,7 @@ BIN = Path(sys.executable).parent
 
 def test_ruff_is_clean():
     result = subprocess.run(
-        [str(BIN / "ruff"), "check", "app", "tests", "worker.py", "wsgi.py", "scripts", "bench"],
+        [str(BIN / "ruff"), "check", "app", "tests", "worker.py", "wsgi.py", "gunicorn.conf.py", "scripts", "bench"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -75,15 +74,9 @@ def _set_headers(response: Response) -> Response:
         response.vary.add("HX-Request")
     if not request.path.startswith("/static/") and (current_user.is_authenticated or request.headers.get("HX-Request")):
         h["Cache-Control"] = "no-store"
-    if "request_id" in g:
-        h.setdefault("X-Request-ID", g.request_id)
     return response
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def _request_id() -> None:
-        g.request_id = uuid.uuid4().hex[:16]
-
     app.after_request(_set_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
