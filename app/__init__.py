@@ -61,8 +61,14 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _fill_generated_secrets(app: Flask) -> None:
-    """Secrets not given in the environment are generated once into ``instance/secrets.json``."""
-    from app.instance_secrets import load_or_create
+    """Secrets not given in the environment are generated once into ``instance/secrets.json`` in
+    development and tests; production refuses to start without them (T4).
+
+    Why production refuses: a generated token key in production is a new key. Every stored token then
+    fails to decrypt (and stays dead after the real key comes back), and on two hosts web and worker
+    would each generate their own secrets.
+    """
+    from app.instance_secrets import GENERATE_COMMAND, load_or_create
 
     wanted = []
     if not app.config.get("SECRET_KEY"):
@@ -72,6 +78,14 @@ def _fill_generated_secrets(app: Flask) -> None:
         wanted.append("TOKEN_ENCRYPTION_KEYS")
     elif not keys or not active:
         raise ConfigurationError("TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_ACTIVE_KEY must be set together")
+    if wanted and app.config.get("APP_ENV") == "production":
+        missing = " and ".join(wanted)
+        raise ConfigurationError(
+            f"{missing} not set: production needs its secrets from the environment, the same in every "
+            f"process (web, worker, cron). Generate them once with `{GENERATE_COMMAND}` and keep them in "
+            "your secret manager; for a local try-out set APP_ENV=development (secrets are then generated "
+            "into instance/secrets.json)."
+        )
     if wanted:
         generated = load_or_create(app.instance_path, wanted)
         for name in wanted:

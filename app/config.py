@@ -242,15 +242,16 @@ SETTINGS: tuple[Setting, ...] = (
             "SECRET_KEY",
             "str",
             None,
-            "Signs session cookies and invite links (at least 32 characters). Unset: generated once into "
-            "`instance/secrets.json` (mode 0600).",
+            "Signs session cookies and invite links (at least 32 characters). Unset: production refuses to "
+            "start (`python -m app.instance_secrets` prints a fresh set); development and tests generate one "
+            "into `instance/secrets.json` (mode 0600).",
         ),
         Setting(
             "TOKEN_ENCRYPTION_KEYS",
             "str",
             None,
-            "Keyring for OAuth tokens at rest: `k1:<base64 32 bytes>,k2:...`. Unset: generated into "
-            "`instance/secrets.json`.",
+            "Keyring for OAuth tokens at rest: `k1:<base64 32 bytes>,k2:...`. Unset: production refuses to "
+            "start; development and tests generate one into `instance/secrets.json`.",
         ),
         Setting(
             "TOKEN_ENCRYPTION_ACTIVE_KEY",

@@ -3,7 +3,9 @@
 Why: a fresh machine must run with no hand steps, yet a constant default secret would be shared by
 every deployment. So the first process to need a secret generates it with a CSPRNG and writes it
 with mode 0600; later processes (worker, cron, a second web process) read the same file. The file
-lives in ``instance/`` which git ignores.
+lives in ``instance/`` which git ignores. Only in development and tests: production refuses to start
+without its secrets (``create_app``), and ``python -m app.instance_secrets`` prints a fresh set for a
+secret manager.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ def _new_token_keys() -> dict[str, str]:
     key = base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
     return {"TOKEN_ENCRYPTION_KEYS": f"k1:{key}", "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1"}
 
+
+GENERATE_COMMAND = "python -m app.instance_secrets"
 
 GENERATORS: dict[str, Callable[[], dict[str, str]]] = {
     "SECRET_KEY": lambda: {"SECRET_KEY": secrets.token_hex(32)},
@@ -54,3 +58,15 @@ def load_or_create(instance_path: str, wanted: list[str]) -> dict[str, str]:
                 json.dump(data, fh, indent=2)
             os.replace(tmp, path)
     return data
+
+
+def generated_environment() -> str:
+    """A fresh set of secrets as ``NAME=value`` lines (what ``python -m app.instance_secrets`` prints)."""
+    values: dict[str, str] = {}
+    for make in GENERATORS.values():
+        values.update(make())
+    return "".join(f"{name}={value}\n" for name, value in values.items())
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised as a subprocess by tests/test_config.py
+    print(generated_environment(), end="")

@@ -68,11 +68,12 @@ def test_database_url_normalisation():
     assert normalise_database_url(None) is None
 
 
-def test_secrets_are_generated_once_into_instance(tmp_path):
+def test_secrets_are_generated_once_into_instance_in_development(tmp_path):
+    dev = {"APP_ENV": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
     inst = tmp_path / "inst"
-    app1 = create_app({"INSTANCE_PATH": str(inst), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    app2 = create_app({"INSTANCE_PATH": str(inst), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app1 = create_app({**dev, "INSTANCE_PATH": str(inst)})
+    app2 = create_app({**dev, "INSTANCE_PATH": str(inst)})
+    other = create_app({**dev, "INSTANCE_PATH": str(tmp_path / "other")})
     assert app1.config["SECRET_KEY"] == app2.config["SECRET_KEY"]  # web, worker and cron agree
     assert app1.config["SECRET_KEY"] != other.config["SECRET_KEY"]  # never a constant default
     assert app1.config["TOKEN_ENCRYPTION_KEYS"] != other.config["TOKEN_ENCRYPTION_KEYS"]
@@ -80,6 +81,36 @@ def test_secrets_are_generated_once_into_instance(tmp_path):
     path = inst / "secrets.json"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert set(json.loads(path.read_text())) >= {"SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"}
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({}, "SECRET_KEY and TOKEN_ENCRYPTION_KEYS not set"),
+        ({"SECRET_KEY": "s" * 64}, "TOKEN_ENCRYPTION_KEYS not set"),
+        ({"TOKEN_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=", "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1"}, "SECRET_KEY not set"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(tmp_path, given, missing):
+    """T4: a missing key is never a new key in production; the message names what is missing and how
+    to make it, and nothing is written to the instance folder."""
+    with pytest.raises(ConfigurationError) as exc:
+        create_app({"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path), **given})
+    assert missing in str(exc.value) and "python -m app.instance_secrets" in str(exc.value)
+    assert not (tmp_path / "secrets.json").exists()
+
+
+def test_the_generate_command_prints_secrets_production_accepts(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "app.instance_secrets"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    env = dict(line.split("=", 1) for line in out.splitlines())
+    assert set(env) == {"SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_ACTIVE_KEY"}
+    app = create_app({"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path), **env})
+    assert app.config["SECRET_KEY"] == env["SECRET_KEY"] and not (tmp_path / "secrets.json").exists()
 
 
 def test_half_a_token_key_configuration_refuses_to_start(tmp_path):
@@ -93,7 +124,14 @@ def test_short_secret_key_refuses_to_start(tmp_path):
 
 
 def test_production_profile_has_debug_off(tmp_path):
-    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "s" * 64,
+            "TOKEN_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
+            "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+        }
+    )
     assert app.debug is False and app.config["PROPAGATE_EXCEPTIONS"] is False
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
@@ -182,7 +220,12 @@ def test_every_bad_value_is_named_at_once_and_the_app_does_not_start(monkeypatch
 
 def test_a_partial_mapping_gets_every_other_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    app = create_app({"INSTANCE_PATH": "inst", "SYNC_RETRY_BUDGET": 2})
+    secrets = {
+        "SECRET_KEY": "s" * 64,
+        "TOKEN_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=",
+        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+    }
+    app = create_app({"INSTANCE_PATH": "inst", "SYNC_RETRY_BUDGET": 2, **secrets})
     assert app.config["SYNC_RETRY_BUDGET"] == 2
     derived = {"INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"}
     derived |= {"TOKEN_ENCRYPTION_ACTIVE_KEY", "SYNC_RETRY_BUDGET"}
@@ -382,6 +425,6 @@ def test_config_table_write_rewrites_only_between_the_markers(tmp_path):
 
 
 def test_config_table_command_prints_the_tables(tmp_path):
-    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
     result = app.test_cli_runner().invoke(args=["config-table"])
     assert result.exit_code == 0 and result.output.strip() == settings_table_markdown()
