@@ -22,12 +22,15 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
+from app.services import sync_requests
 from app.services.connections import syncable_connection_ids
 from app.sync import engine
 
 log = logging.getLogger(__name__)
 
 RAW_RETENTION = timedelta(days=30)
+#: the fan-out runs at 03:00 UTC; from this hour on a connection without a run today is caught up
+CATCH_UP_FROM_HOUR = 4
 
 
 def sync_connection(
@@ -51,6 +54,23 @@ def daily_fanout() -> int:
         if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
             queued += 1
     log.info("daily sync fan-out", extra={"event": "sync_fanout", "count": queued})
+    return queued
+
+
+def catch_up_daily() -> int:
+    """Hourly: connections the 03:00 fan-out did not reach today (the cron process was down across
+    03:00, or Redis lost the queue) get today's daily job now, under the same date-keyed id, so a job
+    still queued is not doubled. From 04:00 UTC on, an hour after the fan-out; returns how many."""
+    now = datetime.now(UTC)
+    if now.hour < CATCH_UP_FROM_HOUR:
+        return 0
+    queued = 0
+    for connection_id in sync_requests.not_synced_on(now.date()):
+        job_id = dispatch.daily_sync_job_id(connection_id, now.date())
+        if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
+            queued += 1
+    if queued:
+        log.warning("daily syncs caught up", extra={"event": "sync_catch_up", "count": queued})
     return queued
 
 

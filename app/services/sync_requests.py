@@ -13,7 +13,7 @@ The sync itself is ``app/sync/engine.py``; its job entry point is ``app/jobs/syn
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -104,4 +104,19 @@ def any_running(conns: list[Connection]) -> bool:
             .limit(1)
         ).first()
         is not None
+    )
+
+
+def not_synced_on(day: date) -> list[int]:
+    """Syncable connections with no sync run at all on ``day`` (UTC): what a missed daily fan-out left."""
+    ran = select(SyncRun.connection_id).where(SyncRun.day == day)
+    return list(
+        db.session.execute(
+            select(Connection.id)
+            .where(
+                Connection.id.in_(connections.syncable_connection_ids()),
+                Connection.id.not_in(ran),
+            )
+            .order_by(Connection.id)
+        ).scalars()
     )

@@ -32,6 +32,7 @@ from sqlalchemy import Select, case, func, literal, select, type_coerce, union_a
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot
 from app.models.base import utcnow
+from app.models.connection import USABLE_STATUSES
 from app.redis_conn import get_redis
 from app.stats import parallel_reads, totals
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
@@ -50,6 +51,8 @@ SIZE_LABELS = {"nano": "under 10K", "micro": "10K–100K", "macro": "100K+"}
 AVG_GROWTH_DAYS = 90
 LEADERBOARD_DAYS = 30
 FAILING_HOURS = 24
+#: a usable connection whose last good sync is older than this missed its daily sync (D1)
+STALE_HOURS = 26
 
 
 @dataclass(frozen=True)
@@ -149,14 +152,19 @@ def _anchor_rows(
     """followers(d) of every live connection at each anchor day (see the module docstring), as plain
     tuples ``(client_id, platform, status, failing_since, {days back: followers})``: one small dict per
     connection and no other per-row objects (fewer allocations, fewer garbage collections).
-    ``failing_since`` (``last_sync_at``, else ``updated_at``) is read only for connections in error, the
-    only ones whose problem depends on it."""
+    ``failing_since`` is the last good sync for connections whose problem depends on time: in error
+    (``last_sync_at``, else ``updated_at``), or usable (``last_sync_at``, else ``connected_at``: a sync
+    failing with a 5xx keeps the status ``connected``, so only the age of the data shows it)."""
     since = type_coerce(
         case(
             (
                 Connection.status == ConnectionStatus.ERROR.value,
                 func.coalesce(Connection.last_sync_at, Connection.updated_at),
-            )
+            ),
+            (
+                Connection.status.in_([s.value for s in USABLE_STATUSES]),
+                func.coalesce(Connection.last_sync_at, Connection.connected_at),
+            ),
         ),
         Connection.last_sync_at.type,
     )
@@ -247,6 +255,8 @@ def _problem(status: str, last_sync: datetime | None, updated: datetime | None, 
         since = last_sync or updated
         if since is None or now - since > timedelta(hours=FAILING_HOURS):
             return "connection failing for over 24 hours"
+    elif state in USABLE_STATUSES and last_sync is not None and now - last_sync > timedelta(hours=STALE_HOURS):
+        return f"no new data for over {STALE_HOURS} hours"
     return None
 
 
@@ -307,9 +317,7 @@ def client_rows(
                 totals[n] = t
         by_platform = {r[1]: r[4] for r in rows}
         problems = tuple(
-            f"{PLATFORM_NAMES.get(r[1], r[1])} {p}"
-            for r in rows
-            if r[2] != "connected" and (p := _problem(r[2], r[3], None, now))
+            f"{PLATFORM_NAMES.get(r[1], r[1])} {p}" for r in rows if (p := _problem(r[2], r[3], None, now))
         )
         out.append(ClientRow(cid, name, coach_id, totals[0], totals, by_platform, eng.get(cid), problems))
     return out

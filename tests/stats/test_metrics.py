@@ -233,6 +233,22 @@ def test_portfolio_stall_and_failing_connection(factory):
     assert any("stalled" in r for r in reasons) and any("failing for over 24 hours" in r for r in reasons)
 
 
+def test_portfolio_flags_a_connected_account_whose_data_is_stale(factory):
+    """A sync failing with a 5xx keeps the status ``connected``; only the age of the data shows it (D1)."""
+    from app.services.clients import visible_clients
+
+    coach = factory.coach()
+    stale, fresh = factory.client(coach=coach, name="Stale"), factory.client(coach=coach, name="Fresh")
+    for c, hours in ((stale, 30), (fresh, 2)):
+        ig = h.connection(c, "instagram")
+        h.snapshots(ig, {TODAY - timedelta(days=1): 1000, TODAY: 1000})
+        ig.last_sync_at = utcnow() - timedelta(hours=hours)
+    db.session.commit()
+    reasons = {x.name: x.reasons for x in portfolio.portfolio(visible_clients(coach), q()).attention}
+    assert reasons.get("Stale") == ("Instagram no new data for over 26 hours",)
+    assert "Fresh" not in reasons
+
+
 def test_cohorts_align_clients_by_program_week(factory):
     coach = factory.coach()
     for start, gain in ((date(2026, 1, 5), 10), (date(2026, 1, 19), 30)):

@@ -181,3 +181,37 @@ def test_bad_platform_data_is_stored_safely(app: Any, link: Any) -> None:
     assert not db.session.execute(
         select(DailySnapshot).where(DailySnapshot.connection_id == conn_id, DailySnapshot.day == now)
     ).first()
+
+
+def test_a_missed_daily_fanout_is_caught_up_exactly_once(app: Any, link: Any, world: Any) -> None:
+    """The cron process was down across 03:00: from 04:00 UTC the hourly catch-up queues today's daily
+    job for every connection without a run today, under the fan-out's own ids, once."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from app.models.sync import SyncRun
+
+    ids = [link(p)[0] for p in ("instagram", "tiktok")]
+    drain(app)  # the initial syncs, today
+    world.advance_days(1)
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    queue = Queue("sync", connection=get_redis())
+    with time_machine.travel(datetime(tomorrow.year, tomorrow.month, tomorrow.day, 2, 30, tzinfo=UTC), tick=True):
+        assert sync_jobs.catch_up_daily() == 0  # before 04:00: the fan-out's own hour is not over
+    with time_machine.travel(datetime(tomorrow.year, tomorrow.month, tomorrow.day, 5, 35, tzinfo=UTC), tick=True):
+        assert sync_jobs.catch_up_daily() == 2
+        assert sync_jobs.catch_up_daily() == 2  # counted as queued again, but not added:
+        assert sorted(queue.job_ids) == sorted(dispatch.daily_sync_job_id(i, tomorrow) for i in ids)
+        drain(app)
+        assert sync_jobs.catch_up_daily() == 0  # every connection has its run today
+    for conn_id in ids:
+        day_runs = (
+            db.session.execute(select(SyncRun).where(SyncRun.connection_id == conn_id, SyncRun.day == tomorrow))
+            .scalars()
+            .all()
+        )
+        assert [r.trigger for r in day_runs] == ["daily"]
+        assert db.session.execute(
+            select(DailySnapshot.day).where(DailySnapshot.connection_id == conn_id, DailySnapshot.day == tomorrow)
+        ).all() == [(tomorrow,)]
