@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         help="Start even if Redis may evict keys (never in production: jobs get lost).",
     )
     parser.add_argument(
+        "--allow-no-aof",
+        action="store_true",
+        help="Start in production although Redis keeps no append-only file (a Redis restart then loses "
+        "queued and scheduled jobs; the sweeps only recover what the database still knows).",
+    )
+    parser.add_argument(
         "--no-fork",
         action="store_true",
         help="Run each job in this process (RQ SimpleWorker) instead of a forked work-horse: "
@@ -65,13 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         db.engine.dispose()
     with app.app_context():
         conn = get_redis()
-        policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
-        if policy != "noeviction" and not args.allow_eviction:
-            log.error(
-                "Refusing to start: Redis maxmemory-policy is %r, jobs could be evicted (set it to noeviction, J10).",
-                policy,
-                extra={"event": "refused_to_start"},
-            )
+        if not _redis_fit_for_jobs(conn, app.config["APP_ENV"], args, log):
             return 2
         if args.mode == "cron":
             from app.cron import build_scheduler
@@ -139,6 +139,32 @@ def main(argv: list[str] | None = None) -> int:
         worker.log_result_lifespan = False  # no "result is kept for N seconds" after every job: the TTL is ours
         worker.work(with_scheduler=True, burst=args.burst)
     return 0
+
+
+def _redis_fit_for_jobs(conn: Any, app_env: str, args: argparse.Namespace, log: logging.Logger) -> bool:
+    """Whether this Redis keeps RQ's jobs: never evicted (J10), and kept across a restart (an append-only
+    file; production refuses without one unless ``--allow-no-aof``, elsewhere it is a warning)."""
+    policy = conn.config_get("maxmemory-policy").get("maxmemory-policy")
+    if policy != "noeviction" and not args.allow_eviction:
+        log.error(
+            "Refusing to start: Redis maxmemory-policy is %r, jobs could be evicted (set it to noeviction, J10).",
+            policy,
+            extra={"event": "refused_to_start"},
+        )
+        return False
+    aof = conn.config_get("appendonly").get("appendonly")
+    if aof == "yes":
+        return True
+    refuse = app_env == "production" and not args.allow_no_aof
+    log.log(
+        logging.ERROR if refuse else logging.WARNING,
+        "%sRedis appendonly is %r: a Redis restart loses queued and scheduled jobs (set appendonly yes; the "
+        "README's Deploying section).",
+        "Refusing to start: " if refuse else "",
+        aof,
+        extra={"event": "refused_to_start" if refuse else "redis_no_aof"},
+    )
+    return not refuse
 
 
 if __name__ == "__main__":

