@@ -17,6 +17,7 @@ import secrets
 import time
 from typing import Any
 
+import redis
 from flask import current_app
 from sqlalchemy import delete, select
 
@@ -25,6 +26,7 @@ from app.extensions import db
 from app.models import Connection, ConnectionStatus, DataDeletionRequest
 from app.models.base import utcnow
 from app.queueing import dispatch
+from app.redis_conn import get_redis
 from app.services.tokens import wipe_tokens
 
 TIKTOK_SIGNATURE_TOLERANCE = 300
@@ -58,7 +60,9 @@ def parse_signed_request(signed_request: str, secret: str, now: float | None = N
     ):
         raise BadSignature("Invalid signature.")
     issued = data.get("issued_at")
-    if isinstance(issued, int | float) and (now or time.time()) - issued > 86400:
+    if not isinstance(issued, int | float) or isinstance(issued, bool):
+        raise BadSignature("signed_request without issued_at.")  # no age, no replay window
+    if (now or time.time()) - issued > 86400:
         raise BadSignature("Stale signed_request.")
     if not data.get("user_id"):
         raise BadSignature("signed_request without user_id.")
@@ -152,6 +156,20 @@ def deletion_status(code: str) -> DataDeletionRequest:
     return req
 
 
+def _first_delivery(stamp: str, raw_body: bytes) -> bool:
+    """False for a replay of the same signed message inside its validity window (``t`` + body).
+
+    The actions are idempotent, so a replay could only repeat them; still, a message is acted on once.
+    Redis down: acted on (idempotent), never refused.
+    """
+    digest = hashlib.sha256(stamp.encode() + b"." + raw_body).hexdigest()
+    try:
+        fresh = get_redis().set(f"webhook:tiktok:{digest}", "1", nx=True, ex=2 * TIKTOK_SIGNATURE_TOLERANCE)
+    except (redis.RedisError, OSError):
+        return True
+    return bool(fresh)
+
+
 def tiktok_webhook(raw_body: bytes, signature_header: str | None, now: float | None = None) -> str:
     """Verify ``TikTok-Signature: t=..,s=..`` (HMAC-SHA256 of ``t.body`` with the client secret) and act.
 
@@ -175,6 +193,8 @@ def tiktok_webhook(raw_body: bytes, signature_header: str | None, now: float | N
         event = json.loads(raw_body)
     except ValueError:
         raise BadSignature("Unreadable body.") from None
+    if not _first_delivery(stamp, raw_body):
+        return "duplicate"
     if not isinstance(event, dict) or event.get("event") != "authorization.removed":
         return "ignored"
     open_id = str(event.get("user_openid") or "")

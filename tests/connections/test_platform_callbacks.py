@@ -52,6 +52,9 @@ def test_bad_signature_is_400_and_enqueues_nothing(app, client, creator, sandbox
         assert anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": sr}).status_code == 400
     stale = signed_request(conn.platform_user_id, issued_at=int(time.time()) - 2 * 86400)
     assert anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": stale}).status_code == 400
+    undated = signed_request(conn.platform_user_id, issued_at=None)  # no age: could be replayed for ever
+    resp = anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": undated})
+    assert resp.status_code == 400 and "issued_at" in resp.get_json()["error"]["message"]
     assert get_queue(DEFAULT).count == 0
     assert db.session.execute(select(DataDeletionRequest)).first() is None
     assert rows()[0].status == "connected"
@@ -134,3 +137,26 @@ def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
     process_data_deletion(req.id)
     assert rows() == []
     assert tiktok_post(anon, {"event": "video.publish.complete"}).get_json()["status"] == "ignored"
+
+
+def test_a_replayed_tiktok_webhook_is_acknowledged_and_not_acted_on_again(app, client, creator, sandbox, accounts):
+    """Inside its 300-second window a signed message is valid; sent again (a replay) it is answered 200
+    and ignored."""
+    client.login("creator@example.com")
+    connect(client, sandbox, "tiktok", accounts["tiktok"]["id"])
+    [conn] = rows()
+    anon = app.test_client()
+    anon.auto_csrf = False
+    event = {
+        "client_key": "sandbox-tiktok-key",
+        "event": "authorization.removed",
+        "create_time": int(time.time()),
+        "user_openid": conn.platform_user_id,
+        "content": json.dumps({"reason": 2}),
+    }
+    stamp = int(time.time())
+    assert tiktok_post(anon, event, stamp=stamp).get_json()["status"] == "deleted"
+    replay = tiktok_post(anon, event, stamp=stamp)
+    assert replay.status_code == 200 and replay.get_json()["status"] == "duplicate"
+    assert len(db.session.execute(select(DataDeletionRequest)).scalars().all()) == 1
+    assert tiktok_post(anon, event, stamp=stamp + 1).get_json()["status"] == "deleted"  # a new delivery
