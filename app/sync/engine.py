@@ -152,7 +152,9 @@ def sync(
     platform = conn.platform
     opened = breaker(platform).open_until()
     if opened is not None:
-        return _defer(conn, trigger, attempt, "breaker_open", opened - time.time() + 1, count=False)
+        # jittered: every sync deferred while the breaker is open must not come back in the same second
+        wait = backoff().delay(0, hint=opened - time.time() + 1)
+        return _defer(conn, trigger, attempt, "breaker_open", wait, count=False)
     lock = SyncLock(get_redis(), connection_id, lock_ttl())
     if not lock.acquire():
         return _postpone_busy(connection_id, trigger, attempt)
@@ -203,8 +205,15 @@ def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock,
         )
         return replace(failed, grant_lost=dead.lost)
     if not lock.owned():
-        # another worker may have taken over after our lock expired: do not write over it
-        return _finish_failed(run_id, recorder, "lock_lost", "The sync took too long and was abandoned.")
+        # another worker may have taken over after our lock expired: do not write over it, and come back
+        # (skipped then if that other sync succeeded meanwhile: ``not_before``)
+        retry_in = None
+        if not backoff().exhausted(attempt):
+            retry_in = backoff().delay(attempt)
+            _schedule(connection_id, trigger, attempt, retry_in, not_before=time.time())
+        return _finish_failed(
+            run_id, recorder, "lock_lost", "The sync took too long and was abandoned.", retry_in=retry_in
+        )
     breaker(conn.platform).record_success()
     return _write(connection_id, run_id, data, recorder, prev_status)
 

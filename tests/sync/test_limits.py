@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from rq.job import Job
 
 from app.platforms.http import parse_retry_after
 from app.queueing.queues import get_queue
@@ -88,6 +89,15 @@ def test_breaker_opens_after_k_failures_skips_without_calls_and_closes(app: Any,
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert world.calls("tiktok")
     assert counts(conn_id)["snapshots"] == 1 and counts(conn_id)["items"] == before["items"]
+
+
+def test_syncs_deferred_by_an_open_breaker_come_back_spread_out(app: Any, link: Any) -> None:
+    ids = [link(p)[0] for p in ("tiktok",)]
+    drain(app)
+    Breaker(get_redis(), "tiktok", threshold=1, open_seconds=120).record_failure()
+    waits = [engine.sync(ids[0], "operator").retry_in for _ in range(12)]
+    assert all(w is not None and 120 <= w <= 120 + 14 for w in waits), waits
+    assert len({round(w or 0, 1) for w in waits}) > 6, waits  # not all in the same second
 
 
 def test_breaker_success_resets_the_count(app: Any) -> None:
@@ -185,3 +195,19 @@ def test_youtube_quota_exceeded_at_3pm_pacific_defers_past_midnight_pacific(app:
     assert len(scheduled) == 1
     when = scheduled[0] if scheduled[0].tzinfo else scheduled[0].replace(tzinfo=UTC)
     assert when >= midnight  # no retry before the quota resets
+
+
+def test_a_sync_that_lost_its_lock_is_scheduled_again(app: Any, link: Any, world: Any) -> None:
+    """The card says "it will run again": the engine schedules that run (skipped if another worker's
+    sync of the connection succeeded meanwhile)."""
+    conn_id, _ = link("tiktok")
+    drain(app)
+    app.config["SYNC_LOCK_TTL_SECONDS"] = 1
+    world.set_latency(1500)  # every call outlives the lock
+    result = engine.sync(conn_id, "operator")
+    world.set_latency(0)
+    assert result.status == "failed" and runs(conn_id)[-1].error_class == "lock_lost"
+    assert result.retry_in is not None
+    [job_id] = get_queue("sync").scheduled_job_registry.get_job_ids()
+    job = Job.fetch(job_id, connection=get_redis())
+    assert job.args[0] == conn_id and job.args[3] is not None  # not_before: skipped if another sync won
