@@ -45,6 +45,8 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # a fan-out missed (cron down across 03:00) or lost (Redis) is caught up hourly, same job ids (D1)
     CronEntry("sync-catch-up", "app.jobs.sync.catch_up_daily", queues.SYNC, cron="35 * * * *", timeout=600),
     CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *", timeout=600),
+    # D5: sessions, login attempts, invites, old sync runs, sent mail (its links first), alerts, ...
+    CronEntry("retention", "app.jobs.system.purge_expired_rows", queues.DEFAULT, cron="20 4 * * *", timeout=900),
     # Issue 7: every live connection's alert rules once a day after the sync fan-out (also catches
     # connections whose sync failed), then the daily digest for users who chose it.
     CronEntry("alerts-daily", "app.jobs.alerts.evaluate_all", queues.DEFAULT, cron="30 6 * * *", timeout=1800),
