@@ -403,7 +403,7 @@ def set_clock() -> Response:
 @bp.post("/faults")
 def add_fault() -> Response:
     data = body()
-    allowed = {"platform", "path_contains", "kind", "times", "retry_after", "seconds"}
+    allowed = {"platform", "path_contains", "kind", "times", "skip", "retry_after", "seconds"}
     unknown = set(data) - allowed
     if unknown:
         raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -418,6 +418,8 @@ def add_fault() -> Response:
         if not isinstance(data["path_contains"], str) or not data["path_contains"]:
             raise BadRequest("path_contains must be a non-empty string")
         fault["path_contains"] = data["path_contains"]
+    if data.get("skip") is not None:  # let this many matching calls through first (e.g. fail page 2)
+        fault["skip"] = _int(data, "skip", 0, 10**6)
     if data.get("retry_after") is not None:
         fault["retry_after"] = _int(data, "retry_after", 0, 86400 * 2)
     if data.get("seconds") is not None:

@@ -317,6 +317,9 @@ class SandboxState:
                 continue
             if consent and not needle:
                 continue
+            if fault.get("skip"):  # this matching call passes; a later one fails (mid-pagination)
+                fault["skip"] -= 1
+                continue
             if fault["times"] > 0:
                 fault["times"] -= 1
             return dict(fault)

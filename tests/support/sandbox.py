@@ -117,10 +117,12 @@ class SandboxControl:
         path_contains: str | None = None,
         retry_after: int | None = None,
         seconds: float | None = None,
+        skip: int | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"platform": platform, "kind": kind, "times": times}
         for key, value in (
             ("path_contains", path_contains),
+            ("skip", skip),
             ("retry_after", retry_after),
             ("seconds", seconds),
         ):
