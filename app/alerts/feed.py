@@ -18,8 +18,8 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Alert, AlertReceipt, AlertType, Client, Role, Severity, User
 from app.models.base import utcnow
+from app.models.platforms import PLATFORMS
 from app.services.clients import visible_clients
-from app.stats.query import PLATFORMS
 
 PAGE_SIZE = 50
 FILTERS = ("type", "severity", "platform", "coach", "unread")

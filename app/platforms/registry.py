@@ -27,6 +27,7 @@ from typing import Any
 
 import requests
 
+from app.models.platforms import CONNECTABLE
 from app.platforms.base import PlatformAdapter, parse_scopes
 from app.platforms.http import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -42,9 +43,7 @@ from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
 from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
 from app.platforms.youtube import YouTubeAdapter
 
-__all__ = ["PLATFORMS", "PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
-
-PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube")
+__all__ = ["PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
 
 
 class PlatformNotConfigured(ValueError):
@@ -98,7 +97,7 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
 
     :raises PlatformNotConfigured: unknown platform or missing client credentials.
     """
-    if platform not in PLATFORMS:
+    if platform not in CONNECTABLE:
         raise PlatformNotConfigured(f"unknown platform {platform!r}")
     connect = float(settings.get("PLATFORM_CONNECT_TIMEOUT_SECONDS") or DEFAULT_CONNECT_TIMEOUT)
     read = float(settings.get("PLATFORM_READ_TIMEOUT_SECONDS") or DEFAULT_READ_TIMEOUT)

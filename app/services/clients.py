@@ -16,6 +16,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Connection, Deliverable, Role, User
 from app.models.base import utcnow
+from app.models.platforms import PLATFORMS
 from app.services import accounts, mail
 from app.services.urls import absolute_url
 from app.stats.growth import Change
@@ -133,7 +134,7 @@ def list_clients(
     Bounded queries whatever the number of clients: the list, coach and user loads, and the stats call.
     """
     from app.stats import portfolio as pf_stats
-    from app.stats.query import PLATFORMS, parse
+    from app.stats.query import parse
 
     stmt = visible_clients(user).join(User, Client.user_id == User.id)
     q = (q or "").strip()[:100]

@@ -6,8 +6,8 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, Goal, User
 from app.models.base import utcnow
+from app.models.platforms import PLATFORMS
 from app.services.clients import parse_date
-from app.stats.query import PLATFORMS
 
 
 def add_goal(client: Client, actor: User, *, target: str | None, platform: str | None, target_date: str | None) -> Goal:

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Connection, ContentItem, ContentMetricSnapshot
+from app.models.platforms import PLATFORM_NAMES
 from app.stats.engagement import interactions, post_rate
-from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
+from app.stats.query import BadQuery, Period, StatsQuery, day_start
 
 VIDEO_KINDS = frozenset({"reel", "video", "short"})
 MIN_POSTS_PER_BLOCK = 3

@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, Goal
+from app.models.platforms import PLATFORM_NAMES
 from app.stats.content import Post, load_posts, top_content
 from app.stats.engagement import EngagementSummary, mean_rate
 from app.stats.goals import GoalStatus, goal_statuses
 from app.stats.growth import Change
 from app.stats.milestones import Milestone, milestones
-from app.stats.query import PLATFORM_NAMES, Period, StatsQuery
+from app.stats.query import Period, StatsQuery
 from app.stats.scoping import connections_query
 from app.stats.series import History, Series, follower_series, load_histories
 

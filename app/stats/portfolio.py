@@ -30,11 +30,12 @@ from sqlalchemy import Select, case, func, literal, select, type_coerce, union_a
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot
 from app.models.base import utcnow
+from app.models.platforms import PLATFORM_NAMES
 from app.redis_cache import digest_key, get_or_build
 from app.stats import parallel_reads, totals
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
 from app.stats.growth import Change, stalled
-from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
+from app.stats.query import BadQuery, Period, StatsQuery, day_start
 from app.stats.series import GAP, Point, Series
 
 log = logging.getLogger(__name__)

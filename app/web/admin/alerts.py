@@ -11,8 +11,8 @@ from app import htmx_events
 from app.alerts import compose, feed
 from app.errors import NotFound, ValidationFailed
 from app.models import Alert, Role
+from app.models.platforms import PLATFORM_NAMES
 from app.services import clients
-from app.stats.query import PLATFORM_NAMES
 from app.web.admin import bp
 from app.web.htmx import render, toast
 

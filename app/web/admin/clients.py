@@ -14,6 +14,7 @@ from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Goal
+from app.models.platforms import PLATFORM_NAMES
 from app.services import clients
 from app.services import goals as goal_service
 from app.stats import query as stats_query
@@ -47,7 +48,7 @@ def clients_list() -> Response:
         sort=sort,
         status_filter=status,
         platform_filter=platform,
-        platform_names=stats_query.PLATFORM_NAMES,
+        platform_names=PLATFORM_NAMES,
         sorts=clients.SORT_LABELS,
         statuses=list(ClientStatus),
         error=error,
@@ -90,7 +91,7 @@ def _social(client: Client) -> dict[str, Any]:
     try:
         q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
     except stats_query.BadQuery as exc:
-        return {"q": None, "ov": None, "social_error": exc.message, "platform_names": stats_query.PLATFORM_NAMES}
+        return {"q": None, "ov": None, "social_error": exc.message, "platform_names": PLATFORM_NAMES}
     goals = _client_goals(client)
     ov = client_overview(client, q, goals)
     return {
@@ -100,7 +101,7 @@ def _social(client: Client) -> dict[str, Any]:
         "social_error": None,
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,
-        "platform_names": stats_query.PLATFORM_NAMES,
+        "platform_names": PLATFORM_NAMES,
     }
 
 
@@ -160,7 +161,7 @@ def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -
         status=status,
         trigger=trigger,
         goals=client_goals(client, _client_goals(client)),
-        platform_names=stats_query.PLATFORM_NAMES,
+        platform_names=PLATFORM_NAMES,
         **extra,
     )
 

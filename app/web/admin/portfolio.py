@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.charts import page_charts
 from app.models import Role
+from app.models.platforms import PLATFORM_NAMES
 from app.services import clients
 from app.stats import cohorts as stats_cohorts
 from app.stats import portfolio as pf_stats
@@ -24,7 +25,7 @@ def _choices() -> dict[str, Any]:
     return {
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,
-        "platform_names": stats_query.PLATFORM_NAMES,
+        "platform_names": PLATFORM_NAMES,
         "sizes": pf_stats.SIZE_LABELS,
         "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
     }

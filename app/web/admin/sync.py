@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Client, Connection
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.models.sync import SyncRun
-from app.platforms import PLATFORMS
 from app.redis_conn import get_redis
 from app.services import clients as client_service
 from app.services import sync_requests
@@ -53,4 +53,12 @@ def sync_log() -> Response:
     if errors_only:
         query = query.where(SyncRun.error_class.is_not(None))
     rows = db.session.execute(query.order_by(SyncRun.id.desc()).limit(PAGE)).tuples().all()
-    return render("admin/sync/index.html", "log", usage=usage, rows=rows, platforms=PLATFORMS, errors_only=errors_only)
+    return render(
+        "admin/sync/index.html",
+        "log",
+        usage=usage,
+        rows=rows,
+        platforms=CONNECTABLE,
+        platform_names=PLATFORM_NAMES,
+        errors_only=errors_only,
+    )

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import Client, Goal, Role
+from app.models.platforms import PLATFORMS
 from app.services import clients
 from app.stats import content, serialize
 from app.stats import portfolio as pf_stats
@@ -24,10 +25,8 @@ def _goals(client: Client) -> list[Goal]:
 
 def _platform_args(platform: str) -> dict[str, str]:
     """:raises BadQuery: unknown platform (the path names it)."""
-    if platform not in stats_query.PLATFORMS:
-        raise stats_query.BadQuery(
-            f"Unknown platform {platform[:30]!r}: use one of {', '.join(stats_query.PLATFORMS)}."
-        )
+    if platform not in PLATFORMS:
+        raise stats_query.BadQuery(f"Unknown platform {platform[:30]!r}: use one of {', '.join(PLATFORMS)}.")
     args = request.args.to_dict()
     args["platform"] = platform
     return args

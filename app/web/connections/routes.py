@@ -9,9 +9,8 @@ from __future__ import annotations
 from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
-from app.platforms import PLATFORMS
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.services import connections, platform_events, sync_requests
-from app.stats.query import PLATFORM_NAMES
 from app.web.access import login_required
 from app.web.connections import bp
 from app.web.htmx import render, toast
@@ -30,7 +29,7 @@ def index() -> Response:
 @login_required
 def permissions(platform: str) -> Response:
     """What we read and why, before the platform's consent page (read-only, how to revoke)."""
-    if platform not in PLATFORMS:
+    if platform not in CONNECTABLE:
         abort(404)
     connections.own_connections(current_user)  # client users only
     return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
@@ -48,7 +47,7 @@ def connected(connection_id: int) -> Response:
 @login_required
 def problem(platform: str, kind: str) -> Response:
     """A clear page for denied consent, wrong account type, missing scopes, taken accounts."""
-    if platform not in PLATFORMS or kind not in PROBLEMS:
+    if platform not in CONNECTABLE or kind not in PROBLEMS:
         abort(404)
     return render("connections/problem.html", platform=platform, kind=kind, name=PLATFORM_NAMES[platform])
 

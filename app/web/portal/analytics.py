@@ -17,10 +17,11 @@ from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.extensions import db
 from app.models import Client, Goal, Role
+from app.models.platforms import PLATFORM_NAMES, PLATFORMS
 from app.services import clients
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
-from app.stats.query import METRICS, PLATFORM_NAMES, PLATFORMS, RANGES, BadQuery, StatsQuery
+from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import login_required
 from app.web.htmx import render
 from app.web.portal import bp

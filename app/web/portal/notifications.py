@@ -8,7 +8,7 @@ from flask_login import current_user
 from app import htmx_events
 from app.alerts import feed
 from app.models import Role
-from app.stats.query import PLATFORM_NAMES
+from app.models.platforms import PLATFORM_NAMES
 from app.web.access import login_required, role_required
 from app.web.htmx import render, toast
 from app.web.portal import bp
