@@ -108,6 +108,11 @@ def top_content(posts: Sequence[Post], limit: int = 5) -> list[Post]:
     return ranked[:limit]
 
 
+def views_or_reach(posts: Sequence[Post]) -> int:
+    """Summed views of ``posts``, counting a post's reach where it has no views (``reach`` metric)."""
+    return sum((p.views or p.reach or 0) for p in posts)
+
+
 def filter_posts(posts: Sequence[Post], query: StatsQuery) -> list[Post]:
     """The content table: type, keyword/hashtag search and sort from the query's filters.
 

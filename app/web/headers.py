@@ -86,4 +86,3 @@ def init_app(app: Flask) -> None:
         g.request_id = uuid.uuid4().hex[:16]
 
     app.after_request(_set_headers)
-    app.jinja_env.globals["csp_nonce"] = csp_nonce
