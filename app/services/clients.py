@@ -199,6 +199,12 @@ def may_filter_by_coach(user: User) -> bool:
     return user.role is Role.ADMIN
 
 
+def coach_filter_choices(user: User) -> list[User]:
+    """The coach picker of the filters (portfolio, alert feed): every coach for an admin, deactivated
+    ones too; nobody for anyone else, who may not filter by coach."""
+    return coaches(include_inactive=True) if may_filter_by_coach(user) else []
+
+
 def _coach_for(actor: User, coach_id: str | int | None) -> User | None:
     if actor.role is Role.COACH:
         return actor  # a coach creates clients for themselves

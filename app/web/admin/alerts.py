@@ -11,29 +11,20 @@ from flask_login import current_user
 from app import htmx_events
 from app.alerts import compose, feed
 from app.errors import NotFound, ValidationFailed
-from app.models import Alert, Role
+from app.models import Alert, AlertType, Severity
 from app.services import clients
 from app.web.admin import bp
 from app.web.htmx import render, toast
 
 
 def _ctx(filters: feed.FeedFilters) -> dict[str, Any]:
+    """The feed page: its items, and the filters' choices (alert types and severities from their enums)."""
     return {
         "filters": filters,
         "items": feed.feed(current_user, filters),
-        "types": [
-            t
-            for t in (
-                "MILESTONE",
-                "GROWTH_SURGE",
-                "GROWTH_DECLINE",
-                "LOW_ENGAGEMENT",
-                "TOKEN_EXPIRING",
-                "CONNECTION_LOST",
-            )
-        ],
-        "severities": ["info", "warning", "critical"],
-        "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
+        "types": list(AlertType),
+        "severities": list(Severity),
+        "coaches": clients.coach_filter_choices(current_user),
         "unread": feed.unread_count(current_user),
     }
 

@@ -9,7 +9,6 @@ from flask import Response, request
 from flask_login import current_user
 
 from app.charts import page_charts
-from app.models import Role
 from app.services import clients
 from app.services import portfolio as pf_service
 from app.stats import cohorts as stats_cohorts
@@ -24,7 +23,7 @@ def _choices() -> dict[str, Any]:
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,
         "sizes": pf_stats.SIZE_LABELS,
-        "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
+        "coaches": clients.coach_filter_choices(current_user),
     }
 
 
