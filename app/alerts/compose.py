@@ -50,7 +50,16 @@ def draft(coach: User, client: Client, kind: str, alert: Alert | None) -> Draft:
             f"Hi {first},\n\nI wanted to check in on how things are going with your content.{detail}\n\n"
             f"Could we find 20 minutes this week to look at it together?"
         )
-    return Draft(kind, client.user.email if client.user else "", subject, body, secrets.token_urlsafe(18))
+    return Draft(kind, _address(client), subject, body, secrets.token_urlsafe(18))
+
+
+def as_typed(client: Client, kind: str, subject: str, body: str, nonce: str) -> Draft:
+    """The form as the coach sent it, shown again with the error when ``send`` refused it."""
+    return Draft(kind, _address(client), subject, body, nonce)
+
+
+def _address(client: Client) -> str:
+    return client.user.email if client.user else ""
 
 
 def send(coach: User, client: Client, kind: str, subject: str, body: str, nonce: str) -> OutboxEmail:
@@ -68,7 +77,7 @@ def send(coach: User, client: Client, kind: str, subject: str, body: str, nonce:
         raise ValidationFailed("Write a message (up to 10,000 characters).", field="body")
     if not _NONCE.match(nonce or ""):
         raise ValidationFailed("The form expired; open it again.", field="nonce")
-    to = client.user.email if client.user else ""
+    to = _address(client)
     if not valid_address(to):
         raise ValidationFailed("This client's email address cannot receive mail; fix it first.", field="to")
     email = mail.queue_email(

@@ -18,8 +18,8 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Alert, AlertReceipt, AlertType, Client, Role, Severity, User
 from app.models.base import utcnow
-from app.services.clients import visible_clients
-from app.stats.query import PLATFORMS
+from app.models.platforms import PLATFORMS
+from app.services.clients import may_filter_by_coach, visible_clients
 
 PAGE_SIZE = 50
 FILTERS = ("type", "severity", "platform", "coach", "unread")
@@ -63,7 +63,7 @@ def parse_filters(args: Mapping[str, str], user: User) -> FeedFilters:
     coach_raw = args.get("coach", "")
     coach: int | None = None
     if coach_raw:
-        if not coach_raw.isdigit() or user.role is not Role.ADMIN:
+        if not coach_raw.isdigit() or not may_filter_by_coach(user):
             raise ValidationFailed("Unknown coach filter.", field="coach")
         coach = int(coach_raw)
     return FeedFilters(kind, sev, platform, coach, args.get("unread", "") in ("1", "true", "on"))

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.models import AlertType, Provenance, Severity
+from app.models.platforms import PLATFORM_NAMES
 from app.stats.content import Post
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, mean_rate
 from app.stats.growth import growth_rate, stalled, surge
-from app.stats.query import PLATFORM_NAMES
 from app.stats.series import AccountHistory, History
 
 MILESTONES: tuple[int, ...] = (1_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000)

@@ -38,10 +38,11 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.models.platforms import PLATFORM_NAMES
 from app.services import mail, notifications
 from app.services.urls import absolute_url
 from app.stats.content import load_posts
-from app.stats.query import PLATFORM_NAMES, Period
+from app.stats.query import Period
 from app.stats.series import load_histories, openings
 
 log = logging.getLogger(__name__)

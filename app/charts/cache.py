@@ -2,21 +2,18 @@
 
 The data version changes with every sync of the connections behind the chart (their
 ``last_sync_at``) and with milestone edits, so a cached chart lives until the next sync of its data;
-a TTL bounds what is kept. Redis being down only costs the render time.
+a TTL bounds what is kept. Redis being down only costs the render time (``app.redis_cache``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
 
-import redis
-
 from app.charts.builders import Chart, Table
-from app.redis_conn import get_redis
+from app.redis_cache import digest_key, get_or_build
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 26 * 3600
@@ -24,24 +21,20 @@ PREFIX = "chart:v3:"  # bump when the builders change, so no stale drawing outli
 
 
 def cache_key(kind: str, tenant: str, query_key: str, version: str) -> str:
-    digest = hashlib.sha256("\x1f".join((kind, tenant, query_key, version)).encode()).hexdigest()
-    return PREFIX + digest
+    return digest_key(PREFIX, kind, tenant, query_key, version)
+
+
+def _dump(chart: Chart) -> str:
+    return json.dumps(asdict(chart))
+
+
+def _load(raw: bytes) -> Chart:
+    data = json.loads(raw)
+    data["table"] = Table(tuple(data["table"]["columns"]), tuple(tuple(r) for r in data["table"]["rows"]))
+    data["notes"] = tuple(data["notes"])
+    return Chart(**data)
 
 
 def cached(key: str, build: Callable[[], Chart]) -> Chart:
     """The chart under ``key`` from Redis, or built, stored and returned."""
-    try:
-        raw: bytes | None = get_redis().get(key)  # type: ignore[assignment]
-    except redis.RedisError:
-        raw = None
-    if raw:
-        data = json.loads(raw)
-        data["table"] = Table(tuple(data["table"]["columns"]), tuple(tuple(r) for r in data["table"]["rows"]))
-        data["notes"] = tuple(data["notes"])
-        return Chart(**data)
-    chart = build()
-    try:
-        get_redis().set(key, json.dumps(asdict(chart)), ex=TTL_SECONDS)
-    except redis.RedisError:
-        log.warning("chart cache unavailable", extra={"event": "chart_cache_down"})
-    return chart
+    return get_or_build(key, build, ttl=TTL_SECONDS, dump=_dump, load=_load, name="chart", log=log)

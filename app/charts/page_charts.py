@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from app.charts.builders import Chart, growth_chart, weekly_chart
 from app.charts.cache import cache_key, cached
+from app.models.platforms import PLATFORM_NAMES
 from app.stats.content import Post
 from app.stats.overview import ClientOverview, weekly_post_metric
 from app.stats.portfolio import Portfolio
-from app.stats.query import METRICS, PLATFORM_NAMES, Period
+from app.stats.query import METRICS, Period
 
 METRIC_UNITS = {
     "engagement": "Mean post engagement rate (%)",

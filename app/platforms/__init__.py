@@ -21,10 +21,9 @@ from app.platforms.errors import (
     ScopeMissing,
     TokenExpired,
 )
-from app.platforms.registry import PLATFORMS, PlatformNotConfigured, get_adapter
+from app.platforms.registry import PlatformNotConfigured, get_adapter
 
 __all__ = [
-    "PLATFORMS",
     "AccessRevoked",
     "BadResponse",
     "ContentItem",

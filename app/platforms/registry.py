@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from app.models.platforms import CONNECTABLE
 from app.platforms.base import PlatformAdapter, parse_scopes
 from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
@@ -22,9 +23,7 @@ from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
 from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
 from app.platforms.youtube import YouTubeAdapter
 
-__all__ = ["PLATFORMS", "PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
-
-PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube")
+__all__ = ["PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
 
 
 class PlatformNotConfigured(ValueError):
@@ -78,7 +77,7 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
 
     :raises PlatformNotConfigured: unknown platform or missing client credentials.
     """
-    if platform not in PLATFORMS:
+    if platform not in CONNECTABLE:
         raise PlatformNotConfigured(f"unknown platform {platform!r}")
     connect = float(settings["PLATFORM_CONNECT_TIMEOUT_SECONDS"])
     read = float(settings["PLATFORM_READ_TIMEOUT_SECONDS"])

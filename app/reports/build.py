@@ -16,13 +16,14 @@ from app.charts import page_charts
 from app.extensions import db
 from app.models import Client, Connection
 from app.models.base import utcnow
+from app.models.platforms import PLATFORM_NAMES
 from app.stats import content
 from app.stats import portfolio as pf_stats
 from app.stats.content import Post, load_posts
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, points_change
 from app.stats.growth import Change
 from app.stats.overview import client_overview
-from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery
+from app.stats.query import BadQuery, Period, StatsQuery
 
 VERSION = 1  # bump when the payload or templates change (part of the cache fingerprint)
 RATINGS = ("Needs attention", "Steady", "Good", "Excellent")

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Connection, Deliverable, Role, User
 from app.models.base import utcnow
+from app.models.platforms import PLATFORMS
 from app.services import accounts, mail
+from app.services.transaction import atomic
 from app.services.urls import absolute_url
 from app.stats.growth import Change
 
@@ -68,9 +70,15 @@ def visible_clients(user: User) -> Select[tuple[Client]]:
 
 
 def get_client_for(user: User, client_id: int) -> Client:
-    """:raises NotFound: when the client does not exist or is not visible to ``user``."""
+    """The client with their deliverables, login and coach loaded (pages show all three, and a page
+    must not load them lazily while it renders).
+
+    :raises NotFound: when the client does not exist or is not visible to ``user``.
+    """
     client = db.session.execute(
-        visible_clients(user).where(Client.id == client_id).options(selectinload(Client.deliverables))
+        visible_clients(user)
+        .where(Client.id == client_id)
+        .options(selectinload(Client.deliverables), joinedload(Client.user), joinedload(Client.coach))
     ).scalar_one_or_none()
     if client is None:
         raise NotFound("No such client.")
@@ -133,7 +141,7 @@ def list_clients(
     Bounded queries whatever the number of clients: the list, coach and user loads, and the stats call.
     """
     from app.stats import portfolio as pf_stats
-    from app.stats.query import PLATFORMS, parse
+    from app.stats.query import parse
 
     stmt = visible_clients(user).join(User, Client.user_id == User.id)
     q = (q or "").strip()[:100]
@@ -186,6 +194,17 @@ def coaches(*, include_inactive: bool = False) -> list[User]:
     return list(db.session.execute(stmt.order_by(User.name, User.id)).scalars())
 
 
+def may_filter_by_coach(user: User) -> bool:
+    """Only admins filter by coach (a coach's view is already their own clients)."""
+    return user.role is Role.ADMIN
+
+
+def coach_filter_choices(user: User) -> list[User]:
+    """The coach picker of the filters (portfolio, alert feed): every coach for an admin, deactivated
+    ones too; nobody for anyone else, who may not filter by coach."""
+    return coaches(include_inactive=True) if may_filter_by_coach(user) else []
+
+
 def _coach_for(actor: User, coach_id: str | int | None) -> User | None:
     if actor.role is Role.COACH:
         return actor  # a coach creates clients for themselves
@@ -206,6 +225,7 @@ class NewClient:
     invite_url: str
 
 
+@atomic
 def create_client(
     actor: User,
     *,
@@ -226,26 +246,22 @@ def create_client(
         raise ValidationFailed("The program cannot end before it starts.", field="program_end")
     tz = parse_time_zone(time_zone)
     coach = _coach_for(actor, coach_id)
-    try:
-        user = accounts.create_user(email, name, Role.CLIENT, coach=coach, commit=False)
-        client = user.client
-        assert client is not None
-        client.program_start, client.program_end, client.time_zone = start, end, tz
-        token = accounts.create_invite(user, actor)
-        invite_url = absolute_url("auth.invite", token=token)
-        email_row = mail.queue_email(
-            user.email,
-            "invite",
-            "invite",
-            name=user.name,
-            inviter=actor.name,
-            url=invite_url,
-            hours=int(current_app.config["INVITE_TTL_HOURS"]),
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    user = accounts.create_user(email, name, Role.CLIENT, coach=coach, commit=False)
+    client = user.client
+    assert client is not None
+    client.program_start, client.program_end, client.time_zone = start, end, tz
+    token = accounts.create_invite(user, actor)
+    invite_url = absolute_url("auth.invite", token=token)
+    email_row = mail.queue_email(
+        user.email,
+        "invite",
+        "invite",
+        name=user.name,
+        inviter=actor.name,
+        url=invite_url,
+        hours=int(current_app.config["INVITE_TTL_HOURS"]),
+    )
+    db.session.commit()
     mail.enqueue_delivery(email_row.id)
     return NewClient(client=client, invite_url=invite_url)
 
@@ -273,6 +289,7 @@ def resend_invite(actor: User, client: Client) -> str:
     return url
 
 
+@atomic
 def update_program(
     client: Client,
     *,
@@ -301,6 +318,7 @@ def update_program(
     return client
 
 
+@atomic
 def add_deliverable(client: Client, *, code: str, title: str, due_date: str | None) -> Deliverable:
     """:raises ValidationFailed: bad code/title/date or a code the client already has."""
     code = (code or "").strip().upper()
@@ -327,6 +345,7 @@ def get_deliverable(client: Client, deliverable_id: int) -> Deliverable:
     raise NotFound("No such deliverable.")
 
 
+@atomic
 def set_deliverable_complete(client: Client, deliverable_id: int, complete: bool, on: str | None = None) -> Deliverable:
     """Mark a deliverable complete (on a given day, default now) or reopen it.
 

@@ -19,12 +19,12 @@ from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, User
 from app.models.base import utcnow
 from app.models.connection import USABLE_STATUSES
-from app.platforms import PLATFORMS, PlatformError
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
+from app.platforms import PlatformError
 from app.queueing import dispatch
 from app.security.crypto import TokenDecryptError
 from app.services import clients as client_service
 from app.services.tokens import adapter_for, safe_error, token_set_of, wipe_tokens
-from app.stats.query import PLATFORM_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def cards_for(user: User) -> list[dict[str, Any]]:
     """One card per platform: the live connection (or the latest kept one), or nothing yet."""
     conns = own_connections(user)
     cards = []
-    for platform in PLATFORMS:
+    for platform in CONNECTABLE:
         mine = [c for c in conns if c.platform == platform]
         live = next((c for c in mine if c.is_live), None)
         cards.append(

@@ -1,15 +1,26 @@
-"""Goals a client or their coach sets (e.g. 25K Instagram followers by a date)."""
+"""Goals a client or their coach sets (e.g. 25K Instagram followers by a date): the one way to read,
+add and remove them (the portal, the CRM and the API read them through ``goals_for``)."""
 
 from __future__ import annotations
+
+from sqlalchemy import select
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, Goal, User
 from app.models.base import utcnow
+from app.models.platforms import PLATFORMS
 from app.services.clients import parse_date
-from app.stats.query import PLATFORMS
+from app.services.transaction import atomic
 
 
+def goals_for(client: Client) -> list[Goal]:
+    """The client's goals, soonest target date first (then oldest first)."""
+    stmt = select(Goal).where(Goal.client_id == client.id).order_by(Goal.target_date, Goal.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+@atomic
 def add_goal(client: Client, actor: User, *, target: str | None, platform: str | None, target_date: str | None) -> Goal:
     """:raises ValidationFailed: a target that is not a positive whole number, an unknown platform,
     a missing, malformed or past date."""
@@ -39,6 +50,7 @@ def add_goal(client: Client, actor: User, *, target: str | None, platform: str |
     return goal
 
 
+@atomic
 def remove_goal(client: Client, goal_id: int | str | None) -> Goal:
     """Remove one of ``client``'s goals.
 

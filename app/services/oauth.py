@@ -30,13 +30,13 @@ from app.errors import NotFound, ServiceError
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, OAuthState, User
 from app.models.base import utcnow
-from app.platforms import PLATFORMS, PlatformAdapter, PlatformError, Profile, ScopeMissing, TokenSet, make_pkce_pair
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
+from app.platforms import PlatformAdapter, PlatformError, Profile, ScopeMissing, TokenSet, make_pkce_pair
 from app.queueing import dispatch
 from app.security.crypto import aad_for
 from app.security.scrub import scrub_text
 from app.services import clients as client_service
 from app.services.tokens import adapter_for, keyring, store_tokens
-from app.stats.query import PLATFORM_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
     :raises OAuthRejected: forged, replayed, expired, foreign or mixed-up callbacks, or no code.
     :raises NotFound: an unknown platform or a non-client user.
     """
-    if platform not in PLATFORMS:
+    if platform not in CONNECTABLE:
         raise NotFound("Unknown platform.")
     client = client_service.own_client(user)
     pending = _consume_state(user, session_id, platform, args.get("state", ""))

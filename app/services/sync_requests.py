@@ -4,18 +4,19 @@
   keeps the stamp); the initial sync (``app.queueing.dispatch.enqueue_initial_sync``) and operators'
   ``flask sync run`` are not. When Redis is down the request is not recorded (it would block the user
   for an hour for nothing) and the view says so.
-* ``state_of`` / ``any_running``: running (with progress), the last result and its reason in plain
-  words, and whether the page should keep polling.
+* ``states_of`` / ``any_running``: running (with progress), the last result and its reason in plain
+  words, and whether the page should keep polling; one query each for a whole page of cards.
 
 The sync itself is ``app/sync/engine.py``; its job entry point is ``app/jobs/sync.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -65,10 +66,7 @@ class SyncState:
     retry_at: datetime | None
 
 
-def state_of(conn: Connection) -> SyncState:
-    run = db.session.execute(
-        select(SyncRun).where(SyncRun.connection_id == conn.id).order_by(SyncRun.id.desc()).limit(1)
-    ).scalar_one_or_none()
+def _state(conn: Connection, run: SyncRun | None) -> SyncState:
     running = run is not None and run.status == SyncStatus.RUNNING.value
     failed = run is not None and run.status in (SyncStatus.FAILED.value, SyncStatus.DEFERRED.value)
     return SyncState(
@@ -81,6 +79,17 @@ def state_of(conn: Connection) -> SyncState:
     )
 
 
+def states_of(conns: Sequence[Connection]) -> dict[int, SyncState]:
+    """The sync state of each connection (by id) from its latest run: one query for a whole page of
+    cards, however many there are (a card used to ask for its own)."""
+    ids = [c.id for c in conns if c.id is not None]
+    if not ids:
+        return {}
+    latest = select(func.max(SyncRun.id)).where(SyncRun.connection_id.in_(ids)).group_by(SyncRun.connection_id)
+    runs = {r.connection_id: r for r in db.session.execute(select(SyncRun).where(SyncRun.id.in_(latest))).scalars()}
+    return {c.id: _state(c, runs.get(c.id)) for c in conns if c.id is not None}
+
+
 def _awaited(conn: Connection, now: datetime) -> bool:
     """A sync was asked for in the last 10 minutes (connect or "Refresh now") and has not finished yet."""
     asked = conn.sync_requested_at if conn.last_sync_at is not None else conn.connected_at
@@ -89,7 +98,7 @@ def _awaited(conn: Connection, now: datetime) -> bool:
     return conn.last_sync_at is None or conn.last_sync_at < asked
 
 
-def any_running(conns: list[Connection]) -> bool:
+def any_running(conns: Sequence[Connection]) -> bool:
     """Whether the page should keep polling: a sync runs, or one was just asked for."""
     ids = [c.id for c in conns]
     if not ids:

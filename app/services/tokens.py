@@ -32,8 +32,8 @@ from app.extensions import db
 from app.models import Connection, ConnectionStatus
 from app.models.base import utcnow
 from app.models.connection import USABLE_STATUSES
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.platforms import (
-    PLATFORMS,
     AccessRevoked,
     PlatformAdapter,
     PlatformError,
@@ -46,7 +46,6 @@ from app.platforms import (
 from app.redis_conn import get_redis
 from app.security.crypto import Keyring, TokenDecryptError, aad_for
 from app.security.scrub import scrub_text
-from app.stats.query import PLATFORM_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ def keyring() -> Keyring:
 
 def adapter_for(platform: str) -> PlatformAdapter:
     """:raises NotFound: unknown platform; :raises ServiceError: the platform app is not configured."""
-    if platform not in PLATFORMS:
+    if platform not in CONNECTABLE:
         raise NotFound("Unknown platform.")
     try:
         return get_adapter(platform, current_app.config)

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Connection, ContentItem, ContentMetricSnapshot
+from app.models.platforms import PLATFORM_NAMES
 from app.stats.engagement import interactions, post_rate
-from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
+from app.stats.query import BadQuery, Period, StatsQuery, day_start
 
 VIDEO_KINDS = frozenset({"reel", "video", "short"})
 MIN_POSTS_PER_BLOCK = 3
@@ -105,6 +106,11 @@ def top_content(posts: Sequence[Post], limit: int = 5) -> list[Post]:
     """Posts ranked by post engagement rate (posts without a rate last), newest first on ties."""
     ranked = sorted(posts, key=lambda p: (p.rate is not None, p.rate or 0.0, p.published_at), reverse=True)
     return ranked[:limit]
+
+
+def views_or_reach(posts: Sequence[Post]) -> int:
+    """Summed views of ``posts``, counting a post's reach where it has no views (``reach`` metric)."""
+    return sum((p.views or p.reach or 0) for p in posts)
 
 
 def filter_posts(posts: Sequence[Post], query: StatsQuery) -> list[Post]:

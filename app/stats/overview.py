@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, Goal
-from app.stats.content import Post, load_posts, top_content
+from app.models.platforms import PLATFORM_NAMES
+from app.stats.content import Post, load_posts, top_content, views_or_reach
 from app.stats.engagement import EngagementSummary, mean_rate
 from app.stats.goals import GoalStatus, goal_statuses
 from app.stats.growth import Change
 from app.stats.milestones import Milestone, milestones
-from app.stats.query import PLATFORM_NAMES, Period, StatsQuery
+from app.stats.query import Period, StatsQuery
 from app.stats.scoping import connections_query
 from app.stats.series import History, Series, follower_series, load_histories
 
@@ -215,7 +216,7 @@ def weekly_post_metric(posts: list[Post], period: Period, metric: str) -> dict[s
                 rates = [p.rate for p in items if p.rate is not None]
                 value = statistics.fmean(rates) if rates else None
             elif metric == "reach":
-                value = float(sum((p.views or p.reach or 0) for p in items))
+                value = float(views_or_reach(items))
             else:
                 value = float(len(items))
             pts.append(MetricPoint(label, value))

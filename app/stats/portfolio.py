@@ -16,7 +16,6 @@ are read here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -26,18 +25,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import redis
 from sqlalchemy import Select, case, func, literal, select, type_coerce, union_all
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot
 from app.models.base import utcnow
 from app.models.connection import USABLE_STATUSES
-from app.redis_conn import get_redis
+from app.models.platforms import PLATFORM_NAMES
+from app.redis_cache import digest_key, get_or_build
 from app.stats import parallel_reads, totals
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
 from app.stats.growth import Change, stalled
-from app.stats.query import PLATFORM_NAMES, BadQuery, Period, StatsQuery, day_start
+from app.stats.query import BadQuery, Period, StatsQuery, day_start
 from app.stats.series import GAP, Point, Series
 
 log = logging.getLogger(__name__)
@@ -500,22 +499,16 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
     portfolio_clients(visible, query)  # a malformed coach filter is a BadQuery before any cache lookup
-    digest = hashlib.sha256(
-        "\x1f".join((_scope_key(visible), query.cache_key(), str(query.today), data_version(visible))).encode()
-    ).hexdigest()
-    key = CACHE_PREFIX + digest
-    try:
-        raw: bytes | None = get_redis().get(key)  # type: ignore[assignment]
-    except redis.RedisError:
-        raw = None
-    if raw:
-        return _load(raw, query)
-    pf = compute_portfolio(visible, query)
-    try:
-        get_redis().set(key, _dump(pf), ex=CACHE_TTL_SECONDS)
-    except redis.RedisError:
-        log.warning("portfolio cache unavailable", extra={"event": "portfolio_cache_down"})
-    return pf
+    key = digest_key(CACHE_PREFIX, _scope_key(visible), query.cache_key(), str(query.today), data_version(visible))
+    return get_or_build(
+        key,
+        lambda: compute_portfolio(visible, query),
+        ttl=CACHE_TTL_SECONDS,
+        dump=_dump,
+        load=lambda raw: _load(raw, query),
+        name="portfolio",
+        log=log,
+    )
 
 
 def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:

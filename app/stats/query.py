@@ -14,16 +14,8 @@ from typing import Literal
 
 from app.errors import ServiceError
 from app.models.base import utcnow
+from app.models.platforms import PLATFORMS
 
-PLATFORMS: tuple[str, ...] = ("instagram", "tiktok", "youtube", "x", "linkedin", "facebook")
-PLATFORM_NAMES: dict[str, str] = {
-    "instagram": "Instagram",
-    "tiktok": "TikTok",
-    "youtube": "YouTube",
-    "x": "X",
-    "linkedin": "LinkedIn",
-    "facebook": "Facebook",
-}
 RANGES: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 METRICS: dict[str, str] = {
     "followers": "Followers",

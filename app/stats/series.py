@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Connection, DailySnapshot, Provenance
-from app.stats.query import PLATFORM_NAMES, Period
+from app.models.platforms import PLATFORM_NAMES
+from app.stats.query import Period
 
 GAP = "gap"  # no data yet on that day (before the first snapshot): drawn as a gap, never as 0
 

@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    """Register every blueprint with its URL prefix, plus headers and error handlers."""
-    from app.web import errors, headers, health, request_id, status
+    """Register every blueprint with its URL prefix, plus request ids, headers, template helpers and error
+    handlers."""
+    from app.web import errors, headers, health, request_id, templating
     from app.web.admin import bp as admin_bp
     from app.web.api import bp as api_bp
     from app.web.auth import bp as auth_bp
@@ -26,5 +27,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health.bp)
     request_id.init_app(app)
     headers.init_app(app)
-    status.init_app(app)
+    templating.init_app(app)
     errors.init_app(app)

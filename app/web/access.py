@@ -1,20 +1,26 @@
-"""Who may see what: session loading, HTMX-aware login redirects and role checks (A1, A2, A5)."""
+"""Who may see what: session loading, HTMX-aware login redirects and role checks (A1, A2, A5).
+
+Each role rule is written once here as a decorator (``login_required``, ``role_required``,
+``client_required``) or a ``before_request`` hook (``require_staff``), so views do not repeat it.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, jsonify, redirect, session, url_for
+from flask import abort, current_app, jsonify, redirect, session, url_for
 from flask_login import current_user
 from htmx_flask import (
     make_response,
     request,  # the typed request with .htmx
 )
+from werkzeug.wrappers import Response as BaseResponse
 
+from app.errors import NotFound
 from app.models import Role, User
 from app.services import accounts
 
@@ -52,11 +58,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def unauthorized() -> Response:
+def unauthorized() -> BaseResponse:
     """Not logged in: JSON 401 for the API, HX-Redirect for HTMX, a redirect with ``next`` otherwise."""
     session.pop("sid", None)
     if is_api_request():
-        return jsonify(error={"code": "unauthenticated", "message": "Log in first."}), 401  # type: ignore[return-value]
+        resp = jsonify(error={"code": "unauthenticated", "message": "Log in first."})
+        resp.status_code = 401
+        return resp
     target = request.full_path if request.method == "GET" else request.path
     if target.endswith("?"):
         target = target[:-1]
@@ -65,7 +73,7 @@ def unauthorized() -> Response:
         current = request.htmx.current_url or ""
         nxt = safe_next(urlsplit(current).path) if current else None
         return make_response("", 401, redirect=url_for("auth.login", next=nxt))
-    return redirect(url_for("auth.login", next=safe_next(target)))  # type: ignore[return-value]
+    return redirect(url_for("auth.login", next=safe_next(target)))
 
 
 def login_required(view: F) -> F:
@@ -77,7 +85,7 @@ def login_required(view: F) -> F:
             return unauthorized()
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return cast(F, wrapped)
 
 
 def require_staff() -> None:
@@ -103,6 +111,29 @@ def role_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def client_required(staff_to: str | None = "admin.clients_list") -> Callable[[F], F]:
+    """Pages of a client's own portal: log in first; staff, who have no client profile, are sent to
+    their counterpart page ``staff_to`` (an endpoint), or answered 404 when it is None (the JSON API).
+
+    Client-only *actions* use ``role_required(Role.CLIENT)`` (403) instead: nothing to redirect to.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return unauthorized()
+            if current_user.role is not Role.CLIENT:
+                if staff_to is None:
+                    raise NotFound("No client profile for this user.")
+                return redirect(url_for(staff_to))
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
 
     return decorator

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -59,9 +60,9 @@ def init_app(app: Flask) -> None:
         return error_response(exc.status, exc.code, exc.message)
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         if exc.response is not None:  # abort(response): already built (e.g. HX-Redirect)
-            return exc.response  # type: ignore[return-value]
+            return exc.response
         status = exc.code or 500
         if status in (403,):
             log.warning("forbidden", extra={"event": "authz_denied"})
@@ -74,7 +75,7 @@ def init_app(app: Flask) -> None:
         return resp
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return _http(exc)
         log.error("unhandled error", exc_info=exc, extra={"event": "unhandled_error"})

@@ -79,4 +79,3 @@ def _set_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(_set_headers)
-    app.jinja_env.globals["csp_nonce"] = csp_nonce

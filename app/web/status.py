@@ -24,9 +24,3 @@ def queue_is_up(app: Flask) -> bool:
         cache["ok"] = redis_available(app)
         cache["checked"] = now
     return bool(cache["ok"])
-
-
-def init_app(app: Flask) -> None:
-    @app.context_processor
-    def _service_status() -> dict[str, Any]:
-        return {"queue_down": not queue_is_up(app)}

@@ -76,3 +76,16 @@ def test_admin_endpoints_roles_and_idor(client, world):
         assert client.get(url).status_code == 403
     client.logout()
     assert client.get("/api/portal/social/overview").status_code == 401
+
+
+def test_platform_metrics_count_views_or_reach_per_post(client, factory):
+    c = factory.client(email="r@example.com")
+    tt = h.connection(c, "tiktok")
+    h.daily(tt, today() - timedelta(days=10), [500] * 11)
+    h.post(tt, today() - timedelta(days=1), views=300, reach=999, kind="video")  # views win
+    h.post(tt, today() - timedelta(days=2), reach=120)  # no views: its reach counts
+    h.post(tt, today() - timedelta(days=3))  # neither: nothing
+    h.post(tt, today() - timedelta(days=20), views=5000, kind="video")  # outside the period
+    client.login("r@example.com")
+    m = client.get("/api/portal/social/tiktok/metrics?range=7d").get_json()
+    assert m["views_or_reach"] == 420

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.platforms import PLATFORMS, PlatformAdapter, PlatformNotConfigured, get_adapter
+from app.models.platforms import CONNECTABLE as PLATFORMS
+from app.platforms import PlatformAdapter, PlatformNotConfigured, get_adapter
 from app.platforms.http import TimeoutSession
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.tiktok import TikTokAdapter

@@ -110,3 +110,35 @@ def test_unexpected_error_shows_generic_page(make_app):
 def test_dotfiles_are_not_served(client):
     assert client.get("/.git/HEAD").status_code == 404
     assert client.get("/static/../.git/HEAD").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "staff_lands_on"),
+    [
+        ("/portal", "/admin/clients"),
+        ("/portal/analytics", "/admin/clients"),
+        ("/portal/analytics/instagram", "/admin/clients"),
+        ("/portal/notifications", "/admin/alerts"),
+        ("/reports", "/admin/clients"),
+    ],
+)
+def test_client_pages_send_staff_to_their_counterpart(client, factory, url, staff_lands_on):
+    factory.coach(email="coach@example.com")
+    client.login("coach@example.com")
+    resp = client.get(url)
+    assert resp.status_code == 302 and resp.headers["Location"] == staff_lands_on
+    client.logout()
+    assert client.get(url).headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/portal/social/overview", "/api/portal/social/instagram/metrics", "/api/portal/social/export"]
+)
+def test_client_api_answers_staff_404_json(client, factory, url):
+    factory.admin(email="admin@example.com")
+    client.login("admin@example.com")
+    resp = client.get(url)
+    assert resp.status_code == 404
+    assert resp.get_json() == {"error": {"code": "not_found", "message": "No client profile for this user."}}
+    client.logout()
+    assert client.get(url).status_code == 401

@@ -5,48 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import htmx_events
 from app.alerts import compose, feed
 from app.errors import NotFound, ValidationFailed
-from app.models import Alert, Role
+from app.models import Alert, AlertType, Severity
 from app.services import clients
-from app.stats.query import PLATFORM_NAMES
 from app.web.admin import bp
 from app.web.htmx import render, toast
 
 
-@bp.app_context_processor
-def _alerts_nav() -> dict[str, Any]:
-    """``alerts_unread()`` for the nav badge: a lazy call, so fragments that do not show it cost nothing."""
-
-    def unread() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return feed.unread_count(current_user)
-
-    return {"alerts_unread": unread}
-
-
 def _ctx(filters: feed.FeedFilters) -> dict[str, Any]:
+    """The feed page: its items, and the filters' choices (alert types and severities from their enums)."""
     return {
         "filters": filters,
         "items": feed.feed(current_user, filters),
-        "platform_names": PLATFORM_NAMES,
-        "types": [
-            t
-            for t in (
-                "MILESTONE",
-                "GROWTH_SURGE",
-                "GROWTH_DECLINE",
-                "LOW_ENGAGEMENT",
-                "TOKEN_EXPIRING",
-                "CONNECTION_LOST",
-            )
-        ],
-        "severities": ["info", "warning", "critical"],
-        "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
+        "types": list(AlertType),
+        "severities": list(Severity),
+        "coaches": clients.coach_filter_choices(current_user),
         "unread": feed.unread_count(current_user),
     }
 
@@ -76,7 +54,6 @@ def alert_read(alert_id: int) -> Response:
         "admin/alerts/row.html",
         item=item,
         alert=alert,
-        platform_names=PLATFORM_NAMES,
         count=feed.unread_count(current_user),
         oob=True,
     )
@@ -113,7 +90,7 @@ def _alert_arg(client_id: int) -> Alert | None:
 
 
 @bp.route("/clients/<int:client_id>/compose", methods=["GET", "POST"])
-def alert_compose(client_id: int) -> Response:
+def alert_compose(client_id: int) -> ResponseReturnValue:
     """ "Send Congratulations" / "Contact Client": a prefilled form; sending goes through the outbox."""
     client = clients.get_client_for(current_user, client_id)
     kind = request.values.get("kind", "contact")
@@ -128,12 +105,6 @@ def alert_compose(client_id: int) -> Response:
     try:
         compose.send(current_user, client, kind, form.get("subject", ""), form.get("body", ""), form.get("nonce", ""))
     except ValidationFailed as exc:
-        d = compose.Draft(
-            kind,
-            client.user.email if client.user else "",
-            form.get("subject", ""),
-            form.get("body", ""),
-            form.get("nonce", ""),
-        )
+        d = compose.as_typed(client, kind, form.get("subject", ""), form.get("body", ""), form.get("nonce", ""))
         return render("admin/alerts/compose.html", client=client, draft=d, alert=alert, error=exc.message, status=422)
-    return redirect(url_for("admin.client_detail", client_id=client.id, sent="1"))  # type: ignore[return-value]
+    return redirect(url_for("admin.client_detail", client_id=client.id, sent="1"))

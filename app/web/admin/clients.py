@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from htmx_flask import request as hx_request
-from sqlalchemy import select
 
 from app import htmx_events
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
-from app.extensions import db
-from app.models import Client, ClientStatus, Goal
+from app.models import Client, ClientStatus
 from app.services import clients
 from app.services import goals as goal_service
 from app.stats import query as stats_query
@@ -23,8 +22,8 @@ from app.web.htmx import render, toast
 
 
 @bp.get("/")
-def index() -> Response:
-    return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
+def index() -> ResponseReturnValue:
+    return redirect(url_for("admin.clients_list"))
 
 
 @bp.get("/clients")
@@ -47,7 +46,6 @@ def clients_list() -> Response:
         sort=sort,
         status_filter=status,
         platform_filter=platform,
-        platform_names=stats_query.PLATFORM_NAMES,
         sorts=clients.SORT_LABELS,
         statuses=list(ClientStatus),
         error=error,
@@ -90,9 +88,8 @@ def _social(client: Client) -> dict[str, Any]:
     try:
         q = stats_query.parse(request.args, tz=client.time_zone, default_range="90d")
     except stats_query.BadQuery as exc:
-        return {"q": None, "ov": None, "social_error": exc.message, "platform_names": stats_query.PLATFORM_NAMES}
-    goals = _client_goals(client)
-    ov = client_overview(client, q, goals)
+        return {"q": None, "ov": None, "social_error": exc.message}
+    ov = client_overview(client, q, goal_service.goals_for(client))
     return {
         "q": q,
         "ov": ov,
@@ -100,22 +97,13 @@ def _social(client: Client) -> dict[str, Any]:
         "social_error": None,
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,
-        "platform_names": stats_query.PLATFORM_NAMES,
     }
-
-
-def _client_goals(client: Client) -> list[Goal]:
-    return list(
-        db.session.execute(
-            select(Goal).where(Goal.client_id == client.id).order_by(Goal.target_date, Goal.id)
-        ).scalars()
-    )
 
 
 def _page_context(client: Client) -> dict[str, Any]:
     """Everything the whole client page renders: the social overview and the goals."""
     ctx = _social(client)
-    goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, _client_goals(client))
+    goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, goal_service.goals_for(client))
     return {"client": client, "goals": goals, **ctx}
 
 
@@ -127,7 +115,7 @@ def client_card(
     status: int = 200,
     trigger: dict[str, Any] | None = None,
     **extra: Any,
-) -> Response:
+) -> ResponseReturnValue:
     """One card of the client page (a ``{% block %}`` of detail.html) after a form post or an edit link.
 
     With HTMX: the card alone, replacing itself. Without JavaScript: a success goes back to the client
@@ -147,11 +135,11 @@ def client_card(
     if status < 400 and not extra.get("editing"):
         if message:
             flash(message, "success")
-        return redirect(url_for("admin.client_detail", client_id=client.id), 303)  # type: ignore[return-value]
+        return redirect(url_for("admin.client_detail", client_id=client.id), 303)
     return render("admin/clients/detail.html", status=status, error_block=block, **{**_page_context(client), **extra})
 
 
-def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -> Response:
+def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -> ResponseReturnValue:
     trigger = {**toast(message), htmx_events.CLIENT_UPDATED: {"id": client.id}} if status == 200 else None
     return client_card(
         client,
@@ -159,14 +147,13 @@ def _goals_card(client: Client, message: str, status: int = 200, **extra: Any) -
         message=message,
         status=status,
         trigger=trigger,
-        goals=client_goals(client, _client_goals(client)),
-        platform_names=stats_query.PLATFORM_NAMES,
+        goals=client_goals(client, goal_service.goals_for(client)),
         **extra,
     )
 
 
 @bp.post("/clients/<int:client_id>/goals")
-def client_goal_add(client_id: int) -> Response:
+def client_goal_add(client_id: int) -> ResponseReturnValue:
     """Set a goal for the client (the portal's goal service); the goals card replaces itself."""
     client = clients.get_client_for(current_user, client_id)
     form = request.form
@@ -179,13 +166,12 @@ def client_goal_add(client_id: int) -> Response:
             target_date=form.get("target_date"),
         )
     except ValidationFailed as exc:
-        db.session.rollback()
         return _goals_card(client, exc.message, status=422, form=form, error=exc.message, error_field=exc.field)
     return _goals_card(client, "Goal saved.")
 
 
 @bp.post("/clients/<int:client_id>/goals/remove")
-def client_goal_remove(client_id: int) -> Response:
+def client_goal_remove(client_id: int) -> ResponseReturnValue:
     """Remove one of the client's goals (``goal_id`` in the form; another client's goal is a 404)."""
     client = clients.get_client_for(current_user, client_id)
     goal_service.remove_goal(client, request.form.get("goal_id"))
@@ -201,14 +187,14 @@ def client_detail(client_id: int) -> Response:
 
 
 @bp.route("/clients/<int:client_id>/program", methods=["GET", "POST"])
-def client_program(client_id: int) -> Response:
+def client_program(client_id: int) -> ResponseReturnValue:
     """The program card: read-only, edit form (``?edit=1``) or save (POST), replacing itself."""
     client = clients.get_client_for(current_user, client_id)
     statuses = list(ClientStatus)
     if request.method in ("GET", "HEAD"):
         editing = request.args.get("edit") == "1"
         if not hx_request.htmx and not editing:
-            return redirect(url_for("admin.client_detail", client_id=client.id), 303)  # type: ignore[return-value]
+            return redirect(url_for("admin.client_detail", client_id=client.id), 303)
         return client_card(client, "program", statuses=statuses, editing=editing)
     form = request.form
     try:
@@ -220,9 +206,6 @@ def client_program(client_id: int) -> Response:
             time_zone=form.get("time_zone"),
         )
     except ValidationFailed as exc:
-        from app.extensions import db
-
-        db.session.rollback()
         return client_card(
             client,
             "program",
@@ -244,7 +227,7 @@ def client_program(client_id: int) -> Response:
 
 
 @bp.post("/clients/<int:client_id>/invite")
-def client_invite(client_id: int) -> Response:
+def client_invite(client_id: int) -> ResponseReturnValue:
     """Send a fresh invite link to a client who has not set a password."""
     client = clients.get_client_for(current_user, client_id)
     try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import htmx_events
 from app.errors import ValidationFailed
-from app.extensions import db
 from app.services import clients
 from app.web.admin import bp
 from app.web.admin.clients import client_card
@@ -15,7 +15,7 @@ from app.web.htmx import toast
 
 
 @bp.post("/clients/<int:client_id>/deliverables")
-def deliverable_add(client_id: int) -> Response:
+def deliverable_add(client_id: int) -> ResponseReturnValue:
     """Add a deliverable; the deliverables block replaces itself."""
     client = clients.get_client_for(current_user, client_id)
     form = request.form
@@ -24,7 +24,6 @@ def deliverable_add(client_id: int) -> Response:
             client, code=form.get("code", ""), title=form.get("title", ""), due_date=form.get("due_date")
         )
     except ValidationFailed as exc:
-        db.session.rollback()
         return client_card(client, "deliverables", form=form, error=exc.message, error_field=exc.field, status=422)
     return client_card(
         client,
@@ -35,14 +34,13 @@ def deliverable_add(client_id: int) -> Response:
 
 
 @bp.post("/clients/<int:client_id>/deliverables/<int:deliverable_id>/complete")
-def deliverable_complete(client_id: int, deliverable_id: int) -> Response:
+def deliverable_complete(client_id: int, deliverable_id: int) -> ResponseReturnValue:
     """Mark complete (optionally on a past day) or reopen (``complete=0``)."""
     client = clients.get_client_for(current_user, client_id)
     complete = request.form.get("complete", "1") != "0"
     try:
         d = clients.set_deliverable_complete(client, deliverable_id, complete, request.form.get("completed_on"))
     except ValidationFailed as exc:
-        db.session.rollback()
         return client_card(client, "deliverables", error=exc.message, error_field=exc.field, status=422)
     message = f"{d.code} marked complete." if complete else f"{d.code} reopened."
     return client_card(

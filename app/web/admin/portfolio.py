@@ -9,24 +9,21 @@ from flask import Response, request
 from flask_login import current_user
 
 from app.charts import page_charts
-from app.models import Role
 from app.services import clients
+from app.services import portfolio as pf_service
 from app.stats import cohorts as stats_cohorts
 from app.stats import portfolio as pf_stats
 from app.stats import query as stats_query
 from app.web.admin import bp
 from app.web.htmx import render
 
-FILTERS = ("size", "coach")
-
 
 def _choices() -> dict[str, Any]:
     return {
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,
-        "platform_names": stats_query.PLATFORM_NAMES,
         "sizes": pf_stats.SIZE_LABELS,
-        "coaches": clients.coaches(include_inactive=True) if current_user.role is Role.ADMIN else [],
+        "coaches": clients.coach_filter_choices(current_user),
     }
 
 
@@ -34,10 +31,8 @@ def _choices() -> dict[str, Any]:
 def portfolio() -> Response:
     """The whole portfolio; filters swap the body block and push the URL."""
     try:
-        q = stats_query.parse(request.args, scope="portfolio", extra=FILTERS)
-        if current_user.role is not Role.ADMIN and q.filter("coach"):
-            raise stats_query.BadQuery("Only admins can filter by coach.")
-        pf = pf_stats.portfolio(clients.visible_clients(current_user), q)
+        q = pf_service.parse_query(current_user, request.args)
+        pf = pf_service.portfolio_for(current_user, q)
     except stats_query.BadQuery as exc:
         return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
     chart = page_charts.portfolio_growth(pf, f"user:{current_user.id}")

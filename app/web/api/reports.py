@@ -12,16 +12,15 @@ from app.models.base import utcnow
 from app.reports import build, export
 from app.services import clients
 from app.stats import query as stats_query
-from app.web.access import login_required, role_required
+from app.web.access import client_required, role_required
 from app.web.api import bp
-from app.web.api.analytics import _own
 
 
 @bp.get("/portal/social/report/weekly")
-@login_required
+@client_required(staff_to=None)
 def social_report_weekly() -> Response:
     """The last complete week (ending yesterday, or ``?end=YYYY-MM-DD``)."""
-    client = _own()
+    client = clients.own_client(current_user)
     today = utcnow().date()
     end = today - timedelta(days=1)
     if request.args.get("end"):
@@ -30,19 +29,19 @@ def social_report_weekly() -> Response:
 
 
 @bp.get("/portal/social/report/program")
-@login_required
+@client_required(staff_to=None)
 def social_report_program() -> Response:
-    client = _own()
+    client = clients.own_client(current_user)
     payload = build.program(client, utcnow().date(), charts=False)
     payload.pop("coach_comment", None)
     return jsonify(payload)
 
 
 @bp.get("/portal/social/export")
-@login_required
+@client_required(staff_to=None)
 def social_export() -> Response:
     """``?format=csv|json&dataset=snapshots|content&range=...&platform=...``, streamed."""
-    client = _own()
+    client = clients.own_client(current_user)
     q = stats_query.parse(request.args, tz=client.time_zone, default_range="30d")
     return export.export_response(
         [client.id],

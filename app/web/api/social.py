@@ -6,6 +6,7 @@ Errors are ``{"error": {"code", "message"}}``; another client's connection is a 
 from __future__ import annotations
 
 from flask import Response, jsonify, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.services import connections, oauth, sync_requests
@@ -27,14 +28,14 @@ def list_connections() -> Response:
 
 @bp.post("/portal/social/connect/<platform>")
 @login_required
-def connect(platform: str) -> Response:
+def connect(platform: str) -> ResponseReturnValue:
     """303 to the platform's authorize URL with a fresh state (and PKCE where the platform takes it)."""
     url = oauth.start_connect(current_user, session.get("sid"), platform)
-    return redirect(url, 303)  # type: ignore[return-value]
+    return redirect(url, 303)
 
 
 @bp.get("/portal/social/callback/<platform>")
-def callback(platform: str) -> Response:
+def callback(platform: str) -> ResponseReturnValue:
     """The platform's redirect. Writes to the database on a GET by necessity (the platform redirects
     the browser here with GET); everything it writes is guarded by the single-use state.
 
@@ -58,7 +59,7 @@ def callback(platform: str) -> Response:
         target = url_for("connections.problem", platform=platform, kind=outcome.kind)
     moved = redirect(target, 303)
     moved.headers.update(_NO_REFERRER)
-    return moved  # type: ignore[return-value]
+    return moved
 
 
 @bp.delete("/portal/social/connections/<int:connection_id>")

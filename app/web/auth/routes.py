@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from app.errors import ValidationFailed
@@ -29,12 +30,12 @@ def _begin_session(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     """The login form; on success, to ``next`` (if same-site) or the role's home."""
     nxt = safe_next(request.values.get("next"))
     if request.method in ("GET", "HEAD"):
         if current_user.is_authenticated:
-            return redirect(nxt or home_for(current_user.role))  # type: ignore[return-value]
+            return redirect(nxt or home_for(current_user.role))
         return render_template("auth/login.html", next=nxt, email="")
     email = request.form.get("email", "")
     try:
@@ -54,21 +55,21 @@ def login() -> Response | str:
         )
         return Response(html, 401)
     _begin_session(user)
-    return redirect(nxt or home_for(user.role), code=303)  # type: ignore[return-value]
+    return redirect(nxt or home_for(user.role), code=303)
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """End the server-side session, then the cookie."""
     accounts.end_session(session.get("sid"))
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"), code=303)  # type: ignore[return-value]
+    return redirect(url_for("auth.login"), code=303)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def invite(token: str) -> Response | str:
+def invite(token: str) -> ResponseReturnValue:
     """Set a password from an invite link. GET never consumes the link (mail scanners pre-fetch it)."""
     try:
         invite_row = accounts.resolve_invite(token)
@@ -95,4 +96,4 @@ def invite(token: str) -> Response | str:
         return Response(render_template("auth/invite_problem.html", problem=problem), 410)
     _begin_session(user)
     flash("Your password is set. Welcome!", "success")
-    return redirect(home_for(user.role), code=303)  # type: ignore[return-value]
+    return redirect(home_for(user.role), code=303)

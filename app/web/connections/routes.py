@@ -6,12 +6,14 @@ pages are where the browser starts and lands.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.platforms import PLATFORMS
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.services import connections, platform_events, sync_requests
-from app.stats.query import PLATFORM_NAMES
 from app.web.access import login_required
 from app.web.connections import bp
 from app.web.htmx import render, toast
@@ -19,18 +21,34 @@ from app.web.htmx import render, toast
 PROBLEMS = {"denied", "wrong_account_type", "insufficient_scope", "taken", "other_account", "failed"}
 
 
+def _cards(status: int = 200, trigger: dict[str, Any] | None = None) -> Response:
+    """The cards block: a card per platform, each connection's sync state (one query for the page) and
+    whether the block keeps polling (a sync of one of them runs or was just asked for)."""
+    cards = connections.cards_for(current_user)
+    conns = [c["connection"] for c in cards if c["connection"] is not None]
+    return render(
+        "connections/index.html",
+        "cards",
+        status=status,
+        trigger=trigger,
+        cards=cards,
+        sync_states=sync_requests.states_of(conns),
+        polling=sync_requests.any_running(conns),
+    )
+
+
 @bp.get("/portal/settings/connections")
 @login_required
 def index() -> Response:
     """A card per platform with status, account, last sync and the actions that fit."""
-    return render("connections/index.html", "cards", cards=connections.cards_for(current_user))
+    return _cards()
 
 
 @bp.get("/portal/settings/connections/<platform>/permissions")
 @login_required
 def permissions(platform: str) -> Response:
     """What we read and why, before the platform's consent page (read-only, how to revoke)."""
-    if platform not in PLATFORMS:
+    if platform not in CONNECTABLE:
         abort(404)
     connections.own_connections(current_user)  # client users only
     return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
@@ -48,7 +66,7 @@ def connected(connection_id: int) -> Response:
 @login_required
 def problem(platform: str, kind: str) -> Response:
     """A clear page for denied consent, wrong account type, missing scopes, taken accounts."""
-    if platform not in PLATFORMS or kind not in PROBLEMS:
+    if platform not in CONNECTABLE or kind not in PROBLEMS:
         abort(404)
     return render("connections/problem.html", platform=platform, kind=kind, name=PLATFORM_NAMES[platform])
 
@@ -63,16 +81,14 @@ def confirm_disconnect(connection_id: int) -> Response:
 
 @bp.post("/portal/settings/connections/<int:connection_id>/disconnect")
 @login_required
-def disconnect(connection_id: int) -> Response:
+def disconnect(connection_id: int) -> ResponseReturnValue:
     """Disconnect (revoke, delete tokens), keeping or deleting the history as chosen."""
     delete_history = request.form.get("history") == "delete"
     connections.disconnect(current_user, connection_id, delete_history)
     message = "Disconnected and history deleted." if delete_history else "Disconnected. Your history is kept."
     if request.headers.get("HX-Request"):
-        return render(
-            "connections/index.html", "cards", cards=connections.cards_for(current_user), trigger=toast(message)
-        )
-    return redirect(url_for("connections.index"), 303)  # type: ignore[return-value]
+        return _cards(trigger=toast(message))
+    return redirect(url_for("connections.index"), 303)
 
 
 @bp.post("/portal/settings/connections/<int:connection_id>/refresh")
@@ -83,30 +99,12 @@ def refresh(connection_id: int) -> Response:
         sync_requests.request_manual_sync(current_user, connection_id)
     except connections.RefreshTooSoon as exc:
         minutes = max(1, exc.retry_after // 60)
-        resp = render(
-            "connections/index.html",
-            "cards",
-            status=429,
-            cards=connections.cards_for(current_user),
-            trigger=toast(f"You can refresh once an hour. Try again in {minutes} min.", "warning"),
-        )
+        resp = _cards(429, toast(f"You can refresh once an hour. Try again in {minutes} min.", "warning"))
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     except sync_requests.CannotQueue as exc:
-        return render(
-            "connections/index.html",
-            "cards",
-            status=503,
-            cards=connections.cards_for(current_user),
-            trigger=toast(exc.message, "error"),
-        )
-    return render(
-        "connections/index.html",
-        "cards",
-        status=202,
-        cards=connections.cards_for(current_user),
-        trigger=toast("Sync queued. The numbers update here when it is done."),
-    )
+        return _cards(503, toast(exc.message, "error"))
+    return _cards(202, toast("Sync queued. The numbers update here when it is done."))
 
 
 @bp.get("/data-deletion/<code>")

@@ -9,29 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from htmx_flask import request as hx_request
 
 from app.charts import page_charts
 from app.charts.builders import curve_chart
-from app.extensions import db
-from app.models import Client, Goal, Role
-from app.services import clients
+from app.errors import ValidationFailed
+from app.models import Client
+from app.models.platforms import PLATFORM_NAMES, PLATFORMS
+from app.services import clients, goals
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
-from app.stats.query import METRICS, PLATFORM_NAMES, PLATFORMS, RANGES, BadQuery, StatsQuery
-from app.web.access import login_required
+from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
+from app.web.access import client_required
 from app.web.htmx import render
 from app.web.portal import bp
 
 CONTENT_FILTERS = ("type", "q", "sort")
-
-
-def _client() -> Client:
-    if current_user.role is not Role.CLIENT:
-        abort(redirect(url_for("admin.clients_list")))
-    return clients.own_client(current_user)
 
 
 def _block(targets: dict[str, str], default: str) -> str:
@@ -48,20 +44,20 @@ def _parse(client: Client, extra: tuple[str, ...] = ()) -> tuple[StatsQuery | No
 
 
 def _choices() -> dict[str, Any]:
-    return {"ranges": list(RANGES), "metrics": METRICS, "platform_names": PLATFORM_NAMES}
+    return {"ranges": list(RANGES), "metrics": METRICS}
 
 
 def overview_page(endpoint: str) -> Response:
     """The client's overview (the portal home, also at /portal/analytics): connected accounts with status
     and "+ Connect", totals, growth chart with milestones, breakdown, top content, goals, last synced and
-    Refresh now. Selectors swap blocks and push URLs of ``endpoint``."""
-    client = _client()
+    Refresh now. Selectors swap blocks and push URLs of ``endpoint``. For client users only (the
+    routes say so with ``client_required``)."""
+    client = clients.own_client(current_user)
     ctx = {"client": client, "page_url": url_for(endpoint), **_choices()}
     q, error = _parse(client)
     if q is None:
         return render("portal/analytics.html", "body", error=error, q=None, status=400, **ctx)
-    goals = list(db.session.query(Goal).filter(Goal.client_id == client.id).order_by(Goal.target_date))
-    ov = client_overview(client, q, goals)
+    ov = client_overview(client, q, goals.goals_for(client))
     growth = page_charts.client_growth(ov)
     metric_chart = page_charts.client_metric(ov, ov.posts, ov.period, q.metric)
     block = _block({"metric-chart": "metric_chart", "growth-chart": "growth_chart"}, "body")
@@ -71,17 +67,17 @@ def overview_page(endpoint: str) -> Response:
 
 
 @bp.get("/portal/analytics")
-@login_required
+@client_required()
 def analytics() -> Response:
     """Overview: accounts, totals, growth chart with milestones, breakdown, top content, goals."""
     return overview_page("portal.analytics")
 
 
 @bp.get("/portal/analytics/<platform>")
-@login_required
+@client_required()
 def platform_page(platform: str) -> Response:
     """One platform: followers, engagement and reach trends, content table, best times, hashtags."""
-    client = _client()
+    client = clients.own_client(current_user)
     if platform not in PLATFORMS:
         abort(404)
     args = request.args.to_dict()
@@ -128,10 +124,10 @@ def platform_page(platform: str) -> Response:
 
 
 @bp.get("/portal/analytics/content/<int:content_id>")
-@login_required
+@client_required()
 def content_page(content_id: int) -> Response:
     """One post with its own metric curve (another client's post is a 404)."""
-    client = _client()
+    client = clients.own_client(current_user)
     conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
     detail = content.content_detail(conns, content_id)
     chart = curve_chart("curve-svg", "This post over time", detail.curve)
@@ -139,15 +135,10 @@ def content_page(content_id: int) -> Response:
 
 
 @bp.post("/portal/analytics/goals")
-@login_required
-def goal_add() -> Response:
+@client_required()
+def goal_add() -> ResponseReturnValue:
     """Set a goal; back to the overview with a message (PRG)."""
-    from flask import flash
-
-    from app.errors import ValidationFailed
-    from app.services import goals
-
-    client = _client()
+    client = clients.own_client(current_user)
     try:
         goals.add_goal(
             client,
@@ -159,4 +150,4 @@ def goal_add() -> Response:
         flash("Goal saved.", "success")
     except ValidationFailed as exc:
         flash(exc.message, "error")
-    return redirect(url_for("portal.home"), 303)  # type: ignore[return-value]
+    return redirect(url_for("portal.home"), 303)

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, url_for
+from flask import Response
 from flask_login import current_user
 
 from app import htmx_events
 from app.alerts import feed
 from app.models import Role
-from app.stats.query import PLATFORM_NAMES
-from app.web.access import login_required, role_required
+from app.web.access import client_required, login_required, role_required
 from app.web.htmx import render, toast
 from app.web.portal import bp
 
 
 @bp.get("/portal/notifications")
-@login_required
+@client_required(staff_to="admin.alerts_feed")
 def notifications() -> Response:
     """The client's notifications (staff are sent to the alert feed); the list polls itself."""
-    if current_user.role is not Role.CLIENT:
-        return redirect(url_for("admin.alerts_feed"))  # type: ignore[return-value]
     items = feed.feed(current_user, feed.FeedFilters())
-    return render(
-        "portal/notifications.html",
-        "list",
-        items=items,
-        platform_names=PLATFORM_NAMES,
-        unread=feed.unread_count(current_user),
-    )
+    return render("portal/notifications.html", "list", items=items, unread=feed.unread_count(current_user))
 
 
 @bp.get("/portal/notifications/badge")
@@ -47,7 +38,6 @@ def notification_read(alert_id: int) -> Response:
         "admin/alerts/row.html",
         item=item,
         alert=alert,
-        platform_names=PLATFORM_NAMES,
         count=feed.unread_count(current_user),
         oob=True,
     )
@@ -62,7 +52,6 @@ def notifications_read_all() -> Response:
         "portal/notifications.html",
         "list",
         items=feed.feed(current_user, feed.FeedFilters()),
-        platform_names=PLATFORM_NAMES,
         unread=0,
         oob_badge=True,
         trigger=toast(f"{n} marked read.") | {htmx_events.ALERTS_CHANGED: {}},

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 from flask import Response, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.models import Role
-from app.web.access import login_required
+from app.web.access import client_required
 from app.web.portal import bp
 
 
 @bp.get("/")
-def index() -> Response:
+def index() -> ResponseReturnValue:
     """Send each role to its home page."""
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))  # type: ignore[return-value]
+        return redirect(url_for("auth.login"))
     if current_user.role in (Role.ADMIN, Role.COACH):
-        return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
-    return redirect(url_for("portal.home"))  # type: ignore[return-value]
+        return redirect(url_for("admin.clients_list"))
+    return redirect(url_for("portal.home"))
 
 
 @bp.get("/portal")
-@login_required
+@client_required()
 def home() -> Response:
     """Where a client lands after login: their analytics overview (staff go to the CRM)."""
-    if current_user.role is not Role.CLIENT:
-        return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
     from app.web.portal.analytics import overview_page
 
     return overview_page("portal.home")

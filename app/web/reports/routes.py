@@ -6,6 +6,7 @@ forged cross-site POST could not have, and the POST only records that the link w
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from htmx_flask import make_response
 from htmx_flask import request as hx_request
@@ -16,7 +17,7 @@ from app.models import Client, Report, ReportStatus, Role
 from app.reports import service
 from app.reports.build import program as program_payload
 from app.services import clients
-from app.web.access import login_required
+from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.reports import bp
 
@@ -30,11 +31,9 @@ def _card(report: Report) -> Response:
 
 
 @bp.get("/reports")
-@login_required
+@client_required()
 def index() -> Response:
     """A client's reports: generate weekly / programme reports, past reports, the share switch."""
-    if current_user.role is not Role.CLIENT:
-        return redirect(url_for("admin.clients_list"))  # type: ignore[return-value]
     client = clients.own_client(current_user)
     settings = service.settings_for(client)
     return render(
@@ -158,14 +157,14 @@ def _link_page(state: str, message: str, status: int, **ctx: object) -> Response
 
 @bp.post("/reports/share")
 @login_required
-def share_toggle() -> Response:
+def share_toggle() -> ResponseReturnValue:
     """The client's own share switch (portal settings)."""
     client = clients.own_client(current_user)
     enabled = request.form.get("enabled") == "1"
     settings = service.set_share(client, enabled)
     if not hx_request.htmx:  # a plain form post: back to the whole reports page (post/redirect/get)
         flash("Share link turned on." if enabled else "Share link turned off.", "success")
-        return redirect(url_for("reports.index"), 303)  # type: ignore[return-value]
+        return redirect(url_for("reports.index"), 303)
     return render(
         "reports/index.html", "share", client=client, settings=settings, share_url=service.share_url(settings)
     )

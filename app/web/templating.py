@@ -1,0 +1,61 @@
+"""App-wide template helpers, registered in one place on the app's Jinja environment.
+
+Every template may use these: pages and HTMX fragments of any blueprint, emails, and the report PDF
+the worker renders. Before, each was registered by whichever blueprint module happened to define it
+(``alerts_unread`` by the admin alert feed, the report filters by the reports blueprint), so a client
+page depended on admin modules having been imported. ``register_web`` calls ``init_app`` once.
+
+Helpers never run a query on their own behalf except ``alerts_unread()``, the nav badge, which is
+lazy (a fragment that does not show the nav costs nothing) and reads through ``app.alerts.feed``.
+Per-page data (sync states of connection cards, polling) is computed by the view, one query per page.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from app.alerts import feed
+from app.charts.builders import NONCE_PLACEHOLDER
+from app.models.platforms import PLATFORM_NAMES
+from app.reports.pdf import pdf_text
+from app.web.headers import csp_nonce
+from app.web.status import queue_is_up
+
+
+def alerts_unread() -> int:
+    """Unread alerts of the logged-in user (0 for nobody): the nav badge."""
+    if not current_user.is_authenticated:
+        return 0
+    return feed.unread_count(current_user)
+
+
+@pass_context
+def report_text(ctx: Any, value: Any) -> Markup:
+    """Report text: escaped; in the PDF also routed to a font that has its characters."""
+    return pdf_text(value) if ctx.get("pdf") else escape("" if value is None else value)
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def svg_markup(svg: str) -> Markup:
+    """A pygal chart stored in a report (serialised by pygal/lxml, so platform text is escaped)."""
+    return Markup(svg.replace(NONCE_PLACEHOLDER, csp_nonce()))  # noqa: S704 - pygal-serialised SVG
+
+
+def init_app(app: Flask) -> None:
+    env = app.jinja_env
+    env.globals.update(csp_nonce=csp_nonce, platform_names=PLATFORM_NAMES, alerts_unread=alerts_unread)
+    env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)
+
+    @app.context_processor
+    def _service_status() -> dict[str, Any]:
+        """``queue_down``: the honest banner when Redis is unreachable (cached check, ``app.web.status``)."""
+        return {"queue_down": not queue_is_up(app)}
