@@ -378,9 +378,9 @@ def test_every_setting_the_code_reads_is_declared():
 
 
 def test_the_per_platform_concurrency_is_declared_for_every_platform():
-    from app.platforms import PLATFORMS
+    from app.models.platforms import CONNECTABLE
 
-    assert {f"SYNC_CONCURRENCY_{p.upper()}" for p in PLATFORMS} <= {s.name for s in SETTINGS}
+    assert {f"SYNC_CONCURRENCY_{p.upper()}" for p in CONNECTABLE} <= {s.name for s in SETTINGS}
 
 
 def test_the_sandbox_variables_are_the_ones_the_sandbox_reads():
