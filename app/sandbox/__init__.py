@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         if platform is None:
             return None
         with state.lock:
+            g.call_epoch = state.call_epoch
             latency = state.latency_ms
             fault = state.take_fault(platform, request.path, common.is_consent(request.path))
         if latency > 0:
@@ -69,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         if request.path.startswith("/graph.instagram.com/"):
             instagram.add_usage_headers(response)
         with state.lock:
+            if getattr(g, "call_epoch", None) != state.call_epoch:
+                return response  # begun before the log was cleared (see ``SandboxState.call_epoch``)
             entry = {
                 "at": iso_z(state.now()),
                 "platform": platform,

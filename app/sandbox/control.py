@@ -479,6 +479,7 @@ def clear_calls() -> Response:
     st = state()
     with st.lock:
         st.calls.clear()
+        st.call_epoch += 1
         return json_response({"calls": []})
 
 

@@ -148,6 +148,9 @@ class SandboxState:
     codes: dict[str, AuthCode] = field(default_factory=dict)
     faults: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    #: moves on at every reset and clear of the call log: a request begun before it is not logged after it
+    #: (a client that timed out leaves a request the sandbox finishes later, into the next test's log)
+    call_epoch: int = 0
     latency_ms: int = 0
     quota: dict[str, int] = field(default_factory=dict)
     windows: dict[str, deque[float]] = field(default_factory=dict)
@@ -180,6 +183,7 @@ class SandboxState:
             self.codes.clear()
             self.faults.clear()
             self.calls.clear()
+            self.call_epoch += 1
             self.quota.clear()
             self.windows.clear()
             self.counters.clear()

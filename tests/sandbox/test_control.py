@@ -310,3 +310,22 @@ def test_state_file_keeps_tokens_across_restarts(tmp_path: Any) -> None:
         )
         assert resp.status_code == 200
         assert resp.json()["data"]["user"]["open_id"] == acc["platform_user_id"]
+
+
+def test_a_request_still_running_at_a_clear_is_not_logged_after_it(sandbox: SandboxControl) -> None:
+    """A client that timed out leaves a request the sandbox finishes later: it must not land in the
+    next test's call log (it made adapter tests count one call too many under load)."""
+    import threading
+
+    acc = sandbox.create_account("tiktok", "slow.one", 100, seed=1)
+    tokens = sandbox.connect("tiktok", acc["id"])
+    sandbox.add_fault("tiktok", "timeout", seconds=1.0, path_contains="/user/info/")
+    url = sandbox.url("open.tiktokapis.com/v2/user/info/?fields=open_id")
+    slow = threading.Thread(
+        target=requests.get, args=(url,), kwargs={"headers": {"Authorization": f"Bearer {tokens['access_token']}"}}
+    )
+    slow.start()
+    time.sleep(0.3)  # the request is in the sandbox now, sleeping
+    sandbox.clear_calls()
+    slow.join()
+    assert sandbox.calls("tiktok") == []

@@ -28,7 +28,7 @@ FAST = {
     "SYNC_BACKOFF_CAP_SECONDS": 5,
     "SYNC_LOCK_TTL_SECONDS": 10,
     "SYNC_META_SLOWDOWN_SECONDS": 0,
-    "PLATFORM_READ_TIMEOUT_SECONDS": 3,
+    "PLATFORM_READ_TIMEOUT_SECONDS": 6,  # a busy 2-core CI box can take 3 s for a year of analytics
 }
 
 

@@ -64,7 +64,7 @@ def test_server_error_is_retried_with_backoff(app: Any, link: Any, world: Any, p
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_timeout_is_retried(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, before = _baseline(app, link, platform)
-    run = _fault_then_sync(app, world, conn_id, platform, "timeout", seconds=4)
+    run = _fault_then_sync(app, world, conn_id, platform, "timeout", seconds=8)  # over the 6 s read timeout
     assert run.status == "failed" and run.error_class == "unavailable"
     _eventually_synced(app, conn_id, before)
 
