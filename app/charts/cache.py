@@ -2,7 +2,9 @@
 
 The data version changes with every sync of the connections behind the chart (their
 ``last_sync_at``) and with milestone edits, so a cached chart lives until the next sync of its data;
-a TTL bounds what is kept. Redis being down only costs the render time (``app.redis_cache``).
+a TTL bounds what is kept. Charts of custom date ranges are never stored: a key per range would let
+one user fill the Redis that must not evict. Redis being down only costs the render time
+(``app.redis_cache``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def _load(raw: bytes) -> Chart:
     return Chart(**data)
 
 
-def cached(key: str, build: Callable[[], Chart]) -> Chart:
-    """The chart under ``key`` from Redis, or built, stored and returned."""
+def cached(key: str, build: Callable[[], Chart], *, store: bool = True) -> Chart:
+    """The chart under ``key`` from Redis, or built, stored and returned; with ``store`` False (a custom
+    range, ``StatsQuery.cacheable``) built and returned without touching Redis."""
+    if not store:
+        return build()
     return get_or_build(key, build, ttl=TTL_SECONDS, dump=_dump, load=_load, name="chart", log=log)

@@ -19,7 +19,11 @@ METRIC_UNITS = {
 
 def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Chart:
     key = cache_key("growth", f"client:{ov.client_id}", ov.query.cache_key(), ov.data_version)
-    return cached(key, lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start))
+    return cached(
+        key,
+        lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start),
+        store=ov.query.cacheable,
+    )
 
 
 def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric: str) -> Chart:
@@ -38,6 +42,7 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
             weekly_post_metric(posts, period, metric),
             PLATFORM_NAMES,
         ),
+        store=ov.query.cacheable,
     )
 
 
@@ -45,4 +50,8 @@ def portfolio_growth(pf: Portfolio, tenant: str) -> Chart:
     last = pf.series.points[-1] if pf.series.points else None
     version = f"{pf.total_followers}|{last}|{pf.client_count}"
     key = cache_key("portfolio", tenant, pf.query.cache_key(), version)
-    return cached(key, lambda: growth_chart("portfolio-svg", "Portfolio followers over time", [pf.series], [], None))
+    return cached(
+        key,
+        lambda: growth_chart("portfolio-svg", "Portfolio followers over time", [pf.series], [], None),
+        store=pf.query.cacheable,
+    )

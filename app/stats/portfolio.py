@@ -492,13 +492,15 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
     """Every number of the portfolio page for ``query`` (clients visible to the user).
 
     The result is cached in Redis per (visible clients, query, data version) for at most
-    ``CACHE_TTL_SECONDS``; the version (``data_version``) changes with every sync, so a cached portfolio
+    ``CACHE_TTL_SECONDS`` (custom ranges are computed every time: ``StatsQuery.cacheable``); the version (``data_version``) changes with every sync, so a cached portfolio
     never outlives the data behind it. Redis being down only costs the computation.
     """
     band = query.filter("size")
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
     portfolio_clients(visible, query)  # a malformed coach filter is a BadQuery before any cache lookup
+    if not query.cacheable:
+        return compute_portfolio(visible, query)
     key = digest_key(CACHE_PREFIX, _scope_key(visible), query.cache_key(), str(query.today), data_version(visible))
     return get_or_build(
         key,

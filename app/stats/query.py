@@ -127,6 +127,12 @@ class StatsQuery:
             out.pop("end", None)
         return out
 
+    @property
+    def cacheable(self) -> bool:
+        """Whether results for this query may be cached. A custom range is not: any user can ask for
+        endless distinct ranges, and each would be a key kept in the Redis that must never evict."""
+        return self.period.key != "custom"
+
     def cache_key(self) -> str:
         p = self.period
         return "|".join(

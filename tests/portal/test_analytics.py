@@ -161,3 +161,21 @@ def test_goal_set_by_client(client, creator):
     )
     assert "whole number" in resp.get_data(as_text=True)
     assert date.today()
+
+
+def test_custom_ranges_add_no_keys_to_redis(client, creator):
+    """One user looping over custom ranges cannot fill the Redis that must never evict: charts (and the
+    portfolio) of custom ranges are computed, not stored; the preset ranges still are."""
+    from app.redis_conn import get_redis
+
+    client.login("c@example.com")
+    redis = get_redis()
+    assert client.get("/portal/analytics?range=30d").status_code == 200
+    cached = {k for k in redis.scan_iter("chart:*")}
+    assert cached  # a preset range is cached
+    for offset in range(5):
+        end = today() - timedelta(days=offset)
+        resp = client.get(f"/portal/analytics?start={(end - timedelta(days=20)).isoformat()}&end={end.isoformat()}")
+        assert resp.status_code == 200
+        assert "<svg" in resp.get_data(as_text=True)
+    assert {k for k in redis.scan_iter("chart:*")} == cached
