@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from app.models import AlertType, Provenance, Severity
+from app.models import AlertType, Connection, Provenance, Severity
+from app.models.connection import USABLE_STATUSES
 from app.models.platforms import PLATFORM_NAMES
 from app.stats.content import Post
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, mean_rate
@@ -235,4 +236,34 @@ def low_engagement(client_id: int, acc: AccountHistory, d: date, posts: Sequence
         f"{name} engagement rate over the last 30 days is {rate:.2f}% across {len(window)} "
         f"post{'s' if len(window) != 1 else ''}, below {LOW_ENGAGEMENT_PCT}%.",
         {"rate_30d": round(rate, 3), "posts": len(window), "threshold_pct": LOW_ENGAGEMENT_PCT},
+    )
+
+
+#: a usable connection without a successful sync for this long missed its daily sync (D1)
+STALE_HOURS = 26
+
+
+def data_stale(conn: Connection, now: datetime, day: date) -> Candidate | None:
+    """DATA_STALE: the connection looks fine (its status is usable) but no sync succeeded for over
+    ``STALE_HOURS``: the daily sync keeps failing (a 5xx leaves the status ``connected``), or it never
+    ran (cron down). Lost connections have their own alert; this is the one a coach would not see."""
+    if conn.state not in USABLE_STATUSES or conn.disconnected_at is not None:
+        return None
+    since = conn.last_sync_at or conn.connected_at
+    if since is None or now - since <= timedelta(hours=STALE_HOURS):
+        return None
+    hours = int((now - since).total_seconds() // 3600)
+    name = _name(conn.platform)
+    handle = f" (@{conn.username})" if conn.username else ""
+    why = f" The last attempt said: {conn.last_error}" if conn.last_error else ""
+    return Candidate(
+        AlertType.DATA_STALE,
+        Severity.WARNING,
+        conn.client_id,
+        conn.id,
+        conn.platform,
+        day,
+        f"{name} data not updating",
+        f"No successful sync of {name}{handle} for {hours} hours (last: {since:%Y-%m-%d %H:%M} UTC).{why}",
+        {"hours": hours, "last_sync_at": since.isoformat(), "last_error": conn.last_error},
     )

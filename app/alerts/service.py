@@ -77,6 +77,9 @@ def candidates_for(conn: Connection, today: date) -> list[Candidate]:
         out.append(status_alert)
     if not conn.is_live:
         return out
+    stale = rules.data_stale(conn, utcnow(), today)
+    if stale is not None:
+        out.append(stale)
     live = list(
         db.session.execute(
             select(Connection).where(Connection.client_id == conn.client_id, Connection.disconnected_at.is_(None))
@@ -283,7 +286,9 @@ def recipients(alert: Alert, client: Client) -> list[tuple[User, str]]:
 
 
 #: connection problems are the client's to fix: staff see them in the feed (and "needs attention") only
-FEED_ONLY_FOR_STAFF = frozenset({AlertType.CONNECTION_LOST.value, AlertType.TOKEN_EXPIRING.value})
+FEED_ONLY_FOR_STAFF = frozenset(
+    {AlertType.CONNECTION_LOST.value, AlertType.TOKEN_EXPIRING.value, AlertType.DATA_STALE.value}
+)
 
 
 def email_kind(alert: Alert, audience: str) -> str:

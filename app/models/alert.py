@@ -27,6 +27,19 @@ class AlertType(enum.StrEnum):
     LOW_ENGAGEMENT = "LOW_ENGAGEMENT"
     TOKEN_EXPIRING = "TOKEN_EXPIRING"  # noqa: S105 - an alert type, not a secret
     CONNECTION_LOST = "CONNECTION_LOST"
+    DATA_STALE = "DATA_STALE"  # no successful sync for over 26 hours while the connection looks fine (D1)
+
+
+#: what each type is called where people choose or read them (notification settings, filters)
+ALERT_TYPE_LABELS: dict[AlertType, str] = {
+    AlertType.MILESTONE: "Follower milestones",
+    AlertType.GROWTH_SURGE: "Growth surges",
+    AlertType.GROWTH_DECLINE: "Declines and stalls",
+    AlertType.LOW_ENGAGEMENT: "Low engagement",
+    AlertType.TOKEN_EXPIRING: "Connections about to expire",
+    AlertType.CONNECTION_LOST: "Lost connections",
+    AlertType.DATA_STALE: "Data not updating",
+}
 
 
 class Severity(enum.StrEnum):

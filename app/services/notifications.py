@@ -9,25 +9,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import EmailMode, NotificationPreference, User
+from app.models import AlertType, EmailMode, NotificationPreference, User
+from app.models.alert import ALERT_TYPE_LABELS as ALERT_TYPE_LABELS_BY_TYPE
 from app.services.urls import absolute_url
 
-ALERT_TYPES: tuple[str, ...] = (
-    "MILESTONE",
-    "GROWTH_SURGE",
-    "GROWTH_DECLINE",
-    "LOW_ENGAGEMENT",
-    "TOKEN_EXPIRING",
-    "CONNECTION_LOST",
-)
-ALERT_TYPE_LABELS = {
-    "MILESTONE": "Follower milestones",
-    "GROWTH_SURGE": "Growth surges",
-    "GROWTH_DECLINE": "Declines and stalls",
-    "LOW_ENGAGEMENT": "Low engagement",
-    "TOKEN_EXPIRING": "Connections about to expire",
-    "CONNECTION_LOST": "Lost connections",
-}
+ALERT_TYPES: tuple[str, ...] = tuple(t.value for t in AlertType)
+ALERT_TYPE_LABELS: dict[str, str] = {t.value: label for t, label in ALERT_TYPE_LABELS_BY_TYPE.items()}
 
 
 @dataclass(frozen=True)

@@ -492,7 +492,8 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
     """Every number of the portfolio page for ``query`` (clients visible to the user).
 
     The result is cached in Redis per (visible clients, query, data version) for at most
-    ``CACHE_TTL_SECONDS`` (custom ranges are computed every time: ``StatsQuery.cacheable``); the version (``data_version``) changes with every sync, so a cached portfolio
+    ``CACHE_TTL_SECONDS`` (custom ranges are computed every time: ``StatsQuery.cacheable``); the version
+    (``data_version``) changes with every sync, so a cached portfolio
     never outlives the data behind it. Redis being down only costs the computation.
     """
     band = query.filter("size")

@@ -173,3 +173,31 @@ def test_connection_status_rules(app, creator):
         ("CONNECTION_LOST", "critical"),
         ("TOKEN_EXPIRING", "warning"),
     ]
+
+
+def test_data_not_updating_for_over_26_hours_raises_one_staff_alert(app, creator):
+    """D1: a 5xx every day keeps the status ``connected``; only the age of the data shows the problem.
+    The coach sees it in the feed (no email: the fix is operational), once per cooldown."""
+    from app.models import OutboxEmail
+    from app.models.base import utcnow
+
+    stale, fresh = h.connection(creator, "instagram"), h.connection(creator, "tiktok")
+    stale.last_sync_at = utcnow() - timedelta(hours=30)
+    stale.last_error = "The platform did not answer; we will try again."
+    fresh.last_sync_at = utcnow() - timedelta(hours=3)
+    db.session.commit()
+    service.evaluate_connection(stale.id)
+    service.evaluate_connection(fresh.id)
+    [alert] = alerts_of("DATA_STALE")
+    assert alert.connection_id == stale.id
+    assert alert.severity == "warning"
+    assert "30 hours" in alert.message
+    assert "did not answer" in alert.message
+    assert db.session.execute(select(OutboxEmail)).scalars().all() == []  # feed only
+    service.evaluate_connection(stale.id)
+    assert len(alerts_of("DATA_STALE")) == 1  # once
+    from app.alerts import rules
+
+    assert rules.data_stale(stale, utcnow(), D) is not None
+    stale.status = "revoked"  # a lost connection has its own alert (CONNECTION_LOST) instead
+    assert rules.data_stale(stale, utcnow(), D) is None
