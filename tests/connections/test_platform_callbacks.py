@@ -108,7 +108,8 @@ def tiktok_post(client, body: dict, secret: str = TT_SECRET, stamp: int | None =
     )
 
 
-def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
+def tiktok_connected(app, client, sandbox, accounts, reason: int) -> tuple[object, dict]:
+    """A connected TikTok account, an anonymous client for the webhook, and its removal event."""
     client.login("creator@example.com")
     connect(client, sandbox, "tiktok", accounts["tiktok"]["id"])
     [conn] = rows()
@@ -119,8 +120,13 @@ def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
         "event": "authorization.removed",
         "create_time": int(time.time()),
         "user_openid": conn.platform_user_id,
-        "content": json.dumps({"reason": 1}),
+        "content": json.dumps({"reason": reason}),
     }
+    return anon, event
+
+
+def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
+    anon, event = tiktok_connected(app, client, sandbox, accounts, reason=1)
     assert tiktok_post(anon, event, secret="wrong").status_code == 400
     assert tiktok_post(anon, event, stamp=int(time.time()) - 600).status_code == 400  # stale
     assert rows()[0].status == "connected"
@@ -142,18 +148,7 @@ def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
 def test_a_replayed_tiktok_webhook_is_acknowledged_and_not_acted_on_again(app, client, creator, sandbox, accounts):
     """Inside its 300-second window a signed message is valid; sent again (a replay) it is answered 200
     and ignored."""
-    client.login("creator@example.com")
-    connect(client, sandbox, "tiktok", accounts["tiktok"]["id"])
-    [conn] = rows()
-    anon = app.test_client()
-    anon.auto_csrf = False
-    event = {
-        "client_key": "sandbox-tiktok-key",
-        "event": "authorization.removed",
-        "create_time": int(time.time()),
-        "user_openid": conn.platform_user_id,
-        "content": json.dumps({"reason": 2}),
-    }
+    anon, event = tiktok_connected(app, client, sandbox, accounts, reason=2)
     stamp = int(time.time())
     assert tiktok_post(anon, event, stamp=stamp).get_json()["status"] == "deleted"
     replay = tiktok_post(anon, event, stamp=stamp)
