@@ -64,7 +64,9 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
             pytest.fail("launcher never printed its URL:\n" + _tail(log))
         log.seek(0)
         out = log.read()
-        assert base in out and "admin@example.com" in out and "demo-portal-2026" in out
+        assert base in out
+        assert "admin@example.com" in out
+        assert "demo-portal-2026" in out
 
         s = requests.Session()
         page = s.get(f"{base}/login", timeout=10)
@@ -75,7 +77,8 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
             data={"email": "maya@example.com", "password": "demo-portal-2026", "csrf_token": token},
             timeout=10,
         )
-        assert resp.status_code == 200 and "Sofia Lindqvist" in resp.text  # the demo data is there
+        assert resp.status_code == 200
+        assert "Sofia Lindqvist" in resp.text
         assert s.get(f"{base}/static/vendor/htmx.min.js", timeout=10).status_code == 200
         client = requests.Session()  # a demo client with connected accounts sees her imported history
         token = re.search(r'name="csrf-token" content="([^"]+)"', client.get(f"{base}/login", timeout=10).text).group(1)
@@ -88,7 +91,8 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
         growth = overview.split('<section id="growth-chart">', 1)[1].split("</section>", 1)[0]
         assert growth.count("<tr>") > 30, growth[:500]
         sandbox = requests.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/accounts", timeout=10)
-        assert sandbox.status_code == 200 and len(sandbox.json()["accounts"]) >= 12  # demo creators
+        assert sandbox.status_code == 200
+        assert len(sandbox.json()["accounts"]) >= 12
         socket = re.search(r"embedded redis-server at unix://(\S+)", out).group(1)
         store = redis.Redis(unix_socket_path=socket)
         deadline = time.monotonic() + 60
@@ -107,7 +111,8 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
     for p in (port, sandbox_port):
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2)
-    assert not Path(socket).exists() and not _redis_servers(socket)
+    assert not Path(socket).exists()
+    assert not _redis_servers(socket)
 
     log.seek(0)
     lines = log.read().splitlines()

@@ -320,17 +320,17 @@ class YouTubeAdapter(ScopeCheckMixin):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         if response.status_code < 400:
-            return None
+            return
         try:
             body = response.json()
         except ValueError:
             body = {}
         error = classify_google_error(response, body)
         if isinstance(error, AccessRevoked | InvalidRequest) and response.status_code == 400:
-            return None  # invalid_token: already revoked or expired
+            return  # invalid_token: already revoked or expired
         if error is not None:
             raise error
-        return None
+        return
 
     # ------------------------------------------------------------------ data
 
