@@ -41,7 +41,7 @@ APP_SETTINGS = [s for s in SETTINGS if s.reader == "app"]
 
 
 def test_every_setting_is_documented_in_the_readme():
-    readme = open("README.md").read()
+    readme = Path("README.md").read_text()
     for s in SETTINGS:
         assert f"`{s.name}`" in readme, s.name
     rows = [line for line in settings_table_markdown().splitlines() if line.startswith("| `")]
@@ -61,7 +61,7 @@ def test_from_env_reads_the_table():
     assert "SESSION_COOKIE_SECURE" not in prod
     assert Config.SESSION_COOKIE_SECURE is True
     assert Config.SESSION_COOKIE_NAME == "__Host-session"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="APP_ENV='staging': expected one of production, development, test"):
         Config.from_env({"APP_ENV": "staging"})
 
 
@@ -154,13 +154,16 @@ def test_each_setting_is_declared_once_with_a_type_a_default_and_a_meaning():
     python_type = {"str": str, "url": str, "choice": str, "int": int, "float": float, "bool": bool}
     python_type.update({"list": tuple, "map": dict})
     for s in SETTINGS:
-        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", s.name) and s.help.strip() and s.group in dict(GROUPS), s.name
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", s.name), s.name
+        assert s.help.strip(), s.name
+        assert s.group in dict(GROUPS), s.name
         if s.default is None:
             continue
         assert type(s.default) is python_type[s.kind], s.name
         # the default as the README and .env.example show it parses back to the same value
         shown = re.search(rf"^# {s.name}=(.*)$", env_example(), re.M)
-        assert shown is not None and s.parse(shown.group(1).strip('"')) == s.default, s.name
+        assert shown is not None, s.name
+        assert s.parse(shown.group(1).strip('"')) == s.default, s.name
 
 
 def test_framework_keys_are_exactly_the_fixed_internals_of_config():
@@ -317,7 +320,8 @@ def test_instagram_api_version_from_the_environment_is_the_one_the_graph_calls_u
         with pytest.raises(PlatformError):
             adapter.fetch_profile("not-a-token")
     paths = [call["path"] for call in sandbox.calls("instagram")]
-    assert paths and all(path.startswith("/graph.instagram.com/v99.0/") for path in paths), paths
+    assert paths, "the adapter made no call to the sandbox"
+    assert all(path.startswith("/graph.instagram.com/v99.0/") for path in paths), paths
 
 
 # --------------------------------------------------------------------------- every read is declared

@@ -75,6 +75,7 @@ def test_production_worker_refuses_a_redis_without_an_append_only_file(tmp_path)
         development = subprocess.run(
             worker, cwd=ROOT, env={**env, "APP_ENV": "development"}, capture_output=True, text=True, timeout=60
         )
-        assert development.returncode == 0 and '"level": "WARNING"' in development.stderr, development.stderr
+        assert development.returncode == 0, development.stderr
+        assert '"level": "WARNING"' in development.stderr, development.stderr
     finally:
         server.shutdown()

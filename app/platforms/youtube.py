@@ -400,10 +400,13 @@ class YouTubeAdapter(ScopeCheckMixin):
                 if not isinstance(details, Mapping) or not details.get("videoId"):
                     continue
                 published = details.get("videoPublishedAt")
-                if since is not None and published is not None:
-                    if aware_utc(published, self.name, "videoPublishedAt") < since:
-                        reached_window_end = True
-                        continue
+                if (
+                    since is not None
+                    and published is not None
+                    and aware_utc(published, self.name, "videoPublishedAt") < since
+                ):
+                    reached_window_end = True
+                    continue
                 ids.append(str(details["videoId"]))
             ids = list(dict.fromkeys(ids))
             if reached_window_end or (max_items is not None and len(ids) >= max_items):

@@ -56,7 +56,7 @@ def test_authorize_url_with_pkce(tt: TikTokAdapter, sandbox: SandboxControl) -> 
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PKCE: pass a code_challenge"):
         tt.authorize_url("st-1", REDIRECT_URI, None)
 
 
@@ -83,7 +83,7 @@ def test_pkce_verifier_is_checked(tt: TikTokAdapter, sandbox: SandboxControl, ac
     with pytest.raises(InvalidRequest) as info:
         tt.exchange_code(code, REDIRECT_URI, "w" * 64)  # another flow's verifier
     assert code not in "".join(error_texts(info.value))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PKCE: pass the code_verifier"):
         tt.exchange_code(code, REDIRECT_URI, None)
 
 

@@ -145,7 +145,8 @@ def test_xss_payloads_stay_text_in_html_and_svg(client, factory):
     for url in urls:
         for headers in ({}, {"HX-Request": "true"}):
             text = client.get(url, headers=headers).get_data(as_text=True)
-            assert "<script>alert" not in text and "<svg onload" not in text, url
+            assert "<script>alert" not in text, url
+            assert "<svg onload" not in text, url
 
 
 def test_another_clients_post_is_404(client, factory, creator):

@@ -63,7 +63,8 @@ def check(value: Any, schema: dict[str, Any], schemas: dict[str, Any], where: st
         elif fmt == "google-duration" or (where.endswith("duration")):
             assert re.fullmatch(r"P(T(\d+H)?(\d+M)?(\d+S)?)", value), f"{where}: bad duration {value!r}"
     elif kind == "integer":
-        assert isinstance(value, int) and not isinstance(value, bool), f"{where}: expected integer"
+        assert isinstance(value, int), f"{where}: expected integer"
+        assert not isinstance(value, bool), f"{where}: expected integer, not a boolean"
     elif kind == "boolean":
         assert isinstance(value, bool), f"{where}: expected boolean"
     elif kind == "number":

@@ -349,5 +349,5 @@ def test_faults_on_the_token_endpoint_use_the_oauth_shape(sandbox: SandboxContro
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_grant"
     sandbox.add_fault("tiktok", "malformed")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unterminated string"):  # the truncated body does not parse
         api(sandbox, "GET", "user/info/?fields=open_id", tokens["access_token"]).json()

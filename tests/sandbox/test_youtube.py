@@ -554,7 +554,7 @@ def test_token_endpoint_faults(sandbox: SandboxControl, tokens: dict[str, Any]) 
         "error_description": "Token has been expired or revoked.",
     }
     sandbox.add_fault("youtube", "malformed", path_contains="channels")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unterminated string"):  # the truncated body does not parse
         yt(sandbox, "channels", tokens["access_token"], part="id", mine="true").json()
 
 

@@ -3,6 +3,7 @@ and the cron reaper for runs a dead worker left ``running``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -72,10 +73,8 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
         groups = set()
     groups.add(proc.pid)
     for pgid in groups:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     proc.wait(timeout=10)
 
 

@@ -19,7 +19,8 @@ def test_initial_sync_then_same_day_resync_writes_one_day(app: Any, link: Any, w
     assert dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     first = counts(conn_id)
-    assert first["snapshots"] == 1 and first["items"] > 0, first
+    assert first["snapshots"] == 1, first
+    assert first["items"] > 0, first
     run = runs(conn_id)[-1]
     assert run.status in ("succeeded", "partial"), (run.status, run.error_message, run.details)
     assert run.calls > 0
