@@ -8,6 +8,7 @@ Connections are made lazily, on first use, never at import or factory time.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from pathlib import Path
@@ -53,10 +54,8 @@ def stop_embedded(save: bool = False, timeout: float = 10.0) -> None:
         _embedded.clear()
     for server in servers:
         pid, folder = server.pid, server.redis_dir
-        try:
+        with contextlib.suppress(redis.RedisError):  # already gone, or refused: the signals below settle it
             server.shutdown(save=save, nosave=not save)
-        except redis.RedisError:
-            pass  # already gone, or refused: the signals below settle it
         if pid:
             try:
                 process = psutil.Process(pid)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import signal
 import subprocess
@@ -140,10 +141,8 @@ def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
             pass
     deadline = time.monotonic() + grace
     for proc in procs:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
     for tree in trees:
         for member in tree:
             try:
@@ -217,7 +216,7 @@ def run_phase(
             cmd,
             cwd=ROOT,
             env=env,  # noqa: S603
-            stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115
+            stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115 - the worker's stdout for its life
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )

@@ -10,6 +10,7 @@ REDIS_URL (contract 6.1).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -196,10 +197,8 @@ def stop(procs: list[tuple[str, subprocess.Popen[bytes]]], relays: list[threadin
             except psutil.NoSuchProcess:
                 tree = [proc.pid]
             for pid in tree:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             proc.wait()
     for thread in relays:
         thread.join(timeout=2)

@@ -39,19 +39,24 @@ def test_users_create_client_gets_profile(app):
             "coach@example.com",
         ]
     )
-    assert made.exit_code == 0 and "Password:" in made.output  # generated and shown once
+    assert made.exit_code == 0
+    assert "Password:" in made.output
     user = db.session.execute(select(User).where(User.email == "c@example.com")).scalar_one()
-    assert user.role is Role.CLIENT and user.client is not None and user.client.coach.email == "coach@example.com"
+    assert user.role is Role.CLIENT
+    assert user.client is not None
+    assert user.client.coach.email == "coach@example.com"
 
 
 def test_users_create_bad_input_is_a_clear_error(app):
     runner = app.test_cli_runner()
     bad = runner.invoke(args=["users", "create", "--email", "nope", "--name", "X", "--role", "coach"])
-    assert bad.exit_code != 0 and "not valid" in bad.output
+    assert bad.exit_code != 0
+    assert "not valid" in bad.output
     short = runner.invoke(
         args=["users", "create", "--email", "x@example.com", "--name", "X", "--role", "coach", "--password", "short"]
     )
-    assert short.exit_code != 0 and "at least 10" in short.output
+    assert short.exit_code != 0
+    assert "at least 10" in short.output
     assert db.session.execute(select(func.count()).select_from(User)).scalar() == 0
 
 
@@ -63,9 +68,11 @@ def test_demo_loads_once_and_resets(app):
     assert clients == 12
     assert db.session.execute(select(func.count()).select_from(Deliverable)).scalar() == 60
     again = runner.invoke(args=["demo"])
-    assert again.exit_code != 0 and "--reset" in again.output
+    assert again.exit_code != 0
+    assert "--reset" in again.output
     skipped = runner.invoke(args=["demo", "--if-empty"])
-    assert skipped.exit_code == 0 and "already has data" in skipped.output
+    assert skipped.exit_code == 0
+    assert "already has data" in skipped.output
     reset = runner.invoke(args=["demo", "--reset"])
     assert reset.exit_code == 0
     db.session.expire_all()
@@ -76,4 +83,5 @@ def test_demo_logins_work(client, app):
     app.test_cli_runner().invoke(args=["demo"])
     assert client.login("sofia@example.com", "demo-portal-2026").headers["Location"] == "/portal"
     page = client.get("/portal").get_data(as_text=True)
-    assert "Sofia Lindqvist" in page and "Kenji" not in page  # only her own data
+    assert "Sofia Lindqvist" in page
+    assert "Kenji" not in page

@@ -41,7 +41,7 @@ APP_SETTINGS = [s for s in SETTINGS if s.reader == "app"]
 
 
 def test_every_setting_is_documented_in_the_readme():
-    readme = open("README.md").read()
+    readme = Path("README.md").read_text()
     for s in SETTINGS:
         assert f"`{s.name}`" in readme, s.name
     rows = [line for line in settings_table_markdown().splitlines() if line.startswith("| `")]
@@ -53,12 +53,15 @@ def test_from_env_reads_the_table():
         {"APP_ENV": "development", "DATABASE_URL": "postgres://u@h/db", "SMTP_PORT": "2525", "SMTP_STARTTLS": "false"}
     )
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
-    assert cfg["SMTP_PORT"] == 2525 and cfg["SMTP_STARTTLS"] is False
+    assert cfg["SMTP_PORT"] == 2525
+    assert cfg["SMTP_STARTTLS"] is False
     assert cfg["SESSION_COOKIE_SECURE"] is False  # development over plain http
     prod = Config.from_env({})
-    assert prod["APP_ENV"] == "production" and "SESSION_COOKIE_SECURE" not in prod
-    assert Config.SESSION_COOKIE_SECURE is True and Config.SESSION_COOKIE_NAME == "__Host-session"
-    with pytest.raises(ValueError):
+    assert prod["APP_ENV"] == "production"
+    assert "SESSION_COOKIE_SECURE" not in prod
+    assert Config.SESSION_COOKIE_SECURE is True
+    assert Config.SESSION_COOKIE_NAME == "__Host-session"
+    with pytest.raises(ValueError, match="APP_ENV='staging': expected one of production, development, test"):
         Config.from_env({"APP_ENV": "staging"})
 
 
@@ -96,7 +99,8 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, given, missin
     to make it, and nothing is written to the instance folder."""
     with pytest.raises(ConfigurationError) as exc:
         create_app({"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path), **given})
-    assert missing in str(exc.value) and "python -m app.instance_secrets" in str(exc.value)
+    assert missing in str(exc.value)
+    assert "python -m app.instance_secrets" in str(exc.value)
     assert not (tmp_path / "secrets.json").exists()
 
 
@@ -110,7 +114,8 @@ def test_the_generate_command_prints_secrets_production_accepts(tmp_path):
     env = dict(line.split("=", 1) for line in out.splitlines())
     assert set(env) == {"SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "TOKEN_ENCRYPTION_ACTIVE_KEY"}
     app = create_app({"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path), **env})
-    assert app.config["SECRET_KEY"] == env["SECRET_KEY"] and not (tmp_path / "secrets.json").exists()
+    assert app.config["SECRET_KEY"] == env["SECRET_KEY"]
+    assert not (tmp_path / "secrets.json").exists()
 
 
 def test_half_a_token_key_configuration_refuses_to_start(tmp_path):
@@ -132,7 +137,8 @@ def test_production_profile_has_debug_off(tmp_path):
             "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
         }
     )
-    assert app.debug is False and app.config["PROPAGATE_EXCEPTIONS"] is False
+    assert app.debug is False
+    assert app.config["PROPAGATE_EXCEPTIONS"] is False
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
 
@@ -142,18 +148,22 @@ def test_production_profile_has_debug_off(tmp_path):
 def test_each_setting_is_declared_once_with_a_type_a_default_and_a_meaning():
     names = [s.name for s in SETTINGS]
     keys = [s.config_key for s in APP_SETTINGS]
-    assert len(names) == len(set(names)) and len(keys) == len(set(keys))
+    assert len(names) == len(set(names))
+    assert len(keys) == len(set(keys))
     assert not set(keys) & set(FRAMEWORK_KEYS)
     python_type = {"str": str, "url": str, "choice": str, "int": int, "float": float, "bool": bool}
     python_type.update({"list": tuple, "map": dict})
     for s in SETTINGS:
-        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", s.name) and s.help.strip() and s.group in dict(GROUPS), s.name
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", s.name), s.name
+        assert s.help.strip(), s.name
+        assert s.group in dict(GROUPS), s.name
         if s.default is None:
             continue
         assert type(s.default) is python_type[s.kind], s.name
         # the default as the README and .env.example show it parses back to the same value
         shown = re.search(rf"^# {s.name}=(.*)$", env_example(), re.M)
-        assert shown is not None and s.parse(shown.group(1).strip('"')) == s.default, s.name
+        assert shown is not None, s.name
+        assert s.parse(shown.group(1).strip('"')) == s.default, s.name
 
 
 def test_framework_keys_are_exactly_the_fixed_internals_of_config():
@@ -176,9 +186,13 @@ def test_environment_values_are_parsed_by_type():
             "SMTP_HOST": "",  # blank is unset
         }
     )
-    assert cfg["SYNC_YOUTUBE_DAILY_UNITS"] == 12345 and cfg["SYNC_META_SLOWDOWN_SECONDS"] == 0.25
-    assert cfg["SYNC_KEEP_RAW"] is False and cfg["TIKTOK_USE_PKCE"] is False and cfg["LOG_LEVEL"] == "DEBUG"
-    assert cfg["PUBLIC_BASE_URL"] == "https://portal.example.com" and cfg["INSTAGRAM_SCOPES"] == ("a", "b", "c")
+    assert cfg["SYNC_YOUTUBE_DAILY_UNITS"] == 12345
+    assert cfg["SYNC_META_SLOWDOWN_SECONDS"] == 0.25
+    assert cfg["SYNC_KEEP_RAW"] is False
+    assert cfg["TIKTOK_USE_PKCE"] is False
+    assert cfg["LOG_LEVEL"] == "DEBUG"
+    assert cfg["PUBLIC_BASE_URL"] == "https://portal.example.com"
+    assert cfg["INSTAGRAM_SCOPES"] == ("a", "b", "c")
     assert cfg["PLATFORM_HOST_OVERRIDES"] == {"youtube.googleapis.com": "www.googleapis.com", "x": "y"}
     assert cfg["SMTP_HOST"] is None
     assert set(cfg) >= {s.config_key for s in APP_SETTINGS}  # every app setting, set or not
@@ -205,7 +219,8 @@ def test_a_bad_value_fails_at_start_naming_the_variable(name, value, reason):
     with pytest.raises(SettingError) as caught:
         Config.from_env({name: value})
     assert f"{name}={value!r}: {reason}" in str(caught.value)
-    assert isinstance(caught.value, ConfigurationError) and isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, ConfigurationError)
+    assert isinstance(caught.value, ValueError)
 
 
 def test_every_bad_value_is_named_at_once_and_the_app_does_not_start(monkeypatch, tmp_path):
@@ -237,7 +252,8 @@ def test_a_partial_mapping_gets_every_other_default(tmp_path, monkeypatch):
 
 
 def test_settings_read_outside_the_app_use_the_same_declaration():
-    assert env_value("PORT", {}) == 5000 and env_value("SANDBOX_PORT", {"SANDBOX_PORT": "6000"}) == 6000
+    assert env_value("PORT", {}) == 5000
+    assert env_value("SANDBOX_PORT", {"SANDBOX_PORT": "6000"}) == 6000
     with pytest.raises(SettingError, match="PORT='http'"):
         env_value("PORT", {"PORT": "http"})
 
@@ -298,12 +314,14 @@ def test_instagram_api_version_from_the_environment_is_the_one_the_graph_calls_u
     )
     with app.app_context():
         adapter = connections.adapter_for("instagram")  # what connect, refresh and sync use
-        assert isinstance(adapter, InstagramAdapter) and adapter.api_version == "v99.0"
+        assert isinstance(adapter, InstagramAdapter)
+        assert adapter.api_version == "v99.0"
         sandbox.clear_calls()
         with pytest.raises(PlatformError):
             adapter.fetch_profile("not-a-token")
     paths = [call["path"] for call in sandbox.calls("instagram")]
-    assert paths and all(path.startswith("/graph.instagram.com/v99.0/") for path in paths), paths
+    assert paths, "the adapter made no call to the sandbox"
+    assert all(path.startswith("/graph.instagram.com/v99.0/") for path in paths), paths
 
 
 # --------------------------------------------------------------------------- every read is declared
@@ -342,11 +360,16 @@ def config_reads(source: str) -> set[str]:
             found.add(_name(node.slice))
         elif isinstance(node, ast.Call) and node.args:
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "setdefault") and _is_config(func.value):
-                found.add(_name(node.args[0]))
-            elif isinstance(func, ast.Name | ast.Attribute) and getattr(func, "id", getattr(func, "attr", "")) in (
-                "env_value",
-                "getenv",
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("get", "pop", "setdefault")
+                and _is_config(func.value)
+                or isinstance(func, ast.Name | ast.Attribute)
+                and getattr(func, "id", getattr(func, "attr", ""))
+                in (
+                    "env_value",
+                    "getenv",
+                )
             ):
                 found.add(_name(node.args[0]))
             elif any(_is_config(arg) for arg in node.args):
@@ -402,7 +425,8 @@ def test_the_sandbox_variables_are_the_ones_the_sandbox_reads():
 
 def test_the_readme_tables_are_exactly_what_the_declaration_generates():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme.count(README_BEGIN) == 1 and readme.count(README_END) == 1
+    assert readme.count(README_BEGIN) == 1
+    assert readme.count(README_END) == 1
     assert readme_with_table(readme) == readme, "README drifted: run `flask --app wsgi config-table --write`"
 
 
@@ -427,4 +451,5 @@ def test_config_table_write_rewrites_only_between_the_markers(tmp_path):
 def test_config_table_command_prints_the_tables(tmp_path):
     app = create_app({"APP_ENV": "development", "INSTANCE_PATH": str(tmp_path)})
     result = app.test_cli_runner().invoke(args=["config-table"])
-    assert result.exit_code == 0 and result.output.strip() == settings_table_markdown()
+    assert result.exit_code == 0
+    assert result.output.strip() == settings_table_markdown()

@@ -68,4 +68,5 @@ def test_an_upward_import_breaks_the_contracts(tmp_path, module, line, contract)
     )
     assert result.returncode != 0, result.stdout
     verdicts = [ln for ln in result.stdout.splitlines() if ln.startswith(contract)]
-    assert verdicts and " BROKEN" in verdicts[0], result.stdout
+    assert verdicts, result.stdout
+    assert " BROKEN" in verdicts[0], result.stdout

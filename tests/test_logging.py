@@ -100,7 +100,8 @@ def test_exception_text_is_kept_but_scrubbed():
     out = stream.getvalue()
     assert "CANARY123" not in out
     record = json.loads(out)
-    assert record["event"] == "refresh_failed" and "HTTPError" in record["exc"]
+    assert record["event"] == "refresh_failed"
+    assert "HTTPError" in record["exc"]
 
 
 def test_newlines_in_values_stay_on_one_line(app):
@@ -114,7 +115,9 @@ def test_newlines_in_values_stay_on_one_line(app):
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert record["request_id"] == "req-1" and record["path"] == "/x" and "forged line" in record["msg"]
+    assert record["request_id"] == "req-1"
+    assert record["path"] == "/x"
+    assert "forged line" in record["msg"]
 
 
 def test_every_kind_of_line_break_is_escaped():
@@ -125,7 +128,8 @@ def test_every_kind_of_line_break_is_escaped():
     name = "eve\r\nINFO forged\x85NEL\u2028LS\u2029PS\x00NUL\x1b[31mred"
     _logger(stream).info("login failed for %s", name)
     out = stream.getvalue()
-    assert out.count("\n") == 1 and len(out.splitlines()) == 1
+    assert out.count("\n") == 1
+    assert len(out.splitlines()) == 1
     assert json.loads(out)["msg"] == "login failed for " + name.replace("\x1b[31m", "")
 
 
@@ -194,9 +198,12 @@ def test_request_id_is_honoured_when_safe_echoed_and_on_one_access_line(make_app
         assert GENERATED_ID.fullmatch(new_id), new_id
         assert [r.request_id for r in access].count(new_id) == 1
     assert not {r.request_id for r in access} & set(bad)
-    assert streamed.text == "row 0\nrow 1\nrow 2\n" and streamed.headers["X-Request-ID"] == "export-1"
+    assert streamed.text == "row 0\nrow 1\nrow 2\n"
+    assert streamed.headers["X-Request-ID"] == "export-1"
     (line,) = [r for r in access if r.request_id == "export-1"]
-    assert line.status == 200 and line.method == "GET" and line.duration_ms >= 300  # the whole stream
+    assert line.status == 200
+    assert line.method == "GET"
+    assert line.duration_ms >= 300
     assert len(access) == 2 + len(bad)
 
 
@@ -224,14 +231,18 @@ def test_worker_writes_each_record_once_as_scrubbed_json(app):
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout + result.stderr
     records = json_lines_once(result.stdout, result.stderr)
-    assert CANARY_APP not in out and CANARY_URLLIB not in out
+    assert CANARY_APP not in out
+    assert CANARY_URLLIB not in out
 
     (app_line,) = [r for r in records if r.get("event") == "leaky_job"]
     assert app_line["msg"] == "platform answered 401 to Authorization: [REDACTED]"
     retries = [r for r in records if r["logger"].startswith("urllib3") and "Retrying" in r["msg"]]
-    assert len(retries) == 1 and "access_token=[REDACTED]" in retries[0]["msg"]
+    assert len(retries) == 1
+    assert "access_token=[REDACTED]" in retries[0]["msg"]
     tracebacks = [r for r in records if r["logger"] == "rq.worker" and "Traceback" in r["msg"]]
-    assert tracebacks and "MaxRetryError" in tracebacks[0]["msg"] and "access_token=[REDACTED]" in tracebacks[0]["msg"]
+    assert tracebacks
+    assert "MaxRetryError" in tracebacks[0]["msg"]
+    assert "access_token=[REDACTED]" in tracebacks[0]["msg"]
     assert len([r for r in records if "started with PID" in r["msg"]]) == 1
 
     assert conn.get(HEARTBEAT_KEY)  # the heartbeat ran ...
@@ -249,7 +260,8 @@ def test_a_worker_that_crashes_says_so_in_a_json_line(app):
     assert result.returncode != 0
     records = json_lines_once(result.stdout, result.stderr)
     (crash,) = [r for r in records if r["level"] == "CRITICAL"]
-    assert crash["msg"] == "uncaught exception" and "ConnectionError" in crash["exc"]
+    assert crash["msg"] == "uncaught exception"
+    assert "ConnectionError" in crash["exc"]
 
 
 @pytest.mark.slow
@@ -345,7 +357,8 @@ def test_gunicorn_starts_with_its_config_serves_and_logs_json_lines(tmp_path, re
         out, err = proc.communicate(timeout=60)
     records = json_lines_once(out, err)
 
-    assert good.status_code == 200 and good.json() == {"status": "ok"}
+    assert good.status_code == 200
+    assert good.json() == {"status": "ok"}
     assert good.headers["X-Request-ID"] == "abc-123"
     replaced = bad.headers["X-Request-ID"]
     assert GENERATED_ID.fullmatch(replaced)
@@ -384,4 +397,5 @@ def test_gunicorn_believes_forwarded_headers_only_when_the_app_does(monkeypatch,
     assert cfg.forwarded_allow_ips == trusted
     assert cfg.secure_scheme_headers == ({} if hops == "0" else Config().secure_scheme_headers)
     assert cfg.bind == ["0.0.0.0:8123"]
-    assert cfg.worker_class_str == "gthread" and cfg.logconfig_dict["root"]["handlers"] == ["json"]
+    assert cfg.worker_class_str == "gthread"
+    assert cfg.logconfig_dict["root"]["handlers"] == ["json"]

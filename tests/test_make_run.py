@@ -42,75 +42,82 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
         )
     }
     env.update(PORT=str(port), SANDBOX_PORT=str(sandbox_port), INSTANCE_PATH=str(tmp_path / "instance"))
-    log = open(tmp_path / "run.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "scripts/run_all.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            log.seek(0)
-            if "Creator Portal is running at" in log.read():
-                break
-            assert proc.poll() is None, _tail(log)
-            time.sleep(0.5)
-        else:
-            pytest.fail("launcher never printed its URL:\n" + _tail(log))
-        log.seek(0)
-        out = log.read()
-        assert base in out and "admin@example.com" in out and "demo-portal-2026" in out
-
-        s = requests.Session()
-        page = s.get(f"{base}/login", timeout=10)
-        assert page.status_code == 200
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-        resp = s.post(
-            f"{base}/login",
-            data={"email": "maya@example.com", "password": "demo-portal-2026", "csrf_token": token},
-            timeout=10,
+    with open(tmp_path / "run.log", "w+") as log:  # a file the launcher writes to; read back below
+        proc = subprocess.Popen(
+            [sys.executable, "scripts/run_all.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        assert resp.status_code == 200 and "Sofia Lindqvist" in resp.text  # the demo data is there
-        assert s.get(f"{base}/static/vendor/htmx.min.js", timeout=10).status_code == 200
-        client = requests.Session()  # a demo client with connected accounts sees her imported history
-        token = re.search(r'name="csrf-token" content="([^"]+)"', client.get(f"{base}/login", timeout=10).text).group(1)
-        client.post(
-            f"{base}/login",
-            data={"email": "sofia@example.com", "password": "demo-portal-2026", "csrf_token": token},
-            timeout=10,
-        )
-        overview = client.get(f"{base}/portal/analytics?range=90d", timeout=30).text
-        growth = overview.split('<section id="growth-chart">', 1)[1].split("</section>", 1)[0]
-        assert growth.count("<tr>") > 30, growth[:500]
-        sandbox = requests.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/accounts", timeout=10)
-        assert sandbox.status_code == 200 and len(sandbox.json()["accounts"]) >= 12  # demo creators
-        socket = re.search(r"embedded redis-server at unix://(\S+)", out).group(1)
-        store = redis.Redis(unix_socket_path=socket)
-        deadline = time.monotonic() + 60
-        while not store.get("portal:cron:last-tick"):  # cron queued the heartbeat, a worker ran it
-            assert time.monotonic() < deadline, "the cron heartbeat never ran:\n" + _tail(log)
-            time.sleep(0.5)
-        store.close()
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        base = f"http://127.0.0.1:{port}"
         try:
-            code = proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-    assert code == 0, _tail(log)
-    for p in (port, sandbox_port):
-        with pytest.raises(requests.ConnectionError):
-            requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2)
-    assert not Path(socket).exists() and not _redis_servers(socket)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                log.seek(0)
+                if "Creator Portal is running at" in log.read():
+                    break
+                assert proc.poll() is None, _tail(log)
+                time.sleep(0.5)
+            else:
+                pytest.fail("launcher never printed its URL:\n" + _tail(log))
+            log.seek(0)
+            out = log.read()
+            assert base in out
+            assert "admin@example.com" in out
+            assert "demo-portal-2026" in out
 
-    log.seek(0)
-    lines = log.read().splitlines()
+            s = requests.Session()
+            page = s.get(f"{base}/login", timeout=10)
+            assert page.status_code == 200
+            token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+            resp = s.post(
+                f"{base}/login",
+                data={"email": "maya@example.com", "password": "demo-portal-2026", "csrf_token": token},
+                timeout=10,
+            )
+            assert resp.status_code == 200
+            assert "Sofia Lindqvist" in resp.text
+            assert s.get(f"{base}/static/vendor/htmx.min.js", timeout=10).status_code == 200
+            client = requests.Session()  # a demo client with connected accounts sees her imported history
+            token = re.search(
+                r'name="csrf-token" content="([^"]+)"', client.get(f"{base}/login", timeout=10).text
+            ).group(1)
+            client.post(
+                f"{base}/login",
+                data={"email": "sofia@example.com", "password": "demo-portal-2026", "csrf_token": token},
+                timeout=10,
+            )
+            overview = client.get(f"{base}/portal/analytics?range=90d", timeout=30).text
+            growth = overview.split('<section id="growth-chart">', 1)[1].split("</section>", 1)[0]
+            assert growth.count("<tr>") > 30, growth[:500]
+            sandbox = requests.get(f"http://127.0.0.1:{sandbox_port}/_sandbox/accounts", timeout=10)
+            assert sandbox.status_code == 200
+            assert len(sandbox.json()["accounts"]) >= 12
+            socket = re.search(r"embedded redis-server at unix://(\S+)", out).group(1)
+            store = redis.Redis(unix_socket_path=socket)
+            deadline = time.monotonic() + 60
+            while not store.get("portal:cron:last-tick"):  # cron queued the heartbeat, a worker ran it
+                assert time.monotonic() < deadline, "the cron heartbeat never ran:\n" + _tail(log)
+                time.sleep(0.5)
+            store.close()
+        finally:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                code = proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
+        assert code == 0, _tail(log)
+        for p in (port, sandbox_port):
+            with pytest.raises(requests.ConnectionError):
+                requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2)
+        assert not Path(socket).exists()
+        assert not _redis_servers(socket)
+
+        log.seek(0)
+        lines = log.read().splitlines()
     labels = {line.split(" | ", 1)[0].strip() for line in lines if " | " in line}
     assert {"redis", "sandbox", "migrate", "demo", "web", "worker", "cron", "run"} <= labels
     for line in lines:
@@ -190,7 +197,8 @@ def test_a_test_session_stops_the_redis_server_it_started(tmp_path, mode, signum
         if signum is not None:
             deadline = time.monotonic() + 60
             while not (pid_file.exists() and pid_file.read_text()):
-                assert proc.poll() is None and time.monotonic() < deadline, "the inner test never started"
+                assert proc.poll() is None, "the inner session exited before the inner test started"
+                assert time.monotonic() < deadline, "the inner test never started"
                 time.sleep(0.1)
             proc.send_signal(signum)
         out, _ = proc.communicate(timeout=90)
@@ -223,7 +231,8 @@ def test_a_failing_benchmark_stops_the_redis_server_it_started(tmp_path):
         )
         log.seek(0)
         out = log.read()
-    assert code != 0 and "OperationalError" in out, out[-3000:]
+    assert code != 0, out[-3000:]
+    assert "OperationalError" in out, out[-3000:]
     leaked = _redis_servers(str(tmp_path))
     for proc in leaked:
         proc.kill()

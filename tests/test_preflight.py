@@ -56,4 +56,6 @@ def test_worker_refuses_to_start(tmp_path):
     result = subprocess.run(
         [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 2 and "Refusing to start" in result.stderr and "https" in result.stderr
+    assert result.returncode == 2
+    assert "Refusing to start" in result.stderr
+    assert "https" in result.stderr

@@ -24,7 +24,8 @@ def _cached(key: str, builds: list[int], value: int = 7) -> int:
 
 def test_digest_key_keeps_the_prefix_and_separates_parts():
     key = digest_key("x:v1:", "a", "bc")
-    assert key.startswith("x:v1:") and len(key) == len("x:v1:") + 64
+    assert key.startswith("x:v1:")
+    assert len(key) == len("x:v1:") + 64
     assert key != digest_key("x:v1:", "ab", "c")  # the separator keeps parts apart
     assert key == digest_key("x:v1:", "a", "bc")
 
@@ -49,14 +50,17 @@ def test_redis_down_builds_every_time_with_one_warning_each(app, caplog):
         assert _cached(digest_key("test:", "down"), builds) == 7
     assert builds == [7, 7]
     events = [r for r in caplog.records if getattr(r, "event", None) == "test_cache_down"]
-    assert len(events) == 2 and events[0].getMessage() == "test cache unavailable"
+    assert len(events) == 2
+    assert events[0].getMessage() == "test cache unavailable"
 
 
 def test_chart_and_portfolio_caches_keep_their_prefixes_and_ttls(app):
     from app.charts import cache as chart_cache  # after the app: pygal's import hook warns otherwise
 
-    assert chart_cache.PREFIX == "chart:v3:" and chart_cache.TTL_SECONDS == 26 * 3600
-    assert portfolio.CACHE_PREFIX == "portfolio:v3:" and portfolio.CACHE_TTL_SECONDS == 600
+    assert chart_cache.PREFIX == "chart:v3:"
+    assert chart_cache.TTL_SECONDS == 26 * 3600
+    assert portfolio.CACHE_PREFIX == "portfolio:v3:"
+    assert portfolio.CACHE_TTL_SECONDS == 600
     assert chart_cache.cache_key("growth", "client:1", "q", "v") == digest_key(
         "chart:v3:", "growth", "client:1", "q", "v"
     )

@@ -103,7 +103,8 @@ def test_every_tag_the_code_cites_is_listed():
 def test_every_listed_tag_has_a_property_and_tests_that_exist():
     for tag, (prop, proof) in listed().items():
         refs = TEST_REF.findall(proof)
-        assert prop.strip() and refs, tag
+        assert prop.strip(), tag
+        assert refs, tag
         for file, name in refs:
             path = ROOT / file
             assert path.exists(), f"{tag}: {file} does not exist"

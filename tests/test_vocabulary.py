@@ -27,9 +27,10 @@ def test_the_platform_lists_are_defined_in_one_module():
 
 
 def test_ids_names_and_connectable_agree():
-    assert PLATFORMS == tuple(PLATFORM_NAMES)
+    assert tuple(PLATFORM_NAMES) == PLATFORMS
     assert set(CONNECTABLE) <= set(PLATFORMS)
-    assert PLATFORM_NAMES["youtube"] == "YouTube" and PLATFORM_NAMES["tiktok"] == "TikTok"
+    assert PLATFORM_NAMES["youtube"] == "YouTube"
+    assert PLATFORM_NAMES["tiktok"] == "TikTok"
 
 
 def test_connection_cards_are_the_connectable_platforms_by_name(client, factory):
@@ -37,7 +38,8 @@ def test_connection_cards_are_the_connectable_platforms_by_name(client, factory)
     client.login("c@example.com")
     text = client.get("/portal/settings/connections").get_data(as_text=True)
     for platform in CONNECTABLE:
-        assert f'id="conn-{platform}"' in text and f">{PLATFORM_NAMES[platform]}</h3>" in text
+        assert f'id="conn-{platform}"' in text
+        assert f">{PLATFORM_NAMES[platform]}</h3>" in text
     for platform in set(PLATFORMS) - set(CONNECTABLE):
         assert f'id="conn-{platform}"' not in text
         assert client.get(f"/portal/settings/connections/{platform}/permissions").status_code == 404

@@ -321,7 +321,7 @@ class InstagramAdapter(ScopeCheckMixin):
 
     def revoke(self, token_set: TokenSet) -> None:
         """No revoke endpoint exists for Instagram-Login tokens: a no-op (the caller deletes the token)."""
-        return None
+        return
 
     # ------------------------------------------------------------------ data
 

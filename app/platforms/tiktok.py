@@ -304,7 +304,7 @@ class TikTokAdapter(ScopeCheckMixin):
         try:
             self._check(response)
         except (AccessRevoked, TokenExpired):
-            return None
+            return
 
     # ------------------------------------------------------------------ data
 

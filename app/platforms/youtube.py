@@ -320,17 +320,17 @@ class YouTubeAdapter(ScopeCheckMixin):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         if response.status_code < 400:
-            return None
+            return
         try:
             body = response.json()
         except ValueError:
             body = {}
         error = classify_google_error(response, body)
         if isinstance(error, AccessRevoked | InvalidRequest) and response.status_code == 400:
-            return None  # invalid_token: already revoked or expired
+            return  # invalid_token: already revoked or expired
         if error is not None:
             raise error
-        return None
+        return
 
     # ------------------------------------------------------------------ data
 
@@ -400,10 +400,13 @@ class YouTubeAdapter(ScopeCheckMixin):
                 if not isinstance(details, Mapping) or not details.get("videoId"):
                     continue
                 published = details.get("videoPublishedAt")
-                if since is not None and published is not None:
-                    if aware_utc(published, self.name, "videoPublishedAt") < since:
-                        reached_window_end = True
-                        continue
+                if (
+                    since is not None
+                    and published is not None
+                    and aware_utc(published, self.name, "videoPublishedAt") < since
+                ):
+                    reached_window_end = True
+                    continue
                 ids.append(str(details["videoId"]))
             ids = list(dict.fromkeys(ids))
             if reached_window_end or (max_items is not None and len(ids) >= max_items):

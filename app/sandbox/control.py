@@ -156,9 +156,8 @@ def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901
         spec["posts"] = validate_posts(data["posts"], data["platform"])
     if "seed" in data and data["seed"] is not None:
         _int(data, "seed", 0, 2**62)
-    if "account_type" in data:
-        if data["platform"] != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES:
-            raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+    if "account_type" in data and (data["platform"] != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES):
+        raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
     if "trajectory" in data and data["trajectory"] not in TRAJECTORIES:
         raise BadRequest(f"trajectory must be one of {', '.join(TRAJECTORIES)}")
     if "history_days" in data:

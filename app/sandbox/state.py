@@ -159,8 +159,7 @@ class SandboxState:
     # ----------------------------------------------------------------- basics
     @classmethod
     def create(cls, cfg: dict[str, Any]) -> SandboxState:
-        state = cls(cfg=cfg, clock=initial_clock(cfg.get("TODAY")), latency_ms=int(cfg.get("LATENCY_MS", 0)))
-        return state
+        return cls(cfg=cfg, clock=initial_clock(cfg.get("TODAY")), latency_ms=int(cfg.get("LATENCY_MS", 0)))
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -89,8 +89,7 @@ def scrub_text(text: str) -> str:
     text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={REDACTED}" if m.group(3) else m.group(0), text)
     text = _ENCODED_PARAM_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}%3D{REDACTED}" if m.group(3) else m.group(0), text)
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
-    return text
+    return _USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
 
 
 def scrub_url(url: str) -> str:

@@ -244,9 +244,58 @@ def engagement_by_platform(posts: Sequence[Post]) -> dict[str, float | None]:
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'’-]{3,}", re.UNICODE)
 STOPWORDS = frozenset(
-    """this that with from your have just what when will more about they them then than
-were been into over only some very here there their which would could should after before these those
-post video today new like make made much many most also because while where being other""".split()
+    [
+        "this",
+        "that",
+        "with",
+        "from",
+        "your",
+        "have",
+        "just",
+        "what",
+        "when",
+        "will",
+        "more",
+        "about",
+        "they",
+        "them",
+        "then",
+        "than",
+        "were",
+        "been",
+        "into",
+        "over",
+        "only",
+        "some",
+        "very",
+        "here",
+        "there",
+        "their",
+        "which",
+        "would",
+        "could",
+        "should",
+        "after",
+        "before",
+        "these",
+        "those",
+        "post",
+        "video",
+        "today",
+        "new",
+        "like",
+        "make",
+        "made",
+        "much",
+        "many",
+        "most",
+        "also",
+        "because",
+        "while",
+        "where",
+        "being",
+        "other",
+    ]
 )
 
 

@@ -7,6 +7,7 @@ Redis errors are swallowed: a broken breaker must not stop syncs.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -48,7 +49,5 @@ class Breaker:
         return False
 
     def record_success(self) -> None:
-        try:
+        with contextlib.suppress(redis.RedisError):
             self.conn.delete(self._failures)
-        except redis.RedisError:
-            pass

@@ -14,6 +14,7 @@ Every call and unit is also counted per platform and UTC day for the admin page.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Mapping
@@ -131,10 +132,8 @@ class Budgets:
 
     def release_slot(self, platform: str, token: str | None) -> None:
         if token:
-            try:
+            with contextlib.suppress(redis.RedisError):
                 self.conn.zrem(f"sem:{platform}", token)
-            except redis.RedisError:
-                pass
 
 
 def usage_today(conn: redis.Redis, day: str | None = None) -> dict[str, dict[str, int]]:

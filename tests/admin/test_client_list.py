@@ -44,9 +44,15 @@ def test_columns_show_totals_and_growth_from_stats(client, roster):
     client.login("coach@example.com")
     resp = client.get("/admin/clients")
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "Followers" in page and "Growth (30 days)" in page
-    assert "1,300" in page and "+18.2%" in page and "(+200)" in page  # (1300-1100)/1100
-    assert "4,500" in page and "-10.0%" in page and "(-500)" in page
+    assert resp.status_code == 200
+    assert "Followers" in page
+    assert "Growth (30 days)" in page
+    assert "1,300" in page
+    assert "+18.2%" in page
+    assert "(+200)" in page
+    assert "4,500" in page
+    assert "-10.0%" in page
+    assert "(-500)" in page
     assert "999,999" not in page  # disconnected account
     assert "Zed Other" not in page
     # the same numbers as the portfolio leaderboard (one definition)
@@ -60,12 +66,13 @@ def test_columns_show_totals_and_growth_from_stats(client, roster):
     growth = portfolio.client_growth([c.id for c in roster.values()], parse({}, scope="portfolio"))
     for key in ("ann", "bob", "eve"):
         cid = roster[key].id
-        assert growth[cid] == lb[cid].change and growth[cid].end == lb[cid].followers
+        assert growth[cid] == lb[cid].change
+        assert growth[cid].end == lb[cid].followers
     assert roster["cid"].id not in growth
 
 
 @pytest.mark.parametrize(
-    "sort, expected",
+    ("sort", "expected"),
     [
         ("-followers", ["Bob Baker", "Ann Able", "Eve Early", "Cid Cole", "Dee Dunn"]),
         ("followers", ["Eve Early", "Ann Able", "Bob Baker", "Cid Cole", "Dee Dunn"]),
@@ -89,21 +96,27 @@ def test_platform_filter_keeps_live_connections_only(client, roster):
     # combined with search, status and a stats sort; numbers stay the client's totals
     url = "/admin/clients?platform=youtube&q=bob&status=onboarding&sort=-growth"
     page = client.hx("GET", url).get_data(as_text=True)
-    assert _names(page) == ["Bob Baker"] and "4,500" in page
+    assert _names(page) == ["Bob Baker"]
+    assert "4,500" in page
     none = client.hx("GET", "/admin/clients?platform=x").get_data(as_text=True)
     assert "No clients match" in none
     bad = client.hx("GET", "/admin/clients?platform=myspace")
-    assert bad.status_code == 400 and "Unknown platform" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Unknown platform" in bad.get_data(as_text=True)
 
 
 def test_table_swap_is_a_fragment_and_the_form_pushes_the_url(client, roster):
     client.login("coach@example.com")
     full = client.get("/admin/clients?platform=tiktok&sort=-followers").get_data(as_text=True)
-    assert 'hx-target="#client-table"' in full and 'hx-push-url="true"' in full
-    assert '<option value="tiktok" selected>' in full and '<option value="-followers" selected>' in full
+    assert 'hx-target="#client-table"' in full
+    assert 'hx-push-url="true"' in full
+    assert '<option value="tiktok" selected>' in full
+    assert '<option value="-followers" selected>' in full
     frag = client.hx("GET", "/admin/clients?platform=tiktok")
     text = frag.get_data(as_text=True)
-    assert frag.status_code == 200 and text.lstrip().startswith('<div id="client-table"') and "<html" not in text
+    assert frag.status_code == 200
+    assert text.lstrip().startswith('<div id="client-table"')
+    assert "<html" not in text
     assert "HX-Request" in frag.headers["Vary"]
 
 

@@ -47,7 +47,8 @@ def test_admin_filters_by_any_coach_deactivated_ones_too(client, coaches, page):
     client.login("admin@example.com")
     picked = _options(client.get(f"{page}?coach={gone.id}").get_data(as_text=True), "coach")
     assert picked[""] == ("Any coach", False)
-    assert picked[str(gone.id)] == ("Gone Coach", True) and picked[str(active.id)] == ("Ann Coach", False)
+    assert picked[str(gone.id)] == ("Gone Coach", True)
+    assert picked[str(active.id)] == ("Ann Coach", False)
     none_picked = _options(client.get(page).get_data(as_text=True), "coach")
     assert not any(sel for _, sel in none_picked.values())
 
@@ -56,7 +57,8 @@ def test_admin_filters_by_any_coach_deactivated_ones_too(client, coaches, page):
 def test_coaches_get_no_coach_filter(client, coaches, page):
     client.login("coach@example.com")
     resp = client.get(page)
-    assert resp.status_code == 200 and 'name="coach"' not in resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert 'name="coach"' not in resp.get_data(as_text=True)
     assert client.get(f"{page}?coach={coaches[0].id}").status_code == 400
 
 
@@ -64,7 +66,9 @@ def test_new_client_form_assigns_active_coaches_and_keeps_the_choice(client, coa
     active, gone = coaches
     client.login("admin@example.com")
     picker = _options(client.get("/admin/clients/new").get_data(as_text=True), "coach_id")
-    assert picker[""] == ("No coach yet", False) and str(active.id) in picker and str(gone.id) not in picker
+    assert picker[""] == ("No coach yet", False)
+    assert str(active.id) in picker
+    assert str(gone.id) not in picker
     resp = client.post("/admin/clients/new", data={"name": "", "email": "x@example.com", "coach_id": str(active.id)})
     assert resp.status_code == 422
     assert _options(resp.get_data(as_text=True), "coach_id")[str(active.id)] == ("Ann Coach", True)

@@ -32,26 +32,39 @@ def test_client_page_shows_social_overview_with_gain_per_deliverable(client, boo
     _, a, _ = book
     client.login("coach@example.com")
     text = client.get(f"/admin/clients/{a.id}").get_data(as_text=True)
-    assert "Social overview" in text and "M1 Complete" in text and "+300 followers" in text
-    assert "M2 In Progress" in text and "(so far)" in text and "<svg" in text
+    assert "Social overview" in text
+    assert "M1 Complete" in text
+    assert "+300 followers" in text
+    assert "M2 In Progress" in text
+    assert "(so far)" in text
+    assert "<svg" in text
     assert "Strong growth" in text or "Growing" in text
     part = client.get(f"/admin/clients/{a.id}?range=7d", headers={"HX-Request": "true"})
     body = part.get_data(as_text=True)
-    assert part.status_code == 200 and "<html" not in body and 'id="social-card"' in body
+    assert part.status_code == 200
+    assert "<html" not in body
+    assert 'id="social-card"' in body
     bad = client.get(f"/admin/clients/{a.id}?range=nope")
-    assert bad.status_code == 400 and "Unknown range" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Unknown range" in bad.get_data(as_text=True)
 
 
 def test_portfolio_page_partial_filters_and_xss(client, book):
     client.login("coach@example.com")
     resp = client.get("/admin/portfolio")
     text = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "Leaderboard" in text and "Needs attention" in text
-    assert "<script>alert" not in text and "<svg onload" not in text
+    assert resp.status_code == 200
+    assert "Leaderboard" in text
+    assert "Needs attention" in text
+    assert "<script>alert" not in text
+    assert "<svg onload" not in text
     assert "lost 14 followers" in text
     part = client.get("/admin/portfolio?platform=instagram&size=nano", headers={"HX-Request": "true"})
     body = part.get_data(as_text=True)
-    assert "<html" not in body and 'id="portfolio-body"' in body and "Ann" in body and "&lt;script&gt;" not in body
+    assert "<html" not in body
+    assert 'id="portfolio-body"' in body
+    assert "Ann" in body
+    assert "&lt;script&gt;" not in body
     assert "HX-Request" in part.headers["Vary"]
     for qs, msg in (
         ("size=huge", "Unknown size band"),
@@ -59,13 +72,15 @@ def test_portfolio_page_partial_filters_and_xss(client, book):
         ("coach=1", "Only admins"),
     ):
         bad = client.get(f"/admin/portfolio?{qs}")
-        assert bad.status_code == 400 and msg in bad.get_data(as_text=True)
+        assert bad.status_code == 400
+        assert msg in bad.get_data(as_text=True)
 
 
 def test_cohorts_page(client, book):
     client.login("coach@example.com")
     text = client.get("/admin/cohorts").get_data(as_text=True)
-    assert "W0" in text and "Clients" in text
+    assert "W0" in text
+    assert "Clients" in text
 
 
 def test_empty_portfolio(client, factory):

@@ -36,10 +36,13 @@ def test_sync_log_shows_runs_and_errors_scoped_to_the_coach(client, factory):
     page = client.get("/admin/sync")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "mine_tt" in text and "rate limiting" in text
-    assert "their_yt" not in text and "secret other tenant error" not in text
+    assert "mine_tt" in text
+    assert "rate limiting" in text
+    assert "their_yt" not in text
+    assert "secret other tenant error" not in text
     errors = client.get("/admin/sync?errors=1", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "rate limiting" in errors and "<html" not in errors
+    assert "rate limiting" in errors
+    assert "<html" not in errors
 
 
 def test_admin_sees_every_run_client_users_none(client, factory):
@@ -62,10 +65,14 @@ def test_flask_sync_run_enqueues_for_operators(app, factory):
     history.connection(factory.client(), "instagram", status="revoked")  # not active: not queued
     runner = app.test_cli_runner()
     one = runner.invoke(args=["sync", "run", "--connection", str(a.id)])
-    assert one.exit_code == 0 and "Queued 1" in one.output
+    assert one.exit_code == 0
+    assert "Queued 1" in one.output
     every = runner.invoke(args=["sync", "run", "--all"])
-    assert every.exit_code == 0 and "Queued 2" in every.output
+    assert every.exit_code == 0
+    assert "Queued 2" in every.output
     ids = queues.get_queue(queues.SYNC).get_job_ids()
-    assert any(j.startswith(f"sync-{a.id}-") for j in ids) and any(j.startswith(f"sync-{b.id}-") for j in ids)
+    assert any(j.startswith(f"sync-{a.id}-") for j in ids)
+    assert any(j.startswith(f"sync-{b.id}-") for j in ids)
     bad = runner.invoke(args=["sync", "run"])
-    assert bad.exit_code != 0 and "exactly one" in bad.output
+    assert bad.exit_code != 0
+    assert "exactly one" in bad.output

@@ -129,12 +129,18 @@ def test_alert_emails_delivered_once_with_smtp_down_then_up(make_app, factory):
             assert len(inbox.messages) == 2
             msg = next(m for m in inbox.messages if "declining" in m["Subject"])
         body = parts(msg)
-        assert msg["To"] == "coach@example.com" and "followers declining" in msg["Subject"]
-        assert "10,000" in body["text/plain"] and "9,000" in body["text/plain"] and "-10.0%" in body["text/plain"]
-        assert "Possible issues" in body["text/html"] and "Posting frequency" not in body["text/html"]
+        assert msg["To"] == "coach@example.com"
+        assert "followers declining" in msg["Subject"]
+        assert "10,000" in body["text/plain"]
+        assert "9,000" in body["text/plain"]
+        assert "-10.0%" in body["text/plain"]
+        assert "Possible issues" in body["text/html"]
+        assert "Posting frequency" not in body["text/html"]
         assert "https://portal.example.com/admin/clients/" in body["text/plain"]
-        assert "/unsubscribe/" in body["text/plain"] and "/unsubscribe/" in body["text/html"]
-        assert "<script>" not in body["text/html"] and "&lt;script&gt;" in body["text/html"]
+        assert "/unsubscribe/" in body["text/plain"]
+        assert "/unsubscribe/" in body["text/html"]
+        assert "<script>" not in body["text/html"]
+        assert "&lt;script&gt;" in body["text/html"]
         assert "<img" not in body["text/html"]
 
 
@@ -145,11 +151,15 @@ def test_milestone_emails_coach_and_client_with_escaping(app, creator):
     emails = db.session.execute(select(OutboxEmail).order_by(OutboxEmail.id)).scalars().all()
     by_to = {e.to_address: e for e in emails if "Instagram" in e.subject}
     coach_mail, client_mail = by_to["coach@example.com"], by_to["kim@example.com"]
-    assert "View Analytics" in coach_mail.body_html and "Send Congratulations" in coach_mail.body_html
-    assert "kind=congratulate" in coach_mail.body_text and "999" in coach_mail.body_text
-    assert "Congratulations" in client_mail.subject and "1K" in client_mail.subject
+    assert "View Analytics" in coach_mail.body_html
+    assert "Send Congratulations" in coach_mail.body_html
+    assert "kind=congratulate" in coach_mail.body_text
+    assert "999" in coach_mail.body_text
+    assert "Congratulations" in client_mail.subject
+    assert "1K" in client_mail.subject
     for e in emails:
-        assert "<script>" not in e.body_html and "<img" not in e.body_html
+        assert "<script>" not in e.body_html
+        assert "<img" not in e.body_html
         assert "/unsubscribe/" in e.body_text
 
 
@@ -166,7 +176,9 @@ def test_preferences_digest_off_muted_and_unsubscribe(app, creator, coach, clien
     assert digest.send_digest(coach.id, D) is not None
     assert digest.send_digest(coach.id, D) is None  # nothing twice
     mail = db.session.execute(select(OutboxEmail)).scalar_one()
-    assert mail.to_address == "coach@example.com" and "2 alerts" in mail.subject and "/unsubscribe/" in mail.body_text
+    assert mail.to_address == "coach@example.com"
+    assert "2 alerts" in mail.subject
+    assert "/unsubscribe/" in mail.body_text
     # the unsubscribe link in the email turns alert emails off
     link = next(line for line in mail.body_text.splitlines() if "/unsubscribe/" in line)
     client.post(link.split("https://portal.example.com")[1])
@@ -183,15 +195,16 @@ def test_bad_input_invalid_address_no_coach_deleted_connection(app, factory):
     h.daily(conn, D - timedelta(days=1), [999, 1000])
     service.evaluate_connection(conn.id, today=D)
     states = {(r.user_id, r.email) for r in db.session.execute(select(AlertReceipt)).scalars()}
-    assert (admin.id, "queued") in states and (creator.user_id, "invalid_address") in states
+    assert (admin.id, "queued") in states
+    assert (creator.user_id, "invalid_address") in states
     pending = count(OutboxEmail)
-    assert pending == 2 and all(
-        e.to_address == "boss@example.com" for e in db.session.execute(select(OutboxEmail)).scalars()
-    )
+    assert pending == 2
+    assert all(e.to_address == "boss@example.com" for e in db.session.execute(select(OutboxEmail)).scalars())
     # the connection is deleted with alerts and emails pending: both are kept
     db.session.execute(delete(Connection).where(Connection.id == conn.id))
     db.session.commit()
-    assert count(Alert) == 2 and count(OutboxEmail) == pending
+    assert count(Alert) == 2
+    assert count(OutboxEmail) == pending
     assert all(a.connection_id is None for a in db.session.execute(select(Alert)).scalars())
     run_worker()
     db.session.expire_all()
@@ -221,15 +234,20 @@ def test_feed_scoping_read_state_and_api(app, factory, client):
     b_alert = db.session.execute(select(Alert).where(Alert.client_id == b.id)).scalars().first()
     client.login("mine@example.com")
     page = client.get("/admin/alerts").get_data(as_text=True)
-    assert "Ann" in page and "Bob" not in page and 'data-testid="unread-count"' in page
+    assert "Ann" in page
+    assert "Bob" not in page
+    assert 'data-testid="unread-count"' in page
     api = client.get("/api/admin/social/alerts").get_json()
-    assert {x["client_name"] for x in api["alerts"]} == {"Ann"} and api["unread"] == 2
+    assert {x["client_name"] for x in api["alerts"]} == {"Ann"}
+    assert api["unread"] == 2
     assert client.post(f"/admin/alerts/{b_alert.id}/read").status_code == 404  # IDOR
     assert client.get(f"/admin/clients/{b.id}/compose?kind=contact").status_code == 404
     assert client.get(f"/admin/alerts/{b_alert.id}/read").status_code == 405  # GET writes nothing
     frag = client.hx("post", "/admin/alerts/read-all")
-    assert frag.status_code == 200 and "<html" not in frag.get_data(as_text=True)
-    assert "alerts-changed" in frag.headers["HX-Trigger"] and 'hx-swap-oob="true"' in frag.get_data(as_text=True)
+    assert frag.status_code == 200
+    assert "<html" not in frag.get_data(as_text=True)
+    assert "alerts-changed" in frag.headers["HX-Trigger"]
+    assert 'hx-swap-oob="true"' in frag.get_data(as_text=True)
     assert client.get("/api/admin/social/alerts").get_json()["unread"] == 0
     assert client.get("/api/admin/social/alerts?type=NOPE").status_code in (400, 422)
     # the client sees their own milestones in the portal
@@ -256,5 +274,7 @@ def test_send_congratulations_composes_and_queues_once(app, factory, client):
     assert client.post(f"/admin/clients/{creator.id}/compose", data=data).status_code == 302  # double submit
     db.session.expire_all()
     sent = db.session.execute(select(OutboxEmail).where(OutboxEmail.kind == "coach_congratulate")).scalars().all()
-    assert len(sent) == 1 and count(OutboxEmail) == before + 1
-    assert sent[0].to_address == "kim@example.com" and "Hi Kim &lt;3" in sent[0].body_html
+    assert len(sent) == 1
+    assert count(OutboxEmail) == before + 1
+    assert sent[0].to_address == "kim@example.com"
+    assert "Hi Kim &lt;3" in sent[0].body_html

@@ -48,7 +48,9 @@ def test_milestone_platform_boundary(app, creator, before, now, fires):
     found = [a for a in alerts_of("MILESTONE") if a.platform == "instagram"]
     assert bool(found) is fires
     if fires:
-        assert found[0].severity == "info" and f"{now:,}" in found[0].message and f"{before:,}" in found[0].message
+        assert found[0].severity == "info"
+        assert f"{now:,}" in found[0].message
+        assert f"{before:,}" in found[0].message
 
 
 def test_milestone_total_across_platforms_once(app, creator):
@@ -58,7 +60,9 @@ def test_milestone_total_across_platforms_once(app, creator):
     service.evaluate_connection(tt.id, today=D)
     service.evaluate_connection(ig.id, today=D)
     total = [a for a in alerts_of("MILESTONE") if a.platform is None]
-    assert len(total) == 1 and total[0].details["threshold"] == 1000 and total[0].connection_id is None
+    assert len(total) == 1
+    assert total[0].details["threshold"] == 1000
+    assert total[0].connection_id is None
 
 
 def test_connecting_a_new_account_is_not_a_total_milestone(app, creator):
@@ -110,7 +114,8 @@ def test_decline_boundaries(app, creator, f0, severity):
     found = alerts_of("GROWTH_DECLINE")
     assert (found[0].severity if found else None) == severity
     if found:
-        assert found[0].details["net_7d"] == f0 - 10_000 and "causes" in found[0].details
+        assert found[0].details["net_7d"] == f0 - 10_000
+        assert "causes" in found[0].details
 
 
 @pytest.mark.parametrize(("gain", "stalls"), [(49, True), (50, False)])
@@ -121,7 +126,8 @@ def test_stall_boundary(app, creator, gain, stalls):
     found = alerts_of("GROWTH_DECLINE")
     assert bool(found) is stalls
     if stalls:
-        assert found[0].severity == "warning" and found[0].details["kind"] == "stall"
+        assert found[0].severity == "warning"
+        assert found[0].details["kind"] == "stall"
 
 
 @pytest.mark.parametrize(
@@ -145,7 +151,8 @@ def test_low_engagement_boundary(app, creator, likes, fires):
     found = alerts_of("LOW_ENGAGEMENT")
     assert bool(found) is fires
     if fires:
-        assert "1.40%" in found[0].message and found[0].details["posts"] == 1
+        assert "1.40%" in found[0].message
+        assert found[0].details["posts"] == 1
 
 
 def test_decline_causes_from_the_accounts_own_data(app, creator):
@@ -160,8 +167,10 @@ def test_decline_causes_from_the_accounts_own_data(app, creator):
     codes = [c["code"] for c in alert.details["causes"]]
     assert codes == ["posting_frequency", "content_engagement"]
     assert alert.details["posting"] == {"recent": 1, "usual": 4.0}
-    assert alert.details["engagement"]["recent"] == 1.0 and alert.details["engagement"]["baseline"] == 5.0
-    assert alert.severity == "critical" and "-10.0%" in alert.message
+    assert alert.details["engagement"]["recent"] == 1.0
+    assert alert.details["engagement"]["baseline"] == 5.0
+    assert alert.severity == "critical"
+    assert "-10.0%" in alert.message
 
 
 def test_connection_status_rules(app, creator):

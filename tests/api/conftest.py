@@ -22,5 +22,4 @@ def app(make_app: Any, sandbox_url: str) -> Iterator[Flask]:  # noqa: F811
 @pytest.fixture
 def creator(factory: Any) -> Any:
     coach = factory.coach(email="coach@example.com")
-    c = factory.client(coach=coach, email="creator@example.com", name="Cara Creator")
-    return c
+    return factory.client(coach=coach, email="creator@example.com", name="Cara Creator")

@@ -33,17 +33,20 @@ def test_portal_endpoints_match_the_pages(client, world):
         "growth_rate": pytest.approx(90 / 1090 * 100),
     }
     page = client.get("/portal/analytics?range=30d").get_data(as_text=True)
-    assert "1,180" in page and f"{ov['engagement']['rate']:.2f}%" in page
+    assert "1,180" in page
+    assert f"{ov['engagement']['rate']:.2f}%" in page
     m = client.get("/api/portal/social/instagram/metrics?range=7d").get_json()
-    assert m["followers"]["net"] == 21 and m["engagement"]["posts"] == 5
+    assert m["followers"]["net"] == 21
+    assert m["engagement"]["posts"] == 5
     g = client.get("/api/portal/social/instagram/growth?range=7d").get_json()
-    assert len(g["series"][0]["points"]) == 8 and g["series"][0]["points"][-1]["provenance"] == "measured"
+    assert len(g["series"][0]["points"]) == 8
+    assert g["series"][0]["points"][-1]["provenance"] == "measured"
     top = client.get("/api/portal/social/top-content?range=7d").get_json()
     assert [i["caption"] for i in top["items"]][:1] == ["p4"]
 
 
 @pytest.mark.parametrize(
-    "url, status, code",
+    ("url", "status", "code"),
     [
         ("/api/portal/social/overview?range=14d", 400, "bad_query"),
         ("/api/portal/social/overview?start=2026-02-30&end=2026-03-01", 400, "bad_query"),
@@ -54,7 +57,8 @@ def test_portal_endpoints_match_the_pages(client, world):
 def test_errors_are_json_envelopes(client, world, url, status, code):
     client.login("c@example.com")
     resp = client.get(url)
-    assert resp.status_code == status and resp.get_json()["error"]["code"] == code
+    assert resp.status_code == status
+    assert resp.get_json()["error"]["code"] == code
     assert resp.get_json()["error"]["message"]
 
 
@@ -62,11 +66,14 @@ def test_admin_endpoints_roles_and_idor(client, world):
     c, stranger = world
     client.login("coach@example.com")
     data = client.get(f"/api/admin/social/clients/{c.id}").get_json()
-    assert data["total_followers"]["end"] == 1180 and data["series"]
+    assert data["total_followers"]["end"] == 1180
+    assert data["series"]
     nf = client.get(f"/api/admin/social/clients/{stranger.id}")
-    assert nf.status_code == 404 and nf.get_json()["error"]["code"] == "not_found"
+    assert nf.status_code == 404
+    assert nf.get_json()["error"]["code"] == "not_found"
     pf = client.get("/api/admin/social/portfolio").get_json()
-    assert pf["total_followers"] == 1180 and pf["clients"] == 1
+    assert pf["total_followers"] == 1180
+    assert pf["clients"] == 1
     lb = client.get("/api/admin/social/leaderboard?platform=instagram").get_json()
     assert [r["client_id"] for r in lb["items"]] == [c.id]
     assert client.get("/api/admin/social/portfolio?coach=1").status_code == 400

@@ -76,7 +76,7 @@ def test_login_navigate_and_edit_with_htmx(live: str, page: Any) -> None:
     assert page.csp_violations == []
 
 
-@pytest.mark.parametrize("email, home", [("coach@example.com", "/admin/clients"), ("amara@example.com", "/portal")])
+@pytest.mark.parametrize(("email", "home"), [("coach@example.com", "/admin/clients"), ("amara@example.com", "/portal")])
 def test_phone_layout_has_no_horizontal_scroll(live: str, browser: Any, email: str, home: str) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740})
     pg = context.new_page()

@@ -36,7 +36,8 @@ def test_connect_end_to_end_stores_encrypted_tokens_and_lands_on_a_clean_page(
     location = resp.headers["Location"]
     assert re.fullmatch(r"/portal/settings/connections/\d+/connected", location)
     [conn] = connections()
-    assert conn.status == "connected" and conn.platform_user_id == accounts[platform]["platform_user_id"]
+    assert conn.status == "connected"
+    assert conn.platform_user_id == accounts[platform]["platform_user_id"]
     assert conn.username == accounts[platform]["username"]
     issued = {t["value"] for t in sandbox.tokens(accounts[platform]["id"]) if t["kind"] != "authorization_code"}
     assert conn.access_token_enc.startswith("v1.k1.")
@@ -48,7 +49,8 @@ def test_connect_end_to_end_stores_encrypted_tokens_and_lands_on_a_clean_page(
     # the landing page shows the first numbers (profile fetched during the callback)
     page = client.get(location)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "is connected" in html
+    assert page.status_code == 200
+    assert "is connected" in html
     assert f"{conn.profile_stats['followers']:,}" in html
     # O6: no third-party resources on the landing page
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):
@@ -64,14 +66,16 @@ def test_pkce_s256_fresh_verifier_per_flow_stored_server_side(client, creator, s
     client.login("creator@example.com")
     first, second = start(client, "tiktok"), start(client, "tiktok")
     q1, q2 = query(first), query(second)
-    assert q1["code_challenge_method"] == "S256" and q1["code_challenge"] != q2["code_challenge"]
+    assert q1["code_challenge_method"] == "S256"
+    assert q1["code_challenge"] != q2["code_challenge"]
     rows = {r.state_hash: r for r in OAuthStateRows()}
     assert len(rows) == 2
     import hashlib
 
     row = rows[hashlib.sha256(q1["state"].encode()).hexdigest()]
     verifier = keyring().decrypt(row.code_verifier_enc, aad_for("oauth_states", row.state_hash, "code_verifier"))
-    assert len(verifier) >= 43 and pkce_challenge(verifier) == q1["code_challenge"]
+    assert len(verifier) >= 43
+    assert pkce_challenge(verifier) == q1["code_challenge"]
     assert q1["state"] not in (row.state_hash or "")  # only the hash is stored
     assert len(q1["state"]) >= 22  # >= 128 bits
     # the exchange carries the verifier of the same pending record (the sandbox enforces it)
@@ -99,7 +103,8 @@ def test_replayed_callback_is_400_without_a_token_call(client, creator, sandbox,
     assert client.get(callback_path(location)).status_code == 303
     sandbox.clear_calls()
     again = client.get(callback_path(location))
-    assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "already used" in again.get_data(as_text=True)
     assert again.headers["Referrer-Policy"] == "no-referrer"
     assert token_calls(sandbox) == []
 
@@ -111,7 +116,8 @@ def test_callback_in_another_session_is_400(app, client, creator, sandbox, accou
     other.login("creator@example.com")  # same user, a different browser session
     sandbox.clear_calls()
     resp = other.get(callback_path(location))
-    assert resp.status_code == 400 and token_calls(sandbox) == []
+    assert resp.status_code == 400
+    assert token_calls(sandbox) == []
     assert connections() == []
 
 
@@ -124,7 +130,8 @@ def test_state_of_user_a_used_by_user_b_is_400(app, client, creator, factory, sa
     client.login("creator@example.com")
     sandbox.clear_calls()
     resp = client.get(callback_path(location))
-    assert resp.status_code == 400 and token_calls(sandbox) == []
+    assert resp.status_code == 400
+    assert token_calls(sandbox) == []
     assert connections() == []
 
 
@@ -135,7 +142,8 @@ def test_expired_state_is_400(client, creator, sandbox, accounts):
     db.session.commit()
     sandbox.clear_calls()
     resp = client.get(callback_path(location))
-    assert resp.status_code == 400 and "expired" in resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "expired" in resp.get_data(as_text=True)
     assert token_calls(sandbox) == []
 
 
@@ -154,7 +162,8 @@ def test_unexpected_iss_is_rejected(client, creator, sandbox, accounts):
     location = sandbox.consent(start(client, "youtube"), accounts["youtube"]["id"])
     sandbox.clear_calls()
     resp = client.get(callback_path(location) + "&iss=https%3A%2F%2Fevil.example")
-    assert resp.status_code == 400 and sandbox.calls() == []
+    assert resp.status_code == 400
+    assert sandbox.calls() == []
 
 
 @pytest.mark.parametrize("args", ["", "state=forged", "code=abc&state=" + "A" * 43, "state=" + "x" * 500])
@@ -162,20 +171,24 @@ def test_forged_or_missing_state_is_400(client, creator, sandbox, args):
     client.login("creator@example.com")
     resp = client.get(f"/api/portal/social/callback/tiktok?{args}")
     assert resp.status_code == 400
-    assert sandbox.calls() == [] and connections() == []
+    assert sandbox.calls() == []
+    assert connections() == []
 
 
 def test_missing_code_is_400_and_nothing_is_stored(client, creator, sandbox):
     client.login("creator@example.com")
     state = query(start(client, "tiktok"))["state"]
     resp = client.get(f"/api/portal/social/callback/tiktok?state={state}")
-    assert resp.status_code == 400 and "no authorization code" in resp.get_data(as_text=True)
-    assert connections() == [] and sandbox.calls() == []
+    assert resp.status_code == 400
+    assert "no authorization code" in resp.get_data(as_text=True)
+    assert connections() == []
+    assert sandbox.calls() == []
 
 
 def test_callback_without_login_shows_a_page(client, sandbox):
     resp = client.get("/api/portal/social/callback/tiktok?code=x&state=y")
-    assert resp.status_code == 401 and "log in" in resp.get_data(as_text=True).lower()
+    assert resp.status_code == 401
+    assert "log in" in resp.get_data(as_text=True).lower()
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -185,7 +198,8 @@ def test_denied_consent_lands_on_a_clear_page(client, creator, sandbox, accounts
     assert resp.status_code == 303
     assert resp.headers["Location"] == f"/portal/settings/connections/problem/{platform}/denied"
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "was not connected" in page and "Nothing was saved" in page
+    assert "was not connected" in page
+    assert "Nothing was saved" in page
     assert connections() == []
 
 
@@ -218,7 +232,8 @@ def test_deselected_scope_marks_insufficient_scope_and_enqueues_nothing(app, cli
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "permissions are missing" in page
     cards = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert "Missing permissions" in cards and "Reconnect" in cards
+    assert "Missing permissions" in cards
+    assert "Reconnect" in cards
 
 
 def test_without_the_read_scope_nothing_is_stored_and_the_grant_is_revoked(client, creator, sandbox, accounts):
@@ -267,18 +282,22 @@ def test_disconnect_revokes_at_the_platform_and_reconnect_keeps_the_history(clie
     conn_id = conn.id
     sandbox.clear_calls()
     resp = client.hx("POST", f"/portal/settings/connections/{conn_id}/disconnect", data={"history": "keep"})
-    assert resp.status_code == 200 and "history is kept" in resp.headers["HX-Trigger"]
+    assert resp.status_code == 200
+    assert "history is kept" in resp.headers["HX-Trigger"]
     assert [c["path"] for c in sandbox.calls() if "revoke" in c["path"]] == ["/open.tiktokapis.com/v2/oauth/revoke/"]
     assert all(
         t["status"] == "revoked" for t in sandbox.tokens(accounts["tiktok"]["id"]) if t["kind"] != "authorization_code"
     )
     [conn] = connections()
-    assert conn.status == "disconnected" and conn.access_token_enc is None and conn.refresh_token_enc is None
+    assert conn.status == "disconnected"
+    assert conn.access_token_enc is None
+    assert conn.refresh_token_enc is None
     # reconnect: the same row (its history) comes back
     resp = connect(client, sandbox, "tiktok", accounts["tiktok"]["id"])
     assert resp.headers["Location"] == f"/portal/settings/connections/{conn_id}/connected"
     [conn] = connections()
-    assert conn.status == "connected" and conn.disconnected_at is None
+    assert conn.status == "connected"
+    assert conn.disconnected_at is None
 
 
 def test_disconnect_with_delete_really_deletes(client, creator, sandbox, accounts):
@@ -286,7 +305,8 @@ def test_disconnect_with_delete_really_deletes(client, creator, sandbox, account
     connect(client, sandbox, "instagram", accounts["instagram"]["id"])
     [conn] = connections()
     confirm = client.get(f"/portal/settings/connections/{conn.id}/disconnect").get_data(as_text=True)
-    assert 'value="keep"' in confirm and 'value="delete"' in confirm
+    assert 'value="keep"' in confirm
+    assert 'value="delete"' in confirm
     resp = client.post(f"/portal/settings/connections/{conn.id}/disconnect", data={"history": "delete"})
     assert resp.status_code == 303
     assert connections() == []
@@ -313,16 +333,21 @@ def test_another_clients_connection_is_404_everywhere(app, client, creator, fact
 def test_cards_page_and_portal_home(client, creator, sandbox, accounts):
     client.login("creator@example.com")
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert page.count('class="conn-card"') == 3 and "Not connected" in page
+    assert page.count('class="conn-card"') == 3
+    assert "Not connected" in page
     perm = client.get("/portal/settings/connections/instagram/permissions").get_data(as_text=True)
-    assert "Read-only" in perm and "professional account" in perm and "How to stop" in perm
+    assert "Read-only" in perm
+    assert "professional account" in perm
+    assert "How to stop" in perm
     connect(client, sandbox, "instagram", accounts["instagram"]["id"])
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert "ig.creator" in page and "Connected" in page
+    assert "ig.creator" in page
+    assert "Connected" in page
     fragment = client.get("/portal/settings/connections", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="connection-cards"')
     home = client.get("/portal").get_data(as_text=True)
-    assert "ig.creator" in home and "/portal/settings/connections" in home
+    assert "ig.creator" in home
+    assert "/portal/settings/connections" in home
 
 
 def test_staff_cannot_start_a_connection(client, factory):

@@ -48,13 +48,15 @@ def test_bad_signature_is_400_and_enqueues_nothing(app, client, creator, sandbox
         signed_request(conn.platform_user_id).replace(".", ".e30", 1),
     ):
         resp = anon.post("/api/platforms/instagram/data-deletion", data={"signed_request": sr})
-        assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_signature"
+        assert resp.status_code == 400
+        assert resp.get_json()["error"]["code"] == "bad_signature"
         assert anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": sr}).status_code == 400
     stale = signed_request(conn.platform_user_id, issued_at=int(time.time()) - 2 * 86400)
     assert anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": stale}).status_code == 400
     undated = signed_request(conn.platform_user_id, issued_at=None)  # no age: could be replayed for ever
     resp = anon.post("/api/platforms/instagram/deauthorize", data={"signed_request": undated})
-    assert resp.status_code == 400 and "issued_at" in resp.get_json()["error"]["message"]
+    assert resp.status_code == 400
+    assert "issued_at" in resp.get_json()["error"]["message"]
     assert get_queue(DEFAULT).count == 0
     assert db.session.execute(select(DataDeletionRequest)).first() is None
     assert rows()[0].status == "connected"
@@ -69,9 +71,11 @@ def test_deauthorize_marks_revoked_and_deletes_tokens(app, client, creator, sand
     )
     assert resp.status_code == 200
     [conn] = rows()
-    assert conn.status == "revoked" and conn.access_token_enc is None
+    assert conn.status == "revoked"
+    assert conn.access_token_enc is None
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert "Access removed" in page and "Reconnect" in page
+    assert "Access removed" in page
+    assert "Reconnect" in page
 
 
 def test_data_deletion_once_same_code_status_page_and_job(app, client, creator, sandbox, accounts):
@@ -131,9 +135,12 @@ def test_tiktok_authorization_removed(app, client, creator, sandbox, accounts):
     assert tiktok_post(anon, event, stamp=int(time.time()) - 600).status_code == 400  # stale
     assert rows()[0].status == "connected"
     resp = tiktok_post(anon, event)
-    assert resp.status_code == 200 and resp.get_json()["status"] == "removed"
+    assert resp.status_code == 200
+    assert resp.get_json()["status"] == "removed"
     [conn] = rows()
-    assert conn.status == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
+    assert conn.status == "revoked"
+    assert conn.access_token_enc is None
+    assert conn.refresh_token_enc is None
     # account deleted at TikTok: its data goes too
     event["content"] = json.dumps({"reason": 2})
     assert tiktok_post(anon, event).get_json()["status"] == "deleted"
@@ -152,6 +159,7 @@ def test_a_replayed_tiktok_webhook_is_acknowledged_and_not_acted_on_again(app, c
     stamp = int(time.time())
     assert tiktok_post(anon, event, stamp=stamp).get_json()["status"] == "deleted"
     replay = tiktok_post(anon, event, stamp=stamp)
-    assert replay.status_code == 200 and replay.get_json()["status"] == "duplicate"
+    assert replay.status_code == 200
+    assert replay.get_json()["status"] == "duplicate"
     assert len(db.session.execute(select(DataDeletionRequest)).scalars().all()) == 1
     assert tiktok_post(anon, event, stamp=stamp + 1).get_json()["status"] == "deleted"  # a new delivery

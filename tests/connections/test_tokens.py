@@ -127,12 +127,14 @@ def test_invalid_grant_after_a_lost_race_retries_once_with_the_new_token(app, ti
     conn_id = tiktok_conn.id
     with app.app_context():  # worker A read the row (token version N) ...
         stale = db.session.get(Connection, conn_id)
-        assert stale is not None and stale.refresh_token_enc
+        assert stale is not None
+        assert stale.refresh_token_enc
         with app.app_context():  # ... worker B rotates meanwhile ...
             assert svc.refresh_tokens(conn_id, force=True).outcome == "refreshed"
         sandbox.clear_calls()
         result = svc._refresh_locked(stale, retried=False)  # ... A refreshes with the old token
-    assert result.outcome == "refreshed" and result.platform_calls == 2  # one invalid_grant, one retry
+    assert result.outcome == "refreshed"
+    assert result.platform_calls == 2
     assert len([c for c in sandbox.calls() if c["path"] == REFRESH_PATH]) == 2
     assert only_connection().status == "connected"
 
@@ -140,10 +142,13 @@ def test_invalid_grant_after_a_lost_race_retries_once_with_the_new_token(app, ti
 def test_revoked_grant_is_reported_not_announced_by_the_token_service(app, tiktok_conn, sandbox, accounts):
     sandbox.revoke(accounts["tiktok"]["id"])
     result = svc.refresh_tokens(tiktok_conn.id, force=True)
-    assert result.outcome == "revoked" and result.platform_calls == 1  # no retry
+    assert result.outcome == "revoked"
+    assert result.platform_calls == 1
     assert result.lost == "connection_revoked"  # the caller raises the alert
     conn = only_connection()
-    assert conn.status == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
+    assert conn.status == "revoked"
+    assert conn.access_token_enc is None
+    assert conn.refresh_token_enc is None
     assert db.session.execute(select(OutboxEmail)).scalars().all() == []
     assert svc.refresh_tokens(conn.id, force=True).outcome == "skipped"  # nothing left to retry
 
@@ -154,9 +159,12 @@ def test_revoked_grant_is_marked_tokens_deleted_and_client_told_once(app, tiktok
     db.session.commit()
     assert refresh_connection(tiktok_conn.id) == "revoked"  # the job: refresh, then the alert
     conn = only_connection()
-    assert conn.status == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
+    assert conn.status == "revoked"
+    assert conn.access_token_enc is None
+    assert conn.refresh_token_enc is None
     mails = db.session.execute(select(OutboxEmail)).scalars().all()
-    assert [m.kind for m in mails] == ["connection_revoked"] and mails[0].to_address == "creator@example.com"
+    assert [m.kind for m in mails] == ["connection_revoked"]
+    assert mails[0].to_address == "creator@example.com"
     assert refresh_connection(conn.id) == "skipped"  # nothing left to retry, nobody told twice
     assert len(db.session.execute(select(OutboxEmail)).scalars().all()) == 1
 
@@ -167,7 +175,8 @@ def test_non_rotating_refresh_keeps_the_stored_refresh_token(client, creator, sa
     before = svc.token_set_of(only_connection())
     assert svc.refresh_tokens(only_connection().id, force=True).outcome == "refreshed"
     after = svc.token_set_of(only_connection())
-    assert after.refresh_token == before.refresh_token and after.access_token != before.access_token
+    assert after.refresh_token == before.refresh_token
+    assert after.access_token != before.access_token
 
 
 def test_instagram_younger_than_24h_is_not_refreshed(client, creator, sandbox, accounts):
@@ -229,7 +238,8 @@ def test_cron_table_has_the_token_refresh_entry():
     from app.cron import SCHEDULE
 
     [entry] = [e for e in SCHEDULE if e.name == "token-refresh"]
-    assert entry.func == "app.jobs.connections.refresh_expiring_tokens" and entry.cron
+    assert entry.func == "app.jobs.connections.refresh_expiring_tokens"
+    assert entry.cron
 
 
 def test_scheduled_job_refreshes_due_connections(app, tiktok_conn, sandbox):
@@ -271,7 +281,8 @@ def test_ciphertext_copied_to_another_row_does_not_decrypt(app, tiktok_conn, fac
 def test_repr_masks_tokens(tiktok_conn):
     tokens = svc.token_set_of(tiktok_conn)
     for shown in (repr(tiktok_conn), str(tiktok_conn), repr(tokens)):
-        assert tokens.access_token not in shown and tokens.refresh_token not in shown
+        assert tokens.access_token not in shown
+        assert tokens.refresh_token not in shown
 
 
 def _key() -> str:
@@ -303,7 +314,8 @@ def test_key_rotation_of_100_rows(make_app, factory, sandbox_url):
     with app2.app_context():  # the CLI uses the active app context
         result = app2.test_cli_runner().invoke(args=["tokens", "rotate"])
     assert result.exit_code == 0, result.output
-    assert "k1: 200 -> 0" in result.output and "k2: 0 -> 200" in result.output
+    assert "k1: 200 -> 0" in result.output
+    assert "k2: 0 -> 200" in result.output
     # k1 removed: all rows still read, and new writes use k2
     app3 = make_app(TOKEN_ENCRYPTION_KEYS=f"k2:{k2}", TOKEN_ENCRYPTION_ACTIVE_KEY="k2")
     with app3.app_context():
@@ -314,7 +326,7 @@ def test_key_rotation_of_100_rows(make_app, factory, sandbox_url):
 
 
 @pytest.mark.parametrize(
-    "keys,active",
+    ("keys", "active"),
     [
         ("k1:not-base64!!", "k1"),
         (f"k1:{base64.b64encode(os.urandom(16)).decode()}", "k1"),

@@ -43,14 +43,14 @@ def adapter_settings(base_url: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture()
+@pytest.fixture
 def http_session() -> Iterator[requests.Session]:
     session = make_session(2.0, 5.0)
     yield session
     session.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def make_adapter(sandbox_url: str, http_session: requests.Session) -> Any:  # noqa: F811
     def build(platform: str, **extra: Any) -> PlatformAdapter:
         return get_adapter(platform, adapter_settings(sandbox_url, **extra), http_session)
@@ -113,7 +113,7 @@ class CaptureAll(logging.Handler):
         self.lines.append(self.format(record))
 
 
-@pytest.fixture()
+@pytest.fixture
 def all_logs() -> Iterator[CaptureAll]:
     root = logging.getLogger()
     handler = CaptureAll()

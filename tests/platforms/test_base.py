@@ -34,7 +34,8 @@ from app.platforms.errors import (
 def test_pkce_pair_is_s256_and_fresh() -> None:
     v1, c1 = make_pkce_pair()
     v2, c2 = make_pkce_pair()
-    assert v1 != v2 and c1 != c2
+    assert v1 != v2
+    assert c1 != c2
     assert 43 <= len(v1) <= 128
     expected = base64.urlsafe_b64encode(hashlib.sha256(v1.encode()).digest()).rstrip(b"=").decode()
     assert c1 == expected == pkce_challenge(v1)
@@ -77,7 +78,8 @@ def test_expires_within() -> None:
 )
 def test_aware_utc(value: object) -> None:
     parsed = aware_utc(value, "x")
-    assert parsed.tzinfo is not None and parsed.utcoffset() == timedelta(0)
+    assert parsed.tzinfo is not None
+    assert parsed.utcoffset() == timedelta(0)
     if not str(value).isdigit():
         assert parsed == datetime(2026, 10, 1, 12, 34, 56, tzinfo=UTC)
 
@@ -94,15 +96,20 @@ def test_hashtags_and_ints() -> None:
         "run_2026",
         "shorts",
     )
-    assert to_int("15400") == 15400 and to_int(3.7) == 3 and to_int(None) is None and to_int("x") is None
+    assert to_int("15400") == 15400
+    assert to_int(3.7) == 3
+    assert to_int(None) is None
+    assert to_int("x") is None
     assert to_int(True) is None
 
 
 def test_page_guard_is_loop_safe() -> None:
     guard = PageGuard("x", max_pages=3)
-    assert guard.next_allowed("a") and guard.next_allowed("b")
+    assert guard.next_allowed("a")
+    assert guard.next_allowed("b")
     assert not guard.next_allowed("a")  # a cycle ends the walk
-    assert not guard.next_allowed(None) and not guard.next_allowed("")
+    assert not guard.next_allowed(None)
+    assert not guard.next_allowed("")
     assert guard.next_allowed("c")
     with pytest.raises(BadResponse):
         guard.next_allowed("d")
@@ -118,11 +125,16 @@ def test_dedupe_keeps_first() -> None:
 
 def test_errors_are_scrubbed_and_picklable() -> None:
     err = RateLimited("failed https://x/y?access_token=CANARY123", retry_after=30, platform="instagram", status=400)
-    assert "CANARY123" not in str(err) and err.retry_after == 30 and err.retryable
+    assert "CANARY123" not in str(err)
+    assert err.retry_after == 30
+    assert err.retryable
     again = pickle.loads(pickle.dumps(err))
-    assert isinstance(again, RateLimited) and again.retry_after == 30 and str(again) == str(err)
+    assert isinstance(again, RateLimited)
+    assert again.retry_after == 30
+    assert str(again) == str(err)
     quota = QuotaExceeded("q", resets_at=datetime(2026, 1, 2, 8, tzinfo=UTC), platform="youtube")
     assert pickle.loads(pickle.dumps(quota)).resets_at == quota.resets_at
     missing = ScopeMissing("m", missing={"a"}, platform="tiktok")
     assert pickle.loads(pickle.dumps(missing)).missing == {"a"}
-    assert isinstance(TokenExpired("t"), PlatformError) and not TokenExpired("t").retryable
+    assert isinstance(TokenExpired("t"), PlatformError)
+    assert not TokenExpired("t").retryable

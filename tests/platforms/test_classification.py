@@ -95,16 +95,19 @@ def test_meta_invalid_metric_names_the_culprit() -> None:
     requested = ("views", "reach", "bogus")
     status, body = _meta(100, message="(#100) metric[2] must be one of the following values: views, reach, likes")
     error = classify_meta_error(_response(status, body), body, platform="instagram", requested_metrics=requested)
-    assert isinstance(error, InvalidMetric) and error.metrics == {"bogus"}
+    assert isinstance(error, InvalidMetric)
+    assert error.metrics == {"bogus"}
     status, body = _meta(100, message="(#100) the impressions metric is no longer supported. Use views instead.")
     error = classify_meta_error(
         _response(status, body), body, platform="instagram", requested_metrics=("impressions", "views")
     )
-    assert isinstance(error, InvalidMetric) and error.metrics == frozenset()  # ambiguous: ask one by one
+    assert isinstance(error, InvalidMetric)
+    assert error.metrics == frozenset()
     error = classify_meta_error(
         _response(status, body), body, platform="instagram", requested_metrics=("impressions", "reach")
     )
-    assert isinstance(error, InvalidMetric) and error.metrics == {"impressions"}
+    assert isinstance(error, InvalidMetric)
+    assert error.metrics == {"impressions"}
 
 
 def test_meta_rate_limit_headers() -> None:
@@ -133,7 +136,8 @@ def test_meta_rate_limit_headers() -> None:
     error = classify_meta_error(
         _response(status, body, {"X-Business-Use-Case-Usage": json.dumps(buc)}), body, platform="instagram"
     )
-    assert isinstance(error, RateLimited) and error.retry_after == 420.0
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == 420.0
     assert meta_retry_after(_response(400, None, {"Retry-After": "30"})) == 30.0
     assert meta_retry_after(_response(400, None, {"X-Business-Use-Case-Usage": "not json"})) is None
 
@@ -174,7 +178,8 @@ def test_tiktok_classification(answer: tuple[int, Any], expected: type[PlatformE
 def test_tiktok_retry_after() -> None:
     status, body = _tt("rate_limit_exceeded", 429)
     error = classify_tiktok_error(_response(status, body, {"Retry-After": "12"}), body)
-    assert isinstance(error, RateLimited) and error.retry_after == 12.0
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == 12.0
 
 
 def _g(status: int, reason: str, api_status: str = "") -> tuple[int, Any]:
@@ -224,7 +229,8 @@ def test_quota_resets_at_next_pacific_midnight() -> None:
     pacific = ZoneInfo("America/Los_Angeles")
     at_3pm = datetime(2026, 10, 1, 15, 0, tzinfo=pacific)
     reset = next_pacific_midnight(at_3pm)
-    assert reset.tzinfo is not None and reset.utcoffset() is not None
+    assert reset.tzinfo is not None
+    assert reset.utcoffset() is not None
     assert reset.astimezone(pacific) == datetime(2026, 10, 2, 0, 0, tzinfo=pacific)
     assert reset == datetime(2026, 10, 2, 7, 0, tzinfo=UTC)  # PDT
     winter = next_pacific_midnight(datetime(2026, 12, 1, 23, 59, tzinfo=pacific))
@@ -233,4 +239,5 @@ def test_quota_resets_at_next_pacific_midnight() -> None:
     assert just_after.astimezone(pacific).date().isoformat() == "2026-10-03"
     status, body = _g(403, "quotaExceeded")
     error = classify_google_error(_response(status, body), body)
-    assert isinstance(error, QuotaExceeded) and error.resets_at > datetime.now(UTC)
+    assert isinstance(error, QuotaExceeded)
+    assert error.resets_at > datetime.now(UTC)

@@ -56,7 +56,7 @@ def silent_server() -> Iterator[str]:
 def test_session_injects_default_timeout() -> None:
     session = make_session(2.0, 7.0)
     assert session.timeout == (2.0, 7.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="platform HTTP timeouts must be positive"):
         TimeoutSession(0, 5)
 
 
@@ -130,10 +130,10 @@ def test_without_sandbox_urls_are_unchanged_and_overrides_apply() -> None:
 
 
 def test_only_https_platform_urls_accepted() -> None:
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="not an absolute https platform URL") as info:
         PlatformHosts(None).url("http://graph.instagram.com/me?access_token=CANARY123")
     assert "CANARY123" not in str(info.value)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"PLATFORM_SANDBOX_URL must be an http\(s\) URL"):
         PlatformHosts("ftp://x")
 
 

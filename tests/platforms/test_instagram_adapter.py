@@ -23,14 +23,14 @@ from tests.platforms.conftest import CaptureAll, assert_no_secrets, connect, dri
 from tests.support.sandbox import REDIRECT_URI, SandboxControl
 
 
-@pytest.fixture()
+@pytest.fixture
 def ig(make_adapter: Any) -> InstagramAdapter:
     adapter = make_adapter("instagram")
     assert isinstance(adapter, InstagramAdapter)
     return adapter
 
 
-@pytest.fixture()
+@pytest.fixture
 def account(sandbox: SandboxControl) -> dict[str, Any]:
     return sandbox.create_account(
         "instagram", "ig.creator", 15_234, seed=7, account_type="MEDIA_CREATOR", post_every_days=1, history_days=130
@@ -108,8 +108,10 @@ def test_refresh_waits_24h_then_renews(ig: InstagramAdapter, sandbox: SandboxCon
     assert ig.can_refresh(old)
     renewed = ig.refresh(old)
     assert renewed.access_token != tokens.access_token
-    assert renewed.scopes == tokens.scopes and renewed.platform_user_id == tokens.platform_user_id
-    assert renewed.expires_at is not None and renewed.expires_at - datetime.now(UTC) > timedelta(days=59)
+    assert renewed.scopes == tokens.scopes
+    assert renewed.platform_user_id == tokens.platform_user_id
+    assert renewed.expires_at is not None
+    assert renewed.expires_at - datetime.now(UTC) > timedelta(days=59)
     assert [c["path"] for c in sandbox.calls("instagram")] == ["/graph.instagram.com/refresh_access_token"]
     assert ig.fetch_profile(renewed.access_token).username == "ig.creator"
 
@@ -162,7 +164,8 @@ def test_content_pages_to_the_end_and_to_the_window(
     since = datetime(2026, 10, 15, tzinfo=UTC) - timedelta(days=20)
     sandbox.clear_calls()
     recent = ig.fetch_content(tokens.access_token, since=since)
-    assert recent and all(i.published_at >= since for i in recent)
+    assert recent
+    assert all(i.published_at >= since for i in recent)
     assert {i.platform_id for i in recent} == {
         p["id"] for p in truth if p["published_at"] >= since.strftime("%Y-%m-%dT%H:%M:%SZ")
     }
@@ -174,7 +177,8 @@ def test_media_insights_by_product_type(ig: InstagramAdapter, sandbox: SandboxCo
     tokens = connect(sandbox, ig, account["id"])
     items = ig.fetch_content(tokens.access_token, max_items=12)
     kinds = {i.kind for i in items}
-    assert "reel" in kinds and kinds & {"image", "carousel"}
+    assert "reel" in kinds
+    assert kinds & {"image", "carousel"}
     sandbox.clear_calls()
     metrics = ig.fetch_content_metrics(tokens.access_token, items)
     assert set(metrics) == {i.platform_id for i in items}
@@ -187,7 +191,8 @@ def test_media_insights_by_product_type(ig: InstagramAdapter, sandbox: SandboxCo
         assert got["reach"] == truth[item.platform_id]["reach"]
         assert {"views", "shares", "total_interactions"} <= set(got)
         if item.kind == "reel":
-            assert got["watch_time"] > 0 and got["avg_view_duration"] > 0
+            assert got["watch_time"] > 0
+            assert got["avg_view_duration"] > 0
     for metric_list in MEDIA_METRICS.values():
         assert not set(metric_list) & DEPRECATED_METRICS
 
@@ -201,7 +206,8 @@ def test_account_insights_days(ig: InstagramAdapter, sandbox: SandboxControl, ac
     # today (2026-10-15) is not complete yet; a range over 30 days is split into several calls
     sandbox.clear_calls()
     long = ig.fetch_account_insights(tokens.access_token, date(2026, 8, 1), date(2026, 10, 15))
-    assert long[-1].day == date(2026, 10, 14) and long[0].day == date(2026, 8, 1)
+    assert long[-1].day == date(2026, 10, 14)
+    assert long[0].day == date(2026, 8, 1)
     series_calls = len(sandbox.calls("instagram")) - len(long)
     assert series_calls == 3
 
@@ -231,7 +237,8 @@ def test_faults_map_to_typed_errors(
         ig.fetch_content(tokens.access_token)
     assert type(info.value) is expected
     if kind in ("rate_limited", "quota_exceeded"):
-        assert isinstance(info.value, RateLimited) and info.value.retry_after == 120.0
+        assert isinstance(info.value, RateLimited)
+        assert info.value.retry_after == 120.0
     assert_no_secrets(error_texts(info.value) + all_logs.lines, [t["value"] for t in sandbox.tokens(account["id"])])
     assert ig.fetch_content(tokens.access_token, max_items=1)  # one-shot fault: the next call works
 
@@ -249,7 +256,8 @@ def test_timeout_is_unavailable(
     sandbox.add_fault("instagram", "timeout", path_contains="/me", seconds=1.0)
     with pytest.raises(PlatformUnavailable) as info:
         quick.fetch_profile(tokens.access_token)
-    assert "timeout" in str(info.value) and tokens.access_token not in str(info.value)
+    assert "timeout" in str(info.value)
+    assert tokens.access_token not in str(info.value)
 
 
 def test_faults_on_the_token_endpoints(ig: InstagramAdapter, sandbox: SandboxControl, account: dict[str, Any]) -> None:

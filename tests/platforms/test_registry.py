@@ -19,10 +19,13 @@ def test_every_platform_builds_and_satisfies_the_protocol() -> None:
     assert PLATFORMS == ("instagram", "tiktok", "youtube")
     for platform in PLATFORMS:
         adapter = get_adapter(platform, settings)
-        assert isinstance(adapter, types[platform]) and isinstance(adapter, PlatformAdapter)
-        assert adapter.name == platform and adapter.required_scopes
+        assert isinstance(adapter, types[platform])
+        assert isinstance(adapter, PlatformAdapter)
+        assert adapter.name == platform
+        assert adapter.required_scopes
         session = adapter.http.session  # type: ignore[attr-defined]
-        assert isinstance(session, TimeoutSession) and session.timeout == (2.0, 5.0)
+        assert isinstance(session, TimeoutSession)
+        assert session.timeout == (2.0, 5.0)
         assert "secret" not in repr(adapter)
 
 
@@ -35,9 +38,11 @@ def test_settings_are_read() -> None:
         PLATFORM_HOST_OVERRIDES="youtube.googleapis.com=www.googleapis.com",
     )
     ig = get_adapter("instagram", settings)
-    assert isinstance(ig, InstagramAdapter) and ig.api_version == "v26.0"
+    assert isinstance(ig, InstagramAdapter)
+    assert ig.api_version == "v26.0"
     tt = get_adapter("tiktok", settings)
-    assert not tt.uses_pkce and "code_challenge" not in tt.authorize_url("s", "http://127.0.0.1/cb")
+    assert not tt.uses_pkce
+    assert "code_challenge" not in tt.authorize_url("s", "http://127.0.0.1/cb")
     yt = get_adapter("youtube", settings)
     assert yt.required_scopes == {"https://www.googleapis.com/auth/youtube.readonly"}
     assert yt.http.hosts.url("https://youtube.googleapis.com/youtube/v3/channels") == (  # type: ignore[attr-defined]

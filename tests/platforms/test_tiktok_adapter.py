@@ -24,14 +24,14 @@ from tests.platforms.conftest import CaptureAll, assert_no_secrets, connect, dri
 from tests.support.sandbox import REDIRECT_URI, SandboxControl
 
 
-@pytest.fixture()
+@pytest.fixture
 def tt(make_adapter: Any) -> TikTokAdapter:
     adapter = make_adapter("tiktok")
     assert isinstance(adapter, TikTokAdapter)
     return adapter
 
 
-@pytest.fixture()
+@pytest.fixture
 def account(sandbox: SandboxControl) -> dict[str, Any]:
     return sandbox.create_account("tiktok", "tt.creator", 10_234, seed=8, post_every_days=1, history_days=90)
 
@@ -41,7 +41,8 @@ def _values(sandbox: SandboxControl, account: dict[str, Any]) -> list[str]:
 
 
 def test_authorize_url_with_pkce(tt: TikTokAdapter, sandbox: SandboxControl) -> None:
-    assert tt.uses_pkce and tt.rotates_refresh_token
+    assert tt.uses_pkce
+    assert tt.rotates_refresh_token
     challenge = pkce_challenge("v" * 64)
     parts = urlsplit(tt.authorize_url("st-1", REDIRECT_URI, challenge))
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == sandbox.url("www.tiktok.com/v2/auth/authorize/")
@@ -55,7 +56,7 @@ def test_authorize_url_with_pkce(tt: TikTokAdapter, sandbox: SandboxControl) -> 
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PKCE: pass a code_challenge"):
         tt.authorize_url("st-1", REDIRECT_URI, None)
 
 
@@ -65,13 +66,15 @@ def test_oauth_dance(tt: TikTokAdapter, sandbox: SandboxControl, account: dict[s
     assert tokens.scopes == tt.required_scopes
     tt.ensure_scopes(tokens)
     now = datetime.now(UTC)
-    assert tokens.expires_at is not None and timedelta(hours=1, minutes=59) < tokens.expires_at - now <= timedelta(
-        hours=2
-    )
+    assert tokens.expires_at is not None
+    assert timedelta(hours=1, minutes=59) < tokens.expires_at - now <= timedelta(hours=2)
     assert tokens.refresh_expires_at is not None
     assert timedelta(days=179) < tokens.refresh_expires_at - now <= timedelta(days=180)
-    assert tokens.access_token.startswith("act.") and tokens.refresh_token and tokens.refresh_token.startswith("rft.")
-    assert tokens.access_token not in repr(tokens) and tokens.refresh_token not in repr(tokens)
+    assert tokens.access_token.startswith("act.")
+    assert tokens.refresh_token
+    assert tokens.refresh_token.startswith("rft.")
+    assert tokens.access_token not in repr(tokens)
+    assert tokens.refresh_token not in repr(tokens)
 
 
 def test_pkce_verifier_is_checked(tt: TikTokAdapter, sandbox: SandboxControl, account: dict[str, Any]) -> None:
@@ -80,7 +83,7 @@ def test_pkce_verifier_is_checked(tt: TikTokAdapter, sandbox: SandboxControl, ac
     with pytest.raises(InvalidRequest) as info:
         tt.exchange_code(code, REDIRECT_URI, "w" * 64)  # another flow's verifier
     assert code not in "".join(error_texts(info.value))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="PKCE: pass the code_verifier"):
         tt.exchange_code(code, REDIRECT_URI, None)
 
 
@@ -90,9 +93,11 @@ def test_refresh_rotates_and_the_old_token_dies(
     first = connect(sandbox, tt, account["id"])
     assert tt.can_refresh(first)
     second = tt.refresh(first)
-    assert second.refresh_token and second.refresh_token != first.refresh_token
+    assert second.refresh_token
+    assert second.refresh_token != first.refresh_token
     assert second.access_token != first.access_token
-    assert second.platform_user_id == first.platform_user_id and second.scopes == first.scopes
+    assert second.platform_user_id == first.platform_user_id
+    assert second.scopes == first.scopes
     assert tt.fetch_profile(second.access_token).username == "tt.creator"
     with pytest.raises(AccessRevoked):  # presenting the rotated-away refresh token again
         tt.refresh(first)
@@ -166,7 +171,8 @@ def test_content_pages_to_the_end(
     assert len(calls) >= -(-len(truth) // 20)
     by_id = {p["id"]: p for p in truth}
     for item in items:
-        assert item.kind == "video" and item.published_at.tzinfo is not None
+        assert item.kind == "video"
+        assert item.published_at.tzinfo is not None
         assert item.metrics == {
             "views": by_id[item.platform_id]["view_count"],
             "likes": by_id[item.platform_id]["like_count"],
@@ -174,7 +180,8 @@ def test_content_pages_to_the_end(
             "shares": by_id[item.platform_id]["share_count"],
         }
         assert item.duration_seconds == by_id[item.platform_id]["duration"]
-        assert item.permalink and item.permalink.endswith(item.platform_id)
+        assert item.permalink
+        assert item.permalink.endswith(item.platform_id)
 
 
 def test_content_stops_at_the_window(tt: TikTokAdapter, sandbox: SandboxControl, account: dict[str, Any]) -> None:
@@ -182,7 +189,8 @@ def test_content_stops_at_the_window(tt: TikTokAdapter, sandbox: SandboxControl,
     since = datetime(2026, 10, 15, tzinfo=UTC) - timedelta(days=10)
     sandbox.clear_calls()
     items = tt.fetch_content(tokens.access_token, since=since)
-    assert items and all(i.published_at >= since for i in items)
+    assert items
+    assert all(i.published_at >= since for i in items)
     assert len(sandbox.calls("tiktok")) == 1
     assert len(tt.fetch_content(tokens.access_token, max_items=25)) == 25
 
@@ -222,7 +230,8 @@ def test_data_faults(
         tt.fetch_content(tokens.access_token)
     assert type(info.value) is expected
     if expected is RateLimited:
-        assert isinstance(info.value, RateLimited) and info.value.retry_after == 30.0
+        assert isinstance(info.value, RateLimited)
+        assert info.value.retry_after == 30.0
     assert_no_secrets(error_texts(info.value) + all_logs.lines, _values(sandbox, account))
 
 

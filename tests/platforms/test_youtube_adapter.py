@@ -28,14 +28,14 @@ from tests.platforms.conftest import CaptureAll, assert_no_secrets, connect, dri
 from tests.support.sandbox import REDIRECT_URI, SandboxControl
 
 
-@pytest.fixture()
+@pytest.fixture
 def yt(make_adapter: Any) -> YouTubeAdapter:
     adapter = make_adapter("youtube")
     assert isinstance(adapter, YouTubeAdapter)
     return adapter
 
 
-@pytest.fixture()
+@pytest.fixture
 def account(sandbox: SandboxControl) -> dict[str, Any]:
     return sandbox.create_account(
         "youtube", "yt.creator", 15_432, seed=9, post_every_days=2, shorts_every_days=2, history_days=120
@@ -47,7 +47,8 @@ def _values(sandbox: SandboxControl, account: dict[str, Any]) -> list[str]:
 
 
 def test_authorize_url(yt: YouTubeAdapter, sandbox: SandboxControl) -> None:
-    assert yt.uses_pkce and not yt.rotates_refresh_token
+    assert yt.uses_pkce
+    assert not yt.rotates_refresh_token
     challenge = pkce_challenge("v" * 64)
     parts = urlsplit(yt.authorize_url("st-1", REDIRECT_URI, challenge))
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == sandbox.url("accounts.google.com/o/oauth2/v2/auth")
@@ -68,12 +69,14 @@ def test_authorize_url(yt: YouTubeAdapter, sandbox: SandboxControl) -> None:
 
 def test_oauth_dance(yt: YouTubeAdapter, sandbox: SandboxControl, account: dict[str, Any]) -> None:
     tokens = connect(sandbox, yt, account["id"])
-    assert tokens.refresh_token and tokens.access_token.startswith("ya29.")
+    assert tokens.refresh_token
+    assert tokens.access_token.startswith("ya29.")
     assert tokens.scopes == {SCOPE_READONLY, SCOPE_ANALYTICS}
     yt.ensure_scopes(tokens)
     assert tokens.expires_at is not None
     assert timedelta(minutes=59) < tokens.expires_at - datetime.now(UTC) <= timedelta(seconds=3599)
-    assert tokens.access_token not in repr(tokens) and tokens.refresh_token not in repr(tokens)
+    assert tokens.access_token not in repr(tokens)
+    assert tokens.refresh_token not in repr(tokens)
 
 
 def test_pkce_and_code_reuse(yt: YouTubeAdapter, sandbox: SandboxControl, account: dict[str, Any]) -> None:
@@ -145,7 +148,8 @@ def test_profile(yt: YouTubeAdapter, sandbox: SandboxControl, account: dict[str,
     assert profile.extras["uploads_playlist_id"] == truth["uploads_playlist_id"]
     assert profile.followers == 15_400  # subscriberCount rounded to 3 significant figures, like Google
     assert profile.media_count == truth["posts_count"]
-    assert profile.total_views is not None and profile.display_name
+    assert profile.total_views is not None
+    assert profile.display_name
 
 
 def test_content_channel_uploads_videos(yt: YouTubeAdapter, sandbox: SandboxControl, account: dict[str, Any]) -> None:
@@ -175,7 +179,8 @@ def test_content_stops_at_the_window(yt: YouTubeAdapter, sandbox: SandboxControl
     since = datetime(2026, 10, 15, tzinfo=UTC) - timedelta(days=14)
     sandbox.clear_calls()
     items = yt.fetch_content(tokens.access_token, since=since)
-    assert items and all(i.published_at >= since for i in items)
+    assert items
+    assert all(i.published_at >= since for i in items)
     paths = [c["path"].split("/youtube/v3/")[-1] for c in sandbox.calls("youtube")]
     assert paths == ["channels", "playlistItems", "videos"]  # 3 units for a daily sync
     metrics = yt.fetch_content_metrics(tokens.access_token, items)
@@ -240,7 +245,8 @@ def test_data_faults(
         yt.fetch_profile(tokens.access_token)
     assert type(info.value) is expected
     if expected is RateLimited:
-        assert isinstance(info.value, RateLimited) and info.value.retry_after == 45.0
+        assert isinstance(info.value, RateLimited)
+        assert info.value.retry_after == 45.0
     assert_no_secrets(error_texts(info.value) + all_logs.lines, _values(sandbox, account))
 
 

@@ -73,18 +73,26 @@ def test_program_payload_numbers(app, program):
     by = {p["platform"]: p["followers"] for p in r["platforms"]}
     assert by["instagram"] == {"start": 1000, "end": 1760, "net": 760, "growth_rate": 76.0}
     assert by["youtube"] == {"start": 200, "end": 276, "net": 76, "growth_rate": 38.0}
-    assert r["total"]["start"] == 1200 and r["total"]["end"] == 2036 and r["total"]["net"] == 836
+    assert r["total"]["start"] == 1200
+    assert r["total"]["end"] == 2036
+    assert r["total"]["net"] == 836
     assert r["total"]["growth_rate"] == pytest.approx(836 / 1200 * 100)
-    assert r["engagement"]["start"] == pytest.approx(1.0) and r["engagement"]["end"] == pytest.approx(10.0)
+    assert r["engagement"]["start"] == pytest.approx(1.0)
+    assert r["engagement"]["end"] == pytest.approx(10.0)
     assert r["engagement"]["change_points"] == pytest.approx(9.0)
     gains = _expected_milestones(program)
     ms = {m["code"]: m for m in r["milestones"]}
-    assert ms["M1"]["month"] == "October 2026" and ms["M1"]["gain"] == gains["M1"] and not ms["M1"]["so_far"]
-    assert ms["M2"]["month"] is None and ms["M2"]["so_far"] and ms["M2"]["gain"] == gains["M2"]
+    assert ms["M1"]["month"] == "October 2026"
+    assert ms["M1"]["gain"] == gains["M1"]
+    assert not ms["M1"]["so_far"]
+    assert ms["M2"]["month"] is None
+    assert ms["M2"]["so_far"]
+    assert ms["M2"]["gain"] == gains["M2"]
     assert r["best_theme"] == {"label": "#reels", "source": "hashtag", "posts": 3, "median_rate": 10.0}
     assert (r["best_slot"]["weekday"], r["best_slot"]["from"], r["best_slot"]["to"]) == ("Tue", "12:00", "14:00")
     assert r["coach_comment"] == COMMENT
-    assert [c["title"] for c in r["charts"]] == ["Followers over the programme"] and "<svg" in r["charts"][0]["svg"]
+    assert [c["title"] for c in r["charts"]] == ["Followers over the programme"]
+    assert "<svg" in r["charts"][0]["svg"]
 
 
 @needs_pdftotext
@@ -94,7 +102,9 @@ def test_program_pdf_reads_back(app, program):
     assert data.startswith(b"%PDF")
     text = _text(data)
     chart = text[text.index("Followers over the programme") : text.index("Milestones and deliverables")]
-    assert "2000" in chart and "Instagram" in chart and "Total" in chart  # the SVG chart, drawn as vectors
+    assert "2000" in chart
+    assert "Instagram" in chart
+    assert "Total" in chart
     gains = _expected_milestones(program)
     for needle in (
         "渡辺 健二",
@@ -135,11 +145,13 @@ def test_program_page_via_job_with_coach_comment(app, client, program):
     assert resp.status_code == 200
     _work()
     report = db.session.execute(select(Report)).scalar_one()
-    assert report.status == "done" and report.coach_comment == COMMENT
+    assert report.status == "done"
+    assert report.coach_comment == COMMENT
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     for needle in ("渡辺 健二", "+760", "+76.0%", "+836", "October 2026", "#reels", "Tue 12:00–14:00", "<svg"):
         assert needle in page, needle
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
 
 
@@ -162,23 +174,31 @@ def test_portfolio_report_all_and_cohort(app, client, cohorts):
     with time_machine.travel(datetime(2026, 11, 20, 9, tzinfo=UTC), tick=True):
         client.login("coach@example.com")
         page = client.get("/admin/reports/portfolio").get_data(as_text=True)
-        assert "<option>2026-09</option>" in page and "<option>2026-10</option>" in page
+        assert "<option>2026-09</option>" in page
+        assert "<option>2026-10</option>" in page
         assert client.hx("POST", "/reports", data={"kind": "portfolio"}).status_code == 200
         assert client.hx("POST", "/reports", data={"kind": "portfolio", "cohort": "2026-10"}).status_code == 200
         _work()
         assert client.hx("POST", "/reports", data={"kind": "portfolio", "cohort": "2026-13"}).status_code == 400
         every, cohort = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
-        assert every.status == cohort.status == "done" and cohort.cohort == "2026-10"
-        assert every.payload["clients"] == 2 and {row["name"] for row in every.payload["leaderboard"]} == {
+        assert every.status == cohort.status == "done"
+        assert cohort.cohort == "2026-10"
+        assert every.payload["clients"] == 2
+        assert {row["name"] for row in every.payload["leaderboard"]} == {
             "渡辺 健二",
             "Zoë Fischer",
         }
         assert every.payload["total_followers"] == 2036 + 300  # the stranger's 999 is another coach's
-        assert cohort.payload["clients"] == 1 and [r["name"] for r in cohort.payload["leaderboard"]] == ["Zoë Fischer"]
+        assert cohort.payload["clients"] == 1
+        assert [r["name"] for r in cohort.payload["leaderboard"]] == ["Zoë Fischer"]
         text = _text(client.get(f"/reports/{cohort.id}/pdf").data)
-        assert "cohort 2026-10" in text and "Zoë Fischer" in text and "渡辺" not in text and "Not Mine" not in text
+        assert "cohort 2026-10" in text
+        assert "Zoë Fischer" in text
+        assert "渡辺" not in text
+        assert "Not Mine" not in text
         html = client.get(f"/reports/{every.id}").get_data(as_text=True)
-        assert "2,336" in html and "Not Mine" not in html
+        assert "2,336" in html
+        assert "Not Mine" not in html
 
 
 # ---------------------------------------------------------------- share
@@ -188,22 +208,30 @@ def test_share_toggle_and_public_page(app, client, program):
     client.login("kenji@example.com")
     on = client.hx("POST", "/reports/share", data={"enabled": "1"})
     body = on.get_data(as_text=True)
-    assert on.status_code == 200 and "Turn sharing off" in body
+    assert on.status_code == 200
+    assert "Turn sharing off" in body
     url = body.split("<code>")[1].split("</code>")[0]
     path = url[url.index("/s/") :]
     row = db.session.get(ReportSettings, program.id)
-    assert row.share_token_hash and path.rsplit("/", 1)[1] not in row.share_token_hash  # only the hash is stored
+    assert row.share_token_hash
+    assert path.rsplit("/", 1)[1] not in row.share_token_hash
     client.logout()
 
     public = app.test_client()
     first = public.get(path)  # a scanner's GET: interstitial only
-    assert first.status_code == 200 and "Set-Cookie" not in first.headers
-    assert first.headers["Referrer-Policy"] == "no-referrer" and "渡辺" not in first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "Set-Cookie" not in first.headers
+    assert first.headers["Referrer-Policy"] == "no-referrer"
+    assert "渡辺" not in first.get_data(as_text=True)
     shown = public.post(path)
     text = shown.get_data(as_text=True)
-    assert shown.status_code == 200 and "Set-Cookie" not in shown.headers
-    assert "渡辺 健二" in text and "+836" in text and "October 2026" in text
-    assert "csrf_token" not in text and "Turn sharing" not in text  # read-only: no controls
+    assert shown.status_code == 200
+    assert "Set-Cookie" not in shown.headers
+    assert "渡辺 健二" in text
+    assert "+836" in text
+    assert "October 2026" in text
+    assert "csrf_token" not in text
+    assert "Turn sharing" not in text
     assert public.get("/portal").status_code == 302  # no session came with it
 
     client.login("kenji@example.com")
@@ -214,10 +242,12 @@ def test_share_toggle_and_public_page(app, client, program):
 
     off = client.hx("POST", "/reports/share", data={"enabled": "0"})
     assert "Turn sharing on" in off.get_data(as_text=True)
-    assert public.post(path).status_code == 410 and public.get(path).status_code == 410
+    assert public.post(path).status_code == 410
+    assert public.get(path).status_code == 410
     again = client.hx("POST", "/reports/share", data={"enabled": "1"}).get_data(as_text=True)
     new_path = again.split("<code>")[1].split("</code>")[0]
-    assert new_path[new_path.index("/s/") :] != path and public.post(path).status_code == 410
+    assert new_path[new_path.index("/s/") :] != path
+    assert public.post(path).status_code == 410
     assert public.post(new_path[new_path.index("/s/") :]).status_code == 200
     assert public.post("/s/" + "0" * 64).status_code == 410
 
@@ -227,13 +257,19 @@ def test_share_switch_without_javascript_returns_to_the_whole_page(app, client, 
     client.login("kenji@example.com")
     made = service.request_report(program.user, "weekly", client=program, comment=None, today=TODAY)
     resp = client.post("/reports/share", data={"enabled": "1"})
-    assert resp.status_code == 303 and resp.headers["Location"] == "/reports"
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/reports"
     page = client.get("/reports").get_data(as_text=True)
-    assert "Share link turned on." in page and "/s/" in page and "Turn sharing off" in page
-    assert "No reports yet." not in page and f"Weekly · {made.period_start}" in page  # the history stays
+    assert "Share link turned on." in page
+    assert "/s/" in page
+    assert "Turn sharing off" in page
+    assert "No reports yet." not in page
+    assert f"Weekly · {made.period_start}" in page
     resp = client.post("/reports/share", data={"enabled": "0"})
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Share link turned off." in page and "Sharing is off." in page and f"Weekly · {made.period_start}" in page
+    assert "Share link turned off." in page
+    assert "Sharing is off." in page
+    assert f"Weekly · {made.period_start}" in page
 
 
 def test_share_is_the_clients_own_switch(app, client, program):
@@ -251,7 +287,8 @@ def test_crm_settings_history_and_revoke(app, client, program, factory):
     page = client.get(url).get_data(as_text=True)
     assert "No reports sent yet." in page
     resp = client.hx("POST", f"{url}/settings", data={"weekly": "on", "to_client": "on", "to_coach": "on"})
-    assert resp.status_code == 200 and "Report settings saved." in resp.headers.get("HX-Trigger", "")
+    assert resp.status_code == 200
+    assert "Report settings saved." in resp.headers.get("HX-Trigger", "")
     row = db.session.get(ReportSettings, program.id)
     assert (row.weekly_enabled, row.send_to_client, row.send_to_coach) == (True, True, True)
 
@@ -272,13 +309,16 @@ def test_crm_settings_history_and_revoke(app, client, program, factory):
         "kenji@example.com",
     ]
     history_page = client.get(url).get_data(as_text=True)
-    assert history_page.count("Revoke</button>") == 2 and "kenji@example.com" in history_page
+    assert history_page.count("Revoke</button>") == 2
+    assert "kenji@example.com" in history_page
 
     link = db.session.execute(select(ReportLink).where(ReportLink.recipient_email == "kenji@example.com")).scalar_one()
     revoked = client.hx("POST", f"{url}/links/{link.id}/revoke")
-    assert revoked.status_code == 200 and "Link revoked." in revoked.headers.get("HX-Trigger", "")
+    assert revoked.status_code == 200
+    assert "Link revoked." in revoked.headers.get("HX-Trigger", "")
     db.session.refresh(link)
-    assert link.revoked_at is not None and revoked.get_data(as_text=True).count("Revoke</button>") == 1
+    assert link.revoked_at is not None
+    assert revoked.get_data(as_text=True).count("Revoke</button>") == 1
 
     client.hx("POST", f"{url}/settings", data={})  # unchecked boxes: weekly off, nobody
     db.session.refresh(row)
@@ -347,7 +387,8 @@ def test_admin_portfolio_export_matches_db_and_scope(app, client, cohorts):
         )
     ).scalar()
     assert expected == 2 * 6 + 11  # Kenji's two accounts end on Nov 15
-    assert len(data["rows"]) == expected and {r["client_id"] for r in data["rows"]} <= mine
+    assert len(data["rows"]) == expected
+    assert {r["client_id"] for r in data["rows"]} <= mine
     assert 999 not in {r["followers"] for r in data["rows"]}
     client.logout()
     client.login("kenji@example.com")
@@ -363,7 +404,8 @@ def test_large_export_is_streamed(app, client, factory):
     client.login("coach@example.com")
     end = first + timedelta(days=1600)
     resp = client.get(f"/api/admin/social/clients/{c.id}/export?format=csv&start={first}&end={end}", buffered=False)
-    assert resp.status_code == 200 and resp.is_streamed
+    assert resp.status_code == 200
+    assert resp.is_streamed
     chunks = list(resp.response)
     assert len(chunks) >= 3  # written every 500 rows, not built in memory
     rows = list(csv.reader(io.StringIO("".join(c.decode() if isinstance(c, bytes) else c for c in chunks))))
@@ -381,13 +423,15 @@ def test_finished_report_is_reused_until_the_data_changes(app, client, program):
     first = db.session.execute(select(Report)).scalar_one()
     assert first.status == "done"
     again = client.hx("POST", "/reports", data={"kind": "program"})
-    assert again.status_code == 286 and "Download PDF" in again.get_data(as_text=True)  # cached: no new job
+    assert again.status_code == 286
+    assert "Download PDF" in again.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(Report)).scalar() == 1
     ig = db.session.execute(select(Connection).where(Connection.client_id == program.id)).scalars().first()
     ig.last_sync_at = datetime(2026, 11, 16, 3, tzinfo=UTC)  # a sync brought new data
     db.session.commit()
     fresh = client.hx("POST", "/reports", data={"kind": "program"})
-    assert fresh.status_code == 200 and 'hx-trigger="every 2s"' in fresh.get_data(as_text=True)
+    assert fresh.status_code == 200
+    assert 'hx-trigger="every 2s"' in fresh.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(Report)).scalar() == 2
     _work()
     d = program.deliverables[1]
@@ -431,16 +475,19 @@ def test_retention_purge(app, program):
         live_link, _ = service.issue_link(recent, "b@example.com", None)  # expires Oct 8
         db.session.commit()
     ids = (old.id, recent.id, old_link.id, expired_link.id, live_link.id)
-    assert db.session.get(ReportFile, old.id) is not None and db.session.get(ReportFile, recent.id) is not None
+    assert db.session.get(ReportFile, old.id) is not None
+    assert db.session.get(ReportFile, recent.id) is not None
 
     with time_machine.travel(datetime(2026, 10, 30, 9, tzinfo=UTC), tick=False):  # 90 days after Aug 1 = Oct 30 9:00
         assert service.purge() == 0
     with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=UTC), tick=False):
         assert service.purge() == 1
     db.session.expire_all()
-    assert db.session.get(Report, ids[0]) is None and db.session.get(ReportFile, ids[0]) is None  # its PDF too
+    assert db.session.get(Report, ids[0]) is None
+    assert db.session.get(ReportFile, ids[0]) is None
     assert db.session.get(ReportLink, ids[2]) is None  # went with its report
-    assert db.session.get(Report, ids[1]) is not None and db.session.get(ReportFile, ids[1]) is not None
+    assert db.session.get(Report, ids[1]) is not None
+    assert db.session.get(ReportFile, ids[1]) is not None
     assert db.session.get(ReportLink, ids[3]) is None  # expired > 30 days ago
     assert db.session.get(ReportLink, ids[4]) is not None  # expired < 30 days ago
 
@@ -474,9 +521,11 @@ def test_pdf_render_opens_no_socket(app, program, monkeypatch):
         monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, a))
         data = service.render_report_pdf(payload)
         monkeypatch.undo()
-        assert data.startswith(b"%PDF") and attempts == []
+        assert data.startswith(b"%PDF")
+        assert attempts == []
         text = _text(data)
-        assert '<img src="file:///etc/passwd">' in text and "@import url(http://x)" in text
+        assert '<img src="file:///etc/passwd">' in text
+        assert "@import url(http://x)" in text
         assert "root:" not in text
 
 
@@ -490,7 +539,8 @@ def test_report_job_has_an_explicit_time_limit(app, client, program):
     client.hx("POST", "/reports", data={"kind": "weekly"})
     report = db.session.execute(select(Report)).scalar_one()
     job = Job.fetch(report.job_id, connection=get_redis())
-    assert job.origin == "reports" and job.timeout == dispatch.REPORT_JOB_TIMEOUT == 120
+    assert job.origin == "reports"
+    assert job.timeout == dispatch.REPORT_JOB_TIMEOUT == 120
     assert job.args == (report.id,)  # id-only
     assert pdf.RENDER_SECONDS < dispatch.REPORT_JOB_TIMEOUT  # the render limit fires before the job is killed
     _work()

@@ -10,7 +10,8 @@ def test_client_nav_links_to_reports_and_share(app, client, factory):
     assert 'href="/reports"' in home
     page = client.get("/reports")
     body = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'aria-current="page">Reports</a>' in body
+    assert page.status_code == 200
+    assert 'aria-current="page">Reports</a>' in body
     assert "Turn sharing on" in body
 
 
@@ -19,7 +20,9 @@ def test_staff_reach_reports_from_the_client_page(app, client, factory):
     c = factory.client(coach=coach, name="Zoë Fischer", email="zoe@example.com")
     client.login("coach@example.com")
     detail = client.get(f"/admin/clients/{c.id}").get_data(as_text=True)
-    assert f'href="/admin/clients/{c.id}/reports"' in detail and 'href="/admin/reports/portfolio"' in detail
+    assert f'href="/admin/clients/{c.id}/reports"' in detail
+    assert 'href="/admin/reports/portfolio"' in detail
     section = client.get(f"/admin/clients/{c.id}/reports").get_data(as_text=True)
-    assert f'href="/admin/clients/{c.id}"' in section and "Reports sent" in section
+    assert f'href="/admin/clients/{c.id}"' in section
+    assert "Reports sent" in section
     assert 'href="/reports"' not in client.get("/admin/clients").get_data(as_text=True)  # no client nav for staff

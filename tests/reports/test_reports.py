@@ -55,10 +55,13 @@ def test_weekly_payload_numbers(app, seeded):
     r = build.weekly(seeded, END)
     ig = next(p for p in r["platforms"] if p["platform"] == "instagram")
     assert ig["followers"] == {"start": 1000, "end": 1100, "net": 100, "growth_rate": 10.0}
-    assert ig["engagement_end"] == pytest.approx(6.0) and ig["engagement_start"] == pytest.approx(1.0)
-    assert r["total"]["net"] == 100 and r["total"]["start"] == 1500
+    assert ig["engagement_end"] == pytest.approx(6.0)
+    assert ig["engagement_start"] == pytest.approx(1.0)
+    assert r["total"]["net"] == 100
+    assert r["total"]["start"] == 1500
     assert r["top_post"]["caption"] == INJECT
-    assert r["rating"] == "Excellent" and r["advice"]
+    assert r["rating"] == "Excellent"
+    assert r["advice"]
 
 
 @needs_pdftotext
@@ -70,24 +73,31 @@ def test_weekly_pdf_has_numbers_and_names(app, seeded, name):
     db.session.commit()
     text = _text(service.render_report_pdf(build.weekly(seeded, END)))
     assert name in text
-    assert "1,100" in text and "+100" in text and "Excellent" in text
+    assert "1,100" in text
+    assert "+100" in text
+    assert "Excellent" in text
     assert '=HYPERLINK("http://x") <script>alert(1)</script>' in text  # shown as text, not markup
 
 
 def test_job_ui_polls_until_done_then_286(app, client, seeded):
     client.login("zoe@example.com")
     resp = client.hx("POST", "/reports", data={"kind": "program"})
-    assert resp.status_code == 200 and 'hx-trigger="every 2s"' in resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert 'hx-trigger="every 2s"' in resp.get_data(as_text=True)
     report = db.session.execute(select(Report)).scalar_one()
     again = client.hx("POST", "/reports", data={"kind": "program"})  # attaches to the same job
-    assert db.session.execute(select(Report)).scalars().all() == [report] and again.status_code == 200
+    assert db.session.execute(select(Report)).scalars().all() == [report]
+    assert again.status_code == 200
     _work()
     status = client.hx("GET", f"/reports/{report.id}/status")
-    assert status.status_code == 286 and "Download PDF" in status.get_data(as_text=True)
+    assert status.status_code == 286
+    assert "Download PDF" in status.get_data(as_text=True)
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
-    assert "&lt;script&gt;" in page and "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+    assert "<script>alert" not in page
     pdf = client.get(f"/reports/{report.id}/pdf")
-    assert pdf.data.startswith(b"%PDF") and pdf.headers["Content-Disposition"].startswith("attachment;")
+    assert pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("attachment;")
     assert "Zo" not in pdf.headers["Content-Disposition"]
 
 
@@ -111,18 +121,22 @@ def test_link_scanner_prefetch_expiry_revocation_tampering(app, client, seeded):
     link, token = service.issue_link(report, "zoe@example.com", None)
     db.session.commit()
     stored = db.session.execute(select(ReportLink.token_hash)).scalar_one()
-    assert token not in stored and len(stored) == 64
+    assert token not in stored
+    assert len(stored) == 64
     url = f"/r/{report.id}/{token}"
     assert client.head(url).status_code == 200
     first = client.get(url)
-    assert first.status_code == 200 and "Open the report" in first.get_data(as_text=True)
-    assert "Set-Cookie" not in first.headers and first.headers["Referrer-Policy"] == "no-referrer"
+    assert first.status_code == 200
+    assert "Open the report" in first.get_data(as_text=True)
+    assert "Set-Cookie" not in first.headers
+    assert first.headers["Referrer-Policy"] == "no-referrer"
     assert first.headers["Cache-Control"] == "no-store"
     db.session.refresh(link)
     assert link.last_opened_at is None  # GET wrote nothing
     client.auto_csrf = False
     opened = client.post(url)
-    assert opened.status_code == 200 and "1,100" in opened.get_data(as_text=True)
+    assert opened.status_code == 200
+    assert "1,100" in opened.get_data(as_text=True)
     assert "Set-Cookie" not in opened.headers
     assert client.post(url, data={"format": "pdf"}).data.startswith(b"%PDF")
     assert client.post(f"/r/{report.id + 1}/{token}").status_code == 404  # another report's id
@@ -131,11 +145,13 @@ def test_link_scanner_prefetch_expiry_revocation_tampering(app, client, seeded):
     link.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db.session.commit()
     gone = client.post(url)
-    assert gone.status_code == 410 and "Log in" in gone.get_data(as_text=True)
+    assert gone.status_code == 410
+    assert "Log in" in gone.get_data(as_text=True)
     link.expires_at = datetime.now(UTC) + timedelta(days=1)
     link.revoked_at = datetime.now(UTC)
     db.session.commit()
-    assert client.post(url).status_code == 410 and client.get(url).status_code == 410
+    assert client.post(url).status_code == 410
+    assert client.get(url).status_code == 410
 
 
 def test_weekly_cron_one_report_per_client_per_week(app, seeded, factory):
@@ -148,7 +164,9 @@ def test_weekly_cron_one_report_per_client_per_week(app, seeded, factory):
     assert service.weekly_fanout(monday_utc + timedelta(hours=1)) == 0
     _work()
     reports = db.session.execute(select(Report)).scalars().all()
-    assert len(reports) == 1 and reports[0].client_id == seeded.id and reports[0].status == "done"
+    assert len(reports) == 1
+    assert reports[0].client_id == seeded.id
+    assert reports[0].status == "done"
     emails = db.session.execute(select(OutboxEmail)).scalars().all()
     assert [e.to_address for e in emails] == ["zoe@example.com"]
     assert "/r/" in emails[0].body_text
@@ -159,9 +177,11 @@ def test_weekly_cron_one_report_per_client_per_week(app, seeded, factory):
 def test_csv_export_injection_safe_and_matches_db(app, client, seeded):
     client.login("zoe@example.com")
     resp = client.get(f"/api/portal/social/export?format=csv&dataset=content&start=2026-11-01&end={END}")
-    assert resp.status_code == 200 and resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     cd = resp.headers["Content-Disposition"]
-    assert cd.startswith('attachment; filename="social-content-') and "filename*=UTF-8''" in cd
+    assert cd.startswith('attachment; filename="social-content-')
+    assert "filename*=UTF-8''" in cd
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
     assert rows[0][0].startswith("data as of")
     header, body = rows[1], rows[2:]
@@ -170,13 +190,15 @@ def test_csv_export_injection_safe_and_matches_db(app, client, seeded):
     assert "'" + INJECT in cap
     snaps = client.get(f"/api/portal/social/export?format=json&start=2026-11-08&end={END}")
     data = json.loads(snaps.get_data(as_text=True))
-    assert len(data["rows"]) == 16 and {r["followers"] for r in data["rows"]} >= {1100, 500}
+    assert len(data["rows"]) == 16
+    assert {r["followers"] for r in data["rows"]} >= {1100, 500}
 
 
 def test_safe_cell():
     for raw in ("=1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r1"):
         assert export.safe_cell(raw) == "'" + raw
-    assert export.safe_cell(-5) == -5 and export.safe_cell('a",=1') == 'a",=1'
+    assert export.safe_cell(-5) == -5
+    assert export.safe_cell('a",=1') == 'a",=1'
 
 
 def test_bad_input_is_clear_not_500(app, client, factory):
@@ -191,7 +213,8 @@ def test_bad_input_is_clear_not_500(app, client, factory):
     assert resp.status_code == 200
     _work()
     report = db.session.execute(select(Report)).scalar_one()
-    assert report.status == "done" and service.pdf_bytes(report).startswith(b"%PDF")
+    assert report.status == "done"
+    assert service.pdf_bytes(report).startswith(b"%PDF")
 
 
 def test_report_ids_of_other_tenants_are_404(app, client, seeded, factory):
@@ -221,7 +244,8 @@ def test_a_weekly_report_whose_job_was_lost_is_queued_again_and_sent_once(app, s
     _work()
     db.session.expire_all()
     report = db.session.execute(select(Report)).scalar_one()
-    assert report.status == "done" and "-again-" in report.job_id
+    assert report.status == "done"
+    assert "-again-" in report.job_id
     emails = db.session.execute(select(OutboxEmail)).scalars().all()
     assert [e.to_address for e in emails] == ["zoe@example.com"]
     assert service.requeue_stuck(report.created_at + timedelta(hours=1)) == 0  # done: left alone
@@ -236,7 +260,8 @@ def test_a_report_job_that_fails_is_retried_by_rq(app, seeded):
     service.weekly_fanout(monday_utc)
     report = db.session.execute(select(Report)).scalar_one()
     job = Job.fetch(report.job_id, connection=get_redis())
-    assert job.retries_left == 3 and job.retry_intervals == dispatch.report_retry().intervals
+    assert job.retries_left == 3
+    assert job.retry_intervals == dispatch.report_retry().intervals
 
 
 def test_the_pdf_rendered_by_a_worker_is_served_by_a_web_process_on_another_host(make_app, seeded, tmp_path):
@@ -252,7 +277,8 @@ def test_the_pdf_rendered_by_a_worker_is_served_by_a_web_process_on_another_host
         web = web_app.test_client()
         web.auto_csrf = False
         resp = web.post(f"/r/{report_id}/{token}", data={"format": "pdf"})
-        assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+        assert resp.status_code == 200
+        assert resp.data.startswith(b"%PDF")
     assert not (tmp_path / "web-host" / "reports").exists()
 
 
@@ -267,10 +293,12 @@ def test_a_missing_pdf_is_never_rendered_in_the_request(app, client, seeded):
     url = f"/r/{report.id}/{token}"
     for _ in range(5):
         resp = client.post(url, data={"format": "pdf"})
-        assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+        assert resp.status_code == 503
+        assert resp.headers["Retry-After"] == "30"
         assert "being prepared" in resp.get_data(as_text=True)
     assert db.session.execute(select(ReportFile)).first() is None  # nothing rendered in the requests
     assert get_queue(REPORTS).get_job_ids() == [f"report-{report.id}-pdf"]  # one job for five asks
     _work()
     resp = client.post(url, data={"format": "pdf"})
-    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    assert resp.status_code == 200
+    assert resp.data.startswith(b"%PDF")

@@ -63,14 +63,15 @@ def check(value: Any, schema: dict[str, Any], schemas: dict[str, Any], where: st
         elif fmt == "google-duration" or (where.endswith("duration")):
             assert re.fullmatch(r"P(T(\d+H)?(\d+M)?(\d+S)?)", value), f"{where}: bad duration {value!r}"
     elif kind == "integer":
-        assert isinstance(value, int) and not isinstance(value, bool), f"{where}: expected integer"
+        assert isinstance(value, int), f"{where}: expected integer"
+        assert not isinstance(value, bool), f"{where}: expected integer, not a boolean"
     elif kind == "boolean":
         assert isinstance(value, bool), f"{where}: expected boolean"
     elif kind == "number":
         assert isinstance(value, int | float), f"{where}: expected number"
 
 
-@pytest.fixture()
+@pytest.fixture
 def google_clients(sandbox: SandboxControl, yt_account: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
     tokens = sandbox.connect("youtube", yt_account["id"])
     creds = google.oauth2.credentials.Credentials(tokens["access_token"])
@@ -149,10 +150,12 @@ def test_official_client_sees_google_errors(
     sandbox.add_fault("youtube", "quota_exceeded")
     with pytest.raises(HttpError) as err:
         youtube.channels().list(part="id", mine=True).execute()
-    assert err.value.resp.status == 403 and err.value.error_details[0]["reason"] == "quotaExceeded"
+    assert err.value.resp.status == 403
+    assert err.value.error_details[0]["reason"] == "quotaExceeded"
     with pytest.raises(HttpError) as err:
         youtube.playlistItems().list(part="id", playlistId="UUnothing").execute()
-    assert err.value.resp.status == 404 and err.value.error_details[0]["reason"] == "playlistNotFound"
+    assert err.value.resp.status == 404
+    assert err.value.error_details[0]["reason"] == "playlistNotFound"
 
 
 def test_google_auth_refreshes_against_the_sandbox(
@@ -168,7 +171,9 @@ def test_google_auth_refreshes_against_the_sandbox(
         client_secret=secret,
     )
     creds.refresh(google.auth.transport.requests.Request())
-    assert creds.token and creds.token.startswith("ya29.") and creds.refresh_token == tokens["refresh_token"]
+    assert creds.token
+    assert creds.token.startswith("ya29.")
+    assert creds.refresh_token == tokens["refresh_token"]
     sandbox.revoke(sandbox.accounts("youtube")[0]["id"])
     with pytest.raises(google.auth.exceptions.RefreshError) as err:
         creds.refresh(google.auth.transport.requests.Request())

@@ -49,7 +49,7 @@ def exchange_code(sandbox: SandboxControl, code: str, redirect_uri: str = REDIRE
     )
 
 
-@pytest.fixture()
+@pytest.fixture
 def token(sandbox: SandboxControl, ig_account: dict[str, Any]) -> str:
     return sandbox.connect("instagram", ig_account["id"])["access_token"]  # type: ignore[no-any-return]
 
@@ -58,15 +58,19 @@ def token(sandbox: SandboxControl, ig_account: dict[str, Any]) -> str:
 def test_consent_page_lists_instagram_accounts(sandbox: SandboxControl, ig_account: dict[str, Any]) -> None:
     sandbox.create_account("tiktok", "not.instagram", 5)
     page = requests.get(sandbox.authorize_url("instagram"), timeout=10)
-    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
-    assert 'name="account_id"' in page.text and f'value="{ig_account["id"]}"' in page.text
-    assert 'name="decision" value="approve"' in page.text and 'value="deny"' in page.text
+    assert page.status_code == 200
+    assert "text/html" in page.headers["Content-Type"]
+    assert 'name="account_id"' in page.text
+    assert f'value="{ig_account["id"]}"' in page.text
+    assert 'name="decision" value="approve"' in page.text
+    assert 'value="deny"' in page.text
     assert "not.instagram" not in page.text
 
 
 def test_oauth_dance_short_then_long_lived(sandbox: SandboxControl, ig_account: dict[str, Any]) -> None:
     location = sandbox.consent(sandbox.authorize_url("instagram", state="abc"), ig_account["id"])
-    assert location.startswith(REDIRECT_URI + "?") and location.endswith("#_")
+    assert location.startswith(REDIRECT_URI + "?")
+    assert location.endswith("#_")
     params = sandbox.redirect_params(location)
     assert params["state"] == "abc"
     short = exchange_code(sandbox, params["code"])
@@ -77,7 +81,8 @@ def test_oauth_dance_short_then_long_lived(sandbox: SandboxControl, ig_account: 
     assert body["permissions"] == "instagram_business_basic,instagram_business_manage_insights"
     long = graph(sandbox, "access_token", body["access_token"], grant_type="ig_exchange_token", client_secret=SECRET)
     assert long.status_code == 200
-    assert long.json()["token_type"] == "bearer" and long.json()["expires_in"] == 60 * 86400
+    assert long.json()["token_type"] == "bearer"
+    assert long.json()["expires_in"] == 60 * 86400
     me = graph(sandbox, "v25.0/me", long.json()["access_token"], fields="user_id,username")
     assert me.json()["username"] == "ig.creator"
 
@@ -87,17 +92,20 @@ def test_wrapped_token_shape_flag(ig_account: dict[str, Any]) -> None:
         control = SandboxControl(url)
         acc = control.create_account("instagram", "wrapped", 300)
         body = exchange_code(control, code_for(control, acc["id"])).json()
-        assert set(body) == {"data"} and body["data"][0]["user_id"] == acc["platform_user_id"]
+        assert set(body) == {"data"}
+        assert body["data"][0]["user_id"] == acc["platform_user_id"]
 
 
 def test_reused_code_wrong_redirect_and_expired_code(sandbox: SandboxControl, ig_account: dict[str, Any]) -> None:
     code = code_for(sandbox, ig_account["id"])
     wrong = exchange_code(sandbox, code, "http://127.0.0.1:5000/other")
     assert wrong.status_code == 400
-    assert wrong.json()["error_type"] == "OAuthException" and "redirect_uri" in wrong.json()["error_message"]
+    assert wrong.json()["error_type"] == "OAuthException"
+    assert "redirect_uri" in wrong.json()["error_message"]
     assert exchange_code(sandbox, code).status_code == 200
     reused = exchange_code(sandbox, code)
-    assert reused.status_code == 400 and "used" in reused.json()["error_message"]
+    assert reused.status_code == 400
+    assert "used" in reused.json()["error_message"]
     stale = code_for(sandbox, ig_account["id"])
     sandbox.advance_seconds(601)
     assert "expired" in exchange_code(sandbox, stale).json()["error_message"]
@@ -114,7 +122,8 @@ def test_denied_consent_and_personal_account(sandbox: SandboxControl, ig_account
     }
     personal = sandbox.create_account("instagram", "just.me", 120, account_type="PERSONAL")
     params = sandbox.redirect_params(sandbox.consent(sandbox.authorize_url("instagram"), personal["id"]))
-    assert params["error"] == "access_denied" and params["error_reason"] == "not_professional_account"
+    assert params["error"] == "access_denied"
+    assert params["error_reason"] == "not_professional_account"
     assert "code" not in params
 
 
@@ -133,7 +142,8 @@ def test_authorize_rejects_bad_requests(sandbox: SandboxControl, change: dict[st
         **({"redirect_uri": change["redirect_uri"]} if "redirect_uri" in change else {}),
     )
     resp = requests.get(url, timeout=10, allow_redirects=False)
-    assert resp.status_code == 400 and text in resp.text
+    assert resp.status_code == 400
+    assert text in resp.text
 
 
 def test_token_lifetimes_and_refresh(sandbox: SandboxControl, ig_account: dict[str, Any]) -> None:
@@ -142,13 +152,15 @@ def test_token_lifetimes_and_refresh(sandbox: SandboxControl, ig_account: dict[s
         "access_token"
     ]
     too_early = graph(sandbox, "refresh_access_token", long, grant_type="ig_refresh_token")
-    assert too_early.status_code == 400 and "24 hours" in meta_error(too_early)["message"]
+    assert too_early.status_code == 400
+    assert "24 hours" in meta_error(too_early)["message"]
     sandbox.advance_seconds(3601)
     expired_short = meta_error(graph(sandbox, "v25.0/me", short))
     assert (expired_short["code"], expired_short["error_subcode"]) == (190, 463)
     sandbox.advance_days(1)
     refreshed = graph(sandbox, "refresh_access_token", long, grant_type="ig_refresh_token")
-    assert refreshed.status_code == 200 and refreshed.json()["expires_in"] == 60 * 86400
+    assert refreshed.status_code == 200
+    assert refreshed.json()["expires_in"] == 60 * 86400
     new = refreshed.json()["access_token"]
     assert new != long
     sandbox.advance_days(59)  # the original long-lived token is now past 60 days, the refreshed one is not
@@ -160,7 +172,8 @@ def test_token_lifetimes_and_refresh(sandbox: SandboxControl, ig_account: dict[s
 
 def test_bad_tokens(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
     missing = graph(sandbox, "v25.0/me", None)
-    assert missing.status_code == 400 and meta_error(missing)["code"] == 2500
+    assert missing.status_code == 400
+    assert meta_error(missing)["code"] == 2500
     garbage = meta_error(graph(sandbox, "v25.0/me", "nonsense"))
     assert (garbage["code"], garbage["error_subcode"], garbage["type"]) == (190, 467, "OAuthException")
     sandbox.revoke(ig_account["id"])
@@ -176,8 +189,10 @@ def test_me_and_user_node(sandbox: SandboxControl, ig_account: dict[str, Any], t
     assert me.status_code == 200
     body = me.json()
     truth = sandbox.account(ig_account["id"])
-    assert body["user_id"] == ig_account["platform_user_id"] and body["followers_count"] == 15_234
-    assert body["account_type"] == "MEDIA_CREATOR" and body["media_count"] == truth["posts_count"]
+    assert body["user_id"] == ig_account["platform_user_id"]
+    assert body["followers_count"] == 15_234
+    assert body["account_type"] == "MEDIA_CREATOR"
+    assert body["media_count"] == truth["posts_count"]
     assert body["id"] == truth["app_scoped_id"] != body["user_id"]
     same = graph(sandbox, f"v25.0/{ig_account['platform_user_id']}", token, fields=fields).json()
     assert same == body
@@ -186,7 +201,8 @@ def test_me_and_user_node(sandbox: SandboxControl, ig_account: dict[str, Any], t
 
 def test_unknown_field_and_object(sandbox: SandboxControl, token: str) -> None:
     err = meta_error(graph(sandbox, "v25.0/me", token, fields="username,impressions_count"))
-    assert err["code"] == 100 and "nonexisting field (impressions_count)" in err["message"]
+    assert err["code"] == 100
+    assert "nonexisting field (impressions_count)" in err["message"]
     other = meta_error(graph(sandbox, "v25.0/17999999999999999", token))
     assert (other["code"], other["error_subcode"], other["type"]) == (100, 33, "GraphMethodException")
     assert meta_error(graph(sandbox, "v25.0/me/friends", token))["code"] == 2500
@@ -199,24 +215,28 @@ def test_usage_headers_on_every_graph_response(sandbox: SandboxControl, ig_accou
         assert "X-Business-Use-Case-Usage" in resp.headers
     buc = json.loads(graph(sandbox, "v25.0/me", token).headers["X-Business-Use-Case-Usage"])
     entry = buc[ig_account["platform_user_id"]][0]
-    assert entry["type"] == "instagram" and entry["estimated_time_to_regain_access"] == 0
+    assert entry["type"] == "instagram"
+    assert entry["estimated_time_to_regain_access"] == 0
 
 
 def test_versions(sandbox: SandboxControl, token: str) -> None:
     assert graph(sandbox, "v25.0/me", token).headers["facebook-api-version"] == "v25.0"
     # v20.0 expired on 2026-09-24: the call is upgraded to the next version
     old = graph(sandbox, "v20.0/me", token)
-    assert old.status_code == 200 and old.headers["facebook-api-version"] == "v21.0"
+    assert old.status_code == 200
+    assert old.headers["facebook-api-version"] == "v21.0"
     assert graph(sandbox, "me", token).status_code == 200
     future = graph(sandbox, "v99.0/me", token)
-    assert future.status_code == 400 and meta_error(future)["code"] == 2500
+    assert future.status_code == 400
+    assert meta_error(future)["code"] == 2500
 
 
 def test_media_paging_to_the_end(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
     truth = sandbox.account(ig_account["id"], posts=True)
     assert truth["posts_count"] > 60
     first = graph(sandbox, "v25.0/me/media", token, fields="id,timestamp,media_type,media_product_type").json()
-    assert len(first["data"]) == 25 and "next" in first["paging"]
+    assert len(first["data"]) == 25
+    assert "next" in first["paging"]
     seen: list[dict[str, Any]] = []
     url: str | None = (
         sandbox.url("graph.instagram.com/v25.0/me/media")
@@ -243,7 +263,8 @@ def test_media_paging_to_the_end(sandbox: SandboxControl, ig_account: dict[str, 
     assert {m["media_type"] for m in seen} <= {"IMAGE", "VIDEO", "CAROUSEL_ALBUM"}
     assert seen[3]["like_count"] == truth["posts"][3]["like_count"]
     bad = graph(sandbox, "v25.0/me/media", token, after="not-a-cursor")
-    assert bad.status_code == 400 and meta_error(bad)["code"] == 100
+    assert bad.status_code == 400
+    assert meta_error(bad)["code"] == 100
 
 
 def test_media_node_and_insights(sandbox: SandboxControl, ig_account: dict[str, Any], token: str) -> None:
@@ -251,13 +272,16 @@ def test_media_node_and_insights(sandbox: SandboxControl, ig_account: dict[str, 
     feed = next(m for m in media["data"] if m["media_product_type"] == "FEED")
     reel = next(m for m in media["data"] if m["media_product_type"] == "REELS")
     node = graph(sandbox, f"v25.0/{feed['id']}", token, fields="id,permalink,timestamp,like_count").json()
-    assert node["id"] == feed["id"] and node["permalink"].startswith("https://www.instagram.com/p/")
+    assert node["id"] == feed["id"]
+    assert node["permalink"].startswith("https://www.instagram.com/p/")
     metrics = "views,reach,likes,comments,saved,shares,total_interactions,follows,profile_visits"
     feed_ins = graph(sandbox, f"v25.0/{feed['id']}/insights", token, metric=metrics).json()["data"]
     assert [d["name"] for d in feed_ins] == metrics.split(",")
     first = feed_ins[0]
-    assert first["period"] == "lifetime" and first["id"] == f"{feed['id']}/insights/views/lifetime"
-    assert isinstance(first["values"][0]["value"], int) and first["title"]
+    assert first["period"] == "lifetime"
+    assert first["id"] == f"{feed['id']}/insights/views/lifetime"
+    assert isinstance(first["values"][0]["value"], int)
+    assert first["title"]
     by_name = {d["name"]: d["values"][0]["value"] for d in feed_ins}
     assert (
         by_name["total_interactions"] == by_name["likes"] + by_name["comments"] + by_name["saved"] + by_name["shares"]
@@ -280,19 +304,23 @@ def test_media_node_and_insights(sandbox: SandboxControl, ig_account: dict[str, 
 def test_deprecated_media_metrics_are_code_100(sandbox: SandboxControl, token: str, metric: str) -> None:
     media_id = graph(sandbox, "v25.0/me/media", token).json()["data"][0]["id"]
     resp = graph(sandbox, f"v25.0/{media_id}/insights", token, metric=f"reach,{metric}")
-    assert resp.status_code == 400 and meta_error(resp)["code"] == 100 and metric in meta_error(resp)["message"]
+    assert resp.status_code == 400
+    assert meta_error(resp)["code"] == 100
+    assert metric in meta_error(resp)["message"]
 
 
 def test_media_insights_bad_requests(sandbox: SandboxControl, token: str) -> None:
     media_id = graph(sandbox, "v25.0/me/media", token).json()["data"][0]["id"]
     unknown = meta_error(graph(sandbox, f"v25.0/{media_id}/insights", token, metric="reach,bogus"))
-    assert unknown["code"] == 100 and "metric[1]" in unknown["message"]
+    assert unknown["code"] == 100
+    assert "metric[1]" in unknown["message"]
     none = meta_error(graph(sandbox, f"v25.0/{media_id}/insights", token))
     assert (none["code"], none["error_subcode"]) == (3001, 1504028)
     mixed = graph(
         sandbox, f"v25.0/{media_id}/insights", token, metric="profile_activity,reach", breakdown="action_type"
     )
-    assert mixed.status_code == 500 and meta_error(mixed)["message"] == "An unknown error has occurred."
+    assert mixed.status_code == 500
+    assert meta_error(mixed)["message"] == "An unknown error has occurred."
 
 
 # --------------------------------------------------------------------------- account insights
@@ -313,9 +341,12 @@ def test_follower_count_time_series(sandbox: SandboxControl, ig_account: dict[st
     assert resp.status_code == 200
     data = {d["name"]: d for d in resp.json()["data"]}
     follower = data["follower_count"]
-    assert follower["period"] == "day" and follower["id"].endswith("/insights/follower_count/day")
+    assert follower["period"] == "day"
+    assert follower["id"].endswith("/insights/follower_count/day")
     ends = [v["end_time"] for v in follower["values"]]
-    assert len(ends) == 30 and ends[0] == "2026-09-16T07:00:00+0000" and ends[-1] == "2026-10-15T07:00:00+0000"
+    assert len(ends) == 30
+    assert ends[0] == "2026-09-16T07:00:00+0000"
+    assert ends[-1] == "2026-10-15T07:00:00+0000"
     assert all(e.endswith("T07:00:00+0000") for e in ends)
     assert all(isinstance(v["value"], int) and v["value"] >= 0 for v in follower["values"])
     assert len(data["reach"]["values"]) == 30
@@ -347,7 +378,8 @@ def test_insights_rules(sandbox: SandboxControl, token: str) -> None:
             until=_ts("2026-10-01"),
         )
     )
-    assert too_long["code"] == 100 and "30 days" in too_long["message"]
+    assert too_long["code"] == 100
+    assert "30 days" in too_long["message"]
     needs_total = meta_error(graph(sandbox, "v25.0/me/insights", token, metric="views,reach", period="day"))
     assert "metric_type=total_value" in needs_total["message"]
     mixed = graph(
@@ -359,7 +391,8 @@ def test_insights_rules(sandbox: SandboxControl, token: str) -> None:
         metric_type="total_value",
         breakdown="media_product_type",
     )
-    assert mixed.status_code == 500 and meta_error(mixed)["message"] == "An unknown error has occurred."
+    assert mixed.status_code == 500
+    assert meta_error(mixed)["message"] == "An unknown error has occurred."
     exclusive = meta_error(
         graph(
             sandbox,
@@ -413,7 +446,8 @@ def test_total_value_and_breakdowns(sandbox: SandboxControl, token: str) -> None
         breakdown="age",
     ).json()["data"][0]
     results = demo["total_value"]["breakdowns"][0]["results"]
-    assert demo["total_value"]["breakdowns"][0]["dimension_keys"] == ["age"] and len(results) == 7
+    assert demo["total_value"]["breakdowns"][0]["dimension_keys"] == ["age"]
+    assert len(results) == 7
 
 
 def test_small_accounts_have_no_follower_count(sandbox: SandboxControl) -> None:
@@ -428,7 +462,8 @@ def test_small_accounts_have_no_follower_count(sandbox: SandboxControl) -> None:
         since=_ts("2026-10-01"),
         until=_ts("2026-10-15"),
     )
-    assert resp.status_code == 200 and resp.json()["data"] == []
+    assert resp.status_code == 200
+    assert resp.json()["data"] == []
 
 
 def test_insights_need_the_insights_scope(sandbox: SandboxControl, ig_account: dict[str, Any]) -> None:
@@ -457,7 +492,8 @@ def test_faults_in_meta_format(
     resp = graph(sandbox, "v25.0/me", token)
     assert resp.status_code == status
     err = meta_error(resp)
-    assert err["code"] == code and err.get("error_subcode") == subcode
+    assert err["code"] == code
+    assert err.get("error_subcode") == subcode
     assert "X-App-Usage" in resp.headers
     if kind in ("rate_limited", "quota_exceeded"):
         buc = json.loads(resp.headers["X-Business-Use-Case-Usage"])
@@ -470,7 +506,7 @@ def test_malformed_fault(sandbox: SandboxControl, token: str) -> None:
     sandbox.add_fault("instagram", "malformed")
     resp = graph(sandbox, "v25.0/me", token)
     assert resp.status_code == 200
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unterminated string"):  # the truncated body does not parse
         resp.json()
 
 
@@ -490,6 +526,8 @@ def test_app_and_buc_throttling_at_http_400() -> None:
         acc = control.create_account("instagram", "busy", 5000)
         tok = control.connect("instagram", acc["id"])["access_token"]
         last = [graph(control, "v25.0/me", tok) for _ in range(3)][-1]
-        assert last.status_code == 400 and meta_error(last)["code"] == 80002
+        assert last.status_code == 400
+        assert meta_error(last)["code"] == 80002
         buc = json.loads(last.headers["X-Business-Use-Case-Usage"])[acc["platform_user_id"]][0]
-        assert buc["call_count"] == 100 and buc["estimated_time_to_regain_access"] > 0
+        assert buc["call_count"] == 100
+        assert buc["estimated_time_to_regain_access"] > 0

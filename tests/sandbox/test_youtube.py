@@ -49,12 +49,15 @@ def report(sandbox: SandboxControl, token: str, **params: Any) -> requests.Respo
 def google_error(resp: requests.Response, status: int, reason: str) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
     err = resp.json()["error"]
-    assert err["code"] == status and err["message"]
-    assert err["errors"][0]["reason"] == reason and err["errors"][0]["message"] and err["errors"][0]["domain"]
+    assert err["code"] == status
+    assert err["message"]
+    assert err["errors"][0]["reason"] == reason
+    assert err["errors"][0]["message"]
+    assert err["errors"][0]["domain"]
     return err  # type: ignore[no-any-return]
 
 
-@pytest.fixture()
+@pytest.fixture
 def tokens(sandbox: SandboxControl, yt_account: dict[str, Any]) -> dict[str, Any]:
     return sandbox.connect("youtube", yt_account["id"])
 
@@ -62,21 +65,28 @@ def tokens(sandbox: SandboxControl, yt_account: dict[str, Any]) -> dict[str, Any
 # --------------------------------------------------------------------------- OAuth
 def test_oauth_dance_with_refresh_token(sandbox: SandboxControl, yt_account: dict[str, Any]) -> None:
     page = requests.get(sandbox.authorize_url("youtube"), timeout=10)
-    assert page.status_code == 200 and 'name="scope"' in page.text and f'value="{yt_account["id"]}"' in page.text
+    assert page.status_code == 200
+    assert 'name="scope"' in page.text
+    assert f'value="{yt_account["id"]}"' in page.text
     params = sandbox.redirect_params(sandbox.consent(sandbox.authorize_url("youtube", state="s1"), yt_account["id"]))
-    assert params["state"] == "s1" and params["scope"] == f"{READONLY} {ANALYTICS}"
+    assert params["state"] == "s1"
+    assert params["scope"] == f"{READONLY} {ANALYTICS}"
     body = exchange(sandbox, params["code"]).json()
     assert set(body) == {"access_token", "expires_in", "refresh_token", "scope", "token_type"}
-    assert body["expires_in"] == 3599 and body["token_type"] == "Bearer"
-    assert body["access_token"].startswith("ya29.") and body["refresh_token"].startswith("1//")
+    assert body["expires_in"] == 3599
+    assert body["token_type"] == "Bearer"
+    assert body["access_token"].startswith("ya29.")
+    assert body["refresh_token"].startswith("1//")
     reused = exchange(sandbox, params["code"])
-    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    assert reused.status_code == 400
+    assert reused.json()["error"] == "invalid_grant"
 
 
 def test_online_access_has_no_refresh_token(sandbox: SandboxControl, yt_account: dict[str, Any]) -> None:
     url = sandbox.authorize_url("youtube", access_type="online", prompt="")
     body = exchange(sandbox, sandbox.redirect_params(sandbox.consent(url, yt_account["id"]))["code"]).json()
-    assert "refresh_token" not in body and body["access_token"]
+    assert "refresh_token" not in body
+    assert body["access_token"]
 
 
 def test_pkce_wrong_redirect_denied_bad_client(sandbox: SandboxControl, yt_account: dict[str, Any]) -> None:
@@ -97,7 +107,8 @@ def test_pkce_wrong_redirect_denied_bad_client(sandbox: SandboxControl, yt_accou
         redirect_uri=REDIRECT_URI + "/x",
         code_verifier=verifier,
     )
-    assert wrong.status_code == 400 and wrong.json()["error"] == "redirect_uri_mismatch"
+    assert wrong.status_code == 400
+    assert wrong.json()["error"] == "redirect_uri_mismatch"
     basic = requests.post(
         sandbox.url("oauth2.googleapis.com/token"),
         auth=(CLIENT_ID, SECRET),
@@ -113,9 +124,11 @@ def test_pkce_wrong_redirect_denied_bad_client(sandbox: SandboxControl, yt_accou
     denied = sandbox.redirect_params(sandbox.consent(sandbox.authorize_url("youtube"), yt_account["id"], "deny"))
     assert denied == {"error": "access_denied", "state": "st-123"}
     unknown = requests.get(sandbox.authorize_url("youtube", client_id="nobody"), timeout=10)
-    assert unknown.status_code == 401 and "invalid_client" in unknown.text
+    assert unknown.status_code == 401
+    assert "invalid_client" in unknown.text
     mismatch = requests.get(sandbox.authorize_url("youtube", redirect_uri="https://evil.example/cb"), timeout=10)
-    assert mismatch.status_code == 400 and "redirect_uri_mismatch" in mismatch.text
+    assert mismatch.status_code == 400
+    assert "redirect_uri_mismatch" in mismatch.text
     bad_secret = requests.post(
         sandbox.url("oauth2.googleapis.com/token"),
         timeout=10,
@@ -126,7 +139,8 @@ def test_pkce_wrong_redirect_denied_bad_client(sandbox: SandboxControl, yt_accou
             "refresh_token": "y",
         },
     )
-    assert bad_secret.status_code == 401 and bad_secret.json()["error"] == "invalid_client"
+    assert bad_secret.status_code == 401
+    assert bad_secret.json()["error"] == "invalid_client"
 
 
 def test_granular_consent_can_drop_a_scope(sandbox: SandboxControl, yt_account: dict[str, Any]) -> None:
@@ -149,7 +163,8 @@ def test_refresh_does_not_rotate_and_revocation(
     assert err["status"] == "UNAUTHENTICATED"
     refreshed = token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert refreshed.status_code == 200
-    assert "refresh_token" not in refreshed.json() and refreshed.json()["expires_in"] == 3599
+    assert "refresh_token" not in refreshed.json()
+    assert refreshed.json()["expires_in"] == 3599
     again = token_call(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert again.status_code == 200  # no rotation: the original keeps working
     sandbox.advance_days(200)
@@ -172,7 +187,8 @@ def test_revoke_endpoint(sandbox: SandboxControl, tokens: dict[str, Any]) -> Non
     again = requests.post(
         sandbox.url("oauth2.googleapis.com/revoke"), data={"token": tokens["refresh_token"]}, timeout=10
     )
-    assert again.status_code == 400 and again.json()["error"] == "invalid_token"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_token"
 
 
 def test_testing_mode_refresh_tokens_die_after_7_days() -> None:
@@ -200,10 +216,12 @@ def test_channels_mine(sandbox: SandboxControl, yt_account: dict[str, Any], toke
     )
     assert resp.status_code == 200
     body = resp.json()
-    assert body["kind"] == "youtube#channelListResponse" and body["pageInfo"]["totalResults"] == 1
+    assert body["kind"] == "youtube#channelListResponse"
+    assert body["pageInfo"]["totalResults"] == 1
     channel = body["items"][0]
     truth = sandbox.account(yt_account["id"])
-    assert channel["kind"] == "youtube#channel" and channel["id"] == yt_account["platform_user_id"]
+    assert channel["kind"] == "youtube#channel"
+    assert channel["id"] == yt_account["platform_user_id"]
     stats = channel["statistics"]
     assert stats == {
         "viewCount": str(truth["totals"]["view_count"]),
@@ -231,7 +249,8 @@ def test_uploads_paging_to_the_end(sandbox: SandboxControl, yt_account: dict[str
     truth = sandbox.account(yt_account["id"], posts=True)
     playlist = truth["uploads_playlist_id"]
     default = yt(sandbox, "playlistItems", tokens["access_token"], part="contentDetails", playlistId=playlist).json()
-    assert len(default["items"]) == 5 and default["pageInfo"] == {
+    assert len(default["items"]) == 5
+    assert default["pageInfo"] == {
         "totalResults": truth["posts_count"],
         "resultsPerPage": 5,
     }
@@ -334,7 +353,8 @@ def test_search_and_comment_threads(
         order="date",
         maxResults=10,
     ).json()
-    assert found["kind"] == "youtube#searchListResponse" and len(found["items"]) == 10
+    assert found["kind"] == "youtube#searchListResponse"
+    assert len(found["items"]) == 10
     assert found["items"][0]["id"]["kind"] == "youtube#video"
     assert sandbox.calls()[-1]["quota_bucket"] == "search"
     posts = sandbox.account(yt_account["id"], posts=True)["posts"]
@@ -342,9 +362,11 @@ def test_search_and_comment_threads(
     threads = yt(
         sandbox, "commentThreads", tokens["access_token"], part="snippet", videoId=video["id"], maxResults=100
     ).json()
-    assert threads["kind"] == "youtube#commentThreadListResponse" and threads["items"]
+    assert threads["kind"] == "youtube#commentThreadListResponse"
+    assert threads["items"]
     top = threads["items"][0]["snippet"]["topLevelComment"]
-    assert top["kind"] == "youtube#comment" and top["snippet"]["videoId"] == video["id"]
+    assert top["kind"] == "youtube#comment"
+    assert top["snippet"]["videoId"] == video["id"]
     google_error(
         yt(sandbox, "commentThreads", tokens["access_token"], part="snippet", videoId="nope"),
         404,
@@ -363,7 +385,8 @@ def test_quota_buckets_and_pacific_midnight_reset() -> None:
         statuses = [yt(control, "channels", tok, part="id", mine="true").status_code for _ in range(3)]
         over = yt(control, "channels", tok, part="id", mine="true")
         err = google_error(over, 403, "quotaExceeded")
-        assert err["errors"][0]["domain"] == "youtube.quota" and statuses == [200, 200, 200]
+        assert err["errors"][0]["domain"] == "youtube.quota"
+        assert statuses == [200, 200, 200]
         # search has its own bucket
         assert [
             yt(control, "search", tok, part="snippet", forMine="true", type="video").status_code for _ in range(3)
@@ -402,7 +425,9 @@ def test_daily_report_shape_and_lag(sandbox: SandboxControl, tokens: dict[str, A
     assert {h["dataType"] for h in headers[1:]} == {"INTEGER", "FLOAT"}
     rows = body["rows"]
     # 2026-10-15 12:00 UTC is 05:00 PDT on the 15th: the last complete day is the 12th (48-72 h lag)
-    assert rows[0][0] == "2026-09-01" and rows[-1][0] == "2026-10-12" and len(rows) == 42
+    assert rows[0][0] == "2026-09-01"
+    assert rows[-1][0] == "2026-10-12"
+    assert len(rows) == 42
     assert all(isinstance(r[1], int) and isinstance(r[5], float) for r in rows)
     assert all(r[2] <= r[1] for r in rows)  # engagedViews <= views
 
@@ -449,7 +474,8 @@ def test_top_videos_and_other_reports(sandbox: SandboxControl, tokens: dict[str,
         maxResults=10,
     ).json()
     views = [r[1] for r in top["rows"]]
-    assert len(views) == 10 and views == sorted(views, reverse=True)
+    assert len(views) == 10
+    assert views == sorted(views, reverse=True)
     demo = report(
         sandbox,
         tokens["access_token"],
@@ -528,7 +554,7 @@ def test_token_endpoint_faults(sandbox: SandboxControl, tokens: dict[str, Any]) 
         "error_description": "Token has been expired or revoked.",
     }
     sandbox.add_fault("youtube", "malformed", path_contains="channels")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unterminated string"):  # the truncated body does not parse
         yt(sandbox, "channels", tokens["access_token"], part="id", mine="true").json()
 
 

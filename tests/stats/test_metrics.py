@@ -25,8 +25,10 @@ def q(**args):
 
 def test_growth_rate_is_undefined_from_zero_or_unknown():
     assert growth_rate(1100, 1000) == pytest.approx(10.0)
-    assert growth_rate(5, 0) is None and growth_rate(5, None) is None
-    assert Change(1000, 900).net == -100 and Change(None, 5).net is None
+    assert growth_rate(5, 0) is None
+    assert growth_rate(5, None) is None
+    assert Change(1000, 900).net == -100
+    assert Change(None, 5).net is None
 
 
 def test_followers_carry_forward_with_provenance_and_gaps(factory):
@@ -77,11 +79,14 @@ def test_client_overview_totals_shares_engagement_and_change(factory):
     # previous period (Mar 18-24): 1%
     h.post(ig, date(2026, 3, 20), likes=10, followers=1000)
     ov = overview.client_overview(db.session.get(Client, c.id), q(range="7d"))
-    assert ov.total.start == 1300 and ov.total.end == 1500 and ov.total.net == 200
+    assert ov.total.start == 1300
+    assert ov.total.end == 1500
+    assert ov.total.net == 200
     assert ov.total.rate == pytest.approx(200 / 1300 * 100)
     shares = {r.platform: r.share for r in ov.platforms}
     assert shares["instagram"] == pytest.approx(1100 / 1500 * 100)
-    assert ov.engagement.rate == pytest.approx(3.5) and ov.engagement.previous == pytest.approx(1.0)
+    assert ov.engagement.rate == pytest.approx(3.5)
+    assert ov.engagement.previous == pytest.approx(1.0)
     assert ov.engagement.change_points == pytest.approx(2.5)
     assert [p.headline for p in ov.top] == [40, 900]  # likes for images, views for videos
 
@@ -89,11 +94,16 @@ def test_client_overview_totals_shares_engagement_and_change(factory):
 def test_empty_client_and_one_day_of_data(factory):
     c = factory.client()
     ov = overview.client_overview(db.session.get(Client, c.id), q(range="30d"))
-    assert not ov.has_connections and not ov.has_data and ov.total.rate is None and ov.engagement.rate is None
+    assert not ov.has_connections
+    assert not ov.has_data
+    assert ov.total.rate is None
+    assert ov.engagement.rate is None
     ig = h.connection(c, "instagram")
     h.snapshots(ig, {TODAY: 500})
     ov = overview.client_overview(db.session.get(Client, c.id), q(range="all"))
-    assert ov.total.end == 500 and ov.total.start is None and ov.total.rate is None
+    assert ov.total.end == 500
+    assert ov.total.start is None
+    assert ov.total.rate is None
     assert ov.period.start == TODAY - timedelta(days=1)
 
 
@@ -106,8 +116,11 @@ def test_best_posting_time_uses_the_client_time_zone_and_needs_three_posts():
     posts = [p(mon + timedelta(weeks=i), r) for i, r in enumerate([1.0, 5.0, 3.0])]
     posts += [p(datetime(2026, 1, 7, 10, tzinfo=UTC), 50.0), p(datetime(2026, 1, 14, 10, tzinfo=UTC), 50.0)]
     bt = content.best_posting_time(posts, "Europe/Berlin")
-    assert bt.best is not None and (bt.best.weekday, bt.best.block) == (1, 0) and bt.best.median_rate == 3.0
-    assert bt.cells[2][5].posts == 2 and bt.cells[2][5].median_rate is None  # only 2 posts: not ranked
+    assert bt.best is not None
+    assert (bt.best.weekday, bt.best.block) == (1, 0)
+    assert bt.best.median_rate == 3.0
+    assert bt.cells[2][5].posts == 2
+    assert bt.cells[2][5].median_rate is None
     utc = content.best_posting_time(posts, "UTC")
     assert (utc.best.weekday, utc.best.block) == (0, 11)
 
@@ -121,7 +134,9 @@ def test_heat_levels_are_relative_to_the_best_block():
     posts += [p(base + timedelta(days=1, weeks=i), 1.0) for i in range(3)]  # Tuesdays: a quarter of the best
     posts += [p(base + timedelta(days=2, weeks=i), 0.0) for i in range(3)]  # Wednesdays: 0%, still rated
     bt = content.best_posting_time(posts, "UTC")
-    assert bt.level(bt.cells[0][5]) == 4 and bt.level(bt.cells[1][5]) == 1 and bt.level(bt.cells[2][5]) == 1
+    assert bt.level(bt.cells[0][5]) == 4
+    assert bt.level(bt.cells[1][5]) == 1
+    assert bt.level(bt.cells[2][5]) == 1
     assert bt.level(bt.cells[3][5]) is None  # no posts: not rated
 
 
@@ -143,12 +158,15 @@ def test_gain_per_deliverable_so_far_and_impact(factory):
     client = db.session.get(Client, c.id)
     hist = series.load_histories([ig])[c.id]
     ms = milestones.milestones(hist, client.deliverables, client.program_start, TODAY)
-    assert ms[0].code == "M1" and ms[0].gain == 300 and not ms[0].so_far
+    assert ms[0].code == "M1"
+    assert ms[0].gain == 300
+    assert not ms[0].so_far
     # before: Jan 3 (1320) -> Jan 31 (1600); after: Jan 31 -> Feb 28 (1880)
     assert ms[0].before_rate == pytest.approx((1600 - 1320) / 1320 * 100)
     assert ms[0].after_rate == pytest.approx(280 / 1600 * 100)
     # M2 in progress: Jan 31 -> today (carried from Mar 30 = 1000 + 10*119 = 2190)
-    assert ms[1].so_far and ms[1].gain == 2190 - 1600
+    assert ms[1].so_far
+    assert ms[1].gain == 2190 - 1600
 
 
 def test_goal_forecast_on_and_off_track(factory):
@@ -159,9 +177,11 @@ def test_goal_forecast_on_and_off_track(factory):
     on = goals.goal_status(
         Goal(id=1, platform="instagram", target=1380, target_date=TODAY + timedelta(days=10)), hist, TODAY
     )
-    assert on.state == "on_track" and on.forecast == TODAY + timedelta(days=10)
+    assert on.state == "on_track"
+    assert on.forecast == TODAY + timedelta(days=10)
     off = goals.goal_status(Goal(id=2, platform=None, target=2000, target_date=TODAY + timedelta(days=30)), hist, TODAY)
-    assert off.state == "off_track" and off.forecast == TODAY + timedelta(days=72)
+    assert off.state == "off_track"
+    assert off.forecast == TODAY + timedelta(days=72)
     done = goals.goal_status(Goal(id=3, platform=None, target=1000, target_date=TODAY), hist, TODAY)
     assert done.state == "achieved"
 
@@ -203,19 +223,23 @@ def test_portfolio_numbers_leaderboard_and_attention(factory):
     # 90d: Ann (2000-1100)/1100, Bob (2100-2000)/2000; Empty has no data: not averaged
     assert pf.avg_growth_clients == 2
     assert pf.avg_growth_90d == pytest.approx(((900 / 1100) + (100 / 2000)) / 2 * 100)
-    assert pf.top_platform == "youtube" and pf.top_platform_share == pytest.approx(2100 / 4100 * 100)
+    assert pf.top_platform == "youtube"
+    assert pf.top_platform_share == pytest.approx(2100 / 4100 * 100)
     lb = pf.leaderboard
     assert [r.name for r in lb] == ["Ann", "Bob", "Empty"]
-    assert lb[0].change.rate == pytest.approx((2000 - 1300) / 1300 * 100) and lb[0].top_platform == "tiktok"
+    assert lb[0].change.rate == pytest.approx((2000 - 1300) / 1300 * 100)
+    assert lb[0].top_platform == "tiktok"
     reasons = {x.name: x.reasons for x in pf.attention}
-    assert "Ann" not in reasons and "Empty" not in reasons
+    assert "Ann" not in reasons
+    assert "Empty" not in reasons
     assert any("lost 200" in r for r in reasons["Bob"])
     assert any("engagement 0.50%" in r for r in reasons["Bob"])
     assert any("revoked" in r for r in reasons["Bob"])
     band = portfolio.portfolio(
         visible_clients(coach), parse({"size": "nano", "platform": "tiktok"}, now=TODAY, extra=("size",))
     )
-    assert [r.name for r in band.leaderboard] == ["Ann"] and band.total_followers == 500
+    assert [r.name for r in band.leaderboard] == ["Ann"]
+    assert band.total_followers == 500
     assert e.id not in {r.client_id for r in band.leaderboard}
 
 
@@ -230,7 +254,8 @@ def test_portfolio_stall_and_failing_connection(factory):
     from app.services.clients import visible_clients
 
     reasons = portfolio.portfolio(visible_clients(coach), q()).attention[0].reasons
-    assert any("stalled" in r for r in reasons) and any("failing for over 24 hours" in r for r in reasons)
+    assert any("stalled" in r for r in reasons)
+    assert any("failing for over 24 hours" in r for r in reasons)
 
 
 def test_portfolio_flags_a_connected_account_whose_data_is_stale(factory):
@@ -258,7 +283,9 @@ def test_cohorts_align_clients_by_program_week(factory):
     from app.services.clients import visible_clients
 
     rows = cohorts.cohorts(visible_clients(coach), q(), weeks=2)
-    assert len(rows) == 1 and rows[0].cohort == "2026-01" and rows[0].clients == 2
+    assert len(rows) == 1
+    assert rows[0].cohort == "2026-01"
+    assert rows[0].clients == 2
     assert rows[0].growth_by_week[0] == 0
     assert rows[0].growth_by_week[1] == pytest.approx((7.0 + 21.0) / 2)
     assert db.session.execute(select(Client)).first() is not None

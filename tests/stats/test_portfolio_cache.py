@@ -26,8 +26,10 @@ def _keys():
 
 def _same(a, b):
     assert a.client_count == b.client_count
-    assert a.leaderboard == b.leaderboard and a.attention == b.attention
-    assert a.series == b.series and a.period_change == b.period_change
+    assert a.leaderboard == b.leaderboard
+    assert a.attention == b.attention
+    assert a.series == b.series
+    assert a.period_change == b.period_change
     assert (
         a.total_followers,
         a.avg_growth_90d,

@@ -21,13 +21,15 @@ def test_presets_compare_end_with_n_days_before():
 def test_custom_range_includes_its_first_day():
     q = parse({"start": "2026-03-01", "end": "2026-03-10"}, now=TODAY)
     assert q.period.key == "custom"
-    assert q.period.start == date(2026, 2, 28) and q.period.end == date(2026, 3, 10)
-    assert q.period.contains(date(2026, 3, 1)) and not q.period.contains(date(2026, 2, 28))
+    assert q.period.start == date(2026, 2, 28)
+    assert q.period.end == date(2026, 3, 10)
+    assert q.period.contains(date(2026, 3, 1))
+    assert not q.period.contains(date(2026, 2, 28))
     assert q.args() == {"start": "2026-03-01", "end": "2026-03-10"}
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         ({"start": "2026-03-10", "end": "2026-03-01"}, "before the start"),
         ({"start": "2026-03-01", "end": "2099-01-01"}, "in the future"),
@@ -43,10 +45,13 @@ def test_custom_range_includes_its_first_day():
 def test_bad_input_is_a_clear_400(args, message):
     with pytest.raises(BadQuery) as exc:
         parse(args, now=TODAY)
-    assert message in exc.value.message and exc.value.status == 400
+    assert message in exc.value.message
+    assert exc.value.status == 400
 
 
 def test_platforms_and_metric():
     q = parse({"platform": "TikTok", "metric": "engagement"}, now=TODAY)
-    assert q.platforms == ("tiktok",) and q.platform == "tiktok" and q.metric == "engagement"
+    assert q.platforms == ("tiktok",)
+    assert q.platform == "tiktok"
+    assert q.metric == "engagement"
     assert q.args(range="90d") == {"range": "90d", "platform": "tiktok", "metric": "engagement"}

@@ -55,7 +55,8 @@ def test_insert_update_delete_of_snapshots(factory):
     assert _stored()[(DAY, "instagram")] == (130, 1)
     snap.day = DAY - timedelta(days=1)  # an update of the day moves it
     db.session.commit()
-    assert (DAY, "instagram") not in _stored() and _stored()[(DAY - timedelta(days=1), "instagram")] == (130, 1)
+    assert (DAY, "instagram") not in _stored()
+    assert _stored()[(DAY - timedelta(days=1), "instagram")] == (130, 1)
     db.session.delete(snap)
     db.session.commit()
     assert (DAY - timedelta(days=1), "instagram") not in _stored()
@@ -214,9 +215,11 @@ def test_all_clients_chart_reads_the_totals_and_equals_the_snapshot_sums(factory
         assert everyone == scoped
     q = parse({"range": "30d"}, scope="portfolio", now=today)
     pts = {p.day: p for p in portfolio.compute_portfolio(select(Client), q).series.points}
-    assert pts[DAY + timedelta(days=3)].value == 1103 and pts[DAY + timedelta(days=3)].provenance == "carried"
+    assert pts[DAY + timedelta(days=3)].value == 1103
+    assert pts[DAY + timedelta(days=3)].provenance == "carried"
     assert pts[DAY + timedelta(days=4)].value is None  # nobody reported: a gap
-    assert pts[DAY + timedelta(days=5)].value == 1115 and pts[DAY + timedelta(days=5)].provenance == "measured"
+    assert pts[DAY + timedelta(days=5)].value == 1115
+    assert pts[DAY + timedelta(days=5)].provenance == "measured"
 
 
 def test_demo_reset_leaves_no_residue(factory):
@@ -236,11 +239,15 @@ def test_cli_reports_drift_and_rebuilds(app, factory):
     h.daily(h.connection(c, "tiktok"), DAY, [10, 20])
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["stats", "totals"])
-    assert ok.exit_code == 0 and "agree" in ok.output
+    assert ok.exit_code == 0
+    assert "agree" in ok.output
     db.session.execute(delete(PortfolioDailyTotal).where(PortfolioDailyTotal.day == DAY))
     db.session.commit()
     drift = runner.invoke(args=["stats", "totals"])
-    assert drift.exit_code == 1 and "1 total(s) differ" in drift.output and "--rebuild" in drift.output
+    assert drift.exit_code == 1
+    assert "1 total(s) differ" in drift.output
+    assert "--rebuild" in drift.output
     fixed = runner.invoke(args=["stats", "totals", "--rebuild"])
-    assert fixed.exit_code == 0 and "2 row(s)" in fixed.output
+    assert fixed.exit_code == 0
+    assert "2 row(s)" in fixed.output
     assert runner.invoke(args=["stats", "totals"]).exit_code == 0

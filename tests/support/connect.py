@@ -53,7 +53,7 @@ def token_calls(sandbox: SandboxControl) -> list[dict[str, Any]]:
     return [c for c in sandbox.calls() if any(p in c["path"] for p in TOKEN_PATHS)]
 
 
-@pytest.fixture()
+@pytest.fixture
 def accounts(sandbox: SandboxControl) -> dict[str, dict[str, Any]]:
     return {
         "instagram": sandbox.create_account("instagram", "ig.creator", 15_234, seed=7, account_type="MEDIA_CREATOR"),

@@ -263,7 +263,7 @@ def sandbox_url(sandbox_app: Any) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture()
+@pytest.fixture
 def sandbox(sandbox_url: str) -> Iterator[SandboxControl]:
     """A reset sandbox (empty world, clock at SANDBOX_TODAY, no faults/latency) for one test."""
     control = SandboxControl(sandbox_url)

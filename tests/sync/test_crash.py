@@ -3,6 +3,7 @@ and the cron reaper for runs a dead worker left ``running``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -72,10 +73,8 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
         groups = set()
     groups.add(proc.pid)
     for pgid in groups:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     proc.wait(timeout=10)
 
 
@@ -120,7 +119,8 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
         # the crash left a running run and a "syncing" connection, and nothing of the sync
         assert [r.status for r in runs(conn_id)] == ["running"]
         assert db.session.get(Connection, conn_id).status == "syncing"
-        assert counts(conn_id)["snapshots"] == 0 and counts(conn_id)["items"] == 0
+        assert counts(conn_id)["snapshots"] == 0
+        assert counts(conn_id)["items"] == 0
 
         world.set_latency(0)
         second = _start_worker(env, log, *extra)
@@ -134,7 +134,8 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
             if proc is not None and proc.poll() is None:
                 _kill_tree(proc)
     all_runs = runs(conn_id)
-    assert [r.status for r in all_runs][0] == "failed" and all_runs[0].error_class == "interrupted"
+    assert [r.status for r in all_runs][0] == "failed"
+    assert all_runs[0].error_class == "interrupted"
     assert all_runs[0].finished_at is not None
     assert sum(r.status in ("succeeded", "partial") for r in all_runs) == 1
     assert all(r.status != "running" for r in all_runs)
@@ -147,7 +148,9 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
     )
     assert len(ids) == len(set(ids)) == min(len(posts), INITIAL_MAX_ITEMS)  # every post once, none twice
     job = queue.fetch_job(job_id)
-    assert job is not None and job.get_status() == "finished" and job.retries_left == 1  # RQ's crash retry ran
+    assert job is not None
+    assert job.get_status() == "finished"
+    assert job.retries_left == 1
 
 
 def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> None:
@@ -167,7 +170,9 @@ def test_reaper_closes_runs_a_dead_worker_left_running(app: Any, link: Any) -> N
     assert sync_jobs.reap_stale_syncs() == 1
     db.session.expire_all()
     stale = db.session.get(SyncRun, stale.id)
-    assert stale.status == "failed" and stale.error_class == "interrupted" and stale.finished_at is not None
+    assert stale.status == "failed"
+    assert stale.error_class == "interrupted"
+    assert stale.finished_at is not None
     assert db.session.get(Connection, conn_id).status == "expiring"  # put back to what it was
     # a run still within the job timeout belongs to a live worker: left alone
     fresh = SyncRun(
@@ -217,4 +222,6 @@ def test_no_fork_worker_keeps_a_long_job_alive(
     assert [r.status for r in all_runs] in (["succeeded"], ["partial"])
     assert (all_runs[0].finished_at - all_runs[0].started_at).total_seconds() > 9
     job = queue.fetch_job(job_id)
-    assert job is not None and job.get_status() == "finished" and job.retries_left == 2
+    assert job is not None
+    assert job.get_status() == "finished"
+    assert job.retries_left == 2

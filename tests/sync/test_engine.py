@@ -19,14 +19,17 @@ def test_initial_sync_then_same_day_resync_writes_one_day(app: Any, link: Any, w
     assert dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     first = counts(conn_id)
-    assert first["snapshots"] == 1 and first["items"] > 0, first
+    assert first["snapshots"] == 1, first
+    assert first["items"] > 0, first
     run = runs(conn_id)[-1]
     assert run.status in ("succeeded", "partial"), (run.status, run.error_message, run.details)
     assert run.calls > 0
     conn = db.session.get(Connection, conn_id)
-    assert conn.status == "connected" and conn.last_sync_at is not None
+    assert conn.status == "connected"
+    assert conn.last_sync_at is not None
     # again the same day: nothing duplicated
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     again = counts(conn_id)
-    assert again["snapshots"] == 1 and again["items"] == first["items"]
+    assert again["snapshots"] == 1
+    assert again["items"] == first["items"]
     assert again["metric_snapshots"] == first["metric_snapshots"]

@@ -39,14 +39,16 @@ def _eventually_synced(app: Any, conn_id: int, before: dict[str, int]) -> None:
     last = runs(conn_id)[-1]
     assert last.status in ("succeeded", "partial"), (last.status, last.error_message)
     after = counts(conn_id)
-    assert after["snapshots"] == 1 and after["items"] == before["items"]
+    assert after["snapshots"] == 1
+    assert after["items"] == before["items"]
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_rate_limited_is_deferred_after_the_hint_then_synced(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, before = _baseline(app, link, platform)
     run = _fault_then_sync(app, world, conn_id, platform, "rate_limited", retry_after=120)
-    assert run.status == "deferred" and run.error_class == "rate_limited"
+    assert run.status == "deferred"
+    assert run.error_class == "rate_limited"
     if platform != "instagram":  # Meta signals no Retry-After; backoff applies
         assert run.details["retry_in_seconds"] >= 120
     _eventually_synced(app, conn_id, before)
@@ -56,7 +58,9 @@ def test_rate_limited_is_deferred_after_the_hint_then_synced(app: Any, link: Any
 def test_server_error_is_retried_with_backoff(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, before = _baseline(app, link, platform)
     run = _fault_then_sync(app, world, conn_id, platform, "server_error")
-    assert run.status == "failed" and run.error_class == "unavailable" and run.deferred_until is not None
+    assert run.status == "failed"
+    assert run.error_class == "unavailable"
+    assert run.deferred_until is not None
     assert db.session.get(Connection, conn_id).status == "connected"
     _eventually_synced(app, conn_id, before)
 
@@ -65,7 +69,8 @@ def test_server_error_is_retried_with_backoff(app: Any, link: Any, world: Any, p
 def test_timeout_is_retried(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, before = _baseline(app, link, platform)
     run = _fault_then_sync(app, world, conn_id, platform, "timeout", seconds=8)  # over the 6 s read timeout
-    assert run.status == "failed" and run.error_class == "unavailable"
+    assert run.status == "failed"
+    assert run.error_class == "unavailable"
     _eventually_synced(app, conn_id, before)
 
 
@@ -74,7 +79,8 @@ def test_expired_token_is_refreshed_and_the_sync_retried_once(app: Any, link: An
     conn_id, before = _baseline(app, link, platform)
     run = _fault_then_sync(app, world, conn_id, platform, "token_expired")
     assert run.status in ("succeeded", "partial"), (run.status, run.error_message)
-    assert counts(conn_id)["snapshots"] == 1 and counts(conn_id)["items"] == before["items"]
+    assert counts(conn_id)["snapshots"] == 1
+    assert counts(conn_id)["items"] == before["items"]
     assert run_scheduled(app) == 0
 
 
@@ -88,7 +94,8 @@ def test_revoked_marks_the_connection_and_stops(app: Any, link: Any, world: Any,
     # as for an expired token, so the engine refreshes, the platform confirms the grant, the sync goes on.
     run = _fault_then_sync(app, world, conn_id, platform, "token_revoked")
     if platform == "instagram":
-        assert run.status == "failed" and db.session.get(Connection, conn_id).status == "revoked"
+        assert run.status == "failed"
+        assert db.session.get(Connection, conn_id).status == "revoked"
     else:
         assert run.status in ("succeeded", "partial")
         # the user really removed the app: the refresh fails too -> revoked, tokens gone, no retry
@@ -96,7 +103,9 @@ def test_revoked_marks_the_connection_and_stops(app: Any, link: Any, world: Any,
         dispatch.enqueue_sync(conn_id, "operator")
         drain(app)
     conn = db.session.get(Connection, conn_id)
-    assert conn.status == "revoked" and conn.access_token_enc is None and "Reconnect" in (conn.last_error or "")
+    assert conn.status == "revoked"
+    assert conn.access_token_enc is None
+    assert "Reconnect" in (conn.last_error or "")
     assert run_scheduled(app) == 0
     assert counts(conn_id)["items"] == before["items"]  # history kept
 
@@ -118,6 +127,8 @@ def test_quota_exceeded_defers_without_burning(app: Any, link: Any, world: Any, 
 def test_malformed_answer_fails_once_without_writing(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, before = _baseline(app, link, platform)
     run = _fault_then_sync(app, world, conn_id, platform, "malformed")
-    assert run.status == "failed" and run.error_class in ("bad_response", "unavailable")
-    assert counts(conn_id)["items"] == before["items"] and counts(conn_id)["snapshots"] == 1
+    assert run.status == "failed"
+    assert run.error_class in ("bad_response", "unavailable")
+    assert counts(conn_id)["items"] == before["items"]
+    assert counts(conn_id)["snapshots"] == 1
     assert db.session.get(Connection, conn_id).status == "connected"

@@ -46,14 +46,16 @@ def test_a_page_failing_once_mid_pagination_is_retried_and_nothing_is_missing(
     conn_id, account = link(platform)
     drain(app)  # the initial sync: page 1 passes, the next page fails
     first = runs(conn_id)[-1]
-    assert first.status == "failed" and first.error_class == "unavailable"
+    assert first.status == "failed"
+    assert first.error_class == "unavailable"
     assert counts(conn_id)["items"] == 0  # nothing of a half-read listing was written
     assert _retry_until_settled(app) == 1
     assert runs(conn_id)[-1].status in ("succeeded", "partial")
     posts = world.account(account["id"], posts=True)["posts"]
     after = counts(conn_id)
     expected = min(len(posts), INITIAL_MAX_ITEMS)  # the initial sync reads the newest 200 posts
-    assert after["items"] == expected and after["snapshots"] == 1  # every post once, one day
+    assert after["items"] == expected
+    assert after["snapshots"] == 1
 
 
 @pytest.mark.parametrize("platform", list(INSIGHTS))
@@ -69,7 +71,8 @@ def test_insights_failing_once_in_a_daily_sync_is_retried(app: Any, link: Any, w
     _retry_until_settled(app)
     assert runs(conn_id)[-1].status in ("succeeded", "partial")
     after = counts(conn_id)
-    assert after["items"] == before["items"] and after["snapshots"] == before["snapshots"] == 1
+    assert after["items"] == before["items"]
+    assert after["snapshots"] == before["snapshots"] == 1
 
 
 @pytest.mark.parametrize("platform", list(INSIGHTS))
@@ -87,9 +90,11 @@ def test_insights_failing_for_good_end_the_retries_and_keep_the_history(
     rounds = _retry_until_settled(app)
     assert rounds == int(app.config["SYNC_RETRY_BUDGET"])  # every retry of the budget, then it stops
     last = runs(conn_id)[-1]
-    assert last.status == "failed" and "retries used up" in (last.error_message or "")
+    assert last.status == "failed"
+    assert "retries used up" in (last.error_message or "")
     conn = db.session.get(Connection, conn_id)
-    assert conn.status == "connected" and conn.last_error  # still connected; the card says what failed
+    assert conn.status == "connected"
+    assert conn.last_error
     after = counts(conn_id)
     assert after.pop("runs") == before.pop("runs") + rounds + 1  # each attempt is on the sync log
     assert after == before  # the history synced before is all there, nothing added twice

@@ -31,7 +31,8 @@ def test_full_jitter_stays_under_the_capped_ceiling_and_spreads(attempt: int) ->
     delays = [policy.delay(attempt) for _ in range(1000)]
     assert all(0 <= d <= ceiling for d in delays)
     assert len(set(delays)) > 900  # jittered, not one value
-    assert max(delays) > ceiling * 0.8 and min(delays) < ceiling * 0.2  # the whole range is used
+    assert max(delays) > ceiling * 0.8
+    assert min(delays) < ceiling * 0.2
 
 
 def test_retry_after_seconds_and_http_date_are_a_floor() -> None:
@@ -44,7 +45,8 @@ def test_retry_after_seconds_and_http_date_are_a_floor() -> None:
     assert date_hint == 90
     assert all(90 <= policy.delay(3, date_hint) <= 90 + 10 for _ in range(200))
     assert parse_retry_after(format_datetime(now - timedelta(hours=1), usegmt=True), now=now) == 0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
 
 
 def test_retry_budget_of_five_stops_the_chain(app: Any, link: Any, world: Any) -> None:
@@ -62,8 +64,10 @@ def test_retry_budget_of_five_stops_the_chain(app: Any, link: Any, world: Any) -
     operator = [r for r in runs(conn_id) if r.trigger == "operator"]
     assert [r.details["attempt"] for r in operator] == [0, 1, 2, 3, 4, 5]
     assert rounds == 5  # five retries, no sixth
-    assert "retries used up" in (operator[-1].error_message or "") and operator[-1].deferred_until is None
-    assert Backoff(budget=5).exhausted(5) and not Backoff(budget=5).exhausted(4)
+    assert "retries used up" in (operator[-1].error_message or "")
+    assert operator[-1].deferred_until is None
+    assert Backoff(budget=5).exhausted(5)
+    assert not Backoff(budget=5).exhausted(4)
 
 
 # --------------------------------------------------------------------------- breaker
@@ -80,7 +84,8 @@ def test_breaker_opens_after_k_failures_skips_without_calls_and_closes(app: Any,
     assert Breaker(get_redis(), "tiktok").open_until() is not None
     world.clear_calls()
     deferred = engine.sync(conn_id, "operator")
-    assert deferred.status == "deferred" and deferred.message == "breaker_open"
+    assert deferred.status == "deferred"
+    assert deferred.message == "breaker_open"
     assert world.calls("tiktok") == []  # not one HTTP call while open
     assert runs(conn_id)[-1].error_class == "breaker_open"
     assert Breaker(get_redis(), "instagram").open_until() is None  # per platform
@@ -88,7 +93,8 @@ def test_breaker_opens_after_k_failures_skips_without_calls_and_closes(app: Any,
     assert Breaker(get_redis(), "tiktok").open_until() is None
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert world.calls("tiktok")
-    assert counts(conn_id)["snapshots"] == 1 and counts(conn_id)["items"] == before["items"]
+    assert counts(conn_id)["snapshots"] == 1
+    assert counts(conn_id)["items"] == before["items"]
 
 
 def test_syncs_deferred_by_an_open_breaker_come_back_spread_out(app: Any, link: Any) -> None:
@@ -102,10 +108,13 @@ def test_syncs_deferred_by_an_open_breaker_come_back_spread_out(app: Any, link: 
 
 def test_breaker_success_resets_the_count(app: Any) -> None:
     breaker = Breaker(get_redis(), "youtube", threshold=3, open_seconds=60)
-    assert not breaker.record_failure() and not breaker.record_failure()
+    assert not breaker.record_failure()
+    assert not breaker.record_failure()
     breaker.record_success()
-    assert not breaker.record_failure() and not breaker.record_failure()  # consecutive only
-    assert breaker.record_failure() and breaker.open_until() is not None
+    assert not breaker.record_failure()
+    assert not breaker.record_failure()
+    assert breaker.record_failure()
+    assert breaker.open_until() is not None
 
 
 # --------------------------------------------------------------------------- Meta usage headers
@@ -116,19 +125,23 @@ def test_meta_usage_headers_are_remembered_and_gate_the_next_sync(app: Any, link
     drain(app)
     redis = get_redis()
     usage = redis.get("meta:usage")
-    assert usage is not None and 0 <= float(usage) < 80  # taken from the sandbox's X-App-Usage headers
+    assert usage is not None
+    assert 0 <= float(usage) < 80
     # another worker saw 96 %: the next sync is deferred before it makes a single call
     redis.set("meta:usage", "96")
     world.clear_calls()
     result = engine.sync(conn_id, "operator")
-    assert result.status == "deferred" and result.retry_in is not None and result.retry_in >= 300
+    assert result.status == "deferred"
+    assert result.retry_in is not None
+    assert result.retry_in >= 300
     assert world.calls("instagram") == []
     # 85 %: the call goes on, slowed down, until a fresh answer brings the usage back under 80 %
     redis.set("meta:usage", "85")
     app.config["SYNC_META_SLOWDOWN_SECONDS"] = 0.5
     started = time.monotonic()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
-    assert world.calls("instagram") and time.monotonic() - started >= 0.5
+    assert world.calls("instagram")
+    assert time.monotonic() - started >= 0.5
     assert float(redis.get("meta:usage") or 0) < 80
 
 
@@ -181,7 +194,8 @@ def test_youtube_quota_exceeded_at_3pm_pacific_defers_past_midnight_pacific(app:
     today_pt = datetime.now(UTC).astimezone(PACIFIC).date()
     at_3pm = datetime(today_pt.year, today_pt.month, today_pt.day, 15, 0, tzinfo=PACIFIC)
     midnight = next_pacific_midnight(at_3pm.astimezone(UTC))
-    assert midnight.astimezone(PACIFIC).hour == 0 and midnight - at_3pm == timedelta(hours=9)
+    assert midnight.astimezone(PACIFIC).hour == 0
+    assert midnight - at_3pm == timedelta(hours=9)
     world.set_clock(now=at_3pm.astimezone(UTC).isoformat())
     world.add_fault("youtube", "quota_exceeded", path_contains="/youtube/v3/channels")
     with time_machine.travel(at_3pm, tick=True):
@@ -206,8 +220,10 @@ def test_a_sync_that_lost_its_lock_is_scheduled_again(app: Any, link: Any, world
     world.set_latency(1500)  # every call outlives the lock
     result = engine.sync(conn_id, "operator")
     world.set_latency(0)
-    assert result.status == "failed" and runs(conn_id)[-1].error_class == "lock_lost"
+    assert result.status == "failed"
+    assert runs(conn_id)[-1].error_class == "lock_lost"
     assert result.retry_in is not None
     [job_id] = get_queue("sync").scheduled_job_registry.get_job_ids()
     job = Job.fetch(job_id, connection=get_redis())
-    assert job.args[0] == conn_id and job.args[3] is not None  # not_before: skipped if another sync won
+    assert job.args[0] == conn_id
+    assert job.args[3] is not None

@@ -50,7 +50,8 @@ def test_two_syncs_of_one_connection_never_run_at_once(app: Any, link: Any, worl
     for t in threads:
         t.join()
     assert sorted(results) == ["busy", "succeeded"]
-    assert counts(conn_id)["snapshots"] == 1 and len(runs(conn_id)) == 1
+    assert counts(conn_id)["snapshots"] == 1
+    assert len(runs(conn_id)) == 1
     # the postponed one comes back later and sees the finished sync: nothing to do
     queue = Queue("sync", connection=get_redis())
     job_id = queue.scheduled_job_registry.get_job_ids()[0]
@@ -64,10 +65,12 @@ def test_refresh_now_is_limited_to_once_an_hour(app: Any, link: Any, client: Any
     first = client.post(f"/api/portal/social/connections/{conn_id}/refresh")
     assert first.status_code == 202
     second = client.post(f"/api/portal/social/connections/{conn_id}/refresh")
-    assert second.status_code == 429 and 3500 <= int(second.headers["Retry-After"]) <= 3601
+    assert second.status_code == 429
+    assert 3500 <= int(second.headers["Retry-After"]) <= 3601
     assert second.get_json()["error"]["code"] == "too_many_requests"
     page = client.hx("POST", f"/portal/settings/connections/{conn_id}/refresh")
-    assert page.status_code == 429 and "Retry-After" in page.headers
+    assert page.status_code == 429
+    assert "Retry-After" in page.headers
     assert "once an hour" in page.headers["HX-Trigger"]
     drain(app)
     kinds = [r.trigger for r in runs(conn_id)]
@@ -80,11 +83,14 @@ def test_redis_stopped_pages_render_and_refresh_cannot_queue(app: Any, link: Any
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
     app.extensions.pop("portal_redis", None)
     page = client.get("/portal/settings/connections")
-    assert page.status_code == 200 and "Last synced" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Last synced" in page.get_data(as_text=True)
     resp = client.post(f"/api/portal/social/connections/{conn_id}/refresh")
-    assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "cannot_queue"
+    assert resp.status_code == 503
+    assert resp.get_json()["error"]["code"] == "cannot_queue"
     hx = client.hx("POST", f"/portal/settings/connections/{conn_id}/refresh")
-    assert hx.status_code == 503 and "cannot queue" in hx.headers["HX-Trigger"]
+    assert hx.status_code == 503
+    assert "cannot queue" in hx.headers["HX-Trigger"]
     db.session.expire_all()
     assert db.session.get(Connection, conn_id).sync_requested_at is None  # not counted against the hour
 
@@ -92,10 +98,12 @@ def test_redis_stopped_pages_render_and_refresh_cannot_queue(app: Any, link: Any
 def test_cards_poll_while_a_sync_is_awaited_and_stop_after(app: Any, link: Any, client: Any) -> None:
     conn_id, _ = link("tiktok")
     waiting = client.hx("GET", "/portal/settings/connections").get_data(as_text=True)
-    assert 'hx-trigger="every 2s"' in waiting and "first sync is on its way" in waiting
+    assert 'hx-trigger="every 2s"' in waiting
+    assert "first sync is on its way" in waiting
     drain(app)
     done = client.hx("GET", "/portal/settings/connections").get_data(as_text=True)
-    assert 'hx-trigger="every 2s"' not in done and "Last synced" in done
+    assert 'hx-trigger="every 2s"' not in done
+    assert "Last synced" in done
 
 
 def test_aging_schedule() -> None:
@@ -133,7 +141,8 @@ def test_youtube_backfill_ends_at_todays_count(app: Any, link: Any, world: Any) 
     )
     measured = [r for r in rows if r.provenance == "measured"]
     backfilled = [r for r in rows if r.provenance == "backfilled"]
-    assert len(measured) == 1 and len(backfilled) > 300
+    assert len(measured) == 1
+    assert len(backfilled) > 300
     nets = {}
     for ins in db.session.execute(select(AccountInsight).where(AccountInsight.connection_id == conn_id)).scalars():
         if ins.metric in ("followers_gained", "followers_lost"):
@@ -177,7 +186,10 @@ def test_bad_platform_data_is_stored_safely(app: Any, link: Any) -> None:
     db.session.commit()
     assert len(ids) == 2
     row = db.session.execute(select(ContentItem).where(ContentItem.platform_id == "a")).scalar_one()
-    assert row.caption == caption and row.views is None and row.likes == 12 and row.comments == 2**62
+    assert row.caption == caption
+    assert row.views is None
+    assert row.likes == 12
+    assert row.comments == 2**62
     assert not db.session.execute(
         select(DailySnapshot).where(DailySnapshot.connection_id == conn_id, DailySnapshot.day == now)
     ).first()

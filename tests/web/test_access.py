@@ -77,11 +77,13 @@ def test_coach_sees_only_their_clients_admin_sees_all(client, factory):
     factory.admin(email="admin@example.com")
     client.login("a@example.com")
     page = client.get("/admin/clients").get_data(as_text=True)
-    assert "Alice Anders" in page and "Bob Brown" not in page
+    assert "Alice Anders" in page
+    assert "Bob Brown" not in page
     client.logout()
     client.login("admin@example.com")
     page = client.get("/admin/clients").get_data(as_text=True)
-    assert "Alice Anders" in page and "Bob Brown" in page
+    assert "Alice Anders" in page
+    assert "Bob Brown" in page
 
 
 def test_unknown_client_id_is_404_with_a_page_not_a_trace(client, factory):
@@ -90,7 +92,8 @@ def test_unknown_client_id_is_404_with_a_page_not_a_trace(client, factory):
     resp = client.get("/admin/clients/999999")
     assert resp.status_code == 404
     text = resp.get_data(as_text=True)
-    assert "No such client" in text and "Traceback" not in text
+    assert "No such client" in text
+    assert "Traceback" not in text
 
 
 def test_unexpected_error_shows_generic_page(make_app):
@@ -103,7 +106,8 @@ def test_unexpected_error_shows_generic_page(make_app):
     resp = app.test_client().get("/boom-test")
     assert resp.status_code == 500
     text = resp.get_data(as_text=True)
-    assert "secret internals" not in text and "Traceback" not in text
+    assert "secret internals" not in text
+    assert "Traceback" not in text
     assert "Reference:" in text
 
 
@@ -126,7 +130,8 @@ def test_client_pages_send_staff_to_their_counterpart(client, factory, url, staf
     factory.coach(email="coach@example.com")
     client.login("coach@example.com")
     resp = client.get(url)
-    assert resp.status_code == 302 and resp.headers["Location"] == staff_lands_on
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == staff_lands_on
     client.logout()
     assert client.get(url).headers["Location"].startswith("/login?next=")
 

@@ -90,7 +90,8 @@ def test_logout_invalidates_the_session_server_side(app, client, factory):
     other = app.test_client()
     other.set_cookie(app.config["SESSION_COOKIE_NAME"], stolen, domain="localhost")
     resp = other.get("/admin/clients")
-    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    assert resp.status_code == 302
+    assert "/login" in resp.headers["Location"]
 
 
 def test_session_cookie_changes_at_login(app, client, factory):
@@ -99,7 +100,8 @@ def test_session_cookie_changes_at_login(app, client, factory):
     before = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     client.login("coach@example.com")
     after = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    assert after is not None and (before is None or before.value != after.value)
+    assert after is not None
+    assert before is None or before.value != after.value
 
 
 def test_disabling_a_user_kills_live_sessions(client, factory):
@@ -133,8 +135,11 @@ def test_session_cookie_flags(client, factory):
     cookie = SimpleCookie()
     cookie.load(raw[-1])
     morsel = cookie["__Host-session"]
-    assert morsel["secure"] and morsel["httponly"]
-    assert morsel["samesite"] == "Lax" and morsel["path"] == "/" and not morsel["domain"]
+    assert morsel["secure"]
+    assert morsel["httponly"]
+    assert morsel["samesite"] == "Lax"
+    assert morsel["path"] == "/"
+    assert not morsel["domain"]
 
 
 def test_next_only_accepts_relative_paths(client, factory):

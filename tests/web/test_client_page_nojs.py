@@ -40,7 +40,8 @@ def _setup(client, factory):
 
 def _whole_page_with_error_only_in(resp, card_id: str, message: str) -> str:
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 422 and "<html" in page
+    assert resp.status_code == 422
+    assert "<html" in page
     for card in CARDS:  # every card of the page is there...
         _card(page, card)
     for card in CARDS:  # ...and only the posted one shows the error
@@ -78,9 +79,12 @@ def test_bad_goal_and_bad_program_show_the_error_once(client, factory):
 def test_successes_redirect_back_with_a_message(client, factory):
     c = _setup(client, factory)
     resp = client.post(f"/admin/clients/{c.id}/deliverables", data={"code": "M2", "title": "Content plan"})
-    assert resp.status_code == 303 and resp.headers["Location"] == f"/admin/clients/{c.id}"
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == f"/admin/clients/{c.id}"
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "M2 added." in page and "Content plan" in page and _alerts(page) == []
+    assert "M2 added." in page
+    assert "Content plan" in page
+    assert _alerts(page) == []
 
     d = db.session.execute(select(Deliverable).where(Deliverable.code == "M1")).scalar_one()
     resp = client.post(f"/admin/clients/{c.id}/deliverables/{d.id}/complete", data={"complete": "1"})
@@ -99,11 +103,14 @@ def test_program_edit_link_without_javascript(client, factory):
     c = _setup(client, factory)
     edit = client.get(f"/admin/clients/{c.id}/program?edit=1")
     page = edit.get_data(as_text=True)
-    assert edit.status_code == 200 and "<html" in page and 'name="program_start"' in _card(page, "program-card")
+    assert edit.status_code == 200
+    assert "<html" in page
+    assert 'name="program_start"' in _card(page, "program-card")
     _card(page, "social-card")
     assert _alerts(page) == []
     plain = client.get(f"/admin/clients/{c.id}/program")
-    assert plain.status_code == 303 and plain.headers["Location"] == f"/admin/clients/{c.id}"
+    assert plain.status_code == 303
+    assert plain.headers["Location"] == f"/admin/clients/{c.id}"
 
 
 def test_invite_without_javascript(client, factory):
@@ -115,6 +122,8 @@ def test_invite_without_javascript(client, factory):
     fresh = factory.client(coach=c.coach, name="Ivy Invite", password=None)
     resp = client.post(f"/admin/clients/{fresh.id}/invite")
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "<html" in page and _alerts(page) == []
+    assert resp.status_code == 200
+    assert "<html" in page
+    assert _alerts(page) == []
     assert 'aria-label="New invite link"' in _card(page, "invite-card")
     _card(page, "social-card")

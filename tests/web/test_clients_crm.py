@@ -35,17 +35,20 @@ def test_coach_creates_a_client_who_gets_an_invite(client, factory):
     c = db.session.execute(
         select(Client).join(User, Client.user_id == User.id).where(User.email == "zoe@example.com")
     ).scalar_one()
-    assert c.display_name == "Zoë Fischer" and c.coach_id == coach.id
-    assert c.program_start.isoformat() == "2026-01-05" and c.time_zone == "Europe/Berlin"
+    assert c.display_name == "Zoë Fischer"
+    assert c.coach_id == coach.id
+    assert c.program_start.isoformat() == "2026-01-05"
+    assert c.time_zone == "Europe/Berlin"
     email = db.session.execute(select(OutboxEmail)).scalar_one()
-    assert email.to_address == "zoe@example.com" and email.kind == "invite"
+    assert email.to_address == "zoe@example.com"
+    assert email.kind == "invite"
     link = re.search(r"https://portal\.example\.com/invite/\S+", email.body_text).group(0)
     assert link in resp.get_data(as_text=True)
     assert "Maya Coach" in email.subject
 
 
 @pytest.mark.parametrize(
-    "form, field, message",
+    ("form", "field", "message"),
     [
         ({"name": "", "email": "a@example.com"}, "name", "Give a name"),
         ({"name": "A", "email": "not-an-email"}, "email", "not valid"),
@@ -66,9 +69,11 @@ def test_bad_client_input_is_explained_and_nothing_is_stored(client, factory, fo
     resp = client.hx("POST", "/admin/clients/new", data=form)
     assert resp.status_code == 422
     text = resp.get_data(as_text=True)
-    assert message in text and f'id="e-{field}"' in text
+    assert message in text
+    assert f'id="e-{field}"' in text
     db.session.expire_all()
-    assert _count(User) == users_before and _count(OutboxEmail) == 0
+    assert _count(User) == users_before
+    assert _count(OutboxEmail) == 0
 
 
 def test_duplicate_email_is_a_conflict(client, factory):
@@ -89,7 +94,8 @@ def test_admin_must_pick_a_real_coach(client, factory):
         "/admin/clients/new",
         data={"name": "B", "email": "b@example.com", "coach_id": str(other_client.user_id)},
     )
-    assert resp.status_code == 422 and "Pick a coach" in resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "Pick a coach" in resp.get_data(as_text=True)
 
 
 def test_program_edit_and_bad_dates_keep_the_stored_values(client, factory):
@@ -105,7 +111,8 @@ def test_program_edit_and_bad_dates_keep_the_stored_values(client, factory):
         f"/admin/clients/{c.id}/program",
         data={"program_start": "2026-03-01", "program_end": "2026-02-01", "status": "active", "time_zone": "UTC"},
     )
-    assert bad.status_code == 422 and "cannot end before" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "cannot end before" in bad.get_data(as_text=True)
     db.session.expire_all()
     fresh = db.session.get(Client, c.id)
     assert (fresh.program_start, fresh.program_end) == (date(2026, 1, 1), date(2026, 6, 1))
@@ -119,10 +126,12 @@ def test_program_edit_and_bad_dates_keep_the_stored_values(client, factory):
             "time_zone": "Asia/Tokyo",
         },
     )
-    assert ok.status_code == 200 and "client-updated" in ok.headers["HX-Trigger"]
+    assert ok.status_code == 200
+    assert "client-updated" in ok.headers["HX-Trigger"]
     db.session.expire_all()
     fresh = db.session.get(Client, c.id)
-    assert fresh.program_start == date(2026, 2, 1) and fresh.status is ClientStatus.PAUSED
+    assert fresh.program_start == date(2026, 2, 1)
+    assert fresh.status is ClientStatus.PAUSED
     assert fresh.time_zone == "Asia/Tokyo"
 
 
@@ -137,15 +146,18 @@ def test_deliverables_add_complete_reopen(client, factory):
     )
     assert resp.status_code == 200
     d = db.session.execute(select(Deliverable)).scalar_one()
-    assert d.code == "M1" and d.completed_at is None
+    assert d.code == "M1"
+    assert d.completed_at is None
     dup = client.hx("POST", f"/admin/clients/{c.id}/deliverables", data={"code": "M1", "title": "Again"})
-    assert dup.status_code == 422 and "already exists" in dup.get_data(as_text=True)
+    assert dup.status_code == 422
+    assert "already exists" in dup.get_data(as_text=True)
     done = client.hx(
         "POST",
         f"/admin/clients/{c.id}/deliverables/{d.id}/complete",
         data={"complete": "1", "completed_on": "2026-01-20"},
     )
-    assert done.status_code == 200 and "Complete" in done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "Complete" in done.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Deliverable, d.id).completed_at.date().isoformat() == "2026-01-20"
     future = client.hx(
@@ -176,13 +188,15 @@ def test_client_list_search_sort_and_bad_filters(client, factory):
     factory.client(coach=coach, name="Zed Zulu")
     client.login("coach@example.com")
     page = client.hx("GET", "/admin/clients?q=amara").get_data(as_text=True)
-    assert "Amara Nwosu" in page and "Zed Zulu" not in page
+    assert "Amara Nwosu" in page
+    assert "Zed Zulu" not in page
     page = client.hx("GET", "/admin/clients?sort=-name").get_data(as_text=True)
     assert page.index("Zed Zulu") < page.index("Amara Nwosu")
     empty = client.hx("GET", "/admin/clients?q=nobody").get_data(as_text=True)
     assert "No clients match" in empty
     bad = client.hx("GET", "/admin/clients?sort=drop-table")
-    assert bad.status_code == 400 and "Unknown sort order" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Unknown sort order" in bad.get_data(as_text=True)
 
 
 def test_names_are_escaped(client, factory):
@@ -190,5 +204,6 @@ def test_names_are_escaped(client, factory):
     factory.client(coach=coach, name='<script>alert(1)</script>"><svg onload=x>')
     client.login("coach@example.com")
     page = client.get("/admin/clients").get_data(as_text=True)
-    assert "<script>alert(1)" not in page and "<svg onload" not in page
+    assert "<script>alert(1)" not in page
+    assert "<svg onload" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

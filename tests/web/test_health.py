@@ -15,7 +15,8 @@ def test_healthz_needs_nothing(tmp_path):
         }
     )
     resp = app.test_client().get("/healthz")
-    assert resp.status_code == 200 and resp.json == {"status": "ok"}
+    assert resp.status_code == 200
+    assert resp.json == {"status": "ok"}
 
 
 def test_readyz_reports_each_store(make_app):
@@ -25,10 +26,13 @@ def test_readyz_reports_each_store(make_app):
     with app.app_context():
         cron_heartbeat()
     ok = app.test_client().get("/readyz")
-    assert ok.status_code == 200 and ok.json["checks"] == {"database": True, "redis": True}
-    assert ok.json["status"] == "ready" and ok.json["background"]["cron"]["ok"] is True
+    assert ok.status_code == 200
+    assert ok.json["checks"] == {"database": True, "redis": True}
+    assert ok.json["status"] == "ready"
+    assert ok.json["background"]["cron"]["ok"] is True
     down = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client().get("/readyz")
-    assert down.status_code == 503 and down.json["checks"] == {"database": True, "redis": False}
+    assert down.status_code == 503
+    assert down.json["checks"] == {"database": True, "redis": False}
 
 
 def test_readyz_refuses_public_addresses(client):
@@ -47,10 +51,12 @@ def test_readyz_says_when_the_cron_heartbeat_stopped(make_app):
 
     app = make_app()
     never = app.test_client().get("/readyz")
-    assert never.status_code == 200 and never.json["status"] == "degraded"
+    assert never.status_code == 200
+    assert never.json["status"] == "degraded"
     assert never.json["background"]["cron"] == {"ok": False, "last_tick": None}
     with app.app_context(), time_machine.travel(datetime.now(UTC) - timedelta(minutes=10)):
         cron_heartbeat()
     stale = app.test_client().get("/readyz")
-    assert stale.json["status"] == "degraded" and stale.json["background"]["cron"]["ok"] is False
+    assert stale.json["status"] == "degraded"
+    assert stale.json["background"]["cron"]["ok"] is False
     assert stale.json["background"]["cron"]["last_tick"] is not None

@@ -25,26 +25,30 @@ def test_invite_sets_password_logs_in_once(client, factory):
     assert client.get(f"/invite/{token}").status_code == 200
     assert client.head(f"/invite/{token}").status_code == 200  # a scanner's pre-fetch
     resp = client.post(f"/invite/{token}", data={"password": "a-good-long-pass", "confirm": "a-good-long-pass"})
-    assert resp.status_code == 303 and resp.headers["Location"] == "/portal"
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/portal"
     assert client.get("/portal").status_code == 200
     client.logout()
     assert client.login("new@example.com", "a-good-long-pass").status_code == 303
     reused = client.post(f"/invite/{token}", data={"password": "another-long-pass", "confirm": "another-long-pass"})
-    assert reused.status_code == 410 and "already used" in reused.get_data(as_text=True)
+    assert reused.status_code == 410
+    assert "already used" in reused.get_data(as_text=True)
 
 
 def test_expired_invite(client, factory):
     _, token = _invite(factory)
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=73)):
         resp = client.get(f"/invite/{token}")
-    assert resp.status_code == 410 and "expired" in resp.get_data(as_text=True)
+    assert resp.status_code == 410
+    assert "expired" in resp.get_data(as_text=True)
 
 
 def test_tampered_and_forged_invites(client, factory):
     c, token = _invite(factory)
     for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "garbage", token + "x"):
         resp = client.get(f"/invite/{bad}")
-        assert resp.status_code == 404 and "not valid" in resp.get_data(as_text=True)
+        assert resp.status_code == 404
+        assert "not valid" in resp.get_data(as_text=True)
     # A correctly signed link naming another invite id with a guessed nonce is rejected too.
     from itsdangerous import URLSafeSerializer
 
@@ -57,7 +61,8 @@ def test_tampered_and_forged_invites(client, factory):
 def test_short_password_keeps_the_link_usable(client, factory):
     c, token = _invite(factory)
     resp = client.post(f"/invite/{token}", data={"password": "short", "confirm": "short"})
-    assert resp.status_code == 422 and "at least 10" in resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "at least 10" in resp.get_data(as_text=True)
     mismatch = client.post(f"/invite/{token}", data={"password": "long-enough-1", "confirm": "long-enough-2"})
     assert mismatch.status_code == 422
     db.session.expire_all()
@@ -78,7 +83,8 @@ def test_resend_invite_from_crm(client, factory):
     c = factory.client(coach=coach, password=None)
     client.login("coach@example.com")
     resp = client.hx("POST", f"/admin/clients/{c.id}/invite")
-    assert resp.status_code == 200 and "/invite/" in resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "/invite/" in resp.get_data(as_text=True)
     with_password = factory.client(coach=coach)
     refused = client.hx("POST", f"/admin/clients/{with_password.id}/invite")
     assert refused.status_code == 422

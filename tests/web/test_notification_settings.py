@@ -16,15 +16,18 @@ def test_settings_page_saves_mode_and_muted_types(client, factory):
     user = factory.coach(email="coach@example.com")
     client.login("coach@example.com")
     page = client.get("/settings/notifications")
-    assert page.status_code == 200 and "Low engagement" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Low engagement" in page.get_data(as_text=True)
     emailed = [t for t in notifications.ALERT_TYPES if t != "LOW_ENGAGEMENT"]
     resp = client.hx("POST", "/settings/notifications", data={"email_mode": "digest", "emailed": emailed})
-    assert resp.status_code == 200 and "saved" in resp.headers["HX-Trigger"]
+    assert resp.status_code == 200
+    assert "saved" in resp.headers["HX-Trigger"]
     db.session.expire_all()
     assert notifications.email_mode_for(user, "LOW_ENGAGEMENT") is EmailMode.OFF
     assert notifications.email_mode_for(user, "MILESTONE") is EmailMode.DIGEST
     bad = client.hx("POST", "/settings/notifications", data={"email_mode": "hourly"})
-    assert bad.status_code == 422 and "Pick how" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Pick how" in bad.get_data(as_text=True)
     db.session.expire_all()
     assert notifications.email_mode_for(user, "MILESTONE") is EmailMode.DIGEST  # unchanged
 
@@ -38,7 +41,8 @@ def test_unsubscribe_get_does_nothing_post_unsubscribes(app, client, factory):
     assert client.head(path).status_code == 200
     assert db.session.get(NotificationPreference, user.id) is None  # a scanner's GET changed nothing
     done = client.post(path)
-    assert done.status_code == 200 and "unsubscribed" in done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "unsubscribed" in done.get_data(as_text=True)
     assert done.headers["Referrer-Policy"] == "no-referrer"
     db.session.expire_all()
     assert notifications.email_mode_for(user, "MILESTONE") is EmailMode.OFF
@@ -48,4 +52,5 @@ def test_unsubscribe_get_does_nothing_post_unsubscribes(app, client, factory):
 
 def test_forged_unsubscribe_link(client):
     resp = client.get("/unsubscribe/not-a-token")
-    assert resp.status_code == 404 and "not valid" in resp.get_data(as_text=True)
+    assert resp.status_code == 404
+    assert "not valid" in resp.get_data(as_text=True)

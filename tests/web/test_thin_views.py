@@ -151,7 +151,8 @@ def test_caller_attribution_names_views_templates_and_services(app, factory):
     db.session.expire(user)
     with statements() as seen, app.test_request_context():
         render_template_string("{{ user.email }}", user=user)  # an expired row: the template loads it
-    assert seen and all(who == "app.web.htmx" or who.startswith("template:") or who == "?" for who, _ in seen)
+    assert seen
+    assert all(who == "app.web.htmx" or who.startswith("template:") or who == "?" for who, _ in seen)
 
 
 @pytest.mark.parametrize("role", ["admin", "coach", "client"])

@@ -325,8 +325,7 @@ def _breakdown_results(acc: Account, metric: str, breakdown: str, days: list[dat
         results: list[dict[str, Any]] = [
             {"dimension_values": [k], "value": int(followers * w / total_w)} for k, w in zip(keys, weights, strict=True)
         ]
-        results = [r for r in results if r["value"] > 0][:45]
-        return results
+        return [r for r in results if r["value"] > 0][:45]
     if breakdown == "media_product_type":
         feed = sum(_kind_value(acc, metric, d, ("image", "carousel")) for d in days)
         reels = sum(_kind_value(acc, metric, d, ("reel",)) for d in days)

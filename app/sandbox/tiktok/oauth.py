@@ -105,7 +105,8 @@ def authorize() -> Response:
 
 def _token_payload(access: Token, refresh: Token, acc: Account) -> dict[str, Any]:
     st = state()
-    assert refresh.expires_at is not None and access.expires_at is not None
+    assert refresh.expires_at is not None
+    assert access.expires_at is not None
     return {
         "access_token": access.value,
         "expires_in": int((access.expires_at - st.now()).total_seconds()),

@@ -200,9 +200,10 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         if (max_results is not None and not max_results.isdigit()) or not start_raw.isdigit() or start_raw == "0":
             raise _analytics_error("Invalid value for maxResults or startIndex: must be a positive integer.")
         sort = request.args.get("sort")
-        if dims == ("video",):
-            if not max_results or not sort or not sort.startswith("-") or int(max_results or 0) > 200:
-                raise _analytics_error("The query is not supported.")
+        if dims == ("video",) and (
+            not max_results or not sort or not sort.startswith("-") or int(max_results or 0) > 200
+        ):
+            raise _analytics_error("The query is not supported.")
         last_complete = st.pacific_today() - DAY * int(st.cfg["YT_ANALYTICS_LAG_DAYS"])
         first = max(start, acc.start)
         last = min(end, last_complete)
