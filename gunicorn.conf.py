@@ -1,6 +1,6 @@
 """Gunicorn settings for the web process: ``gunicorn --config gunicorn.conf.py wsgi:app`` (Procfile ``web``).
 
-Environment (declared with the app's settings in ``app/config.py``, README "Configuration"): ``PORT``,
+Environment (declared with the app's settings in ``app/config/table.py``, README "Configuration"): ``PORT``,
 ``WEB_CONCURRENCY`` (processes), ``TRUST_PROXY_HOPS``, ``FORWARDED_ALLOW_IPS`` and ``LOG_LEVEL``.
 """
 

@@ -190,7 +190,7 @@ def stats_totals(rebuild: bool) -> None:
 @click.command("config-table")
 @click.option("--write", is_flag=True, help="Rewrite README.md's configuration tables and .env.example instead.")
 def config_table(write: bool) -> None:
-    """Print the configuration tables (Markdown) generated from app/config.py's SETTINGS."""
+    """Print the configuration tables (Markdown) generated from app/config/table.py's SETTINGS."""
     from app import PROJECT_ROOT
     from app.config import settings_table_markdown, write_generated
 

@@ -397,7 +397,7 @@ def test_every_setting_the_code_reads_is_declared():
         matches = fnmatch.filter(declared, name) if "*" in name else [name] if name in declared else []
         if not matches:
             undeclared[name] = sorted(files)
-    assert not undeclared, f"read but not declared in app/config.py SETTINGS: {undeclared}"
+    assert not undeclared, f"read but not declared in app/config/table.py SETTINGS: {undeclared}"
 
 
 def test_the_per_platform_concurrency_is_declared_for_every_platform():

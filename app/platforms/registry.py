@@ -2,7 +2,7 @@
 
 Every key read here (``PLATFORM_*`` hosts and timeouts, each platform's client id and secret, the
 Instagram API version, the scopes and TikTok's PKCE switch) is declared once, with its type, default and
-meaning, in ``app/config.py`` (``SETTINGS``, group "platforms"); the README's table is generated from it.
+meaning, in ``app/config/table.py`` (``SETTINGS``, group "platforms"); the README's table is generated from it.
 Only the client ids and secrets have no default: without them :class:`PlatformNotConfigured` is raised.
 """
 
