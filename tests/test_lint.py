@@ -70,3 +70,15 @@ def test_an_upward_import_breaks_the_contracts(tmp_path, module, line, contract)
     verdicts = [ln for ln in result.stdout.splitlines() if ln.startswith(contract)]
     assert verdicts, result.stdout
     assert " BROKEN" in verdicts[0], result.stdout
+
+
+def test_no_product_module_is_over_600_lines():
+    """Modules say what they hold: a module past 600 lines holds several things (the sandbox, which
+    plays whole platforms, is exempt)."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in (ROOT / "app").rglob("*.py")
+        if "sandbox" not in path.relative_to(ROOT / "app").parts
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert long == {}
