@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -50,12 +50,18 @@ def svg_markup(svg: str) -> Markup:
     return Markup(svg.replace(NONCE_PLACEHOLDER, csp_nonce()))  # noqa: S704 - pygal-serialised SVG
 
 
+def queue_down() -> bool:
+    """The honest banner when Redis is unreachable (a cached check, ``app.web.status``).
+
+    A function the page layout calls, not a context value: a context processor would ping Redis for
+    every template rendered, the report PDF and emails included (where no socket may be opened, W7).
+    """
+    return not queue_is_up(current_app)
+
+
 def init_app(app: Flask) -> None:
     env = app.jinja_env
-    env.globals.update(csp_nonce=csp_nonce, platform_names=PLATFORM_NAMES, alerts_unread=alerts_unread)
+    env.globals.update(
+        csp_nonce=csp_nonce, platform_names=PLATFORM_NAMES, alerts_unread=alerts_unread, queue_down=queue_down
+    )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)
-
-    @app.context_processor
-    def _service_status() -> dict[str, Any]:
-        """``queue_down``: the honest banner when Redis is unreachable (cached check, ``app.web.status``)."""
-        return {"queue_down": not queue_is_up(app)}
