@@ -96,10 +96,12 @@ def set_passwords(admins: int) -> None:
     db.session.commit()
 
 
-def start_gunicorn(env: dict[str, str], processes: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_gunicorn(
+    env: dict[str, str], processes: int, log: Path, own_session: bool
+) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn with the project's ``gunicorn.conf.py``, bound to a free loopback port (``--bind`` overrides
     the config's ``0.0.0.0``: nothing outside this machine is offered the port)."""
-    from bench.sync import free_port, stop_all, wait_http
+    from bench.sync import detached, free_port, stop_all, wait_http
 
     port = free_port()
     genv = {
@@ -117,7 +119,7 @@ def start_gunicorn(env: dict[str, str], processes: int, log: Path) -> tuple[subp
         env=genv,  # noqa: S603
         stdout=open(log, "wb"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        **detached(own_session),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -170,6 +172,12 @@ def warm_up(host: str, spec: dict[str, Any], rounds: int = 3) -> float:
                 if resp.status_code != 200:
                     raise SystemExit(f"warm-up: {email} GET {url}: {resp.status_code}")
     return time.monotonic() - started
+
+
+def autogroup() -> str:
+    """The kernel's autogroup setting (1: CPU time is shared between sessions first, then within each)."""
+    flag = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    return flag.read_text().strip() if flag.exists() else "n/a"
 
 
 class CpuMeter:
@@ -321,6 +329,8 @@ def report(
         f"— timeouts, refused or reset connections); server side: {fivexx} access lines with a 5xx, "
         f"{len(server_errors)} ERROR/CRITICAL records, {logged} of {sent} requests sent have an access line"
     )
+    if res.get("unfinished"):
+        print(f"   requests still in flight {ctx['timeout']:.0f} s after the window: {res['unfinished']}")
     for name, reason, n in res["failures"][:15]:
         print(f"   failure x{n}: {name}: {reason}")
     for line in server_errors[:15]:
@@ -363,7 +373,7 @@ def report(
         f"the whole box {busy:.2f} of {os.cpu_count()}, "
         f"everything else (other work on the box) {max(0.0, busy - ours / span):.2f}"
     )
-    return n_fail == 0 and fivexx == 0 and not server_errors and logged == sent
+    return n_fail == 0 and fivexx == 0 and not server_errors and logged == sent and not res.get("unfinished")
 
 
 def wait_drain(samples: list[tuple[float, int, float]], expect: int, seconds: float) -> None:
@@ -422,6 +432,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--web-processes", type=int, default=2, help="WEB_CONCURRENCY (8 threads each).")
     parser.add_argument("--latency-ms", type=int, default=100, help="Sandbox latency per call during the window.")
     parser.add_argument("--drain", type=float, default=300, help="Seconds to wait after the window for the syncs.")
+    parser.add_argument(
+        "--own-sessions",
+        action="store_true",
+        help="Start gunicorn, each worker, the sandbox and locust in a session of its own (as bench/sync.py "
+        "does); with the kernel's autogroup scheduling each session then gets an equal share of the CPU. "
+        "Default: all in the bench's session, sharing the CPU per thread (bench/README.md, 'load').",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="Keep the database (the sandbox's world is not kept).")
     return parser.parse_args()
@@ -437,7 +454,7 @@ def run_window(
     """The fan-out, then the users (a locust child process) while the syncs run; samples the syncs finished
     and the load average every 0.5 s, and the CPU counters when the users start and stop."""
     from app.jobs.sync import daily_fanout
-    from bench.sync import finished_syncs
+    from bench.sync import detached, finished_syncs
 
     fanout_at = time.time()
     queued = daily_fanout()
@@ -449,7 +466,7 @@ def run_window(
         cwd=ROOT,  # noqa: S603
         stdout=open(instance / "locust.log", "wb"),  # noqa: SIM115
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        **detached(args.own_sessions),
     )
     procs.append(child)
     meter.groups["load generator (locust)"] = [child.pid]
@@ -506,7 +523,7 @@ def main() -> int:
     ok = False
     try:
         redis_url = start_embedded(str(instance / "redis"))
-        sandbox_proc, sandbox = start_sandbox()
+        sandbox_proc, sandbox = start_sandbox(args.own_sessions)
         procs.append(sandbox_proc)
         env = bench_env(db_url, redis_url, str(instance), sandbox)
         app = bench_app(env)
@@ -522,9 +539,9 @@ def main() -> int:
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
 
             gunicorn_log = instance / "gunicorn.log"
-            gunicorn, host = start_gunicorn(env, args.web_processes, gunicorn_log)
+            gunicorn, host = start_gunicorn(env, args.web_processes, gunicorn_log, args.own_sessions)
             procs.append(gunicorn)
-            workers = start_workers(env, args.workers, "load", no_fork=not args.fork)
+            workers = start_workers(env, args.workers, "load", no_fork=not args.fork, own_session=args.own_sessions)
             procs.extend(workers)
             time.sleep(3.0)  # the workers import the app before the fan-out
             add_new_videos(sandbox)
@@ -542,7 +559,9 @@ def main() -> int:
             result, samples, marks = run_window(args, instance, spec, meter, procs)
             print(
                 f"\n(gunicorn {args.web_processes} x 8 threads at {host}; {args.workers} "
-                f"{'forking' if args.fork else 'no-fork'} sync workers; {args.latency_ms} ms per platform call)"
+                f"{'forking' if args.fork else 'no-fork'} sync workers; {args.latency_ms} ms per platform call; "
+                f"{'a session per process' if args.own_sessions else 'one session'}; "
+                f"sched_autogroup_enabled {autogroup()})"
             )
             ok = report(
                 result,
@@ -554,6 +573,7 @@ def main() -> int:
                     "load_before": load_before,
                     "load_start": load_start,
                     "think": f"{args.think_min:g}-{args.think_max:g} s",
+                    "timeout": args.timeout,
                 },
             )
             print(f"\nZERO ERRORS: {'yes' if ok else 'NO'}")

@@ -32,6 +32,7 @@ from typing import Any  # noqa: E402
 import gevent  # noqa: E402
 from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+from locust.exception import StopUser  # noqa: E402
 from locust.log import setup_logging  # noqa: E402
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -39,6 +40,8 @@ RNG = random.Random(1)
 TIMEOUT = 30.0
 PASSWORD = ""
 SENT: Counter[str] = Counter()  # requests sent per page key (the server's access lines must match)
+IN_FLIGHT: Counter[str] = Counter()
+STOPPING = False  # set at the end of the window: no new request starts, the ones in flight finish
 
 
 class Dashboard(HttpUser):
@@ -60,23 +63,36 @@ class Dashboard(HttpUser):
     ) -> Any:
         """One request, checked: the exact status, ``marker`` in the body, a partial (``hx`` names the
         HX-Target) not a whole page. Remembers the page's CSRF token."""
+        if STOPPING:
+            raise StopUser()
         headers = {"X-Request-ID": f"load.{key}.{uuid.uuid4().hex[:12]}"}
         if hx:
             headers |= {"HX-Request": "true", "HX-Target": hx}
         SENT[key] += 1
-        with self.client.request(
-            method, url, name=key, headers=headers, allow_redirects=False, timeout=TIMEOUT, catch_response=True, **kw
-        ) as resp:
-            if resp.status_code != expect:
-                resp.failure(f"HTTP {resp.status_code} (expected {expect})")
-            elif marker is not None and marker not in resp.text:
-                resp.failure(f"marker {marker!r} missing")
-            elif hx and "<html" in resp.text:
-                resp.failure("a whole page for an HTMX request")
-            found = CSRF.search(resp.text or "")
-            if found:
-                self.csrf = found.group(1) or found.group(2)
-            return resp
+        IN_FLIGHT[key] += 1
+        try:
+            with self.client.request(
+                method,
+                url,
+                name=key,
+                headers=headers,
+                allow_redirects=False,
+                timeout=TIMEOUT,
+                catch_response=True,
+                **kw,
+            ) as resp:
+                if resp.status_code != expect:
+                    resp.failure(f"HTTP {resp.status_code} (expected {expect})")
+                elif marker is not None and marker not in resp.text:
+                    resp.failure(f"marker {marker!r} missing")
+                elif hx and "<html" in resp.text:
+                    resp.failure("a whole page for an HTMX request")
+                found = CSRF.search(resp.text or "")
+                if found:
+                    self.csrf = found.group(1) or found.group(2)
+                return resp
+        finally:
+            IN_FLIGHT[key] -= 1
 
     def login(self) -> None:
         """The real form: GET it (CSRF token), POST it; a 303 to the role's home."""
@@ -190,7 +206,7 @@ class AdminUser(StaffUser):
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the users for ``spec["seconds"]``; the raw response times, statuses and failures per page."""
-    global RNG, TIMEOUT, PASSWORD
+    global RNG, TIMEOUT, PASSWORD, STOPPING
     RNG, TIMEOUT, PASSWORD = random.Random(spec["seed"]), float(spec["timeout"]), spec["password"]
     Dashboard.wait_time = between(float(spec["think_min"]), float(spec["think_max"]))
     ClientUser.emails = [email for email, _ in spec["clients"]]
@@ -217,8 +233,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         """An exception raised in a task (not by a request): the bench's own bug, counted as an error."""
         failures[("task error", f"{type(exception).__name__}: {str(exception)[:160]}")] += 1
 
-    # stop_timeout: at the end, users finish the request in flight, so a slow one is still counted
-    env = Environment(user_classes=list(classes), host=spec["host"], stop_timeout=TIMEOUT + 5)
+    env = Environment(user_classes=list(classes), host=spec["host"])
     env.events.request.add_listener(on_request)
     env.events.user_error.add_listener(on_user_error)
     runner = env.create_local_runner()
@@ -228,6 +243,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     gevent.sleep(float(spec["seconds"]))
     stop_at = time.time()
     Path(spec["out"] + ".stopped").touch()
+    # The end: no new request; the ones in flight finish (or time out) and are counted, then the users stop
+    # (locust's own stop_timeout was seen to drop a request in flight now and then).
+    STOPPING = True
+    while +IN_FLIGHT and time.time() < stop_at + TIMEOUT + 5:
+        gevent.sleep(0.05)
+    unfinished = dict(+IN_FLIGHT)
     runner.quit()
     return {
         "locust": VERSION,
@@ -239,6 +260,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "statuses": statuses,
         "failures": [[name, reason, n] for (name, reason), n in failures.most_common()],
         "sent": SENT,
+        "unfinished": unfinished,
     }
 
 

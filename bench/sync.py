@@ -129,7 +129,7 @@ class PeakRss:
 
 
 def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
-    """Stop processes started with ``start_new_session``: SIGTERM to each group, then SIGKILL to whatever
+    """Stop processes started ``detached``: SIGTERM to each group, then SIGKILL to whatever
     is left of each process tree after ``grace`` seconds (RQ's work-horse and scheduler included)."""
     trees: list[list[psutil.Process]] = []
     for proc in procs:
@@ -199,7 +199,16 @@ def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1) -> list[int]:
     return ids
 
 
-def start_sandbox() -> tuple[subprocess.Popen[bytes], str]:
+def detached(own_session: bool = True) -> dict[str, Any]:
+    """Popen arguments for a process ``stop_all`` can stop with its children: the leader of its own process
+    group, so a Ctrl-C in the terminal reaches only the bench. ``own_session`` also gives it its own session;
+    where the kernel groups by session for CPU scheduling (autogroup, /proc/sys/kernel/sched_autogroup_enabled),
+    every such process then gets an equal share of the CPU whatever its number of threads; without it the
+    process stays in the bench's session and group and shares the CPU per thread with the others started so."""
+    return {"start_new_session": True} if own_session else {"process_group": 0}
+
+
+def start_sandbox(own_session: bool = True) -> tuple[subprocess.Popen[bytes], str]:
     """The sandbox in its own process on a free port (throttles lifted, see ``SANDBOX_SCRIPT``)."""
     port = free_port()
     proc = subprocess.Popen(
@@ -207,7 +216,7 @@ def start_sandbox() -> tuple[subprocess.Popen[bytes], str]:
         cwd=ROOT,  # noqa: S603
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        **detached(own_session),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -258,9 +267,11 @@ def bench_app(env: dict[str, str]) -> Any:
     )
 
 
-def start_workers(env: dict[str, str], workers: int, name: str, no_fork: bool = False) -> list[subprocess.Popen[Any]]:
-    """``workers`` x ``python worker.py --queues sync``, each in its own session (``stop_all``), logging
-    to ``INSTANCE_PATH/worker-<name>-<i>.log``."""
+def start_workers(
+    env: dict[str, str], workers: int, name: str, no_fork: bool = False, own_session: bool = True
+) -> list[subprocess.Popen[Any]]:
+    """``workers`` x ``python worker.py --queues sync`` (``detached``, for ``stop_all``), logging to
+    ``INSTANCE_PATH/worker-<name>-<i>.log``."""
     logdir = Path(env["INSTANCE_PATH"])
     cmd = [sys.executable, "worker.py", "--queues", "sync", *(["--no-fork"] if no_fork else [])]
     return [
@@ -270,7 +281,7 @@ def start_workers(env: dict[str, str], workers: int, name: str, no_fork: bool = 
             env=env,  # noqa: S603
             stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            **detached(own_session),
         )
         for i in range(workers)
     ]
