@@ -351,6 +351,7 @@ def report(
         f"{(d1 - d0) / window * 60:.0f} syncs/min; {drained}; outcomes {dict(outcomes)}; "
         f"{worker_errors(instance)} ERROR records in the worker logs"
     )
+    timeline(res, samples)
     loads = [load for at, _, load in samples if t0 <= at <= t1]
     print(
         f"load average (1 min): {ctx['load_before']:.2f} before the set-up, {ctx['load_start']:.2f} at the fan-out, "
@@ -374,6 +375,28 @@ def report(
         f"everything else (other work on the box) {max(0.0, busy - ours / span):.2f}"
     )
     return n_fail == 0 and fivexx == 0 and not server_errors and logged == sent and not res.get("unfinished")
+
+
+def timeline(res: dict[str, Any], samples: list[tuple[float, int, float]], step: float = 10.0) -> None:
+    """Per ``step`` seconds of the window (by request start): requests, failures, p50 / p95, the syncs that
+    finished and the load average at the step's end."""
+    print(
+        "\n| window s | requests | failures | p50 ms | p95 ms | syncs finished | load average |"
+        "\n|---|---|---|---|---|---|---|"
+    )
+    t0, t1 = res["started"], res["stop_at"]
+    at = t0
+    while at < t1 - 0.5:
+        end = min(at + step, t1)
+        rows = [(rt, failed) for start, rt, failed in res["timeline"] if at <= start < end]
+        xs = [rt for rt, _ in rows] or [0.0]
+        load = [lo for t, _, lo in samples if t <= end]
+        print(
+            f"| {at - t0:.0f}-{end - t0:.0f} | {len(rows)} | {sum(f for _, f in rows)} | {statistics.median(xs):.0f} | "
+            f"{percentile_p95(xs):.0f} | {finished_at(samples, end) - finished_at(samples, at)} | "
+            f"{load[-1] if load else 0:.2f} |"
+        )
+        at = end
 
 
 def wait_drain(samples: list[tuple[float, int, float]], expect: int, seconds: float) -> None:
@@ -456,8 +479,6 @@ def run_window(
     from app.jobs.sync import daily_fanout
     from bench.sync import detached, finished_syncs
 
-    fanout_at = time.time()
-    queued = daily_fanout()
     out = Path(spec["out"])
     spec_path = instance / "spec.json"
     spec_path.write_text(json.dumps(spec))
@@ -470,6 +491,15 @@ def run_window(
     )
     procs.append(child)
     meter.groups["load generator (locust)"] = [child.pid]
+    deadline = time.monotonic() + 120
+    while not Path(f"{out}.ready").exists():  # locust imported: the users start as soon as the syncs are queued
+        if child.poll() is not None or time.monotonic() > deadline:
+            print((instance / "locust.log").read_text()[-3000:])
+            raise SystemExit(f"the locust process did not start (exit {child.returncode})")
+        time.sleep(0.1)
+    fanout_at = time.time()
+    queued = daily_fanout()
+    Path(f"{out}.go").touch()
     samples: list[tuple[float, int, float]] = []
     marks: dict[str, tuple[float, dict[str, float]]] = {}
     deadline = time.monotonic() + args.seconds + args.timeout + 120

@@ -223,8 +223,13 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     failures: Counter[tuple[str, str]] = Counter()
 
-    def on_request(name: str, response_time: float, response: Any = None, exception: Any = None, **_: Any) -> None:
+    timeline: list[tuple[float, float, bool]] = []  # (start, response time, failed) of every request
+
+    def on_request(
+        name: str, response_time: float, response: Any = None, exception: Any = None, start_time: float = 0.0, **_: Any
+    ) -> None:
         times[name].append(response_time)
+        timeline.append((round(start_time, 3), response_time, exception is not None))
         statuses[name][str(getattr(response, "status_code", 0) or 0)] += 1
         if exception is not None:
             failures[(name, f"{type(exception).__name__}: {str(exception)[:160]}")] += 1
@@ -237,6 +242,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     env.events.request.add_listener(on_request)
     env.events.user_error.add_listener(on_user_error)
     runner = env.create_local_runner()
+    # ready: locust is imported and the users built; the parent queues the fan-out, then says go
+    Path(spec["out"] + ".ready").touch()
+    while not Path(spec["out"] + ".go").exists():
+        gevent.sleep(0.05)
     started = time.time()
     runner.start(sum(c.fixed_count for c in classes), spawn_rate=float(spec["spawn_rate"]))
     Path(spec["out"] + ".started").touch()  # the parent reads its CPU counters at these two marks
@@ -257,6 +266,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "ended": time.time(),
         "users": {c.role: c.fixed_count for c in classes},
         "times": times,
+        "timeline": timeline,
         "statuses": statuses,
         "failures": [[name, reason, n] for (name, reason), n in failures.most_common()],
         "sent": SENT,
