@@ -223,10 +223,15 @@ def percentile_p95(xs: list[float]) -> float:
     return float(p95(xs))
 
 
-def server_lines(log: Path) -> tuple[dict[str, list[float]], Counter[str], list[str], Counter[str]]:
-    """From gunicorn's JSON log: server durations per page key, statuses, ERROR/CRITICAL messages, and
-    access lines per key."""
+def server_lines(
+    log: Path,
+) -> tuple[dict[str, list[float]], Counter[str], list[str], Counter[str], dict[str, float]]:
+    """From gunicorn's JSON log: server durations per page key, statuses, ERROR/CRITICAL messages, access
+    lines per key, and when the app started each request (by request id: the end less the duration)."""
+    from datetime import datetime
+
     durations: dict[str, list[float]] = defaultdict(list)
+    app_start: dict[str, float] = {}
     statuses: Counter[str] = Counter()
     errors: list[str] = []
     seen: Counter[str] = Counter()
@@ -246,7 +251,9 @@ def server_lines(log: Path) -> tuple[dict[str, list[float]], Counter[str], list[
                 key = rid[5:].rsplit(".", 1)[0]
                 seen[key] += 1
                 durations[key].append(float(rec.get("duration_ms", 0.0)))
-    return durations, statuses, errors, seen
+                end = datetime.fromisoformat(rec["at"]).timestamp()
+                app_start[rid] = end - float(rec.get("duration_ms", 0.0)) / 1000
+    return durations, statuses, errors, seen, app_start
 
 
 def worker_errors(instance: Path) -> int:
@@ -289,7 +296,7 @@ def report(
     ctx: dict[str, Any],
 ) -> bool:
     """Print the tables; True when the run had zero errors."""
-    durations, server_status, server_errors, seen = server_lines(log)
+    durations, server_status, server_errors, seen, app_start = server_lines(log)
     window = res["stop_at"] - res["started"]
     print(
         f"\n== {sum(res['users'].values())} users ({', '.join(f'{r} {n}' for r, n in res['users'].items())}) "
@@ -331,6 +338,13 @@ def report(
     )
     if res.get("unfinished"):
         print(f"   requests still in flight {ctx['timeout']:.0f} s after the window: {res['unfinished']}")
+    waits = [(app_start[rid] - start) * 1000 for start, _, _, rid in res["timeline"] if rid in app_start]
+    if waits:
+        print(
+            f"waiting before the app started a request (from the client's send to the app's first hook: the "
+            f"connection queued in gunicorn, its thread scheduled): p50 {statistics.median(waits):.0f} ms, "
+            f"p95 {percentile_p95(waits):.0f} ms, max {max(waits):.0f} ms"
+        )
     for name, reason, n in res["failures"][:15]:
         print(f"   failure x{n}: {name}: {reason}")
     for line in server_errors[:15]:
@@ -388,7 +402,7 @@ def timeline(res: dict[str, Any], samples: list[tuple[float, int, float]], step:
     at = t0
     while at < t1 - 0.5:
         end = min(at + step, t1)
-        rows = [(rt, failed) for start, rt, failed in res["timeline"] if at <= start < end]
+        rows = [(rt, failed) for start, rt, failed, _ in res["timeline"] if at <= start < end]
         xs = [rt for rt, _ in rows] or [0.0]
         load = [lo for t, _, lo in samples if t <= end]
         print(

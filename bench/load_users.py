@@ -65,7 +65,8 @@ class Dashboard(HttpUser):
         HX-Target) not a whole page. Remembers the page's CSRF token."""
         if STOPPING:
             raise StopUser()
-        headers = {"X-Request-ID": f"load.{key}.{uuid.uuid4().hex[:12]}"}
+        rid = f"load.{key}.{uuid.uuid4().hex[:12]}"
+        headers = {"X-Request-ID": rid}
         if hx:
             headers |= {"HX-Request": "true", "HX-Target": hx}
         SENT[key] += 1
@@ -79,6 +80,7 @@ class Dashboard(HttpUser):
                 allow_redirects=False,
                 timeout=TIMEOUT,
                 catch_response=True,
+                context={"rid": rid},
                 **kw,
             ) as resp:
                 if resp.status_code != expect:
@@ -223,13 +225,20 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     failures: Counter[tuple[str, str]] = Counter()
 
-    timeline: list[tuple[float, float, bool]] = []  # (start, response time, failed) of every request
+    timeline: list[tuple[float, float, bool, str]] = []  # (start, response time, failed, request id)
 
     def on_request(
-        name: str, response_time: float, response: Any = None, exception: Any = None, start_time: float = 0.0, **_: Any
+        name: str,
+        response_time: float,
+        response: Any = None,
+        exception: Any = None,
+        start_time: float = 0.0,
+        context: Any = None,
+        **_: Any,
     ) -> None:
         times[name].append(response_time)
-        timeline.append((round(start_time, 3), response_time, exception is not None))
+        rid = (context or {}).get("rid", "")
+        timeline.append((round(start_time, 3), response_time, exception is not None, rid))
         statuses[name][str(getattr(response, "status_code", 0) or 0)] += 1
         if exception is not None:
             failures[(name, f"{type(exception).__name__}: {str(exception)[:160]}")] += 1
