@@ -353,7 +353,7 @@ def report(
     t0, t1 = res["started"], res["stop_at"]
     d0, d1 = finished_at(samples, t0), finished_at(samples, t1)
     outcomes = sync_outcomes()
-    done_all = [at for at, done, _ in samples if done >= res["queued"]]
+    done_all = [at for at, done, _ in samples if res["queued"] and done >= res["queued"]]
     drained = (
         f"all {res['queued']} finished {done_all[0] - res['fanout_at']:.0f} s after the fan-out"
         if done_all
@@ -470,6 +470,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=int, default=100, help="Sandbox latency per call during the window.")
     parser.add_argument("--drain", type=float, default=300, help="Seconds to wait after the window for the syncs.")
     parser.add_argument(
+        "--no-fanout", action="store_true", help="Queue no syncs: the same users on an idle sync tier (a baseline)."
+    )
+    parser.add_argument(
         "--own-sessions",
         action="store_true",
         help="Start gunicorn, each worker, the sandbox and locust in a session of its own (as bench/sync.py "
@@ -512,7 +515,7 @@ def run_window(
             raise SystemExit(f"the locust process did not start (exit {child.returncode})")
         time.sleep(0.1)
     fanout_at = time.time()
-    queued = daily_fanout()
+    queued = 0 if args.no_fanout else daily_fanout()
     Path(f"{out}.go").touch()
     samples: list[tuple[float, int, float]] = []
     marks: dict[str, tuple[float, dict[str, float]]] = {}
@@ -529,7 +532,7 @@ def run_window(
     marks.setdefault("stopped", (time.time(), meter.read()))
     result = json.loads(out.read_text())
     result |= {"queued": queued, "fanout_at": fanout_at}
-    if args.drain:
+    if args.drain and queued:
         wait_drain(samples, queued, args.drain)
     return result, samples, marks
 
