@@ -28,11 +28,14 @@ per request, matched by the ``X-Request-ID`` each request carries), access lines
 CRITICAL records (exceptions, worker timeouts) and requests sent without an access line.
 
 Reported: per page requests, failures, p50 / p95 / max (client side, ms) and the server-side p95; the
-errors; syncs finished during the window (per minute) and how far the fan-out got; the load average and
-the CPU used by each part and by everything else on the box. Everything it starts (gunicorn, the workers,
-the sandbox, the locust process, the embedded redis-server) is stopped at the end, also on failure,
-Ctrl-C or SIGTERM; the database is dropped and the temporary folder removed (kept, with its logs, when the
-run had errors or with ``--keep``).
+errors; how long requests waited before the app started them; the window in 10-second steps; syncs
+finished during the window (per minute) and how far the fan-out got; the load average and the CPU used by
+each part and by everything else on the box. ``--no-fanout`` runs the same users with no syncs queued (a
+baseline). Everything the bench starts shares its session (``--own-sessions``: one each; see
+bench/README.md, "load", for what that does to the CPU shares) and is stopped at the end, also on failure,
+Ctrl-C or SIGTERM: gunicorn, the workers, the sandbox, the locust process, the embedded redis-server; the
+database is dropped and the temporary folder removed (kept, with its logs, when the run had errors or with
+``--keep``).
 """
 
 from __future__ import annotations
