@@ -129,7 +129,7 @@ class PeakRss:
 
 
 def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
-    """Stop processes started with ``start_new_session``: SIGTERM to each group, then SIGKILL to whatever
+    """Stop processes started ``detached``: SIGTERM to each group, then SIGKILL to whatever
     is left of each process tree after ``grace`` seconds (RQ's work-horse and scheduler included)."""
     trees: list[list[psutil.Process]] = []
     for proc in procs:
@@ -154,15 +154,21 @@ def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
         proc.wait()
 
 
-def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
-    """N sandbox creators and N clients, each connected through the product's OAuth round trip."""
+def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1) -> list[int]:
+    """N sandbox creators and N clients, each connected through the product's OAuth round trip.
+
+    Client ``i`` is ``client{i}@bench.example.com`` on ``PLATFORMS[i % 3]``, coached by
+    ``coach{i % coaches}@bench.example.com``; no passwords are set."""
     from app.demo.connections import _connect
     from app.extensions import db
     from app.models import Role
     from app.services import accounts
 
     http = requests.Session()
-    coach = accounts.create_user("coach@bench.example.com", "Bench Coach", Role.COACH, None)
+    staff = [
+        accounts.create_user(f"coach{k}@bench.example.com", f"Bench Coach {k}", Role.COACH, None)
+        for k in range(coaches)
+    ]
     ids: list[int] = []
     started = time.monotonic()
     for i in range(n):
@@ -180,7 +186,9 @@ def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
         resp = http.post(f"{sandbox}/_sandbox/accounts", json=spec, timeout=30)
         resp.raise_for_status()
         account = resp.json()
-        user = accounts.create_user(f"client{i}@bench.example.com", f"Client {i}", Role.CLIENT, None, coach=coach)
+        user = accounts.create_user(
+            f"client{i}@bench.example.com", f"Client {i}", Role.CLIENT, None, coach=staff[i % coaches]
+        )
         conn_id = _connect(http, user, {**account, "platform": platform})
         if conn_id is None:
             raise SystemExit(f"connect failed for {account}")
@@ -189,6 +197,128 @@ def setup_world(app: Any, sandbox: str, n: int) -> list[int]:
             print(f"  set-up: {i + 1}/{n} connected ({time.monotonic() - started:.0f} s)", flush=True)
     db.session.commit()
     return ids
+
+
+def detached(own_session: bool = True) -> dict[str, Any]:
+    """Popen arguments for a process ``stop_all`` can stop with its children: the leader of its own process
+    group, so a Ctrl-C in the terminal reaches only the bench. ``own_session`` also gives it its own session;
+    where the kernel groups by session for CPU scheduling (autogroup, /proc/sys/kernel/sched_autogroup_enabled),
+    every such process then gets an equal share of the CPU whatever its number of threads; without it the
+    process stays in the bench's session and group and shares the CPU per thread with the others started so."""
+    return {"start_new_session": True} if own_session else {"process_group": 0}
+
+
+def start_sandbox(own_session: bool = True) -> tuple[subprocess.Popen[bytes], str]:
+    """The sandbox in its own process on a free port (throttles lifted, see ``SANDBOX_SCRIPT``)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
+        cwd=ROOT,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **detached(own_session),
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/_sandbox/clock")
+    except BaseException:
+        stop_all([proc], grace=5)
+        raise
+    return proc, url
+
+
+def bench_env(db_url: str, redis_url: str, instance: str, sandbox: str) -> dict[str, str]:
+    """The environment of the processes a bench starts (workers, gunicorn): fresh secrets, its own stores."""
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
+        "APP_ENV": "test",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": os.urandom(32).hex(),
+        "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
+        "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+        "PLATFORM_SANDBOX_URL": sandbox,
+        "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def bench_app(env: dict[str, str]) -> Any:
+    """The app in the bench's own process, configured like the processes it starts (``env``)."""
+    from app import create_app
+
+    return create_app(
+        {
+            "APP_ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": env["SECRET_KEY"],
+            "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"],
+            "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
+            "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+            "REDIS_URL": env["REDIS_URL"],
+            "INSTANCE_PATH": env["INSTANCE_PATH"],
+            "PLATFORM_SANDBOX_URL": env["PLATFORM_SANDBOX_URL"],
+            "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+def start_workers(
+    env: dict[str, str], workers: int, name: str, no_fork: bool = False, own_session: bool = True
+) -> list[subprocess.Popen[Any]]:
+    """``workers`` x ``python worker.py --queues sync`` (``detached``, for ``stop_all``), logging to
+    ``INSTANCE_PATH/worker-<name>-<i>.log``."""
+    logdir = Path(env["INSTANCE_PATH"])
+    cmd = [sys.executable, "worker.py", "--queues", "sync", *(["--no-fork"] if no_fork else [])]
+    return [
+        subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,  # noqa: S603
+            stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115 - the worker's stdout for its life
+            stderr=subprocess.STDOUT,
+            **detached(own_session),
+        )
+        for i in range(workers)
+    ]
+
+
+def finished_syncs(trigger: str) -> int:
+    """Connections whose ``trigger`` sync has finished (succeeded, partial or failed); needs an app context."""
+    from app.extensions import db
+    from app.models.sync import SyncRun
+
+    db.session.rollback()  # a fresh snapshot
+    return (
+        db.session.execute(
+            select(func.count(func.distinct(SyncRun.connection_id))).where(
+                SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"])
+            )
+        ).scalar()
+        or 0
+    )
+
+
+def add_new_videos(sandbox: str, channels: int = 10, videos: int = 50) -> None:
+    """``videos`` new videos on each of the first ``channels`` YouTube channels (published minutes ago)."""
+    yt = requests.get(f"{sandbox}/_sandbox/accounts", params={"platform": "youtube"}, timeout=30).json()["accounts"]
+    now = datetime.now(UTC).replace(microsecond=0)
+    posts = [
+        {
+            "published_at": (now - timedelta(minutes=2 + i)).isoformat().replace("+00:00", "Z"),
+            "caption": f"new {i}",
+            "kind": "video",
+        }
+        for i in range(videos)
+    ]
+    for account in yt[:channels]:
+        requests.patch(
+            f"{sandbox}/_sandbox/accounts/{account['id']}", json={"posts": posts}, timeout=30
+        ).raise_for_status()
 
 
 def run_phase(
@@ -209,19 +339,7 @@ def run_phase(
 
     http = requests.Session()
     http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
-    logdir = Path(env["INSTANCE_PATH"])
-    cmd = [sys.executable, "worker.py", "--queues", "sync", *(["--no-fork"] if no_fork else [])]
-    procs = [
-        subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,  # noqa: S603
-            stdout=open(logdir / f"worker-{name}-{i}.log", "wb"),  # noqa: SIM115 - the worker's stdout for its life
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for i in range(workers)
-    ]
+    procs = start_workers(env, workers, name, no_fork)
     try:
         start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
         if before is not None:
@@ -231,15 +349,7 @@ def run_phase(
         done = 0
         with PeakRss([p.pid for p in procs]) as rss:
             while time.monotonic() - start < timeout:
-                db.session.rollback()
-                done = (
-                    db.session.execute(
-                        select(func.count(func.distinct(SyncRun.connection_id))).where(
-                            SyncRun.trigger == trigger, SyncRun.status.in_(["succeeded", "partial", "failed"])
-                        )
-                    ).scalar()
-                    or 0
-                )
+                done = finished_syncs(trigger)
                 if done >= expect:
                     break
                 time.sleep(0.25)
@@ -309,7 +419,6 @@ def main() -> int:
 
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.redis_conn import start_embedded, stop_embedded
 
     instance = tempfile.mkdtemp(prefix="bench-sync-")
@@ -317,46 +426,9 @@ def main() -> int:
     sandbox_proc: subprocess.Popen[bytes] | None = None
     try:
         redis_url = start_embedded(os.path.join(instance, "redis"))
-        port = free_port()
-        sandbox = f"http://127.0.0.1:{port}"
-        sandbox_proc = subprocess.Popen(
-            [sys.executable, "-c", SANDBOX_SCRIPT, str(port)],
-            cwd=ROOT,  # noqa: S603
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
-            "APP_ENV": "test",
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "INSTANCE_PATH": instance,
-            "SECRET_KEY": os.urandom(32).hex(),
-            "TOKEN_ENCRYPTION_KEYS": f"k1:{key}",
-            "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
-            "PLATFORM_SANDBOX_URL": sandbox,
-            "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
-        wait_http(f"{sandbox}/_sandbox/clock")
-        app = create_app(
-            {
-                "APP_ENV": "test",
-                "TESTING": True,
-                "SECRET_KEY": env["SECRET_KEY"],
-                "TOKEN_ENCRYPTION_KEYS": env["TOKEN_ENCRYPTION_KEYS"],
-                "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
-                "SQLALCHEMY_DATABASE_URI": db_url,
-                "REDIS_URL": redis_url,
-                "INSTANCE_PATH": instance,
-                "PLATFORM_SANDBOX_URL": sandbox,
-                "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        sandbox_proc, sandbox = start_sandbox()
+        env = bench_env(db_url, redis_url, instance, sandbox)
+        app = bench_app(env)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
@@ -375,25 +447,7 @@ def main() -> int:
             def fanout() -> None:
                 from app.jobs.sync import daily_fanout
 
-                yt = [
-                    a
-                    for a in requests.get(
-                        f"{sandbox}/_sandbox/accounts", params={"platform": "youtube"}, timeout=30
-                    ).json()["accounts"]
-                ][:10]
-                now = datetime.now(UTC).replace(microsecond=0)
-                posts = [
-                    {
-                        "published_at": (now - timedelta(minutes=2 + i)).isoformat().replace("+00:00", "Z"),
-                        "caption": f"new {i}",
-                        "kind": "video",
-                    }
-                    for i in range(50)
-                ]
-                for account in yt:
-                    requests.patch(
-                        f"{sandbox}/_sandbox/accounts/{account['id']}", json={"posts": posts}, timeout=30
-                    ).raise_for_status()
+                add_new_videos(sandbox)
                 print(f"\ndaily fan-out queued {daily_fanout()} jobs (10 channels got 50 new videos)")
 
             daily = run_phase(
