@@ -74,6 +74,39 @@ def _real(acc: AccountHistory, d: date) -> int | None:
     return acc.at(d)[0]
 
 
+def _real_lower(acc: AccountHistory, d: date) -> int | None:
+    """The least followers(d) can truly be (a rounded count's lower bound), when it is real data."""
+    return acc.lower(d) if _real(acc, d) is not None else None
+
+
+#: how far back (the analytics lag) a rounded account's growth is read to find exactly known changes
+EXACT_LOOKBACK_DAYS = 4
+
+
+def _growth_day(acc: AccountHistory, d: date) -> date:
+    """The day growth rules read: ``d``, or for a rounded count whose last week is not exactly known yet
+    (YouTube Analytics lags 48-72 h), the latest of the few days before whose week is."""
+    week = timedelta(days=7)
+    if acc.change_is_exact(d - week, d):
+        return d
+    for back in range(1, EXACT_LOOKBACK_DAYS + 1):
+        day = d - timedelta(days=back)
+        if _real(acc, day) is not None and acc.change_is_exact(day - week, day):
+            return day
+    return d
+
+
+def _significant(acc: AccountHistory, a: date, b: date) -> bool:
+    """A change a rule may act on: exact, or at least as large as the rounding step of its ends (a
+    rounded count moving by one step proves little; docs/metrics.md "Rounded counts")."""
+    if acc.change_is_exact(a, b):
+        return True
+    now, before = acc.at(b)[0], acc.at(a)[0]
+    if now is None or before is None:
+        return False
+    return abs(now - before) >= max(acc.step(a), acc.step(b))
+
+
 def evaluation_day(acc: AccountHistory, today: date) -> date | None:
     """The latest snapshot day up to today, when that snapshot is real data (a sync, or imported)."""
     day, prov = acc.source(today)
@@ -93,7 +126,7 @@ def _before(acc: AccountHistory, d: date, openings: Mapping[int, int]) -> int | 
     """The count a crossing on ``d`` is measured from: the day before when that is real data, else the
     day's first measurement (``opening_followers``: on the connect day the day before is backfilled,
     and a threshold crossed between the day's two syncs must still count)."""
-    before = _real(acc, d - timedelta(days=1))
+    before = _real_lower(acc, d - timedelta(days=1))
     return before if before is not None else openings.get(acc.connection.id)
 
 
@@ -104,7 +137,7 @@ def milestone_platform(
 
     ``openings``: connection id -> its first measured follower count on ``d``.
     """
-    now, before = _real(acc, d), _before(acc, d, openings or {})
+    now, before = _real_lower(acc, d), _before(acc, d, openings or {})
     if now is None or before is None:
         return None
     passed = crossed(before, now)
@@ -131,7 +164,7 @@ def milestone_total(
     """The client's total crossed a threshold; every account must have real data before and on ``d``
     (so connecting a new account, or a backfill, never counts as growth; a new account's "before" is
     its first measurement)."""
-    now_vals = [_real(a, d) for a in history.accounts if a.days]
+    now_vals = [_real_lower(a, d) for a in history.accounts if a.days]
     before_vals = [_before(a, d, openings or {}) for a in history.accounts if a.days]
     if not now_vals or None in now_vals or None in before_vals:
         return None
@@ -154,9 +187,14 @@ def milestone_total(
 
 
 def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
-    """GROWTH_DECLINE (net change < 0; CRITICAL below -5%), else a stall (WARNING), else GROWTH_SURGE."""
+    """GROWTH_DECLINE (net change < 0; CRITICAL below -5%), else a stall (WARNING), else GROWTH_SURGE.
+
+    Rounded counts: read on the latest day whose week is exactly known, and silent on a change that
+    is neither exact nor at least one rounding step.
+    """
+    d = _growth_day(acc, d)
     f_now, f_7, f_35 = _real(acc, d), _real(acc, d - timedelta(days=7)), _real(acc, d - timedelta(days=35))
-    if f_now is None or f_7 is None:
+    if f_now is None or f_7 is None or not _significant(acc, d - timedelta(days=7), d):
         return None
     conn = acc.connection
     name = _name(conn.platform)
@@ -168,7 +206,9 @@ def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
         "followers_35d_ago": f_35,
         "net_7d": net,
         "rate_7d": None if rate is None else round(rate, 2),
+        "approximate": not acc.change_is_exact(d - timedelta(days=7), d),
     }
+    about = "about " if numbers["approximate"] else ""
     if net < 0:
         critical = rate is not None and rate < DECLINE_CRITICAL_PCT
         return Candidate(
@@ -179,12 +219,12 @@ def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
             conn.platform,
             d,
             f"{name} followers declining",
-            f"{name} lost {-net:,} followers in the last 7 days ({f_7:,} → {f_now:,}, {rate:+.1f}%)."
+            f"{name} lost {about}{-net:,} followers in the last 7 days ({f_7:,} → {f_now:,}, {rate:+.1f}%)."
             if rate is not None
-            else f"{name} lost {-net:,} followers in the last 7 days.",
+            else f"{name} lost {about}{-net:,} followers in the last 7 days.",
             {**numbers, "kind": "decline"},
         )
-    if f_35 is None:
+    if f_35 is None or not _significant(acc, d - timedelta(days=35), d - timedelta(days=7)):
         return None
     mean_weekly = (f_7 - f_35) / 4
     numbers["mean_weekly_gain_before"] = round(mean_weekly, 1)
@@ -197,7 +237,7 @@ def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
             conn.platform,
             d,
             f"{name} growth stalled",
-            f"{name} gained {net:,} followers in the last 7 days, less than half its usual "
+            f"{name} gained {about}{net:,} followers in the last 7 days, less than half its usual "
             f"{mean_weekly:,.0f} a week over the 4 weeks before.",
             {**numbers, "kind": "stall"},
         )
@@ -210,7 +250,7 @@ def growth(client_id: int, acc: AccountHistory, d: date) -> Candidate | None:
             conn.platform,
             d,
             f"{name} growth surge",
-            f"{name} gained {net:,} followers in the last 7 days, more than twice its usual "
+            f"{name} gained {about}{net:,} followers in the last 7 days, more than twice its usual "
             f"{mean_weekly:,.0f} a week over the 4 weeks before.",
             {**numbers, "kind": "surge"},
         )

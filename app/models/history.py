@@ -56,6 +56,15 @@ class DailySnapshot(Base):
     #: the day's first measured follower count (a later sync the same day leaves it): the "before" of a
     #: threshold crossed between two syncs of one day when the day before is not real data (connect day)
     opening_followers: Mapped[int | None] = mapped_column(BigInteger)
+    #: what the platform reported where it rounds (YouTube: three significant figures, rounded down);
+    #: ``followers`` is then the level reconciled with the exact daily changes (``app/stats/rounding.py``)
+    reported_followers: Mapped[int | None] = mapped_column(BigInteger)
+    #: bounds of the true level when it is not known exactly (NULL: ``followers`` is exact)
+    followers_low: Mapped[int | None] = mapped_column(BigInteger)
+    followers_high: Mapped[int | None] = mapped_column(BigInteger)
+    #: the first day of the run of exactly known daily changes ending on this day: the change from any
+    #: day on or after it to this day is exact, whatever the rounding of the levels
+    linked_since: Mapped[date | None] = mapped_column(Date)
     following: Mapped[int | None] = mapped_column(BigInteger)
     media_count: Mapped[int | None] = mapped_column(BigInteger)
     total_likes: Mapped[int | None] = mapped_column(BigInteger)  # TikTok likes_count

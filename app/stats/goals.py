@@ -31,8 +31,9 @@ class GoalStatus:
 
 
 def goal_status(goal: Goal, history: History, today: date) -> GoalStatus:
-    """Achieved when the current value reaches the target; otherwise on track when the forecast
-    (today + remaining / recent daily gain) is on or before the target date."""
+    """Achieved when the current value (its lower bound, for rounded counts) reaches the target;
+    otherwise on track when the forecast (today + remaining / recent daily gain) is on or before the
+    target date."""
     if goal.platform:
         now, before = (
             history.platform_at(goal.platform, today),
@@ -41,10 +42,12 @@ def goal_status(goal: Goal, history: History, today: date) -> GoalStatus:
     else:
         now, before = history.total_at(today), history.total_at(today - timedelta(days=FORECAST_DAYS))
     gain = mean_daily_gain(now, before, FORECAST_DAYS)
+    # reached only when even the least the rounded counts allow reaches it (never on a rounding step)
+    least = history.platform_lower(goal.platform, today) if goal.platform else history.total_lower(today)
     forecast: date | None = None
     if now is None:
         state = "no_data"
-    elif now >= goal.target:
+    elif least is not None and least >= goal.target:
         state, forecast = "achieved", today
     else:
         if gain is not None and gain > 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -52,12 +52,20 @@ class Series:
 
 @dataclass
 class AccountHistory:
-    """One connection's snapshots, sorted by day."""
+    """One connection's snapshots, sorted by day.
+
+    Where the platform rounds its counts (``app/stats/rounding.py``) ``low``/``high`` hold the bounds of
+    the true level (None: exact) and ``linked`` the first day of the run of exactly known changes that
+    ends on the day (None: not a rounded count).
+    """
 
     connection: Connection
     days: list[date]
     followers: list[int]
     provenance: list[str]
+    low: list[int | None] = field(default_factory=list)
+    high: list[int | None] = field(default_factory=list)
+    linked: list[date | None] = field(default_factory=list)
 
     def at(self, d: date) -> tuple[int | None, str]:
         """followers(d): the snapshot on d, else the last one before it (carried), else a gap."""
@@ -86,6 +94,37 @@ class AccountHistory:
     def latest(self) -> int | None:
         return self.followers[-1] if self.followers else None
 
+    def _index(self, d: date) -> int | None:
+        i = bisect.bisect_right(self.days, d) - 1
+        return i if i >= 0 else None
+
+    def bounds(self, d: date) -> tuple[int, int] | None:
+        """The true level's bounds behind followers(d) when it is not exact (a rounded count), else None."""
+        i = self._index(d)
+        if i is None or i >= len(self.low):
+            return None
+        low, high = self.low[i], self.high[i]
+        return None if low is None or high is None else (low, high)
+
+    def lower(self, d: date) -> int | None:
+        """The least the true level can be on d (followers(d) itself when exact): what a threshold or
+        goal is checked against, so neither fires on a rounding step."""
+        bounds = self.bounds(d)
+        return bounds[0] if bounds else self.at(d)[0]
+
+    def change_is_exact(self, a: date, b: date) -> bool:
+        """followers(b) - followers(a) is exact: both levels are, or b's run of known changes reaches a."""
+        if self.bounds(a) is None and self.bounds(b) is None:
+            return True
+        i, j = self._index(b), self._index(a)
+        linked = self.linked[i] if i is not None and i < len(self.linked) else None
+        return linked is not None and j is not None and linked <= self.days[j]
+
+    def step(self, d: date) -> int:
+        """The width of the interval the level of d stands for (1 when exact)."""
+        bounds = self.bounds(d)
+        return 1 if bounds is None else bounds[1] - bounds[0] + 1
+
 
 @dataclass
 class History:
@@ -112,6 +151,22 @@ class History:
         values = [v for v, _ in (a.at(d) for a in self.accounts) if v is not None]
         return sum(values) if values else None
 
+    def total_lower(self, d: date) -> int | None:
+        """The least the client's total can be on d (rounded counts at their lower bound)."""
+        values = [v for v in (a.lower(d) for a in self.accounts) if v is not None]
+        return sum(values) if values else None
+
+    def platform_lower(self, platform: str, d: date) -> int | None:
+        values = [a.lower(d) for a in self.accounts if a.connection.platform == platform]
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
+
+    def approximate(self, d: date, platform: str | None = None) -> bool:
+        """A level on d (one platform's, or the total) depends on a rounded count."""
+        return any(
+            a.bounds(d) is not None for a in self.accounts if platform is None or a.connection.platform == platform
+        )
+
     def platform_at(self, platform: str, d: date) -> int | None:
         values = [a.at(d)[0] for a in self.accounts if a.connection.platform == platform]
         known = [v for v in values if v is not None]
@@ -133,15 +188,26 @@ def load_histories(connections: Sequence[Connection]) -> dict[int, History]:
     }
     if by_conn:
         stmt = (
-            select(DailySnapshot.connection_id, DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance)
+            select(
+                DailySnapshot.connection_id,
+                DailySnapshot.day,
+                DailySnapshot.followers,
+                DailySnapshot.provenance,
+                DailySnapshot.followers_low,
+                DailySnapshot.followers_high,
+                DailySnapshot.linked_since,
+            )
             .where(DailySnapshot.connection_id.in_(list(by_conn)))
             .order_by(DailySnapshot.connection_id, DailySnapshot.day)
         )
-        for conn_id, day, followers, prov in db.session.execute(stmt):
+        for conn_id, day, followers, prov, low, high, linked in db.session.execute(stmt):
             acc = by_conn[conn_id]
             acc.days.append(day)
             acc.followers.append(int(followers))
             acc.provenance.append(prov)
+            acc.low.append(None if low is None else int(low))
+            acc.high.append(None if high is None else int(high))
+            acc.linked.append(linked)
     out: dict[int, History] = {}
     for c in connections:
         out.setdefault(c.client_id, History(accounts=[])).accounts.append(by_conn[c.id])

@@ -55,7 +55,8 @@ from app.redis_conn import get_redis
 from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
 from app.services import tokens
-from app.sync import aging, storage
+from app.stats.rounding import ROUNDED_PLATFORMS
+from app.sync import aging, reconcile, storage
 from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
 from app.sync.locks import SyncLock
@@ -328,7 +329,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
             run_id, recorder, "disconnected", "Disconnected during the sync; nothing saved.", keep_status=True
         )
     followers = storage.as_int(data.profile.followers)
-    wrote_day = storage.write_snapshot(connection_id, day, data.profile)
+    wrote_day = storage.write_snapshot(connection_id, day, data.profile, rounded=conn.platform in ROUNDED_PLATFORMS)
     if not wrote_day:
         data.notes.append("the platform hides the follower count; no snapshot for today")
     ids = storage.write_content(connection_id, data.content, followers)
@@ -346,6 +347,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
     backfilled = 0
     if first_day is not None and first_day < (storage.first_measured_day(connection_id) or day):
         backfilled = storage.rebuild_history(connection_id, conn.platform)
+    reconciled = reconcile.reconcile_followers(connection_id, conn.platform)
     storage.write_raw(connection_id, run_id, recorder.raw)
     status = SyncStatus.PARTIAL if data.notes else SyncStatus.SUCCEEDED
     _close_run(run, recorder, status.value)
@@ -355,6 +357,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         **(run.details or {}),
         "metric_snapshots": snapshots,
         "backfilled_days": backfilled,
+        "reconciled_days": reconciled,
         "notes": data.notes[:10],
     }
     conn.status = prev_status if prev_status in (ConnectionStatus.EXPIRING.value,) else ConnectionStatus.CONNECTED.value

@@ -107,8 +107,14 @@ def metric_values(metrics: Metrics) -> dict[str, Any]:
     return out
 
 
-def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: str = Provenance.MEASURED) -> bool:
-    """Today's account numbers; ``False`` when the platform hides the follower count (nothing written)."""
+def write_snapshot(
+    connection_id: int, day: date, profile: Profile, provenance: str = Provenance.MEASURED, rounded: bool = False
+) -> bool:
+    """Today's account numbers; ``False`` when the platform hides the follower count (nothing written).
+
+    ``rounded``: the platform rounds the count; it is kept as ``reported_followers`` too, and the sync
+    then reconciles ``followers`` with the exact daily changes (``app/sync/reconcile.py``).
+    """
     followers = as_int(profile.followers)
     if followers is None:
         return False
@@ -116,6 +122,7 @@ def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: 
         "connection_id": connection_id,
         "day": day,
         "followers": followers,
+        "reported_followers": followers if rounded else None,
         "opening_followers": followers if str(provenance) == Provenance.MEASURED.value else None,
         "following": as_int(profile.following),
         "media_count": as_int(profile.media_count),
@@ -128,7 +135,7 @@ def write_snapshot(connection_id: int, day: date, profile: Profile, provenance: 
         DailySnapshot,
         [row],
         ("connection_id", "day"),
-        update_cols=("followers", "provenance", "synced_at"),
+        update_cols=("followers", "reported_followers", "provenance", "synced_at"),
         coalesce=("following", "media_count", "total_likes", "total_views"),
         keep=("opening_followers",),
     )
@@ -297,7 +304,8 @@ def last_snapshot_days(connection_id: int, since: datetime) -> dict[int, date]:
 # --------------------------------------------------------------------------- follower history
 
 
-def _nets(connection_id: int, platform: str) -> dict[date, float]:
+def daily_nets(connection_id: int, platform: str) -> dict[date, float]:
+    """day -> net follower change of that day from the account insights (gained - lost)."""
     gained_name, lost_name = NET_METRICS[platform]
     names = [n for n in (gained_name, lost_name) if n]
     nets: dict[date, float] = {}
@@ -323,7 +331,7 @@ def rebuild_history(connection_id: int, platform: str) -> int:
         .order_by(DailySnapshot.day)
         .limit(1)
     ).first()
-    nets = _nets(connection_id, platform)
+    nets = daily_nets(connection_id, platform)
     if anchor is None or not nets or min(nets) >= anchor.day:
         return 0
     first_known, last_known = min(nets), max(d for d in nets if d <= anchor.day)
