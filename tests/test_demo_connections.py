@@ -4,7 +4,7 @@ imported history per account, initial syncs queued, and a sync afterwards duplic
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -105,3 +105,42 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
         )
         assert provs.get("measured") == 1
         assert provs.get("imported", 0) >= 360
+
+
+def test_demo_youtube_history_agrees_with_what_a_sync_measures(app: Flask, sandbox: SandboxControl) -> None:  # noqa: F811
+    """Issue "Numbers that are true": the demo's YouTube history is what the API would have shown (rounded)
+    reconciled with the exact analytics, so the synced day continues it: every level within the bounds of
+    the sandbox's truth, every exactly known change the true one, and no decline alert from rounding."""
+    from app.demo.connections import followers_by_day
+    from app.models.alert import Alert
+    from tests.sync.conftest import drain
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    drain(app, limit=40)  # the initial syncs
+    drain(app, limit=80)  # the alert evaluations they queue
+    youtube = db.session.execute(select(Connection).where(Connection.platform == "youtube")).scalars().all()
+    assert youtube
+    by_user_id = {a["platform_user_id"]: a for a in sandbox.accounts()}
+    linked_changes = 0
+    for conn in youtube:
+        detail = sandbox.account(by_user_id[conn.platform_user_id]["id"], history=True)
+        truth = followers_by_day(detail)
+        rows = db.session.execute(
+            select(DailySnapshot).where(DailySnapshot.connection_id == conn.id).order_by(DailySnapshot.day)
+        ).scalars()
+        previous = None
+        for row in rows:
+            low = row.followers if row.followers_low is None else row.followers_low
+            high = row.followers if row.followers_high is None else row.followers_high
+            assert low <= truth[row.day] <= high, (conn.username, row.day)
+            if previous is not None and row.linked_since is not None and row.linked_since <= previous.day:
+                assert row.followers - previous.followers == truth[row.day] - truth[previous.day]
+                linked_changes += 1
+            previous = row
+        for alert in db.session.execute(select(Alert).where(Alert.connection_id == conn.id)).scalars():
+            net = (alert.details or {}).get("net_7d")
+            if net is not None and not alert.details["approximate"]:
+                assert net == truth[alert.day] - truth[alert.day - timedelta(days=7)], alert.message
+            elif net is not None:
+                assert abs(net) >= 1_000, alert.message
+    assert linked_changes >= 300 * len(youtube)

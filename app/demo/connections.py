@@ -27,10 +27,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.models.history import ContentItem, DailySnapshot, Provenance
+from app.models.history import AccountInsight, ContentItem, DailySnapshot, Provenance
 from app.platforms.base import extract_hashtags
 from app.services import oauth
+from app.stats.rounding import ROUNDED_PLATFORMS, rounding_step
+from app.sync.reconcile import reconcile_followers
 from app.sync.storage import upsert
+
+#: YouTube Analytics' last complete day is 48-72 h behind (platforms.md §5)
+ANALYTICS_LAG_DAYS = 3
 
 log = logging.getLogger(__name__)
 
@@ -120,16 +125,53 @@ def followers_by_day(detail: dict[str, Any]) -> dict[date, int]:
     return out
 
 
+def _reported(platform: str, count: int) -> int | None:
+    """What the platform's API shows for a true count (YouTube: rounded down to three figures)."""
+    if platform not in ROUNDED_PLATFORMS:
+        return None
+    return count - count % rounding_step(platform, count)
+
+
+def _import_analytics(connection_id: int, detail: dict[str, Any], today: date) -> None:
+    """YouTube: the exact daily gains and losses a sync reads from YouTube Analytics, up to the
+    analytics lag, so the imported history is reconciled exactly as a synced one."""
+    pairs = detail.get("daily_gained_lost") or []
+    day = date.fromisoformat(detail["history_start"])
+    last = today - timedelta(days=ANALYTICS_LAG_DAYS)
+    rows = []
+    for gained, lost in pairs:
+        if day <= last:
+            for metric, value in (("followers_gained", gained), ("followers_lost", lost)):
+                rows.append(
+                    {
+                        "connection_id": connection_id,
+                        "day": day,
+                        "metric": metric,
+                        "value": float(value),
+                        "provenance": Provenance.IMPORTED.value,
+                    }
+                )
+        day += timedelta(days=1)
+    upsert(AccountInsight, rows, ("connection_id", "day", "metric"), update_cols=("value", "provenance"))
+
+
 def import_history(connection_id: int, detail: dict[str, Any], today: date | None = None) -> tuple[int, int]:
-    """Write ``imported`` days before ``today`` and every post; returns (days, posts). Commits."""
+    """Write ``imported`` days before ``today`` and every post; returns (days, posts). Commits.
+
+    A platform that rounds its counts (YouTube) gets what its API would have shown each day and its
+    analytics' exact daily changes, reconciled as a sync does: the demo's history and the synced days
+    then agree, instead of exact imported days next to rounded synced ones (a false "lost 1,606").
+    """
     today = today or datetime.now(UTC).date()
+    platform = str(detail.get("platform") or "")
     by_day = followers_by_day(detail)
     now = utcnow()
     days = [
         {
             "connection_id": connection_id,
             "day": d,
-            "followers": n,
+            "followers": _reported(platform, n) or n,
+            "reported_followers": _reported(platform, n),
             "provenance": Provenance.IMPORTED.value,
             "synced_at": now,
         }
@@ -140,9 +182,19 @@ def import_history(connection_id: int, detail: dict[str, Any], today: date | Non
         DailySnapshot,
         days,
         ("connection_id", "day"),
-        update_cols=("followers", "provenance", "synced_at"),
+        update_cols=("followers", "reported_followers", "provenance", "synced_at"),
         where=DailySnapshot.provenance != Provenance.MEASURED.value,
     )
+    if platform in ROUNDED_PLATFORMS:
+        _import_analytics(connection_id, detail, today)
+        reconcile_followers(connection_id, platform)
+        by_day.update(  # the posts' audience as stored: the reconciled levels
+            db.session.execute(
+                select(DailySnapshot.day, DailySnapshot.followers).where(DailySnapshot.connection_id == connection_id)
+            )
+            .tuples()
+            .all()
+        )
     first = min(by_day) if by_day else today
     rows = []
     for post in detail.get("posts") or []:

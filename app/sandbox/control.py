@@ -210,9 +210,10 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
     else:
         view["uploads_playlist_id"] = acc.scoped_id
     if with_history:
-        view["daily_changes"] = [
-            acc.change_on(acc.start + timedelta(days=i)) for i in range((today - acc.start).days + 1)
-        ]
+        span = [acc.start + timedelta(days=i) for i in range((today - acc.start).days + 1)]
+        view["daily_changes"] = [acc.change_on(d) for d in span]
+        if acc.platform == "youtube":  # what YouTube Analytics says of each day (subscribersGained/Lost)
+            view["daily_gained_lost"] = [list(acc.gained_lost(d)) for d in span]
     if with_posts:
         view["posts"] = [
             {
