@@ -126,50 +126,95 @@ def _fmt(v: float | int | None) -> str:
     return f"{v:,.2f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
 
 
-def growth_chart(
-    chart_id: str, title: str, series: Sequence[Series], markers: Sequence[Milestone], program_start: date | None
-) -> Chart:
-    """Followers per day: a line per platform and the total, gaps as breaks, carried days as hollow
-    grey points, program start and milestone completions as labelled markers on the total."""
-    days = [p.day for p in series[0].points] if series else []
-    colours = [PLATFORM_COLOURS.get(s.key, "#6b7280") for s in series] + [CARRIED_COLOUR, MARKER_COLOUR]
-    chart = _base(pygal.Line, title, colours, show_dots=len(days) <= 31)
-    chart.x_labels = [d.strftime("%b %-d") for d in days]
-    for s in series:
-        chart.add(s.label, [p.value for p in s.points], stroke_style={"width": 3 if s.key == "total" else 2})
-    total = next((s for s in series if s.key == "total"), None)
-    if total:
-        carried = [p.value if p.provenance == "carried" else None for p in total.points]
-        if any(v is not None for v in carried):
-            chart.add("Carried (no sync that day)", carried, stroke=False, show_dots=True, dots_size=3)
-        index = {p.day: p for p in total.points}
-        marks: list[dict[str, object] | None] = [None] * len(days)
-        events = [(program_start, "Program start")] + [(m.completed_on, f"{m.code} complete") for m in markers]
-        for day, label in events:
-            if day is not None and day in index and index[day].value is not None:
-                marks[days.index(day)] = {"value": index[day].value, "label": label}
-        if any(m is not None for m in marks):
-            chart.add("Milestones", marks, stroke=False, show_dots=True, dots_size=7)
-    cols = ("Day", *[s.label for s in series], "Provenance (total)")
-    rows = (
-        tuple(
-            (p.day.isoformat(), *[_fmt(s.points[i].value) for s in series], total.points[i].provenance if total else "")
-            for i, p in enumerate(series[0].points)
-        )
-        if series
-        else ()
-    )
+#: days whose total is not (only) measured, drawn as points over the total line, with their legend
+ESTIMATE_MARKS: tuple[tuple[str, str, str], ...] = (
+    ("backfilled", "Estimated from daily gains (backfilled)", "#7c3aed"),
+    ("imported", "Imported history", "#0891b2"),
+    ("carried", "Carried (no sync that day)", CARRIED_COLOUR),
+)
+
+
+def _range(bounds: tuple[int, int] | None) -> str:
+    return "" if bounds is None else f"{bounds[0]:,}–{bounds[1]:,}"
+
+
+def _overlays(
+    total: Series, days: list[date], markers: Sequence[Milestone], program_start: date | None
+) -> list[tuple[str, list[object], str, float]]:
+    """Point series over the total: estimated days by kind, then program start and milestones."""
+    overlays: list[tuple[str, list[object], str, float]] = []
+    for provenance, label, colour in ESTIMATE_MARKS:
+        values = [p.value if p.provenance == provenance else None for p in total.points]
+        if any(v is not None for v in values):
+            overlays.append((label, list(values), colour, 3 if provenance == "carried" else 2))
+    index = {p.day: p for p in total.points}
+    marks: list[object] = [None] * len(days)
+    events = [(program_start, "Program start")] + [(m.completed_on, f"{m.code} complete") for m in markers]
+    for day, label in events:
+        if day is not None and day in index and index[day].value is not None:
+            marks[days.index(day)] = {"value": index[day].value, "label": label}
+    if any(m is not None for m in marks):
+        overlays.append(("Milestones", marks, MARKER_COLOUR, 7))
+    return overlays
+
+
+def _growth_notes(total: Series | None, rounded: bool) -> tuple[str, ...]:
     notes = []
     if total and total.gap_days:
         notes.append(f"{total.gap_days} day(s) without data are drawn as gaps.")
     if total and total.carried_days:
         notes.append(f"{total.carried_days} day(s) had no sync; the last known value is carried (grey points).")
+    if total and any(p.provenance in ("backfilled", "imported") for p in total.points):
+        notes.append(
+            "Coloured points mark estimated days: backfilled from the platform's daily gains (Instagram's are a"
+            " lower bound: gains only) or imported; they never raise alerts."
+        )
+    if rounded:
+        notes.append(
+            "YouTube rounds subscriber counts down to three significant figures: values marked ≈ in the table"
+            " are estimates from its exact daily gains and losses, with the range of the true count."
+        )
+    return tuple(notes)
+
+
+def _cell(value: int | None, bounds: tuple[int, int] | None) -> str:
+    return ("≈" if bounds is not None else "") + _fmt(value)
+
+
+def growth_chart(
+    chart_id: str, title: str, series: Sequence[Series], markers: Sequence[Milestone], program_start: date | None
+) -> Chart:
+    """Followers per day: a line per platform and the total, gaps as breaks; estimated days (backfilled,
+    imported, carried) as points of their own colour and legend; program start and milestone completions
+    as labelled markers on the total. Values that depend on a rounded count (YouTube) are marked ≈ in the
+    data table, with the range of the true value."""
+    days = [p.day for p in series[0].points] if series else []
+    total = next((s for s in series if s.key == "total"), None)
+    overlays = _overlays(total, days, markers, program_start) if total else []
+    colours = [PLATFORM_COLOURS.get(s.key, "#6b7280") for s in series] + [o[2] for o in overlays]
+    chart = _base(pygal.Line, title, colours, show_dots=len(days) <= 31)
+    chart.x_labels = [d.strftime("%b %-d") for d in days]
+    for s in series:
+        chart.add(s.label, [p.value for p in s.points], stroke_style={"width": 3 if s.key == "total" else 2})
+    for label, values, _colour, size in overlays:
+        chart.add(label, values, stroke=False, show_dots=True, dots_size=size)
+    rounded = any(p.bounds is not None for s in series for p in s.points)
+    cols = ("Day", *[s.label for s in series], "Provenance (total)", *(("True range (total)",) if rounded else ()))
+    rows = tuple(
+        (
+            p.day.isoformat(),
+            *[_cell(s.points[i].value, s.points[i].bounds) for s in series],
+            total.points[i].provenance if total else "",
+            *((_range(total.points[i].bounds if total else None),) if rounded else ()),
+        )
+        for i, p in enumerate(series[0].points if series else ())
+    )
     desc = (
         f"Followers per day from {days[0].isoformat()} to {days[-1].isoformat()}, one line per platform and the total."
         if days
         else "No follower history yet."
     )
-    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), tuple(notes))
+    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _growth_notes(total, rounded))
 
 
 def weekly_chart(

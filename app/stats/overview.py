@@ -22,7 +22,7 @@ from app.stats.growth import Change
 from app.stats.milestones import Milestone, milestones
 from app.stats.query import Period, StatsQuery
 from app.stats.scoping import connections_query
-from app.stats.series import History, Series, follower_series, load_histories
+from app.stats.series import History, Series, follower_series, load_histories, sum_bounds
 
 MONTH = 30
 
@@ -38,6 +38,10 @@ class PlatformRow:
     change: Change  # over the period
     monthly_gain: int | None  # net change over the last 30 days
     label: str  # performance label from the 30-day growth rate
+    #: bounds of the true count when it is a rounded one (YouTube), else None: shown as "about ..."
+    bounds: tuple[int, int] | None = None
+    #: the period's change is exactly known (not a difference of rounded counts)
+    change_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,16 @@ class ClientOverview:
     engagement_start: float | None  # program's first 30 days
     engagement_now: float | None  # last 30 days
     goals: list[GoalStatus] = field(default_factory=list)
+
+    @property
+    def total_bounds(self) -> tuple[int, int] | None:
+        """The bounds of today's total when a rounded count is part of it (shown as "about ...")."""
+        return sum_bounds(self.history.accounts, self.period.end)
+
+    @property
+    def total_change_exact(self) -> bool:
+        assert self.period.start is not None
+        return all(a.change_is_exact(self.period.start, self.period.end) for a in self.history.accounts)
 
     @property
     def has_connections(self) -> bool:
@@ -128,6 +142,8 @@ def _platform_rows(
                 change=Change(acc.at(period.start)[0], now),
                 monthly_gain=month.net,
                 label=performance_label(month.rate),
+                bounds=acc.bounds(period.end),
+                change_exact=acc.change_is_exact(period.start, period.end),
             )
         )
     return rows

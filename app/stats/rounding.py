@@ -140,3 +140,19 @@ def reconcile(
         previous = start + run.offsets[max(run.offsets)]
     wanted = set(days)
     return {d: level for d, level in out.items() if d in wanted}
+
+
+def about(value: int, bounds: tuple[int, int]) -> str:
+    """A level known only within ``bounds``, written to the precision they allow: "about 302,500"
+    for a whole rounding step, "about 302,990" once crossings narrowed it to a few followers."""
+    width = bounds[1] - bounds[0] + 1
+    if width <= 1:
+        return f"{value:,}"
+    unit = 10 ** (len(str(width)) - 1)
+    return f"about {round(value / unit) * unit:,}"
+
+
+def rounding_note(bounds: tuple[int, int], platform: str | None = None) -> str:
+    """Why a number is approximate (hover text and data tables)."""
+    who = "YouTube rounds subscriber counts" if platform in (None, "youtube") else "The platform rounds its counts"
+    return f"{who} down to three significant figures; the true count is between {bounds[0]:,} and {bounds[1]:,}."

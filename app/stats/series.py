@@ -27,6 +27,8 @@ class Point:
     day: date
     value: int | None
     provenance: str  # measured | backfilled | imported | carried | gap
+    #: the bounds of the true value when it depends on a rounded count (docs/metrics.md), else None
+    bounds: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,11 @@ class AccountHistory:
         goal is checked against, so neither fires on a rounding step."""
         bounds = self.bounds(d)
         return bounds[0] if bounds else self.at(d)[0]
+
+    def upper(self, d: date) -> int | None:
+        """The most the true level can be on d (followers(d) itself when exact)."""
+        bounds = self.bounds(d)
+        return bounds[1] if bounds else self.at(d)[0]
 
     def change_is_exact(self, a: date, b: date) -> bool:
         """followers(b) - followers(a) is exact: both levels are, or b's run of known changes reaches a."""
@@ -241,8 +248,18 @@ def _worst(provs: Iterable[str]) -> str:
     return Provenance.MEASURED.value
 
 
+def sum_bounds(accounts: Sequence[AccountHistory], d: date) -> tuple[int, int] | None:
+    """The bounds of a sum of levels on d when any of them is a rounded count, else None."""
+    if not any(a.bounds(d) is not None for a in accounts):
+        return None
+    lows = [v for v in (a.lower(d) for a in accounts) if v is not None]
+    highs = [v for v in (a.upper(d) for a in accounts) if v is not None]
+    return sum(lows), sum(highs)
+
+
 def follower_series(history: History, period: Period) -> list[Series]:
-    """A series per platform plus the total, each day with its provenance (gaps stay gaps)."""
+    """A series per platform plus the total, each day with its provenance (gaps stay gaps) and, where
+    a rounded count is part of it, the bounds of the true value."""
     days = days_of(period)
     out: list[Series] = []
     for platform in history.platforms:
@@ -251,7 +268,8 @@ def follower_series(history: History, period: Period) -> list[Series]:
         for d in days:
             vals = [a.at(d) for a in accs]
             known = [v for v, _ in vals if v is not None]
-            pts.append(Point(d, sum(known) if known else None, _worst(p for _, p in vals)))
+            value = sum(known) if known else None
+            pts.append(Point(d, value, _worst(p for _, p in vals), sum_bounds(accs, d) if known else None))
         out.append(Series(platform, PLATFORM_NAMES.get(platform, platform), tuple(pts)))
     if history.accounts:
         total = []
@@ -259,6 +277,7 @@ def follower_series(history: History, period: Period) -> list[Series]:
             vals = [a.at(d) for a in history.accounts]
             known = [v for v, _ in vals if v is not None]
             prov = _worst(p for v, p in vals if v is not None) if known else GAP
-            total.append(Point(d, sum(known) if known else None, prov))
+            bounds = sum_bounds(history.accounts, d) if known else None
+            total.append(Point(d, sum(known) if known else None, prov, bounds))
         out.append(Series("total", "Total", tuple(total)))
     return out

@@ -24,6 +24,7 @@ from app.alerts import feed
 from app.charts.builders import NONCE_PLACEHOLDER
 from app.models.platforms import PLATFORM_NAMES
 from app.reports.pdf import pdf_text
+from app.stats.rounding import about, rounding_note
 from app.web.headers import csp_nonce
 from app.web.status import queue_is_up
 
@@ -62,6 +63,11 @@ def queue_down() -> bool:
 def init_app(app: Flask) -> None:
     env = app.jinja_env
     env.globals.update(
-        csp_nonce=csp_nonce, platform_names=PLATFORM_NAMES, alerts_unread=alerts_unread, queue_down=queue_down
+        csp_nonce=csp_nonce,
+        platform_names=PLATFORM_NAMES,
+        alerts_unread=alerts_unread,
+        queue_down=queue_down,
+        about=about,
+        rounding_note=rounding_note,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)

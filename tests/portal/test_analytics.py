@@ -194,3 +194,44 @@ def test_custom_ranges_add_no_keys_to_redis(client, creator):
         assert resp.status_code == 200
         assert "<svg" in resp.get_data(as_text=True)
     assert {k for k in redis.scan_iter("chart:*")} == cached
+
+
+def test_a_rounded_youtube_count_reads_about_with_its_reason_and_range(client, factory):
+    """Issue "Numbers that are true": a level that depends on YouTube's rounding is labelled as such
+    (KPI, breakdown, data table), an exactly known one is not."""
+    from app.extensions import db
+    from app.models import DailySnapshot
+
+    coach = factory.coach(email="coach2@example.com")
+    c = factory.client(coach=coach, email="yt@example.com", name="Yara")
+    yt = h.connection(c, "youtube", username="yara_yt")
+    start = today() - timedelta(days=10)
+    for i in range(11):
+        d = start + timedelta(days=i)
+        db.session.add(
+            DailySnapshot(
+                connection_id=yt.id,
+                day=d,
+                followers=302_480 + i,
+                reported_followers=302_000,
+                followers_low=302_000 + i,
+                followers_high=302_999 + i - 10,
+                linked_since=start if i < 8 else d,  # the last three days: analytics not in yet
+                provenance="measured",
+            )
+        )
+    db.session.commit()
+    client.login("yt@example.com")
+    text = client.get("/portal/analytics?range=7d").get_data(as_text=True)
+    kpi = text.split('data-testid="total-followers">', 1)[1].split("</p>", 1)[0]
+    assert "about 302,500" in kpi  # a 990-wide range: the nearest hundred
+    assert "true count is between 302,010 and 302,999" in kpi
+    assert "≈" in text  # the 7-day change ends in the analytics lag: not exact
+    assert "True range (total)" in text and "302,010–302,999" in text
+    assert "YouTube rounds subscriber counts" in text
+    # exactly known changes and exact levels are not marked
+    first, last = (start + timedelta(days=1)).isoformat(), (start + timedelta(days=7)).isoformat()
+    text = client.get(f"/portal/analytics?start={first}&end={last}").get_data(as_text=True)
+    row = text.split('id="breakdown-h"', 1)[1].split("</tr>", 2)[1]
+    assert "YouTube" in row
+    assert "+7 (" in row and "≈" not in row  # (day 0, day 7]: one run of known changes, exact
