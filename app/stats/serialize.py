@@ -9,7 +9,7 @@ from app.stats.growth import Change
 from app.stats.overview import ClientOverview
 from app.stats.portfolio import LeaderRow, Portfolio
 from app.stats.query import StatsQuery
-from app.stats.series import Series
+from app.stats.series import Point, Series
 
 
 def period(q: StatsQuery, ov_period: Any) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def series(s: Series) -> dict[str, Any]:
     return {
         "key": s.key,
         "label": s.label,
-        "points": [{"day": p.day.isoformat(), "followers": p.value, "provenance": p.provenance} for p in s.points],
+        "points": [_point(p) for p in s.points],
     }
 
 
@@ -154,3 +154,11 @@ def portfolio(pf: Portfolio) -> dict[str, Any]:
         ],
         "series": series(pf.series),
     }
+
+
+def _point(p: Point) -> dict[str, Any]:
+    """A day of a follower series; ``followers_low``/``followers_high`` where a rounded count is in it."""
+    out: dict[str, Any] = {"day": p.day.isoformat(), "followers": p.value, "provenance": p.provenance}
+    if p.bounds is not None:
+        out["followers_low"], out["followers_high"] = p.bounds
+    return out
