@@ -19,6 +19,7 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
+from app.stats.methodology import MethodologyChange
 from app.stats.milestones import Milestone
 from app.stats.overview import MetricPoint
 from app.stats.series import GAP, Series
@@ -217,32 +218,76 @@ def growth_chart(
     return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _growth_notes(total, rounded))
 
 
+def _change_marks(
+    days: Sequence[date],
+    values: Sequence[float | int | None],
+    changes: Sequence[MethodologyChange],
+    containing: bool = False,
+) -> list[object]:
+    """A labelled point per methodology change: on the first drawn day counted the new way, or with
+    ``containing`` (weeks) on the bucket that contains the day."""
+    marks: list[object] = [None] * len(days)
+    for change in changes:
+        later = [i for i, d in enumerate(days) if d >= change.day]
+        at = later[0] if later else len(days) - 1
+        if containing and days[at] > change.day and at > 0:
+            at -= 1  # a week (or gap) that contains the day: mark it there
+        marks[at] = {"value": values[at] if values[at] is not None else 0, "label": change.title}
+    return marks
+
+
+def _change_notes(changes: Sequence[MethodologyChange]) -> tuple[str, ...]:
+    return tuple(f"Counting changed on {c.day.isoformat()}: {c.detail}" for c in changes)
+
+
 def weekly_chart(
-    chart_id: str, title: str, unit: str, data: dict[str, list[MetricPoint]], names: dict[str, str]
+    chart_id: str,
+    title: str,
+    unit: str,
+    data: dict[str, list[MetricPoint]],
+    names: dict[str, str],
+    changes: Sequence[MethodologyChange] = (),
 ) -> Chart:
-    """A weekly metric per platform (engagement rate, reach/views or posts)."""
+    """A weekly metric per platform (engagement rate, reach/views or posts); a platform's change in how
+    the metric is counted, when the weeks cross it, is a labelled marker and a note."""
     keys = sorted(data)
     labels = [p.label for p in data[keys[0]]] if keys else []
-    chart = _base(pygal.Line, title, [PLATFORM_COLOURS.get(k, "#6b7280") for k in keys], show_dots=True)
+    colours = [PLATFORM_COLOURS.get(k, "#6b7280") for k in keys] + ([MARKER_COLOUR] if changes and keys else [])
+    chart = _base(pygal.Line, title, colours, show_dots=True)
     chart.x_labels = labels
     for k in keys:
         chart.add(names.get(k, k), [p.value for p in data[k]])
+    if changes and keys:
+        peaks = [max((data[k][i].value or 0 for k in keys), default=0) for i in range(len(labels))]
+        weeks = [date.fromisoformat(lab) for lab in labels]
+        marks = _change_marks(weeks, peaks, changes, containing=True)
+        chart.add("Counting changed", marks, stroke=False, dots_size=7)
     cols = ("Week from", *[names.get(k, k) for k in keys])
     rows = tuple((lab, *[_fmt(data[k][i].value) for k in keys]) for i, lab in enumerate(labels))
     desc = f"{unit} by week of publication, one line per platform." if keys else "No posts in this period."
-    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows))
+    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _change_notes(changes if keys else ()))
 
 
-def curve_chart(chart_id: str, title: str, curve: Sequence[tuple[date, int | None, int | None, int | None]]) -> Chart:
-    """One post's views, likes and interactions per day of measurement."""
-    chart = _base(pygal.Line, title, ["#2563eb", "#c13584", "#0f766e"], show_dots=True)
+def curve_chart(
+    chart_id: str,
+    title: str,
+    curve: Sequence[tuple[date, int | None, int | None, int | None]],
+    changes: Sequence[MethodologyChange] = (),
+) -> Chart:
+    """One post's views, likes and interactions per day of measurement (a counting change marked)."""
+    colours = ["#2563eb", "#c13584", "#0f766e"] + ([MARKER_COLOUR] if changes and curve else [])
+    chart = _base(pygal.Line, title, colours, show_dots=True)
     chart.x_labels = [c[0].strftime("%b %-d") for c in curve]
     chart.add("Views", [c[1] for c in curve])
     chart.add("Likes", [c[2] for c in curve])
     chart.add("Interactions", [c[3] for c in curve])
+    if changes and curve:
+        marks = _change_marks([c[0] for c in curve], [c[1] for c in curve], changes)
+        chart.add("Counting changed", marks, stroke=False, dots_size=7)
     rows = tuple((c[0].isoformat(), _fmt(c[1]), _fmt(c[2]), _fmt(c[3])) for c in curve)
     desc = "The post's numbers on each day they were measured." if curve else "Not measured over time yet."
-    return Chart(chart_id, title, desc, _render(chart), Table(("Day", "Views", "Likes", "Interactions"), rows))
+    notes = _change_notes(changes if curve else ())
+    return Chart(chart_id, title, desc, _render(chart), Table(("Day", "Views", "Likes", "Interactions"), rows), notes)
 
 
 def has_points(series: Sequence[Series]) -> bool:

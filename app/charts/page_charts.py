@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.charts.builders import Chart, growth_chart, weekly_chart
 from app.charts.cache import cache_key, cached
 from app.models.platforms import PLATFORM_NAMES
+from app.stats import methodology
 from app.stats.content import Post
 from app.stats.overview import ClientOverview, weekly_post_metric
 from app.stats.portfolio import Portfolio
@@ -41,6 +42,9 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
             METRIC_UNITS[metric],
             weekly_post_metric(posts, period, metric),
             PLATFORM_NAMES,
+            methodology.crossed(ov.history.platforms, "views", period.start, period.end)
+            if metric == "reach" and period.start is not None
+            else (),
         ),
         store=ov.query.cacheable,
     )

@@ -17,7 +17,9 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Connection, ContentItem, ContentMetricSnapshot
 from app.models.platforms import PLATFORM_NAMES
+from app.stats import methodology
 from app.stats.engagement import interactions, post_rate
+from app.stats.methodology import MethodologyChange
 from app.stats.query import BadQuery, Period, StatsQuery, day_start
 
 VIDEO_KINDS = frozenset({"reel", "video", "short"})
@@ -332,3 +334,10 @@ def best_theme(posts: Sequence[Post]) -> Theme | None:
     if words:
         return Theme(words[0].tag, "keyword", words[0].posts, words[0].median_rate)
     return None
+
+
+def counting_changes(detail: ContentDetail) -> list[MethodologyChange]:
+    """The platform's changes in how views are counted that fall inside the post's measured curve."""
+    if len(detail.curve) < 2:
+        return []
+    return methodology.crossed([detail.post.platform], "views", detail.curve[0][0], detail.curve[-1][0])

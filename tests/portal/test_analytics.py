@@ -227,11 +227,35 @@ def test_a_rounded_youtube_count_reads_about_with_its_reason_and_range(client, f
     assert "about 302,500" in kpi  # a 990-wide range: the nearest hundred
     assert "true count is between 302,010 and 302,999" in kpi
     assert "≈" in text  # the 7-day change ends in the analytics lag: not exact
-    assert "True range (total)" in text and "302,010–302,999" in text
+    assert "True range (total)" in text
+    assert "302,010–302,999" in text
     assert "YouTube rounds subscriber counts" in text
     # exactly known changes and exact levels are not marked
     first, last = (start + timedelta(days=1)).isoformat(), (start + timedelta(days=7)).isoformat()
     text = client.get(f"/portal/analytics?start={first}&end={last}").get_data(as_text=True)
     row = text.split('id="breakdown-h"', 1)[1].split("</tr>", 2)[1]
     assert "YouTube" in row
-    assert "+7 (" in row and "≈" not in row  # (day 0, day 7]: one run of known changes, exact
+    assert "+7 (" in row
+    assert "≈" not in row
+
+
+def test_a_views_chart_crossing_a_counting_change_marks_it(client, factory):
+    """YouTube counts every view at play start from 2026-08-27: a views chart crossing that day says so
+    (legend marker and note); one that does not cross it, or another platform's, does not."""
+    coach = factory.coach(email="coach3@example.com")
+    c = factory.client(coach=coach, email="v@example.com", name="Vik")
+    yt = h.connection(c, "youtube", username="vik_yt")
+    ig = h.connection(c, "instagram", username="vik_ig")
+    h.daily(yt, date(2026, 7, 1), [5_000] * 150)
+    h.daily(ig, date(2026, 7, 1), [900] * 150)
+    for i in range(20):
+        h.post(yt, date(2026, 8, 1) + timedelta(days=3 * i), likes=10, views=1_000 + 100 * i, kind="video")
+        h.post(ig, date(2026, 8, 1) + timedelta(days=3 * i), likes=10, views=300, kind="reel")
+    client.login("v@example.com")
+    text = client.get("/portal/analytics?metric=reach&start=2026-08-01&end=2026-09-30").get_data(as_text=True)
+    section = text.split('id="metric-chart"', 1)[1].split("</section>", 1)[0]
+    assert "Counting changed" in section
+    assert "Counting changed on 2026-08-27" in section
+    assert "2025-04-21" not in section  # Instagram's change is outside the period
+    text = client.get("/portal/analytics?metric=reach&start=2026-09-01&end=2026-09-30").get_data(as_text=True)
+    assert "Counting changed" not in text.split('id="metric-chart"', 1)[1].split("</section>", 1)[0]

@@ -130,7 +130,7 @@ def content_page(content_id: int) -> Response:
     client = clients.own_client(current_user)
     conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
     detail = content.content_detail(conns, content_id)
-    chart = curve_chart("curve-svg", "This post over time", detail.curve)
+    chart = curve_chart("curve-svg", "This post over time", detail.curve, content.counting_changes(detail))
     return render("portal/content.html", client=client, d=detail, chart=chart)
 
 
