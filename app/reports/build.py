@@ -22,7 +22,7 @@ from app.stats import portfolio as pf_stats
 from app.stats.content import Post, load_posts
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, points_change
 from app.stats.growth import Change
-from app.stats.overview import client_overview
+from app.stats.overview import PlatformRow, client_overview
 from app.stats.query import BadQuery, Period, StatsQuery
 
 VERSION = 1  # bump when the payload or templates change (part of the cache fingerprint)
@@ -35,6 +35,12 @@ def _iso(v: date | datetime | None) -> str | None:
 
 def _change(c: Change) -> dict[str, Any]:
     return {"start": c.start, "end": c.end, "net": c.net, "growth_rate": c.rate}
+
+
+def _rounding(r: PlatformRow) -> dict[str, Any]:
+    """A platform's rounded count (YouTube): the true range of the end value, and whether the change is
+    exactly known (docs/metrics.md "Rounded counts")."""
+    return {"followers_range": list(r.bounds) if r.bounds else None, "change_exact": r.change_exact}
 
 
 def _post(p: Post) -> dict[str, Any]:
@@ -140,6 +146,7 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
                 "username": r.username,
                 "status": r.status,
                 "followers": _change(r.change),
+                **_rounding(r),
                 "engagement_start": e_prev,
                 "engagement_end": e_now,
                 "engagement_change": points_change(e_now, e_prev),
@@ -196,7 +203,13 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
             "program": {"start": _iso(client.program_start), "end": _iso(client.program_end)},
             "total": _change(ov.total),
             "platforms": [
-                {"platform": r.platform, "name": r.name, "username": r.username, "followers": _change(r.change)}
+                {
+                    "platform": r.platform,
+                    "name": r.name,
+                    "username": r.username,
+                    "followers": _change(r.change),
+                    **_rounding(r),
+                }
                 for r in ov.platforms
             ],
             "engagement": {

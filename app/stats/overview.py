@@ -73,6 +73,10 @@ class ClientOverview:
     engagement_start: float | None  # program's first 30 days
     engagement_now: float | None  # last 30 days
     goals: list[GoalStatus] = field(default_factory=list)
+    #: each platform's own mean post rate beside the cross-platform one (YouTube's policies: a figure
+    #: mixing YouTube data with others shows YouTube's part separately); the period, the last 30 days
+    engagement_parts: list[tuple[str, float | None]] = field(default_factory=list)
+    engagement_now_parts: list[tuple[str, float | None]] = field(default_factory=list)
 
     @property
     def total_bounds(self) -> tuple[int, int] | None:
@@ -193,7 +197,16 @@ def client_overview(
         engagement_start=eng_start,
         engagement_now=_window_rate(all_posts, today - timedelta(days=MONTH), today),
         goals=goal_statuses(goals or [], history, today),
+        engagement_parts=rate_parts(posts, history.platforms),
+        engagement_now_parts=rate_parts(
+            [p for p in all_posts if today - timedelta(days=MONTH) < p.published_at.date() <= today], history.platforms
+        ),
     )
+
+
+def rate_parts(posts: list[Post], platforms: list[str]) -> list[tuple[str, float | None]]:
+    """(platform, mean post rate of its posts) for each platform, in the client's order."""
+    return [(pl, mean_rate(p.rate for p in posts if p.platform == pl)) for pl in platforms]
 
 
 def client_goals(client: Client, goals: list[Goal], today: date | None = None) -> list[GoalStatus]:

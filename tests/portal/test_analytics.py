@@ -259,3 +259,25 @@ def test_a_views_chart_crossing_a_counting_change_marks_it(client, factory):
     assert "2025-04-21" not in section  # Instagram's change is outside the period
     text = client.get("/portal/analytics?metric=reach&start=2026-09-01&end=2026-09-30").get_data(as_text=True)
     assert "Counting changed" not in text.split('id="metric-chart"', 1)[1].split("</section>", 1)[0]
+
+
+def test_every_cross_platform_figure_shows_each_platform_part_beside_it(client, factory):
+    """YouTube's developer policies: YouTube data combined with other sources stays clearly separated;
+    the total followers and the engagement rate show each platform's own figure (YouTube's labelled)."""
+    coach = factory.coach(email="coach4@example.com")
+    c = factory.client(coach=coach, email="p@example.com", name="Pia")
+    yt = h.connection(c, "youtube", username="pia_yt")
+    ig = h.connection(c, "instagram", username="pia_ig")
+    start = today() - timedelta(days=40)
+    h.daily(yt, start, [800 + i for i in range(41)])
+    h.daily(ig, start, [1_000 + 2 * i for i in range(41)])
+    h.post(yt, today() - timedelta(days=3), likes=16, comments=4, followers=800, kind="video", views=900)
+    h.post(ig, today() - timedelta(days=4), likes=50, comments=10, followers=1_000)
+    client.login("p@example.com")
+    text = client.get("/portal/analytics?range=30d").get_data(as_text=True)
+    parts = text.split('data-testid="follower-parts">', 1)[1].split("</p>", 1)[0]
+    assert "YouTube 840 (as reported by YouTube)" in parts
+    assert "Instagram 1,080" in parts
+    rates = text.split('data-testid="engagement-parts">', 1)[1].split("</p>", 1)[0]
+    assert "YouTube 2.50% (YouTube&#39;s own)" in rates or "YouTube 2.50% (YouTube's own)" in rates
+    assert "Instagram 6.00%" in rates

@@ -545,3 +545,35 @@ def test_report_job_has_an_explicit_time_limit(app, client, program):
     assert job.args == (report.id,)  # id-only
     assert pdf.RENDER_SECONDS < dispatch.REPORT_JOB_TIMEOUT  # the render limit fires before the job is killed
     _work()
+
+
+@needs_pdftotext
+def test_a_rounded_youtube_count_is_marked_in_the_report(app, factory):
+    """Issue "Numbers that are true": the report marks a YouTube level that is an estimate within
+    YouTube's rounding (≈, the true range, "as reported by YouTube"), in the payload and the PDF."""
+    coach = factory.coach(email="coach@example.com")
+    c = factory.client(coach=coach, name="Ana", email="ana@example.com", program_start=START, program_end=END)
+    yt = history.connection(c, "youtube", username="ana_yt")
+    for i in range(77):
+        day = START - timedelta(days=1) + timedelta(days=i)
+        db.session.add(
+            DailySnapshot(
+                connection_id=yt.id,
+                day=day,
+                followers=302_400 + i,
+                reported_followers=302_000,
+                followers_low=302_000 + i,
+                followers_high=302_923 + i,
+                linked_since=START - timedelta(days=1),
+                provenance="measured",
+            )
+        )
+    db.session.commit()
+    r = build.program(c, TODAY)
+    row = r["platforms"][0]
+    assert row["followers_range"] == [302_076, 302_999]
+    assert row["change_exact"] is True  # one run of exactly known changes
+    text = _text(service.render_report_pdf(r))
+    assert "≈302,476" in text.replace(" ", "")
+    assert "true count between 302,076 and 302,999" in " ".join(text.split())
+    assert "as reported by YouTube" in " ".join(text.split())
