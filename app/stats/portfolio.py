@@ -37,6 +37,7 @@ from app.stats import parallel_reads, totals
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
 from app.stats.growth import Change, stalled
 from app.stats.query import BadQuery, Period, StatsQuery, day_start
+from app.stats.rounding import rounding_step
 from app.stats.series import GAP, Point, Series
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,11 @@ class ClientRow:
     def change(self, days: int) -> Change:
         return Change(self.anchors.get(days), self.followers)
 
+    @property
+    def rounded(self) -> bool:
+        """The total includes a count the platform rounds (docs/metrics.md "Rounded counts")."""
+        return any(rounding_step(p, v.get(0) or 0) > 1 for p, v in self.by_platform.items())
+
     def top_gainer(self, days: int) -> str | None:
         """The platform with the largest net gain over ``days`` (the first one on a tie), if it gained."""
         best, best_gain = None, 0
@@ -86,6 +92,8 @@ class LeaderRow:
     followers: int | None
     change: Change
     top_platform: str | None
+    #: the total includes a rounded count (a YouTube channel of 1,000 subscribers or more): "about"
+    rounded: bool = False
 
 
 @dataclass(frozen=True)
@@ -359,7 +367,8 @@ def leaderboard(rows: Sequence[ClientRow], days: int, band: str = "") -> list[Le
     picked = [(r, c, c.rate) for r in rows if _size_ok(band, r.followers) for c in (r.change(days),)]
     picked.sort(key=lambda t: (t[2] is not None, t[2] or 0.0), reverse=True)
     return [
-        LeaderRow(i + 1, r.client_id, r.name, r.followers, c, r.top_gainer(days)) for i, (r, c, _) in enumerate(picked)
+        LeaderRow(i + 1, r.client_id, r.name, r.followers, c, r.top_gainer(days), r.rounded)
+        for i, (r, c, _) in enumerate(picked)
     ]
 
 
@@ -454,7 +463,8 @@ def _dump(pf: Portfolio) -> str:
             "top_share": pf.top_platform_share,
             "platform_totals": pf.platform_totals,
             "leaderboard": [
-                [r.rank, r.client_id, r.name, r.followers, ch(r.change), r.top_platform] for r in pf.leaderboard
+                [r.rank, r.client_id, r.name, r.followers, ch(r.change), r.top_platform, r.rounded]
+                for r in pf.leaderboard
             ],
             "attention": [[a.client_id, a.name, list(a.reasons)] for a in pf.attention],
             "series": [
@@ -481,7 +491,9 @@ def _load(raw: bytes, query: StatsQuery) -> Portfolio:
         top_platform_share=d["top_share"],
         platform_totals=d["platform_totals"],
         leaderboard=[
-            LeaderRow(rank, cid, name, fol, Change(*c), top) for rank, cid, name, fol, c, top in d["leaderboard"]
+            # an entry cached before ``rounded`` existed has six fields
+            LeaderRow(rank, cid, name, fol, Change(*c), top, bool(rest and rest[0]))
+            for rank, cid, name, fol, c, top, *rest in d["leaderboard"]
         ],
         attention=[Attention(cid, name, tuple(rs)) for cid, name, rs in d["attention"]],
         series=Series(key, label, tuple(Point(date.fromisoformat(day), v, prov) for day, v, prov in points)),

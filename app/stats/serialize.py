@@ -135,6 +135,7 @@ def leader(r: LeaderRow) -> dict[str, Any]:
         "client_id": r.client_id,
         "name": r.name,
         "followers": r.followers,
+        "followers_rounded": r.rounded,
         "change": change(r.change),
         "top_platform": r.top_platform,
     }

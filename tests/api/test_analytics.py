@@ -96,3 +96,20 @@ def test_platform_metrics_count_views_or_reach_per_post(client, factory):
     client.login("r@example.com")
     m = client.get("/api/portal/social/tiktok/metrics?range=7d").get_json()
     assert m["views_or_reach"] == 420
+
+
+def test_a_total_with_a_rounded_youtube_count_is_flagged_on_the_leaderboard(client, factory, world):
+    c, _ = world
+    yt_client = factory.client(coach=c.coach, email="y@example.com", name="Yuki")
+    yt = h.connection(yt_client, "youtube")
+    h.daily(yt, today() - timedelta(days=40), [302_000] * 41)
+    small = factory.client(coach=c.coach, email="z@example.com", name="Zed")
+    h.daily(h.connection(small, "youtube"), today() - timedelta(days=40), [950 + i for i in range(41)])  # exact < 1,000
+    client.login("coach@example.com")
+    items = {i["name"]: i for i in client.get("/api/admin/social/leaderboard").get_json()["items"]}
+    assert items["Yuki"]["followers_rounded"] is True
+    assert items["Zed"]["followers_rounded"] is False  # YouTube shows counts under 1,000 exactly
+    assert items["Cora"]["followers_rounded"] is False
+    page = client.get("/admin/portfolio").get_data(as_text=True)
+    row = page.split(">Yuki</a>", 1)[1].split("</tr>", 1)[0]
+    assert "about </span>302,000" in row
