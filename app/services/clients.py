@@ -125,7 +125,8 @@ SORT_LABELS = [
 @dataclass(frozen=True)
 class ClientListRow:
     client: Client
-    growth: Change  # total followers 30 days ago -> today (app.stats.portfolio.client_growth)
+    growth: Change  # total followers 30 days ago -> today (app.stats.portfolio.client_totals)
+    rounded: bool = False  # the total includes a rounded count (YouTube): shown as "about"
 
     @property
     def followers(self) -> int | None:
@@ -169,8 +170,9 @@ def list_clients(
     stmt = stmt.order_by(order, Client.id).options(selectinload(Client.coach), selectinload(Client.user))
     found = list(db.session.execute(stmt).scalars())
     query = parse({}, scope="portfolio", now=today)
-    growth = pf_stats.client_growth([c.id for c in found], query)
-    rows = [ClientListRow(c, growth.get(c.id, Change(None, None))) for c in found]
+    totals = pf_stats.client_totals([c.id for c in found], query)
+    none = pf_stats.ClientTotal(Change(None, None), rounded=False)
+    rows = [ClientListRow(c, totals.get(c.id, none).change, totals.get(c.id, none).rounded) for c in found]
     if sort in STAT_SORTS:
 
         def value(r: ClientListRow) -> float | None:

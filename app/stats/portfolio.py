@@ -330,7 +330,13 @@ def client_rows(
     return out
 
 
-def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEADERBOARD_DAYS) -> dict[int, Change]:
+@dataclass(frozen=True)
+class ClientTotal:
+    change: Change  # total followers ``days`` ago -> today
+    rounded: bool  # today's total includes a count the platform rounds (shown as "about")
+
+
+def client_totals(client_ids: Sequence[int], query: StatsQuery, days: int = LEADERBOARD_DAYS) -> dict[int, ClientTotal]:
     """Per client: total followers ``days`` ago and today (live connections, followers(d) with carry-forward),
     the same numbers the portfolio's leaderboard uses; clients without connections are absent.
     At most three queries whatever the number of clients."""
@@ -338,12 +344,20 @@ def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEAD
         return {}
     starts: dict[int, list[int | None]] = defaultdict(list)
     ends: dict[int, list[int | None]] = defaultdict(list)
-    for client_id, _, _, _, values in _anchor_rows(
+    rounded: set[int] = set()
+    for client_id, platform, _, _, values in _anchor_rows(
         select(Client.id).where(Client.id.in_(list(client_ids))), query, [0, days]
     ):
         starts[client_id].append(values[days])
         ends[client_id].append(values[0])
-    return {cid: Change(_sum(starts[cid]), _sum(ends[cid])) for cid in ends}
+        if rounding_step(platform, values[0] or 0) > 1:
+            rounded.add(client_id)
+    return {cid: ClientTotal(Change(_sum(starts[cid]), _sum(ends[cid])), cid in rounded) for cid in ends}
+
+
+def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEADERBOARD_DAYS) -> dict[int, Change]:
+    """``client_totals`` without the rounding flag."""
+    return {cid: t.change for cid, t in client_totals(client_ids, query, days).items()}
 
 
 def attention_reasons(row: ClientRow) -> tuple[str, ...]:
