@@ -84,6 +84,11 @@ class ClientOverview:
         return sum_bounds(self.history.accounts, self.period.end)
 
     @property
+    def now_bounds(self) -> tuple[int, int] | None:
+        """The bounds of today's total (the CRM's "Followers now") when a rounded count is part of it."""
+        return sum_bounds(self.history.accounts, self.query.today)
+
+    @property
     def total_change_exact(self) -> bool:
         assert self.period.start is not None
         return all(a.change_is_exact(self.period.start, self.period.end) for a in self.history.accounts)
