@@ -121,6 +121,11 @@ class Portfolio:
     attention: list[Attention]
     series: Series
 
+    @property
+    def rounded_platforms(self) -> frozenset[str]:
+        """Platforms whose part of the total includes rounded counts (YouTube, 1,000 and more): "about"."""
+        return frozenset(p for p, n in self.platform_totals.items() if rounding_step(p, n) > 1)
+
 
 def _at(d: date) -> Any:
     return (

@@ -113,6 +113,9 @@ def test_a_total_with_a_rounded_youtube_count_is_flagged_on_the_leaderboard(clie
     page = client.get("/admin/portfolio").get_data(as_text=True)
     row = page.split(">Yuki</a>", 1)[1].split("</tr>", 1)[0]
     assert "about </span>302,000" in row
+    total = page.split('data-testid="portfolio-total">', 1)[1].split("</article>", 1)[0]
+    assert total.startswith('<span class="approx"')
+    assert "YouTube about " in total  # its part, beside the total
     listing = client.get("/admin/clients").get_data(as_text=True)
     yuki = listing.split(">Yuki</a>", 1)[1].split("</tr>", 1)[0]
     assert "about </span>302,000" in yuki
