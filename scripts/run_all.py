@@ -87,7 +87,16 @@ def banner(url: str, sandbox_url: str | None) -> None:
         print("\n" + "\n".join(lines) + "\n", flush=True)
 
 
+def _ignore_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    """The first signal ends the run; any later one is ignored from here on, so a second Ctrl-C or a
+    signal sent twice (``pkill`` matching both ``timeout`` and the launcher) cannot interrupt the
+    clean-up that follows (it once left every process running)."""
+    _ignore_signals()
     raise KeyboardInterrupt
 
 
@@ -182,8 +191,7 @@ def watch(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
 def stop(procs: list[tuple[str, subprocess.Popen[bytes]]], relays: list[threading.Thread], embedded: bool) -> None:
     """SIGTERM each process group, SIGKILL what is left after 15 s (work-horses included), then the
     embedded redis-server (saved, so queued jobs survive a restart). A second Ctrl-C does not cut it short."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
+    _ignore_signals()
     for _name, proc in procs:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

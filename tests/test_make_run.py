@@ -5,6 +5,7 @@ benchmark stop the redis-server they started, also when they fail or are interru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -104,6 +105,13 @@ def test_run_all_serves_the_demo_and_stops_cleanly(tmp_path):
             store.close()
         finally:
             os.killpg(proc.pid, signal.SIGINT)
+            # a burst of further signals (a second Ctrl-C, pkill matching both ``timeout`` and the
+            # launcher) must not cut the clean-up short: it once left every process running
+            until = time.monotonic() + 1.5
+            while time.monotonic() < until and proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                time.sleep(0.01)
             try:
                 code = proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
