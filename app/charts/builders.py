@@ -10,23 +10,17 @@ the request's CSP nonce when the page renders it (``Chart.markup``), so cached S
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import pygal
 from markupsafe import Markup
-from pygal.style import Style
 
+from app.charts.pygal_setup import Style, pygal
 from app.stats.methodology import MethodologyChange
 from app.stats.milestones import Milestone
 from app.stats.overview import MetricPoint
 from app.stats.series import GAP, Series
-
-# pygal registers a legacy meta-path finder (for its pygal.maps plugins, unused here) that lacks
-# find_spec, so every later import in the process emits an ImportWarning; drop it.
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
 PLATFORM_COLOURS = {
@@ -65,13 +59,34 @@ class Chart:
         return Markup(self.svg.replace(NONCE_PLACEHOLDER, nonce))  # noqa: S704 - pygal-serialised SVG
 
 
+def compact(value: float | None) -> str:
+    """Axis and tooltip numbers: 950, 12.3K, 160K, 1.2M (one decimal under 100 of the unit)."""
+    if value is None:
+        return ""
+    n = float(value)
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= size:
+            scaled = n / size
+            text = f"{scaled:.1f}" if abs(scaled) < 100 else f"{scaled:.0f}"
+            return text.removesuffix(".0") + unit
+    return f"{n:,.1f}".removesuffix(".0") if not n.is_integer() else f"{int(n):,}"
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}%"
+
+
 def _style(colours: Sequence[str]) -> Style:
     return Style(
         background="transparent",
         plot_background="transparent",
         foreground="#374151",
         foreground_strong="#111827",
-        foreground_subtle="#d1d5db",
+        foreground_subtle="#e5e7eb",
+        guide_stroke_color="#e5e7eb",
+        guide_stroke_dasharray="none",
+        major_guide_stroke_color="#d1d5db",
+        major_guide_stroke_dasharray="none",
         opacity=".9",
         opacity_hover="1",
         colors=tuple(colours),
@@ -107,7 +122,9 @@ def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequenc
         spacing=12,
         dots_size=2.5,
         print_values=False,
-        **kw,
+        print_labels=True,  # milestone and counting-change markers carry their name on the chart itself
+        show_x_guides=False,
+        **{"value_formatter": compact, **kw},
     )
 
 
@@ -150,7 +167,7 @@ def _overlays(
             overlays.append((label, list(values), colour, 3 if provenance == "carried" else 2))
     index = {p.day: p for p in total.points}
     marks: list[object] = [None] * len(days)
-    events = [(program_start, "Program start")] + [(m.completed_on, f"{m.code} complete") for m in markers]
+    events = [(program_start, "Start")] + [(m.completed_on, m.code) for m in markers]
     for day, label in events:
         if day is not None and day in index and index[day].value is not None:
             marks[days.index(day)] = {"value": index[day].value, "label": label}
@@ -189,8 +206,10 @@ def growth_chart(
     imported, carried) as points of their own colour and legend; program start and milestone completions
     as labelled markers on the total. Values that depend on a rounded count (YouTube) are marked ≈ in the
     data table, with the range of the true value."""
+    if len(series) == 2 and any(s.key == "total" for s in series):
+        series = [s for s in series if s.key != "total"]  # one platform: its total would repeat it
     days = [p.day for p in series[0].points] if series else []
-    total = next((s for s in series if s.key == "total"), None)
+    total = next((s for s in series if s.key == "total"), series[0] if len(series) == 1 else None)
     overlays = _overlays(total, days, markers, program_start) if total else []
     colours = [PLATFORM_COLOURS.get(s.key, "#6b7280") for s in series] + [o[2] for o in overlays]
     chart = _base(pygal.Line, title, colours, show_dots=len(days) <= 31)
@@ -200,7 +219,9 @@ def growth_chart(
     for label, values, _colour, size in overlays:
         chart.add(label, values, stroke=False, show_dots=True, dots_size=size)
     rounded = any(p.bounds is not None for s in series for p in s.points)
-    cols = ("Day", *[s.label for s in series], "Provenance (total)", *(("True range (total)",) if rounded else ()))
+    scope = "total" if len(series) > 1 else series[0].label if series else "total"
+    extra = (f"True range ({scope})",) if rounded else ()
+    cols = ("Day", *[s.label for s in series], f"Provenance ({scope})", *extra)
     rows = tuple(
         (
             p.day.isoformat(),
@@ -215,7 +236,21 @@ def growth_chart(
         if days
         else "No follower history yet."
     )
-    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _growth_notes(total, rounded))
+    notes = _growth_notes(total, rounded) + _marker_notes(markers, program_start, days)
+    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), notes)
+
+
+def _marker_notes(markers: Sequence[Milestone], program_start: date | None, days: Sequence[date]) -> tuple[str, ...]:
+    """The markers' names in words (the chart labels them by code only)."""
+    if not days:
+        return ()
+    shown = [f"Start: program start {program_start.isoformat()}"] if program_start and program_start in days else []
+    shown += [
+        f"{m.code}: {m.title} completed {m.completed_on.isoformat()}"
+        for m in markers
+        if m.completed_on is not None and m.completed_on in days
+    ]
+    return ("Markers: " + "; ".join(shown) + ".",) if shown else ()
 
 
 def _change_marks(
@@ -253,7 +288,8 @@ def weekly_chart(
     keys = sorted(data)
     labels = [p.label for p in data[keys[0]]] if keys else []
     colours = [PLATFORM_COLOURS.get(k, "#6b7280") for k in keys] + ([MARKER_COLOUR] if changes and keys else [])
-    chart = _base(pygal.Line, title, colours, show_dots=True)
+    fmt = percent if "%" in unit else compact
+    chart = _base(pygal.Line, title, colours, show_dots=True, value_formatter=fmt)
     chart.x_labels = labels
     for k in keys:
         chart.add(names.get(k, k), [p.value for p in data[k]])
@@ -274,7 +310,16 @@ def curve_chart(
     curve: Sequence[tuple[date, int | None, int | None, int | None]],
     changes: Sequence[MethodologyChange] = (),
 ) -> Chart:
-    """One post's views, likes and interactions per day of measurement (a counting change marked)."""
+    """One post's views, likes and interactions per day of measurement (a counting change marked); a
+    post measured once gets a sentence, not a chart of one dot."""
+    if len(curve) == 1:
+        day, views, likes, inter = curve[0]
+        desc = (
+            f"Measured once so far ({day.isoformat()}): {_fmt(views)} views, {_fmt(likes)} likes,"
+            f" {_fmt(inter)} interactions. The curve appears after the next measurement."
+        )
+        once = ((day.isoformat(), _fmt(views), _fmt(likes), _fmt(inter)),)
+        return Chart(chart_id, title, desc, "", Table(("Day", "Views", "Likes", "Interactions"), once))
     colours = ["#2563eb", "#c13584", "#0f766e"] + ([MARKER_COLOUR] if changes and curve else [])
     chart = _base(pygal.Line, title, colours, show_dots=True)
     chart.x_labels = [c[0].strftime("%b %-d") for c in curve]

@@ -70,3 +70,26 @@ def test_selectors_swap_push_url_and_history(live: str, page: Any) -> None:
     expect(page.locator("#analytics-body")).to_be_visible()
     assert page.locator(".pygal-chart .dots title").count() > 0  # offline tooltips
     assert violations == [], "\n".join(violations)
+
+
+def test_chart_labels_stay_legible_on_a_phone(live: str, browser: Any) -> None:
+    """At 390 px the chart keeps its labels at 10 px or more (it scrolls sideways instead of shrinking)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live}/login")
+        page.get_by_label("Email").fill("c@example.com")
+        page.get_by_label("Password").fill("correct-horse-battery")
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live}/portal/analytics")
+        page.locator("#growth-chart svg").wait_for()
+        sizes = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+                   '#growth-chart svg .axis text, #growth-chart svg .legend text'))
+                 .map(t => t.getBoundingClientRect().height).filter(h => h > 0)"""
+        )
+        assert sizes
+        assert min(sizes) >= 10, sizes
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself never scrolls sideways
+    finally:
+        context.close()

@@ -227,7 +227,7 @@ def test_a_rounded_youtube_count_reads_about_with_its_reason_and_range(client, f
     assert "about 302,500" in kpi  # a 990-wide range: the nearest hundred
     assert "true count is between 302,010 and 302,999" in kpi
     assert "≈" in text  # the 7-day change ends in the analytics lag: not exact
-    assert "True range (total)" in text
+    assert "True range (YouTube)" in text  # one platform: no "Total" repeating it
     assert "302,010–302,999" in text
     assert "YouTube rounds subscriber counts" in text
     # exactly known changes and exact levels are not marked

@@ -1,0 +1,68 @@
+"""Chart builders (issue "Pages people enjoy"): compact numbers, labelled markers, no repeated total,
+a post measured once explained in words."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.charts.builders import compact, curve_chart, growth_chart, percent
+from app.stats.milestones import Milestone
+from app.stats.series import Point, Series
+
+D0 = date(2026, 11, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "0"),
+        (950, "950"),
+        (1_000, "1K"),
+        (12_345, "12.3K"),
+        (160_000, "160K"),
+        (1_234_567, "1.2M"),
+        (-2_500, "-2.5K"),
+        (2_000_000_000, "2B"),
+        (3.25, "3.2"),
+        (None, ""),
+    ],
+)
+def test_compact_numbers(value, text):
+    assert compact(value) == text
+
+
+def test_percent():
+    assert percent(3.456) == "3.5%"
+
+
+def _series(key: str, label: str, values: list[int]) -> Series:
+    return Series(key, label, tuple(Point(D0 + timedelta(days=i), v, "measured") for i, v in enumerate(values)))
+
+
+def test_one_platform_is_drawn_without_a_total_that_repeats_it_and_markers_are_labelled():
+    yt = _series("youtube", "YouTube", [160_000 + 100 * i for i in range(10)])
+    total = _series("total", "Total", [160_000 + 100 * i for i in range(10)])
+    m1 = Milestone("M1", "Brand audit", D0 + timedelta(days=4), 400, False, None, None)
+    chart = growth_chart("g", "Followers", [yt, total], [m1], D0 + timedelta(days=1))
+    assert "Total" not in chart.table.columns
+    assert chart.table.columns[:2] == ("Day", "YouTube")
+    assert ">160K<" in chart.svg  # axis labels: compact, not 160000
+    assert "160000" not in chart.svg
+    assert ">M1<" in chart.svg  # printed on the chart: readable without hover, in print and in PDFs
+    assert ">Start<" in chart.svg
+    assert any("M1: Brand audit completed 2026-11-05" in n for n in chart.notes)
+    # two platforms: the total adds something and stays
+    ig = _series("instagram", "Instagram", [1_000] * 10)
+    both = growth_chart("g", "Followers", [yt, ig, _series("total", "Total", [161_000] * 10)], [], None)
+    assert "Total" in both.table.columns
+
+
+def test_a_post_measured_once_gets_a_sentence_not_a_dot():
+    chart = curve_chart("c", "This post over time", [(D0, 1_200, 80, 95)])
+    assert chart.svg == ""
+    assert "Measured once so far (2026-11-01): 1,200 views, 80 likes, 95 interactions" in chart.description
+    assert chart.table.rows == (("2026-11-01", "1,200", "80", "95"),)
+    two = curve_chart("c", "This post over time", [(D0, 1_200, 80, 95), (D0 + timedelta(days=1), 2_000, 90, 110)])
+    assert "<svg" in two.svg
