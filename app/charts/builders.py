@@ -97,6 +97,7 @@ def _style(colours: Sequence[str]) -> Style:
         title_font_size=16,
         tooltip_font_size=14,
         value_font_size=13,
+        value_label_font_size=13,
     )
 
 
@@ -146,9 +147,9 @@ def _fmt(v: float | int | None) -> str:
 
 #: days whose total is not (only) measured, drawn as points over the total line, with their legend
 ESTIMATE_MARKS: tuple[tuple[str, str, str], ...] = (
-    ("backfilled", "Estimated from daily gains (backfilled)", "#7c3aed"),
-    ("imported", "Imported history", "#0891b2"),
-    ("carried", "Carried (no sync that day)", CARRIED_COLOUR),
+    ("backfilled", "Backfilled (estimate)", "#7c3aed"),
+    ("imported", "Imported", "#0891b2"),
+    ("carried", "Carried (no sync)", CARRIED_COLOUR),
 )
 
 
