@@ -33,7 +33,7 @@ PLATFORM_COLOURS = {
     "facebook": "#1877f2",
 }
 MARKER_COLOUR = "#d97706"
-CARRIED_COLOUR = "#9ca3af"
+CARRIED_COLOUR = "#6b7280"  # 4.8:1 on white (graphics need 3:1)
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 

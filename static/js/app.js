@@ -2,15 +2,76 @@
 (function () {
   "use strict";
 
+  // Success and info toasts leave after 6 s; an error stays until dismissed (a reader may be away).
   function showToast(message, level) {
     var region = document.getElementById("toasts");
     if (!region || !message) return;
     var el = document.createElement("div");
     el.className = "toast toast-" + (level || "info");
-    el.textContent = message; // text, never HTML
+    var text = document.createElement("span");
+    text.textContent = message; // text, never HTML
+    el.appendChild(text);
+    if (level === "error") {
+      el.setAttribute("role", "alert");
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "toast-close";
+      close.setAttribute("aria-label", "Dismiss");
+      close.textContent = "\u00d7";
+      close.addEventListener("click", function () { el.remove(); });
+      el.appendChild(close);
+    } else {
+      setTimeout(function () { el.remove(); }, 6000);
+    }
     region.appendChild(el);
-    setTimeout(function () { el.remove(); }, 6000);
   }
+
+  // While a request runs: the region it updates says it is busy (Pico draws a spinner) and the control
+  // that sent it cannot be clicked again. A poll is skipped while focus is inside what it would replace,
+  // so keyboard users never lose their place.
+  function busyTarget(evt) {
+    var d = evt.detail || {};
+    return d.target || d.elt;
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var d = evt.detail || {};
+    var trigger = d.elt && d.elt.getAttribute ? d.elt.getAttribute("hx-trigger") || "" : "";
+    var polling = /every /.test(trigger) && !(d.requestConfig && d.requestConfig.triggeringEvent);
+    var target = busyTarget(evt);
+    var focused = document.activeElement;
+    if (polling && target && focused && focused !== document.body && target.contains(focused)) {
+      evt.preventDefault();
+      return;
+    }
+    if (polling) return;
+    if (target && target.setAttribute) target.setAttribute("aria-busy", "true");
+    var elt = d.elt;
+    var buttons = [];
+    if (elt && elt.tagName === "FORM") buttons = elt.querySelectorAll("button, [type=submit]");
+    else if (elt && elt.tagName === "BUTTON") buttons = [elt];
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; b.setAttribute("data-busy-disabled", ""); });
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var target = busyTarget(evt);
+    if (target && target.removeAttribute) target.removeAttribute("aria-busy");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-busy-disabled]"), function (b) {
+      b.disabled = false; b.removeAttribute("data-busy-disabled");
+    });
+  });
+  // A plain form (no htmx) posts once: its submit buttons are disabled as it goes.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form || form.hasAttribute("hx-post") || form.hasAttribute("hx-get") || evt.defaultPrevented) return;
+    setTimeout(function () {
+      var submits = form.querySelectorAll("button[type=submit], button:not([type])");
+      Array.prototype.forEach.call(submits, function (b) { b.disabled = true; });
+    }, 0);
+  });
+  // Coming back through the browser's cache re-enables what a submit disabled.
+  window.addEventListener("pageshow", function () {
+    var stuck = document.querySelectorAll("form button[disabled]:not([data-keep-disabled])");
+    Array.prototype.forEach.call(stuck, function (b) { b.disabled = false; });
+  });
 
   document.addEventListener("toast", function (evt) {
     var d = evt.detail || {};
