@@ -191,3 +191,20 @@ def test_users_page_search(client, factory):
     fragment = client.get("/admin/users?q=maya", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Maya Coach" in fragment
     assert "<html" not in fragment
+
+
+def test_admin_disables_from_the_client_page_and_comes_back_to_it(client, factory):
+    factory.admin(email="admin@example.com")
+    c = factory.client(email="kim@example.com", name="Kim Lee")
+    client.login("admin@example.com")
+    page = f"/admin/clients/{c.id}"
+    assert "Disable the login" in client.get(page).get_data(as_text=True)
+    resp = client.post(f"/admin/users/{c.user_id}/disable", data={"next": page})
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == page
+    body = client.get(page).get_data(as_text=True)
+    assert "Login disabled" in body
+    assert "Enable the login" in body
+    offsite = client.post(f"/admin/users/{c.user_id}/enable", data={"next": "https://evil.example/"})
+    assert offsite.headers["Location"] == "/admin/users"  # only same-site destinations
+    assert _active(c.user_id)

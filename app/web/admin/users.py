@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.models import Role
 from app.services import accounts
-from app.web.access import role_required
+from app.web.access import role_required, safe_next
 from app.web.admin import bp
 from app.web.htmx import render
 
@@ -27,7 +27,7 @@ def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
         flash(f"{user.name} can log in again.", "success")
     else:
         flash(f"{user.name} can no longer log in; their sessions have ended.", "success")
-    return redirect(url_for("admin.users_list"), code=303)
+    return redirect(safe_next(request.form.get("next")) or url_for("admin.users_list"), code=303)
 
 
 @bp.post("/users/<int:user_id>/disable")
