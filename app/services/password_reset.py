@@ -109,30 +109,34 @@ def request_reset(raw_email: str, ip: str) -> None:
     if user is not None and not user.is_active:
         user = None  # a disabled login cannot be reset (staff re-enable it)
     nonce = secrets.token_urlsafe(32)
-    row = PasswordReset(email=email, ip=ip, expires_at=utcnow() + ttl())
     minutes = int(current_app.config["PASSWORD_RESET_TTL_MINUTES"])
-    if user is None:
-        db.session.add(row)
-        db.session.commit()
-        # the same rendering as a real email, so a miss costs about as much time as a hit
-        _render(name="", url=absolute_url("auth.reset_password", token="x" * 120), minutes=minutes)
-        log.info("password reset requested for no active account", extra={"event": "password_reset_unknown"})
-        return
-    # older unused links of the user stop working: only the newest email counts
+    # Both paths run the same statements up to the email (a miss costs about what a hit costs): older
+    # unused links of the user stop working (only the newest email counts; for a miss it matches
+    # nothing), the request is stored, and the email is rendered.
     db.session.execute(
         update(PasswordReset)
         .where(
-            PasswordReset.user_id == user.id,
+            PasswordReset.user_id == (user.id if user else 0),
             PasswordReset.used_at.is_(None),
             PasswordReset.expires_at > utcnow(),
         )
         .values(expires_at=utcnow())
     )
-    row.user_id = user.id
-    row.token_hash = _sha256(nonce)
+    row = PasswordReset(
+        email=email,
+        ip=ip,
+        expires_at=utcnow() + ttl(),
+        user_id=user.id if user else None,
+        token_hash=_sha256(nonce) if user else None,
+    )
     db.session.add(row)
     db.session.flush()
     url = absolute_url("auth.reset_password", token=_serializer().dumps({"r": row.id, "n": nonce}))
+    if user is None:
+        _render(name="", url=url, minutes=minutes)
+        db.session.commit()
+        log.info("password reset requested for no active account", extra={"event": "password_reset_unknown"})
+        return
     email_row = mail.queue_email(
         user.email, "password_reset", "password_reset", user_id=user.id, name=user.name, url=url, minutes=minutes
     )
