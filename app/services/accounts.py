@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -164,7 +165,8 @@ def session_user(raw: str | None, user_id: int) -> User | None:
     max_age = timedelta(hours=int(current_app.config["SESSION_MAX_HOURS"]))
     if row.created_at + max_age < utcnow():
         return None
-    user = db.session.get(User, user_id)
+    # the client record comes with the user: pages read its time zone (app/web/times.py) without a query
+    user = db.session.get(User, user_id, options=[joinedload(User.client)])
     if user is None or not user.is_active:
         return None
     return user

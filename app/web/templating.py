@@ -27,6 +27,7 @@ from app.reports.pdf import pdf_text
 from app.stats.rounding import about, rounding_note
 from app.web.headers import csp_nonce
 from app.web.status import queue_is_up
+from app.web.times import ago, local_date, local_time
 
 
 def alerts_unread() -> int:
@@ -69,5 +70,8 @@ def init_app(app: Flask) -> None:
         queue_down=queue_down,
         about=about,
         rounding_note=rounding_note,
+        ago=ago,
+        local_time=local_time,
+        local_date=local_date,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)
