@@ -34,6 +34,13 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class Forbidden(ServiceError):
+    """An action this user may not take (e.g. an admin disabling their own login)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(ServiceError):
     status = 409
     code = "conflict"

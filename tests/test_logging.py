@@ -138,8 +138,9 @@ def test_secret_path_segments_never_reach_the_log(client, caplog):
     caplog.set_level(logging.INFO, logger="app.access")
     client.get("/invite/SECRETinviteTOKEN.abc")
     client.get("/s/SECRETshareTOKEN")
+    client.get("/password/reset/SECRETresetTOKEN.abc")
     access = [r for r in caplog.records if r.name == "app.access"]
-    assert [r.path for r in access] == ["/invite/[REDACTED]", "/s/[REDACTED]"]
+    assert [r.path for r in access] == ["/invite/[REDACTED]", "/s/[REDACTED]", "/password/reset/[REDACTED]"]
     assert not [r for r in access if "SECRET" in r.getMessage() + str(r.__dict__)]
 
 

@@ -49,6 +49,7 @@ def test_upgrade_from_empty_matches_models_and_downgrades(tmp_path, redis_url, i
                 "deliverables",
                 "user_sessions",
                 "invites",
+                "password_resets",
                 "login_attempts",
                 "outbox_emails",
                 "alembic_version",

@@ -342,6 +342,21 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=1,
         ),
         Setting("LOGIN_WINDOW_MINUTES", "int", 15, "Login throttling window.", minimum=1),
+        Setting(
+            "PASSWORD_RESET_TTL_MINUTES",
+            "int",
+            60,
+            "How long an emailed password-reset link stays valid (it works once).",
+            minimum=1,
+        ),
+        Setting(
+            "PASSWORD_RESET_MAX_REQUESTS",
+            "int",
+            3,
+            "Password-reset requests allowed per email (and per IP x5) per hour, whether or not the "
+            "address has an account.",
+            minimum=1,
+        ),
     ),
     *_in(
         "run",

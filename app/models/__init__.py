@@ -18,7 +18,7 @@ from app.models.notification import EmailMode, NotificationPreference
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
-from app.models.user import Invite, LoginAttempt, Role, User, UserSession
+from app.models.user import Invite, LoginAttempt, PasswordReset, Role, User, UserSession
 
 __all__ = [
     "Alert",
@@ -46,6 +46,7 @@ __all__ = [
     "NotificationPreference",
     "OAuthState",
     "OutboxEmail",
+    "PasswordReset",
     "PortfolioDailyTotal",
     "Provenance",
     "Report",

@@ -110,3 +110,28 @@ class Invite(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PasswordReset(Base):
+    """One "forgot your password" request: every request is a row (per-email and per-IP throttling),
+    and a request for an active account also holds a single-use, short-lived link (hashed)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # as typed (normalised), whether or not an account has it: the throttle must not tell them apart
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    ip: Mapped[str] = mapped_column(String(64), nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # NULL (and no link) when no active account has the address
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # SHA-256 of the random part of the link; the link itself is signed as well.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_password_resets_email_requested_at", "email", "requested_at"),
+        Index("ix_password_resets_ip_requested_at", "ip", "requested_at"),
+        Index("ix_password_resets_user_id", "user_id"),
+    )

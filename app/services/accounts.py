@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Invite, LoginAttempt, Role, User, UserSession
 from app.models.base import utcnow
@@ -94,10 +94,15 @@ def _throttle_wait(email: str, ip: str) -> int:
     return max([0, *waits])
 
 
+class LoginDisabled(Exception):
+    """The password is right but staff disabled this login (told only to whoever knows the password)."""
+
+
 def authenticate(email: str, password: str, ip: str) -> User | None:
     """The user for these credentials, or None; every attempt is recorded.
 
     :raises LoginThrottled: when this email or IP failed too often in the window.
+    :raises LoginDisabled: when the credentials match a disabled login (recorded as a failure).
     """
     email = (email or "").strip().lower()[:254]
     ip = (ip or "unknown")[:64]
@@ -111,6 +116,7 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
         ok = check_password_hash(user.password_hash, password or "")
     else:
         check_password_hash(_DUMMY_HASH, password or "")
+    disabled = ok and user is not None and not user.is_active
     ok = ok and user is not None and user.is_active
     db.session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
     if ok and user is not None:
@@ -125,7 +131,15 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
             "ip": ip,
         },
     )
+    if disabled:
+        raise LoginDisabled
     return user if ok else None
+
+
+def record_failure(email: str, ip: str) -> None:
+    """Count a failed password check made outside the login form (e.g. a wrong current password)."""
+    db.session.add(LoginAttempt(email=email.lower()[:254], ip=(ip or "unknown")[:64], succeeded=False))
+    db.session.commit()
 
 
 # --- server-side sessions (A5) ---------------------------------------------------------------
@@ -172,12 +186,81 @@ def end_all_sessions(user_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def end_other_sessions(user_id: int, keep_raw: str | None) -> int:
+    """Delete every session of a user but the one carried by ``keep_raw``; returns how many ended."""
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_raw:
+        stmt = stmt.where(UserSession.token_hash != _sha256(keep_raw))
+    result = db.session.execute(stmt)
+    db.session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def set_active(user: User, active: bool) -> None:
     """Enable or disable a login; disabling ends its sessions at once (ASVS 7.4.2)."""
     user.is_active = active
     db.session.commit()
     if not active:
         end_all_sessions(user.id)
+
+
+def logins(*, q: str = "") -> list[User]:
+    """Every login for the admins' user page: staff first, then clients, by name."""
+    stmt = select(User)
+    q = (q or "").strip()
+    if q:
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern))
+    order = {Role.ADMIN: 0, Role.COACH: 1, Role.CLIENT: 2}
+    found = list(db.session.execute(stmt.order_by(User.name, User.id)).scalars())
+    return sorted(found, key=lambda u: order[u.role])
+
+
+def change_active(actor: User, user_id: int, active: bool) -> User:
+    """An admin disables (sessions end at once) or re-enables another user's login.
+
+    :raises Forbidden: the actor is not an admin, or disables themselves.
+    :raises NotFound: no such user.
+    """
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("Only admins can disable or enable a login.")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == actor.id and not active:
+        raise Forbidden("You cannot disable your own login.")
+    set_active(user, active)
+    log.info(
+        "login %s",
+        "enabled" if active else "disabled",
+        extra={"event": "user_enabled" if active else "user_disabled", "actor_id": actor.id, "user_id": user.id},
+    )
+    return user
+
+
+def change_password(user: User, current: str, password: str, confirm: str, *, keep_session: str | None, ip: str) -> int:
+    """Set a new password after checking the current one; every other session of the user ends.
+
+    Returns how many other sessions ended. A wrong current password counts as a failed login, so the
+    login throttle also limits guessing here.
+
+    :raises LoginThrottled: too many failures for this email or IP.
+    :raises ValidationFailed: wrong current password (field ``current``) or an unacceptable new one.
+    """
+    wait = _throttle_wait(user.email, (ip or "unknown")[:64])
+    if wait > 0:
+        raise LoginThrottled(wait)
+    if not current:
+        raise ValidationFailed("Enter your current password.", field="current")
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        record_failure(user.email, ip)
+        raise ValidationFailed("That is not your current password.", field="current")
+    check_new_password(password, confirm)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    ended = end_other_sessions(user.id, keep_session)
+    log.info("password changed", extra={"event": "password_changed", "actor_id": user.id})
+    return ended
 
 
 # --- users -----------------------------------------------------------------------------------

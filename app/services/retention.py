@@ -29,6 +29,7 @@ from app.models import (
     LoginAttempt,
     OAuthState,
     OutboxEmail,
+    PasswordReset,
     UserSession,
 )
 from app.models.base import utcnow
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 LOGIN_ATTEMPT_DAYS = 30  # the throttle needs 15 minutes; the rest is the audit trail
 OAUTH_STATE_DAYS = 1  # pending authorizations live 10 minutes
 INVITE_DAYS = 30  # after their expiry or use
+PASSWORD_RESET_DAYS = 30  # requests (the throttle needs 1 hour) and links (they live 60 minutes)
 SYNC_RUN_DAYS = 90  # but each connection's latest successful run is kept (incremental syncs start there)
 OUTBOX_BODY_DAYS = 3  # a delivered email's links (invites live 72 h) are removed from its body
 OUTBOX_DAYS = 90
@@ -58,6 +60,13 @@ def purge(now: datetime | None = None) -> dict[str, int]:
         ("user_sessions", delete(UserSession).where(UserSession.created_at < now - timedelta(hours=session_hours))),
         ("login_attempts", delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=LOGIN_ATTEMPT_DAYS))),
         ("oauth_states", delete(OAuthState).where(OAuthState.expires_at < now - timedelta(days=OAUTH_STATE_DAYS))),
+        (
+            "password_resets",
+            delete(PasswordReset).where(
+                func.coalesce(PasswordReset.used_at, PasswordReset.expires_at)
+                < now - timedelta(days=PASSWORD_RESET_DAYS),
+            ),
+        ),
         (
             "invites",
             delete(Invite).where(

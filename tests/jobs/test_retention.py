@@ -18,6 +18,7 @@ from app.models import (
     LoginAttempt,
     OAuthState,
     OutboxEmail,
+    PasswordReset,
     UserSession,
 )
 from app.models.base import utcnow
@@ -68,6 +69,16 @@ def test_each_rule_keeps_the_young_and_removes_the_old(app, factory):
         )
         db.session.add(AlertCooldown(key=f"k{at.timestamp()}", last_fired_at=at))
         db.session.add(
+            PasswordReset(
+                email="a@example.com",
+                ip="1.2.3.4",
+                requested_at=at,
+                user_id=coach.id,
+                token_hash=f"p{at.timestamp()}",
+                expires_at=at + timedelta(minutes=60),
+            )
+        )
+        db.session.add(
             DataDeletionRequest(
                 platform="tiktok",
                 platform_user_id=f"u{at.timestamp()}",
@@ -106,7 +117,16 @@ def test_each_rule_keeps_the_young_and_removes_the_old(app, factory):
     counts = purge_expired_rows()
 
     db.session.expire_all()
-    for model in (UserSession, LoginAttempt, OAuthState, Invite, Alert, AlertCooldown, DataDeletionRequest):
+    for model in (
+        UserSession,
+        LoginAttempt,
+        OAuthState,
+        Invite,
+        PasswordReset,
+        Alert,
+        AlertCooldown,
+        DataDeletionRequest,
+    ):
         assert count(model) == 1, model.__name__
     assert counts["user_sessions"] == counts["login_attempts"] == counts["alerts"] == 1
     runs = db.session.execute(select(SyncRun.status, SyncRun.queued_at).order_by(SyncRun.queued_at)).all()

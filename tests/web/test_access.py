@@ -37,7 +37,10 @@ def test_every_crm_rule_is_staff_only(app, client, factory):
     for endpoint, rule, methods in rules(app):
         if not endpoint.startswith("admin."):
             continue
-        url = fill(rule, {"client_id": c.id, "deliverable_id": 1, "link_id": 1, "report_id": 1, "alert_id": 1})
+        url = fill(
+            rule,
+            {"client_id": c.id, "deliverable_id": 1, "link_id": 1, "report_id": 1, "alert_id": 1, "user_id": c.user_id},
+        )
         for method in methods:
             assert client.open(url, method=method).status_code == 403, (method, url)
             checked += 1

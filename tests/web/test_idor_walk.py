@@ -66,6 +66,7 @@ def tenant_a(factory) -> dict[str, Any]:
         "report_id": report.id,
         "link_id": link.id,
         "alert_id": alert.id,
+        "user_id": victim.user_id,  # admins only: another tenant's coach or client gets 403
     }
 
 

@@ -1,14 +1,15 @@
-"""Personal settings: alert email preferences, and the unsubscribe link from emails."""
+"""Personal settings: alert email preferences, the password, and the unsubscribe link from emails."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.errors import ValidationFailed
-from app.services import notifications
+from app.services import accounts, notifications
 from app.web.access import login_required
 from app.web.htmx import render, toast
 from app.web.settings import bp
@@ -31,6 +32,39 @@ def notifications_page() -> Response:
     except ValidationFailed as exc:
         return render("settings/notifications.html", "form", status=422, error=exc.message, **_ctx())
     return render("settings/notifications.html", "form", trigger=toast("Notification settings saved."), **_ctx())
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def password_page() -> ResponseReturnValue:
+    """Change the password (current + new + confirmation); every other session ends, this one stays."""
+    if request.method in ("GET", "HEAD"):
+        return render("settings/password.html", "form")
+    form = request.form
+    try:
+        ended = accounts.change_password(
+            current_user,
+            form.get("current", ""),
+            form.get("password", ""),
+            form.get("confirm", ""),
+            keep_session=session.get("sid"),
+            ip=request.remote_addr or "",
+        )
+    except accounts.LoginThrottled as exc:
+        minutes = max(1, round(exc.retry_after / 60))
+        resp = render(
+            "settings/password.html",
+            "form",
+            status=429,
+            error=f"Too many wrong passwords. Try again in about {minutes} minute(s).",
+        )
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    except ValidationFailed as exc:
+        return render("settings/password.html", "form", status=422, error=exc.message, error_field=exc.field)
+    others = f" {ended} other session(s) ended." if ended else ""
+    flash(f"Your password is changed.{others}", "success")
+    return redirect(url_for("settings.password_page"), code=303)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
