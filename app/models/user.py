@@ -39,6 +39,8 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the zone staff read times in (IANA name; NULL: UTC). Clients read their client record's zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     client: Mapped[Client | None] = relationship(back_populates="user", foreign_keys="Client.user_id", uselist=False)
 

@@ -19,6 +19,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Invite, LoginAttempt, Role, User, UserSession
 from app.models.base import utcnow
+from app.services.zones import parse_time_zone
 
 log = logging.getLogger("app.security")
 
@@ -387,3 +388,12 @@ def accept_invite(token: str, password: str, confirm: str) -> User:
     end_all_sessions(user.id)
     log.info("invite accepted", extra={"event": "invite_accepted", "actor_id": user.id})
     return user
+
+
+def set_time_zone(user: User, raw: str | None) -> str:
+    """Staff choose the zone they read times in. :raises ValidationFailed: for names outside the IANA list."""
+    if not user.is_staff:
+        raise ValidationFailed("Your time zone is your client record's; your coach can change it.", field="time_zone")
+    user.time_zone = parse_time_zone(raw)
+    db.session.commit()
+    return user.time_zone

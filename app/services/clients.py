@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
@@ -20,6 +20,7 @@ from app.models.platforms import PLATFORMS
 from app.services import accounts, mail
 from app.services.transaction import atomic
 from app.services.urls import absolute_url
+from app.services.zones import parse_time_zone
 from app.stats.growth import Change
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,15 +46,6 @@ def parse_date(raw: str | None, field: str, *, required: bool = False) -> date |
     if not date(2000, 1, 1) <= value <= date(2100, 12, 31):
         raise ValidationFailed("Pick a date between 2000 and 2100.", field=field)
     return value
-
-
-def parse_time_zone(raw: str | None) -> str:
-    """:raises ValidationFailed: for names outside the IANA database."""
-    name = (raw or "UTC").strip() or "UTC"
-    if name not in available_timezones() and name != "UTC":
-        raise ValidationFailed("Pick a time zone from the list (e.g. Europe/Berlin).", field="time_zone")
-    ZoneInfo(name)
-    return name
 
 
 # --- scoping (A1): every client lookup goes through here -------------------------------------

@@ -13,6 +13,7 @@ Per-page data (sync states of connection cards, polling) is computed by the view
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -73,5 +74,6 @@ def init_app(app: Flask) -> None:
         ago=ago,
         local_time=local_time,
         local_date=local_date,
+        now_utc=lambda: datetime.now(UTC),
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)

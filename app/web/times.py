@@ -1,6 +1,7 @@
 """Times as people read them: in the viewer's own time zone, and relative where recency is the point.
 
-A client reads times in their client record's time zone; staff in UTC (labelled as such). Relative
+A client reads times in their client record's time zone; staff in the zone they chose in their
+settings (UTC until they do), always labelled. Relative
 times ("2 hours ago", "in 5 minutes") carry the exact local time on hover and in ``datetime`` for
 machines. Babel does the formatting, so the words and numbers are the locale's, not ``strftime``'s.
 """
@@ -22,15 +23,18 @@ UTC_ZONE = ZoneInfo("UTC")
 
 
 def viewer_zone() -> ZoneInfo:
-    """The signed-in viewer's time zone (a client's own; staff: UTC), once per request."""
+    """The signed-in viewer's time zone (a client's own; staff: their choice, else UTC), once per request."""
     if not has_request_context():
         return UTC_ZONE
     zone: ZoneInfo | None = g.get("viewer_zone")
     if zone is None:
         name = "UTC"
         user = current_user
-        if getattr(user, "is_authenticated", False) and user.role == Role.CLIENT and user.client is not None:
-            name = user.client.time_zone or "UTC"
+        if getattr(user, "is_authenticated", False):
+            if user.role == Role.CLIENT and user.client is not None:
+                name = user.client.time_zone or "UTC"
+            elif user.role != Role.CLIENT:
+                name = user.time_zone or "UTC"
         try:
             zone = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):

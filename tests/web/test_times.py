@@ -45,3 +45,27 @@ def test_a_client_reads_times_in_their_zone_and_staff_in_utc(client, factory):
     staff = re.search(r'last synced <time datetime="[^"]+" title="([^"]+)">2 hours ago</time>', crm)
     assert staff, crm[:2000]
     assert staff.group(1).endswith("UTC")
+
+
+def test_staff_choose_the_zone_they_read_times_in(client, factory):
+    coach = factory.coach(email="coach@example.com")
+    c = factory.client(coach=coach, email="c@example.com", name="Cleo")
+    conn = h.connection(c, "instagram", username="cleo_ig")
+    conn.last_sync_at = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    db.session.commit()
+    h.daily(conn, datetime.now(UTC).date() - timedelta(days=2), [10, 11, 12])
+    client.login("coach@example.com")
+    assert client.get("/settings/time-zone").status_code == 200
+    bad = client.post("/settings/time-zone", data={"time_zone": "Mars/Olympus"})
+    assert bad.status_code == 422
+    assert "Pick a time zone from the list" in bad.get_data(as_text=True)
+    ok = client.post("/settings/time-zone", data={"time_zone": "Asia/Tokyo"})
+    assert ok.status_code == 200
+    crm = client.get(f"/admin/clients/{c.id}").get_data(as_text=True)
+    assert 'title="Dec 1, 2026, 08:30 GMT+9"' in crm or 'title="Dec 1, 2026, 08:30 +0900"' in crm
+    client.logout()
+    # a client's zone is their client record's: they cannot set a personal one
+    client.login("c@example.com")
+    page = client.post("/settings/time-zone", data={"time_zone": "Asia/Tokyo"})
+    assert page.status_code == 422
+    assert "your coach can change it" in page.get_data(as_text=True)

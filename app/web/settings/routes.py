@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.errors import ValidationFailed
-from app.services import accounts, notifications
+from app.services import accounts, notifications, zones
 from app.web.access import login_required
 from app.web.htmx import render, toast
 from app.web.settings import bp
@@ -32,6 +32,20 @@ def notifications_page() -> Response:
     except ValidationFailed as exc:
         return render("settings/notifications.html", "form", status=422, error=exc.message, **_ctx())
     return render("settings/notifications.html", "form", trigger=toast("Notification settings saved."), **_ctx())
+
+
+@bp.route("/settings/time-zone", methods=["GET", "POST"])
+@login_required
+def time_zone_page() -> Response:
+    """Staff pick the time zone every time on the pages is shown in (clients use their client record's)."""
+    choices = zones.time_zone_choices()
+    if request.method in ("GET", "HEAD"):
+        return render("settings/time_zone.html", "form", zones=choices)
+    try:
+        name = accounts.set_time_zone(current_user, request.form.get("time_zone"))
+    except ValidationFailed as exc:
+        return render("settings/time_zone.html", "form", status=422, error=exc.message, zones=choices)
+    return render("settings/time_zone.html", "form", trigger=toast(f"Times are now shown in {name}."), zones=choices)
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])
