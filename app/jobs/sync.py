@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
-from app.services import sync_requests
+from app.services import live, sync_requests
 from app.services.connections import syncable_connection_ids
 from app.sync import engine
 
@@ -38,6 +38,8 @@ def sync_connection(
 ) -> str:
     """Run one sync of one connection (the job body), then raise what it found and queue its evaluation."""
     result = engine.sync(connection_id, trigger, attempt, not_before)
+    if result.run_id is not None:
+        live.bump_connection(connection_id)  # open pages of this client re-fetch their numbers
     if result.grant_lost is not None:
         alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:

@@ -72,7 +72,11 @@ def _set_headers(response: Response) -> Response:
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if response.mimetype == "text/html" or request.headers.get("HX-Request"):
         response.vary.add("HX-Request")
-    if not request.path.startswith("/static/") and (current_user.is_authenticated or request.headers.get("HX-Request")):
+    # ``or`` short-circuits: the live check (/live/) never loads the user, so it runs no database query
+    live = request.path.startswith("/live/")
+    if live or (
+        not request.path.startswith("/static/") and (current_user.is_authenticated or request.headers.get("HX-Request"))
+    ):
         h["Cache-Control"] = "no-store"
     return response
 

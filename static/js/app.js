@@ -110,6 +110,36 @@
   document.addEventListener("DOMContentLoaded", function () { chartTooltips(document); });
   document.addEventListener("htmx:afterSettle", function (evt) { chartTooltips(evt.target); });
 
+  // Live pages: the poller (components/live_poller.html) answers "live-changed" when the numbers behind
+  // the page moved; each region marked data-live-refresh re-fetches itself from the current URL (the
+  // server renders the block its id names). A region holding the keyboard focus waits until focus
+  // leaves it, so nobody loses their place; no reload, the scroll position stays.
+  var pendingLive = [];
+  function refreshRegion(region) {
+    if (!window.htmx || !region.id) return;
+    window.htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#" + region.id, swap: "outerHTML" });
+  }
+  document.addEventListener("live-changed", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-refresh]"), function (region) {
+      if (region.contains(document.activeElement) && document.activeElement !== document.body) {
+        if (pendingLive.indexOf(region.id) < 0) pendingLive.push(region.id);
+      } else {
+        refreshRegion(region);
+      }
+    });
+  });
+  document.addEventListener("focusout", function (evt) {
+    if (!pendingLive.length) return;
+    var next = evt.relatedTarget;
+    pendingLive = pendingLive.filter(function (id) {
+      var region = document.getElementById(id);
+      if (!region) return false;
+      if (next && region.contains(next)) return true;
+      refreshRegion(region);
+      return false;
+    });
+  });
+
   // "Refresh now" posts to the JSON API: say what happened (202 queued, 429 with the server's message).
   document.addEventListener("htmx:afterRequest", function (evt) {
     var el = evt.detail && evt.detail.elt;

@@ -13,7 +13,7 @@ from app import htmx_events
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
-from app.services import clients
+from app.services import clients, live
 from app.services import goals as goal_service
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
@@ -104,7 +104,7 @@ def _page_context(client: Client) -> dict[str, Any]:
     """Everything the whole client page renders: the social overview and the goals."""
     ctx = _social(client)
     goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, goal_service.goals_for(client))
-    return {"client": client, "goals": goals, **ctx}
+    return {"client": client, "goals": goals, "live": live.poller([client.id]), **ctx}
 
 
 def client_card(

@@ -9,7 +9,7 @@ from flask import Response, request
 from flask_login import current_user
 
 from app.charts import page_charts
-from app.services import clients
+from app.services import clients, live
 from app.services import portfolio as pf_service
 from app.stats import cohorts as stats_cohorts
 from app.stats import portfolio as pf_stats
@@ -36,7 +36,8 @@ def portfolio() -> Response:
     except stats_query.BadQuery as exc:
         return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
     chart = page_charts.portfolio_growth(pf, f"user:{current_user.id}")
-    return render("admin/portfolio.html", "body", q=q, pf=pf, chart=chart, error=None, **_choices())
+    poll = live.poller(None)  # any client's sync changes the portfolio
+    return render("admin/portfolio.html", "body", q=q, pf=pf, chart=chart, error=None, live=poll, **_choices())
 
 
 @bp.get("/cohorts")

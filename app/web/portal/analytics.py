@@ -19,7 +19,7 @@ from app.charts.builders import curve_chart
 from app.errors import ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, goals
+from app.services import clients, goals, live
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
@@ -53,7 +53,7 @@ def overview_page(endpoint: str) -> Response:
     Refresh now. Selectors swap blocks and push URLs of ``endpoint``. For client users only (the
     routes say so with ``client_required``)."""
     client = clients.own_client(current_user)
-    ctx = {"client": client, "page_url": url_for(endpoint), **_choices()}
+    ctx = {"client": client, "page_url": url_for(endpoint), "live": live.poller([client.id]), **_choices()}
     q, error = _parse(client)
     if q is None:
         return render("portal/analytics.html", "body", error=error, q=None, status=400, **ctx)
@@ -104,6 +104,7 @@ def platform_page(platform: str) -> Response:
     ctx: dict[str, Any] = dict(
         client=client,
         platform=platform,
+        live=live.poller([client.id]),
         q=q,
         ov=ov,
         rows=rows,

@@ -1,0 +1,61 @@
+"""An open page shows new numbers within seconds of a sync, without a reload, keeping focus and scroll."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.support.browser import requires_chromium
+from tests.support.live import serve_wsgi
+
+pytestmark = [pytest.mark.browser, requires_chromium]
+
+
+@pytest.fixture
+def site(make_app: Any) -> Any:
+    app = make_app(
+        APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False, TESTING=False
+    )
+    with app.app_context():
+        from app.stats.query import today
+        from tests.factories import Factory
+        from tests.support import history as h
+
+        f = Factory()
+        c = f.client(email="c@example.com", name="Cora")
+        ig = h.connection(c, "instagram")
+        h.daily(ig, today() - timedelta(days=30), [1000 + i for i in range(30)])  # up to yesterday: 1,029
+        ids = {"client": c.id, "connection": ig.id}
+    with serve_wsgi(app) as url:
+        yield app, url, ids
+
+
+def test_the_overview_updates_after_a_sync_without_a_reload(site: Any, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    app, url, ids = site
+    page.goto(f"{url}/login")
+    page.get_by_label("Email").fill("c@example.com")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{url}/portal/analytics")
+    total = page.get_by_test_id("total-followers")
+    expect(total).to_have_text("1,029")
+    page.evaluate("window.__still_here = 1; window.scrollTo(0, 200)")
+    select = page.locator("form.stats-filters select[name=range]")
+    select.focus()
+    with app.app_context():  # what a sync does: today's number, then the version bump
+        from app.extensions import db
+        from app.models import DailySnapshot
+        from app.services import live
+        from app.stats.query import today
+
+        db.session.add(DailySnapshot(connection_id=ids["connection"], day=today(), followers=1_500))
+        db.session.commit()
+        live.bump([ids["client"]])
+    expect(total).to_have_text("1,500", timeout=12_000)  # a 5 s poll, then the body re-fetched
+    assert page.evaluate("window.__still_here") == 1  # no reload
+    assert page.evaluate("document.activeElement.name") == "range"  # focus kept
+    assert page.evaluate("window.scrollY") >= 150  # scroll kept
