@@ -19,7 +19,7 @@ from app.charts.builders import curve_chart
 from app.errors import ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, goals, live
+from app.services import clients, goals, live, sync_log
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
@@ -122,6 +122,14 @@ def platform_page(platform: str) -> Response:
     )
     block = _block({"content-table": "content_table"}, "body")
     return render("portal/platform.html", block, status=400 if table_error else 200, **ctx)
+
+
+@bp.get("/portal/sync-history")
+@client_required()
+def sync_history() -> Response:
+    """What was synced when, in plain words (the client's own accounts)."""
+    client = clients.own_client(current_user)
+    return render("portal/sync_history.html", client=client, rows=sync_log.own_history(client.id))
 
 
 @bp.get("/portal/analytics/content/<int:content_id>")
