@@ -158,20 +158,26 @@ def _range(bounds: tuple[int, int] | None) -> str:
 
 
 def _overlays(
-    total: Series, days: list[date], markers: Sequence[Milestone], program_start: date | None
+    total: Series,
+    days: list[date],
+    markers: Sequence[Milestone],
+    program_start: date | None,
+    drawn: Sequence[float | int | None] | None = None,
 ) -> list[tuple[str, list[object], str, float]]:
-    """Point series over the total: estimated days by kind, then program start and milestones."""
+    """Point series over the total (at ``drawn``, its values as plotted): estimated days by kind, then
+    program start and milestones."""
+    plotted = list(drawn) if drawn is not None else [p.value for p in total.points]
     overlays: list[tuple[str, list[object], str, float]] = []
     for provenance, label, colour in ESTIMATE_MARKS:
-        values = [p.value if p.provenance == provenance else None for p in total.points]
+        values = [v if p.provenance == provenance else None for p, v in zip(total.points, plotted, strict=True)]
         if any(v is not None for v in values):
             overlays.append((label, list(values), colour, 3 if provenance == "carried" else 2))
-    index = {p.day: p for p in total.points}
+    at = {p.day: v for p, v in zip(total.points, plotted, strict=True)}
     marks: list[object] = [None] * len(days)
     events = [(program_start, "Start")] + [(m.completed_on, m.code) for m in markers]
     for day, label in events:
-        if day is not None and day in index and index[day].value is not None:
-            marks[days.index(day)] = {"value": index[day].value, "label": label}
+        if day is not None and at.get(day) is not None:
+            marks[days.index(day)] = {"value": at[day], "label": label}
     if any(m is not None for m in marks):
         overlays.append(("Milestones", marks, MARKER_COLOUR, 7))
     return overlays
@@ -211,12 +217,16 @@ def growth_chart(
         series = [s for s in series if s.key != "total"]  # one platform: its total would repeat it
     days = [p.day for p in series[0].points] if series else []
     total = next((s for s in series if s.key == "total"), series[0] if len(series) == 1 else None)
-    overlays = _overlays(total, days, markers, program_start) if total else []
+    indexed = _spread_out(series)
+    lines = {s.key: _index(s) if indexed else [p.value for p in s.points] for s in series}
+    overlays = _overlays(total, days, markers, program_start, lines.get(total.key) if total else None) if total else []
     colours = [PLATFORM_COLOURS.get(s.key, "#6b7280") for s in series] + [o[2] for o in overlays]
-    chart = _base(pygal.Line, title, colours, show_dots=len(days) <= 31)
+    fmt = {"value_formatter": lambda v: "" if v is None else f"{v:.1f}"} if indexed else {}
+    shown_title = f"{title} (indexed: first day = 100)" if indexed else title
+    chart = _base(pygal.Line, shown_title, colours, show_dots=len(days) <= 31, **fmt)
     chart.x_labels = [d.strftime("%b %-d") for d in days]
     for s in series:
-        chart.add(s.label, [p.value for p in s.points], stroke_style={"width": 3 if s.key == "total" else 2})
+        chart.add(s.label, lines[s.key], stroke_style={"width": 3 if s.key == "total" else 2})
     for label, values, _colour, size in overlays:
         chart.add(label, values, stroke=False, show_dots=True, dots_size=size)
     rounded = any(p.bounds is not None for s in series for p in s.points)
@@ -238,7 +248,29 @@ def growth_chart(
         else "No follower history yet."
     )
     notes = _growth_notes(total, rounded) + _marker_notes(markers, program_start, days)
-    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), notes)
+    if indexed:
+        notes = (
+            "The platforms differ in size by ten times or more, so each line shows its growth from the first"
+            " day of the period (= 100) on one scale; the table has the follower counts.",
+            *notes,
+        )
+    return Chart(chart_id, shown_title, desc, _render(chart), Table(cols, rows), notes)
+
+
+#: platforms whose sizes differ this many times are drawn indexed (a small one would lie flat at the bottom)
+SCALE_SPREAD = 10
+
+
+def _spread_out(series: Sequence[Series]) -> bool:
+    latest = [next((p.value for p in reversed(s.points) if p.value), None) for s in series if s.key != "total"]
+    known = [v for v in latest if v]
+    return len(known) >= 2 and max(known) >= SCALE_SPREAD * min(known)
+
+
+def _index(s: Series) -> list[float | None]:
+    """The line as a growth index: its first known value of the period = 100."""
+    base = next((p.value for p in s.points if p.value), None)
+    return [None if p.value is None or not base else round(p.value / base * 100, 2) for p in s.points]
 
 
 def _marker_notes(markers: Sequence[Milestone], program_start: date | None, days: Sequence[date]) -> tuple[str, ...]:

@@ -66,3 +66,19 @@ def test_a_post_measured_once_gets_a_sentence_not_a_dot():
     assert chart.table.rows == (("2026-11-01", "1,200", "80", "95"),)
     two = curve_chart("c", "This post over time", [(D0, 1_200, 80, 95), (D0 + timedelta(days=1), 2_000, 90, 110)])
     assert "<svg" in two.svg
+
+
+def test_platforms_ten_times_apart_are_drawn_indexed_not_flattened():
+    yt = _series("youtube", "YouTube", [160_000 + 1_600 * i for i in range(10)])  # +9% over the period
+    ig = _series("instagram", "Instagram", [1_000 + 20 * i for i in range(10)])  # +18%
+    total = _series("total", "Total", [161_000 + 1_620 * i for i in range(10)])
+    chart = growth_chart("g", "Followers", [yt, ig, total], [], None)
+    assert chart.title == "Followers (indexed: first day = 100)"
+    assert "first day of the period (= 100)" in chart.notes[0]
+    assert ">100.0<" in chart.svg  # one scale for both lines
+    assert "118.0" in chart.svg  # Instagram's last day: 1,180 / 1,000
+    assert chart.table.rows[-1][1:3] == ("174,400", "1,180")  # the table keeps the follower counts
+    # close in size: plain followers
+    near = _series("instagram", "Instagram", [50_000] * 10)
+    plain = growth_chart("g", "Followers", [yt, near, total], [], None)
+    assert plain.title == "Followers"
