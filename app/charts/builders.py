@@ -24,7 +24,7 @@ from app.stats.series import GAP, Series
 
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
 PLATFORM_COLOURS = {
-    "total": "#1f2937",
+    "total": "#64748b",  # slate: >= 3:1 on the light page and on the dark one
     "instagram": "#c13584",
     "tiktok": "#0f766e",
     "youtube": "#dc2626",

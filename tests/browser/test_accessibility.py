@@ -81,3 +81,21 @@ def test_crm_pages(site: Any, page: Any, path: str) -> None:
     page.goto(f"{url}{path.format(**ids)}")
     page.wait_for_load_state("networkidle")
     assert _serious(page) == []
+
+
+@pytest.mark.parametrize(
+    ("email", "path"), [("c@example.com", "/portal/analytics"), ("admin@example.com", "/admin/clients/{client}")]
+)
+def test_dark_mode_pages(site: Any, browser: Any, email: str, path: str) -> None:
+    """The system's dark mode: Pico's dark colours and ours keep contrast (axe checks it)."""
+    url, ids = site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        _login(page, url, email)
+        page.goto(f"{url}{path.format(**ids)}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"
+        assert _serious(page) == []
+    finally:
+        context.close()
