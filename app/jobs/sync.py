@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
+from app.queueing.queues import SYNC
 from app.services import sync_requests
 from app.services.connections import syncable_connection_ids
 from app.sync import engine
@@ -57,16 +58,28 @@ def daily_fanout() -> int:
     return queued
 
 
-def catch_up_daily() -> int:
+def catch_up_daily(now: datetime | None = None) -> int:
     """Hourly: connections the 03:00 fan-out did not reach today (the cron process was down across
     03:00, or Redis lost the queue) get today's daily job now, under the same date-keyed id, so a job
-    still queued is not doubled. From 04:00 UTC on, an hour after the fan-out; returns how many."""
-    now = datetime.now(UTC)
+    still queued is not doubled. A connection whose daily job is over without a run that got anywhere
+    (a worker killed under it on every try: only ``interrupted`` or dead ``running`` runs) is queued
+    again as ``<daily id>-again-<epoch>``. From 04:00 UTC on, an hour after the fan-out; returns how
+    many are queued (including those still queued from before)."""
+    now = now or datetime.now(UTC)
     if now.hour < CATCH_UP_FROM_HOUR:
         return 0
     queued = 0
     for connection_id in sync_requests.not_synced_on(now.date()):
         job_id = dispatch.daily_sync_job_id(connection_id, now.date())
+        alive = dispatch.job_alive(SYNC, job_id)
+        if alive is None:  # Redis is down: next hour
+            continue
+        if alive:  # still queued, retried or running: counted, not doubled
+            queued += 1
+            continue
+        if dispatch.job_exists(SYNC, job_id):
+            # today's job ended without a sync that got anywhere (its worker died on every try): a new id
+            job_id = f"{job_id}-again-{int(now.timestamp())}"
         if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
             queued += 1
     if queued:

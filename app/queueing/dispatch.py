@@ -175,3 +175,11 @@ def job_alive(queue: str, job_id: str) -> bool | None:
     except (redis.RedisError, OSError):  # unreachable: the caller leaves the row for the next sweep
         return None
     return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
+
+
+def job_exists(queue: str, job_id: str) -> bool:
+    """Whether RQ still keeps a job under this id in any state (a unique enqueue of it is then refused)."""
+    try:
+        return bool(queues.get_queue(queue).connection.exists(Job.key_for(job_id)))
+    except (redis.RedisError, OSError):
+        return True  # unknown: the caller picks a fresh id

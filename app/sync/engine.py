@@ -54,7 +54,7 @@ from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
-from app.services import tokens
+from app.services import sync_requests, tokens
 from app.sync import aging, storage
 from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
@@ -174,6 +174,9 @@ def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock,
     conn = db.session.get(Connection, connection_id)
     if conn is None or not conn.is_live or conn.state not in USABLE_STATUSES:
         return Result("skipped", message="not connected")
+    if trigger == SyncTrigger.DAILY.value and sync_requests.daily_synced(connection_id, today()):
+        # RQ re-ran the job (its worker died after our commit) or a catch-up raced it: once a day
+        return Result("fresh", message="today's daily sync already ran")
     prev_status = conn.status if conn.status != ConnectionStatus.SYNCING.value else ConnectionStatus.CONNECTED.value
     run = SyncRun(
         connection_id=connection_id,
