@@ -142,9 +142,14 @@ def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:
     return queues.enqueue_default(EMAIL_DELIVERY_JOB, email_id, job_id=job_id)
 
 
-def enqueue_data_deletion(request_id: int) -> bool:
+def data_deletion_job_id(request_id: int, again: str | None = None) -> str:
+    """``deletion-{id}``; a sweep's later try (``again``: its time) gets its own id."""
+    return f"deletion-{request_id}" if not again else f"deletion-{request_id}-again-{again}"
+
+
+def enqueue_data_deletion(request_id: int, again: str | None = None) -> bool:
     """Delete a platform account's data after the platform asked (D4); the request row is kept first."""
-    return queues.enqueue_default(DATA_DELETION_JOB, request_id, job_id=f"deletion-{request_id}")
+    return queues.enqueue_default(DATA_DELETION_JOB, request_id, job_id=data_deletion_job_id(request_id, again))
 
 
 def report_retry() -> Retry:
@@ -183,3 +188,18 @@ def job_exists(queue: str, job_id: str) -> bool:
         return bool(queues.get_queue(queue).connection.exists(Job.key_for(job_id)))
     except (redis.RedisError, OSError):
         return True  # unknown: the caller picks a fresh id
+
+
+def live_job_ids(queue: str) -> set[str] | None:
+    """The ids of every job RQ holds as queued, scheduled, deferred or running on ``queue``; None if
+    Redis is down (a sweep then leaves its rows for the next run)."""
+    try:
+        q = queues.get_queue(queue)
+        return (
+            set(q.get_job_ids())
+            | set(q.scheduled_job_registry.get_job_ids())
+            | set(q.deferred_job_registry.get_job_ids())
+            | set(q.started_job_registry.get_job_ids())
+        )
+    except (redis.RedisError, OSError):
+        return None
