@@ -25,7 +25,7 @@ from app.queueing import dispatch
 from app.queueing.queues import SYNC
 from app.services import sync_requests
 from app.services.connections import syncable_connection_ids
-from app.sync import engine
+from app.sync import engine, reaper
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,14 @@ CATCH_UP_FROM_HOUR = 4
 
 
 def sync_connection(
-    connection_id: int, trigger: str = SyncTrigger.DAILY.value, attempt: int = 0, not_before: float | None = None
+    connection_id: int,
+    trigger: str = SyncTrigger.DAILY.value,
+    attempt: int = 0,
+    not_before: float | None = None,
+    reap_as: str | None = None,
 ) -> str:
     """Run one sync of one connection (the job body), then raise what it found and queue its evaluation."""
-    result = engine.sync(connection_id, trigger, attempt, not_before)
+    result = engine.sync(connection_id, trigger, attempt, not_before, reap_as)
     if result.grant_lost is not None:
         alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:
@@ -96,4 +100,4 @@ def purge_raw_responses() -> int:
 
 def reap_stale_syncs() -> int:
     """Runs still ``running`` after longer than any job may take belonged to a dead worker."""
-    return engine.reap_interrupted(older_than=timedelta(seconds=dispatch.sync_job_timeout() + 120))
+    return reaper.reap_interrupted(older_than=timedelta(seconds=dispatch.sync_job_timeout() + 120))

@@ -96,9 +96,16 @@ def enqueue_initial_sync(connection_id: int) -> bool:
 
 
 def enqueue_sync_in(
-    connection_id: int, trigger: str, attempt: int, seconds: float, not_before: float | None = None
+    connection_id: int,
+    trigger: str,
+    attempt: int,
+    seconds: float,
+    not_before: float | None = None,
+    reap_as: str | None = None,
 ) -> bool:
-    """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler."""
+    """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler.
+    ``reap_as``: how the follow-up closes a run this one left ``running`` (``database``)."""
+    extra = (reap_as,) if reap_as else ()
     try:
         queues.get_queue(queues.SYNC).enqueue_in(
             timedelta(seconds=max(1.0, seconds)),
@@ -107,6 +114,7 @@ def enqueue_sync_in(
             trigger,
             attempt,
             not_before,
+            *extra,
             job_timeout=sync_job_timeout(),
             result_ttl=queues.RESULT_TTL,
             failure_ttl=queues.FAILURE_TTL,
