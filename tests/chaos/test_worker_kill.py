@@ -130,7 +130,11 @@ def test_worker_killed_20_times_during_the_daily_fanout_syncs_each_connection_on
             again = [j for j in queue.finished_job_registry.get_job_ids() if j.startswith(f"{job_id}-again-")]
             assert again, f"{job_id} failed and nothing finished its work {note}"
     interrupted = sum(r.error_class == "interrupted" for r in runs)
-    print(f"chaos seed {seed}: {mid_run} kills mid-sync, {interrupted} interrupted runs, {len(runs)} runs today")
+    caught_up = sum("-again-" in j for j in queue.finished_job_registry.get_job_ids())
+    print(
+        f"chaos seed {seed}: {mid_run} kills mid-sync, {interrupted} interrupted runs, {len(runs)} runs today, "
+        f"{caught_up} daily jobs caught up after their retries were spent"
+    )
 
 
 def _fail_for_good(job_id: str) -> None:
