@@ -51,6 +51,14 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # connections whose sync failed), then the daily digest for users who chose it.
     CronEntry("alerts-daily", "app.jobs.alerts.evaluate_all", queues.DEFAULT, cron="30 6 * * *", timeout=1800),
     CronEntry("alerts-digest", "app.jobs.alerts.send_digests", queues.DEFAULT, cron="0 8 * * *", timeout=600),
+    # D4: a data-deletion request whose job Redis lost (restart without AOF) or whose retries ran out
+    CronEntry(
+        "deletions-sweep",
+        "app.jobs.connections.requeue_lost_deletions",
+        queues.DEFAULT,
+        cron="*/10 * * * *",
+        timeout=120,
+    ),
     CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *", timeout=120),
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).

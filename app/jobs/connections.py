@@ -47,3 +47,10 @@ def refresh_expiring_tokens() -> dict[str, int]:
 def process_data_deletion(request_id: int) -> int:
     """Delete everything tied to a platform account after a platform's deletion request (D4)."""
     return platform_events.process_data_deletion(request_id)
+
+
+def requeue_lost_deletions() -> None:
+    """Every 10 minutes: pending data-deletion requests whose job was lost (Redis) are queued again."""
+    n = platform_events.requeue_lost_deletions()
+    if n:
+        log.info("lost deletion jobs queued again", extra={"event": "deletions_requeued", "count": n})

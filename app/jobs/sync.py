@@ -22,9 +22,10 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
+from app.queueing.queues import SYNC
 from app.services import live, sync_requests
 from app.services.connections import syncable_connection_ids
-from app.sync import engine
+from app.sync import engine, reaper
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,14 @@ CATCH_UP_FROM_HOUR = 4
 
 
 def sync_connection(
-    connection_id: int, trigger: str = SyncTrigger.DAILY.value, attempt: int = 0, not_before: float | None = None
+    connection_id: int,
+    trigger: str = SyncTrigger.DAILY.value,
+    attempt: int = 0,
+    not_before: float | None = None,
+    reap_as: str | None = None,
 ) -> str:
     """Run one sync of one connection (the job body), then raise what it found and queue its evaluation."""
-    result = engine.sync(connection_id, trigger, attempt, not_before)
+    result = engine.sync(connection_id, trigger, attempt, not_before, reap_as)
     if result.run_id is not None:
         live.bump_connection(connection_id)  # open pages of this client re-fetch their numbers
     if result.grant_lost is not None:
@@ -59,16 +64,28 @@ def daily_fanout() -> int:
     return queued
 
 
-def catch_up_daily() -> int:
+def catch_up_daily(now: datetime | None = None) -> int:
     """Hourly: connections the 03:00 fan-out did not reach today (the cron process was down across
     03:00, or Redis lost the queue) get today's daily job now, under the same date-keyed id, so a job
-    still queued is not doubled. From 04:00 UTC on, an hour after the fan-out; returns how many."""
-    now = datetime.now(UTC)
+    still queued is not doubled. A connection whose daily job is over without a run that got anywhere
+    (a worker killed under it on every try: only ``interrupted`` or dead ``running`` runs) is queued
+    again as ``<daily id>-again-<epoch>``. From 04:00 UTC on, an hour after the fan-out; returns how
+    many are queued (including those still queued from before)."""
+    now = now or datetime.now(UTC)
     if now.hour < CATCH_UP_FROM_HOUR:
         return 0
     queued = 0
     for connection_id in sync_requests.not_synced_on(now.date()):
         job_id = dispatch.daily_sync_job_id(connection_id, now.date())
+        alive = dispatch.job_alive(SYNC, job_id)
+        if alive is None:  # Redis is down: next hour
+            continue
+        if alive:  # still queued, retried or running: counted, not doubled
+            queued += 1
+            continue
+        if dispatch.job_exists(SYNC, job_id):
+            # today's job ended without a sync that got anywhere (its worker died on every try): a new id
+            job_id = f"{job_id}-again-{int(now.timestamp())}"
         if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
             queued += 1
     if queued:
@@ -85,4 +102,4 @@ def purge_raw_responses() -> int:
 
 def reap_stale_syncs() -> int:
     """Runs still ``running`` after longer than any job may take belonged to a dead worker."""
-    return engine.reap_interrupted(older_than=timedelta(seconds=dispatch.sync_job_timeout() + 120))
+    return reaper.reap_interrupted(older_than=timedelta(seconds=dispatch.sync_job_timeout() + 120))

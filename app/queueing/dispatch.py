@@ -96,9 +96,16 @@ def enqueue_initial_sync(connection_id: int) -> bool:
 
 
 def enqueue_sync_in(
-    connection_id: int, trigger: str, attempt: int, seconds: float, not_before: float | None = None
+    connection_id: int,
+    trigger: str,
+    attempt: int,
+    seconds: float,
+    not_before: float | None = None,
+    reap_as: str | None = None,
 ) -> bool:
-    """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler."""
+    """Schedule a follow-up sync (deferred, retried or postponed); needs a worker with the scheduler.
+    ``reap_as``: how the follow-up closes a run this one left ``running`` (``database``)."""
+    extra = (reap_as,) if reap_as else ()
     try:
         queues.get_queue(queues.SYNC).enqueue_in(
             timedelta(seconds=max(1.0, seconds)),
@@ -107,6 +114,7 @@ def enqueue_sync_in(
             trigger,
             attempt,
             not_before,
+            *extra,
             job_timeout=sync_job_timeout(),
             result_ttl=queues.RESULT_TTL,
             failure_ttl=queues.FAILURE_TTL,
@@ -142,9 +150,14 @@ def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:
     return queues.enqueue_default(EMAIL_DELIVERY_JOB, email_id, job_id=job_id)
 
 
-def enqueue_data_deletion(request_id: int) -> bool:
+def data_deletion_job_id(request_id: int, again: str | None = None) -> str:
+    """``deletion-{id}``; a sweep's later try (``again``: its time) gets its own id."""
+    return f"deletion-{request_id}" if not again else f"deletion-{request_id}-again-{again}"
+
+
+def enqueue_data_deletion(request_id: int, again: str | None = None) -> bool:
     """Delete a platform account's data after the platform asked (D4); the request row is kept first."""
-    return queues.enqueue_default(DATA_DELETION_JOB, request_id, job_id=f"deletion-{request_id}")
+    return queues.enqueue_default(DATA_DELETION_JOB, request_id, job_id=data_deletion_job_id(request_id, again))
 
 
 def report_retry() -> Retry:
@@ -175,3 +188,26 @@ def job_alive(queue: str, job_id: str) -> bool | None:
     except (redis.RedisError, OSError):  # unreachable: the caller leaves the row for the next sweep
         return None
     return status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED)
+
+
+def job_exists(queue: str, job_id: str) -> bool:
+    """Whether RQ still keeps a job under this id in any state (a unique enqueue of it is then refused)."""
+    try:
+        return bool(queues.get_queue(queue).connection.exists(Job.key_for(job_id)))
+    except (redis.RedisError, OSError):
+        return True  # unknown: the caller picks a fresh id
+
+
+def live_job_ids(queue: str) -> set[str] | None:
+    """The ids of every job RQ holds as queued, scheduled, deferred or running on ``queue``; None if
+    Redis is down (a sweep then leaves its rows for the next run)."""
+    try:
+        q = queues.get_queue(queue)
+        return (
+            set(q.get_job_ids())
+            | set(q.scheduled_job_registry.get_job_ids())
+            | set(q.deferred_job_registry.get_job_ids())
+            | set(q.started_job_registry.get_job_ids())
+        )
+    except (redis.RedisError, OSError):
+        return None

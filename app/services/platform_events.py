@@ -13,8 +13,10 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
@@ -30,6 +32,10 @@ from app.redis_conn import get_redis
 from app.services.tokens import wipe_tokens
 
 TIKTOK_SIGNATURE_TOLERANCE = 300
+#: a pending deletion request this old with no job in RQ lost it (its first retry comes after 30 s)
+DELETION_STUCK_AFTER = timedelta(minutes=10)
+
+log = logging.getLogger(__name__)
 
 
 class BadSignature(ServiceError):
@@ -144,6 +150,34 @@ def process_data_deletion(request_id: int) -> int:
     req.completed_at = utcnow()
     db.session.commit()
     return req.connections_deleted
+
+
+def requeue_lost_deletions(now: datetime | None = None) -> int:
+    """Pending deletion requests older than ``DELETION_STUCK_AFTER`` with no job left in RQ (Redis lost
+    it, or its retries were spent) are queued again under a new job id; returns how many. A request
+    whose job (or an earlier sweep's) is queued, scheduled or running is left to it; Redis down: next time."""
+    now = now or utcnow()
+    pending = list(
+        db.session.execute(
+            select(DataDeletionRequest.id)
+            .where(DataDeletionRequest.status == "pending", DataDeletionRequest.created_at < now - DELETION_STUCK_AFTER)
+            .order_by(DataDeletionRequest.id)
+        ).scalars()
+    )
+    if not pending:
+        return 0
+    live = dispatch.live_job_ids("default")
+    if live is None:
+        return 0
+    requeued = 0
+    for request_id in pending:
+        first = dispatch.data_deletion_job_id(request_id)
+        if any(j == first or j.startswith(f"{first}-again-") for j in live):
+            continue
+        log.warning("deletion job lost: queued again", extra={"event": "deletion_requeued", "request_id": request_id})
+        if dispatch.enqueue_data_deletion(request_id, again=str(int(now.timestamp()))):
+            requeued += 1
+    return requeued
 
 
 def deletion_status(code: str) -> DataDeletionRequest:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -117,8 +117,14 @@ def any_running(conns: Sequence[Connection]) -> bool:
 
 
 def not_synced_on(day: date) -> list[int]:
-    """Syncable connections with no sync run at all on ``day`` (UTC): what a missed daily fan-out left."""
-    ran = select(SyncRun.connection_id).where(SyncRun.day == day)
+    """Syncable connections with no sync run on ``day`` (UTC) that got anywhere: what a missed daily
+    fan-out left, or one whose worker died under it. A run still ``running`` or closed as
+    ``interrupted`` (a dead worker's) does not count; the caller checks whether its job is still alive."""
+    ran = select(SyncRun.connection_id).where(
+        SyncRun.day == day,
+        SyncRun.status != SyncStatus.RUNNING.value,
+        or_(SyncRun.error_class.is_(None), SyncRun.error_class != "interrupted"),
+    )
     return list(
         db.session.execute(
             select(Connection.id)
@@ -128,4 +134,21 @@ def not_synced_on(day: date) -> list[int]:
             )
             .order_by(Connection.id)
         ).scalars()
+    )
+
+
+def daily_synced(connection_id: int, day: date) -> bool:
+    """Whether a daily sync of the connection already succeeded (fully or partly) on ``day``."""
+    return (
+        db.session.execute(
+            select(SyncRun.id)
+            .where(
+                SyncRun.connection_id == connection_id,
+                SyncRun.day == day,
+                SyncRun.trigger == SyncTrigger.DAILY.value,
+                SyncRun.status.in_([SyncStatus.SUCCEEDED.value, SyncStatus.PARTIAL.value]),
+            )
+            .limit(1)
+        ).first()
+        is not None
     )

@@ -12,6 +12,7 @@ TokenExpired           token refreshed (single-flight, ``services.tokens``), pla
 AccessRevoked          connection marked ``revoked``, tokens deleted, ``Result.grant_lost`` set; no retry
 ScopeMissing           connection marked ``insufficient_scope``; no retry
 BadResponse / other    failed, not retried (the answer will not change by asking again)
+database gone          (OperationalError) retried with backoff; the run closed as ``database``
 =====================  ======================================================================
 
 A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by
@@ -54,7 +55,7 @@ from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
-from app.services import tokens
+from app.services import sync_requests, tokens
 from app.stats.rounding import ROUNDED_PLATFORMS
 from app.sync import aging, reconcile, storage
 from app.sync.backoff import Backoff
@@ -62,6 +63,7 @@ from app.sync.breaker import Breaker
 from app.sync.locks import SyncLock
 from app.sync.plans import PlanInput, SyncData, run_plan
 from app.sync.quotas import Budgets
+from app.sync.reaper import DB_GONE, database_down, reap_interrupted
 from app.sync.recorder import RecordingSession
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ PLAIN = {
     "disconnected": "Disconnected during the sync; nothing of it was saved.",
     "lock_lost": "The sync took too long and was stopped; it will run again.",
     "breaker_open": "The platform is having trouble; syncing resumes when it recovers.",
+    "database": "Our database was briefly unavailable; the sync is retried.",
 }
 
 
@@ -141,10 +144,24 @@ def breaker(platform: str) -> Breaker:
 
 
 def sync(
-    connection_id: int, trigger: str = SyncTrigger.DAILY, attempt: int = 0, not_before: float | None = None
+    connection_id: int,
+    trigger: str = SyncTrigger.DAILY,
+    attempt: int = 0,
+    not_before: float | None = None,
+    reap_as: str | None = None,
 ) -> Result:
     """Sync one connection once. ``not_before``: skip when a sync succeeded after this epoch second
-    (set when the job was postponed because another sync of the connection was running)."""
+    (set when the job was postponed because another sync of the connection was running). ``reap_as``:
+    why a run of the connection left ``running`` ended (``database`` when this job retries one the
+    database outage cut short). The database going away (restart, failover) is retried with backoff."""
+    try:
+        return _sync(connection_id, trigger, attempt, not_before, reap_as)
+    except DB_GONE as exc:
+        retry_in = database_down(connection_id, trigger, attempt, exc, backoff(), locked=False)
+        return Result("failed", retry_in=retry_in, message="database unavailable")
+
+
+def _sync(connection_id: int, trigger: str, attempt: int, not_before: float | None, reap_as: str | None) -> Result:
     conn = db.session.get(Connection, connection_id)
     if conn is None or not conn.is_live or conn.state not in USABLE_STATUSES or conn.access_token_enc is None:
         return Result("skipped", message="not connected")
@@ -164,17 +181,25 @@ def sync(
     try:
         if slot is None:
             return _defer(conn, trigger, attempt, "concurrency", 5 + 10 * (attempt % 3), count=False)
-        return _sync_locked(connection_id, trigger, attempt, lock, budgets)
+        return _sync_locked(connection_id, trigger, attempt, lock, budgets, reap_as)
+    except DB_GONE as exc:  # the lock is still ours: every run of the connection left running is this one
+        retry_in = database_down(connection_id, trigger, attempt, exc, backoff(), locked=True)
+        return Result("failed", retry_in=retry_in, message="database unavailable")
     finally:
         budgets.release_slot(platform, slot)
         lock.release()
 
 
-def _sync_locked(connection_id: int, trigger: str, attempt: int, lock: SyncLock, budgets: Budgets) -> Result:
-    reap_interrupted(connection_id)
+def _sync_locked(
+    connection_id: int, trigger: str, attempt: int, lock: SyncLock, budgets: Budgets, reap_as: str | None
+) -> Result:
+    reap_interrupted(connection_id, error_class=reap_as or "interrupted")
     conn = db.session.get(Connection, connection_id)
     if conn is None or not conn.is_live or conn.state not in USABLE_STATUSES:
         return Result("skipped", message="not connected")
+    if trigger == SyncTrigger.DAILY.value and sync_requests.daily_synced(connection_id, today()):
+        # RQ re-ran the job (its worker died after our commit) or a catch-up raced it: once a day
+        return Result("fresh", message="today's daily sync already ran")
     prev_status = conn.status if conn.status != ConnectionStatus.SYNCING.value else ConnectionStatus.CONNECTED.value
     run = SyncRun(
         connection_id=connection_id,
@@ -556,45 +581,3 @@ def _job_id() -> str | None:
 
     job = get_current_job()
     return job.id if job is not None else None
-
-
-# --------------------------------------------------------------------------- crash safety
-
-
-def reap_interrupted(connection_id: int | None = None, older_than: timedelta | None = None) -> int:
-    """Close runs left ``running`` by a dead worker and put their connections back from ``syncing``.
-
-    Called with the connection's lock held (then every running run of it is dead), and from cron for
-    all connections with ``older_than`` (longer than any job may run).
-    """
-    query = select(SyncRun).where(SyncRun.status == SyncStatus.RUNNING.value)
-    if connection_id is not None:
-        query = query.where(SyncRun.connection_id == connection_id)
-    if older_than is not None:
-        query = query.where(SyncRun.started_at < utcnow() - older_than)
-    count = 0
-    for run in db.session.execute(query).scalars().all():
-        run.status = SyncStatus.FAILED.value
-        run.finished_at = utcnow()
-        run.error_class = "interrupted"
-        run.error_message = "The worker stopped during this sync; nothing of it was saved."
-        conn = db.session.get(Connection, run.connection_id)
-        if conn is not None and conn.status == ConnectionStatus.SYNCING.value:
-            conn.status = (run.details or {}).get("prev_status", ConnectionStatus.CONNECTED.value)
-        count += 1
-    stuck = select(Connection).where(Connection.status == ConnectionStatus.SYNCING.value)
-    if connection_id is not None:
-        stuck = stuck.where(Connection.id == connection_id)
-    running = {
-        r
-        for r in db.session.execute(
-            select(SyncRun.connection_id).where(SyncRun.status == SyncStatus.RUNNING.value)
-        ).scalars()
-    }
-    for conn in db.session.execute(stuck).scalars().all():
-        if conn.id not in running or connection_id is not None:
-            conn.status = ConnectionStatus.CONNECTED.value
-    db.session.commit()
-    if count:
-        log.warning("reaped interrupted syncs", extra={"event": "sync_reaped", "count": count})
-    return count

@@ -3,17 +3,11 @@ and the cron reaper for runs a dead worker left ``running``."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -26,68 +20,11 @@ from app.models.sync import SyncRun
 from app.queueing import dispatch
 from app.queueing.queues import get_queue
 from app.sync.plans import INITIAL_MAX_ITEMS
-from tests.conftest import SECRET_KEY, TOKEN_KEY
-from tests.support.connect import REDIRECT_BASE
+from tests.chaos.support import kill_tree as _kill_tree
+from tests.chaos.support import start_worker as _start_worker
+from tests.chaos.support import wait_for as _wait
+from tests.chaos.support import worker_env as _worker_env
 from tests.sync.conftest import counts, runs
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _worker_env(app: Any, sandbox_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_", "RQ_"))}
-    env.update(
-        APP_ENV="test",
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app.config["REDIS_URL"],
-        INSTANCE_PATH=app.config["INSTANCE_PATH"],
-        SECRET_KEY=SECRET_KEY,
-        TOKEN_ENCRYPTION_KEYS=f"k1:{TOKEN_KEY}",
-        TOKEN_ENCRYPTION_ACTIVE_KEY="k1",
-        PLATFORM_SANDBOX_URL=sandbox_url,
-        OAUTH_REDIRECT_BASE=REDIRECT_BASE,
-        PUBLIC_BASE_URL="https://portal.example.com",
-        RQ_WORKER_TTL="6",
-        SYNC_LOCK_TTL_SECONDS="4",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _start_worker(env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen[bytes]:
-    out = open(log, "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "worker.py", "--queues", "sync", *extra],
-        cwd=ROOT,
-        env=env,  # noqa: S603
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker's process group and the work-horse's (RQ puts the horse in its own group)."""
-    try:
-        groups = {os.getpgid(c.pid) for c in psutil.Process(proc.pid).children(recursive=True)}
-    except (psutil.NoSuchProcess, ProcessLookupError):
-        groups = set()
-    groups.add(proc.pid)
-    for pgid in groups:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
-def _wait(predicate: Any, timeout: float, what: str, log: Path) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        db.session.rollback()
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}\n{log.read_text()[-3000:]}")
 
 
 @pytest.mark.slow
