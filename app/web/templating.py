@@ -16,6 +16,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
+from babel.numbers import format_compact_decimal
 from flask import Flask, current_app
 from flask_login import current_user
 from jinja2 import pass_context
@@ -53,6 +54,11 @@ def svg_markup(svg: str) -> Markup:
     return Markup(svg.replace(NONCE_PLACEHOLDER, csp_nonce()))  # noqa: S704 - pygal-serialised SVG
 
 
+def compact_number(value: int | float) -> str:
+    """12.3K, 302.5K, 1.2M (Babel, the locale's own abbreviations)."""
+    return format_compact_decimal(value, format_type="short", locale="en", fraction_digits=1)
+
+
 def queue_down() -> bool:
     """The honest banner when Redis is unreachable (a cached check, ``app.web.status``).
 
@@ -75,5 +81,6 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         local_date=local_date,
         now_utc=lambda: datetime.now(UTC),
+        compact_number=compact_number,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)

@@ -281,3 +281,17 @@ def test_every_cross_platform_figure_shows_each_platform_part_beside_it(client, 
     rates = text.split('data-testid="engagement-parts">', 1)[1].split("</p>", 1)[0]
     assert "YouTube 2.50% (YouTube&#39;s own)" in rates or "YouTube 2.50% (YouTube's own)" in rates
     assert "Instagram 6.00%" in rates
+
+
+def test_kpi_tiles_show_compact_numbers_with_the_exact_one_at_hand(client, factory):
+    coach = factory.coach(email="coach5@example.com")
+    c = factory.client(coach=coach, email="k@example.com", name="Kai")
+    ig = h.connection(c, "instagram", username="kai_ig")
+    h.daily(ig, today() - timedelta(days=3), [12_300, 12_320, 12_340, 12_345])
+    client.login("k@example.com")
+    text = client.get("/portal/analytics?range=7d").get_data(as_text=True)
+    kpi = text.split('data-testid="total-followers">', 1)[1].split("</p>", 1)[0]
+    assert '<span aria-hidden="true">12.3K</span>' in kpi
+    assert 'title="12,345"' in kpi
+    assert '<span class="visually-hidden">12,345</span>' in kpi  # what a screen reader says
+    assert "12,345" in text.split('id="breakdown-h"', 1)[1]  # tables keep the exact number
