@@ -86,7 +86,8 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
     assert len(ids) == len(set(ids)) == min(len(posts), INITIAL_MAX_ITEMS)  # every post once, none twice
     job = queue.fetch_job(job_id)
     assert job is not None
-    assert job.get_status() == "finished"
+    # RQ marks the job finished just after its function returned (and the run was committed)
+    _wait(lambda: job.get_status() == "finished", 15, "RQ to mark the job finished", log)
     assert job.retries_left == 1
 
 
@@ -160,5 +161,6 @@ def test_no_fork_worker_keeps_a_long_job_alive(
     assert (all_runs[0].finished_at - all_runs[0].started_at).total_seconds() > 9
     job = queue.fetch_job(job_id)
     assert job is not None
-    assert job.get_status() == "finished"
+    # RQ marks the job finished just after its function returned (and the run was committed)
+    _wait(lambda: job.get_status() == "finished", 15, "RQ to mark the job finished", log)
     assert job.retries_left == 2
