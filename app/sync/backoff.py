@@ -24,10 +24,11 @@ class Backoff:
     def delay(self, attempt: int, hint: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0 for the first retry).
 
-        With a hint: ``hint + random(0, min(60, hint / 10 + 1))``; without: full jitter, at least 1 s.
+        With a hint: ``hint + random(0, min(60, hint / 10 + 1))``; without: full jitter; at least 1 s
+        either way (a ``Retry-After: 0`` is not a reason to come straight back).
         """
         if hint is not None and hint >= 0:
-            return hint + _rng.uniform(0, min(60.0, hint / 10 + 1))
+            return max(1.0, hint + _rng.uniform(0, min(60.0, hint / 10 + 1)))
         ceiling = min(self.cap, self.base * (2 ** max(0, attempt)))
         return max(1.0, _rng.uniform(0, ceiling))
 
