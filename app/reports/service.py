@@ -48,6 +48,7 @@ LINK_DAYS = 7
 REPORT_RETENTION_DAYS = 90  # report rows, payloads and PDFs (D5)
 LINK_RETENTION_DAYS = 30  # link rows this long after they expired
 WEEKLY_HOURS = range(6, 12)  # "Monday morning" in the client's time zone
+CATCH_UP_WEEKDAYS = (1,)  # Tuesday: a Monday missed by the cron (down across the morning) still gets its report
 MAX_COMMENT = 4000
 
 
@@ -473,7 +474,9 @@ class Due:
 
 
 def due_weekly(now: datetime) -> list[Due]:
-    """Clients with weekly reports on whose local time is Monday morning."""
+    """Clients with weekly reports on whose local time is Monday morning, or later on Monday or Tuesday
+    (a fan-out missed while the cron process was down is caught up; the unique (client, week) row keeps
+    it to one report). ``Due.local_day`` is that week's Monday."""
     stmt: Select[Any] = (
         select(Client.id, Client.time_zone)
         .outerjoin(ReportSettings)
@@ -488,8 +491,9 @@ def due_weekly(now: datetime) -> list[Due]:
             local = now.astimezone(ZoneInfo(tz or "UTC"))
         except (KeyError, ValueError):
             local = now
-        if local.weekday() == 0 and local.hour in WEEKLY_HOURS:
-            out.append(Due(cid, local.date()))
+        monday = local.date() - timedelta(days=local.weekday())
+        if (local.weekday() == 0 and local.hour >= WEEKLY_HOURS.start) or local.weekday() in CATCH_UP_WEEKDAYS:
+            out.append(Due(cid, monday))
     return out
 
 

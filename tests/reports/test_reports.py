@@ -158,20 +158,33 @@ def test_weekly_cron_one_report_per_client_per_week(app, seeded, factory):
     other = factory.client(name="渡辺 健二", email="kenji@example.com")
     other.time_zone = "Asia/Tokyo"
     db.session.commit()
+    sunday_utc = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)  # Sunday everywhere that matters here
+    assert service.weekly_fanout(sunday_utc) == 0
+    tokyo_monday = datetime(2026, 11, 15, 22, 0, tzinfo=UTC)  # Monday 07:00 in Tokyo, Sunday in London
+    assert service.weekly_fanout(tokyo_monday) == 1
     monday_utc = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # Monday 08:00 UTC, 17:00 in Tokyo
-    assert service.weekly_fanout(monday_utc) == 1
+    assert service.weekly_fanout(monday_utc) == 1  # Zoe's; Kenji's exists already
     assert service.weekly_fanout(monday_utc) == 0
     assert service.weekly_fanout(monday_utc + timedelta(hours=1)) == 0
     _work()
-    reports = db.session.execute(select(Report)).scalars().all()
-    assert len(reports) == 1
-    assert reports[0].client_id == seeded.id
-    assert reports[0].status == "done"
+    reports = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
+    assert [r.client_id for r in reports] == [other.id, seeded.id]
+    assert all(r.status == "done" for r in reports)
+    assert {r.period_start.isoformat() for r in reports} == {"2026-11-09"}  # the same week for both
     emails = db.session.execute(select(OutboxEmail)).scalars().all()
-    assert [e.to_address for e in emails] == ["zoe@example.com"]
-    assert "/r/" in emails[0].body_text
-    tokyo_monday = datetime(2026, 11, 15, 22, 0, tzinfo=UTC)  # Monday 07:00 in Tokyo
-    assert service.weekly_fanout(tokyo_monday) == 1
+    assert "zoe@example.com" in [e.to_address for e in emails]
+    assert all("/r/" in e.body_text for e in emails)
+
+
+def test_a_weekly_report_missed_while_the_cron_was_down_is_caught_up_once(app, seeded):
+    """The cron process down across a client's whole Monday morning: Monday afternoon or Tuesday's
+    fan-out still makes that week's report (the same week, once); from Wednesday on it is not made."""
+    tuesday = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
+    assert service.weekly_fanout(tuesday) == 1
+    assert service.weekly_fanout(tuesday + timedelta(hours=5)) == 0
+    report = db.session.execute(select(Report)).scalar_one()
+    assert (report.period_start.isoformat(), report.period_end.isoformat()) == ("2026-11-09", "2026-11-15")
+    assert service.weekly_fanout(datetime(2026, 11, 25, 9, 0, tzinfo=UTC)) == 0  # a Wednesday: not caught up
 
 
 def test_csv_export_injection_safe_and_matches_db(app, client, seeded):
