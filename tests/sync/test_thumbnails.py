@@ -38,7 +38,7 @@ def with_url(conn_id: int) -> int:
 
 @pytest.mark.parametrize("platform", ["instagram", "tiktok", "youtube"])
 def test_a_sync_then_the_thumbnail_job_stores_the_posts_thumbnails(
-    app: Any, link: Any, world: Any, platform: str
+    app: Any, client: Any, link: Any, world: Any, platform: str
 ) -> None:
     conn_id, _account = link(platform)
     assert dispatch.enqueue_sync(conn_id, "initial")
@@ -62,6 +62,17 @@ def test_a_sync_then_the_thumbnail_job_stores_the_posts_thumbnails(
         .limit(expected)
     ).scalars()
     assert {r.content_item_id for r in rows} == set(newest)
+    # the platform page shows them from our origin, lazily, with alt text; each URL answers the bytes
+    page = client.get(f"/portal/analytics/{platform}?range=90d").get_data(as_text=True)
+    shown = [r for r in rows if f'src="/portal/thumbs/{r.content_item_id}"' in page]
+    assert shown, "no stored thumbnail on the platform page"
+    assert 'loading="lazy"' in page
+    assert ' alt="' in page
+    first = client.get(f"/portal/thumbs/{shown[0].content_item_id}")
+    assert first.status_code == 200
+    assert first.data == shown[0].content
+    assert first.headers["Content-Type"] == "image/png"
+    assert "img-src 'self' data:" in first.headers["Content-Security-Policy"]
     # a second run fetches only what is still missing
     again = thumbnails.fetch_thumbnails(conn_id)
     assert again.stored == min(thumbnails.PER_RUN, with_url(conn_id) - expected)
