@@ -141,6 +141,20 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=0.1,
         ),
         Setting(
+            "THUMBNAIL_MAX_BYTES",
+            "int",
+            512 * 1024,
+            "Largest post thumbnail the worker stores; a longer answer is aborted while streaming.",
+            minimum=1024,
+        ),
+        Setting(
+            "THUMBNAIL_TIMEOUT_SECONDS",
+            "float",
+            10.0,
+            "Time limit of one thumbnail fetch (read timeout and the whole download, redirects included).",
+            minimum=0.1,
+        ),
+        Setting(
             "OAUTH_REDIRECT_BASE",
             "url",
             None,

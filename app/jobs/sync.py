@@ -49,6 +49,7 @@ def sync_connection(
         alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:
         dispatch.enqueue_alert_evaluation(connection_id, str(result.run_id))
+        dispatch.enqueue_thumbnails(connection_id, str(result.run_id), result.status)
     return result.status
 
 

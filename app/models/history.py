@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -139,6 +140,24 @@ class ContentItem(Base):
         Index("ix_content_items_connection_published", "connection_id", "published_at"),
         Index("ix_content_items_published", "published_at"),  # the portfolio's 30-day engagement
     )
+
+
+class ContentThumbnail(Base):
+    """A post's thumbnail, fetched by the worker from the platform's media host (``app/sync/thumbnails.py``)
+    and served from our origin; goes with its content item (cascade)."""
+
+    __tablename__ = "content_thumbnails"
+
+    content_item_id: Mapped[int] = mapped_column(
+        ForeignKey("content_items.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    mime: Mapped[str] = mapped_column(String(32), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: sha256 of the URL it came from (the URL itself carries signatures on Meta and TikTok)
+    source_url_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class ContentMetricSnapshot(Base):

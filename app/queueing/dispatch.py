@@ -32,6 +32,7 @@ EMAIL_DELIVERY_JOB = "app.jobs.mail.deliver_email"
 DATA_DELETION_JOB = "app.jobs.connections.process_data_deletion"
 REPORT_JOB = "app.jobs.reports.generate_report"
 WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
+THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
 
 #: every entry point named here (the dispatch test resolves each)
 JOB_PATHS: tuple[str, ...] = (
@@ -41,10 +42,15 @@ JOB_PATHS: tuple[str, ...] = (
     DATA_DELETION_JOB,
     REPORT_JOB,
     WEEKLY_REPORT_JOB,
+    THUMBNAILS_JOB,
 )
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
 REPORT_JOB_TIMEOUT = 120
+#: the thumbnail job stops itself after 90 s (``app.sync.thumbnails.RUN_BUDGET_SECONDS``) plus one fetch
+THUMBNAILS_JOB_TIMEOUT = 150
+#: sync outcomes after which the posts' thumbnails are fetched
+THUMBNAIL_SYNC_STATUSES = frozenset({"succeeded", "partial"})
 
 
 # --------------------------------------------------------------------------- syncs
@@ -141,6 +147,20 @@ def cancel_syncs(connection_id: int) -> int:
 def enqueue_alert_evaluation(connection_id: int, run_key: str) -> bool:
     """Evaluate a connection's alert rules after a sync; the id (per sync run) makes a re-enqueue a no-op."""
     return queues.enqueue_default(ALERT_EVALUATION_JOB, connection_id, job_id=f"alerts-{connection_id}-{run_key}")
+
+
+def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str) -> bool:
+    """After a sync that saved something: fetch its posts' missing thumbnails (no retry: the next sync
+    queues it again). False when not queued (another outcome, or Redis unreachable)."""
+    if sync_status not in THUMBNAIL_SYNC_STATUSES:
+        return False
+    return queues.enqueue(
+        queues.DEFAULT,
+        THUMBNAILS_JOB,
+        connection_id,
+        job_id=f"thumbs-{connection_id}-{run_key}",
+        timeout=THUMBNAILS_JOB_TIMEOUT,
+    )
 
 
 def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:

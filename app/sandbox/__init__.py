@@ -19,7 +19,7 @@ from .util import iso_z
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - wiring
     """Build the sandbox app. ``config`` overrides the defaults of ``app.sandbox.config.DEFAULTS``."""
-    from . import control, faults, instagram, tiktok, youtube
+    from . import control, faults, instagram, media, tiktok, youtube
 
     cfg = load_config(config)
     app = Flask(__name__)
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         state.save()
 
     app.register_blueprint(control.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(instagram.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)

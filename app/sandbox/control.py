@@ -247,7 +247,18 @@ def index() -> Response:
                 "sandbox": True,
                 "now": iso_z(st.now()),
                 "accounts": len(st.accounts),
-                "endpoints": ["accounts", "clock", "faults", "latency", "calls", "tokens", "quota", "reset", "demo"],
+                "endpoints": [
+                    "accounts",
+                    "clock",
+                    "faults",
+                    "media-faults",
+                    "latency",
+                    "calls",
+                    "tokens",
+                    "quota",
+                    "reset",
+                    "demo",
+                ],
             }
         )
 

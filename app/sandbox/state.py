@@ -147,6 +147,8 @@ class SandboxState:
     tokens: dict[str, Token] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
     faults: list[dict[str, Any]] = field(default_factory=list)
+    #: the media hosts' faults (``app/sandbox/media.py``), apart from the API faults
+    media_faults: list[dict[str, Any]] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     #: moves on at every reset and clear of the call log: a request begun before it is not logged after it
     #: (a client that timed out leaves a request the sandbox finishes later, into the next test's log)
@@ -181,6 +183,7 @@ class SandboxState:
             self.tokens.clear()
             self.codes.clear()
             self.faults.clear()
+            self.media_faults.clear()
             self.calls.clear()
             self.call_epoch += 1
             self.quota.clear()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Connection, ContentItem, ContentMetricSnapshot
+from app.models import Connection, ContentItem, ContentMetricSnapshot, ContentThumbnail
 from app.models.platforms import PLATFORM_NAMES
 from app.stats import methodology
 from app.stats.engagement import interactions, post_rate
@@ -52,6 +52,8 @@ class Post:
     followers_at_measure: int | None
     rate: float | None
     hashtags: tuple[str, ...]
+    #: a thumbnail is stored (served at ``/portal/thumbs/<id>``); else the page shows a placeholder
+    thumb: bool = False
 
     @property
     def headline_label(self) -> str:
@@ -63,7 +65,7 @@ class Post:
         return self.views if self.kind in VIDEO_KINDS else self.likes
 
 
-def to_post(item: ContentItem, conn: Connection) -> Post:
+def to_post(item: ContentItem, conn: Connection, thumb: bool = False) -> Post:
     text = item.title or item.caption or ""
     return Post(
         id=item.id,
@@ -84,6 +86,7 @@ def to_post(item: ContentItem, conn: Connection) -> Post:
         followers_at_measure=item.followers_at_measure,
         rate=post_rate(item, conn.platform),
         hashtags=tuple(str(h) for h in (item.hashtags or [])),
+        thumb=thumb,
     )
 
 
@@ -92,13 +95,15 @@ def load_posts(connections: Sequence[Connection], period: Period) -> list[Post]:
     if not connections:
         return []
     by_id = {c.id: c for c in connections}
-    stmt = select(ContentItem).where(
-        ContentItem.connection_id.in_(list(by_id)), ContentItem.published_at < day_start(period.end) + _ONE_DAY
+    stmt = (
+        select(ContentItem, ContentThumbnail.content_item_id)
+        .outerjoin(ContentThumbnail, ContentThumbnail.content_item_id == ContentItem.id)
+        .where(ContentItem.connection_id.in_(list(by_id)), ContentItem.published_at < day_start(period.end) + _ONE_DAY)
     )
     if period.start is not None:
         stmt = stmt.where(ContentItem.published_at >= day_start(period.start) + _ONE_DAY)
-    items = db.session.execute(stmt.order_by(ContentItem.published_at.desc(), ContentItem.id.desc())).scalars()
-    return [to_post(i, by_id[i.connection_id]) for i in items]
+    rows = db.session.execute(stmt.order_by(ContentItem.published_at.desc(), ContentItem.id.desc())).all()
+    return [to_post(i, by_id[i.connection_id], thumb=t is not None) for i, t in rows]
 
 
 _ONE_DAY = datetime(2000, 1, 2, tzinfo=UTC) - datetime(2000, 1, 1, tzinfo=UTC)
@@ -230,7 +235,10 @@ def content_detail(connections: Sequence[Connection], content_id: int) -> Conten
         .order_by(ContentMetricSnapshot.day)
     ).scalars()
     curve = tuple((s.day, s.views, s.likes, interactions(s, conn.platform)) for s in snaps)
-    return ContentDetail(post=to_post(item, conn), curve=curve)
+    thumb = db.session.execute(
+        select(ContentThumbnail.content_item_id).where(ContentThumbnail.content_item_id == item.id)
+    ).first()
+    return ContentDetail(post=to_post(item, conn, thumb=thumb is not None), curve=curve)
 
 
 def engagement_by_platform(posts: Sequence[Post]) -> dict[str, float | None]:

@@ -60,6 +60,11 @@ def content_security_policy() -> str:
     )
 
 
+#: responses under these paths that set their own ``Cache-Control`` keep it (stored thumbnails: private,
+#: long, revalidated by ETag); every other authenticated response is ``no-store``
+OWN_CACHE_POLICY = ("/portal/thumbs/",)
+
+
 def _set_headers(response: Response) -> Response:
     h = response.headers
     h.setdefault("Content-Security-Policy", content_security_policy())
@@ -74,8 +79,11 @@ def _set_headers(response: Response) -> Response:
         response.vary.add("HX-Request")
     # ``or`` short-circuits: the live check (/live/) never loads the user, so it runs no database query
     live = request.path.startswith("/live/")
+    own_policy = request.path.startswith(OWN_CACHE_POLICY) and "Cache-Control" in h
     if live or (
-        not request.path.startswith("/static/") and (current_user.is_authenticated or request.headers.get("HX-Request"))
+        not request.path.startswith("/static/")
+        and not own_policy
+        and (current_user.is_authenticated or request.headers.get("HX-Request"))
     ):
         h["Cache-Control"] = "no-store"
     return response

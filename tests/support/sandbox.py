@@ -133,6 +133,13 @@ class SandboxControl:
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
 
+    def add_media_fault(self, kind: str, times: int = 1, **options: Any) -> dict[str, Any]:
+        """A media-host fault (``huge``, ``slow``, ``redirect``, ``html``, ``bad_magic``, ``not_found``)."""
+        return self._call("POST", "media-faults", json={"kind": kind, "times": times, **options})
+
+    def clear_media_faults(self) -> None:
+        self._call("DELETE", "media-faults")
+
     def set_latency(self, ms: int) -> None:
         self._call("PUT", "latency", json={"ms": ms})
 

@@ -19,11 +19,11 @@ from app.charts.builders import curve_chart
 from app.errors import ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, goals, live, sync_log
+from app.services import clients, goals, live, sync_log, thumbnails
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
-from app.web.access import client_required
+from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.portal import bp
 
@@ -141,6 +141,20 @@ def content_page(content_id: int) -> Response:
     detail = content.content_detail(conns, content_id)
     chart = curve_chart("curve-svg", "This post over time", detail.curve, content.counting_changes(detail))
     return render("portal/content.html", client=client, d=detail, chart=chart)
+
+
+@bp.get("/portal/thumbs/<int:content_id>")
+@login_required
+def thumbnail(content_id: int) -> Response:
+    """A post's stored thumbnail from our own origin (404 when none or not the user's to see: clients
+    their own posts, staff their visible clients'); private, cached a week, revalidated by its ETag."""
+    thumb = thumbnails.visible_thumbnail(current_user, content_id)
+    resp = Response(thumb.content, mimetype=thumb.mime)
+    resp.set_etag(thumb.sha256)
+    resp.headers["Cache-Control"] = f"private, max-age={thumbnails.CACHE_SECONDS}"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.make_conditional(request)  # 304 without a body when the browser's copy is current
+    return resp
 
 
 @bp.post("/portal/analytics/goals")
