@@ -68,7 +68,8 @@ def test_selectors_swap_push_url_and_history(live: str, page: Any) -> None:
     page.go_forward()
     expect(page).to_have_url(re.compile(r"platform=tiktok"))
     expect(page.locator("#analytics-body")).to_be_visible()
-    assert page.locator(".pygal-chart .dots title").count() > 0  # offline tooltips
+    # offline tooltips (app.js adds them once the restored page has settled: wait for it, not a race)
+    expect(page.locator(".pygal-chart .dots title").first).to_be_attached()
     assert violations == [], "\n".join(violations)
 
 
