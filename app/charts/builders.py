@@ -171,7 +171,8 @@ def _overlays(
     for provenance, label, colour in ESTIMATE_MARKS:
         values = [v if p.provenance == provenance else None for p, v in zip(total.points, plotted, strict=True)]
         if any(v is not None for v in values):
-            overlays.append((label, list(values), colour, 3 if provenance == "carried" else 2))
+            size = 3 if provenance == "carried" else (2 if len(days) <= 31 else 1.2)  # long ranges: fine dots
+            overlays.append((label, list(values), colour, size))
     at = {p.day: v for p, v in zip(total.points, plotted, strict=True)}
     marks: list[object] = [None] * len(days)
     events = [(program_start, "Start")] + [(m.completed_on, m.code) for m in markers]
