@@ -89,6 +89,11 @@ class ClientOverview:
         return sum_bounds(self.history.accounts, self.query.today)
 
     @property
+    def program_start_bounds(self) -> tuple[int, int] | None:
+        """The bounds of the total on the program start day when a rounded count is part of it."""
+        return sum_bounds(self.history.accounts, self.program.start) if self.program.start else None
+
+    @property
     def total_change_exact(self) -> bool:
         assert self.period.start is not None
         return all(a.change_is_exact(self.period.start, self.period.end) for a in self.history.accounts)

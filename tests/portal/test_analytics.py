@@ -203,9 +203,9 @@ def test_a_rounded_youtube_count_reads_about_with_its_reason_and_range(client, f
     from app.models import DailySnapshot
 
     coach = factory.coach(email="coach2@example.com")
-    c = factory.client(coach=coach, email="yt@example.com", name="Yara")
-    yt = h.connection(c, "youtube", username="yara_yt")
     start = today() - timedelta(days=10)
+    c = factory.client(coach=coach, email="yt@example.com", name="Yara", program_start=start)
+    yt = h.connection(c, "youtube", username="yara_yt")
     for i in range(11):
         d = start + timedelta(days=i)
         db.session.add(
@@ -230,6 +230,8 @@ def test_a_rounded_youtube_count_reads_about_with_its_reason_and_range(client, f
     assert "True range (YouTube)" in text  # one platform: no "Total" repeating it
     assert "302,010–302,999" in text
     assert "YouTube rounds subscriber counts" in text
+    program = text.split("Since program start", 1)[1].split("</article>", 1)[0]
+    assert program.count('class="approx"') == 2  # both ends of "start -> now" are rounded counts
     # exactly known changes and exact levels are not marked
     first, last = (start + timedelta(days=1)).isoformat(), (start + timedelta(days=7)).isoformat()
     text = client.get(f"/portal/analytics?start={first}&end={last}").get_data(as_text=True)
