@@ -38,9 +38,13 @@ def _change(c: Change) -> dict[str, Any]:
 
 
 def _rounding(r: PlatformRow) -> dict[str, Any]:
-    """A platform's rounded count (YouTube): the true range of the end value, and whether the change is
-    exactly known (docs/metrics.md "Rounded counts")."""
-    return {"followers_range": list(r.bounds) if r.bounds else None, "change_exact": r.change_exact}
+    """A platform's rounded count (YouTube): the true range of the start and end values, and whether the
+    change is exactly known (docs/metrics.md "Rounded counts")."""
+    return {
+        "followers_range": list(r.bounds) if r.bounds else None,
+        "start_range": list(r.start_bounds) if r.start_bounds else None,
+        "change_exact": r.change_exact,
+    }
 
 
 def _post(p: Post) -> dict[str, Any]:

@@ -42,6 +42,8 @@ class PlatformRow:
     bounds: tuple[int, int] | None = None
     #: the period's change is exactly known (not a difference of rounded counts)
     change_exact: bool = True
+    #: bounds of the true count at the period's start when that is a rounded one
+    start_bounds: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def _platform_rows(
                 label=performance_label(month.rate),
                 bounds=acc.bounds(period.end),
                 change_exact=acc.change_is_exact(period.start, period.end),
+                start_bounds=acc.bounds(period.start),
             )
         )
     return rows

@@ -573,8 +573,10 @@ def test_a_rounded_youtube_count_is_marked_in_the_report(app, factory):
     r = build.program(c, TODAY)
     row = r["platforms"][0]
     assert row["followers_range"] == [302_076, 302_999]
+    assert row["start_range"] == [302_000, 302_923]  # the day before the programme, as stored
     assert row["change_exact"] is True  # one run of exactly known changes
     text = _text(service.render_report_pdf(r))
     assert "≈302,476" in text.replace(" ", "")
+    assert "≈302,400" in text.replace(" ", "")  # the start value is one too
     assert "true count between 302,076 and 302,999" in " ".join(text.split())
     assert "as reported by YouTube" in " ".join(text.split())
