@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,6 +17,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Client, ClientStatus, Invite, LoginAttempt, Role, User, UserSession
 from app.models.base import utcnow
+from app.services import capabilities
 from app.services.zones import parse_time_zone
 
 log = logging.getLogger("app.security")
@@ -27,10 +26,6 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 # Verified against when the email is unknown, so a miss costs as much time as a hit.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
-
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def hash_password(password: str) -> str:
@@ -75,24 +70,9 @@ def _throttle_wait(email: str, ip: str) -> int:
     """Seconds to wait before another attempt for this email or IP, 0 when allowed."""
     cfg = current_app.config
     window = timedelta(minutes=int(cfg["LOGIN_WINDOW_MINUTES"]))
-    since = utcnow() - window
     limit = int(cfg["LOGIN_MAX_FAILURES"])
-    waits = []
-    for column, value, cap in ((LoginAttempt.email, email, limit), (LoginAttempt.ip, ip, limit * 5)):
-        failures = (
-            db.session.execute(
-                select(LoginAttempt.at)
-                .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-                .order_by(LoginAttempt.at.desc())
-                .limit(cap)
-            )
-            .scalars()
-            .all()
-        )
-        if len(failures) >= cap:
-            oldest = min(failures)
-            waits.append(int((oldest + window - utcnow()).total_seconds()) + 1)
-    return max([0, *waits])
+    checks = ((LoginAttempt.email, email, limit), (LoginAttempt.ip, ip, limit * 5))
+    return capabilities.throttle_wait(LoginAttempt.at, checks, window, LoginAttempt.succeeded.is_(False))
 
 
 class LoginDisabled(Exception):
@@ -149,7 +129,9 @@ def record_failure(email: str, ip: str) -> None:
 def start_session(user: User, user_agent: str | None) -> str:
     """Create a server-side session for ``user``; returns the raw id to put in the signed cookie."""
     raw = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_sha256(raw), user_id=user.id, user_agent=(user_agent or "")[:255]))
+    db.session.add(
+        UserSession(token_hash=capabilities.sha256(raw), user_id=user.id, user_agent=(user_agent or "")[:255])
+    )
     db.session.commit()
     return raw
 
@@ -159,7 +141,7 @@ def session_user(raw: str | None, user_id: int) -> User | None:
     if not raw:
         return None
     row = db.session.execute(
-        select(UserSession).where(UserSession.token_hash == _sha256(raw), UserSession.user_id == user_id)
+        select(UserSession).where(UserSession.token_hash == capabilities.sha256(raw), UserSession.user_id == user_id)
     ).scalar_one_or_none()
     if row is None:
         return None
@@ -176,7 +158,7 @@ def session_user(raw: str | None, user_id: int) -> User | None:
 def end_session(raw: str | None) -> None:
     """Delete one server-side session (logout)."""
     if raw:
-        db.session.execute(delete(UserSession).where(UserSession.token_hash == _sha256(raw)))
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == capabilities.sha256(raw)))
         db.session.commit()
 
 
@@ -191,7 +173,7 @@ def end_other_sessions(user_id: int, keep_raw: str | None) -> int:
     """Delete every session of a user but the one carried by ``keep_raw``; returns how many ended."""
     stmt = delete(UserSession).where(UserSession.user_id == user_id)
     if keep_raw:
-        stmt = stmt.where(UserSession.token_hash != _sha256(keep_raw))
+        stmt = stmt.where(UserSession.token_hash != capabilities.sha256(keep_raw))
     result = db.session.execute(stmt)
     db.session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -322,8 +304,7 @@ class InviteProblem(Exception):
         }[self.reason]
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="invite-v1")
+INVITE_SALT = "invite-v1"
 
 
 def create_invite(user: User, invited_by: User | None) -> str:
@@ -331,17 +312,17 @@ def create_invite(user: User, invited_by: User | None) -> str:
     db.session.execute(
         update(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None)).values(expires_at=utcnow())
     )
-    nonce = secrets.token_urlsafe(32)
+    nonce, nonce_hash = capabilities.new_nonce()
     ttl = timedelta(hours=int(current_app.config["INVITE_TTL_HOURS"]))
     invite = Invite(
         user_id=user.id,
-        token_hash=_sha256(nonce),
+        token_hash=nonce_hash,
         invited_by_id=invited_by.id if invited_by else None,
         expires_at=utcnow() + ttl,
     )
     db.session.add(invite)
     db.session.flush()
-    return _serializer().dumps({"i": invite.id, "n": nonce})
+    return capabilities.link_token(INVITE_SALT, invite.id, nonce)
 
 
 def resolve_invite(token: str) -> Invite:
@@ -349,13 +330,12 @@ def resolve_invite(token: str) -> Invite:
 
     :raises InviteProblem: with the reason the link cannot be used.
     """
-    try:
-        data = _serializer().loads(token)
-        invite_id, nonce = int(data["i"]), str(data["n"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        raise InviteProblem("invalid") from None
+    parsed = capabilities.read_link_token(INVITE_SALT, token)
+    if parsed is None:
+        raise InviteProblem("invalid")
+    invite_id, nonce = parsed
     invite = db.session.get(Invite, invite_id)
-    if invite is None or not secrets.compare_digest(invite.token_hash, _sha256(nonce)):
+    if invite is None or not capabilities.nonce_matches(invite.token_hash, nonce):
         raise InviteProblem("invalid")
     if invite.used_at is not None:
         raise InviteProblem("used")

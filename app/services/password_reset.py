@@ -9,21 +9,18 @@ UPDATE (a second use, even a concurrent one, fails) and ends every session of th
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import PasswordReset, User
 from app.models.base import utcnow
-from app.services import accounts, mail
+from app.services import accounts, capabilities, mail
 from app.services.urls import absolute_url
 
 log = logging.getLogger("app.security")
@@ -60,12 +57,7 @@ class ResetThrottled(Exception):
         self.retry_after = retry_after
 
 
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="password-reset-v1")
+RESET_SALT = "password-reset-v1"
 
 
 def ttl() -> timedelta:
@@ -75,20 +67,8 @@ def ttl() -> timedelta:
 def _throttle_wait(email: str, ip: str) -> int:
     """Seconds before another request for this email or IP is accepted, 0 when allowed."""
     limit = int(current_app.config["PASSWORD_RESET_MAX_REQUESTS"])
-    since = utcnow() - THROTTLE_WINDOW
-    waits = []
-    for column, value, cap in ((PasswordReset.email, email, limit), (PasswordReset.ip, ip, limit * IP_FACTOR)):
-        recent = list(
-            db.session.execute(
-                select(PasswordReset.requested_at)
-                .where(column == value, PasswordReset.requested_at >= since)
-                .order_by(PasswordReset.requested_at.desc())
-                .limit(cap)
-            ).scalars()
-        )
-        if len(recent) >= cap:
-            waits.append(int((min(recent) + THROTTLE_WINDOW - utcnow()).total_seconds()) + 1)
-    return max([0, *waits])
+    checks = ((PasswordReset.email, email, limit), (PasswordReset.ip, ip, limit * IP_FACTOR))
+    return capabilities.throttle_wait(PasswordReset.requested_at, checks, THROTTLE_WINDOW)
 
 
 def request_reset(raw_email: str, ip: str) -> None:
@@ -108,7 +88,7 @@ def request_reset(raw_email: str, ip: str) -> None:
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is not None and not user.is_active:
         user = None  # a disabled login cannot be reset (staff re-enable it)
-    nonce = secrets.token_urlsafe(32)
+    nonce, nonce_hash = capabilities.new_nonce()
     minutes = int(current_app.config["PASSWORD_RESET_TTL_MINUTES"])
     # Both paths run the same statements up to the email (a miss costs about what a hit costs): older
     # unused links of the user stop working (only the newest email counts; for a miss it matches
@@ -127,11 +107,11 @@ def request_reset(raw_email: str, ip: str) -> None:
         ip=ip,
         expires_at=utcnow() + ttl(),
         user_id=user.id if user else None,
-        token_hash=_sha256(nonce) if user else None,
+        token_hash=nonce_hash if user else None,
     )
     db.session.add(row)
     db.session.flush()
-    url = absolute_url("auth.reset_password", token=_serializer().dumps({"r": row.id, "n": nonce}))
+    url = absolute_url("auth.reset_password", token=capabilities.link_token(RESET_SALT, row.id, nonce))
     if user is None:
         _render(name="", url=url, minutes=minutes)
         db.session.commit()
@@ -155,13 +135,12 @@ def resolve(token: str) -> PasswordReset:
 
     :raises ResetProblem: with the reason the link cannot be used.
     """
-    try:
-        data = _serializer().loads(token)
-        reset_id, nonce = int(data["r"]), str(data["n"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        raise ResetProblem("invalid") from None
+    parsed = capabilities.read_link_token(RESET_SALT, token)
+    if parsed is None:
+        raise ResetProblem("invalid")
+    reset_id, nonce = parsed
     row = db.session.get(PasswordReset, reset_id)
-    if row is None or row.token_hash is None or not secrets.compare_digest(row.token_hash, _sha256(nonce)):
+    if row is None or not capabilities.nonce_matches(row.token_hash, nonce):
         raise ResetProblem("invalid")
     if row.used_at is not None:
         raise ResetProblem("used")

@@ -172,7 +172,7 @@ def test_unknown_and_tampered_links(client, factory):
 
     row_id = db.session.execute(select(PasswordReset.id)).scalar_one()
     forged = URLSafeSerializer(client.application.config["SECRET_KEY"], salt="password-reset-v1").dumps(
-        {"r": row_id, "n": "guess"}
+        {"i": row_id, "n": "guess"}
     )
     assert client.get(f"/password/reset/{forged}").status_code == 400
 
