@@ -66,7 +66,7 @@ def version(client_ids: Sequence[int] | None) -> str:
 
 
 def poller(client_ids: Sequence[int] | None) -> dict[str, str]:
-    """What a page needs to poll its data version (``components/live_poller.html``)."""
+    """What a page needs to poll its data version (the ``live_poller`` template global, app/web/live.py)."""
     return {"token": token_for(client_ids), "version": version(client_ids)}
 
 

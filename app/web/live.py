@@ -15,8 +15,15 @@ from markupsafe import Markup
 from app.services import live
 
 bp = Blueprint("live", __name__)
-#: the same element as templates/components/live_poller.html, with the new version
 POLLER = '<div id="live-poller" hidden hx-get="{url}" hx-trigger="every {seconds}s" hx-swap="outerHTML"></div>'
+
+
+def poller_markup(token: str, version: str) -> Markup:
+    """The hidden element a page polls with (pages embed it through the ``live_poller`` template global;
+    the check answers with it when the version moved). No template render: Flask-Login's template
+    context would load the user, a query the check must not make."""
+    url = url_for("live.version_check", token=token, v=version)
+    return Markup(POLLER).format(url=url, seconds=live.POLL_SECONDS)  # noqa: S704 - a constant; url escaped
 
 
 @bp.get("/live/<token>")
@@ -28,9 +35,6 @@ def version_check(token: str) -> Response:
     current = live.version(clients)
     if request.args.get("v") == current:
         return Response(status=204)
-    # built here, not with render_template: Flask-Login's template context loads the user (a query)
-    url = url_for("live.version_check", token=token, v=current)
-    poller = Markup(POLLER).format(url=url, seconds=live.POLL_SECONDS)  # noqa: S704 - a constant; url escaped
-    response = make_response(str(poller))
+    response = make_response(str(poller_markup(token, current)))
     response.headers["HX-Trigger"] = "live-changed"
     return response

@@ -28,6 +28,7 @@ from app.models.platforms import PLATFORM_NAMES
 from app.reports.pdf import pdf_text
 from app.stats.rounding import about, rounding_note
 from app.web.headers import csp_nonce
+from app.web.live import poller_markup
 from app.web.status import queue_is_up
 from app.web.times import ago, local_date, local_time
 
@@ -82,5 +83,6 @@ def init_app(app: Flask) -> None:
         local_date=local_date,
         now_utc=lambda: datetime.now(UTC),
         compact_number=compact_number,
+        live_poller=poller_markup,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)
