@@ -30,7 +30,7 @@ from app.models.base import utcnow
 from app.models.history import AccountInsight, ContentItem, DailySnapshot, Provenance
 from app.platforms.base import extract_hashtags
 from app.services import oauth
-from app.stats.rounding import ROUNDED_PLATFORMS, rounding_step
+from app.stats.rounding import ROUNDED_PLATFORMS, reported_count
 from app.sync.reconcile import reconcile_followers
 from app.sync.storage import upsert
 
@@ -126,10 +126,8 @@ def followers_by_day(detail: dict[str, Any]) -> dict[date, int]:
 
 
 def _reported(platform: str, count: int) -> int | None:
-    """What the platform's API shows for a true count (YouTube: rounded down to three figures)."""
-    if platform not in ROUNDED_PLATFORMS:
-        return None
-    return count - count % rounding_step(platform, count)
+    """The count as a sync would have stored it as reported (only where the platform rounds)."""
+    return reported_count(platform, count) if platform in ROUNDED_PLATFORMS else None
 
 
 def _import_analytics(connection_id: int, detail: dict[str, Any], today: date) -> None:

@@ -44,6 +44,11 @@ def rounding_step(platform: str, reported: int) -> int:
     return int(10 ** (len(str(int(reported))) - 3))
 
 
+def reported_count(platform: str, true_count: int) -> int:
+    """What the platform's API shows for a true count (YouTube: rounded down to three figures)."""
+    return true_count - true_count % rounding_step(platform, true_count)
+
+
 @dataclass(frozen=True)
 class Observation:
     """A count known on a day: ``value <= level <= value + step - 1`` (``step`` 1: exact)."""
