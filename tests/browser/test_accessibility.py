@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import requires_chromium
+from tests.support.browser import BROWSER_APP, log_in, requires_chromium
 from tests.support.live import serve_wsgi
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -16,9 +16,7 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 @pytest.fixture
 def site(make_app: Any) -> Any:
-    app = make_app(
-        APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False, TESTING=False
-    )
+    app = make_app(**BROWSER_APP)
     with app.app_context():
         from app.stats.query import today
         from tests.factories import Factory
@@ -37,14 +35,6 @@ def site(make_app: Any) -> Any:
         ids = {"client": c.id}
     with serve_wsgi(app) as url:
         yield url, ids
-
-
-def _login(page: Any, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("networkidle")
 
 
 def _serious(page: Any) -> list[str]:
@@ -68,7 +58,7 @@ def test_login_page(site: Any, page: Any) -> None:
 @pytest.mark.parametrize("path", ["/portal/analytics", "/portal/analytics/instagram", "/portal/settings/connections"])
 def test_client_pages(site: Any, page: Any, path: str) -> None:
     url, _ = site
-    _login(page, url, "c@example.com")
+    log_in(page, url, "c@example.com")
     page.goto(f"{url}{path}")
     page.wait_for_load_state("networkidle")
     assert _serious(page) == []
@@ -77,7 +67,7 @@ def test_client_pages(site: Any, page: Any, path: str) -> None:
 @pytest.mark.parametrize("path", ["/admin/clients", "/admin/clients/{client}", "/admin/portfolio", "/admin/alerts"])
 def test_crm_pages(site: Any, page: Any, path: str) -> None:
     url, ids = site
-    _login(page, url, "admin@example.com")
+    log_in(page, url, "admin@example.com")
     page.goto(f"{url}{path.format(**ids)}")
     page.wait_for_load_state("networkidle")
     assert _serious(page) == []
@@ -92,7 +82,7 @@ def test_dark_mode_pages(site: Any, browser: Any, email: str, path: str) -> None
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
     page = context.new_page()
     try:
-        _login(page, url, email)
+        log_in(page, url, email)
         page.goto(f"{url}{path.format(**ids)}")
         page.wait_for_load_state("networkidle")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import requires_chromium
+from tests.support.browser import BROWSER_APP, requires_chromium
 from tests.support.live import serve_wsgi
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 @pytest.fixture
 def live(make_app: Any) -> Any:
-    app = make_app(
-        APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False, TESTING=False
-    )
+    app = make_app(**BROWSER_APP)
     with app.app_context():
         from app.stats.query import today
         from tests.factories import Factory

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import requires_chromium
+from tests.support.browser import BROWSER_APP, log_in, requires_chromium
 from tests.support.live import serve_wsgi
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -15,9 +15,7 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 @pytest.fixture
 def site(make_app: Any) -> Any:
-    app = make_app(
-        APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False, TESTING=False
-    )
+    app = make_app(**BROWSER_APP)
     with app.app_context():
         from app.stats.query import today
         from tests.factories import Factory
@@ -36,10 +34,7 @@ def test_the_overview_updates_after_a_sync_without_a_reload(site: Any, page: Any
     from playwright.sync_api import expect
 
     app, url, ids = site
-    page.goto(f"{url}/login")
-    page.get_by_label("Email").fill("c@example.com")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, url, "c@example.com")
     page.goto(f"{url}/portal/analytics")
     total = page.get_by_test_id("total-followers")
     expect(total).to_have_text("1,029")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.browser import requires_chromium
+from tests.support.browser import BROWSER_APP, log_in, requires_chromium
 from tests.support.live import serve_wsgi
 
 pytestmark = [pytest.mark.browser, requires_chromium]
@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 @pytest.fixture
 def live(make_app: Any) -> Any:
-    app = make_app(
-        APP_ENV="development", SESSION_COOKIE_NAME="portal_session", SESSION_COOKIE_SECURE=False, TESTING=False
-    )
+    app = make_app(**BROWSER_APP)
     with app.app_context():
         from app.alerts import service
         from app.alerts.rules import Candidate
@@ -48,18 +46,11 @@ def live(make_app: Any) -> Any:
         yield url
 
 
-def _login(page: Any, live: str) -> None:
-    page.goto(f"{live}/login")
-    page.get_by_label("Email").fill("admin@example.com")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-
-
 def test_the_alert_feed_poll_never_takes_the_focus(live: str, page: Any) -> None:
     from playwright.sync_api import expect
 
     page.clock.install()
-    _login(page, live)
+    log_in(page, live, "admin@example.com")
     page.goto(f"{live}/admin/alerts")
     button = page.get_by_role("button", name="Mark all read")
     expect(button).to_be_visible()
@@ -85,7 +76,7 @@ def test_an_error_stays_until_dismissed_and_a_notice_leaves(live: str, page: Any
     from playwright.sync_api import expect
 
     page.clock.install()
-    _login(page, live)
+    log_in(page, live, "admin@example.com")
     page.goto(f"{live}/admin/clients")
     page.evaluate(
         """() => {

@@ -30,7 +30,7 @@ def floor3(n: int) -> int:
 def test_rounding_step_is_three_significant_figures_from_1000(reported, step):
     assert rounding_step("youtube", reported) == step
     assert rounding_step("tiktok", reported) == 1  # other platforms report exact counts
-    assert reported_count("youtube", reported) == floor3(reported)  # the rule written independently below
+    assert reported_count("youtube", reported) == floor3(reported)  # floor3: the rule written independently
 
 
 def observe(truth: list[int], nets_from: int = 1) -> tuple[dict, dict]:

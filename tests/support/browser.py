@@ -47,3 +47,21 @@ def page(browser: Any) -> Iterator[Any]:
     pg.csp_violations = violations  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+#: what an app served to a real browser over plain-http localhost needs (a cookie the browser keeps)
+BROWSER_APP: dict[str, Any] = {
+    "APP_ENV": "development",
+    "SESSION_COOKIE_NAME": "portal_session",
+    "SESSION_COOKIE_SECURE": False,
+    "TESTING": False,
+}
+
+
+def log_in(page: Any, base_url: str, email: str, password: str = "correct-horse-battery") -> None:
+    """Log in through the login form and wait for the page it lands on."""
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
