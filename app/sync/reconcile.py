@@ -13,24 +13,9 @@ from datetime import date
 from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
-from app.models.history import AccountInsight, DailySnapshot, Provenance
+from app.models.history import DailySnapshot, Provenance
 from app.stats.rounding import ROUNDED_PLATFORMS, Observation, reconcile, rounding_step
-from app.sync.storage import NET_METRICS
-
-
-def exact_nets(connection_id: int, platform: str) -> dict[date, int]:
-    """day -> gained - lost, for the days where both numbers are stored (YouTube Analytics)."""
-    gained_name, lost_name = NET_METRICS[platform]
-    assert lost_name is not None
-    parts: dict[date, dict[str, float]] = {}
-    for day, metric, value in db.session.execute(
-        select(AccountInsight.day, AccountInsight.metric, AccountInsight.value).where(
-            AccountInsight.connection_id == connection_id, AccountInsight.metric.in_([gained_name, lost_name])
-        )
-    ).tuples():
-        parts.setdefault(day, {})[metric] = value
-    both = {day: p for day, p in parts.items() if gained_name in p and lost_name in p}
-    return {day: int(round(p[gained_name] - p[lost_name])) for day, p in both.items()}
+from app.sync.storage import daily_nets
 
 
 def reconcile_followers(connection_id: int, platform: str) -> int:
@@ -65,7 +50,7 @@ def reconcile_followers(connection_id: int, platform: str) -> int:
     levels = reconcile(
         [r.day for r in rows],
         observations,
-        exact_nets(connection_id, platform),
+        {day: int(round(net)) for day, net in daily_nets(connection_id, platform, complete_only=True).items()},
         {r.day: r.followers for r in rows},
     )
     changes = []

@@ -304,17 +304,25 @@ def last_snapshot_days(connection_id: int, since: datetime) -> dict[int, date]:
 # --------------------------------------------------------------------------- follower history
 
 
-def daily_nets(connection_id: int, platform: str) -> dict[date, float]:
-    """day -> net follower change of that day from the account insights (gained - lost)."""
+def daily_nets(connection_id: int, platform: str, *, complete_only: bool = False) -> dict[date, float]:
+    """day -> net follower change of that day from the account insights (gained - lost).
+
+    ``complete_only``: only days where every part is stored (a change that is exactly known; a day
+    with gains but no losses yet is left out rather than counted as all gains).
+    """
     gained_name, lost_name = NET_METRICS[platform]
     names = [n for n in (gained_name, lost_name) if n]
     nets: dict[date, float] = {}
+    seen: dict[date, int] = {}
     for day, metric, value in db.session.execute(
         select(AccountInsight.day, AccountInsight.metric, AccountInsight.value).where(
             AccountInsight.connection_id == connection_id, AccountInsight.metric.in_(names)
         )
     ).tuples():
         nets[day] = nets.get(day, 0.0) + (value if metric == gained_name else -value)
+        seen[day] = seen.get(day, 0) + 1
+    if complete_only:
+        return {day: net for day, net in nets.items() if seen[day] == len(names)}
     return nets
 
 
