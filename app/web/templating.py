@@ -92,6 +92,14 @@ def brand_logo_src(inline: bool = False) -> str:
     return url_for("site.brand_logo", v=b.logo_version, _external=False)
 
 
+def brand_logo_absolute() -> str:
+    """The logo's absolute URL on ``PUBLIC_BASE_URL`` (emails, Open Graph)."""
+    from app.services.urls import absolute_url
+
+    b = brand_service.current()
+    return absolute_url("site.brand_logo", v=b.logo_version) if b.has_logo else ""
+
+
 def brand_logo_size(height: int) -> Markup:
     """``width=".." height=".."`` for the logo at ``height`` (the PDF needs both)."""
     size = brand_service.current().logo_size or (height, height)
@@ -129,5 +137,6 @@ def init_app(app: Flask) -> None:
         brand=brand_service.current,
         brand_logo_src=brand_logo_src,
         brand_logo_size=brand_logo_size,
+        brand_logo_absolute=brand_logo_absolute,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)
