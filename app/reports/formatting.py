@@ -79,7 +79,7 @@ def period(start: str | date | None, end: str | date | None, locale: str = DEFAU
 
 
 def moment(value: str | datetime | None, tz: str | None, locale: str = DEFAULT_LOCALE) -> str:
-    """``Nov 16, 2026, 09:02 CET``: the moment in the client's zone, the zone named."""
+    """``Nov 16, 2026, 09:02 +0100``: the moment in the client's zone, the zone named."""
     m = _as_moment(value)
     if m is None:
         return DASH
@@ -87,12 +87,12 @@ def moment(value: str | datetime | None, tz: str | None, locale: str = DEFAULT_L
 
 
 def data_as_of(as_of: str | datetime | None, generated: str | datetime | None, tz: str | None, locale: str) -> str:
-    """The "data as of" line in words: ``Data as of Monday, November 16, 2026 at 09:02 CET, 3 hours
+    """The "data as of" line in words: ``Data as of Monday, November 16, 2026 at 09:02 Central European Standard Time, 3 hours
     before this report was made.`` (``Not synced yet`` without a sync)."""
     m, g = _as_moment(as_of), _as_moment(generated)
     if m is None:
         return "No account has synced yet: the numbers appear after the first sync."
-    when = format_datetime(m, "EEEE, MMMM d, y 'at' HH:mm zzz", tzinfo=zone(tz), locale=locale)
+    when = format_datetime(m, "EEEE, MMMM d, y 'at' HH:mm zzzz", tzinfo=zone(tz), locale=locale)
     if g is None or abs((g - m).total_seconds()) < 60:
         return f"Data as of {when}."
     gap = format_timedelta(g - m, threshold=1.0, locale=locale)
