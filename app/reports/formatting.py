@@ -87,8 +87,8 @@ def moment(value: str | datetime | None, tz: str | None, locale: str = DEFAULT_L
 
 
 def data_as_of(as_of: str | datetime | None, generated: str | datetime | None, tz: str | None, locale: str) -> str:
-    """The "data as of" line in words: ``Data as of Monday, November 16, 2026 at 09:02 Central European Standard Time, 3 hours
-    before this report was made.`` (``Not synced yet`` without a sync)."""
+    """The "data as of" line in words: ``Data as of Monday, November 16, 2026 at 09:02 Central European
+    Standard Time, 3 hours before this report was made.`` (a sentence saying so without a sync)."""
     m, g = _as_moment(as_of), _as_moment(generated)
     if m is None:
         return "No account has synced yet: the numbers appear after the first sync."

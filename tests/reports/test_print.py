@@ -19,8 +19,8 @@ from PIL import Image
 from app.extensions import db
 from app.reports import build, service
 from app.services import brand
-from tests.reports.test_contents import COMMENT, TODAY, program  # noqa: F401 - fixture
-from tests.reports.test_reports import END, _text, seeded  # noqa: F401 - fixture
+from tests.reports.test_contents import COMMENT, TODAY
+from tests.reports.test_reports import END, _text
 from tests.support import history
 
 pytestmark = pytest.mark.skipif(
@@ -111,7 +111,8 @@ def test_weekly_pdf_prints_cleanly_with_a_long_handle_and_the_brand(app, seeded,
     assert "21,950" in text  # the cover: followers now (1,100 + 500 + 20,350)
 
     (page,) = pngs(pdf, tmp_path)
-    assert abs(page.size[0] - 413) <= 1 and abs(page.size[1] - 585) <= 1  # A4 at 50 dpi
+    assert abs(page.size[0] - 413) <= 1  # A4 at 50 dpi
+    assert abs(page.size[1] - 585) <= 1
     assert _colour_share(page, (0x7C, 0x2D, 0x12)) > 0.002  # the brand colour: logo, rules, headings
 
 
