@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask import g, has_app_context
+from flask import g, has_request_context
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -87,12 +87,14 @@ def _from_row(row: BrandSettings | None) -> Brand:
 
 
 def current() -> Brand:
-    """The brand, with defaults for what is not set; read once per request (``g``)."""
-    if has_app_context() and "brand" in g:
+    """The brand, with defaults for what is not set; read once per request (``g``). Outside a request
+    (a job) it is read each time (the session's identity map makes a repeat free), so a long-lived
+    worker never keeps an old brand."""
+    if has_request_context() and "brand" in g:
         cached: Brand = g.brand
         return cached
     brand = _from_row(_row())
-    if has_app_context():
+    if has_request_context():
         g.brand = brand
     return brand
 
@@ -183,13 +185,11 @@ def validate_logo(data: bytes) -> Logo:
             img = Image.open(io.BytesIO(data))
             fmt = img.format or ""
             width, height = img.size
-        except (
-            UnidentifiedImageError,
-            OSError,
-            ValueError,
-            Image.DecompressionBombWarning,
-            Image.DecompressionBombError,
-        ):
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise ValidationFailed(
+                f"The logo has far too many pixels: the limit is {MAX_LOGO_SIDE} on each side.", field="logo"
+            ) from None
+        except (UnidentifiedImageError, OSError, ValueError):
             raise ValidationFailed(
                 "This file is not an image we can read: upload a PNG, JPEG or WebP.", field="logo"
             ) from None
@@ -275,6 +275,6 @@ def save(
         row.logo_png = row.logo_width = row.logo_height = row.logo_sha256 = None
     db.session.add(row)
     db.session.commit()
-    if has_app_context():
+    if has_request_context():
         g.pop("brand", None)
     return Saved(current(), tuple(notes))
