@@ -197,12 +197,12 @@ def span_words(span: str) -> str:
 
 
 def _engagement_sentence(
-    before: float | None, now: float | None, change: float | None, versus: str, locale: str
+    before: float | None, now: float | None, change: float | None, versus: str, no_before: str, locale: str
 ) -> str:
     if now is None:
         return "No posts in this period, so there is no engagement rate yet."
     if change is None or before is None:
-        return f"Engagement was {fmt.percent(now, locale)} (nothing to compare with {versus})."
+        return f"Engagement was {fmt.percent(now, locale)} ({no_before})."
     if change >= ENGAGEMENT_SHIFT:
         verb = "rose"
     elif change <= -ENGAGEMENT_SHIFT:
@@ -237,7 +237,12 @@ def periodic(r: Mapping[str, Any], locale: str, span: str = "week") -> Summary:
         ),
     )
     changed = _engagement_sentence(
-        eng.get("previous"), eng.get("rate"), eng.get("change_points"), f"vs the {span} before", locale
+        eng.get("previous"),
+        eng.get("rate"),
+        eng.get("change_points"),
+        f"vs the {span} before",
+        f"no posts the {span} before to compare with",
+        locale,
     )
     return Summary(
         headlines,
@@ -278,7 +283,12 @@ def program(r: Mapping[str, Any], locale: str) -> Summary:
         ),
     )
     changed = _engagement_sentence(
-        eng.get("start"), eng.get("end"), eng.get("change_points"), "first vs last 30 days", locale
+        eng.get("start"),
+        eng.get("end"),
+        eng.get("change_points"),
+        "first vs last 30 days",
+        "in the last 30 days; no posts in the first 30 to compare with",
+        locale,
     )
     milestones = r.get("milestones") or []
     if milestones:
