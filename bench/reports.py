@@ -4,7 +4,8 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
 1. Weekly report PDF: payload (``app/reports/build.weekly``) + xhtml2pdf render, one client, N runs.
 2. Programme report with its chart: ``build.program`` + render, N runs.
 3. Share card: the programme numbers (no chart) + the 1200x630 PNG drawn with Pillow, stored.
-4. Weekly fan-out for all 1,000 clients (``--no-fanout`` skips it): ``service.weekly_fanout`` at a Monday morning, then the
+4. Weekly fan-out for all 1,000 clients (``--no-fanout`` skips it): ``service.weekly_fanout`` at a
+   Monday morning, then the
    ``reports`` queue drained by 2 worker processes (one per core), each job generating the report and
    queueing its email (outbox row + delivery job). Timed from the fan-out until every report is done
    and every email queued. Emails are not sent (the default queue is not worked).
