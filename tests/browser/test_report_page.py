@@ -102,6 +102,10 @@ def test_programme_report_page(live: Any, page: Any, width: int) -> None:
     )
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px: {wide}"
     assert page.csp_violations == []
+    if width == 1280:
+        from tests.browser.test_accessibility import _serious
+
+        assert _serious(page) == []
     shot = page.screenshot(full_page=width == 1280)
     img = Image.open(io.BytesIO(shot)).convert("RGB")
     assert img.size[0] == width
