@@ -126,3 +126,21 @@ def test_card_fingerprint_follows_the_brand(app, program):
         business_name="Northwind", primary_colour=None, sender_name=None, reply_to=None, footer=None, locale=None
     )
     assert share.card_fingerprint(program, today) != before
+
+
+def test_programme_report_page_has_open_graph_tags(app, client, program):
+    from app.models import Report
+    from app.reports import service
+
+    program.display_name = HOSTILE
+    db.session.commit()
+    report = Report(kind="program", client_id=program.id, period_start=TODAY, period_end=TODAY, status="queued")
+    db.session.add(report)
+    db.session.commit()
+    service.generate(report.id)
+    client.login("coach@example.com")
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    title = "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt; Kenji · Programme report · Creator Portal"
+    assert f'<meta property="og:title" content="{title}">' in page
+    assert '<meta property="og:description" content="Followers gained: ' in page
+    assert "<script>alert(1)" not in page
