@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.queueing import dispatch
 from app.reports import build, service
+from app.reports import formatting as fmt
 from app.stats.overview import client_overview
 from tests.reports.test_reports import _text, _work, needs_pdftotext
 from tests.support import history
@@ -266,12 +267,12 @@ def test_share_switch_without_javascript_returns_to_the_whole_page(app, client, 
     assert "/s/" in page
     assert "Turn sharing off" in page
     assert "No reports yet." not in page
-    assert f"Weekly · {made.period_start}" in page
+    assert f"Weekly · {fmt.period(made.period_start, made.period_end)}" in page
     resp = client.post("/reports/share", data={"enabled": "0"})
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Share link turned off." in page
     assert "Sharing is off." in page
-    assert f"Weekly · {made.period_start}" in page
+    assert f"Weekly · {fmt.period(made.period_start, made.period_end)}" in page
 
 
 def test_share_is_the_clients_own_switch(app, client, program):
