@@ -154,3 +154,17 @@ def test_names_in_any_script_print(app, seeded, name):
         assert name in text
     for page in words(pdf):
         assert overlaps(page) == []
+
+
+def test_empty_reports_print_cleanly(app, factory, tmp_path):
+    """No connections, no data: a cover of em dashes and sentences that say so, never a broken PDF."""
+    c = factory.client(name="New Client", email="new@example.com")
+    for payload in (build.weekly(c, END), build.program(c, END)):
+        pdf = service.render_report_pdf(payload)
+        text = _text(pdf)
+        assert "—" in text
+        assert "There are no follower numbers for this period yet." in text
+        assert "Connect an account in the portal" in text
+        assert "No account has synced yet" in text
+        for page in words(pdf):
+            assert overlaps(page) == []
