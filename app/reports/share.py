@@ -67,6 +67,15 @@ def card_payload(client: Client, today: date) -> dict[str, Any]:
     return payload
 
 
+def public_payload(client: Client, today: date) -> tuple[dict[str, Any], str]:
+    """The programme report the public page shows, and the detail the client chose: never the coach's
+    comment; with "totals" no chart either (its lines are per platform)."""
+    detail = service.settings_for(client).share_detail
+    payload = build.program(client, today, charts=detail == "full")
+    payload["coach_comment"] = None  # private to the coaching relationship
+    return payload, detail
+
+
 def render_card(client_id: int, today: date | None = None) -> ShareCard | None:
     """Draw and store the client's card (the worker's job); None for a client that is gone."""
     client = db.session.get(Client, client_id)

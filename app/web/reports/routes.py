@@ -16,8 +16,8 @@ from app.extensions import csrf
 from app.models import Client, Report, ReportStatus, Role
 from app.reports import service
 from app.reports import share as share_service
-from app.reports.build import program as program_payload
 from app.services import clients
+from app.services.urls import absolute_url
 from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.reports import bp
@@ -143,17 +143,13 @@ def share(token: str) -> Response:
         client = service.client_for_share(token)
     except ServiceError as exc:
         return _link_page("gone", exc.message, exc.status)
-    detail = service.settings_for(client).share_detail
-    og_image = url_for("reports.share_card", token=token, _external=True)
+    og_image = absolute_url("reports.share_card", token=token)  # PUBLIC_BASE_URL, never the Host header
     if request.method in ("GET", "HEAD"):
         # link previews (LinkedIn, X, chat apps) read this page: its Open Graph tags carry the card
         share_service.ensure_card(client)
         og = share_service.open_graph(share_service.card_payload(client, utcnow().date()))
         return _link_page("confirm", "", 200, action=url_for("reports.share", token=token), og=og, og_image=og_image)
-    payload = program_payload(client, utcnow().date(), charts=True)
-    payload["coach_comment"] = None  # the coach's comment is private to the coaching relationship
-    if detail != "full":
-        payload["charts"] = []  # its lines are per platform: the client chose totals only
+    payload, detail = share_service.public_payload(client, utcnow().date())
     og = share_service.open_graph(payload)
     return _link_page("report", "", 200, r=payload, public=True, share_detail=detail, og=og, og_image=og_image)
 
