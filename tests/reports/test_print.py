@@ -168,3 +168,23 @@ def test_empty_reports_print_cleanly(app, factory, tmp_path):
         assert "No account has synced yet" in text
         for page in words(pdf):
             assert overlaps(page) == []
+
+
+def test_portfolio_pdf_prints_cleanly(app, program, factory):
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.services import clients
+
+    coach = db.session.execute(select(User).where(User.email == "coach@example.com")).scalar_one()
+    other = factory.client(coach=coach, name="Maximiliane Wolkenstein-Oberhausen-" + "X" * 60, email="m@example.com")
+    ig = history.connection(other, "instagram", username=LONG_HANDLE)
+    history.daily(ig, TODAY - timedelta(days=40), [300 + i for i in range(41)])
+    payload = build.portfolio(clients.visible_clients(coach), TODAY)
+    assert payload["clients"] == 2
+    pdf = service.render_report_pdf(payload)
+    text = _text(pdf)
+    assert "All clients" in text
+    assert "Portfolio report" in text
+    for page in words(pdf):
+        assert overlaps(page) == []
