@@ -205,3 +205,12 @@ def test_formatting_per_locale():
     assert fmt.data_as_of(None, None, "UTC", "en").startswith("No account has synced yet")
     assert fmt.truncate("maya.moves.with.a.long.handle", 12) == "maya.moves.…"
     assert fmt.locale_or_default("xx_nonsense") == "en"
+
+
+def test_monthly_reads_like_the_weekly():
+    """A monthly payload (the weekly shape, kind "monthly") gets the month's words."""
+    r = {**WEEK, "kind": "monthly", "engagement": {"rate": 6.0, "previous": None, "change_points": None, "posts": 9}}
+    s = summary.summarise(r, "en")
+    assert [(h.label, h.note) for h in s.headlines][1:] == [("Change this month", "+6.7%"), ("Engagement", "9 posts")]
+    assert s.grew == "Instagram grew the most: +80 followers (+8.0%), 80% of the month's gain."
+    assert s.changed == "Engagement was 6.0% (no posts the month before to compare with)."
