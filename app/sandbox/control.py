@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from .audience import validate_audience
 from .common import control_error, json_response, state
 from .util import iso_z, parse_datetime
 from .world import IG_ACCOUNT_TYPES, KINDS, PLATFORMS, TRAJECTORIES, Account
@@ -309,13 +310,16 @@ def get_account(acc_id: str) -> Response:
         acc = _get_account(acc_id)
         if isinstance(acc, Response):
             return acc
-        return json_response(account_view(acc, _flag("history"), _flag("posts")))
+        view = account_view(acc, _flag("history"), _flag("posts"))
+        if _flag("audience"):
+            view["audience"] = acc.audience()
+        return json_response(view)
 
 
 @bp.patch("/accounts/<acc_id>")
 def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
     data = body()
-    allowed = {"followers", "posts", "account_type", "display_name", "username", "following", "bio"}
+    allowed = {"followers", "posts", "account_type", "display_name", "username", "following", "bio", "audience"}
     unknown = set(data) - allowed
     if unknown:
         raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
@@ -325,6 +329,12 @@ def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
         if isinstance(acc, Response):
             return acc
         posts = validate_posts(data["posts"], acc.platform) if "posts" in data else []
+        audience: dict[str, Any] | None = None
+        if "audience" in data:
+            try:
+                audience = validate_audience(data["audience"], acc.platform)
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from exc
         if "followers" in data:
             _int(data, "followers", 0)
         if "following" in data:
@@ -344,8 +354,12 @@ def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
                 setattr(acc, key, data[key])
         if "following" in data:
             acc.following = data["following"]
+        view = account_view(acc)
+        if audience is not None:
+            acc.audience_override.update(audience)
+            view["audience"] = acc.audience()
         st.save()
-        return json_response(account_view(acc))
+        return json_response(view)
 
 
 @bp.post("/accounts/<acc_id>/revoke")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .audience import Story, audience_truth
 from .util import b64chars, day_end, day_start, digits, h64, parse_datetime, rng, unit, utc
 
 PLATFORMS = ("instagram", "tiktok", "youtube")
@@ -318,6 +319,10 @@ class Account:
     verified: bool = False
     explicit_posts: list[Post] = field(default_factory=list)
     version: int = 0
+    #: the control API's replacements of the default audience truth (``audience.py``)
+    audience_override: dict[str, Any] = field(default_factory=dict)
+    #: Instagram stories, live for 24 h after publishing (``audience.py``)
+    stories: list[Story] = field(default_factory=list)
     _cum: list[int] = field(default_factory=list, repr=False)
     _gen: list[Post] = field(default_factory=list, repr=False)
     _gen_until: date | None = field(default=None, repr=False)
@@ -559,7 +564,16 @@ class Account:
             "verified": self.verified,
             "explicit_posts": [p.to_json() for p in self.explicit_posts],
             "version": self.version,
+            "audience_override": self.audience_override,
+            "stories": [s.to_json() for s in self.stories],
         }
+
+    def audience(self) -> dict[str, Any]:
+        """The audience this platform reports (the seed's default with the control API's changes)."""
+        return audience_truth(self.platform, self.seed, self.audience_override)
+
+    def live_stories(self, now: datetime) -> list[Story]:
+        return sorted((s for s in self.stories if s.live(now)), key=lambda s: s.published_at, reverse=True)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
@@ -588,6 +602,8 @@ class Account:
             verified=bool(data.get("verified", False)),
             explicit_posts=[Post.from_json(p) for p in data.get("explicit_posts", [])],
             version=int(data.get("version", 0)),
+            audience_override=dict(data.get("audience_override", {})),
+            stories=[Story.from_json(s) for s in data.get("stories", [])],
         )
         acc._rebuild_cum()
         return acc

@@ -21,6 +21,7 @@ from ..world import Account, Post
 from .insights import media_insights, user_insights
 from .oauth import BASIC, INSIGHTS, check_token, token_value
 from .shared import PRODUCT, GraphError, bp, page_url
+from .stories import find_story, stories_edge, story_insights, story_node
 from .usage import throttle
 
 USER_FIELDS = (
@@ -140,12 +141,21 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
             if edge == "media":
                 return json_response(media_edge(acc))
             if edge == "stories":
-                return json_response({"data": []})
+                return json_response(stories_edge(acc))
             if edge == "insights":
                 if INSIGHTS not in tok.scopes:
                     raise GraphError("(#10) Application does not have permission for this action", 10)
                 return json_response(user_insights(acc))
             raise GraphError(f"Unknown path components: /{edge}", 2500)
+        story = find_story(acc, node)
+        if story is not None:
+            if edge is None:
+                return json_response(story_node(acc, story, split_fields(request.args.get("fields"))))
+            if edge != "insights":
+                raise GraphError(f"Unknown path components: /{edge}", 2500)
+            if INSIGHTS not in tok.scopes:
+                raise GraphError("(#10) Application does not have permission for this action", 10)
+            return json_response(story_insights(story))
         post = acc.find_post(node, st.now())
         if post is None:
             raise GraphError(

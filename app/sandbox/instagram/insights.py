@@ -311,21 +311,23 @@ def _breakdown_results(acc: Account, metric: str, breakdown: str, days: list[dat
         followers = acc.followers_on(today)
         if metric == "engaged_audience_demographics":
             followers = int(followers * 0.08)
-        keys: tuple[str, ...]
+        truth = acc.audience()
+        shares: list[tuple[str, float]]
         if breakdown == "age":
-            keys = AGES
+            shares = list(truth.get("age", {}).items())
         elif breakdown == "gender":
-            keys = ("F", "M", "U")
+            names = {"female": "F", "male": "M", "other": "U"}
+            shares = [(names.get(k, "U"), v) for k, v in truth.get("gender", {}).items()]
         elif breakdown == "country":
-            keys = COUNTRIES
+            shares = [(c["code"], c["share"]) for c in truth.get("countries", [])]
         else:
-            keys = CITIES
-        weights = [unit(acc.seed, "demo", breakdown, k) + (1.5 if i < 3 else 0.2) for i, k in enumerate(keys)]
-        total_w = sum(weights)
+            shares = [(c["name"], c["share"]) for c in truth.get("cities", [])]
         results: list[dict[str, Any]] = [
-            {"dimension_values": [k], "value": int(followers * w / total_w)} for k, w in zip(keys, weights, strict=True)
+            {"dimension_values": [k], "value": int(followers * v / 100)} for k, v in shares
         ]
-        return [r for r in results if r["value"] > 0][:45]
+        results = [r for r in results if r["value"] > 0]
+        results.sort(key=lambda r: -int(r["value"]))
+        return results[:45]  # the top 45 values only
     if breakdown == "media_product_type":
         feed = sum(_kind_value(acc, metric, d, ("image", "carousel")) for d in days)
         reels = sum(_kind_value(acc, metric, d, ("reel",)) for d in days)
@@ -458,11 +460,13 @@ def user_insights(acc: Account) -> dict[str, Any]:  # noqa: C901 - one validatio
                     {"dimension_keys": [breakdown], "results": _breakdown_results(acc, m, breakdown, days)}
                 ]
         elif m == "online_followers":
+            hours = acc.audience().get("online_hours", {})
             item["values"] = [
                 {
-                    "value": {
-                        str(h): int(followers_now * (0.02 + 0.05 * unit(acc.seed, "on", d, h))) for h in range(24)
-                    },
+                    # the most recent days are not counted yet: ``{}``, as the real API answers
+                    "value": {}
+                    if d >= today - DAY * 2
+                    else {str(h): int(followers_now * hours.get(str(h), 0.0) / 100) for h in range(24)},
                     "end_time": iso_meta(_end_time(d)),
                 }
                 for d in days

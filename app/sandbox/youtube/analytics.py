@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, request
 
 from ..common import json_response, state
-from ..util import day_end, day_start, unit
+from ..util import day_end, day_start
 from ..world import Account, Post
 from .auth import ANALYTICS_SCOPES, DATA_SCOPES, authenticate, charge
 from .errors import GoogleError, bp
@@ -62,7 +62,17 @@ DIMENSION_SETS = {
     ("gender", "ageGroup"),
     ("creatorContentType",),
     ("day", "creatorContentType"),
+    ("insightTrafficSourceType",),
+    ("day", "insightTrafficSourceType"),
+    ("insightTrafficSourceDetail",),
+    ("deviceType",),
+    ("day", "deviceType"),
+    ("operatingSystem",),
 }
+#: dimensions that split views by the audience truth; they take view metrics only
+SPLIT_DIMENSIONS = ("insightTrafficSourceType", "insightTrafficSourceDetail", "deviceType", "operatingSystem")
+SPLIT_METRICS = ("views", "engagedViews", "estimatedMinutesWatched")
+SEARCH_TERMS = ("how to start", "beginner guide", "day in my life", "tips and tricks", "honest review")
 AGE_GROUPS = ("age13-17", "age18-24", "age25-34", "age35-44", "age45-54", "age55-64", "age65-")
 COUNTRY_CODES = ("US", "GB", "IN", "DE", "BR", "CA", "FR", "AU", "MX", "JP")
 
@@ -143,6 +153,8 @@ def _parse_filters(acc: Account, posts: list[Post]) -> tuple[list[Post], float]:
     for clause in raw.split(";"):
         key, _, value = clause.partition("==")
         values = value.split(",")
+        if key == "insightTrafficSourceType":
+            continue  # read by the traffic reports themselves
         if key == "video":
             posts = [p for p in posts if p.id in values]
             share = -1.0
@@ -162,6 +174,50 @@ def _share_of_views(acc: Account, posts: list[Post], all_posts: list[Post], days
     part = sum(p.count("views", end) - p.count("views", start) for p in posts)
     total = sum(p.count("views", end) - p.count("views", start) for p in all_posts)
     return part / total if total else 0.0
+
+
+def _source_filter() -> str | None:
+    for clause in (request.args.get("filters") or "").split(";"):
+        key, _, value = clause.partition("==")
+        if key == "insightTrafficSourceType":
+            return value
+    return None
+
+
+def _split_shares(acc: Account, dimension: str, source: str | None) -> list[tuple[str, float]]:
+    """(value, percent of views) for a split dimension, from the account's audience truth."""
+    truth = acc.audience()
+    if dimension == "insightTrafficSourceType":
+        pairs = list(truth.get("traffic_sources", {}).items())
+        return [(k, v) for k, v in pairs if source is None or k == source]
+    if dimension == "insightTrafficSourceDetail":
+        if source != "YT_SEARCH":
+            return []
+        part = truth.get("traffic_sources", {}).get("YT_SEARCH", 0.0)
+        return [(t, part * w) for t, w in zip(SEARCH_TERMS, (0.3, 0.2, 0.15, 0.1, 0.05), strict=True)]
+    devices = truth.get("devices", {})
+    if dimension == "deviceType":
+        return list(devices.items())
+    mobile, desktop, tablet = devices.get("MOBILE", 0.0), devices.get("DESKTOP", 0.0), devices.get("TABLET", 0.0)
+    known = mobile + desktop + tablet + devices.get("TV", 0.0)
+    return [
+        ("ANDROID", mobile * 0.55 + tablet * 0.4),
+        ("IOS", mobile * 0.45 + tablet * 0.6),
+        ("WINDOWS", desktop * 0.7),
+        ("MACINTOSH", desktop * 0.3),
+        ("SMART_TV", devices.get("TV", 0.0)),
+        ("OTHER", max(0.0, 100 - known)),
+    ]
+
+
+def _split_rows(total: dict[str, float], shares: list[tuple[str, float]], metrics: list[str]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for key, pct in shares:
+        scaled = {k: v * pct / 100 for k, v in total.items()}
+        values = _metric_values(metrics, scaled)
+        if scaled["views"] >= 1:
+            rows.append([key, *values])
+    return rows
 
 
 @bp.get("/youtubeanalytics.googleapis.com/v2/reports")
@@ -194,6 +250,17 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
             raise _analytics_error("The query is not supported.")
         demographic = any(d in ("ageGroup", "gender") for d in dims)
         if demographic != ("viewerPercentage" in metrics) or (demographic and metrics != ["viewerPercentage"]):
+            raise _analytics_error("The query is not supported.")
+        split = next((d for d in dims if d in SPLIT_DIMENSIONS), None)
+        if split and any(m not in SPLIT_METRICS for m in metrics):
+            raise _analytics_error("The query is not supported.")
+        source_filter = _source_filter()
+        if split == "insightTrafficSourceDetail" and (
+            source_filter in (None, "SHORTS")
+            or not (request.args.get("maxResults") or "").isdigit()
+            or int(request.args.get("maxResults") or 0) > 25
+            or (request.args.get("sort") or "") not in ("-views", "-estimatedMinutesWatched")
+        ):
             raise _analytics_error("The query is not supported.")
         max_results = request.args.get("maxResults")
         start_raw = request.args.get("startIndex") or "1"
@@ -246,27 +313,23 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         elif dims == ("country",):
             if days:
                 total = _sums(acc, posts, days, share)
-                weights = [unit(acc.seed, "country", c) + (2.0 if i == 0 else 0.3) for i, c in enumerate(COUNTRY_CODES)]
-                tw = sum(weights)
-                for c, w in zip(COUNTRY_CODES, weights, strict=True):
-                    scaled = {k: v * w / tw for k, v in total.items()}
-                    scaled["dur_views"] = total["dur_views"] * w / tw
-                    rows.append([c, *_metric_values(metrics, scaled)])
-        else:
-            if days:
-                cells = []
-                for a in AGE_GROUPS:
-                    for gnd in ("female", "male", "user_specified"):
-                        wgt = unit(acc.seed, "agegender", a, gnd) * (0.05 if gnd == "user_specified" else 1.0)
-                        if a in ("age13-17", "age65-"):
-                            wgt *= 0.3
-                        cells.append((a, gnd, wgt))
-                tw = sum(c[2] for c in cells)
-                grouped: dict[tuple[str, ...], float] = {}
-                for a, gnd, wgt in cells:
+                countries = [(c["code"], c["share"]) for c in acc.audience().get("countries", [])]
+                rows.extend(_split_rows(total, countries, metrics))
+        elif split:
+            for d_list in [[d] for d in days] if dims[0] == "day" else ([days] if days else []):
+                total = _sums(acc, posts, d_list, share)
+                prefix = [d_list[0].isoformat()] if dims[0] == "day" else []
+                rows.extend(prefix + r for r in _split_rows(total, _split_shares(acc, split, source_filter), metrics))
+        elif days and acc.followers_on(st.today()) >= 100:  # ageGroup / gender: none for small channels
+            truth = acc.audience()
+            ages = {"age" + ("65-" if k == "65+" else k): v for k, v in truth.get("age", {}).items()}
+            genders = {("user_specified" if k == "other" else k): v for k, v in truth.get("gender", {}).items()}
+            grouped: dict[tuple[str, ...], float] = {}
+            for a, av in ages.items():
+                for gnd, gv in genders.items():
                     cell = tuple({"ageGroup": a, "gender": gnd}[d] for d in dims)
-                    grouped[cell] = grouped.get(cell, 0.0) + 100 * wgt / tw
-                rows = [[*k, round(v, 1)] for k, v in grouped.items()]
+                    grouped[cell] = grouped.get(cell, 0.0) + av * gv / 100
+            rows = [[*k, round(v, 1)] for k, v in grouped.items()]
         if sort:
             sort_keys = [s.strip() for s in sort.split(",") if s.strip()]
             headers = list(dims) + metrics
