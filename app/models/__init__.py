@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from app.models.alert import Alert, AlertCooldown, AlertReceipt, AlertType, Severity
+from app.models.audience import AudienceSnapshot, StoryItem
 from app.models.base import Base
 from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
@@ -29,6 +30,7 @@ __all__ = [
     "AlertType",
     "Severity",
     "AccountInsight",
+    "AudienceSnapshot",
     "Base",
     "BrandSettings",
     "Client",
@@ -62,6 +64,7 @@ __all__ = [
     "ShareCard",
     "RawResponse",
     "Role",
+    "StoryItem",
     "SyncRun",
     "SyncStatus",
     "SyncTrigger",
