@@ -59,6 +59,8 @@ SCHEDULE: tuple[CronEntry, ...] = (
         cron="*/10 * * * *",
         timeout=120,
     ),
+    # Issue 18: Instagram stories live 24 h: read them every 4 hours and keep their numbers for good
+    CronEntry("stories-sync", "app.jobs.audience.sync_all_stories", queues.SYNC, cron="25 */4 * * *", timeout=1800),
     CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *", timeout=120),
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).

@@ -57,7 +57,7 @@ from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
 from app.services import sync_requests, tokens
 from app.stats.rounding import ROUNDED_PLATFORMS
-from app.sync import aging, reconcile, storage
+from app.sync import aging, audience, reconcile, storage
 from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
 from app.sync.locks import SyncLock
@@ -299,6 +299,7 @@ def _plan_input(conn: Connection) -> PlanInput:
         content_since=since,
         due=[storage.to_platform_item(r) for r in due],
         last_media_count=last_count if isinstance(last_count, int) else None,
+        audience_due=audience.audience_due(conn.id, day),
     )
 
 
@@ -373,6 +374,8 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
     if first_day is not None and first_day < (storage.first_measured_day(connection_id) or day):
         backfilled = storage.rebuild_history(connection_id, conn.platform)
     reconciled = reconcile.reconcile_followers(connection_id, conn.platform)
+    if data.audience is not None:
+        audience.write_audience(connection_id, day, data.audience, followers)
     storage.write_raw(connection_id, run_id, recorder.raw)
     status = SyncStatus.PARTIAL if data.notes else SyncStatus.SUCCEEDED
     _close_run(run, recorder, status.value)

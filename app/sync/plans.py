@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from app.platforms.audience import RawAudience
 from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
 from app.platforms.errors import BadResponse, PlatformError
 from app.platforms.youtube import BATCH, YouTubeAdapter
+from app.sync.audience import read_audience
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class PlanInput:
     content_since: datetime | None
     due: Sequence[ContentItem]  # stored posts due for fresh numbers, most overdue first
     last_media_count: int | None = None  # the profile's post/video count at the last good sync
+    audience_due: bool = False  # the weekly audience read (``app/sync/audience.py``)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class SyncData:
     insights: list[DailyInsight] = field(default_factory=list)
     backfill: bool = False
     notes: list[str] = field(default_factory=list)
+    audience: RawAudience | None = None
 
 
 Progress = Callable[[int], None]
@@ -107,6 +111,10 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         data, "account insights", lambda: adapter.fetch_account_insights(token, first, last, profile=profile)
     )
     data.insights = list(got_insights or [])
+    if inp.audience_due:
+        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today))
+        if data.audience is not None and data.audience.failed:
+            data.notes.append(f"audience: the platform refused {', '.join(data.audience.failed)}")
     progress(90)
     return data
 

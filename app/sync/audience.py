@@ -1,0 +1,151 @@
+"""The audience step of a sync and the story sync (docs/sync.md, "Audience and stories").
+
+Demographics change slowly and cost calls: a connection's audience is read when its last snapshot is
+``AUDIENCE_EVERY_DAYS`` old or more (weekly), inside the daily sync, and stored as a dated
+``AudienceSnapshot``. Stories live 24 hours on Instagram, so they are read by their own job every few
+hours (``app/cron.py``) and their numbers kept for good in ``story_items``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AudienceSnapshot, Connection, StoryItem
+from app.models.base import utcnow
+from app.platforms import get_adapter
+from app.platforms.audience import (
+    STORY_LIFETIME,
+    RawAudience,
+    StoryRead,
+    instagram_audience,
+    instagram_stories,
+    youtube_audience,
+)
+from app.platforms.errors import PlatformError
+from app.platforms.http import shared_session
+from app.platforms.instagram import InstagramAdapter
+from app.platforms.youtube import YouTubeAdapter
+from app.redis_conn import get_redis
+from app.services import tokens
+from app.stats.audience import audience_payload
+from app.sync.quotas import Budgets
+from app.sync.recorder import RecordingSession
+from app.sync.storage import upsert
+
+AUDIENCE_EVERY_DAYS = 7
+#: YouTube Analytics finishes a day 48-72 h late: the audience window ends 3 days back, 28 days long
+YOUTUBE_LAG_DAYS = 3
+YOUTUBE_WINDOW_DAYS = 28
+STORY_COLUMNS = {
+    "views": "views",
+    "reach": "reach",
+    "replies": "replies",
+    "shares": "shares",
+    "follows": "follows",
+    "profile_visits": "profile_visits",
+    "tap_forward": "taps_forward",
+    "tap_back": "taps_back",
+    "tap_exit": "exits",
+}
+
+
+def audience_due(connection_id: int, today: date) -> bool:
+    """No audience snapshot in the last ``AUDIENCE_EVERY_DAYS`` days."""
+    last = db.session.execute(
+        select(AudienceSnapshot.taken_on)
+        .where(AudienceSnapshot.connection_id == connection_id)
+        .order_by(AudienceSnapshot.taken_on.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return last is None or (today - last).days >= AUDIENCE_EVERY_DAYS
+
+
+def read_audience(adapter: Any, token: str, today: date) -> RawAudience | None:
+    """The platform's audience (``None`` where the API we use gives none: TikTok's Display API)."""
+    if isinstance(adapter, InstagramAdapter):
+        return instagram_audience(adapter, token, today)
+    if isinstance(adapter, YouTubeAdapter):
+        until = today - timedelta(days=YOUTUBE_LAG_DAYS)
+        return youtube_audience(adapter, token, until - timedelta(days=YOUTUBE_WINDOW_DAYS - 1), until)
+    return None
+
+
+def write_audience(connection_id: int, day: date, raw: RawAudience, followers: int | None) -> bool:
+    """Store the day's snapshot (an empty answer, e.g. a small account, is stored too: it says "none")."""
+    payload = audience_payload(raw.breakdowns, raw.online_hours)
+    row = {
+        "connection_id": connection_id,
+        "taken_on": day,
+        "payload": payload,
+        "base": followers,
+        "synced_at": utcnow(),
+    }
+    upsert(AudienceSnapshot, [row], ("connection_id", "taken_on"), update_cols=("payload", "base", "synced_at"))
+    return bool(payload)
+
+
+def write_stories(connection_id: int, reads: Sequence[StoryRead]) -> int:
+    """Upsert the stories read; a read without numbers never erases numbers read before."""
+    now = utcnow()
+    rows = []
+    for s in reads:
+        row: dict[str, Any] = {
+            "connection_id": connection_id,
+            "platform_id": s.platform_id,
+            "media_type": s.media_type,
+            "published_at": s.published_at,
+            "expires_at": s.published_at + STORY_LIFETIME,
+            "note": s.note,
+            "metrics_updated_at": now if s.metrics else None,
+            "first_seen_at": now,
+        }
+        for key, column in STORY_COLUMNS.items():
+            row[column] = s.metrics.get(key)
+        rows.append(row)
+    if rows:
+        upsert(
+            StoryItem,
+            rows,
+            ("connection_id", "platform_id"),
+            update_cols=("note",),
+            coalesce=(*STORY_COLUMNS.values(), "media_type", "metrics_updated_at"),
+        )
+    return len(rows)
+
+
+def sync_stories(connection_id: int) -> str:
+    """Read a live Instagram connection's stories (the last 24 h) and keep them; returns the outcome.
+
+    Runs every few hours from the cron table; a platform error leaves the stored stories as they are
+    (the next run reads them again while they live)."""
+    conn = db.session.get(Connection, connection_id)
+    if conn is None or conn.platform != "instagram" or not conn.is_live or conn.access_token_enc is None:
+        return "skipped"
+    result = tokens.refresh_tokens(connection_id)
+    if result.outcome in ("revoked", "expired", "insufficient_scope", "decrypt_error"):
+        return "grant_dead"
+    db.session.expire_all()
+    conn = db.session.get(Connection, connection_id)
+    if conn is None or conn.access_token_enc is None:
+        return "skipped"
+    token = tokens.token_set_of(conn)
+    cfg = current_app.config
+    session = shared_session(
+        float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
+    )
+    recorder = RecordingSession(session, conn.platform, Budgets(get_redis(), cfg), keep_raw=False)
+    adapter = get_adapter(conn.platform, cfg, session=recorder)
+    db.session.commit()
+    try:
+        reads = instagram_stories(adapter, token.access_token) if isinstance(adapter, InstagramAdapter) else []
+    except PlatformError as exc:
+        return f"failed: {exc.kind}"
+    write_stories(connection_id, reads)
+    db.session.commit()
+    return f"{len(reads)} stories"

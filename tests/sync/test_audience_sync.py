@@ -1,0 +1,122 @@
+"""The weekly audience step and the story sync against the sandbox (real HTTP, real DB)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AudienceSnapshot, StoryItem
+from app.models.sync import SyncRun
+from app.sync import engine
+from app.sync.audience import sync_stories
+
+IG_TRUTH = {
+    "age": {"18-24": 50, "25-34": 30, "35-44": 20},
+    "gender": {"female": 70, "male": 29, "other": 1},
+    "countries": [{"code": "BR", "share": 75}, {"code": "US", "share": 25}],
+    "cities": [{"name": "Sao Paulo, Sao Paulo", "share": 80}, {"name": "Austin, Texas", "share": 20}],
+    "online_hours": {"20": 10, "21": 2.5},
+}
+
+
+def snapshots(conn_id: int) -> list[AudienceSnapshot]:
+    db.session.expire_all()
+    return list(db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn_id)).scalars())
+
+
+def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: Any, world: Any) -> None:
+    conn_id, account = link("instagram", followers=10_000)
+    world.patch_account(account["id"], audience=IG_TRUTH)
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    [snap] = snapshots(conn_id)
+    assert snap.base == 10_000
+    payload = snap.payload
+    # 10,000 followers: 5,000 / 3,000 / 2,000 -> 50 / 30 / 20 %
+    assert payload["age"] == {"18-24": 50.0, "25-34": 30.0, "35-44": 20.0}
+    assert payload["gender"] == {"female": 70.0, "male": 29.0, "other": 1.0}
+    assert payload["countries"] == [{"code": "BR", "share": 75.0}, {"code": "US", "share": 25.0}]
+    assert payload["cities"][0] == {"name": "Sao Paulo, Sao Paulo", "share": 80.0}
+    # 10 % and 2.5 % of 10,000 followers online at 20:00 and 21:00 UTC, averaged over the counted days
+    assert payload["online_hours"]["20"] == 1000.0
+    assert payload["online_hours"]["21"] == 250.0
+    assert payload["online_hours"]["3"] == 0.0
+    # the next sync within the week reads no demographics; once the snapshot is a week old it reads
+    # them again: four demographics calls and one online-followers call more
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    assert len(snapshots(conn_id)) == 1
+    not_due = len(world.calls("instagram"))
+    snap.taken_on = snap.taken_on - timedelta(days=7)
+    db.session.commit()
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    assert len(snapshots(conn_id)) == 2
+    assert len(world.calls("instagram")) == not_due + 5
+
+
+def test_small_instagram_account_stores_an_empty_audience(app: Any, link: Any) -> None:
+    conn_id, _ = link("instagram", followers=80)
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    [snap] = snapshots(conn_id)
+    assert snap.payload == {}
+
+
+def test_youtube_audience_from_analytics_costs_no_data_api_units(app: Any, link: Any, world: Any) -> None:
+    conn_id, account = link("youtube")
+    world.patch_account(
+        account["id"],
+        audience={
+            "traffic_sources": {"YT_SEARCH": 60, "SUBSCRIBER": 40},
+            "devices": {"MOBILE": 75, "DESKTOP": 25},
+            "age": {"25-34": 100},
+            "gender": {"female": 60, "male": 40},
+            "countries": [{"code": "IN", "share": 50}, {"code": "US", "share": 50}],
+        },
+    )
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    [snap] = snapshots(conn_id)
+    payload = snap.payload
+    assert payload["age"] == {"25-34": 100.0}
+    assert payload["gender"] == {"female": 60.0, "male": 40.0}
+    # views split 60/40 by the platform, each truncated to a whole view: within 0.1 point
+    assert payload["traffic_sources"]["YT_SEARCH"] == pytest.approx(60.0, abs=0.1)
+    assert payload["traffic_sources"]["SUBSCRIBER"] == pytest.approx(40.0, abs=0.1)
+    assert payload["devices"]["MOBILE"] == pytest.approx(75.0, abs=0.1)
+    assert {c["code"] for c in payload["countries"]} == {"IN", "US"}
+    calls = world.calls("youtube")
+    analytics = [c for c in calls if "youtubeanalytics" in c["path"]]
+    assert len(analytics) == 5  # the daily report + four audience reports
+    run = db.session.execute(select(SyncRun).where(SyncRun.connection_id == conn_id)).scalars().all()[-1]
+    data_api = [c for c in calls if "/youtube/v3/" in c["path"]]
+    assert run.quota_units == sum(c["quota_units"] for c in data_api)  # Analytics calls cost no units
+
+
+def test_tiktok_has_no_audience_step(app: Any, link: Any, world: Any) -> None:
+    conn_id, _ = link("tiktok")
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    assert snapshots(conn_id) == []
+
+
+def test_stories_are_kept_after_they_expire(app: Any, link: Any, world: Any) -> None:
+    conn_id, account = link("instagram")
+    world._call("POST", f"accounts/{account['id']}/stories", json={"views": 300, "replies": 4})
+    world._call("POST", f"accounts/{account['id']}/stories", json={"views": 3})
+    assert sync_stories(conn_id) == "2 stories"
+    rows = {r.views: r for r in db.session.execute(select(StoryItem)).scalars()}
+    big = rows[300]
+    assert (big.reach, big.replies, big.taps_forward, big.exits) == (240, 4, 165, 25)  # 300 x 0.8, 0.55, 1/12
+    assert (big.expires_at - big.published_at).total_seconds() == 24 * 3600
+    small = next(r for r in db.session.execute(select(StoryItem)).scalars() if r.note)
+    assert small.note == "too_few_viewers"
+    assert small.views is None
+    world.advance_seconds(25 * 3600)
+    assert sync_stories(conn_id) == "0 stories"
+    db.session.expire_all()
+    kept = db.session.execute(select(StoryItem).where(StoryItem.views == 300)).scalar_one()
+    assert kept.replies == 4
