@@ -1,0 +1,122 @@
+"""What the pages and the JSON API show of a client's audience, insights and stories (architecture.md
+6.4; docs/metrics.md, "Audience and insights"). One read per answer, from the stored rows only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AccountInsight, AudienceSnapshot, Connection, StoryItem
+from app.models.platforms import PLATFORM_NAMES
+from app.stats.audience import INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS, insight_days, insight_totals, peak_hours
+from app.stats.query import Period
+
+#: the plain reasons an audience is not shown (the page and the API say the same)
+NO_AUDIENCE_API = "{name} shares no audience data with apps: its API gives none for personal accounts."
+NOT_CONNECTED = "No {name} account is connected."
+NOT_READ_YET = "The audience is read once a week; the first read has not run yet."
+TOO_SMALL = "Shown once the account has enough followers ({name} gives audience data from {n} followers)."
+TOO_FEW_VIEWERS = "Shown once the channel has enough viewers (YouTube gives no audience data for small channels)."
+AUDIENCE_PLATFORMS = ("instagram", "youtube")
+
+
+def _connection(client_id: int, platform: str) -> Connection | None:
+    """The client's live connection of ``platform`` (the newest, if several)."""
+    return db.session.execute(
+        select(Connection)
+        .where(Connection.client_id == client_id, Connection.platform == platform, Connection.disconnected_at.is_(None))
+        .order_by(Connection.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def audience(client_id: int, platform: str) -> dict[str, Any]:
+    """The audience answer: the latest snapshot's shares, or ``available: false`` with a plain reason."""
+    name = PLATFORM_NAMES.get(platform, platform)
+    out: dict[str, Any] = {"platform": platform, "as_of": None, "available": False, "reason": None}
+    if platform not in AUDIENCE_PLATFORMS:
+        out["reason"] = NO_AUDIENCE_API.format(name=name)
+        return out
+    conn = _connection(client_id, platform)
+    if conn is None:
+        out["reason"] = NOT_CONNECTED.format(name=name)
+        return out
+    snap = db.session.execute(
+        select(AudienceSnapshot)
+        .where(AudienceSnapshot.connection_id == conn.id)
+        .order_by(AudienceSnapshot.taken_on.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if snap is None:
+        out["reason"] = NOT_READ_YET
+        return out
+    out["as_of"] = snap.taken_on.isoformat()
+    if not snap.payload:
+        if platform == "instagram":
+            out["reason"] = TOO_SMALL.format(name=name, n=INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS)
+        else:
+            out["reason"] = TOO_FEW_VIEWERS
+        return out
+    out["available"] = True
+    out.update(snap.payload)
+    return out
+
+
+def audience_peak_hours(client_id: int, n: int = 3) -> list[int]:
+    """The UTC hours most of the client's Instagram followers are online ([] when not known)."""
+    answer = audience(client_id, "instagram")
+    return peak_hours(answer.get("online_hours") or {}, n)
+
+
+def insights(client_id: int, platform: str, period: Period) -> dict[str, Any]:
+    """Daily account insights in ``(period.start, period.end]`` with their totals (contract names)."""
+    conn = _connection(client_id, platform)
+    days = []
+    if conn is not None:
+        stmt = select(AccountInsight.day, AccountInsight.metric, AccountInsight.value).where(
+            AccountInsight.connection_id == conn.id, AccountInsight.day <= period.end
+        )
+        if period.start is not None:
+            stmt = stmt.where(AccountInsight.day > period.start)
+        days = insight_days((r.day, r.metric, r.value) for r in db.session.execute(stmt))
+    return {
+        "platform": platform,
+        "days": [{"day": d.day.isoformat(), **d.metrics} for d in days],
+        "totals": insight_totals(days),
+    }
+
+
+def stories(client_id: int, period: Period) -> list[dict[str, Any]]:
+    """The client's Instagram stories published in the period, newest first (kept after they expire)."""
+    conn = _connection(client_id, "instagram")
+    if conn is None:
+        return []
+    stmt = select(StoryItem).where(StoryItem.connection_id == conn.id)
+    end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=UTC)
+    stmt = stmt.where(StoryItem.published_at < end)
+    if period.start is not None:
+        stmt = stmt.where(
+            StoryItem.published_at >= datetime.combine(period.start + timedelta(days=1), time(0), tzinfo=UTC)
+        )
+    rows = db.session.execute(stmt.order_by(StoryItem.published_at.desc()).limit(500)).scalars()
+    return [
+        {
+            "id": s.id,
+            "published_at": s.published_at.isoformat(),
+            "expires_at": s.expires_at.isoformat(),
+            "media_type": s.media_type,
+            "views": s.views,
+            "reach": s.reach,
+            "replies": s.replies,
+            "taps_forward": s.taps_forward,
+            "taps_back": s.taps_back,
+            "exits": s.exits,
+            "follows": s.follows,
+            "profile_visits": s.profile_visits,
+            "note": s.note,
+        }
+        for s in rows
+    ]
