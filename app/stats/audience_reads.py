@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
@@ -120,3 +123,42 @@ def stories(client_id: int, period: Period) -> list[dict[str, Any]]:
         }
         for s in rows
     ]
+
+
+def _hour_offset(tz: str) -> tuple[int, str]:
+    """(whole hours east of UTC, label) for ``tz`` today; UTC when the zone is unknown or not whole hours."""
+    try:
+        offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0, "UTC"
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    if seconds % 3600:
+        return 0, "UTC"
+    return seconds // 3600, tz
+
+
+def online_heat(online_hours: Mapping[str, float], tz: str) -> dict[str, Any]:
+    """The online-hours row of the heat map in the client's time zone: 24 cells ``(hour, followers,
+    level 0-4)``, level = the share of the busiest hour in quarters (rounded up; 0 = nobody)."""
+    shift, label = _hour_offset(tz)
+    top = max((float(v) for v in online_hours.values()), default=0.0)
+    cells = []
+    for local in range(24):
+        value = float(online_hours.get(str((local - shift) % 24), 0.0))
+        level = 0 if top <= 0 or value <= 0 else min(4, math.ceil(4 * value / top))
+        cells.append({"hour": local, "followers": value, "level": level})
+    peaks = [c["hour"] for c in sorted(cells, key=lambda c: (-c["followers"], c["hour"]))[:3] if c["followers"] > 0]
+    return {"tz": label, "cells": cells, "peaks": peaks}
+
+
+def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, Any]:
+    """Everything the Audience section of a platform page shows."""
+    aud = audience(client_id, platform)
+    out: dict[str, Any] = {"audience": aud, "insights": insights(client_id, platform, period)["totals"]}
+    out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
+    out["places"] = {
+        "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],
+        "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
+    }
+    out["stories"] = stories(client_id, period)[:20] if platform == "instagram" else []
+    return out

@@ -20,7 +20,7 @@ from app.errors import ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
 from app.services import clients, goals, live, sync_log, thumbnails
-from app.stats import content, query
+from app.stats import audience_reads, content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
@@ -114,6 +114,7 @@ def platform_page(platform: str) -> Response:
         reach=page_charts.client_metric(ov, ov.posts, ov.period, "reach"),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
+        audience=audience_reads.panel(client.id, platform, ov.period, client.time_zone),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
