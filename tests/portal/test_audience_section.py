@@ -99,3 +99,14 @@ def test_online_hours_move_to_the_clients_time_zone() -> None:
     assert heat["cells"][5] == {"hour": 5, "followers": 10.0, "level": 4}
     assert online_heat(hours, "Asia/Kolkata")["tz"] == "UTC"  # +5:30: shown in UTC, not shifted wrongly
     assert online_heat(hours, "Not/AZone")["peaks"] == [20]
+
+
+def test_the_coach_sees_the_clients_audience_read_only(client, creator):
+    client.login("coach@example.com")
+    text = client.get(f"/admin/clients/{creator.id}").get_data(as_text=True)
+    assert "<summary>Instagram audience</summary>" in text
+    assert '<h2 id="aud-instagram-h">Audience</h2>' in text
+    assert '<meter min="0" max="100" value="75.0">75.0%</meter> 75.0%' in text
+    assert "<summary>TikTok audience</summary>" in text
+    assert "TikTok shares no audience data with apps" in text
+    assert '<h2 id="stories-instagram-h">Stories</h2>' in text

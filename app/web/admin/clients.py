@@ -15,6 +15,7 @@ from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
 from app.services import clients, live
 from app.services import goals as goal_service
+from app.stats import audience_reads
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
 from app.web.admin import bp
@@ -93,6 +94,9 @@ def _social(client: Client) -> dict[str, Any]:
     return {
         "q": q,
         "ov": ov,
+        "audiences": {
+            c.platform: audience_reads.panel(client.id, c.platform, ov.period, client.time_zone) for c in ov.connections
+        },
         "growth": page_charts.client_growth(ov, "Growth timeline"),
         "social_error": None,
         "ranges": list(stats_query.RANGES),
