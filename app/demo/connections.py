@@ -31,6 +31,7 @@ from app.models.history import AccountInsight, ContentItem, DailySnapshot, Prove
 from app.platforms.base import extract_hashtags
 from app.services import oauth
 from app.stats.rounding import ROUNDED_PLATFORMS, reported_count
+from app.sync.audience import sync_stories
 from app.sync.reconcile import reconcile_followers
 from app.sync.storage import upsert
 
@@ -95,7 +96,21 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
         snapshots, items = import_history(connection_id, detail.json())
         out.snapshots += snapshots
         out.items += items
+        if account.get("platform") == "instagram":
+            _read_stories(connection_id, out)
     return out
+
+
+def _read_stories(connection_id: int, out: DemoSocialResult) -> None:
+    """The demo's live stories now, not at the next 4-hourly story sync (a failure is noted, not fatal)."""
+    try:
+        outcome = sync_stories(connection_id)
+    except Exception as exc:  # noqa: BLE001 - the demo goes on without stories; the cron reads them later
+        db.session.rollback()
+        out.problems.append(f"stories of connection {connection_id}: {type(exc).__name__}")
+        return
+    if outcome.startswith("failed"):
+        out.problems.append(f"stories of connection {connection_id}: {outcome}")
 
 
 def _connect(http: requests.Session, user: User, account: dict[str, Any]) -> int | None:

@@ -7,8 +7,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from .audience import Story, validate_story
+from .util import digits
 from .world import make_daily_changes
 
 HISTORY_DAYS = 365
@@ -54,6 +57,17 @@ def demo_accounts() -> list[dict[str, Any]]:
     return specs
 
 
+#: hours ago and media type of each demo Instagram creator's live stories (views scale with followers)
+DEMO_STORIES = ((2, "IMAGE", 0.06), (7, "VIDEO", 0.09), (19, "IMAGE", 0.04))
+
+
+def demo_stories(followers: int) -> list[tuple[int, dict[str, Any]]]:
+    """(hours ago, control-API story spec) for a demo Instagram creator: three live stories."""
+    return [
+        (hours, {"media_type": kind, "views": max(3, int(followers * share))}) for hours, kind, share in DEMO_STORIES
+    ]
+
+
 def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
     """POST the demo creators to a running sandbox; returns the created accounts (201 bodies)."""
     import requests
@@ -64,6 +78,12 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         resp = requests.post(f"{base}/_sandbox/accounts", json=spec, timeout=timeout)
         resp.raise_for_status()
         created.append(resp.json())
+        if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
+            now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
+            for hours, story in demo_stories(spec["followers"]):
+                published = (now - timedelta(hours=hours)).isoformat()
+                url = f"{base}/_sandbox/accounts/{created[-1]['id']}/stories"
+                requests.post(url, json={**story, "published_at": published}, timeout=timeout).raise_for_status()
     return created
 
 
@@ -72,5 +92,11 @@ def seed_world(state: Any) -> list[str]:
     ids = []
     with state.lock:
         for spec in demo_accounts():
-            ids.append(state.create_account(spec).id)
+            acc = state.create_account(spec)
+            ids.append(acc.id)
+            if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
+                now = state.now()
+                for n, (hours, story) in enumerate(demo_stories(spec["followers"])):
+                    fields = validate_story({**story, "published_at": (now - timedelta(hours=hours)).isoformat()}, now)
+                    acc.stories.append(Story(id="179" + digits(14, acc.seed, "demo-story", n), **fields))
     return ids
