@@ -114,12 +114,14 @@ ACCOUNT_TOTAL_METRICS = (
     "saves",
     "replies",
     "reposts",
+    "profile_links_taps",  # absent (not 0) when the account has no contact buttons
 )
 
 # Graph metric name -> normalised name (docs/platforms.md); values in ms become seconds.
 _METRIC_NAMES = {
     "saved": "saves",
     "follower_count": "new_followers",
+    "profile_links_taps": "link_taps",
     "ig_reels_avg_watch_time": "avg_view_duration",
     "ig_reels_video_view_total_time": "watch_time",
 }

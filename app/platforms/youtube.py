@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from app.platforms.analytics_query import report_without_unknown
 from app.platforms.base import (
     ContentItem,
     ContentKind,
@@ -75,6 +76,8 @@ ANALYTICS_METRICS = (
     "shares",
     "subscribersGained",
     "subscribersLost",
+    "engagedViews",
+    "averageViewPercentage",
 )
 _ANALYTICS_NAMES = {
     "views": "views",
@@ -86,6 +89,7 @@ _ANALYTICS_NAMES = {
     "subscribersGained": "followers_gained",
     "subscribersLost": "followers_lost",
     "engagedViews": "engaged_views",
+    "averageViewPercentage": "avg_view_pct",
 }
 
 _QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
@@ -551,9 +555,8 @@ class YouTubeAdapter(ScopeCheckMixin):
         """Analytics ``reports`` with ``dimensions=day`` (the API leaves out days not yet complete)."""
         if until < since:
             return []
-        body = self._get(
-            ANALYTICS_API,
-            access_token,
+        body = report_without_unknown(
+            lambda params: self._get(ANALYTICS_API, access_token, params),
             {
                 "ids": "channel==MINE",
                 "startDate": since.isoformat(),

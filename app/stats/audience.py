@@ -26,6 +26,7 @@ INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS = 100
 #: stored insight name -> contract name (architecture.md 6.4), and the factor from the stored unit
 INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "views": ("views", 1.0),
+    "engaged_views": ("engaged_views", 1.0),
     "reach": ("reach", 1.0),
     "accounts_engaged": ("accounts_engaged", 1.0),
     "profile_views": ("profile_views", 1.0),
