@@ -10,9 +10,10 @@ the request's CSP nonce when the page renders it (``Chart.markup``), so cached S
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from markupsafe import Markup
 
@@ -398,3 +399,34 @@ def curve_chart(
 
 def has_points(series: Sequence[Series]) -> bool:
     return any(p.value is not None and p.provenance != GAP for s in series for p in s.points)
+
+
+INSIGHT_SERIES = (
+    ("views", "Views", "#2563eb"),
+    ("reach", "Reach", "#c13584"),
+    ("watch_time_minutes", "Watch time (minutes)", "#0f766e"),
+)
+
+
+def insights_chart(
+    chart_id: str, title: str, days: Sequence[Mapping[str, Any]], changes: Sequence[MethodologyChange] = ()
+) -> Chart:
+    """Daily platform insights (views, reach, watch time: those the platform gives), a counting change
+    marked on the first day counted the new way; the numbers as a table."""
+    shown = [(k, label, colour) for k, label, colour in INSIGHT_SERIES if any(k in d for d in days)]
+    cols = ("Day", *[label for _, label, _ in shown])
+    if not shown:
+        return Chart(chart_id, title, "No platform insights in this period yet.", "", Table(cols, ()))
+    day_list = [date.fromisoformat(str(d["day"])) for d in days]
+    colours = [c for _, _, c in shown] + ([MARKER_COLOUR] if changes else [])
+    chart = _base(pygal.Line, title, colours, show_dots=len(days) <= 31, value_formatter=compact)
+    chart.x_labels = [d.strftime("%b %-d") for d in day_list]
+    for key, label, _ in shown:
+        chart.add(label, [d.get(key) for d in days])
+    if changes:
+        chart.add(
+            "Counting changed", _change_marks(day_list, [d.get(shown[0][0]) for d in days], changes), stroke=False
+        )
+    rows = tuple((str(d["day"]), *[_fmt(d.get(k)) for k, _, _ in shown]) for d in days)
+    desc = "What the platform reports per day (its own analytics, up to 3 days late)."
+    return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _change_notes(changes))

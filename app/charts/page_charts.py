@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from app.charts.builders import Chart, growth_chart, weekly_chart
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from app.charts.builders import Chart, growth_chart, insights_chart, weekly_chart
 from app.charts.cache import cache_key, cached
 from app.models.platforms import PLATFORM_NAMES
 from app.stats import methodology
@@ -71,3 +75,14 @@ def portfolio_growth(pf: Portfolio, tenant: str, *, print_size: bool = False) ->
         ),
         store=pf.query.cacheable,
     )
+
+
+def client_insights(days: Sequence[Mapping[str, Any]], platform: str, period: Period) -> Chart:
+    """The platform page's daily insights chart (views, reach, watch time), YouTube's 2026-08-27 change
+    in how views are counted marked when the period crosses it."""
+    changes = []
+    if days:
+        first, last = date.fromisoformat(str(days[0]["day"])), date.fromisoformat(str(days[-1]["day"]))
+        changes = methodology.crossed([platform], "views", first - timedelta(days=1), last)
+    title = f"{PLATFORM_NAMES.get(platform, platform)} insights by day"
+    return insights_chart("insights-svg", title, days, changes)

@@ -154,7 +154,8 @@ def online_heat(online_hours: Mapping[str, float], tz: str) -> dict[str, Any]:
 def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, Any]:
     """Everything the Audience section of a platform page shows."""
     aud = audience(client_id, platform)
-    out: dict[str, Any] = {"audience": aud, "insights": insights(client_id, platform, period)["totals"]}
+    got = insights(client_id, platform, period)
+    out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
     out["places"] = {
         "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],

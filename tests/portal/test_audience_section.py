@@ -110,3 +110,30 @@ def test_the_coach_sees_the_clients_audience_read_only(client, creator):
     assert "<summary>TikTok audience</summary>" in text
     assert "TikTok shares no audience data with apps" in text
     assert '<h2 id="stories-instagram-h">Stories</h2>' in text
+
+
+def test_youtube_page_charts_daily_insights_with_a_table(client, creator):
+    client.login("c@example.com")
+    text = client.get("/portal/analytics/youtube?range=30d").get_data(as_text=True)
+    assert "YouTube insights by day" in text
+    day = (today() - timedelta(days=3)).isoformat()
+    assert f"<td>{day}</td>" in text or f">{day}<" in text
+    assert "Watch time (minutes)" in text
+
+
+def test_insights_chart_marks_the_2026_08_27_change_in_counting_views() -> None:
+    from datetime import date
+
+    from app.charts.page_charts import client_insights
+    from app.stats.query import Period
+
+    days = [{"day": date(2026, 8, 25 + i).isoformat(), "views": 100.0 + i} for i in range(4)]
+    chart = client_insights(days, "youtube", Period("custom", date(2026, 8, 28), date(2026, 8, 24)))
+    assert chart.notes == (
+        "Counting changed on 2026-08-27: From 2026-08-27 long-form, live and Shorts views all count when playback"
+        " starts.",
+    )
+    assert chart.table.rows[0] == ("2026-08-25", "100")
+    quiet = client_insights(days[:2], "youtube", Period("custom", date(2026, 8, 26), date(2026, 8, 24)))
+    assert quiet.notes == ()
+    assert client_insights([], "instagram", Period("7d", date(2026, 8, 26), None)).svg == ""

@@ -101,6 +101,7 @@ def platform_page(platform: str) -> Response:
         table_error = None
     except BadQuery as exc:
         rows, table_error = [], exc.message
+    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone)
     ctx: dict[str, Any] = dict(
         client=client,
         platform=platform,
@@ -114,7 +115,8 @@ def platform_page(platform: str) -> Response:
         reach=page_charts.client_metric(ov, ov.posts, ov.period, "reach"),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
-        audience=audience_reads.panel(client.id, platform, ov.period, client.time_zone),
+        audience=panel,
+        insights_chart=page_charts.client_insights(panel["insight_days"], platform, ov.period),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
