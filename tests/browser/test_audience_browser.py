@@ -1,0 +1,133 @@
+"""The Audience section in a real browser: axe (no serious or critical violation) on the platform pages
+and the coach's client page, and no sideways scroll on a 375 px phone (issue 18)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.support.browser import BROWSER_APP, log_in, requires_chromium
+from tests.support.live import serve_wsgi
+
+pytestmark = [pytest.mark.browser, requires_chromium]
+
+
+@pytest.fixture
+def site(make_app: Any) -> Any:
+    app = make_app(**BROWSER_APP)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import AccountInsight, AudienceSnapshot, StoryItem
+        from app.stats.query import today
+        from tests.factories import Factory
+        from tests.support import history as h
+
+        f = Factory()
+        f.admin(email="admin@example.com", name="Avery Admin")
+        c = f.client(email="c@example.com", name="Cora")
+        ig = h.connection(c, "instagram", username="cora_ig")
+        yt = h.connection(c, "youtube", username="cora_yt")
+        h.daily(ig, today() - timedelta(days=30), [1000 + 3 * i for i in range(31)])
+        h.daily(yt, today() - timedelta(days=30), [5000 + 9 * i for i in range(31)])
+        h.post(ig, today() - timedelta(days=2), likes=30, comments=3, followers=1090, caption="one post")
+        hours = {str(i): float(10 + (40 if 17 <= i <= 21 else 0)) for i in range(24)}
+        db.session.add_all(
+            [
+                AudienceSnapshot(
+                    connection_id=ig.id,
+                    taken_on=today() - timedelta(days=1),
+                    payload={
+                        "age": {"13-17": 2.0, "18-24": 30.0, "25-34": 40.0, "35-44": 18.0, "45-54": 10.0},
+                        "gender": {"female": 62.0, "male": 36.0, "other": 2.0},
+                        "countries": [{"code": c, "share": s} for c, s in (("BR", 40.0), ("US", 35.0), ("PT", 25.0))],
+                        "cities": [
+                            {"name": "Sao Paulo, Sao Paulo", "share": 60.0},
+                            {"name": "Lisbon, Lisbon", "share": 40.0},
+                        ],
+                        "online_hours": hours,
+                    },
+                ),
+                AudienceSnapshot(
+                    connection_id=yt.id,
+                    taken_on=today() - timedelta(days=1),
+                    payload={
+                        "age": {"18-24": 45.0, "25-34": 55.0},
+                        "gender": {"female": 30.0, "male": 70.0},
+                        "traffic_sources": {"YT_SEARCH": 50.0, "SUBSCRIBER": 30.0, "RELATED_VIDEO": 20.0},
+                        "devices": {"MOBILE": 70.0, "DESKTOP": 25.0, "TV": 5.0},
+                    },
+                ),
+            ]
+        )
+        for i in range(14):
+            day = today() - timedelta(days=17 - i)
+            for metric, value in (("views", 300 + 10 * i), ("watch_time", 9000 + 60 * i), ("avg_view_duration", 95)):
+                db.session.add(AccountInsight(connection_id=yt.id, day=day, metric=metric, value=value))
+        published = datetime.now(UTC) - timedelta(days=1)
+        db.session.add(
+            StoryItem(
+                connection_id=ig.id,
+                platform_id="s1",
+                media_type="IMAGE",
+                published_at=published,
+                expires_at=published + timedelta(hours=24),
+                views=420,
+                reach=380,
+                replies=3,
+                taps_forward=200,
+                exits=30,
+            )
+        )
+        db.session.commit()
+        ids = {"client": c.id}
+    with serve_wsgi(app) as url:
+        yield url, ids
+
+
+def _serious(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        ("c@example.com", "/portal/analytics/instagram"),
+        ("c@example.com", "/portal/analytics/youtube"),
+        ("admin@example.com", "/admin/clients/{client}"),
+    ],
+)
+def test_audience_pages_pass_axe(site: Any, page: Any, email: str, path: str) -> None:
+    url, ids = site
+    log_in(page, url, email)
+    page.goto(f"{url}{path.format(**ids)}")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Audience").first.is_visible()
+    assert _serious(page) == []
+
+
+def test_audience_section_on_a_phone(site: Any, browser: Any, tmp_path: Any) -> None:
+    url, _ = site
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        log_in(page, url, "c@example.com")
+        page.goto(f"{url}/portal/analytics/instagram")
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        heading = page.get_by_role("heading", name="When followers are online")
+        heading.scroll_into_view_if_needed()
+        assert heading.is_visible()
+        page.locator("section.audience").screenshot(path=str(tmp_path / "audience-phone.png"))
+        page.screenshot(path="/tmp/audience-phone-full.png", full_page=True)
+    finally:
+        context.close()
