@@ -19,7 +19,7 @@ from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
 from app.services import brand
-from app.stats import content
+from app.stats import audience_reads, content
 from app.stats import portfolio as pf_stats
 from app.stats.content import Post, load_posts
 from app.stats.engagement import points_change
@@ -87,6 +87,33 @@ def _slot(best: content.BestTimes) -> dict[str, Any] | None:
     }
 
 
+def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
+    """Per connected platform: its insight totals over the period (views, watch time...) and the newest
+    audience read in short (largest age group and gender, top 3 countries), or why there is none."""
+    out = []
+    for platform in dict.fromkeys(c.platform for c in ov.connections):
+        aud = audience_reads.audience(client.id, platform)
+        totals = audience_reads.insights(client.id, platform, period)["totals"]
+        top = {}
+        for key in ("age", "gender", "traffic_sources", "devices"):
+            if aud.get(key):
+                name, share = max(aud[key].items(), key=lambda kv: kv[1])
+                top[key] = {"name": name, "share": share}
+        out.append(
+            {
+                "platform": platform,
+                "name": PLATFORM_NAMES.get(platform, platform),
+                "insights": totals,
+                "available": aud["available"],
+                "reason": aud["reason"],
+                "as_of": aud["as_of"],
+                "top": top,
+                "countries": aud.get("countries", [])[:3],
+            }
+        )
+    return out
+
+
 def report_locale() -> str:
     """The locale reports are formatted in (the business's choice in the brand settings)."""
     return formatting.locale_or_default(brand.current().locale)
@@ -150,6 +177,7 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
             },
             "top_post": _post(ov.top[0]) if ov.top else None,
             "best_slot": slot,
+            "audience": _audience(client, ov, Period("week", end=end, start=start)),
         }
     )
     out["rating"] = rating(ov.total.rate, ov.engagement.rate, out["has_data"])
@@ -222,6 +250,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
             ),
             "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
             "top_posts": [_post(p) for p in ov.top],
+            "audience": _audience(client, ov, Period("program", end=end, start=first - timedelta(days=1))),
             "coach_comment": comment or None,
             "charts": [],
         }
