@@ -77,12 +77,19 @@ def portfolio_growth(pf: Portfolio, tenant: str, *, print_size: bool = False) ->
     )
 
 
-def client_insights(days: Sequence[Mapping[str, Any]], platform: str, period: Period) -> Chart:
+def client_insights(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str) -> Chart:
     """The platform page's daily insights chart (views, reach, watch time), YouTube's 2026-08-27 change
-    in how views are counted marked when the period crosses it."""
+    in how views are counted marked when the period crosses it; cached like the page's other charts."""
     changes = []
     if days:
         first, last = date.fromisoformat(str(days[0]["day"])), date.fromisoformat(str(days[-1]["day"]))
         changes = methodology.crossed([platform], "views", first - timedelta(days=1), last)
     title = f"{PLATFORM_NAMES.get(platform, platform)} insights by day"
-    return insights_chart("insights-svg", title, days, changes)
+    last_day = str(days[-1]["day"]) if days else ""
+    key = cache_key(
+        f"insights:{platform}",
+        f"client:{ov.client_id}",
+        ov.query.cache_key(),
+        f"{ov.data_version}|{len(days)}|{last_day}",
+    )
+    return cached(key, lambda: insights_chart("insights-svg", title, days, changes), store=ov.query.cacheable)

@@ -123,17 +123,19 @@ def test_youtube_page_charts_daily_insights_with_a_table(client, creator):
 
 def test_insights_chart_marks_the_2026_08_27_change_in_counting_views() -> None:
     from datetime import date
+    from types import SimpleNamespace
 
     from app.charts.page_charts import client_insights
-    from app.stats.query import Period
 
+    # a custom range is never cached: the chart is built from these days alone
+    ov = SimpleNamespace(client_id=1, data_version="v", query=SimpleNamespace(cacheable=False, cache_key=lambda: "q"))
     days = [{"day": date(2026, 8, 25 + i).isoformat(), "views": 100.0 + i} for i in range(4)]
-    chart = client_insights(days, "youtube", Period("custom", date(2026, 8, 28), date(2026, 8, 24)))
+    chart = client_insights(ov, days, "youtube")
     assert chart.notes == (
         "Counting changed on 2026-08-27: From 2026-08-27 long-form, live and Shorts views all count when playback"
         " starts.",
     )
     assert chart.table.rows[0] == ("2026-08-25", "100")
-    quiet = client_insights(days[:2], "youtube", Period("custom", date(2026, 8, 26), date(2026, 8, 24)))
-    assert quiet.notes == ()
-    assert client_insights([], "instagram", Period("7d", date(2026, 8, 26), None)).svg == ""
+    assert client_insights(ov, days[:2], "youtube").notes == ()  # 25th and 26th: before the change
+    assert client_insights(ov, days, "instagram").notes == ()
+    assert client_insights(ov, [], "instagram").svg == ""

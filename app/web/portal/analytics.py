@@ -116,7 +116,7 @@ def platform_page(platform: str) -> Response:
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
         audience=panel,
-        insights_chart=page_charts.client_insights(panel["insight_days"], platform, ov.period),
+        insights_chart=page_charts.client_insights(ov, panel["insight_days"], platform),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
