@@ -88,12 +88,15 @@ def _slot(best: content.BestTimes) -> dict[str, Any] | None:
 
 
 def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
-    """Per connected platform: its insight totals over the period (views, watch time...) and the newest
-    audience read in short (largest age group and gender, top 3 countries), or why there is none."""
+    """Per connected platform with something to say: its insight totals over the period (views, watch
+    time...) and the newest audience read in short (largest age group and gender, top 3 countries), or
+    why there is none. A platform with neither is left out (a report does not print empty rows)."""
     out = []
     for platform in dict.fromkeys(c.platform for c in ov.connections):
         aud = audience_reads.audience(client.id, platform)
         totals = audience_reads.insights(client.id, platform, period)["totals"]
+        if not aud["available"] and not totals:
+            continue
         top = {}
         for key in ("age", "gender", "traffic_sources", "devices"):
             if aud.get(key):
