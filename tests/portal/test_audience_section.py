@@ -139,3 +139,18 @@ def test_insights_chart_marks_the_2026_08_27_change_in_counting_views() -> None:
     assert client_insights(ov, days[:2], "youtube").notes == ()  # 25th and 26th: before the change
     assert client_insights(ov, days, "instagram").notes == ()
     assert client_insights(ov, [], "instagram").svg == ""
+
+
+def test_post_page_shows_reach_saves_and_shares_where_given(client, creator):
+    from app.models import Connection
+
+    ig = db.session.execute(db.select(Connection).where(Connection.platform == "instagram")).scalar_one()
+    item = h.post(ig, today() - timedelta(days=1), likes=40, comments=4, shares=7, saves=12, views=900, reach=610)
+    bare = h.post(ig, today() - timedelta(days=1), likes=5, comments=0, caption="bare")
+    client.login("c@example.com")
+    text = client.get(f"/portal/analytics/content/{item.id}").get_data(as_text=True)
+    for label, value in (("Reach", "610"), ("Comments", "4"), ("Shares", "7"), ("Saves", "12")):
+        assert f'<h2>{label}</h2><p class="kpi-value">{value}</p>' in text
+    other = client.get(f"/portal/analytics/content/{bare.id}").get_data(as_text=True)
+    assert "<h2>Reach</h2>" not in other  # not given: no tile, not a zero
+    assert "<h2>Saves</h2>" not in other
