@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -107,6 +107,8 @@ def test_stories_are_kept_after_they_expire(app: Any, link: Any, world: Any) -> 
     conn_id, account = link("instagram")
     world._call("POST", f"accounts/{account['id']}/stories", json={"views": 300, "replies": 4})
     world._call("POST", f"accounts/{account['id']}/stories", json={"views": 3})
+    gone = (datetime.now(UTC) - timedelta(hours=25)).isoformat()  # expired before any sync could see it
+    world._call("POST", f"accounts/{account['id']}/stories", json={"views": 999, "published_at": gone})
     assert sync_stories(conn_id) == "2 stories"
     rows = {r.views: r for r in db.session.execute(select(StoryItem)).scalars()}
     big = rows[300]
@@ -120,3 +122,4 @@ def test_stories_are_kept_after_they_expire(app: Any, link: Any, world: Any) -> 
     db.session.expire_all()
     kept = db.session.execute(select(StoryItem).where(StoryItem.views == 300)).scalar_one()
     assert kept.replies == 4
+    assert db.session.execute(select(StoryItem).where(StoryItem.views == 999)).scalar_one_or_none() is None
