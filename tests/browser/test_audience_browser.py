@@ -111,6 +111,8 @@ def test_audience_pages_pass_axe(site: Any, page: Any, email: str, path: str) ->
     page.goto(f"{url}{path.format(**ids)}")
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="Audience").first.is_visible()
+    if "youtube" in path:
+        assert page.get_by_text("YouTube does not tell apps when followers are online.").is_visible()
     assert _serious(page) == []
 
 

@@ -85,6 +85,7 @@ def test_small_youtube_and_tiktok_say_why_there_is_no_audience(client, creator):
     client.login("c@example.com")
     yt = client.get("/portal/analytics/youtube?range=30d").get_data(as_text=True)
     assert "Shown once the channel has enough viewers" in yt
+    assert "does not tell apps when followers are online" not in yt  # nothing is shown at all yet
     assert '<h3>Watch time</h3><p class="kpi-value">2 h</p><p class="muted">120 minutes</p>' in yt
     tt = client.get("/portal/analytics/tiktok?range=30d").get_data(as_text=True)
     assert "TikTok shares no audience data with apps" in tt
