@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -96,3 +99,63 @@ def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
 def worker_ttl() -> int:
     """How long a silent worker counts as alive; short so abandoned jobs are found quickly (J2)."""
     return int(current_app.config["RQ_WORKER_TTL"])
+
+
+# --------------------------------------------------------------------------- RQ's failed registries
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """A job RQ keeps in a queue's failed registry (its retries spent, or its worker died every time)."""
+
+    queue: str
+    job_id: str
+    func: str
+    args: tuple[Any, ...]
+    ended_at: datetime | None
+    error: str  # the last line of the exception, scrubbed by the caller before it is shown
+
+
+def failed_jobs(limit: int = 100) -> list[FailedJob] | None:
+    """The failed jobs of every queue, newest first (at most ``limit``); None when Redis is down."""
+    from rq.job import Job
+
+    out: list[FailedJob] = []
+    try:
+        for name in QUEUES:
+            q = get_queue(name)
+            ids = q.failed_job_registry.get_job_ids()
+            for job in Job.fetch_many(ids[-limit:], connection=q.connection):
+                if job is None:
+                    continue
+                lines = (job.exc_info or "").strip().splitlines()
+                try:
+                    args = tuple(job.args)
+                except Exception:  # noqa: BLE001 - an unreadable payload is shown without its arguments
+                    args = ()
+                out.append(FailedJob(name, job.id, job.func_name or "", args, job.ended_at, lines[-1] if lines else ""))
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not read the failed registries: %s", type(exc).__name__)
+        return None
+    out.sort(key=lambda j: j.ended_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return out[:limit]
+
+
+def requeue_failed_job(queue: str, job_id: str) -> bool:
+    """Move one failed job back to its queue; False when it is not in the failed registry any more
+    (another admin requeued or removed it: RQ's ZREM decides, so it runs once)."""
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+    try:
+        get_queue(queue).failed_job_registry.requeue(job_id)
+    except (InvalidJobOperation, NoSuchJobError):
+        return False
+    return True
+
+
+def remove_failed_job(queue: str, job_id: str) -> None:
+    """Drop one job from the failed registry and delete it."""
+    from rq.exceptions import NoSuchJobError
+
+    with contextlib.suppress(NoSuchJobError):
+        get_queue(queue).failed_job_registry.remove(job_id, delete_job=True)
