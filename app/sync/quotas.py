@@ -28,6 +28,22 @@ from app.platforms.errors import QuotaExceeded, RateLimited
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 USAGE_TTL = 3 * 24 * 3600
+#: Meta's last reported usage: the app's (rolling hour) and each Instagram account's (BUC, 24 h), in %
+META_APP_USAGE = "meta:usage:app"
+META_ACCOUNT_USAGE = "meta:usage:accounts"
+
+
+def youtube_units_key(day: str | None = None) -> str:
+    """The Data API units spent on ``day`` (a Pacific day; today by default): the gate's own counter."""
+    return f"quota:youtube:default:{day or pacific_day()}"
+
+
+def youtube_analytics_key(day: str | None = None) -> str:
+    return f"quota:youtube:analytics:{day or pacific_day()}"
+
+
+def tiktok_minute_key(minute: int | None = None) -> str:
+    return f"rate:tiktok:{minute if minute is not None else int(time.time() // 60)}"
 
 
 def pacific_day(now: datetime | None = None) -> str:
@@ -63,9 +79,12 @@ class Budgets:
         :raises RateLimited: TikTok's per-minute budget or Meta's usage is spent (defer shortly).
         """
         if platform == "youtube":
-            if "/youtube/v3/" not in url:
-                return 0  # Analytics: its own, unmetered budget
-            key = f"quota:youtube:default:{pacific_day()}"
+            if "/youtube/v3/" not in url:  # Analytics: its own budget, counted for the budgets page only
+                key = youtube_analytics_key()
+                self.conn.incr(key)
+                self.conn.expire(key, 2 * 24 * 3600)
+                return 0
+            key = youtube_units_key()
             used = int(self.conn.incrby(key, 1))
             self.conn.expire(key, 2 * 24 * 3600)
             if used > self.youtube_units:
@@ -75,8 +94,7 @@ class Budgets:
                 )
             return 1
         if platform == "tiktok":
-            minute = int(time.time() // 60)
-            key = f"rate:tiktok:{minute}"
+            key = tiktok_minute_key()
             used = int(self.conn.incr(key))
             self.conn.expire(key, 120)
             if used > self.tiktok_per_minute:
@@ -92,8 +110,11 @@ class Budgets:
                 time.sleep(self.meta_slowdown)
         return 0
 
-    def after_call(self, platform: str, units: int, meta_usage: float | None) -> None:
-        """Count the call for the admin page and remember Meta's usage headers."""
+    def after_call(
+        self, platform: str, units: int, meta_usage: tuple[float | None, dict[str, float]] | None = None
+    ) -> None:
+        """Count the call for the admin page and remember Meta's usage headers: the highest value for the
+        gate (``meta:usage``), the app's and each account's for the budgets page."""
         day = datetime.now(UTC).date().isoformat()
         pipe = self.conn.pipeline()
         pipe.hincrby(f"usage:{day}", f"{platform}:calls", 1)
@@ -101,13 +122,21 @@ class Budgets:
             pipe.hincrby(f"usage:{day}", f"{platform}:units", units)
         pipe.expire(f"usage:{day}", USAGE_TTL)
         if meta_usage is not None:
-            pipe.set("meta:usage", str(meta_usage), ex=600)
+            app_usage, accounts = meta_usage
+            values = [v for v in (app_usage, *accounts.values()) if v is not None]
+            if values:
+                pipe.set("meta:usage", str(max(values)), ex=600)
+            if app_usage is not None:
+                pipe.set(META_APP_USAGE, str(app_usage), ex=3600)
+            if accounts:
+                pipe.hset(META_ACCOUNT_USAGE, mapping={k: str(v) for k, v in accounts.items()})
+                pipe.expire(META_ACCOUNT_USAGE, 24 * 3600)
         pipe.execute()
 
     def refund(self, platform: str, units: int) -> None:
         """Give back a reservation for a call that was never sent (a transport failure before sending)."""
         if platform == "youtube" and units:
-            self.conn.decrby(f"quota:youtube:default:{pacific_day()}", units)
+            self.conn.decrby(youtube_units_key(), units)
 
     def meta_usage(self) -> float | None:
         raw = self.conn.get("meta:usage")
@@ -145,6 +174,6 @@ def usage_today(conn: redis.Redis, day: str | None = None) -> dict[str, dict[str
     for key, value in raw.items():
         platform, _, what = key.decode().partition(":")
         out.setdefault(platform, {})[what] = int(value)
-    yt = client.get(f"quota:youtube:default:{pacific_day()}")
+    yt = client.get(youtube_units_key())
     out.setdefault("youtube", {})["pacific_day_units"] = int(yt or 0)
     return out
