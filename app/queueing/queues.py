@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -128,7 +129,7 @@ def failed_jobs(limit: int = 100) -> list[FailedJob] | None:
             for job in Job.fetch_many(ids[-limit:], connection=q.connection):
                 if job is None:
                     continue
-                lines = (job.exc_info or "").strip().splitlines()
+                lines = _exc_text(job).strip().splitlines()
                 try:
                     args = tuple(job.args)
                 except Exception:  # noqa: BLE001 - an unreadable payload is shown without its arguments
@@ -139,6 +140,17 @@ def failed_jobs(limit: int = 100) -> list[FailedJob] | None:
         return None
     out.sort(key=lambda j: j.ended_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     return out[:limit]
+
+
+def _exc_text(job: Any) -> str:
+    """The job's last exception: its latest result's, else what the registry stored (RQ deprecates the
+    job attribute but still writes it when a worker's job is found abandoned)."""
+    result = job.latest_result()
+    if result is not None and result.exc_string:
+        return str(result.exc_string)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return str(job.exc_info or "")
 
 
 def requeue_failed_job(queue: str, job_id: str) -> bool:

@@ -63,7 +63,7 @@ JOB_WORDS = {
     dispatch.WEEKLY_REPORT_JOB: "Weekly report and its emails",
     dispatch.THUMBNAILS_JOB: "Post thumbnails",
 }
-#: RQ's last exception line -> words (the rest shows the scrubbed line itself)
+#: a name in RQ's last exception line -> words (the scrubbed line itself is shown beside them)
 JOB_ERRORS = {
     "JobTimeoutException": "It ran longer than its time limit and was stopped.",
     "AbandonedJobError": "Its worker died (killed or out of memory) on every try.",
@@ -317,14 +317,15 @@ def _job_items() -> list[WorkItem]:
                 concerns, client_id = _account(conn, name), conn.client_id
                 if not conn.is_live:
                     blocked = "The account was disconnected."
-        error_type = job.error.split(":")[0].split(".")[-1]
         items.append(
             WorkItem(
                 "job",
                 f"{job.queue}:{job.job_id}@{int(job.ended_at.timestamp()) if job.ended_at else 0}",
                 "failed",
                 JOB_WORDS.get(job.func, job.func.rsplit(".", 1)[-1].replace("_", " ").capitalize()),
-                JOB_ERRORS.get(error_type, "It raised an error on every try."),
+                next(
+                    (words for name, words in JOB_ERRORS.items() if name in job.error), "It raised an error every try."
+                ),
                 scrub_text(job.error)[:300],
                 concerns,
                 client_id,
@@ -385,6 +386,7 @@ def act(actor: User, kind: str, item_key: str, action: str) -> WorkItem:
     _already(kind, item_key)
     item = next((i for i in items(kind)[kind] if i.item_key == item_key), None)
     if item is None:
+        _already(kind, item_key)  # handled meanwhile by another admin: say who
         raise NotFound("This job is not failing any more.")
     if action == "retry" and item.blocked:
         raise ServiceError(f"It cannot be retried: {item.blocked} Discard it instead.")
