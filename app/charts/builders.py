@@ -378,7 +378,7 @@ def usage_chart(
 ) -> Chart:
     """A platform's spend per window day over 30 days as bars (the daily limit, when it has one, is said
     in the description: at a few units a day against 9,500 a limit line would flatten every bar)."""
-    chart = _base(pygal.Bar, title, [PLATFORM_COLOURS.get(platform, "#6b7280")], print_labels=False)
+    chart = _base(pygal.Bar, title, [PLATFORM_COLOURS.get(platform, "#6b7280")])
     chart.x_labels = [d.strftime("%b %-d") for d, _ in days]
     chart.add(unit.capitalize(), [v for _, v in days])
     rows = tuple((d.isoformat(), _fmt(v)) for d, v in days)

@@ -20,34 +20,33 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis
 
 from app.platforms.errors import QuotaExceeded, RateLimited
+from app.services.quota_counters import (
+    META_ACCOUNT_USAGE,
+    META_APP_USAGE,
+    PACIFIC,
+    USAGE_TTL,
+    pacific_day,
+    tiktok_minute_key,
+    youtube_analytics_key,
+    youtube_units_key,
+)
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
-USAGE_TTL = 3 * 24 * 3600
-#: Meta's last reported usage: the app's (rolling hour) and each Instagram account's (BUC, 24 h), in %
-META_APP_USAGE = "meta:usage:app"
-META_ACCOUNT_USAGE = "meta:usage:accounts"
-
-
-def youtube_units_key(day: str | None = None) -> str:
-    """The Data API units spent on ``day`` (a Pacific day; today by default): the gate's own counter."""
-    return f"quota:youtube:default:{day or pacific_day()}"
-
-
-def youtube_analytics_key(day: str | None = None) -> str:
-    return f"quota:youtube:analytics:{day or pacific_day()}"
-
-
-def tiktok_minute_key(minute: int | None = None) -> str:
-    return f"rate:tiktok:{minute if minute is not None else int(time.time() // 60)}"
-
-
-def pacific_day(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).astimezone(PACIFIC).date().isoformat()
+__all__ = [
+    "META_ACCOUNT_USAGE",
+    "META_APP_USAGE",
+    "PACIFIC",
+    "Budgets",
+    "next_pacific_midnight",
+    "pacific_day",
+    "tiktok_minute_key",
+    "usage_today",
+    "youtube_analytics_key",
+    "youtube_units_key",
+]
 
 
 def next_pacific_midnight(now: datetime | None = None) -> datetime:
