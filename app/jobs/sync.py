@@ -26,7 +26,7 @@ from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
 from app.queueing.queues import SYNC
 from app.redis_conn import get_redis
-from app.services import live, sync_requests
+from app.services import connection_settings, live, sync_requests
 from app.services.connections import syncable_connection_ids
 from app.sync import budgets, engine, reaper
 
@@ -79,6 +79,28 @@ def daily_fanout() -> int:
         if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
             queued += 1
     log.info("daily sync fan-out", extra={"event": "sync_fanout", "count": queued})
+    return queued
+
+
+def campaign_fanout(now: datetime | None = None) -> int:
+    """15:00 UTC: the second sync of the day of accounts syncing twice a day (an active campaign), id
+    ``sync-{id}-{YYYYMMDD}-campaign`` (unique: once a day). A platform whose budget is past the warning
+    threshold gets none today: the second syncs are the first thing given up when a limit is near."""
+    now = now or datetime.now(UTC)
+    near: dict[str, bool] = {}
+    queued = 0
+    for connection_id, platform in connection_settings.twice_daily():
+        if platform not in near:
+            near[platform] = budgets.near_limit(current_app.config, get_redis(), platform)
+        if near[platform]:
+            log.warning(
+                "second sync skipped: budget near its limit",
+                extra={"event": "sync_campaign_skipped", "connection_id": connection_id, "platform": platform},
+            )
+            continue
+        job_id = f"{dispatch.daily_sync_job_id(connection_id, now.date())}-campaign"
+        if dispatch.enqueue_sync(connection_id, SyncTrigger.CAMPAIGN.value, job_id=job_id):
+            queued += 1
     return queued
 
 

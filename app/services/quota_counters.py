@@ -64,3 +64,13 @@ def charge_outside_sync(platform: str, units: int) -> None:
         pipe.execute()
     except (redis.RedisError, OSError):
         return
+
+
+def youtube_units_today() -> int | None:
+    """The Data API units spent today (Pacific day); None when Redis does not answer."""
+    try:
+        conn: Any = get_redis()
+        raw = conn.get(youtube_units_key())
+    except (redis.RedisError, OSError):
+        return None
+    return int(raw or 0)

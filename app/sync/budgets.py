@@ -51,6 +51,8 @@ MIN_PACE_WINDOW = timedelta(hours=1)
 #: what the app does when each platform's limits are near, in order (shown on the page)
 WHEN_NEAR: dict[str, tuple[str, ...]] = {
     "youtube": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped for "
+        "the day (the first thing given up); daily syncs go on.",
         "Each Data API call reserves its unit before it is sent; a call that would pass "
         "SYNC_YOUTUBE_DAILY_UNITS is not made and that sync is deferred to the Pacific midnight reset "
         "(plus a few minutes of jitter), with a note on the client's card.",
@@ -59,11 +61,13 @@ WHEN_NEAR: dict[str, tuple[str, ...]] = {
         "Analytics reports cost no Data API units and are never deferred for them.",
     ),
     "instagram": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
         "At 80 % of Meta's reported usage (app or account) every Instagram call waits "
         "SYNC_META_SLOWDOWN_SECONDS first.",
         "At 95 % Instagram syncs are deferred by 5 minutes until the usage falls.",
     ),
     "tiktok": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
         "Over SYNC_TIKTOK_CALLS_PER_MINUTE calls in a minute, the sync that needed the call is deferred to "
         "the next minute.",
     ),
@@ -269,6 +273,16 @@ def budgets(
     return [
         PlatformBudget(p, _limits(p, values, settings, now), _history(p, now), WHEN_NEAR.get(p, ())) for p in platforms
     ]
+
+
+def near_limit(settings: Mapping[str, Any], conn: Any, platform: str, now: datetime | None = None) -> bool:
+    """Whether a limit of the platform is past the warning threshold now (Redis down: not known, False)."""
+    threshold = int(settings["OPS_BUDGET_WARN_PERCENT"]) or 100
+    try:
+        limits = current_limits(settings, conn, platform, now or utcnow())
+    except (redis.RedisError, OSError):
+        return False
+    return any(limit.share is not None and limit.share >= threshold for limit in limits)
 
 
 # --------------------------------------------------------------------------- warnings before limits
