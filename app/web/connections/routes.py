@@ -146,14 +146,12 @@ def sync_settings(connection_id: int) -> Response:
 def sync_settings_save(connection_id: int) -> ResponseReturnValue:
     """Save the form; a choice that does not fit is shown with its reason and the typed values kept."""
     conn = cs.connection_for(current_user, connection_id)
-    payload = {
-        "sync": {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.AVAILABLE.get(conn.platform, ())},
-        "cadence": request.form.get("cadence", "daily"),
-    }
+    sync = {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.AVAILABLE.get(conn.platform, ())}
+    cadence = request.form.get("cadence", "daily")
     try:
-        cs.update(current_user, connection_id, payload)
+        cs.update(current_user, connection_id, {"sync": sync, "cadence": cadence})
     except ServiceError as exc:
-        typed = cs.SyncSettings({**cs.settings_of(conn).sync, **payload["sync"]}, str(payload["cadence"]))
+        typed = cs.SyncSettings({**cs.settings_of(conn).sync, **sync}, cadence)
         return _sync_page(conn, exc.status, exc.message, typed)
     flash("Sync settings saved. The next sync follows them.", "success")
     return redirect(url_for("connections.sync_settings", connection_id=connection_id), 303)
