@@ -51,6 +51,7 @@ KINDS = ("sync", "report", "email", "job")
 KIND_LABELS = {"sync": "Syncs", "report": "Reports", "email": "Emails", "job": "Background jobs"}
 REPORT_STUCK_AFTER = timedelta(minutes=15)
 EMAIL_STUCK_AFTER = timedelta(hours=1)
+RECENT_RUNS = timedelta(days=8)
 LIMIT = 100
 
 #: what a failed RQ job was for, by entry point
@@ -112,7 +113,8 @@ def _account(conn: Connection, client_name: str | None) -> str:
 
 
 def _sync_items(now: datetime) -> list[WorkItem]:
-    latest = select(func.max(SyncRun.id)).group_by(SyncRun.connection_id)
+    # a live connection syncs daily, so its latest run is recent: the last 8 days bound the scan
+    latest = select(func.max(SyncRun.id)).where(SyncRun.queued_at >= now - RECENT_RUNS).group_by(SyncRun.connection_id)
     rows = db.session.execute(
         select(SyncRun, Connection, Client.display_name)
         .join(Connection, Connection.id == SyncRun.connection_id)
