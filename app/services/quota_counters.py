@@ -45,16 +45,21 @@ def pacific_day(now: datetime | None = None) -> str:
 IDENTITY_UNITS = {"youtube": 1}
 
 
+def count_call(pipe: Any, platform: str, units: int) -> None:
+    """Add one call (and its units) to the per-platform UTC-day counts of the sync page, on ``pipe``."""
+    day = datetime.now(UTC).date().isoformat()
+    pipe.hincrby(f"usage:{day}", f"{platform}:calls", 1)
+    if units:
+        pipe.hincrby(f"usage:{day}", f"{platform}:units", units)
+    pipe.expire(f"usage:{day}", USAGE_TTL)
+
+
 def charge_outside_sync(platform: str, units: int) -> None:
     """Count a call already made outside a sync (never refused: it has been sent); Redis down: not counted."""
     try:
         conn: Any = get_redis()
-        day = datetime.now(UTC).date().isoformat()
         pipe = conn.pipeline()
-        pipe.hincrby(f"usage:{day}", f"{platform}:calls", 1)
-        if units:
-            pipe.hincrby(f"usage:{day}", f"{platform}:units", units)
-        pipe.expire(f"usage:{day}", USAGE_TTL)
+        count_call(pipe, platform, units)
         if platform == "youtube" and units:
             pipe.incrby(youtube_units_key(), units)
             pipe.expire(youtube_units_key(), 2 * 24 * 3600)

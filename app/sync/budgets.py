@@ -31,16 +31,16 @@ from app.models import Connection, SyncRun
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
 from app.services import ops_alerts
-from app.sync.quotas import (
+from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
     PACIFIC,
-    next_pacific_midnight,
     pacific_day,
     tiktok_minute_key,
     youtube_analytics_key,
     youtube_units_key,
 )
+from app.sync.quotas import next_pacific_midnight
 
 HISTORY_DAYS = 30
 #: the project's YouTube Data API quota (Google's default); SYNC_YOUTUBE_DAILY_UNITS is the syncs' share

@@ -28,25 +28,14 @@ from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
     PACIFIC,
-    USAGE_TTL,
+    count_call,
     pacific_day,
     tiktok_minute_key,
     youtube_analytics_key,
     youtube_units_key,
 )
 
-__all__ = [
-    "META_ACCOUNT_USAGE",
-    "META_APP_USAGE",
-    "PACIFIC",
-    "Budgets",
-    "next_pacific_midnight",
-    "pacific_day",
-    "tiktok_minute_key",
-    "usage_today",
-    "youtube_analytics_key",
-    "youtube_units_key",
-]
+__all__ = ["PACIFIC", "Budgets", "next_pacific_midnight", "pacific_day", "usage_today"]
 
 
 def next_pacific_midnight(now: datetime | None = None) -> datetime:
@@ -114,12 +103,8 @@ class Budgets:
     ) -> None:
         """Count the call for the admin page and remember Meta's usage headers: the highest value for the
         gate (``meta:usage``), the app's and each account's for the budgets page."""
-        day = datetime.now(UTC).date().isoformat()
         pipe = self.conn.pipeline()
-        pipe.hincrby(f"usage:{day}", f"{platform}:calls", 1)
-        if units:
-            pipe.hincrby(f"usage:{day}", f"{platform}:units", units)
-        pipe.expire(f"usage:{day}", USAGE_TTL)
+        count_call(pipe, platform, units)
         if meta_usage is not None:
             app_usage, accounts = meta_usage
             values = [v for v in (app_usage, *accounts.values()) if v is not None]

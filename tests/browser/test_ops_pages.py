@@ -24,7 +24,7 @@ def site(make_app: Any) -> Any:
         from app.models import OutboxEmail, SyncRun
         from app.models.outbox import EmailStatus
         from app.redis_conn import get_redis
-        from app.sync.quotas import youtube_units_key
+        from app.services.quota_counters import youtube_units_key
         from tests.factories import Factory
         from tests.support import history as h
 

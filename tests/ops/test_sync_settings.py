@@ -13,7 +13,7 @@ from app.models import Connection
 from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.services import connection_settings
-from app.sync.quotas import youtube_units_key
+from app.services.quota_counters import youtube_units_key
 from tests.sync.conftest import drain, runs
 
 
