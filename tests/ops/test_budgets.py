@@ -71,6 +71,17 @@ def test_budgets_are_filled_by_real_syncs(app: Any, client: Any, link: Any, worl
     assert f"Account {ig_account['platform_user_id']}, from X-Business-Use-Case-Usage." in page
     assert "YouTube: Data API units per day" in page  # the 30-day chart, with its table
     assert "X, LinkedIn, Facebook: no account can be connected in this version" in page
+    # a budget set below what is already spent: over 100 %, and the gate refuses every further call
+    app.config["SYNC_YOUTUBE_DAILY_UNITS"] = spent_below = units["spent"] - 2
+    over = _limit(client.get("/api/admin/social/budgets").json, "youtube", "data_api_units")
+    assert (over["spent"], over["limit"]) == (units["spent"], spent_below)
+    share = 100 * units["spent"] / spent_below
+    assert f"{share:.0f}% (over the 80% warning)" in client.get("/admin/ops/budgets").get_data(as_text=True)
+    world.clear_calls()
+    dispatch.enqueue_sync(yt, "operator")
+    drain(app)
+    assert runs(yt)[-1].status == "deferred"
+    assert not [c for c in world.calls("youtube") if "/youtube/v3/" in c["path"]]  # no unit burnt
 
 
 def test_a_warning_is_raised_at_the_threshold_and_emailed_to_admins(
