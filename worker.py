@@ -160,7 +160,7 @@ class CronWatch:
             if self.portal_app is None or heartbeat.cron_state().ok:
                 return
             with self.portal_app.app_context():
-                ops_alerts.check_cron()
+                ops_alerts.check_cron(watching_since=getattr(self, "birth_date", None))
                 db.session.remove()
                 if self.forks:
                     db.engine.dispose()  # no pooled connection may cross the fork into a work-horse

@@ -87,11 +87,14 @@ def recent(now: datetime | None = None, limit: int = 20) -> list[OpsAlert]:
     )
 
 
-def check_cron(now: datetime | None = None) -> OpsAlert | None:
-    """Raise ``cron_silent`` once per silence (keyed by the last tick; a missing heartbeat once a day)."""
+def check_cron(now: datetime | None = None, watching_since: datetime | None = None) -> OpsAlert | None:
+    """Raise ``cron_silent`` once per silence (keyed by the last tick; a missing heartbeat once a day, and
+    only once the watcher has itself been up for 5 minutes: a fresh deployment has none yet)."""
     now = now or utcnow()
     state = heartbeat.cron_state(now)
     if state.ok or not state.known:
+        return None
+    if state.last_tick is None and watching_since is not None and now - watching_since < heartbeat.STALE:
         return None
     if state.last_tick is None:
         key, since = f"cron_silent:never:{now.date().isoformat()}", "no heartbeat has been recorded"

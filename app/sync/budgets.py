@@ -328,6 +328,9 @@ def check_warnings(settings: Mapping[str, Any], conn: Any, platform: str, now: d
         else:
             continue
         key = f"budget:{platform}:{limit.name}:{_window_key(limit, now)}:{kind}"
+        marker = f"ops:raised:{key}"
+        if conn.exists(marker):  # raised already in this window: no database write after every sync
+            continue
         alert = ops_alerts.raise_alert(
             kind,
             key,
@@ -336,6 +339,7 @@ def check_warnings(settings: Mapping[str, Any], conn: Any, platform: str, now: d
             message=message,
             details={"platform": platform, **limit.as_json(), "threshold": threshold},
         )
+        conn.set(marker, 1, ex=2 * 24 * 3600)
         if alert is not None:
             raised.append(key)
     return raised

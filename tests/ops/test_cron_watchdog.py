@@ -64,3 +64,18 @@ def test_a_worker_raises_one_alert_when_cron_is_silent_for_over_five_minutes(
     assert 'data-testid="cron-silent"' in page
     assert "The cron scheduler is silent" in page  # the alert, listed for admins
     assert db.session.execute(select(func.count()).select_from(OpsAlert)).scalar_one() == 1
+
+
+def test_no_heartbeat_at_all_is_an_alert_only_once_the_watcher_has_been_up_five_minutes(app: Any, factory: Any) -> None:
+    from app.services import ops_alerts
+
+    factory.admin(email="ops@example.com")
+    now = utcnow()
+    assert heartbeat.cron_state(now).last_tick is None
+    # a fresh deployment: the workers start a little before cron's first tick
+    assert ops_alerts.check_cron(now, watching_since=now - timedelta(minutes=4)) is None
+    alert = ops_alerts.check_cron(now, watching_since=now - timedelta(minutes=6))
+    assert alert is not None
+    assert alert.dedup_key == f"cron_silent:never:{now.date().isoformat()}"
+    assert "no heartbeat has been recorded" in alert.message
+    assert ops_alerts.check_cron(now, watching_since=now - timedelta(minutes=7)) is None  # once a day
