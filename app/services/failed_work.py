@@ -296,10 +296,11 @@ def _retry_email(item: WorkItem) -> bool:
 # --------------------------------------------------------------------------- RQ's failed registries
 
 
-def _job_items() -> list[WorkItem]:
+def _job_items() -> list[WorkItem] | None:
+    """RQ's failed jobs; None when Redis does not answer (unknown, not zero)."""
     jobs = queues.failed_jobs(LIMIT)
     if not jobs:
-        return []
+        return None if jobs is None else []
     conn_ids = {int(j.args[0]) for j in jobs if j.func == dispatch.SYNC_JOB and j.args and isinstance(j.args[0], int)}
     found = {
         c.id: (c, name)
@@ -359,8 +360,9 @@ class CannotQueue(ServiceError):
         super().__init__("The queue (Redis) is unreachable." + then)
 
 
-def items(kind: str | None = None, now: datetime | None = None) -> dict[str, list[WorkItem]]:
-    """Failed and stuck work by kind (``kind`` alone, or all), newest first."""
+def items(kind: str | None = None, now: datetime | None = None) -> dict[str, list[WorkItem] | None]:
+    """Failed and stuck work by kind (``kind`` alone, or all), newest first; a kind that cannot be read
+    now (background jobs while Redis is down) is None."""
     now = now or utcnow()
     readers = {
         "sync": lambda: _sync_items(now),
@@ -371,9 +373,9 @@ def items(kind: str | None = None, now: datetime | None = None) -> dict[str, lis
     return {k: readers[k]() for k in KINDS if kind in (None, k)}
 
 
-def counts(now: datetime | None = None) -> dict[str, int]:
-    """How many failed and stuck items of each kind (``/readyz`` and the page's summary)."""
-    return {kind: len(rows) for kind, rows in items(now=now).items()}
+def counts(now: datetime | None = None) -> dict[str, int | None]:
+    """How many failed and stuck items of each kind (``/readyz``); None: unknown (Redis down)."""
+    return {kind: None if rows is None else len(rows) for kind, rows in items(now=now).items()}
 
 
 def act(actor: User, kind: str, item_key: str, action: str) -> WorkItem:
@@ -386,7 +388,7 @@ def act(actor: User, kind: str, item_key: str, action: str) -> WorkItem:
     if kind not in KINDS or action not in ("retry", "discard"):
         raise NotFound("Unknown job.")
     _already(kind, item_key)
-    item = next((i for i in items(kind)[kind] if i.item_key == item_key), None)
+    item = next((i for i in items(kind)[kind] or () if i.item_key == item_key), None)
     if item is None:
         _already(kind, item_key)  # handled meanwhile by another admin: say who
         raise NotFound("This job is not failing any more.")

@@ -175,3 +175,19 @@ def test_a_failed_email_is_retried_once_and_clients_and_coaches_cannot_see_the_p
     db.session.expire_all()
     assert db.session.get(OutboxEmail, email.id).status == EmailStatus.LOGGED
     assert failed_work.counts()["email"] == 0
+
+
+def test_with_redis_down_the_failed_jobs_are_unknown_not_zero(make_app: Any) -> None:
+    from tests.factories import Factory
+
+    down = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    with down.app_context():
+        Factory().admin(email="ops@example.com")
+    web = down.test_client()
+    ready = web.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["background"]["failed_work"] == {"sync": 0, "report": 0, "email": 0, "job": None}
+    web.login("ops@example.com")
+    page = web.get("/admin/ops/work").get_data(as_text=True)
+    assert "Redis is not reachable: the failed background jobs cannot be read now." in page
+    assert "Redis is not reachable: the cron heartbeat cannot be read." in page
