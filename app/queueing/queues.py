@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import warnings
 from dataclasses import dataclass
@@ -153,21 +152,28 @@ def _exc_text(job: Any) -> str:
         return str(job.exc_info or "")
 
 
-def requeue_failed_job(queue: str, job_id: str) -> bool:
+def requeue_failed_job(queue: str, job_id: str) -> bool | None:
     """Move one failed job back to its queue; False when it is not in the failed registry any more
-    (another admin requeued or removed it: RQ's ZREM decides, so it runs once)."""
+    (requeued or removed by someone else: RQ's ZREM decides, so it runs once); None when Redis is down."""
     from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
     try:
         get_queue(queue).failed_job_registry.requeue(job_id)
     except (InvalidJobOperation, NoSuchJobError):
         return False
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not requeue %s: %s", job_id, type(exc).__name__)
+        return None
     return True
 
 
 def remove_failed_job(queue: str, job_id: str) -> None:
-    """Drop one job from the failed registry and delete it."""
+    """Drop one job from the failed registry and delete it (Redis down: it expires with ``FAILURE_TTL``)."""
     from rq.exceptions import NoSuchJobError
 
-    with contextlib.suppress(NoSuchJobError):
+    try:
         get_queue(queue).failed_job_registry.remove(job_id, delete_job=True)
+    except NoSuchJobError:
+        return
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not remove %s: %s", job_id, type(exc).__name__)

@@ -346,7 +346,10 @@ def _job_ref(item: WorkItem) -> tuple[str, str]:
 
 
 def _retry_job(item: WorkItem) -> bool:
-    return queues.requeue_failed_job(*_job_ref(item))
+    moved = queues.requeue_failed_job(*_job_ref(item))
+    if moved is False:  # requeued or removed outside this page (``rq requeue``): nothing to do
+        raise Conflict("This job was already requeued or removed outside this page.")
+    return bool(moved)
 
 
 # --------------------------------------------------------------------------- the page and actions
