@@ -11,7 +11,8 @@
   when it adds syncs while today's budget is already past the warning threshold.
 
 The defaults (posts, comments, audience and stories where the platform has them, daily) keep every
-client within budget at the benchmark's scale: 1,000 YouTube channels cost 3,000 of 9,500 units a day.
+client within budget at the benchmark's scale: 1,000 YouTube channels plan 4,000 of 9,500 units a day (the
+syncs of today spend 3,000 of them; comments are planned before they are synced).
 """
 
 from __future__ import annotations
