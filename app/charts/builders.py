@@ -430,3 +430,18 @@ def insights_chart(
     rows = tuple((str(d["day"]), *[_fmt(d.get(k)) for k, _, _ in shown]) for d in days)
     desc = "What the platform reports per day (its own analytics, up to 3 days late)."
     return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _change_notes(changes))
+
+
+def usage_chart(
+    chart_id: str, title: str, platform: str, days: Sequence[tuple[date, int]], unit: str, limit: float | None
+) -> Chart:
+    """A platform's spend per window day over 30 days as bars (the daily limit, when it has one, is said
+    in the description: at a few units a day against 9,500 a limit line would flatten every bar)."""
+    chart = _base(pygal.Bar, title, [PLATFORM_COLOURS.get(platform, "#6b7280")])
+    chart.x_labels = [d.strftime("%b %-d") for d, _ in days]
+    chart.add(unit.capitalize(), [v for _, v in days])
+    rows = tuple((d.isoformat(), _fmt(v)) for d, v in days)
+    desc = f"{unit.capitalize()} spent by the syncs per day, the last {len(days)} days." + (
+        f" The daily limit is {limit:,.0f}." if limit else ""
+    )
+    return Chart(chart_id, title, desc, _render(chart), Table(("Day", unit.capitalize()), rows))

@@ -18,6 +18,7 @@ from app.models.history import (
     Provenance,
 )
 from app.models.notification import EmailMode, NotificationPreference
+from app.models.ops import OpsAlert, WorkAction
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
@@ -51,6 +52,7 @@ __all__ = [
     "LoginAttempt",
     "NotificationPreference",
     "OAuthState",
+    "OpsAlert",
     "OutboxEmail",
     "PasswordReset",
     "PortfolioDailyTotal",
@@ -70,4 +72,5 @@ __all__ = [
     "SyncTrigger",
     "User",
     "UserSession",
+    "WorkAction",
 ]

@@ -32,7 +32,7 @@ from app.platforms.http import shared_session
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.youtube import YouTubeAdapter
 from app.redis_conn import get_redis
-from app.services import tokens
+from app.services import connection_settings, tokens
 from app.stats.audience import audience_payload
 from app.sync.quotas import Budgets
 from app.sync.recorder import RecordingSession
@@ -127,6 +127,8 @@ def sync_stories(connection_id: int) -> str:
     conn = db.session.get(Connection, connection_id)
     if conn is None or conn.platform != "instagram" or not conn.is_live or conn.access_token_enc is None:
         return "skipped"
+    if not connection_settings.sync_enabled(conn, "stories"):
+        return "off"
     result = tokens.refresh_tokens(connection_id)
     if result.outcome in ("revoked", "expired", "insufficient_scope", "decrypt_error"):
         return "grant_dead"

@@ -55,7 +55,7 @@ from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
-from app.services import sync_requests, tokens
+from app.services import connection_settings, sync_requests, tokens
 from app.stats.rounding import ROUNDED_PLATFORMS
 from app.sync import aging, audience, reconcile, storage
 from app.sync.backoff import Backoff
@@ -299,7 +299,8 @@ def _plan_input(conn: Connection) -> PlanInput:
         content_since=since,
         due=[storage.to_platform_item(r) for r in due],
         last_media_count=last_count if isinstance(last_count, int) else None,
-        audience_due=audience.audience_due(conn.id, day),
+        posts=connection_settings.sync_enabled(conn, "posts"),
+        audience_due=connection_settings.sync_enabled(conn, "audience") and audience.audience_due(conn.id, day),
     )
 
 

@@ -123,3 +123,18 @@ def test_stories_are_kept_after_they_expire(app: Any, link: Any, world: Any) -> 
     kept = db.session.execute(select(StoryItem).where(StoryItem.views == 300)).scalar_one()
     assert kept.replies == 4
     assert db.session.execute(select(StoryItem).where(StoryItem.views == 999)).scalar_one_or_none() is None
+
+
+def test_the_audience_and_stories_settings_turn_the_reads_off(app: Any, link: Any, world: Any, client: Any) -> None:
+    conn_id, account = link("instagram")
+    # the client turns both off through the settings API (issue 22's contract)
+    resp = client.patch(
+        f"/api/portal/social/connections/{conn_id}/settings", json={"sync": {"audience": False, "stories": False}}
+    )
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    world._call("POST", f"accounts/{account['id']}/stories", json={"views": 300})
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    assert snapshots(conn_id) == []
+    assert sync_stories(conn_id) == "off"
+    db.session.expire_all()
+    assert db.session.execute(select(StoryItem)).scalars().all() == []
