@@ -65,6 +65,14 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
                 assert item.followers_at_measure == followers[day]
     # initial syncs are queued like for any new connection
     assert len(get_queue("sync").job_ids) == 12
+    # the demo's Instagram creators have three live stories each, read at once (issue 18)
+    from app.models import StoryItem
+
+    for conn in conns:
+        stories = db.session.execute(select(StoryItem).where(StoryItem.connection_id == conn.id)).scalars().all()
+        expected = 3 if conn.platform == "instagram" and conn.account_type != "PERSONAL" else 0
+        assert len(stories) == expected, (conn.username, conn.account_type)
+        assert all(s.views for s in stories)
 
 
 def test_demo_client_sees_a_growth_chart(app: Flask, client: Any) -> None:
