@@ -1,9 +1,10 @@
 """What to sync for each connection and how often, with the quota cost of each choice (contract 6.4:
 ``{"sync": {"posts", "comments", "audience", "stories"}, "cadence": "daily|twice_daily"}``).
 
-* **Kinds**: a platform has some of them (:data:`AVAILABLE`); the app syncs only ``posts`` today
-  (:data:`SYNCED_NOW`). The other flags are stored and shown now, and read by their syncs when those
-  arrive through :func:`sync_enabled` (e.g. the comments sync calls ``sync_enabled(conn, "comments")``).
+* **Kinds**: a platform has some of them (:data:`AVAILABLE`); the app syncs ``posts``, ``audience``
+  (weekly, ``app/sync/audience.py``) and ``stories`` (the 4-hourly story sync) today (:data:`SYNCED_NOW`).
+  The other flags are stored and shown now, and read by their syncs when those arrive through
+  :func:`sync_enabled` (e.g. the comments sync calls ``sync_enabled(conn, "comments")``).
 * **Cadence**: ``daily`` (the 03:00 UTC fan-out), or ``twice_daily`` (a second sync at 15:00 UTC) for
   accounts the coach marks "active campaign" (``connections.active_campaign``).
 * **Budget**: every choice has a daily cost (:func:`cost`); a change is refused (400, the reason in
@@ -44,7 +45,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "tiktok": frozenset({"posts"}),
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
-SYNCED_NOW: frozenset[str] = frozenset({"posts"})
+SYNCED_NOW: frozenset[str] = frozenset({"posts", "audience", "stories"})  # audience and stories: issue 18
 CADENCES = {"daily": 1, "twice_daily": 2}
 
 #: YouTube Data API units of one sync: the profile (channels) always, posts: playlistItems + videos

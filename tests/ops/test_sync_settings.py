@@ -62,7 +62,7 @@ def test_the_settings_api_follows_the_contract_and_refuses_with_the_reason(
     got = client.get(_url(tt)).json
     assert got["sync"] == {"posts": True, "comments": False, "audience": False, "stories": False}
     assert got["cadence"] == "daily"
-    assert got["synced_now"] == ["posts"]
+    assert got["synced_now"] == ["audience", "posts", "stories"]
     yt_got = client.get(_url(yt)).json
     assert yt_got["sync"] == {"posts": True, "comments": True, "audience": True, "stories": False}
     # a YouTube sync: channels 1 + posts 2 + comments 1 (+ audience 0) units
