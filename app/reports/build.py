@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from app.charts import page_charts
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Client, Connection
 from app.models.base import utcnow
@@ -135,9 +136,43 @@ def _header(client: Client, kind: str, first: date, end: date, as_of: datetime |
 
 def weekly(client: Client, end: date) -> dict[str, Any]:
     """The week of 7 days ending on ``end`` compared with the day before it started."""
-    start = end - timedelta(days=7)
+    return _period_report(client, "weekly", end - timedelta(days=6), end, end - timedelta(days=14))
+
+
+def last_complete_month(today: date) -> tuple[date, date]:
+    """(first day, last day) of the calendar month before the one ``today`` is in."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def parse_month(raw: str, today: date) -> tuple[date, date]:
+    """``YYYY-MM`` of a month that has ended -> (first day, last day).
+
+    :raises ValidationFailed: not a month, or the current or a future month (not complete yet).
+    """
+    try:
+        first = datetime.strptime(raw, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time of day
+    except ValueError:
+        raise ValidationFailed("month must be YYYY-MM.", field="month") from None
+    if first >= today.replace(day=1):
+        raise ValidationFailed("That month has not ended yet.", field="month")
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+def monthly(client: Client, first: date, end: date) -> dict[str, Any]:
+    """A calendar month (``first`` .. ``end``) in the weekly report's shape; engagement against the same
+    number of days before it (as the overview's "previous" engagement)."""
+    days = (end - first).days + 1
+    return _period_report(client, "monthly", first, end, first - timedelta(days=1 + days))
+
+
+def _period_report(client: Client, kind: str, first: date, end: date, prev_start: date) -> dict[str, Any]:
+    """Days ``first`` .. ``end`` compared with the day before ``first``; engagement of the posts in the
+    period against those of (``prev_start``, ``first`` - 1]."""
+    start = first - timedelta(days=1)
     ov = client_overview(client, _query(client, start, end), top_n=1)
-    prev_posts = load_posts(ov.connections, Period("previous", end=start, start=start - timedelta(days=7)))
+    prev_posts = load_posts(ov.connections, Period("previous", end=start, start=prev_start))
     now_by = content.engagement_by_platform(ov.posts)
     prev_by = content.engagement_by_platform(prev_posts)
     rows = []
@@ -157,7 +192,7 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
             }
         )
     slot = _slot(content.best_posting_time(ov.posts + prev_posts, client.time_zone))
-    out = _header(client, "weekly", start + timedelta(days=1), end, ov.last_synced)
+    out = _header(client, kind, first, end, ov.last_synced)
     out.update(
         {
             "has_connections": ov.has_connections,

@@ -54,7 +54,7 @@ def start() -> Response:
     client: Client | None
     if current_user.role is Role.CLIENT:
         client = clients.own_client(current_user)
-        if kind not in ("weekly", "program"):
+        if kind not in ("weekly", "monthly", "program"):
             abort(400)
     else:
         raw = request.form.get("client_id", "")
