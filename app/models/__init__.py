@@ -15,6 +15,7 @@ from app.models.history import (
     PortfolioDailyTotal,
     Provenance,
 )
+from app.models.impact import AttentionAction, AttentionNote, CaseStudyConsent, UsageDay, UsageKind
 from app.models.notification import EmailMode, NotificationPreference
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
@@ -28,6 +29,11 @@ __all__ = [
     "AlertType",
     "Severity",
     "AccountInsight",
+    "AttentionAction",
+    "AttentionNote",
+    "CaseStudyConsent",
+    "UsageDay",
+    "UsageKind",
     "Base",
     "Client",
     "ClientStatus",

@@ -7,9 +7,11 @@ from flask import Response, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.errors import NotFound, ServiceError
+from app.errors import NotFound, ServiceError, ValidationFailed
+from app.services import attention as attention_service
 from app.services import clients, connections, sync_requests
 from app.stats import raw_data
+from app.stats.query import today
 from app.web.admin import bp
 from app.web.admin.clients import care_context, client_card
 from app.web.htmx import render, toast
@@ -50,6 +52,30 @@ def client_refresh(client_id: int, connection_id: int) -> ResponseReturnValue:
     if retry_after is not None and isinstance(resp, Response):
         resp.headers["Retry-After"] = str(retry_after)
     return resp
+
+
+@bp.post("/clients/<int:client_id>/attention")
+def client_attention(client_id: int) -> ResponseReturnValue:
+    """Snooze or resolve one needs-attention reason with a note; the attention card replaces itself."""
+    client = clients.get_client_for(current_user, client_id)
+    f = request.form
+    try:
+        row = attention_service.record(
+            current_user,
+            client,
+            reason=f.get("reason", ""),
+            reason_text=f.get("reason_text", ""),
+            action=f.get("action", ""),
+            days=f.get("days"),
+            note=f.get("note", ""),
+            today=today(),
+        )
+    except ValidationFailed as exc:
+        return client_card(
+            client, "attention", status=422, error=exc.message, error_field=exc.field, **care_context(client)
+        )
+    message = "Reason resolved." if row.action == "resolved" else f"Reason snoozed until {row.until.isoformat()}."
+    return client_card(client, "attention", message=message, trigger=toast(message), **care_context(client))
 
 
 @bp.get("/clients/<int:client_id>/data")

@@ -14,8 +14,11 @@ from app.alerts import feed
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
+from app.services import attention as attention_service
 from app.services import clients, connections, live, sync_requests
 from app.services import goals as goal_service
+from app.services import portfolio as pf_service
+from app.stats import attention
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
 from app.web.admin import bp
@@ -109,6 +112,11 @@ def care_context(client: Client) -> dict[str, Any]:
     """The client page's accounts card (with the coach's "Refresh now") and the client's latest alerts."""
     conns = [c for c in connections.list_for_client(client) if c.is_live]
     return {
+        "attention": attention.for_client(
+            clients.visible_clients(current_user), client.id, pf_service.parse_query(current_user, {})
+        ),
+        "attention_notes": attention.history(client.id),
+        "snooze_days": attention_service.SNOOZE_DAYS,
         "care_connections": conns,
         "care_sync": sync_requests.states_of(conns),
         "care_alerts": feed.feed(current_user, feed.FeedFilters(client=client.id), limit=ALERTS_SHOWN),
