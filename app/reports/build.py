@@ -20,13 +20,14 @@ from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
 from app.stats import content
 from app.stats import portfolio as pf_stats
+from app.stats.achievements import Achievements, achievements, threshold_label
 from app.stats.content import Post, load_posts
 from app.stats.engagement import LOW_ENGAGEMENT_PCT, points_change
 from app.stats.growth import Change
 from app.stats.overview import PlatformRow, client_overview
 from app.stats.query import BadQuery, Period, StatsQuery
 
-VERSION = 1  # bump when the payload or templates change (part of the cache fingerprint)
+VERSION = 2  # bump when the payload or templates change (part of the cache fingerprint)
 RATINGS = ("Needs attention", "Steady", "Good", "Excellent")
 
 
@@ -221,6 +222,38 @@ def _period_report(client: Client, kind: str, first: date, end: date, prev_start
     return out
 
 
+def _achievements(a: Achievements, first: date) -> dict[str, Any]:
+    def month(n: int) -> str:
+        return f"Month {n}"
+
+    return {
+        "crossed": [
+            {
+                "threshold": c.threshold,
+                "label": threshold_label(c.threshold),
+                "day": c.day.isoformat(),
+                "month": c.month,
+                "line": f"Hit {threshold_label(c.threshold)} followers - {month(c.month)} ({c.day.strftime('%B %Y')})",
+            }
+            for c in a.crossed
+        ],
+        "best_month": (
+            {
+                "month": a.best_month.month,
+                "first": a.best_month.first.isoformat(),
+                "last": a.best_month.last.isoformat(),
+                "gain": a.best_month.gain,
+            }
+            if a.best_month
+            else None
+        ),
+        "biggest_day": {"day": a.biggest_day.day.isoformat(), "gain": a.biggest_day.value} if a.biggest_day else None,
+        "peak": {"day": a.peak.day.isoformat(), "followers": a.peak.value} if a.peak else None,
+        "best_post": _post(a.best_post) if a.best_post else None,
+        "program_start": first.isoformat(),
+    }
+
+
 def program_window(client: Client, today: date) -> tuple[date, date]:
     """(first day, last day) of the programme: its dates, clamped to today; 90 days without dates."""
     end = min(client.program_end or today, today)
@@ -279,6 +312,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
             "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
             "top_posts": [_post(p) for p in ov.top],
             "coach_comment": comment or None,
+            "achievements": _achievements(achievements(ov.history, first, end, ov.posts), first),
             "charts": [],
         }
     )
