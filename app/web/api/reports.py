@@ -8,17 +8,20 @@ from flask import Response, jsonify, request
 from flask_login import current_user
 
 from app.errors import ServiceError
-from app.models import Client, ReportKind, ReportStatus, Role
+from app.models import Client, ReportKind, ReportStatus, Role, UsageKind
 from app.models.base import utcnow
 from app.reports import build, export, service
 from app.services import clients
+from app.stats import impact as impact_stats
 from app.stats import query as stats_query
 from app.web.access import client_required, role_required
 from app.web.api import bp
+from app.web.usage import tracked
 
 
 @bp.get("/portal/social/report/weekly")
 @client_required(staff_to=None)
+@tracked(UsageKind.REPORT)
 def social_report_weekly() -> Response:
     """The last complete week (ending yesterday, or ``?end=YYYY-MM-DD``)."""
     client = clients.own_client(current_user)
@@ -31,6 +34,7 @@ def social_report_weekly() -> Response:
 
 @bp.get("/portal/social/report/monthly")
 @client_required(staff_to=None)
+@tracked(UsageKind.REPORT)
 def social_report_monthly() -> Response:
     """The last complete calendar month (or ``?month=YYYY-MM``, a month that has ended), weekly's shape."""
     client = clients.own_client(current_user)
@@ -42,6 +46,7 @@ def social_report_monthly() -> Response:
 
 @bp.get("/portal/social/report/program")
 @client_required(staff_to=None)
+@tracked(UsageKind.REPORT)
 def social_report_program() -> Response:
     client = clients.own_client(current_user)
     payload = build.program(client, utcnow().date(), charts=False)
@@ -51,6 +56,7 @@ def social_report_program() -> Response:
 
 @bp.get("/portal/social/export")
 @client_required(staff_to=None)
+@tracked(UsageKind.EXPORT)
 def social_export() -> Response:
     """``?format=csv|json&dataset=snapshots|content&range=...&platform=...``, streamed; ``format=pdf`` is
     the weekly report as a PDF: 200 with the stored PDF, or 202 with ``Retry-After`` while a worker makes
@@ -84,6 +90,13 @@ def _weekly_pdf(client: Client) -> Response:
     resp.response = [data]
     resp.headers["Content-Type"] = "application/pdf"
     return resp
+
+
+@bp.get("/admin/social/impact")
+@role_required(Role.ADMIN)
+def admin_impact() -> Response:
+    """Coaching impact (contract 6.4): adoption, usage, value, deliverable effects, case studies."""
+    return jsonify(impact_stats.as_json(impact_stats.impact(clients.visible_clients(current_user), utcnow().date())))
 
 
 @bp.get("/admin/social/clients/<int:client_id>/export")

@@ -13,13 +13,14 @@ from htmx_flask import request as hx_request
 
 from app.errors import ServiceError
 from app.extensions import csrf
-from app.models import Client, Report, ReportStatus, Role
+from app.models import Client, Report, ReportStatus, Role, UsageKind
 from app.reports import service
 from app.reports.build import program as program_payload
-from app.services import clients
+from app.services import case_studies, clients
 from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.reports import bp
+from app.web.usage import tracked
 
 LINK_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
@@ -42,6 +43,7 @@ def index() -> Response:
         reports=service.reports_for_client(client),
         settings=settings,
         share_url=service.share_url(settings),
+        consent=case_studies.consent_of(client),
     )
 
 
@@ -77,6 +79,7 @@ def status(report_id: int) -> Response:
 
 @bp.get("/reports/<int:report_id>")
 @login_required
+@tracked(UsageKind.REPORT)
 def view(report_id: int) -> Response:
     report = service.get_report_for(current_user, report_id)
     if report.status != ReportStatus.DONE or report.payload is None:
@@ -86,6 +89,7 @@ def view(report_id: int) -> Response:
 
 @bp.get("/reports/<int:report_id>/pdf")
 @login_required
+@tracked(UsageKind.EXPORT)
 def pdf(report_id: int) -> Response:
     report = service.get_report_for(current_user, report_id)
     if report.status != ReportStatus.DONE:
