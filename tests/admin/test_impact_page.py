@@ -99,3 +99,28 @@ def test_staff_cannot_consent_for_a_client(app, client, factory, book):  # noqa:
     factory.coach(email="coach@example.com")
     client.login("coach@example.com")
     assert client.post("/reports/case-study-consent", data={"choice": "named"}).status_code == 403
+
+
+def test_an_emailed_report_link_opened_by_the_client_counts_as_report_usage(app, client, factory):
+    from app.models import Report, ReportStatus
+    from app.reports import build, service
+
+    c = factory.client(name="Lin", email="lin@example.com")
+    coach = factory.coach(email="coach@example.com")
+    report = Report(kind="weekly", client_id=c.id, period_start=today(), period_end=today(), status="done")
+    report.status = ReportStatus.DONE.value
+    report.payload = build.weekly(c, today())
+    db.session.add(report)
+    db.session.commit()
+    _, coach_token = service.issue_link(report, coach.email, coach.id)
+    db.session.commit()
+    client.auto_csrf = False
+    client.get(f"/r/{report.id}/{coach_token}")
+    client.post(f"/r/{report.id}/{coach_token}")  # the coach's link: not the client's usage
+    assert db.session.execute(select(UsageDay)).first() is None
+    _, token = service.issue_link(report, c.user.email, c.user_id)
+    db.session.commit()
+    assert client.get(f"/r/{report.id}/{token}").status_code == 200  # a scanner's GET: nothing
+    assert db.session.execute(select(UsageDay)).first() is None
+    assert client.post(f"/r/{report.id}/{token}").status_code == 200
+    assert db.session.execute(select(UsageDay.client_id, UsageDay.kind)).all() == [(c.id, "report")]

@@ -12,11 +12,11 @@ from htmx_flask import make_response
 from htmx_flask import request as hx_request
 
 from app.errors import ServiceError
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.models import Client, Report, ReportStatus, Role, UsageKind
 from app.reports import service
 from app.reports.build import program as program_payload
-from app.services import case_studies, clients
+from app.services import case_studies, clients, usage
 from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.reports import bp
@@ -132,6 +132,10 @@ def link(report_id: int, token: str) -> Response:
             "report", "", 200, r=report.payload, pdf_action=url_for("reports.link", report_id=report_id, token=token)
         )
     service.mark_opened(lnk)
+    if report.client_id is not None and lnk.recipient_user_id is not None and resp.status_code < 400:
+        client = db.session.get(Client, report.client_id)
+        if client is not None and client.user_id == lnk.recipient_user_id:  # the client opened their report
+            usage.record(client.id, UsageKind.REPORT)
     resp.headers.update(LINK_HEADERS)
     return resp
 
