@@ -83,6 +83,7 @@ def test_consent_case_study_named_anonymous_and_withdrawn(app, client, factory, 
     assert "case-study-anonymous.pdf" in pdf.headers["Content-Disposition"]
     assert "+120%" in _text(pdf.data)
 
+    assert f"{url}?anonymous=1" in admin.get(f"/admin/clients/{a.id}").get_data(as_text=True)
     client.hx("POST", "/reports/case-study-consent", data={"choice": "named"})
     named = admin.get(url).get_data(as_text=True)
     assert "&lt;script&gt;alert(1)" in named  # the name, escaped

@@ -15,7 +15,7 @@ from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
 from app.services import attention as attention_service
-from app.services import clients, connections, live, sync_requests
+from app.services import case_studies, clients, connections, live, sync_requests
 from app.services import goals as goal_service
 from app.services import portfolio as pf_service
 from app.stats import attention
@@ -117,6 +117,7 @@ def care_context(client: Client) -> dict[str, Any]:
         ),
         "attention_notes": attention.history(client.id),
         "snooze_days": attention_service.SNOOZE_DAYS,
+        "case_study_consent": case_studies.consent_of(client),
         "care_connections": conns,
         "care_sync": sync_requests.states_of(conns),
         "care_alerts": feed.feed(current_user, feed.FeedFilters(client=client.id), limit=ALERTS_SHOWN),
