@@ -223,7 +223,7 @@ def caption_for(seed: object, key: object, platform: str) -> str:
 
 
 BOOST_DAYS = 28
-BOOST_SHARE = 0.08
+BOOST_SHARE = 0.12
 
 
 def make_daily_changes(  # noqa: C901
