@@ -157,6 +157,8 @@ def parse_month(raw: str, today: date) -> tuple[date, date]:
         raise ValidationFailed("month must be YYYY-MM.", field="month") from None
     if first >= today.replace(day=1):
         raise ValidationFailed("That month has not ended yet.", field="month")
+    if first.year < 2000:
+        raise ValidationFailed("month must be 2000-01 or later.", field="month")
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return first, last
 

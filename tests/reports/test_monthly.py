@@ -32,7 +32,7 @@ def test_last_complete_month_and_parse_month():
     assert build.last_complete_month(date(2026, 3, 15)) == (date(2026, 2, 1), date(2026, 2, 28))
     assert build.last_complete_month(date(2026, 1, 31)) == (date(2025, 12, 1), date(2025, 12, 31))
     assert build.parse_month("2024-02", date(2026, 11, 1)) == (date(2024, 2, 1), date(2024, 2, 29))
-    for bad in ("2026-11", "2027-01", "nope", "2026-13"):
+    for bad in ("2026-11", "2027-01", "nope", "2026-13", "0001-01", "1-01", "1999-12"):
         with pytest.raises(Exception, match="month"):
             build.parse_month(bad, date(2026, 11, 1))
 
