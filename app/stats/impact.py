@@ -3,25 +3,33 @@ targets, the effect of each deliverable across the portfolio, and the case-study
 
 Everything is computed for a set of clients (an admin's: every client) on UTC days. The pure parts
 (``mean_ci``, ``deliverable_effects``, ``cohort_growth``) take plain numbers so the tests compute them by
-hand; ``impact`` loads what they need (4 queries plus the clients' histories).
+hand; ``impact`` loads what they need: 6 queries plus one per 2,000 (connection, day) levels read.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Integer, Select, column, func, literal, select, text, union_all
 
 from app.extensions import db
-from app.models import CaseStudyConsent, Client, Connection, ConnectionStatus, Deliverable, UsageDay, UsageKind
+from app.models import (
+    CaseStudyConsent,
+    Client,
+    Connection,
+    ConnectionStatus,
+    DailySnapshot,
+    Deliverable,
+    UsageDay,
+    UsageKind,
+)
 from app.stats.growth import growth_rate
 from app.stats.milestones import IMPACT_DAYS
-from app.stats.series import History, load_histories
 
 #: the spec's success metrics
 TARGETS: dict[str, float] = {
@@ -145,35 +153,114 @@ def cohort_growth(rows: Sequence[ProgramGrowth]) -> list[Cohort]:
     return [Cohort(k, len(v), statistics.fmean(v)) for k, v in sorted(groups.items())]
 
 
-def program_growth(client: Client, history: History | None, today: date) -> ProgramGrowth | None:
+TotalAt = Callable[[int, date], int | None]
+
+
+def program_growth(client: Client, total_at: TotalAt, today: date) -> ProgramGrowth | None:
     """total(min(programme end, today)) against the total the day before the programme start (the
     programme report's "start", so a case study and this page agree); None without a start, a start
-    after today, or a total unknown at either end."""
+    after today, or a total unknown at either end. ``total_at(client id, day)``: followers(day) summed
+    over the client's live connections (``Levels.total_at``)."""
     start = client.program_start
-    if start is None or history is None or start > today:
+    if start is None or start > today:
         return None
     end = min(client.program_end or today, today)
-    a, b = history.total_at(start - timedelta(days=1)), history.total_at(end)
+    a, b = total_at(client.id, start - timedelta(days=1)), total_at(client.id, end)
     rate = growth_rate(b, a)
     if a is None or b is None or rate is None or end <= start:
         return None
     return ProgramGrowth(client.id, client.display_name, start.strftime("%Y-%m"), start, end, a, b, rate)
 
 
-def completions(deliverables: Sequence[Deliverable], histories: dict[int, History], today: date) -> list[Completion]:
-    """Completed deliverables (completed on or before today: a completion dated in the future is left out;
-    a reopened one has no completion) with each client's growth around the completion day."""
+def _counted(d: Deliverable, today: date) -> bool:
+    """Completed on or before today (a completion dated in the future is left out; a reopened one has none)."""
+    return d.completed_at is not None and d.completed_at.date() <= today
+
+
+def completions(deliverables: Sequence[Deliverable], total_at: TotalAt, today: date) -> list[Completion]:
+    """Completed deliverables with each client's growth around the completion day."""
     out = []
     window = timedelta(days=IMPACT_DAYS)
     for d in deliverables:
-        if d.completed_at is None or d.completed_at.date() > today:
+        if not _counted(d, today) or d.completed_at is None:
             continue
-        h = histories.get(d.client_id)
         day = d.completed_at.date()
-        at = h.total_at(day) if h else None
-        before = growth_rate(at, h.total_at(day - window)) if h else None
-        after = growth_rate(h.total_at(day + window), at) if h and day + window <= today else None
+        at = total_at(d.client_id, day)
+        before = growth_rate(at, total_at(d.client_id, day - window))
+        after = growth_rate(total_at(d.client_id, day + window), at) if day + window <= today else None
         out.append(Completion(d.client_id, d.code.strip().upper(), day, before, after))
+    return out
+
+
+class Levels:
+    """followers(d) (the snapshot on d, else the last one before it: docs/metrics.md "Days and history")
+    of each live connection on just the days the impact numbers read, in a few queries, instead of
+    every client's whole history (1,000 clients x 2 years is 2.2M rows)."""
+
+    CHUNK = 50_000
+    SQLITE_CHUNK = 400  # SQLite has no VALUES with column names here: a UNION ALL, at most 500 terms
+
+    def __init__(self, conns: Sequence[Connection], days: dict[int, set[date]]) -> None:
+        self.by_client: dict[int, list[int]] = {}
+        for c in conns:
+            self.by_client.setdefault(c.client_id, []).append(c.id)
+        pairs = [(cid, d) for client, ds in days.items() for cid in self.by_client.get(client, []) for d in sorted(ds)]
+        self.values: dict[tuple[int, date], int] = {}
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        size = self.CHUNK if postgres else self.SQLITE_CHUNK
+        for start in range(0, len(pairs), size):
+            chunk = pairs[start : start + size]
+            want = _wanted(chunk, postgres)
+            level = (
+                select(DailySnapshot.followers)
+                .where(DailySnapshot.connection_id == want.c.cid, DailySnapshot.day <= want.c.d)
+                .order_by(DailySnapshot.day.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            for i, followers in db.session.execute(select(want.c.i, level)):
+                if followers is not None:
+                    self.values[chunk[i]] = int(followers)
+
+    def total_at(self, client_id: int, day: date) -> int | None:
+        """The sum of the known values (None when none is known), like ``History.total_at``."""
+        known = [v for cid in self.by_client.get(client_id, []) if (v := self.values.get((cid, day))) is not None]
+        return sum(known) if known else None
+
+
+def _wanted(chunk: Sequence[tuple[int, date]], postgres: bool) -> Any:
+    """The (row number from 0, connection id, day) rows to look up, as a FROM clause: on PostgreSQL two
+    array parameters unnested (one bind each: a VALUES list of thousands of binds took seconds to
+    compile), elsewhere a UNION ALL of literal rows."""
+    if postgres:
+        return (
+            text(
+                "SELECT w.i - 1 AS i, w.cid, w.d FROM unnest(CAST(:cids AS integer[]), CAST(:days AS date[]))"
+                " WITH ORDINALITY AS w(cid, d, i)"
+            )
+            .bindparams(cids=[cid for cid, _ in chunk], days=[d for _, d in chunk])
+            .columns(column("i", Integer), column("cid", Integer), column("d", Date))
+            .subquery("want")
+        )
+    rows = [
+        select(literal(i, Integer).label("i"), literal(cid, Integer).label("cid"), literal(d, Date).label("d"))
+        for i, (cid, d) in enumerate(chunk)
+    ]
+    return union_all(*rows).subquery("want")
+
+
+def days_needed(clients: Sequence[Client], deliverables: Sequence[Deliverable], today: date) -> dict[int, set[date]]:
+    """Per client, the days ``program_growth`` and ``completions`` read."""
+    out: dict[int, set[date]] = {}
+    for c in clients:
+        if c.program_start is not None and c.program_start <= today:
+            end = min(c.program_end or today, today)
+            out.setdefault(c.id, set()).update({c.program_start - timedelta(days=1), end})
+    window = timedelta(days=IMPACT_DAYS)
+    for d in deliverables:
+        if _counted(d, today) and d.completed_at is not None:
+            day = d.completed_at.date()
+            out.setdefault(d.client_id, set()).update({day - window, day, day + window})
     return out
 
 
@@ -211,9 +298,9 @@ def impact(visible: Select[tuple[Client]], today: date) -> Impact:
     since = today - timedelta(days=WEEKLY_ACTIVE_DAYS - 1)
     weekly = _count_clients(ids, [UsageKind.ANALYTICS.value], since)
     exporters = _count_clients(ids, [UsageKind.EXPORT.value, UsageKind.REPORT.value], None)
-    histories = load_histories(live)
-    growth = [g for c in clients if (g := program_growth(c, histories.get(c.id), today))]
     dels = list(db.session.execute(select(Deliverable).where(Deliverable.client_id.in_(ids))).scalars())
+    levels = Levels(live, days_needed(clients, dels, today))
+    growth = [g for c in clients if (g := program_growth(c, levels.total_at, today))]
     consents = {
         row.client_id: row
         for row in db.session.execute(
@@ -232,7 +319,7 @@ def impact(visible: Select[tuple[Client]], today: date) -> Impact:
         average_program_growth_pct=statistics.fmean(g.growth_pct for g in growth) if growth else None,
         program_clients=len(growth),
         cohorts=cohort_growth(growth),
-        effects=deliverable_effects(completions(dels, histories, today)),
+        effects=deliverable_effects(completions(dels, levels.total_at, today)),
         case_studies=sorted(
             (g for g in growth if g.growth_pct >= CASE_STUDY_GROWTH_PCT), key=lambda g: (-g.growth_pct, g.client_id)
         ),
