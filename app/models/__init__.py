@@ -2,6 +2,7 @@
 
 from app.models.alert import Alert, AlertCooldown, AlertReceipt, AlertType, Severity
 from app.models.base import Base
+from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
 from app.models.goal import Goal
@@ -35,6 +36,7 @@ __all__ = [
     "UsageDay",
     "UsageKind",
     "Base",
+    "BrandSettings",
     "Client",
     "ClientStatus",
     "Connection",
@@ -63,6 +65,7 @@ __all__ = [
     "ReportLink",
     "ReportSettings",
     "ReportStatus",
+    "ShareCard",
     "RawResponse",
     "Role",
     "SyncRun",

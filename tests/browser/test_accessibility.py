@@ -64,7 +64,9 @@ def test_client_pages(site: Any, page: Any, path: str) -> None:
     assert _serious(page) == []
 
 
-@pytest.mark.parametrize("path", ["/admin/clients", "/admin/clients/{client}", "/admin/portfolio", "/admin/alerts"])
+@pytest.mark.parametrize(
+    "path", ["/admin/clients", "/admin/clients/{client}", "/admin/portfolio", "/admin/alerts", "/admin/brand"]
+)
 def test_crm_pages(site: Any, page: Any, path: str) -> None:
     url, ids = site
     log_in(page, url, "admin@example.com")
