@@ -80,7 +80,7 @@ def test_monthly_cron_once_per_client_per_month_with_catch_up(app, october, fact
     ]
     assert reports[1].payload["total"]["net"] == 310
     subjects = [e.subject for e in db.session.execute(select(OutboxEmail)).scalars()]
-    assert "Your monthly growth report (2026-10-01 – 2026-10-31)" in subjects
+    assert "Your monthly growth report (Oct 1 – 31, 2026)" in subjects
 
 
 def test_monthly_missed_first_is_caught_up_on_the_second_only(app, october):
