@@ -18,6 +18,7 @@ from app.models.history import (
 )
 from app.models.impact import AttentionAction, AttentionNote, CaseStudyConsent, UsageDay, UsageKind
 from app.models.notification import EmailMode, NotificationPreference
+from app.models.ops import OpsAlert, WorkAction
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
@@ -55,6 +56,7 @@ __all__ = [
     "LoginAttempt",
     "NotificationPreference",
     "OAuthState",
+    "OpsAlert",
     "OutboxEmail",
     "PasswordReset",
     "PortfolioDailyTotal",
@@ -73,4 +75,5 @@ __all__ = [
     "SyncTrigger",
     "User",
     "UserSession",
+    "WorkAction",
 ]

@@ -1,7 +1,7 @@
 """coaching impact: attention notes (snooze / resolve), portal usage days, case study consent
 
 Revision ID: 0019_impact
-Revises: 0020_brand
+Revises: 0017_ops_console
 Create Date: 2026-12-01 19:10:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019_impact'
-down_revision = '0020_brand'
+down_revision = '0017_ops_console'
 branch_labels = None
 depends_on = None
 

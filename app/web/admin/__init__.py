@@ -14,6 +14,7 @@ from app.web.admin import (  # noqa: E402,F401
     clients,
     deliverables,
     impact,
+    ops,
     portfolio,
     reports,
     sync,

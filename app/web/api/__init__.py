@@ -2,4 +2,12 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from app.web.api import alerts, analytics, platform_callbacks, reports, social  # noqa: E402,F401
+from app.web.api import (  # noqa: E402,F401
+    alerts,
+    analytics,
+    connection_settings,
+    ops,
+    platform_callbacks,
+    reports,
+    social,
+)
