@@ -1,7 +1,7 @@
 """audience snapshots (weekly, dated) and Instagram stories kept after they expire
 
 Revision ID: 0021_audience
-Revises: 0017_ops_console
+Revises: 0019_impact
 Create Date: 2026-12-01 19:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021_audience'
-down_revision = '0017_ops_console'
+down_revision = '0019_impact'
 branch_labels = None
 depends_on = None
 
