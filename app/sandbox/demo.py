@@ -2,7 +2,8 @@
 
 ``demo_accounts()`` returns the specs (control-API bodies for ``POST /_sandbox/accounts``);
 ``seed_demo(base_url)`` posts them to a running sandbox (the product's ``flask demo`` calls it);
-``seed_world(state)`` creates them in-process (``create_app({"DEMO": True})`` / ``SANDBOX_DEMO=1``).
+``seed_world(state)`` creates them, with comment streams on their newest posts, in-process
+(``create_app({"DEMO": True})`` / ``SANDBOX_DEMO=1``).
 """
 
 from __future__ import annotations
@@ -69,8 +70,13 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
 
 def seed_world(state: Any) -> list[str]:
     """Create the demo creators directly in a ``SandboxState`` (no HTTP). Returns the account ids."""
+    from .comments import seed_comments
+
     ids = []
     with state.lock:
         for spec in demo_accounts():
-            ids.append(state.create_account(spec).id)
+            acc = state.create_account(spec)
+            ids.append(acc.id)
+            if acc.platform == "youtube" or (acc.platform == "instagram" and acc.account_type != "PERSONAL"):
+                seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next)
     return ids
