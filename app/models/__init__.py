@@ -3,6 +3,7 @@
 from app.models.alert import Alert, AlertCooldown, AlertReceipt, AlertType, Severity
 from app.models.base import Base
 from app.models.client import Client, ClientStatus, Deliverable
+from app.models.comment import Comment, CommentReply, ReplyStatus
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
 from app.models.goal import Goal
 from app.models.history import (
@@ -30,6 +31,9 @@ __all__ = [
     "AccountInsight",
     "Base",
     "Client",
+    "Comment",
+    "CommentReply",
+    "ReplyStatus",
     "ClientStatus",
     "Connection",
     "ContentItem",

@@ -78,6 +78,9 @@ class Connection(TimestampMixin, Base):
     sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
     expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the client's separate opt-in to reply to and hide comments through the portal (docs/comments.md);
+    #: NULL: not granted or revoked (the inbox is read-only)
+    comments_grant_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

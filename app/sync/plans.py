@@ -51,6 +51,7 @@ class SyncData:
     insights: list[DailyInsight] = field(default_factory=list)
     backfill: bool = False
     notes: list[str] = field(default_factory=list)
+    comments: Any = None  # the comment step's ``app.sync.comments.CommentFetch`` (None: not run)
 
 
 Progress = Callable[[int], None]
