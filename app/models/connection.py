@@ -142,6 +142,8 @@ class OAuthState(Base):
     platform: Mapped[str] = mapped_column(String(16), nullable=False)
     redirect_uri: Mapped[str] = mapped_column(String(512), nullable=False)
     code_verifier_enc: Mapped[str | None] = mapped_column(Text)
+    #: an extra grant asked with this authorization (``comments``: the comment-management scope)
+    feature: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 

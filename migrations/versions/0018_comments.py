@@ -85,10 +85,12 @@ def upgrade():
     op.create_index('ix_comment_replies_comment', 'comment_replies', ['comment_id'])
     op.add_column('connections', sa.Column('comments_grant_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('content_items', sa.Column('comments_synced_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('oauth_states', sa.Column('feature', sa.String(length=16), nullable=True))
 
 
 def downgrade():
     # plain DROP COLUMN (SQLite >= 3.35): a batch copy of connections trips the portfolio triggers
+    op.execute('ALTER TABLE oauth_states DROP COLUMN feature')
     op.execute('ALTER TABLE content_items DROP COLUMN comments_synced_at')
     op.execute('ALTER TABLE connections DROP COLUMN comments_grant_at')
     op.drop_index('ix_comment_replies_comment', table_name='comment_replies')
