@@ -76,7 +76,8 @@ def test_inbox_api_filters_sort_search_bulk_and_bounds(
     assert texts == ["nice", HOSTILE, "How long did this take?"]  # newest first
     assert body["counts"] == {"unanswered": 3, "unread": 3}
     first = body["comments"][2]
-    assert first["is_question"] is True and first["platform"] == "instagram"
+    assert first["is_question"] is True
+    assert first["platform"] == "instagram"
     assert first["post"]["caption"] == "A post"
     assert first["author"]["is_owner"] is False
     liked = client.get("/api/portal/social/comments?sort=most_liked").get_json()["comments"]
@@ -86,9 +87,11 @@ def test_inbox_api_filters_sort_search_bulk_and_bounds(
     ]
     assert client.get("/api/portal/social/comments?q=%25").get_json()["comments"] == []  # % is literal
     paged = client.get("/api/portal/social/comments?limit=2").get_json()
-    assert len(paged["comments"]) == 2 and paged["next_cursor"]
+    assert len(paged["comments"]) == 2
+    assert paged["next_cursor"]
     rest = client.get(f"/api/portal/social/comments?limit=2&cursor={paged['next_cursor']}").get_json()
-    assert [c["text"] for c in rest["comments"]] == ["How long did this take?"] and rest["next_cursor"] is None
+    assert [c["text"] for c in rest["comments"]] == ["How long did this take?"]
+    assert rest["next_cursor"] is None
     assert client.get("/api/portal/social/comments?sort=best").status_code == 422
     assert client.get("/api/portal/social/comments?cursor=zzz").status_code == 422
     # bulk: read and archive; 500 ids is a clear 400 and changes nothing
@@ -128,16 +131,19 @@ def test_inbox_page_is_read_only_without_grant_and_hostile_text_is_inert(
 ) -> None:
     _setup(link, world, app, "instagram")
     html = client.get("/portal/inbox").get_data(as_text=True)
-    assert "Why read-only" in html and "Let the portal reply to comments" in html
+    assert "Why read-only" in html
+    assert "Let the portal reply to comments" in html
     assert '<img src=x onerror="alert(1)">' not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
-    assert 'dir="auto"' in html and "مرحبا" in html
+    assert 'dir="auto"' in html
+    assert "مرحبا" in html
     assert "Question" in html
     csv_text = client.get("/api/portal/social/comments/export?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK" not in csv_text  # the cell starts with "<img", so no formula prefix is needed
     assert '"<img src=x onerror=""alert(1)""> =HYPERLINK(' in csv_text  # quoted, as text
     reply = client.post("/api/portal/social/comments/1/reply", json={"text": "thanks"})
-    assert reply.status_code == 403 and reply.get_json()["error"]["code"] == "grant_needed"
+    assert reply.status_code == 403
+    assert reply.get_json()["error"]["code"] == "grant_needed"
 
 
 def test_youtube_reply_after_platform_timeout_lands_exactly_once(app: Any, client: Any, link: Any, world: Any) -> None:
@@ -150,13 +156,15 @@ def test_youtube_reply_after_platform_timeout_lands_exactly_once(app: Any, clien
     # validation before anything is stored
     assert client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "   "}).status_code == 422
     too_long = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "x" * 10_001})
-    assert too_long.status_code == 422 and "at most 10,000" in too_long.get_json()["error"]["message"]
+    assert too_long.status_code == 422
+    assert "at most 10,000" in too_long.get_json()["error"]["message"]
     # the send times out at our end, but the platform takes the reply
     app.config["PLATFORM_READ_TIMEOUT_SECONDS"] = 1.0
     world.add_fault("youtube", "timeout", path_contains="/youtube/v3/comments", seconds=2.0)
     text = "About 3 weeks! ⏳ شكراً"
     resp = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": text})
-    assert resp.status_code == 202 and resp.get_json()["reply"]["status"] == "queued"
+    assert resp.status_code == 202
+    assert resp.get_json()["reply"]["status"] == "queued"
     again = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": text})
     assert again.get_json()["reply"]["id"] == resp.get_json()["reply"]["id"]  # the same request, the same row
     drain(app)

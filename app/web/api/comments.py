@@ -57,7 +57,9 @@ def reply(comment_id: int) -> Response:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 200:
         raise ValidationFailed("Idempotency-Key must be 1 to 200 characters.")
-    row = comment_replies.request_reply(_client_id(), current_user.id, comment_id, _body().get("text"), key)
+    data = request.get_json(silent=True)
+    text = data.get("text") if isinstance(data, dict) else None  # judged after the comment is found (404 first)
+    row = comment_replies.request_reply(_client_id(), current_user.id, comment_id, text, key)
     resp = jsonify(reply=comment_replies.reply_json(row))
     resp.status_code = 202
     return resp
