@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "IG_REFRESH_MIN_AGE": 86400,
     "IG_MEDIA_EXTRA_COUNT_FIELDS": False,  # view_count/saved_count/shares_count/reposts_count (unconfirmed)
     "IG_COMMENT_MAX_CHARS": 2200,  # reply / comment length cap (undocumented; the app allows about 2,200)
+    "IG_WEBHOOK_URL": None,  # where new comments are delivered as Instagram ``comments`` webhooks
     "META_APP_HOURLY_LIMIT": 4800,  # calls per rolling hour per app -> code 4
     "META_BUC_DAILY_LIMIT": 48000,  # calls per rolling 24 h per IG account -> code 80002
     "META_VERSIONS": {  # version -> expiry date (None: not set yet)

@@ -7,6 +7,10 @@ each with ``hidden`` and ``from_owner``. Only Instagram and YouTube accounts hav
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import json
 from typing import Any
 
 from flask import Response
@@ -15,6 +19,7 @@ from .comments import Comment, new_comment_id
 from .common import control_error, json_response, state
 from .control import BadRequest, _get_account, body, bp
 from .util import b64chars, digits, parse_datetime
+from .world import Account
 
 COMMENT_KEYS = {
     "post_id",
@@ -113,7 +118,60 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
         )
         st.comments[comment.id] = comment
         st.save()
-        return json_response({"id": comment.id}, 201)
+        hook = webhook_delivery(acc, comment) if acc.platform == "instagram" else None
+    if hook is not None:
+        send_webhook(*hook)
+    return json_response({"id": comment.id}, 201)
+
+
+def webhook_delivery(acc: Account, c: Comment) -> tuple[str, bytes, str] | None:
+    """Instagram's ``comments`` webhook for a new comment (platforms-deep-data.md 1.5), when a receiver is set:
+    (url, body, ``X-Hub-Signature-256``), signed with the Instagram app's secret."""
+    st = state()
+    url = st.cfg.get("IG_WEBHOOK_URL")
+    if not url:
+        return None
+    value: dict[str, Any] = {
+        "id": c.id,
+        "text": c.text,
+        "from": {"id": c.author_id, "username": c.author_handle},
+        "media": {"id": c.post_id, "media_product_type": "FEED"},
+    }
+    if c.parent_id:
+        value["parent_id"] = c.parent_id
+    entry = {
+        "id": acc.platform_user_id,
+        "time": int(c.published_at.timestamp()),
+        "changes": [{"field": "comments", "value": value}],
+    }
+    body = json.dumps({"object": "instagram", "entry": [entry]}, ensure_ascii=False).encode()
+    secret = st.cfg["CLIENTS"]["instagram"][0]["client_secret"]
+    return url, body, "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_webhook(url: str, body: bytes, signature: str) -> None:
+    """Deliver once, best effort (Meta retries; the sandbox does not)."""
+    import requests
+
+    with contextlib.suppress(requests.RequestException):
+        requests.post(
+            url, data=body, headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature}, timeout=5
+        )
+
+
+@bp.put("/webhooks")
+def set_webhooks() -> Response:
+    """``{"instagram": url | null}``: where the Instagram comment webhooks go (sandbox extension)."""
+    data = body()
+    if set(data) - {"instagram"}:
+        raise BadRequest("only instagram webhooks are emulated")
+    url = data.get("instagram")
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise BadRequest("instagram must be an http(s) URL or null")
+    st = state()
+    with st.lock:
+        st.cfg["IG_WEBHOOK_URL"] = url
+    return json_response({"instagram": url})
 
 
 @bp.get("/accounts/<acc_id>/comments")

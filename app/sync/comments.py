@@ -129,8 +129,9 @@ def _row(conn: Connection, c: PlatformComment, post_ids: Mapping[str, int], now:
     }
 
 
-def write(conn: Connection, got: CommentFetch) -> int:
-    """Upsert what was read; link replies; set answered times; mark comments no longer listed."""
+def write(conn: Connection, got: CommentFetch, complete: bool = True) -> int:
+    """Upsert what was read; link replies; set answered times; mark comments no longer listed (only when
+    ``complete``: every comment of those posts was read, which a webhook's single comment is not)."""
     if not got.by_post:
         return 0
     now = utcnow()
@@ -146,11 +147,15 @@ def write(conn: Connection, got: CommentFetch) -> int:
     )
     items = [c for cs in got.by_post.values() for c in cs]
     rows = list({r["platform_id"]: r for r in (_row(conn, c, post_ids, now) for c in items)}.values())
+    # a webhook brings one comment without its counts: it refreshes the text only
+    partial = ("text", "is_question", "last_seen_at", "deleted_at_platform")
     upsert(
         Comment,
         rows,
         ("connection_id", "platform_id"),
-        update_cols=(
+        update_cols=partial
+        if not complete
+        else (
             "text",
             "is_question",
             "updated_at_platform",
@@ -174,10 +179,12 @@ def write(conn: Connection, got: CommentFetch) -> int:
         .all()
     )
     link_replies(conn, items, ids)
+    if not complete:
+        return len(rows)
     # listed before, not now, and not hidden by us (YouTube does not list held comments): deleted there.
     # Replies only under threads whose replies were all read this time.
     read = Counter(c.parent_id for c in items if c.parent_id is not None)
-    complete = [
+    full_threads = [
         ids[c.platform_id] for c in items if c.parent_id is None and read[c.platform_id] == (c.reply_count or 0)
     ]
     db.session.execute(
@@ -188,7 +195,7 @@ def write(conn: Connection, got: CommentFetch) -> int:
             Comment.last_seen_at < now,
             Comment.deleted_at_platform.is_(None),
             Comment.hidden.is_(False),
-            or_(Comment.parent_id.is_(None), Comment.parent_id.in_(complete)),
+            or_(Comment.parent_id.is_(None), Comment.parent_id.in_(full_threads)),
         )
         .values(deleted_at_platform=now)
     )
@@ -217,3 +224,21 @@ def link_replies(conn: Connection, items: Sequence[PlatformComment], ids: Mappin
         db.session.execute(
             update(Comment).where(Comment.id == parent, Comment.answered_at.is_(None)).values(answered_at=at)
         )
+
+
+def ingest_webhook(items: Sequence[Any]) -> int:
+    """Store the comments of a webhook delivery (``comment_webhooks.WebhookComment``); returns how many."""
+    by_conn: dict[int, list[PlatformComment]] = {}
+    for item in items:
+        by_conn.setdefault(item.connection_id, []).append(item.comment)
+    stored = 0
+    for conn_id, comments in by_conn.items():
+        conn = db.session.get(Connection, conn_id)
+        if conn is None or not wanted(conn):
+            continue
+        got = CommentFetch()
+        for c in comments:
+            got.by_post.setdefault(c.post_id, []).append(c)
+        stored += write(conn, got, complete=False)
+        db.session.commit()
+    return stored
