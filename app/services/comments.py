@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -53,6 +53,7 @@ class InboxQuery:
     until: date | None = None
     offset: int = 0
     limit: int = DEFAULT_LIMIT
+    phase: str = "o"  # "a": "unanswered first" has reached the answered comments
 
     def args(self, **changes: Any) -> dict[str, str]:
         """The query as URL arguments (empty ones left out), with ``changes`` applied."""
@@ -78,19 +79,21 @@ def _date(raw: str | None, name: str) -> date | None:
         raise ValidationFailed(f"{name} must be a date like 2026-11-30.", field=name) from None
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+def encode_cursor(offset: int, phase: str = "o") -> str:
+    """``o``: an offset in the list; ``a``: an offset among the answered ones ("unanswered first" reads the
+    unanswered comments, then the answered ones, each newest first, so each part runs on an index)."""
+    return base64.urlsafe_b64encode(f"{phase}:{offset}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(raw: str) -> int:
+def _decode_cursor(raw: str) -> tuple[str, int]:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        offset = int(text[2:]) if text.startswith("o:") else -1
+        phase, offset = (text[0], int(text[2:])) if text[:2] in ("o:", "a:") else ("o", -1)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        offset = -1
+        phase, offset = "o", -1
     if not 0 <= offset <= 1_000_000:
         raise ValidationFailed("That page link is not valid; start from the first page.", field="cursor")
-    return offset
+    return phase, offset
 
 
 def parse_query(args: Mapping[str, str]) -> InboxQuery:
@@ -114,6 +117,7 @@ def parse_query(args: Mapping[str, str]) -> InboxQuery:
     if len(q) > MAX_QUERY:
         raise ValidationFailed(f"Search at most {MAX_QUERY} characters.", field="q")
     cursor = args.get("cursor")
+    phase, offset = _decode_cursor(cursor) if cursor else ("o", 0)
     return InboxQuery(
         platform=platform,
         post=int(post_raw) if post_raw else None,
@@ -122,8 +126,9 @@ def parse_query(args: Mapping[str, str]) -> InboxQuery:
         sort=sort,
         since=_date(args.get("from"), "from"),
         until=_date(args.get("to"), "to"),
-        offset=_decode_cursor(cursor) if cursor else 0,
+        offset=offset,
         limit=int(limit_raw),
+        phase=phase,
     )
 
 
@@ -170,13 +175,32 @@ def _threads(client_id: int, query: InboxQuery) -> Select[tuple[Comment]]:
         "newest": (Comment.published_at.desc(), Comment.id.desc()),
         "oldest": (Comment.published_at.asc(), Comment.id.asc()),
         "most_liked": (Comment.like_count.desc(), Comment.published_at.desc(), Comment.id.desc()),
-        "unanswered": (
-            case((Comment.answered_at.is_(None), 0), else_=1),
-            Comment.published_at.desc(),
-            Comment.id.desc(),
-        ),
+        "unanswered": (Comment.published_at.desc(), Comment.id.desc()),  # in two parts: see ``_page``
     }[query.sort]
     return stmt.order_by(*order)
+
+
+def _page(client_id: int, query: InboxQuery) -> tuple[list[Comment], str | None]:
+    """One page and the next cursor. "Unanswered first" is the unanswered threads newest first, then the
+    answered ones newest first: two index range reads instead of sorting every thread."""
+    base = _threads(client_id, query)
+    n = query.limit
+    if query.sort != "unanswered":
+        rows = list(db.session.execute(base.offset(query.offset).limit(n + 1)).scalars())
+        return rows[:n], encode_cursor(query.offset + n) if len(rows) > n else None
+    answered = base.where(Comment.answered_at.is_not(None))
+    if query.phase == "a":
+        rows = list(db.session.execute(answered.offset(query.offset).limit(n + 1)).scalars())
+        return rows[:n], encode_cursor(query.offset + n, "a") if len(rows) > n else None
+    first = list(
+        db.session.execute(base.where(Comment.answered_at.is_(None)).offset(query.offset).limit(n + 1)).scalars()
+    )
+    if len(first) > n:
+        return first[:n], encode_cursor(query.offset + n)
+    need = n - len(first)
+    rest = list(db.session.execute(answered.limit(need + 1)).scalars()) if need else []
+    more = len(rest) > need if need else db.session.execute(answered.limit(1)).first() is not None
+    return first + rest[:need], encode_cursor(need, "a") if more else None
 
 
 @dataclass
@@ -192,9 +216,7 @@ class InboxPage:
 
 def inbox(client_id: int, query: InboxQuery) -> InboxPage:
     """One page of threads with their replies and posts, and the inbox counts."""
-    rows = list(db.session.execute(_threads(client_id, query).offset(query.offset).limit(query.limit + 1)).scalars())
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
+    rows, next_cursor = _page(client_id, query)
     ids = [r.id for r in rows]
     replies: dict[int, list[Comment]] = {}
     if ids:
@@ -209,19 +231,21 @@ def inbox(client_id: int, query: InboxQuery) -> InboxPage:
         else {}
     )
     unread = db.session.execute(
-        select(func.count(Comment.id)).where(
+        select(func.count())  # count(*) over the partial index ix_comments_unread: index-only
+        .select_from(Comment)
+        .where(
             Comment.client_id == client_id,
             Comment.parent_id.is_(None),
-            Comment.from_owner.is_(False),
-            Comment.read_at.is_(None),
+            ~Comment.from_owner,
             Comment.archived_at.is_(None),
+            Comment.read_at.is_(None),
         )
     ).scalar_one()
     return InboxPage(
         threads=rows,
         replies=replies,
         posts=posts,
-        next_cursor=encode_cursor(query.offset + query.limit) if more else None,
+        next_cursor=next_cursor,
         unanswered=unanswered_count(client_id),
         unread=int(unread),
     )
@@ -229,11 +253,12 @@ def inbox(client_id: int, query: InboxQuery) -> InboxPage:
 
 def recent_posts(client_id: int, limit: int = 30) -> list[ContentItem]:
     """The posts the post filter offers: the newest ones that have comments."""
-    with_comments = select(Comment.content_item_id).where(Comment.client_id == client_id).distinct()
+    conns = select(Connection.id).where(Connection.client_id == client_id)
+    has_comment = select(Comment.id).where(Comment.content_item_id == ContentItem.id).exists()
     return list(
         db.session.execute(
             select(ContentItem)
-            .where(ContentItem.id.in_(with_comments))
+            .where(ContentItem.connection_id.in_(conns), has_comment)
             .order_by(ContentItem.published_at.desc())
             .limit(limit)
         ).scalars()

@@ -59,6 +59,14 @@ def upgrade():
     op.create_index('ix_comments_client_published', 'comments', ['client_id', 'published_at'])
     op.create_index('ix_comments_content_item', 'comments', ['content_item_id'])
     op.create_index('ix_comments_parent', 'comments', ['parent_id'])
+    op.create_index('ix_comments_client_liked', 'comments', ['client_id', 'like_count', 'published_at'])
+    top = 'parent_id IS NULL AND NOT from_owner AND archived_at IS NULL'
+    unanswered = f'{top} AND answered_at IS NULL AND NOT hidden AND deleted_at_platform IS NULL'
+    unread = f'{top} AND read_at IS NULL'
+    op.create_index('ix_comments_unanswered', 'comments', ['client_id'],
+                    postgresql_where=sa.text(unanswered), sqlite_where=sa.text(unanswered))
+    op.create_index('ix_comments_unread', 'comments', ['client_id'],
+                    postgresql_where=sa.text(unread), sqlite_where=sa.text(unread))
     op.create_table(
         'comment_replies',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -95,6 +103,9 @@ def downgrade():
     op.execute('ALTER TABLE connections DROP COLUMN comments_grant_at')
     op.drop_index('ix_comment_replies_comment', table_name='comment_replies')
     op.drop_table('comment_replies')
+    op.drop_index('ix_comments_unread', table_name='comments')
+    op.drop_index('ix_comments_unanswered', table_name='comments')
+    op.drop_index('ix_comments_client_liked', table_name='comments')
     op.drop_index('ix_comments_parent', table_name='comments')
     op.drop_index('ix_comments_content_item', table_name='comments')
     op.drop_index('ix_comments_client_published', table_name='comments')
