@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Comment, CommentReply, Connection
 from app.queueing.queues import get_queue
 from tests.support.connect import callback_path
-from tests.sync.conftest import drain
+from tests.sync.conftest import drain, runs
 
 HOSTILE = '<img src=x onerror="alert(1)"> =HYPERLINK("http://evil") 😍 مرحبا'
 
@@ -188,6 +188,28 @@ def test_youtube_reply_after_platform_timeout_lands_exactly_once(app: Any, clien
     answered = client.get("/api/portal/social/comments?state=answered").get_json()["comments"]
     assert [c["text"] for c in answered] == ["How long did this take?"]
     assert [r["text"] for r in answered[0]["replies"]] == [text]
+    # hide on YouTube = hold for review (50 units); the next sync does not take the held comment for deleted
+    plain = db.session.execute(select(Comment).where(Comment.platform_id == ids["plain"])).scalar_one()
+    world.clear_calls()
+    hidden = client.post("/api/portal/social/comments/bulk", json={"ids": [plain.id], "action": "hide"})
+    assert hidden.get_json() == {"done": 1, "failed": []}
+    assert [c["moderation"] for c in world.comments(account["id"]) if c["id"] == ids["plain"]] == ["heldForReview"]
+    assert [c["quota_units"] for c in world.calls("youtube") if "setModerationStatus" in c["path"]] == [50]
+    app.config["PLATFORM_READ_TIMEOUT_SECONDS"] = 6.0
+    from app.models.history import ContentItem
+    from app.sync import engine
+
+    db.session.execute(  # a day later on the comment schedule: the post is due again
+        ContentItem.__table__.update().values(comments_synced_at=datetime.now(UTC) - timedelta(days=1))
+    )
+    db.session.commit()
+
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    assert runs(conn_id)[-1].details["comments"]["written"] >= 2  # the post's comments were read again
+    db.session.expire_all()
+    plain = db.session.get(Comment, plain.id)
+    assert plain.hidden is True
+    assert plain.deleted_at_platform is None
     # revoked on its own: the inbox is read-only again, the connection keeps syncing
     assert client.delete(f"/api/portal/social/connections/{conn_id}/comments-grant").status_code == 200
     blocked = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "more"})
