@@ -43,7 +43,7 @@ YT_MANAGE_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 REPLY_LIMITS = {"instagram": 2200, "youtube": 10000}
 #: quota units of one YouTube comment write (insert, setModerationStatus)
 YT_WRITE_UNITS = 50
-IG_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id"
+IG_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id,user{id}"
 IG_PAGE = 50
 YT_NESTED_REPLIES = 5
 
@@ -87,7 +87,8 @@ def _ig_comment(raw: Mapping[str, Any], post_id: str, parent: str | None) -> Pla
         text=text,
         author_handle=str(handle) if handle else None,
         author_name=None,  # Instagram gives the handle only
-        author_id=str(author["id"]) if author.get("id") is not None else None,
+        # ``user`` comes only on the account's own comments, also without the comment scope: who answered
+        author_id=str(author.get("id") or as_mapping(raw.get("user")).get("id") or "") or None,
         author_url=f"https://www.instagram.com/{handle}/" if handle else None,
         published_at=aware_utc(raw.get("timestamp"), "instagram", "comment timestamp"),
         updated_at=None,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Comment
+from app.models.history import ContentItem
 from app.sync import engine
 from tests.sync.conftest import drain, runs
 
@@ -47,15 +48,12 @@ def test_instagram_comments_replies_answers_and_deletions(app: Any, link: Any, w
     assert top.answered_at is None
     assert got["<img src=x onerror=alert(1)> 😍 مرحبا"].is_question is False
     # the owner answers at the platform; one comment is deleted there; the next sync sees both
-    world.add_comment(
-        account["id"],
-        "From a market in Lisbon!",
-        account["username"],
-        parent_id=q,
-        author_id=account["platform_user_id"],
-    )
+    owner_reply(world, account["id"], q, "From a market in Lisbon!")
     requests_delete(world, account["id"], gone)
-    world.advance_days(1)
+    db.session.execute(  # a day later on the comment schedule: the post is due again
+        ContentItem.__table__.update().values(comments_synced_at=datetime.now(UTC) - timedelta(days=1))
+    )
+    db.session.commit()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     got = _comments(conn_id)
     assert got["From a market in Lisbon!"].from_owner is True
@@ -63,6 +61,14 @@ def test_instagram_comments_replies_answers_and_deletions(app: Any, link: Any, w
     assert got["Where did you get that jacket?"].reply_count == 2
     assert got["spam spam"].deleted_at_platform is not None  # marked, not dropped
     assert runs(conn_id)[-1].details["comments"]["written"] == 4
+
+
+def owner_reply(world: Any, account_id: str, comment_id: str, text: str) -> None:
+    """The account owner replies at the platform (in the Instagram app: the same Graph call)."""
+    from tests.sandbox.test_comments import IG_ALL, graph, ig_token
+
+    token = ig_token(world, account_id, IG_ALL)
+    assert "id" in graph(world, "POST", f"{comment_id}/replies", token, message=text).json()
 
 
 def requests_delete(world: Any, account_id: str, comment_id: str) -> None:

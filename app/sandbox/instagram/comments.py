@@ -102,6 +102,8 @@ def comment_view(c: Comment, fields: list[str], tok: Token) -> dict[str, Any]:  
             out["parent_id"] = c.parent_id
         elif name == "media":
             out["media"] = {"id": c.post_id}
+        elif name == "user" and c.from_owner:  # only the app user's own comments (unconfirmed)
+            out["user"] = {"id": st.accounts[c.account_id].platform_user_id}
         elif name == "replies" and c.parent_id is None:
             kids = replies_of(st.comments, c.id)
             limit = int(m.group("limit") or 25)
