@@ -3,12 +3,14 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
 
 1. Weekly report PDF: payload (``app/reports/build.weekly``) + xhtml2pdf render, one client, N runs.
 2. Programme report with its chart: ``build.program`` + render, N runs.
-3. Weekly fan-out for all 1,000 clients: ``service.weekly_fanout`` at a Monday morning, then the
+3. Share card: the programme numbers (no chart) + the 1200x630 PNG drawn with Pillow, stored.
+4. Weekly fan-out for all 1,000 clients (``--no-fanout`` skips it): ``service.weekly_fanout`` at a
+   Monday morning, then the
    ``reports`` queue drained by 2 worker processes (one per core), each job generating the report and
    queueing its email (outbox row + delivery job). Timed from the fan-out until every report is done
    and every email queued. Emails are not sent (the default queue is not worked).
 
-    .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10]
+    .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10] [--no-fanout]
 
 Uses a private redis-server on a free port and the database ``bench_reports``; both, and the worker
 processes, are stopped or dropped at the end, also on failure or Ctrl-C. Not part of pytest.
@@ -170,6 +172,7 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-fanout", action="store_true", help="time the single reports only (skip step 3)")
     args = ap.parse_args()
     from app.config import normalise_database_url
 
@@ -237,8 +240,19 @@ def main() -> None:
                     3000,
                 )
             )
+            from app.reports import share
+
+            print(
+                row(
+                    "share card PNG (payload + Pillow drawing)",
+                    timings(lambda: share.render_card(client.id, today), args.runs),
+                    3000,
+                )
+            )
             size = len(service.render_report_pdf(build.program(client, today, "Well done!")))
             print(f"\nprogramme PDF size: {size:,} bytes")
+        if args.no_fanout:
+            return
 
         with app.app_context():
             days_to_monday = (7 - datetime.now(UTC).weekday()) % 7 or 7

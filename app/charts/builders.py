@@ -76,7 +76,13 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-def _style(colours: Sequence[str]) -> Style:
+#: print: a smaller canvas drawn across the PDF's text width (about 17 cm), so labels print at ~10 pt
+PRINT_SIZE = (640, 300)
+PRINT_FONT = 15
+
+
+def _style(colours: Sequence[str], print_size: bool = False) -> Style:
+    f = PRINT_FONT if print_size else 13
     return Style(
         background="transparent",
         plot_background="transparent",
@@ -91,24 +97,31 @@ def _style(colours: Sequence[str]) -> Style:
         opacity_hover="1",
         colors=tuple(colours),
         font_family=FONT,
-        label_font_size=13,
-        major_label_font_size=13,
-        legend_font_size=14,
-        title_font_size=16,
+        label_font_size=f,
+        major_label_font_size=f,
+        legend_font_size=f + 1,
+        title_font_size=f + 3,
         tooltip_font_size=14,
-        value_font_size=13,
-        value_label_font_size=13,
+        value_font_size=f,
+        value_label_font_size=f,
     )
 
 
-def _base(kind: type[pygal.Line] | type[pygal.Bar], title: str, colours: Sequence[str], **kw: object) -> pygal.Line:
+def _base(
+    kind: type[pygal.Line] | type[pygal.Bar],
+    title: str,
+    colours: Sequence[str],
+    print_size: bool = False,
+    **kw: object,
+) -> pygal.Line:
+    width, height = PRINT_SIZE if print_size else (720, 360)
     return kind(
         js=[],
         disable_xml_declaration=True,
         title=title,
-        style=_style(colours),
-        width=720,
-        height=360,
+        style=_style(colours, print_size),
+        width=width,
+        height=height,
         explicit_size=False,
         legend_at_bottom=True,
         legend_at_bottom_columns=4,
@@ -208,7 +221,13 @@ def _cell(value: int | None, bounds: tuple[int, int] | None) -> str:
 
 
 def growth_chart(
-    chart_id: str, title: str, series: Sequence[Series], markers: Sequence[Milestone], program_start: date | None
+    chart_id: str,
+    title: str,
+    series: Sequence[Series],
+    markers: Sequence[Milestone],
+    program_start: date | None,
+    *,
+    print_size: bool = False,
 ) -> Chart:
     """Followers per day: a line per platform and the total, gaps as breaks; estimated days (backfilled,
     imported, carried) as points of their own colour and legend; program start and milestone completions
@@ -224,7 +243,9 @@ def growth_chart(
     colours = [PLATFORM_COLOURS.get(s.key, "#6b7280") for s in series] + [o[2] for o in overlays]
     fmt = {"value_formatter": lambda v: "" if v is None else f"{v:.1f}"} if indexed else {}
     shown_title = f"{title} (indexed: first day = 100)" if indexed else title
-    chart = _base(pygal.Line, shown_title, colours, show_dots=len(days) <= 31, **fmt)
+    chart = _base(pygal.Line, shown_title, colours, print_size, show_dots=len(days) <= 31, **fmt)
+    if print_size:
+        chart.x_labels_major_count = 5
     chart.x_labels = [d.strftime("%b %-d") for d in days]
     for s in series:
         chart.add(s.label, lines[s.key], stroke_style={"width": 3 if s.key == "total" else 2})
@@ -248,7 +269,7 @@ def growth_chart(
         if days
         else "No follower history yet."
     )
-    notes = _growth_notes(total, rounded) + _marker_notes(markers, program_start, days)
+    notes = _growth_notes(total, rounded) + _marker_notes(markers, program_start, days, print_size)
     if indexed:
         notes = (
             "The platforms differ in size by ten times or more, so each line shows its growth from the first"
@@ -274,13 +295,19 @@ def _index(s: Series) -> list[float | None]:
     return [None if p.value is None or not base else round(p.value / base * 100, 2) for p in s.points]
 
 
-def _marker_notes(markers: Sequence[Milestone], program_start: date | None, days: Sequence[date]) -> tuple[str, ...]:
-    """The markers' names in words (the chart labels them by code only)."""
+def _marker_notes(
+    markers: Sequence[Milestone], program_start: date | None, days: Sequence[date], words: bool = False
+) -> tuple[str, ...]:
+    """The markers' names in words (the chart labels them by code only); ``words``: dates as "Oct 5, 2026"."""
     if not days:
         return ()
-    shown = [f"Start: program start {program_start.isoformat()}"] if program_start and program_start in days else []
+
+    def day(d: date) -> str:
+        return f"{d:%b} {d.day}, {d.year}" if words else d.isoformat()
+
+    shown = [f"Start: program start {day(program_start)}"] if program_start and program_start in days else []
     shown += [
-        f"{m.code}: {m.title} completed {m.completed_on.isoformat()}"
+        f"{m.code}: {m.title} completed {day(m.completed_on)}"
         for m in markers
         if m.completed_on is not None and m.completed_on in days
     ]

@@ -27,6 +27,16 @@ def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Cha
     )
 
 
+def client_growth_print(ov: ClientOverview, title: str) -> Chart:
+    """The growth chart drawn for print (reports): a smaller canvas, larger labels, milestones labelled."""
+    key = cache_key("growth-print", f"client:{ov.client_id}", ov.query.cache_key(), ov.data_version)
+    return cached(
+        key,
+        lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start, print_size=True),
+        store=ov.query.cacheable,
+    )
+
+
 def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric: str) -> Chart:
     """The metric selector's chart: followers, or a weekly post metric per platform."""
     if metric == "followers":
@@ -50,12 +60,14 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
     )
 
 
-def portfolio_growth(pf: Portfolio, tenant: str) -> Chart:
+def portfolio_growth(pf: Portfolio, tenant: str, *, print_size: bool = False) -> Chart:
     last = pf.series.points[-1] if pf.series.points else None
     version = f"{pf.total_followers}|{last}|{pf.client_count}"
-    key = cache_key("portfolio", tenant, pf.query.cache_key(), version)
+    key = cache_key("portfolio-print" if print_size else "portfolio", tenant, pf.query.cache_key(), version)
     return cached(
         key,
-        lambda: growth_chart("portfolio-svg", "Portfolio followers over time", [pf.series], [], None),
+        lambda: growth_chart(
+            "portfolio-svg", "Portfolio followers over time", [pf.series], [], None, print_size=print_size
+        ),
         store=pf.query.cacheable,
     )

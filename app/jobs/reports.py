@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.reports import service
+from app.reports import service, share
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +36,8 @@ def requeue_stuck_reports() -> None:
     n = service.requeue_stuck()
     if n:
         log.info("stuck reports queued again", extra={"event": "reports_requeued", "count": n})
+
+
+def render_share_card(client_id: int) -> None:
+    """Draw and store a client's share card (the public page's Open Graph image)."""
+    share.render_card(client_id)

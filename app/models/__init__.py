@@ -2,6 +2,7 @@
 
 from app.models.alert import Alert, AlertCooldown, AlertReceipt, AlertType, Severity
 from app.models.base import Base
+from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
 from app.models.comment import Comment, CommentReply, ReplyStatus
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
@@ -30,6 +31,7 @@ __all__ = [
     "Severity",
     "AccountInsight",
     "Base",
+    "BrandSettings",
     "Client",
     "Comment",
     "CommentReply",
@@ -61,6 +63,7 @@ __all__ = [
     "ReportLink",
     "ReportSettings",
     "ReportStatus",
+    "ShareCard",
     "RawResponse",
     "Role",
     "SyncRun",

@@ -115,4 +115,6 @@ class ReportSettings(Base):
     # share link: token = HMAC(SECRET_KEY, nonce); only its hash is looked up; clearing the nonce revokes
     share_nonce: Mapped[str | None] = mapped_column(String(64))
     share_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # what the public page shows: "totals" (followers and growth only) or "full" (platforms, top posts)
+    share_detail: Mapped[str] = mapped_column(String(16), default="totals", server_default="totals", nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)

@@ -33,6 +33,7 @@ DATA_DELETION_JOB = "app.jobs.connections.process_data_deletion"
 REPORT_JOB = "app.jobs.reports.generate_report"
 WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
 THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
+SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
 COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
 
 #: every entry point named here (the dispatch test resolves each)
@@ -44,11 +45,14 @@ JOB_PATHS: tuple[str, ...] = (
     REPORT_JOB,
     WEEKLY_REPORT_JOB,
     THUMBNAILS_JOB,
+    SHARE_CARD_JOB,
     COMMENT_REPLY_JOB,
 )
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
 REPORT_JOB_TIMEOUT = 120
+#: a share card is one Pillow drawing over the programme report's numbers
+SHARE_CARD_JOB_TIMEOUT = 60
 #: the thumbnail job stops itself after 90 s (``app.sync.thumbnails.RUN_BUDGET_SECONDS``) plus one fetch
 THUMBNAILS_JOB_TIMEOUT = 150
 #: sync outcomes after which the posts' thumbnails are fetched
@@ -219,6 +223,13 @@ def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: d
         timeout=REPORT_JOB_TIMEOUT,
         retry=report_retry(),
         meta=meta,
+    )
+
+
+def enqueue_share_card(client_id: int, job_id: str) -> bool:
+    """Draw a client's share card (a PNG) on the reports queue; one job per card fingerprint (``job_id``)."""
+    return queues.enqueue(
+        queues.REPORTS, SHARE_CARD_JOB, client_id, job_id=job_id, timeout=SHARE_CARD_JOB_TIMEOUT, retry=report_retry()
     )
 
 

@@ -17,16 +17,20 @@ from app.extensions import db
 from app.models import Client, Connection
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
+from app.reports import formatting, summary
+from app.services import brand
 from app.stats import content
 from app.stats import portfolio as pf_stats
 from app.stats.content import Post, load_posts
-from app.stats.engagement import LOW_ENGAGEMENT_PCT, points_change
+from app.stats.engagement import points_change
 from app.stats.growth import Change
 from app.stats.overview import PlatformRow, client_overview
 from app.stats.query import BadQuery, Period, StatsQuery
 
-VERSION = 1  # bump when the payload or templates change (part of the cache fingerprint)
-RATINGS = ("Needs attention", "Steady", "Good", "Excellent")
+VERSION = 2  # bump when the payload or templates change (part of the cache fingerprint)
+RATINGS = summary.RATINGS
+rating = summary.rating  # the weekly rating and advice rules live in app/reports/summary.py
+advice = summary.advice
 
 
 def _iso(v: date | datetime | None) -> str | None:
@@ -83,49 +87,23 @@ def _slot(best: content.BestTimes) -> dict[str, Any] | None:
     }
 
 
-def rating(growth: float | None, engagement: float | None, has_data: bool) -> str:
-    """Overall rating of a week: from the total's weekly growth rate, one step down when the mean post
-    engagement rate is under the low-engagement line (docs/reports.md)."""
-    if not has_data or growth is None:
-        return "Not enough data"
-    level = 3 if growth >= 2 else 2 if growth >= 0.5 else 1 if growth >= 0 else 0
-    if engagement is not None and engagement < LOW_ENGAGEMENT_PCT:
-        level = max(0, level - 1)
-    return RATINGS[level]
+def report_locale() -> str:
+    """The locale reports are formatted in (the business's choice in the brand settings)."""
+    return formatting.locale_or_default(brand.current().locale)
 
 
-def advice(
-    *,
-    has_connections: bool,
-    has_data: bool,
-    posts: int,
-    net: int | None,
-    engagement_change: float | None,
-    slot: dict[str, Any] | None,
-) -> str:
-    """One line of advice, the first rule that applies (docs/reports.md)."""
-    if not has_connections:
-        return "Connect an account in the portal to get weekly numbers."
-    if not has_data:
-        return "Your accounts have no data for this week yet; numbers appear after the next sync."
-    if posts == 0:
-        return "You did not post this week: aim for at least 3 posts next week to keep growing."
-    if net is not None and net < 0:
-        return "You lost followers this week: look at what your top post did differently and do more of it."
-    if engagement_change is not None and engagement_change <= -0.5:
-        return (
-            f"Engagement fell by {abs(engagement_change):.1f} points: open with a stronger hook and ask "
-            "a question in the caption."
-        )
-    if slot is not None:
-        return f"Your best slot is {slot['weekday']} {slot['from']}–{slot['to']}: schedule your next post then."
-    return f"Good rhythm: keep publishing about {posts} posts a week."
+def with_summary(out: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its cover numbers and sentences (``summary.py``), in the payload's locale."""
+    locale = out.get("locale") or formatting.DEFAULT_LOCALE
+    out["summary"] = summary.summarise(out, locale).as_dict(locale)
+    return out
 
 
 def _header(client: Client, kind: str, first: date, end: date, as_of: datetime | None) -> dict[str, Any]:
     return {
         "kind": kind,
         "version": VERSION,
+        "locale": report_locale(),
         "client": {"id": client.id, "name": client.display_name, "time_zone": client.time_zone},
         "period": {"start": first.isoformat(), "end": end.isoformat(), "days": (end - first).days + 1},
         "data_as_of": _iso(as_of),
@@ -182,8 +160,9 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
         net=ov.total.net,
         engagement_change=ov.engagement.change_points,
         slot=slot,
+        locale=out["locale"],
     )
-    return out
+    return with_summary(out)
 
 
 def program_window(client: Client, today: date) -> tuple[date, date]:
@@ -228,7 +207,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
                     "code": m.code,
                     "title": m.title,
                     "completed_on": _iso(m.completed_on),
-                    "month": m.completed_on.strftime("%B %Y") if m.completed_on else None,
+                    "month": formatting.month(m.completed_on, out["locale"]) if m.completed_on else None,
                     "gain": m.gain,
                     "so_far": m.so_far,
                     "growth_rate_28d_before": m.before_rate,
@@ -248,9 +227,9 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
         }
     )
     if charts and ov.has_data:
-        chart = page_charts.client_growth(ov, "Followers over the programme")
-        out["charts"].append({"title": chart.title, "svg": chart.svg})
-    return out
+        chart = page_charts.client_growth_print(ov, "Followers over the programme")
+        out["charts"].append({"title": chart.title, "svg": chart.svg, "notes": list(chart.notes)})
+    return with_summary(out)
 
 
 def portfolio(
@@ -268,6 +247,7 @@ def portfolio(
     out: dict[str, Any] = {
         "kind": "portfolio",
         "version": VERSION,
+        "locale": report_locale(),
         "cohort": cohort,
         "period": {"start": (today - timedelta(days=89)).isoformat(), "end": today.isoformat(), "days": 90},
         "data_as_of": _iso(as_of),
@@ -298,9 +278,9 @@ def portfolio(
         "charts": [],
     }
     if charts and pf.client_count:
-        chart = page_charts.portfolio_growth(pf, f"report:{cohort or 'all'}")
-        out["charts"].append({"title": chart.title, "svg": chart.svg})
-    return out
+        chart = page_charts.portfolio_growth(pf, f"report:{cohort or 'all'}", print_size=True)
+        out["charts"].append({"title": chart.title, "svg": chart.svg, "notes": list(chart.notes)})
+    return with_summary(out)
 
 
 def cohort_bounds(cohort: str) -> tuple[date, date]:

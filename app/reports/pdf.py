@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -81,9 +82,25 @@ def _fallback(ch: str) -> str:
     return f":{name.lower()}:" if name else "?"
 
 
+#: reportlab breaks lines at spaces only: a longer run without one (a handle, a URL, a CJK name, whose
+#: characters are twice as wide) gets a space every this many characters, so it wraps inside its cell
+#: instead of running past the page or into the next column
+LONG_RUN, LONG_CJK_RUN = 32, 20
+_LONG = re.compile(rf"\S{{{LONG_CJK_RUN + 1},}}")
+
+
+def _split(run: str) -> str:
+    size = LONG_CJK_RUN if any(_is_cjk(ord(ch)) for ch in run) else LONG_RUN
+    return " ".join(run[i : i + size] for i in range(0, len(run), size))
+
+
+def _breakable(text: str) -> str:
+    return _LONG.sub(lambda m: _split(m[0]), text)
+
+
 def pdf_text(value: Any) -> Markup:
     """Escape ``value`` for the PDF and route each run of characters to a font that has it."""
-    text = "" if value is None else str(value)
+    text = _breakable("" if value is None else str(value))
     covered = _covered()
     out: list[str] = []
     cjk: list[str] = []

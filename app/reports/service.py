@@ -38,7 +38,7 @@ from app.models.base import utcnow
 from app.queueing import dispatch
 from app.reports import build
 from app.reports.pdf import pdf_text, render_pdf
-from app.services import clients
+from app.services import brand, clients
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,7 @@ def request_report(
         end,
         comment or "",
         version,
+        brand.current(),  # a new name, logo or colour makes a new PDF
     )
     existing = db.session.execute(
         select(Report)

@@ -15,8 +15,9 @@ import logging
 import smtplib
 import ssl
 from datetime import timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from flask import current_app, render_template
 from sqlalchemy import or_, select, update
@@ -25,6 +26,7 @@ from app.extensions import db
 from app.models import EmailStatus, OutboxEmail
 from app.models.base import utcnow
 from app.queueing import dispatch
+from app.services import brand
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +86,16 @@ def enqueue_delivery(email_id: int) -> bool:
 
 
 def _message(email: OutboxEmail) -> EmailMessage:
+    b = brand.current()
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_FROM"]
+    sender = current_app.config["MAIL_FROM"]
+    if b.sender_name:  # the brand's name on the configured address
+        _, address = parseaddr(sender)
+        user, _, domain = address.partition("@")
+        sender = Address(display_name=b.sender_name, username=user, domain=domain) if domain else sender
+    msg["From"] = sender
+    if b.reply_to:
+        msg["Reply-To"] = b.reply_to
     msg["To"] = email.to_address
     msg["Subject"] = email.subject
     msg["Message-ID"] = make_msgid(idstring=f"outbox-{email.id}")

@@ -61,8 +61,8 @@ def content_security_policy() -> str:
 
 
 #: responses under these paths that set their own ``Cache-Control`` keep it (stored thumbnails: private,
-#: long, revalidated by ETag); every other authenticated response is ``no-store``
-OWN_CACHE_POLICY = ("/portal/thumbs/",)
+#: long, revalidated by ETag; the brand's logo: public, versioned); every other authenticated response is ``no-store``
+OWN_CACHE_POLICY = ("/portal/thumbs/", "/brand/")
 
 
 def _set_headers(response: Response) -> Response:

@@ -25,7 +25,9 @@ from markupsafe import Markup, escape
 from app.alerts import feed
 from app.charts.builders import NONCE_PLACEHOLDER
 from app.models.platforms import PLATFORM_NAMES
+from app.reports import formatting, summary
 from app.reports.pdf import pdf_text
+from app.services import brand as brand_service
 from app.stats.rounding import about, rounding_note
 from app.web.headers import csp_nonce
 from app.web.live import poller_markup
@@ -60,6 +62,51 @@ def compact_number(value: int | float) -> str:
     return format_compact_decimal(value, format_type="short", locale="en", fraction_digits=1)
 
 
+def report_summary(r: dict[str, Any]) -> dict[str, Any]:
+    """The cover numbers and sentences of a report: stored with it, or computed for an older payload."""
+    stored = r.get("summary")
+    if isinstance(stored, dict) and "grew_total" in stored:
+        return stored
+    loc = formatting.locale_or_default(r.get("locale"))
+    return summary.summarise(r, loc).as_dict(loc)
+
+
+def rating_reason(r: dict[str, Any]) -> str:
+    """Why a weekly report has its rating (the rule in words)."""
+    eng = r.get("engagement") or {}
+    total = r.get("total") or {}
+    loc = formatting.locale_or_default(r.get("locale"))
+    return summary.rating_reason(total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data")), loc)
+
+
+def brand_logo_src(inline: bool = False) -> str:
+    """The logo's address: a ``data:`` URI for the PDF (which fetches nothing, W7), else our own URL."""
+    b = brand_service.current()
+    if not b.has_logo:
+        return ""
+    if inline:
+        data = brand_service.logo_png()
+        return "data:image/png;base64," + base64.b64encode(data or b"").decode()
+    from flask import url_for
+
+    return url_for("site.brand_logo", v=b.logo_version, _external=False)
+
+
+def brand_logo_absolute() -> str:
+    """The logo's absolute URL on ``PUBLIC_BASE_URL`` (emails, Open Graph)."""
+    from app.services.urls import absolute_url
+
+    b = brand_service.current()
+    return absolute_url("site.brand_logo", v=b.logo_version) if b.has_logo else ""
+
+
+def brand_logo_size(height: int) -> Markup:
+    """``width=".." height=".."`` for the logo at ``height`` (the PDF needs both)."""
+    size = brand_service.current().logo_size or (height, height)
+    width = max(1, round(size[0] * height / max(1, size[1])))
+    return Markup('width="{}" height="{}"').format(width, height)
+
+
 def queue_down() -> bool:
     """The honest banner when Redis is unreachable (a cached check, ``app.web.status``).
 
@@ -84,5 +131,12 @@ def init_app(app: Flask) -> None:
         now_utc=lambda: datetime.now(UTC),
         compact_number=compact_number,
         live_poller=poller_markup,
+        rf=formatting,
+        report_summary=report_summary,
+        rating_reason=rating_reason,
+        brand=brand_service.current,
+        brand_logo_src=brand_logo_src,
+        brand_logo_size=brand_logo_size,
+        brand_logo_absolute=brand_logo_absolute,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)

@@ -93,6 +93,7 @@ def test_client_pages(site: Any, page: Any, path: str) -> None:
         "/admin/clients/{client}",
         "/admin/portfolio",
         "/admin/alerts",
+        "/admin/brand",
         "/admin/clients/{client}/comments",
     ],
 )

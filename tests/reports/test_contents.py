@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.queueing import dispatch
 from app.reports import build, service
+from app.reports import formatting as fmt
 from app.stats.overview import client_overview
 from tests.reports.test_reports import _text, _work, needs_pdftotext
 from tests.support import history
@@ -109,9 +110,8 @@ def test_program_pdf_reads_back(app, program):
     gains = _expected_milestones(program)
     for needle in (
         "渡辺 健二",
-        "Programme completion report",
-        "2026-09-01",
-        "2026-11-15",
+        "Programme report",
+        "Sep 1 – Nov 15, 2026",
         "1,000",
         "1,760",
         "+760",
@@ -123,9 +123,9 @@ def test_program_pdf_reads_back(app, program):
         "2,036",
         "+836",
         "+69.7%",
-        "1.00%",
-        "10.00%",
-        "+9.00 pts",
+        "1.0%",
+        "10.0%",
+        "+9.0 pts",
         "M1 Brand audit",
         "October 2026",
         f"{gains['M1']:+,}",
@@ -223,7 +223,9 @@ def test_share_toggle_and_public_page(app, client, program):
     assert first.status_code == 200
     assert "Set-Cookie" not in first.headers
     assert first.headers["Referrer-Policy"] == "no-referrer"
-    assert "渡辺" not in first.get_data(as_text=True)
+    interstitial = first.get_data(as_text=True)
+    assert 'class="report ' not in interstitial  # the report itself only after the POST
+    assert '<meta property="og:title" content="渡辺 健二 · Programme report · Creator Portal">' in interstitial
     shown = public.post(path)
     text = shown.get_data(as_text=True)
     assert shown.status_code == 200
@@ -265,12 +267,12 @@ def test_share_switch_without_javascript_returns_to_the_whole_page(app, client, 
     assert "/s/" in page
     assert "Turn sharing off" in page
     assert "No reports yet." not in page
-    assert f"Weekly · {made.period_start}" in page
+    assert f"Weekly · {fmt.period(made.period_start, made.period_end)}" in page
     resp = client.post("/reports/share", data={"enabled": "0"})
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Share link turned off." in page
     assert "Sharing is off." in page
-    assert f"Weekly · {made.period_start}" in page
+    assert f"Weekly · {fmt.period(made.period_start, made.period_end)}" in page
 
 
 def test_share_is_the_clients_own_switch(app, client, program):

@@ -15,8 +15,9 @@ from app.errors import ServiceError
 from app.extensions import csrf
 from app.models import Client, Report, ReportStatus, Role
 from app.reports import service
-from app.reports.build import program as program_payload
+from app.reports import share as share_service
 from app.services import clients
+from app.services.urls import absolute_url
 from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.reports import bp
@@ -142,11 +143,37 @@ def share(token: str) -> Response:
         client = service.client_for_share(token)
     except ServiceError as exc:
         return _link_page("gone", exc.message, exc.status)
+    og_image = absolute_url("reports.share_card", token=token)  # PUBLIC_BASE_URL, never the Host header
     if request.method in ("GET", "HEAD"):
-        return _link_page("confirm", "", 200, action=url_for("reports.share", token=token))
-    payload = program_payload(client, utcnow().date(), charts=True)
-    payload["coach_comment"] = None  # the coach's comment is private to the coaching relationship
-    return _link_page("report", "", 200, r=payload)
+        # link previews (LinkedIn, X, chat apps) read this page: its Open Graph tags carry the card
+        share_service.ensure_card(client)
+        og = share_service.open_graph(share_service.card_payload(client, utcnow().date()))
+        return _link_page("confirm", "", 200, action=url_for("reports.share", token=token), og=og, og_image=og_image)
+    payload, detail = share_service.public_payload(client, utcnow().date())
+    og = share_service.open_graph(payload)
+    return _link_page("report", "", 200, r=payload, public=True, share_detail=detail, og=og, og_image=og_image)
+
+
+@bp.get("/s/<token>/card.png")
+def share_card(token: str) -> Response:
+    """The share page's card image: the stored PNG (a stale one while its successor renders); 404 with
+    ``Retry-After`` the first time, while a worker draws it."""
+    try:
+        client = service.client_for_share(token)
+    except ServiceError:
+        abort(404)
+    share_service.ensure_card(client)
+    row = share_service.stored_card(client)
+    if row is None:
+        resp = make_response("The image is being prepared.", 404)
+        resp.headers["Retry-After"] = "30"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    resp = make_response(row.png, 200)
+    resp.headers["Content-Type"] = "image/png"
+    resp.headers["Cache-Control"] = "public, max-age=600"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
 
 
 def _link_page(state: str, message: str, status: int, **ctx: object) -> Response:
@@ -158,12 +185,47 @@ def _link_page(state: str, message: str, status: int, **ctx: object) -> Response
 @bp.post("/reports/share")
 @login_required
 def share_toggle() -> ResponseReturnValue:
-    """The client's own share switch (portal settings)."""
+    """The client's own share switch (portal settings); turning it on asks a worker for the card."""
     client = clients.own_client(current_user)
     enabled = request.form.get("enabled") == "1"
     settings = service.set_share(client, enabled)
+    if enabled:
+        share_service.ensure_card(client)
     if not hx_request.htmx:  # a plain form post: back to the whole reports page (post/redirect/get)
         flash("Share link turned on." if enabled else "Share link turned off.", "success")
+        return redirect(url_for("reports.index"), 303)
+    return render(
+        "reports/index.html", "share", client=client, settings=settings, share_url=service.share_url(settings)
+    )
+
+
+@bp.post("/reports/share/detail")
+@login_required
+def share_detail() -> ResponseReturnValue:
+    """What the client's public page shows: totals only, or with platforms and top posts."""
+    client = clients.own_client(current_user)
+    try:
+        settings = share_service.set_detail(client, request.form.get("detail", ""))
+    except ServiceError as exc:
+        if not hx_request.htmx:
+            flash(exc.message, "error")
+            return redirect(url_for("reports.index"), 303)
+        settings = service.settings_for(client)
+        return render(
+            "reports/index.html",
+            "share",
+            status=exc.status,
+            client=client,
+            settings=settings,
+            share_url=service.share_url(settings),
+            share_error=exc.message,
+        )
+    if not hx_request.htmx:
+        flash(
+            "The shared page now shows "
+            + ("platforms and top posts." if settings.share_detail == "full" else "totals only."),
+            "success",
+        )
         return redirect(url_for("reports.index"), 303)
     return render(
         "reports/index.html", "share", client=client, settings=settings, share_url=service.share_url(settings)

@@ -1,0 +1,190 @@
+"""The PDFs as printed: rendered to PNG with pdftoppm (poppler-utils) and read back with
+``pdftotext -bbox``, so the checks are about the printed page, not the HTML: no two words overlap on
+any page (a long handle once ran into the next column), page numbers, the "data as of" line in words,
+no ISO timestamp anywhere, the brand's name, colour and logo on the page, names in any script."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+from html import unescape
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.extensions import db
+from app.reports import build, service
+from app.services import brand
+from tests.reports.test_contents import COMMENT, TODAY
+from tests.reports.test_reports import END, _text
+from tests.support import history
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="poppler-utils missing"
+)
+LONG_HANDLE = "maya.moves.with.a.very.long.handle_that_goes_on_and_on"
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+
+
+def words(pdf: bytes) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every word of every page with its box (points), from ``pdftotext -bbox``."""
+    html = subprocess.run(  # noqa: S603
+        ["pdftotext", "-bbox", "-", "-"],  # noqa: S607
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    pages = html.split("<page ")[1:]
+    return [
+        [(float(a), float(b), float(c), float(d), unescape(w)) for a, b, c, d, w in WORD.findall(page)]
+        for page in pages
+    ]
+
+
+def overlaps(page: list[tuple[float, float, float, float, str]], slack: float = 0.6) -> list[tuple[str, str]]:
+    """Pairs of words whose boxes intersect by more than ``slack`` points both ways."""
+    found = []
+    for i, a in enumerate(page):
+        for b in page[i + 1 :]:
+            dx = min(a[2], b[2]) - max(a[0], b[0])
+            dy = min(a[3], b[3]) - max(a[1], b[1])
+            if dx > slack and dy > slack:
+                found.append((a[4], b[4]))
+    return found
+
+
+def pngs(pdf: bytes, tmp: Path, dpi: int = 50) -> list[Image.Image]:
+    (tmp / "r.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(tmp / "r.pdf"), str(tmp / "p")], check=True)  # noqa: S603,S607
+    return [Image.open(p).convert("RGB") for p in sorted(tmp.glob("p-*.png"))]
+
+
+def _logo() -> bytes:
+    img = Image.new("RGB", (300, 100), "#7c2d12")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def _brand() -> None:
+    brand.save(
+        business_name="Northwind Coaching",
+        primary_colour="#7c2d12",
+        sender_name=None,
+        reply_to=None,
+        footer="Growth you can show",
+        locale="en_GB",
+        logo=_logo(),
+    )
+
+
+def _colour_share(img: Image.Image, rgb: tuple[int, int, int], tol: int = 12) -> float:
+    px = list(img.get_flattened_data()) if hasattr(img, "get_flattened_data") else list(img.getdata())
+    hits = sum(1 for p in px if all(abs(p[i] - rgb[i]) <= tol for i in range(3)))
+    return hits / len(px)
+
+
+def test_weekly_pdf_prints_cleanly_with_a_long_handle_and_the_brand(app, seeded, tmp_path):
+    _brand()
+    tt = history.connection(seeded, "tiktok", username=LONG_HANDLE)
+    history.daily(tt, END - timedelta(days=7), [20000 + 50 * i for i in range(8)])
+    payload = build.weekly(seeded, END)
+    pdf = service.render_report_pdf(payload)
+
+    pages = words(pdf)
+    assert len(pages) == 1
+    assert overlaps(pages[0]) == []
+    text = _text(pdf)
+    assert "Page 1 of 1" in text
+    assert "Northwind Coaching · Growth you can show" in text
+    assert "9 – 15 Nov 2026" in text  # en_GB, the brand's format
+    squeezed = "".join(text.split())  # the PDF wraps a long run of characters every 20 (app/reports/pdf.py)
+    assert "Accountsinfull:TikTok@" + LONG_HANDLE in squeezed
+    assert ISO_MOMENT.search(text) is None
+    assert "What grew." in text
+    assert "TikTok grew the most: +350 followers (+1.8%)" in text
+    assert "21,950" in text  # the cover: followers now (1,100 + 500 + 20,350)
+
+    (page,) = pngs(pdf, tmp_path)
+    assert abs(page.size[0] - 413) <= 1  # A4 at 50 dpi
+    assert abs(page.size[1] - 585) <= 1
+    assert _colour_share(page, (0x7C, 0x2D, 0x12)) > 0.002  # the brand colour: logo, rules, headings
+
+
+def test_programme_pdf_prints_cleanly_with_cover_chart_and_page_numbers(app, program, tmp_path):
+    payload = build.program(program, TODAY, COMMENT)
+    pdf = service.render_report_pdf(payload)
+    pages = words(pdf)
+    assert len(pages) == 2
+    for page in pages:
+        assert overlaps(page) == []
+    cover = " ".join(w[4] for w in pages[0])
+    for needle in ("+836", "+69.7%", "10.0%", "Followers", "gained", "What", "grew."):
+        assert needle in cover, needle
+    text = _text(pdf)
+    assert "Page 1 of 2" in text
+    assert "Page 2 of 2" in text
+    assert "No account has synced yet" in text  # the "data as of" line, in words
+    assert "M1: Brand audit completed Oct 5, 2026" in text  # the chart's markers named under it
+    chart = text[text.index("Followers over the programme") :]
+    assert "M1" in chart
+    assert "Start" in chart
+    assert ISO_MOMENT.search(text) is None
+    images = pngs(pdf, tmp_path)
+    assert len(images) == 2
+    assert all(min(img.convert("L").getextrema()) < 100 for img in images)  # ink on every page
+
+
+@pytest.mark.parametrize("name", ["渡辺 健二", "محمد الأحمد", "Zoë 🚀 Fischer", "A" * 120])
+def test_names_in_any_script_print(app, seeded, name):
+    seeded.display_name = name
+    db.session.commit()
+    pdf = service.render_report_pdf(build.weekly(seeded, END))
+    text = _text(pdf)
+    if "🚀" in name:
+        assert "Zoë :rocket: Fischer" in text
+    elif name.startswith("A"):
+        assert "A" * 120 in "".join(text.split())  # wrapped, not clipped
+    else:
+        assert name in text
+    for page in words(pdf):
+        assert overlaps(page) == []
+
+
+def test_empty_reports_print_cleanly(app, factory, tmp_path):
+    """No connections, no data: a cover of em dashes and sentences that say so, never a broken PDF."""
+    c = factory.client(name="New Client", email="new@example.com")
+    for payload in (build.weekly(c, END), build.program(c, END)):
+        pdf = service.render_report_pdf(payload)
+        text = _text(pdf)
+        assert "—" in text
+        assert "There are no follower numbers for this period yet." in text
+        assert "Connect an account in the portal" in text
+        assert "No account has synced yet" in text
+        for page in words(pdf):
+            assert overlaps(page) == []
+
+
+def test_portfolio_pdf_prints_cleanly(app, program, factory):
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.services import clients
+
+    coach = db.session.execute(select(User).where(User.email == "coach@example.com")).scalar_one()
+    other = factory.client(coach=coach, name="Maximiliane Wolkenstein-Oberhausen-" + "X" * 60, email="m@example.com")
+    ig = history.connection(other, "instagram", username=LONG_HANDLE)
+    history.daily(ig, TODAY - timedelta(days=40), [300 + i for i in range(41)])
+    payload = build.portfolio(clients.visible_clients(coach), TODAY)
+    assert payload["clients"] == 2
+    pdf = service.render_report_pdf(payload)
+    text = _text(pdf)
+    assert "All clients" in text
+    assert "Portfolio report" in text
+    for page in words(pdf):
+        assert overlaps(page) == []
