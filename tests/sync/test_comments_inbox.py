@@ -14,6 +14,7 @@ from app.models import Comment, CommentReply, Connection
 from app.queueing.queues import get_queue
 from tests.support.connect import callback_path
 from tests.sync.conftest import drain, runs
+from tests.sync.test_comments_sync import requests_delete
 
 HOSTILE = '<img src=x onerror="alert(1)"> =HYPERLINK("http://evil") 😍 مرحبا'
 
@@ -237,6 +238,19 @@ def test_bulk_reply_reports_failures_per_comment_and_hide(app: Any, client: Any,
         {"id": hostile, "reason": "Instagram does not take replies to hidden comments; unhide it first."},
         {"id": 999999, "reason": "not_found"},
     ]
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert listed[plain]["reply_status"] == {"status": "queued", "error": None}
     drain(app)
     owner = [c for c in world.comments(account["id"]) if c["from_owner"]]
     assert [(c["parent_id"], c["text"]) for c in owner] == [(ids["plain"], "Thank you! 🙏")]
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert "reply_status" not in listed[plain]  # sent: it is a reply now
+    assert [r["text"] for r in listed[plain]["replies"]] == ["Thank you! 🙏"]
+    # the comment is deleted at the platform between the request and the send: failed, with the reason shown
+    question = rows[ids["q"]]
+    assert client.post(f"/api/portal/social/comments/{question}/reply", json={"text": "Two weeks"}).status_code == 202
+    requests_delete(world, account["id"], ids["q"])
+    drain(app)
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert listed[question]["reply_status"] == {"status": "failed", "error": "The comment was deleted at the platform."}
+    assert "Reply not sent" in client.get("/portal/inbox").get_data(as_text=True)
