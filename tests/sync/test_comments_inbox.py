@@ -211,6 +211,12 @@ def test_youtube_reply_after_platform_timeout_lands_exactly_once(app: Any, clien
     plain = db.session.get(Comment, plain.id)
     assert plain.hidden is True
     assert plain.deleted_at_platform is None
+    # comments turned off on the video after the request: the reply fails with a plain reason
+    world.set_comments_enabled(account["id"], media, False)
+    assert client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "One more"}).status_code == 202
+    drain(app)
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert listed[question.id]["reply_status"] == {"status": "failed", "error": "Replies are turned off for this post."}
     # revoked on its own: the inbox is read-only again, the connection keeps syncing
     assert client.delete(f"/api/portal/social/connections/{conn_id}/comments-grant").status_code == 200
     blocked = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "more"})
