@@ -43,6 +43,8 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # Issue 5: one sync job per active connection at 03:00 UTC (date-keyed unique ids, J4), raw platform
     # answers kept 30 days (D5), and runs left "running" by a dead worker closed (crash safety).
     CronEntry("sync-daily-fanout", "app.jobs.sync.daily_fanout", queues.SYNC, cron="0 3 * * *", timeout=600),
+    # Issue 22: the second sync of accounts on an active campaign (cadence twice_daily), once a day
+    CronEntry("sync-campaign-fanout", "app.jobs.sync.campaign_fanout", queues.SYNC, cron="0 15 * * *", timeout=600),
     # a fan-out missed (cron down across 03:00) or lost (Redis) is caught up hourly, same job ids (D1)
     CronEntry("sync-catch-up", "app.jobs.sync.catch_up_daily", queues.SYNC, cron="35 * * * *", timeout=600),
     CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *", timeout=600),

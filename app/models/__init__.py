@@ -18,6 +18,7 @@ from app.models.history import (
     Provenance,
 )
 from app.models.notification import EmailMode, NotificationPreference
+from app.models.ops import OpsAlert, WorkAction
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
@@ -53,6 +54,7 @@ __all__ = [
     "LoginAttempt",
     "NotificationPreference",
     "OAuthState",
+    "OpsAlert",
     "OutboxEmail",
     "PasswordReset",
     "PortfolioDailyTotal",
@@ -71,4 +73,5 @@ __all__ = [
     "SyncTrigger",
     "User",
     "UserSession",
+    "WorkAction",
 ]

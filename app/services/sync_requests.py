@@ -64,6 +64,8 @@ class SyncState:
     last_sync_at: datetime | None
     error: str | None
     retry_at: datetime | None
+    #: the latest sync was deferred because the platform's quota budget is spent: it runs at ``retry_at``
+    quota_deferred: bool = False
 
 
 def _state(conn: Connection, run: SyncRun | None) -> SyncState:
@@ -76,6 +78,12 @@ def _state(conn: Connection, run: SyncRun | None) -> SyncState:
         last_sync_at=conn.last_sync_at,
         error=(conn.last_error if failed or conn.state.needs_reconnect else None),
         retry_at=run.deferred_until if failed and run else None,
+        quota_deferred=bool(
+            run is not None
+            and run.status == SyncStatus.DEFERRED.value
+            and run.error_class == "quota_exceeded"
+            and run.deferred_until is not None
+        ),
     )
 
 

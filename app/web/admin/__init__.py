@@ -7,4 +7,14 @@ from app.web.access import require_staff
 bp = Blueprint("admin", __name__)
 bp.before_request(require_staff)
 
-from app.web.admin import alerts, brand, clients, deliverables, portfolio, reports, sync, users  # noqa: E402,F401
+from app.web.admin import (  # noqa: E402,F401
+    alerts,
+    brand,
+    clients,
+    deliverables,
+    ops,
+    portfolio,
+    reports,
+    sync,
+    users,
+)
