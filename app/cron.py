@@ -66,6 +66,8 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).
     CronEntry("reports-weekly", "app.jobs.reports.weekly_fanout", queues.REPORTS, cron="5 * * * *", timeout=600),
+    # Issue 16: monthly reports, the same way, on the 1st (catch-up on the 2nd); one per (client, month)
+    CronEntry("reports-monthly", "app.jobs.reports.monthly_fanout", queues.REPORTS, cron="7 * * * *", timeout=600),
     CronEntry("reports-purge", "app.jobs.reports.purge_reports", queues.DEFAULT, cron="50 4 * * *", timeout=600),
     # reports whose job was lost (Redis) or died for good (worker killed each time) are queued again
     CronEntry(

@@ -42,6 +42,7 @@ from app.services import mail, notifications
 from app.services.transaction import dialect_insert
 from app.services.urls import absolute_url
 from app.stats.content import load_posts
+from app.stats.milestones import progress
 from app.stats.query import Period
 from app.stats.series import load_histories, openings
 
@@ -104,6 +105,9 @@ def candidates_for(conn: Connection, today: date) -> list[Candidate]:
             continue
         if found.type is AlertType.GROWTH_DECLINE:
             found = replace(found, details={**found.details, **causes.likely_causes(posts, d)})
+        if found.type is AlertType.MILESTONE:  # "+234 in the last 7 days", "+104% since starting"
+            start = conn.client.program_start
+            found = replace(found, details={**found.details, **progress(history, d, start, found.platform)})
         out.append(found)
     return out
 

@@ -17,6 +17,7 @@ from app.models.history import (
     PortfolioDailyTotal,
     Provenance,
 )
+from app.models.impact import AttentionAction, AttentionNote, CaseStudyConsent, UsageDay, UsageKind
 from app.models.notification import EmailMode, NotificationPreference
 from app.models.ops import OpsAlert, WorkAction
 from app.models.outbox import EmailStatus, OutboxEmail
@@ -31,6 +32,11 @@ __all__ = [
     "AlertType",
     "Severity",
     "AccountInsight",
+    "AttentionAction",
+    "AttentionNote",
+    "CaseStudyConsent",
+    "UsageDay",
+    "UsageKind",
     "Base",
     "BrandSettings",
     "Client",

@@ -10,8 +10,10 @@ bp.before_request(require_staff)
 from app.web.admin import (  # noqa: E402,F401
     alerts,
     brand,
+    client_care,
     clients,
     deliverables,
+    impact,
     ops,
     portfolio,
     reports,
