@@ -34,6 +34,7 @@ class CronEntry:
 SCHEDULE: tuple[CronEntry, ...] = (
     CronEntry("cron-heartbeat", "app.jobs.system.cron_heartbeat", queues.DEFAULT, interval_seconds=60, timeout=30),
     CronEntry("outbox-sweep", "app.jobs.mail.sweep_outbox", queues.DEFAULT, cron="*/5 * * * *", timeout=120),
+    CronEntry("reply-sweep", "app.jobs.comments.sweep_replies", queues.DEFAULT, cron="*/5 * * * *", timeout=120),
     # O8: renew grants ahead of expiry (Instagram ~day 50, TikTok refresh tokens, idle Google tokens)
     # and raise TOKEN_EXPIRING 7 days before a grant the app cannot renew runs out.
     CronEntry(

@@ -174,6 +174,12 @@ SETTINGS: tuple[Setting, ...] = (
             None,
             "Instagram app secret; also verifies Meta's deauthorize / data-deletion `signed_request`.",
         ),
+        Setting(
+            "INSTAGRAM_WEBHOOK_VERIFY_TOKEN",
+            "str",
+            None,
+            "The verify token of the Instagram comment webhook subscription (unset: verification refused).",
+        ),
         Setting("INSTAGRAM_API_VERSION", "str", "v25.0", "Pinned Graph API version of every Instagram call."),
         Setting(
             "INSTAGRAM_SCOPES",

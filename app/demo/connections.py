@@ -56,6 +56,8 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("olu@example.com", "budgetbites"),
 )
 TIMEOUT = 15
+#: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)
+COMMENT_GRANTS = frozenset({"sofia@example.com", "amara@example.com"})
 
 
 @dataclass
@@ -81,7 +83,7 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
             out.problems.append(f"{email} / {username}: not found")
             continue
         try:
-            connection_id = _connect(http, user, account)
+            connection_id = _connect(http, user, account, "comments" if email in COMMENT_GRANTS else None)
         except (requests.RequestException, oauth.OAuthRejected) as exc:
             out.problems.append(f"{email} / {username}: {type(exc).__name__}")
             continue
@@ -113,10 +115,13 @@ def _read_stories(connection_id: int, out: DemoSocialResult) -> None:
         out.problems.append(f"stories of connection {connection_id}: {outcome}")
 
 
-def _connect(http: requests.Session, user: User, account: dict[str, Any]) -> int | None:
-    """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``."""
+def _connect(http: requests.Session, user: User, account: dict[str, Any], feature: str | None = None) -> int | None:
+    """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``
+    (``feature="comments"``: the comment grant asked as well, where the platform has one)."""
     session_id = secrets.token_urlsafe(16)
-    authorize = oauth.start_connect(user, session_id, account["platform"])
+    if account["platform"] not in ("instagram", "youtube"):
+        feature = None
+    authorize = oauth.start_connect(user, session_id, account["platform"], feature)
     consent = http.post(
         authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT
     )

@@ -5,6 +5,7 @@ from app.models.audience import AudienceSnapshot, StoryItem
 from app.models.base import Base
 from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
+from app.models.comment import Comment, CommentReply, ReplyStatus
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
 from app.models.goal import Goal
 from app.models.history import (
@@ -41,6 +42,9 @@ __all__ = [
     "Base",
     "BrandSettings",
     "Client",
+    "Comment",
+    "CommentReply",
+    "ReplyStatus",
     "ClientStatus",
     "Connection",
     "ContentItem",

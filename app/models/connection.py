@@ -79,6 +79,9 @@ class Connection(TimestampMixin, Base):
     sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
     expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the client's separate opt-in to reply to and hide comments through the portal (docs/comments.md);
+    #: NULL: not granted or revoked (the inbox is read-only)
+    comments_grant_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # what to sync and how often (``app/services/connection_settings.py``); None: the defaults
@@ -144,6 +147,8 @@ class OAuthState(Base):
     platform: Mapped[str] = mapped_column(String(16), nullable=False)
     redirect_uri: Mapped[str] = mapped_column(String(512), nullable=False)
     code_verifier_enc: Mapped[str | None] = mapped_column(Text)
+    #: an extra grant asked with this authorization (``comments``: the comment-management scope)
+    feature: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 

@@ -134,6 +134,8 @@ class ContentItem(Base):
     followers_at_measure: Mapped[int | None] = mapped_column(BigInteger)
     metrics_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    #: the last sync that read this post's comments (the comment sync's aging schedule)
+    comments_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("connection_id", "platform_id", name="uq_content_items_connection_platform_id"),

@@ -34,6 +34,7 @@ REPORT_JOB = "app.jobs.reports.generate_report"
 WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
 THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
 SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
+COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
 
 #: every entry point named here (the dispatch test resolves each)
 JOB_PATHS: tuple[str, ...] = (
@@ -45,6 +46,7 @@ JOB_PATHS: tuple[str, ...] = (
     WEEKLY_REPORT_JOB,
     THUMBNAILS_JOB,
     SHARE_CARD_JOB,
+    COMMENT_REPLY_JOB,
 )
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
@@ -172,6 +174,27 @@ def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:
     far, a requeue its time), so the finished or failed job of an earlier try never blocks it."""
     job_id = f"email-{email_id}" if not again else f"email-{email_id}-{again}"
     return queues.enqueue_default(EMAIL_DELIVERY_JOB, email_id, job_id=job_id)
+
+
+def enqueue_comment_reply(reply_id: int, attempt: int = 0, seconds: float = 0) -> bool:
+    """Send one comment reply (outbox row); a later attempt is scheduled ``seconds`` ahead under its own id.
+    False when Redis cannot be reached (the row stays ``queued`` and the sweep sends it)."""
+    job_id = f"reply-{reply_id}-{attempt}"
+    if seconds <= 0:
+        return queues.enqueue_default(COMMENT_REPLY_JOB, reply_id, job_id=job_id)
+    try:
+        queues.get_queue(queues.DEFAULT).enqueue_in(
+            timedelta(seconds=seconds),
+            COMMENT_REPLY_JOB,
+            reply_id,
+            job_id=job_id,
+            result_ttl=queues.RESULT_TTL,
+            failure_ttl=queues.FAILURE_TTL,
+        )
+    except Exception as exc:  # noqa: BLE001 - Redis down: the reply sweep picks the row up again
+        log.warning("could not schedule a reply retry: %s", type(exc).__name__, extra={"event": "reply_not_scheduled"})
+        return False
+    return True
 
 
 def data_deletion_job_id(request_id: int, again: str | None = None) -> str:

@@ -19,7 +19,7 @@ from .util import iso_z
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - wiring
     """Build the sandbox app. ``config`` overrides the defaults of ``app.sandbox.config.DEFAULTS``."""
-    from . import control, control_audience, faults, instagram, media, tiktok, youtube  # noqa: F401
+    from . import control, control_audience, control_comments, faults, instagram, media, tiktok, youtube  # noqa: F401
 
     cfg = load_config(config)
     app = Flask(__name__)
@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         seed_world(state)
         state.save()
 
-    app.register_blueprint(control.bp)
+    app.register_blueprint(control.bp)  # with control_comments' routes
     app.register_blueprint(media.bp)
     app.register_blueprint(instagram.bp)
     app.register_blueprint(tiktok.bp)

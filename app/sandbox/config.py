@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "IG_LONG_TOKEN_TTL": 60 * 86400,
     "IG_REFRESH_MIN_AGE": 86400,
     "IG_MEDIA_EXTRA_COUNT_FIELDS": False,  # view_count/saved_count/shares_count/reposts_count (unconfirmed)
+    "IG_COMMENT_MAX_CHARS": 2200,  # reply / comment length cap (undocumented; the app allows about 2,200)
+    "IG_WEBHOOK_URL": None,  # where new comments are delivered as Instagram ``comments`` webhooks
     "META_APP_HOURLY_LIMIT": 4800,  # calls per rolling hour per app -> code 4
     "META_BUC_DAILY_LIMIT": 48000,  # calls per rolling 24 h per IG account -> code 80002
     "META_VERSIONS": {  # version -> expiry date (None: not set yet)
@@ -53,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "YT_QUOTA_LIMITS": {"default": 10000, "search": 100, "batchGetStats": 10000},
     "YT_ANALYTICS_LAG_DAYS": 3,  # last complete day = Pacific today - 3 (48-72 h)
     "YT_ROUND_SUBSCRIBERS": True,  # subscriberCount truncated to 3 significant figures
+    "YT_COMMENT_MAX_CHARS": 10000,  # commentTextTooLong above this
     "YT_ANALYTICS_REQUIRES_YOUTUBE_SCOPE": True,
     # OAuth
     "CODE_TTL": 600,

@@ -2,7 +2,8 @@
 
 ``demo_accounts()`` returns the specs (control-API bodies for ``POST /_sandbox/accounts``);
 ``seed_demo(base_url)`` posts them to a running sandbox (the product's ``flask demo`` calls it);
-``seed_world(state)`` creates them in-process (``create_app({"DEMO": True})`` / ``SANDBOX_DEMO=1``).
+``seed_world(state)`` creates them, with comment streams on their newest posts, in-process
+(``create_app({"DEMO": True})`` / ``SANDBOX_DEMO=1``).
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
 
 def seed_world(state: Any) -> list[str]:
     """Create the demo creators directly in a ``SandboxState`` (no HTTP). Returns the account ids."""
+    from .comments import seed_comments
+
     ids = []
     with state.lock:
         for spec in demo_accounts():
@@ -112,4 +115,6 @@ def seed_world(state: Any) -> list[str]:
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):
                     fields = validate_story({**story, "published_at": (now - timedelta(hours=hours)).isoformat()}, now)
                     acc.stories.append(Story(id="179" + digits(14, acc.seed, "demo-story", n), **fields))
+            if acc.platform == "youtube" or (acc.platform == "instagram" and acc.account_type != "PERSONAL"):
+                seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next)
     return ids

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from .comments import Comment
 from .util import b64chars, day_start, hexchars, pacific_date, parse_datetime, utc
 from .world import Account, build_account
 
@@ -157,6 +158,10 @@ class SandboxState:
     quota: dict[str, int] = field(default_factory=dict)
     windows: dict[str, deque[float]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    #: every comment and reply the platforms hold, by id (``comments.py``)
+    comments: dict[str, Comment] = field(default_factory=dict)
+    #: post ids whose comments are turned off
+    comments_off: set[str] = field(default_factory=set)
 
     # ----------------------------------------------------------------- basics
     @classmethod
@@ -189,6 +194,8 @@ class SandboxState:
             self.quota.clear()
             self.windows.clear()
             self.counters.clear()
+            self.comments.clear()
+            self.comments_off.clear()
             self.latency_ms = int(self.cfg.get("LATENCY_MS", 0))
             self.save()
 
@@ -380,6 +387,8 @@ class SandboxState:
             "tokens": [t.to_json() for t in self.tokens.values()],
             "codes": [c.to_json() for c in self.codes.values()],
             "counters": self.counters,
+            "comments": [c.to_json() for c in self.comments.values()],
+            "comments_off": sorted(self.comments_off),
         }
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
@@ -399,4 +408,6 @@ class SandboxState:
         self.tokens = {t["value"]: Token.from_json(t) for t in data["tokens"]}
         self.codes = {c["value"]: AuthCode.from_json(c) for c in data["codes"]}
         self.counters = {k: int(v) for k, v in data.get("counters", {}).items()}
+        self.comments = {c["id"]: Comment.from_json(c) for c in data.get("comments", [])}
+        self.comments_off = set(data.get("comments_off", []))
         return True

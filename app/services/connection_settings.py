@@ -1,10 +1,10 @@
 """What to sync for each connection and how often, with the quota cost of each choice (contract 6.4:
 ``{"sync": {"posts", "comments", "audience", "stories"}, "cadence": "daily|twice_daily"}``).
 
-* **Kinds**: a platform has some of them (:data:`AVAILABLE`); the app syncs ``posts``, ``audience``
-  (weekly, ``app/sync/audience.py``) and ``stories`` (the 4-hourly story sync) today (:data:`SYNCED_NOW`).
-  The other flags are stored and shown now, and read by their syncs when those arrive through
-  :func:`sync_enabled` (e.g. the comments sync calls ``sync_enabled(conn, "comments")``).
+* **Kinds**: a platform has some of them (:data:`AVAILABLE`); the app syncs ``posts``, ``comments``
+  (the comment step calls ``sync_enabled(conn, "comments")``), ``audience`` (weekly,
+  ``app/sync/audience.py``) and ``stories`` (the 4-hourly story sync) today (:data:`SYNCED_NOW`).
+  Any other flag is stored and shown, and read by its sync through :func:`sync_enabled` when it arrives.
 * **Cadence**: ``daily`` (the 03:00 UTC fan-out), or ``twice_daily`` (a second sync at 15:00 UTC) for
   accounts the coach marks "active campaign" (``connections.active_campaign``).
 * **Budget**: every choice has a daily cost (:func:`cost`); a change is refused (400, the reason in
@@ -13,7 +13,7 @@
 
 The defaults (posts, comments, audience and stories where the platform has them, daily) keep every
 client within budget at the benchmark's scale: 1,000 YouTube channels plan 4,000 of 9,500 units a day (the
-syncs of today spend 3,000 of them; comments are planned before they are synced).
+syncs of today spend 3,000 of them plus the comment step's 1-4 units a channel on most days).
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "tiktok": frozenset({"posts"}),
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
-SYNCED_NOW: frozenset[str] = frozenset({"posts", "audience", "stories"})  # audience and stories: issue 18
+SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
 CADENCES = {"daily": 1, "twice_daily": 2}
 
 #: YouTube Data API units of one sync: the profile (channels) always, posts: playlistItems + videos
-#: (up to 50 new videos), comments: commentThreads for the newest videos (estimate, not synced yet)
+#: (up to 50 new videos), comments: commentThreads for the newest videos (estimate; docs/sync.md)
 YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 1, "audience": 0}
 #: calls of one sync, per kind (Instagram and TikTok budgets count calls or usage, not units)
 CALLS = {

@@ -92,3 +92,10 @@ def bump_connection(connection_id: int) -> None:
     client_id = db.session.execute(select(Connection.client_id).where(Connection.id == connection_id)).scalar()
     if client_id is not None:
         bump([client_id])
+
+
+def bump_clients_of(connection_ids: Iterable[int]) -> None:
+    """Comments arrived for these connections: their clients' open pages re-fetch."""
+    ids = sorted(set(connection_ids))
+    if ids:
+        bump(db.session.execute(select(Connection.client_id).where(Connection.id.in_(ids))).scalars())

@@ -36,7 +36,7 @@ from app.queueing import dispatch
 from app.security.crypto import aad_for
 from app.security.scrub import scrub_text
 from app.services import clients as client_service
-from app.services import quota_counters
+from app.services import comment_replies, quota_counters
 from app.services.tokens import adapter_for, keyring, store_tokens
 
 log = logging.getLogger(__name__)
@@ -87,13 +87,18 @@ def _profile_stats(profile: Profile) -> dict[str, Any]:
 # --------------------------------------------------------------------------- connect
 
 
-def start_connect(user: User, session_id: str | None, platform: str) -> str:
+def start_connect(user: User, session_id: str | None, platform: str, feature: str | None = None) -> str:
     """Record a pending authorization and return the platform's authorize URL (O1, O2, O3).
+    ``feature="comments"`` also asks the comment-management scope (incremental authorization).
 
     :raises NotFound: not a client user, or an unknown platform.
     """
     client_service.own_client(user)  # client users connect their own accounts only
     adapter = adapter_for(platform)
+    if feature is not None:
+        if feature != comment_replies.GRANT_FEATURE:
+            raise OAuthRejected("Unknown feature.")
+        adapter = comment_replies.grant_adapter(platform)
     if not session_id:
         raise OAuthRejected("Your session has ended. Log in again.")
     now = utcnow()
@@ -108,6 +113,7 @@ def start_connect(user: User, session_id: str | None, platform: str) -> str:
         session_hash=_sha256(session_id),
         platform=platform,
         redirect_uri=uri,
+        feature=feature,
         expires_at=now + STATE_TTL,
         code_verifier_enc=keyring().encrypt(verifier, aad_for("oauth_states", state_hash, "code_verifier"))
         if verifier
@@ -210,7 +216,12 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
     if not account_id:
         return CallbackOutcome("failed", platform, message="The platform did not say which account this is.")
 
-    return _store_connection(client, adapter, platform, account_id, tokens, profile, missing)
+    outcome = _store_connection(client, adapter, platform, account_id, tokens, profile, missing)
+    conn = db.session.get(Connection, outcome.connection_id) if outcome.connection_id is not None else None
+    if conn is not None and tokens.scopes:
+        comment_replies.apply_grant(conn, tokens.scopes, pending.feature == comment_replies.GRANT_FEATURE)
+        db.session.commit()
+    return outcome
 
 
 def _store_connection(

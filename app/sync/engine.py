@@ -58,6 +58,7 @@ from app.security.scrub import scrub_text
 from app.services import connection_settings, sync_requests, tokens
 from app.stats.rounding import ROUNDED_PLATFORMS
 from app.sync import aging, audience, reconcile, storage
+from app.sync import comments as comment_sync
 from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
 from app.sync.locks import SyncLock
@@ -330,14 +331,17 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
         last = time.monotonic()
 
     try:
-        return run_plan(adapter, token.access_token, inp, progress)
+        data = run_plan(adapter, token.access_token, inp, progress)
     except TokenExpired:
         log.info(
             "access token rejected: refreshing and retrying once",
             extra={"event": "sync_token_retry", "connection_id": connection_id},
         )
         token = _token(connection_id, force=True)
-        return run_plan(adapter, token.access_token, inp, progress)
+        data = run_plan(adapter, token.access_token, inp, progress)
+    if comment_sync.wanted(conn):
+        data.comments = comment_sync.fetch(adapter, token.access_token, connection_id, inp.today, data.content)
+    return data
 
 
 # --------------------------------------------------------------------------- writing
@@ -361,6 +365,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         data.notes.append("the platform hides the follower count; no snapshot for today")
     ids = storage.write_content(connection_id, data.content, followers)
     ids.update(storage.write_metrics(connection_id, data.metrics, followers))
+    comments = comment_sync.write(conn, data.comments) if data.comments is not None else None
     measured = {
         i.platform_id: i.metrics
         for i in data.content
@@ -389,6 +394,8 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         "reconciled_days": reconciled,
         "notes": data.notes[:10],
     }
+    if comments is not None and data.comments is not None:
+        run.details["comments"] = {"written": comments, "notes": data.comments.notes[:10]}
     conn.status = prev_status if prev_status in (ConnectionStatus.EXPIRING.value,) else ConnectionStatus.CONNECTED.value
     conn.last_sync_at = utcnow()
     conn.last_error = None

@@ -58,6 +58,7 @@ class SyncData:
     backfill: bool = False
     notes: list[str] = field(default_factory=list)
     audience: RawAudience | None = None
+    comments: Any = None  # the comment step's ``app.sync.comments.CommentFetch`` (None: not run)
 
 
 Progress = Callable[[int], None]

@@ -45,6 +45,17 @@ def next_pacific_midnight(now: datetime | None = None) -> datetime:
     return midnight.astimezone(UTC)
 
 
+#: Data API writes on comments (comments.insert / update / delete / setModerationStatus) cost 50 units
+YOUTUBE_WRITE_UNITS = 50
+
+
+def youtube_units(url: str, method: str) -> int:
+    """The Data API units of one call: 1 for a read, 50 for a comment write."""
+    if method.upper() != "GET" and "/youtube/v3/comment" in url:
+        return YOUTUBE_WRITE_UNITS
+    return 1
+
+
 class Budgets:
     """The shared budgets, configured from the app settings (see ``docs/sync.md``)."""
 
@@ -60,8 +71,8 @@ class Budgets:
 
     # ------------------------------------------------------------------ before / after one call
 
-    def before_call(self, platform: str, url: str) -> int:
-        """Reserve what the call costs; returns the quota units reserved.
+    def before_call(self, platform: str, url: str, method: str = "GET") -> int:
+        """Reserve what the call costs; returns the quota units reserved (a YouTube comment write: 50).
 
         :raises QuotaExceeded: the YouTube daily budget is spent (defer to the Pacific midnight).
         :raises RateLimited: TikTok's per-minute budget or Meta's usage is spent (defer shortly).
@@ -72,15 +83,16 @@ class Budgets:
                 self.conn.incr(key)
                 self.conn.expire(key, 2 * 24 * 3600)
                 return 0
+            cost = youtube_units(url, method)
             key = youtube_units_key()
-            used = int(self.conn.incrby(key, 1))
+            used = int(self.conn.incrby(key, cost))
             self.conn.expire(key, 2 * 24 * 3600)
             if used > self.youtube_units:
-                self.conn.decrby(key, 1)
+                self.conn.decrby(key, cost)
                 raise QuotaExceeded(
                     "daily YouTube quota budget spent", platform="youtube", resets_at=next_pacific_midnight()
                 )
-            return 1
+            return cost
         if platform == "tiktok":
             key = tiktok_minute_key()
             used = int(self.conn.incr(key))

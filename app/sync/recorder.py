@@ -56,7 +56,7 @@ class RecordingSession(TimeoutSession):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         text_method = method.decode() if isinstance(method, bytes) else method
-        units = self.budgets.before_call(self.platform, text_url)
+        units = self.budgets.before_call(self.platform, text_url, text_method)
         self.calls += 1
         self.quota_units += units
         try:

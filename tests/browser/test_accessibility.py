@@ -32,6 +32,26 @@ def site(make_app: Any) -> Any:
         h.daily(yt, today() - timedelta(days=60), [5000 + 9 * i for i in range(61)])
         for i in range(8):
             h.post(ig, today() - timedelta(days=2 * i + 1), likes=30 + i, comments=3, followers=1100, caption=f"p{i}")
+        from app.extensions import db
+        from app.models import Comment
+        from app.models.base import utcnow
+
+        texts = ["Where did you get that jacket?", "<b>bold</b> ما شاء الله 😍", "Love it"]
+        for n, text in enumerate(texts):
+            db.session.add(
+                Comment(
+                    connection_id=ig.id,
+                    client_id=c.id,
+                    platform="instagram",
+                    platform_id=f"17800000000000{n}",
+                    post_platform_id="p0",
+                    text=text,
+                    is_question=n == 0,
+                    author_handle=f"fan{n}",
+                    published_at=utcnow() - timedelta(hours=n + 1),
+                )
+            )
+        db.session.commit()
         ids = {"client": c.id}
     with serve_wsgi(app) as url:
         yield url, ids
@@ -55,7 +75,9 @@ def test_login_page(site: Any, page: Any) -> None:
     assert _serious(page) == []
 
 
-@pytest.mark.parametrize("path", ["/portal/analytics", "/portal/analytics/instagram", "/portal/settings/connections"])
+@pytest.mark.parametrize(
+    "path", ["/portal/analytics", "/portal/analytics/instagram", "/portal/settings/connections", "/portal/inbox"]
+)
 def test_client_pages(site: Any, page: Any, path: str) -> None:
     url, _ = site
     log_in(page, url, "c@example.com")
@@ -65,7 +87,15 @@ def test_client_pages(site: Any, page: Any, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/clients", "/admin/clients/{client}", "/admin/portfolio", "/admin/alerts", "/admin/brand"]
+    "path",
+    [
+        "/admin/clients",
+        "/admin/clients/{client}",
+        "/admin/portfolio",
+        "/admin/alerts",
+        "/admin/brand",
+        "/admin/clients/{client}/comments",
+    ],
 )
 def test_crm_pages(site: Any, page: Any, path: str) -> None:
     url, ids = site
@@ -89,5 +119,30 @@ def test_dark_mode_pages(site: Any, browser: Any, email: str, path: str) -> None
         page.wait_for_load_state("networkidle")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"
         assert _serious(page) == []
+    finally:
+        context.close()
+
+
+def test_inbox_on_a_phone_with_the_keyboard(site: Any, browser: Any) -> None:
+    """The inbox at 375 px: nothing wider than the screen; a comment selected and marked read by keyboard."""
+    url, _ = site
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        log_in(page, url, "c@example.com")
+        page.goto(f"{url}/portal/inbox")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert _serious(page) == []
+        assert page.locator(".badge-question").count() == 1
+        box = page.locator("input[name=ids]").first
+        box.focus()
+        page.keyboard.press("Space")
+        assert box.is_checked()
+        page.get_by_role("button", name="Mark read").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=1 comment marked read.")
+        assert "0 unread" not in page.content()
+        assert "2 unread" in page.content()
     finally:
         context.close()

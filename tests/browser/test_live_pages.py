@@ -54,3 +54,36 @@ def test_the_overview_updates_after_a_sync_without_a_reload(site: Any, page: Any
     assert page.evaluate("window.__still_here") == 1  # no reload
     assert page.evaluate("document.activeElement.name") == "range"  # focus kept
     assert page.evaluate("window.scrollY") >= 150  # scroll kept
+
+
+def test_a_new_comment_appears_in_an_open_inbox_without_a_reload(site: Any, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    app, url, ids = site
+    log_in(page, url, "c@example.com")
+    page.goto(f"{url}/portal/inbox")
+    expect(page.get_by_text("No comments here")).to_be_visible()
+    page.evaluate("window.__still_here = 1")
+    with app.app_context():  # what the sync's comment step (or a webhook) does: the row, then the bump
+        from app.extensions import db
+        from app.models import Comment
+        from app.models.base import utcnow
+        from app.services import live
+
+        db.session.add(
+            Comment(
+                connection_id=ids["connection"],
+                client_id=ids["client"],
+                platform="instagram",
+                platform_id="17800000000000999",
+                post_platform_id="p1",
+                text="Just saw this, how did you do it? <script>x</script>",
+                is_question=True,
+                author_handle="fan_live",
+                published_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        live.bump([ids["client"]])
+    expect(page.get_by_text("Just saw this, how did you do it? <script>x</script>")).to_be_visible(timeout=12_000)
+    assert page.evaluate("window.__still_here") == 1  # no reload

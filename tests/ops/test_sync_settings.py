@@ -30,7 +30,8 @@ def test_posts_off_changes_what_the_next_sync_requests(app: Any, client: Any, li
     ig, _ = link("instagram")
     drain(app)
     for conn_id in (yt, ig):
-        resp = client.patch(_url(conn_id), json={"sync": {"posts": False}})
+        # comments off too: the comment step would read the stored posts' comments (docs/sync.md)
+        resp = client.patch(_url(conn_id), json={"sync": {"posts": False, "comments": False}})
         assert resp.status_code == 200, resp.json
         assert resp.json["sync"]["posts"] is False
     world.clear_calls()
@@ -62,7 +63,7 @@ def test_the_settings_api_follows_the_contract_and_refuses_with_the_reason(
     got = client.get(_url(tt)).json
     assert got["sync"] == {"posts": True, "comments": False, "audience": False, "stories": False}
     assert got["cadence"] == "daily"
-    assert got["synced_now"] == ["audience", "posts", "stories"]
+    assert got["synced_now"] == ["audience", "comments", "posts", "stories"]
     yt_got = client.get(_url(yt)).json
     assert yt_got["sync"] == {"posts": True, "comments": True, "audience": True, "stories": False}
     # a YouTube sync: channels 1 + posts 2 + comments 1 (+ audience 0) units

@@ -118,8 +118,14 @@ def test_official_client_channels_playlist_items_videos(
 
     search = youtube.search().list(part="snippet", forMine=True, type="video", maxResults=5).execute()
     check(search, {"$ref": "SearchListResponse"}, schemas, "search")
-    threads = youtube.commentThreads().list(part="snippet", videoId=video_ids[-1], maxResults=20).execute()
+    top = sandbox.add_comment(yt_account["id"], "Great <b>video</b> 🎉", "fan01", post_id=video_ids[-1])
+    sandbox.add_comment(yt_account["id"], "agreed", "fan02", parent_id=top)
+    threads = youtube.commentThreads().list(part="snippet,replies", videoId=video_ids[-1], maxResults=20).execute()
     check(threads, {"$ref": "CommentThreadListResponse"}, schemas, "commentThreads")
+    assert [t["id"] for t in threads["items"]] == [top]
+    replies = youtube.comments().list(part="snippet", parentId=top).execute()
+    check(replies, {"$ref": "CommentListResponse"}, schemas, "comments")
+    assert [c["snippet"]["textOriginal"] for c in replies["items"]] == ["agreed"]
 
 
 def test_official_client_reports(google_clients: tuple[Any, Any, dict[str, Any]]) -> None:

@@ -359,6 +359,7 @@ def test_search_and_comment_threads(
     assert sandbox.calls()[-1]["quota_bucket"] == "search"
     posts = sandbox.account(yt_account["id"], posts=True)["posts"]
     video = max(posts, key=lambda p: p["comment_count"])
+    sandbox.add_comment(yt_account["id"], "Great video!", "fan01", post_id=video["id"])
     threads = yt(
         sandbox, "commentThreads", tokens["access_token"], part="snippet", videoId=video["id"], maxResults=100
     ).json()

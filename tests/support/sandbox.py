@@ -96,6 +96,17 @@ class SandboxControl:
     def revoke(self, account_id: str) -> dict[str, Any]:
         return self._call("POST", f"accounts/{account_id}/revoke")
 
+    def add_comment(self, account_id: str, text: str, author_handle: str, **extra: Any) -> str:
+        body = {"text": text, "author_handle": author_handle, **extra}
+        return str(self._call("POST", f"accounts/{account_id}/comments", json=body)["id"])
+
+    def comments(self, account_id: str) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"accounts/{account_id}/comments")["comments"])
+
+    def set_comments_enabled(self, account_id: str, post_id: str, enabled: bool) -> dict[str, Any]:
+        body = {"post_id": post_id, "comments_enabled": enabled}
+        return self._call("PATCH", f"accounts/{account_id}/comments", json=body)
+
     def clock(self) -> dict[str, Any]:
         return self._call("GET", "clock")
 

@@ -42,6 +42,7 @@ def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
                     "report_id": 1,
                     "link_id": 1,
                     "alert_id": 1,
+                    "comment_id": 1,
                     "user_id": c.user_id,
                 },
             )

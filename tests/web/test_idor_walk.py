@@ -57,8 +57,22 @@ def tenant_a(factory) -> dict[str, Any]:
         dedup_key="MILESTONE:walk",
     )
     db.session.add(alert)
+    from app.models import Comment
+
+    comment = Comment(
+        connection_id=conn.id,
+        client_id=victim.id,
+        content_item_id=item.id,
+        platform="instagram",
+        platform_id="17870000000000001",
+        post_platform_id=item.platform_id,
+        text=f"{SECRET} comment",
+        published_at=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    db.session.add(comment)
     db.session.commit()
     return {
+        "comment_id": comment.id,
         "client_id": victim.id,
         "deliverable_id": deliverable.id,
         "connection_id": conn.id,

@@ -18,6 +18,7 @@ from flask import Response, g, request
 from ..common import json_response, state
 from ..util import iso_meta, unit
 from ..world import Account, Post
+from .comments import comment_call, media_comments
 from .insights import media_insights, user_insights
 from .oauth import BASIC, INSIGHTS, check_token, token_value
 from .shared import PRODUCT, GraphError, bp, page_url
@@ -119,7 +120,9 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
             g.meta_version = _default_version()
         if not parts or len(parts) > 2:
             raise GraphError(f"Unknown path components: /{rest}", 2500)
-        if request.method != "GET":
+        comment = st.comments.get(parts[0])
+        writable = comment is not None or (len(parts) == 2 and parts[1] == "comments" and request.method == "POST")
+        if request.method != "GET" and not writable:
             raise GraphError(
                 "Unsupported post request. Object does not support this operation.",
                 100,
@@ -133,6 +136,10 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
         g.meta_account = acc
         throttle(tok, acc)
         node, edge = parts[0], (parts[1] if len(parts) > 1 else None)
+        if comment is not None and comment.account_id == acc.id:
+            if BASIC not in tok.scopes:
+                raise GraphError("(#10) Application does not have permission for this action", 10)
+            return json_response(comment_call(acc, tok, comment, edge))
         if node in ("me", acc.platform_user_id, acc.scoped_id):
             if BASIC not in tok.scopes:
                 raise GraphError("(#10) Application does not have permission for this action", 10)
@@ -177,7 +184,7 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
         if edge == "children":
             return json_response({"data": [{"id": cid} for cid in _children(post)]})
         if edge == "comments":
-            return json_response({"data": []})
+            return json_response(media_comments(acc, post, tok))
         raise GraphError(f"Unknown path components: /{edge}", 2500)
 
 
@@ -232,7 +239,7 @@ def media_node(acc: Account, post: Post, fields: list[str]) -> dict[str, Any]:
         "username": lambda: acc.username,
         "like_count": lambda: post.count("likes", now),
         "comments_count": lambda: post.count("comments", now),
-        "is_comment_enabled": lambda: True,
+        "is_comment_enabled": lambda: post.id not in st.comments_off,
         "owner": lambda: {"id": acc.platform_user_id},
         "children": lambda: {"data": [{"id": c} for c in kids]} if kids else None,
         "alt_text": lambda: None,

@@ -8,7 +8,8 @@ along Google's own surfaces:
 * :mod:`.oauth`: Google OAuth (consent, token, revoke, tokeninfo).
 * :mod:`.data_api`: Data API v3 channels, playlistItems, videos, videos:batchGetStats and the shared
   request plumbing (parts, paging, etags).
-* :mod:`.search_comments`: Data API v3 search and commentThreads.
+* :mod:`.search_comments`: Data API v3 search.
+* :mod:`.comments`: Data API v3 commentThreads and comments (list, insert, setModerationStatus, delete).
 * :mod:`.analytics`: the Analytics API v2 reports.
 
 The imports below register the routes in the order the single module had (OAuth, Data API, Analytics).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 # isort: off
 # The route modules first, in the order the single module registered its routes.
-from . import oauth, data_api, search_comments, analytics
+from . import oauth, data_api, search_comments, comments, analytics
 
 # isort: on
 from .auth import ANALYTICS_SCOPES, DATA_SCOPES, KNOWN_SCOPES, authenticate, charge
@@ -31,6 +32,7 @@ __all__ = [
     "data_api",
     "oauth",
     "search_comments",
+    "comments",
     "ANALYTICS_SCOPES",
     "DATA_SCOPES",
     "KNOWN_SCOPES",

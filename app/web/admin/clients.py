@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
@@ -16,9 +17,11 @@ from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
 from app.services import attention as attention_service
 from app.services import case_studies, clients, connections, live, sync_requests
+from app.services import comments as inbox
 from app.services import goals as goal_service
 from app.services import portfolio as pf_service
 from app.stats import attention, audience_reads
+from app.stats import comments as comment_stats
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
 from app.web.admin import bp
@@ -131,7 +134,25 @@ def _page_context(client: Client) -> dict[str, Any]:
     """Everything the whole client page renders: the social overview, the goals, accounts and alerts."""
     ctx = _social(client)
     goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, goal_service.goals_for(client))
-    return {"client": client, "goals": goals, "live": live.poller([client.id]), **care_context(client), **ctx}
+    return {
+        "client": client,
+        "goals": goals,
+        "live": live.poller([client.id]),
+        "comments": _comments(ctx["q"], client),
+        **care_context(client),
+        **ctx,
+    }
+
+
+def _comments(q: Any, client: Client) -> comment_stats.CommentHealth:
+    """The coach's comment figures over the page's period (docs/metrics.md, "Comments")."""
+    end = q.period.end if q else datetime.now(UTC).date()
+    start = q.period.start if q and q.period.start else end - timedelta(days=90)
+    return comment_stats.comment_health(
+        client.id,
+        datetime.combine(start + timedelta(days=1), time(0), tzinfo=UTC),
+        datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC),
+    )
 
 
 def client_card(
@@ -264,3 +285,23 @@ def client_invite(client_id: int) -> ResponseReturnValue:
     if not hx_request.htmx:  # the one-time link is shown on the page itself, not behind a redirect
         return render("admin/clients/detail.html", error_block="invite", invite_url=url, **_page_context(client))
     return client_card(client, "invite", invite_url=url, trigger=toast("A new invite link was sent."))
+
+
+@bp.get("/clients/<int:client_id>/comments")
+def client_comments(client_id: int) -> Response:
+    """A read-only view of the client's comment inbox (same filters as theirs; no replies, no state)."""
+    client = clients.get_client_for(current_user, client_id)
+    try:
+        query, error = inbox.parse_query(request.args), None
+    except ValidationFailed as exc:
+        query, error = inbox.InboxQuery(), exc.message
+    return render(
+        "admin/clients/comments.html",
+        "list",
+        client=client,
+        page=inbox.inbox(client.id, query),
+        q=query,
+        error=error,
+        sorts=inbox.SORTS,
+        states=inbox.STATES,
+    )

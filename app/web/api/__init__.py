@@ -6,6 +6,7 @@ from app.web.api import (  # noqa: E402,F401
     alerts,
     analytics,
     audience,
+    comments,
     connection_settings,
     ops,
     platform_callbacks,

@@ -1,7 +1,8 @@
 """Signed callbacks from the platforms (W10): the only CSRF-exempt routes; the signature is the check.
 
 Meta deauthorize / data deletion (``signed_request``, HMAC-SHA256 with the Instagram app secret) and
-TikTok webhooks (``TikTok-Signature``, HMAC-SHA256 with the client secret, stale timestamps refused).
+TikTok webhooks (``TikTok-Signature``, HMAC-SHA256 with the client secret, stale timestamps refused),
+Instagram comment webhooks (``X-Hub-Signature-256``, HMAC-SHA256 with the Instagram app secret, deduplicated).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from app.extensions import csrf
-from app.services import platform_events
+from app.services import comment_webhooks, live, platform_events
 from app.services.urls import absolute_url
+from app.sync import comments as comment_sync
 from app.web.api import bp
 
 
@@ -37,3 +39,21 @@ def meta_data_deletion() -> Response:
 def tiktok_webhook() -> Response:
     result = platform_events.tiktok_webhook(request.get_data(cache=True), request.headers.get("TikTok-Signature"))
     return jsonify(status=result)
+
+
+@bp.get("/platforms/instagram/webhook")
+def instagram_webhook_verify() -> Response:
+    """Meta's subscription check: echo ``hub.challenge`` for our verify token (400 otherwise)."""
+    return Response(comment_webhooks.verify_subscription(request.args), mimetype="text/plain")
+
+
+@bp.post("/platforms/instagram/webhook")
+@csrf.exempt
+def instagram_webhook() -> Response:
+    """Comment webhooks: signature checked, duplicates acknowledged without acting, comments stored."""
+    items = comment_webhooks.parse_delivery(request.get_data(cache=True), request.headers.get("X-Hub-Signature-256"))
+    if items is None:
+        return jsonify(status="duplicate")
+    stored = comment_sync.ingest_webhook(items)
+    live.bump_clients_of([i.connection_id for i in items])
+    return jsonify(status="ok", stored=stored)

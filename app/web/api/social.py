@@ -30,7 +30,7 @@ def list_connections() -> Response:
 @login_required
 def connect(platform: str) -> ResponseReturnValue:
     """303 to the platform's authorize URL with a fresh state (and PKCE where the platform takes it)."""
-    url = oauth.start_connect(current_user, session.get("sid"), platform)
+    url = oauth.start_connect(current_user, session.get("sid"), platform, request.args.get("feature") or None)
     return redirect(url, 303)
 
 
