@@ -21,6 +21,7 @@ from app.models.notification import EmailMode, NotificationPreference
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
+from app.models.tactic import ContentTactic, Tactic
 from app.models.user import Invite, LoginAttempt, PasswordReset, Role, User, UserSession
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Connection",
     "ContentItem",
     "ContentKind",
+    "ContentTactic",
     "ContentMetricSnapshot",
     "ContentThumbnail",
     "ConnectionStatus",
@@ -58,6 +60,7 @@ __all__ = [
     "PortfolioDailyTotal",
     "Provenance",
     "Report",
+    "Tactic",
     "ReportFile",
     "ReportKind",
     "ReportLink",

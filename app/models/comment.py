@@ -61,6 +61,8 @@ class Comment(Base):
         Index("ix_comments_client_published", "client_id", "published_at"),
         Index("ix_comments_content_item", "content_item_id"),
         Index("ix_comments_parent", "parent_id"),
+        # the fans of a client (app/stats/fans.py): commenters per platform over a period
+        Index("ix_comments_client_author", "client_id", "platform", "author_platform_id", "published_at"),
         # the inbox's "most liked" order, and its two counts as small partial indexes (bench/inbox.py)
         Index("ix_comments_client_liked", "client_id", "like_count", "published_at"),
         Index(

@@ -1,0 +1,55 @@
+"""tactics: a coach's own tactics and the tactic tags on posts; an index for the fans of a client
+
+Revision ID: 0022_fans
+Revises: 0018_comments
+Create Date: 2026-12-01 20:00:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0022_fans'
+down_revision = '0018_comments'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'tactics',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('coach_id', sa.Integer(), nullable=False),
+        sa.Column('slug', sa.String(length=40), nullable=False),
+        sa.Column('name', sa.String(length=40), nullable=False),
+        sa.Column('keywords', sa.JSON(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['coach_id'], ['users.id'],
+                                name=op.f('fk_tactics_coach_id_users'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_tactics')),
+        sa.UniqueConstraint('coach_id', 'slug', name='uq_tactics_coach_slug'),
+    )
+    op.create_table(
+        'content_tactics',
+        sa.Column('content_item_id', sa.Integer(), nullable=False),
+        sa.Column('tactic', sa.String(length=40), nullable=False),
+        sa.Column('tagged_by', sa.Integer(), nullable=True),
+        sa.Column('tagged_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['content_item_id'], ['content_items.id'],
+                                name=op.f('fk_content_tactics_content_item_id_content_items'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['tagged_by'], ['users.id'],
+                                name=op.f('fk_content_tactics_tagged_by_users'), ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('content_item_id', 'tactic', name=op.f('pk_content_tactics')),
+    )
+    op.create_index('ix_content_tactics_tactic', 'content_tactics', ['tactic'])
+    # the fans of a client: commenters grouped per platform and author over a period
+    op.create_index('ix_comments_client_author', 'comments',
+                    ['client_id', 'platform', 'author_platform_id', 'published_at'])
+
+
+def downgrade():
+    op.drop_index('ix_comments_client_author', table_name='comments')
+    op.drop_index('ix_content_tactics_tactic', table_name='content_tactics')
+    op.drop_table('content_tactics')
+    op.drop_table('tactics')
