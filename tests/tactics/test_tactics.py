@@ -23,6 +23,8 @@ def _world(factory: Any) -> dict[str, Any]:
     ig = history.connection(creator, "instagram")
     yt = history.connection(creator, "youtube")
     d = today() - timedelta(days=3)
+    history.daily(ig, today() - timedelta(days=5), [1000] * 6)
+    history.daily(yt, today() - timedelta(days=5), [1000] * 6)
     # Instagram reels tagged collab: rates 5, 6, 7 % (followers 1,000), views 1,000 / 2,000 / 3,000
     collab = [
         history.post(ig, d, likes=50, views=1000, kind="reel"),

@@ -14,7 +14,7 @@ from app import htmx_events
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
-from app.services import clients, live
+from app.services import clients, live, tactics
 from app.services import comments as inbox
 from app.services import goals as goal_service
 from app.stats import comments as comment_stats
@@ -112,6 +112,8 @@ def _page_context(client: Client) -> dict[str, Any]:
         "goals": goals,
         "live": live.poller([client.id]),
         "comments": _comments(ctx["q"], client),
+        "tactic_rows": tactics.report(client, ctx["q"]) if ctx["q"] else [],
+        "tactic_list": tactics.definitions_json(client.coach_id),
         **ctx,
     }
 

@@ -16,10 +16,10 @@ from htmx_flask import request as hx_request
 
 from app.charts import page_charts
 from app.charts.builders import curve_chart
-from app.errors import ValidationFailed
+from app.errors import ServiceError, ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, goals, live, sync_log, thumbnails
+from app.services import clients, goals, live, sync_log, tactics, thumbnails
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
@@ -114,6 +114,7 @@ def platform_page(platform: str) -> Response:
         reach=page_charts.client_metric(ov, ov.posts, ov.period, "reach"),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
+        tactic_rows=tactics.report(client, q),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
@@ -140,7 +141,29 @@ def content_page(content_id: int) -> Response:
     conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
     detail = content.content_detail(conns, content_id)
     chart = curve_chart("curve-svg", "This post over time", detail.curve, content.counting_changes(detail))
-    return render("portal/content.html", client=client, d=detail, chart=chart)
+    return render(
+        "portal/content.html",
+        client=client,
+        d=detail,
+        chart=chart,
+        tags=tactics.post_tactics(client, content_id),
+        tactic_list=tactics.definitions_json(client.coach_id),
+    )
+
+
+@bp.post("/portal/analytics/content/<int:content_id>/tactics")
+@client_required()
+def content_tactics(content_id: int) -> ResponseReturnValue:
+    """Tag a post with tactics from its page (PRG); another client's post is a 404."""
+    client = clients.own_client(current_user)
+    try:
+        tactics.set_tags(client, content_id, request.form.getlist("tactic"), current_user.id)
+        flash("Tactics saved.", "success")
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    return redirect(url_for("portal.content_page", content_id=content_id) + "#tactics-h", 303)
 
 
 @bp.get("/portal/thumbs/<int:content_id>")
