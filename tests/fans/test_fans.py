@@ -105,3 +105,17 @@ def test_fan_detail_and_tenancy(client: Any, factory: Any) -> None:
     assert len(staff["fans"]) == 4
     assert client.get(f"/api/admin/social/clients/{w['other'].client_id}/fans").status_code == 404
     assert client.get(f"/api/admin/social/clients/{w['creator'].id}/fans/{a1}").status_code == 200
+
+
+def test_platform_page_shows_fans_escaped(client: Any, factory: Any) -> None:
+    w = _world(factory)
+    _c(w["ig"], "h1", 1, '<img src=x onerror="alert(1)">')
+    db.session.commit()
+    history.daily(w["ig"], today() - timedelta(days=3), [100, 100, 100, 100])
+    client.login("creator@example.com")
+    page = client.get("/portal/analytics/instagram?range=30d").get_data(as_text=True)
+    assert 'data-testid="fans"' in page
+    assert "ana_new" in page
+    assert '<img src=x onerror="alert(1)">' not in page
+    assert "&lt;img src=x" in page
+    assert "UCx" not in page  # YouTube's commenter is not on the Instagram page

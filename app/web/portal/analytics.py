@@ -19,7 +19,7 @@ from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, goals, live, sync_log, tactics, thumbnails
+from app.services import clients, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
@@ -115,6 +115,7 @@ def platform_page(platform: str) -> Response:
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
         tactic_rows=tactics.report(client, q),
+        fans=fans.fans_json(client, q, limit=10) if platform in fans.COMMENT_PLATFORMS else None,
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
