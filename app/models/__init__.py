@@ -6,6 +6,7 @@ from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
 from app.models.comment import Comment, CommentReply, ReplyStatus
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
+from app.models.fan import FanLink, FanLinkIdentity, FanLinkPage
 from app.models.goal import Goal
 from app.models.history import (
     AccountInsight,
@@ -50,6 +51,9 @@ __all__ = [
     "Deliverable",
     "EmailMode",
     "EmailStatus",
+    "FanLink",
+    "FanLinkIdentity",
+    "FanLinkPage",
     "Goal",
     "Invite",
     "LoginAttempt",

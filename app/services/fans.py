@@ -7,12 +7,14 @@ Each fan is one platform's commenter on one connected account; ``identities`` ho
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Client, Comment, ContentItem
+from app.services import fan_links
 from app.stats import fans as stats
 from app.stats.query import StatsQuery, day_start
 
@@ -29,7 +31,7 @@ def window(client: Client, query: StatsQuery) -> tuple[datetime, datetime]:
     return (day_start(first.date()) if first else end - timedelta(days=1)), end
 
 
-def fan_json(f: stats.Fan) -> dict[str, object]:
+def fan_json(f: stats.Fan) -> dict[str, Any]:
     return {
         "id": f.id,
         "name": f.handle or f.name or "Unnamed commenter",
@@ -47,11 +49,14 @@ def fans_json(client: Client, query: StatsQuery, limit: int = 50) -> dict[str, o
     start, end = window(client, query)
     platform = query.platform
     fans = stats.top_fans(client.id, platform, start, end, limit)
+    items = [fan_json(f) for f in fans]
+    if platform is None:  # only fans who linked themselves appear as one person across platforms
+        items = _combine_linked(client, fans, items, start, end)
     weeks = stats.community(client.id, platform, start, end)
     return {
         "period": {"start": start.date().isoformat(), "end": (end - timedelta(days=1)).date().isoformat()},
         "platform": platform,
-        "fans": [fan_json(f) for f in fans],
+        "fans": items,
         "community": [
             {
                 "week_start": w.start.date().isoformat(),
@@ -63,6 +68,51 @@ def fans_json(client: Client, query: StatsQuery, limit: int = 50) -> dict[str, o
             for w in weeks
         ],
     }
+
+
+def _combine_linked(
+    client: Client, fans: list[stats.Fan], items: list[dict[str, Any]], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Replace the listed identities of each verified link with one fan holding all of the link's identities."""
+    links = fan_links.verified_map(client.id)
+    listed = {links[k] for f in fans if (k := stats.parse_fan_id(f.id)) in links}
+    if not listed:
+        return items
+    keys = [k for k, link_id in links.items() if link_id in listed]
+    parts: dict[int, list[stats.Fan]] = {}
+    for f in stats.top_fans(client.id, None, start, end, limit=len(keys), only=keys):
+        key = stats.parse_fan_id(f.id)
+        if key is not None:
+            parts.setdefault(links[key], []).append(f)
+    out: list[dict[str, Any]] = []
+    done: set[int] = set()
+    for f, item in zip(fans, items, strict=True):
+        key = stats.parse_fan_id(f.id)
+        link_id = links.get(key) if key else None
+        if link_id is None:
+            out.append(item)
+            continue
+        if link_id in done:
+            continue
+        done.add(link_id)
+        group = parts.get(link_id, [f])
+        out.append(
+            {
+                "id": f"link-{link_id}",
+                "name": item["name"],
+                "identities": [
+                    {"platform": g.platform, "handle": g.handle, "platform_user_id": g.platform_user_id} for g in group
+                ],
+                "comments": sum(g.comments for g in group),
+                "posts": sum(g.posts for g in group),
+                "platforms": sorted({g.platform for g in group}),
+                "first_seen": min(g.first_seen for g in group).isoformat(),
+                "last_seen": max(g.last_seen for g in group).isoformat(),
+                "linked": True,
+            }
+        )
+    out.sort(key=lambda i: (int(i["comments"]), str(i["last_seen"])), reverse=True)
+    return out
 
 
 def fan_detail_json(client: Client, raw_id: str) -> dict[str, object]:

@@ -15,10 +15,11 @@ the account owner), not deleted at the platform, with an author id.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, tuple_
 
 from app.extensions import db
 from app.models import Comment
@@ -61,9 +62,18 @@ class Fan:
     post_ids: list[int] = field(default_factory=list)
 
 
-def top_fans(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int = 50) -> list[Fan]:
-    """The period's most active commenters, ``[start, end)``, labelled by platform."""
+def top_fans(
+    client_id: int,
+    platform: str | None,
+    start: datetime,
+    end: datetime,
+    limit: int = 50,
+    only: Sequence[Key] | None = None,
+) -> list[Fan]:
+    """The period's most active commenters, ``[start, end)``, labelled by platform (``only``: these fans)."""
     audience = _audience(client_id, platform)
+    if only is not None:
+        audience.append(tuple_(Comment.connection_id, Comment.author_platform_id).in_(list(only)))
     in_period = [*audience, Comment.published_at >= start, Comment.published_at < end]
     n = func.count().label("n")
     last = func.max(Comment.published_at).label("last")

@@ -6,8 +6,9 @@ from flask import Response, jsonify, request
 from flask_login import current_user
 
 from app.models import Role
-from app.services import clients
+from app.services import clients, fan_links
 from app.services import fans as service
+from app.services.urls import absolute_url
 from app.stats import query as stats_query
 from app.web.access import client_required, role_required
 from app.web.api import bp
@@ -37,3 +38,19 @@ def admin_fans(client_id: int) -> Response:
 @role_required(Role.ADMIN, Role.COACH)
 def admin_fan(client_id: int, fan_id: str) -> Response:
     return jsonify(service.fan_detail_json(clients.get_client_for(current_user, client_id), fan_id))
+
+
+@bp.post("/portal/social/fans/link-page")
+@client_required(staff_to=None)
+def link_page_on() -> Response:
+    """Turn on the public "link your accounts" page; answers its address (the same one while it is on)."""
+    page = fan_links.page_for_client(clients.own_client(current_user), create=True)
+    assert page is not None
+    return jsonify(url=absolute_url("fan_link.link_page", token=page.token))
+
+
+@bp.delete("/portal/social/fans/link-page")
+@client_required(staff_to=None)
+def link_page_off() -> Response:
+    fan_links.turn_off(clients.own_client(current_user))
+    return jsonify(url=None)
