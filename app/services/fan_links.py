@@ -149,8 +149,9 @@ class CheckResult:
     taken: list[str]
 
 
-def check(link: FanLink) -> CheckResult:
-    """Verify each claimed identity whose code a comment by that handle now carries."""
+def check(link: FanLink, commit: bool = True) -> CheckResult:
+    """Verify each claimed identity whose code a comment by that handle now carries (``commit=False``: inside
+    the caller's transaction, the comment sync's)."""
     verified, waiting, taken = [], [], []
     for ident in identities(link):
         if ident.verified_at is not None:
@@ -188,9 +189,31 @@ def check(link: FanLink) -> CheckResult:
         ident.verified_at = utcnow()
         ident.connection_id = match.connection_id
         ident.author_platform_id = match.author_platform_id
+        db.session.flush()
         verified.append(ident.platform)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return CheckResult(verified, waiting, taken)
+
+
+def check_pending(client_id: int) -> int:
+    """After the comment sync stored new comments: check every link of the client still waiting for a code
+    (inside the sync's transaction). Returns the number of identities verified now."""
+    waiting = db.session.scalars(
+        select(FanLink)
+        .where(
+            FanLink.id.in_(
+                select(FanLinkIdentity.fan_link_id).where(
+                    FanLinkIdentity.client_id == client_id, FanLinkIdentity.verified_at.is_(None)
+                )
+            )
+        )
+        .order_by(FanLink.id)
+    ).all()
+    before = {i.id for link in waiting for i in identities(link) if i.verified_at is None}
+    for link in waiting:
+        check(link, commit=False)
+    return sum(1 for link in waiting for i in identities(link) if i.id in before and i.verified_at is not None)
 
 
 def delete_link(link: FanLink) -> None:
