@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Client, Comment, Connection, FanLink, FanLinkIdentity, FanLinkPage
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
+from app.services.urls import absolute_url
 
 #: platforms whose comments the app holds (docs/comments.md): the only ones a code can be seen on
 LINK_PLATFORMS = ("instagram", "youtube")
@@ -48,6 +49,12 @@ def page_for_client(client: Client, create: bool = False) -> FanLinkPage | None:
         db.session.add(page)
         db.session.commit()
     return page
+
+
+def page_url(client: Client) -> str | None:
+    """The public address of the client's link page, None while it is off."""
+    page = page_for_client(client)
+    return absolute_url("fan_link.link_page", token=page.token) if page else None
 
 
 def turn_off(client: Client) -> None:

@@ -109,3 +109,24 @@ def test_an_account_already_linked_stays_with_its_first_link(client: Any, factor
     verified = db.session.query(FanLinkIdentity).filter(FanLinkIdentity.verified_at.is_not(None)).all()
     assert [(v.platform, v.author_platform_id) for v in verified] == [("instagram", "a1")]
     assert client.get(path.replace("/link/", "/link/x")).status_code == 404
+
+
+def test_the_client_turns_the_link_page_on_and_off_from_the_platform_page(client: Any, factory: Any) -> None:
+    w = _world(factory)
+    from app.stats.query import today
+    from tests.support import history
+
+    history.daily(w["ig"], today() - timedelta(days=3), [100, 100, 100, 100])
+    client.login("creator@example.com")
+    assert "Turn the link page on" in client.get("/portal/analytics/instagram").get_data(as_text=True)
+    assert client.post("/portal/fans/link-page", data={"action": "on", "platform": "instagram"}).status_code == 303
+    page = client.get("/portal/analytics/instagram").get_data(as_text=True)
+    match = re.search(r'value="(https?://[^"]+/link/[^"]+)"', page)
+    assert match is not None
+    path = "/" + match.group(1).split("/", 3)[3]
+    client.logout()
+    assert "Link your accounts" in client.get(path).get_data(as_text=True)
+    client.login("creator@example.com")
+    client.post("/portal/fans/link-page", data={"action": "off", "platform": "youtube"})
+    client.logout()
+    assert client.get(path).status_code == 404

@@ -8,7 +8,6 @@ from flask_login import current_user
 from app.models import Role
 from app.services import clients, fan_links
 from app.services import fans as service
-from app.services.urls import absolute_url
 from app.stats import query as stats_query
 from app.web.access import client_required, role_required
 from app.web.api import bp
@@ -44,9 +43,9 @@ def admin_fan(client_id: int, fan_id: str) -> Response:
 @client_required(staff_to=None)
 def link_page_on() -> Response:
     """Turn on the public "link your accounts" page; answers its address (the same one while it is on)."""
-    page = fan_links.page_for_client(clients.own_client(current_user), create=True)
-    assert page is not None
-    return jsonify(url=absolute_url("fan_link.link_page", token=page.token))
+    client = clients.own_client(current_user)
+    fan_links.page_for_client(client, create=True)
+    return jsonify(url=fan_links.page_url(client))
 
 
 @bp.delete("/portal/social/fans/link-page")

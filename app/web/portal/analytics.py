@@ -19,7 +19,7 @@ from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, fans, goals, live, sync_log, tactics, thumbnails
+from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
@@ -116,6 +116,7 @@ def platform_page(platform: str) -> Response:
         hashtags=content.best_hashtags(ov.posts),
         tactic_rows=tactics.report(client, q),
         fans=fans.fans_json(client, q, limit=10) if platform in fans.COMMENT_PLATFORMS else None,
+        link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
