@@ -1,4 +1,4 @@
-"""tactics: a coach's own tactics and the tactic tags on posts; an index for the fans of a client
+"""tactics and fans: a coach's own tactics, tactic tags on posts, fans' self-made links (page, consent, identities); an index for the fans of a client
 
 Revision ID: 0022_fans
 Revises: 0018_comments
