@@ -18,8 +18,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, select, tuple_
 
 from app.extensions import db
 from app.models import Comment
@@ -152,42 +153,48 @@ class CommunityWeek:
 
 
 def community(client_id: int, platform: str | None, start: datetime, end: datetime) -> list[CommunityWeek]:
-    """Weekly active / new / returning commenters over ``[start, end)`` and the community size at each week's end."""
+    """Weekly active / new / returning commenters over ``[start, end)`` and the community size at each week's end.
+
+    Two grouped queries whatever the number of comments: distinct (fan, week) pairs counted per week, and
+    each fan's first comment counted per week (``-1``: before the period). A fan whose first comment is in
+    a week is active that week, so *new* is the count of first comments in it.
+    """
+    edges: list[datetime] = []
+    ws = start
+    while ws < end:
+        edges.append(ws)
+        ws += timedelta(days=7)
+    if not edges:
+        return []
     audience = _audience(client_id, platform)
     author = (Comment.connection_id, Comment.author_platform_id)
-    firsts = dict(
-        ((c, str(a)), f)
-        for c, a, f in db.session.execute(
-            select(*author, func.min(Comment.published_at))
-            .where(*audience, Comment.published_at < end)
-            .group_by(*author)
-        )
+
+    def week(col: Any) -> Any:
+        return case(*[(col < e, i) for i, e in enumerate(edges[1:])], else_=len(edges) - 1)
+
+    pairs = (
+        select(*author, week(Comment.published_at).label("w"))
+        .where(*audience, Comment.published_at >= start, Comment.published_at < end)
+        .distinct()
+        .subquery()
     )
-    active: dict[int, set[Key]] = defaultdict(set)
-    for c, a, at in db.session.execute(
-        select(*author, Comment.published_at).where(
-            *audience, Comment.published_at >= start, Comment.published_at < end
-        )
-    ):
-        active[(at - start).days // 7].add((c, str(a)))
-    first_times = sorted(firsts.values())
+    active = {int(w): int(n) for w, n in db.session.execute(select(pairs.c.w, func.count()).group_by(pairs.c.w))}
+    firsts_q = (
+        select(func.min(Comment.published_at).label("f"))
+        .where(*audience, Comment.published_at < end)
+        .group_by(*author)
+        .subquery()
+    )
+    first_week = case((firsts_q.c.f < start, -1), else_=week(firsts_q.c.f))
+    firsts = {int(w): int(n) for w, n in db.session.execute(select(first_week, func.count()).group_by(first_week))}
     weeks = []
-    w = 0
-    while start + timedelta(days=7 * w) < end:
-        ws = start + timedelta(days=7 * w)
-        we = min(ws + timedelta(days=7), end)
-        keys = active.get(w, set())
-        new = sum(1 for k in keys if ws <= firsts[k] < we)
-        community_size = _count_before(first_times, we)
-        weeks.append(CommunityWeek(ws, len(keys), new, len(keys) - new, community_size))
-        w += 1
+    community_size = firsts.get(-1, 0)
+    for i, ws in enumerate(edges):
+        new = firsts.get(i, 0)
+        community_size += new
+        n = active.get(i, 0)
+        weeks.append(CommunityWeek(ws, n, new, n - new, community_size))
     return weeks
-
-
-def _count_before(sorted_times: list[datetime], t: datetime) -> int:
-    from bisect import bisect_left
-
-    return bisect_left(sorted_times, t)
 
 
 @dataclass(frozen=True)
