@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, literal, select, tuple_
 
 from app.extensions import db
 from app.models import Comment
@@ -170,6 +170,8 @@ def community(client_id: int, platform: str | None, start: datetime, end: dateti
     author = (Comment.connection_id, Comment.author_platform_id)
 
     def week(col: Any) -> Any:
+        if len(edges) == 1:  # one week: no boundary inside the period (an empty CASE is not SQL)
+            return literal(0)
         return case(*[(col < e, i) for i, e in enumerate(edges[1:])], else_=len(edges) - 1)
 
     pairs = (

@@ -119,3 +119,11 @@ def test_platform_page_shows_fans_escaped(client: Any, factory: Any) -> None:
     assert '<img src=x onerror="alert(1)">' not in page
     assert "&lt;img src=x" in page
     assert "UCx" not in page  # YouTube's commenter is not on the Instagram page
+
+
+def test_a_period_of_one_week(client: Any, factory: Any) -> None:
+    _world(factory)
+    client.login("creator@example.com")
+    body = client.get("/api/portal/social/fans?range=7d").get_json()
+    # 7 days: one week; a1 (2 days ago, first seen 60 days ago) and UCx (5 days ago, first ever)
+    assert [(w["active"], w["new"], w["returning"], w["community"]) for w in body["community"]] == [(2, 1, 1, 4)]
