@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Client, Comment, Connection, FanLink, FanLinkIdentity, FanLinkPage
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
+from app.services import live
 from app.services.urls import absolute_url
 
 #: platforms whose comments the app holds (docs/comments.md): the only ones a code can be seen on
@@ -200,6 +201,8 @@ def check(link: FanLink, commit: bool = True) -> CheckResult:
         verified.append(ident.platform)
     if commit:
         db.session.commit()
+        if verified:
+            live.bump([link.client_id])  # the creator's fans change (cached answers are keyed on it)
     return CheckResult(verified, waiting, taken)
 
 
@@ -225,9 +228,11 @@ def check_pending(client_id: int) -> int:
 
 def delete_link(link: FanLink) -> None:
     """Unlink and delete: the link, its identities and the stored consent go at once."""
+    client_id = link.client_id
     db.session.execute(delete(FanLinkIdentity).where(FanLinkIdentity.fan_link_id == link.id))
     db.session.delete(link)
     db.session.commit()
+    live.bump([client_id])  # the combined fan goes at once, cached answers included
 
 
 def verified_map(client_id: int) -> dict[tuple[int, str], int]:

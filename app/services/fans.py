@@ -6,6 +6,7 @@ Each fan is one platform's commenter on one connected account; ``identities`` ho
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ from sqlalchemy import func, select
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Client, Comment, ContentItem
-from app.services import fan_links
+from app.redis_cache import digest_key, get_or_build
+from app.services import fan_links, live
 from app.stats import fans as stats
 from app.stats.query import StatsQuery, day_start
 
@@ -45,7 +47,30 @@ def fan_json(f: stats.Fan) -> dict[str, Any]:
     }
 
 
-def fans_json(client: Client, query: StatsQuery, limit: int = 50) -> dict[str, object]:
+CACHE_SECONDS = 600
+
+
+def fans_json(client: Client, query: StatsQuery, limit: int = 50) -> dict[str, Any]:
+    """The fans answer, cached in Redis per (client, query, the client's data version) for at most 10 minutes.
+
+    The data version (``app/services/live.py``) moves with every sync, comment change and fan link change,
+    so a cached answer is never older than the comments it was built from (bench/README.md, "fans").
+    A custom range is built every time (``StatsQuery.cacheable``).
+    """
+    if not query.cacheable:
+        return _build(client, query, limit)
+    key = digest_key("fans:", str(client.id), query.cache_key(), str(limit), live.version([client.id]))
+    return get_or_build(
+        key,
+        lambda: _build(client, query, limit),
+        ttl=CACHE_SECONDS,
+        dump=json.dumps,
+        load=json.loads,
+        name="fans",
+    )
+
+
+def _build(client: Client, query: StatsQuery, limit: int) -> dict[str, Any]:
     start, end = window(client, query)
     platform = query.platform
     fans = stats.top_fans(client.id, platform, start, end, limit)

@@ -127,3 +127,17 @@ def test_a_period_of_one_week(client: Any, factory: Any) -> None:
     body = client.get("/api/portal/social/fans?range=7d").get_json()
     # 7 days: one week; a1 (2 days ago, first seen 60 days ago) and UCx (5 days ago, first ever)
     assert [(w["active"], w["new"], w["returning"], w["community"]) for w in body["community"]] == [(2, 1, 1, 4)]
+
+
+def test_the_answer_is_cached_until_the_clients_data_version_moves(client: Any, factory: Any) -> None:
+    from app.services import live
+
+    w = _world(factory)
+    client.login("creator@example.com")
+    first = client.get("/api/portal/social/fans?range=30d").get_json()
+    _c(w["ig"], "n1", 1, "newbie")
+    db.session.commit()
+    assert client.get("/api/portal/social/fans?range=30d").get_json() == first  # same data version: cached
+    live.bump([w["creator"].id])  # what a finished sync, a webhook or a fan link change does
+    after = client.get("/api/portal/social/fans?range=30d").get_json()
+    assert len(after["fans"]) == len(first["fans"]) + 1
