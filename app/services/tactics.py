@@ -190,3 +190,9 @@ def definitions_json(coach_id: int | None) -> list[dict[str, object]]:
         {"slug": d.slug, "name": d.name, "keywords": list(d.keywords), "builtin": d.builtin}
         for d in stats.definitions(coach_id)
     ]
+
+
+def recent_posts(client: Client, query: StatsQuery, limit: int = 50) -> list[stats.TaggedPost]:
+    """The period's posts (newest first, at most ``limit``) with their tags, for the CRM's tagging form."""
+    conns = db.session.scalars(scoping.connections_query([client.id], query)).all()
+    return stats.load_tagged(conns, query.period)[:limit]

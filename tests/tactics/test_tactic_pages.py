@@ -42,3 +42,23 @@ def test_crm_page_shows_tactics_and_extends_the_list(client: Any, factory: Any) 
     page = client.get(f"/admin/clients/{cid}").get_data(as_text=True)
     assert hostile not in page
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def test_coach_tags_a_post_from_the_crm_page(client: Any, factory: Any) -> None:
+    w = _world(factory)
+    client.login("coach@example.com")
+    cid, post = w["creator"].id, w["base"][3]
+    page = client.get(f"/admin/clients/{cid}?range=30d").get_data(as_text=True)
+    assert f'<option value="{post.id}">' in page
+    resp = client.post(f"/admin/clients/{cid}/tactics/tag", data={"content_id": str(post.id), "tactic": ["qa"]})
+    assert resp.status_code == 303
+    client.logout()
+    client.login("creator@example.com")
+    assert client.get(f"/api/portal/social/content/{post.id}/tactics").get_json()["tactics"] == ["qa"]
+    client.logout()
+    client.login("coach@example.com")
+    other = w["other_post"].id
+    assert (
+        client.post(f"/admin/clients/{cid}/tactics/tag", data={"content_id": str(other), "tactic": ["qa"]}).status_code
+        == 404
+    )

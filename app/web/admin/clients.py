@@ -114,6 +114,7 @@ def _page_context(client: Client) -> dict[str, Any]:
         "comments": _comments(ctx["q"], client),
         "tactic_rows": tactics.report(client, ctx["q"]) if ctx["q"] else [],
         "tactic_list": tactics.definitions_json(client.coach_id),
+        "tactic_posts": tactics.recent_posts(client, ctx["q"]) if ctx["q"] else [],
         **ctx,
     }
 

@@ -22,3 +22,19 @@ def client_tactic_add(client_id: int) -> ResponseReturnValue:
     except BadTactics as exc:
         flash(exc.message, "error")
     return redirect(url_for("admin.client_detail", client_id=client.id) + "#tactics-card", 303)
+
+
+@bp.post("/clients/<int:client_id>/tactics/tag")
+def client_tactic_tag(client_id: int) -> ResponseReturnValue:
+    """Tag one of the client's posts from the CRM page (replaces its tags); another client's post is a 404."""
+    client = clients.get_client_for(current_user, client_id)
+    raw = request.form.get("content_id", "")
+    if not raw.isdigit():
+        flash("Choose a post.", "error")
+    else:
+        try:
+            tags = service.set_tags(client, int(raw), request.form.getlist("tactic"), current_user.id)
+            flash(f"Tactics saved ({len(tags)}).", "success")
+        except BadTactics as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("admin.client_detail", client_id=client.id) + "#tactics-card", 303)
