@@ -87,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown queues: {', '.join(sorted(unknown))}")
 
-        class PortalWorker(Worker):
+        class PortalWorker(CronWatch, Worker):
             """RQ's job heartbeat lasts the monitoring interval + 60 s; here + ``RQ_WORKER_TTL``."""
 
             def get_heartbeat_ttl(self, job: Job) -> int:
                 return super().get_heartbeat_ttl(job) - 60 + self.worker_ttl
 
-        class NoForkWorker(SimpleWorker):
+        class NoForkWorker(CronWatch, SimpleWorker):
             """Jobs run in the worker process, each in its own app context (a fresh DB session, as in a
             work-horse; the connection pool and HTTP sessions stay warm across jobs).
 
@@ -136,9 +136,36 @@ def main(argv: list[str] | None = None) -> int:
             job_monitoring_interval=max(1, ttl // 3),
             maintenance_interval=max(1, ttl // 2),
         )
+        worker.portal_app, worker.forks = app, not args.no_fork
         worker.log_result_lifespan = False  # no "result is kept for N seconds" after every job: the TTL is ours
         worker.work(with_scheduler=True, burst=args.burst)
     return 0
+
+
+class CronWatch:
+    """A silent cron cannot report itself: every worker's registry maintenance (every ``RQ_WORKER_TTL``/2
+    s) checks its heartbeat and raises the admins' alert once per silence
+    (``app.services.ops_alerts.check_cron``). Redis only while cron is fine; the database only when it
+    is silent. Mixed into both worker classes; ``portal_app`` and ``forks`` are set by ``main``."""
+
+    portal_app: Any = None
+    forks = True
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[misc]
+        from app.extensions import db
+        from app.services import heartbeat, ops_alerts
+
+        try:
+            if self.portal_app is None or heartbeat.cron_state().ok:
+                return
+            with self.portal_app.app_context():
+                ops_alerts.check_cron(watching_since=getattr(self, "birth_date", None))
+                db.session.remove()
+                if self.forks:
+                    db.engine.dispose()  # no pooled connection may cross the fork into a work-horse
+        except Exception:  # noqa: BLE001 - the watchdog never stops a worker; the next round tries again
+            logging.getLogger("app.worker").warning("cron watchdog failed", exc_info=True)
 
 
 def _redis_fit_for_jobs(conn: Any, app_env: str, args: argparse.Namespace, log: logging.Logger) -> bool:

@@ -43,6 +43,8 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # Issue 5: one sync job per active connection at 03:00 UTC (date-keyed unique ids, J4), raw platform
     # answers kept 30 days (D5), and runs left "running" by a dead worker closed (crash safety).
     CronEntry("sync-daily-fanout", "app.jobs.sync.daily_fanout", queues.SYNC, cron="0 3 * * *", timeout=600),
+    # Issue 22: the second sync of accounts on an active campaign (cadence twice_daily), once a day
+    CronEntry("sync-campaign-fanout", "app.jobs.sync.campaign_fanout", queues.SYNC, cron="0 15 * * *", timeout=600),
     # a fan-out missed (cron down across 03:00) or lost (Redis) is caught up hourly, same job ids (D1)
     CronEntry("sync-catch-up", "app.jobs.sync.catch_up_daily", queues.SYNC, cron="35 * * * *", timeout=600),
     CronEntry("sync-raw-purge", "app.jobs.sync.purge_raw_responses", queues.DEFAULT, cron="40 4 * * *", timeout=600),
@@ -64,6 +66,8 @@ SCHEDULE: tuple[CronEntry, ...] = (
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).
     CronEntry("reports-weekly", "app.jobs.reports.weekly_fanout", queues.REPORTS, cron="5 * * * *", timeout=600),
+    # Issue 16: monthly reports, the same way, on the 1st (catch-up on the 2nd); one per (client, month)
+    CronEntry("reports-monthly", "app.jobs.reports.monthly_fanout", queues.REPORTS, cron="7 * * * *", timeout=600),
     CronEntry("reports-purge", "app.jobs.reports.purge_reports", queues.DEFAULT, cron="50 4 * * *", timeout=600),
     # reports whose job was lost (Redis) or died for good (worker killed each time) are queued again
     CronEntry(

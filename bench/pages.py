@@ -194,6 +194,7 @@ def main() -> None:
     ap.add_argument("--name", default="bench_pages")
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--only", default="", help="run only the pages whose name contains this text")
     ap.add_argument("--reuse", action="store_true")
     args = ap.parse_args()
     instance = tempfile.mkdtemp(prefix="bench-pages-")
@@ -258,7 +259,9 @@ def main() -> None:
                 lambda: coach_c.get("/admin/portfolio?range=30d"),
                 flush_all,
             ),
+            ("impact (admin, 1,000 clients; not cached)", lambda: admin_c.get("/admin/impact"), None),
         ]
+        cases = [c for c in cases if args.only in c[0]]
         print("\n| page | p50 ms | p95 ms | max ms | queries | bytes |\n|---|---|---|---|---|---|")
         for name, fn, cold in cases:
             times, queries, size = timed(app, client_c, fn, args.runs, cold)

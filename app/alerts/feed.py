@@ -22,7 +22,7 @@ from app.models.platforms import PLATFORMS
 from app.services.clients import may_filter_by_coach, visible_clients
 
 PAGE_SIZE = 50
-FILTERS = ("type", "severity", "platform", "coach", "unread")
+FILTERS = ("type", "severity", "platform", "coach", "client", "unread")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class FeedFilters:
     platform: str = ""  # a platform, "total", or empty
     coach: int | None = None
     unread: bool = False
+    client: int | None = None  # one client's alerts (the CRM client page's panel)
 
     def as_args(self) -> dict[str, str]:
         args = {
@@ -40,6 +41,7 @@ class FeedFilters:
             "platform": self.platform,
             "coach": str(self.coach) if self.coach else "",
             "unread": "1" if self.unread else "",
+            "client": str(self.client) if self.client else "",
         }
         return {k: v for k, v in args.items() if v}
 
@@ -52,7 +54,9 @@ class FeedItem:
 
 
 def parse_filters(args: Mapping[str, str], user: User) -> FeedFilters:
-    """:raises ValidationFailed: an unknown type, severity, platform or coach (or a coach filter by a coach)."""
+    """:raises ValidationFailed: an unknown type, severity, platform or coach (or a coach filter by a coach).
+    :raises NotFound: a ``client`` filter naming a client the user may not see (or none): 404, like its page.
+    """
     kind, sev, platform = args.get("type", ""), args.get("severity", ""), args.get("platform", "")
     if kind and kind not in {t.value for t in AlertType}:
         raise ValidationFailed("Unknown alert type.", field="type")
@@ -66,7 +70,21 @@ def parse_filters(args: Mapping[str, str], user: User) -> FeedFilters:
         if not coach_raw.isdigit() or not may_filter_by_coach(user):
             raise ValidationFailed("Unknown coach filter.", field="coach")
         coach = int(coach_raw)
-    return FeedFilters(kind, sev, platform, coach, args.get("unread", "") in ("1", "true", "on"))
+    client = _client_filter(args.get("client", ""), user)
+    return FeedFilters(kind, sev, platform, coach, args.get("unread", "") in ("1", "true", "on"), client)
+
+
+def _client_filter(raw: str, user: User) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed("Unknown client filter.", field="client")
+    visible = db.session.execute(
+        visible_clients(user).with_only_columns(Client.id).where(Client.id == int(raw))
+    ).scalar_one_or_none()
+    if visible is None:
+        raise NotFound("No such client.")
+    return int(raw)
 
 
 def _read_clause(user: User) -> Any:
@@ -96,6 +114,8 @@ def _filtered(user: User, f: FeedFilters) -> Select[tuple[Alert]]:
         stmt = stmt.where(Alert.platform == f.platform)
     if f.coach:
         stmt = stmt.where(Alert.client_id.in_(select(Client.id).where(Client.coach_id == f.coach)))
+    if f.client:
+        stmt = stmt.where(Alert.client_id == f.client)
     if f.unread:
         stmt = stmt.where(~_read_clause(user))
     return stmt

@@ -18,8 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 
 from app.alerts import causes, rules
 from app.alerts.rules import COOLDOWN, Candidate
@@ -40,8 +39,10 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
 from app.services import mail, notifications
+from app.services.transaction import dialect_insert
 from app.services.urls import absolute_url
 from app.stats.content import load_posts
+from app.stats.milestones import progress
 from app.stats.query import Period
 from app.stats.series import load_histories, openings
 
@@ -104,6 +105,9 @@ def candidates_for(conn: Connection, today: date) -> list[Candidate]:
             continue
         if found.type is AlertType.GROWTH_DECLINE:
             found = replace(found, details={**found.details, **causes.likely_causes(posts, d)})
+        if found.type is AlertType.MILESTONE:  # "+234 in the last 7 days", "+104% since starting"
+            start = conn.client.program_start
+            found = replace(found, details={**found.details, **progress(history, d, start, found.platform)})
         out.append(found)
     return out
 
@@ -192,15 +196,6 @@ def raise_connection_alert(connection_id: int, kind: str) -> int | None:
 # --------------------------------------------------------------------------- recording (dedup)
 
 
-def _insert(model: Any) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    return insert(model)  # pragma: no cover - only SQLite and PostgreSQL are supported
-
-
 def claim_cooldown(key: str, now: datetime) -> bool:
     """Take the 7-day cooldown of ``key``; False when it fired less than 7 days ago (or is being taken
     by a concurrent transaction, which then wins). The UPDATE is the first write, so on SQLite it takes
@@ -214,7 +209,7 @@ def claim_cooldown(key: str, now: datetime) -> bool:
         return True
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING
     added = db.session.execute(
-        _insert(AlertCooldown)
+        dialect_insert(AlertCooldown)
         .values(key=key, last_fired_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(AlertCooldown.key)
@@ -231,7 +226,7 @@ def record(cand: Candidate, now: datetime | None = None) -> tuple[Alert | None, 
     if cand.cooldown_key and not claim_cooldown(cand.cooldown_key, now):
         return None, []
     added = db.session.execute(
-        _insert(Alert)
+        dialect_insert(Alert)
         .values(
             client_id=cand.client_id,
             connection_id=cand.connection_id,

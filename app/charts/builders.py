@@ -398,3 +398,18 @@ def curve_chart(
 
 def has_points(series: Sequence[Series]) -> bool:
     return any(p.value is not None and p.provenance != GAP for s in series for p in s.points)
+
+
+def usage_chart(
+    chart_id: str, title: str, platform: str, days: Sequence[tuple[date, int]], unit: str, limit: float | None
+) -> Chart:
+    """A platform's spend per window day over 30 days as bars (the daily limit, when it has one, is said
+    in the description: at a few units a day against 9,500 a limit line would flatten every bar)."""
+    chart = _base(pygal.Bar, title, [PLATFORM_COLOURS.get(platform, "#6b7280")])
+    chart.x_labels = [d.strftime("%b %-d") for d, _ in days]
+    chart.add(unit.capitalize(), [v for _, v in days])
+    rows = tuple((d.isoformat(), _fmt(v)) for d, v in days)
+    desc = f"{unit.capitalize()} spent by the syncs per day, the last {len(days)} days." + (
+        f" The daily limit is {limit:,.0f}." if limit else ""
+    )
+    return Chart(chart_id, title, desc, _render(chart), Table(("Day", unit.capitalize()), rows))

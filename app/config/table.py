@@ -312,6 +312,15 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=0,
         ),
         Setting(
+            "OPS_BUDGET_WARN_PERCENT",
+            "int",
+            80,
+            "Admins are alerted (email and the operations pages) when a platform budget passes this share of its "
+            "limit, or is projected to run out before its reset at the current pace; 0 turns the warnings off.",
+            minimum=0,
+            maximum=100,
+        ),
+        Setting(
             "SYNC_KEEP_RAW",
             "bool",
             True,

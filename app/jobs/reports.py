@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.reports import service, share
+from app.reports import monthly, service, share
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,12 @@ def weekly_fanout() -> None:
     """Hourly: weekly reports for clients whose local time is Monday morning."""
     n = service.weekly_fanout()
     log.info("weekly reports queued", extra={"event": "weekly_reports_queued", "count": n})
+
+
+def monthly_fanout() -> None:
+    """Hourly: monthly reports (the calendar month just ended) for clients whose local day is the 1st."""
+    n = monthly.monthly_fanout()
+    log.info("monthly reports queued", extra={"event": "monthly_reports_queued", "count": n})
 
 
 def purge_reports() -> None:

@@ -15,17 +15,20 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete
 
 from app.alerts import service as alerts
 from app.extensions import db
+from app.models import Connection
 from app.models.base import utcnow
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
 from app.queueing.queues import SYNC
-from app.services import live, sync_requests
+from app.redis_conn import get_redis
+from app.services import connection_settings, live, sync_requests
 from app.services.connections import syncable_connection_ids
-from app.sync import engine, reaper
+from app.sync import budgets, engine, reaper
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +48,26 @@ def sync_connection(
     result = engine.sync(connection_id, trigger, attempt, not_before, reap_as)
     if result.run_id is not None:
         live.bump_connection(connection_id)  # open pages of this client re-fetch their numbers
+        _warn_before_limits(connection_id)
     if result.grant_lost is not None:
         alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:
         dispatch.enqueue_alert_evaluation(connection_id, str(result.run_id))
         dispatch.enqueue_thumbnails(connection_id, str(result.run_id), result.status)
     return result.status
+
+
+def _warn_before_limits(connection_id: int) -> None:
+    """After a sync that called its platform: warn admins when its budgets near their limits (once per
+    window, ``app.sync.budgets.check_warnings``); a failure here never fails the sync job."""
+    conn = db.session.get(Connection, connection_id)
+    if conn is None:
+        return
+    try:
+        budgets.check_warnings(current_app.config, get_redis(), conn.platform)
+    except Exception:  # noqa: BLE001 - a warning that cannot be raised now is raised after the next sync
+        db.session.rollback()
+        log.warning("budget check failed", exc_info=True, extra={"event": "budget_check_failed"})
 
 
 def daily_fanout() -> int:
@@ -62,6 +79,28 @@ def daily_fanout() -> int:
         if dispatch.enqueue_sync(connection_id, SyncTrigger.DAILY.value, job_id=job_id):
             queued += 1
     log.info("daily sync fan-out", extra={"event": "sync_fanout", "count": queued})
+    return queued
+
+
+def campaign_fanout(now: datetime | None = None) -> int:
+    """15:00 UTC: the second sync of the day of accounts syncing twice a day (an active campaign), id
+    ``sync-{id}-{YYYYMMDD}-campaign`` (unique: once a day). A platform whose budget is past the warning
+    threshold gets none today: the second syncs are the first thing given up when a limit is near."""
+    now = now or datetime.now(UTC)
+    near: dict[str, bool] = {}
+    queued = 0
+    for connection_id, platform in connection_settings.twice_daily():
+        if platform not in near:
+            near[platform] = budgets.near_limit(current_app.config, get_redis(), platform)
+        if near[platform]:
+            log.warning(
+                "second sync skipped: budget near its limit",
+                extra={"event": "sync_campaign_skipped", "connection_id": connection_id, "platform": platform},
+            )
+            continue
+        job_id = f"{dispatch.daily_sync_job_id(connection_id, now.date())}-campaign"
+        if dispatch.enqueue_sync(connection_id, SyncTrigger.CAMPAIGN.value, job_id=job_id):
+            queued += 1
     return queued
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from app.models.base import utcnow
-from app.redis_conn import get_redis
-from app.services import retention
+from app.services import heartbeat, retention
 
-HEARTBEAT_KEY = "portal:cron:last-tick"
+#: kept here for callers that name the key by its old home
+HEARTBEAT_KEY = heartbeat.KEY
 
 
 def cron_heartbeat() -> str:
-    """Record that the cron scheduler and a worker are both alive (read by /readyz and operators)."""
-    stamp = utcnow().isoformat()
-    get_redis().set(HEARTBEAT_KEY, stamp, ex=24 * 3600)
-    return stamp
+    """Record that the cron scheduler and a worker are both alive (read by /readyz, the operations pages
+    and the workers' watchdog)."""
+    return heartbeat.beat().isoformat()
 
 
 def purge_expired_rows() -> dict[str, int]:

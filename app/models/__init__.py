@@ -18,7 +18,9 @@ from app.models.history import (
     PortfolioDailyTotal,
     Provenance,
 )
+from app.models.impact import AttentionAction, AttentionNote, CaseStudyConsent, UsageDay, UsageKind
 from app.models.notification import EmailMode, NotificationPreference
+from app.models.ops import OpsAlert, WorkAction
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
@@ -32,6 +34,11 @@ __all__ = [
     "AlertType",
     "Severity",
     "AccountInsight",
+    "AttentionAction",
+    "AttentionNote",
+    "CaseStudyConsent",
+    "UsageDay",
+    "UsageKind",
     "Base",
     "BrandSettings",
     "Client",
@@ -59,6 +66,7 @@ __all__ = [
     "LoginAttempt",
     "NotificationPreference",
     "OAuthState",
+    "OpsAlert",
     "OutboxEmail",
     "PasswordReset",
     "PortfolioDailyTotal",
@@ -78,4 +86,5 @@ __all__ = [
     "SyncTrigger",
     "User",
     "UserSession",
+    "WorkAction",
 ]

@@ -11,7 +11,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
@@ -83,6 +84,10 @@ class Connection(TimestampMixin, Base):
     comments_grant_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # what to sync and how often (``app/services/connection_settings.py``); None: the defaults
+    sync_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the coach marks an account "active campaign": it may sync twice a day
+    active_campaign: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), nullable=False)
 
     client: Mapped[Client] = relationship()
 

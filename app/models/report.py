@@ -21,6 +21,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 class ReportKind(enum.StrEnum):
     WEEKLY = "weekly"
+    MONTHLY = "monthly"
     PROGRAM = "program"
     PORTFOLIO = "portfolio"
 
@@ -44,7 +45,8 @@ class Report(Base):
     cohort: Mapped[str | None] = mapped_column(String(16))  # portfolio: program-start month "YYYY-MM"
     period_start: Mapped[date] = mapped_column(Date, nullable=False)  # first day inside the report
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
-    # weekly reports: ISO week "2026W47" so the cron makes exactly one per client per week
+    # weekly reports: ISO week "2026W47" so the cron makes exactly one per client per week; monthly
+    # reports: "2026M11" (one per client per calendar month)
     week_key: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.QUEUED.value, nullable=False)
     progress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

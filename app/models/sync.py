@@ -17,6 +17,7 @@ class SyncTrigger(enum.StrEnum):
     DAILY = "daily"  # the 03:00 UTC fan-out
     MANUAL = "manual"  # "Refresh now" (once an hour per connection)
     OPERATOR = "operator"  # flask sync run
+    CAMPAIGN = "campaign"  # the 15:00 UTC second sync of an active-campaign account (cadence twice_daily)
 
 
 class SyncStatus(enum.StrEnum):

@@ -27,7 +27,7 @@ from app.platforms.errors import (
 )
 from app.platforms.http import parse_retry_after
 
-__all__ = ["RATE_LIMIT_CODES", "classify_meta_error", "meta_retry_after", "usage_percent"]
+__all__ = ["RATE_LIMIT_CODES", "classify_meta_error", "meta_retry_after", "usage_parts", "usage_percent"]
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 341, 80001, 80002})
 TRANSIENT_CODES = frozenset({1, 2})
@@ -78,24 +78,35 @@ def meta_retry_after(response: requests.Response) -> float | None:
     return None
 
 
-def usage_percent(response: requests.Response) -> float | None:
-    """The highest usage percentage in ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` (slow down >80)."""
-    values: list[float] = []
+def _peak(entry: Any) -> float | None:
+    if not isinstance(entry, Mapping):
+        return None
+    values = [
+        float(v)
+        for v in (entry.get(k) for k in ("call_count", "total_cputime", "total_time"))
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    ]
+    return max(values) if values else None
 
-    def collect(entry: Any) -> None:
-        if isinstance(entry, Mapping):
-            for key in ("call_count", "total_cputime", "total_time"):
-                value = entry.get(key)
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    values.append(float(value))
 
-    collect(_header_json(response, "X-App-Usage"))
+def usage_parts(response: requests.Response) -> tuple[float | None, dict[str, float]]:
+    """The app's usage (``X-App-Usage``, rolling hour) and each account's (``X-Business-Use-Case-Usage``,
+    24 h), as the highest of call count, CPU time and total time, in percent of the limit."""
+    app_usage = _peak(_header_json(response, "X-App-Usage"))
+    accounts: dict[str, float] = {}
     buc = _header_json(response, "X-Business-Use-Case-Usage")
     if isinstance(buc, Mapping):
-        for entries in buc.values():
-            if isinstance(entries, list):
-                for entry in entries:
-                    collect(entry)
+        for account, entries in buc.items():
+            peaks = [p for p in (_peak(e) for e in entries) if p is not None] if isinstance(entries, list) else []
+            if peaks:
+                accounts[str(account)] = max(peaks)
+    return app_usage, accounts
+
+
+def usage_percent(response: requests.Response) -> float | None:
+    """The highest usage percentage in ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` (slow down >80)."""
+    app_usage, accounts = usage_parts(response)
+    values = [v for v in (app_usage, *accounts.values()) if v is not None]
     return max(values) if values else None
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -96,3 +99,81 @@ def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
 def worker_ttl() -> int:
     """How long a silent worker counts as alive; short so abandoned jobs are found quickly (J2)."""
     return int(current_app.config["RQ_WORKER_TTL"])
+
+
+# --------------------------------------------------------------------------- RQ's failed registries
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """A job RQ keeps in a queue's failed registry (its retries spent, or its worker died every time)."""
+
+    queue: str
+    job_id: str
+    func: str
+    args: tuple[Any, ...]
+    ended_at: datetime | None
+    error: str  # the last line of the exception, scrubbed by the caller before it is shown
+
+
+def failed_jobs(limit: int = 100) -> list[FailedJob] | None:
+    """The failed jobs of every queue, newest first (at most ``limit``); None when Redis is down."""
+    from rq.job import Job
+
+    out: list[FailedJob] = []
+    try:
+        for name in QUEUES:
+            q = get_queue(name)
+            ids = q.failed_job_registry.get_job_ids()
+            for job in Job.fetch_many(ids[-limit:], connection=q.connection):
+                if job is None:
+                    continue
+                lines = _exc_text(job).strip().splitlines()
+                try:
+                    args = tuple(job.args)
+                except Exception:  # noqa: BLE001 - an unreadable payload is shown without its arguments
+                    args = ()
+                out.append(FailedJob(name, job.id, job.func_name or "", args, job.ended_at, lines[-1] if lines else ""))
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not read the failed registries: %s", type(exc).__name__)
+        return None
+    out.sort(key=lambda j: j.ended_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return out[:limit]
+
+
+def _exc_text(job: Any) -> str:
+    """The job's last exception: its latest result's, else what the registry stored (RQ deprecates the
+    job attribute but still writes it when a worker's job is found abandoned)."""
+    result = job.latest_result()
+    if result is not None and result.exc_string:
+        return str(result.exc_string)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return str(job.exc_info or "")
+
+
+def requeue_failed_job(queue: str, job_id: str) -> bool | None:
+    """Move one failed job back to its queue; False when it is not in the failed registry any more
+    (requeued or removed by someone else: RQ's ZREM decides, so it runs once); None when Redis is down."""
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+
+    try:
+        get_queue(queue).failed_job_registry.requeue(job_id)
+    except (InvalidJobOperation, NoSuchJobError):
+        return False
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not requeue %s: %s", job_id, type(exc).__name__)
+        return None
+    return True
+
+
+def remove_failed_job(queue: str, job_id: str) -> None:
+    """Drop one job from the failed registry and delete it (Redis down: it expires with ``FAILURE_TTL``)."""
+    from rq.exceptions import NoSuchJobError
+
+    try:
+        get_queue(queue).failed_job_registry.remove(job_id, delete_job=True)
+    except NoSuchJobError:
+        return
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not remove %s: %s", job_id, type(exc).__name__)

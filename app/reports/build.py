@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from app.charts import page_charts
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Client, Connection
 from app.models.base import utcnow
@@ -21,13 +22,14 @@ from app.reports import formatting, summary
 from app.services import brand
 from app.stats import content
 from app.stats import portfolio as pf_stats
+from app.stats.achievements import Achievements, achievements, threshold_label
 from app.stats.content import Post, load_posts
 from app.stats.engagement import points_change
 from app.stats.growth import Change
 from app.stats.overview import PlatformRow, client_overview
 from app.stats.query import BadQuery, Period, StatsQuery
 
-VERSION = 2  # bump when the payload or templates change (part of the cache fingerprint)
+VERSION = 3  # bump when the payload or templates change (part of the cache fingerprint)
 RATINGS = summary.RATINGS
 rating = summary.rating  # the weekly rating and advice rules live in app/reports/summary.py
 advice = summary.advice
@@ -113,9 +115,45 @@ def _header(client: Client, kind: str, first: date, end: date, as_of: datetime |
 
 def weekly(client: Client, end: date) -> dict[str, Any]:
     """The week of 7 days ending on ``end`` compared with the day before it started."""
-    start = end - timedelta(days=7)
+    return _period_report(client, "weekly", end - timedelta(days=6), end, end - timedelta(days=14))
+
+
+def last_complete_month(today: date) -> tuple[date, date]:
+    """(first day, last day) of the calendar month before the one ``today`` is in."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def parse_month(raw: str, today: date) -> tuple[date, date]:
+    """``YYYY-MM`` of a month that has ended -> (first day, last day).
+
+    :raises ValidationFailed: not a month, or the current or a future month (not complete yet).
+    """
+    try:
+        first = datetime.strptime(raw, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time of day
+    except ValueError:
+        raise ValidationFailed("month must be YYYY-MM.", field="month") from None
+    if first >= today.replace(day=1):
+        raise ValidationFailed("That month has not ended yet.", field="month")
+    if first.year < 2000:
+        raise ValidationFailed("month must be 2000-01 or later.", field="month")
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+def monthly(client: Client, first: date, end: date) -> dict[str, Any]:
+    """A calendar month (``first`` .. ``end``) in the weekly report's shape; engagement against the same
+    number of days before it (as the overview's "previous" engagement)."""
+    days = (end - first).days + 1
+    return _period_report(client, "monthly", first, end, first - timedelta(days=1 + days))
+
+
+def _period_report(client: Client, kind: str, first: date, end: date, prev_start: date) -> dict[str, Any]:
+    """Days ``first`` .. ``end`` compared with the day before ``first``; engagement of the posts in the
+    period against those of (``prev_start``, ``first`` - 1]."""
+    start = first - timedelta(days=1)
     ov = client_overview(client, _query(client, start, end), top_n=1)
-    prev_posts = load_posts(ov.connections, Period("previous", end=start, start=start - timedelta(days=7)))
+    prev_posts = load_posts(ov.connections, Period("previous", end=start, start=prev_start))
     now_by = content.engagement_by_platform(ov.posts)
     prev_by = content.engagement_by_platform(prev_posts)
     rows = []
@@ -135,7 +173,7 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
             }
         )
     slot = _slot(content.best_posting_time(ov.posts + prev_posts, client.time_zone))
-    out = _header(client, "weekly", start + timedelta(days=1), end, ov.last_synced)
+    out = _header(client, kind, first, end, ov.last_synced)
     out.update(
         {
             "has_connections": ov.has_connections,
@@ -163,6 +201,38 @@ def weekly(client: Client, end: date) -> dict[str, Any]:
         locale=out["locale"],
     )
     return with_summary(out)
+
+
+def _achievements(a: Achievements, first: date) -> dict[str, Any]:
+    def month(n: int) -> str:
+        return f"Month {n}"
+
+    return {
+        "crossed": [
+            {
+                "threshold": c.threshold,
+                "label": threshold_label(c.threshold),
+                "day": c.day.isoformat(),
+                "month": c.month,
+                "line": f"Hit {threshold_label(c.threshold)} followers - {month(c.month)} ({c.day.strftime('%B %Y')})",
+            }
+            for c in a.crossed
+        ],
+        "best_month": (
+            {
+                "month": a.best_month.month,
+                "first": a.best_month.first.isoformat(),
+                "last": a.best_month.last.isoformat(),
+                "gain": a.best_month.gain,
+            }
+            if a.best_month
+            else None
+        ),
+        "biggest_day": {"day": a.biggest_day.day.isoformat(), "gain": a.biggest_day.value} if a.biggest_day else None,
+        "peak": {"day": a.peak.day.isoformat(), "followers": a.peak.value} if a.peak else None,
+        "best_post": _post(a.best_post) if a.best_post else None,
+        "program_start": first.isoformat(),
+    }
 
 
 def program_window(client: Client, today: date) -> tuple[date, date]:
@@ -223,6 +293,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
             "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
             "top_posts": [_post(p) for p in ov.top],
             "coach_comment": comment or None,
+            "achievements": _achievements(achievements(ov.history, first, end, ov.posts), first),
             "charts": [],
         }
     )

@@ -126,6 +126,8 @@ def _period(kind: str, client: Client | None, today: date) -> tuple[date, date]:
     if kind == ReportKind.WEEKLY and client is not None:
         end = today - timedelta(days=1)
         return end - timedelta(days=6), end
+    if kind == ReportKind.MONTHLY and client is not None:
+        return build.last_complete_month(today)
     if kind == ReportKind.PROGRAM and client is not None:
         return build.program_window(client, today)
     return today - timedelta(days=89), today
@@ -240,6 +242,8 @@ def compute_payload(report: Report) -> dict[str, Any]:
         raise NotFound("The report's client no longer exists.")
     if report.kind == ReportKind.WEEKLY:
         return build.weekly(client, report.period_end)
+    if report.kind == ReportKind.MONTHLY:
+        return build.monthly(client, report.period_start, report.period_end)
     return build.program(client, today, report.coach_comment)
 
 

@@ -36,16 +36,29 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
 ]
 
 
+#: creators whose growth picks up in the 28 days after a day (days ago): the demo client connected to them
+#: completes M3 "Short-form video system" that day (app/demo/people.py derives the same day from the
+#: client's weeks in the programme; a test keeps the two agreeing), so the impact page shows M3's effect
+BOOSTS: dict[str, int] = {
+    "maya.moves": 59,  # Sofia: 20 weeks in, M3 due week 12, completed 3 days early
+    "leobuilds": 59,
+    "astro.ana": 31,  # Mateo: 16 weeks in (his declining retro.gamer keeps declining)
+    "budgetbites": 73,  # Olu: 22 weeks in (likewise urban.sketch)
+    "oldschooltech": 129,  # Lucas: 30 weeks in
+}
+
+
 def demo_accounts() -> list[dict[str, Any]]:
     """The demo creators as control-API account specs (history ending on the sandbox's today)."""
     specs = []
     for platform, username, name, followers, trajectory, seed, extras in _CREATORS:
+        boost = BOOSTS.get(username)
         spec: dict[str, Any] = {
             "platform": platform,
             "username": username,
             "display_name": name,
             "followers": followers,
-            "daily_changes": make_daily_changes(trajectory, followers, HISTORY_DAYS, seed),
+            "daily_changes": make_daily_changes(trajectory, followers, HISTORY_DAYS, seed, boost),
             "seed": seed,
         }
         if platform == "instagram" and "account_type" not in extras:

@@ -222,8 +222,17 @@ def caption_for(seed: object, key: object, platform: str) -> str:
     return (text + (" " + tags if tags else ""))[: 150 if platform == "tiktok" else 2200]
 
 
-def make_daily_changes(kind: str, followers: int, days: int = 365, seed: int = 0) -> list[int]:  # noqa: C901
+BOOST_DAYS = 28
+BOOST_SHARE = 0.12
+
+
+def make_daily_changes(  # noqa: C901
+    kind: str, followers: int, days: int = 365, seed: int = 0, boost_days_ago: int | None = None
+) -> list[int]:
     """A plausible list of daily net follower changes (oldest first) ending at ``followers`` today.
+
+    ``boost_days_ago``: the 28 days after that day (days ago, today being 0) gain an extra
+    ``BOOST_SHARE`` of ``followers`` spread evenly (the demo's "after a deliverable" lift).
 
     ``kind``: growth (steady, slightly accelerating), plateau (growth then flat), spike (a viral day
     about 60 days ago), decline (growth then a slow loss), stalled (growth then near zero), new (fast growth
@@ -274,6 +283,11 @@ def make_daily_changes(kind: str, followers: int, days: int = 365, seed: int = 0
         iv = int(round(v))
         carry = v - iv
         out.append(iv)
+    if boost_days_ago is not None and 0 < boost_days_ago < days:
+        first = days - boost_days_ago  # the day after the boost day (index days - 1 is today)
+        extra = max(1, round(followers * BOOST_SHARE / BOOST_DAYS))
+        for i in range(first, min(first + BOOST_DAYS, days)):
+            out[i] += extra
     if kind in ("plateau", "stalled"):
         # jitter around zero on the flat part, still summing to ~0
         flat_from = int(days * (0.7 if kind == "plateau" else 0.5))

@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Comment, Connection
+from app.models import Comment, CommentReply, Connection
 from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.stats.comments import unanswered_count
@@ -211,7 +211,8 @@ class InboxPage:
     next_cursor: str | None
     unanswered: int
     unread: int
-    platforms: list[str] = field(default_factory=list)
+    #: per thread, a reply asked from the portal that is still on its way or failed
+    outbox: dict[int, CommentReply] = field(default_factory=dict)
 
 
 def inbox(client_id: int, query: InboxQuery) -> InboxPage:
@@ -224,6 +225,13 @@ def inbox(client_id: int, query: InboxQuery) -> InboxPage:
             select(Comment).where(Comment.parent_id.in_(ids)).order_by(Comment.published_at, Comment.id)
         ).scalars():
             replies.setdefault(r.parent_id or 0, []).append(r)
+    outbox: dict[int, CommentReply] = {}
+    if ids:  # the newest reply asked from the portal per thread, unless it went out (then it is a reply)
+        for reply in db.session.execute(
+            select(CommentReply).where(CommentReply.comment_id.in_(ids)).order_by(CommentReply.id)
+        ).scalars():
+            outbox[reply.comment_id] = reply
+        outbox = {k: v for k, v in outbox.items() if v.status != "sent"}
     post_ids = {r.content_item_id for r in rows if r.content_item_id is not None}
     posts = (
         {p.id: p for p in db.session.execute(select(ContentItem).where(ContentItem.id.in_(post_ids))).scalars()}
@@ -246,6 +254,7 @@ def inbox(client_id: int, query: InboxQuery) -> InboxPage:
         replies=replies,
         posts=posts,
         next_cursor=next_cursor,
+        outbox=outbox,
         unanswered=unanswered_count(client_id),
         unread=int(unread),
     )
@@ -313,7 +322,7 @@ def comment_json(c: Comment, page: InboxPage | None = None, replies: Sequence[Co
     """Contract 6.4's ``C``."""
     post = page.posts.get(c.content_item_id) if page and c.content_item_id is not None else None
     kids = page.replies.get(c.id, []) if page else list(replies)
-    return {
+    out: dict[str, Any] = {
         "id": c.id,
         "platform": c.platform,
         "post": {
@@ -340,6 +349,13 @@ def comment_json(c: Comment, page: InboxPage | None = None, replies: Sequence[Co
         "deleted_at_platform": c.deleted_at_platform.isoformat() if c.deleted_at_platform else None,
         "replies": [comment_json(r) for r in kids],
     }
+    pending = page.outbox.get(c.id) if page else None
+    if pending is not None:
+        out["reply_status"] = {
+            "status": "queued" if pending.status == "sending" else pending.status,
+            "error": pending.error,
+        }
+    return out
 
 
 def page_json(page: InboxPage) -> dict[str, Any]:

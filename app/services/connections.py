@@ -185,7 +185,27 @@ def request_refresh(user: User, connection_id: int) -> Connection:
 
     :raises RefreshTooSoon: within an hour of the previous request (``retry_after`` seconds).
     """
-    conn = get_own_connection(user, connection_id)
+    return stamp_refresh(get_own_connection(user, connection_id))
+
+
+def get_client_connection(client: Client, connection_id: int) -> Connection:
+    """One of ``client``'s connections (staff pages: the client is already scoped to the user).
+
+    :raises NotFound: missing, or another client's connection.
+    """
+    conn = db.session.execute(
+        select(Connection).where(Connection.id == connection_id, Connection.client_id == client.id)
+    ).scalar_one_or_none()
+    if conn is None:
+        raise NotFound("No such connection.")
+    return conn
+
+
+def stamp_refresh(conn: Connection) -> Connection:
+    """The hourly limit of "Refresh now", shared by the client and their coach (one stamp per connection).
+
+    :raises RefreshTooSoon: within an hour of the previous request (``retry_after`` seconds).
+    """
     if not conn.is_live or conn.state not in USABLE_STATUSES:
         raise ServiceError("Reconnect this account first.")
     now = utcnow()

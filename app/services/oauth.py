@@ -36,7 +36,7 @@ from app.queueing import dispatch
 from app.security.crypto import aad_for
 from app.security.scrub import scrub_text
 from app.services import clients as client_service
-from app.services import comment_replies
+from app.services import comment_replies, quota_counters
 from app.services.tokens import adapter_for, keyring, store_tokens
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,8 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
             platform,
             message=f"{PLATFORM_NAMES[platform]} did not answer. Nothing was saved; please try again.",
         )
+    finally:  # the platform charged the lookup, answered or not: the budgets count it (docs/operations.md)
+        quota_counters.charge_outside_sync(platform, quota_counters.IDENTITY_UNITS.get(platform, 0))
     account_id = profile.platform_user_id or tokens.platform_user_id
     if not account_id:
         return CallbackOutcome("failed", platform, message="The platform did not say which account this is.")

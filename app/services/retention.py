@@ -2,7 +2,8 @@
 
 Every table has a rule (docs/operations.md, "Retention" lists them all). The rules here are the ones
 for bookkeeping rows that nothing deletes in the normal course of things: sessions, login attempts,
-pending authorizations, invites, sync runs, sent mail, alerts, cooldowns, deletion requests. Raw
+pending authorizations, invites, sync runs, sent mail, alerts, cooldowns, deletion requests, the
+operations console's alerts and actions. Raw
 platform answers (``app.jobs.sync.purge_raw_responses``, 30 days) and reports (``app.reports.service
 .purge``, 90 days) have purges of their own; the synced history lives as long as its connection.
 
@@ -28,9 +29,11 @@ from app.models import (
     Invite,
     LoginAttempt,
     OAuthState,
+    OpsAlert,
     OutboxEmail,
     PasswordReset,
     UserSession,
+    WorkAction,
 )
 from app.models.base import utcnow
 from app.models.sync import SyncRun, SyncStatus
@@ -47,6 +50,7 @@ OUTBOX_DAYS = 90
 ALERT_DAYS = 365  # the feed's history; receipts go with their alert
 COOLDOWN_DAYS = 30  # cooldowns last 7 days
 DELETION_REQUEST_DAYS = 365  # completed ones: the proof that a platform's request was honoured
+OPS_DAYS = 90  # alerts to admins, and retries/discards (the failures they name are gone by then)
 
 REMOVED_BODY = "[Removed after delivery: the message held a sign-in or report link.]"
 
@@ -93,6 +97,8 @@ def purge(now: datetime | None = None) -> dict[str, int]:
                 DataDeletionRequest.completed_at < now - timedelta(days=DELETION_REQUEST_DAYS),
             ),
         ),
+        ("ops_alerts", delete(OpsAlert).where(OpsAlert.created_at < now - timedelta(days=OPS_DAYS))),
+        ("ops_work_actions", delete(WorkAction).where(WorkAction.at < now - timedelta(days=OPS_DAYS))),
     ]
     for name, stmt in steps:
         counts[name] = int(db.session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]

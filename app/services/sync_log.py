@@ -40,6 +40,7 @@ TRIGGER_WORDS = {
     "daily": "Daily update",
     "manual": "You asked for a refresh",
     "operator": "Refresh by your coach or our team",
+    "campaign": "Second update of the day (active campaign)",
     "retry": "Another try",
 }
 

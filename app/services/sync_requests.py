@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Connection, User
+from app.models import Client, Connection, User
 from app.models.base import utcnow
 from app.models.sync import SyncRun, SyncStatus, SyncTrigger
 from app.queueing import dispatch
@@ -42,8 +42,21 @@ def request_manual_sync(user: User, connection_id: int) -> Connection:
     :raises RefreshTooSoon: within the hour (429 with ``retry_after``).
     :raises CannotQueue: Redis is down; the hourly stamp is given back.
     """
-    before = connections.get_own_connection(user, connection_id).sync_requested_at
-    conn = connections.request_refresh(user, connection_id)
+    return _queue(connections.get_own_connection(user, connection_id))
+
+
+def request_staff_sync(client: Client, connection_id: int) -> Connection:
+    """The coach's "Refresh now" on a client's page: the same hourly limit as the client's own button
+    (one stamp per connection, whoever pressed it). ``client`` comes from ``clients.get_client_for``.
+
+    :raises NotFound: not this client's connection. :raises RefreshTooSoon, CannotQueue: as above.
+    """
+    return _queue(connections.get_client_connection(client, connection_id))
+
+
+def _queue(conn: Connection) -> Connection:
+    before = conn.sync_requested_at
+    conn = connections.stamp_refresh(conn)
     if not dispatch.enqueue_sync(conn.id, SyncTrigger.MANUAL.value):
         conn.sync_requested_at = before
         db.session.commit()
@@ -64,6 +77,8 @@ class SyncState:
     last_sync_at: datetime | None
     error: str | None
     retry_at: datetime | None
+    #: the latest sync was deferred because the platform's quota budget is spent: it runs at ``retry_at``
+    quota_deferred: bool = False
 
 
 def _state(conn: Connection, run: SyncRun | None) -> SyncState:
@@ -76,6 +91,12 @@ def _state(conn: Connection, run: SyncRun | None) -> SyncState:
         last_sync_at=conn.last_sync_at,
         error=(conn.last_error if failed or conn.state.needs_reconnect else None),
         retry_at=run.deferred_until if failed and run else None,
+        quota_deferred=bool(
+            run is not None
+            and run.status == SyncStatus.DEFERRED.value
+            and run.error_class == "quota_exceeded"
+            and run.deferred_until is not None
+        ),
     )
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 
@@ -30,3 +33,14 @@ def atomic(fn: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapped
+
+
+def dialect_insert(model: Any) -> Any:
+    """An INSERT of the session's dialect, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL):
+    the database, not Python, decides which of two concurrent writers adds a row with a unique key."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    return insert(model)  # pragma: no cover - only SQLite and PostgreSQL are supported

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from app.models import Deliverable
 from app.stats.growth import growth_rate
@@ -56,3 +57,24 @@ def milestones(
         gain = None if base is None or now is None else now - base
         out.append(Milestone(d.code, d.title, None, gain, True, None, None))
     return out
+
+
+PROGRESS_DAYS = 7
+
+
+def progress(history: History, d: date, program_start: date | None, platform: str | None = None) -> dict[str, Any]:
+    """The lines a milestone email adds (docs/metrics.md "Milestones"): the gain over the 7 days up to
+    ``d`` ("+234 in the last 7 days") and the growth rate since the programme start ("+104% since
+    starting"), for one platform or the total; None where an end is unknown (or no programme start, or a
+    start after ``d``)."""
+
+    def at(day: date) -> int | None:
+        return history.platform_at(platform, day) if platform else history.total_at(day)
+
+    now, week = at(d), at(d - timedelta(days=PROGRESS_DAYS))
+    start = at(program_start) if program_start is not None and program_start <= d else None
+    return {
+        "gain_7d": None if now is None or week is None else now - week,
+        "since_start_pct": growth_rate(now, start),
+        "program_start": program_start.isoformat() if program_start and start is not None else None,
+    }

@@ -263,6 +263,8 @@ def _problem(status: str, last_sync: datetime | None, updated: datetime | None, 
         ConnectionStatus.DECRYPT_ERROR,
     ):
         return f"connection {state.value.replace('_', ' ')}"
+    if state is ConnectionStatus.EXPIRING:
+        return "access about to expire (the client must reconnect)"
     if state is ConnectionStatus.ERROR:
         since = last_sync or updated
         if since is None or now - since > timedelta(hours=FAILING_HOURS):

@@ -29,7 +29,7 @@ from app.models.history import ContentItem
 from app.platforms.base import ContentItem as PItem
 from app.platforms.comments import PlatformComment, fetch_post_comments
 from app.platforms.errors import InvalidRequest, PlatformError
-from app.services import fan_links
+from app.services import connection_settings, fan_links
 from app.stats.comments import is_question
 from app.sync import aging
 from app.sync.storage import upsert
@@ -50,10 +50,13 @@ class CommentFetch:
 
 
 def wanted(conn: Connection) -> bool:
-    """Comment sync for Instagram professional accounts and YouTube channels."""
+    """Comment sync for Instagram professional accounts and YouTube channels whose sync settings keep the
+    ``comments`` switch on (the default; ``app/services/connection_settings.py``)."""
     if conn.platform not in COMMENT_PLATFORMS:
         return False
-    return not (conn.platform == "instagram" and (conn.account_type or "").upper() == "PERSONAL")
+    if conn.platform == "instagram" and (conn.account_type or "").upper() == "PERSONAL":
+        return False
+    return connection_settings.sync_enabled(conn, "comments")
 
 
 def due_posts(connection_id: int, today: date, fresh: Sequence[PItem]) -> list[str]:

@@ -55,7 +55,7 @@ from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.security.crypto import TokenDecryptError
 from app.security.scrub import scrub_text
-from app.services import sync_requests, tokens
+from app.services import connection_settings, sync_requests, tokens
 from app.stats.rounding import ROUNDED_PLATFORMS
 from app.sync import aging, reconcile, storage
 from app.sync import comments as comment_sync
@@ -300,6 +300,7 @@ def _plan_input(conn: Connection) -> PlanInput:
         content_since=since,
         due=[storage.to_platform_item(r) for r in due],
         last_media_count=last_count if isinstance(last_count, int) else None,
+        posts=connection_settings.sync_enabled(conn, "posts"),
     )
 
 

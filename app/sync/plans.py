@@ -41,6 +41,8 @@ class PlanInput:
     content_since: datetime | None
     due: Sequence[ContentItem]  # stored posts due for fresh numbers, most overdue first
     last_media_count: int | None = None  # the profile's post/video count at the last good sync
+    #: the connection's "posts" sync setting (``app.services.connection_settings``): off, no content calls
+    posts: bool = True
 
 
 @dataclass
@@ -81,15 +83,17 @@ def initial_since(today: date) -> datetime:
 
 
 def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Progress) -> SyncData:
-    """Profile -> content since the last sync -> numbers of posts due on the aging schedule -> insights."""
+    """Profile -> content since the last sync -> numbers of posts due on the aging schedule -> insights
+    (content and post numbers only while the connection's ``posts`` setting is on)."""
     profile = adapter.fetch_profile(token)
     data = SyncData(profile=profile, backfill=inp.initial)
     progress(25)
     since = inp.content_since or initial_since(inp.today)
     max_items = INITIAL_MAX_ITEMS if inp.initial else None
-    if isinstance(adapter, YouTubeAdapter):
+    # with the client's "posts" setting off: the profile and account insights only
+    if inp.posts and isinstance(adapter, YouTubeAdapter):
         _youtube_content(adapter, token, inp, data, since, max_items)
-    else:
+    elif inp.posts:
         data.content = adapter.fetch_content(token, since, max_items=max_items, profile=profile)
         progress(50)
         fresh = {item.platform_id for item in data.content}

@@ -20,18 +20,22 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis
 
 from app.platforms.errors import QuotaExceeded, RateLimited
+from app.services.quota_counters import (
+    META_ACCOUNT_USAGE,
+    META_APP_USAGE,
+    PACIFIC,
+    count_call,
+    pacific_day,
+    tiktok_minute_key,
+    youtube_analytics_key,
+    youtube_units_key,
+)
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
-USAGE_TTL = 3 * 24 * 3600
-
-
-def pacific_day(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).astimezone(PACIFIC).date().isoformat()
+__all__ = ["PACIFIC", "Budgets", "next_pacific_midnight", "pacific_day", "usage_today"]
 
 
 def next_pacific_midnight(now: datetime | None = None) -> datetime:
@@ -74,10 +78,13 @@ class Budgets:
         :raises RateLimited: TikTok's per-minute budget or Meta's usage is spent (defer shortly).
         """
         if platform == "youtube":
-            if "/youtube/v3/" not in url:
-                return 0  # Analytics: its own, unmetered budget
+            if "/youtube/v3/" not in url:  # Analytics: its own budget, counted for the budgets page only
+                key = youtube_analytics_key()
+                self.conn.incr(key)
+                self.conn.expire(key, 2 * 24 * 3600)
+                return 0
             cost = youtube_units(url, method)
-            key = f"quota:youtube:default:{pacific_day()}"
+            key = youtube_units_key()
             used = int(self.conn.incrby(key, cost))
             self.conn.expire(key, 2 * 24 * 3600)
             if used > self.youtube_units:
@@ -87,8 +94,7 @@ class Budgets:
                 )
             return cost
         if platform == "tiktok":
-            minute = int(time.time() // 60)
-            key = f"rate:tiktok:{minute}"
+            key = tiktok_minute_key()
             used = int(self.conn.incr(key))
             self.conn.expire(key, 120)
             if used > self.tiktok_per_minute:
@@ -104,22 +110,29 @@ class Budgets:
                 time.sleep(self.meta_slowdown)
         return 0
 
-    def after_call(self, platform: str, units: int, meta_usage: float | None) -> None:
-        """Count the call for the admin page and remember Meta's usage headers."""
-        day = datetime.now(UTC).date().isoformat()
+    def after_call(
+        self, platform: str, units: int, meta_usage: tuple[float | None, dict[str, float]] | None = None
+    ) -> None:
+        """Count the call for the admin page and remember Meta's usage headers: the highest value for the
+        gate (``meta:usage``), the app's and each account's for the budgets page."""
         pipe = self.conn.pipeline()
-        pipe.hincrby(f"usage:{day}", f"{platform}:calls", 1)
-        if units:
-            pipe.hincrby(f"usage:{day}", f"{platform}:units", units)
-        pipe.expire(f"usage:{day}", USAGE_TTL)
+        count_call(pipe, platform, units)
         if meta_usage is not None:
-            pipe.set("meta:usage", str(meta_usage), ex=600)
+            app_usage, accounts = meta_usage
+            values = [v for v in (app_usage, *accounts.values()) if v is not None]
+            if values:
+                pipe.set("meta:usage", str(max(values)), ex=600)
+            if app_usage is not None:
+                pipe.set(META_APP_USAGE, str(app_usage), ex=3600)
+            if accounts:
+                pipe.hset(META_ACCOUNT_USAGE, mapping={k: str(v) for k, v in accounts.items()})
+                pipe.expire(META_ACCOUNT_USAGE, 24 * 3600)
         pipe.execute()
 
     def refund(self, platform: str, units: int) -> None:
         """Give back a reservation for a call that was never sent (a transport failure before sending)."""
         if platform == "youtube" and units:
-            self.conn.decrby(f"quota:youtube:default:{pacific_day()}", units)
+            self.conn.decrby(youtube_units_key(), units)
 
     def meta_usage(self) -> float | None:
         raw = self.conn.get("meta:usage")
@@ -157,6 +170,6 @@ def usage_today(conn: redis.Redis, day: str | None = None) -> dict[str, dict[str
     for key, value in raw.items():
         platform, _, what = key.decode().partition(":")
         out.setdefault(platform, {})[what] = int(value)
-    yt = client.get(f"quota:youtube:default:{pacific_day()}")
+    yt = client.get(youtube_units_key())
     out.setdefault("youtube", {})["pacific_day_units"] = int(yt or 0)
     return out

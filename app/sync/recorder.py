@@ -16,7 +16,7 @@ import requests
 
 from app.models.base import utcnow
 from app.platforms.http import TimeoutSession
-from app.platforms.meta import usage_percent
+from app.platforms.meta import usage_parts
 from app.security.scrub import scrub_text, scrub_url
 from app.sync.quotas import Budgets
 
@@ -65,7 +65,7 @@ class RecordingSession(TimeoutSession):
             if self.on_call is not None:
                 self.on_call()
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate
-        usage = usage_percent(response) if self.platform == "instagram" and response.status_code < 400 else None
+        usage = usage_parts(response) if self.platform == "instagram" and response.status_code < 400 else None
         self.budgets.after_call(self.platform, units, usage)
         if self.keep_raw:
             body: str | None

@@ -32,7 +32,7 @@ from app.stats.rounding import about, rounding_note
 from app.web.headers import csp_nonce
 from app.web.live import poller_markup
 from app.web.status import queue_is_up
-from app.web.times import ago, local_date, local_time
+from app.web.times import ago, local_clock, local_date, local_time
 
 
 def alerts_unread() -> int:
@@ -127,6 +127,7 @@ def init_app(app: Flask) -> None:
         rounding_note=rounding_note,
         ago=ago,
         local_time=local_time,
+        local_clock=local_clock,
         local_date=local_date,
         now_utc=lambda: datetime.now(UTC),
         compact_number=compact_number,

@@ -55,6 +55,13 @@ def local_time(dt: datetime | None, with_year: bool = True) -> str:
     return format_datetime(_aware(dt), pattern, tzinfo=viewer_zone(), locale=LOCALE)
 
 
+def local_clock(dt: datetime | None) -> str:
+    """``09:00``: the hour and minute of a moment in the viewer's zone (the moment is within a day)."""
+    if dt is None:
+        return "—"
+    return format_datetime(_aware(dt), "HH:mm", tzinfo=viewer_zone(), locale=LOCALE)
+
+
 def local_date(d: date | datetime | None) -> str:
     """``Dec 1, 2026``; a moment is first moved to the viewer's zone (its day may differ from UTC's)."""
     if d is None:

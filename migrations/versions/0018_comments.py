@@ -1,7 +1,7 @@
 """comments and replies: the comment inbox, the reply outbox, the comment grant, the comment sync's schedule
 
 Revision ID: 0018_comments
-Revises: 0020_brand
+Revises: 0019_impact
 Create Date: 2026-12-01 19:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018_comments'
-down_revision = '0020_brand'
+down_revision = '0019_impact'
 branch_labels = None
 depends_on = None
 

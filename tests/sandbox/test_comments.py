@@ -198,3 +198,22 @@ def test_youtube_threads_reply_moderation_units(sandbox: SandboxControl, yt_acco
     assert (off.status_code, off.json()["error"]["errors"][0]["reason"]) == (403, "commentsDisabled")
     units = [c["quota_units"] for c in sandbox.calls() if "/youtube/v3/" in c["path"]]
     assert units == [50, 1, 50, 50, 50, 1, 50, 1, 50, 50, 1]
+
+
+def test_demo_creators_have_comment_streams() -> None:
+    from app.sandbox import create_app
+    from tests.support.live import serve_wsgi
+    from tests.support.sandbox import SANDBOX_TEST_CONFIG
+
+    with serve_wsgi(create_app({**SANDBOX_TEST_CONFIG, "DEMO": True})) as url:
+        control = SandboxControl(url)
+        by_name = {a["username"]: a for a in control.accounts()}
+        maya = control.comments(by_name["maya.moves"]["id"])
+        leo = control.comments(by_name["leobuilds"]["id"])
+        assert control.comments(by_name["personal.pat"]["id"]) == []  # a personal account has none
+        assert control.comments(by_name["danceduo"]["id"]) == []  # TikTok: no comments in the sandbox
+    for stream in (maya, leo):
+        assert len(stream) >= 10
+        assert any(c["from_owner"] for c in stream)
+        assert any("?" in c["text"] for c in stream)
+    assert any(any("\u0590" <= ch <= "\u06ff" for ch in c["text"]) for c in maya + leo)  # Hebrew or Arabic

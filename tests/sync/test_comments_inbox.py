@@ -14,6 +14,7 @@ from app.models import Comment, CommentReply, Connection
 from app.queueing.queues import get_queue
 from tests.support.connect import callback_path
 from tests.sync.conftest import drain, runs
+from tests.sync.test_comments_sync import requests_delete
 
 HOSTILE = '<img src=x onerror="alert(1)"> =HYPERLINK("http://evil") 😍 مرحبا'
 
@@ -210,6 +211,12 @@ def test_youtube_reply_after_platform_timeout_lands_exactly_once(app: Any, clien
     plain = db.session.get(Comment, plain.id)
     assert plain.hidden is True
     assert plain.deleted_at_platform is None
+    # comments turned off on the video after the request: the reply fails with a plain reason
+    world.set_comments_enabled(account["id"], media, False)
+    assert client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "One more"}).status_code == 202
+    drain(app)
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert listed[question.id]["reply_status"] == {"status": "failed", "error": "Replies are turned off for this post."}
     # revoked on its own: the inbox is read-only again, the connection keeps syncing
     assert client.delete(f"/api/portal/social/connections/{conn_id}/comments-grant").status_code == 200
     blocked = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "more"})
@@ -237,6 +244,19 @@ def test_bulk_reply_reports_failures_per_comment_and_hide(app: Any, client: Any,
         {"id": hostile, "reason": "Instagram does not take replies to hidden comments; unhide it first."},
         {"id": 999999, "reason": "not_found"},
     ]
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert listed[plain]["reply_status"] == {"status": "queued", "error": None}
     drain(app)
     owner = [c for c in world.comments(account["id"]) if c["from_owner"]]
     assert [(c["parent_id"], c["text"]) for c in owner] == [(ids["plain"], "Thank you! 🙏")]
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert "reply_status" not in listed[plain]  # sent: it is a reply now
+    assert [r["text"] for r in listed[plain]["replies"]] == ["Thank you! 🙏"]
+    # the comment is deleted at the platform between the request and the send: failed, with the reason shown
+    question = rows[ids["q"]]
+    assert client.post(f"/api/portal/social/comments/{question}/reply", json={"text": "Two weeks"}).status_code == 202
+    requests_delete(world, account["id"], ids["q"])
+    drain(app)
+    listed = {c["id"]: c for c in client.get("/api/portal/social/comments").get_json()["comments"]}
+    assert listed[question]["reply_status"] == {"status": "failed", "error": "The comment was deleted at the platform."}
+    assert "Reply not sent" in client.get("/portal/inbox").get_data(as_text=True)

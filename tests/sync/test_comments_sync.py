@@ -98,3 +98,20 @@ def test_youtube_comments_disabled_video_is_skipped(app: Any, link: Any, world: 
     run = runs(conn_id)[-1]
     assert run.status in ("succeeded", "partial")
     assert any("commentsDisabled" in n for n in run.details["comments"]["notes"]), run.details
+
+
+def test_the_comments_switch_off_skips_the_step(app: Any, link: Any, world: Any) -> None:
+    from app.models import Connection
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    posts = [{"published_at": _iso(now - timedelta(days=1)), "caption": "v", "kind": "video", "comment_count": 3}]
+    conn_id, account = link("youtube", posts=posts)
+    conn = db.session.get(Connection, conn_id)
+    conn.sync_settings = {"sync": {"posts": True, "comments": False, "audience": True}, "cadence": "daily"}
+    db.session.commit()
+    world.add_comment(account["id"], "Hello?", "fan01")
+    world.clear_calls()
+    drain(app)
+    assert _comments(conn_id) == {}
+    assert not [c for c in world.calls("youtube") if "/comment" in c["path"]]
+    assert "comments" not in runs(conn_id)[-1].details

@@ -39,7 +39,15 @@ def test_every_crm_rule_is_staff_only(app, client, factory):
             continue
         url = fill(
             rule,
-            {"client_id": c.id, "deliverable_id": 1, "link_id": 1, "report_id": 1, "alert_id": 1, "user_id": c.user_id},
+            {
+                "client_id": c.id,
+                "deliverable_id": 1,
+                "link_id": 1,
+                "report_id": 1,
+                "alert_id": 1,
+                "user_id": c.user_id,
+                "connection_id": 1,
+            },
         )
         for method in methods:
             assert client.open(url, method=method).status_code == 403, (method, url)
@@ -62,7 +70,10 @@ def test_no_idor_on_client_scoped_rules(app, client, factory, role):
     for endpoint, rule, methods in rules(app):
         if "<int:client_id>" not in rule:
             continue
-        url = fill(rule, {"client_id": victim.id, "deliverable_id": d.id, "link_id": 1, "content_id": 1})
+        url = fill(
+            rule,
+            {"client_id": victim.id, "deliverable_id": d.id, "link_id": 1, "connection_id": 1, "content_id": 1},
+        )
         for method in methods:
             for headers in ({}, {"HX-Request": "true"}):
                 resp = client.open(url, method=method, headers=headers)

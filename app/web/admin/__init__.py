@@ -7,4 +7,17 @@ from app.web.access import require_staff
 bp = Blueprint("admin", __name__)
 bp.before_request(require_staff)
 
-from app.web.admin import alerts, brand, clients, deliverables, portfolio, reports, sync, tactics, users  # noqa: E402,F401
+from app.web.admin import (  # noqa: E402,F401
+    alerts,
+    brand,
+    client_care,
+    clients,
+    deliverables,
+    impact,
+    ops,
+    portfolio,
+    reports,
+    sync,
+    tactics,
+    users,
+)

@@ -11,12 +11,16 @@ from flask_login import current_user
 from htmx_flask import request as hx_request
 
 from app import htmx_events
+from app.alerts import feed
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
-from app.services import clients, live, tactics
+from app.services import attention as attention_service
+from app.services import case_studies, clients, connections, live, sync_requests, tactics
 from app.services import comments as inbox
 from app.services import goals as goal_service
+from app.services import portfolio as pf_service
+from app.stats import attention
 from app.stats import comments as comment_stats
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
@@ -97,14 +101,34 @@ def _social(client: Client) -> dict[str, Any]:
         "q": q,
         "ov": ov,
         "growth": page_charts.client_growth(ov, "Growth timeline"),
+        "engagement": page_charts.client_metric(ov, ov.posts, ov.period, "engagement") if ov.has_data else None,
         "social_error": None,
         "ranges": list(stats_query.RANGES),
         "metrics": stats_query.METRICS,
     }
 
 
+ALERTS_SHOWN = 5
+
+
+def care_context(client: Client) -> dict[str, Any]:
+    """The client page's accounts card (with the coach's "Refresh now") and the client's latest alerts."""
+    conns = [c for c in connections.list_for_client(client) if c.is_live]
+    return {
+        "attention": attention.for_client(
+            clients.visible_clients(current_user), client.id, pf_service.parse_query(current_user, {})
+        ),
+        "attention_notes": attention.history(client.id),
+        "snooze_days": attention_service.SNOOZE_DAYS,
+        "case_study_consent": case_studies.consent_of(client),
+        "care_connections": conns,
+        "care_sync": sync_requests.states_of(conns),
+        "care_alerts": feed.feed(current_user, feed.FeedFilters(client=client.id), limit=ALERTS_SHOWN),
+    }
+
+
 def _page_context(client: Client) -> dict[str, Any]:
-    """Everything the whole client page renders: the social overview and the goals."""
+    """Everything the whole client page renders: the social overview, the goals, accounts and alerts."""
     ctx = _social(client)
     goals = ctx["ov"].goals if ctx["ov"] else client_goals(client, goal_service.goals_for(client))
     return {
@@ -115,6 +139,7 @@ def _page_context(client: Client) -> dict[str, Any]:
         "tactic_rows": tactics.report(client, ctx["q"]) if ctx["q"] else [],
         "tactic_list": tactics.definitions_json(client.coach_id),
         "tactic_posts": tactics.recent_posts(client, ctx["q"]) if ctx["q"] else [],
+        **care_context(client),
         **ctx,
     }
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.charts import page_charts
 from app.services import clients, live
 from app.services import portfolio as pf_service
+from app.stats import attention
 from app.stats import cohorts as stats_cohorts
 from app.stats import portfolio as pf_stats
 from app.stats import query as stats_query
@@ -37,7 +38,10 @@ def portfolio() -> Response:
         return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
     chart = page_charts.portfolio_growth(pf, f"user:{current_user.id}")
     poll = live.poller(None)  # any client's sync changes the portfolio
-    return render("admin/portfolio.html", "body", q=q, pf=pf, chart=chart, error=None, live=poll, **_choices())
+    notes = attention.with_notes(pf.attention, q.today)  # the coach's snoozes and resolutions
+    return render(
+        "admin/portfolio.html", "body", q=q, pf=pf, attention=notes, chart=chart, error=None, live=poll, **_choices()
+    )
 
 
 @bp.get("/cohorts")

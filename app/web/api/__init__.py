@@ -2,4 +2,15 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from app.web.api import alerts, analytics, comments, fans, platform_callbacks, reports, social, tactics  # noqa: E402,F401
+from app.web.api import (  # noqa: E402,F401
+    alerts,
+    analytics,
+    comments,
+    connection_settings,
+    fans,
+    ops,
+    platform_callbacks,
+    reports,
+    social,
+    tactics,
+)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.errors import ServiceError
+from app.models import Connection, Role
 from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
+from app.services import connection_settings as cs
 from app.services import connections, platform_events, sync_requests
 from app.web.access import login_required
 from app.web.connections import bp
@@ -112,3 +115,55 @@ def deletion_status(code: str) -> Response:
     """Meta's data-deletion status URL: public, shows progress for a confirmation code (W10, D4)."""
     req = platform_events.deletion_status(code)
     return render("connections/deletion_status.html", req=req)
+
+
+def _sync_page(conn: Connection, status: int = 200, error: str | None = None, typed: Any = None) -> Response:
+    return render(
+        "connections/sync_settings.html",
+        status=status,
+        conn=conn,
+        name=PLATFORM_NAMES[conn.platform],
+        current=typed or cs.settings_of(conn),
+        costs=cs.choice_costs(conn),
+        total=cs.cost(conn.platform, cs.settings_of(conn)).words(conn.platform),
+        available=cs.AVAILABLE.get(conn.platform, frozenset()),
+        synced_now=cs.SYNCED_NOW,
+        kinds=cs.KIND_LABELS,
+        staff=current_user.role is not Role.CLIENT,
+        error=error,
+    )
+
+
+@bp.get("/portal/settings/connections/<int:connection_id>/sync")
+@login_required
+def sync_settings(connection_id: int) -> Response:
+    """What to sync and how often, each choice with its quota cost before saving (client and staff)."""
+    return _sync_page(cs.connection_for(current_user, connection_id))
+
+
+@bp.post("/portal/settings/connections/<int:connection_id>/sync")
+@login_required
+def sync_settings_save(connection_id: int) -> ResponseReturnValue:
+    """Save the form; a choice that does not fit is shown with its reason and the typed values kept."""
+    conn = cs.connection_for(current_user, connection_id)
+    sync = {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.AVAILABLE.get(conn.platform, ())}
+    cadence = request.form.get("cadence", "daily")
+    try:
+        cs.update(current_user, connection_id, {"sync": sync, "cadence": cadence})
+    except ServiceError as exc:
+        typed = cs.SyncSettings({**cs.settings_of(conn).sync, **sync}, cadence)
+        return _sync_page(conn, exc.status, exc.message, typed)
+    flash("Sync settings saved. The next sync follows them.", "success")
+    return redirect(url_for("connections.sync_settings", connection_id=connection_id), 303)
+
+
+@bp.post("/portal/settings/connections/<int:connection_id>/campaign")
+@login_required
+def active_campaign(connection_id: int) -> ResponseReturnValue:
+    """Staff mark an account "active campaign" (it may sync twice a day) or end it."""
+    active = request.form.get("active") == "1"
+    cs.set_active_campaign(current_user, connection_id, active)
+    flash(
+        "Marked as an active campaign: it may sync twice a day." if active else "Campaign ended: once a day.", "success"
+    )
+    return redirect(url_for("connections.sync_settings", connection_id=connection_id), 303)

@@ -17,7 +17,7 @@ from htmx_flask import request as hx_request
 from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
-from app.models import Client
+from app.models import Client, UsageKind
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
 from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import content, query
@@ -26,6 +26,7 @@ from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.portal import bp
+from app.web.usage import tracked
 
 CONTENT_FILTERS = ("type", "q", "sort")
 
@@ -68,6 +69,7 @@ def overview_page(endpoint: str) -> Response:
 
 @bp.get("/portal/analytics")
 @client_required()
+@tracked(UsageKind.ANALYTICS)
 def analytics() -> Response:
     """Overview: accounts, totals, growth chart with milestones, breakdown, top content, goals."""
     return overview_page("portal.analytics")
@@ -75,6 +77,7 @@ def analytics() -> Response:
 
 @bp.get("/portal/analytics/<platform>")
 @client_required()
+@tracked(UsageKind.ANALYTICS)
 def platform_page(platform: str) -> Response:
     """One platform: followers, engagement and reach trends, content table, best times, hashtags."""
     client = clients.own_client(current_user)

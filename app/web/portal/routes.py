@@ -6,9 +6,10 @@ from flask import Response, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.models import Role
+from app.models import Role, UsageKind
 from app.web.access import client_required
 from app.web.portal import bp
+from app.web.usage import tracked
 
 
 @bp.get("/")
@@ -23,6 +24,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/portal")
 @client_required()
+@tracked(UsageKind.ANALYTICS)
 def home() -> Response:
     """Where a client lands after login: their analytics overview (staff go to the CRM)."""
     from app.web.portal.analytics import overview_page

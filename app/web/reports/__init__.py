@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
 
-from app.web.reports import routes  # noqa: E402,F401
+from app.web.reports import consent, routes  # noqa: E402,F401

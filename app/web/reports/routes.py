@@ -12,15 +12,16 @@ from htmx_flask import make_response
 from htmx_flask import request as hx_request
 
 from app.errors import ServiceError
-from app.extensions import csrf
-from app.models import Client, Report, ReportStatus, Role
+from app.extensions import csrf, db
+from app.models import Client, Report, ReportStatus, Role, UsageKind
 from app.reports import service
 from app.reports import share as share_service
-from app.services import clients
+from app.services import case_studies, clients, usage
 from app.services.urls import absolute_url
 from app.web.access import client_required, login_required
 from app.web.htmx import render
 from app.web.reports import bp
+from app.web.usage import tracked
 
 LINK_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
@@ -43,6 +44,7 @@ def index() -> Response:
         reports=service.reports_for_client(client),
         settings=settings,
         share_url=service.share_url(settings),
+        consent=case_studies.consent_of(client),
     )
 
 
@@ -55,7 +57,7 @@ def start() -> Response:
     client: Client | None
     if current_user.role is Role.CLIENT:
         client = clients.own_client(current_user)
-        if kind not in ("weekly", "program"):
+        if kind not in ("weekly", "monthly", "program"):
             abort(400)
     else:
         raw = request.form.get("client_id", "")
@@ -78,6 +80,7 @@ def status(report_id: int) -> Response:
 
 @bp.get("/reports/<int:report_id>")
 @login_required
+@tracked(UsageKind.REPORT)
 def view(report_id: int) -> Response:
     report = service.get_report_for(current_user, report_id)
     if report.status != ReportStatus.DONE or report.payload is None:
@@ -87,6 +90,7 @@ def view(report_id: int) -> Response:
 
 @bp.get("/reports/<int:report_id>/pdf")
 @login_required
+@tracked(UsageKind.EXPORT)
 def pdf(report_id: int) -> Response:
     report = service.get_report_for(current_user, report_id)
     if report.status != ReportStatus.DONE:
@@ -129,6 +133,10 @@ def link(report_id: int, token: str) -> Response:
             "report", "", 200, r=report.payload, pdf_action=url_for("reports.link", report_id=report_id, token=token)
         )
     service.mark_opened(lnk)
+    if report.client_id is not None and lnk.recipient_user_id is not None and resp.status_code < 400:
+        client = db.session.get(Client, report.client_id)
+        if client is not None and client.user_id == lnk.recipient_user_id:  # the client opened their report
+            usage.record(client.id, UsageKind.REPORT)
     resp.headers.update(LINK_HEADERS)
     return resp
 

@@ -1,0 +1,262 @@
+"""What to sync for each connection and how often, with the quota cost of each choice (contract 6.4:
+``{"sync": {"posts", "comments", "audience", "stories"}, "cadence": "daily|twice_daily"}``).
+
+* **Kinds**: a platform has some of them (:data:`AVAILABLE`); the app syncs ``posts`` and ``comments``
+  today (:data:`SYNCED_NOW`; the comment step calls ``sync_enabled(conn, "comments")``). The other flags
+  are stored and shown now, and read by their syncs when those arrive through :func:`sync_enabled`.
+* **Cadence**: ``daily`` (the 03:00 UTC fan-out), or ``twice_daily`` (a second sync at 15:00 UTC) for
+  accounts the coach marks "active campaign" (``connections.active_campaign``).
+* **Budget**: every choice has a daily cost (:func:`cost`); a change is refused (400, the reason in
+  words) when the platform's planned daily spend over all live connections would pass its limit, or
+  when it adds syncs while today's budget is already past the warning threshold.
+
+The defaults (posts, comments, audience and stories where the platform has them, daily) keep every
+client within budget at the benchmark's scale: 1,000 YouTube channels plan 4,000 of 9,500 units a day (the
+syncs of today spend 3,000 of them plus the comment step's 1-4 units a channel on most days).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.errors import NotFound, ServiceError
+from app.extensions import db
+from app.models import Client, Connection, Role, User
+from app.models.platforms import PLATFORM_NAMES
+from app.services import quota_counters
+from app.services.clients import own_client, visible_clients
+
+KINDS: tuple[str, ...] = ("posts", "comments", "audience", "stories")
+KIND_LABELS = {
+    "posts": "Posts and their numbers",
+    "comments": "Comments",
+    "audience": "Audience (age, gender, countries)",
+    "stories": "Stories",
+}
+#: the kinds each platform offers through the app's grants
+AVAILABLE: dict[str, frozenset[str]] = {
+    "instagram": frozenset({"posts", "comments", "audience", "stories"}),
+    "youtube": frozenset({"posts", "comments", "audience"}),
+    "tiktok": frozenset({"posts"}),
+}
+#: the kinds a sync fetches today; the others are stored for the syncs that arrive later
+SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments"})  # comments: app/sync/comments.py
+CADENCES = {"daily": 1, "twice_daily": 2}
+
+#: YouTube Data API units of one sync: the profile (channels) always, posts: playlistItems + videos
+#: (up to 50 new videos), comments: commentThreads for the newest videos (estimate; docs/sync.md)
+YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 1, "audience": 0}
+#: calls of one sync, per kind (Instagram and TikTok budgets count calls or usage, not units)
+CALLS = {
+    "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1, "stories": 2},
+    "tiktok": {"profile": 1, "posts": 2},
+    "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
+}
+
+
+class OverBudget(ServiceError):
+    status = 400
+    code = "over_budget"
+
+
+class InvalidSettings(ServiceError):
+    status = 400
+    code = "invalid_settings"
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    sync: dict[str, bool]
+    cadence: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sync": dict(self.sync), "cadence": self.cadence}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a choice costs per day for one connection: calls, and YouTube Data API units."""
+
+    calls: int
+    units: int
+
+    def words(self, platform: str) -> str:
+        if platform == "youtube":
+            return f"{self.units} Data API unit{'s' if self.units != 1 else ''} a day"
+        return f"about {self.calls} call{'s' if self.calls != 1 else ''} a day"
+
+
+def defaults(platform: str) -> SyncSettings:
+    return SyncSettings({k: k in AVAILABLE.get(platform, frozenset()) for k in KINDS}, "daily")
+
+
+def settings_of(conn: Connection) -> SyncSettings:
+    """The connection's settings (stored values over the platform's defaults; kinds it lacks are off)."""
+    base = defaults(conn.platform)
+    stored = conn.sync_settings or {}
+    sync = {k: bool(stored.get("sync", {}).get(k, base.sync[k])) and base.sync[k] for k in KINDS}
+    cadence = stored.get("cadence") if stored.get("cadence") in CADENCES else "daily"
+    if cadence == "twice_daily" and not conn.active_campaign:
+        cadence = "daily"  # the campaign ended: back to once a day
+    return SyncSettings(sync, str(cadence))
+
+
+def sync_enabled(conn: Connection, kind: str) -> bool:
+    """Whether a sync should fetch ``kind`` for this connection (the one read for every sync kind)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown sync kind {kind!r}")
+    return settings_of(conn).sync[kind]
+
+
+def syncs_per_day(conn: Connection) -> int:
+    return CADENCES[settings_of(conn).cadence]
+
+
+def cost(platform: str, settings: SyncSettings) -> Cost:
+    """The daily cost of ``settings`` for one connection of ``platform``."""
+    kinds = ["profile", *(k for k in KINDS if settings.sync.get(k))]
+    per_sync_calls = sum(CALLS.get(platform, {}).get(k, 0) for k in kinds)
+    per_sync_units = sum(YOUTUBE_UNITS.get(k, 0) for k in kinds) if platform == "youtube" else 0
+    n = CADENCES[settings.cadence]
+    return Cost(per_sync_calls * n, per_sync_units * n)
+
+
+def choice_costs(conn: Connection) -> dict[str, str]:
+    """The cost of each single choice, shown beside it before saving: a kind (per day at the current
+    cadence) and twice a day (the whole sync again)."""
+    current = settings_of(conn)
+    out: dict[str, str] = {}
+    for kind in KINDS:
+        if kind in AVAILABLE.get(conn.platform, frozenset()):
+            per_kind = Cost(
+                CALLS.get(conn.platform, {}).get(kind, 0) * CADENCES[current.cadence],
+                (YOUTUBE_UNITS.get(kind, 0) if conn.platform == "youtube" else 0) * CADENCES[current.cadence],
+            )
+            out[kind] = per_kind.words(conn.platform)
+    once = cost(conn.platform, SyncSettings(current.sync, "daily"))
+    out["daily"] = once.words(conn.platform)
+    out["twice_daily"] = cost(conn.platform, SyncSettings(current.sync, "twice_daily")).words(conn.platform)
+    return out
+
+
+# --------------------------------------------------------------------------- who may see and change
+
+
+def connection_for(user: User, connection_id: int) -> Connection:
+    """A live connection the user may manage: a client their own, staff their visible clients'.
+
+    :raises NotFound: missing, disconnected or another tenant's (indistinguishable).
+    """
+    query = select(Connection).where(Connection.id == connection_id, Connection.disconnected_at.is_(None))
+    if user.role is Role.CLIENT:
+        query = query.where(Connection.client_id == own_client(user).id)
+    else:
+        query = query.where(Connection.client_id.in_(visible_clients(user).with_only_columns(Client.id)))
+    conn = db.session.execute(query).scalar_one_or_none()
+    if conn is None:
+        raise NotFound("No such connection.")
+    return conn
+
+
+def _parse(conn: Connection, payload: Any) -> SyncSettings:
+    if not isinstance(payload, dict) or set(payload) - {"sync", "cadence"}:
+        raise InvalidSettings('Send {"sync": {...}, "cadence": "daily" or "twice_daily"}.')
+    current = settings_of(conn)
+    sync = dict(current.sync)
+    raw_sync = payload.get("sync", {})
+    if not isinstance(raw_sync, dict) or set(raw_sync) - set(KINDS):
+        raise InvalidSettings(f"sync takes {', '.join(KINDS)} (each true or false).")
+    name = PLATFORM_NAMES.get(conn.platform, conn.platform)
+    for kind, value in raw_sync.items():
+        if not isinstance(value, bool):
+            raise InvalidSettings(f"sync.{kind} must be true or false.")
+        if value and kind not in AVAILABLE.get(conn.platform, frozenset()):
+            raise InvalidSettings(f"{name} has no {KIND_LABELS[kind].lower()} the app can read.")
+        sync[kind] = value
+    cadence = payload.get("cadence", current.cadence)
+    if cadence not in CADENCES:
+        raise InvalidSettings(
+            "cadence must be daily or twice_daily; more often than twice a day does not fit the platforms' budgets."
+        )
+    if cadence == "twice_daily" and not conn.active_campaign:
+        raise InvalidSettings(
+            "Twice a day is for accounts your coach marks as an active campaign; this one syncs once a day."
+        )
+    return SyncSettings(sync, str(cadence))
+
+
+def _planned_units(platform: str, exclude: int) -> int:
+    """The daily Data API units of every other live YouTube connection with its settings."""
+    conns = db.session.execute(
+        select(Connection).where(
+            Connection.platform == platform, Connection.disconnected_at.is_(None), Connection.id != exclude
+        )
+    ).scalars()
+    return sum(cost(platform, settings_of(c)).units for c in conns)
+
+
+def _check_budget(conn: Connection, new: SyncSettings) -> None:
+    """Refuse a change that makes the platform's planned daily spend pass its limit, or that adds syncs
+    while today's budget is already past the warning threshold."""
+    if conn.platform != "youtube":
+        return
+    old_cost, new_cost = cost(conn.platform, settings_of(conn)), cost(conn.platform, new)
+    if new_cost.units <= old_cost.units:
+        return  # less or the same never needs room
+    limit = int(current_app.config["SYNC_YOUTUBE_DAILY_UNITS"])
+    planned = _planned_units(conn.platform, conn.id) + new_cost.units
+    if planned > limit:
+        raise OverBudget(
+            f"This does not fit YouTube's daily budget: every connected channel's syncs would need {planned:,} "
+            f"units a day of the {limit:,} the app may spend. Keep fewer kinds or sync once a day."
+        )
+    threshold = int(current_app.config["OPS_BUDGET_WARN_PERCENT"])
+    spent = quota_counters.youtube_units_today()
+    if threshold and spent is not None and limit and 100 * spent / limit >= threshold:
+        raise OverBudget(
+            f"YouTube's budget for today is {100 * spent / limit:.0f}% used ({spent:,} of {limit:,} units): more "
+            "syncs cannot be added before the reset at midnight Pacific time. Try again tomorrow."
+        )
+
+
+def update(user: User, connection_id: int, payload: Any) -> SyncSettings:
+    """Apply a partial change (``{"sync": {...}}`` and/or ``{"cadence": ...}``); nothing is stored when it
+    is refused.
+
+    :raises NotFound: not the user's to manage. :raises InvalidSettings: a choice that does not exist
+        for this account. :raises OverBudget: it does not fit the platform's budget (the reason in words).
+    """
+    conn = connection_for(user, connection_id)
+    new = _parse(conn, payload)
+    _check_budget(conn, new)
+    conn.sync_settings = new.as_json()
+    db.session.commit()
+    return new
+
+
+def set_active_campaign(user: User, connection_id: int, active: bool) -> Connection:
+    """The coach (or an admin) marks an account "active campaign" (it may sync twice a day); ending the
+    campaign puts a twice-daily account back to daily."""
+    if user.role is Role.CLIENT:
+        raise NotFound("No such connection.")
+    conn = connection_for(user, connection_id)
+    conn.active_campaign = active
+    if not active and (conn.sync_settings or {}).get("cadence") == "twice_daily":
+        conn.sync_settings = {**(conn.sync_settings or {}), "cadence": "daily"}
+    db.session.commit()
+    return conn
+
+
+def twice_daily() -> list[tuple[int, str]]:
+    """``(id, platform)`` of the live connections syncing twice a day (their coach marked an active
+    campaign and the client chose it)."""
+    conns = db.session.execute(
+        select(Connection)
+        .where(Connection.disconnected_at.is_(None), Connection.active_campaign.is_(True))
+        .order_by(Connection.id)
+    ).scalars()
+    return [(c.id, c.platform) for c in conns if settings_of(c).cadence == "twice_daily"]

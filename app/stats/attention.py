@@ -1,0 +1,111 @@
+"""Needs attention with the coach's notes: which reasons are snoozed or resolved, and one client's reasons.
+
+The reasons themselves are ``app.stats.portfolio.attention_reasons`` (docs/metrics.md "Needs attention");
+each has a stable key (``reason_key``) so a coach's snooze or resolution of "Ann: lost 40 followers in the
+last 14 days" still holds tomorrow when it reads "lost 43". A note is in force while the query's today
+(UTC, like the portfolio's) is before its ``until``; after that the reason shows again if it is still true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+
+from app.extensions import db
+from app.models import AttentionNote, Client
+from app.models.platforms import PLATFORM_NAMES
+from app.stats import portfolio as pf_stats
+from app.stats.query import StatsQuery
+
+KINDS = ("decline", "low_engagement", "stalled", "connection")
+_PREFIXES = (("lost ", "decline"), ("engagement ", "low_engagement"), ("growth stalled", "stalled"))
+
+
+def reason_key(reason: str) -> str:
+    """``decline``, ``low_engagement``, ``stalled`` or ``connection:<platform>`` (a connection problem of
+    that platform, whichever: expiring, expired, failing, stale); ``other`` for anything else."""
+    for prefix, key in _PREFIXES:
+        if reason.startswith(prefix):
+            return key
+    for platform, name in PLATFORM_NAMES.items():
+        if reason.startswith(f"{name} "):
+            return f"connection:{platform}"
+    return "other"
+
+
+def valid_key(key: str) -> bool:
+    kind, _, platform = key.partition(":")
+    if kind == "connection":
+        return platform in PLATFORM_NAMES
+    return kind in KINDS and not platform
+
+
+@dataclass(frozen=True)
+class Reason:
+    key: str
+    text: str
+    note: AttentionNote | None  # the snooze / resolution in force, if any
+
+
+@dataclass(frozen=True)
+class ClientAttention:
+    client_id: int
+    name: str
+    reasons: tuple[Reason, ...]
+
+    @property
+    def open(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.note is None)
+
+    @property
+    def quiet(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.note is not None)
+
+
+def notes_in_force(client_ids: Sequence[int], today: date) -> dict[tuple[int, str], AttentionNote]:
+    """(client, reason key) -> the newest note whose ``until`` is after ``today``."""
+    if not client_ids:
+        return {}
+    rows = db.session.execute(
+        select(AttentionNote)
+        .where(AttentionNote.client_id.in_(list(client_ids)), AttentionNote.until > today)
+        .order_by(AttentionNote.created_at, AttentionNote.id)
+    ).scalars()
+    return {(n.client_id, n.reason): n for n in rows}  # the newest wins
+
+
+def with_notes(attention: Sequence[pf_stats.Attention], today: date) -> list[ClientAttention]:
+    """The portfolio's needs-attention list with each reason's note in force."""
+    notes = notes_in_force([a.client_id for a in attention], today)
+    return [
+        ClientAttention(
+            a.client_id,
+            a.name,
+            tuple(Reason(reason_key(t), t, notes.get((a.client_id, reason_key(t)))) for t in a.reasons),
+        )
+        for a in attention
+    ]
+
+
+def for_client(visible: Select[tuple[Client]], client_id: int, query: StatsQuery) -> ClientAttention:
+    """One client's reasons now (the same rows as the portfolio's, for this client alone) with notes."""
+    rows = pf_stats.client_rows(visible.where(Client.id == client_id), query, 30)
+    reasons = pf_stats.attention_reasons(rows[0]) if rows else ()
+    name = rows[0].name if rows else ""
+    [out] = with_notes([pf_stats.Attention(client_id, name, reasons)], query.today)
+    return out
+
+
+def history(client_id: int, limit: int = 10) -> list[AttentionNote]:
+    """The client's notes, newest first (the client page lists them with who wrote them)."""
+    return list(
+        db.session.execute(
+            select(AttentionNote)
+            .where(AttentionNote.client_id == client_id)
+            .order_by(AttentionNote.created_at.desc(), AttentionNote.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
