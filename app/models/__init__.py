@@ -7,6 +7,7 @@ from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
 from app.models.comment import Comment, CommentReply, ReplyStatus
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
+from app.models.fan import FanLink, FanLinkIdentity, FanLinkPage
 from app.models.goal import Goal
 from app.models.history import (
     AccountInsight,
@@ -24,6 +25,7 @@ from app.models.ops import OpsAlert, WorkAction
 from app.models.outbox import EmailStatus, OutboxEmail
 from app.models.report import Report, ReportFile, ReportKind, ReportLink, ReportSettings, ReportStatus
 from app.models.sync import RawResponse, SyncRun, SyncStatus, SyncTrigger
+from app.models.tactic import ContentTactic, Tactic
 from app.models.user import Invite, LoginAttempt, PasswordReset, Role, User, UserSession
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "Connection",
     "ContentItem",
     "ContentKind",
+    "ContentTactic",
     "ContentMetricSnapshot",
     "ContentThumbnail",
     "ConnectionStatus",
@@ -57,6 +60,9 @@ __all__ = [
     "Deliverable",
     "EmailMode",
     "EmailStatus",
+    "FanLink",
+    "FanLinkIdentity",
+    "FanLinkPage",
     "Goal",
     "Invite",
     "LoginAttempt",
@@ -68,6 +74,7 @@ __all__ = [
     "PortfolioDailyTotal",
     "Provenance",
     "Report",
+    "Tactic",
     "ReportFile",
     "ReportKind",
     "ReportLink",

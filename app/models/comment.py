@@ -20,6 +20,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 _TOP = "parent_id IS NULL AND NOT from_owner AND archived_at IS NULL"
 _UNANSWERED = f"{_TOP} AND answered_at IS NULL AND NOT hidden AND deleted_at_platform IS NULL"
 _UNREAD = f"{_TOP} AND read_at IS NULL"
+_FANS = "NOT from_owner AND deleted_at_platform IS NULL AND author_platform_id IS NOT NULL"
 
 
 class Comment(Base):
@@ -61,6 +62,26 @@ class Comment(Base):
         Index("ix_comments_client_published", "client_id", "published_at"),
         Index("ix_comments_content_item", "content_item_id"),
         Index("ix_comments_parent", "parent_id"),
+        # the fans of a client (app/stats/fans.py, bench/fans.py): index-only reads of the audience's comments,
+        # by time (a period's commenters) and by author (first / last seen, a fan's comments)
+        Index(
+            "ix_comments_fans_time",
+            "client_id",
+            "published_at",
+            postgresql_include=["connection_id", "author_platform_id", "platform", "content_item_id"],
+            postgresql_where=sql_text(_FANS),
+            sqlite_where=sql_text(_FANS),
+        ),
+        Index(
+            "ix_comments_fans_author",
+            "client_id",
+            "author_platform_id",
+            "connection_id",
+            "published_at",
+            postgresql_include=["platform"],
+            postgresql_where=sql_text(_FANS),
+            sqlite_where=sql_text(_FANS),
+        ),
         # the inbox's "most liked" order, and its two counts as small partial indexes (bench/inbox.py)
         Index("ix_comments_client_liked", "client_id", "like_count", "published_at"),
         Index(

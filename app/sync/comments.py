@@ -29,7 +29,7 @@ from app.models.history import ContentItem
 from app.platforms.base import ContentItem as PItem
 from app.platforms.comments import PlatformComment, fetch_post_comments
 from app.platforms.errors import InvalidRequest, PlatformError
-from app.services import connection_settings
+from app.services import connection_settings, fan_links
 from app.stats.comments import is_question
 from app.sync import aging
 from app.sync.storage import upsert
@@ -183,6 +183,7 @@ def write(conn: Connection, got: CommentFetch, complete: bool = True) -> int:
         .all()
     )
     link_replies(conn, items, ids)
+    fan_links.check_pending(conn.client_id)  # a fan's link code may have just arrived (docs/fans.md)
     if not complete:
         return len(rows)
     # listed before, not now, and not hidden by us (YouTube does not list held comments): deleted there.

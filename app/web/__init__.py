@@ -8,7 +8,7 @@ from flask import Flask
 def register_web(app: Flask) -> None:
     """Register every blueprint with its URL prefix, plus request ids, headers, template helpers and error
     handlers."""
-    from app.web import errors, headers, health, live, request_id, site, templating
+    from app.web import errors, fan_link, headers, health, live, request_id, site, templating
     from app.web.admin import bp as admin_bp
     from app.web.api import bp as api_bp
     from app.web.auth import bp as auth_bp
@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(live.bp)
+    app.register_blueprint(fan_link.bp)
     request_id.init_app(app)
     headers.init_app(app)
     templating.init_app(app)

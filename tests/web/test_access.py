@@ -70,7 +70,10 @@ def test_no_idor_on_client_scoped_rules(app, client, factory, role):
     for endpoint, rule, methods in rules(app):
         if "<int:client_id>" not in rule:
             continue
-        url = fill(rule, {"client_id": victim.id, "deliverable_id": d.id, "link_id": 1, "connection_id": 1})
+        url = fill(
+            rule,
+            {"client_id": victim.id, "deliverable_id": d.id, "link_id": 1, "connection_id": 1, "content_id": 1},
+        )
         for method in methods:
             for headers in ({}, {"HX-Request": "true"}):
                 resp = client.open(url, method=method, headers=headers)

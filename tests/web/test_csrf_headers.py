@@ -43,6 +43,7 @@ def test_every_unsafe_rule_rejects_a_missing_csrf_token(app, client, factory):
                     "link_id": 1,
                     "alert_id": 1,
                     "comment_id": 1,
+                    "content_id": 1,
                     "user_id": c.user_id,
                 },
             )

@@ -18,5 +18,6 @@ from app.web.admin import (  # noqa: E402,F401
     portfolio,
     reports,
     sync,
+    tactics,
     users,
 )

@@ -16,7 +16,7 @@ from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
 from app.services import attention as attention_service
-from app.services import case_studies, clients, connections, live, sync_requests
+from app.services import case_studies, clients, connections, live, sync_requests, tactics
 from app.services import comments as inbox
 from app.services import goals as goal_service
 from app.services import portfolio as pf_service
@@ -139,6 +139,9 @@ def _page_context(client: Client) -> dict[str, Any]:
         "goals": goals,
         "live": live.poller([client.id]),
         "comments": _comments(ctx["q"], client),
+        "tactic_rows": tactics.report(client, ctx["q"]) if ctx["q"] else [],
+        "tactic_list": tactics.definitions_json(client.coach_id),
+        "tactic_posts": tactics.recent_posts(client, ctx["q"]) if ctx["q"] else [],
         **care_context(client),
         **ctx,
     }

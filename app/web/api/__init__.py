@@ -8,8 +8,10 @@ from app.web.api import (  # noqa: E402,F401
     audience,
     comments,
     connection_settings,
+    fans,
     ops,
     platform_callbacks,
     reports,
     social,
+    tactics,
 )

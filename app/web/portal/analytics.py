@@ -16,10 +16,10 @@ from htmx_flask import request as hx_request
 
 from app.charts import page_charts
 from app.charts.builders import curve_chart
-from app.errors import ValidationFailed
+from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
 from app.models.platforms import PLATFORM_NAMES, PLATFORMS
-from app.services import clients, goals, live, sync_log, thumbnails
+from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import audience_reads, content, query
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
@@ -120,6 +120,9 @@ def platform_page(platform: str) -> Response:
         hashtags=content.best_hashtags(ov.posts),
         audience=panel,
         insights_chart=page_charts.client_insights(ov, panel["insight_days"], platform),
+        tactic_rows=tactics.report(client, q),
+        fans=fans.fans_json(client, q, limit=10) if platform in fans.COMMENT_PLATFORMS else None,
+        link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
@@ -146,7 +149,29 @@ def content_page(content_id: int) -> Response:
     conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
     detail = content.content_detail(conns, content_id)
     chart = curve_chart("curve-svg", "This post over time", detail.curve, content.counting_changes(detail))
-    return render("portal/content.html", client=client, d=detail, chart=chart)
+    return render(
+        "portal/content.html",
+        client=client,
+        d=detail,
+        chart=chart,
+        tags=tactics.post_tactics(client, content_id),
+        tactic_list=tactics.definitions_json(client.coach_id),
+    )
+
+
+@bp.post("/portal/analytics/content/<int:content_id>/tactics")
+@client_required()
+def content_tactics(content_id: int) -> ResponseReturnValue:
+    """Tag a post with tactics from its page (PRG); another client's post is a 404."""
+    client = clients.own_client(current_user)
+    try:
+        tactics.set_tags(client, content_id, request.form.getlist("tactic"), current_user.id)
+        flash("Tactics saved.", "success")
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    return redirect(url_for("portal.content_page", content_id=content_id) + "#tactics-h", 303)
 
 
 @bp.get("/portal/thumbs/<int:content_id>")

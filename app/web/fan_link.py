@@ -1,0 +1,73 @@
+"""The creator's public "link your accounts" page and each fan's private page (docs/fans.md).
+
+Public: no login. The creator's page is reached by its unguessable token; the fan's own page by the secret
+only they hold (never in a log line of ours: the page is ``no-store`` with ``no-referrer``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from app.errors import ServiceError
+from app.services import brand, fan_links
+
+bp = Blueprint("fan_link", __name__)
+
+_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def _page(template: str, status: int = 200, **ctx: Any) -> Response:
+    resp = make_response(render_template(template, **ctx), status)
+    resp.headers.update(_PRIVATE)
+    return resp
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+def link_page(token: str) -> ResponseReturnValue:
+    client = fan_links.client_for_token(token)
+    business = brand.current().name
+    ctx: dict[str, Any] = {
+        "client": client,
+        "token": token,
+        "platforms": fan_links.platforms_of(client),
+        "consent": fan_links.consent_text(client, business),
+        "error": None,
+        "form": request.form,
+    }
+    if request.method == "POST":
+        handles = {p: request.form.get(p) for p in fan_links.LINK_PLATFORMS}
+        try:
+            secret = fan_links.start(client, business, request.form.get("consent"), handles)
+        except ServiceError as exc:
+            ctx["error"] = exc.message
+            return _page("fans/link.html", 400, **ctx)
+        return redirect(url_for("fan_link.manage", token=token, secret=secret), 303)
+    return _page("fans/link.html", **ctx)
+
+
+@bp.route("/link/<token>/me/<secret>", methods=["GET", "POST"])
+def manage(token: str, secret: str) -> ResponseReturnValue:
+    client = fan_links.client_for_token(token)
+    link = fan_links.link_for(client, secret)
+    if request.method == "POST":
+        if request.form.get("action") == "delete":
+            fan_links.delete_link(link)
+            return _page("fans/deleted.html", client=client)
+        result = fan_links.check(link)
+        if result.taken:
+            flash("One of these accounts is already linked by someone else: it stays unlinked.", "error")
+        elif result.waiting:
+            flash("No comment with your code from that handle yet: post it, wait for the next sync, try again.", "info")
+        else:
+            flash("All your accounts are linked.", "success")
+        return redirect(url_for("fan_link.manage", token=token, secret=secret), 303)
+    return _page(
+        "fans/manage.html",
+        client=client,
+        link=link,
+        identities=fan_links.identities(link),
+        code_days=fan_links.CODE_DAYS,
+    )

@@ -1,0 +1,121 @@
+"""Fans of a client on PostgreSQL: 200,000 comments from 50,000 commenters (and 50 other clients).
+
+Reuses ``bench/inbox.py``'s generator (one client with 200,000 comments over 90 days on Instagram and
+YouTube), then spreads the big client's authors over 25,000 ids per platform (50,000 commenters). Times
+``GET /api/portal/social/fans`` (top fans and the community weeks) through the real app: warm (the answer
+cached for the client's data version) and cold (the version bumped before each request, as a sync does).
+
+    .venv/bin/python bench/fans.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.inbox import generate  # noqa: E402
+from bench.pages import PASSWORD, admin_url, create_database, drop_database, make_app  # noqa: E402
+
+AUTHORS_PER_PLATFORM = 25_000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument(
+        "--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    ap.add_argument("--name", default="bench_fans")
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true")
+    args = ap.parse_args()
+    instance = tempfile.mkdtemp(prefix="bench-fans-")
+    from app.config import normalise_database_url
+
+    server = normalise_database_url(args.url) or args.url
+    db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
+    app = make_app(db_url, instance)
+    try:
+        from app.extensions import db
+
+        if not args.reuse:
+            from flask_migrate import upgrade
+
+            with app.app_context():
+                upgrade()
+            t = time.perf_counter()
+            generate(app)
+            with app.app_context():
+                db.session.execute(
+                    text(
+                        f"""UPDATE comments SET author_platform_id = 'u' || (id % {AUTHORS_PER_PLATFORM}),
+                                author_handle = 'fan_' || (id % {AUTHORS_PER_PLATFORM})
+                            WHERE client_id = (SELECT min(id) FROM clients)"""
+                    )
+                )
+                db.session.commit()
+                db.session.remove()
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM ANALYZE comments"))
+            print(f"generated in {time.perf_counter() - t:.1f}s")
+        with app.app_context():
+            n, authors = db.session.execute(
+                text(
+                    """SELECT count(*), count(DISTINCT (connection_id, author_platform_id)) FROM comments
+                       WHERE client_id = (SELECT min(id) FROM clients)"""
+                )
+            ).one()
+            print(f"the big client has {n:,} comments from {authors:,} commenters")
+        client = app.test_client()
+        client.post("/login", data={"email": "client0@bench.local", "password": PASSWORD})
+        statements: list[str] = []
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        cases = [
+            ("fans 30d, all platforms", "/api/portal/social/fans?range=30d"),
+            ("fans 30d, Instagram", "/api/portal/social/fans?range=30d&platform=instagram"),
+            ("fans 90d, all platforms (every comment)", "/api/portal/social/fans?range=90d"),
+            ("fans 7d, YouTube", "/api/portal/social/fans?range=7d&platform=youtube"),
+        ]
+        print("\n| case | p50 ms | p95 ms | max ms | queries |\n|---|---|---|---|---|")
+        from app.services import live
+
+        with app.app_context():
+            big = db.session.execute(text("SELECT min(id) FROM clients")).scalar_one()
+        cases += [(f"{name}, cold (after a sync)", url, True) for name, url in cases]  # type: ignore[misc]
+        for name, url, *cold in cases:
+            times = []
+            before = len(statements)
+            for _ in range(args.runs):
+                if cold:
+                    with app.app_context():
+                        live.bump([big])  # what a finished sync does: the cached answer no longer applies
+                t = time.perf_counter()
+                resp = client.get(url)
+                times.append((time.perf_counter() - t) * 1000)
+                assert resp.status_code == 200, (url, resp.status_code)
+            q = (len(statements) - before) / args.runs
+            ordered = sorted(times)
+            p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+            print(f"| {name} | {statistics.median(times):.1f} | {p95:.1f} | {max(times):.1f} | {q:.0f} |")
+    finally:
+        with app.app_context():
+            from app.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+        if not args.keep:
+            drop_database(server, args.name)
+
+
+if __name__ == "__main__":
+    main()
