@@ -1,14 +1,20 @@
 """Failed and stuck work, for the admins' operations page and the health JSON.
 
-Four sources, each read from where its truth lives:
+Five sources, each read from where its truth lives:
 
 * **syncs**: a live connection whose latest run failed with no follow-up scheduled (retries used up, or
   an error that asking again will not fix), and runs left ``running`` longer than a sync may take;
 * **reports**: reports ``failed``, and reports ``queued``/``running`` for over 15 minutes;
 * **emails**: outbox emails ``failed``, and ``pending`` ones still not delivered after an hour;
+* **replies**: comment replies ``failed`` (the platform refused, or never answered in ``MAX_ATTEMPTS``
+  tries), and ``queued``/``sending`` ones still not sent after an hour (the reply sweep re-queues them);
 * **jobs**: what RQ keeps in a queue's failed registry (retries spent, or the worker died every time).
 
-Comment replies have no outbox yet (the comments feature brings it); the page says so.
+A reply is retried through its outbox row (back to ``queued``, attempts kept), so the worker's claim and
+its landing check (``app.sync.replies.deliver``: any attempt after the first reads the comment's replies
+before sending) are the same as the sweep's: a reply that reached the platform is recorded, not resent.
+A reply whose comment was deleted at the platform, or whose connection or reply permission is gone, can
+only be discarded; a discarded reply is marked ``failed`` so the sweep never sends it.
 
 Every item is one *failure instance* (``kind`` + ``item_key``: a run id, an email at its attempt count,
 a report at its failure time, a job at its end time). An admin's retry or discard is a row of
@@ -31,9 +37,12 @@ from app.errors import Conflict, NotFound, ServiceError
 from app.extensions import db
 from app.models import (
     Client,
+    Comment,
+    CommentReply,
     Connection,
     EmailStatus,
     OutboxEmail,
+    ReplyStatus,
     Report,
     ReportStatus,
     SyncRun,
@@ -47,10 +56,18 @@ from app.models.platforms import PLATFORM_NAMES
 from app.queueing import dispatch, queues
 from app.security.scrub import scrub_text
 
-KINDS = ("sync", "report", "email", "job")
-KIND_LABELS = {"sync": "Syncs", "report": "Reports", "email": "Emails", "job": "Background jobs"}
+KINDS = ("sync", "report", "email", "reply", "job")
+KIND_LABELS = {
+    "sync": "Syncs",
+    "report": "Reports",
+    "email": "Emails",
+    "reply": "Comment replies",
+    "job": "Background jobs",
+}
 REPORT_STUCK_AFTER = timedelta(minutes=15)
 EMAIL_STUCK_AFTER = timedelta(hours=1)
+REPLY_STUCK_AFTER = timedelta(hours=1)
+REPLY_DISCARDED = "Discarded by an admin; it was not sent."
 RECENT_RUNS = timedelta(days=8)
 LIMIT = 100
 
@@ -63,6 +80,7 @@ JOB_WORDS = {
     dispatch.REPORT_JOB: "Report",
     dispatch.WEEKLY_REPORT_JOB: "Weekly report and its emails",
     dispatch.THUMBNAILS_JOB: "Post thumbnails",
+    dispatch.COMMENT_REPLY_JOB: "Comment reply",
 }
 #: a name in RQ's last exception line -> words (the scrubbed line itself is shown beside them)
 JOB_ERRORS = {
@@ -293,6 +311,93 @@ def _retry_email(item: WorkItem) -> bool:
     return dispatch.enqueue_email_delivery(int(email_id), again=f"ops-{attempts}")
 
 
+# --------------------------------------------------------------------------- comment replies
+
+
+def _reply_items(now: datetime) -> list[WorkItem]:
+    open_states = [ReplyStatus.QUEUED.value, ReplyStatus.SENDING.value]
+    rows = db.session.execute(
+        select(CommentReply, Comment, Connection, Client.display_name)
+        .join(Comment, Comment.id == CommentReply.comment_id)
+        .join(Connection, Connection.id == Comment.connection_id)
+        .join(Client, Client.id == CommentReply.client_id)
+        .where(
+            (CommentReply.status == ReplyStatus.FAILED.value)
+            | (CommentReply.status.in_(open_states) & (CommentReply.created_at < now - REPLY_STUCK_AFTER))
+        )
+        .order_by(CommentReply.id.desc())
+        .limit(LIMIT)
+    ).all()
+    items = []
+    for reply, comment, conn, client_name in rows:
+        failed = reply.status == ReplyStatus.FAILED.value
+        if failed and reply.error == REPLY_DISCARDED:
+            continue
+        if comment.deleted_at_platform is not None:
+            blocked: str | None = "The comment was deleted at the platform."
+        elif not conn.is_live:
+            blocked = "The account was disconnected."
+        elif conn.state.needs_reconnect:
+            blocked = "The client has to reconnect this account first."
+        elif conn.comments_grant_at is None:
+            blocked = "The client removed the permission to reply to comments."
+        else:
+            blocked = None
+        author = f"@{comment.author_handle}" if comment.author_handle else (comment.author_name or "a viewer")
+        items.append(
+            WorkItem(
+                "reply",
+                f"{reply.id}@{reply.attempts}" + ("" if failed else ":stuck"),
+                "failed" if failed else "stuck",
+                f"Reply to {author}: “{comment.text[:60]}{'…' if len(comment.text) > 60 else ''}”",
+                (reply.error or "The reply could not be sent.")
+                if failed
+                else f"Not sent after an hour ({reply.attempts} tries); the reply sweep keeps trying.",
+                scrub_text(f"reply #{reply.id}, comment #{comment.id}, {reply.attempts} tries")[:300],
+                _account(conn, client_name),
+                reply.client_id,
+                reply.created_at,
+                blocked,
+            )
+        )
+    done = _actioned("reply", [i.item_key for i in items])
+    return [i for i in items if i.item_key not in done]
+
+
+def _reply_id(item: WorkItem) -> int:
+    return int(item.item_key.split("@")[0])
+
+
+def _prepare_reply(item: WorkItem) -> None:
+    """Back to ``queued`` with its attempts kept: the worker's next claim counts one more, so it checks
+    whether the reply landed before sending (the reply sweep sends it if Redis loses the job)."""
+    db.session.execute(
+        update(CommentReply)
+        .where(
+            CommentReply.id == _reply_id(item),
+            CommentReply.status.in_([ReplyStatus.FAILED.value, ReplyStatus.SENDING.value]),
+        )
+        .values(status=ReplyStatus.QUEUED.value, error=None)
+    )
+
+
+def _retry_reply(item: WorkItem) -> bool:
+    key = item.item_key.replace("@", "-ops-").replace(":", "-")
+    return queues.enqueue_default(dispatch.COMMENT_REPLY_JOB, _reply_id(item), job_id=f"reply-{key}")
+
+
+def _discard_reply(item: WorkItem) -> None:
+    """Failed for good, so the reply sweep never sends it (a worker mid-send is not stopped)."""
+    db.session.execute(
+        update(CommentReply)
+        .where(
+            CommentReply.id == _reply_id(item),
+            CommentReply.status.in_([ReplyStatus.FAILED.value, ReplyStatus.QUEUED.value, ReplyStatus.SENDING.value]),
+        )
+        .values(status=ReplyStatus.FAILED.value, error=REPLY_DISCARDED)
+    )
+
+
 # --------------------------------------------------------------------------- RQ's failed registries
 
 
@@ -371,6 +476,7 @@ def items(kind: str | None = None, now: datetime | None = None) -> dict[str, lis
         "sync": lambda: _sync_items(now),
         "report": lambda: _report_items(now),
         "email": lambda: _email_items(now),
+        "reply": lambda: _reply_items(now),
         "job": _job_items,
     }
     return {k: readers[k]() for k in KINDS if kind in (None, k)}
@@ -407,6 +513,8 @@ def act(actor: User, kind: str, item_key: str, action: str) -> WorkItem:
         raise Conflict("Someone else handled this job a moment ago.") from None
     if action == "retry" and kind in PREPARE:
         PREPARE[kind](item)
+    if action == "discard" and kind in DISCARD:
+        DISCARD[kind](item)
     db.session.commit()  # from here on a second admin is told who was first
     if action == "discard":
         if kind == "job":
@@ -421,8 +529,9 @@ def act(actor: User, kind: str, item_key: str, action: str) -> WorkItem:
     return item
 
 
-RETRY = {"sync": _retry_sync, "report": _retry_report, "email": _retry_email, "job": _retry_job}
-PREPARE = {"report": _prepare_report, "email": _prepare_email}
+RETRY = {"sync": _retry_sync, "report": _retry_report, "email": _retry_email, "reply": _retry_reply, "job": _retry_job}
+PREPARE = {"report": _prepare_report, "email": _prepare_email, "reply": _prepare_reply}
+DISCARD = {"reply": _discard_reply}
 
 
 def _already(kind: str, item_key: str) -> None:

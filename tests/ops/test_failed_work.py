@@ -186,7 +186,7 @@ def test_with_redis_down_the_failed_jobs_are_unknown_not_zero(make_app: Any) -> 
     web = down.test_client()
     ready = web.get("/readyz")
     assert ready.status_code == 503
-    assert ready.json["background"]["failed_work"] == {"sync": 0, "report": 0, "email": 0, "job": None}
+    assert ready.json["background"]["failed_work"] == {"sync": 0, "report": 0, "email": 0, "reply": 0, "job": None}
     web.login("ops@example.com")
     page = web.get("/admin/ops/work").get_data(as_text=True)
     assert "Redis is not reachable: the failed background jobs cannot be read now." in page
