@@ -127,7 +127,6 @@ def _sync_page(conn: Connection, status: int = 200, error: str | None = None, ty
         costs=cs.choice_costs(conn),
         total=cs.cost(conn.platform, cs.settings_of(conn)).words(conn.platform),
         available=cs.AVAILABLE.get(conn.platform, frozenset()),
-        synced_now=cs.SYNCED_NOW,
         kinds=cs.KIND_LABELS,
         staff=current_user.role is not Role.CLIENT,
         error=error,
