@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from app.stats.attention import ClientAttention, Reason
 from app.stats.content import Post
 from app.stats.growth import Change
 from app.stats.overview import ClientOverview
@@ -141,7 +143,14 @@ def leader(r: LeaderRow) -> dict[str, Any]:
     }
 
 
-def portfolio(pf: Portfolio) -> dict[str, Any]:
+def _quiet(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
+    return [{"reason": r.text, "action": r.note.action, "until": r.note.until.isoformat()} for r in reasons if r.note]
+
+
+def portfolio(pf: Portfolio, attention: Sequence[ClientAttention]) -> dict[str, Any]:
+    """``attention`` is ``pf.attention`` with the coach's notes (``app.stats.attention.with_notes``): as on
+    the page, a snoozed or resolved reason is not among ``reasons`` but in ``quiet_reasons``, and a client
+    whose every reason is quiet is in ``attention_quiet`` instead of ``needs_attention``."""
     return {
         "total_followers": pf.total_followers,
         "period_change": change(pf.period_change),
@@ -151,7 +160,19 @@ def portfolio(pf: Portfolio) -> dict[str, Any]:
         "platform_totals": pf.platform_totals,
         "clients": pf.client_count,
         "needs_attention": [
-            {"client_id": a.client_id, "name": a.name, "reasons": list(a.reasons)} for a in pf.attention
+            {
+                "client_id": a.client_id,
+                "name": a.name,
+                "reasons": [r.text for r in a.open],
+                "quiet_reasons": _quiet(a.quiet),
+            }
+            for a in attention
+            if a.open
+        ],
+        "attention_quiet": [
+            {"client_id": a.client_id, "name": a.name, "quiet_reasons": _quiet(a.quiet)}
+            for a in attention
+            if not a.open
         ],
         "series": series(pf.series),
     }

@@ -13,6 +13,9 @@ from app.stats import attention
 from app.stats.query import today
 from tests.support import history as h
 
+EXPIRING = "Instagram access about to expire (the client must reconnect)"
+LOST = "lost 14 followers in the last 14 days"
+
 
 def test_reason_keys():
     assert attention.reason_key("lost 14 followers in the last 14 days") == "decline"
@@ -56,6 +59,11 @@ def test_expiring_connection_is_a_reason(client, book):
 def test_snooze_and_resolve_with_a_note(app, client, book):
     a, ok = book
     client.login("coach@example.com")
+    before = client.get("/api/admin/social/portfolio").get_json()
+    assert [(c["name"], sorted(c["reasons"]), c["quiet_reasons"]) for c in before["needs_attention"]] == [
+        ("Ann", sorted([EXPIRING, LOST]), [])
+    ]
+    assert before["attention_quiet"] == []
     url = f"/admin/clients/{a.id}/attention"
     resp = client.hx(
         "POST",
@@ -72,6 +80,17 @@ def test_snooze_and_resolve_with_a_note(app, client, book):
     body = resp.get_data(as_text=True)
     assert f"snoozed until {(today() + timedelta(days=7)).isoformat()}" in body
     assert "&lt;b&gt;Talked&lt;/b&gt; on the call" in body  # escaped
+    # snoozed on the page, snoozed in the JSON: the open reason stays, the snoozed one is marked
+    week = (today() + timedelta(days=7)).isoformat()
+    mixed = client.get("/api/admin/social/portfolio").get_json()["needs_attention"]
+    assert mixed == [
+        {
+            "client_id": a.id,
+            "name": "Ann",
+            "reasons": [EXPIRING],
+            "quiet_reasons": [{"reason": LOST, "action": "snoozed", "until": week}],
+        }
+    ]
     resolved = client.hx("POST", url, data={"reason": "connection:instagram", "action": "resolved", "note": ""})
     assert resolved.status_code == 200
     note = db.session.execute(select(AttentionNote).where(AttentionNote.action == "resolved")).scalar_one()
@@ -82,6 +101,14 @@ def test_snooze_and_resolve_with_a_note(app, client, book):
     section = text.split('id="att-h"')[1]
     assert "lost 14 followers" not in section
     assert "1 client with every reason snoozed or resolved" in section
+    # the JSON API agrees with the page: no open reason left, Ann is among the quiet ones with each note
+    api = client.get("/api/admin/social/portfolio").get_json()
+    assert api["needs_attention"] == []
+    assert [(c["client_id"], c["name"]) for c in api["attention_quiet"]] == [(a.id, "Ann")]
+    assert sorted(api["attention_quiet"][0]["quiet_reasons"], key=lambda r: r["action"]) == [
+        {"reason": EXPIRING, "action": "resolved", "until": (today() + timedelta(days=14)).isoformat()},
+        {"reason": LOST, "action": "snoozed", "until": week},
+    ]
     # the snooze runs out: back on the list (a note in force only while today < until)
     notes = attention.notes_in_force([a.id], today() + timedelta(days=7))
     assert set(notes) == {(a.id, "connection:instagram")}

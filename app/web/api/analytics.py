@@ -10,7 +10,7 @@ from app.models import Role
 from app.models.platforms import PLATFORMS
 from app.services import clients, goals
 from app.services import portfolio as pf_service
-from app.stats import content, serialize
+from app.stats import attention, content, serialize
 from app.stats import portfolio as pf_stats
 from app.stats import query as stats_query
 from app.stats.overview import client_overview
@@ -100,8 +100,9 @@ def admin_client(client_id: int) -> Response:
 @bp.get("/admin/social/portfolio")
 @role_required(Role.ADMIN, Role.COACH)
 def admin_portfolio() -> Response:
-    pf = pf_service.portfolio_for(current_user, pf_service.parse_query(current_user, request.args))
-    return jsonify(serialize.portfolio(pf))
+    q = pf_service.parse_query(current_user, request.args)
+    pf = pf_service.portfolio_for(current_user, q)
+    return jsonify(serialize.portfolio(pf, attention.with_notes(pf.attention, q.today)))
 
 
 @bp.get("/admin/social/leaderboard")
