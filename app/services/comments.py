@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Comment, CommentReply, Connection
 from app.models.base import utcnow
 from app.models.history import ContentItem
+from app.models.platforms import COMMENT_PLATFORMS
 from app.stats.comments import unanswered_count
 
 STATES = ("all", "unanswered", "answered", "hidden", "archived", "unread")
@@ -34,7 +35,6 @@ DEFAULT_LIMIT = 50
 #: at most this many ids in one bulk request (a longer list is refused with a 400, nothing done)
 MAX_BULK = 100
 MAX_QUERY = 200
-PLATFORMS = ("instagram", "youtube")
 
 
 class TooMany(ValidationFailed):
@@ -99,7 +99,7 @@ def _decode_cursor(raw: str) -> tuple[str, int]:
 def parse_query(args: Mapping[str, str]) -> InboxQuery:
     """The inbox query from URL arguments. :raises ValidationFailed: with the field named."""
     platform = args.get("platform") or None
-    if platform is not None and platform not in PLATFORMS:
+    if platform is not None and platform not in COMMENT_PLATFORMS:
         raise ValidationFailed("platform must be instagram or youtube.", field="platform")
     state = args.get("state") or "all"
     if state not in STATES:
@@ -374,7 +374,7 @@ def comment_connections(client_id: int) -> list[Connection]:
             .where(
                 Connection.client_id == client_id,
                 Connection.disconnected_at.is_(None),
-                Connection.platform.in_(PLATFORMS),
+                Connection.platform.in_(COMMENT_PLATFORMS),
             )
             .order_by(Connection.platform, Connection.id)
         ).scalars()

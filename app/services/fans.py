@@ -21,7 +21,6 @@ from app.stats import fans as stats
 from app.stats.query import StatsQuery, day_start
 
 #: the platforms whose comments the app syncs (docs/comments.md): the only ones with fans
-COMMENT_PLATFORMS = ("instagram", "youtube")
 
 
 def window(client: Client, query: StatsQuery) -> tuple[datetime, datetime]:

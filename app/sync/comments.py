@@ -26,6 +26,7 @@ from app.models import Connection
 from app.models.base import utcnow
 from app.models.comment import Comment
 from app.models.history import ContentItem
+from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.base import ContentItem as PItem
 from app.platforms.comments import PlatformComment, fetch_post_comments
 from app.platforms.errors import InvalidRequest, PlatformError
@@ -36,7 +37,6 @@ from app.sync.storage import upsert
 
 log = logging.getLogger(__name__)
 
-COMMENT_PLATFORMS = ("instagram", "youtube")
 #: posts whose comments one sync reads at most (the newest due first)
 MAX_POSTS = 12
 TEXT_LIMIT = 10_000

@@ -28,6 +28,11 @@ def snapshots(conn_id: int) -> list[AudienceSnapshot]:
     return list(db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn_id)).scalars())
 
 
+def non_comment_calls(world: Any) -> list[dict[str, Any]]:
+    """The Instagram calls a sync made, less the comment step's (its posts are due on their own schedule)."""
+    return [c for c in world.calls("instagram") if "/comments" not in c["path"]]
+
+
 def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: Any, world: Any) -> None:
     conn_id, account = link("instagram", followers=10_000)
     world.patch_account(account["id"], audience=IG_TRUTH)
@@ -50,13 +55,13 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 1
-    not_due = len(world.calls("instagram"))
+    not_due = len(non_comment_calls(world))
     snap.taken_on = snap.taken_on - timedelta(days=7)
     db.session.commit()
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 2
-    assert len(world.calls("instagram")) == not_due + 5
+    assert len(non_comment_calls(world)) == not_due + 5
 
 
 def test_small_instagram_account_stores_an_empty_audience(app: Any, link: Any) -> None:

@@ -18,7 +18,7 @@ from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
-from app.models.platforms import PLATFORM_NAMES, PLATFORMS
+from app.models.platforms import COMMENT_PLATFORMS, PLATFORM_NAMES, PLATFORMS
 from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import audience_reads, content, query
 from app.stats.overview import client_connections, client_overview
@@ -121,7 +121,7 @@ def platform_page(platform: str) -> Response:
         audience=panel,
         insights_chart=page_charts.client_insights(ov, panel["insight_days"], platform),
         tactic_rows=tactics.report(client, q),
-        fans=fans.fans_json(client, q, limit=10) if platform in fans.COMMENT_PLATFORMS else None,
+        fans=fans.fans_json(client, q, limit=10) if platform in COMMENT_PLATFORMS else None,
         link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
