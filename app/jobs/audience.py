@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app
+
 from app.extensions import db
 from app.models import Connection
+from app.redis_conn import get_redis
 from app.services.connections import syncable_connection_ids
+from app.sync import budgets
 from app.sync.audience import sync_stories
 
 log = logging.getLogger(__name__)
 
 
 def sync_all_stories() -> dict[str, int]:
-    """One story read per live Instagram connection; a failing one does not stop the others."""
-    counts = {"connections": 0, "failed": 0}
+    """One story read per live Instagram connection; a failing one does not stop the others.
+
+    Stories are read as often as the budget allows: every 4 hours, and not at all while an Instagram
+    limit is past the warning threshold (the run is given up, like twice-daily syncs, so the daily
+    syncs keep their share; the next run reads every story still live)."""
+    counts = {"connections": 0, "failed": 0, "skipped_near_limit": 0}
+    if budgets.near_limit(current_app.config, get_redis(), "instagram"):
+        log.warning("story sync skipped: Instagram budget near its limit", extra={"event": "story_sync_skipped"})
+        counts["skipped_near_limit"] = 1
+        return counts
     for connection_id in syncable_connection_ids():
         conn = db.session.get(Connection, connection_id)
         if conn is None or conn.platform != "instagram":

@@ -53,10 +53,14 @@ CADENCES = {"daily": 1, "twice_daily": 2}
 YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 1, "audience": 0}
 #: calls of one sync, per kind (Instagram and TikTok budgets count calls or usage, not units)
 CALLS = {
-    "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1, "stories": 2},
+    "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     "tiktok": {"profile": 1, "posts": 2},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
 }
+
+#: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6
+#: runs of one list call plus two insights calls per live story; 3 live stories assumed (docs/sync.md)
+DAILY_CALLS = {"instagram": {"stories": 6 * (1 + 2 * 3)}}
 
 
 class OverBudget(ServiceError):
@@ -123,7 +127,8 @@ def cost(platform: str, settings: SyncSettings) -> Cost:
     per_sync_calls = sum(CALLS.get(platform, {}).get(k, 0) for k in kinds)
     per_sync_units = sum(YOUTUBE_UNITS.get(k, 0) for k in kinds) if platform == "youtube" else 0
     n = CADENCES[settings.cadence]
-    return Cost(per_sync_calls * n, per_sync_units * n)
+    own_schedule = sum(DAILY_CALLS.get(platform, {}).get(k, 0) for k in kinds)
+    return Cost(per_sync_calls * n + own_schedule, per_sync_units * n)
 
 
 def choice_costs(conn: Connection) -> dict[str, str]:
@@ -134,7 +139,8 @@ def choice_costs(conn: Connection) -> dict[str, str]:
     for kind in KINDS:
         if kind in AVAILABLE.get(conn.platform, frozenset()):
             per_kind = Cost(
-                CALLS.get(conn.platform, {}).get(kind, 0) * CADENCES[current.cadence],
+                CALLS.get(conn.platform, {}).get(kind, 0) * CADENCES[current.cadence]
+                + DAILY_CALLS.get(conn.platform, {}).get(kind, 0),
                 (YOUTUBE_UNITS.get(kind, 0) if conn.platform == "youtube" else 0) * CADENCES[current.cadence],
             )
             out[kind] = per_kind.words(conn.platform)

@@ -9,8 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs.audience import sync_all_stories
 from app.models import AudienceSnapshot, StoryItem
 from app.models.sync import SyncRun
+from app.redis_conn import get_redis
+from app.services import connection_settings
+from app.services.quota_counters import META_APP_USAGE
 from app.sync import engine
 from app.sync.audience import sync_stories
 
@@ -143,3 +147,26 @@ def test_the_audience_and_stories_settings_turn_the_reads_off(app: Any, link: An
     assert sync_stories(conn_id) == "off"
     db.session.expire_all()
     assert db.session.execute(select(StoryItem)).scalars().all() == []
+
+
+def test_stories_are_read_as_often_as_the_budget_allows(app: Any, link: Any, world: Any) -> None:
+    conn_id, account = link("instagram")
+    world._call("POST", f"accounts/{account['id']}/stories", json={"views": 300})
+    # the settings page counts the story sync by its own schedule: 6 runs x (1 list + 2 x 3 live stories)
+    defaults = connection_settings.defaults("instagram")
+    per_sync = 5 + 2 + 3 + 1  # profile, posts, comments, audience
+    assert connection_settings.cost("instagram", defaults).calls == per_sync + 42
+    twice = connection_settings.SyncSettings(defaults.sync, "twice_daily")
+    assert connection_settings.cost("instagram", twice).calls == 2 * per_sync + 42  # stories do not double
+    # Meta's app usage past the 80 % threshold: the 4-hourly run is given up and asks nothing
+    get_redis().set(META_APP_USAGE, 85)
+    world.clear_calls()
+    try:
+        assert sync_all_stories() == {"connections": 0, "failed": 0, "skipped_near_limit": 1}
+        assert world.calls("instagram") == []
+    finally:
+        get_redis().delete(META_APP_USAGE)
+    # below it the next run reads the story that is still live
+    assert sync_all_stories() == {"connections": 1, "failed": 0, "skipped_near_limit": 0}
+    db.session.expire_all()
+    assert [r.views for r in db.session.execute(select(StoryItem)).scalars()] == [300]
