@@ -14,7 +14,8 @@ every platform call:
 
 1. **initial**: the initial syncs the connect queued (backfill included);
 2. **daily**: the 03:00 fan-out (``daily_fanout``) after 50 new videos were added to the first 10 YouTube
-   channels.
+   channels, run as a day later for the comment step (posts due on the comment schedule are read;
+   ``--same-day`` runs it as on the initial sync's day).
 
 Reported per phase: wall time, connections per minute, platform calls and YouTube quota units per
 connection (from the SyncRun rows and the sandbox's call log), outcomes, and peak RSS of one worker
@@ -321,6 +322,24 @@ def add_new_videos(sandbox: str, channels: int = 10, videos: int = 50) -> None:
         ).raise_for_status()
 
 
+def day_later_for_comments() -> None:
+    """The daily phase as a day after the initial sync for the comment step: each post's last comment
+    read moves back one day, so the aging schedule finds the posts due as it would tomorrow (the
+    platform data and the sync's other steps stay on today)."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models.history import ContentItem
+
+    moved = db.session.execute(
+        update(ContentItem)
+        .where(ContentItem.comments_synced_at.is_not(None))
+        .values(comments_synced_at=ContentItem.comments_synced_at - timedelta(days=1))
+    ).rowcount
+    db.session.commit()
+    print(f"comment reads of {moved} posts moved back a day (the daily phase runs as a day later)")
+
+
 def run_phase(
     name: str,
     app: Any,
@@ -415,6 +434,13 @@ def main() -> int:
     parser.add_argument("--no-fork", action="store_true", help="Start the workers with --no-fork (no horse per job).")
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--same-day",
+        action="store_true",
+        help="Run the daily phase as on the day of the initial sync (no post due for its comments); by default "
+        "it runs as a day later: every post's last comment read is moved back a day, so the posts due on the "
+        "comment schedule (app/sync/aging.py) are read as they would be.",
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -448,6 +474,8 @@ def main() -> int:
                 from app.jobs.sync import daily_fanout
 
                 add_new_videos(sandbox)
+                if not args.same_day:
+                    day_later_for_comments()
                 print(f"\ndaily fan-out queued {daily_fanout()} jobs (10 channels got 50 new videos)")
 
             daily = run_phase(
