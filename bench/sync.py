@@ -326,15 +326,13 @@ def day_later_for_comments() -> None:
     """The daily phase as a day after the initial sync for the comment step: each post's last comment
     read moves back one day, so the aging schedule finds the posts due as it would tomorrow (the
     platform data and the sync's other steps stay on today)."""
-    from sqlalchemy import update
-
     from app.extensions import db
-    from app.models.history import ContentItem
 
-    moved = db.session.execute(
-        update(ContentItem)
-        .where(ContentItem.comments_synced_at.is_not(None))
-        .values(comments_synced_at=ContentItem.comments_synced_at - timedelta(days=1))
+    moved = db.session.execute(  # PostgreSQL only, like the rest of this benchmark
+        text(
+            "UPDATE content_items SET comments_synced_at = comments_synced_at - interval '1 day' "
+            "WHERE comments_synced_at IS NOT NULL"
+        )
     ).rowcount
     db.session.commit()
     print(f"comment reads of {moved} posts moved back a day (the daily phase runs as a day later)")
