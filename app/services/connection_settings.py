@@ -12,8 +12,8 @@
   when it adds syncs while today's budget is already past the warning threshold.
 
 The defaults (posts, comments, audience and stories where the platform has them, daily) keep every
-client within budget at the benchmark's scale: 1,000 YouTube channels plan 4,000 of 9,500 units a day (the
-syncs of today spend 3,000 of them plus the comment step's 1-4 units a channel on most days).
+client within budget at the benchmark's scale: 1,000 YouTube channels plan 6,000 of 9,500 units a day
+(measured a day after the first sync: 6.4 a channel on average, bench/README.md "sync").
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "storie
 CADENCES = {"daily": 1, "twice_daily": 2}
 
 #: YouTube Data API units of one sync: the profile (channels) always, posts: playlistItems + videos
-#: (up to 50 new videos), comments: commentThreads for the newest videos (estimate; docs/sync.md)
-YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 1, "audience": 0}
+#: (up to 50 new videos), comments: one commentThreads page per post due (up to 12): 3.4 a channel on
+#: average in the 1,000-connection sync benchmark a day after the first sync, so 3 (bench/README.md)
+YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 3, "audience": 0}
 #: calls of one sync, per kind (Instagram and TikTok budgets count calls or usage, not units)
 CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},

@@ -66,9 +66,9 @@ def test_the_settings_api_follows_the_contract_and_refuses_with_the_reason(
     assert got["synced_now"] == ["audience", "comments", "posts", "stories"]
     yt_got = client.get(_url(yt)).json
     assert yt_got["sync"] == {"posts": True, "comments": True, "audience": True, "stories": False}
-    # a YouTube sync: channels 1 + posts 2 + comments 1 (+ audience 0) units
-    assert yt_got["cost_per_day"] == {"calls": 6, "units": 4}
-    assert yt_got["choice_costs"]["twice_daily"] == "8 Data API units a day"
+    # a YouTube sync: channels 1 + posts 2 + comments 3 (+ audience 0) units
+    assert yt_got["cost_per_day"] == {"calls": 6, "units": 6}
+    assert yt_got["choice_costs"]["twice_daily"] == "12 Data API units a day"
     bad = client.patch(_url(tt), json={"sync": {"stories": True}})
     assert bad.status_code == 400
     assert bad.json["error"]["message"] == "TikTok has no stories the app can read."
@@ -97,11 +97,11 @@ def test_a_choice_that_does_not_fit_the_youtube_budget_is_refused(app: Any, clie
     conn = db.session.get(Connection, yt)
     conn.active_campaign = True
     db.session.commit()
-    app.config["SYNC_YOUTUBE_DAILY_UNITS"] = 7  # one channel: 4 units a day, twice a day 8
+    app.config["SYNC_YOUTUBE_DAILY_UNITS"] = 11  # one channel: 6 units a day, twice a day 12
     resp = client.patch(_url(yt), json={"cadence": "twice_daily"})
     assert resp.status_code == 400
     assert resp.json["error"]["code"] == "over_budget"
-    assert "would need 8 units a day of the 7 the app may spend" in resp.json["error"]["message"]
+    assert "would need 12 units a day of the 11 the app may spend" in resp.json["error"]["message"]
     app.config["SYNC_YOUTUBE_DAILY_UNITS"] = 9500
     client.patch(_url(yt), json={"sync": {"comments": False}})  # less never needs room
     get_redis().set(youtube_units_key(), 9000)  # 95 % of today's budget spent
@@ -121,7 +121,7 @@ def test_twice_a_day_for_an_active_campaign_and_skipped_near_the_limit(
     client.login(coach_email)
     page = client.get(f"/portal/settings/connections/{yt}/sync").get_data(as_text=True)
     assert "For accounts your coach marks as an active campaign." in page
-    assert 'data-testid="cost-daily">4 Data API units a day</small>' in page  # channels 1 + posts 2 + comments 1
+    assert 'data-testid="cost-daily">6 Data API units a day</small>' in page  # channels 1 + posts 2 + comments 3
     client.post(f"/portal/settings/connections/{yt}/campaign", data={"active": "1"})
     saved = client.post(
         f"/portal/settings/connections/{yt}/sync", data={"posts": "on", "audience": "on", "cadence": "twice_daily"}
