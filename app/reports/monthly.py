@@ -11,14 +11,11 @@ email the links once per recipient).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Client, ClientStatus, Report, ReportKind, ReportSettings, ReportStatus
+from app.models import Report, ReportKind, ReportStatus
 from app.models.base import utcnow
 from app.reports import build, service
 
@@ -32,20 +29,8 @@ def month_key(first: date) -> str:
 def due_monthly(now: datetime) -> list[service.Due]:
     """Clients whose local time is the 1st of a month from the morning on, or the 2nd (catch-up).
     ``Due.local_day`` is the client's local day (the report covers the month before it)."""
-    stmt: Select[Any] = (
-        select(Client.id, Client.time_zone)
-        .outerjoin(ReportSettings)
-        .where(
-            Client.status.in_([ClientStatus.ACTIVE, ClientStatus.ONBOARDING]),
-            or_(ReportSettings.client_id.is_(None), ReportSettings.weekly_enabled.is_(True)),
-        )
-    )
     out = []
-    for cid, tz in db.session.execute(stmt):
-        try:
-            local = now.astimezone(ZoneInfo(tz or "UTC"))
-        except (KeyError, ValueError):
-            local = now
+    for cid, local in service.clients_local_now(now):
         if (local.day == 1 and local.hour >= service.WEEKLY_HOURS.start) or local.day in CATCH_UP_DAYS:
             out.append(service.Due(cid, local.date()))
     return out

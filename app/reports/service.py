@@ -478,10 +478,9 @@ class Due:
     local_day: date
 
 
-def due_weekly(now: datetime) -> list[Due]:
-    """Clients with weekly reports on whose local time is Monday morning, or later on Monday or Tuesday
-    (a fan-out missed while the cron process was down is caught up; the unique (client, week) row keeps
-    it to one report). ``Due.local_day`` is that week's Monday."""
+def clients_local_now(now: datetime) -> list[tuple[int, datetime]]:
+    """Each active or onboarding client whose scheduled reports are on, with ``now`` in the client's own
+    zone (UTC when the zone is missing or unknown): what the weekly and monthly schedules decide on."""
     stmt: Select[Any] = (
         select(Client.id, Client.time_zone)
         .outerjoin(ReportSettings)
@@ -496,6 +495,16 @@ def due_weekly(now: datetime) -> list[Due]:
             local = now.astimezone(ZoneInfo(tz or "UTC"))
         except (KeyError, ValueError):
             local = now
+        out.append((cid, local))
+    return out
+
+
+def due_weekly(now: datetime) -> list[Due]:
+    """Clients with weekly reports on whose local time is Monday morning, or later on Monday or Tuesday
+    (a fan-out missed while the cron process was down is caught up; the unique (client, week) row keeps
+    it to one report). ``Due.local_day`` is that week's Monday."""
+    out = []
+    for cid, local in clients_local_now(now):
         monday = local.date() - timedelta(days=local.weekday())
         if (local.weekday() == 0 and local.hour >= WEEKLY_HOURS.start) or local.weekday() in CATCH_UP_WEEKDAYS:
             out.append(Due(cid, monday))
