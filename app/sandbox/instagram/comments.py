@@ -25,7 +25,7 @@ from ..common import state
 from ..state import Token
 from ..util import iso_meta
 from ..world import Account, Post
-from .shared import GraphError, page_url
+from .shared import GraphError, page_url, split_fields
 
 MANAGE = "instagram_business_manage_comments"
 COMMENT_FIELDS = (
@@ -55,23 +55,6 @@ def not_found(node: str, method: str) -> GraphError:
         33,
         "IGApiException",
     )
-
-
-def _split(raw: str) -> list[str]:
-    out, depth, cur = [], 0, ""
-    for ch in raw:
-        if ch in "{(":
-            depth += 1
-        elif ch in "})":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur.strip())
-    return out
 
 
 def comment_view(c: Comment, fields: list[str], tok: Token) -> dict[str, Any]:  # noqa: C901 - one getter per field
@@ -107,7 +90,7 @@ def comment_view(c: Comment, fields: list[str], tok: Token) -> dict[str, Any]:  
         elif name == "replies" and c.parent_id is None:
             kids = replies_of(st.comments, c.id)
             limit = int(m.group("limit") or 25)
-            sub = _split(m.group("sub") or "") or list(DEFAULT_FIELDS)
+            sub = split_fields(m.group("sub") or "") or list(DEFAULT_FIELDS)
             if kids:
                 out["replies"] = {"data": [comment_view(k, sub, tok) for k in kids[:limit]]}
     out.setdefault("id", c.id)
@@ -127,7 +110,7 @@ def _decode(value: str) -> str | None:
 
 
 def paged(items: list[Comment], tok: Token) -> dict[str, Any]:
-    fields = _split(request.args.get("fields") or "")
+    fields = split_fields(request.args.get("fields") or "")
     try:
         limit = int(request.args.get("limit", "25"))
     except ValueError as exc:
@@ -207,7 +190,7 @@ def comment_call(acc: Account, tok: Token, c: Comment, edge: str | None) -> dict
         raise not_found(c.id, method)
     if edge is None:
         if method == "GET":
-            return comment_view(c, _split(request.args.get("fields") or ""), tok)
+            return comment_view(c, split_fields(request.args.get("fields") or ""), tok)
         _need_manage(tok)
         if method == "DELETE":
             c.deleted = True

@@ -21,7 +21,7 @@ from ..world import Account, Post
 from .comments import comment_call, media_comments
 from .insights import media_insights, user_insights
 from .oauth import BASIC, INSIGHTS, check_token, token_value
-from .shared import PRODUCT, GraphError, bp, page_url
+from .shared import PRODUCT, GraphError, bp, page_url, split_fields
 from .stories import find_story, stories_edge, story_insights, story_node
 from .usage import throttle
 
@@ -86,26 +86,6 @@ def _default_version() -> str:
     st = state()
     versions: dict[str, str | None] = st.cfg["META_VERSIONS"]
     return _resolve_version(sorted(versions, key=lambda v: float(v[1:]))[0])
-
-
-def split_fields(raw: str | None) -> list[str]:
-    """Split a Graph ``fields`` value on top-level commas (keeps ``children{id}`` together)."""
-    if not raw:
-        return []
-    out, depth, cur = [], 0, ""
-    for ch in raw:
-        if ch in "{(":
-            depth += 1
-        elif ch in "})":
-            depth -= 1
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        out.append(cur.strip())
-    return out
 
 
 @bp.route("/graph.instagram.com/<path:rest>", methods=["GET", "POST", "DELETE"])

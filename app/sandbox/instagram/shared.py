@@ -72,3 +72,23 @@ PRODUCT = {"image": ("IMAGE", "FEED"), "carousel": ("CAROUSEL_ALBUM", "FEED"), "
 
 def page_url(params: dict[str, str]) -> str:
     return request.base_url + "?" + urlencode(params)
+
+
+def split_fields(raw: str | None) -> list[str]:
+    """Split a Graph ``fields`` value on top-level commas (keeps ``children{id}`` together)."""
+    if not raw:
+        return []
+    out, depth, cur = [], 0, ""
+    for ch in raw:
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
