@@ -83,6 +83,8 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "TIKTOK_CLIENT_SECRET": "sandbox-tiktok-secret",
     "YOUTUBE_CLIENT_ID": "sandbox-google-client",
     "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
+    "LINKEDIN_CLIENT_ID": "sandbox-linkedin-client",
+    "LINKEDIN_CLIENT_SECRET": "sandbox-linkedin-secret",
 }
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from app.config.setting import Setting
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from app.platforms.instagram import DEFAULT_SCOPES as INSTAGRAM_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_SCOPES as LINKEDIN_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_VERSION as LINKEDIN_DEFAULT_VERSION
 from app.platforms.tiktok import DEFAULT_SCOPES as TIKTOK_DEFAULT_SCOPES
 from app.platforms.youtube import DEFAULT_SCOPES as YOUTUBE_DEFAULT_SCOPES
 
@@ -217,6 +219,25 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from Google (comma or space separated).",
         ),
         Setting(
+            "LINKEDIN_CLIENT_ID",
+            "str",
+            None,
+            "LinkedIn app client id. Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting("LINKEDIN_CLIENT_SECRET", "str", None, "LinkedIn app client secret."),
+        Setting(
+            "LINKEDIN_SCOPES",
+            "list",
+            LINKEDIN_DEFAULT_SCOPES,
+            "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
+        ),
+        Setting(
+            "LINKEDIN_API_VERSION",
+            "str",
+            LINKEDIN_DEFAULT_VERSION,
+            "`LinkedIn-Version` header (YYYYMM); a version lives about a year, then LinkedIn answers 426.",
+        ),
+        Setting(
             "TOKEN_EXPIRING_WARNING_DAYS",
             "int",
             7,
@@ -250,7 +271,12 @@ SETTINGS: tuple[Setting, ...] = (
                 f"At most this many {title} syncs at once, over all workers.",
                 minimum=1,
             )
-            for platform, title in (("INSTAGRAM", "Instagram"), ("TIKTOK", "TikTok"), ("YOUTUBE", "YouTube"))
+            for platform, title in (
+                ("INSTAGRAM", "Instagram"),
+                ("TIKTOK", "TikTok"),
+                ("YOUTUBE", "YouTube"),
+                ("LINKEDIN", "LinkedIn"),
+            )
         ),
         Setting(
             "SYNC_YOUTUBE_DAILY_UNITS",
@@ -266,6 +292,15 @@ SETTINGS: tuple[Setting, ...] = (
             600,
             "TikTok calls per minute over all workers; over it the sync is deferred to the next minute (J7).",
             minimum=1,
+        ),
+        Setting(
+            "SYNC_LINKEDIN_DAILY_CALLS",
+            "int",
+            90000,
+            "LinkedIn calls the syncs may make per UTC day over all endpoints (LinkedIn's per-app limits are "
+            "per endpoint and unpublished: set it from the Developer Portal's Analytics tab); over it the "
+            "sync waits for 00:00 UTC.",
+            minimum=0,
         ),
         Setting(
             "SYNC_META_SLOWDOWN_SECONDS",

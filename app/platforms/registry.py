@@ -18,6 +18,8 @@ from app.platforms.base import PlatformAdapter, parse_scopes
 from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
 from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
@@ -89,6 +91,14 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             client_secret=_required(settings, "INSTAGRAM_CLIENT_SECRET"),
             api_version=str(settings["INSTAGRAM_API_VERSION"]),
             scopes=_scopes(settings, "INSTAGRAM_SCOPES", IG_SCOPES),
+        )
+    if platform == "linkedin":
+        return LinkedInAdapter(
+            http,
+            client_id=_required(settings, "LINKEDIN_CLIENT_ID"),
+            client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
+            scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
+            api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
         )
     if platform == "tiktok":
         return TikTokAdapter(

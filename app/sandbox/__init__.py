@@ -1,4 +1,4 @@
-"""The platform sandbox: a faithful local Instagram, TikTok and YouTube served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, TikTok, YouTube and LinkedIn served over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -19,7 +19,17 @@ from .util import iso_z
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - wiring
     """Build the sandbox app. ``config`` overrides the defaults of ``app.sandbox.config.DEFAULTS``."""
-    from . import control, control_audience, control_comments, faults, instagram, media, tiktok, youtube  # noqa: F401
+    from . import (  # noqa: F401
+        control,
+        control_audience,
+        control_comments,
+        faults,
+        instagram,
+        linkedin,
+        media,
+        tiktok,
+        youtube,
+    )
 
     cfg = load_config(config)
     app = Flask(__name__)
@@ -39,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(instagram.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)
+    app.register_blueprint(linkedin.bp)
 
     @app.before_request
     def _platform_call() -> Response | None:
@@ -100,9 +111,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
 
 
 def _unknown_path(status: int) -> Response:
-    from . import instagram, tiktok, youtube
+    from . import instagram, linkedin, tiktok, youtube
 
     platform = common.platform_of(request.path)
+    if platform == "linkedin":
+        return linkedin.unknown_path(status)
     if platform == "instagram" and request.path.startswith("/graph.instagram.com/"):
         return instagram.unknown_path()
     if platform == "tiktok":

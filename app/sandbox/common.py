@@ -20,6 +20,8 @@ HOSTS: dict[str, str] = {
     "oauth2.googleapis.com": "youtube",
     "accounts.google.com": "youtube",
     "youtubeanalytics.googleapis.com": "youtube",
+    "www.linkedin.com": "linkedin",
+    "api.linkedin.com": "linkedin",
 }
 CONSENT_PATHS = (
     "/www.instagram.com/oauth/authorize",
@@ -27,6 +29,7 @@ CONSENT_PATHS = (
     "/www.tiktok.com/v2/auth/authorize",
     "/accounts.google.com/o/oauth2/v2/auth",
     "/accounts.google.com/o/oauth2/auth",
+    "/www.linkedin.com/oauth/v2/authorization",
 )
 OAUTH_PATHS = (
     "/api.instagram.com/oauth/access_token",
@@ -34,6 +37,7 @@ OAUTH_PATHS = (
     "/graph.instagram.com/refresh_access_token",
     "/open.tiktokapis.com/v2/oauth/",
     "/oauth2.googleapis.com/",
+    "/www.linkedin.com/oauth/v2/",
 )
 
 

@@ -17,6 +17,15 @@ DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
         },
         {"client_id": "sandbox-google-client", "client_secret": "sandbox-google-secret", "redirect_uris": []},
     ],
+    # ``programmatic_refresh``: LinkedIn issues refresh tokens only to apps approved for it
+    "linkedin": [
+        {
+            "client_id": "sandbox-linkedin-client",
+            "client_secret": "sandbox-linkedin-secret",
+            "redirect_uris": [],
+            "programmatic_refresh": True,
+        }
+    ],
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -57,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     "YT_ROUND_SUBSCRIBERS": True,  # subscriberCount truncated to 3 significant figures
     "YT_COMMENT_MAX_CHARS": 10000,  # commentTextTooLong above this
     "YT_ANALYTICS_REQUIRES_YOUTUBE_SCOPE": True,
+    # LinkedIn (platforms.md section 7)
+    "LI_ACCESS_TTL": 60 * 86400,
+    "LI_REFRESH_TTL": 365 * 86400,  # fixed from the first authorization: a refresh does not extend it
+    "LI_VERSION_MONTHS": 12,  # a YYYYMM version is served from its month until about a year later (the 16th)
+    "LI_APP_DAILY_LIMIT": 100_000,  # calls per endpoint per app per UTC day -> 429 (real numbers unpublished)
+    "LI_MEMBER_DAILY_LIMIT": 500,  # calls per endpoint per member token per UTC day -> 429
     # OAuth
     "CODE_TTL": 600,
     # faults / latency

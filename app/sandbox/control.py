@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from .audience import validate_audience
 from .common import control_error, json_response, state
 from .util import iso_z, parse_datetime
-from .world import IG_ACCOUNT_TYPES, KINDS, PLATFORMS, TRAJECTORIES, Account
+from .world import IG_ACCOUNT_TYPES, KINDS, LI_ACCOUNT_TYPES, PLATFORMS, TRAJECTORIES, Account
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 
@@ -97,6 +97,16 @@ def _number(data: dict[str, Any], key: str, minimum: float = 0) -> float:
     return float(value)
 
 
+def _check_account_type(platform: str, value: Any) -> None:
+    """Instagram's account types, or LinkedIn's member / Company Page ADMINISTRATOR."""
+    types = {"instagram": IG_ACCOUNT_TYPES, "linkedin": LI_ACCOUNT_TYPES}.get(platform)
+    if types is None or value not in types:
+        raise BadRequest(
+            f"account_type is Instagram ({', '.join(IG_ACCOUNT_TYPES)}) "
+            f"or LinkedIn ({', '.join(LI_ACCOUNT_TYPES)}) only"
+        )
+
+
 def validate_posts(posts: Any, platform: str) -> list[dict[str, Any]]:
     if not isinstance(posts, list):
         raise BadRequest("posts must be a list of objects")
@@ -157,8 +167,8 @@ def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901
         spec["posts"] = validate_posts(data["posts"], data["platform"])
     if "seed" in data and data["seed"] is not None:
         _int(data, "seed", 0, 2**62)
-    if "account_type" in data and (data["platform"] != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES):
-        raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+    if "account_type" in data:
+        _check_account_type(data["platform"], data["account_type"])
     if "trajectory" in data and data["trajectory"] not in TRAJECTORIES:
         raise BadRequest(f"trajectory must be one of {', '.join(TRAJECTORIES)}")
     if "history_days" in data:
@@ -208,6 +218,11 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
         view["app_scoped_id"] = acc.scoped_id
     elif acc.platform == "tiktok":
         view["union_id"] = acc.scoped_id
+    elif acc.platform == "linkedin":
+        view["account_type"] = acc.account_type
+        view["person_urn"] = f"urn:li:person:{acc.platform_user_id}"
+        if acc.account_type == "ADMINISTRATOR":
+            view["organization_urn"] = f"urn:li:organization:{acc.scoped_id}"
     else:
         view["uploads_playlist_id"] = acc.scoped_id
     if with_history:
@@ -339,8 +354,8 @@ def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
             _int(data, "followers", 0)
         if "following" in data:
             _int(data, "following", 0)
-        if "account_type" in data and (acc.platform != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES):
-            raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+        if "account_type" in data:
+            _check_account_type(acc.platform, data["account_type"])
         for key in ("display_name", "username", "bio"):
             if key in data and (not isinstance(data[key], str) or not data[key]):
                 raise BadRequest(f"{key} must be a non-empty string")

@@ -8,8 +8,10 @@ from flask import Response
 
 
 def render(platform: str, fault: dict[str, Any], path: str) -> Response:
-    from . import instagram, tiktok, youtube
+    from . import instagram, linkedin, tiktok, youtube
 
+    if platform == "linkedin":
+        return linkedin.fault_response(fault, path)
     if platform == "instagram":
         return instagram.fault_response(fault, path)
     if platform == "tiktok":

@@ -15,14 +15,17 @@ from typing import Any
 from .audience import Story, audience_truth
 from .util import b64chars, day_end, day_start, digits, h64, parse_datetime, rng, unit, utc
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+PLATFORMS = ("instagram", "tiktok", "youtube", "linkedin")
 KINDS: dict[str, tuple[str, ...]] = {
     "instagram": ("image", "carousel", "reel"),
     "tiktok": ("video",),
     "youtube": ("video", "short"),
+    "linkedin": ("image", "video"),
 }
-DEFAULT_KIND = {"instagram": "image", "tiktok": "video", "youtube": "video"}
-DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0}
+DEFAULT_KIND = {"instagram": "image", "tiktok": "video", "youtube": "video", "linkedin": "image"}
+DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0, "linkedin": 3.0}
+#: LinkedIn account types: a member, or a member holding the ADMINISTRATOR role of a Company Page
+LI_ACCOUNT_TYPES = ("MEMBER", "ADMINISTRATOR")
 IG_ACCOUNT_TYPES = ("BUSINESS", "MEDIA_CREATOR", "PERSONAL")
 TRAJECTORIES = ("growth", "plateau", "spike", "decline", "stalled", "new")
 
@@ -34,6 +37,8 @@ CURVES: dict[tuple[str, str], tuple[float, float, float]] = {
     ("tiktok", "video"): (1.2, 0.12, 40.0),
     ("youtube", "video"): (3.0, 0.35, 240.0),
     ("youtube", "short"): (1.5, 0.2, 90.0),
+    ("linkedin", "image"): (0.9, 0.08, 14.0),
+    ("linkedin", "video"): (1.2, 0.1, 21.0),
 }
 METRICS = (
     "views",
@@ -193,6 +198,19 @@ def _post_metrics(
         }
         duration = r.randint(9, 180)
         pct = r.uniform(0.3, 0.85)
+    elif platform == "linkedin":
+        views = max(aud * r.uniform(0.3, 1.6) * r.lognormvariate(0, 0.5), 40) * mult
+        likes = views * r.uniform(0.01, 0.04)
+        base = {
+            "views": views,
+            "reach": views * r.uniform(0.6, 0.85),
+            "likes": likes,
+            "comments": likes * r.uniform(0.05, 0.2),
+            "shares": likes * r.uniform(0.02, 0.08),
+            "saves": 0.0,
+        }
+        duration = r.randint(20, 180) if kind == "video" else 0
+        pct = r.uniform(0.3, 0.7) if kind == "video" else 0.0
     else:
         if kind == "short":
             views = aud * r.uniform(0.1, 1.2) * r.lognormvariate(0, 0.6)
@@ -454,6 +472,8 @@ class Account:
             return "179" + digits(14, self.seed, "pid", key)
         if self.platform == "tiktok":
             return "73" + digits(17, self.seed, "pid", key)
+        if self.platform == "linkedin":
+            return "urn:li:share:71" + digits(17, self.seed, "pid", key)
         return b64chars(11, self.seed, "pid", key)
 
     def add_explicit_post(self, spec: dict[str, Any], now: datetime) -> Post:
@@ -650,6 +670,9 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
     elif platform == "tiktok":
         puid = "-000" + b64chars(36, seed, "openid")
         scoped = hex(h64(seed, "union"))[2:] + hex(h64(seed, "union2"))[2:]
+    elif platform == "linkedin":
+        puid = b64chars(10, seed, "member")  # the OIDC ``sub``: app-scoped (urn:li:person:{sub})
+        scoped = "10" + digits(6, seed, "organization")  # the Company Page an ADMINISTRATOR administers
     else:
         puid = "UC" + b64chars(22, seed, "channel")
         scoped = "UU" + puid[2:]
@@ -660,7 +683,7 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
         username=username,
         display_name=spec.get("display_name") or username.replace("_", " ").replace(".", " ").title(),
         seed=int(seed),
-        account_type=spec.get("account_type") or ("MEDIA_CREATOR" if platform == "instagram" else ""),
+        account_type=spec.get("account_type") or {"instagram": "MEDIA_CREATOR", "linkedin": "MEMBER"}.get(platform, ""),
         platform_user_id=puid,
         scoped_id=scoped,
         start=start,

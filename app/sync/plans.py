@@ -31,7 +31,7 @@ CONTENT_OVERLAP = timedelta(days=1)
 RECHECK_DAYS = 3
 #: YouTube Analytics is ~3 days behind: ask for a week to always cover the last 3 finished days
 YOUTUBE_RECHECK_DAYS = 7
-BACKFILL_DAYS = {"youtube": 365, "instagram": 30}
+BACKFILL_DAYS = {"youtube": 365, "instagram": 30, "linkedin": 365}  # LinkedIn: 5 calls whatever the range
 #: Instagram needs one insights call per post: cap them per sync (the most overdue go first)
 MAX_METRIC_ITEMS = 60
 

@@ -4,6 +4,8 @@
   that would go over the budget is not made: :class:`QuotaExceeded` defers the sync to the reset
   instead of burning a unit on a certain ``quotaExceeded``.
 * **TikTok**: calls per minute; over the limit the sync is deferred to the next minute.
+* **LinkedIn**: calls per UTC day over all workers (``SYNC_LINKEDIN_DAILY_CALLS``); over it the sync is
+  deferred to 00:00 UTC, when LinkedIn's own per-app and per-member daily limits reset.
 * **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
   answer are shared; above 80 % every call is slowed down, above 95 % syncs are deferred.
 * **Concurrency**: at most N syncs per platform at once (a sorted-set semaphore with expiring entries,
@@ -29,6 +31,7 @@ from app.services.quota_counters import (
     META_APP_USAGE,
     PACIFIC,
     count_call,
+    linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
     youtube_analytics_key,
@@ -43,6 +46,11 @@ def next_pacific_midnight(now: datetime | None = None) -> datetime:
     local = (now or datetime.now(UTC)).astimezone(PACIFIC)
     midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=PACIFIC)
     return midnight.astimezone(UTC)
+
+
+def _next_utc_midnight() -> datetime:
+    now = datetime.now(UTC)
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 
 #: Data API writes on comments (comments.insert / update / delete / setModerationStatus) cost 50 units
@@ -64,9 +72,11 @@ class Budgets:
         self.youtube_units = int(settings["SYNC_YOUTUBE_DAILY_UNITS"])
         self.tiktok_per_minute = int(settings["SYNC_TIKTOK_CALLS_PER_MINUTE"])
         self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
+        self.linkedin_daily = int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000))
         self.concurrency = {
             platform: int(settings[f"SYNC_CONCURRENCY_{platform.upper()}"])
-            for platform in ("instagram", "tiktok", "youtube")
+            for platform in ("instagram", "tiktok", "youtube", "linkedin")
+            if f"SYNC_CONCURRENCY_{platform.upper()}" in settings
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -100,6 +110,16 @@ class Budgets:
             if used > self.tiktok_per_minute:
                 raise RateLimited(
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
+                )
+            return 0
+        if platform == "linkedin":
+            key = linkedin_day_key()
+            used = int(self.conn.incr(key))
+            self.conn.expire(key, 2 * 24 * 3600)
+            if used > self.linkedin_daily:
+                self.conn.decr(key)
+                raise QuotaExceeded(
+                    "daily LinkedIn call budget spent", platform="linkedin", resets_at=_next_utc_midnight()
                 )
             return 0
         if platform == "instagram":

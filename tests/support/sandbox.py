@@ -30,16 +30,19 @@ CLIENTS = {
     "instagram": ("sandbox-ig-app", "sandbox-ig-secret"),
     "tiktok": ("sandbox-tiktok-key", "sandbox-tiktok-secret"),
     "youtube": ("sandbox-google-client", "sandbox-google-secret"),
+    "linkedin": ("sandbox-linkedin-client", "sandbox-linkedin-secret"),
 }
 SCOPES = {
     "instagram": "instagram_business_basic,instagram_business_manage_insights",
     "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
     "youtube": "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
+    "linkedin": "openid profile r_member_profileAnalytics r_member_postAnalytics r_member_social rw_organization_admin",
 }
 AUTHORIZE_PATHS = {
     "instagram": "www.instagram.com/oauth/authorize",
     "tiktok": "www.tiktok.com/v2/auth/authorize/",
     "youtube": "accounts.google.com/o/oauth2/v2/auth",
+    "linkedin": "www.linkedin.com/oauth/v2/authorization",
 }
 
 
@@ -252,8 +255,11 @@ class SandboxControl:
                 },
             )
         else:
+            token_path = (
+                "www.linkedin.com/oauth/v2/accessToken" if platform == "linkedin" else "oauth2.googleapis.com/token"
+            )
             resp = self.http.post(
-                self.url("oauth2.googleapis.com/token"),
+                self.url(token_path),
                 timeout=self.timeout,
                 data={
                     "client_id": client_id,
