@@ -213,7 +213,7 @@ def test_organization_statistics_need_the_administrator_role(
         version_string=VERSION,
     )
     org = acls.elements[0]["organization"]
-    assert org == admin["organization_urn"] if "organization_urn" in admin else org.startswith("urn:li:organization:")
+    assert org == sandbox.account(admin["id"])["organization_urn"]
     interval = {"timeRange": {"start": 1_759_276_800_000, "end": 1_759_536_000_000}, "timeGranularityType": "DAY"}
     stats = client.finder(
         resource_path="/organizationalEntityFollowerStatistics",
