@@ -54,10 +54,12 @@ def test_restli_encoding() -> None:
 def test_connect_lifetimes_refresh_keeps_the_365_day_end_and_revoke(
     li: LinkedInAdapter, sandbox: SandboxControl, account: dict[str, Any]
 ) -> None:
-    assert not li.uses_pkce and not li.rotates_refresh_token
+    assert not li.uses_pkce
+    assert not li.rotates_refresh_token
     tokens = connect(sandbox, li, account["id"])
     now = datetime.now(UTC)
-    assert tokens.expires_at is not None and abs((tokens.expires_at - now) - timedelta(days=60)) < timedelta(minutes=1)
+    assert tokens.expires_at is not None
+    assert abs((tokens.expires_at - now) - timedelta(days=60)) < timedelta(minutes=1)
     assert tokens.refresh_expires_at is not None
     assert abs((tokens.refresh_expires_at - now) - timedelta(days=365)) < timedelta(minutes=1)
     assert li.missing_scopes(tokens) == frozenset()
@@ -181,11 +183,11 @@ def test_hostile_text_and_partial_posts(li: LinkedInAdapter, sandbox: SandboxCon
     )
     tokens = connect(sandbox, li, acc["id"])
     profile = li.fetch_profile(tokens.access_token)
-    assert profile.display_name is not None and profile.display_name.startswith(
-        "<img"
-    )  # kept as text, escaped on pages
+    assert profile.display_name is not None
+    assert profile.display_name.startswith("<img")
     [item] = li.fetch_content(tokens.access_token, profile=profile)
-    assert item.caption is not None and len(item.caption) == 3000
+    assert item.caption is not None
+    assert len(item.caption) == 3000
     assert item.hashtags == ("launch",)
     assert li._post_item({"id": "urn:li:share:1"}) is None  # no publishedAt: skipped, not guessed
     assert li._post_item({"id": 5, "publishedAt": 1}) is None
