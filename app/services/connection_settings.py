@@ -43,6 +43,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "instagram": frozenset({"posts", "comments", "audience", "stories"}),
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
+    "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
@@ -57,6 +58,9 @@ CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     "tiktok": {"profile": 1, "posts": 2},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
+    # LinkedIn: userinfo + follower count + 5 daily analytics calls; posts: one page of 100 plus 4 analytics
+    # calls for each new or due post under 30 days old (about 2 a day at one post every 3 days, docs/sync.md)
+    "linkedin": {"profile": 7, "posts": 9},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6

@@ -103,8 +103,8 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         progress(50)
         fresh = {item.platform_id for item in data.content}
         wanted: list[ContentItem] = []
-        if adapter.name == "instagram":
-            # list answers carry likes/comments only: insights for new posts and due older ones
+        if adapter.name in ("instagram", "linkedin"):
+            # list answers carry likes/comments only (LinkedIn: no numbers at all): new posts and due older ones
             wanted = [i for i in data.content if (inp.today - i.published_at.date()).days <= 90]
         wanted += [i for i in inp.due if i.platform_id not in fresh]
         wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name == "instagram" else wanted
