@@ -8,6 +8,7 @@ from app.models.platforms import CONNECTABLE as PLATFORMS
 from app.platforms import PlatformAdapter, PlatformNotConfigured, get_adapter
 from app.platforms.http import TimeoutSession
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.tiktok import TikTokAdapter
 from app.platforms.youtube import YouTubeAdapter
 from tests.platforms.conftest import adapter_settings
@@ -15,9 +16,15 @@ from tests.platforms.conftest import adapter_settings
 
 def test_every_platform_builds_and_satisfies_the_protocol() -> None:
     settings = adapter_settings("http://127.0.0.1:5055")
-    types = {"instagram": InstagramAdapter, "tiktok": TikTokAdapter, "youtube": YouTubeAdapter}
-    assert PLATFORMS == ("instagram", "tiktok", "youtube")
-    for platform in PLATFORMS:
+    types = {
+        "instagram": InstagramAdapter,
+        "tiktok": TikTokAdapter,
+        "youtube": YouTubeAdapter,
+        "linkedin": LinkedInAdapter,
+    }
+    assert set(types) <= set(PLATFORMS)
+    assert "linkedin" in PLATFORMS
+    for platform in types:
         adapter = get_adapter(platform, settings)
         assert isinstance(adapter, types[platform])
         assert isinstance(adapter, PlatformAdapter)
