@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models.platforms import CONNECTABLE
 from app.models import Connection, OAuthState
 from app.models.base import utcnow
+from app.models.platforms import CONNECTABLE
 from app.platforms import pkce_challenge
 from app.security.crypto import aad_for
 from app.services.tokens import keyring
