@@ -54,6 +54,7 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("hannah@example.com", "chef.lena"),
     ("olu@example.com", "urban.sketch"),
     ("olu@example.com", "budgetbites"),
+    ("hannah@example.com", "rosa.leads"),
 )
 TIMEOUT = 15
 #: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)
