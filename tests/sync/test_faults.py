@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Connection
-from app.queueing import dispatch
 from app.platforms.linkedin import next_utc_midnight
+from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
