@@ -77,6 +77,7 @@ PLAIN = {
     "unavailable": "The platform did not answer; we will try again.",
     "token_expired": "The platform did not accept our access; reconnect if this continues.",
     "access_revoked": "Access was removed at the platform. Reconnect to continue.",
+    "account_suspended": "The platform suspended this account, so nothing can be read. Reconnect once it is restored.",
     "scope_missing": "A permission we need was not granted. Reconnect and allow all permissions.",
     "bad_response": "The platform sent data we could not read; we will try again tomorrow.",
     "invalid_request": "The platform refused our request; our team has been told.",
@@ -443,8 +444,10 @@ def _finish_failed(
     deferred_until: datetime | None = None,
     conn_status: str | None = None,
     retry_in: float | None = None,
+    plain: str | None = None,
 ) -> Result:
-    """Close the run (and keep the raw answers that explain it); the connection shows the reason."""
+    """Close the run (and keep the raw answers that explain it); the connection shows the reason
+    (``plain``, else the plain sentence of ``error_class``)."""
     db.session.rollback()
     run = db.session.get(SyncRun, run_id)
     assert run is not None
@@ -463,7 +466,7 @@ def _finish_failed(
             conn.status = conn_status
         elif not keep_status or conn.status == ConnectionStatus.SYNCING.value:
             conn.status = prev if conn.status == ConnectionStatus.SYNCING.value else conn.status
-        conn.last_error = PLAIN.get(error_class, message)[:500]
+        conn.last_error = (plain or PLAIN.get(error_class, message))[:500]
     db.session.commit()
     return Result(status, run_id, retry_in=retry_in, message=message)
 
@@ -488,6 +491,10 @@ def _classified(
             status=SyncStatus.DEFERRED.value,
             deferred_until=utcnow() + timedelta(seconds=wait),
             retry_in=wait,
+            # X's cap is monthly: say when it resets rather than the daily sentence
+            plain=f"X's monthly read limit is used up; syncing resumes after it resets on {exc.resets_at:%d %B %Y}."
+            if exc.platform == "x"
+            else None,
         )
     if isinstance(exc, RateLimited):
         return _retry(
