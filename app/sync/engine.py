@@ -491,7 +491,6 @@ def _classified(
             status=SyncStatus.DEFERRED.value,
             deferred_until=utcnow() + timedelta(seconds=wait),
             retry_in=wait,
-            # X's cap is monthly: say when it resets rather than the daily sentence
             plain=f"X's monthly read limit is used up; syncing resumes after it resets on {exc.resets_at:%d %B %Y}."
             if exc.platform == "x"
             else None,
