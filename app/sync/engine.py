@@ -6,7 +6,7 @@ Errors are classified once, here (J8):
 platform error         what the engine does
 =====================  ======================================================================
 RateLimited            deferred: retried after the platform's hint (+ jitter), else backoff
-QuotaExceeded          deferred to the quota reset (YouTube: next midnight Pacific), no retry before
+QuotaExceeded          deferred to the reset (YouTube: midnight Pacific; X: its monthly cycle), no retry before
 PlatformUnavailable    failed, retried with full-jitter backoff; counts toward the breaker
 TokenExpired           token refreshed (single-flight, ``services.tokens``), plan retried once
 AccessRevoked          connection marked ``revoked``, tokens deleted, ``Result.grant_lost`` set; no retry
@@ -15,9 +15,8 @@ BadResponse / other    failed, not retried (the answer will not change by asking
 database gone          (OperationalError) retried with backoff; the run closed as ``database``
 =====================  ======================================================================
 
-A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by
-a per-sync retry budget; the job itself returns normally, so RQ's own ``Retry`` is left for crashes
-(a SIGKILLed worker).
+A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by a
+per-sync retry budget; the job returns normally, so RQ's ``Retry`` is left for crashes (a killed worker).
 
 The engine raises no alerts: a grant found dead (revoked, expired) is reported in ``Result.grant_lost``
 and the job that called the engine raises the alert (``app.jobs.sync``), so the engine depends on
@@ -392,6 +391,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         **(run.details or {}),
         "metric_snapshots": snapshots,
         "backfilled_days": backfilled,
+        "backfilled_posts": len(data.content) if data.backfill else 0,  # the first sync's past posts
         "reconciled_days": reconciled,
         "notes": data.notes[:10],
     }
