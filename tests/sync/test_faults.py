@@ -10,9 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Connection
-from app.queueing import dispatch
 from app.models.base import utcnow
 from app.platforms.x import next_cycle_start
+from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
