@@ -1,4 +1,4 @@
-"""The platform sandbox: a faithful local Instagram, TikTok, YouTube and LinkedIn served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, TikTok, YouTube, X and LinkedIn served over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         linkedin,
         media,
         tiktok,
+        x,
         youtube,
     )
 
@@ -49,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(instagram.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)
+    app.register_blueprint(x.bp)
+    app.register_blueprint(x.control_bp)
     app.register_blueprint(linkedin.bp)
 
     @app.before_request
@@ -111,7 +114,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
 
 
 def _unknown_path(status: int) -> Response:
-    from . import instagram, linkedin, tiktok, youtube
+    from . import instagram, linkedin, tiktok, x, youtube
 
     platform = common.platform_of(request.path)
     if platform == "linkedin":
@@ -126,6 +129,8 @@ def _unknown_path(status: int) -> Response:
         )
     if platform == "youtube":
         return youtube.not_found_page(status)
+    if platform == "x":
+        return x.not_found_path()
     if request.path.startswith("/_sandbox"):
         return common.control_error(
             status,

@@ -20,6 +20,10 @@ HOSTS: dict[str, str] = {
     "oauth2.googleapis.com": "youtube",
     "accounts.google.com": "youtube",
     "youtubeanalytics.googleapis.com": "youtube",
+    "api.x.com": "x",
+    "api.twitter.com": "x",
+    "x.com": "x",
+    "twitter.com": "x",
     "www.linkedin.com": "linkedin",
     "api.linkedin.com": "linkedin",
 }
@@ -29,6 +33,8 @@ CONSENT_PATHS = (
     "/www.tiktok.com/v2/auth/authorize",
     "/accounts.google.com/o/oauth2/v2/auth",
     "/accounts.google.com/o/oauth2/auth",
+    "/x.com/i/oauth2/authorize",
+    "/twitter.com/i/oauth2/authorize",
     "/www.linkedin.com/oauth/v2/authorization",
 )
 OAUTH_PATHS = (
@@ -37,6 +43,8 @@ OAUTH_PATHS = (
     "/graph.instagram.com/refresh_access_token",
     "/open.tiktokapis.com/v2/oauth/",
     "/oauth2.googleapis.com/",
+    "/api.x.com/2/oauth2/",
+    "/api.twitter.com/2/oauth2/",
     "/www.linkedin.com/oauth/v2/",
 )
 

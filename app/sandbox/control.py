@@ -223,7 +223,7 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
         view["person_urn"] = f"urn:li:person:{acc.platform_user_id}"
         if acc.account_type == "ADMINISTRATOR":
             view["organization_urn"] = f"urn:li:organization:{acc.scoped_id}"
-    else:
+    elif acc.platform == "youtube":
         view["uploads_playlist_id"] = acc.scoped_id
     if with_history:
         span = [acc.start + timedelta(days=i) for i in range((today - acc.start).days + 1)]

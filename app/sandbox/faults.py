@@ -8,7 +8,7 @@ from flask import Response
 
 
 def render(platform: str, fault: dict[str, Any], path: str) -> Response:
-    from . import instagram, linkedin, tiktok, youtube
+    from . import instagram, linkedin, tiktok, x, youtube
 
     if platform == "linkedin":
         return linkedin.fault_response(fault, path)
@@ -16,4 +16,6 @@ def render(platform: str, fault: dict[str, Any], path: str) -> Response:
         return instagram.fault_response(fault, path)
     if platform == "tiktok":
         return tiktok.fault_response(fault, path)
+    if platform == "x":
+        return x.fault_response(fault, path)
     return youtube.fault_response(fault, path)

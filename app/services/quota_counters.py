@@ -37,6 +37,11 @@ def tiktok_minute_key(minute: int | None = None) -> str:
     return f"rate:tiktok:{minute if minute is not None else int(time.time() // 60)}"
 
 
+def x_post_reads_key(cycle: str) -> str:
+    """The X posts read in the billing cycle that began on ``cycle`` (an ISO date): the gate's counter."""
+    return f"quota:x:post_reads:{cycle}"
+
+
 def linkedin_day_key(day: str | None = None) -> str:
     """LinkedIn calls made on ``day`` (a UTC day: LinkedIn's daily limits reset at 00:00 UTC)."""
     return f"quota:linkedin:calls:{day or datetime.now(UTC).date().isoformat()}"

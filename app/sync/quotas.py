@@ -4,6 +4,10 @@
   that would go over the budget is not made: :class:`QuotaExceeded` defers the sync to the reset
   instead of burning a unit on a certain ``quotaExceeded``.
 * **TikTok**: calls per minute; over the limit the sync is deferred to the next minute.
+* **X**: posts read per billing cycle (the monthly cap). Each timeline or lookup call reserves a full
+  page (100) before it is sent and is settled to the posts returned after; a call that would pass
+  ``SYNC_X_MONTHLY_POST_READS`` is not made and the sync is deferred to the cycle's reset. X's
+  15-minute windows are answered by X itself (429 with ``x-rate-limit-reset``): the sync waits for it.
 * **LinkedIn**: calls per UTC day over all workers (``SYNC_LINKEDIN_DAILY_CALLS``); over it the sync is
   deferred to 00:00 UTC, when LinkedIn's own per-app and per-member daily limits reset.
 * **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
@@ -24,8 +28,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+import requests
 
 from app.platforms.errors import QuotaExceeded, RateLimited
+from app.platforms.x import PAGE_SIZE as X_PAGE
+from app.platforms.x import cycle_start, is_post_read, next_cycle_start
 from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
@@ -34,6 +41,7 @@ from app.services.quota_counters import (
     linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
+    x_post_reads_key,
     youtube_analytics_key,
     youtube_units_key,
 )
@@ -72,11 +80,12 @@ class Budgets:
         self.youtube_units = int(settings["SYNC_YOUTUBE_DAILY_UNITS"])
         self.tiktok_per_minute = int(settings["SYNC_TIKTOK_CALLS_PER_MINUTE"])
         self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
+        self.x_post_reads = int(settings.get("SYNC_X_MONTHLY_POST_READS", 3_000_000))
+        self.x_cap_day = int(settings.get("X_CAP_RESET_DAY") or 1)
         self.linkedin_daily = int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000))
         self.concurrency = {
-            platform: int(settings[f"SYNC_CONCURRENCY_{platform.upper()}"])
-            for platform in ("instagram", "tiktok", "youtube", "linkedin")
-            if f"SYNC_CONCURRENCY_{platform.upper()}" in settings
+            platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}", 16))
+            for platform in ("instagram", "tiktok", "youtube", "x", "linkedin")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -112,22 +121,38 @@ class Budgets:
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
                 )
             return 0
-        if platform == "linkedin":
-            key = linkedin_day_key()
-            used = int(self.conn.incr(key))
-            self.conn.expire(key, 2 * 24 * 3600)
-            if used > self.linkedin_daily:
-                self.conn.decr(key)
+        if platform == "x" and is_post_read(url):
+            now = datetime.now(UTC)
+            key = x_post_reads_key(cycle_start(now, self.x_cap_day).date().isoformat())
+            used = int(self.conn.incrby(key, X_PAGE))
+            self.conn.expire(key, 40 * 24 * 3600)
+            if used > self.x_post_reads:
+                self.conn.decrby(key, X_PAGE)
+                resets = next_cycle_start(now, self.x_cap_day)
                 raise QuotaExceeded(
-                    "daily LinkedIn call budget spent", platform="linkedin", resets_at=_next_utc_midnight()
+                    f"X monthly post-read budget spent; syncing resumes when it resets on {resets:%Y-%m-%d}",
+                    platform="x",
+                    resets_at=resets,
                 )
-            return 0
+            return X_PAGE
+        if platform == "linkedin":
+            return self._linkedin_call()
         if platform == "instagram":
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
                 raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
+        return 0
+
+    def _linkedin_call(self) -> int:
+        """Count one LinkedIn call of the UTC day; over ``SYNC_LINKEDIN_DAILY_CALLS`` defer to 00:00 UTC."""
+        key = linkedin_day_key()
+        used = int(self.conn.incr(key))
+        self.conn.expire(key, 2 * 24 * 3600)
+        if used > self.linkedin_daily:
+            self.conn.decr(key)
+            raise QuotaExceeded("daily LinkedIn call budget spent", platform="linkedin", resets_at=_next_utc_midnight())
         return 0
 
     def after_call(
@@ -153,6 +178,21 @@ class Budgets:
         """Give back a reservation for a call that was never sent (a transport failure before sending)."""
         if platform == "youtube" and units:
             self.conn.decrby(youtube_units_key(), units)
+        if platform == "x" and units:
+            self.conn.decrby(x_post_reads_key(cycle_start(datetime.now(UTC), self.x_cap_day).date().isoformat()), units)
+
+    def settle(self, platform: str, reserved: int, response: requests.Response) -> int:
+        """X: the posts an answer really returned (``len(data)``), the rest of the reservation given back."""
+        if platform != "x" or not reserved:
+            return reserved
+        try:
+            data = response.json().get("data") if response.status_code < 400 else None
+        except (ValueError, AttributeError):
+            data = None
+        actual = len(data) if isinstance(data, list) else 0
+        if actual < reserved:
+            self.refund("x", reserved - actual)
+        return actual
 
     def meta_usage(self) -> float | None:
         raw = self.conn.get("meta:usage")

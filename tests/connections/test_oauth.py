@@ -11,13 +11,12 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Connection, OAuthState
 from app.models.base import utcnow
-from app.models.platforms import CONNECTABLE
 from app.platforms import pkce_challenge
 from app.security.crypto import aad_for
 from app.services.tokens import keyring
 from tests.support.connect import REDIRECT_BASE, callback_path, connect, query, start, token_calls
 
-PLATFORMS = ("instagram", "tiktok", "youtube", "linkedin")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x", "linkedin")
 
 
 def connections() -> list[Connection]:
@@ -338,7 +337,7 @@ def test_another_clients_connection_is_404_everywhere(app, client, creator, fact
 def test_cards_page_and_portal_home(client, creator, sandbox, accounts):
     client.login("creator@example.com")
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert page.count('class="conn-card"') == len(CONNECTABLE)
+    assert page.count('class="conn-card"') == len(PLATFORMS)
     assert "Not connected" in page
     perm = client.get("/portal/settings/connections/instagram/permissions").get_data(as_text=True)
     assert "Read-only" in perm

@@ -10,7 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Connection
+from app.models.base import utcnow
 from app.platforms.linkedin import next_utc_midnight
+from app.platforms.x import next_cycle_start
 from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
@@ -19,9 +21,10 @@ PROFILE_PATH = {
     "instagram": "/me",
     "tiktok": "/user/info/",
     "youtube": "/youtube/v3/channels",
+    "x": "/2/users/me",
     "linkedin": "/memberFollowersCount",
 }
-PLATFORMS = ["instagram", "tiktok", "youtube", "linkedin"]
+PLATFORMS = ["instagram", "tiktok", "youtube", "x", "linkedin"]
 
 
 def _baseline(app: Any, link: Any, platform: str) -> tuple[int, dict[str, int]]:
@@ -123,6 +126,10 @@ def test_quota_exceeded_defers_without_burning(app: Any, link: Any, world: Any, 
     if platform == "youtube":
         assert run.error_class == "quota_exceeded"
         assert run.deferred_until >= next_pacific_midnight() - timedelta(seconds=5)
+    elif platform == "x":  # X's usage cap is monthly: deferred to the billing cycle's reset, and said so
+        assert run.error_class == "quota_exceeded"
+        assert run.deferred_until >= next_cycle_start(utcnow(), 1) - timedelta(seconds=5)
+        assert "monthly read limit" in (db.session.get(Connection, conn_id).last_error or "")
     elif platform == "linkedin":  # a 429 naming a DAY limit: deferred to 00:00 UTC
         assert run.error_class == "quota_exceeded"
         assert run.deferred_until >= next_utc_midnight() - timedelta(seconds=5)
