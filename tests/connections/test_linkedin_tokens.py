@@ -87,3 +87,28 @@ def test_the_end_of_the_365_days_is_warned_about(app, client, creator, sandbox, 
     assert refresh_expiring_tokens()["warned"] == 1
     assert only_connection().status == "expiring"
     assert [m.kind for m in db.session.execute(select(OutboxEmail)).scalars()] == ["token_expiring"]
+
+
+def test_disconnect_revokes_at_linkedin_and_delete_removes_the_history(app, client, creator, sandbox, accounts) -> None:
+    """LinkedIn's deletion duty: the member's grant ends at LinkedIn, and with "delete" every row goes."""
+    from sqlalchemy import func
+
+    from app.models.history import DailySnapshot
+
+    conn = _linked(client, sandbox, accounts)
+    from app.sync import engine
+
+    assert engine.sync(conn.id, "operator").status in ("succeeded", "partial")
+    assert db.session.execute(select(func.count()).select_from(DailySnapshot)).scalar() >= 1
+    sandbox.clear_calls()
+    resp = client.post(f"/portal/settings/connections/{conn.id}/disconnect", data={"history": "delete"})
+    assert resp.status_code == 303
+    assert [c["path"] for c in sandbox.calls() if "revoke" in c["path"]] == ["/www.linkedin.com/oauth/v2/revoke"]
+    assert all(
+        t["status"] == "revoked"
+        for t in sandbox.tokens(accounts["linkedin"]["id"])
+        if t["kind"] != "authorization_code"
+    )
+    db.session.expire_all()
+    assert db.session.execute(select(Connection)).scalars().all() == []
+    assert db.session.execute(select(func.count()).select_from(DailySnapshot)).scalar() == 0
