@@ -570,8 +570,16 @@ def quota() -> Response:
     with st.lock:
         today = st.pacific_today().isoformat()
         usage = []
+        linkedin = []
         for key, used in sorted(st.quota.items()):
-            client_id, bucket, day = key.split("|")
+            parts = key.split("|")
+            if parts[0] == "linkedin" and len(parts) == 5:  # per endpoint and UTC day (linkedin/errors.py)
+                who, owner, resource, day = parts[1:]
+                linkedin.append({"scope": who, "owner": owner, "resource": resource, "utc_date": day, "used": used})
+                continue
+            if len(parts) != 3:
+                continue
+            client_id, bucket, day = parts
             usage.append(
                 {
                     "client_id": client_id,
@@ -581,7 +589,9 @@ def quota() -> Response:
                     "limit": st.cfg["YT_QUOTA_LIMITS"].get(bucket),
                 }
             )
-        return json_response({"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"]})
+        return json_response(
+            {"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"], "linkedin": linkedin}
+        )
 
 
 @bp.post("/reset")

@@ -263,6 +263,8 @@ def test_daily_member_limit_answers_429_without_headers(
     try:
         assert rest(sandbox, "memberFollowersCount?q=me", token).status_code == 200
         assert rest(sandbox, "memberFollowersCount?q=me", token).status_code == 200
+        quota = sandbox.quota()["linkedin"]
+        assert {(q["scope"], q["resource"], q["used"]) for q in quota} >= {("member", "memberFollowersCount", 2)}
         over = rest(sandbox, "memberFollowersCount?q=me", token)
         body = envelope(over, 429, "TOO_MANY_REQUESTS")
         assert "MEMBER DAY limit" in body["message"]
