@@ -369,7 +369,13 @@ class LinkedInAdapter(ScopeCheckMixin):
         max_items: int | None = None,
         profile: Profile | None = None,
     ) -> list[ContentItem]:
-        """``posts?q=author&author=<person urn>`` newest first, 100 a page, start/count paging."""
+        """``posts?q=author&author=<person urn>`` newest first, 100 a page, start/count paging.
+
+        Without ``r_member_social`` in the configured scopes (an app without Community Management
+        access) LinkedIn lets no app list a member's posts: empty, no call; the account analytics remain.
+        """
+        if "r_member_social" not in self.required_scopes:
+            return []
         person = profile.extras.get("person_urn") if profile is not None else None
         if not isinstance(person, str):
             person = f"urn:li:person:{self.fetch_profile(access_token).platform_user_id}"

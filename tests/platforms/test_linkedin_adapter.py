@@ -164,10 +164,14 @@ def test_old_version_and_missing_scope(make_adapter: Any, sandbox: SandboxContro
     tokens = connect(sandbox, old, account["id"])
     with pytest.raises(InvalidRequest, match="NONEXISTENT_VERSION"):
         old.fetch_profile(tokens.access_token)
-    narrow = make_adapter("linkedin", LINKEDIN_SCOPES="openid profile r_member_profileAnalytics")
+    narrow = make_adapter("linkedin", LINKEDIN_SCOPES="openid profile r_member_profileAnalytics r_member_postAnalytics")
     tokens = connect(sandbox, narrow, account["id"])
-    with pytest.raises(ScopeMissing):
-        narrow.fetch_content(tokens.access_token)
+    sandbox.clear_calls()
+    assert narrow.fetch_content(tokens.access_token) == []  # no Community Management access: no posts call
+    assert sandbox.calls("linkedin") == []
+    li = make_adapter("linkedin")
+    with pytest.raises(ScopeMissing):  # a grant without r_member_social used where it is needed: 403
+        li.fetch_content(tokens.access_token)
 
 
 def test_hostile_text_and_partial_posts(li: LinkedInAdapter, sandbox: SandboxControl, all_logs: CaptureAll) -> None:
