@@ -68,10 +68,11 @@ def test_linkedin_data_reaches_every_page(app: Any, link: Any, world: Any, clien
     assert 'id="conn-linkedin"' in cards
     assert HOSTILE_NAME not in cards
     assert "&lt;img src=x onerror=alert(1)&gt;" in cards
-    for url in ("/portal", "/portal/analytics", "/portal/analytics/linkedin"):
+    for url in ("/portal", "/portal/analytics", "/portal/analytics/linkedin", "/portal/sync-history"):
         page = client.get(url)
         assert page.status_code == 200, url
         text = page.get_data(as_text=True)
+        assert "@None" not in text, url
         assert "<script>alert('post')</script>" not in text, url
         assert "<img src=x" not in text, url
     assert "LinkedIn" in client.get("/portal/analytics/linkedin").get_data(as_text=True)
@@ -103,6 +104,7 @@ def test_linkedin_data_reaches_every_page(app: Any, link: Any, world: Any, clien
     detail = client.get(f"/admin/clients/{creator_id}")
     assert detail.status_code == 200
     assert "LinkedIn" in detail.get_data(as_text=True)
+    assert "@None" not in detail.get_data(as_text=True)  # LinkedIn members have no handle
     admin_json = client.get(f"/api/admin/social/clients/{creator_id}").get_json()
     assert any(p["platform"] == "linkedin" for p in admin_json["platforms"])
     portfolio = client.get("/api/admin/social/portfolio?platform=linkedin").get_json()
