@@ -56,6 +56,10 @@ def youtube_units(url: str, method: str) -> int:
     return 1
 
 
+#: the platforms behind Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage): one gate for both
+META_PLATFORMS = frozenset({"instagram", "facebook"})
+
+
 class Budgets:
     """The shared budgets, configured from the app settings (see ``docs/sync.md``)."""
 
@@ -66,7 +70,7 @@ class Budgets:
         self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
         self.concurrency = {
             platform: int(settings[f"SYNC_CONCURRENCY_{platform.upper()}"])
-            for platform in ("instagram", "tiktok", "youtube")
+            for platform in ("instagram", "tiktok", "youtube", "facebook")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -102,10 +106,10 @@ class Budgets:
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
                 )
             return 0
-        if platform == "instagram":
+        if platform in META_PLATFORMS:
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
-                raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
         return 0

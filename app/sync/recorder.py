@@ -65,7 +65,8 @@ class RecordingSession(TimeoutSession):
             if self.on_call is not None:
                 self.on_call()
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate
-        usage = usage_parts(response) if self.platform == "instagram" and response.status_code < 400 else None
+        meta = self.platform in ("instagram", "facebook")
+        usage = usage_parts(response) if meta and response.status_code < 400 else None
         self.budgets.after_call(self.platform, units, usage)
         if self.keep_raw:
             body: str | None
