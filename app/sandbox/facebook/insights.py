@@ -8,6 +8,7 @@ at most 90 days.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -76,7 +77,18 @@ INVALID_METRIC = "(#100) The value must be a valid insights metric"
 
 
 def check_metrics(raw: str | None, valid: tuple[str, ...]) -> list[str]:
-    metrics = [m.strip() for m in (raw or "").split(",") if m.strip()]
+    """The metric names of a ``metric`` value: comma separated, or a JSON array (Graph accepts both for
+    array parameters, and facebook-business sends the array form)."""
+    text = (raw or "").strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise GraphError("(#100) param metric must be an array of strings", 100) from None
+        if not isinstance(parsed, list) or not all(isinstance(m, str) for m in parsed):
+            raise GraphError("(#100) param metric must be an array of strings", 100)
+        text = ",".join(parsed)
+    metrics = [m.strip() for m in text.split(",") if m.strip()]
     if not metrics:
         raise GraphError("(#100) No metric was specified", 3001, 1504028)
     for m in metrics:
