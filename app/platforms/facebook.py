@@ -207,7 +207,7 @@ class FacebookAdapter(ScopeCheckMixin):
             "response_type": "code",
             "scope": ",".join(self.scopes),
         }
-        return DIALOG.format(version=self.api_version) + "?" + urlencode(query)
+        return self.http.hosts.url(DIALOG.format(version=self.api_version)) + "?" + urlencode(query)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenSet:
         """Code -> short-lived user token -> 60-day user token; scopes from ``/me/permissions``.

@@ -69,7 +69,8 @@ def test_login_lists_every_page_of_the_person_with_page_tokens(
     sandbox: SandboxControl, sandbox_url: str, pages: list[dict[str, Any]]
 ) -> None:
     page_html = requests.get(sandbox.authorize_url("facebook"), timeout=10).text
-    assert "Sofia Reyes" in page_html and "manages 2 Pages" in page_html
+    assert "Sofia Reyes" in page_html
+    assert "manages 2 Pages" in page_html
     user_token = fb_login(sandbox, pages[1]["id"])
     api = graph_api(sandbox_url, user_token)
     # ``tasks`` is not in the SDK's field list of the edge: asked through ``params`` as Postiz does
@@ -176,7 +177,8 @@ def test_usage_headers_name_the_page_and_a_user_token_cannot_read_insights(
         headers={"Authorization": f"Bearer {user_token}"},
         timeout=10,
     )
-    assert as_user.status_code == 400 and as_user.json()["error"]["code"] == 190
+    assert as_user.status_code == 400
+    assert as_user.json()["error"]["code"] == 190
 
 
 def test_an_unticked_permission_is_missing_from_the_grant(
@@ -212,8 +214,8 @@ def test_malformed_fault_is_cut_json(sandbox: SandboxControl, pages: list[dict[s
     token = fb_login(sandbox, pages[0]["id"])
     sandbox.add_fault("facebook", "malformed", path_contains="/me/accounts")
     resp = requests.get(sandbox.url(f"graph.facebook.com/{V}/me/accounts"), params={"access_token": token}, timeout=10)
-    with pytest.raises(ValueError):
-        resp.json()
+    assert resp.status_code == 200
+    assert resp.text == '{"data":[{"id":"10'
 
 
 def test_code_exchange_errors_are_graph_errors(sandbox: SandboxControl, pages: list[dict[str, Any]]) -> None:
@@ -223,7 +225,8 @@ def test_code_exchange_errors_are_graph_errors(sandbox: SandboxControl, pages: l
     url = sandbox.url(f"graph.facebook.com/{V}/oauth/access_token")
     base = {"client_id": client_id, "client_secret": secret, "code": code}
     wrong_uri = requests.get(url, params={**base, "redirect_uri": "http://127.0.0.1/other"}, timeout=10).json()
-    assert wrong_uri["error"]["code"] == 100 and wrong_uri["error"]["error_subcode"] == 36008
+    assert wrong_uri["error"]["code"] == 100
+    assert wrong_uri["error"]["error_subcode"] == 36008
     ok = requests.get(url, params={**base, "redirect_uri": REDIRECT_URI}, timeout=10)
     assert ok.status_code == 200
     used = requests.get(url, params={**base, "redirect_uri": REDIRECT_URI}, timeout=10).json()
