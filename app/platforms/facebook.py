@@ -239,10 +239,18 @@ class FacebookAdapter(ScopeCheckMixin):
             access_token=token,
             expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
             scopes=self.permissions(token),
+            platform_user_id=self.user_id(token),
             token_type="bearer",  # noqa: S106 - a token type name
             issued_at=now,
             extras={"grant": "user"},
         )
+
+    def user_id(self, user_token: str) -> str:
+        """The person's app-scoped id (``/me``): Meta's deauthorize and deletion callbacks name it."""
+        body = as_mapping(self._graph("me", user_token, {"fields": "id"}))
+        if body.get("id") is None:
+            raise BadResponse("user answer without id", platform=self.name)
+        return str(body["id"])
 
     def permissions(self, user_token: str) -> frozenset[str]:
         """The granted permissions of a user token (``/me/permissions``; declined ones left out)."""
@@ -287,7 +295,7 @@ class FacebookAdapter(ScopeCheckMixin):
             scopes=user_grant.scopes,
             platform_user_id=page.page_id,
             issued_at=user_grant.issued_at,
-            extras={"grant": "page"},
+            extras={"grant": "page", "grantor_id": user_grant.platform_user_id} if user_grant.platform_user_id else {},
         )
 
     def can_refresh(self, token_set: TokenSet, now: datetime | None = None) -> bool:

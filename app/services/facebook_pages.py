@@ -143,7 +143,11 @@ def choose(user: User, session_id: str | None, pick: str, page_id: str) -> Callb
     adapter = _adapter()
     try:
         pages = adapter.list_pages(held.access_token)
-        grant = TokenSet(access_token=held.access_token, scopes=adapter.permissions(held.access_token))
+        grant = TokenSet(
+            access_token=held.access_token,
+            scopes=adapter.permissions(held.access_token),
+            platform_user_id=adapter.user_id(held.access_token),
+        )
     except PlatformError as exc:
         log.warning("facebook page list failed: %s", exc, extra={"event": "oauth_profile_failed"})
         return CallbackOutcome("failed", PLATFORM, message="Facebook did not answer. Nothing was saved; try again.")

@@ -314,6 +314,8 @@ def store_connection(
     conn.display_name = (profile.display_name or "")[:255] or None
     conn.avatar_url = (profile.avatar_url or "")[:2048] or None
     conn.account_type = (profile.account_type or "")[:32] or None
+    grantor = tokens.extras.get("grantor_id")  # Facebook: the person behind a Page connection
+    conn.grantor_id = str(grantor)[:128] if grantor else None
     conn.status = (ConnectionStatus.INSUFFICIENT_SCOPE if missing else ConnectionStatus.CONNECTED).value
     conn.last_error = f"Missing permissions: {', '.join(sorted(missing))}" if missing else None
     conn.profile_stats = _profile_stats(profile)

@@ -161,3 +161,53 @@ def test_an_expired_or_foreign_pick_is_refused(client, creator, sandbox, two_pag
     expired = client.get(picker_url)
     assert expired.status_code == 400
     assert "expired" in expired.get_data(as_text=True)
+
+
+# ----------------------------------------------------------------- Meta's callbacks for Facebook Login
+
+
+def _signed(user_id: str, secret: str = "sandbox-fb-secret", **extra: object) -> str:
+    from tests.connections.test_platform_callbacks import signed_request
+
+    return signed_request(user_id, secret=secret, **extra)
+
+
+def test_deauthorize_names_the_person_and_revokes_their_page(app, client, creator, sandbox):
+    page = sandbox.create_account("facebook", "cara.only", 2_500, owner="Cara", seed=43)
+    client.login("creator@example.com")
+    connect(client, sandbox, "facebook", page["id"])
+    [conn] = connections()
+    person = sandbox.account(page["id"])["owner_user_id"]
+    assert conn.grantor_id == person  # the app-scoped user id Meta's callbacks name
+    anon = app.test_client()
+    anon.auto_csrf = False
+    # the Instagram app's secret does not sign Facebook Login's callbacks, nor does the Page id stand in
+    bad = anon.post(
+        "/api/platforms/facebook/deauthorize", data={"signed_request": _signed(person, "sandbox-ig-secret")}
+    )
+    assert bad.status_code == 400
+    ok = anon.post("/api/platforms/facebook/deauthorize", data={"signed_request": _signed(person)})
+    assert ok.status_code == 200
+    [conn] = connections()
+    assert conn.status == "revoked"
+    assert conn.access_token_enc is None
+    page_html = client.get("/portal/settings/connections").get_data(as_text=True)
+    assert "Reconnect" in page_html
+
+
+def test_data_deletion_of_the_person_deletes_their_page_history(app, client, creator, sandbox):
+    from app.jobs.connections import process_data_deletion
+    from app.models import DataDeletionRequest
+
+    page = sandbox.create_account("facebook", "cara.only", 2_500, owner="Cara", seed=43)
+    client.login("creator@example.com")
+    connect(client, sandbox, "facebook", page["id"])
+    person = sandbox.account(page["id"])["owner_user_id"]
+    anon = app.test_client()
+    anon.auto_csrf = False
+    answer = anon.post("/api/platforms/facebook/data-deletion", data={"signed_request": _signed(person)}).get_json()
+    assert answer["url"].endswith(f"/data-deletion/{answer['confirmation_code']}")
+    [req] = db.session.execute(select(DataDeletionRequest)).scalars().all()
+    assert req.platform == "facebook"
+    assert process_data_deletion(req.id) == 1
+    assert connections() == []
