@@ -27,4 +27,4 @@ PLATFORM_NAMES: Final[dict[str, str]] = {
 }
 PLATFORMS: Final[tuple[str, ...]] = tuple(PLATFORM_NAMES)
 CONNECTABLE: Final[tuple[str, ...]] = ("instagram", "tiktok", "youtube", "facebook")
-COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube")
+COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube", "facebook")

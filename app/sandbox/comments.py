@@ -93,6 +93,8 @@ class Comment:
 def new_comment_id(platform: str, n: int, parent_id: str | None) -> str:
     if platform == "instagram":
         return f"1787{n:013d}"
+    if platform == "facebook":  # ``{post}_{comment}``-looking ids, one sequence for comments and replies
+        return f"{1_000_000_000 + n}_{n:015d}"
     if parent_id:
         return f"{parent_id}.{b64chars(22, 'reply', n)}"
     return "Ugz" + b64chars(21, "thread", n) + "4AaABAg"

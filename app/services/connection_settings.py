@@ -43,7 +43,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "instagram": frozenset({"posts", "comments", "audience", "stories"}),
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
-    "facebook": frozenset({"posts"}),
+    "facebook": frozenset({"posts", "comments"}),
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
@@ -57,7 +57,8 @@ YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 3, "audience": 0}
 CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     "tiktok": {"profile": 1, "posts": 2},
-    "facebook": {"profile": 2, "posts": 1},  # the Page + its insights; the posts with their insights
+    # the Page + its insights; the posts with their insights; comments: one stream call per post due
+    "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
 }
 

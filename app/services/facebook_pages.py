@@ -26,13 +26,13 @@ from sqlalchemy import delete, select
 
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Client, OAuthState, User
+from app.models import Client, Connection, OAuthState, User
 from app.models.base import utcnow
 from app.platforms import PlatformError, ScopeMissing, TokenSet
 from app.platforms.facebook import FacebookAdapter, PageChoice
 from app.security.crypto import aad_for
 from app.services import clients as client_service
-from app.services import quota_counters
+from app.services import comment_replies, quota_counters
 from app.services.oauth import CallbackOutcome, exchange_step, store_connection
 from app.services.tokens import adapter_for, keyring
 
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "facebook"
 PICK_FEATURE = "fb_pages"
+#: the same, when the comment-management permission was asked with this login (the inbox's grant)
+PICK_FEATURE_COMMENTS = "fb_pages_c"
 PICK_TTL = timedelta(minutes=10)
 
 
@@ -76,7 +78,7 @@ def usable(pages: list[PageChoice]) -> list[PageChoice]:
     return [p for p in pages if p.can_analyze]
 
 
-def hold_for_picker(user: User, session_id: str | None, grant: TokenSet) -> str:
+def hold_for_picker(user: User, session_id: str | None, grant: TokenSet, asked_comments: bool = False) -> str:
     """Keep the user grant for the picker; returns the single-use pick token for the picker's URL."""
     if not session_id:
         raise PickExpired("Your session has ended. Log in again.")
@@ -89,7 +91,7 @@ def hold_for_picker(user: User, session_id: str | None, grant: TokenSet) -> str:
             session_hash=_sha256(session_id),
             platform=PLATFORM,
             redirect_uri="",
-            feature=PICK_FEATURE,
+            feature=PICK_FEATURE_COMMENTS if asked_comments else PICK_FEATURE,
             expires_at=utcnow() + PICK_TTL,
             code_verifier_enc=keyring().encrypt(grant.access_token, aad_for("oauth_states", state_hash, "fb_user")),
         )
@@ -98,12 +100,14 @@ def hold_for_picker(user: User, session_id: str | None, grant: TokenSet) -> str:
     return pick
 
 
-def _held(user: User, session_id: str | None, pick: str, *, consume: bool) -> TokenSet:
+def _held(user: User, session_id: str | None, pick: str, *, consume: bool) -> tuple[TokenSet, bool]:
     if not pick or len(pick) > 200:
         raise PickExpired("This Page choice is not valid. Start connecting again.")
     state_hash = _sha256(pick)
     row = db.session.execute(
-        select(OAuthState).where(OAuthState.state_hash == state_hash, OAuthState.feature == PICK_FEATURE)
+        select(OAuthState).where(
+            OAuthState.state_hash == state_hash, OAuthState.feature.in_((PICK_FEATURE, PICK_FEATURE_COMMENTS))
+        )
     ).scalar_one_or_none()
     if row is None:
         raise PickExpired("This Page choice was already made or is not valid. Start connecting again.")
@@ -119,13 +123,13 @@ def _held(user: User, session_id: str | None, pick: str, *, consume: bool) -> To
         db.session.commit()
         if not deleted:
             raise PickExpired("This Page choice was already made. Start connecting again.")
-    return TokenSet(access_token=token, scopes=frozenset())
+    return TokenSet(access_token=token, scopes=frozenset()), row.feature == PICK_FEATURE_COMMENTS
 
 
 def options(user: User, session_id: str | None, pick: str) -> list[PageOption]:
     """The Pages to choose from (read again from Facebook with the held user token)."""
     client_service.own_client(user)
-    grant = _held(user, session_id, pick, consume=False)
+    grant, _ = _held(user, session_id, pick, consume=False)
     try:
         pages = _adapter().list_pages(grant.access_token)
     except PlatformError as exc:
@@ -139,7 +143,7 @@ def options(user: User, session_id: str | None, pick: str) -> list[PageOption]:
 def choose(user: User, session_id: str | None, pick: str, page_id: str) -> CallbackOutcome:
     """Connect the chosen Page (the held grant is consumed whatever happens)."""
     client = client_service.own_client(user)
-    held = _held(user, session_id, pick, consume=True)
+    held, asked = _held(user, session_id, pick, consume=True)
     adapter = _adapter()
     try:
         pages = adapter.list_pages(held.access_token)
@@ -156,7 +160,7 @@ def choose(user: User, session_id: str | None, pick: str, page_id: str) -> Callb
     chosen = next((p for p in usable(pages) if p.page_id == page_id), None)
     if chosen is None:
         return CallbackOutcome("no_page", PLATFORM)
-    return connect_page(client, adapter, grant, chosen, adapter.missing_scopes(grant))
+    return connect_page(client, adapter, grant, chosen, adapter.missing_scopes(grant), asked)
 
 
 def complete_callback(user: User, session_id: str | None, args: Mapping[str, str]) -> CallbackOutcome:
@@ -169,11 +173,17 @@ def complete_callback(user: User, session_id: str | None, args: Mapping[str, str
         return step
     if not isinstance(step.adapter, FacebookAdapter):  # pragma: no cover - the registry builds it
         raise TypeError("the facebook adapter is not a FacebookAdapter")
-    return after_login(user, step.client, session_id, step.adapter, step.tokens)
+    asked = step.pending.feature == comment_replies.GRANT_FEATURE
+    return after_login(user, step.client, session_id, step.adapter, step.tokens, asked)
 
 
 def after_login(
-    user: User, client: Client, session_id: str | None, adapter: FacebookAdapter, grant: TokenSet
+    user: User,
+    client: Client,
+    session_id: str | None,
+    adapter: FacebookAdapter,
+    grant: TokenSet,
+    asked_comments: bool = False,
 ) -> CallbackOutcome:
     """The callback's Facebook branch: no Page, one Page (connected), or several (to the picker)."""
     missing = adapter.missing_scopes(grant)
@@ -189,12 +199,17 @@ def after_login(
     if not pages:
         return CallbackOutcome("no_page", PLATFORM)
     if len(pages) == 1:
-        return connect_page(client, adapter, grant, pages[0], missing)
-    return CallbackOutcome("pick_page", PLATFORM, pick=hold_for_picker(user, session_id, grant))
+        return connect_page(client, adapter, grant, pages[0], missing, asked_comments)
+    return CallbackOutcome("pick_page", PLATFORM, pick=hold_for_picker(user, session_id, grant, asked_comments))
 
 
 def connect_page(
-    client: Client, adapter: FacebookAdapter, user_grant: TokenSet, page: PageChoice, missing: frozenset[str]
+    client: Client,
+    adapter: FacebookAdapter,
+    user_grant: TokenSet,
+    page: PageChoice,
+    missing: frozenset[str],
+    asked_comments: bool = False,
 ) -> CallbackOutcome:
     """Store the connection of ``page`` with its Page token (history kept on a reconnect)."""
     grant = adapter.page_grant(user_grant, page)
@@ -207,4 +222,9 @@ def connect_page(
         return CallbackOutcome("failed", PLATFORM, message="Facebook did not answer. Nothing was saved; try again.")
     finally:
         quota_counters.charge_outside_sync(PLATFORM, 0)
-    return store_connection(client, adapter, PLATFORM, page.page_id, grant, profile, missing)
+    outcome = store_connection(client, adapter, PLATFORM, page.page_id, grant, profile, missing)
+    conn = db.session.get(Connection, outcome.connection_id) if outcome.connection_id is not None else None
+    if conn is not None and grant.scopes:  # the inbox's reply grant, as for the other platforms
+        comment_replies.apply_grant(conn, grant.scopes, asked_comments)
+        db.session.commit()
+    return outcome

@@ -25,7 +25,8 @@ V = "v25.0"
 
 def fb_login(sandbox: SandboxControl, account_id: str, scopes: list[str] | None = None) -> str:
     """The whole Facebook Login dance; returns the long-lived user token."""
-    location = sandbox.consent(sandbox.authorize_url("facebook"), account_id, scopes=scopes)
+    url = sandbox.authorize_url("facebook", scope=",".join(scopes)) if scopes else sandbox.authorize_url("facebook")
+    location = sandbox.consent(url, account_id, scopes=scopes)
     code = sandbox.redirect_params(location)["code"]
     client_id, secret = CLIENTS["facebook"]
     short = requests.get(

@@ -22,6 +22,7 @@ from ..instagram.shared import GraphError, expired_message, graph_error_response
 from ..state import Token
 from ..util import iso_meta
 from ..world import Account, Post
+from . import comments as fb_comments
 from . import oauth
 from .insights import POST_METRICS, check_metrics, page_insights, post_insight_entries, post_insights
 from .shared import READ_ENGAGEMENT, READ_INSIGHTS, SHOW_LIST, bp
@@ -273,7 +274,11 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
             node = me.platform_user_id if is_page_token else me.scoped_id
         page = _page_by_id(node)
         found = None if page is not None else _find_post(node)
-        target_page = page or (found[1] if found else None)
+        comment = st.comments.get(node) if page is None and found is None else None
+        if comment is not None and (comment.platform != "facebook" or not comment.visible):
+            comment = None
+        comment_page = st.accounts.get(comment.account_id) if comment is not None else None
+        target_page = page or (found[1] if found else None) or comment_page
         if target_page is not None and is_page_token:
             g.meta_account = target_page
             g.meta_buc_type = "pages"
@@ -282,6 +287,15 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
             st.revoke_grant(tok.grant_id)
             st.save()
             return json_response({"success": True})
+        if comment is not None and comment_page is not None:
+            _may_read(comment_page, me, tok)
+            if request.method != "GET":
+                return json_response(fb_comments.write(comment, comment_page, tok, edge))
+            if edge == "comments":
+                return json_response(fb_comments.comment_replies(comment, comment_page))
+            if edge is None:
+                fields = split_fields(request.args.get("fields"))
+                return json_response(fb_comments.comment_view(comment, comment_page, fields))
         if request.method != "GET":
             raise GraphError(
                 "Unsupported post request. Object does not support this operation.", 100, 33, "GraphMethodException"
@@ -300,6 +314,9 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
                 _need_page_token(tok)
                 _need(tok, READ_INSIGHTS)
                 return json_response(post_insights(post))
+            if edge == "comments":
+                _need(tok, READ_ENGAGEMENT)
+                return json_response(fb_comments.post_comments(post, owner_page))
         raise GraphError(
             f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to missing "
             "permissions, or does not support this operation.",
