@@ -201,11 +201,10 @@ def _make(
     r: Any,
 ) -> Comment:
     n = next_id("comment")
-    author_id = (
-        ("1784" + f"{r.randint(0, 10**13 - 1):013d}")
-        if account.platform == "instagram"
-        else ("UC" + b64chars(22, "fan", handle))
-    )
+    author_id = {
+        "instagram": "1784" + f"{r.randint(0, 10**13 - 1):013d}",
+        "facebook": "7" + f"{r.randint(0, 10**15 - 1):015d}",  # Page-scoped
+    }.get(account.platform) or ("UC" + b64chars(22, "fan", handle))
     return Comment(
         id=new_comment_id(account.platform, n, parent),
         account_id=account.id,
