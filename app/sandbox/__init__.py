@@ -1,4 +1,4 @@
-"""The platform sandbox: a faithful local Instagram, Facebook Pages, TikTok and YouTube served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, Facebook Pages, TikTok, YouTube and X served over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -19,7 +19,18 @@ from .util import iso_z
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - wiring
     """Build the sandbox app. ``config`` overrides the defaults of ``app.sandbox.config.DEFAULTS``."""
-    from . import control, control_audience, control_comments, facebook, faults, instagram, media, tiktok, youtube  # noqa: F401
+    from . import (  # noqa: F401
+        control,
+        control_audience,
+        control_comments,
+        facebook,
+        faults,
+        instagram,
+        media,
+        tiktok,
+        x,
+        youtube,
+    )
 
     cfg = load_config(config)
     app = Flask(__name__)
@@ -40,6 +51,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(facebook.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)
+    app.register_blueprint(x.bp)
+    app.register_blueprint(x.control_bp)
 
     @app.before_request
     def _platform_call() -> Response | None:
@@ -101,7 +114,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
 
 
 def _unknown_path(status: int) -> Response:
-    from . import instagram, tiktok, youtube
+    from . import instagram, tiktok, x, youtube
 
     platform = common.platform_of(request.path)
     if platform in ("instagram", "facebook") and request.path.startswith(
@@ -116,6 +129,8 @@ def _unknown_path(status: int) -> Response:
         )
     if platform == "youtube":
         return youtube.not_found_page(status)
+    if platform == "x":
+        return x.not_found_path()
     if request.path.startswith("/_sandbox"):
         return common.control_error(
             status,

@@ -8,7 +8,7 @@ from flask import Response
 
 
 def render(platform: str, fault: dict[str, Any], path: str) -> Response:
-    from . import facebook, instagram, tiktok, youtube
+    from . import facebook, instagram, tiktok, x, youtube
 
     if platform == "facebook":
         return facebook.fault_response(fault, path)
@@ -16,4 +16,6 @@ def render(platform: str, fault: dict[str, Any], path: str) -> Response:
         return instagram.fault_response(fault, path)
     if platform == "tiktok":
         return tiktok.fault_response(fault, path)
+    if platform == "x":
+        return x.fault_response(fault, path)
     return youtube.fault_response(fault, path)

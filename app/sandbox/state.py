@@ -136,6 +136,9 @@ TOKEN_SHAPES = {
     ("youtube", "access"): ("ya29.a0", 140),
     ("youtube", "refresh"): ("1//0", 96),
     ("youtube", "code"): ("4/0A", 70),
+    ("x", "access"): ("VGNi", 88),
+    ("x", "refresh"): ("bWRW", 88),
+    ("x", "code"): ("", 90),
     ("facebook", "fb_short"): ("EAAB", 150),
     ("facebook", "fb_long"): ("EAAB", 170),
     ("facebook", "fb_page"): ("EAAB", 180),
@@ -205,7 +208,7 @@ class SandboxState:
 
     # ----------------------------------------------------------------- accounts
     def create_account(self, spec: dict[str, Any]) -> Account:
-        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt", "facebook": "fb"}[spec["platform"]]
+        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt", "x": "x", "facebook": "fb"}[spec["platform"]]
         acc_id = f"{prefix}_{self.next('account')}"
         acc = build_account(acc_id, spec, self.now(), int(self.cfg.get("SEED", 0)))
         for other in self.accounts.values():

@@ -43,6 +43,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "instagram": frozenset({"posts", "comments", "audience", "stories"}),
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
+    "x": frozenset({"posts"}),  # X replies need search, which the read tier we use does not include
     "facebook": frozenset({"posts", "comments"}),
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
@@ -60,6 +61,7 @@ CALLS = {
     # the Page + its insights; the posts with their insights; comments: one stream call per post due
     "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
+    "x": {"profile": 2, "posts": 2},  # refresh (2-hour tokens) + users/me; timeline + lookup by ids
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6

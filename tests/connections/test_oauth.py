@@ -17,7 +17,7 @@ from app.security.crypto import aad_for
 from app.services.tokens import keyring
 from tests.support.connect import REDIRECT_BASE, callback_path, connect, query, start, token_calls
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x")
 
 
 def connections() -> list[Connection]:
