@@ -1,4 +1,5 @@
-"""The platform sandbox: a faithful local Instagram, TikTok, YouTube, X and LinkedIn served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, Facebook Pages, TikTok, YouTube, X and LinkedIn, served
+over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         control,
         control_audience,
         control_comments,
+        facebook,
         faults,
         instagram,
         linkedin,
@@ -48,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(control.bp)  # with control_comments' routes
     app.register_blueprint(media.bp)
     app.register_blueprint(instagram.bp)
+    app.register_blueprint(facebook.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)
     app.register_blueprint(x.bp)
@@ -82,7 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         platform = getattr(g, "platform", None)
         if platform is None:
             return response
-        if request.path.startswith("/graph.instagram.com/"):
+        if request.path.startswith(("/graph.instagram.com/", "/graph.facebook.com/")):
             instagram.add_usage_headers(response)
         with state.lock:
             if getattr(g, "call_epoch", None) != state.call_epoch:
@@ -119,7 +122,9 @@ def _unknown_path(status: int) -> Response:
     platform = common.platform_of(request.path)
     if platform == "linkedin":
         return linkedin.unknown_path(status)
-    if platform == "instagram" and request.path.startswith("/graph.instagram.com/"):
+    if platform in ("instagram", "facebook") and request.path.startswith(
+        ("/graph.instagram.com/", "/graph.facebook.com/")
+    ):
         return instagram.unknown_path()
     if platform == "tiktok":
         return tiktok.api_error(

@@ -72,6 +72,10 @@ def youtube_units(url: str, method: str) -> int:
     return 1
 
 
+#: the platforms behind Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage): one gate for both
+META_PLATFORMS = frozenset({"instagram", "facebook"})
+
+
 class Budgets:
     """The shared budgets, configured from the app settings (see ``docs/sync.md``)."""
 
@@ -85,7 +89,7 @@ class Budgets:
         self.linkedin_daily = int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000))
         self.concurrency = {
             platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}", 16))
-            for platform in ("instagram", "tiktok", "youtube", "x", "linkedin")
+            for platform in ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -137,10 +141,10 @@ class Budgets:
             return X_PAGE
         if platform == "linkedin":
             return self._linkedin_call()
-        if platform == "instagram":
+        if platform in META_PLATFORMS:
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
-                raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
         return 0

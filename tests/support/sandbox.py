@@ -31,6 +31,7 @@ CLIENTS = {
     "tiktok": ("sandbox-tiktok-key", "sandbox-tiktok-secret"),
     "youtube": ("sandbox-google-client", "sandbox-google-secret"),
     "x": ("sandbox-x-client", "sandbox-x-secret"),
+    "facebook": ("sandbox-fb-app", "sandbox-fb-secret"),
     "linkedin": ("sandbox-linkedin-client", "sandbox-linkedin-secret"),
 }
 SCOPES = {
@@ -38,6 +39,7 @@ SCOPES = {
     "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
     "youtube": "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
     "x": "tweet.read users.read offline.access",
+    "facebook": "pages_show_list,pages_read_engagement,read_insights",
     "linkedin": "openid profile r_member_profileAnalytics r_member_postAnalytics r_member_social rw_organization_admin",
 }
 AUTHORIZE_PATHS = {
@@ -45,6 +47,7 @@ AUTHORIZE_PATHS = {
     "tiktok": "www.tiktok.com/v2/auth/authorize/",
     "youtube": "accounts.google.com/o/oauth2/v2/auth",
     "x": "x.com/i/oauth2/authorize",
+    "facebook": "www.facebook.com/v25.0/dialog/oauth",
     "linkedin": "www.linkedin.com/oauth/v2/authorization",
 }
 
