@@ -40,7 +40,7 @@ ANALYTICS_LAG_DAYS = 3
 
 log = logging.getLogger(__name__)
 
-#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms
+#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms (X: Kenji, Hannah)
 DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("sofia@example.com", "maya.moves"),
     ("sofia@example.com", "leobuilds"),
@@ -54,6 +54,8 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("hannah@example.com", "chef.lena"),
     ("olu@example.com", "urban.sketch"),
     ("olu@example.com", "budgetbites"),
+    ("kenji@example.com", "kai_codes"),
+    ("hannah@example.com", "lena_cooks"),
 )
 TIMEOUT = 15
 #: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)

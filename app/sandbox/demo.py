@@ -1,4 +1,4 @@
-"""The demo world: a set of realistic sandbox creators across Instagram, TikTok and YouTube.
+"""The demo world: a set of realistic sandbox creators across Instagram, TikTok, YouTube and X.
 
 ``demo_accounts()`` returns the specs (control-API bodies for ``POST /_sandbox/accounts``);
 ``seed_demo(base_url)`` posts them to a running sandbox (the product's ``flask demo`` calls it);
@@ -36,6 +36,8 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
     ("youtube", "astro.ana", "Astro Ana", 18_200, "spike", 303, {"shorts_every_days": 3.0}),
     ("youtube", "oldschooltech", "Old School Tech", 302_000, "decline", 304, {"post_every_days": 14.0}),
     ("youtube", "pixelpaints", "Pixel Paints", 3_250, "stalled", 305, {"posting_paused_days": 90}),
+    ("x", "kai_codes", "Kai <Codes> & Ships", 9_800, "growth", 401, {"post_every_days": 1.0}),
+    ("x", "lena_cooks", "Chef Lena", 2_900, "plateau", 402, {"post_every_days": 2.0}),
 ]
 
 
