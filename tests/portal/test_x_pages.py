@@ -140,3 +140,9 @@ def test_only_configured_platforms_are_offered(make_app):
         analytics = client.get("/portal/analytics").get_data(as_text=True)
         assert '<option value="x"' in analytics
         assert '<option value="tiktok"' not in analytics
+        start = client.post("/api/portal/social/connect/x")
+        assert start.status_code == 303
+        assert start.headers["Location"].startswith("https://x.com/i/oauth2/authorize?")
+        assert "code_challenge_method=S256" in start.headers["Location"]
+        assert "client_id=real-x-client" in start.headers["Location"]
+        assert client.post("/api/portal/social/connect/x?feature=comments").status_code == 404
