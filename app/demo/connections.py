@@ -57,6 +57,7 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("olu@example.com", "budgetbites"),
     ("kenji@example.com", "kenjicooks"),  # a Facebook Page
     ("hannah@example.com", "lena.kitchen.live"),  # a Facebook Page chosen on the Page picker
+    ("hannah@example.com", "rosa.leads"),
 )
 TIMEOUT = 15
 #: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)
