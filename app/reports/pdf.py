@@ -7,9 +7,13 @@
   local reads confined to ``static/vendor/fonts``, and a render time limit.
 * DejaVu Sans (npm package ``dejavu-fonts-ttf``, copied into ``static/vendor/fonts`` by
   ``scripts/build-assets.mjs`` at set-up; Bitstream Vera licence) covers Latin, Greek, Cyrillic,
-  Arabic and Hebrew. CJK runs are wrapped in spans using reportlab's built-in CID font (no file, and
-  text extracts as Unicode); characters no font has (emoji) become ``:name:`` text, so a name or
-  caption never turns into empty boxes.
+  Arabic and Hebrew. Runs of characters DejaVu lacks but Noto Sans SC has (Chinese, Japanese kana and
+  kanji; npm ``@expo-google-fonts/noto-sans-sc``, SIL OFL) are wrapped in spans set in that font, which
+  is embedded as a subset (a reader without CJK fonts still sees the glyphs, and text extracts as
+  Unicode). Its @font-face rules are dropped from documents without such a span, so a Latin-only
+  report never loads the 10 MB font. Characters no font has (emoji: reportlab cannot encode characters
+  beyond U+FFFF; Hangul: not in the SC font) become ``:name:`` text, so a name or caption never turns
+  into empty boxes.
 """
 
 from __future__ import annotations
@@ -27,10 +31,14 @@ from markupsafe import Markup, escape
 log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "vendor" / "fonts"
-FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
+FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf"}
+CJK_FILE = "NotoSansSC-Regular.ttf"
+#: the @font-face rules of templates/reports/pdf.html for the CJK fallback, between these two comments
+CJK_FACES = re.compile(r"/\* cjk-faces \*/.*?/\* end cjk-faces \*/", re.S)
 MAX_DATA_URI = 2 * 1024 * 1024
 RENDER_SECONDS = 60
-CJK_FONT = "HeiseiKakuGo-W5"
+#: the largest packaged font (Noto Sans SC, 10.5 MB); reads stay confined to the font folder
+MAX_FONT_BYTES = 16 * 1024 * 1024
 
 
 class PdfError(Exception):
@@ -49,16 +57,26 @@ def link_callback(uri: str, rel: str | None = None) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def _covered() -> frozenset[int]:
-    """Code points DejaVu Sans has glyphs for."""
+@lru_cache(maxsize=8)
+def coverage(name: str) -> frozenset[int]:
+    """Code points the packaged font ``name`` has glyphs for."""
     from reportlab.pdfbase.ttfonts import TTFont
 
-    path = FONT_DIR / "DejaVuSans.ttf"
+    path = FONT_DIR / name
     if not path.exists():
         raise PdfError(f"{path} is missing: run `make setup` (npm run build copies the fonts)")
-    font = TTFont("DejaVuProbe", str(path))
+    font = TTFont(f"Probe-{name}", str(path))
     return frozenset(font.face.charToGlyph)
+
+
+def _covered() -> frozenset[int]:
+    """Code points DejaVu Sans has glyphs for."""
+    return coverage("DejaVuSans.ttf")
+
+
+def cjk_covered() -> frozenset[int]:
+    """Code points of the CJK fallback font (Noto Sans SC)."""
+    return coverage(CJK_FILE)
 
 
 def _is_cjk(cp: int) -> bool:
@@ -101,7 +119,7 @@ def _breakable(text: str) -> str:
 def pdf_text(value: Any) -> Markup:
     """Escape ``value`` for the PDF and route each run of characters to a font that has it."""
     text = _breakable("" if value is None else str(value))
-    covered = _covered()
+    covered, fallback = _covered(), cjk_covered()
     out: list[str] = []
     cjk: list[str] = []
 
@@ -115,7 +133,7 @@ def pdf_text(value: Any) -> Markup:
         if (cp in covered and cp <= 0xFFFF) or ch in "\n\t ":  # reportlab mis-encodes astral glyphs
             flush()
             out.append(str(escape(ch)))
-        elif _is_cjk(cp):
+        elif cp in fallback and cp <= 0xFFFF:
             cjk.append(ch)
         else:
             flush()
@@ -130,7 +148,7 @@ def _policy() -> Any:
     except ImportError:  # older xhtml2pdf: the link_callback alone guards fetches
         return None
     return ResourceAccessPolicy(
-        allow_remote=False, base_dir=FONT_DIR, max_local_bytes=5 * 1024 * 1024, max_render_seconds=RENDER_SECONDS
+        allow_remote=False, base_dir=FONT_DIR, max_local_bytes=MAX_FONT_BYTES, max_render_seconds=RENDER_SECONDS
     )
 
 
@@ -138,6 +156,8 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
+    if 'class="cjk"' not in html:
+        html = CJK_FACES.sub("", html)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}
     policy = _policy()
