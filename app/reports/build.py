@@ -119,9 +119,11 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
     return out
 
 
-def report_locale() -> str:
-    """The locale reports are formatted in (the business's choice in the brand settings)."""
-    return formatting.locale_or_default(brand.current().locale)
+def report_locale(client: Client | None = None) -> str:
+    """The locale a report is formatted in: the client's own choice, else the business's (brand
+    settings), else English (US). The emails that carry a report read it from the payload."""
+    chosen = client.locale if client is not None and client.locale else brand.current().locale
+    return formatting.locale_or_default(chosen)
 
 
 def with_summary(out: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +137,7 @@ def _header(client: Client, kind: str, first: date, end: date, as_of: datetime |
     return {
         "kind": kind,
         "version": VERSION,
-        "locale": report_locale(),
+        "locale": report_locale(client),
         "client": {"id": client.id, "name": client.display_name, "time_zone": client.time_zone},
         "period": {"start": first.isoformat(), "end": end.isoformat(), "days": (end - first).days + 1},
         "data_as_of": _iso(as_of),

@@ -10,10 +10,11 @@
   Arabic and Hebrew. Runs of characters DejaVu lacks but Noto Sans SC has (Chinese, Japanese kana and
   kanji; npm ``@expo-google-fonts/noto-sans-sc``, SIL OFL) are wrapped in spans set in that font, which
   is embedded as a subset (a reader without CJK fonts still sees the glyphs, and text extracts as
-  Unicode). Its @font-face rules are dropped from documents without such a span, so a Latin-only
-  report never loads the 10 MB font. Characters no font has (emoji: reportlab cannot encode characters
-  beyond U+FFFF; Hangul: not in the SC font) become ``:name:`` text, so a name or caption never turns
-  into empty boxes.
+  Unicode); the body's family list (``Body, Cjk``) catches text written into the template without
+  ``pdf_text`` (a date in Japanese). Its @font-face rules are dropped from documents without a
+  character only it has, so a Latin-only report never loads the 10 MB font. Characters no font has
+  (emoji: reportlab cannot encode characters beyond U+FFFF; Hangul: not in the SC font) become
+  ``:name:`` text, so a name or caption never turns into empty boxes.
 """
 
 from __future__ import annotations
@@ -142,6 +143,13 @@ def pdf_text(value: Any) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every piece above is escaped
 
 
+def needs_fallback(html: str) -> bool:
+    """Whether ``html`` has a character only the CJK font has (a caption, or a date in Japanese that
+    Babel wrote straight into the template): the fallback font is then loaded, else not."""
+    main, cjk = _covered(), cjk_covered()
+    return any(ord(ch) not in main and ord(ch) in cjk for ch in set(html))
+
+
 def _policy() -> Any:
     try:
         from xhtml2pdf.config.resources import ResourceAccessPolicy
@@ -156,7 +164,7 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
-    if 'class="cjk"' not in html:
+    if not needs_fallback(html):
         html = CJK_FACES.sub("", html)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}
