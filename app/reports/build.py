@@ -20,8 +20,10 @@ from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
 from app.services import brand
+from app.services import tactics as tactics_service
 from app.stats import audience_reads, content
 from app.stats import portfolio as pf_stats
+from app.stats import tactics as tactic_stats
 from app.stats.achievements import Achievements, achievements, threshold_label
 from app.stats.content import Post, load_posts
 from app.stats.engagement import points_change
@@ -131,6 +133,25 @@ def with_summary(out: dict[str, Any]) -> dict[str, Any]:
     locale = out.get("locale") or formatting.DEFAULT_LOCALE
     out["summary"] = summary.summarise(out, locale).as_dict(locale)
     return out
+
+
+def best_tactic(client: Client, q: StatsQuery) -> dict[str, Any] | None:
+    """The best performing content theme of the programme: the tagged tactic with the largest positive
+    lift over the account's own baseline (``stats.tactics.best_theme``, docs/metrics.md "Tactics");
+    None when no tactic has enough posts to compare or none beats the baseline."""
+    row = tactic_stats.best_theme(tactics_service.report(client, q))
+    if row is None:
+        return None
+    c = row.overall
+    return {
+        "slug": row.slug,
+        "name": row.name,
+        "posts": c.posts,
+        "median_engagement": c.median_engagement,
+        "baseline_posts": c.baseline_posts,
+        "baseline_engagement": c.baseline_engagement,
+        "lift_pct": c.lift_pct,
+    }
 
 
 def _header(client: Client, kind: str, first: date, end: date, as_of: datetime | None) -> dict[str, Any]:
@@ -279,7 +300,8 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
     """Programme completion: start vs final per platform and in total, growth, engagement change,
     milestones by month, deliverable gains, best theme and posting time, top posts, coach comment."""
     first, end = program_window(client, today)
-    ov = client_overview(client, _query(client, first - timedelta(days=1), end), top_n=3)
+    q = _query(client, first - timedelta(days=1), end)
+    ov = client_overview(client, q, top_n=3)
     theme = content.best_theme(ov.posts)
     out = _header(client, "program", first, end, ov.last_synced)
     out.update(
@@ -323,6 +345,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
                 if theme
                 else None
             ),
+            "best_tactic": best_tactic(client, q),
             "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
             "top_posts": [_post(p) for p in ov.top],
             "audience": _audience(client, ov, Period("program", end=end, start=first - timedelta(days=1))),
