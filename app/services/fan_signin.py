@@ -15,8 +15,10 @@ Why it is shaped like this:
 * **One platform account belongs to at most one link**: a channel another fan already linked is "taken".
   The handle shown becomes the signed-in channel's (the sign-in is the proof; the handle typed was a
   claim).
-* **X**: X's consumer sign-in (OAuth 2.0 with PKCE, ``users/me``) follows the same path once X is a
-  platform of ``app/models/platforms.py`` with an adapter; until then ``SIGNIN_PLATFORMS`` has YouTube only.
+* **X**: X is a connectable platform with an adapter (OAuth 2.0 with PKCE, ``users/me``), so its
+  consumer sign-in fits this path unchanged (an entry ``"x": ("X", "users.read tweet.read")``). It is not
+  offered because the app reads no X replies: an X identity could never match a comment, so X is not a
+  link platform (``fan_links.LINK_PLATFORMS``). Both entries go in together when X replies are synced.
 """
 
 from __future__ import annotations
@@ -129,11 +131,11 @@ def _claim(platform: str, state: str, browser: str | None) -> tuple[dict[str, An
     return pending, state_hash
 
 
-def _connection_for(client_id: int, author: str) -> int | None:
-    """The creator's YouTube connection this channel commented on last, else their first live one."""
+def _connection_for(client_id: int, platform: str, author: str) -> int | None:
+    """The creator's connection on ``platform`` this account commented on last, else their first live one."""
     commented = db.session.scalar(
         select(Comment.connection_id)
-        .where(Comment.client_id == client_id, Comment.platform == "youtube", Comment.author_platform_id == author)
+        .where(Comment.client_id == client_id, Comment.platform == platform, Comment.author_platform_id == author)
         .order_by(Comment.published_at.desc())
         .limit(1)
     )
@@ -143,7 +145,7 @@ def _connection_for(client_id: int, author: str) -> int | None:
         select(Connection.id)
         .where(
             Connection.client_id == client_id,
-            Connection.platform == "youtube",
+            Connection.platform == platform,
             Connection.disconnected_at.is_(None),
         )
         .order_by(Connection.id)
@@ -197,7 +199,7 @@ def complete(platform: str, args: Mapping[str, str], browser: str | None) -> Out
         return out("failed", "The platform did not say which account this is. Nothing was linked.")
     if ident.verified_at is not None:
         return out("linked")
-    connection_id = _connection_for(ident.client_id, account)
+    connection_id = _connection_for(ident.client_id, platform, account)
     if connection_id is None:
         return out("failed", "The creator's account on this platform is not connected any more.")
     owner = db.session.scalar(
