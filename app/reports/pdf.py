@@ -7,14 +7,16 @@
   local reads confined to ``static/vendor/fonts``, and a render time limit.
 * DejaVu Sans (npm package ``dejavu-fonts-ttf``, copied into ``static/vendor/fonts`` by
   ``scripts/build-assets.mjs`` at set-up; Bitstream Vera licence) covers Latin, Greek, Cyrillic,
-  Arabic and Hebrew. Runs of characters DejaVu lacks but Noto Sans SC has (Chinese, Japanese kana and
-  kanji; npm ``@expo-google-fonts/noto-sans-sc``, SIL OFL) are wrapped in spans set in that font, which
-  is embedded as a subset (a reader without CJK fonts still sees the glyphs, and text extracts as
-  Unicode); the body's family list (``Body, Cjk``) catches text written into the template without
-  ``pdf_text`` (a date in Japanese). Its @font-face rules are dropped from documents without a
-  character only it has, so a Latin-only report never loads the 10 MB font. Characters no font has
-  (emoji: reportlab cannot encode characters beyond U+FFFF; Hangul: not in the SC font) become
-  ``:name:`` text, so a name or caption never turns into empty boxes.
+  Arabic and Hebrew. The fallbacks (``FALLBACKS``, SIL OFL, npm ``@expo-google-fonts/noto-sans-sc``
+  and ``-kr``): Noto Sans SC (Chinese, Japanese kana and kanji), then Noto Sans KR (Hangul). Runs of
+  characters DejaVu lacks but a fallback has are wrapped in ``<span class="cjk">``; xhtml2pdf's family
+  lists (``.cjk`` and ``body``: ``Body, Cjk, Kr``) pick the font per character, and each font used is
+  embedded as a subset (a reader without CJK fonts still sees the glyphs, and text extracts as Unicode);
+  the body's list also catches text written into the template without ``pdf_text`` (a date in
+  Japanese). The fallbacks' @font-face rules are written into the document only for the fonts its
+  characters need (``fallback_css``), so a Latin-only report never loads a 6-10 MB font. Characters no
+  font has (emoji: reportlab cannot encode characters beyond U+FFFF) become ``:name:`` text, so a name
+  or caption never turns into empty boxes.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ from markupsafe import Markup, escape
 log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "vendor" / "fonts"
-FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf"}
-CJK_FILE = "NotoSansSC-Regular.ttf"
-#: the @font-face rules of templates/reports/pdf.html for the CJK fallback, between these two comments
-CJK_FACES = re.compile(r"/\* cjk-faces \*/.*?/\* end cjk-faces \*/", re.S)
+#: (family, regular file, bold file) of each fallback font, in the order they are tried after DejaVu
+FALLBACKS = (
+    ("Cjk", "NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf"),
+    ("Kr", "NotoSansKR-Regular.ttf", "NotoSansKR-Bold.ttf"),
+)
+FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", *(f for _, r, b in FALLBACKS for f in (r, b))}
+#: where templates/reports/pdf.html takes the fallback fonts' rules (``fallback_css``)
+FALLBACK_MARK = "/* fallback-faces */"
 MAX_DATA_URI = 2 * 1024 * 1024
 RENDER_SECONDS = 60
 #: the largest packaged font (Noto Sans SC, 10.5 MB); reads stay confined to the font folder
@@ -76,8 +82,8 @@ def _covered() -> frozenset[int]:
 
 
 def cjk_covered() -> frozenset[int]:
-    """Code points of the CJK fallback font (Noto Sans SC)."""
-    return coverage(CJK_FILE)
+    """Code points some fallback font has."""
+    return frozenset().union(*(coverage(regular) for _, regular, _bold in FALLBACKS))
 
 
 def _is_cjk(cp: int) -> bool:
@@ -143,11 +149,25 @@ def pdf_text(value: Any) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every piece above is escaped
 
 
-def needs_fallback(html: str) -> bool:
-    """Whether ``html`` has a character only the CJK font has (a caption, or a date in Japanese that
-    Babel wrote straight into the template): the fallback font is then loaded, else not."""
-    main, cjk = _covered(), cjk_covered()
-    return any(ord(ch) not in main and ord(ch) in cjk for ch in set(html))
+def fallback_css(html: str) -> str:
+    """The @font-face and family rules for the fallback fonts ``html``'s characters need (a caption, or a
+    date in Japanese that Babel wrote straight into the template); empty when DejaVu has them all."""
+    main = _covered()
+    missing = {ord(ch) for ch in set(html)} - main
+    if not missing:
+        return ""
+    rules, families = [], []
+    for family, regular, bold in FALLBACKS:
+        if missing & coverage(regular):
+            rules.append(f"@font-face {{ font-family: {family}; src: url('static:fonts/{regular}'); }}")
+            rules.append(
+                f"@font-face {{ font-family: {family}; src: url('static:fonts/{bold}'); font-weight: bold; }}"
+            )
+            families.append(family)
+    if not families:
+        return ""
+    chain = ", ".join(families)
+    return "\n".join([*rules, f".cjk {{ font-family: {chain}, Body; }}", f"body {{ font-family: Body, {chain}; }}"])
 
 
 def _policy() -> Any:
@@ -164,8 +184,7 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
-    if not needs_fallback(html):
-        html = CJK_FACES.sub("", html)
+    html = html.replace(FALLBACK_MARK, fallback_css(html), 1)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}
     policy = _policy()

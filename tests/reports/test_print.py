@@ -140,7 +140,7 @@ def test_programme_pdf_prints_cleanly_with_cover_chart_and_page_numbers(app, pro
     assert all(min(img.convert("L").getextrema()) < 100 for img in images)  # ink on every page
 
 
-@pytest.mark.parametrize("name", ["渡辺 健二", "محمد الأحمد", "Zoë 🚀 Fischer", "A" * 120])
+@pytest.mark.parametrize("name", ["渡辺 健二", "김민준", "محمد الأحمد", "Zoë 🚀 Fischer", "A" * 120])
 def test_names_in_any_script_print(app, seeded, name):
     seeded.display_name = name
     db.session.commit()
@@ -205,6 +205,11 @@ def test_cjk_names_embed_the_fallback_font_and_latin_reports_do_not_load_it(app,
     embedded = [line.split() for line in _fonts(cjk, tmp_path).splitlines() if "NotoSansSC" in line]
     assert embedded
     assert all(row[-5] == "yes" for row in embedded)  # emb: a subset travels inside the PDF
+    seeded.display_name = "김민준"  # Hangul: the Korean fallback, and only it
+    db.session.commit()
+    korean = _fonts(service.render_report_pdf(build.weekly(seeded, END)), tmp_path)
+    assert "NotoSansKR" in korean
+    assert "NotoSansSC" not in korean
 
 
 def test_cjk_glyphs_print_rather_than_tofu(tmp_path):

@@ -30,9 +30,10 @@ def test_drawable_names():
     assert card.drawable("渡辺 健二") == "渡辺 健二"  # Noto Sans SC after DejaVu
     assert card.drawable("Zoë 🚀 Fischer") == "Zoë 🚀 Fischer"  # Noto Emoji
     assert card.drawable("محمد الأحمد") == "محمد الأحمد"
-    assert card.drawable("김민준") == ""  # no packaged font has Hangul: no name rather than boxes
-    assert card.drawable("Kenji 김민") == "Kenji"  # 5 of 7 letters drawable
-    assert card.runs("Kenji 渡辺 🚀") == [("Kenji ", 0), ("渡辺", 1), (" ", 0), ("🚀", 2)]
+    assert card.drawable("김민준") == "김민준"  # Noto Sans KR
+    assert card.drawable("ሰላም") == ""  # Ethiopic: no packaged font has it, no name rather than boxes
+    assert card.drawable("Kenji ሰላ") == "Kenji"  # 5 of 7 letters drawable
+    assert card.runs("Kenji 渡辺 김 🚀") == [("Kenji ", 0), ("渡辺", 1), (" ", 0), ("김", 2), (" ", 0), ("🚀", 3)]
 
 
 def _glyph(text: str) -> Image.Image:
@@ -41,7 +42,7 @@ def _glyph(text: str) -> Image.Image:
     return img
 
 
-@pytest.mark.parametrize(("a", "b"), [("渡", "辺"), ("東", "京"), ("ひ", "カ"), ("🚀", "🎉")])
+@pytest.mark.parametrize(("a", "b"), [("渡", "辺"), ("東", "京"), ("ひ", "カ"), ("김", "민"), ("🚀", "🎉")])
 def test_cjk_and_emoji_are_drawn_not_tofu(a, b):
     """Two different characters drawn with a missing glyph come out as the same empty box (tofu); drawn
     from the fallback fonts they have ink and differ from each other and from the main font's box."""
