@@ -4,10 +4,10 @@ three headline numbers of ``summary.program``.
 
 Fonts are the packaged DejaVu Sans (Latin, Greek, Cyrillic, Arabic, Hebrew), laid out by Pillow's
 raqm engine where installed (Arabic is joined and right-to-left), with a fallback chain for what it
-lacks: Noto Sans SC (Chinese, Japanese), Noto Sans KR (Hangul) and monochrome Noto Emoji. Pillow has no fallback of its own,
-so text is cut into runs of one font each (``runs``) and drawn run by run. Characters no font has
-(emoji joiners, scripts none covers) are dropped, never drawn as empty boxes; when that would leave less than half
-of a name the card shows no name (the page title carries it).
+lacks: Noto Sans SC (Chinese, Japanese), Noto Sans KR (Hangul) and monochrome Noto Emoji. Pillow has
+no fallback of its own, so text is cut into runs of one font each (``runs``) and drawn run by run.
+Characters no font has (emoji joiners, scripts none covers) are dropped, never drawn as empty boxes;
+when that would leave less than half of a name the card shows no name (the page title carries it).
 """
 
 from __future__ import annotations

@@ -160,9 +160,7 @@ def fallback_css(html: str) -> str:
     for family, regular, bold in FALLBACKS:
         if missing & coverage(regular):
             rules.append(f"@font-face {{ font-family: {family}; src: url('static:fonts/{regular}'); }}")
-            rules.append(
-                f"@font-face {{ font-family: {family}; src: url('static:fonts/{bold}'); font-weight: bold; }}"
-            )
+            rules.append(f"@font-face {{ font-family: {family}; src: url('static:fonts/{bold}'); font-weight: bold; }}")
             families.append(family)
     if not families:
         return ""
