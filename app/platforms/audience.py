@@ -17,6 +17,7 @@ from typing import Any
 
 from app.platforms.errors import BadResponse, PlatformError
 from app.platforms.instagram import InstagramAdapter, _meta_window
+from app.platforms.video_analytics import ChannelExtras
 from app.platforms.youtube import ANALYTICS_API, YouTubeAdapter
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class RawAudience:
     breakdowns: dict[str, dict[str, float]] = field(default_factory=dict)
     online_hours: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    #: YouTube: per-video numbers, the Shorts / long-form split and revenue (``video_analytics.py``)
+    extras: ChannelExtras | None = None
 
 
 @dataclass(frozen=True)

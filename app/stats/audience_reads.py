@@ -14,7 +14,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccountInsight, AudienceSnapshot, Connection, StoryItem
 from app.models.platforms import PLATFORM_NAMES
-from app.stats.audience import INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS, insight_days, insight_totals, peak_hours
+from app.stats.audience import (
+    INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS,
+    audience_changes,
+    insight_days,
+    insight_totals,
+    peak_hours,
+)
 from app.stats.query import Period
 
 #: the plain reasons an audience is not shown (the page and the API say the same)
@@ -24,6 +30,13 @@ NOT_READ_YET = "The audience is read once a week; the first read has not run yet
 TOO_SMALL = "Shown once the account has enough followers ({name} gives audience data from {n} followers)."
 TOO_FEW_VIEWERS = "Shown once the channel has enough viewers (YouTube gives no audience data for small channels)."
 AUDIENCE_PLATFORMS = ("instagram", "youtube")
+#: audience over time compares the newest snapshot with the newest one at least this many days older
+#: (else the oldest one there is)
+CHANGE_SPAN_DAYS = 28
+ROUNDED_SUBSCRIBERS = (
+    "YouTube rounds public subscriber counts to three significant figures (e.g. 12,345 shows as 12,300); "
+    "gains and losses here are exact, from YouTube Analytics."
+)
 
 
 def _connection(client_id: int, platform: str) -> Connection | None:
@@ -151,6 +164,35 @@ def online_heat(online_hours: Mapping[str, float], tz: str) -> dict[str, Any]:
     return {"tz": label, "cells": cells, "peaks": peaks}
 
 
+def over_time(client_id: int, platform: str, as_of: str | None) -> dict[str, Any] | None:
+    """The audience's biggest moves between the newest snapshot (``as_of``) and the newest non-empty one
+    at least ``CHANGE_SPAN_DAYS`` older, else the oldest non-empty one (``None`` with only one)."""
+    conn = _connection(client_id, platform) if as_of else None
+    if conn is None or as_of is None:
+        return None
+    latest = datetime.fromisoformat(as_of).date()
+    base = select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id, AudienceSnapshot.taken_on < latest)
+    older = db.session.execute(
+        base.where(AudienceSnapshot.taken_on <= latest - timedelta(days=CHANGE_SPAN_DAYS))
+        .order_by(AudienceSnapshot.taken_on.desc())
+        .limit(4)
+    ).scalars()
+    before = next((s for s in older if s.payload), None)
+    if before is None:
+        before = next(
+            (s for s in db.session.execute(base.order_by(AudienceSnapshot.taken_on).limit(8)).scalars() if s.payload),
+            None,
+        )
+    newest = db.session.execute(
+        select(AudienceSnapshot.payload).where(
+            AudienceSnapshot.connection_id == conn.id, AudienceSnapshot.taken_on == latest
+        )
+    ).scalar_one_or_none()
+    if before is None or not newest:
+        return None
+    return {"since": before.taken_on.isoformat(), "until": as_of, "changes": audience_changes(before.payload, newest)}
+
+
 def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, Any]:
     """Everything the Audience section of a platform page shows."""
     aud = audience(client_id, platform)
@@ -162,4 +204,13 @@ def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, A
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
     }
     out["stories"] = stories(client_id, period)[:20] if platform == "instagram" else []
+    out["over_time"] = over_time(client_id, platform, aud["as_of"]) if aud["available"] else None
+    out["subscriber_note"] = ROUNDED_SUBSCRIBERS if platform == "youtube" else None
+    # best posting time, when there are too few posts to rate slots: this page's online hours, else the
+    # client's Instagram followers' (no other platform tells apps when followers are online)
+    out["online_fallback"] = None
+    if out["heat"] is None and platform != "instagram":
+        ig = audience(client_id, "instagram")
+        if ig.get("online_hours"):
+            out["online_fallback"] = online_heat(ig["online_hours"], tz)
     return out

@@ -302,6 +302,7 @@ def _plan_input(conn: Connection) -> PlanInput:
         last_media_count=last_count if isinstance(last_count, int) else None,
         posts=connection_settings.sync_enabled(conn, "posts"),
         audience_due=connection_settings.sync_enabled(conn, "audience") and audience.audience_due(conn.id, day),
+        scopes=conn.scope_set,
     )
 
 

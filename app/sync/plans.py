@@ -47,6 +47,8 @@ class PlanInput:
     posts: bool = True
     #: the weekly audience read is due and the connection's "audience" setting is on (``app/sync/audience.py``)
     audience_due: bool = False
+    #: the connection's granted scopes (YouTube revenue is read only with the monetary scope)
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -118,7 +120,7 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
     )
     data.insights = list(got_insights or [])
     if inp.audience_due:
-        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today))
+        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today, inp.scopes))
         if data.audience is not None and data.audience.failed:
             data.notes.append(f"audience: the platform refused {', '.join(data.audience.failed)}")
     progress(90)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs.audience import sync_all_stories
-from app.models import AudienceSnapshot, StoryItem
+from app.models import AudienceSnapshot, StoryItem, VideoAnalytics
 from app.models.sync import SyncRun
 from app.redis_conn import get_redis
 from app.services import connection_settings
@@ -100,7 +100,11 @@ def test_youtube_audience_from_analytics_costs_no_data_api_units(app: Any, link:
     assert {c["code"] for c in payload["countries"]} == {"IN", "US"}
     calls = world.calls("youtube")
     analytics = [c for c in calls if "youtubeanalytics" in c["path"]]
-    assert len(analytics) == 5  # the daily report + four audience reports
+    # the daily report + four audience reports + the top videos, one retention curve for each of the
+    # first five, and the Shorts / long-form split (no revenue call without the monetary scope)
+    curves = min(5, len(db.session.execute(select(VideoAnalytics)).scalars().all()))
+    assert len(analytics) == 5 + 1 + curves + 1
+    assert not any("estimatedRevenue" in str(c) for c in analytics)
     run = db.session.execute(select(SyncRun).where(SyncRun.connection_id == conn_id)).scalars().all()[-1]
     data_api = [c for c in calls if "/youtube/v3/" in c["path"]]
     assert run.quota_units == sum(c["quota_units"] for c in data_api)  # Analytics calls cost no units

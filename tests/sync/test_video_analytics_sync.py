@@ -1,0 +1,75 @@
+"""The weekly YouTube read stores per-video numbers and the Shorts / long-form split (sandbox, real DB)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AudienceSnapshot, Connection, ContentItem, VideoAnalytics
+from app.models.sync import SyncRun
+from app.platforms.video_analytics import SCOPE_MONETARY
+from app.stats.video_insights import video_panel
+from app.sync import engine
+
+
+def _rows() -> dict[str, VideoAnalytics]:
+    db.session.expire_all()
+    out = {}
+    for va, pid in db.session.execute(
+        select(VideoAnalytics, ContentItem.platform_id).join(
+            ContentItem, ContentItem.id == VideoAnalytics.content_item_id
+        )
+    ).tuples():
+        out[pid] = va
+    return out
+
+
+def test_per_video_numbers_and_retention_are_stored(app: Any, link: Any, world: Any) -> None:
+    conn_id, account = link("youtube")
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    rows = _rows()
+    truth = {p["id"]: p for p in world.account(account["id"], posts=True)["posts"]}
+    assert 0 < len(rows) <= 10
+    curved = [pid for pid, r in rows.items() if r.retention]
+    assert len(curved) == min(5, len(rows))
+    for pid in curved:
+        r = rows[pid]
+        p = truth[pid]["avg_view_pct"] / 100
+        assert len(r.retention) == 100
+        # the post page reads the curve at 25/50/75/100 % of the video: p * (1.25, 1.0, 0.75, 0.5), as percent
+        panel = video_panel(r.content_item_id)
+        assert panel is not None
+        assert panel["retention"] == {
+            "25": round(100 * round(p * 1.25, 4), 1),
+            "50": round(100 * round(p, 4), 1),
+            "75": round(100 * round(p * 0.75, 4), 1),
+            "100": round(100 * round(p * 0.5, 4), 1),
+        }
+        assert r.watch_time_seconds is not None
+        assert r.watch_time_seconds % 60 == 0
+        assert panel["watch_time_minutes"] == r.watch_time_seconds / 60
+        assert (r.window_end - r.window_start).days == 27
+    [snap] = db.session.execute(select(AudienceSnapshot)).scalars().all()
+    kinds = {p["kind"] for p in truth.values()}
+    split = snap.payload["content_types"]
+    assert set(split) == {{"short": "shorts", "video": "long_form"}[k] for k in kinds}
+    assert sum(split.values()) == pytest.approx(100.0, abs=0.1)
+    assert "estimated_revenue_usd" not in snap.payload  # the client did not opt into the monetary scope
+
+
+def test_a_monetary_scope_taken_back_costs_only_the_revenue(app: Any, link: Any, world: Any) -> None:
+    conn_id, _ = link("youtube")
+    conn = db.session.get(Connection, conn_id)
+    assert conn is not None
+    conn.scopes = f"{conn.scopes} {SCOPE_MONETARY}"  # stored as granted; the token does not carry it
+    db.session.commit()
+    assert engine.sync(conn_id, "operator").status == "partial"
+    run = db.session.execute(select(SyncRun).where(SyncRun.connection_id == conn_id)).scalars().all()[-1]
+    assert any("revenue" in n for n in run.details["notes"])
+    assert _rows()  # the per-video numbers are kept
+    [snap] = db.session.execute(select(AudienceSnapshot)).scalars().all()
+    assert snap.payload["age"]
+    assert "estimated_revenue_usd" not in snap.payload
