@@ -117,3 +117,39 @@ def test_post_page_shows_watch_time_and_retention(client, creator):  # noqa: F81
     assert 'points="3.0,40.4 6.0,40.8 ' in text  # x = 0.01 x 300; y = 100 - 0.596 x 100 (the top is 100 %)
     plain = client.get(f"/portal/analytics/content/{other.id}").get_data(as_text=True)
     assert "this video was not among them" in plain
+
+
+def test_weekly_insight_metric_by_hand(creator):  # noqa: F811
+    from app.models import AccountInsight
+    from app.stats.insight_series import weekly_insight_metric
+    from app.stats.query import Period
+
+    ig, yt, tt = _conn("instagram"), _conn("youtube"), _conn("tiktok")
+    rows = [
+        (ig, date(2026, 10, 2), "views", 100.0),  # week 1 (10-02 .. 10-08)
+        (ig, date(2026, 10, 8), "views", 50.0),
+        (ig, date(2026, 10, 1), "views", 999.0),  # the period's start is not in it
+        (yt, date(2026, 10, 9), "views", 40.0),  # week 2 (10-09 .. 10-14)
+        (yt, date(2026, 10, 9), "watch_time", 5400.0),  # 1.5 h
+        (yt, date(2026, 10, 14), "watch_time", 1800.0),  # 0.5 h
+    ]
+    db.session.add_all(AccountInsight(connection_id=c.id, day=d, metric=m, value=v) for c, d, m, v in rows)
+    db.session.commit()
+    period = Period("custom", end=date(2026, 10, 14), start=date(2026, 10, 1))
+    views = weekly_insight_metric([ig, yt, tt], period, "views")
+    assert {k: [(p.label, p.value) for p in v] for k, v in views.items()} == {
+        "instagram": [("2026-10-02", 150.0), ("2026-10-09", None)],
+        "youtube": [("2026-10-02", None), ("2026-10-09", 40.0)],
+    }
+    watch = weekly_insight_metric([ig, yt, tt], period, "watch_time")
+    assert [(p.label, p.value) for p in watch["youtube"]] == [("2026-10-02", None), ("2026-10-09", 2.0)]
+    assert set(watch) == {"youtube"}
+
+
+def test_overview_metric_selector_offers_views_and_watch_time(client, creator):  # noqa: F811
+    client.login("c@example.com")
+    text = client.get("/portal/analytics?range=30d&metric=watch_time").get_data(as_text=True)
+    assert "Watch time (hours) by week" in text
+    assert "Hours watched (YouTube Analytics), by week, one line per platform." in text
+    text = client.get("/portal/analytics?range=30d&metric=views").get_data(as_text=True)
+    assert "Views (platform insights) by week" in text
