@@ -99,6 +99,27 @@ def instagram_audience(adapter: InstagramAdapter, token: str, today: date) -> Ra
     return out
 
 
+def instagram_follows(adapter: InstagramAdapter, token: str, days: list[date]) -> dict[date, dict[str, float]]:
+    """day -> ``{"follows": n, "unfollows": n}`` from ``follows_and_unfollows`` by ``follow_type``
+    (``FOLLOWER`` = follows, ``NON_FOLLOWER`` = unfollows), one ``total_value`` call per day. Meta gives
+    none under 100 followers (an empty answer: the day is left out); a refused call ends the reads
+    (noted by the caller), the days read before are kept."""
+    out: dict[date, dict[str, float]] = {}
+    for day in days:
+        since, until = _meta_window(day, day)
+        entries = adapter._insights(
+            "me",
+            token,
+            ["follows_and_unfollows"],
+            {"period": "day", "metric_type": "total_value", "breakdown": "follow_type", "since": since, "until": until},
+        )
+        kinds = {"FOLLOWER": "follows", "NON_FOLLOWER": "unfollows"}
+        got = {kinds[name.upper()]: value for name, value in _results(entries) if name.upper() in kinds}
+        if got:
+            out[day] = got
+    return out
+
+
 def _results(entries: list[Mapping[str, Any]]) -> list[tuple[str, float]]:
     """(first dimension value, value) of every breakdown result in ``entries``."""
     out: list[tuple[str, float]] = []

@@ -40,6 +40,8 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "avg_view_pct": ("average_view_percentage", 1.0),
     "followers_gained": ("subscribers_gained", 1.0),
     "followers_lost": ("subscribers_lost", 1.0),
+    "follows": ("follows", 1.0),
+    "unfollows": ("unfollows", 1.0),
 }
 #: averages: a total is the views-weighted mean of the days, not a sum
 AVERAGES = ("average_view_duration_s", "average_view_percentage")

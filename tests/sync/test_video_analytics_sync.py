@@ -73,3 +73,28 @@ def test_a_monetary_scope_taken_back_costs_only_the_revenue(app: Any, link: Any,
     [snap] = db.session.execute(select(AudienceSnapshot)).scalars().all()
     assert snap.payload["age"]
     assert "estimated_revenue_usd" not in snap.payload
+
+
+def test_instagram_follows_and_unfollows_are_daily_insights(app: Any, link: Any, world: Any) -> None:
+    from datetime import date, timedelta
+
+    from app.models import AccountInsight
+
+    conn_id, account = link("instagram", followers=10_000)
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(AccountInsight).where(AccountInsight.metric.in_(("follows", "unfollows")))
+    ).scalars()
+    by_day: dict[date, dict[str, float]] = {}
+    for r in rows:
+        by_day.setdefault(r.day, {})[r.metric] = r.value
+    assert len(by_day) == 3  # the newest 3 days read (one call each)
+    truth = world.account(account["id"], history=True)
+    start = date.fromisoformat(truth["history_start"])
+    for day, got in by_day.items():
+        # the sandbox's follows minus unfollows of a day is that day's net change in followers
+        assert got["follows"] - got["unfollows"] == truth["daily_changes"][(day - start).days]
+        assert got["follows"] >= 0
+    assert max(by_day) <= date.fromisoformat(truth["today"]) - timedelta(days=1)
