@@ -13,7 +13,34 @@ from typing import Any
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import VideoAnalytics
+from app.models import ContentItem, VideoAnalytics
+
+#: YouTube's standard video categories (``videoCategories``; stable ids, so no call is spent on them)
+CATEGORIES = {
+    "1": "Film & Animation",
+    "2": "Autos & Vehicles",
+    "10": "Music",
+    "15": "Pets & Animals",
+    "17": "Sports",
+    "19": "Travel & Events",
+    "20": "Gaming",
+    "22": "People & Blogs",
+    "23": "Comedy",
+    "24": "Entertainment",
+    "25": "News & Politics",
+    "26": "Howto & Style",
+    "27": "Education",
+    "28": "Science & Technology",
+    "29": "Nonprofits & Activism",
+}
+
+
+def category_name(category_id: str | None) -> str | None:
+    """The category's name (``None`` without one; an id we do not know is shown as "category <id>")."""
+    if not category_id:
+        return None
+    return CATEGORIES.get(category_id, f"category {category_id}")
+
 
 #: where on the video the retention curve is read (elapsed share of its length)
 RETENTION_MARKS = (0.25, 0.5, 0.75, 1.0)
@@ -58,3 +85,13 @@ def video_panel(content_item_id: int) -> dict[str, Any] | None:
         else {},
         "curve": curve_points(row.retention),
     }
+
+
+def video_tags(content_item_id: int) -> dict[str, Any] | None:
+    """The video's own tags and category name as stored (``None`` when YouTube gave neither)."""
+    row = db.session.execute(
+        select(ContentItem.tags, ContentItem.category_id).where(ContentItem.id == content_item_id)
+    ).one_or_none()
+    if row is None or (not row.tags and not row.category_id):
+        return None
+    return {"tags": list(row.tags or []), "category": category_name(row.category_id)}

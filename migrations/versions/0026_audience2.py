@@ -1,4 +1,4 @@
-"""per-video YouTube Analytics (watch time, average view, retention curve) kept per video
+"""per-video YouTube Analytics (watch time, average view, retention curve) kept per video; YouTube tags and category on content items
 
 Revision ID: 0026_audience2
 Revises: 0022_fans
@@ -35,6 +35,11 @@ def upgrade():
         sa.UniqueConstraint('content_item_id', name=op.f('uq_video_analytics_content_item_id')),
     )
 
+    op.add_column('content_items', sa.Column('tags', sa.JSON(), nullable=True))
+    op.add_column('content_items', sa.Column('category_id', sa.String(length=8), nullable=True))
+
 
 def downgrade():
+    op.drop_column('content_items', 'category_id')
+    op.drop_column('content_items', 'tags')
     op.drop_table('video_analytics')

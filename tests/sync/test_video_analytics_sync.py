@@ -98,3 +98,31 @@ def test_instagram_follows_and_unfollows_are_daily_insights(app: Any, link: Any,
         assert got["follows"] - got["unfollows"] == truth["daily_changes"][(day - start).days]
         assert got["follows"] >= 0
     assert max(by_day) <= date.fromisoformat(truth["today"]) - timedelta(days=1)
+
+
+HOSTILE_TAG = '<img src=x onerror=alert(1)>\x07 "quoted" ' + "x" * 200
+
+
+def test_youtube_tags_and_category_are_stored_and_shown_escaped(app: Any, client: Any, link: Any, world: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    conn_id, account = link("youtube")
+    published = (datetime.now(UTC) - timedelta(hours=3)).isoformat().replace("+00:00", "Z")
+    world.patch_account(
+        account["id"], posts=[{"published_at": published, "caption": HOSTILE_TAG, "kind": "video", "view_count": 50}]
+    )
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    db.session.expire_all()
+    items = db.session.execute(select(ContentItem).where(ContentItem.connection_id == conn_id)).scalars().all()
+    plain = [i for i in items if i.tags == ["sandbox"]]
+    assert plain
+    assert all(i.category_id == "22" for i in items)
+    [hostile] = [i for i in items if i.tags and any("onerror" in t for t in i.tags)]
+    # the caption's first 100 characters are its tag (sandbox); stored without the control character,
+    # trimmed to 100 characters
+    expected = HOSTILE_TAG[:100].replace("\x07", "").strip()
+    assert hostile.tags == ["sandbox", expected]
+    page = client.get(f"/portal/analytics/content/{hostile.id}").get_data(as_text=True)
+    assert "Category: <strong>People &amp; Blogs</strong>" in page
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page

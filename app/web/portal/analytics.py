@@ -157,6 +157,7 @@ def content_page(content_id: int) -> Response:
         tags=tactics.post_tactics(client, content_id),
         tactic_list=tactics.definitions_json(client.coach_id),
         video=video_insights.video_panel(detail.post.id) if detail.post.platform == "youtube" else None,
+        video_tags=video_insights.video_tags(detail.post.id) if detail.post.platform == "youtube" else None,
     )
 
 
