@@ -8,8 +8,9 @@ hours (``app/cron.py``) and their numbers kept for good in ``story_items``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -164,6 +165,85 @@ def write_stories(connection_id: int, reads: Sequence[StoryRead]) -> int:
             update_cols=("note",),
             coalesce=(*STORY_COLUMNS.values(), "media_type", "metrics_updated_at"),
         )
+    return len(rows)
+
+
+#: ``story_insights`` webhook fields -> story columns (the legacy payload says ``impressions``)
+WEBHOOK_STORY_FIELDS = {
+    "impressions": "views",
+    "views": "views",
+    "reach": "reach",
+    "replies": "replies",
+    "taps_forward": "taps_forward",
+    "taps_back": "taps_back",
+    "exits": "exits",
+}
+#: Meta sends ``story_insights`` about an hour after the story expired
+WEBHOOK_AFTER_EXPIRY = timedelta(hours=1)
+
+
+def ingest_story_webhook(raw_body: bytes) -> int:
+    """Keep the ``story_insights`` changes of a signed Instagram delivery (the caller checked the
+    signature and that it is not a duplicate); returns the stories written.
+
+    A count under 5 comes as ``-1`` and is stored as no number. A story we already keep gets the
+    numbers (a missing one never erases a stored one); a story that expired before any story sync could
+    see it is kept too, its publishing time estimated as 25 hours before the delivery (``note``
+    ``webhook_only``). Unknown accounts and malformed changes are skipped."""
+    try:
+        event = json.loads(raw_body)
+    except ValueError:
+        return 0
+    if not isinstance(event, dict) or event.get("object") != "instagram":
+        return 0
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for entry in event.get("entry") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        conn_id = db.session.execute(
+            select(Connection.id).where(
+                Connection.platform == "instagram",
+                Connection.platform_user_id == str(entry.get("id")),
+                Connection.disconnected_at.is_(None),
+            )
+        ).scalar()
+        stamp = entry.get("time")
+        at = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int) and stamp > 0 else now
+        for change in entry.get("changes") or []:
+            value = change.get("value") if isinstance(change, Mapping) else None
+            if conn_id is None or change.get("field") != "story_insights" or not isinstance(value, Mapping):
+                continue
+            media_id = value.get("media_id")
+            if not isinstance(media_id, str | int) or not str(media_id).isdigit():
+                continue
+            metrics = {
+                column: (int(raw) if raw >= 0 else None)
+                for key, column in WEBHOOK_STORY_FIELDS.items()
+                if isinstance(raw := value.get(key), int) and not isinstance(raw, bool)
+            }
+            expires = at - WEBHOOK_AFTER_EXPIRY
+            rows.append(
+                {
+                    "connection_id": conn_id,
+                    "platform_id": str(media_id)[:128],
+                    "media_type": None,
+                    "published_at": expires - STORY_LIFETIME,
+                    "expires_at": expires,
+                    "note": "webhook_only",
+                    "metrics_updated_at": now,
+                    "first_seen_at": now,
+                    **{c: metrics.get(c) for c in set(WEBHOOK_STORY_FIELDS.values())},
+                }
+            )
+    if rows:
+        upsert(
+            StoryItem,
+            rows,
+            ("connection_id", "platform_id"),
+            coalesce=(*set(WEBHOOK_STORY_FIELDS.values()), "metrics_updated_at"),
+        )
+        db.session.commit()
     return len(rows)
 
 
