@@ -202,6 +202,7 @@ def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, A
     out["places"] = {
         "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
+        "engaged_countries": [(c["code"], c["share"]) for c in (aud.get("engaged") or {}).get("countries", [])],
     }
     out["stories"] = stories(client_id, period)[:20] if platform == "instagram" else []
     out["over_time"] = over_time(client_id, platform, aud["as_of"]) if aud["available"] else None

@@ -91,6 +91,8 @@ def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] 
 def write_audience(connection_id: int, day: date, raw: RawAudience, followers: int | None) -> bool:
     """Store the day's snapshot (an empty answer, e.g. a small account, is stored too: it says "none")."""
     payload = audience_payload(raw.breakdowns, raw.online_hours)
+    if engaged := audience_payload(raw.engaged, {}):
+        payload["engaged"] = engaged
     if raw.extras is not None and raw.extras.revenue is not None:
         payload["estimated_revenue_usd"] = round(raw.extras.revenue, 2)
     if raw.extras is not None and raw.extras.videos:

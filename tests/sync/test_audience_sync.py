@@ -54,8 +54,11 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     assert payload["online_hours"]["20"] == 1000.0
     assert payload["online_hours"]["21"] == 250.0
     assert payload["online_hours"]["3"] == 0.0
+    # the engaged audience (the sandbox: 8 % of the followers, split by the same truth): the same shares
+    assert payload["engaged"]["age"] == {"18-24": 50.0, "25-34": 30.0, "35-44": 20.0}
+    assert payload["engaged"]["countries"] == [{"code": "BR", "share": 75.0}, {"code": "US", "share": 25.0}]
     # the next sync within the week reads no demographics; once the snapshot is a week old it reads
-    # them again: four demographics calls and one online-followers call more
+    # them again: four demographics calls, three engaged-audience calls and one online-followers call more
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 1
@@ -65,7 +68,7 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 2
-    assert len(non_comment_calls(world)) == not_due + 5
+    assert len(non_comment_calls(world)) == not_due + 8
 
 
 def test_small_instagram_account_stores_an_empty_audience(app: Any, link: Any) -> None:
