@@ -278,6 +278,8 @@ def main() -> None:
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
                 f"{queries} | {size:,} |"
             )
+        if args.audience:
+            pages_audience.section_timings(app, "client500@bench.local", args.runs)
     finally:
         with app.app_context():
             from app.extensions import db

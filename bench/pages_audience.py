@@ -149,3 +149,34 @@ def cases(
             flush,
         ),
     ]
+
+
+def section_timings(app: Any, email: str, runs: int) -> None:
+    """The audience section alone (``audience_reads.panel`` and the insights chart, warm chart cache) per
+    platform page, beside the whole page's figure: what the section adds to a page."""
+    import statistics
+
+    from app.charts import page_charts
+    from app.extensions import db
+    from app.models import Client, User
+    from app.stats import audience_reads, query
+    from app.stats.overview import client_overview
+
+    print("\n| audience section of | p50 ms | p95 ms | max ms |\n|---|---|---|---|")
+    with app.test_request_context():
+        client = db.session.execute(
+            db.select(Client).join(User, User.id == Client.user_id).where(User.email == email)
+        ).scalar_one()
+        for platform in ("instagram", "youtube", "tiktok"):
+            q = query.parse({"range": "30d", "platform": platform}, tz=client.time_zone)
+            ov = client_overview(client, q)
+            times = []
+            for _ in range(runs + 1):
+                t = time.perf_counter()
+                panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone)
+                page_charts.client_insights(ov, panel["insight_days"], platform)
+                times.append((time.perf_counter() - t) * 1000)
+                db.session.rollback()
+            times = sorted(times[1:])
+            p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+            print(f"| {platform} page | {statistics.median(times):.1f} | {p95:.1f} | {max(times):.1f} |")

@@ -62,8 +62,13 @@ def test_platform_page_shows_the_audience_over_time(client, creator):  # noqa: F
     assert f'<th scope="col">{since}</th>' in text
     assert '<th scope="row">Age: 18-24</th><td>40.0%</td><td>50.0%</td><td>+10.0 points</td>' in text
     assert '<th scope="row">Countries: DE</th><td>10.0%</td><td>0.0%</td><td>-10.0 points</td>' in text
-    coach = client.get("/portal/analytics/tiktok?range=30d").get_data(as_text=True)
-    assert "Audience over time" not in coach
+    tiktok = client.get("/portal/analytics/tiktok?range=30d").get_data(as_text=True)
+    assert "Audience over time" not in tiktok
+    # the coach's client page shows the same section
+    client.logout()
+    client.login("coach@example.com")
+    crm = client.get(f"/admin/clients/{creator.id}").get_data(as_text=True)
+    assert '<th scope="row">Age: 18-24</th><td>40.0%</td><td>50.0%</td><td>+10.0 points</td>' in crm
 
 
 def test_youtube_page_shorts_split_rounding_note_and_best_time_fallback(client, creator):  # noqa: F811
