@@ -33,6 +33,7 @@ AUDIENCE_PLATFORMS = ("instagram", "youtube")
 #: audience over time compares the newest snapshot with the newest one at least this many days older
 #: (else the oldest one there is)
 CHANGE_SPAN_DAYS = 28
+SCOPE_MONETARY = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
 ROUNDED_SUBSCRIBERS = (
     "YouTube rounds public subscriber counts to three significant figures (e.g. 12,345 shows as 12,300); "
     "gains and losses here are exact, from YouTube Analytics."
@@ -207,6 +208,10 @@ def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, A
     out["stories"] = stories(client_id, period)[:20] if platform == "instagram" else []
     out["over_time"] = over_time(client_id, platform, aud["as_of"]) if aud["available"] else None
     out["subscriber_note"] = ROUNDED_SUBSCRIBERS if platform == "youtube" else None
+    conn = _connection(client_id, platform) if platform == "youtube" else None
+    # YouTube revenue is read only once the client shares it (the separate monetary scope)
+    out["revenue_shared"] = conn is not None and SCOPE_MONETARY in conn.scope_set
+    out["revenue_offer"] = conn is not None and not out["revenue_shared"]
     # best posting time, when there are too few posts to rate slots: this page's online hours, else the
     # client's Instagram followers' (no other platform tells apps when followers are online)
     out["online_fallback"] = None

@@ -126,3 +126,53 @@ def test_youtube_tags_and_category_are_stored_and_shown_escaped(app: Any, client
     assert "Category: <strong>People &amp; Blogs</strong>" in page
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_client_opts_into_revenue(app: Any, client: Any, link: Any, world: Any) -> None:
+    from datetime import timedelta
+
+    from tests.support.connect import callback_path
+
+    conn_id, account = link("youtube")
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    page = client.get("/portal/analytics/youtube?range=30d").get_data(as_text=True)
+    assert "Share estimated revenue" in page
+    # a week later the audience is read again
+    [first] = db.session.execute(select(AudienceSnapshot)).scalars().all()
+    first.taken_on = first.taken_on - timedelta(days=7)
+    db.session.commit()
+    assert client.post("/api/portal/social/connect/tiktok?feature=revenue").status_code == 404
+    resp = client.post("/api/portal/social/connect/youtube?feature=revenue")
+    assert resp.status_code == 303
+    assert "yt-analytics-monetary.readonly" in resp.headers["Location"]
+    back = client.get(callback_path(world.consent(resp.headers["Location"], account["id"])))
+    assert back.status_code in (302, 303)
+    db.session.expire_all()
+    conn = db.session.get(Connection, conn_id)
+    assert conn is not None
+    assert SCOPE_MONETARY in conn.scope_set
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    snap = db.session.execute(select(AudienceSnapshot).order_by(AudienceSnapshot.taken_on.desc()).limit(1)).scalar_one()
+    # the sandbox pays 2.50 dollars per 1,000 views of the window (the stored window of the reads)
+    import requests
+
+    from app.services import tokens
+
+    window = next(iter(_rows().values()))
+    token = tokens.token_set_of(conn).access_token
+    views = requests.get(
+        world.url("youtubeanalytics.googleapis.com/v2/reports"),
+        params={
+            "ids": "channel==MINE",
+            "startDate": window.window_start.isoformat(),
+            "endDate": window.window_end.isoformat(),
+            "metrics": "views",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()["rows"][0][0]
+    assert snap.payload["estimated_revenue_usd"] == round(round(views * 2.5 / 1000, 3), 2)
+    assert "estimated_revenue_usd" in snap.payload
+    page = client.get("/portal/analytics/youtube?range=30d").get_data(as_text=True)
+    assert "Share estimated revenue" not in page
+    assert 'data-testid="revenue"' in page
