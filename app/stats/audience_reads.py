@@ -215,7 +215,8 @@ def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, A
     """Everything the Audience section of a platform page shows (each connection read once)."""
     conns: Conns = {}
     aud = audience(client_id, platform, conns)
-    got = insights(client_id, platform, period, conns)
+    # TikTok's Display API gives no daily insights: nothing to read
+    got = insights(client_id, platform, period, conns) if platform in AUDIENCE_PLATFORMS else {"totals": {}, "days": []}
     out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
     out["places"] = {
