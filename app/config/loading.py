@@ -85,6 +85,8 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
     "X_CLIENT_ID": "sandbox-x-client",
     "X_CLIENT_SECRET": "sandbox-x-secret",
+    "FACEBOOK_APP_ID": "sandbox-fb-app",
+    "FACEBOOK_APP_SECRET": "sandbox-fb-secret",
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.config.setting import Setting
+from app.platforms.facebook import DEFAULT_SCOPES as FACEBOOK_DEFAULT_SCOPES
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from app.platforms.instagram import DEFAULT_SCOPES as INSTAGRAM_DEFAULT_SCOPES
 from app.platforms.tiktok import DEFAULT_SCOPES as TIKTOK_DEFAULT_SCOPES
@@ -189,6 +190,25 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from Instagram (comma or space separated).",
         ),
         Setting(
+            "FACEBOOK_APP_ID",
+            "str",
+            None,
+            "Facebook app id (Facebook Login, Facebook Pages). Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting(
+            "FACEBOOK_APP_SECRET",
+            "str",
+            None,
+            "Facebook app secret; also verifies Meta's deauthorize / data-deletion `signed_request` for Pages.",
+        ),
+        Setting("FACEBOOK_API_VERSION", "str", "v25.0", "Pinned Graph API version of every Facebook Pages call."),
+        Setting(
+            "FACEBOOK_SCOPES",
+            "list",
+            FACEBOOK_DEFAULT_SCOPES,
+            "Permissions requested with Facebook Login (comma or space separated).",
+        ),
+        Setting(
             "TIKTOK_CLIENT_KEY",
             "str",
             None,
@@ -276,6 +296,7 @@ SETTINGS: tuple[Setting, ...] = (
                 ("TIKTOK", "TikTok"),
                 ("YOUTUBE", "YouTube"),
                 ("X", "X"),
+                ("FACEBOOK", "Facebook"),
             )
         ),
         Setting(

@@ -8,6 +8,7 @@ from typing import Any
 
 DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
     "instagram": [{"client_id": "sandbox-ig-app", "client_secret": "sandbox-ig-secret", "redirect_uris": []}],
+    "facebook": [{"client_id": "sandbox-fb-app", "client_secret": "sandbox-fb-secret", "redirect_uris": []}],
     "tiktok": [{"client_id": "sandbox-tiktok-key", "client_secret": "sandbox-tiktok-secret", "redirect_uris": []}],
     "youtube": [
         {

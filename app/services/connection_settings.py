@@ -44,6 +44,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
     "x": frozenset({"posts"}),  # X replies need search, which the read tier we use does not include
+    "facebook": frozenset({"posts", "comments"}),
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
@@ -57,6 +58,8 @@ YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 3, "audience": 0}
 CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     "tiktok": {"profile": 1, "posts": 2},
+    # the Page + its insights; the posts with their insights; comments: one stream call per post due
+    "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
     "x": {"profile": 2, "posts": 2},  # refresh (2-hour tokens) + users/me; timeline + lookup by ids
 }

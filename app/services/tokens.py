@@ -166,6 +166,8 @@ def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
     if conn.access_expires_at and conn.access_expires_at - REFRESH_MARGIN <= now and (conn.platform != "instagram"):
         return True
     issued = conn.access_issued_at or conn.connected_at
+    if conn.platform == "facebook":  # a Page token from a long-lived user token never expires: no refresh flow
+        return False
     if conn.platform == "instagram":
         return bool(
             conn.access_expires_at

@@ -66,6 +66,11 @@ WHEN_NEAR: dict[str, tuple[str, ...]] = {
         "SYNC_META_SLOWDOWN_SECONDS first.",
         "At 95 % Instagram syncs are deferred by 5 minutes until the usage falls.",
     ),
+    "facebook": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "At 80 % of Meta's reported usage (app or Page) every Meta call waits SYNC_META_SLOWDOWN_SECONDS first.",
+        "At 95 % Facebook and Instagram syncs are deferred by 5 minutes until the usage falls.",
+    ),
     "tiktok": (
         "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
         "Over SYNC_TIKTOK_CALLS_PER_MINUTE calls in a minute, the sync that needed the call is deferred to "
@@ -210,7 +215,7 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
                 note="A separate quota Google does not publish; read it in the Cloud console. Counted, not capped.",
             ),
         )
-    if platform == "instagram":
+    if platform in ("instagram", "facebook"):  # one Meta gate: the app's usage and the busiest account or Page
         worst = max(v["meta_accounts"].items(), key=lambda kv: kv[1], default=None)
         return (
             Limit(
@@ -228,7 +233,7 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
             ),
             Limit(
                 "account_usage_pct",
-                "Busiest Instagram account (24 h)",
+                "Busiest Meta account or Page (24 h)",
                 worst[1] if worst else 0.0,
                 100,
                 "rolling_24h",

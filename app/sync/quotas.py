@@ -64,6 +64,10 @@ def youtube_units(url: str, method: str) -> int:
     return 1
 
 
+#: the platforms behind Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage): one gate for both
+META_PLATFORMS = frozenset({"instagram", "facebook"})
+
+
 class Budgets:
     """The shared budgets, configured from the app settings (see ``docs/sync.md``)."""
 
@@ -76,7 +80,7 @@ class Budgets:
         self.x_cap_day = int(settings.get("X_CAP_RESET_DAY") or 1)
         self.concurrency = {
             platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}", 16))
-            for platform in ("instagram", "tiktok", "youtube", "x")
+            for platform in ("instagram", "tiktok", "youtube", "x", "facebook")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -126,10 +130,10 @@ class Budgets:
                     resets_at=resets,
                 )
             return X_PAGE
-        if platform == "instagram":
+        if platform in META_PLATFORMS:
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
-                raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
         return 0

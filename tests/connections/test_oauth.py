@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Connection, OAuthState
 from app.models.base import utcnow
+from app.models.platforms import CONNECTABLE
 from app.platforms import pkce_challenge
 from app.security.crypto import aad_for
 from app.services.tokens import keyring
@@ -333,7 +334,7 @@ def test_another_clients_connection_is_404_everywhere(app, client, creator, fact
 def test_cards_page_and_portal_home(client, creator, sandbox, accounts):
     client.login("creator@example.com")
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert page.count('class="conn-card"') == len(PLATFORMS)
+    assert page.count('class="conn-card"') == len(CONNECTABLE)
     assert "Not connected" in page
     perm = client.get("/portal/settings/connections/instagram/permissions").get_data(as_text=True)
     assert "Read-only" in perm

@@ -41,6 +41,8 @@ def adapter_settings(base_url: str, **extra: Any) -> dict[str, Any]:
         "YOUTUBE_CLIENT_SECRET": CLIENTS["youtube"][1],
         "X_CLIENT_ID": CLIENTS["x"][0],
         "X_CLIENT_SECRET": CLIENTS["x"][1],
+        "FACEBOOK_APP_ID": CLIENTS["facebook"][0],
+        "FACEBOOK_APP_SECRET": CLIENTS["facebook"][1],
         **extra,
     }
 

@@ -31,18 +31,21 @@ CLIENTS = {
     "tiktok": ("sandbox-tiktok-key", "sandbox-tiktok-secret"),
     "youtube": ("sandbox-google-client", "sandbox-google-secret"),
     "x": ("sandbox-x-client", "sandbox-x-secret"),
+    "facebook": ("sandbox-fb-app", "sandbox-fb-secret"),
 }
 SCOPES = {
     "instagram": "instagram_business_basic,instagram_business_manage_insights",
     "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
     "youtube": "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
     "x": "tweet.read users.read offline.access",
+    "facebook": "pages_show_list,pages_read_engagement,read_insights",
 }
 AUTHORIZE_PATHS = {
     "instagram": "www.instagram.com/oauth/authorize",
     "tiktok": "www.tiktok.com/v2/auth/authorize/",
     "youtube": "accounts.google.com/o/oauth2/v2/auth",
     "x": "x.com/i/oauth2/authorize",
+    "facebook": "www.facebook.com/v25.0/dialog/oauth",
 }
 
 

@@ -16,8 +16,14 @@ from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
-PROFILE_PATH = {"instagram": "/me", "tiktok": "/user/info/", "youtube": "/youtube/v3/channels", "x": "/2/users/me"}
-PLATFORMS = ["instagram", "tiktok", "youtube", "x"]
+PROFILE_PATH = {
+    "instagram": "/me",
+    "tiktok": "/user/info/",
+    "youtube": "/youtube/v3/channels",
+    "x": "/2/users/me",
+    "facebook": "/me",
+}
+PLATFORMS = ["instagram", "tiktok", "youtube", "x", "facebook"]
 
 
 def _baseline(app: Any, link: Any, platform: str) -> tuple[int, dict[str, int]]:
@@ -91,10 +97,11 @@ def test_revoked_marks_the_connection_and_stops(app: Any, link: Any, world: Any,
     dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     before = counts(conn_id)
-    # One "revoked" answer: Instagram says so outright (code 190/460); TikTok and Google answer 401 just
-    # as for an expired token, so the engine refreshes, the platform confirms the grant, the sync goes on.
+    # One "revoked" answer: Meta says so outright (code 190/458 on Instagram and Facebook); TikTok and Google
+    # answer 401 just as for an expired token, so the engine refreshes, the platform confirms the grant, the
+    # sync goes on.
     run = _fault_then_sync(app, world, conn_id, platform, "token_revoked")
-    if platform == "instagram":
+    if platform in ("instagram", "facebook"):
         assert run.status == "failed"
         assert db.session.get(Connection, conn_id).status == "revoked"
     else:
