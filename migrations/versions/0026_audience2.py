@@ -1,7 +1,7 @@
 """per-video YouTube Analytics (watch time, average view, retention curve) kept per video; YouTube tags and category on content items
 
 Revision ID: 0026_audience2
-Revises: 0022_fans
+Revises: 0025_facebook
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0026_audience2'
-down_revision = '0022_fans'
+down_revision = '0025_facebook'
 branch_labels = None
 depends_on = None
 
