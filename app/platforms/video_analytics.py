@@ -146,3 +146,29 @@ def youtube_extras(
         except PlatformError as exc:
             _soft(out, "revenue", exc)
     return out
+
+
+def youtube_daily_revenue(adapter: YouTubeAdapter, token: str, since: date, until: date) -> dict[date, float]:
+    """day -> ``estimatedRevenue`` (US dollars), 1 Analytics call; only for a connection that granted the
+    monetary scope. A 403 (the scope taken back) or a refused report answers ``{}``: revenue is
+    optional and never fails the sync."""
+    try:
+        body = _report(
+            adapter, token, since, until, {"metrics": "estimatedRevenue", "dimensions": "day", "sort": "day"}
+        )
+    except ScopeMissing:
+        return {}
+    except PlatformError as exc:
+        if exc.retryable or not isinstance(exc, BadResponse):
+            raise
+        return {}
+    out: dict[date, float] = {}
+    for cells in _table(body):
+        value = _num(cells.get("estimatedRevenue"))
+        try:
+            day = date.fromisoformat(str(cells.get("day")))
+        except ValueError:
+            continue
+        if value is not None:
+            out[day] = value
+    return out

@@ -42,6 +42,7 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "followers_lost": ("subscribers_lost", 1.0),
     "follows": ("follows", 1.0),
     "unfollows": ("unfollows", 1.0),
+    "estimated_revenue": ("estimated_revenue", 1.0),  # US dollars, with the monetary scope only
 }
 #: averages: a total is the views-weighted mean of the days, not a sum
 AVERAGES = ("average_view_duration_s", "average_view_percentage")

@@ -18,6 +18,7 @@ from app.platforms.audience import RawAudience, instagram_follows
 from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
 from app.platforms.errors import BadResponse, PlatformError
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.video_analytics import SCOPE_MONETARY, youtube_daily_revenue
 from app.platforms.youtube import BATCH, YouTubeAdapter
 from app.sync.audience import read_audience
 
@@ -130,6 +131,12 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         follows = _optional(data, "follows and unfollows", lambda: instagram_follows(adapter, token, days))
         got = follows or {}
         data.insights = [DailyInsight(i.day, {**i.metrics, **got.get(i.day, {})}) for i in data.insights]
+    if isinstance(adapter, YouTubeAdapter) and data.insights and SCOPE_MONETARY in inp.scopes:
+        revenue = youtube_daily_revenue(adapter, token, first, last)
+        data.insights = [
+            DailyInsight(i.day, {**i.metrics, "estimated_revenue": revenue[i.day]} if i.day in revenue else i.metrics)
+            for i in data.insights
+        ]
     if inp.audience_due:
         data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today, inp.scopes))
         if data.audience is not None and data.audience.failed:

@@ -173,6 +173,21 @@ def test_the_client_opts_into_revenue(app: Any, client: Any, link: Any, world: A
     ).json()["rows"][0][0]
     assert snap.payload["estimated_revenue_usd"] == round(round(views * 2.5 / 1000, 3), 2)
     assert "estimated_revenue_usd" in snap.payload
+    # daily revenue beside the daily views (insights contract): 2.50 per 1,000 of each day's views
+    from app.models import AccountInsight
+
+    days: dict[Any, dict[str, float]] = {}
+    for r in db.session.execute(
+        select(AccountInsight).where(AccountInsight.metric.in_(("views", "estimated_revenue")))
+    ).scalars():
+        days.setdefault(r.day, {})[r.metric] = r.value
+    paid = [d for d in days.values() if "estimated_revenue" in d]
+    assert paid
+    for d in paid:
+        assert d["estimated_revenue"] == round(d["views"] * 2.5 / 1000, 3)
+    api = client.get("/api/portal/social/youtube/insights?range=30d").get_json()
+    # the insights answer rounds each day to cents, then sums (all these days are in the last 7)
+    assert api["totals"]["estimated_revenue"] == round(sum(round(d["estimated_revenue"], 2) for d in paid), 2)
     page = client.get("/portal/analytics/youtube?range=30d").get_data(as_text=True)
     assert "Share estimated revenue" not in page
     assert 'data-testid="revenue"' in page
