@@ -87,6 +87,8 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "X_CLIENT_SECRET": "sandbox-x-secret",
     "FACEBOOK_APP_ID": "sandbox-fb-app",
     "FACEBOOK_APP_SECRET": "sandbox-fb-secret",
+    "LINKEDIN_CLIENT_ID": "sandbox-linkedin-client",
+    "LINKEDIN_CLIENT_SECRET": "sandbox-linkedin-secret",
 }
 
 

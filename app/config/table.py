@@ -13,6 +13,8 @@ from app.config.setting import Setting
 from app.platforms.facebook import DEFAULT_SCOPES as FACEBOOK_DEFAULT_SCOPES
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from app.platforms.instagram import DEFAULT_SCOPES as INSTAGRAM_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_SCOPES as LINKEDIN_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_VERSION as LINKEDIN_DEFAULT_VERSION
 from app.platforms.tiktok import DEFAULT_SCOPES as TIKTOK_DEFAULT_SCOPES
 from app.platforms.x import DEFAULT_SCOPES as X_DEFAULT_SCOPES
 from app.platforms.youtube import DEFAULT_SCOPES as YOUTUBE_DEFAULT_SCOPES
@@ -258,6 +260,25 @@ SETTINGS: tuple[Setting, ...] = (
             maximum=28,
         ),
         Setting(
+            "LINKEDIN_CLIENT_ID",
+            "str",
+            None,
+            "LinkedIn app client id. Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting("LINKEDIN_CLIENT_SECRET", "str", None, "LinkedIn app client secret."),
+        Setting(
+            "LINKEDIN_SCOPES",
+            "list",
+            LINKEDIN_DEFAULT_SCOPES,
+            "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
+        ),
+        Setting(
+            "LINKEDIN_API_VERSION",
+            "str",
+            LINKEDIN_DEFAULT_VERSION,
+            "`LinkedIn-Version` header (YYYYMM); a version lives about a year, then LinkedIn answers 426.",
+        ),
+        Setting(
             "TOKEN_EXPIRING_WARNING_DAYS",
             "int",
             7,
@@ -297,6 +318,7 @@ SETTINGS: tuple[Setting, ...] = (
                 ("YOUTUBE", "YouTube"),
                 ("X", "X"),
                 ("FACEBOOK", "Facebook"),
+                ("LINKEDIN", "LinkedIn"),
             )
         ),
         Setting(
@@ -320,6 +342,15 @@ SETTINGS: tuple[Setting, ...] = (
             3_000_000,
             "X posts the syncs may read per billing cycle (X's pay-per-use cap is 3M); a read over it is not "
             "made and the sync waits for the cycle to reset (X_CAP_RESET_DAY).",
+            minimum=0,
+        ),
+        Setting(
+            "SYNC_LINKEDIN_DAILY_CALLS",
+            "int",
+            90000,
+            "LinkedIn calls the syncs may make per UTC day over all endpoints (LinkedIn's per-app limits are "
+            "per endpoint and unpublished: set it from the Developer Portal's Analytics tab); over it the "
+            "sync waits for 00:00 UTC.",
             minimum=0,
         ),
         Setting(

@@ -1,4 +1,5 @@
-"""The platform sandbox: a faithful local Instagram, Facebook Pages, TikTok, YouTube and X served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, Facebook Pages, TikTok, YouTube, X and LinkedIn, served
+over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -26,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         facebook,
         faults,
         instagram,
+        linkedin,
         media,
         tiktok,
         x,
@@ -53,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(youtube.bp)
     app.register_blueprint(x.bp)
     app.register_blueprint(x.control_bp)
+    app.register_blueprint(linkedin.bp)
 
     @app.before_request
     def _platform_call() -> Response | None:
@@ -114,9 +117,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
 
 
 def _unknown_path(status: int) -> Response:
-    from . import instagram, tiktok, x, youtube
+    from . import instagram, linkedin, tiktok, x, youtube
 
     platform = common.platform_of(request.path)
+    if platform == "linkedin":
+        return linkedin.unknown_path(status)
     if platform in ("instagram", "facebook") and request.path.startswith(
         ("/graph.instagram.com/", "/graph.facebook.com/")
     ):

@@ -27,6 +27,8 @@ HOSTS: dict[str, str] = {
     "api.twitter.com": "x",
     "x.com": "x",
     "twitter.com": "x",
+    "www.linkedin.com": "linkedin",
+    "api.linkedin.com": "linkedin",
 }
 CONSENT_PATHS = (
     "/www.instagram.com/oauth/authorize",
@@ -37,6 +39,7 @@ CONSENT_PATHS = (
     "/accounts.google.com/o/oauth2/auth",
     "/x.com/i/oauth2/authorize",
     "/twitter.com/i/oauth2/authorize",
+    "/www.linkedin.com/oauth/v2/authorization",
 )
 OAUTH_PATHS = (
     "/api.instagram.com/oauth/access_token",
@@ -47,6 +50,7 @@ OAUTH_PATHS = (
     "/oauth2.googleapis.com/",
     "/api.x.com/2/oauth2/",
     "/api.twitter.com/2/oauth2/",
+    "/www.linkedin.com/oauth/v2/",
 )
 
 

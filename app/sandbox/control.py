@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from .audience import validate_audience
 from .common import control_error, json_response, state
 from .util import iso_z, parse_datetime
-from .world import FB_ACCOUNT_TYPES, IG_ACCOUNT_TYPES, KINDS, PLATFORMS, TRAJECTORIES, Account
+from .world import FB_ACCOUNT_TYPES, IG_ACCOUNT_TYPES, KINDS, LI_ACCOUNT_TYPES, PLATFORMS, TRAJECTORIES, Account
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 
@@ -133,13 +133,14 @@ def validate_posts(posts: Any, platform: str) -> list[dict[str, Any]]:
 
 
 def _account_type_ok(platform: str, data: dict[str, Any]) -> None:
-    """Instagram: the account type; Facebook: a Page or a person without one (no other platform has one)."""
+    """Instagram: the account type; Facebook: a Page or a person without one; LinkedIn: a member or a
+    Company Page ADMINISTRATOR (no other platform has one)."""
     if "account_type" not in data:
         return
-    allowed = {"instagram": IG_ACCOUNT_TYPES, "facebook": FB_ACCOUNT_TYPES}.get(platform)
+    allowed = {"instagram": IG_ACCOUNT_TYPES, "facebook": FB_ACCOUNT_TYPES, "linkedin": LI_ACCOUNT_TYPES}.get(platform)
     if allowed is None or data["account_type"] not in allowed:
-        ig, fb = ", ".join(IG_ACCOUNT_TYPES), ", ".join(FB_ACCOUNT_TYPES)
-        raise BadRequest(f"account_type is Instagram ({ig}) or Facebook ({fb}) only")
+        ig, fb, li = ", ".join(IG_ACCOUNT_TYPES), ", ".join(FB_ACCOUNT_TYPES), ", ".join(LI_ACCOUNT_TYPES)
+        raise BadRequest(f"account_type is Instagram ({ig}), Facebook ({fb}) or LinkedIn ({li}) only")
 
 
 def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - flat checks
@@ -224,6 +225,11 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
         view["owner_user_id"] = acc.scoped_id
     elif acc.platform == "tiktok":
         view["union_id"] = acc.scoped_id
+    elif acc.platform == "linkedin":
+        view["account_type"] = acc.account_type
+        view["person_urn"] = f"urn:li:person:{acc.platform_user_id}"
+        if acc.account_type == "ADMINISTRATOR":
+            view["organization_urn"] = f"urn:li:organization:{acc.scoped_id}"
     elif acc.platform == "youtube":
         view["uploads_playlist_id"] = acc.scoped_id
     if with_history:
@@ -572,8 +578,16 @@ def quota() -> Response:
     with st.lock:
         today = st.pacific_today().isoformat()
         usage = []
+        linkedin = []
         for key, used in sorted(st.quota.items()):
-            client_id, bucket, day = key.split("|")
+            parts = key.split("|")
+            if parts[0] == "linkedin" and len(parts) == 5:  # per endpoint and UTC day (linkedin/errors.py)
+                who, owner, resource, day = parts[1:]
+                linkedin.append({"scope": who, "owner": owner, "resource": resource, "utc_date": day, "used": used})
+                continue
+            if len(parts) != 3:
+                continue
+            client_id, bucket, day = parts
             usage.append(
                 {
                     "client_id": client_id,
@@ -583,7 +597,9 @@ def quota() -> Response:
                     "limit": st.cfg["YT_QUOTA_LIMITS"].get(bucket),
                 }
             )
-        return json_response({"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"]})
+        return json_response(
+            {"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"], "linkedin": linkedin}
+        )
 
 
 @bp.post("/reset")

@@ -143,6 +143,9 @@ TOKEN_SHAPES = {
     ("facebook", "fb_long"): ("EAAB", 170),
     ("facebook", "fb_page"): ("EAAB", 180),
     ("facebook", "code"): ("AQ", 160),
+    ("linkedin", "access"): ("AQV", 180),
+    ("linkedin", "refresh"): ("AQX", 180),
+    ("linkedin", "code"): ("AQT", 120),
 }
 
 
@@ -208,7 +211,9 @@ class SandboxState:
 
     # ----------------------------------------------------------------- accounts
     def create_account(self, spec: dict[str, Any]) -> Account:
-        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt", "x": "x", "facebook": "fb"}[spec["platform"]]
+        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt", "x": "x", "facebook": "fb", "linkedin": "li"}[
+            spec["platform"]
+        ]
         acc_id = f"{prefix}_{self.next('account')}"
         acc = build_account(acc_id, spec, self.now(), int(self.cfg.get("SEED", 0)))
         for other in self.accounts.values():

@@ -15,16 +15,26 @@ from typing import Any
 from .audience import Story, audience_truth
 from .util import b64chars, day_end, day_start, digits, h64, parse_datetime, rng, unit, utc
 
-PLATFORMS = ("instagram", "tiktok", "youtube", "x", "facebook")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
 KINDS: dict[str, tuple[str, ...]] = {
     "instagram": ("image", "carousel", "reel"),
     "tiktok": ("video",),
     "youtube": ("video", "short"),
     "x": ("post",),
     "facebook": ("image", "video"),
+    "linkedin": ("image", "video"),
 }
-DEFAULT_KIND = {"instagram": "image", "tiktok": "video", "youtube": "video", "x": "post", "facebook": "image"}
-DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0, "x": 1.0, "facebook": 2.0}
+DEFAULT_KIND = {
+    "instagram": "image",
+    "tiktok": "video",
+    "youtube": "video",
+    "x": "post",
+    "facebook": "image",
+    "linkedin": "image",
+}
+DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0, "x": 1.0, "facebook": 2.0, "linkedin": 3.0}
+#: LinkedIn account types: a member, or a member holding the ADMINISTRATOR role of a Company Page
+LI_ACCOUNT_TYPES = ("MEMBER", "ADMINISTRATOR")
 IG_ACCOUNT_TYPES = ("BUSINESS", "MEDIA_CREATOR", "PERSONAL")
 #: a Facebook sandbox account is a Page, or a person who manages no Page (``me/accounts`` is empty)
 FB_ACCOUNT_TYPES = ("PAGE", "PERSON")
@@ -41,6 +51,8 @@ CURVES: dict[tuple[str, str], tuple[float, float, float]] = {
     ("x", "post"): (0.3, 0.03, 10.0),  # a post lives for hours on the timeline
     ("facebook", "image"): (0.5, 0.05, 15.0),
     ("facebook", "video"): (1.0, 0.1, 30.0),
+    ("linkedin", "image"): (0.9, 0.08, 14.0),
+    ("linkedin", "video"): (1.2, 0.1, 21.0),
 }
 METRICS = (
     "views",
@@ -226,6 +238,19 @@ def _post_metrics(
             "reposts": likes * r.uniform(0.01, 0.05),  # quote_count
         }
         duration, pct = 0, 0.0
+    elif platform == "linkedin":
+        views = max(aud * r.uniform(0.3, 1.6) * r.lognormvariate(0, 0.5), 40) * mult
+        likes = views * r.uniform(0.01, 0.04)
+        base = {
+            "views": views,
+            "reach": views * r.uniform(0.6, 0.85),
+            "likes": likes,
+            "comments": likes * r.uniform(0.05, 0.2),
+            "shares": likes * r.uniform(0.02, 0.08),
+            "saves": 0.0,
+        }
+        duration = r.randint(20, 180) if kind == "video" else 0
+        pct = r.uniform(0.3, 0.7) if kind == "video" else 0.0
     else:
         if kind == "short":
             views = aud * r.uniform(0.1, 1.2) * r.lognormvariate(0, 0.6)
@@ -500,6 +525,8 @@ class Account:
             return str(((ms - 1_288_834_974_657) << 22) | (h64(self.seed, "pid", key) & 0x3FFFFF))
         if self.platform == "facebook":  # Page post ids are ``{page-id}_{post-id}``
             return f"{self.platform_user_id}_" + digits(15, self.seed, "pid", key)
+        if self.platform == "linkedin":
+            return "urn:li:share:71" + digits(17, self.seed, "pid", key)
         return b64chars(11, self.seed, "pid", key)
 
     def add_explicit_post(self, spec: dict[str, Any], now: datetime) -> Post:
@@ -709,6 +736,9 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
     elif platform == "x":
         puid = "1" + digits(18, seed, "xid")  # X user ids are global numeric strings
         scoped = puid
+    elif platform == "linkedin":
+        puid = b64chars(10, seed, "member")  # the OIDC ``sub``: app-scoped (urn:li:person:{sub})
+        scoped = "10" + digits(6, seed, "organization")  # the Company Page an ADMINISTRATOR administers
     else:
         puid = "UC" + b64chars(22, seed, "channel")
         scoped = "UU" + puid[2:]
@@ -719,7 +749,8 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
         username=username,
         display_name=spec.get("display_name") or username.replace("_", " ").replace(".", " ").title(),
         seed=int(seed),
-        account_type=spec.get("account_type") or {"instagram": "MEDIA_CREATOR", "facebook": "PAGE"}.get(platform, ""),
+        account_type=spec.get("account_type")
+        or {"instagram": "MEDIA_CREATOR", "facebook": "PAGE", "linkedin": "MEMBER"}.get(platform, ""),
         platform_user_id=puid,
         scoped_id=scoped,
         start=start,

@@ -194,7 +194,10 @@ def _platform_error_outcome(platform: str, args: Mapping[str, str]) -> CallbackO
     error, reason = args.get("error", ""), args.get("error_reason", "")
     if reason == "not_professional_account":
         return CallbackOutcome("wrong_account_type", platform)
-    if error in ("access_denied", "user_denied") or reason == "user_denied":
+    # LinkedIn: user_cancelled_authorize / user_cancelled_login
+    if error in ("access_denied", "user_denied", "user_cancelled_authorize", "user_cancelled_login") or (
+        reason == "user_denied"
+    ):
         return CallbackOutcome("denied", platform)
     return CallbackOutcome("failed", platform, message=f"{PLATFORM_NAMES[platform]} said: {scrub_text(error)[:60]}")
 

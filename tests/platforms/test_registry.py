@@ -9,6 +9,7 @@ from app.platforms import PlatformAdapter, PlatformNotConfigured, get_adapter
 from app.platforms.facebook import FacebookAdapter
 from app.platforms.http import TimeoutSession
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.registry import CREDENTIAL_KEYS, configured_platforms, is_configured
 from app.platforms.tiktok import TikTokAdapter
 from app.platforms.x import XAdapter
@@ -24,6 +25,7 @@ def test_every_platform_builds_and_satisfies_the_protocol() -> None:
         "youtube": YouTubeAdapter,
         "x": XAdapter,
         "facebook": FacebookAdapter,
+        "linkedin": LinkedInAdapter,
     }
     assert set(types) <= set(PLATFORMS)
     assert set(CREDENTIAL_KEYS) == set(PLATFORMS)  # every connectable platform names its credentials

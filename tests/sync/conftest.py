@@ -57,6 +57,7 @@ ACCOUNT_SPECS = {
     "youtube": {"username": "yt.creator", "followers": 15_432, "seed": 9},
     "x": {"username": "x.creator", "followers": 5_321, "seed": 11},
     "facebook": {"username": "fb.creator", "followers": 12_345, "seed": 10, "owner": "Cara"},
+    "linkedin": {"username": "li.creator", "followers": 4_200, "seed": 21},
 }
 
 
