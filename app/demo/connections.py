@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlalchemy import select
 
+from app.demo.audience import import_audience_history
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
@@ -104,9 +105,24 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
         snapshots, items = import_history(connection_id, detail.json())
         out.snapshots += snapshots
         out.items += items
+        _import_audience(http, base, connection_id, account)
         if account.get("platform") == "instagram":
             _read_stories(connection_id, out)
     return out
+
+
+def _import_audience(http: requests.Session, base: str, connection_id: int, account: dict[str, Any]) -> None:
+    """Eight weekly audience snapshots before today from the creator's audience truth (demo only)."""
+    got = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"audience": "1"}, timeout=TIMEOUT)
+    got.raise_for_status()
+    body = got.json()
+    import_audience_history(
+        connection_id,
+        str(account.get("platform")),
+        body.get("audience") or {},
+        int(body.get("followers") or 0),
+        datetime.now(UTC).date(),
+    )
 
 
 def _read_stories(connection_id: int, out: DemoSocialResult) -> None:

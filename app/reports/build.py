@@ -102,7 +102,7 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
         if not aud["available"] and not totals:
             continue
         top = {}
-        for key in ("age", "gender", "traffic_sources", "devices"):
+        for key in ("age", "gender", "traffic_sources", "devices", "content_types"):
             if aud.get(key):
                 name, share = max(aud[key].items(), key=lambda kv: kv[1])
                 top[key] = {"name": name, "share": share}
@@ -116,6 +116,7 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
                 "as_of": aud["as_of"],
                 "top": top,
                 "countries": aud.get("countries", [])[:3],
+                "shorts_share": (aud.get("content_types") or {}).get("shorts"),
             }
         )
     return out
