@@ -1,7 +1,7 @@
 """a client's report locale (dates and numbers of their reports and report emails)
 
 Revision ID: 0027_brandfans
-Revises: 0025_facebook
+Revises: 0026_audience2
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0027_brandfans'
-down_revision = '0025_facebook'
+down_revision = '0026_audience2'
 branch_labels = None
 depends_on = None
 
