@@ -34,7 +34,8 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     assert result.exit_code == 0, result.output
     assert f"Demo connections: {len(DEMO_CONNECTIONS)} accounts connected" in result.output, result.output
     conns = db.session.execute(select(Connection)).scalars().all()
-    assert len(conns) == len(DEMO_CONNECTIONS) == 15
+    assert len(conns) == len(DEMO_CONNECTIONS) == 17
+    assert sorted(c.username for c in conns if c.platform == "x") == ["kai_codes", "lena_cooks"]
     assert len({c.client_id for c in conns}) == 8
     assert all(c.access_token_enc and c.status == "connected" for c in conns)
     accounts = {a["username"]: a for a in sandbox.accounts()}

@@ -41,7 +41,7 @@ ANALYTICS_LAG_DAYS = 3
 
 log = logging.getLogger(__name__)
 
-#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms
+#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms (X: Kenji, Hannah)
 DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("sofia@example.com", "maya.moves"),
     ("sofia@example.com", "leobuilds"),
@@ -58,6 +58,8 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("kenji@example.com", "kenjicooks"),  # a Facebook Page
     ("hannah@example.com", "lena.kitchen.live"),  # a Facebook Page chosen on the Page picker
     ("hannah@example.com", "rosa.leads"),
+    ("amara@example.com", "kai_codes"),  # an X account
+    ("priya@example.com", "lena_cooks"),  # an X account
 )
 TIMEOUT = 15
 #: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)
