@@ -27,7 +27,7 @@ from app.charts.builders import NONCE_PLACEHOLDER
 from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
 from app.reports.pdf import pdf_text
-from app.reports.pdf_drawings import stable_svg
+from app.reports.pdf_drawings import print_svg
 from app.services import brand as brand_service
 from app.services.connections import filter_platforms
 from app.stats.rounding import about, rounding_note
@@ -51,8 +51,8 @@ def report_text(ctx: Any, value: Any) -> Markup:
 
 
 def svg_data_uri(svg: str) -> str:
-    """A chart for the PDF, its pygal id made stable so its conversion is cached (``pdf_drawings``)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(stable_svg(svg).encode()).decode()
+    """A chart for the PDF, as ``pdf_drawings.print_svg`` prepares it (a stable id, no tooltips)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(print_svg(svg).encode()).decode()
 
 
 def svg_markup(svg: str) -> Markup:
