@@ -30,7 +30,8 @@ from sqlalchemy import create_engine, event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-CLIENTS, PER_CLIENT, DAYS, POSTS = 1000, 3, 730, 300_000
+PER_CLIENT, DAYS, POSTS_PER_CONNECTION = 3, 730, 100
+CLIENTS_PER_COACH = 50
 PASSWORD = "bench-password-123"
 
 
@@ -74,8 +75,10 @@ def make_app(db_url: str, instance: str) -> Any:
     )
 
 
-def generate(app: Any) -> dict[str, float]:
-    """Fill the database; returns seconds per step."""
+def generate(app: Any, clients: int, days: int = DAYS) -> dict[str, float]:
+    """Fill the database with ``clients`` clients (a coach per 50) x 3 connections x ``days`` daily snapshots
+    and 100 posts per connection, all server-side; returns seconds per step. The snapshots are loaded
+    without their secondary index, which is built once afterwards (faster than maintaining it per row)."""
     from werkzeug.security import generate_password_hash
 
     from app.extensions import db
@@ -83,17 +86,17 @@ def generate(app: Any) -> dict[str, float]:
     pw = generate_password_hash(PASSWORD)
     steps: dict[str, float] = {}
     sql = {
-        "users": f"""
+        "users": """
             INSERT INTO users (email, name, role, password_hash, is_active, created_at, updated_at)
             SELECT 'admin@bench.local', 'Admin', 'admin', :pw, true, now(), now()
             UNION ALL SELECT 'coach' || g || '@bench.local', 'Coach ' || g, 'coach', :pw, true, now(), now()
-              FROM generate_series(1, 20) g
+              FROM generate_series(1, :coaches) g
             UNION ALL SELECT 'client' || g || '@bench.local', 'Client ' || g, 'client', :pw, true, now(), now()
-              FROM generate_series(1, {CLIENTS}) g""",
+              FROM generate_series(1, :clients) g""",
         "clients": """
             INSERT INTO clients
               (user_id, coach_id, display_name, program_start, status, time_zone, created_at, updated_at)
-            SELECT u.id, (SELECT id FROM users WHERE email = 'coach' || (1 + u.id % 20) || '@bench.local'),
+            SELECT u.id, (SELECT id FROM users WHERE email = 'coach' || (1 + u.id % :coaches) || '@bench.local'),
                    u.name, current_date - (30 + u.id % 300), 'active', 'Europe/Berlin', now(), now()
             FROM users u WHERE u.role = 'client'""",
         "deliverables": """
@@ -110,31 +113,48 @@ def generate(app: Any) -> dict[str, float]:
         "daily_snapshots": f"""
             INSERT INTO daily_snapshots (connection_id, day, followers, provenance, synced_at)
             SELECT cn.id, current_date - d,
-                   greatest(0, (1000 + (cn.id * 37) % 50000) + ({DAYS} - d) * ((cn.id % 7) - 1)
+                   greatest(0, (1000 + (cn.id * 37) % 50000) + ({days} - d) * ((cn.id % 7) - 1)
                                + ((cn.id * d) % 23)), 'imported', now()
-            FROM connections cn, generate_series(0, {DAYS - 1}) d""",
+            FROM connections cn, generate_series(0, {days - 1}) d""",
         "content_items": f"""
             INSERT INTO content_items (connection_id, platform_id, kind, caption, published_at, hashtags, views,
                                        likes, comments, shares, saves, extra_metrics, followers_at_measure,
                                        first_seen_at)
             SELECT cn.id, 'post-' || cn.id || '-' || k,
                    (ARRAY['image','carousel','reel','video','short'])[1 + (k % 5)],
-                   'Post ' || k || ' #tag' || (k % 9), now() - ((k * 7 + cn.id) % {DAYS}) * interval '1 day'
+                   'Post ' || k || ' #tag' || (k % 9), now() - ((k * 7 + cn.id) % {days}) * interval '1 day'
                      - (k % 24) * interval '1 hour',
                    json_build_array('tag' || (k % 9)), 100 + (k * 13) % 5000, 10 + (k * 7) % 400, (k * 3) % 40,
                    k % 11, k % 13, '{{}}', 1000 + (cn.id * 37) % 50000, now()
-            FROM connections cn, generate_series(1, {POSTS // (CLIENTS * PER_CLIENT)}) k""",
+            FROM connections cn, generate_series(1, {POSTS_PER_CONNECTION}) k""",
     }
     with app.app_context():
         # a bulk load: the daily totals' per-row triggers are off and the table is rebuilt once after
         db.session.execute(text("ALTER TABLE daily_snapshots DISABLE TRIGGER USER"))
+        # secondary indexes (not those behind a constraint) are built once after the load
+        indexes = db.session.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes i WHERE tablename IN ('daily_snapshots', 'content_items')"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+            )
+        ).all()
+        for index_name, _ in indexes:
+            db.session.execute(text(f'DROP INDEX "{index_name}"'))
+        db.session.commit()
         for name, stmt in sql.items():
             t = time.perf_counter()
-            db.session.execute(text(stmt), {"pw": pw})
+            db.session.execute(
+                text(stmt), {"pw": pw, "clients": clients, "coaches": max(1, clients // CLIENTS_PER_COACH)}
+            )
             db.session.commit()
             steps[name] = time.perf_counter() - t
         from app.stats import totals
 
+        t = time.perf_counter()
+        for _, index_def in indexes:
+            db.session.execute(text(index_def))
+        db.session.commit()
+        steps["indexes"] = time.perf_counter() - t
         t = time.perf_counter()
         db.session.execute(text("ALTER TABLE daily_snapshots ENABLE TRIGGER USER"))
         totals.rebuild()
@@ -196,6 +216,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--only", default="", help="run only the pages whose name contains this text")
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--clients", type=int, default=1000, help="clients to generate (3 connections each; up to 10,000)")
+    ap.add_argument("--days", type=int, default=DAYS, help="days of daily snapshots per connection")
     args = ap.parse_args()
     instance = tempfile.mkdtemp(prefix="bench-pages-")
     from app.config import normalise_database_url
@@ -210,7 +232,7 @@ def main() -> None:
             with app.app_context():
                 upgrade()
             t = time.perf_counter()
-            steps = generate(app)
+            steps = generate(app, args.clients, args.days)
             print(f"generated in {time.perf_counter() - t:.1f}s:", {k: round(v, 1) for k, v in steps.items()})
         from app.redis_conn import get_redis
 
@@ -269,6 +291,12 @@ def main() -> None:
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
                 f"{queries} | {size:,} |"
             )
+        import resource
+
+        print(
+            "peak RSS of this process (the web side): %.0f MB"
+            % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        )
     finally:
         with app.app_context():
             from app.extensions import db

@@ -235,6 +235,15 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=1,
         ),
         Setting(
+            "PAGE_PREP_DELAY_SECONDS",
+            "int",
+            30,
+            "After a sync, a worker renders the client's charts and refreshes its coach's and the admins' "
+            "portfolio; syncs finishing within this window share one preparation, run at its end. "
+            "0: one preparation per sync, at once.",
+            minimum=0,
+        ),
+        Setting(
             "SYNC_LOCK_TTL_SECONDS",
             "int",
             None,

@@ -12,6 +12,7 @@ database first (outbox rows, report rows, connections due for a sync) and a swee
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,6 +36,8 @@ WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
 THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
 SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
 COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
+CLIENT_PAGES_JOB = "app.jobs.pages.prepare_client_pages"
+PORTFOLIO_PAGES_JOB = "app.jobs.pages.prepare_portfolio_pages"
 
 #: every entry point named here (the dispatch test resolves each)
 JOB_PATHS: tuple[str, ...] = (
@@ -47,6 +50,8 @@ JOB_PATHS: tuple[str, ...] = (
     THUMBNAILS_JOB,
     SHARE_CARD_JOB,
     COMMENT_REPLY_JOB,
+    CLIENT_PAGES_JOB,
+    PORTFOLIO_PAGES_JOB,
 )
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
@@ -55,6 +60,8 @@ REPORT_JOB_TIMEOUT = 120
 SHARE_CARD_JOB_TIMEOUT = 60
 #: the thumbnail job stops itself after 90 s (``app.sync.thumbnails.RUN_BUDGET_SECONDS``) plus one fetch
 THUMBNAILS_JOB_TIMEOUT = 150
+#: a page preparation renders a few charts or computes one portfolio (seconds at 10,000 clients)
+PAGES_JOB_TIMEOUT = 300
 #: sync outcomes after which the posts' thumbnails are fetched
 THUMBNAIL_SYNC_STATUSES = frozenset({"succeeded", "partial"})
 
@@ -265,3 +272,44 @@ def live_job_ids(queue: str) -> set[str] | None:
         )
     except (redis.RedisError, OSError):
         return None
+
+
+def _enqueue_debounced(func: str, arg: int, key: str) -> bool:
+    """``func(arg)`` on the default queue once per ``PAGE_PREP_DELAY_SECONDS`` window: every call within a
+    window names the job ``{key}-{window}``, scheduled at the window's end (so it sees every sync of
+    the window); a job already known under that id is not asked for again. With a delay of 0 each call
+    queues its own job at once. False when Redis cannot be reached (the page renders on first view)."""
+    delay = int(current_app.config.get("PAGE_PREP_DELAY_SECONDS", 30))
+    if delay <= 0:
+        return queues.enqueue(
+            queues.DEFAULT, func, arg, job_id=f"{key}-{uuid.uuid4().hex[:12]}", timeout=PAGES_JOB_TIMEOUT
+        )
+    window = int(time.time() // delay)
+    job_id = f"{key}-{window}"
+    try:
+        q = queues.get_queue(queues.DEFAULT)
+        if q.connection.exists(Job.key_for(job_id)):
+            return True
+        q.enqueue_at(
+            datetime.fromtimestamp((window + 1) * delay, UTC),
+            func,
+            arg,
+            job_id=job_id,
+            job_timeout=PAGES_JOB_TIMEOUT,
+            result_ttl=queues.RESULT_TTL,
+            failure_ttl=queues.FAILURE_TTL,
+        )
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not schedule %s: %s", func, type(exc).__name__, extra={"event": "pages_not_scheduled"})
+        return False
+    return True
+
+
+def enqueue_client_pages(client_id: int) -> bool:
+    """Render a client's charts for the default ranges after its sync (``app.services.page_prep``)."""
+    return _enqueue_debounced(CLIENT_PAGES_JOB, client_id, f"pages-client-{client_id}")
+
+
+def enqueue_portfolio_pages(user_id: int) -> bool:
+    """Refresh the portfolio a coach or an admin opens after a sync of one of their clients."""
+    return _enqueue_debounced(PORTFOLIO_PAGES_JOB, user_id, f"pages-portfolio-{user_id}")
