@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +26,6 @@ from app.models import (
     Deliverable,
     OutboxEmail,
     Report,
-    ReportFile,
     ReportKind,
     ReportLink,
     ReportSettings,
@@ -36,8 +35,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.queueing import dispatch
-from app.reports import build
-from app.reports.pdf import pdf_text, render_pdf
+from app.reports import build, pdf_store
+from app.reports.pdf import pdf_text
+from app.reports.pdf_store import has_pdf, render_report_pdf
 from app.services import brand, clients
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def request_report(
         .order_by(Report.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if existing is not None and (existing.status != ReportStatus.DONE or has_pdf(existing)):
+    if existing is not None:  # running, or done (its PDF is drawn when first asked for: ``pdf_store``)
         return existing
     report = Report(
         kind=kind,
@@ -216,15 +216,6 @@ def start_job(report: Report, *, weekly: bool = False) -> bool:
 # ---------------------------------------------------------------- generation
 
 
-def has_pdf(report: Report) -> bool:
-    return db.session.execute(select(ReportFile.report_id).where(ReportFile.report_id == report.id)).first() is not None
-
-
-def _store_pdf(report: Report, data: bytes) -> None:
-    db.session.merge(ReportFile(report_id=report.id, pdf=data, created_at=utcnow()))
-    report.size_bytes = len(data)
-
-
 def _progress(report: Report, pct: int, status: str = ReportStatus.RUNNING.value) -> None:
     report.progress, report.status = pct, status
     db.session.commit()
@@ -247,29 +238,27 @@ def compute_payload(report: Report) -> dict[str, Any]:
     return build.program(client, today, report.coach_comment)
 
 
-def render_report_pdf(payload: dict[str, Any]) -> bytes:
-    html = render_template("reports/pdf.html", r=payload, pdf=True)
-    return render_pdf(html)
-
-
-def generate(report_id: int) -> Report:
-    """Compute the payload, render the PDF, store both; progress is written as it goes."""
+def generate(report_id: int, *, by_need: bool = False) -> Report:
+    """Compute the payload, render the PDF, store both; progress is written as it goes. ``by_need`` (the
+    scheduled weekly and monthly jobs): the PDF only for a client who usually downloads it, else it is
+    drawn when first asked for (``pdf_store``)."""
     report = db.session.get(Report, report_id)
     if report is None:
         raise NotFound("No such report.")
     if report.status == ReportStatus.DONE and has_pdf(report):
         return report
     if report.status == ReportStatus.DONE and report.payload is not None:
-        # the numbers were sent already (a PDF of an older release, on one host's disk): render those
-        _store_pdf(report, render_report_pdf(report.payload))
-        db.session.commit()
+        if not by_need:  # a PDF asked for (``prepare_pdf``): drawn from the numbers that were sent
+            pdf_store.store_pdf(report, render_report_pdf(report.payload))
+            db.session.commit()
         return report
     _progress(report, 10)
     try:
         payload = compute_payload(report)
         report.payload = payload
         _progress(report, 60)
-        _store_pdf(report, render_report_pdf(payload))
+        if not by_need or pdf_store.usually_downloaded(report):
+            pdf_store.store_pdf(report, render_report_pdf(payload))
         report.finished_at = utcnow()
         _progress(report, 100, ReportStatus.DONE.value)
     except Exception as exc:
@@ -288,12 +277,14 @@ def generate(report_id: int) -> Report:
 
 
 def pdf_bytes(report: Report) -> bytes | None:
-    """The stored PDF, or None when there is none (yet): never rendered in the request (an anonymous
-    report link must not cost a render); ``prepare_pdf`` asks a worker for it."""
-    data: bytes | None = db.session.execute(
-        select(ReportFile.pdf).where(ReportFile.report_id == report.id)
-    ).scalar_one_or_none()
-    return data
+    """The PDF: stored, else drawn now from the stored numbers and stored, once per report however many
+    ask at once (``pdf_store.ensure_pdf``); None while it cannot be (``prepare_pdf`` then asks a worker)."""
+    return pdf_store.ensure_pdf(report)
+
+
+def count_download(report: Report) -> None:
+    """One more download of this report's PDF (what decides rendering the next one ahead)."""
+    pdf_store.count_download(report)
 
 
 def prepare_pdf(report: Report) -> bool:

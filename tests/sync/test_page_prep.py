@@ -76,7 +76,8 @@ def test_after_a_sync_the_first_views_are_cached_ones(app: Any, client: Any, lin
     client.login("creator@example.com")
     client.get("/portal/analytics")
     after_views = cached_keys()
-    assert after_views and after_views <= prepared
+    assert after_views
+    assert after_views <= prepared
 
 
 def test_preparations_of_one_window_are_one_scheduled_job(app: Any, link: Any) -> None:
