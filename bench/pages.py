@@ -56,16 +56,20 @@ def drop_database(server_url: str, name: str) -> None:
     eng.dispose()
 
 
-def make_app(db_url: str, instance: str) -> Any:
+TOKEN_KEYS = "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def make_app(db_url: str, instance: str, **overrides: Any) -> Any:
     from app import create_app
 
     return create_app(
         {
+            **overrides,
             "APP_ENV": "test",
             "TESTING": True,
             "SECRET_KEY": "b" * 64,
             "SQLALCHEMY_DATABASE_URI": db_url,
-            "TOKEN_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "TOKEN_ENCRYPTION_KEYS": TOKEN_KEYS,
             "TOKEN_ENCRYPTION_ACTIVE_KEY": "k1",
             "INSTANCE_PATH": instance,
             "PUBLIC_BASE_URL": "https://bench.local",
@@ -202,6 +206,111 @@ def timed(
     return times, counter["n"], len(resp.get_data())
 
 
+def simulate_sync(app: Any, client_id: int) -> int:
+    """What a daily sync of one client writes that the pages' cache versions see: today's snapshot of
+    each connection (one follower more) and ``last_sync_at``; returns one of its connection ids."""
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.execute(
+            text(
+                "INSERT INTO daily_snapshots (connection_id, day, followers, provenance, synced_at)"
+                " SELECT id, current_date, 2000, 'measured', now() FROM connections WHERE client_id = :c"
+                " ON CONFLICT (connection_id, day) DO UPDATE SET followers = daily_snapshots.followers + 1,"
+                " synced_at = now()"
+            ),
+            {"c": client_id},
+        )
+        conn_id = (
+            db.session.execute(
+                text("UPDATE connections SET last_sync_at = now() WHERE client_id = :c RETURNING id"), {"c": client_id}
+            )
+            .scalars()
+            .first()
+        )
+        db.session.commit()
+    return int(conn_id)
+
+
+def prepare_worker(db_url: str, instance: str, redis_url: str, out: Any) -> None:
+    """A real RQ worker in its own (spawned) process: drains the default queue (the page preparations
+    a sync asked for), then reports its jobs' durations and its peak RSS."""
+    import resource
+
+    from rq import SimpleWorker
+    from rq.job import Job
+
+    from app.queueing.queues import DEFAULT, get_queue
+    from app.redis_conn import get_redis
+
+    app = make_app(db_url, instance, REDIS_URL=redis_url)
+    with app.app_context():
+        ids = get_queue(DEFAULT).get_job_ids()
+        SimpleWorker([get_queue(DEFAULT)], connection=get_redis()).work(burst=True, logging_level="WARNING")
+        ms = []
+        for job_id in ids:
+            job = Job.fetch(job_id, connection=get_redis())
+            if job.started_at and job.ended_at:
+                ms.append((job.ended_at - job.started_at).total_seconds() * 1000)
+    out.put((ms, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def after_sync(app: Any, db_url: str, instance: str, redis_url: str, runs: int, logins: dict[str, Any]) -> None:
+    """First view after a sync, interleaved: without preparation (the request renders the charts and
+    computes the portfolio) and with it (a worker process prepared them after the sync)."""
+    import multiprocessing
+
+    from app.extensions import db
+    from app.services import page_prep
+
+    with app.app_context():
+        client_id = db.session.execute(
+            text("SELECT c.id FROM clients c JOIN users u ON u.id = c.user_id WHERE u.email = 'client500@bench.local'")
+        ).scalar_one()
+    pages = {
+        "client overview (default range)": lambda: logins["client"].get("/portal/analytics"),
+        "coach's client page (90 days)": lambda: logins["coach"].get(f"/admin/clients/{client_id}"),
+        "coach's portfolio (50 clients)": lambda: logins["coach"].get("/admin/portfolio"),
+        "admin portfolio (all clients)": lambda: logins["admin"].get("/admin/portfolio"),
+    }
+    times: dict[tuple[str, bool], list[float]] = {(k, p): [] for k in pages for p in (False, True)}
+    prep_ms: list[float] = []
+    worker_rss = 0.0
+    ctx = multiprocessing.get_context("spawn")
+    for _ in range(runs):
+        for prepared in (False, True):
+            conn_id = simulate_sync(app, client_id)
+            if prepared:
+                with app.app_context():
+                    page_prep.after_sync(conn_id)
+                out = ctx.Queue()
+                proc = ctx.Process(target=prepare_worker, args=(db_url, instance, redis_url, out))
+                proc.start()
+                try:
+                    ms, rss = out.get(timeout=600)
+                finally:
+                    proc.join(60)
+                    if proc.is_alive():
+                        proc.terminate()
+                prep_ms.extend(ms)
+                worker_rss = max(worker_rss, rss)
+            for name, fn in pages.items():
+                t = time.perf_counter()
+                resp = fn()
+                times[(name, prepared)].append((time.perf_counter() - t) * 1000)
+                assert resp.status_code == 200, (name, resp.status_code)
+    print("\n| first view after a sync | without preparation p50 / p95 ms | prepared by the worker p50 / p95 ms |")
+    print("|---|---|---|")
+    for name in pages:
+        a, b = times[(name, False)], times[(name, True)]
+        print(f"| {name} | {statistics.median(a):.1f} / {p95(a):.1f} | {statistics.median(b):.1f} / {p95(b):.1f} |")
+    if prep_ms:
+        print(
+            f"preparation jobs: {len(prep_ms)}, p50 {statistics.median(prep_ms):.0f} ms, max {max(prep_ms):.0f} ms; "
+            f"peak RSS of the preparing worker process: {worker_rss:.0f} MB"
+        )
+
+
 def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
 
@@ -218,13 +327,19 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--clients", type=int, default=1000, help="clients to generate (3 connections each; up to 10,000)")
     ap.add_argument("--days", type=int, default=DAYS, help="days of daily snapshots per connection")
+    ap.add_argument(
+        "--after-sync", type=int, default=0, metavar="N", help="also time the first views after N simulated syncs"
+    )
     args = ap.parse_args()
     instance = tempfile.mkdtemp(prefix="bench-pages-")
     from app.config import normalise_database_url
 
     server = normalise_database_url(args.url) or args.url
     db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
-    app = make_app(db_url, instance)
+    from app.redis_conn import start_embedded
+
+    redis_url = start_embedded(instance)  # stopped in ``finally``; a spawned worker process joins it
+    app = make_app(db_url, instance, REDIS_URL=redis_url, PAGE_PREP_DELAY_SECONDS=0)
     try:
         if not args.reuse:
             from flask_migrate import upgrade
@@ -291,6 +406,20 @@ def main() -> None:
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
                 f"{queries} | {size:,} |"
             )
+        if args.after_sync:
+            from app.extensions import db
+
+            with app.app_context():
+                coach_email = db.session.execute(
+                    text(
+                        "SELECT co.email FROM users co JOIN clients c ON c.coach_id = co.id"
+                        " JOIN users u ON u.id = c.user_id WHERE u.email = 'client500@bench.local'"
+                    )
+                ).scalar_one()
+            own_coach = app.test_client()
+            own_coach.post("/login", data={"email": coach_email, "password": PASSWORD})
+            logins = {"client": client_c, "coach": own_coach, "admin": admin_c}
+            after_sync(app, db_url, instance, redis_url, args.after_sync, logins)
         import resource
 
         print(
