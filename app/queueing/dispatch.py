@@ -233,6 +233,34 @@ def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: d
     )
 
 
+def enqueue_reports(reports: list[tuple[int, str, dict[str, Any]]], *, weekly: bool = False) -> bool:
+    """``enqueue_report`` for many reports (id, job id, meta) in one Redis round trip (the weekly fan-out
+    of 1,000 clients); False when Redis cannot be reached (none is then queued)."""
+    if not reports:
+        return True
+    try:
+        q = queues.get_queue(queues.REPORTS)
+        q.enqueue_many(
+            [
+                q.prepare_data(
+                    WEEKLY_REPORT_JOB if weekly else REPORT_JOB,
+                    args=(report_id,),
+                    job_id=job_id,
+                    timeout=REPORT_JOB_TIMEOUT,
+                    result_ttl=queues.RESULT_TTL,
+                    failure_ttl=queues.FAILURE_TTL,
+                    retry=report_retry(),
+                    meta=meta,
+                )
+                for report_id, job_id, meta in reports
+            ]
+        )
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not enqueue %d reports: %s", len(reports), type(exc).__name__)
+        return False
+    return True
+
+
 def enqueue_share_card(client_id: int, job_id: str) -> bool:
     """Draw a client's share card (a PNG) on the reports queue; one job per card fingerprint (``job_id``)."""
     return queues.enqueue(

@@ -256,7 +256,8 @@ def generate(report_id: int, *, by_need: bool = False) -> Report:
     try:
         payload = compute_payload(report)
         report.payload = payload
-        _progress(report, 60)
+        if not by_need:  # a report someone waits for: its card shows the progress
+            _progress(report, 60)
         if not by_need or pdf_store.usually_downloaded(report):
             pdf_store.store_pdf(report, render_report_pdf(payload))
         report.finished_at = utcnow()
@@ -503,32 +504,54 @@ def due_weekly(now: datetime) -> list[Due]:
 
 
 def weekly_fanout(now: datetime | None = None) -> int:
-    """One weekly report per client per ISO week: the unique (client, kind, week) row and the
-    deterministic job id ``report-weekly-{client}-{isoyear}{isoweek}`` make re-runs no-ops."""
+    """One weekly report per client per ISO week (the unique (client, kind, week) row and the job id
+    ``report-weekly-{client}-{isoyear}{isoweek}`` make re-runs no-ops): the rows in one commit, the jobs
+    in one Redis round trip; a concurrent fan-out makes this one fall back to a row at a time."""
     now = now or utcnow()
-    queued = 0
-    for due in due_weekly(now):
-        key = week_key(due.local_day)
-        end = due.local_day - timedelta(days=1)
-        report = Report(
-            kind=ReportKind.WEEKLY.value,
-            client_id=due.client_id,
-            week_key=key,
-            period_start=end - timedelta(days=6),
-            period_end=end,
-            status=ReportStatus.QUEUED.value,
-            progress=0,
-            job_id=f"report-weekly-{due.client_id}-{key.replace('W', '')}",
-        )
-        db.session.add(report)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        start_job(report, weekly=True)
-        queued += 1
-    return queued
+    due = due_weekly(now)
+    keys = {d.client_id: week_key(d.local_day) for d in due}
+    weeks = select(Report.client_id, Report.week_key).where(Report.kind == "weekly", Report.week_key.in_(keys.values()))
+    have = set(db.session.execute(weeks).tuples())
+    new = [_weekly_row(d) for d in due if (d.client_id, keys[d.client_id]) not in have]
+    if not _committed(new):  # another fan-out ran at the same time: one row at a time, skipping theirs
+        new = [r for r in (_weekly_row(d) for d in due) if _committed([r])]
+    return start_jobs(new, weekly=True)
+
+
+def _committed(rows: list[Report]) -> bool:
+    db.session.add_all(rows)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _weekly_row(due: Due) -> Report:
+    key, end = week_key(due.local_day), due.local_day - timedelta(days=1)
+    return Report(
+        kind=ReportKind.WEEKLY.value,
+        client_id=due.client_id,
+        week_key=key,
+        job_id=f"report-weekly-{due.client_id}-{key.replace('W', '')}",
+        period_start=end - timedelta(days=6),
+        period_end=end,
+        status=ReportStatus.QUEUED.value,
+    )
+
+
+def start_jobs(reports: list[Report], *, weekly: bool = False) -> int:
+    """Enqueue many reports' jobs at once (their ``job_id`` set); a down queue marks them failed, as
+    ``start_job`` does. Returns how many were queued."""
+    meta = [{"report_id": r.id, "client_id": r.client_id, "owner_id": r.owner_id} for r in reports]
+    batch = [(r.id, r.job_id or f"report-{r.id}", m) for r, m in zip(reports, meta, strict=True)]
+    if dispatch.enqueue_reports(batch, weekly=weekly):
+        return len(batch)
+    for report in reports:
+        report.status, report.error = ReportStatus.FAILED.value, "The report queue is unavailable; try again shortly."
+    db.session.commit()
+    return 0
 
 
 def requeue_stuck(now: datetime | None = None) -> int:
