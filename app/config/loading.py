@@ -83,6 +83,8 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "TIKTOK_CLIENT_SECRET": "sandbox-tiktok-secret",
     "YOUTUBE_CLIENT_ID": "sandbox-google-client",
     "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
+    "X_CLIENT_ID": "sandbox-x-client",
+    "X_CLIENT_SECRET": "sandbox-x-secret",
 }
 
 

@@ -13,6 +13,7 @@ from app.config.setting import Setting
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from app.platforms.instagram import DEFAULT_SCOPES as INSTAGRAM_DEFAULT_SCOPES
 from app.platforms.tiktok import DEFAULT_SCOPES as TIKTOK_DEFAULT_SCOPES
+from app.platforms.x import DEFAULT_SCOPES as X_DEFAULT_SCOPES
 from app.platforms.youtube import DEFAULT_SCOPES as YOUTUBE_DEFAULT_SCOPES
 
 
@@ -217,6 +218,26 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from Google (comma or space separated).",
         ),
         Setting(
+            "X_CLIENT_ID",
+            "str",
+            None,
+            "X OAuth 2.0 client id (a confidential Web App). Unset with `PLATFORM_SANDBOX_URL`: the sandbox "
+            "client; unset otherwise: X is hidden from the connect page and the filters.",
+        ),
+        Setting(
+            "X_CLIENT_SECRET", "str", None, "X OAuth 2.0 client secret (sent in HTTP Basic to the token endpoint)."
+        ),
+        Setting("X_SCOPES", "list", X_DEFAULT_SCOPES, "Scopes requested from X (space or comma separated)."),
+        Setting(
+            "X_CAP_RESET_DAY",
+            "int",
+            1,
+            "Day of the month the X app's billing cycle (and its monthly post-read cap) starts; a sync that "
+            "meets the cap waits for it.",
+            minimum=1,
+            maximum=28,
+        ),
+        Setting(
             "TOKEN_EXPIRING_WARNING_DAYS",
             "int",
             7,
@@ -259,7 +280,12 @@ SETTINGS: tuple[Setting, ...] = (
                 f"At most this many {title} syncs at once, over all workers.",
                 minimum=1,
             )
-            for platform, title in (("INSTAGRAM", "Instagram"), ("TIKTOK", "TikTok"), ("YOUTUBE", "YouTube"))
+            for platform, title in (
+                ("INSTAGRAM", "Instagram"),
+                ("TIKTOK", "TikTok"),
+                ("YOUTUBE", "YouTube"),
+                ("X", "X"),
+            )
         ),
         Setting(
             "SYNC_YOUTUBE_DAILY_UNITS",
@@ -275,6 +301,14 @@ SETTINGS: tuple[Setting, ...] = (
             600,
             "TikTok calls per minute over all workers; over it the sync is deferred to the next minute (J7).",
             minimum=1,
+        ),
+        Setting(
+            "SYNC_X_MONTHLY_POST_READS",
+            "int",
+            3_000_000,
+            "X posts the syncs may read per billing cycle (X's pay-per-use cap is 3M); a read over it is not "
+            "made and the sync waits for the cycle to reset (X_CAP_RESET_DAY).",
+            minimum=0,
         ),
         Setting(
             "SYNC_META_SLOWDOWN_SECONDS",

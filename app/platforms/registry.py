@@ -20,10 +20,27 @@ from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
+from app.platforms.x import DEFAULT_SCOPES as X_SCOPES
+from app.platforms.x import XAdapter
 from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
 from app.platforms.youtube import YouTubeAdapter
 
-__all__ = ["PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
+__all__ = [
+    "CREDENTIAL_KEYS",
+    "PlatformNotConfigured",
+    "configured_platforms",
+    "get_adapter",
+    "hosts_from_settings",
+    "is_configured",
+]
+
+#: the settings that must hold a value before a platform can be offered (its OAuth app's id and secret)
+CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
+    "instagram": ("INSTAGRAM_CLIENT_ID", "INSTAGRAM_CLIENT_SECRET"),
+    "tiktok": ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"),
+    "youtube": ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"),
+    "x": ("X_CLIENT_ID", "X_CLIENT_SECRET"),
+}
 
 
 class PlatformNotConfigured(ValueError):
@@ -69,6 +86,23 @@ def _scopes(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> 
     return tuple(dict.fromkeys(ordered))
 
 
+def is_configured(platform: str, settings: Mapping[str, Any]) -> bool:
+    """Whether ``platform`` has an adapter and this deployment set its client credentials.
+
+    A platform without them is hidden from the connect page and the filters rather than offered and
+    failing (with ``PLATFORM_SANDBOX_URL`` the sandbox's apps fill the blanks, ``app.config.loading``).
+    """
+    keys = CREDENTIAL_KEYS.get(platform)
+    if platform not in CONNECTABLE or not keys:
+        return False
+    return all(str(settings.get(key) or "").strip() for key in keys)
+
+
+def configured_platforms(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The connectable platforms this deployment can offer, in ``CONNECTABLE`` order."""
+    return tuple(p for p in CONNECTABLE if is_configured(p, settings))
+
+
 def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Session | None = None) -> PlatformAdapter:
     """The adapter for ``platform`` configured from ``settings``.
 
@@ -97,6 +131,14 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             client_secret=_required(settings, "TIKTOK_CLIENT_SECRET"),
             scopes=_scopes(settings, "TIKTOK_SCOPES", TT_SCOPES),
             use_pkce=use_pkce_setting(settings["TIKTOK_USE_PKCE"]),
+        )
+    if platform == "x":
+        return XAdapter(
+            http,
+            client_id=_required(settings, "X_CLIENT_ID"),
+            client_secret=_required(settings, "X_CLIENT_SECRET"),
+            scopes=_scopes(settings, "X_SCOPES", X_SCOPES),
+            cap_reset_day=int(settings.get("X_CAP_RESET_DAY") or 1),
         )
     return YouTubeAdapter(
         http,

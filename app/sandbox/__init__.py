@@ -1,4 +1,4 @@
-"""The platform sandbox: a faithful local Instagram, TikTok and YouTube served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, TikTok, YouTube and X served over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -19,7 +19,7 @@ from .util import iso_z
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - wiring
     """Build the sandbox app. ``config`` overrides the defaults of ``app.sandbox.config.DEFAULTS``."""
-    from . import control, control_audience, control_comments, faults, instagram, media, tiktok, youtube  # noqa: F401
+    from . import control, control_audience, control_comments, faults, instagram, media, tiktok, x, youtube  # noqa: F401
 
     cfg = load_config(config)
     app = Flask(__name__)
@@ -39,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(instagram.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)
+    app.register_blueprint(x.bp)
+    app.register_blueprint(x.control_bp)
 
     @app.before_request
     def _platform_call() -> Response | None:
@@ -100,7 +102,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
 
 
 def _unknown_path(status: int) -> Response:
-    from . import instagram, tiktok, youtube
+    from . import instagram, tiktok, x, youtube
 
     platform = common.platform_of(request.path)
     if platform == "instagram" and request.path.startswith("/graph.instagram.com/"):
@@ -113,6 +115,8 @@ def _unknown_path(status: int) -> Response:
         )
     if platform == "youtube":
         return youtube.not_found_page(status)
+    if platform == "x":
+        return x.not_found_path()
     if request.path.startswith("/_sandbox"):
         return common.control_error(
             status,

@@ -20,6 +20,10 @@ HOSTS: dict[str, str] = {
     "oauth2.googleapis.com": "youtube",
     "accounts.google.com": "youtube",
     "youtubeanalytics.googleapis.com": "youtube",
+    "api.x.com": "x",
+    "api.twitter.com": "x",
+    "x.com": "x",
+    "twitter.com": "x",
 }
 CONSENT_PATHS = (
     "/www.instagram.com/oauth/authorize",
@@ -27,6 +31,8 @@ CONSENT_PATHS = (
     "/www.tiktok.com/v2/auth/authorize",
     "/accounts.google.com/o/oauth2/v2/auth",
     "/accounts.google.com/o/oauth2/auth",
+    "/x.com/i/oauth2/authorize",
+    "/twitter.com/i/oauth2/authorize",
 )
 OAUTH_PATHS = (
     "/api.instagram.com/oauth/access_token",
@@ -34,6 +40,8 @@ OAUTH_PATHS = (
     "/graph.instagram.com/refresh_access_token",
     "/open.tiktokapis.com/v2/oauth/",
     "/oauth2.googleapis.com/",
+    "/api.x.com/2/oauth2/",
+    "/api.twitter.com/2/oauth2/",
 )
 
 

@@ -17,6 +17,7 @@ DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
         },
         {"client_id": "sandbox-google-client", "client_secret": "sandbox-google-secret", "redirect_uris": []},
     ],
+    "x": [{"client_id": "sandbox-x-client", "client_secret": "sandbox-x-secret", "redirect_uris": []}],
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -57,6 +58,14 @@ DEFAULTS: dict[str, Any] = {
     "YT_ROUND_SUBSCRIBERS": True,  # subscriberCount truncated to 3 significant figures
     "YT_COMMENT_MAX_CHARS": 10000,  # commentTextTooLong above this
     "YT_ANALYTICS_REQUIRES_YOUTUBE_SCOPE": True,
+    # X (API v2)
+    "X_ACCESS_TTL": 7200,
+    "X_CODE_TTL": 30,  # X's authorization code lives 30 seconds
+    "X_POST_FIELD_NAMES": False,  # True: emit the v2.167 spellings (post_count, repost_count, ...)
+    "X_RATE_LIMITS": {"users/me": 75, "users/tweets": 900, "tweets": 5000},  # per user per 15 min
+    "X_APP_RATE_LIMITS": {"users/tweets": 10000, "tweets": 3500},  # per app per 15 min
+    "X_MONTHLY_POST_READS": 3_000_000,  # per app and UTC calendar month (the pay-per-use cap)
+    "X_CAP_RESET_DAY": 1,  # the billing cycle starts on this day of the month
     # OAuth
     "CODE_TTL": 600,
     # faults / latency

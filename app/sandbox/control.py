@@ -208,7 +208,7 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
         view["app_scoped_id"] = acc.scoped_id
     elif acc.platform == "tiktok":
         view["union_id"] = acc.scoped_id
-    else:
+    elif acc.platform == "youtube":
         view["uploads_playlist_id"] = acc.scoped_id
     if with_history:
         span = [acc.start + timedelta(days=i) for i in range((today - acc.start).days + 1)]

@@ -8,10 +8,12 @@ from flask import Response
 
 
 def render(platform: str, fault: dict[str, Any], path: str) -> Response:
-    from . import instagram, tiktok, youtube
+    from . import instagram, tiktok, x, youtube
 
     if platform == "instagram":
         return instagram.fault_response(fault, path)
     if platform == "tiktok":
         return tiktok.fault_response(fault, path)
+    if platform == "x":
+        return x.fault_response(fault, path)
     return youtube.fault_response(fault, path)

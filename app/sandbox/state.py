@@ -136,6 +136,9 @@ TOKEN_SHAPES = {
     ("youtube", "access"): ("ya29.a0", 140),
     ("youtube", "refresh"): ("1//0", 96),
     ("youtube", "code"): ("4/0A", 70),
+    ("x", "access"): ("VGNi", 88),
+    ("x", "refresh"): ("bWRW", 88),
+    ("x", "code"): ("", 90),
 }
 
 
@@ -201,7 +204,7 @@ class SandboxState:
 
     # ----------------------------------------------------------------- accounts
     def create_account(self, spec: dict[str, Any]) -> Account:
-        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt"}[spec["platform"]]
+        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt", "x": "x"}[spec["platform"]]
         acc_id = f"{prefix}_{self.next('account')}"
         acc = build_account(acc_id, spec, self.now(), int(self.cfg.get("SEED", 0)))
         for other in self.accounts.values():

@@ -15,14 +15,15 @@ from typing import Any
 from .audience import Story, audience_truth
 from .util import b64chars, day_end, day_start, digits, h64, parse_datetime, rng, unit, utc
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x")
 KINDS: dict[str, tuple[str, ...]] = {
     "instagram": ("image", "carousel", "reel"),
     "tiktok": ("video",),
     "youtube": ("video", "short"),
+    "x": ("post",),
 }
-DEFAULT_KIND = {"instagram": "image", "tiktok": "video", "youtube": "video"}
-DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0}
+DEFAULT_KIND = {"instagram": "image", "tiktok": "video", "youtube": "video", "x": "post"}
+DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0, "x": 1.0}
 IG_ACCOUNT_TYPES = ("BUSINESS", "MEDIA_CREATOR", "PERSONAL")
 TRAJECTORIES = ("growth", "plateau", "spike", "decline", "stalled", "new")
 
@@ -34,6 +35,7 @@ CURVES: dict[tuple[str, str], tuple[float, float, float]] = {
     ("tiktok", "video"): (1.2, 0.12, 40.0),
     ("youtube", "video"): (3.0, 0.35, 240.0),
     ("youtube", "short"): (1.5, 0.2, 90.0),
+    ("x", "post"): (0.3, 0.03, 10.0),  # a post lives for hours on the timeline
 }
 METRICS = (
     "views",
@@ -193,6 +195,18 @@ def _post_metrics(
         }
         duration = r.randint(9, 180)
         pct = r.uniform(0.3, 0.85)
+    elif platform == "x":
+        views = max(aud * r.uniform(0.1, 0.9) * r.lognormvariate(0, 0.7), 20) * mult
+        likes = views * r.uniform(0.005, 0.03)
+        base = {
+            "views": views,  # impression_count
+            "likes": likes,
+            "comments": likes * r.uniform(0.05, 0.2),  # reply_count
+            "shares": likes * r.uniform(0.1, 0.3),  # retweet_count
+            "saves": likes * r.uniform(0.02, 0.1),  # bookmark_count
+            "reposts": likes * r.uniform(0.01, 0.05),  # quote_count
+        }
+        duration, pct = 0, 0.0
     else:
         if kind == "short":
             views = aud * r.uniform(0.1, 1.2) * r.lognormvariate(0, 0.6)
@@ -220,7 +234,8 @@ def caption_for(seed: object, key: object, platform: str) -> str:
     topic = r.choice(WORDS)
     tags = " ".join("#" + r.choice(WORDS).replace(" ", "").replace("&", "") for _ in range(r.randint(0, 3)))
     text = f"{topic.capitalize()} #{r.randint(1, 400)}"
-    return (text + (" " + tags if tags else ""))[: 150 if platform == "tiktok" else 2200]
+    limit = {"tiktok": 150, "x": 280}.get(platform, 2200)
+    return (text + (" " + tags if tags else ""))[:limit]
 
 
 BOOST_DAYS = 28
@@ -331,6 +346,9 @@ class Account:
     created_at: datetime
     bio: str = ""
     verified: bool = False
+    #: X only: a protected account's posts are hidden from others; a suspended one answers nothing
+    protected: bool = False
+    suspended: bool = False
     explicit_posts: list[Post] = field(default_factory=list)
     version: int = 0
     #: the control API's replacements of the default audience truth (``audience.py``)
@@ -427,10 +445,10 @@ class Account:
         if self.platform == "instagram":
             u = unit(self.seed, "kind", x)
             kind = "reel" if u < 0.45 else ("image" if u < 0.75 else "carousel")
-        pid = self.new_post_id(("gen", x, slot))
         hour = 7 + int(unit(self.seed, "hour", x, slot) * 15)
         minute = int(unit(self.seed, "minute", x, slot) * 60)
         published = day_start(x) + timedelta(hours=hour, minutes=minute)
+        pid = self.new_post_id(("gen", x, slot), published)
         audience = self.followers_on(x - timedelta(days=1))
         spike = max(self.change_on(x), self.change_on(x + timedelta(days=1)))
         mult = 1.0
@@ -449,11 +467,14 @@ class Account:
             skip,
         )
 
-    def new_post_id(self, key: object) -> str:
+    def new_post_id(self, key: object, at: datetime | None = None) -> str:
         if self.platform == "instagram":
             return "179" + digits(14, self.seed, "pid", key)
         if self.platform == "tiktok":
             return "73" + digits(17, self.seed, "pid", key)
+        if self.platform == "x":  # a snowflake: time-ordered, so since_id and paging work as on X
+            ms = int(at.timestamp() * 1000) if at is not None else 1_700_000_000_000
+            return str(((ms - 1_288_834_974_657) << 22) | (h64(self.seed, "pid", key) & 0x3FFFFF))
         return b64chars(11, self.seed, "pid", key)
 
     def add_explicit_post(self, spec: dict[str, Any], now: datetime) -> Post:
@@ -462,7 +483,7 @@ class Account:
         kind = str(spec.get("kind") or spec.get("media_type") or DEFAULT_KIND[self.platform]).lower()
         if kind not in KINDS[self.platform]:
             raise ValueError(f"kind must be one of {', '.join(KINDS[self.platform])} for {self.platform}")
-        pid = str(spec.get("id") or self.new_post_id(("explicit", len(self.explicit_posts), published)))
+        pid = str(spec.get("id") or self.new_post_id(("explicit", len(self.explicit_posts), published), published))
         r = rng(self.seed, "explicit", pid)
         age = (now - published).total_seconds() / 86400
         frac = growth_fraction(self.platform, kind, max(age, 1 / 24)) if published <= now else 1.0
@@ -576,6 +597,8 @@ class Account:
             "created_at": self.created_at.isoformat(),
             "bio": self.bio,
             "verified": self.verified,
+            "protected": self.protected,
+            "suspended": self.suspended,
             "explicit_posts": [p.to_json() for p in self.explicit_posts],
             "version": self.version,
             "audience_override": self.audience_override,
@@ -614,6 +637,8 @@ class Account:
             created_at=parse_datetime(data["created_at"]),
             bio=data.get("bio", ""),
             verified=bool(data.get("verified", False)),
+            protected=bool(data.get("protected", False)),
+            suspended=bool(data.get("suspended", False)),
             explicit_posts=[Post.from_json(p) for p in data.get("explicit_posts", [])],
             version=int(data.get("version", 0)),
             audience_override=dict(data.get("audience_override", {})),
@@ -650,6 +675,9 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
     elif platform == "tiktok":
         puid = "-000" + b64chars(36, seed, "openid")
         scoped = hex(h64(seed, "union"))[2:] + hex(h64(seed, "union2"))[2:]
+    elif platform == "x":
+        puid = "1" + digits(18, seed, "xid")  # X user ids are global numeric strings
+        scoped = puid
     else:
         puid = "UC" + b64chars(22, seed, "channel")
         scoped = "UU" + puid[2:]

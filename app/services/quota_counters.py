@@ -37,6 +37,11 @@ def tiktok_minute_key(minute: int | None = None) -> str:
     return f"rate:tiktok:{minute if minute is not None else int(time.time() // 60)}"
 
 
+def x_post_reads_key(cycle: str) -> str:
+    """The X posts read in the billing cycle that began on ``cycle`` (an ISO date): the gate's counter."""
+    return f"quota:x:post_reads:{cycle}"
+
+
 def pacific_day(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).astimezone(PACIFIC).date().isoformat()
 

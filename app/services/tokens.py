@@ -173,7 +173,7 @@ def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
             and now - issued >= timedelta(hours=24)
             and conn.access_expires_at > now
         )
-    if conn.platform == "tiktok":
+    if conn.platform in ("tiktok", "x"):  # rotating grants (X's refresh lifetime is undocumented: None)
         return bool(conn.refresh_expires_at and conn.refresh_expires_at - ROTATING_REFRESH_AHEAD <= now)
     return now - issued >= GOOGLE_MAX_IDLE
 

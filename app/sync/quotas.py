@@ -4,6 +4,10 @@
   that would go over the budget is not made: :class:`QuotaExceeded` defers the sync to the reset
   instead of burning a unit on a certain ``quotaExceeded``.
 * **TikTok**: calls per minute; over the limit the sync is deferred to the next minute.
+* **X**: posts read per billing cycle (the monthly cap). Each timeline or lookup call reserves a full
+  page (100) before it is sent and is settled to the posts returned after; a call that would pass
+  ``SYNC_X_MONTHLY_POST_READS`` is not made and the sync is deferred to the cycle's reset. X's
+  15-minute windows are answered by X itself (429 with ``x-rate-limit-reset``): the sync waits for it.
 * **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
   answer are shared; above 80 % every call is slowed down, above 95 % syncs are deferred.
 * **Concurrency**: at most N syncs per platform at once (a sorted-set semaphore with expiring entries,
@@ -22,8 +26,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+import requests
 
 from app.platforms.errors import QuotaExceeded, RateLimited
+from app.platforms.x import PAGE_SIZE as X_PAGE
+from app.platforms.x import cycle_start, is_post_read, next_cycle_start
 from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
@@ -31,6 +38,7 @@ from app.services.quota_counters import (
     count_call,
     pacific_day,
     tiktok_minute_key,
+    x_post_reads_key,
     youtube_analytics_key,
     youtube_units_key,
 )
@@ -64,9 +72,11 @@ class Budgets:
         self.youtube_units = int(settings["SYNC_YOUTUBE_DAILY_UNITS"])
         self.tiktok_per_minute = int(settings["SYNC_TIKTOK_CALLS_PER_MINUTE"])
         self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
+        self.x_post_reads = int(settings.get("SYNC_X_MONTHLY_POST_READS", 3_000_000))
+        self.x_cap_day = int(settings.get("X_CAP_RESET_DAY") or 1)
         self.concurrency = {
-            platform: int(settings[f"SYNC_CONCURRENCY_{platform.upper()}"])
-            for platform in ("instagram", "tiktok", "youtube")
+            platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}", 16))
+            for platform in ("instagram", "tiktok", "youtube", "x")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -102,6 +112,20 @@ class Budgets:
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
                 )
             return 0
+        if platform == "x" and is_post_read(url):
+            now = datetime.now(UTC)
+            key = x_post_reads_key(cycle_start(now, self.x_cap_day).date().isoformat())
+            used = int(self.conn.incrby(key, X_PAGE))
+            self.conn.expire(key, 40 * 24 * 3600)
+            if used > self.x_post_reads:
+                self.conn.decrby(key, X_PAGE)
+                resets = next_cycle_start(now, self.x_cap_day)
+                raise QuotaExceeded(
+                    f"X monthly post-read budget spent; syncing resumes when it resets on {resets:%Y-%m-%d}",
+                    platform="x",
+                    resets_at=resets,
+                )
+            return X_PAGE
         if platform == "instagram":
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
@@ -133,6 +157,21 @@ class Budgets:
         """Give back a reservation for a call that was never sent (a transport failure before sending)."""
         if platform == "youtube" and units:
             self.conn.decrby(youtube_units_key(), units)
+        if platform == "x" and units:
+            self.conn.decrby(x_post_reads_key(cycle_start(datetime.now(UTC), self.x_cap_day).date().isoformat()), units)
+
+    def settle(self, platform: str, reserved: int, response: requests.Response) -> int:
+        """X: the posts an answer really returned (``len(data)``), the rest of the reservation given back."""
+        if platform != "x" or not reserved:
+            return reserved
+        try:
+            data = response.json().get("data") if response.status_code < 400 else None
+        except (ValueError, AttributeError):
+            data = None
+        actual = len(data) if isinstance(data, list) else 0
+        if actual < reserved:
+            self.refund("x", reserved - actual)
+        return actual
 
     def meta_usage(self) -> float | None:
         raw = self.conn.get("meta:usage")

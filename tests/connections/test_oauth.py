@@ -16,7 +16,7 @@ from app.security.crypto import aad_for
 from app.services.tokens import keyring
 from tests.support.connect import REDIRECT_BASE, callback_path, connect, query, start, token_calls
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x")
 
 
 def connections() -> list[Connection]:
@@ -333,7 +333,7 @@ def test_another_clients_connection_is_404_everywhere(app, client, creator, fact
 def test_cards_page_and_portal_home(client, creator, sandbox, accounts):
     client.login("creator@example.com")
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert page.count('class="conn-card"') == 3
+    assert page.count('class="conn-card"') == len(PLATFORMS)
     assert "Not connected" in page
     perm = client.get("/portal/settings/connections/instagram/permissions").get_data(as_text=True)
     assert "Read-only" in perm

@@ -39,6 +39,8 @@ def adapter_settings(base_url: str, **extra: Any) -> dict[str, Any]:
         "TIKTOK_CLIENT_SECRET": CLIENTS["tiktok"][1],
         "YOUTUBE_CLIENT_ID": CLIENTS["youtube"][0],
         "YOUTUBE_CLIENT_SECRET": CLIENTS["youtube"][1],
+        "X_CLIENT_ID": CLIENTS["x"][0],
+        "X_CLIENT_SECRET": CLIENTS["x"][1],
         **extra,
     }
 

@@ -161,7 +161,7 @@ def test_clock_set_and_advance(sandbox: SandboxControl) -> None:
 def test_fault_validation(sandbox: SandboxControl) -> None:
     for bad in (
         {"platform": "tiktok", "kind": "meteor"},
-        {"platform": "x", "kind": "timeout"},
+        {"platform": "myspace", "kind": "timeout"},
         {"platform": "tiktok", "kind": "timeout", "times": 0},
     ):
         resp = requests.post(f"{sandbox.base_url}/_sandbox/faults", json=bad, timeout=5)

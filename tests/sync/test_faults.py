@@ -10,12 +10,14 @@ import pytest
 
 from app.extensions import db
 from app.models import Connection
+from app.models.base import utcnow
+from app.platforms.x import next_cycle_start
 from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
-PROFILE_PATH = {"instagram": "/me", "tiktok": "/user/info/", "youtube": "/youtube/v3/channels"}
-PLATFORMS = ["instagram", "tiktok", "youtube"]
+PROFILE_PATH = {"instagram": "/me", "tiktok": "/user/info/", "youtube": "/youtube/v3/channels", "x": "/2/users/me"}
+PLATFORMS = ["instagram", "tiktok", "youtube", "x"]
 
 
 def _baseline(app: Any, link: Any, platform: str) -> tuple[int, dict[str, int]]:
@@ -117,6 +119,10 @@ def test_quota_exceeded_defers_without_burning(app: Any, link: Any, world: Any, 
     if platform == "youtube":
         assert run.error_class == "quota_exceeded"
         assert run.deferred_until >= next_pacific_midnight() - timedelta(seconds=5)
+    elif platform == "x":  # X's usage cap is monthly: deferred to the billing cycle's reset, and said so
+        assert run.error_class == "quota_exceeded"
+        assert run.deferred_until >= next_cycle_start(utcnow(), 1) - timedelta(seconds=5)
+        assert "monthly read limit" in (db.session.get(Connection, conn_id).last_error or "")
     else:  # Meta's 80002 and TikTok's rate_limit_exceeded are throttles, not daily quotas
         assert run.deferred_until > run.finished_at + timedelta(seconds=0.5)  # never an immediate retry (>= 1 s)
     _eventually_synced(app, conn_id, before)

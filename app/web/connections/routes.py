@@ -51,7 +51,7 @@ def index() -> Response:
 @login_required
 def permissions(platform: str) -> Response:
     """What we read and why, before the platform's consent page (read-only, how to revoke)."""
-    if platform not in CONNECTABLE:
+    if platform not in connections.offered_platforms():
         abort(404)
     connections.own_connections(current_user)  # client users only
     return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
