@@ -347,7 +347,9 @@ def main() -> None:
     from app.redis_conn import start_embedded
 
     redis_url = start_embedded(instance)  # stopped in ``finally``; a spawned worker process joins it
-    app = make_app(db_url, instance, REDIS_URL=redis_url, PAGE_PREP_DELAY_SECONDS=0)
+    app = make_app(
+        db_url, instance, REDIS_URL=redis_url, PAGE_PREP_DELAY_SECONDS=0, PAGE_PREP_PORTFOLIO_DELAY_SECONDS=0
+    )
     try:
         if not args.reuse:
             from flask_migrate import upgrade

@@ -259,9 +259,17 @@ SETTINGS: tuple[Setting, ...] = (
             "PAGE_PREP_DELAY_SECONDS",
             "int",
             30,
-            "After a sync, a worker renders the client's charts and refreshes its coach's and the admins' "
-            "portfolio; syncs finishing within this window share one preparation, run at its end. "
-            "0: one preparation per sync, at once.",
+            "After a sync, a worker renders the client's charts for the pages' default ranges; syncs of one "
+            "client finishing within this window share one preparation, run at its end. 0: one per sync, at once.",
+            minimum=0,
+        ),
+        Setting(
+            "PAGE_PREP_PORTFOLIO_DELAY_SECONDS",
+            "int",
+            300,
+            "After a sync, a worker refreshes the client's coach's and the admins' portfolio, at most once per "
+            "user per window of this many seconds (a portfolio of 10,000 clients takes seconds to compute). "
+            "0: one per sync, at once.",
             minimum=0,
         ),
         Setting(

@@ -302,12 +302,12 @@ def live_job_ids(queue: str) -> set[str] | None:
         return None
 
 
-def _enqueue_debounced(func: str, arg: int, key: str) -> bool:
-    """``func(arg)`` on the default queue once per ``PAGE_PREP_DELAY_SECONDS`` window: every call within a
+def _enqueue_debounced(func: str, arg: int, key: str, setting: str) -> bool:
+    """``func(arg)`` on the default queue once per window of ``setting`` seconds: every call within a
     window names the job ``{key}-{window}``, scheduled at the window's end (so it sees every sync of
     the window); a job already known under that id is not asked for again. With a delay of 0 each call
     queues its own job at once. False when Redis cannot be reached (the page renders on first view)."""
-    delay = int(current_app.config.get("PAGE_PREP_DELAY_SECONDS", 30))
+    delay = int(current_app.config.get(setting, 30))
     if delay <= 0:
         return queues.enqueue(
             queues.DEFAULT, func, arg, job_id=f"{key}-{uuid.uuid4().hex[:12]}", timeout=PAGES_JOB_TIMEOUT
@@ -335,9 +335,11 @@ def _enqueue_debounced(func: str, arg: int, key: str) -> bool:
 
 def enqueue_client_pages(client_id: int) -> bool:
     """Render a client's charts for the default ranges after its sync (``app.services.page_prep``)."""
-    return _enqueue_debounced(CLIENT_PAGES_JOB, client_id, f"pages-client-{client_id}")
+    return _enqueue_debounced(CLIENT_PAGES_JOB, client_id, f"pages-client-{client_id}", "PAGE_PREP_DELAY_SECONDS")
 
 
 def enqueue_portfolio_pages(user_id: int) -> bool:
     """Refresh the portfolio a coach or an admin opens after a sync of one of their clients."""
-    return _enqueue_debounced(PORTFOLIO_PAGES_JOB, user_id, f"pages-portfolio-{user_id}")
+    return _enqueue_debounced(
+        PORTFOLIO_PAGES_JOB, user_id, f"pages-portfolio-{user_id}", "PAGE_PREP_PORTFOLIO_DELAY_SECONDS"
+    )

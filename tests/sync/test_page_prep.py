@@ -24,7 +24,7 @@ from tests.sync.conftest import FAST, drain, runs
 
 @pytest.fixture
 def app(make_app: Any, sandbox_url: str, world: SandboxControl) -> Iterator[Flask]:
-    app = portal_app(make_app, sandbox_url, PAGE_PREP_DELAY_SECONDS=0, **FAST)
+    app = portal_app(make_app, sandbox_url, PAGE_PREP_DELAY_SECONDS=0, PAGE_PREP_PORTFOLIO_DELAY_SECONDS=0, **FAST)
     with app.app_context():
         yield app
 
@@ -84,6 +84,7 @@ def test_preparations_of_one_window_are_one_scheduled_job(app: Any, link: Any) -
     conn_id, _ = link("tiktok")
     get_queue(DEFAULT).empty()
     app.config["PAGE_PREP_DELAY_SECONDS"] = 60
+    app.config["PAGE_PREP_PORTFOLIO_DELAY_SECONDS"] = 300
     for _ in range(3):  # three syncs of the client's accounts finishing within the window
         assert page_prep.after_sync(conn_id) == 2  # the client's pages and the coach's portfolio
     scheduled = [j for j in get_queue(DEFAULT).scheduled_job_registry.get_job_ids() if j.startswith("pages-")]
