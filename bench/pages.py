@@ -178,7 +178,9 @@ def generate(app: Any, clients: int, days: int = DAYS) -> dict[str, float]:
 
 def timed(
     app: Any, client: Any, fn: Callable[[], Any], runs: int, cold: Callable[[], None] | None = None
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, list[float]]:
+    """Wall ms per request, queries of the last one, its size, and this process's CPU ms per request (the
+    app's own work, threads included: steadier than wall time on a shared box, SQL excluded)."""
     from app.extensions import db
 
     with app.app_context():
@@ -189,21 +191,22 @@ def timed(
         counter["n"] += 1
 
     event.listen(engine, "before_cursor_execute", count)
-    times, statuses = [], set()
+    times, cpu, statuses = [], [], set()
     try:
         fn()  # warm-up (imports, templates, first cache fill)
         for _ in range(runs):
             if cold:
                 cold()
             counter["n"] = 0
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             resp = fn()
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
             statuses.add(resp.status_code)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert statuses == {200}, statuses
-    return times, counter["n"], len(resp.get_data())
+    return times, counter["n"], len(resp.get_data()), cpu
 
 
 def peak_rss_mb() -> float:
@@ -413,12 +416,12 @@ def main() -> None:
             ("impact (admin, all clients; not cached)", lambda: admin_c.get("/admin/impact"), None),
         ]
         cases = [c for c in cases if args.only in c[0] and not (args.skip and args.skip in c[0])]
-        print("\n| page | p50 ms | p95 ms | max ms | queries | bytes |\n|---|---|---|---|---|---|")
+        print("\n| page | p50 ms | p95 ms | max ms | queries | bytes | app CPU p50 ms |\n|---|---|---|---|---|---|---|")
         for name, fn, cold in cases:
-            times, queries, size = timed(app, client_c, fn, args.runs, cold)
+            times, queries, size, cpu = timed(app, client_c, fn, args.runs, cold)
             print(
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
-                f"{queries} | {size:,} |"
+                f"{queries} | {size:,} | {statistics.median(cpu):.1f} |"
             )
         if args.after_sync:
             from app.extensions import db
