@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 PER_CLIENT, DAYS, POSTS_PER_CONNECTION = 3, 730, 100
 CLIENTS_PER_COACH = 50
 PASSWORD = "bench-password-123"
+CLIENT_EMAIL = "client500@bench.local"  # the client whose pages are timed (the first of them with fewer clients)
 
 
 def admin_url(url: str, db: str) -> str:
@@ -275,7 +277,7 @@ def after_sync(app: Any, db_url: str, instance: str, redis_url: str, runs: int, 
 
     with app.app_context():
         client_id = db.session.execute(
-            text("SELECT c.id FROM clients c JOIN users u ON u.id = c.user_id WHERE u.email = 'client500@bench.local'")
+            text("SELECT c.id FROM clients c JOIN users u ON u.id = c.user_id WHERE u.email = :e"), {"e": CLIENT_EMAIL}
         ).scalar_one()
     pages = {
         "client overview (default range)": lambda: logins["client"].get("/portal/analytics"),
@@ -325,6 +327,17 @@ def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
 
 
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM unwind through ``finally`` (redis-server, worker process, database), also when a
+    shell started this in the background with SIGINT ignored."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -342,6 +355,10 @@ def main() -> None:
         "--after-sync", type=int, default=0, metavar="N", help="also time the first views after N simulated syncs"
     )
     args = ap.parse_args()
+    stop_on_signals()
+    if args.clients < 500 and not args.reuse:
+        global CLIENT_EMAIL
+        CLIENT_EMAIL = "client1@bench.local"
     instance = tempfile.mkdtemp(prefix="bench-pages-")
     from app.config import normalise_database_url
 
@@ -382,7 +399,7 @@ def main() -> None:
 
         gc.freeze()  # as wsgi.py does once the app is built (a serving process)
         client_c, admin_c, coach_c = app.test_client(), app.test_client(), app.test_client()
-        client_c.post("/login", data={"email": "client500@bench.local", "password": PASSWORD})
+        client_c.post("/login", data={"email": CLIENT_EMAIL, "password": PASSWORD})
         admin_c.post("/login", data={"email": "admin@bench.local", "password": PASSWORD})
         coach_c.post("/login", data={"email": "coach1@bench.local", "password": PASSWORD})
         hx = {"HX-Request": "true", "HX-Target": "growth-chart"}
@@ -430,8 +447,9 @@ def main() -> None:
                 coach_email = db.session.execute(
                     text(
                         "SELECT co.email FROM users co JOIN clients c ON c.coach_id = co.id"
-                        " JOIN users u ON u.id = c.user_id WHERE u.email = 'client500@bench.local'"
-                    )
+                        " JOIN users u ON u.id = c.user_id WHERE u.email = :e"
+                    ),
+                    {"e": CLIENT_EMAIL},
                 ).scalar_one()
             own_coach = app.test_client()
             own_coach.post("/login", data={"email": coach_email, "password": PASSWORD})
