@@ -327,6 +327,13 @@ def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
 
 
+def pick_client(clients: int, reuse: bool) -> None:
+    """client500 (as before), or client1 when fewer than 500 clients are generated."""
+    global CLIENT_EMAIL
+    if clients < 500 and not reuse:
+        CLIENT_EMAIL = "client1@bench.local"
+
+
 def stop_on_signals() -> None:
     """Ctrl-C and SIGTERM unwind through ``finally`` (redis-server, worker process, database), also when a
     shell started this in the background with SIGINT ignored."""
@@ -354,11 +361,10 @@ def main() -> None:
     ap.add_argument(
         "--after-sync", type=int, default=0, metavar="N", help="also time the first views after N simulated syncs"
     )
+    ap.add_argument("--audience", action="store_true", help="add the audience rows and pages (bench/pages_audience.py)")
     args = ap.parse_args()
     stop_on_signals()
-    if args.clients < 500 and not args.reuse:
-        global CLIENT_EMAIL
-        CLIENT_EMAIL = "client1@bench.local"
+    pick_client(args.clients, args.reuse)
     instance = tempfile.mkdtemp(prefix="bench-pages-")
     from app.config import normalise_database_url
 
@@ -378,6 +384,10 @@ def main() -> None:
                 upgrade()
             t = time.perf_counter()
             steps = generate(app, args.clients, args.days)
+            if args.audience:
+                from bench import pages_audience
+
+                steps.update(pages_audience.generate(app))
             print(f"generated in {time.perf_counter() - t:.1f}s:", {k: round(v, 1) for k, v in steps.items()})
         from app.redis_conn import get_redis
 
@@ -432,6 +442,10 @@ def main() -> None:
             ),
             ("impact (admin, all clients; not cached)", lambda: admin_c.get("/admin/impact"), None),
         ]
+        if args.audience:
+            from bench import pages_audience
+
+            cases += pages_audience.cases(app, client_c, CLIENT_EMAIL, flush)
         cases = [c for c in cases if args.only in c[0] and not (args.skip and args.skip in c[0])]
         print("\n| page | p50 ms | p95 ms | max ms | queries | bytes | app CPU p50 ms |\n|---|---|---|---|---|---|---|")
         for name, fn, cold in cases:
@@ -440,6 +454,8 @@ def main() -> None:
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
                 f"{queries} | {size:,} | {statistics.median(cpu):.1f} |"
             )
+        if args.audience:
+            pages_audience.section_timings(app, CLIENT_EMAIL, args.runs)
         if args.after_sync:
             from app.extensions import db
 

@@ -14,7 +14,7 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
 
     .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10] [--no-fanout]
 
-Uses a private redis-server on a free port and the database ``bench_reports``; both, and the worker
+Uses a private redis-server on a free port and the database ``bench_reports`` (``--name``); both, and the worker
 processes, are stopped or dropped at the end, also on failure or Ctrl-C. Not part of pytest.
 """
 

@@ -9,9 +9,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from app.config.page_prep import PAGE_PREP_SETTINGS
 from app.config.setting import Setting
+from app.platforms.facebook import DEFAULT_SCOPES as FACEBOOK_DEFAULT_SCOPES
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from app.platforms.instagram import DEFAULT_SCOPES as INSTAGRAM_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_SCOPES as LINKEDIN_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_VERSION as LINKEDIN_DEFAULT_VERSION
 from app.platforms.tiktok import DEFAULT_SCOPES as TIKTOK_DEFAULT_SCOPES
 from app.platforms.x import DEFAULT_SCOPES as X_DEFAULT_SCOPES
 from app.platforms.youtube import DEFAULT_SCOPES as YOUTUBE_DEFAULT_SCOPES
@@ -189,6 +193,25 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from Instagram (comma or space separated).",
         ),
         Setting(
+            "FACEBOOK_APP_ID",
+            "str",
+            None,
+            "Facebook app id (Facebook Login, Facebook Pages). Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting(
+            "FACEBOOK_APP_SECRET",
+            "str",
+            None,
+            "Facebook app secret; also verifies Meta's deauthorize / data-deletion `signed_request` for Pages.",
+        ),
+        Setting("FACEBOOK_API_VERSION", "str", "v25.0", "Pinned Graph API version of every Facebook Pages call."),
+        Setting(
+            "FACEBOOK_SCOPES",
+            "list",
+            FACEBOOK_DEFAULT_SCOPES,
+            "Permissions requested with Facebook Login (comma or space separated).",
+        ),
+        Setting(
             "TIKTOK_CLIENT_KEY",
             "str",
             None,
@@ -238,6 +261,25 @@ SETTINGS: tuple[Setting, ...] = (
             maximum=28,
         ),
         Setting(
+            "LINKEDIN_CLIENT_ID",
+            "str",
+            None,
+            "LinkedIn app client id. Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting("LINKEDIN_CLIENT_SECRET", "str", None, "LinkedIn app client secret."),
+        Setting(
+            "LINKEDIN_SCOPES",
+            "list",
+            LINKEDIN_DEFAULT_SCOPES,
+            "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
+        ),
+        Setting(
+            "LINKEDIN_API_VERSION",
+            "str",
+            LINKEDIN_DEFAULT_VERSION,
+            "`LinkedIn-Version` header (YYYYMM); a version lives about a year, then LinkedIn answers 426.",
+        ),
+        Setting(
             "TOKEN_EXPIRING_WARNING_DAYS",
             "int",
             7,
@@ -255,23 +297,7 @@ SETTINGS: tuple[Setting, ...] = (
             "`sync-reap-stale` cron.",
             minimum=1,
         ),
-        Setting(
-            "PAGE_PREP_DELAY_SECONDS",
-            "int",
-            30,
-            "After a sync, a worker renders the client's charts for the pages' default ranges; syncs of one "
-            "client finishing within this window share one preparation, run at its end. 0: one per sync, at once.",
-            minimum=0,
-        ),
-        Setting(
-            "PAGE_PREP_PORTFOLIO_DELAY_SECONDS",
-            "int",
-            300,
-            "After a sync, a worker refreshes the client's coach's and the admins' portfolio, at most once per "
-            "user per window of this many seconds (a portfolio of 10,000 clients takes seconds to compute). "
-            "0: one per sync, at once.",
-            minimum=0,
-        ),
+        *PAGE_PREP_SETTINGS,
         Setting(
             "SYNC_LOCK_TTL_SECONDS",
             "int",
@@ -293,6 +319,8 @@ SETTINGS: tuple[Setting, ...] = (
                 ("TIKTOK", "TikTok"),
                 ("YOUTUBE", "YouTube"),
                 ("X", "X"),
+                ("FACEBOOK", "Facebook"),
+                ("LINKEDIN", "LinkedIn"),
             )
         ),
         Setting(
@@ -316,6 +344,15 @@ SETTINGS: tuple[Setting, ...] = (
             3_000_000,
             "X posts the syncs may read per billing cycle (X's pay-per-use cap is 3M); a read over it is not "
             "made and the sync waits for the cycle to reset (X_CAP_RESET_DAY).",
+            minimum=0,
+        ),
+        Setting(
+            "SYNC_LINKEDIN_DAILY_CALLS",
+            "int",
+            90000,
+            "LinkedIn calls the syncs may make per UTC day over all endpoints (LinkedIn's per-app limits are "
+            "per endpoint and unpublished: set it from the Developer Portal's Analytics tab); over it the "
+            "sync waits for 00:00 UTC.",
             minimum=0,
         ),
         Setting(

@@ -15,9 +15,13 @@ import requests
 
 from app.models.platforms import CONNECTABLE
 from app.platforms.base import PlatformAdapter, parse_scopes
+from app.platforms.facebook import DEFAULT_SCOPES as FB_SCOPES
+from app.platforms.facebook import FacebookAdapter
 from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
 from app.platforms.x import DEFAULT_SCOPES as X_SCOPES
@@ -40,6 +44,8 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
     "tiktok": ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"),
     "youtube": ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"),
     "x": ("X_CLIENT_ID", "X_CLIENT_SECRET"),
+    "facebook": ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
+    "linkedin": ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET"),
 }
 
 
@@ -123,6 +129,22 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             client_secret=_required(settings, "INSTAGRAM_CLIENT_SECRET"),
             api_version=str(settings["INSTAGRAM_API_VERSION"]),
             scopes=_scopes(settings, "INSTAGRAM_SCOPES", IG_SCOPES),
+        )
+    if platform == "facebook":
+        return FacebookAdapter(
+            http,
+            client_id=_required(settings, "FACEBOOK_APP_ID"),
+            client_secret=_required(settings, "FACEBOOK_APP_SECRET"),
+            api_version=str(settings["FACEBOOK_API_VERSION"]),
+            scopes=_scopes(settings, "FACEBOOK_SCOPES", FB_SCOPES),
+        )
+    if platform == "linkedin":
+        return LinkedInAdapter(
+            http,
+            client_id=_required(settings, "LINKEDIN_CLIENT_ID"),
+            client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
+            scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
+            api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
         )
     if platform == "tiktok":
         return TikTokAdapter(

@@ -38,6 +38,7 @@ SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
 COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
 CLIENT_PAGES_JOB = "app.jobs.pages.prepare_client_pages"
 PORTFOLIO_PAGES_JOB = "app.jobs.pages.prepare_portfolio_pages"
+FANS_WARM_JOB = "app.jobs.fans.warm_fans"
 
 #: every entry point named here (the dispatch test resolves each)
 JOB_PATHS: tuple[str, ...] = (
@@ -52,6 +53,7 @@ JOB_PATHS: tuple[str, ...] = (
     COMMENT_REPLY_JOB,
     CLIENT_PAGES_JOB,
     PORTFOLIO_PAGES_JOB,
+    FANS_WARM_JOB,
 )
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
@@ -62,6 +64,8 @@ SHARE_CARD_JOB_TIMEOUT = 60
 THUMBNAILS_JOB_TIMEOUT = 150
 #: a page preparation renders a few charts or computes one portfolio (seconds at 10,000 clients)
 PAGES_JOB_TIMEOUT = 300
+#: a few grouped reads of one client's comments (seconds at 200,000 comments)
+FANS_WARM_TIMEOUT = 120
 #: sync outcomes after which the posts' thumbnails are fetched
 THUMBNAIL_SYNC_STATUSES = frozenset({"succeeded", "partial"})
 
@@ -173,6 +177,14 @@ def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str) -> bo
         connection_id,
         job_id=f"thumbs-{connection_id}-{run_key}",
         timeout=THUMBNAILS_JOB_TIMEOUT,
+    )
+
+
+def enqueue_fans_warmup(client_id: int, version: str) -> bool:
+    """After a sync changed a client's data version: build the fans views the pages open with (one job per
+    client and version). False when not queued (Redis unreachable: the first reader builds them)."""
+    return queues.enqueue(
+        queues.DEFAULT, FANS_WARM_JOB, client_id, job_id=f"fans-warm-{client_id}-{version}", timeout=FANS_WARM_TIMEOUT
     )
 
 

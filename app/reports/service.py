@@ -170,6 +170,7 @@ def request_report(
         comment or "",
         version,
         brand.current(),  # a new name, logo or colour makes a new PDF
+        client.locale if client else None,  # so does the client's own report format
     )
     existing = db.session.execute(
         select(Report)
@@ -283,9 +284,7 @@ def pdf_bytes(report: Report) -> bytes | None:
     return pdf_store.ensure_pdf(report)
 
 
-def count_download(report: Report) -> None:
-    """One more download of this report's PDF (what decides rendering the next one ahead)."""
-    pdf_store.count_download(report)
+count_download = pdf_store.count_download  # one more download: decides rendering the next PDF ahead
 
 
 def prepare_pdf(report: Report) -> bool:

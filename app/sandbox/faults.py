@@ -8,8 +8,12 @@ from flask import Response
 
 
 def render(platform: str, fault: dict[str, Any], path: str) -> Response:
-    from . import instagram, tiktok, x, youtube
+    from . import facebook, instagram, linkedin, tiktok, x, youtube
 
+    if platform == "facebook":
+        return facebook.fault_response(fault, path)
+    if platform == "linkedin":
+        return linkedin.fault_response(fault, path)
     if platform == "instagram":
         return instagram.fault_response(fault, path)
     if platform == "tiktok":

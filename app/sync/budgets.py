@@ -30,13 +30,16 @@ from app.extensions import db
 from app.models import Connection, SyncRun
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
+from app.platforms.x import cycle_start, next_cycle_start
 from app.services import ops_alerts
 from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
     PACIFIC,
+    linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
+    x_post_reads_key,
     youtube_analytics_key,
     youtube_units_key,
 )
@@ -66,10 +69,29 @@ WHEN_NEAR: dict[str, tuple[str, ...]] = {
         "SYNC_META_SLOWDOWN_SECONDS first.",
         "At 95 % Instagram syncs are deferred by 5 minutes until the usage falls.",
     ),
+    "facebook": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "At 80 % of Meta's reported usage (app or Page) every Meta call waits SYNC_META_SLOWDOWN_SECONDS first.",
+        "At 95 % Facebook and Instagram syncs are deferred by 5 minutes until the usage falls.",
+    ),
     "tiktok": (
         "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
         "Over SYNC_TIKTOK_CALLS_PER_MINUTE calls in a minute, the sync that needed the call is deferred to "
         "the next minute.",
+    ),
+    "linkedin": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "Each LinkedIn call is counted before it is sent; a call that would pass SYNC_LINKEDIN_DAILY_CALLS is "
+        "not made and that sync is deferred to 00:00 UTC, when LinkedIn's per-app and per-member limits reset.",
+        "A 429 from LinkedIn naming a DAY limit defers the sync to 00:00 UTC the same way; any other 429 is "
+        "retried with backoff (LinkedIn sends no Retry-After).",
+    ),
+    "x": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "Each timeline or lookup call reserves 100 post reads before it is sent (settled to the posts "
+        "returned); a read that would pass SYNC_X_MONTHLY_POST_READS is not made and the sync is deferred "
+        "to the billing cycle's reset (X_CAP_RESET_DAY), with a note on the client's card saying when.",
+        "X's own 15-minute windows answer 429 with x-rate-limit-reset; the sync waits until then.",
     ),
 }
 
@@ -82,7 +104,7 @@ class Limit:
     label: str
     spent: float
     limit: float | None  # None: a quota the platform does not publish (counted, not capped)
-    window: str  # pacific_day | minute | rolling_hour | rolling_24h
+    window: str  # pacific_day | utc_day | minute | rolling_hour | rolling_24h | month (X's billing cycle)
     resets_at: datetime | None
     projected: float | None
     unit: str = "units"
@@ -162,14 +184,16 @@ def _history(platform: str, now: datetime) -> tuple[tuple[date, int, int], ...]:
     return tuple((d, calls[d], units[d]) for d in days)
 
 
-def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
+def _redis_values(conn: Any, now: datetime, _x_day: int = 1) -> dict[str, Any]:
     pipe = conn.pipeline()
     pipe.get(youtube_units_key(pacific_day(now)))
     pipe.get(youtube_analytics_key(pacific_day(now)))
     pipe.get(tiktok_minute_key(int(now.timestamp() // 60)))
     pipe.get(META_APP_USAGE)
     pipe.hgetall(META_ACCOUNT_USAGE)
-    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts = pipe.execute()
+    pipe.get(linkedin_day_key(now.date().isoformat()))
+    pipe.get(x_post_reads_key(cycle_start(now, _x_day).date().isoformat()))
+    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts, li_calls, x_reads = pipe.execute()
     accounts = {
         (k.decode() if isinstance(k, bytes) else str(k)): _float(v.decode() if isinstance(v, bytes) else v) or 0.0
         for k, v in (meta_accounts or {}).items()
@@ -180,6 +204,8 @@ def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
         "tt_minute": _int(tt_minute),
         "meta_app": _float(meta_app.decode() if isinstance(meta_app, bytes) else meta_app),
         "meta_accounts": accounts,
+        "li_calls": _int(li_calls),
+        "x_reads": _int(x_reads),
     }
 
 
@@ -210,7 +236,7 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
                 note="A separate quota Google does not publish; read it in the Cloud console. Counted, not capped.",
             ),
         )
-    if platform == "instagram":
+    if platform in ("instagram", "facebook"):  # one Meta gate: the app's usage and the busiest account or Page
         worst = max(v["meta_accounts"].items(), key=lambda kv: kv[1], default=None)
         return (
             Limit(
@@ -228,7 +254,7 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
             ),
             Limit(
                 "account_usage_pct",
-                "Busiest Instagram account (24 h)",
+                "Busiest Meta account or Page (24 h)",
                 worst[1] if worst else 0.0,
                 100,
                 "rolling_24h",
@@ -252,12 +278,44 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
                 unit="calls",
             ),
         )
+    if platform == "linkedin":
+        start = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+        reset = start + timedelta(days=1)
+        return (
+            Limit(
+                "calls_per_day",
+                "Calls (UTC day)",
+                v["li_calls"],
+                int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000)),
+                "utc_day",
+                reset,
+                project(v["li_calls"], start, reset, now),
+                unit="calls",
+                note="LinkedIn's own limits are per endpoint, per app and per member, and unpublished.",
+            ),
+        )
+    if platform == "x":
+        day = int(settings.get("X_CAP_RESET_DAY") or 1)
+        start, reset = cycle_start(now, day), next_cycle_start(now, day)
+        return (
+            Limit(
+                "monthly_post_reads",
+                "Post reads (billing cycle)",
+                v["x_reads"],
+                int(settings.get("SYNC_X_MONTHLY_POST_READS", 3_000_000)),
+                "month",
+                reset,
+                project(v["x_reads"], start, reset, now),
+                unit="posts",
+                note="The syncs' share (SYNC_X_MONTHLY_POST_READS) of X's pay-per-use cap of 3M post reads a month.",
+            ),
+        )
     return ()
 
 
 def current_limits(settings: Mapping[str, Any], conn: Any, platform: str, now: datetime) -> tuple[Limit, ...]:
     """The platform's limits now (Redis only: cheap enough to check after every sync)."""
-    return _limits(platform, _redis_values(conn, now), settings, now)
+    return _limits(platform, _redis_values(conn, now, int(settings.get("X_CAP_RESET_DAY") or 1)), settings, now)
 
 
 def budgets(
@@ -267,7 +325,7 @@ def budgets(
     today is only known there)."""
     now = now or utcnow()
     try:
-        values = _redis_values(conn, now)
+        values = _redis_values(conn, now, int(settings.get("X_CAP_RESET_DAY") or 1))
     except (redis.RedisError, OSError):
         return None
     return [
@@ -291,6 +349,8 @@ def near_limit(settings: Mapping[str, Any], conn: Any, platform: str, now: datet
 def _window_key(limit: Limit, now: datetime) -> str:
     """One warning per limit and window: the Pacific day, else the UTC day (a per-minute or rolling
     limit near its top warns once a day, not every minute)."""
+    if limit.window == "month" and limit.resets_at is not None:  # once per billing cycle
+        return f"cycle-{limit.resets_at.date().isoformat()}"
     return pacific_day(now) if limit.window == "pacific_day" else now.date().isoformat()
 
 

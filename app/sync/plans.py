@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from app.platforms.audience import RawAudience
+from app.platforms.audience import RawAudience, instagram_follows
 from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
 from app.platforms.errors import BadResponse, PlatformError
+from app.platforms.instagram import InstagramAdapter
+from app.platforms.video_analytics import SCOPE_MONETARY, youtube_daily_revenue
 from app.platforms.youtube import BATCH, YouTubeAdapter
 from app.sync.audience import read_audience
 
@@ -31,9 +33,14 @@ CONTENT_OVERLAP = timedelta(days=1)
 RECHECK_DAYS = 3
 #: YouTube Analytics is ~3 days behind: ask for a week to always cover the last 3 finished days
 YOUTUBE_RECHECK_DAYS = 7
-BACKFILL_DAYS = {"youtube": 365, "instagram": 30}
+#: Facebook Page insights are kept 2 years; 730 days are 9 calls of 90 days, once (platforms.md §3.4);
+#: LinkedIn's daily analytics cost 5 calls whatever the range
+BACKFILL_DAYS = {"youtube": 365, "instagram": 30, "facebook": 730, "linkedin": 365}
 #: Instagram needs one insights call per post: cap them per sync (the most overdue go first)
 MAX_METRIC_ITEMS = 60
+#: Instagram follows and unfollows cost a call per day: read for the newest days of the insight window
+#: only (the daily re-check's 3; an initial sync's 30-day backfill reads the last 3 too)
+FOLLOWS_DAYS = RECHECK_DAYS
 
 
 @dataclass
@@ -47,6 +54,8 @@ class PlanInput:
     posts: bool = True
     #: the weekly audience read is due and the connection's "audience" setting is on (``app/sync/audience.py``)
     audience_due: bool = False
+    #: the connection's granted scopes (YouTube revenue is read only with the monetary scope)
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -103,11 +112,12 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         progress(50)
         fresh = {item.platform_id for item in data.content}
         wanted: list[ContentItem] = []
-        if adapter.name == "instagram":
-            # list answers carry likes/comments only: insights for new posts and due older ones
+        if adapter.name in ("instagram", "linkedin"):
+            # list answers carry likes/comments only (LinkedIn: no numbers at all): new posts and due older ones
             wanted = [i for i in data.content if (inp.today - i.published_at.date()).days <= 90]
         wanted += [i for i in inp.due if i.platform_id not in fresh]
-        wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name == "instagram" else wanted
+        # one call per post on Instagram and Facebook (Facebook's list answer already has the new posts')
+        wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name in ("instagram", "facebook") else wanted
         if wanted:
             got = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, wanted))
             data.metrics = dict(got or {})
@@ -117,8 +127,19 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         data, "account insights", lambda: adapter.fetch_account_insights(token, first, last, profile=profile)
     )
     data.insights = list(got_insights or [])
+    if isinstance(adapter, InstagramAdapter) and data.insights:
+        days = [i.day for i in data.insights][-FOLLOWS_DAYS:]
+        follows = _optional(data, "follows and unfollows", lambda: instagram_follows(adapter, token, days))
+        got = follows or {}
+        data.insights = [DailyInsight(i.day, {**i.metrics, **got.get(i.day, {})}) for i in data.insights]
+    if isinstance(adapter, YouTubeAdapter) and data.insights and SCOPE_MONETARY in inp.scopes:
+        revenue = youtube_daily_revenue(adapter, token, first, last)
+        data.insights = [
+            DailyInsight(i.day, {**i.metrics, "estimated_revenue": revenue[i.day]} if i.day in revenue else i.metrics)
+            for i in data.insights
+        ]
     if inp.audience_due:
-        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today))
+        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today, inp.scopes))
         if data.audience is not None and data.audience.failed:
             data.notes.append(f"audience: the platform refused {', '.join(data.audience.failed)}")
     progress(90)

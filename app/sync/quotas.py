@@ -8,6 +8,8 @@
   page (100) before it is sent and is settled to the posts returned after; a call that would pass
   ``SYNC_X_MONTHLY_POST_READS`` is not made and the sync is deferred to the cycle's reset. X's
   15-minute windows are answered by X itself (429 with ``x-rate-limit-reset``): the sync waits for it.
+* **LinkedIn**: calls per UTC day over all workers (``SYNC_LINKEDIN_DAILY_CALLS``); over it the sync is
+  deferred to 00:00 UTC, when LinkedIn's own per-app and per-member daily limits reset.
 * **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
   answer are shared; above 80 % every call is slowed down, above 95 % syncs are deferred.
 * **Concurrency**: at most N syncs per platform at once (a sorted-set semaphore with expiring entries,
@@ -36,6 +38,7 @@ from app.services.quota_counters import (
     META_APP_USAGE,
     PACIFIC,
     count_call,
+    linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
     x_post_reads_key,
@@ -53,6 +56,11 @@ def next_pacific_midnight(now: datetime | None = None) -> datetime:
     return midnight.astimezone(UTC)
 
 
+def _next_utc_midnight() -> datetime:
+    now = datetime.now(UTC)
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
 #: Data API writes on comments (comments.insert / update / delete / setModerationStatus) cost 50 units
 YOUTUBE_WRITE_UNITS = 50
 
@@ -62,6 +70,10 @@ def youtube_units(url: str, method: str) -> int:
     if method.upper() != "GET" and "/youtube/v3/comment" in url:
         return YOUTUBE_WRITE_UNITS
     return 1
+
+
+#: the platforms behind Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage): one gate for both
+META_PLATFORMS = frozenset({"instagram", "facebook"})
 
 
 class Budgets:
@@ -74,9 +86,10 @@ class Budgets:
         self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
         self.x_post_reads = int(settings.get("SYNC_X_MONTHLY_POST_READS", 3_000_000))
         self.x_cap_day = int(settings.get("X_CAP_RESET_DAY") or 1)
+        self.linkedin_daily = int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000))
         self.concurrency = {
             platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}", 16))
-            for platform in ("instagram", "tiktok", "youtube", "x")
+            for platform in ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -126,12 +139,24 @@ class Budgets:
                     resets_at=resets,
                 )
             return X_PAGE
-        if platform == "instagram":
+        if platform == "linkedin":
+            return self._linkedin_call()
+        if platform in META_PLATFORMS:
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
-                raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
+        return 0
+
+    def _linkedin_call(self) -> int:
+        """Count one LinkedIn call of the UTC day; over ``SYNC_LINKEDIN_DAILY_CALLS`` defer to 00:00 UTC."""
+        key = linkedin_day_key()
+        used = int(self.conn.incr(key))
+        self.conn.expire(key, 2 * 24 * 3600)
+        if used > self.linkedin_daily:
+            self.conn.decr(key)
+            raise QuotaExceeded("daily LinkedIn call budget spent", platform="linkedin", resets_at=_next_utc_midnight())
         return 0
 
     def after_call(

@@ -72,7 +72,8 @@ class RecordingSession(TimeoutSession):
         units = self.budgets.settle(self.platform, units, response)  # X: the posts really returned
         self.quota_units += units - reserved
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate
-        usage = usage_parts(response) if self.platform == "instagram" and response.status_code < 400 else None
+        meta = self.platform in ("instagram", "facebook")
+        usage = usage_parts(response) if meta and response.status_code < 400 else None
         self.budgets.after_call(self.platform, units, usage)
         if self.keep_raw:
             body: str | None

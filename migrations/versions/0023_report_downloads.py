@@ -2,7 +2,7 @@
 rendered ahead only for clients who usually download them
 
 Revision ID: 0023_report_downloads
-Revises: 0022_fans
+Revises: 0027_brandfans
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023_report_downloads'
-down_revision = '0022_fans'
+down_revision = '0027_brandfans'
 branch_labels = None
 depends_on = None
 

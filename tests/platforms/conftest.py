@@ -41,6 +41,10 @@ def adapter_settings(base_url: str, **extra: Any) -> dict[str, Any]:
         "YOUTUBE_CLIENT_SECRET": CLIENTS["youtube"][1],
         "X_CLIENT_ID": CLIENTS["x"][0],
         "X_CLIENT_SECRET": CLIENTS["x"][1],
+        "FACEBOOK_APP_ID": CLIENTS["facebook"][0],
+        "FACEBOOK_APP_SECRET": CLIENTS["facebook"][1],
+        "LINKEDIN_CLIENT_ID": CLIENTS["linkedin"][0],
+        "LINKEDIN_CLIENT_SECRET": CLIENTS["linkedin"][1],
         **extra,
     }
 

@@ -6,8 +6,10 @@ import pytest
 
 from app.models.platforms import CONNECTABLE as PLATFORMS
 from app.platforms import PlatformAdapter, PlatformNotConfigured, get_adapter
+from app.platforms.facebook import FacebookAdapter
 from app.platforms.http import TimeoutSession
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.registry import CREDENTIAL_KEYS, configured_platforms, is_configured
 from app.platforms.tiktok import TikTokAdapter
 from app.platforms.x import XAdapter
@@ -17,7 +19,14 @@ from tests.platforms.conftest import adapter_settings
 
 def test_every_platform_builds_and_satisfies_the_protocol() -> None:
     settings = adapter_settings("http://127.0.0.1:5055")
-    types = {"instagram": InstagramAdapter, "tiktok": TikTokAdapter, "youtube": YouTubeAdapter, "x": XAdapter}
+    types = {
+        "instagram": InstagramAdapter,
+        "tiktok": TikTokAdapter,
+        "youtube": YouTubeAdapter,
+        "x": XAdapter,
+        "facebook": FacebookAdapter,
+        "linkedin": LinkedInAdapter,
+    }
     assert set(types) <= set(PLATFORMS)
     assert set(CREDENTIAL_KEYS) == set(PLATFORMS)  # every connectable platform names its credentials
     for platform in types:
@@ -60,7 +69,7 @@ def test_settings_are_read() -> None:
 def test_missing_configuration_is_refused() -> None:
     with pytest.raises(PlatformNotConfigured):
         get_adapter("myspace", adapter_settings("http://x:1"))
-    for key in ("INSTAGRAM_CLIENT_SECRET", "TIKTOK_CLIENT_KEY", "YOUTUBE_CLIENT_ID"):
+    for key in ("INSTAGRAM_CLIENT_SECRET", "TIKTOK_CLIENT_KEY", "YOUTUBE_CLIENT_ID", "FACEBOOK_APP_SECRET"):
         settings = adapter_settings("http://x:1", **{key: ""})
         platform = key.split("_")[0].lower()
         with pytest.raises(PlatformNotConfigured, match=key):

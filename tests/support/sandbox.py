@@ -31,18 +31,24 @@ CLIENTS = {
     "tiktok": ("sandbox-tiktok-key", "sandbox-tiktok-secret"),
     "youtube": ("sandbox-google-client", "sandbox-google-secret"),
     "x": ("sandbox-x-client", "sandbox-x-secret"),
+    "facebook": ("sandbox-fb-app", "sandbox-fb-secret"),
+    "linkedin": ("sandbox-linkedin-client", "sandbox-linkedin-secret"),
 }
 SCOPES = {
     "instagram": "instagram_business_basic,instagram_business_manage_insights",
     "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
     "youtube": "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
     "x": "tweet.read users.read offline.access",
+    "facebook": "pages_show_list,pages_read_engagement,read_insights",
+    "linkedin": "openid profile r_member_profileAnalytics r_member_postAnalytics r_member_social rw_organization_admin",
 }
 AUTHORIZE_PATHS = {
     "instagram": "www.instagram.com/oauth/authorize",
     "tiktok": "www.tiktok.com/v2/auth/authorize/",
     "youtube": "accounts.google.com/o/oauth2/v2/auth",
     "x": "x.com/i/oauth2/authorize",
+    "facebook": "www.facebook.com/v25.0/dialog/oauth",
+    "linkedin": "www.linkedin.com/oauth/v2/authorization",
 }
 
 
@@ -282,8 +288,11 @@ class SandboxControl:
                 },
             )
         else:
+            token_path = (
+                "www.linkedin.com/oauth/v2/accessToken" if platform == "linkedin" else "oauth2.googleapis.com/token"
+            )
             resp = self.http.post(
-                self.url("oauth2.googleapis.com/token"),
+                self.url(token_path),
                 timeout=self.timeout,
                 data={
                     "client_id": client_id,
