@@ -18,6 +18,7 @@ from app.platforms.audience import RawAudience
 from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
 from app.platforms.errors import BadResponse, PlatformError
 from app.platforms.youtube import BATCH, YouTubeAdapter
+from app.sync.aside import Aside
 from app.sync.audience import read_audience
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,36 @@ def initial_since(today: date) -> datetime:
 
 def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Progress) -> SyncData:
     """Profile -> content since the last sync -> numbers of posts due on the aging schedule -> insights
-    (content and post numbers only while the connection's ``posts`` setting is on)."""
+    (content and post numbers only while the connection's ``posts`` setting is on).
+
+    The account insights need only the profile: they are read beside the content steps
+    (``app.sync.aside``), so their round trips overlap; ``progress`` is called on this thread only."""
     profile = adapter.fetch_profile(token)
     data = SyncData(profile=profile, backfill=inp.initial)
     progress(25)
+    first, last = _insight_window(adapter.name, inp)
+    insights = Aside(
+        lambda: _optional(
+            data, "account insights", lambda: adapter.fetch_account_insights(token, first, last, profile=profile)
+        )
+    )
+    try:
+        _content(adapter, token, inp, data, profile, progress)
+    finally:
+        insights.wait()  # never leave a call running behind the sync, also when the content failed
+    progress(75)
+    data.insights = list(insights.result() or [])
+    if inp.audience_due:
+        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today))
+        if data.audience is not None and data.audience.failed:
+            data.notes.append(f"audience: the platform refused {', '.join(data.audience.failed)}")
+    progress(90)
+    return data
+
+
+def _content(
+    adapter: PlatformAdapter, token: str, inp: PlanInput, data: SyncData, profile: Profile, progress: Progress
+) -> None:
     since = inp.content_since or initial_since(inp.today)
     max_items = INITIAL_MAX_ITEMS if inp.initial else None
     # with the client's "posts" setting off: the profile and account insights only
@@ -111,18 +138,6 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         if wanted:
             got = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, wanted))
             data.metrics = dict(got or {})
-    progress(75)
-    first, last = _insight_window(adapter.name, inp)
-    got_insights = _optional(
-        data, "account insights", lambda: adapter.fetch_account_insights(token, first, last, profile=profile)
-    )
-    data.insights = list(got_insights or [])
-    if inp.audience_due:
-        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today))
-        if data.audience is not None and data.audience.failed:
-            data.notes.append(f"audience: the platform refused {', '.join(data.audience.failed)}")
-    progress(90)
-    return data
 
 
 def _youtube_content(

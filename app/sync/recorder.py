@@ -2,11 +2,13 @@
 keeps every answer (scrubbed, truncated) for the 30-day raw-response log, and extends the sync lock.
 
 It wraps the process-wide pooled session, so a sync adds no connection setup; adapters see a normal
-``requests.Session``.
+``requests.Session``. A sync's independent calls may run at once (``app.sync.aside``): the counters and
+the raw log are updated under a lock, the budgets are Redis-atomic.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,13 +54,15 @@ class RecordingSession(TimeoutSession):
         self.calls = 0
         self.quota_units = 0
         self.raw: list[RawCall] = []
+        self._mutex = threading.Lock()
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         text_method = method.decode() if isinstance(method, bytes) else method
         units = self.budgets.before_call(self.platform, text_url, text_method)
-        self.calls += 1
-        self.quota_units += units
+        with self._mutex:
+            self.calls += 1
+            self.quota_units += units
         try:
             response = self.inner.request(method, url, *args, **kwargs)
         finally:
@@ -73,9 +77,9 @@ class RecordingSession(TimeoutSession):
                 body = scrub_text(response.text[:RAW_BODY_LIMIT])
             except Exception:  # noqa: BLE001 - an undecodable body is kept as absent
                 body = None
-            self.raw.append(
-                RawCall(
-                    utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048], response.status_code, body
-                )
+            call = RawCall(
+                utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048], response.status_code, body
             )
+            with self._mutex:
+                self.raw.append(call)
         return response
