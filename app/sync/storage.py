@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import visitors
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -91,6 +92,10 @@ def upsert(
         shapes.setdefault(tuple(row), []).append(row)
     db.session.flush()  # what the ORM execute did before (autoflush): pending objects first
     conn = db.session.connection()
+    if where is not None and any(getattr(b, "expanding", False) for b in visitors.iterate(where)):
+        for row in rows:  # an IN list is expanded per execution, which executemany cannot do: rare, slow
+            conn.execute(stmt, dict(row))
+        return
     for batch in shapes.values():
         for start in range(0, len(batch), CHUNK * 5):
             conn.execute(stmt, list(batch[start : start + CHUNK * 5]))
