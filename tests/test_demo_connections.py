@@ -34,7 +34,7 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     assert result.exit_code == 0, result.output
     assert f"Demo connections: {len(DEMO_CONNECTIONS)} accounts connected" in result.output, result.output
     conns = db.session.execute(select(Connection)).scalars().all()
-    assert len(conns) == len(DEMO_CONNECTIONS) == 12
+    assert len(conns) == len(DEMO_CONNECTIONS) == 15
     assert len({c.client_id for c in conns}) == 8
     assert all(c.access_token_enc and c.status == "connected" for c in conns)
     accounts = {a["username"]: a for a in sandbox.accounts()}
@@ -64,7 +64,7 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
             if day in followers:
                 assert item.followers_at_measure == followers[day]
     # initial syncs are queued like for any new connection
-    assert len(get_queue("sync").job_ids) == 12
+    assert len(get_queue("sync").job_ids) == len(DEMO_CONNECTIONS)
     # the demo's Instagram creators have three live stories each, read at once (issue 18)
     from app.models import StoryItem
 

@@ -83,6 +83,12 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "TIKTOK_CLIENT_SECRET": "sandbox-tiktok-secret",
     "YOUTUBE_CLIENT_ID": "sandbox-google-client",
     "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
+    "X_CLIENT_ID": "sandbox-x-client",
+    "X_CLIENT_SECRET": "sandbox-x-secret",
+    "FACEBOOK_APP_ID": "sandbox-fb-app",
+    "FACEBOOK_APP_SECRET": "sandbox-fb-secret",
+    "LINKEDIN_CLIENT_ID": "sandbox-linkedin-client",
+    "LINKEDIN_CLIENT_SECRET": "sandbox-linkedin-secret",
 }
 
 

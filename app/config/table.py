@@ -10,9 +10,13 @@ from dataclasses import replace
 from typing import Any
 
 from app.config.setting import Setting
+from app.platforms.facebook import DEFAULT_SCOPES as FACEBOOK_DEFAULT_SCOPES
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from app.platforms.instagram import DEFAULT_SCOPES as INSTAGRAM_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_SCOPES as LINKEDIN_DEFAULT_SCOPES
+from app.platforms.linkedin import DEFAULT_VERSION as LINKEDIN_DEFAULT_VERSION
 from app.platforms.tiktok import DEFAULT_SCOPES as TIKTOK_DEFAULT_SCOPES
+from app.platforms.x import DEFAULT_SCOPES as X_DEFAULT_SCOPES
 from app.platforms.youtube import DEFAULT_SCOPES as YOUTUBE_DEFAULT_SCOPES
 
 
@@ -188,6 +192,25 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from Instagram (comma or space separated).",
         ),
         Setting(
+            "FACEBOOK_APP_ID",
+            "str",
+            None,
+            "Facebook app id (Facebook Login, Facebook Pages). Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting(
+            "FACEBOOK_APP_SECRET",
+            "str",
+            None,
+            "Facebook app secret; also verifies Meta's deauthorize / data-deletion `signed_request` for Pages.",
+        ),
+        Setting("FACEBOOK_API_VERSION", "str", "v25.0", "Pinned Graph API version of every Facebook Pages call."),
+        Setting(
+            "FACEBOOK_SCOPES",
+            "list",
+            FACEBOOK_DEFAULT_SCOPES,
+            "Permissions requested with Facebook Login (comma or space separated).",
+        ),
+        Setting(
             "TIKTOK_CLIENT_KEY",
             "str",
             None,
@@ -215,6 +238,45 @@ SETTINGS: tuple[Setting, ...] = (
             "list",
             YOUTUBE_DEFAULT_SCOPES,
             "Scopes requested from Google (comma or space separated).",
+        ),
+        Setting(
+            "X_CLIENT_ID",
+            "str",
+            None,
+            "X OAuth 2.0 client id (a confidential Web App). Unset with `PLATFORM_SANDBOX_URL`: the sandbox "
+            "client; unset otherwise: X is hidden from the connect page and the filters.",
+        ),
+        Setting(
+            "X_CLIENT_SECRET", "str", None, "X OAuth 2.0 client secret (sent in HTTP Basic to the token endpoint)."
+        ),
+        Setting("X_SCOPES", "list", X_DEFAULT_SCOPES, "Scopes requested from X (space or comma separated)."),
+        Setting(
+            "X_CAP_RESET_DAY",
+            "int",
+            1,
+            "Day of the month the X app's billing cycle (and its monthly post-read cap) starts; a sync that "
+            "meets the cap waits for it.",
+            minimum=1,
+            maximum=28,
+        ),
+        Setting(
+            "LINKEDIN_CLIENT_ID",
+            "str",
+            None,
+            "LinkedIn app client id. Unset with `PLATFORM_SANDBOX_URL`: the sandbox app.",
+        ),
+        Setting("LINKEDIN_CLIENT_SECRET", "str", None, "LinkedIn app client secret."),
+        Setting(
+            "LINKEDIN_SCOPES",
+            "list",
+            LINKEDIN_DEFAULT_SCOPES,
+            "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
+        ),
+        Setting(
+            "LINKEDIN_API_VERSION",
+            "str",
+            LINKEDIN_DEFAULT_VERSION,
+            "`LinkedIn-Version` header (YYYYMM); a version lives about a year, then LinkedIn answers 426.",
         ),
         Setting(
             "TOKEN_EXPIRING_WARNING_DAYS",
@@ -250,7 +312,14 @@ SETTINGS: tuple[Setting, ...] = (
                 f"At most this many {title} syncs at once, over all workers.",
                 minimum=1,
             )
-            for platform, title in (("INSTAGRAM", "Instagram"), ("TIKTOK", "TikTok"), ("YOUTUBE", "YouTube"))
+            for platform, title in (
+                ("INSTAGRAM", "Instagram"),
+                ("TIKTOK", "TikTok"),
+                ("YOUTUBE", "YouTube"),
+                ("X", "X"),
+                ("FACEBOOK", "Facebook"),
+                ("LINKEDIN", "LinkedIn"),
+            )
         ),
         Setting(
             "SYNC_YOUTUBE_DAILY_UNITS",
@@ -266,6 +335,23 @@ SETTINGS: tuple[Setting, ...] = (
             600,
             "TikTok calls per minute over all workers; over it the sync is deferred to the next minute (J7).",
             minimum=1,
+        ),
+        Setting(
+            "SYNC_X_MONTHLY_POST_READS",
+            "int",
+            3_000_000,
+            "X posts the syncs may read per billing cycle (X's pay-per-use cap is 3M); a read over it is not "
+            "made and the sync waits for the cycle to reset (X_CAP_RESET_DAY).",
+            minimum=0,
+        ),
+        Setting(
+            "SYNC_LINKEDIN_DAILY_CALLS",
+            "int",
+            90000,
+            "LinkedIn calls the syncs may make per UTC day over all endpoints (LinkedIn's per-app limits are "
+            "per endpoint and unpublished: set it from the Developer Portal's Analytics tab); over it the "
+            "sync waits for 00:00 UTC.",
+            minimum=0,
         ),
         Setting(
             "SYNC_META_SLOWDOWN_SECONDS",

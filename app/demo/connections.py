@@ -28,8 +28,9 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.history import AccountInsight, ContentItem, DailySnapshot, Provenance
+from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.base import extract_hashtags
-from app.services import oauth
+from app.services import facebook_pages, oauth
 from app.stats.rounding import ROUNDED_PLATFORMS, reported_count
 from app.sync.audience import sync_stories
 from app.sync.reconcile import reconcile_followers
@@ -54,6 +55,9 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("hannah@example.com", "chef.lena"),
     ("olu@example.com", "urban.sketch"),
     ("olu@example.com", "budgetbites"),
+    ("kenji@example.com", "kenjicooks"),  # a Facebook Page
+    ("hannah@example.com", "lena.kitchen.live"),  # a Facebook Page chosen on the Page picker
+    ("hannah@example.com", "rosa.leads"),
 )
 TIMEOUT = 15
 #: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)
@@ -119,7 +123,7 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``
     (``feature="comments"``: the comment grant asked as well, where the platform has one)."""
     session_id = secrets.token_urlsafe(16)
-    if account["platform"] not in ("instagram", "youtube"):
+    if account["platform"] not in COMMENT_PLATFORMS:
         feature = None
     authorize = oauth.start_connect(user, session_id, account["platform"], feature)
     consent = http.post(
@@ -129,7 +133,12 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     if consent.status_code != 302 or not location:
         return None
     args = {k: v[0] for k, v in parse_qs(urlsplit(location.split("#", 1)[0]).query).items()}
-    outcome = oauth.complete_callback(user, session_id, account["platform"], args)
+    if account["platform"] == "facebook":  # Facebook Login, then the Page (picked when there are several)
+        outcome = facebook_pages.complete_callback(user, session_id, args)
+        if outcome.kind == "pick_page" and outcome.pick:
+            outcome = facebook_pages.choose(user, session_id, outcome.pick, account["platform_user_id"])
+    else:
+        outcome = oauth.complete_callback(user, session_id, account["platform"], args)
     return outcome.connection_id if outcome.kind == "connected" else None
 
 

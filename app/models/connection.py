@@ -65,6 +65,9 @@ class Connection(TimestampMixin, Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     avatar_url: Mapped[str | None] = mapped_column(String(2048))
     account_type: Mapped[str | None] = mapped_column(String(32))
+    #: who granted access when that is not the account itself: the app-scoped Facebook user id behind a
+    #: Page connection (Meta's deauthorize and data-deletion callbacks name the user, not the Page)
+    grantor_id: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(24), default=ConnectionStatus.CONNECTED.value, nullable=False)
     # AES-256-GCM envelopes (v1.<key id>.<nonce>.<ct>), bound to connections:<id>:<column>
     access_token_enc: Mapped[str | None] = mapped_column(Text)

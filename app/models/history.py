@@ -43,6 +43,7 @@ class ContentKind(enum.StrEnum):
     VIDEO = "video"
     SHORT = "short"
     STORY = "story"
+    POST = "post"  # a text-first post (X)
 
 
 class DailySnapshot(Base):

@@ -26,5 +26,5 @@ PLATFORM_NAMES: Final[dict[str, str]] = {
     "facebook": "Facebook",
 }
 PLATFORMS: Final[tuple[str, ...]] = tuple(PLATFORM_NAMES)
-CONNECTABLE: Final[tuple[str, ...]] = ("instagram", "tiktok", "youtube")
-COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube")
+CONNECTABLE: Final[tuple[str, ...]] = ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
+COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube", "facebook")

@@ -33,7 +33,7 @@ __all__ = [
     "pkce_challenge",
 ]
 
-ContentKind = Literal["image", "carousel", "reel", "video", "short", "story"]
+ContentKind = Literal["image", "carousel", "reel", "video", "short", "story", "post"]
 Metrics = Mapping[str, float]
 
 
@@ -122,7 +122,7 @@ class DailyInsight:
 
 @runtime_checkable
 class PlatformAdapter(Protocol):
-    """What every platform adapter offers. Implementations: ``instagram``, ``tiktok``, ``youtube``."""
+    """What every platform adapter offers. Implementations: ``instagram``, ``tiktok``, ``youtube``, ``x``."""
 
     name: ClassVar[str]
     #: send a PKCE S256 challenge in the authorization request and the verifier in the exchange

@@ -1,4 +1,4 @@
-"""Comments on Instagram (professional accounts) and YouTube: read, reply, hide / unhide.
+"""Comments on Instagram (professional accounts), YouTube and Facebook Pages: read, reply, hide / unhide.
 
 Calls (``docs/comments.md`` has the costs):
 
@@ -9,6 +9,11 @@ Calls (``docs/comments.md`` has the costs):
 * YouTube: ``commentThreads?videoId=&part=snippet,replies&textFormat=plainText&maxResults=100`` (1 unit a page)
   and ``comments?parentId=`` (1 unit) for threads with more replies than the 5 nested; ``comments.insert``
   and ``comments.setModerationStatus`` (50 units each, ``youtube.force-ssl``).
+* Facebook Pages (Page token): ``GET /{post}/comments?filter=stream&order=chronological&fields=...&limit=100``
+  (every comment and reply in one list, a reply carrying ``parent{id}``; cursor paging);
+  ``POST /{comment}/comments?message=`` (the reply is the Page's); ``POST /{comment}?is_hidden=true|false``.
+  Reading needs ``pages_read_engagement``; writes ``pages_manage_engagement``. Commenters are Page-scoped
+  ids with a name and no handle.
 
 No database access here; the records are plain and the sync writes them (``app/sync/comments.py``).
 """
@@ -22,10 +27,13 @@ from typing import Any
 
 from app.platforms.base import PageGuard, as_mapping, aware_utc, to_int
 from app.platforms.errors import BadResponse
+from app.platforms.facebook import GRAPH as FB_GRAPH
+from app.platforms.facebook import FacebookAdapter
 from app.platforms.instagram import GRAPH, InstagramAdapter
 from app.platforms.youtube import DATA_API, YouTubeAdapter, classify_google_error
 
 __all__ = [
+    "FB_MANAGE_SCOPE",
     "IG_MANAGE_SCOPE",
     "REPLY_LIMITS",
     "YT_MANAGE_SCOPE",
@@ -38,9 +46,10 @@ __all__ = [
 ]
 
 IG_MANAGE_SCOPE = "instagram_business_manage_comments"
+FB_MANAGE_SCOPE = "pages_manage_engagement"
 YT_MANAGE_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 #: the longest reply each platform takes (Instagram's is undocumented: the app's own limit, about 2,200)
-REPLY_LIMITS = {"instagram": 2200, "youtube": 10000}
+REPLY_LIMITS = {"instagram": 2200, "youtube": 10000, "facebook": 8000}
 #: quota units of one YouTube comment write (insert, setModerationStatus)
 YT_WRITE_UNITS = 50
 IG_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id,user{id}"
@@ -129,6 +138,83 @@ def _ig_post_comments(adapter: InstagramAdapter, token: str, media_id: str) -> l
     return out
 
 
+# --------------------------------------------------------------------------- Facebook Pages
+
+FB_FIELDS = "id,message,created_time,from{id,name},like_count,comment_count,is_hidden,parent{id}"
+FB_PAGE = 100
+
+
+def _fb(adapter: FacebookAdapter, method: str, path: str, token: str, params: Mapping[str, Any]) -> Any:
+    response = adapter.http.request(
+        method, f"{FB_GRAPH}/{adapter.api_version}/{path}", params=params, access_token=token
+    )
+    return adapter._check(response)
+
+
+def _fb_comment(raw: Mapping[str, Any], post_id: str, parent: str | None) -> PlatformComment:
+    text = raw.get("message")
+    if raw.get("id") is None or not isinstance(text, str):
+        raise BadResponse("comment without id or message", platform="facebook")
+    author = as_mapping(raw.get("from"))
+    name = author.get("name")
+    parent_id = as_mapping(raw.get("parent")).get("id") or parent
+    return PlatformComment(
+        platform_id=str(raw["id"]),
+        post_id=post_id,
+        parent_id=str(parent_id) if parent_id else None,
+        text=text,
+        author_handle=None,  # Facebook gives a Page-scoped id and a name, no handle
+        author_name=str(name) if isinstance(name, str) and name else None,
+        author_id=str(author["id"]) if author.get("id") is not None else None,
+        author_url=None,
+        published_at=aware_utc(raw.get("created_time"), "facebook", "comment created_time"),
+        updated_at=None,
+        like_count=to_int(raw.get("like_count")),
+        reply_count=to_int(raw.get("comment_count")) if not parent_id else None,
+        hidden=bool(raw.get("is_hidden")),
+    )
+
+
+def _fb_pages(adapter: FacebookAdapter, token: str, path: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    guard = PageGuard("facebook")
+    query = dict(params)
+    out: list[Mapping[str, Any]] = []
+    while True:
+        body = _fb(adapter, "GET", path, token, query)
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(data, list):
+            raise BadResponse("comments answer has no data list", platform="facebook")
+        out.extend(d for d in data if isinstance(d, Mapping))
+        paging = as_mapping(body.get("paging"))
+        after = as_mapping(paging.get("cursors")).get("after")
+        if not paging.get("next") or not guard.next_allowed(after):
+            return out
+        query = {**params, "after": after}
+
+
+def _fb_post_comments(adapter: FacebookAdapter, token: str, post_id: str) -> list[PlatformComment]:
+    """One ``filter=stream`` walk: top-level comments and replies together; each top-level comment is
+    followed by its replies, as the other platforms list them. A malformed entry is skipped."""
+    params = {"fields": FB_FIELDS, "filter": "stream", "order": "chronological", "limit": FB_PAGE}
+    rows: list[PlatformComment] = []
+    for raw in _fb_pages(adapter, token, f"{post_id}/comments", params):
+        try:
+            rows.append(_fb_comment(raw, post_id, None))
+        except BadResponse:
+            continue
+    tops = [c for c in rows if c.parent_id is None]
+    replies: dict[str, list[PlatformComment]] = {}
+    for c in rows:
+        if c.parent_id is not None:
+            replies.setdefault(c.parent_id, []).append(c)
+    out: list[PlatformComment] = []
+    for top in tops:
+        mine = replies.get(top.platform_id, [])
+        out.append(PlatformComment(**{**top.__dict__, "reply_count": len(mine)}))
+        out.extend(mine)
+    return out
+
+
 # --------------------------------------------------------------------------- YouTube
 
 
@@ -181,6 +267,9 @@ def fetch_replies(adapter: Any, token: str, parent_id: str, post_id: str) -> lis
     if isinstance(adapter, InstagramAdapter):
         raws = _ig_pages(adapter, token, f"{parent_id}/replies", IG_FIELDS)
         return [_ig_comment(r, post_id, parent_id) for r in raws]
+    if isinstance(adapter, FacebookAdapter):
+        raws = _fb_pages(adapter, token, f"{parent_id}/comments", {"fields": FB_FIELDS, "limit": FB_PAGE})
+        return [_fb_comment(r, post_id, parent_id) for r in raws]
     params = {"part": "snippet", "parentId": parent_id, "maxResults": 100, "textFormat": "plainText"}
     return [_yt_comment(r, post_id, None) for r in _yt_list(adapter, token, "comments", params)]
 
@@ -214,6 +303,8 @@ def fetch_post_comments(
         return _ig_post_comments(adapter, token, post_id)
     if isinstance(adapter, YouTubeAdapter):
         return _yt_post_comments(adapter, token, post_id, known_reply_counts or {})
+    if isinstance(adapter, FacebookAdapter):
+        return _fb_post_comments(adapter, token, post_id)
     return []
 
 
@@ -223,6 +314,11 @@ def reply_to_comment(adapter: Any, token: str, parent_id: str, text: str) -> str
         body = _ig(adapter, "POST", f"{parent_id}/replies", token, {"message": text})
         if not isinstance(body, Mapping) or body.get("id") is None:
             raise BadResponse("reply answer has no id", platform="instagram")
+        return str(body["id"])
+    if isinstance(adapter, FacebookAdapter):
+        body = _fb(adapter, "POST", f"{parent_id}/comments", token, {"message": text})
+        if not isinstance(body, Mapping) or body.get("id") is None:
+            raise BadResponse("reply answer has no id", platform="facebook")
         return str(body["id"])
     response = adapter.http.request(
         "POST",
@@ -251,6 +347,9 @@ def hide_comment(adapter: Any, token: str, comment_id: str, hide: bool) -> None:
     """Hide or unhide (YouTube: hold for review / publish)."""
     if isinstance(adapter, InstagramAdapter):
         _ig(adapter, "POST", comment_id, token, {"hide": "true" if hide else "false"})
+        return
+    if isinstance(adapter, FacebookAdapter):
+        _fb(adapter, "POST", comment_id, token, {"is_hidden": "true" if hide else "false"})
         return
     response = adapter.http.request(
         "POST",

@@ -31,6 +31,7 @@ from app.security.scrub import scrub_text
 
 __all__ = [
     "AccessRevoked",
+    "AccountSuspended",
     "BadResponse",
     "InvalidMetric",
     "InvalidRequest",
@@ -88,6 +89,12 @@ class AccessRevoked(PlatformError):
     """The user revoked access, the app was removed, or the refresh grant is invalid (``invalid_grant``)."""
 
     kind = "access_revoked"
+
+
+class AccountSuspended(AccessRevoked):
+    """The platform suspended the account (X): nothing can be read; handled like a revoked grant."""
+
+    kind = "account_suspended"
 
 
 class ScopeMissing(PlatformError):

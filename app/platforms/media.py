@@ -58,6 +58,7 @@ MEDIA_HOSTS: dict[str, tuple[str, ...]] = {
     "youtube": (".ytimg.com", ".ggpht.com"),
     "instagram": (".cdninstagram.com", ".fbcdn.net"),
     "tiktok": (".tiktokcdn.com", ".tiktokcdn-us.com", ".tiktokcdn-eu.com"),
+    "facebook": (".fbcdn.net",),
 }
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_REDIRECTS = 2

@@ -15,15 +15,38 @@ import requests
 
 from app.models.platforms import CONNECTABLE
 from app.platforms.base import PlatformAdapter, parse_scopes
+from app.platforms.facebook import DEFAULT_SCOPES as FB_SCOPES
+from app.platforms.facebook import FacebookAdapter
 from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
+from app.platforms.x import DEFAULT_SCOPES as X_SCOPES
+from app.platforms.x import XAdapter
 from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
 from app.platforms.youtube import YouTubeAdapter
 
-__all__ = ["PlatformNotConfigured", "get_adapter", "hosts_from_settings"]
+__all__ = [
+    "CREDENTIAL_KEYS",
+    "PlatformNotConfigured",
+    "configured_platforms",
+    "get_adapter",
+    "hosts_from_settings",
+    "is_configured",
+]
+
+#: the settings that must hold a value before a platform can be offered (its OAuth app's id and secret)
+CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
+    "instagram": ("INSTAGRAM_CLIENT_ID", "INSTAGRAM_CLIENT_SECRET"),
+    "tiktok": ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"),
+    "youtube": ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"),
+    "x": ("X_CLIENT_ID", "X_CLIENT_SECRET"),
+    "facebook": ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
+    "linkedin": ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET"),
+}
 
 
 class PlatformNotConfigured(ValueError):
@@ -69,6 +92,23 @@ def _scopes(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> 
     return tuple(dict.fromkeys(ordered))
 
 
+def is_configured(platform: str, settings: Mapping[str, Any]) -> bool:
+    """Whether ``platform`` has an adapter and this deployment set its client credentials.
+
+    A platform without them is hidden from the connect page and the filters rather than offered and
+    failing (with ``PLATFORM_SANDBOX_URL`` the sandbox's apps fill the blanks, ``app.config.loading``).
+    """
+    keys = CREDENTIAL_KEYS.get(platform)
+    if platform not in CONNECTABLE or not keys:
+        return False
+    return all(str(settings.get(key) or "").strip() for key in keys)
+
+
+def configured_platforms(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The connectable platforms this deployment can offer, in ``CONNECTABLE`` order."""
+    return tuple(p for p in CONNECTABLE if is_configured(p, settings))
+
+
 def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Session | None = None) -> PlatformAdapter:
     """The adapter for ``platform`` configured from ``settings``.
 
@@ -90,6 +130,22 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             api_version=str(settings["INSTAGRAM_API_VERSION"]),
             scopes=_scopes(settings, "INSTAGRAM_SCOPES", IG_SCOPES),
         )
+    if platform == "facebook":
+        return FacebookAdapter(
+            http,
+            client_id=_required(settings, "FACEBOOK_APP_ID"),
+            client_secret=_required(settings, "FACEBOOK_APP_SECRET"),
+            api_version=str(settings["FACEBOOK_API_VERSION"]),
+            scopes=_scopes(settings, "FACEBOOK_SCOPES", FB_SCOPES),
+        )
+    if platform == "linkedin":
+        return LinkedInAdapter(
+            http,
+            client_id=_required(settings, "LINKEDIN_CLIENT_ID"),
+            client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
+            scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
+            api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
+        )
     if platform == "tiktok":
         return TikTokAdapter(
             http,
@@ -97,6 +153,14 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             client_secret=_required(settings, "TIKTOK_CLIENT_SECRET"),
             scopes=_scopes(settings, "TIKTOK_SCOPES", TT_SCOPES),
             use_pkce=use_pkce_setting(settings["TIKTOK_USE_PKCE"]),
+        )
+    if platform == "x":
+        return XAdapter(
+            http,
+            client_id=_required(settings, "X_CLIENT_ID"),
+            client_secret=_required(settings, "X_CLIENT_SECRET"),
+            scopes=_scopes(settings, "X_SCOPES", X_SCOPES),
+            cap_reset_day=int(settings.get("X_CAP_RESET_DAY") or 1),
         )
     return YouTubeAdapter(
         http,

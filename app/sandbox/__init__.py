@@ -1,4 +1,5 @@
-"""The platform sandbox: a faithful local Instagram, TikTok and YouTube served over real HTTP.
+"""The platform sandbox: a faithful local Instagram, Facebook Pages, TikTok, YouTube, X and LinkedIn, served
+over real HTTP.
 
 ``flask --app app.sandbox run`` serves it. It never imports the rest of ``app`` and the product code never
 imports it (only the CLI and tests do). See docs/sandbox.md.
@@ -19,7 +20,19 @@ from .util import iso_z
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - wiring
     """Build the sandbox app. ``config`` overrides the defaults of ``app.sandbox.config.DEFAULTS``."""
-    from . import control, control_audience, control_comments, faults, instagram, media, tiktok, youtube  # noqa: F401
+    from . import (  # noqa: F401
+        control,
+        control_audience,
+        control_comments,
+        facebook,
+        faults,
+        instagram,
+        linkedin,
+        media,
+        tiktok,
+        x,
+        youtube,
+    )
 
     cfg = load_config(config)
     app = Flask(__name__)
@@ -37,8 +50,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(control.bp)  # with control_comments' routes
     app.register_blueprint(media.bp)
     app.register_blueprint(instagram.bp)
+    app.register_blueprint(facebook.bp)
     app.register_blueprint(tiktok.bp)
     app.register_blueprint(youtube.bp)
+    app.register_blueprint(x.bp)
+    app.register_blueprint(x.control_bp)
+    app.register_blueprint(linkedin.bp)
 
     @app.before_request
     def _platform_call() -> Response | None:
@@ -68,7 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         platform = getattr(g, "platform", None)
         if platform is None:
             return response
-        if request.path.startswith("/graph.instagram.com/"):
+        if request.path.startswith(("/graph.instagram.com/", "/graph.facebook.com/")):
             instagram.add_usage_headers(response)
         with state.lock:
             if getattr(g, "call_epoch", None) != state.call_epoch:
@@ -100,10 +117,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
 
 
 def _unknown_path(status: int) -> Response:
-    from . import instagram, tiktok, youtube
+    from . import instagram, linkedin, tiktok, x, youtube
 
     platform = common.platform_of(request.path)
-    if platform == "instagram" and request.path.startswith("/graph.instagram.com/"):
+    if platform == "linkedin":
+        return linkedin.unknown_path(status)
+    if platform in ("instagram", "facebook") and request.path.startswith(
+        ("/graph.instagram.com/", "/graph.facebook.com/")
+    ):
         return instagram.unknown_path()
     if platform == "tiktok":
         return tiktok.api_error(
@@ -113,6 +134,8 @@ def _unknown_path(status: int) -> Response:
         )
     if platform == "youtube":
         return youtube.not_found_page(status)
+    if platform == "x":
+        return x.not_found_path()
     if request.path.startswith("/_sandbox"):
         return common.control_error(
             status,

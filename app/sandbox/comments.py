@@ -93,6 +93,8 @@ class Comment:
 def new_comment_id(platform: str, n: int, parent_id: str | None) -> str:
     if platform == "instagram":
         return f"1787{n:013d}"
+    if platform == "facebook":  # ``{post}_{comment}``-looking ids, one sequence for comments and replies
+        return f"{1_000_000_000 + n}_{n:015d}"
     if parent_id:
         return f"{parent_id}.{b64chars(22, 'reply', n)}"
     return "Ugz" + b64chars(21, "thread", n) + "4AaABAg"
@@ -199,11 +201,10 @@ def _make(
     r: Any,
 ) -> Comment:
     n = next_id("comment")
-    author_id = (
-        ("1784" + f"{r.randint(0, 10**13 - 1):013d}")
-        if account.platform == "instagram"
-        else ("UC" + b64chars(22, "fan", handle))
-    )
+    author_id = {
+        "instagram": "1784" + f"{r.randint(0, 10**13 - 1):013d}",
+        "facebook": "7" + f"{r.randint(0, 10**15 - 1):015d}",  # Page-scoped
+    }.get(account.platform) or ("UC" + b64chars(22, "fan", handle))
     return Comment(
         id=new_comment_id(account.platform, n, parent),
         account_id=account.id,

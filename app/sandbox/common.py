@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, current_app, render_template_string
@@ -13,6 +14,8 @@ HOSTS: dict[str, str] = {
     "graph.instagram.com": "instagram",
     "api.instagram.com": "instagram",
     "www.instagram.com": "instagram",
+    "graph.facebook.com": "facebook",
+    "www.facebook.com": "facebook",
     "open.tiktokapis.com": "tiktok",
     "www.tiktok.com": "tiktok",
     "www.googleapis.com": "youtube",
@@ -20,20 +23,34 @@ HOSTS: dict[str, str] = {
     "oauth2.googleapis.com": "youtube",
     "accounts.google.com": "youtube",
     "youtubeanalytics.googleapis.com": "youtube",
+    "api.x.com": "x",
+    "api.twitter.com": "x",
+    "x.com": "x",
+    "twitter.com": "x",
+    "www.linkedin.com": "linkedin",
+    "api.linkedin.com": "linkedin",
 }
 CONSENT_PATHS = (
     "/www.instagram.com/oauth/authorize",
     "/api.instagram.com/oauth/authorize",
     "/www.tiktok.com/v2/auth/authorize",
+    "/www.facebook.com/dialog/oauth",
     "/accounts.google.com/o/oauth2/v2/auth",
     "/accounts.google.com/o/oauth2/auth",
+    "/x.com/i/oauth2/authorize",
+    "/twitter.com/i/oauth2/authorize",
+    "/www.linkedin.com/oauth/v2/authorization",
 )
 OAUTH_PATHS = (
     "/api.instagram.com/oauth/access_token",
     "/graph.instagram.com/access_token",
     "/graph.instagram.com/refresh_access_token",
     "/open.tiktokapis.com/v2/oauth/",
+    "/graph.facebook.com/oauth/access_token",
     "/oauth2.googleapis.com/",
+    "/api.x.com/2/oauth2/",
+    "/api.twitter.com/2/oauth2/",
+    "/www.linkedin.com/oauth/v2/",
 )
 
 
@@ -54,11 +71,16 @@ def platform_of(path: str) -> str | None:
     return HOSTS.get(host_of(path))
 
 
+_FB_VERSION = re.compile(r"^/(www|graph)\.facebook\.com/v\d+\.\d+/")
+
+
 def is_consent(path: str) -> bool:
+    path = _FB_VERSION.sub(r"/\1.facebook.com/", path)  # Facebook's dialog and token paths carry a version
     return any(path.rstrip("/") == p for p in CONSENT_PATHS)
 
 
 def is_oauth(path: str) -> bool:
+    path = _FB_VERSION.sub(r"/\1.facebook.com/", path)
     return any(path.startswith(p) for p in OAUTH_PATHS)
 
 

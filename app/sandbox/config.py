@@ -8,6 +8,7 @@ from typing import Any
 
 DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
     "instagram": [{"client_id": "sandbox-ig-app", "client_secret": "sandbox-ig-secret", "redirect_uris": []}],
+    "facebook": [{"client_id": "sandbox-fb-app", "client_secret": "sandbox-fb-secret", "redirect_uris": []}],
     "tiktok": [{"client_id": "sandbox-tiktok-key", "client_secret": "sandbox-tiktok-secret", "redirect_uris": []}],
     "youtube": [
         {
@@ -16,6 +17,16 @@ DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
             "redirect_uris": [],
         },
         {"client_id": "sandbox-google-client", "client_secret": "sandbox-google-secret", "redirect_uris": []},
+    ],
+    "x": [{"client_id": "sandbox-x-client", "client_secret": "sandbox-x-secret", "redirect_uris": []}],
+    # ``programmatic_refresh``: LinkedIn issues refresh tokens only to apps approved for it
+    "linkedin": [
+        {
+            "client_id": "sandbox-linkedin-client",
+            "client_secret": "sandbox-linkedin-secret",
+            "redirect_uris": [],
+            "programmatic_refresh": True,
+        }
     ],
 }
 
@@ -57,6 +68,20 @@ DEFAULTS: dict[str, Any] = {
     "YT_ROUND_SUBSCRIBERS": True,  # subscriberCount truncated to 3 significant figures
     "YT_COMMENT_MAX_CHARS": 10000,  # commentTextTooLong above this
     "YT_ANALYTICS_REQUIRES_YOUTUBE_SCOPE": True,
+    # X (API v2)
+    "X_ACCESS_TTL": 7200,
+    "X_CODE_TTL": 30,  # X's authorization code lives 30 seconds
+    "X_POST_FIELD_NAMES": False,  # True: emit the v2.167 spellings (post_count, repost_count, ...)
+    "X_RATE_LIMITS": {"users/me": 75, "users/tweets": 900, "tweets": 5000},  # per user per 15 min
+    "X_APP_RATE_LIMITS": {"users/tweets": 10000, "tweets": 3500},  # per app per 15 min
+    "X_MONTHLY_POST_READS": 3_000_000,  # per app and UTC calendar month (the pay-per-use cap)
+    "X_CAP_RESET_DAY": 1,  # the billing cycle starts on this day of the month
+    # LinkedIn (platforms.md section 7)
+    "LI_ACCESS_TTL": 60 * 86400,
+    "LI_REFRESH_TTL": 365 * 86400,  # fixed from the first authorization: a refresh does not extend it
+    "LI_VERSION_MONTHS": 12,  # a YYYYMM version is served from its month until about a year later (the 16th)
+    "LI_APP_DAILY_LIMIT": 100_000,  # calls per endpoint per app per UTC day -> 429 (real numbers unpublished)
+    "LI_MEMBER_DAILY_LIMIT": 500,  # calls per endpoint per member token per UTC day -> 429
     # OAuth
     "CODE_TTL": 600,
     # faults / latency

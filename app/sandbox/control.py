@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from .audience import validate_audience
 from .common import control_error, json_response, state
 from .util import iso_z, parse_datetime
-from .world import IG_ACCOUNT_TYPES, KINDS, PLATFORMS, TRAJECTORIES, Account
+from .world import FB_ACCOUNT_TYPES, IG_ACCOUNT_TYPES, KINDS, LI_ACCOUNT_TYPES, PLATFORMS, TRAJECTORIES, Account
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 
@@ -40,6 +40,7 @@ ACCOUNT_KEYS = {
     "posting_paused_days",
     "bio",
     "verified",
+    "owner",
 }
 POST_KEYS = {
     "published_at",
@@ -131,6 +132,17 @@ def validate_posts(posts: Any, platform: str) -> list[dict[str, Any]]:
     return out
 
 
+def _account_type_ok(platform: str, data: dict[str, Any]) -> None:
+    """Instagram: the account type; Facebook: a Page or a person without one; LinkedIn: a member or a
+    Company Page ADMINISTRATOR (no other platform has one)."""
+    if "account_type" not in data:
+        return
+    allowed = {"instagram": IG_ACCOUNT_TYPES, "facebook": FB_ACCOUNT_TYPES, "linkedin": LI_ACCOUNT_TYPES}.get(platform)
+    if allowed is None or data["account_type"] not in allowed:
+        ig, fb, li = ", ".join(IG_ACCOUNT_TYPES), ", ".join(FB_ACCOUNT_TYPES), ", ".join(LI_ACCOUNT_TYPES)
+        raise BadRequest(f"account_type is Instagram ({ig}), Facebook ({fb}) or LinkedIn ({li}) only")
+
+
 def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - flat checks
     unknown = set(data) - ACCOUNT_KEYS
     if unknown:
@@ -157,8 +169,9 @@ def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901
         spec["posts"] = validate_posts(data["posts"], data["platform"])
     if "seed" in data and data["seed"] is not None:
         _int(data, "seed", 0, 2**62)
-    if "account_type" in data and (data["platform"] != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES):
-        raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+    _account_type_ok(data["platform"], data)
+    if "owner" in data and (data["platform"] != "facebook" or not isinstance(data["owner"], str) or not data["owner"]):
+        raise BadRequest("owner is Facebook only: the name of the person who manages the Page")
     if "trajectory" in data and data["trajectory"] not in TRAJECTORIES:
         raise BadRequest(f"trajectory must be one of {', '.join(TRAJECTORIES)}")
     if "history_days" in data:
@@ -206,9 +219,18 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
     if acc.platform == "instagram":
         view["account_type"] = acc.account_type
         view["app_scoped_id"] = acc.scoped_id
+    elif acc.platform == "facebook":
+        view["account_type"] = acc.account_type
+        view["owner"] = acc.owner
+        view["owner_user_id"] = acc.scoped_id
     elif acc.platform == "tiktok":
         view["union_id"] = acc.scoped_id
-    else:
+    elif acc.platform == "linkedin":
+        view["account_type"] = acc.account_type
+        view["person_urn"] = f"urn:li:person:{acc.platform_user_id}"
+        if acc.account_type == "ADMINISTRATOR":
+            view["organization_urn"] = f"urn:li:organization:{acc.scoped_id}"
+    elif acc.platform == "youtube":
         view["uploads_playlist_id"] = acc.scoped_id
     if with_history:
         span = [acc.start + timedelta(days=i) for i in range((today - acc.start).days + 1)]
@@ -339,8 +361,7 @@ def patch_account(acc_id: str) -> Response:  # noqa: C901 - flat checks
             _int(data, "followers", 0)
         if "following" in data:
             _int(data, "following", 0)
-        if "account_type" in data and (acc.platform != "instagram" or data["account_type"] not in IG_ACCOUNT_TYPES):
-            raise BadRequest(f"account_type is Instagram only, one of {', '.join(IG_ACCOUNT_TYPES)}")
+        _account_type_ok(acc.platform, data)
         for key in ("display_name", "username", "bio"):
             if key in data and (not isinstance(data[key], str) or not data[key]):
                 raise BadRequest(f"{key} must be a non-empty string")
@@ -555,8 +576,16 @@ def quota() -> Response:
     with st.lock:
         today = st.pacific_today().isoformat()
         usage = []
+        linkedin = []
         for key, used in sorted(st.quota.items()):
-            client_id, bucket, day = key.split("|")
+            parts = key.split("|")
+            if parts[0] == "linkedin" and len(parts) == 5:  # per endpoint and UTC day (linkedin/errors.py)
+                who, owner, resource, day = parts[1:]
+                linkedin.append({"scope": who, "owner": owner, "resource": resource, "utc_date": day, "used": used})
+                continue
+            if len(parts) != 3:
+                continue
+            client_id, bucket, day = parts
             usage.append(
                 {
                     "client_id": client_id,
@@ -566,7 +595,9 @@ def quota() -> Response:
                     "limit": st.cfg["YT_QUOTA_LIMITS"].get(bucket),
                 }
             )
-        return json_response({"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"]})
+        return json_response(
+            {"pacific_today": today, "usage": usage, "limits": st.cfg["YT_QUOTA_LIMITS"], "linkedin": linkedin}
+        )
 
 
 @bp.post("/reset")

@@ -31,7 +31,7 @@ COMMENT_KEYS = {
     "like_count",
     "published_at",
 }
-COMMENT_PLATFORMS = ("instagram", "youtube")
+COMMENT_PLATFORMS = ("instagram", "youtube", "facebook")
 
 
 def _string(data: dict[str, Any], key: str, required: bool = False, limit: int = 10_000) -> str | None:
@@ -97,11 +97,10 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
         assert post_id is not None
         n = st.next("comment")
         if author_id is None:
-            author_id = (
-                "1784" + digits(13, "fan", handle)
-                if acc.platform == "instagram"
-                else "UC" + b64chars(22, "fan", handle)
-            )
+            author_id = {
+                "instagram": "1784" + digits(13, "fan", handle),
+                "facebook": "7" + digits(15, "psid", acc.id, handle),  # Page-scoped (PSID)
+            }.get(acc.platform) or "UC" + b64chars(22, "fan", handle)
         comment = Comment(
             id=new_comment_id(acc.platform, n, parent.id if parent else None),
             account_id=acc.id,

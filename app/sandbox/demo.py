@@ -1,4 +1,4 @@
-"""The demo world: a set of realistic sandbox creators across Instagram, TikTok and YouTube.
+"""The demo world: a set of realistic sandbox creators across Instagram, TikTok, YouTube, Facebook Pages and LinkedIn.
 
 ``demo_accounts()`` returns the specs (control-API bodies for ``POST /_sandbox/accounts``);
 ``seed_demo(base_url)`` posts them to a running sandbox (the product's ``flask demo`` calls it);
@@ -36,6 +36,12 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
     ("youtube", "astro.ana", "Astro Ana", 18_200, "spike", 303, {"shorts_every_days": 3.0}),
     ("youtube", "oldschooltech", "Old School Tech", 302_000, "decline", 304, {"post_every_days": 14.0}),
     ("youtube", "pixelpaints", "Pixel Paints", 3_250, "stalled", 305, {"posting_paused_days": 90}),
+    # Facebook Pages: Kenji manages one Page; Hannah manages two (her login goes through the Page picker)
+    ("facebook", "kenjicooks", "Kenji Cooks", 27_500, "growth", 401, {"owner": "Kenji Sato"}),
+    ("facebook", "lena.kitchen.live", "Chef Lena Live", 9_300, "plateau", 402, {"owner": "Hannah Berg"}),
+    ("facebook", "lena.supperclub", "Lena's Supper Club", 1_150, "new", 403, {"owner": "Hannah Berg"}),
+    ("linkedin", "rosa.leads", "Rosa Alvarez - Leadership", 8_900, "growth", 501, {"post_every_days": 3.0}),
+    ("linkedin", "northwind.hr", "Northwind HR (page admin)", 2_300, "plateau", 502, {"account_type": "ADMINISTRATOR"}),
 ]
 
 
@@ -115,6 +121,8 @@ def seed_world(state: Any) -> list[str]:
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):
                     fields = validate_story({**story, "published_at": (now - timedelta(hours=hours)).isoformat()}, now)
                     acc.stories.append(Story(id="179" + digits(14, acc.seed, "demo-story", n), **fields))
-            if acc.platform == "youtube" or (acc.platform == "instagram" and acc.account_type != "PERSONAL"):
+            if acc.platform in ("youtube", "facebook") or (
+                acc.platform == "instagram" and acc.account_type != "PERSONAL"
+            ):
                 seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next)
     return ids

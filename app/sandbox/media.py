@@ -121,6 +121,11 @@ def instagram_media(name: str) -> Response:
     return _serve(f"instagram:{media_id}")
 
 
+@bp.get("/scontent.xx.fbcdn.net/v/t39.30808-6/<name>")
+def facebook_media(name: str) -> Response:
+    return _serve(f"facebook:{name.split('_n.', 1)[0]}")
+
+
 @bp.get("/p16-sign.tiktokcdn-us.com/obj/<path:rest>")
 def tiktok_cover(rest: str) -> Response:
     expires = request.args.get("x-expires", "")

@@ -136,6 +136,16 @@ TOKEN_SHAPES = {
     ("youtube", "access"): ("ya29.a0", 140),
     ("youtube", "refresh"): ("1//0", 96),
     ("youtube", "code"): ("4/0A", 70),
+    ("x", "access"): ("VGNi", 88),
+    ("x", "refresh"): ("bWRW", 88),
+    ("x", "code"): ("", 90),
+    ("facebook", "fb_short"): ("EAAB", 150),
+    ("facebook", "fb_long"): ("EAAB", 170),
+    ("facebook", "fb_page"): ("EAAB", 180),
+    ("facebook", "code"): ("AQ", 160),
+    ("linkedin", "access"): ("AQV", 180),
+    ("linkedin", "refresh"): ("AQX", 180),
+    ("linkedin", "code"): ("AQT", 120),
 }
 
 
@@ -201,7 +211,9 @@ class SandboxState:
 
     # ----------------------------------------------------------------- accounts
     def create_account(self, spec: dict[str, Any]) -> Account:
-        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt"}[spec["platform"]]
+        prefix = {"instagram": "ig", "tiktok": "tt", "youtube": "yt", "x": "x", "facebook": "fb", "linkedin": "li"}[
+            spec["platform"]
+        ]
         acc_id = f"{prefix}_{self.next('account')}"
         acc = build_account(acc_id, spec, self.now(), int(self.cfg.get("SEED", 0)))
         for other in self.accounts.values():
@@ -218,7 +230,7 @@ class SandboxState:
         prefix, length = TOKEN_SHAPES[(platform, kind)]
         n = self.next("secret")
         body = b64chars(length, self.cfg.get("SEED", 0), "secret", platform, kind, n)
-        if platform == "instagram" or kind == "code" and platform == "tiktok":
+        if platform in ("instagram", "facebook") or kind == "code" and platform == "tiktok":
             body = body.replace("-", "Z").replace("_", "Y")
         return prefix + body
 

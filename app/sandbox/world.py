@@ -15,15 +15,29 @@ from typing import Any
 from .audience import Story, audience_truth
 from .util import b64chars, day_end, day_start, digits, h64, parse_datetime, rng, unit, utc
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
 KINDS: dict[str, tuple[str, ...]] = {
     "instagram": ("image", "carousel", "reel"),
     "tiktok": ("video",),
     "youtube": ("video", "short"),
+    "x": ("post",),
+    "facebook": ("image", "video"),
+    "linkedin": ("image", "video"),
 }
-DEFAULT_KIND = {"instagram": "image", "tiktok": "video", "youtube": "video"}
-DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0}
+DEFAULT_KIND = {
+    "instagram": "image",
+    "tiktok": "video",
+    "youtube": "video",
+    "x": "post",
+    "facebook": "image",
+    "linkedin": "image",
+}
+DEFAULT_CADENCE = {"instagram": 2.5, "tiktok": 1.6, "youtube": 7.0, "x": 1.0, "facebook": 2.0, "linkedin": 3.0}
+#: LinkedIn account types: a member, or a member holding the ADMINISTRATOR role of a Company Page
+LI_ACCOUNT_TYPES = ("MEMBER", "ADMINISTRATOR")
 IG_ACCOUNT_TYPES = ("BUSINESS", "MEDIA_CREATOR", "PERSONAL")
+#: a Facebook sandbox account is a Page, or a person who manages no Page (``me/accounts`` is empty)
+FB_ACCOUNT_TYPES = ("PAGE", "PERSON")
 TRAJECTORIES = ("growth", "plateau", "spike", "decline", "stalled", "new")
 
 # (platform, kind) -> (fast time constant in days, weight of the slow tail, tail time constant in days)
@@ -34,6 +48,11 @@ CURVES: dict[tuple[str, str], tuple[float, float, float]] = {
     ("tiktok", "video"): (1.2, 0.12, 40.0),
     ("youtube", "video"): (3.0, 0.35, 240.0),
     ("youtube", "short"): (1.5, 0.2, 90.0),
+    ("x", "post"): (0.3, 0.03, 10.0),  # a post lives for hours on the timeline
+    ("facebook", "image"): (0.5, 0.05, 15.0),
+    ("facebook", "video"): (1.0, 0.1, 30.0),
+    ("linkedin", "image"): (0.9, 0.08, 14.0),
+    ("linkedin", "video"): (1.2, 0.1, 21.0),
 }
 METRICS = (
     "views",
@@ -181,6 +200,20 @@ def _post_metrics(
         }
         duration = r.randint(7, 90) if kind == "reel" else 0
         pct = r.uniform(0.35, 0.8) if kind == "reel" else 0.0
+    elif platform == "facebook":
+        reach = aud * r.uniform(0.05, 0.25) * r.lognormvariate(0, 0.4) + 20
+        views = reach * r.uniform(1.2, 1.6) * mult
+        likes = views * r.uniform(0.02, 0.06)
+        base = {
+            "views": views,
+            "reach": views / r.uniform(1.2, 1.6),
+            "likes": likes,
+            "comments": likes * r.uniform(0.03, 0.12),
+            "shares": likes * r.uniform(0.05, 0.2),
+            "saves": 0.0,
+        }
+        duration = r.randint(15, 240) if kind == "video" else 0
+        pct = r.uniform(0.2, 0.6) if kind == "video" else 0.0
     elif platform == "tiktok":
         views = max(aud * r.uniform(0.2, 1.5) * r.lognormvariate(0, 0.6), 80) * mult
         likes = views * r.uniform(0.04, 0.1)
@@ -193,6 +226,31 @@ def _post_metrics(
         }
         duration = r.randint(9, 180)
         pct = r.uniform(0.3, 0.85)
+    elif platform == "x":
+        views = max(aud * r.uniform(0.1, 0.9) * r.lognormvariate(0, 0.7), 20) * mult
+        likes = views * r.uniform(0.005, 0.03)
+        base = {
+            "views": views,  # impression_count
+            "likes": likes,
+            "comments": likes * r.uniform(0.05, 0.2),  # reply_count
+            "shares": likes * r.uniform(0.1, 0.3),  # retweet_count
+            "saves": likes * r.uniform(0.02, 0.1),  # bookmark_count
+            "reposts": likes * r.uniform(0.01, 0.05),  # quote_count
+        }
+        duration, pct = 0, 0.0
+    elif platform == "linkedin":
+        views = max(aud * r.uniform(0.3, 1.6) * r.lognormvariate(0, 0.5), 40) * mult
+        likes = views * r.uniform(0.01, 0.04)
+        base = {
+            "views": views,
+            "reach": views * r.uniform(0.6, 0.85),
+            "likes": likes,
+            "comments": likes * r.uniform(0.05, 0.2),
+            "shares": likes * r.uniform(0.02, 0.08),
+            "saves": 0.0,
+        }
+        duration = r.randint(20, 180) if kind == "video" else 0
+        pct = r.uniform(0.3, 0.7) if kind == "video" else 0.0
     else:
         if kind == "short":
             views = aud * r.uniform(0.1, 1.2) * r.lognormvariate(0, 0.6)
@@ -220,7 +278,8 @@ def caption_for(seed: object, key: object, platform: str) -> str:
     topic = r.choice(WORDS)
     tags = " ".join("#" + r.choice(WORDS).replace(" ", "").replace("&", "") for _ in range(r.randint(0, 3)))
     text = f"{topic.capitalize()} #{r.randint(1, 400)}"
-    return (text + (" " + tags if tags else ""))[: 150 if platform == "tiktok" else 2200]
+    limit = {"tiktok": 150, "x": 280}.get(platform, 2200)
+    return (text + (" " + tags if tags else ""))[:limit]
 
 
 BOOST_DAYS = 28
@@ -331,8 +390,13 @@ class Account:
     created_at: datetime
     bio: str = ""
     verified: bool = False
+    #: X only: a protected account's posts are hidden from others; a suspended one answers nothing
+    protected: bool = False
+    suspended: bool = False
     explicit_posts: list[Post] = field(default_factory=list)
     version: int = 0
+    #: Facebook: the name of the person who manages the Page (Pages with one owner share a login)
+    owner: str = ""
     #: the control API's replacements of the default audience truth (``audience.py``)
     audience_override: dict[str, Any] = field(default_factory=dict)
     #: Instagram stories, live for 24 h after publishing (``audience.py``)
@@ -427,10 +491,12 @@ class Account:
         if self.platform == "instagram":
             u = unit(self.seed, "kind", x)
             kind = "reel" if u < 0.45 else ("image" if u < 0.75 else "carousel")
-        pid = self.new_post_id(("gen", x, slot))
+        elif self.platform == "facebook":
+            kind = "video" if unit(self.seed, "kind", x) < 0.3 else "image"
         hour = 7 + int(unit(self.seed, "hour", x, slot) * 15)
         minute = int(unit(self.seed, "minute", x, slot) * 60)
         published = day_start(x) + timedelta(hours=hour, minutes=minute)
+        pid = self.new_post_id(("gen", x, slot), published)
         audience = self.followers_on(x - timedelta(days=1))
         spike = max(self.change_on(x), self.change_on(x + timedelta(days=1)))
         mult = 1.0
@@ -449,11 +515,18 @@ class Account:
             skip,
         )
 
-    def new_post_id(self, key: object) -> str:
+    def new_post_id(self, key: object, at: datetime | None = None) -> str:
         if self.platform == "instagram":
             return "179" + digits(14, self.seed, "pid", key)
         if self.platform == "tiktok":
             return "73" + digits(17, self.seed, "pid", key)
+        if self.platform == "x":  # a snowflake: time-ordered, so since_id and paging work as on X
+            ms = int(at.timestamp() * 1000) if at is not None else 1_700_000_000_000
+            return str(((ms - 1_288_834_974_657) << 22) | (h64(self.seed, "pid", key) & 0x3FFFFF))
+        if self.platform == "facebook":  # Page post ids are ``{page-id}_{post-id}``
+            return f"{self.platform_user_id}_" + digits(15, self.seed, "pid", key)
+        if self.platform == "linkedin":
+            return "urn:li:share:71" + digits(17, self.seed, "pid", key)
         return b64chars(11, self.seed, "pid", key)
 
     def add_explicit_post(self, spec: dict[str, Any], now: datetime) -> Post:
@@ -462,7 +535,7 @@ class Account:
         kind = str(spec.get("kind") or spec.get("media_type") or DEFAULT_KIND[self.platform]).lower()
         if kind not in KINDS[self.platform]:
             raise ValueError(f"kind must be one of {', '.join(KINDS[self.platform])} for {self.platform}")
-        pid = str(spec.get("id") or self.new_post_id(("explicit", len(self.explicit_posts), published)))
+        pid = str(spec.get("id") or self.new_post_id(("explicit", len(self.explicit_posts), published), published))
         r = rng(self.seed, "explicit", pid)
         age = (now - published).total_seconds() / 86400
         frac = growth_fraction(self.platform, kind, max(age, 1 / 24)) if published <= now else 1.0
@@ -576,8 +649,11 @@ class Account:
             "created_at": self.created_at.isoformat(),
             "bio": self.bio,
             "verified": self.verified,
+            "protected": self.protected,
+            "suspended": self.suspended,
             "explicit_posts": [p.to_json() for p in self.explicit_posts],
             "version": self.version,
+            "owner": self.owner,
             "audience_override": self.audience_override,
             "stories": [s.to_json() for s in self.stories],
         }
@@ -614,8 +690,11 @@ class Account:
             created_at=parse_datetime(data["created_at"]),
             bio=data.get("bio", ""),
             verified=bool(data.get("verified", False)),
+            protected=bool(data.get("protected", False)),
+            suspended=bool(data.get("suspended", False)),
             explicit_posts=[Post.from_json(p) for p in data.get("explicit_posts", [])],
             version=int(data.get("version", 0)),
+            owner=str(data.get("owner", "")),
             audience_override=dict(data.get("audience_override", {})),
             stories=[Story.from_json(s) for s in data.get("stories", [])],
         )
@@ -647,9 +726,19 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
     if platform == "instagram":
         puid = "1784140" + digits(10, seed, "igid")
         scoped = "2" + digits(15, seed, "igasid")
+    elif platform == "facebook":
+        # the Page id; ``scoped_id`` holds the id of the Facebook user who manages it (``owner``)
+        puid = "61" + digits(13, seed, "fbpage")
+        scoped = "100" + digits(12, world_seed, "fbuser", spec.get("owner") or username)
     elif platform == "tiktok":
         puid = "-000" + b64chars(36, seed, "openid")
         scoped = hex(h64(seed, "union"))[2:] + hex(h64(seed, "union2"))[2:]
+    elif platform == "x":
+        puid = "1" + digits(18, seed, "xid")  # X user ids are global numeric strings
+        scoped = puid
+    elif platform == "linkedin":
+        puid = b64chars(10, seed, "member")  # the OIDC ``sub``: app-scoped (urn:li:person:{sub})
+        scoped = "10" + digits(6, seed, "organization")  # the Company Page an ADMINISTRATOR administers
     else:
         puid = "UC" + b64chars(22, seed, "channel")
         scoped = "UU" + puid[2:]
@@ -660,7 +749,8 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
         username=username,
         display_name=spec.get("display_name") or username.replace("_", " ").replace(".", " ").title(),
         seed=int(seed),
-        account_type=spec.get("account_type") or ("MEDIA_CREATOR" if platform == "instagram" else ""),
+        account_type=spec.get("account_type")
+        or {"instagram": "MEDIA_CREATOR", "facebook": "PAGE", "linkedin": "MEMBER"}.get(platform, ""),
         platform_user_id=puid,
         scoped_id=scoped,
         start=start,
@@ -676,6 +766,7 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
         auto_posts=auto_posts,
         created_at=now,
         bio=spec.get("bio", f"Creator sandbox account @{username}"),
+        owner=str(spec.get("owner") or (username if platform == "facebook" else "")),
         verified=bool(spec.get("verified", False)),
     )
     acc._rebuild_cum()

@@ -26,12 +26,12 @@ from app.extensions import db
 from app.models import Comment, CommentReply, Connection, ReplyStatus
 from app.models.base import utcnow
 from app.platforms import get_adapter
-from app.platforms.comments import IG_MANAGE_SCOPE, REPLY_LIMITS, YT_MANAGE_SCOPE, YT_WRITE_UNITS
+from app.platforms.comments import FB_MANAGE_SCOPE, IG_MANAGE_SCOPE, REPLY_LIMITS, YT_MANAGE_SCOPE, YT_WRITE_UNITS
 from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.services.comments import get_comment
 
-MANAGE_SCOPES = {"instagram": IG_MANAGE_SCOPE, "youtube": YT_MANAGE_SCOPE}
+MANAGE_SCOPES = {"instagram": IG_MANAGE_SCOPE, "youtube": YT_MANAGE_SCOPE, "facebook": FB_MANAGE_SCOPE}
 GRANT_FEATURE = "comments"
 
 
@@ -47,7 +47,7 @@ def has_grant(conn: Connection) -> bool:
 def grant_adapter(platform: str) -> Any:
     """The platform adapter asking the usual scopes plus the comment-management scope."""
     if platform not in MANAGE_SCOPES:
-        raise NotFound("Replies from the portal work for Instagram and YouTube.")
+        raise NotFound("Replies from the portal work for Instagram, YouTube and Facebook Pages.")
     key = f"{platform.upper()}_SCOPES"
     base = get_adapter(platform, current_app.config).scopes  # type: ignore[attr-defined]
     settings = {**current_app.config, key: " ".join([*base, MANAGE_SCOPES[platform]])}

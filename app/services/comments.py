@@ -100,7 +100,7 @@ def parse_query(args: Mapping[str, str]) -> InboxQuery:
     """The inbox query from URL arguments. :raises ValidationFailed: with the field named."""
     platform = args.get("platform") or None
     if platform is not None and platform not in COMMENT_PLATFORMS:
-        raise ValidationFailed("platform must be instagram or youtube.", field="platform")
+        raise ValidationFailed(f"platform must be one of {', '.join(COMMENT_PLATFORMS)}.", field="platform")
     state = args.get("state") or "all"
     if state not in STATES:
         raise ValidationFailed(f"state must be one of {', '.join(STATES)}.", field="state")

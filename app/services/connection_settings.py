@@ -43,6 +43,9 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "instagram": frozenset({"posts", "comments", "audience", "stories"}),
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
+    "x": frozenset({"posts"}),  # X replies need search, which the read tier we use does not include
+    "facebook": frozenset({"posts", "comments"}),
+    "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
@@ -56,7 +59,14 @@ YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 3, "audience": 0}
 CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     "tiktok": {"profile": 1, "posts": 2},
+    # the Page + its insights; the posts with their insights; comments: one stream call per post due
+    "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
+    "x": {"profile": 2, "posts": 2},  # refresh (2-hour tokens) + users/me; timeline + lookup by ids
+    # LinkedIn: userinfo + follower count + 5 daily analytics calls; posts: one page of 100 plus 4 analytics
+    # calls for each new or due post under 30 days old: 22.3 calls a day in all at one post every 3 days,
+    # measured over 14 daily syncs (docs/sync.md)
+    "linkedin": {"profile": 7, "posts": 15},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app, g
 from sqlalchemy import func, select
 
 from app.errors import NotFound, ServiceError
@@ -19,8 +20,9 @@ from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, User
 from app.models.base import utcnow
 from app.models.connection import USABLE_STATUSES
-from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
+from app.models.platforms import CONNECTABLE, PLATFORM_NAMES, PLATFORMS
 from app.platforms import PlatformError
+from app.platforms.registry import configured_platforms
 from app.queueing import dispatch
 from app.security.crypto import TokenDecryptError
 from app.services import clients as client_service
@@ -72,11 +74,35 @@ def get_own_connection(user: User, connection_id: int) -> Connection:
     return conn
 
 
+def offered_platforms() -> tuple[str, ...]:
+    """The platforms this deployment can connect: an adapter and client credentials (the others are
+    hidden from the connect page and the filters rather than offered and failing)."""
+    return configured_platforms(current_app.config)
+
+
+def filter_platforms() -> dict[str, str]:
+    """The platform filters' choices (id -> name): the offered platforms, plus any platform some
+    connection holds history of (an imported account, or one connected before its app was removed).
+    Once per request."""
+    cached: dict[str, str] | None = g.get("filter_platforms")
+    if cached is None:
+        held = set(db.session.execute(select(Connection.platform).distinct()).scalars())
+        shown = set(offered_platforms()) | held
+        cached = {p: PLATFORM_NAMES[p] for p in PLATFORMS if p in shown}
+        g.filter_platforms = cached
+    return cached
+
+
 def cards_for(user: User) -> list[dict[str, Any]]:
-    """One card per platform: the live connection (or the latest kept one), or nothing yet."""
+    """One card per offered platform (and per platform the client still has a connection on): the live
+    connection (or the latest kept one), or nothing yet."""
     conns = own_connections(user)
+    held = {c.platform for c in conns}
     cards = []
+    offered = offered_platforms()
     for platform in CONNECTABLE:
+        if platform not in offered and platform not in held:
+            continue
         mine = [c for c in conns if c.platform == platform]
         live = next((c for c in mine if c.is_live), None)
         cards.append(

@@ -58,9 +58,22 @@ class CallbackOutcome:
     """What the callback achieved; ``kind`` picks the page the user lands on."""
 
     kind: str  # connected | insufficient_scope | denied | wrong_account_type | taken | other_account | failed
+    # (Facebook also: no_page, pick_page)
     platform: str
     connection_id: int | None = None
     message: str = ""
+    #: Facebook with several Pages: the single-use token of the Page picker (``app.services.facebook_pages``)
+    pick: str | None = None
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """A callback that passed every check and traded its code: the pending row, the adapter, the grant."""
+
+    client: Client
+    pending: OAuthState
+    adapter: PlatformAdapter
+    tokens: TokenSet
 
 
 def _sha256(value: str) -> str:
@@ -157,13 +170,19 @@ def _platform_error_outcome(platform: str, args: Mapping[str, str]) -> CallbackO
     error, reason = args.get("error", ""), args.get("error_reason", "")
     if reason == "not_professional_account":
         return CallbackOutcome("wrong_account_type", platform)
-    if error in ("access_denied", "user_denied") or reason == "user_denied":
+    # LinkedIn: user_cancelled_authorize / user_cancelled_login
+    if error in ("access_denied", "user_denied", "user_cancelled_authorize", "user_cancelled_login") or (
+        reason == "user_denied"
+    ):
         return CallbackOutcome("denied", platform)
     return CallbackOutcome("failed", platform, message=f"{PLATFORM_NAMES[platform]} said: {scrub_text(error)[:60]}")
 
 
-def complete_callback(user: User, session_id: str | None, platform: str, args: Mapping[str, str]) -> CallbackOutcome:
-    """Finish an authorization: checks (O2, O4), platform errors, exchange, scopes (O7), storage.
+def exchange_step(
+    user: User, session_id: str | None, platform: str, args: Mapping[str, str]
+) -> Exchanged | CallbackOutcome:
+    """The checks (O2, O4), the platform's error parameters and the code exchange, shared by every
+    platform's callback; an outcome when it ends here.
 
     :raises OAuthRejected: forged, replayed, expired, foreign or mixed-up callbacks, or no code.
     :raises NotFound: an unknown platform or a non-client user.
@@ -197,6 +216,20 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
             platform,
             message=f"{PLATFORM_NAMES[platform]} did not complete the sign-in. Nothing was saved; please try again.",
         )
+    return Exchanged(client, pending, adapter, tokens)
+
+
+def complete_callback(user: User, session_id: str | None, platform: str, args: Mapping[str, str]) -> CallbackOutcome:
+    """Finish an authorization: :func:`exchange_step`, then scopes (O7), the profile and storage.
+    (Facebook's callback, with its Page picker, is ``app.services.facebook_pages.complete_callback``.)
+
+    :raises OAuthRejected: forged, replayed, expired, foreign or mixed-up callbacks, or no code.
+    :raises NotFound: an unknown platform or a non-client user.
+    """
+    step = exchange_step(user, session_id, platform, args)
+    if isinstance(step, CallbackOutcome):
+        return step
+    client, pending, adapter, tokens = step.client, step.pending, step.adapter, step.tokens
     missing = adapter.missing_scopes(tokens)
     try:
         profile = adapter.fetch_profile(tokens.access_token)
@@ -216,7 +249,7 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
     if not account_id:
         return CallbackOutcome("failed", platform, message="The platform did not say which account this is.")
 
-    outcome = _store_connection(client, adapter, platform, account_id, tokens, profile, missing)
+    outcome = store_connection(client, adapter, platform, account_id, tokens, profile, missing)
     conn = db.session.get(Connection, outcome.connection_id) if outcome.connection_id is not None else None
     if conn is not None and tokens.scopes:
         comment_replies.apply_grant(conn, tokens.scopes, pending.feature == comment_replies.GRANT_FEATURE)
@@ -224,7 +257,7 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
     return outcome
 
 
-def _store_connection(
+def store_connection(
     client: Client,
     adapter: PlatformAdapter,
     platform: str,
@@ -284,6 +317,8 @@ def _store_connection(
     conn.display_name = (profile.display_name or "")[:255] or None
     conn.avatar_url = (profile.avatar_url or "")[:2048] or None
     conn.account_type = (profile.account_type or "")[:32] or None
+    grantor = tokens.extras.get("grantor_id")  # Facebook: the person behind a Page connection
+    conn.grantor_id = str(grantor)[:128] if grantor else None
     conn.status = (ConnectionStatus.INSUFFICIENT_SCOPE if missing else ConnectionStatus.CONNECTED).value
     conn.last_error = f"Missing permissions: {', '.join(sorted(missing))}" if missing else None
     conn.profile_stats = _profile_stats(profile)

@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
 from app.errors import NotFound, ServiceError
 from app.extensions import db
@@ -75,15 +75,19 @@ def parse_signed_request(signed_request: str, secret: str, now: float | None = N
     return data
 
 
+def _of_account(platform: str, platform_user_id: str) -> Any:
+    """The connections of a platform account, or (Facebook) of the Pages the named person granted."""
+    return and_(
+        Connection.platform == platform,
+        or_(Connection.platform_user_id == platform_user_id, Connection.grantor_id == platform_user_id),
+    )
+
+
 def _platform_removed(platform: str, platform_user_id: str) -> int:
     """The user removed our app at the platform: mark revoked and delete the tokens (no revoke call)."""
     rows = (
         db.session.execute(
-            select(Connection).where(
-                Connection.platform == platform,
-                Connection.platform_user_id == platform_user_id,
-                Connection.disconnected_at.is_(None),
-            )
+            select(Connection).where(_of_account(platform, platform_user_id), Connection.disconnected_at.is_(None))
         )
         .scalars()
         .all()
@@ -96,22 +100,26 @@ def _platform_removed(platform: str, platform_user_id: str) -> int:
     return len(rows)
 
 
-def meta_deauthorize(signed_request: str) -> int:
-    """Meta deauthorize callback: verified, then the connection is marked revoked; idempotent."""
-    secret = current_app.config.get("INSTAGRAM_CLIENT_SECRET") or ""
+#: the app secret that signs each Meta app's callbacks (Instagram Login and Facebook Login are two apps)
+META_SECRETS = {"instagram": "INSTAGRAM_CLIENT_SECRET", "facebook": "FACEBOOK_APP_SECRET"}
+
+
+def _meta_user(signed_request: str, platform: str) -> str:
+    secret = current_app.config.get(META_SECRETS[platform]) or ""
     if not secret:
-        raise BadSignature("Instagram is not configured.")
-    data = parse_signed_request(signed_request, secret)
-    return _platform_removed("instagram", str(data["user_id"]))
+        raise BadSignature(f"{platform.capitalize()} is not configured.")
+    return str(parse_signed_request(signed_request, secret)["user_id"])
 
 
-def meta_data_deletion(signed_request: str) -> DataDeletionRequest:
+def meta_deauthorize(signed_request: str, platform: str = "instagram") -> int:
+    """Meta deauthorize callback: verified, then the connection is marked revoked; idempotent.
+    Facebook names the person: every Page connection they granted is marked."""
+    return _platform_removed(platform, _meta_user(signed_request, platform))
+
+
+def meta_data_deletion(signed_request: str, platform: str = "instagram") -> DataDeletionRequest:
     """Meta data-deletion callback: one request row per account (same code on a repeat), job enqueued."""
-    secret = current_app.config.get("INSTAGRAM_CLIENT_SECRET") or ""
-    if not secret:
-        raise BadSignature("Instagram is not configured.")
-    data = parse_signed_request(signed_request, secret)
-    return request_data_deletion("instagram", str(data["user_id"]))
+    return request_data_deletion(platform, _meta_user(signed_request, platform))
 
 
 def request_data_deletion(platform: str, platform_user_id: str) -> DataDeletionRequest:
@@ -140,11 +148,7 @@ def process_data_deletion(request_id: int) -> int:
     req = db.session.get(DataDeletionRequest, request_id)
     if req is None or req.status == "completed":
         return 0
-    result = db.session.execute(
-        delete(Connection).where(
-            Connection.platform == req.platform, Connection.platform_user_id == req.platform_user_id
-        )
-    )
+    result = db.session.execute(delete(Connection).where(_of_account(req.platform, req.platform_user_id)))
     req.connections_deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
     req.status = "completed"
     req.completed_at = utcnow()

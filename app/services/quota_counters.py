@@ -37,6 +37,20 @@ def tiktok_minute_key(minute: int | None = None) -> str:
     return f"rate:tiktok:{minute if minute is not None else int(time.time() // 60)}"
 
 
+def x_post_reads_key(cycle: str) -> str:
+    """The X posts read in the billing cycle that began on ``cycle`` (an ISO date): the gate's counter."""
+    return f"quota:x:post_reads:{cycle}"
+
+
+def linkedin_day_key(day: str | None = None) -> str:
+    """LinkedIn calls made on ``day`` (a UTC day: LinkedIn's daily limits reset at 00:00 UTC)."""
+    return f"quota:linkedin:calls:{day or datetime.now(UTC).date().isoformat()}"
+
+
+#: LinkedIn calls of the OAuth callback's identity lookup (userinfo + memberFollowersCount)
+LINKEDIN_IDENTITY_CALLS = 2
+
+
 def pacific_day(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).astimezone(PACIFIC).date().isoformat()
 
@@ -66,6 +80,9 @@ def charge_outside_sync(platform: str, units: int) -> None:
         if platform == "tiktok":
             pipe.incr(tiktok_minute_key())
             pipe.expire(tiktok_minute_key(), 120)
+        if platform == "linkedin":
+            pipe.incrby(linkedin_day_key(), LINKEDIN_IDENTITY_CALLS)
+            pipe.expire(linkedin_day_key(), 2 * 24 * 3600)
         pipe.execute()
     except (redis.RedisError, OSError):
         return

@@ -56,6 +56,8 @@ INSTAGRAM_REFRESH_AHEAD = timedelta(days=10)
 ROTATING_REFRESH_AHEAD = timedelta(days=30)
 #: Google refresh tokens die after 6 months unused: use them at least monthly
 GOOGLE_MAX_IDLE = timedelta(days=30)
+#: LinkedIn access tokens last 60 days: renewed a week ahead (the refresh token's 365 days do not move)
+LINKEDIN_REFRESH_AHEAD = timedelta(days=7)
 TABLE = "connections"
 
 
@@ -166,6 +168,8 @@ def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
     if conn.access_expires_at and conn.access_expires_at - REFRESH_MARGIN <= now and (conn.platform != "instagram"):
         return True
     issued = conn.access_issued_at or conn.connected_at
+    if conn.platform == "facebook":  # a Page token from a long-lived user token never expires: no refresh flow
+        return False
     if conn.platform == "instagram":
         return bool(
             conn.access_expires_at
@@ -173,8 +177,15 @@ def refresh_due(conn: Connection, now: datetime | None = None) -> bool:
             and now - issued >= timedelta(hours=24)
             and conn.access_expires_at > now
         )
-    if conn.platform == "tiktok":
+    if conn.platform in ("tiktok", "x"):  # rotating grants (X's refresh lifetime is undocumented: None)
         return bool(conn.refresh_expires_at and conn.refresh_expires_at - ROTATING_REFRESH_AHEAD <= now)
+    if conn.platform == "linkedin":
+        return bool(
+            conn.access_expires_at
+            and conn.access_expires_at - LINKEDIN_REFRESH_AHEAD <= now
+            and conn.refresh_expires_at
+            and conn.refresh_expires_at > now
+        )
     return now - issued >= GOOGLE_MAX_IDLE
 
 
@@ -358,6 +369,8 @@ def hard_expiry(conn: Connection) -> datetime | None:
     """When the grant dies for good unless renewed (Instagram: the token itself; else the refresh token)."""
     if conn.platform == "instagram":
         return conn.access_expires_at
+    if conn.platform == "linkedin" and conn.refresh_expires_at is None:
+        return conn.access_expires_at  # an app not approved for refresh: the 60-day token is the grant
     return conn.refresh_expires_at
 
 

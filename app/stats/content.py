@@ -27,7 +27,7 @@ MIN_POSTS_PER_BLOCK = 3
 MIN_POSTS_PER_HASHTAG = 2
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CONTENT_SORTS = {"newest": "Newest", "engaged": "Most engaged", "views": "Most viewed"}
-CONTENT_KINDS = ("image", "carousel", "reel", "video", "short", "story")
+CONTENT_KINDS = ("image", "carousel", "reel", "video", "short", "story", "post")
 
 
 @dataclass(frozen=True)

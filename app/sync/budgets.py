@@ -35,6 +35,7 @@ from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
     PACIFIC,
+    linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
     youtube_analytics_key,
@@ -66,10 +67,22 @@ WHEN_NEAR: dict[str, tuple[str, ...]] = {
         "SYNC_META_SLOWDOWN_SECONDS first.",
         "At 95 % Instagram syncs are deferred by 5 minutes until the usage falls.",
     ),
+    "facebook": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "At 80 % of Meta's reported usage (app or Page) every Meta call waits SYNC_META_SLOWDOWN_SECONDS first.",
+        "At 95 % Facebook and Instagram syncs are deferred by 5 minutes until the usage falls.",
+    ),
     "tiktok": (
         "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
         "Over SYNC_TIKTOK_CALLS_PER_MINUTE calls in a minute, the sync that needed the call is deferred to "
         "the next minute.",
+    ),
+    "linkedin": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "Each LinkedIn call is counted before it is sent; a call that would pass SYNC_LINKEDIN_DAILY_CALLS is "
+        "not made and that sync is deferred to 00:00 UTC, when LinkedIn's per-app and per-member limits reset.",
+        "A 429 from LinkedIn naming a DAY limit defers the sync to 00:00 UTC the same way; any other 429 is "
+        "retried with backoff (LinkedIn sends no Retry-After).",
     ),
 }
 
@@ -82,7 +95,7 @@ class Limit:
     label: str
     spent: float
     limit: float | None  # None: a quota the platform does not publish (counted, not capped)
-    window: str  # pacific_day | minute | rolling_hour | rolling_24h
+    window: str  # pacific_day | utc_day | minute | rolling_hour | rolling_24h
     resets_at: datetime | None
     projected: float | None
     unit: str = "units"
@@ -169,7 +182,8 @@ def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
     pipe.get(tiktok_minute_key(int(now.timestamp() // 60)))
     pipe.get(META_APP_USAGE)
     pipe.hgetall(META_ACCOUNT_USAGE)
-    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts = pipe.execute()
+    pipe.get(linkedin_day_key(now.date().isoformat()))
+    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts, li_calls = pipe.execute()
     accounts = {
         (k.decode() if isinstance(k, bytes) else str(k)): _float(v.decode() if isinstance(v, bytes) else v) or 0.0
         for k, v in (meta_accounts or {}).items()
@@ -180,6 +194,7 @@ def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
         "tt_minute": _int(tt_minute),
         "meta_app": _float(meta_app.decode() if isinstance(meta_app, bytes) else meta_app),
         "meta_accounts": accounts,
+        "li_calls": _int(li_calls),
     }
 
 
@@ -210,7 +225,7 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
                 note="A separate quota Google does not publish; read it in the Cloud console. Counted, not capped.",
             ),
         )
-    if platform == "instagram":
+    if platform in ("instagram", "facebook"):  # one Meta gate: the app's usage and the busiest account or Page
         worst = max(v["meta_accounts"].items(), key=lambda kv: kv[1], default=None)
         return (
             Limit(
@@ -228,7 +243,7 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
             ),
             Limit(
                 "account_usage_pct",
-                "Busiest Instagram account (24 h)",
+                "Busiest Meta account or Page (24 h)",
                 worst[1] if worst else 0.0,
                 100,
                 "rolling_24h",
@@ -250,6 +265,22 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
                 minute + timedelta(minutes=1),
                 None,
                 unit="calls",
+            ),
+        )
+    if platform == "linkedin":
+        start = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+        reset = start + timedelta(days=1)
+        return (
+            Limit(
+                "calls_per_day",
+                "Calls (UTC day)",
+                v["li_calls"],
+                int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000)),
+                "utc_day",
+                reset,
+                project(v["li_calls"], start, reset, now),
+                unit="calls",
+                note="LinkedIn's own limits are per endpoint, per app and per member, and unpublished.",
             ),
         )
     return ()

@@ -6,7 +6,7 @@ Errors are classified once, here (J8):
 platform error         what the engine does
 =====================  ======================================================================
 RateLimited            deferred: retried after the platform's hint (+ jitter), else backoff
-QuotaExceeded          deferred to the quota reset (YouTube: next midnight Pacific), no retry before
+QuotaExceeded          deferred to the reset (YouTube: midnight Pacific; X: its monthly cycle), no retry before
 PlatformUnavailable    failed, retried with full-jitter backoff; counts toward the breaker
 TokenExpired           token refreshed (single-flight, ``services.tokens``), plan retried once
 AccessRevoked          connection marked ``revoked``, tokens deleted, ``Result.grant_lost`` set; no retry
@@ -15,9 +15,8 @@ BadResponse / other    failed, not retried (the answer will not change by asking
 database gone          (OperationalError) retried with backoff; the run closed as ``database``
 =====================  ======================================================================
 
-A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by
-a per-sync retry budget; the job itself returns normally, so RQ's own ``Retry`` is left for crashes
-(a SIGKILLed worker).
+A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by a
+per-sync retry budget; the job returns normally, so RQ's ``Retry`` is left for crashes (a killed worker).
 
 The engine raises no alerts: a grant found dead (revoked, expired) is reported in ``Result.grant_lost``
 and the job that called the engine raises the alert (``app.jobs.sync``), so the engine depends on
@@ -77,6 +76,7 @@ PLAIN = {
     "unavailable": "The platform did not answer; we will try again.",
     "token_expired": "The platform did not accept our access; reconnect if this continues.",
     "access_revoked": "Access was removed at the platform. Reconnect to continue.",
+    "account_suspended": "The platform suspended this account, so nothing can be read. Reconnect once it is restored.",
     "scope_missing": "A permission we need was not granted. Reconnect and allow all permissions.",
     "bad_response": "The platform sent data we could not read; we will try again tomorrow.",
     "invalid_request": "The platform refused our request; our team has been told.",
@@ -391,6 +391,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         **(run.details or {}),
         "metric_snapshots": snapshots,
         "backfilled_days": backfilled,
+        "backfilled_posts": len(data.content) if data.backfill else 0,  # the first sync's past posts
         "reconciled_days": reconciled,
         "notes": data.notes[:10],
     }
@@ -443,8 +444,10 @@ def _finish_failed(
     deferred_until: datetime | None = None,
     conn_status: str | None = None,
     retry_in: float | None = None,
+    plain: str | None = None,
 ) -> Result:
-    """Close the run (and keep the raw answers that explain it); the connection shows the reason."""
+    """Close the run (and keep the raw answers that explain it); the connection shows the reason
+    (``plain``, else the plain sentence of ``error_class``)."""
     db.session.rollback()
     run = db.session.get(SyncRun, run_id)
     assert run is not None
@@ -463,7 +466,7 @@ def _finish_failed(
             conn.status = conn_status
         elif not keep_status or conn.status == ConnectionStatus.SYNCING.value:
             conn.status = prev if conn.status == ConnectionStatus.SYNCING.value else conn.status
-        conn.last_error = PLAIN.get(error_class, message)[:500]
+        conn.last_error = (plain or PLAIN.get(error_class, message))[:500]
     db.session.commit()
     return Result(status, run_id, retry_in=retry_in, message=message)
 
@@ -488,6 +491,9 @@ def _classified(
             status=SyncStatus.DEFERRED.value,
             deferred_until=utcnow() + timedelta(seconds=wait),
             retry_in=wait,
+            plain=f"X's monthly read limit is used up; syncing resumes after it resets on {exc.resets_at:%d %B %Y}."
+            if exc.platform == "x"
+            else None,
         )
     if isinstance(exc, RateLimited):
         return _retry(

@@ -32,7 +32,9 @@ CONTENT_OVERLAP = timedelta(days=1)
 RECHECK_DAYS = 3
 #: YouTube Analytics is ~3 days behind: ask for a week to always cover the last 3 finished days
 YOUTUBE_RECHECK_DAYS = 7
-BACKFILL_DAYS = {"youtube": 365, "instagram": 30}
+#: Facebook Page insights are kept 2 years; 730 days are 9 calls of 90 days, once (platforms.md §3.4);
+#: LinkedIn's daily analytics cost 5 calls whatever the range
+BACKFILL_DAYS = {"youtube": 365, "instagram": 30, "facebook": 730, "linkedin": 365}
 #: Instagram needs one insights call per post: cap them per sync (the most overdue go first)
 MAX_METRIC_ITEMS = 60
 
@@ -130,11 +132,12 @@ def _content(
         progress(50)
         fresh = {item.platform_id for item in data.content}
         wanted: list[ContentItem] = []
-        if adapter.name == "instagram":
-            # list answers carry likes/comments only: insights for new posts and due older ones
+        if adapter.name in ("instagram", "linkedin"):
+            # list answers carry likes/comments only (LinkedIn: no numbers at all): new posts and due older ones
             wanted = [i for i in data.content if (inp.today - i.published_at.date()).days <= 90]
         wanted += [i for i in inp.due if i.platform_id not in fresh]
-        wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name == "instagram" else wanted
+        # one call per post on Instagram and Facebook (Facebook's list answer already has the new posts')
+        wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name in ("instagram", "facebook") else wanted
         if wanted:
             got = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, wanted))
             data.metrics = dict(got or {})

@@ -4,6 +4,12 @@
   that would go over the budget is not made: :class:`QuotaExceeded` defers the sync to the reset
   instead of burning a unit on a certain ``quotaExceeded``.
 * **TikTok**: calls per minute; over the limit the sync is deferred to the next minute.
+* **X**: posts read per billing cycle (the monthly cap). Each timeline or lookup call reserves a full
+  page (100) before it is sent and is settled to the posts returned after; a call that would pass
+  ``SYNC_X_MONTHLY_POST_READS`` is not made and the sync is deferred to the cycle's reset. X's
+  15-minute windows are answered by X itself (429 with ``x-rate-limit-reset``): the sync waits for it.
+* **LinkedIn**: calls per UTC day over all workers (``SYNC_LINKEDIN_DAILY_CALLS``); over it the sync is
+  deferred to 00:00 UTC, when LinkedIn's own per-app and per-member daily limits reset.
 * **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
   answer are shared; above 80 % every call is slowed down, above 95 % syncs are deferred.
 * **Concurrency**: at most N syncs per platform at once (a sorted-set semaphore with expiring entries,
@@ -22,15 +28,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+import requests
 
 from app.platforms.errors import QuotaExceeded, RateLimited
+from app.platforms.x import PAGE_SIZE as X_PAGE
+from app.platforms.x import cycle_start, is_post_read, next_cycle_start
 from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
     META_APP_USAGE,
     PACIFIC,
     count_call,
+    linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
+    x_post_reads_key,
     youtube_analytics_key,
     youtube_units_key,
 )
@@ -45,6 +56,11 @@ def next_pacific_midnight(now: datetime | None = None) -> datetime:
     return midnight.astimezone(UTC)
 
 
+def _next_utc_midnight() -> datetime:
+    now = datetime.now(UTC)
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
 #: Data API writes on comments (comments.insert / update / delete / setModerationStatus) cost 50 units
 YOUTUBE_WRITE_UNITS = 50
 
@@ -56,6 +72,10 @@ def youtube_units(url: str, method: str) -> int:
     return 1
 
 
+#: the platforms behind Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage): one gate for both
+META_PLATFORMS = frozenset({"instagram", "facebook"})
+
+
 class Budgets:
     """The shared budgets, configured from the app settings (see ``docs/sync.md``)."""
 
@@ -64,9 +84,12 @@ class Budgets:
         self.youtube_units = int(settings["SYNC_YOUTUBE_DAILY_UNITS"])
         self.tiktok_per_minute = int(settings["SYNC_TIKTOK_CALLS_PER_MINUTE"])
         self.meta_slowdown = float(settings["SYNC_META_SLOWDOWN_SECONDS"])
+        self.x_post_reads = int(settings.get("SYNC_X_MONTHLY_POST_READS", 3_000_000))
+        self.x_cap_day = int(settings.get("X_CAP_RESET_DAY") or 1)
+        self.linkedin_daily = int(settings.get("SYNC_LINKEDIN_DAILY_CALLS", 90000))
         self.concurrency = {
-            platform: int(settings[f"SYNC_CONCURRENCY_{platform.upper()}"])
-            for platform in ("instagram", "tiktok", "youtube")
+            platform: int(settings.get(f"SYNC_CONCURRENCY_{platform.upper()}", 16))
+            for platform in ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
         }
 
     # ------------------------------------------------------------------ before / after one call
@@ -99,10 +122,26 @@ class Budgets:
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
                 )
             return 0
-        if platform == "instagram":
+        if platform == "x" and is_post_read(url):
+            now = datetime.now(UTC)
+            key = x_post_reads_key(cycle_start(now, self.x_cap_day).date().isoformat())
+            used = int(self.conn.incrby(key, X_PAGE))
+            self.conn.expire(key, 40 * 24 * 3600)
+            if used > self.x_post_reads:
+                self.conn.decrby(key, X_PAGE)
+                resets = next_cycle_start(now, self.x_cap_day)
+                raise QuotaExceeded(
+                    f"X monthly post-read budget spent; syncing resumes when it resets on {resets:%Y-%m-%d}",
+                    platform="x",
+                    resets_at=resets,
+                )
+            return X_PAGE
+        if platform == "linkedin":
+            return self._linkedin_call()
+        if platform in META_PLATFORMS:
             usage = self.meta_usage()
             if usage is not None and usage >= 95:
-                raise RateLimited(f"Meta usage at {usage:.0f}%", platform="instagram", retry_after=300)
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
         return 0
@@ -114,6 +153,16 @@ class Budgets:
         pipe.expire(key, ttl)
         used, _ = pipe.execute()
         return int(used)
+
+    def _linkedin_call(self) -> int:
+        """Count one LinkedIn call of the UTC day; over ``SYNC_LINKEDIN_DAILY_CALLS`` defer to 00:00 UTC."""
+        key = linkedin_day_key()
+        used = int(self.conn.incr(key))
+        self.conn.expire(key, 2 * 24 * 3600)
+        if used > self.linkedin_daily:
+            self.conn.decr(key)
+            raise QuotaExceeded("daily LinkedIn call budget spent", platform="linkedin", resets_at=_next_utc_midnight())
+        return 0
 
     def after_call(
         self, platform: str, units: int, meta_usage: tuple[float | None, dict[str, float]] | None = None
@@ -138,6 +187,21 @@ class Budgets:
         """Give back a reservation for a call that was never sent (a transport failure before sending)."""
         if platform == "youtube" and units:
             self.conn.decrby(youtube_units_key(), units)
+        if platform == "x" and units:
+            self.conn.decrby(x_post_reads_key(cycle_start(datetime.now(UTC), self.x_cap_day).date().isoformat()), units)
+
+    def settle(self, platform: str, reserved: int, response: requests.Response) -> int:
+        """X: the posts an answer really returned (``len(data)``), the rest of the reservation given back."""
+        if platform != "x" or not reserved:
+            return reserved
+        try:
+            data = response.json().get("data") if response.status_code < 400 else None
+        except (ValueError, AttributeError):
+            data = None
+        actual = len(data) if isinstance(data, list) else 0
+        if actual < reserved:
+            self.refund("x", reserved - actual)
+        return actual
 
     def meta_usage(self) -> float | None:
         raw = self.conn.get("meta:usage")

@@ -59,17 +59,27 @@ class RecordingSession(TimeoutSession):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         text_method = method.decode() if isinstance(method, bytes) else method
-        units = self.budgets.before_call(self.platform, text_url, text_method)
+        units = reserved = self.budgets.before_call(self.platform, text_url, text_method)
         with self._mutex:
             self.calls += 1
             self.quota_units += units
         try:
             response = self.inner.request(method, url, *args, **kwargs)
+        except Exception:
+            if self.platform == "x":  # X charges the posts an answer returns: none came back
+                self.budgets.refund(self.platform, reserved)
+                with self._mutex:
+                    self.quota_units -= reserved
+            raise
         finally:
             if self.on_call is not None:
                 self.on_call()
+        units = self.budgets.settle(self.platform, units, response)  # X: the posts really returned
+        with self._mutex:
+            self.quota_units += units - reserved
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate
-        usage = usage_parts(response) if self.platform == "instagram" and response.status_code < 400 else None
+        meta = self.platform in ("instagram", "facebook")
+        usage = usage_parts(response) if meta and response.status_code < 400 else None
         self.budgets.after_call(self.platform, units, usage)
         if self.keep_raw:
             body: str | None

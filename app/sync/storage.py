@@ -41,6 +41,8 @@ METRIC_COLUMNS = {
 NET_METRICS: dict[str, tuple[str, str | None]] = {
     "youtube": ("followers_gained", "followers_lost"),
     "instagram": ("new_followers", None),  # gains only: Instagram gives no daily unfollows in the series
+    "facebook": ("followers_gained", "followers_lost"),  # page_daily_follows_unique / page_daily_unfollows_unique
+    "linkedin": ("new_followers", None),  # memberFollowersCount?q=dateRange: followers gained per day
 }
 
 

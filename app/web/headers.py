@@ -14,6 +14,7 @@ PLATFORM_AUTHORIZE_ORIGINS = (
     "https://www.instagram.com",
     "https://www.tiktok.com",
     "https://accounts.google.com",
+    "https://www.linkedin.com",
 )
 
 

@@ -28,6 +28,7 @@ from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
 from app.reports.pdf import pdf_text
 from app.services import brand as brand_service
+from app.services.connections import filter_platforms
 from app.stats.rounding import about, rounding_note
 from app.web.headers import csp_nonce
 from app.web.live import poller_markup
@@ -121,6 +122,7 @@ def init_app(app: Flask) -> None:
     env.globals.update(
         csp_nonce=csp_nonce,
         platform_names=PLATFORM_NAMES,
+        filter_platforms=filter_platforms,
         alerts_unread=alerts_unread,
         queue_down=queue_down,
         about=about,

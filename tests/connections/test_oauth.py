@@ -11,12 +11,13 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Connection, OAuthState
 from app.models.base import utcnow
+from app.models.platforms import CONNECTABLE
 from app.platforms import pkce_challenge
 from app.security.crypto import aad_for
 from app.services.tokens import keyring
 from tests.support.connect import REDIRECT_BASE, callback_path, connect, query, start, token_calls
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+PLATFORMS = ("instagram", "tiktok", "youtube", "x", "linkedin")
 
 
 def connections() -> list[Connection]:
@@ -38,7 +39,11 @@ def test_connect_end_to_end_stores_encrypted_tokens_and_lands_on_a_clean_page(
     [conn] = connections()
     assert conn.status == "connected"
     assert conn.platform_user_id == accounts[platform]["platform_user_id"]
-    assert conn.username == accounts[platform]["username"]
+    if platform == "linkedin":  # LinkedIn gives members no handle: the name from userinfo
+        assert conn.username is None
+        assert conn.display_name == "Li Creator"
+    else:
+        assert conn.username == accounts[platform]["username"]
     issued = {t["value"] for t in sandbox.tokens(accounts[platform]["id"]) if t["kind"] != "authorization_code"}
     assert conn.access_token_enc.startswith("v1.k1.")
     access = keyring().decrypt(conn.access_token_enc, aad_for("connections", conn.id, "access_token_enc"))
@@ -333,12 +338,15 @@ def test_another_clients_connection_is_404_everywhere(app, client, creator, fact
 def test_cards_page_and_portal_home(client, creator, sandbox, accounts):
     client.login("creator@example.com")
     page = client.get("/portal/settings/connections").get_data(as_text=True)
-    assert page.count('class="conn-card"') == 3
+    assert page.count('class="conn-card"') == len(CONNECTABLE)
     assert "Not connected" in page
     perm = client.get("/portal/settings/connections/instagram/permissions").get_data(as_text=True)
     assert "Read-only" in perm
     assert "professional account" in perm
     assert "How to stop" in perm
+    linkedin = client.get("/portal/settings/connections/linkedin/permissions").get_data(as_text=True)
+    assert "Community Management API" in linkedin  # comments: stated plainly
+    assert "Permitted services" in linkedin
     connect(client, sandbox, "instagram", accounts["instagram"]["id"])
     page = client.get("/portal/settings/connections").get_data(as_text=True)
     assert "ig.creator" in page

@@ -39,6 +39,12 @@ def adapter_settings(base_url: str, **extra: Any) -> dict[str, Any]:
         "TIKTOK_CLIENT_SECRET": CLIENTS["tiktok"][1],
         "YOUTUBE_CLIENT_ID": CLIENTS["youtube"][0],
         "YOUTUBE_CLIENT_SECRET": CLIENTS["youtube"][1],
+        "X_CLIENT_ID": CLIENTS["x"][0],
+        "X_CLIENT_SECRET": CLIENTS["x"][1],
+        "FACEBOOK_APP_ID": CLIENTS["facebook"][0],
+        "FACEBOOK_APP_SECRET": CLIENTS["facebook"][1],
+        "LINKEDIN_CLIENT_ID": CLIENTS["linkedin"][0],
+        "LINKEDIN_CLIENT_SECRET": CLIENTS["linkedin"][1],
         **extra,
     }
 

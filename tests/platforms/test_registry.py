@@ -6,18 +6,30 @@ import pytest
 
 from app.models.platforms import CONNECTABLE as PLATFORMS
 from app.platforms import PlatformAdapter, PlatformNotConfigured, get_adapter
+from app.platforms.facebook import FacebookAdapter
 from app.platforms.http import TimeoutSession
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import LinkedInAdapter
+from app.platforms.registry import CREDENTIAL_KEYS, configured_platforms, is_configured
 from app.platforms.tiktok import TikTokAdapter
+from app.platforms.x import XAdapter
 from app.platforms.youtube import YouTubeAdapter
 from tests.platforms.conftest import adapter_settings
 
 
 def test_every_platform_builds_and_satisfies_the_protocol() -> None:
     settings = adapter_settings("http://127.0.0.1:5055")
-    types = {"instagram": InstagramAdapter, "tiktok": TikTokAdapter, "youtube": YouTubeAdapter}
-    assert PLATFORMS == ("instagram", "tiktok", "youtube")
-    for platform in PLATFORMS:
+    types = {
+        "instagram": InstagramAdapter,
+        "tiktok": TikTokAdapter,
+        "youtube": YouTubeAdapter,
+        "x": XAdapter,
+        "facebook": FacebookAdapter,
+        "linkedin": LinkedInAdapter,
+    }
+    assert set(types) <= set(PLATFORMS)
+    assert set(CREDENTIAL_KEYS) == set(PLATFORMS)  # every connectable platform names its credentials
+    for platform in types:
         adapter = get_adapter(platform, settings)
         assert isinstance(adapter, types[platform])
         assert isinstance(adapter, PlatformAdapter)
@@ -57,10 +69,24 @@ def test_settings_are_read() -> None:
 def test_missing_configuration_is_refused() -> None:
     with pytest.raises(PlatformNotConfigured):
         get_adapter("myspace", adapter_settings("http://x:1"))
-    for key in ("INSTAGRAM_CLIENT_SECRET", "TIKTOK_CLIENT_KEY", "YOUTUBE_CLIENT_ID"):
+    for key in ("INSTAGRAM_CLIENT_SECRET", "TIKTOK_CLIENT_KEY", "YOUTUBE_CLIENT_ID", "FACEBOOK_APP_SECRET"):
         settings = adapter_settings("http://x:1", **{key: ""})
         platform = key.split("_")[0].lower()
         with pytest.raises(PlatformNotConfigured, match=key):
             get_adapter(platform, settings)
     with pytest.raises(PlatformNotConfigured):
         get_adapter("instagram", adapter_settings("http://x:1", PLATFORM_HOST_OVERRIDES="nonsense"))
+
+
+def test_a_platform_without_credentials_is_not_configured() -> None:
+    """Generic for every platform: no client id or secret, not offered (hidden rather than failing)."""
+    settings = adapter_settings("http://127.0.0.1:5055")
+    assert configured_platforms(settings) == PLATFORMS
+    for platform, keys in CREDENTIAL_KEYS.items():
+        for key in keys:
+            for blank in (None, "", "   "):
+                partial = {**settings, key: blank}
+                assert not is_configured(platform, partial)
+                assert platform not in configured_platforms(partial)
+                assert len(configured_platforms(partial)) == len(PLATFORMS) - 1
+    assert not is_configured("myspace", settings)

@@ -161,7 +161,7 @@ def test_clock_set_and_advance(sandbox: SandboxControl) -> None:
 def test_fault_validation(sandbox: SandboxControl) -> None:
     for bad in (
         {"platform": "tiktok", "kind": "meteor"},
-        {"platform": "x", "kind": "timeout"},
+        {"platform": "myspace", "kind": "timeout"},
         {"platform": "tiktok", "kind": "timeout", "times": 0},
     ):
         resp = requests.post(f"{sandbox.base_url}/_sandbox/faults", json=bad, timeout=5)
@@ -280,7 +280,7 @@ def test_same_seed_and_clock_give_byte_identical_answers() -> None:
 def test_demo_world_in_process_and_over_http() -> None:
     specs = demo_accounts()
     assert len(specs) >= 12
-    assert {s["platform"] for s in specs} == {"instagram", "tiktok", "youtube"}
+    assert {s["platform"] for s in specs} == {"instagram", "tiktok", "youtube", "facebook", "linkedin"}
     app = create_app({**SANDBOX_TEST_CONFIG, "DEMO": True})
     with serve_wsgi(app) as url:
         control = SandboxControl(url)

@@ -11,7 +11,14 @@ from flask import Flask
 from tests.support.sandbox import SandboxControl
 
 REDIRECT_BASE = "http://127.0.0.1:5000"
-TOKEN_PATHS = ("oauth/access_token", "oauth/token", "/access_token", "oauth2.googleapis.com/token")
+TOKEN_PATHS = (
+    "oauth/access_token",
+    "oauth/token",
+    "/access_token",
+    "oauth2.googleapis.com/token",
+    "/2/oauth2/token",
+    "oauth/v2/accessToken",
+)
 
 
 def portal_app(make_app: Any, sandbox_url: str, **overrides: Any) -> Flask:
@@ -59,4 +66,6 @@ def accounts(sandbox: SandboxControl) -> dict[str, dict[str, Any]]:
         "instagram": sandbox.create_account("instagram", "ig.creator", 15_234, seed=7, account_type="MEDIA_CREATOR"),
         "tiktok": sandbox.create_account("tiktok", "tt.creator", 10_234, seed=8),
         "youtube": sandbox.create_account("youtube", "yt.creator", 15_432, seed=9),
+        "x": sandbox.create_account("x", "x.creator", 5_321, seed=11),
+        "linkedin": sandbox.create_account("linkedin", "li.creator", 4_200, seed=21),
     }

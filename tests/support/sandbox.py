@@ -30,16 +30,25 @@ CLIENTS = {
     "instagram": ("sandbox-ig-app", "sandbox-ig-secret"),
     "tiktok": ("sandbox-tiktok-key", "sandbox-tiktok-secret"),
     "youtube": ("sandbox-google-client", "sandbox-google-secret"),
+    "x": ("sandbox-x-client", "sandbox-x-secret"),
+    "facebook": ("sandbox-fb-app", "sandbox-fb-secret"),
+    "linkedin": ("sandbox-linkedin-client", "sandbox-linkedin-secret"),
 }
 SCOPES = {
     "instagram": "instagram_business_basic,instagram_business_manage_insights",
     "tiktok": "user.info.basic,user.info.profile,user.info.stats,video.list",
     "youtube": "https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
+    "x": "tweet.read users.read offline.access",
+    "facebook": "pages_show_list,pages_read_engagement,read_insights",
+    "linkedin": "openid profile r_member_profileAnalytics r_member_postAnalytics r_member_social rw_organization_admin",
 }
 AUTHORIZE_PATHS = {
     "instagram": "www.instagram.com/oauth/authorize",
     "tiktok": "www.tiktok.com/v2/auth/authorize/",
     "youtube": "accounts.google.com/o/oauth2/v2/auth",
+    "x": "x.com/i/oauth2/authorize",
+    "facebook": "www.facebook.com/v25.0/dialog/oauth",
+    "linkedin": "www.linkedin.com/oauth/v2/authorization",
 }
 
 
@@ -141,6 +150,19 @@ class SandboxControl:
                 body[key] = value
         return self._call("POST", "faults", json=body)
 
+    def x_state(self, account_id: str, **flags: bool) -> dict[str, Any]:
+        """Mark an X account protected and/or suspended."""
+        result: dict[str, Any] = self._call("PATCH", f"x/accounts/{account_id}", json=flags)
+        return result
+
+    def x_usage(self, post_reads: int | None = None) -> dict[str, Any]:
+        """The month's X post reads of the default client (set them with ``post_reads``)."""
+        if post_reads is None:
+            usage: dict[str, Any] = self._call("GET", "x/usage")["usage"][0]
+            return usage
+        result: dict[str, Any] = self._call("PUT", "x/usage", json={"post_reads": post_reads})
+        return result
+
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
 
@@ -189,6 +211,8 @@ class SandboxControl:
         params["client_key" if platform == "tiktok" else "client_id"] = client_id
         if platform == "youtube":
             params.update({"access_type": "offline", "prompt": "consent"})
+        if platform == "x":  # PKCE is mandatory on X
+            params.update({"code_challenge": pkce_pair()[1], "code_challenge_method": "S256"})
         params.update(extra)
         return self.url(AUTHORIZE_PATHS[platform]) + "?" + urlencode(params)
 
@@ -239,6 +263,18 @@ class SandboxControl:
                     "access_token": short["access_token"],
                 },
             )
+        elif platform == "x":
+            resp = self.http.post(
+                self.url("api.x.com/2/oauth2/token"),
+                timeout=self.timeout,
+                auth=(client_id, secret),
+                data={
+                    "code": code,
+                    "grant_type": "authorization_code",
+                    "redirect_uri": redirect_uri,
+                    "code_verifier": pkce_pair()[0],
+                },
+            )
         elif platform == "tiktok":
             resp = self.http.post(
                 self.url("open.tiktokapis.com/v2/oauth/token/"),
@@ -252,8 +288,11 @@ class SandboxControl:
                 },
             )
         else:
+            token_path = (
+                "www.linkedin.com/oauth/v2/accessToken" if platform == "linkedin" else "oauth2.googleapis.com/token"
+            )
             resp = self.http.post(
-                self.url("oauth2.googleapis.com/token"),
+                self.url(token_path),
                 timeout=self.timeout,
                 data={
                     "client_id": client_id,

@@ -55,6 +55,9 @@ ACCOUNT_SPECS = {
     "instagram": {"username": "ig.creator", "followers": 15_234, "seed": 7, "account_type": "MEDIA_CREATOR"},
     "tiktok": {"username": "tt.creator", "followers": 10_234, "seed": 8},
     "youtube": {"username": "yt.creator", "followers": 15_432, "seed": 9},
+    "x": {"username": "x.creator", "followers": 5_321, "seed": 11},
+    "facebook": {"username": "fb.creator", "followers": 12_345, "seed": 10, "owner": "Cara"},
+    "linkedin": {"username": "li.creator", "followers": 4_200, "seed": 21},
 }
 
 

@@ -10,12 +10,22 @@ import pytest
 
 from app.extensions import db
 from app.models import Connection
+from app.models.base import utcnow
+from app.platforms.linkedin import next_utc_midnight
+from app.platforms.x import next_cycle_start
 from app.queueing import dispatch
 from app.sync.quotas import next_pacific_midnight
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
-PROFILE_PATH = {"instagram": "/me", "tiktok": "/user/info/", "youtube": "/youtube/v3/channels"}
-PLATFORMS = ["instagram", "tiktok", "youtube"]
+PROFILE_PATH = {
+    "instagram": "/me",
+    "tiktok": "/user/info/",
+    "youtube": "/youtube/v3/channels",
+    "x": "/2/users/me",
+    "facebook": "/me",
+    "linkedin": "/memberFollowersCount",
+}
+PLATFORMS = ["instagram", "tiktok", "youtube", "x", "facebook", "linkedin"]
 
 
 def _baseline(app: Any, link: Any, platform: str) -> tuple[int, dict[str, int]]:
@@ -48,7 +58,7 @@ def test_rate_limited_is_deferred_after_the_hint_then_synced(app: Any, link: Any
     run = _fault_then_sync(app, world, conn_id, platform, "rate_limited", retry_after=120)
     assert run.status == "deferred"
     assert run.error_class == "rate_limited"
-    if platform != "instagram":  # Meta signals no Retry-After; backoff applies
+    if platform not in ("instagram", "linkedin"):  # Meta and LinkedIn send no Retry-After; backoff applies
         assert run.details["retry_in_seconds"] >= 120
     _eventually_synced(app, conn_id, before)
 
@@ -89,10 +99,11 @@ def test_revoked_marks_the_connection_and_stops(app: Any, link: Any, world: Any,
     dispatch.enqueue_sync(conn_id, "initial")
     drain(app)
     before = counts(conn_id)
-    # One "revoked" answer: Instagram says so outright (code 190/460); TikTok and Google answer 401 just
-    # as for an expired token, so the engine refreshes, the platform confirms the grant, the sync goes on.
+    # One "revoked" answer: Meta says so outright (code 190/458 on Instagram and Facebook); TikTok and Google
+    # answer 401 just as for an expired token, so the engine refreshes, the platform confirms the grant, the
+    # sync goes on.
     run = _fault_then_sync(app, world, conn_id, platform, "token_revoked")
-    if platform == "instagram":
+    if platform in ("instagram", "facebook", "linkedin"):  # LinkedIn: 401 65601 REVOKED_ACCESS_TOKEN says so outright
         assert run.status == "failed"
         assert db.session.get(Connection, conn_id).status == "revoked"
     else:
@@ -117,6 +128,13 @@ def test_quota_exceeded_defers_without_burning(app: Any, link: Any, world: Any, 
     if platform == "youtube":
         assert run.error_class == "quota_exceeded"
         assert run.deferred_until >= next_pacific_midnight() - timedelta(seconds=5)
+    elif platform == "x":  # X's usage cap is monthly: deferred to the billing cycle's reset, and said so
+        assert run.error_class == "quota_exceeded"
+        assert run.deferred_until >= next_cycle_start(utcnow(), 1) - timedelta(seconds=5)
+        assert "monthly read limit" in (db.session.get(Connection, conn_id).last_error or "")
+    elif platform == "linkedin":  # a 429 naming a DAY limit: deferred to 00:00 UTC
+        assert run.error_class == "quota_exceeded"
+        assert run.deferred_until >= next_utc_midnight() - timedelta(seconds=5)
     else:  # Meta's 80002 and TikTok's rate_limit_exceeded are throttles, not daily quotas
         assert run.deferred_until > run.finished_at + timedelta(seconds=0.5)  # never an immediate retry (>= 1 s)
     _eventually_synced(app, conn_id, before)

@@ -19,12 +19,14 @@ PAGES = {
     "instagram": ("/me/media", 1),
     "tiktok": ("/video/list/", 2),
     "youtube": ("/youtube/v3/playlistItems", 1),
+    "linkedin": ("/rest/posts", 1),  # 100 a page: about 120 posts in a year at one every 3 days
 }
 #: the insights calls of a daily sync (TikTok's Display API has none: its paged video list stands in)
 INSIGHTS = {
     "instagram": ("/me/insights", 1),
     "tiktok": ("/video/list/", 0),
     "youtube": ("/v2/reports", 0),
+    "linkedin": ("/memberFollowersCount", 1),  # the profile's q=me passes, the insights' q=dateRange fails
 }
 
 

@@ -129,8 +129,9 @@ def test_aging_schedule_decides_which_posts_get_a_snapshot(app: Any, link: Any) 
         assert (item.id in snapped) == ((today - item.published_at.date()).days <= aging.MAX_AGE_DAYS)
 
 
-def test_youtube_backfill_ends_at_todays_count(app: Any, link: Any, world: Any) -> None:
-    conn_id, account = link("youtube", followers=15_432, trajectory="growth")
+@pytest.mark.parametrize("platform", ["youtube", "facebook"])  # both give daily follows and unfollows
+def test_backfill_ends_at_todays_count(app: Any, link: Any, world: Any, platform: str) -> None:
+    conn_id, account = link(platform, trajectory="growth")
     drain(app)
     rows = (
         db.session.execute(

@@ -47,7 +47,7 @@ def test_a_milestone_crossed_between_two_daily_syncs_raises_one_alert_and_emails
     assert len(db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()) == 2
 
 
-@pytest.mark.parametrize("platform", ["tiktok", "instagram"])
+@pytest.mark.parametrize("platform", ["tiktok", "instagram", "linkedin"])
 def test_a_milestone_crossed_between_two_syncs_of_the_connect_day_raises_its_alert(app, link, world, platform):
     """The day before the connect day is a gap (TikTok) or backfilled (Instagram): not real data, so the
     crossing is measured from the day's first sync (``opening_followers``), not lost."""

@@ -36,7 +36,7 @@ def with_url(conn_id: int) -> int:
     )
 
 
-@pytest.mark.parametrize("platform", ["instagram", "tiktok", "youtube"])
+@pytest.mark.parametrize("platform", ["instagram", "tiktok", "youtube", "facebook"])
 def test_a_sync_then_the_thumbnail_job_stores_the_posts_thumbnails(
     app: Any, client: Any, link: Any, world: Any, platform: str
 ) -> None:

@@ -55,7 +55,7 @@ def add_usage_headers(response: Response) -> None:
                 bpct = 100
             buc[account.platform_user_id] = [
                 {
-                    "type": "instagram",
+                    "type": getattr(g, "meta_buc_type", None) or "instagram",  # Facebook Pages: "pages"
                     "call_count": bpct,
                     "total_cputime": bpct * 2 // 5,
                     "total_time": bpct * 3 // 5,

@@ -34,6 +34,25 @@ def meta_data_deletion() -> Response:
     )
 
 
+@bp.post("/platforms/facebook/deauthorize")
+@csrf.exempt
+def facebook_deauthorize() -> Response:
+    """Facebook Login's deauthorize callback (signed with the Facebook app secret; names the person)."""
+    platform_events.meta_deauthorize(request.form.get("signed_request", ""), "facebook")
+    return jsonify(status="ok")
+
+
+@bp.post("/platforms/facebook/data-deletion")
+@csrf.exempt
+def facebook_data_deletion() -> Response:
+    """Facebook Login's data-deletion callback: the same answer as Instagram's."""
+    req = platform_events.meta_data_deletion(request.form.get("signed_request", ""), "facebook")
+    return jsonify(
+        url=absolute_url("connections.deletion_status", code=req.confirmation_code),
+        confirmation_code=req.confirmation_code,
+    )
+
+
 @bp.post("/platforms/tiktok/webhook")
 @csrf.exempt
 def tiktok_webhook() -> Response:

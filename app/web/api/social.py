@@ -9,7 +9,7 @@ from flask import Response, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.services import connections, oauth, sync_requests
+from app.services import connections, facebook_pages, oauth, sync_requests
 from app.services.connections import RefreshTooSoon
 from app.services.oauth import OAuthRejected
 from app.web.access import login_required
@@ -46,7 +46,10 @@ def callback(platform: str) -> ResponseReturnValue:
         resp.headers.update(_NO_REFERRER)
         return resp
     try:
-        outcome = oauth.complete_callback(current_user, session.get("sid"), platform, request.args)
+        if platform == "facebook":  # Facebook Login grants a person: then which Page (the picker)
+            outcome = facebook_pages.complete_callback(current_user, session.get("sid"), request.args)
+        else:
+            outcome = oauth.complete_callback(current_user, session.get("sid"), platform, request.args)
     except OAuthRejected as exc:
         resp = render(
             "connections/problem.html", platform=None, kind="rejected", name="", message=exc.message, status=400
@@ -55,6 +58,8 @@ def callback(platform: str) -> ResponseReturnValue:
         return resp
     if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
         target = url_for("connections.connected", connection_id=outcome.connection_id)
+    elif outcome.kind == "pick_page" and outcome.pick:
+        target = url_for("connections.facebook_pages_pick", pick=outcome.pick)
     else:
         target = url_for("connections.problem", platform=platform, kind=outcome.kind)
     moved = redirect(target, 303)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -16,12 +16,12 @@ from app.errors import ServiceError
 from app.models import Connection, Role
 from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.services import connection_settings as cs
-from app.services import connections, platform_events, sync_requests
+from app.services import connections, facebook_pages, platform_events, sync_requests
 from app.web.access import login_required
 from app.web.connections import bp
 from app.web.htmx import render, toast
 
-PROBLEMS = {"denied", "wrong_account_type", "insufficient_scope", "taken", "other_account", "failed"}
+PROBLEMS = {"denied", "wrong_account_type", "insufficient_scope", "taken", "other_account", "failed", "no_page"}
 
 
 def _cards(status: int = 200, trigger: dict[str, Any] | None = None) -> Response:
@@ -51,7 +51,7 @@ def index() -> Response:
 @login_required
 def permissions(platform: str) -> Response:
     """What we read and why, before the platform's consent page (read-only, how to revoke)."""
-    if platform not in CONNECTABLE:
+    if platform not in connections.offered_platforms():
         abort(404)
     connections.own_connections(current_user)  # client users only
     return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
@@ -72,6 +72,47 @@ def problem(platform: str, kind: str) -> Response:
     if platform not in CONNECTABLE or kind not in PROBLEMS:
         abort(404)
     return render("connections/problem.html", platform=platform, kind=kind, name=PLATFORM_NAMES[platform])
+
+
+@bp.get("/portal/settings/connections/facebook/pages")
+@login_required
+def facebook_pages_pick() -> Response:
+    """The Page picker: the person manages several Pages; which one is this client's."""
+    pick = request.args.get("pick", "")
+    try:
+        pages = facebook_pages.options(current_user, session.get("sid"), pick)
+    except facebook_pages.PickExpired as exc:
+        return render(
+            "connections/problem.html",
+            platform="facebook",
+            kind="rejected",
+            name="Facebook",
+            message=exc.message,
+            status=400,
+        )  # noqa: E501
+    return render("connections/facebook_pages.html", pages=pages, pick=pick)
+
+
+@bp.post("/portal/settings/connections/facebook/pages")
+@login_required
+def facebook_pages_choose() -> ResponseReturnValue:
+    """Connect the chosen Page; the picker link is single use."""
+    try:
+        outcome = facebook_pages.choose(
+            current_user, session.get("sid"), request.form.get("pick", ""), request.form.get("page_id", "")
+        )
+    except facebook_pages.PickExpired as exc:
+        return render(
+            "connections/problem.html",
+            platform="facebook",
+            kind="rejected",
+            name="Facebook",
+            message=exc.message,
+            status=400,
+        )  # noqa: E501
+    if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
+        return redirect(url_for("connections.connected", connection_id=outcome.connection_id), 303)
+    return redirect(url_for("connections.problem", platform="facebook", kind=outcome.kind), 303)
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/disconnect")

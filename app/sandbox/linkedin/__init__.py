@@ -1,0 +1,33 @@
+"""LinkedIn: 3-legged OAuth on ``www.linkedin.com`` and the versioned REST API on ``api.linkedin.com``.
+
+One blueprint, ``bp`` (``sandbox_linkedin``), split along LinkedIn's own surfaces:
+
+* :mod:`.errors`: the blueprint, the error envelopes, the versioned-header / token / scope / daily
+  limit gate, injected faults.
+* :mod:`.restli`: Rest.li 2.0 query values read from the raw query string.
+* :mod:`.oauth`: authorization (consent page), accessToken, introspectToken, revoke.
+* :mod:`.member`: userinfo, memberFollowersCount, memberCreatorPostAnalytics, posts.
+* :mod:`.organization`: organizationAcls, networkSizes, follower and share statistics (ADMINISTRATOR).
+"""
+
+from __future__ import annotations
+
+# isort: off
+from . import oauth, member, organization
+
+# isort: on
+from .errors import LinkedInError, api_error, bp, fault_response, oauth_error, unknown_path
+from .oauth import SCOPES
+
+__all__ = [
+    "SCOPES",
+    "LinkedInError",
+    "api_error",
+    "bp",
+    "fault_response",
+    "member",
+    "oauth",
+    "oauth_error",
+    "organization",
+    "unknown_path",
+]
