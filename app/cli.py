@@ -101,6 +101,13 @@ def _seed_sandbox(reset: bool) -> None:
     )
     for problem in result.problems:
         click.echo(f"  not connected: {problem}")
+    from app.demo.fans import seed_fans_and_tactics
+
+    fans = seed_fans_and_tactics(base)
+    click.echo(
+        f"Demo tactics: {fans.tags} tags on {fans.tagged_posts} posts; linked fan: {fans.link_codes_posted} codes "
+        "posted as comments (verified by the comment sync)" + (f"; {fans.problem}" if fans.problem else "")
+    )
 
 
 tokens_cli = AppGroup("tokens", help="OAuth tokens at rest.")

@@ -196,6 +196,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--only", default="", help="run only the pages whose name contains this text")
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--audience", action="store_true", help="add the audience rows and pages (bench/pages_audience.py)")
     args = ap.parse_args()
     instance = tempfile.mkdtemp(prefix="bench-pages-")
     from app.config import normalise_database_url
@@ -211,6 +212,10 @@ def main() -> None:
                 upgrade()
             t = time.perf_counter()
             steps = generate(app)
+            if args.audience:
+                from bench import pages_audience
+
+                steps.update(pages_audience.generate(app))
             print(f"generated in {time.perf_counter() - t:.1f}s:", {k: round(v, 1) for k, v in steps.items()})
         from app.redis_conn import get_redis
 
@@ -261,6 +266,10 @@ def main() -> None:
             ),
             ("impact (admin, 1,000 clients; not cached)", lambda: admin_c.get("/admin/impact"), None),
         ]
+        if args.audience:
+            from bench import pages_audience
+
+            cases += pages_audience.cases(app, client_c, "client500@bench.local", flush)
         cases = [c for c in cases if args.only in c[0]]
         print("\n| page | p50 ms | p95 ms | max ms | queries | bytes |\n|---|---|---|---|---|---|")
         for name, fn, cold in cases:
@@ -269,6 +278,8 @@ def main() -> None:
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
                 f"{queries} | {size:,} |"
             )
+        if args.audience:
+            pages_audience.section_timings(app, "client500@bench.local", args.runs)
     finally:
         with app.app_context():
             from app.extensions import db

@@ -12,7 +12,7 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
 
     .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10] [--no-fanout]
 
-Uses a private redis-server on a free port and the database ``bench_reports``; both, and the worker
+Uses a private redis-server on a free port and the database ``bench_reports`` (``--name``); both, and the worker
 processes, are stopped or dropped at the end, also on failure or Ctrl-C. Not part of pytest.
 """
 
@@ -173,6 +173,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-fanout", action="store_true", help="time the single reports only (skip step 3)")
+    ap.add_argument("--name", default="bench_reports", help="the database to create and drop")
     args = ap.parse_args()
     from app.config import normalise_database_url
 
@@ -189,7 +190,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         redis_url = f"redis://127.0.0.1:{port}/0"
-        db_url = recreate(server, "bench_reports")
+        db_url = recreate(server, args.name)
         created = True
         app = make_app(db_url, redis_url, instance)
         from flask_migrate import upgrade
@@ -302,7 +303,7 @@ def main() -> None:
                 _db.session.remove()
                 _db.engine.dispose()
         if created:
-            recreate(server, "bench_reports", create=False)
+            recreate(server, args.name, create=False)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     assert result.exit_code == 0, result.output
     assert f"Demo connections: {len(DEMO_CONNECTIONS)} accounts connected" in result.output, result.output
     conns = db.session.execute(select(Connection)).scalars().all()
-    assert len(conns) == len(DEMO_CONNECTIONS) == 15
+    assert len(conns) == len(DEMO_CONNECTIONS) == 17
+    assert sorted(c.username for c in conns if c.platform == "x") == ["kai_codes", "lena_cooks"]
     assert len({c.client_id for c in conns}) == 8
     assert all(c.access_token_enc and c.status == "connected" for c in conns)
     accounts = {a["username"]: a for a in sandbox.accounts()}
@@ -73,6 +74,17 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
         expected = 3 if conn.platform == "instagram" and conn.account_type != "PERSONAL" else 0
         assert len(stories) == expected, (conn.username, conn.account_type)
         assert all(s.views for s in stories)
+    # eight weekly audience snapshots before today for "Audience over time" (the first sync reads today's)
+    from app.models import AudienceSnapshot
+
+    for conn in conns:
+        snaps = db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)).scalars()
+        taken = sorted(s.taken_on for s in snaps)
+        if conn.platform not in ("instagram", "youtube"):
+            assert taken == []
+        else:
+            assert len(taken) == 8
+            assert (datetime.now(UTC).date() - taken[-1]).days == 7
 
 
 def test_demo_client_sees_a_growth_chart(app: Flask, client: Any) -> None:
@@ -113,6 +125,15 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
         )
         assert provs.get("measured") == 1
         assert provs.get("imported", 0) >= 360
+    # the first sync read today's audience: nine weekly snapshots, and the channels' top videos (issue 18)
+    from app.models import AudienceSnapshot, VideoAnalytics
+
+    for conn in conns:
+        n_snaps = db.session.execute(
+            select(func.count()).select_from(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)
+        ).scalar()
+        assert n_snaps == (9 if conn.platform in ("instagram", "youtube") else 0), conn.username
+    assert db.session.execute(select(func.count()).select_from(VideoAnalytics)).scalar()
 
 
 def test_demo_youtube_history_agrees_with_what_a_sync_measures(app: Flask, sandbox: SandboxControl) -> None:  # noqa: F811

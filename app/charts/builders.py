@@ -344,8 +344,11 @@ def weekly_chart(
     data: dict[str, list[MetricPoint]],
     names: dict[str, str],
     changes: Sequence[MethodologyChange] = (),
+    *,
+    by_publication: bool = True,
 ) -> Chart:
-    """A weekly metric per platform (engagement rate, reach/views or posts); a platform's change in how
+    """A weekly metric per platform (engagement rate, reach/views or posts by week of publication;
+    platform insights by the week they happened, ``by_publication=False``); a platform's change in how
     the metric is counted, when the weeks cross it, is a labelled marker and a note."""
     keys = sorted(data)
     labels = [p.label for p in data[keys[0]]] if keys else []
@@ -362,7 +365,10 @@ def weekly_chart(
         chart.add("Counting changed", marks, stroke=False, dots_size=7)
     cols = ("Week from", *[names.get(k, k) for k in keys])
     rows = tuple((lab, *[_fmt(data[k][i].value) for k in keys]) for i, lab in enumerate(labels))
-    desc = f"{unit} by week of publication, one line per platform." if keys else "No posts in this period."
+    if by_publication:
+        desc = f"{unit} by week of publication, one line per platform." if keys else "No posts in this period."
+    else:
+        desc = f"{unit}, by week, one line per platform." if keys else "No platform insights in this period."
     return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _change_notes(changes if keys else ()))
 
 

@@ -11,6 +11,7 @@ from app.charts.cache import cache_key, cached
 from app.models.platforms import PLATFORM_NAMES
 from app.stats import methodology
 from app.stats.content import Post
+from app.stats.insight_series import INSIGHT_METRICS, weekly_insight_metric
 from app.stats.overview import ClientOverview, weekly_post_metric
 from app.stats.portfolio import Portfolio
 from app.stats.query import METRICS, Period
@@ -19,6 +20,8 @@ METRIC_UNITS = {
     "engagement": "Mean post engagement rate (%)",
     "reach": "Views (reach where no views)",
     "posts": "Posts published",
+    "views": "Views by the day they happened (Instagram and YouTube insights)",
+    "watch_time": "Hours watched (YouTube Analytics)",
 }
 
 
@@ -48,6 +51,22 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
     key = cache_key(
         f"metric:{metric}", f"client:{ov.client_id}", ov.query.cache_key(), f"{ov.data_version}|{len(posts)}"
     )
+    if metric in INSIGHT_METRICS:
+        return cached(
+            key,
+            lambda: weekly_chart(
+                "metric-svg",
+                f"{METRICS[metric]} by week",
+                METRIC_UNITS[metric],
+                weekly_insight_metric(ov.connections, period, metric),
+                PLATFORM_NAMES,
+                methodology.crossed(ov.history.platforms, "views", period.start, period.end)
+                if metric == "views" and period.start is not None
+                else (),
+                by_publication=False,
+            ),
+            store=ov.query.cacheable,
+        )
     return cached(
         key,
         lambda: weekly_chart(

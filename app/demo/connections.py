@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlalchemy import select
 
+from app.demo.audience import import_audience_history
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
@@ -41,7 +42,7 @@ ANALYTICS_LAG_DAYS = 3
 
 log = logging.getLogger(__name__)
 
-#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms
+#: (client email, sandbox username): 8 of the 12 demo clients, some on two platforms (X: Kenji, Hannah)
 DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("sofia@example.com", "maya.moves"),
     ("sofia@example.com", "leobuilds"),
@@ -58,6 +59,8 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("kenji@example.com", "kenjicooks"),  # a Facebook Page
     ("hannah@example.com", "lena.kitchen.live"),  # a Facebook Page chosen on the Page picker
     ("hannah@example.com", "rosa.leads"),
+    ("amara@example.com", "kai_codes"),  # an X account
+    ("priya@example.com", "lena_cooks"),  # an X account
 )
 TIMEOUT = 15
 #: demo clients who also allowed the portal to reply to comments (the others' inboxes are read-only)
@@ -102,9 +105,24 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
         snapshots, items = import_history(connection_id, detail.json())
         out.snapshots += snapshots
         out.items += items
+        _import_audience(http, base, connection_id, account)
         if account.get("platform") == "instagram":
             _read_stories(connection_id, out)
     return out
+
+
+def _import_audience(http: requests.Session, base: str, connection_id: int, account: dict[str, Any]) -> None:
+    """Eight weekly audience snapshots before today from the creator's audience truth (demo only)."""
+    got = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"audience": "1"}, timeout=TIMEOUT)
+    got.raise_for_status()
+    body = got.json()
+    import_audience_history(
+        connection_id,
+        str(account.get("platform")),
+        body.get("audience") or {},
+        int(body.get("followers") or 0),
+        datetime.now(UTC).date(),
+    )
 
 
 def _read_stories(connection_id: int, out: DemoSocialResult) -> None:

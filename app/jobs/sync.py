@@ -22,6 +22,7 @@ from app.alerts import service as alerts
 from app.extensions import db
 from app.models import Connection
 from app.models.base import utcnow
+from app.models.platforms import COMMENT_PLATFORMS
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
 from app.queueing.queues import SYNC
@@ -54,7 +55,17 @@ def sync_connection(
     if result.run_id is not None:
         dispatch.enqueue_alert_evaluation(connection_id, str(result.run_id))
         dispatch.enqueue_thumbnails(connection_id, str(result.run_id), result.status)
+        _warm_fans(connection_id, result.status)
     return result.status
+
+
+def _warm_fans(connection_id: int, status: str) -> None:
+    """A sync of a platform with comments that saved something: the client's fans views are built by a
+    worker now, not by the first reader (bench/README.md, "fans")."""
+    conn = db.session.get(Connection, connection_id)
+    if conn is None or conn.platform not in COMMENT_PLATFORMS or status not in dispatch.THUMBNAIL_SYNC_STATUSES:
+        return
+    dispatch.enqueue_fans_warmup(conn.client_id, live.version([conn.client_id]))
 
 
 def _warn_before_limits(connection_id: int) -> None:

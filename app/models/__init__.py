@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from app.models.alert import Alert, AlertCooldown, AlertReceipt, AlertType, Severity
-from app.models.audience import AudienceSnapshot, StoryItem
+from app.models.audience import AudienceSnapshot, StoryItem, VideoAnalytics
 from app.models.base import Base
 from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
@@ -84,6 +84,7 @@ __all__ = [
     "RawResponse",
     "Role",
     "StoryItem",
+    "VideoAnalytics",
     "SyncRun",
     "SyncStatus",
     "SyncTrigger",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -66,3 +66,24 @@ class StoryItem(Base):
         UniqueConstraint("connection_id", "platform_id", name="uq_story_items_connection_platform_id"),
         Index("ix_story_items_connection_published", "connection_id", "published_at"),
     )
+
+
+class VideoAnalytics(Base):
+    """A YouTube video's Analytics numbers over the window of the last weekly read (one row per video,
+    replaced at each read): views, watch time, average view duration and percentage, and the retention
+    curve (``[[elapsed share 0-1, audienceWatchRatio], ...]``, ``[]`` when the curve was not read)."""
+
+    __tablename__ = "video_analytics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_item_id: Mapped[int] = mapped_column(
+        ForeignKey("content_items.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    window_start: Mapped[date] = mapped_column(Date, nullable=False)
+    window_end: Mapped[date] = mapped_column(Date, nullable=False)
+    views: Mapped[float | None] = mapped_column(Float)
+    watch_time_seconds: Mapped[float | None] = mapped_column(Float)
+    avg_view_duration_s: Mapped[float | None] = mapped_column(Float)
+    avg_view_pct: Mapped[float | None] = mapped_column(Float)
+    retention: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

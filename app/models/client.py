@@ -44,6 +44,9 @@ class Client(TimestampMixin, Base):
         nullable=False,
     )
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", nullable=False)
+    #: the format of the client's reports and report emails (dates, numbers; ``brand.LOCALES``);
+    #: None: the business's choice in the brand settings, else English (US)
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(back_populates="client", foreign_keys=[user_id])
     coach: Mapped[User | None] = relationship(foreign_keys=[coach_id])

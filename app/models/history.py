@@ -122,6 +122,9 @@ class ContentItem(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     duration_seconds: Mapped[int | None] = mapped_column()
     hashtags: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
+    #: YouTube: the owner's own tags (``snippet.tags``, only the owner sees them) and the category id
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    category_id: Mapped[str | None] = mapped_column(String(8))
     # latest metrics (None where the platform does not give them)
     views: Mapped[int | None] = mapped_column(BigInteger)
     likes: Mapped[int | None] = mapped_column(BigInteger)

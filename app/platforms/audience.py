@@ -17,12 +17,14 @@ from typing import Any
 
 from app.platforms.errors import BadResponse, PlatformError
 from app.platforms.instagram import InstagramAdapter, _meta_window
+from app.platforms.video_analytics import ChannelExtras
 from app.platforms.youtube import ANALYTICS_API, YouTubeAdapter
 
 log = logging.getLogger(__name__)
 
 IG_BREAKDOWNS = {"age": "age", "gender": "gender", "country": "countries", "city": "cities"}
 IG_GENDERS = {"F": "female", "M": "male", "U": "other"}
+ENGAGED_BREAKDOWNS = {"age": "age", "gender": "gender", "country": "countries"}
 YT_AGE = {"age65-": "65+"}
 YT_GENDERS = {"user_specified": "other"}
 #: online hours averaged over this many finished days (Meta answers ``{}`` for the newest 2-3)
@@ -40,6 +42,10 @@ class RawAudience:
     breakdowns: dict[str, dict[str, float]] = field(default_factory=dict)
     online_hours: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    #: Instagram: the engaged audience's raw counts (``age``, ``gender``, ``countries``) this month
+    engaged: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: YouTube: per-video numbers, the Shorts / long-form split and revenue (``video_analytics.py``)
+    extras: ChannelExtras | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ def instagram_audience(adapter: InstagramAdapter, token: str, today: date) -> Ra
             values[name] = values.get(name, 0.0) + value
         if values:
             out.breakdowns[key] = values
+    out.engaged = _engaged(adapter, token, out.failed)
     since, until = _meta_window(today - timedelta(days=ONLINE_DAYS), today - timedelta(days=1))
     try:
         entries = adapter._insights(
@@ -93,6 +100,53 @@ def instagram_audience(adapter: InstagramAdapter, token: str, today: date) -> Ra
         out.failed.append("online_hours")
         entries = []
     out.online_hours = _online_hours(entries)
+    return out
+
+
+def _engaged(adapter: InstagramAdapter, token: str, failed: list[str]) -> dict[str, dict[str, float]]:
+    """``engaged_audience_demographics`` (accounts that engaged this month) by age, gender and country:
+    3 calls; Meta accepts only ``timeframe=this_week|this_month`` for it."""
+    out: dict[str, dict[str, float]] = {}
+    for breakdown, key in ENGAGED_BREAKDOWNS.items():
+        try:
+            entries = adapter._insights(
+                "me",
+                token,
+                ["engaged_audience_demographics"],
+                {"period": "lifetime", "metric_type": "total_value", "breakdown": breakdown, "timeframe": "this_month"},
+            )
+        except PlatformError as exc:
+            if exc.retryable or not isinstance(exc, BadResponse):
+                raise
+            failed.append(f"engaged_{key}")
+            continue
+        values: dict[str, float] = {}
+        for name, value in _results(entries):
+            name = IG_GENDERS.get(name.upper(), "other") if key == "gender" else name
+            values[name] = values.get(name, 0.0) + value
+        if values:
+            out[key] = values
+    return out
+
+
+def instagram_follows(adapter: InstagramAdapter, token: str, days: list[date]) -> dict[date, dict[str, float]]:
+    """day -> ``{"follows": n, "unfollows": n}`` from ``follows_and_unfollows`` by ``follow_type``
+    (``FOLLOWER`` = follows, ``NON_FOLLOWER`` = unfollows), one ``total_value`` call per day. Meta gives
+    none under 100 followers (an empty answer: the day is left out); a refused call ends the reads
+    (noted by the caller), the days read before are kept."""
+    out: dict[date, dict[str, float]] = {}
+    for day in days:
+        since, until = _meta_window(day, day)
+        entries = adapter._insights(
+            "me",
+            token,
+            ["follows_and_unfollows"],
+            {"period": "day", "metric_type": "total_value", "breakdown": "follow_type", "since": since, "until": until},
+        )
+        kinds = {"FOLLOWER": "follows", "NON_FOLLOWER": "unfollows"}
+        got = {kinds[name.upper()]: value for name, value in _results(entries) if name.upper() in kinds}
+        if got:
+            out[day] = got
     return out
 
 

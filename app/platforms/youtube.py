@@ -481,6 +481,7 @@ class YouTubeAdapter(ScopeCheckMixin):
             duration_seconds=duration,
             hashtags=hashtags,
             metrics=metrics,
+            extras={"tags": [str(t) for t in tags], "category_id": snippet.get("categoryId")},
         )
 
     def fetch_content(

@@ -35,6 +35,7 @@ WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
 THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
 SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
 COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
+FANS_WARM_JOB = "app.jobs.fans.warm_fans"
 
 #: every entry point named here (the dispatch test resolves each)
 JOB_PATHS: tuple[str, ...] = (
@@ -47,6 +48,7 @@ JOB_PATHS: tuple[str, ...] = (
     THUMBNAILS_JOB,
     SHARE_CARD_JOB,
     COMMENT_REPLY_JOB,
+    FANS_WARM_JOB,
 )
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
@@ -55,6 +57,8 @@ REPORT_JOB_TIMEOUT = 120
 SHARE_CARD_JOB_TIMEOUT = 60
 #: the thumbnail job stops itself after 90 s (``app.sync.thumbnails.RUN_BUDGET_SECONDS``) plus one fetch
 THUMBNAILS_JOB_TIMEOUT = 150
+#: a few grouped reads of one client's comments (seconds at 200,000 comments)
+FANS_WARM_TIMEOUT = 120
 #: sync outcomes after which the posts' thumbnails are fetched
 THUMBNAIL_SYNC_STATUSES = frozenset({"succeeded", "partial"})
 
@@ -166,6 +170,14 @@ def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str) -> bo
         connection_id,
         job_id=f"thumbs-{connection_id}-{run_key}",
         timeout=THUMBNAILS_JOB_TIMEOUT,
+    )
+
+
+def enqueue_fans_warmup(client_id: int, version: str) -> bool:
+    """After a sync changed a client's data version: build the fans views the pages open with (one job per
+    client and version). False when not queued (Redis unreachable: the first reader builds them)."""
+    return queues.enqueue(
+        queues.DEFAULT, FANS_WARM_JOB, client_id, job_id=f"fans-warm-{client_id}-{version}", timeout=FANS_WARM_TIMEOUT
     )
 
 

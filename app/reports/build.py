@@ -20,8 +20,10 @@ from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
 from app.services import brand
+from app.services import tactics as tactics_service
 from app.stats import audience_reads, content
 from app.stats import portfolio as pf_stats
+from app.stats import tactics as tactic_stats
 from app.stats.achievements import Achievements, achievements, threshold_label
 from app.stats.content import Post, load_posts
 from app.stats.engagement import points_change
@@ -100,7 +102,7 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
         if not aud["available"] and not totals:
             continue
         top = {}
-        for key in ("age", "gender", "traffic_sources", "devices"):
+        for key in ("age", "gender", "traffic_sources", "devices", "content_types"):
             if aud.get(key):
                 name, share = max(aud[key].items(), key=lambda kv: kv[1])
                 top[key] = {"name": name, "share": share}
@@ -114,14 +116,17 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
                 "as_of": aud["as_of"],
                 "top": top,
                 "countries": aud.get("countries", [])[:3],
+                "shorts_share": (aud.get("content_types") or {}).get("shorts"),
             }
         )
     return out
 
 
-def report_locale() -> str:
-    """The locale reports are formatted in (the business's choice in the brand settings)."""
-    return formatting.locale_or_default(brand.current().locale)
+def report_locale(client: Client | None = None) -> str:
+    """The locale a report is formatted in: the client's own choice, else the business's (brand
+    settings), else English (US). The emails that carry a report read it from the payload."""
+    chosen = client.locale if client is not None and client.locale else brand.current().locale
+    return formatting.locale_or_default(chosen)
 
 
 def with_summary(out: dict[str, Any]) -> dict[str, Any]:
@@ -131,11 +136,30 @@ def with_summary(out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def best_tactic(client: Client, q: StatsQuery) -> dict[str, Any] | None:
+    """The best performing content theme of the programme: the tagged tactic with the largest positive
+    lift over the account's own baseline (``stats.tactics.best_theme``, docs/metrics.md "Tactics");
+    None when no tactic has enough posts to compare or none beats the baseline."""
+    row = tactic_stats.best_theme(tactics_service.report(client, q))
+    if row is None:
+        return None
+    c = row.overall
+    return {
+        "slug": row.slug,
+        "name": row.name,
+        "posts": c.posts,
+        "median_engagement": c.median_engagement,
+        "baseline_posts": c.baseline_posts,
+        "baseline_engagement": c.baseline_engagement,
+        "lift_pct": c.lift_pct,
+    }
+
+
 def _header(client: Client, kind: str, first: date, end: date, as_of: datetime | None) -> dict[str, Any]:
     return {
         "kind": kind,
         "version": VERSION,
-        "locale": report_locale(),
+        "locale": report_locale(client),
         "client": {"id": client.id, "name": client.display_name, "time_zone": client.time_zone},
         "period": {"start": first.isoformat(), "end": end.isoformat(), "days": (end - first).days + 1},
         "data_as_of": _iso(as_of),
@@ -277,7 +301,8 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
     """Programme completion: start vs final per platform and in total, growth, engagement change,
     milestones by month, deliverable gains, best theme and posting time, top posts, coach comment."""
     first, end = program_window(client, today)
-    ov = client_overview(client, _query(client, first - timedelta(days=1), end), top_n=3)
+    q = _query(client, first - timedelta(days=1), end)
+    ov = client_overview(client, q, top_n=3)
     theme = content.best_theme(ov.posts)
     out = _header(client, "program", first, end, ov.last_synced)
     out.update(
@@ -321,6 +346,7 @@ def program(client: Client, today: date, comment: str | None = None, *, charts: 
                 if theme
                 else None
             ),
+            "best_tactic": best_tactic(client, q),
             "best_slot": _slot(content.best_posting_time(ov.posts, client.time_zone)),
             "top_posts": [_post(p) for p in ov.top],
             "audience": _audience(client, ov, Period("program", end=end, start=first - timedelta(days=1))),

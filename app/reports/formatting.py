@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_skeleton, format_timedelta
 from babel.numbers import format_decimal
 
 DEFAULT_LOCALE = "en"
@@ -83,7 +83,9 @@ def moment(value: str | datetime | None, tz: str | None, locale: str = DEFAULT_L
     m = _as_moment(value)
     if m is None:
         return DASH
-    return format_datetime(m, "MMM d, y, HH:mm zzz", tzinfo=zone(tz), locale=locale)
+    local = m.astimezone(zone(tz))  # the locale's own date order and clock, not an English pattern
+    clock = format_skeleton("Hm", local, tzinfo=local.tzinfo, locale=locale)
+    return f"{format_date(local, 'medium', locale=locale)}, {clock} {format_datetime(local, 'zzz', locale=locale)}"
 
 
 def data_as_of(as_of: str | datetime | None, generated: str | datetime | None, tz: str | None, locale: str) -> str:
@@ -92,7 +94,11 @@ def data_as_of(as_of: str | datetime | None, generated: str | datetime | None, t
     m, g = _as_moment(as_of), _as_moment(generated)
     if m is None:
         return "No account has synced yet: the numbers appear after the first sync."
-    when = format_datetime(m, "EEEE, MMMM d, y 'at' HH:mm zzzz", tzinfo=zone(tz), locale=locale)
+    local = m.astimezone(zone(tz))
+    when = (
+        f"{format_date(local, 'full', locale=locale)} at {format_datetime(local, 'HH:mm', locale=locale)} "
+        f"{format_datetime(local, 'zzzz', locale=locale)}"
+    )
     if g is None or abs((g - m).total_seconds()) < 60:
         return f"Data as of {when}."
     gap = format_timedelta(g - m, threshold=1.0, locale=locale)

@@ -7,9 +7,16 @@
   local reads confined to ``static/vendor/fonts``, and a render time limit.
 * DejaVu Sans (npm package ``dejavu-fonts-ttf``, copied into ``static/vendor/fonts`` by
   ``scripts/build-assets.mjs`` at set-up; Bitstream Vera licence) covers Latin, Greek, Cyrillic,
-  Arabic and Hebrew. CJK runs are wrapped in spans using reportlab's built-in CID font (no file, and
-  text extracts as Unicode); characters no font has (emoji) become ``:name:`` text, so a name or
-  caption never turns into empty boxes.
+  Arabic and Hebrew. The fallbacks (``FALLBACKS``, SIL OFL, npm ``@expo-google-fonts/noto-sans-sc``
+  and ``-kr``): Noto Sans SC (Chinese, Japanese kana and kanji), then Noto Sans KR (Hangul). Runs of
+  characters DejaVu lacks but a fallback has are wrapped in ``<span class="cjk">``; xhtml2pdf's family
+  lists (``.cjk`` and ``body``: ``Body, Cjk, Kr``) pick the font per character, and each font used is
+  embedded as a subset (a reader without CJK fonts still sees the glyphs, and text extracts as Unicode);
+  the body's list also catches text written into the template without ``pdf_text`` (a date in
+  Japanese). The fallbacks' @font-face rules are written into the document only for the fonts its
+  characters need (``fallback_css``), so a Latin-only report never loads a 6-10 MB font. Characters no
+  font has (emoji: reportlab cannot encode characters beyond U+FFFF) become ``:name:`` text, so a name
+  or caption never turns into empty boxes.
 """
 
 from __future__ import annotations
@@ -27,10 +34,18 @@ from markupsafe import Markup, escape
 log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "vendor" / "fonts"
-FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
+#: (family, regular file, bold file) of each fallback font, in the order they are tried after DejaVu
+FALLBACKS = (
+    ("Cjk", "NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf"),
+    ("Kr", "NotoSansKR-Regular.ttf", "NotoSansKR-Bold.ttf"),
+)
+FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", *(f for _, r, b in FALLBACKS for f in (r, b))}
+#: where templates/reports/pdf.html takes the fallback fonts' rules (``fallback_css``)
+FALLBACK_MARK = "/* fallback-faces */"
 MAX_DATA_URI = 2 * 1024 * 1024
 RENDER_SECONDS = 60
-CJK_FONT = "HeiseiKakuGo-W5"
+#: the largest packaged font (Noto Sans SC, 10.5 MB); reads stay confined to the font folder
+MAX_FONT_BYTES = 16 * 1024 * 1024
 
 
 class PdfError(Exception):
@@ -49,16 +64,26 @@ def link_callback(uri: str, rel: str | None = None) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def _covered() -> frozenset[int]:
-    """Code points DejaVu Sans has glyphs for."""
+@lru_cache(maxsize=8)
+def coverage(name: str) -> frozenset[int]:
+    """Code points the packaged font ``name`` has glyphs for."""
     from reportlab.pdfbase.ttfonts import TTFont
 
-    path = FONT_DIR / "DejaVuSans.ttf"
+    path = FONT_DIR / name
     if not path.exists():
         raise PdfError(f"{path} is missing: run `make setup` (npm run build copies the fonts)")
-    font = TTFont("DejaVuProbe", str(path))
+    font = TTFont(f"Probe-{name}", str(path))
     return frozenset(font.face.charToGlyph)
+
+
+def _covered() -> frozenset[int]:
+    """Code points DejaVu Sans has glyphs for."""
+    return coverage("DejaVuSans.ttf")
+
+
+def cjk_covered() -> frozenset[int]:
+    """Code points some fallback font has."""
+    return frozenset().union(*(coverage(regular) for _, regular, _bold in FALLBACKS))
 
 
 def _is_cjk(cp: int) -> bool:
@@ -101,7 +126,7 @@ def _breakable(text: str) -> str:
 def pdf_text(value: Any) -> Markup:
     """Escape ``value`` for the PDF and route each run of characters to a font that has it."""
     text = _breakable("" if value is None else str(value))
-    covered = _covered()
+    covered, fallback = _covered(), cjk_covered()
     out: list[str] = []
     cjk: list[str] = []
 
@@ -115,7 +140,7 @@ def pdf_text(value: Any) -> Markup:
         if (cp in covered and cp <= 0xFFFF) or ch in "\n\t ":  # reportlab mis-encodes astral glyphs
             flush()
             out.append(str(escape(ch)))
-        elif _is_cjk(cp):
+        elif cp in fallback and cp <= 0xFFFF:
             cjk.append(ch)
         else:
             flush()
@@ -124,13 +149,32 @@ def pdf_text(value: Any) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every piece above is escaped
 
 
+def fallback_css(html: str) -> str:
+    """The @font-face and family rules for the fallback fonts ``html``'s characters need (a caption, or a
+    date in Japanese that Babel wrote straight into the template); empty when DejaVu has them all."""
+    main = _covered()
+    missing = {ord(ch) for ch in set(html)} - main
+    if not missing:
+        return ""
+    rules, families = [], []
+    for family, regular, bold in FALLBACKS:
+        if missing & coverage(regular):
+            rules.append(f"@font-face {{ font-family: {family}; src: url('static:fonts/{regular}'); }}")
+            rules.append(f"@font-face {{ font-family: {family}; src: url('static:fonts/{bold}'); font-weight: bold; }}")
+            families.append(family)
+    if not families:
+        return ""
+    chain = ", ".join(families)
+    return "\n".join([*rules, f".cjk {{ font-family: {chain}, Body; }}", f"body {{ font-family: Body, {chain}; }}"])
+
+
 def _policy() -> Any:
     try:
         from xhtml2pdf.config.resources import ResourceAccessPolicy
     except ImportError:  # older xhtml2pdf: the link_callback alone guards fetches
         return None
     return ResourceAccessPolicy(
-        allow_remote=False, base_dir=FONT_DIR, max_local_bytes=5 * 1024 * 1024, max_render_seconds=RENDER_SECONDS
+        allow_remote=False, base_dir=FONT_DIR, max_local_bytes=MAX_FONT_BYTES, max_render_seconds=RENDER_SECONDS
     )
 
 
@@ -138,6 +182,7 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
+    html = html.replace(FALLBACK_MARK, fallback_css(html), 1)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}
     policy = _policy()

@@ -170,6 +170,7 @@ def request_report(
         comment or "",
         version,
         brand.current(),  # a new name, logo or colour makes a new PDF
+        client.locale if client else None,  # so does the client's own report format
     )
     existing = db.session.execute(
         select(Report)

@@ -26,7 +26,7 @@ from app.reports import build, card, service, summary
 from app.services import brand
 
 DETAILS = ("totals", "full")
-CARD_VERSION = 1
+CARD_VERSION = 2  # 2: the CJK and emoji fallback fonts
 
 
 def set_detail(client: Client, detail: str) -> ReportSettings:
@@ -43,7 +43,17 @@ def set_detail(client: Client, detail: str) -> ReportSettings:
 def card_fingerprint(client: Client, today: date) -> str:
     b = brand.current()
     window = build.program_window(client, today)
-    parts = (CARD_VERSION, service.data_version(client), window, b.name, b.colour, b.footer, b.logo_version, b.locale)
+    parts = (
+        CARD_VERSION,
+        service.data_version(client),
+        window,
+        b.name,
+        b.colour,
+        b.footer,
+        b.logo_version,
+        b.locale,
+        client.locale,
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

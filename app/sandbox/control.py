@@ -251,6 +251,8 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
                 "save_count": p.count("saves", now),
                 "reach": p.count("reach", now),
                 "duration": p.duration,
+                # the truth behind YouTube's averageViewPercentage and the retention curve
+                **({"avg_view_pct": p.avg_view_pct} if acc.platform == "youtube" else {}),
             }
             for p in posts
         ]

@@ -1,4 +1,5 @@
-"""The demo world: a set of realistic sandbox creators across Instagram, TikTok, YouTube, Facebook Pages and LinkedIn.
+"""The demo world: a set of realistic sandbox creators across Instagram, TikTok, YouTube, Facebook Pages,
+LinkedIn and X.
 
 ``demo_accounts()`` returns the specs (control-API bodies for ``POST /_sandbox/accounts``);
 ``seed_demo(base_url)`` posts them to a running sandbox (the product's ``flask demo`` calls it);
@@ -42,6 +43,8 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
     ("facebook", "lena.supperclub", "Lena's Supper Club", 1_150, "new", 403, {"owner": "Hannah Berg"}),
     ("linkedin", "rosa.leads", "Rosa Alvarez - Leadership", 8_900, "growth", 501, {"post_every_days": 3.0}),
     ("linkedin", "northwind.hr", "Northwind HR (page admin)", 2_300, "plateau", 502, {"account_type": "ADMINISTRATOR"}),
+    ("x", "kai_codes", "Kai <Codes> & Ships", 9_800, "growth", 501, {"post_every_days": 1.0}),
+    ("x", "lena_cooks", "Lena Cooks", 2_900, "plateau", 502, {"post_every_days": 2.0}),
 ]
 
 

@@ -44,6 +44,10 @@ LOCALES: dict[str, str] = {
     "en_CA": "English (Canada): Nov 9, 2026 · 1,234.5",
     "en_IN": "English (India): 9 Nov 2026 · 1,234.5",
     "en_ZA": "English (South Africa): 09 Nov 2026 · 1 234,5",
+    "de": "Deutsch: 09.11.2026 · 1.234,5",
+    "fr": "Français: 9 nov. 2026 · 1 234,5",
+    "es": "Español: 9 nov 2026 · 1.234,5",
+    "ja": "日本語: 2026/11/09 · 1,234.5",
 }
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 

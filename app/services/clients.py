@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Client, ClientStatus, Connection, Deliverable, Role, User
 from app.models.base import utcnow
 from app.models.platforms import PLATFORMS
-from app.services import accounts, mail
+from app.services import accounts, brand, mail
 from app.services.transaction import atomic
 from app.services.urls import absolute_url
 from app.services.zones import parse_time_zone
@@ -291,10 +291,12 @@ def update_program(
     program_end: str | None,
     status: str | None = None,
     time_zone: str | None = None,
+    locale: str | None = None,
 ) -> Client:
-    """Change program dates (and optionally status / time zone); all fields checked before any is stored.
+    """Change program dates (and optionally status / time zone / report locale); all fields checked
+    before any is stored. ``locale`` "" is the business's default; None leaves it as it is.
 
-    :raises ValidationFailed: malformed dates, end before start, unknown status or time zone.
+    :raises ValidationFailed: malformed dates, end before start, unknown status, time zone or locale.
     """
     start = parse_date(program_start, "program_start")
     end = parse_date(program_end, "program_end")
@@ -307,7 +309,13 @@ def update_program(
         except ValueError:
             raise ValidationFailed("Unknown status.", field="status") from None
     tz = parse_time_zone(time_zone) if time_zone is not None else client.time_zone
+    loc = client.locale
+    if locale is not None:
+        if locale and locale not in brand.LOCALES:
+            raise ValidationFailed("Choose a report format from the list.", field="locale")
+        loc = locale or None
     client.program_start, client.program_end, client.status, client.time_zone = start, end, new_status, tz
+    client.locale = loc
     db.session.commit()
     return client
 

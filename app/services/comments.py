@@ -381,6 +381,26 @@ def comment_connections(client_id: int) -> list[Connection]:
     )
 
 
+#: why a connected platform's comments are not in the inbox, said plainly on the inbox page
+NO_COMMENTS_WHY: dict[str, str] = {
+    "tiktok": "TikTok's Display API, which we use, gives no comments.",
+    "x": "X gives replies to your posts only through its search API, which is not part of the access "
+    "we use, and it refuses replies sent by apps unless the post mentioned us. Your X posts' reply counts "
+    "are still on your analytics pages.",
+}
+
+
+def comments_not_available(client_id: int) -> list[tuple[str, str]]:
+    """(platform, reason) for each platform the client has live connections on whose comments the app
+    cannot read (docs/comments.md)."""
+    held = db.session.execute(
+        select(Connection.platform)
+        .where(Connection.client_id == client_id, Connection.disconnected_at.is_(None))
+        .distinct()
+    ).scalars()
+    return sorted((p, NO_COMMENTS_WHY[p]) for p in set(held) if p not in COMMENT_PLATFORMS and p in NO_COMMENTS_WHY)
+
+
 def comments_by_id(client_id: int, ids: Sequence[int]) -> list[Comment]:
     return list(
         db.session.execute(select(Comment).where(Comment.client_id == client_id, Comment.id.in_(ids))).scalars()

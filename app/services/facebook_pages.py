@@ -155,8 +155,9 @@ def choose(user: User, session_id: str | None, pick: str, page_id: str) -> Callb
     except PlatformError as exc:
         log.warning("facebook page list failed: %s", exc, extra={"event": "oauth_profile_failed"})
         return CallbackOutcome("failed", PLATFORM, message="Facebook did not answer. Nothing was saved; try again.")
-    finally:
-        quota_counters.charge_outside_sync(PLATFORM, 0)
+    finally:  # three calls: the Pages, the permissions, the person's id (each counted once made)
+        for _ in range(3):
+            quota_counters.charge_outside_sync(PLATFORM, 0)
     chosen = next((p for p in usable(pages) if p.page_id == page_id), None)
     if chosen is None:
         return CallbackOutcome("no_page", PLATFORM)

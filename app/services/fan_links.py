@@ -1,5 +1,6 @@
 """Fans who link their own accounts (docs/fans.md): the creator's public link page, consent, verification
-by a code the fan posts as a comment, unlink and delete.
+by a code the fan posts as a comment (or by signing in with the platform: ``fan_signin``), unlink and
+delete.
 
 Verification reads the comments the sync stored: a comment **by the claimed handle**, on this creator's
 account on that platform, **published after the code was issued** and within ``CODE_DAYS``, whose text
@@ -37,6 +38,11 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 class BadLink(ServiceError):
     status = 400
     code = "bad_link"
+
+
+def valid_handle(value: str) -> bool:
+    """Letters, digits, dots, dashes and underscores, at most 60 (an optional leading ``@``)."""
+    return bool(_HANDLE.match(value))
 
 
 def _hash(secret: str) -> str:

@@ -31,7 +31,15 @@ from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, OAuthState, User
 from app.models.base import utcnow
 from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
-from app.platforms import PlatformAdapter, PlatformError, Profile, ScopeMissing, TokenSet, make_pkce_pair
+from app.platforms import (
+    PlatformAdapter,
+    PlatformError,
+    Profile,
+    ScopeMissing,
+    TokenSet,
+    get_adapter,
+    make_pkce_pair,
+)
 from app.queueing import dispatch
 from app.security.crypto import aad_for
 from app.security.scrub import scrub_text
@@ -100,15 +108,31 @@ def _profile_stats(profile: Profile) -> dict[str, Any]:
 # --------------------------------------------------------------------------- connect
 
 
+#: YouTube: the client opts into sharing estimated revenue (the separate monetary Analytics scope)
+REVENUE_FEATURE = "revenue"
+SCOPE_MONETARY = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
+
+
+def _revenue_adapter(platform: str) -> Any:
+    """The YouTube adapter asking the usual scopes plus the monetary one (other platforms: 404)."""
+    if platform != "youtube":
+        raise NotFound("Revenue can be shared from YouTube only.")
+    base = get_adapter(platform, current_app.config).scopes  # type: ignore[attr-defined]
+    return get_adapter(platform, {**current_app.config, "YOUTUBE_SCOPES": " ".join([*base, SCOPE_MONETARY])})
+
+
 def start_connect(user: User, session_id: str | None, platform: str, feature: str | None = None) -> str:
     """Record a pending authorization and return the platform's authorize URL (O1, O2, O3).
-    ``feature="comments"`` also asks the comment-management scope (incremental authorization).
+    ``feature="comments"`` also asks the comment-management scope (incremental authorization);
+    ``feature="revenue"`` (YouTube) also asks the monetary Analytics scope, so revenue is read.
 
     :raises NotFound: not a client user, or an unknown platform.
     """
     client_service.own_client(user)  # client users connect their own accounts only
     adapter = adapter_for(platform)
-    if feature is not None:
+    if feature == REVENUE_FEATURE:
+        adapter = _revenue_adapter(platform)
+    elif feature is not None:
         if feature != comment_replies.GRANT_FEATURE:
             raise OAuthRejected("Unknown feature.")
         adapter = comment_replies.grant_adapter(platform)

@@ -16,7 +16,11 @@ from typing import Any
 
 AGE_ORDER = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 GENDER_ORDER = ("female", "male", "other")
-SHARE_KEYS = ("age", "gender", "traffic_sources", "devices")
+SHARE_KEYS = ("age", "gender", "traffic_sources", "devices", "content_types", "content_types_watch")
+CONTENT_TYPE_ORDER = ("shorts", "long_form")
+#: the audience groups compared over time (``audience_changes``), and how many of the biggest moves are shown
+CHANGE_KEYS = ("age", "gender", "countries", "content_types")
+TOP_CHANGES = 6
 LIST_KEYS = {"countries": "code", "cities": "name"}
 #: how many countries and cities a payload keeps (the rest are small; Instagram gives at most 45)
 TOP_PLACES = 10
@@ -36,6 +40,9 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "avg_view_pct": ("average_view_percentage", 1.0),
     "followers_gained": ("subscribers_gained", 1.0),
     "followers_lost": ("subscribers_lost", 1.0),
+    "follows": ("follows", 1.0),
+    "unfollows": ("unfollows", 1.0),
+    "estimated_revenue": ("estimated_revenue", 1.0),  # US dollars, with the monetary scope only
 }
 #: averages: a total is the views-weighted mean of the days, not a sum
 AVERAGES = ("average_view_duration_s", "average_view_percentage")
@@ -50,7 +57,9 @@ def shares(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def _ordered(key: str, values: dict[str, float]) -> dict[str, float]:
-    order = AGE_ORDER if key == "age" else GENDER_ORDER if key == "gender" else ()
+    order = {"age": AGE_ORDER, "gender": GENDER_ORDER}.get(key) or (
+        CONTENT_TYPE_ORDER if key.startswith("content_types") else ()
+    )
     if order:
         return {k: values[k] for k in sorted(values, key=lambda k: (order.index(k) if k in order else 99, k))}
     return dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -113,3 +122,37 @@ def insight_totals(days: Iterable[InsightDay]) -> dict[str, float]:
         if weights[name] > 0:
             out[name] = round(weighted[name] / weights[name], 2)
     return out
+
+
+def _flat(payload: Mapping[str, Any], key: str) -> dict[str, float]:
+    value = payload.get(key)
+    if isinstance(value, list):
+        name = LIST_KEYS.get(key, "code")
+        return {str(i.get(name)): float(i.get("share", 0.0)) for i in value if isinstance(i, Mapping)}
+    return {str(k): float(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def audience_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The biggest moves between two snapshots' shares, in percentage points (``new - old``, one
+    decimal): for each group of ``CHANGE_KEYS`` both snapshots have, every value in either (a value
+    missing from one counts 0 there, e.g. a country that left the top 10); the ``TOP_CHANGES`` largest
+    by size, a larger move first, then by group and name; moves under 0.1 points are left out."""
+    rows: list[dict[str, Any]] = []
+    for key in CHANGE_KEYS:
+        before, after = _flat(old, key), _flat(new, key)
+        if not before or not after:
+            continue
+        for name in sorted(set(before) | set(after)):
+            delta = round(after.get(name, 0.0) - before.get(name, 0.0), 1)
+            if abs(delta) >= 0.1:
+                rows.append(
+                    {
+                        "group": key,
+                        "name": name,
+                        "before": before.get(name, 0.0),
+                        "after": after.get(name, 0.0),
+                        "delta": delta,
+                    }
+                )
+    rows.sort(key=lambda r: (-abs(r["delta"]), CHANGE_KEYS.index(r["group"]), r["name"]))
+    return rows[:TOP_CHANGES]

@@ -14,7 +14,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AccountInsight, AudienceSnapshot, Connection, StoryItem
 from app.models.platforms import PLATFORM_NAMES
-from app.stats.audience import INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS, insight_days, insight_totals, peak_hours
+from app.stats.audience import (
+    INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS,
+    audience_changes,
+    insight_days,
+    insight_totals,
+    peak_hours,
+)
 from app.stats.query import Period
 
 #: the plain reasons an audience is not shown (the page and the API say the same)
@@ -24,26 +30,43 @@ NOT_READ_YET = "The audience is read once a week; the first read has not run yet
 TOO_SMALL = "Shown once the account has enough followers ({name} gives audience data from {n} followers)."
 TOO_FEW_VIEWERS = "Shown once the channel has enough viewers (YouTube gives no audience data for small channels)."
 AUDIENCE_PLATFORMS = ("instagram", "youtube")
+#: audience over time compares the newest snapshot with the newest one at least this many days older
+#: (else the oldest one there is)
+CHANGE_SPAN_DAYS = 28
+SCOPE_MONETARY = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
+ROUNDED_SUBSCRIBERS = (
+    "YouTube rounds public subscriber counts to three significant figures (e.g. 12,345 shows as 12,300); "
+    "gains and losses here are exact, from YouTube Analytics."
+)
 
 
-def _connection(client_id: int, platform: str) -> Connection | None:
-    """The client's live connection of ``platform`` (the newest, if several)."""
-    return db.session.execute(
+#: a page's connections by platform, read once for all the parts of its panel (``panel``)
+Conns = dict[str, Connection | None]
+
+
+def _connection(client_id: int, platform: str, conns: Conns | None = None) -> Connection | None:
+    """The client's live connection of ``platform`` (the newest, if several); ``conns`` remembers it."""
+    if conns is not None and platform in conns:
+        return conns[platform]
+    conn = db.session.execute(
         select(Connection)
         .where(Connection.client_id == client_id, Connection.platform == platform, Connection.disconnected_at.is_(None))
         .order_by(Connection.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+    if conns is not None:
+        conns[platform] = conn
+    return conn
 
 
-def audience(client_id: int, platform: str) -> dict[str, Any]:
+def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[str, Any]:
     """The audience answer: the latest snapshot's shares, or ``available: false`` with a plain reason."""
     name = PLATFORM_NAMES.get(platform, platform)
     out: dict[str, Any] = {"platform": platform, "as_of": None, "available": False, "reason": None}
     if platform not in AUDIENCE_PLATFORMS:
         out["reason"] = NO_AUDIENCE_API.format(name=name)
         return out
-    conn = _connection(client_id, platform)
+    conn = _connection(client_id, platform, conns)
     if conn is None:
         out["reason"] = NOT_CONNECTED.format(name=name)
         return out
@@ -74,9 +97,9 @@ def audience_peak_hours(client_id: int, n: int = 3) -> list[int]:
     return peak_hours(answer.get("online_hours") or {}, n)
 
 
-def insights(client_id: int, platform: str, period: Period) -> dict[str, Any]:
+def insights(client_id: int, platform: str, period: Period, conns: Conns | None = None) -> dict[str, Any]:
     """Daily account insights in ``(period.start, period.end]`` with their totals (contract names)."""
-    conn = _connection(client_id, platform)
+    conn = _connection(client_id, platform, conns)
     days = []
     if conn is not None:
         stmt = select(AccountInsight.day, AccountInsight.metric, AccountInsight.value).where(
@@ -92,9 +115,9 @@ def insights(client_id: int, platform: str, period: Period) -> dict[str, Any]:
     }
 
 
-def stories(client_id: int, period: Period) -> list[dict[str, Any]]:
+def stories(client_id: int, period: Period, conns: Conns | None = None, limit: int = 500) -> list[dict[str, Any]]:
     """The client's Instagram stories published in the period, newest first (kept after they expire)."""
-    conn = _connection(client_id, "instagram")
+    conn = _connection(client_id, "instagram", conns)
     if conn is None:
         return []
     stmt = select(StoryItem).where(StoryItem.connection_id == conn.id)
@@ -104,7 +127,7 @@ def stories(client_id: int, period: Period) -> list[dict[str, Any]]:
         stmt = stmt.where(
             StoryItem.published_at >= datetime.combine(period.start + timedelta(days=1), time(0), tzinfo=UTC)
         )
-    rows = db.session.execute(stmt.order_by(StoryItem.published_at.desc()).limit(500)).scalars()
+    rows = db.session.execute(stmt.order_by(StoryItem.published_at.desc()).limit(limit)).scalars()
     return [
         {
             "id": s.id,
@@ -151,15 +174,68 @@ def online_heat(online_hours: Mapping[str, float], tz: str) -> dict[str, Any]:
     return {"tz": label, "cells": cells, "peaks": peaks}
 
 
+def over_time(
+    client_id: int,
+    platform: str,
+    as_of: str | None,
+    newest: Mapping[str, Any] | None = None,
+    conns: Conns | None = None,
+) -> dict[str, Any] | None:
+    """The audience's biggest moves between the newest snapshot (``as_of``, its payload ``newest`` when
+    the caller has it) and the newest non-empty one at least ``CHANGE_SPAN_DAYS`` older, else the oldest
+    non-empty one (``None`` with only one)."""
+    conn = _connection(client_id, platform, conns) if as_of else None
+    if conn is None or as_of is None:
+        return None
+    latest = datetime.fromisoformat(as_of).date()
+    base = select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id, AudienceSnapshot.taken_on < latest)
+    older = db.session.execute(
+        base.where(AudienceSnapshot.taken_on <= latest - timedelta(days=CHANGE_SPAN_DAYS))
+        .order_by(AudienceSnapshot.taken_on.desc())
+        .limit(4)
+    ).scalars()
+    before = next((s for s in older if s.payload), None)
+    if before is None:
+        before = next(
+            (s for s in db.session.execute(base.order_by(AudienceSnapshot.taken_on).limit(8)).scalars() if s.payload),
+            None,
+        )
+    if newest is None:
+        newest = db.session.execute(
+            select(AudienceSnapshot.payload).where(
+                AudienceSnapshot.connection_id == conn.id, AudienceSnapshot.taken_on == latest
+            )
+        ).scalar_one_or_none()
+    if before is None or not newest:
+        return None
+    return {"since": before.taken_on.isoformat(), "until": as_of, "changes": audience_changes(before.payload, newest)}
+
+
 def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, Any]:
-    """Everything the Audience section of a platform page shows."""
-    aud = audience(client_id, platform)
-    got = insights(client_id, platform, period)
+    """Everything the Audience section of a platform page shows (each connection read once)."""
+    conns: Conns = {}
+    aud = audience(client_id, platform, conns)
+    # TikTok's Display API gives no daily insights: nothing to read
+    got = insights(client_id, platform, period, conns) if platform in AUDIENCE_PLATFORMS else {"totals": {}, "days": []}
     out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
     out["places"] = {
         "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
+        "engaged_countries": [(c["code"], c["share"]) for c in (aud.get("engaged") or {}).get("countries", [])],
     }
-    out["stories"] = stories(client_id, period)[:20] if platform == "instagram" else []
+    out["stories"] = stories(client_id, period, conns, limit=20) if platform == "instagram" else []
+    out["over_time"] = over_time(client_id, platform, aud["as_of"], aud, conns) if aud["available"] else None
+    out["subscriber_note"] = ROUNDED_SUBSCRIBERS if platform == "youtube" else None
+    conn = _connection(client_id, platform, conns) if platform == "youtube" else None
+    # YouTube revenue is read only once the client shares it (the separate monetary scope)
+    out["revenue_shared"] = conn is not None and SCOPE_MONETARY in conn.scope_set
+    out["revenue_offer"] = conn is not None and not out["revenue_shared"]
+    # best posting time, when there are too few posts to rate slots: this page's online hours, else the
+    # client's Instagram followers' (no other platform tells apps when followers are online)
+    out["online_fallback"] = None
+    if out["heat"] is None and platform != "instagram":
+        ig = audience(client_id, "instagram", conns)
+        if ig.get("online_hours"):
+            out["online_fallback"] = online_heat(ig["online_hours"], tz)
     return out

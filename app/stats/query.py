@@ -22,6 +22,8 @@ METRICS: dict[str, str] = {
     "engagement": "Engagement rate",
     "reach": "Reach / views",
     "posts": "Posts",
+    "views": "Views (platform insights)",
+    "watch_time": "Watch time (hours)",
 }
 MAX_CUSTOM_DAYS = 366 * 5
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -30,6 +30,7 @@ from app.extensions import db
 from app.models import Connection, SyncRun
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
+from app.platforms.x import cycle_start, next_cycle_start
 from app.services import ops_alerts
 from app.services.quota_counters import (
     META_ACCOUNT_USAGE,
@@ -38,6 +39,7 @@ from app.services.quota_counters import (
     linkedin_day_key,
     pacific_day,
     tiktok_minute_key,
+    x_post_reads_key,
     youtube_analytics_key,
     youtube_units_key,
 )
@@ -84,6 +86,13 @@ WHEN_NEAR: dict[str, tuple[str, ...]] = {
         "A 429 from LinkedIn naming a DAY limit defers the sync to 00:00 UTC the same way; any other 429 is "
         "retried with backoff (LinkedIn sends no Retry-After).",
     ),
+    "x": (
+        "Past the warning threshold, the 15:00 UTC second syncs of active-campaign accounts are skipped.",
+        "Each timeline or lookup call reserves 100 post reads before it is sent (settled to the posts "
+        "returned); a read that would pass SYNC_X_MONTHLY_POST_READS is not made and the sync is deferred "
+        "to the billing cycle's reset (X_CAP_RESET_DAY), with a note on the client's card saying when.",
+        "X's own 15-minute windows answer 429 with x-rate-limit-reset; the sync waits until then.",
+    ),
 }
 
 
@@ -95,7 +104,7 @@ class Limit:
     label: str
     spent: float
     limit: float | None  # None: a quota the platform does not publish (counted, not capped)
-    window: str  # pacific_day | utc_day | minute | rolling_hour | rolling_24h
+    window: str  # pacific_day | utc_day | minute | rolling_hour | rolling_24h | month (X's billing cycle)
     resets_at: datetime | None
     projected: float | None
     unit: str = "units"
@@ -175,7 +184,7 @@ def _history(platform: str, now: datetime) -> tuple[tuple[date, int, int], ...]:
     return tuple((d, calls[d], units[d]) for d in days)
 
 
-def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
+def _redis_values(conn: Any, now: datetime, _x_day: int = 1) -> dict[str, Any]:
     pipe = conn.pipeline()
     pipe.get(youtube_units_key(pacific_day(now)))
     pipe.get(youtube_analytics_key(pacific_day(now)))
@@ -183,7 +192,8 @@ def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
     pipe.get(META_APP_USAGE)
     pipe.hgetall(META_ACCOUNT_USAGE)
     pipe.get(linkedin_day_key(now.date().isoformat()))
-    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts, li_calls = pipe.execute()
+    pipe.get(x_post_reads_key(cycle_start(now, _x_day).date().isoformat()))
+    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts, li_calls, x_reads = pipe.execute()
     accounts = {
         (k.decode() if isinstance(k, bytes) else str(k)): _float(v.decode() if isinstance(v, bytes) else v) or 0.0
         for k, v in (meta_accounts or {}).items()
@@ -195,6 +205,7 @@ def _redis_values(conn: Any, now: datetime) -> dict[str, Any]:
         "meta_app": _float(meta_app.decode() if isinstance(meta_app, bytes) else meta_app),
         "meta_accounts": accounts,
         "li_calls": _int(li_calls),
+        "x_reads": _int(x_reads),
     }
 
 
@@ -283,12 +294,28 @@ def _limits(platform: str, v: Mapping[str, Any], settings: Mapping[str, Any], no
                 note="LinkedIn's own limits are per endpoint, per app and per member, and unpublished.",
             ),
         )
+    if platform == "x":
+        day = int(settings.get("X_CAP_RESET_DAY") or 1)
+        start, reset = cycle_start(now, day), next_cycle_start(now, day)
+        return (
+            Limit(
+                "monthly_post_reads",
+                "Post reads (billing cycle)",
+                v["x_reads"],
+                int(settings.get("SYNC_X_MONTHLY_POST_READS", 3_000_000)),
+                "month",
+                reset,
+                project(v["x_reads"], start, reset, now),
+                unit="posts",
+                note="The syncs' share (SYNC_X_MONTHLY_POST_READS) of X's pay-per-use cap of 3M post reads a month.",
+            ),
+        )
     return ()
 
 
 def current_limits(settings: Mapping[str, Any], conn: Any, platform: str, now: datetime) -> tuple[Limit, ...]:
     """The platform's limits now (Redis only: cheap enough to check after every sync)."""
-    return _limits(platform, _redis_values(conn, now), settings, now)
+    return _limits(platform, _redis_values(conn, now, int(settings.get("X_CAP_RESET_DAY") or 1)), settings, now)
 
 
 def budgets(
@@ -298,7 +325,7 @@ def budgets(
     today is only known there)."""
     now = now or utcnow()
     try:
-        values = _redis_values(conn, now)
+        values = _redis_values(conn, now, int(settings.get("X_CAP_RESET_DAY") or 1))
     except (redis.RedisError, OSError):
         return None
     return [
@@ -322,6 +349,8 @@ def near_limit(settings: Mapping[str, Any], conn: Any, platform: str, now: datet
 def _window_key(limit: Limit, now: datetime) -> str:
     """One warning per limit and window: the Pacific day, else the UTC day (a per-minute or rolling
     limit near its top warns once a day, not every minute)."""
+    if limit.window == "month" and limit.resets_at is not None:  # once per billing cycle
+        return f"cycle-{limit.resets_at.date().isoformat()}"
     return pacific_day(now) if limit.window == "pacific_day" else now.date().isoformat()
 
 

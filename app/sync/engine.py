@@ -18,9 +18,8 @@ database gone          (OperationalError) retried with backoff; the run closed a
 A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by a
 per-sync retry budget; the job returns normally, so RQ's ``Retry`` is left for crashes (a killed worker).
 
-The engine raises no alerts: a grant found dead (revoked, expired) is reported in ``Result.grant_lost``
-and the job that called the engine raises the alert (``app.jobs.sync``), so the engine depends on
-nothing above ``services`` and ``queueing``.
+The engine raises no alerts: a grant found dead (revoked, expired) is reported in ``Result.grant_lost``;
+the calling job (``app.jobs.sync``) raises the alert: the engine depends on nothing above services/queueing.
 """
 
 from __future__ import annotations
@@ -302,6 +301,7 @@ def _plan_input(conn: Connection) -> PlanInput:
         last_media_count=last_count if isinstance(last_count, int) else None,
         posts=connection_settings.sync_enabled(conn, "posts"),
         audience_due=connection_settings.sync_enabled(conn, "audience") and audience.audience_due(conn.id, day),
+        scopes=conn.scope_set,
     )
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from app.platforms.audience import RawAudience
+from app.platforms.audience import RawAudience, instagram_follows
 from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
 from app.platforms.errors import BadResponse, PlatformError
+from app.platforms.instagram import InstagramAdapter
+from app.platforms.video_analytics import SCOPE_MONETARY, youtube_daily_revenue
 from app.platforms.youtube import BATCH, YouTubeAdapter
 from app.sync.aside import Aside
 from app.sync.audience import read_audience
@@ -37,6 +39,9 @@ YOUTUBE_RECHECK_DAYS = 7
 BACKFILL_DAYS = {"youtube": 365, "instagram": 30, "facebook": 730, "linkedin": 365}
 #: Instagram needs one insights call per post: cap them per sync (the most overdue go first)
 MAX_METRIC_ITEMS = 60
+#: Instagram follows and unfollows cost a call per day: read for the newest days of the insight window
+#: only (the daily re-check's 3; an initial sync's 30-day backfill reads the last 3 too)
+FOLLOWS_DAYS = RECHECK_DAYS
 
 
 @dataclass
@@ -50,6 +55,8 @@ class PlanInput:
     posts: bool = True
     #: the weekly audience read is due and the connection's "audience" setting is on (``app/sync/audience.py``)
     audience_due: bool = False
+    #: the connection's granted scopes (YouTube revenue is read only with the monetary scope)
+    scopes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -111,8 +118,19 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
         insights.wait()  # never leave a call running behind the sync, also when the content failed
     progress(75)
     data.insights = list(insights.result() or [])
+    if isinstance(adapter, InstagramAdapter) and data.insights:
+        days = [i.day for i in data.insights][-FOLLOWS_DAYS:]
+        follows = _optional(data, "follows and unfollows", lambda: instagram_follows(adapter, token, days))
+        got = follows or {}
+        data.insights = [DailyInsight(i.day, {**i.metrics, **got.get(i.day, {})}) for i in data.insights]
+    if isinstance(adapter, YouTubeAdapter) and data.insights and SCOPE_MONETARY in inp.scopes:
+        revenue = youtube_daily_revenue(adapter, token, first, last)
+        data.insights = [
+            DailyInsight(i.day, {**i.metrics, "estimated_revenue": revenue[i.day]} if i.day in revenue else i.metrics)
+            for i in data.insights
+        ]
     if inp.audience_due:
-        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today))
+        data.audience = _optional(data, "audience", lambda: read_audience(adapter, token, inp.today, inp.scopes))
         if data.audience is not None and data.audience.failed:
             data.notes.append(f"audience: the platform refused {', '.join(data.audience.failed)}")
     progress(90)

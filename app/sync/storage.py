@@ -11,6 +11,7 @@ never touched.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -190,6 +191,8 @@ def write_content(connection_id: int, items: Sequence[PItem], followers: int | N
                 "published_at": item.published_at,
                 "duration_seconds": as_int(item.duration_seconds),
                 "hashtags": [t[:100] for t in item.hashtags[:50]],
+                "tags": clean_tags(item.extras.get("tags")),
+                "category_id": _text(item.extras.get("category_id"), 8) if item.extras.get("category_id") else None,
                 **metric_values(item.metrics),
                 "extra_metrics": _extras(item.metrics),
                 "followers_at_measure": followers,
@@ -210,6 +213,8 @@ def write_content(connection_id: int, items: Sequence[PItem], followers: int | N
             "published_at",
             "duration_seconds",
             "hashtags",
+            "tags",
+            "category_id",
             "extra_metrics",
             "metrics_updated_at",
         ),
@@ -228,6 +233,26 @@ def write_content(connection_id: int, items: Sequence[PItem], followers: int | N
             .all()
         )
     return found
+
+
+#: how many of a video's tags are kept, and how long each may be (YouTube allows 500 characters in all)
+MAX_TAGS, MAX_TAG_LENGTH = 50, 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_tags(raw: Any) -> list[str] | None:
+    """A video's tags as stored: strings only, control characters removed, trimmed, at most
+    ``MAX_TAG_LENGTH`` characters each and ``MAX_TAGS`` in all, duplicates dropped (``None``: the
+    platform has no tags). Markup is kept as text: the pages escape it."""
+    if not isinstance(raw, list):
+        return None
+    out: list[str] = []
+    for tag in raw:
+        if isinstance(tag, str):
+            text = _CONTROL.sub("", tag).strip()[:MAX_TAG_LENGTH]
+            if text and text not in out:
+                out.append(text)
+    return out[:MAX_TAGS]
 
 
 def _extras(metrics: Metrics) -> dict[str, float]:

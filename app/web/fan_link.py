@@ -12,7 +12,7 @@ from flask import Blueprint, Response, flash, make_response, redirect, render_te
 from flask.typing import ResponseReturnValue
 
 from app.errors import ServiceError
-from app.services import brand, fan_links
+from app.services import brand, fan_links, fan_signin
 
 bp = Blueprint("fan_link", __name__)
 
@@ -70,4 +70,43 @@ def manage(token: str, secret: str) -> ResponseReturnValue:
         link=link,
         identities=fan_links.identities(link),
         code_days=fan_links.CODE_DAYS,
+        signins=fan_signin.SIGNIN_PLATFORMS,
     )
+
+
+@bp.post("/link/<token>/me/<secret>/signin/<platform>")
+def signin(token: str, secret: str, platform: str) -> ResponseReturnValue:
+    """Start verifying one claimed account by signing in with the platform (Google for YouTube)."""
+    client = fan_links.client_for_token(token)
+    link = fan_links.link_for(client, secret)
+    started = fan_signin.start(link, token, secret, platform)
+    resp = redirect(started.url, 303)
+    resp.headers.update(_PRIVATE)
+    resp.set_cookie(
+        fan_signin.COOKIE,
+        started.browser,
+        max_age=fan_signin.STATE_SECONDS,
+        path="/link/signin/",
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return resp
+
+
+@bp.get("/link/signin/callback/<platform>")
+def signin_callback(platform: str) -> ResponseReturnValue:
+    """The platform's answer: verify the claimed account as the signed-in one, back to the fan's page."""
+    outcome = fan_signin.complete(platform, request.args, request.cookies.get(fan_signin.COOKIE))
+    name = fan_signin.SIGNIN_PLATFORMS.get(platform, (platform, ""))[0]
+    messages = {
+        "linked": ("success", f"Signed in with {name}: that account is linked."),
+        "denied": ("info", f"You cancelled the {name} sign-in: nothing was linked."),
+        "taken": ("error", "That account is already linked by someone else: it stays unlinked."),
+    }
+    category, text = messages.get(outcome.kind, ("error", outcome.message))
+    flash(text, category)
+    resp = redirect(url_for("fan_link.manage", token=outcome.token, secret=outcome.secret), 303)
+    resp.headers.update(_PRIVATE)
+    resp.delete_cookie(fan_signin.COOKIE, path="/link/signin/")
+    return resp

@@ -139,6 +139,7 @@ def init_app(app: Flask) -> None:
         rating_reason=rating_reason,
         brand=brand_service.current,
         brand_logo_src=brand_logo_src,
+        report_locales=brand_service.LOCALES,
         brand_logo_size=brand_logo_size,
         brand_logo_absolute=brand_logo_absolute,
     )

@@ -57,9 +57,34 @@ def site(make_app: Any) -> Any:
                         "gender": {"female": 30.0, "male": 70.0},
                         "traffic_sources": {"YT_SEARCH": 50.0, "SUBSCRIBER": 30.0, "RELATED_VIDEO": 20.0},
                         "devices": {"MOBILE": 70.0, "DESKTOP": 25.0, "TV": 5.0},
+                        "content_types": {"shorts": 60.0, "long_form": 40.0},
+                    },
+                ),
+                # five weeks older: the "Audience over time" table
+                AudienceSnapshot(
+                    connection_id=ig.id,
+                    taken_on=today() - timedelta(days=36),
+                    payload={
+                        "age": {"18-24": 25.0, "25-34": 45.0, "35-44": 30.0},
+                        "gender": {"female": 60.0, "male": 40.0},
                     },
                 ),
             ]
+        )
+        video = h.post(yt, today() - timedelta(days=9), likes=40, views=2000, kind="video", caption="a long video")
+        from app.models import VideoAnalytics
+
+        db.session.add(
+            VideoAnalytics(
+                content_item_id=video.id,
+                window_start=today() - timedelta(days=30),
+                window_end=today() - timedelta(days=3),
+                views=1800,
+                watch_time_seconds=1800 * 150,
+                avg_view_duration_s=150,
+                avg_view_pct=42.0,
+                retention=[[i / 100, round(0.42 * (1.5 - i / 100), 4)] for i in range(1, 101)],
+            )
         )
         for i in range(14):
             day = today() - timedelta(days=17 - i)
@@ -81,7 +106,7 @@ def site(make_app: Any) -> Any:
             )
         )
         db.session.commit()
-        ids = {"client": c.id}
+        ids = {"client": c.id, "video": video.id}
     with serve_wsgi(app) as url:
         yield url, ids
 
@@ -103,6 +128,7 @@ def _serious(page: Any) -> list[str]:
         ("c@example.com", "/portal/analytics/instagram"),
         ("c@example.com", "/portal/analytics/youtube"),
         ("admin@example.com", "/admin/clients/{client}"),
+        ("c@example.com", "/portal/analytics/content/{video}"),
     ],
 )
 def test_audience_pages_pass_axe(site: Any, page: Any, email: str, path: str) -> None:
@@ -110,7 +136,8 @@ def test_audience_pages_pass_axe(site: Any, page: Any, email: str, path: str) ->
     log_in(page, url, email)
     page.goto(f"{url}{path.format(**ids)}")
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", name="Audience").first.is_visible()
+    heading = "Watch time and retention" if "content" in path else "Audience"
+    assert page.get_by_role("heading", name=heading).first.is_visible()
     if "youtube" in path:
         assert page.get_by_text("YouTube does not tell apps when followers are online.").is_visible()
     assert _serious(page) == []

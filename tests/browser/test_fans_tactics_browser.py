@@ -73,6 +73,8 @@ def test_pages_have_no_serious_violations(site: Any, page: Any, browser: Any) ->
     assert _serious(page) == []
     page.goto(f"{url}/link/{ids['token']}/me/{ids['secret']}")
     assert page.get_by_text("LINK-").first.is_visible()
+    assert page.get_by_test_id("signin-youtube").is_visible()  # Google sign-in beside YouTube's code
+    assert page.get_by_test_id("signin-instagram").count() == 0
     assert _serious(page) == []
     log_in(page, url, "c@example.com")
     for path in ("/portal/analytics/instagram", f"/portal/analytics/content/{ids['post']}"):
@@ -91,6 +93,13 @@ def test_pages_have_no_serious_violations(site: Any, page: Any, browser: Any) ->
         coach.wait_for_load_state("networkidle")
         assert coach.get_by_role("heading", name="Tactics").is_visible()
         assert _serious(coach) == []
+        # the programme card's edit form with the client's report format
+        coach.locator("#program-card").get_by_role("button", name="Edit").click()
+        coach.get_by_label("Report dates and numbers").select_option("de")
+        coach.locator("#program-card").get_by_role("button", name="Save").click()
+        coach.wait_for_load_state("networkidle")
+        assert "Deutsch" in coach.locator("#program-card").inner_text()
+        assert _serious(coach) == []
     finally:
         coach_context.close()
 
@@ -100,11 +109,13 @@ def test_crm_page_and_phone_width(site: Any, browser: Any) -> None:
     for email, path in (
         ("coach@example.com", f"/admin/clients/{ids['client']}"),
         ("c@example.com", "/portal/analytics/instagram"),
+        (None, f"/link/{ids['token']}/me/{ids['secret']}"),  # the fan's private page with the sign-in button
     ):
         context = browser.new_context(viewport={"width": 390, "height": 844})
         page = context.new_page()
         try:
-            log_in(page, url, email)
+            if email:
+                log_in(page, url, email)
             page.goto(f"{url}{path}")
             page.wait_for_load_state("networkidle")
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

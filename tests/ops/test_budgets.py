@@ -74,6 +74,7 @@ def test_budgets_are_filled_by_real_syncs(app: Any, client: Any, link: Any, worl
     waiting = [PLATFORM_NAMES[p] for p in PLATFORM_NAMES if p not in CONNECTABLE]
     if waiting:
         assert f"{', '.join(waiting)}: no account can be connected in this version" in page
+    assert "Post reads (billing cycle)" in page  # X has its budget
     # a budget set below what is already spent: over 100 %, and the gate refuses every further call
     app.config["SYNC_YOUTUBE_DAILY_UNITS"] = spent_below = units["spent"] - 2
     over = _limit(client.get("/api/admin/social/budgets").json, "youtube", "data_api_units")

@@ -65,3 +65,25 @@ def test_weekly_pdf_prints_the_audience(app, tenant):
     assert "Audience and watch time" in text
     assert "50 h" in text  # 3,000 minutes
     assert "mostly 25-34 (70.0%)" in text
+
+
+def test_monthly_report_has_the_shorts_share(app, tenant):
+    from app.models import Connection
+
+    yt = db.session.execute(db.select(Connection).where(Connection.platform == "youtube")).scalar_one()
+    db.session.add(
+        AudienceSnapshot(
+            connection_id=yt.id,
+            taken_on=END - timedelta(days=1),
+            payload={"age": {"25-34": 100.0}, "content_types": {"shorts": 62.5, "long_form": 37.5}},
+        )
+    )
+    db.session.commit()
+    first = END.replace(day=1)
+    r = build.monthly(tenant, first, END)
+    by = {a["platform"]: a for a in r["audience"]}
+    assert by["youtube"]["shorts_share"] == 62.5
+    if shutil.which("pdftotext"):
+        pdf = service.render_report_pdf(r)
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S603,S607
+        assert "Shorts 62.5% of views" in " ".join(text.split())

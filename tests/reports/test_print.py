@@ -14,7 +14,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from app.extensions import db
 from app.reports import build, service
@@ -140,7 +140,7 @@ def test_programme_pdf_prints_cleanly_with_cover_chart_and_page_numbers(app, pro
     assert all(min(img.convert("L").getextrema()) < 100 for img in images)  # ink on every page
 
 
-@pytest.mark.parametrize("name", ["渡辺 健二", "محمد الأحمد", "Zoë 🚀 Fischer", "A" * 120])
+@pytest.mark.parametrize("name", ["渡辺 健二", "김민준", "محمد الأحمد", "Zoë 🚀 Fischer", "A" * 120])
 def test_names_in_any_script_print(app, seeded, name):
     seeded.display_name = name
     db.session.commit()
@@ -188,3 +188,53 @@ def test_portfolio_pdf_prints_cleanly(app, program, factory):
     assert "Portfolio report" in text
     for page in words(pdf):
         assert overlaps(page) == []
+
+
+def _fonts(pdf: bytes, tmp: Path) -> str:
+    (tmp / "f.pdf").write_bytes(pdf)
+    return subprocess.run(["pdffonts", str(tmp / "f.pdf")], capture_output=True, text=True, check=True).stdout  # noqa: S603,S607
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils missing")
+def test_cjk_names_embed_the_fallback_font_and_latin_reports_do_not_load_it(app, seeded, tmp_path):
+    latin = service.render_report_pdf(build.weekly(seeded, END))
+    assert "NotoSansSC" not in _fonts(latin, tmp_path)  # the 10 MB font is read only when needed
+    seeded.display_name = "渡辺 健二"
+    db.session.commit()
+    cjk = service.render_report_pdf(build.weekly(seeded, END))
+    embedded = [line.split() for line in _fonts(cjk, tmp_path).splitlines() if "NotoSansSC" in line]
+    assert embedded
+    assert all(row[-5] == "yes" for row in embedded)  # emb: a subset travels inside the PDF
+    seeded.display_name = "김민준"  # Hangul: the Korean fallback, and only it
+    db.session.commit()
+    korean = _fonts(service.render_report_pdf(build.weekly(seeded, END)), tmp_path)
+    assert "NotoSansKR" in korean
+    assert "NotoSansSC" not in korean
+
+
+def test_cjk_glyphs_print_rather_than_tofu(tmp_path):
+    """The same two characters printed with the fallback font differ from each other (real glyphs);
+    printed with the fallback's @font-face removed they are the same missing-glyph shape or nothing."""
+    from app.reports import pdf as pdf_mod
+
+    def page(text: str, faces: bool) -> Image.Image:
+        style = (
+            "@font-face { font-family: Body; src: url('static:fonts/DejaVuSans.ttf'); }"
+            + (
+                "/* cjk-faces */@font-face { font-family: Cjk; src: url('static:fonts/NotoSansSC-Regular.ttf'); }"
+                ".cjk { font-family: Cjk, Body; }/* end cjk-faces */"
+                if faces
+                else ""
+            )
+            + "body { font-family: Body; font-size: 60pt; }"
+        )
+        html = f"<html><head><style>{style}</style></head><body><p>{pdf_mod.pdf_text(text)}</p></body></html>"
+        out = tmp_path / f"{ord(text)}-{faces}"
+        out.mkdir()
+        return pngs(pdf_mod.render_pdf(html), out)[0].convert("L")
+
+    a, b = page("渡", True), page("辺", True)
+    assert a.getextrema()[0] < 100  # ink
+    assert ImageChops.difference(a, b).getbbox() is not None
+    bare_a, bare_b = page("渡", False), page("辺", False)
+    assert ImageChops.difference(bare_a, bare_b).getbbox() is None  # without the font: identical boxes or blank

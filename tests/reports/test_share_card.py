@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
 from app.extensions import db
 from app.models import ShareCard
@@ -27,10 +27,32 @@ def _share_path(client) -> str:
 
 
 def test_drawable_names():
-    assert card.drawable("渡辺 健二") == ""  # DejaVu has no CJK: no name rather than boxes
-    assert card.drawable("Zoë 🚀 Fischer") == "Zoë Fischer"
+    assert card.drawable("渡辺 健二") == "渡辺 健二"  # Noto Sans SC after DejaVu
+    assert card.drawable("Zoë 🚀 Fischer") == "Zoë 🚀 Fischer"  # Noto Emoji
     assert card.drawable("محمد الأحمد") == "محمد الأحمد"
-    assert card.drawable("Kenji 渡辺") == "Kenji"  # 5 of 7 letters drawable
+    assert card.drawable("김민준") == "김민준"  # Noto Sans KR
+    assert card.drawable("ሰላም") == ""  # Ethiopic: no packaged font has it, no name rather than boxes
+    assert card.drawable("Kenji ሰላ") == "Kenji"  # 5 of 7 letters drawable
+    assert card.runs("Kenji 渡辺 김 🚀") == [("Kenji ", 0), ("渡辺", 1), (" ", 0), ("김", 2), (" ", 0), ("🚀", 3)]
+
+
+def _glyph(text: str) -> Image.Image:
+    img = Image.new("L", (120, 120), 255)
+    card._write(ImageDraw.Draw(img), (10, 10), text, 80, False, "black")
+    return img
+
+
+@pytest.mark.parametrize(("a", "b"), [("渡", "辺"), ("東", "京"), ("ひ", "カ"), ("김", "민"), ("🚀", "🎉")])
+def test_cjk_and_emoji_are_drawn_not_tofu(a, b):
+    """Two different characters drawn with a missing glyph come out as the same empty box (tofu); drawn
+    from the fallback fonts they have ink and differ from each other and from the main font's box."""
+    first, second = _glyph(a), _glyph(b)
+    assert first.getextrema()[0] < 100
+    assert second.getextrema()[0] < 100
+    assert ImageChops.difference(first, second).getbbox() is not None
+    tofu = Image.new("L", (120, 120), 255)
+    ImageDraw.Draw(tofu).text((10, 10), a, font=card._font(80), fill="black")  # DejaVu alone
+    assert ImageChops.difference(first, tofu).getbbox() is not None
 
 
 @pytest.mark.parametrize("name", ["渡辺 健二", "محمد الأحمد", "Zoë 🚀 Fischer", "W" * 120, ""])

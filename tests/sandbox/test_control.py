@@ -280,7 +280,7 @@ def test_same_seed_and_clock_give_byte_identical_answers() -> None:
 def test_demo_world_in_process_and_over_http() -> None:
     specs = demo_accounts()
     assert len(specs) >= 12
-    assert {s["platform"] for s in specs} == {"instagram", "tiktok", "youtube", "facebook", "linkedin"}
+    assert {s["platform"] for s in specs} == {"instagram", "tiktok", "youtube", "facebook", "linkedin", "x"}
     app = create_app({**SANDBOX_TEST_CONFIG, "DEMO": True})
     with serve_wsgi(app) as url:
         control = SandboxControl(url)

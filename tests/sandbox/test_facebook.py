@@ -234,3 +234,37 @@ def test_code_exchange_errors_are_graph_errors(sandbox: SandboxControl, pages: l
     assert used["error"]["code"] == 100
     denied = sandbox.consent(sandbox.authorize_url("facebook"), pages[0]["id"], decision="deny")
     assert sandbox.redirect_params(denied)["error"] == "access_denied"
+
+
+def test_page_buc_limit_answers_80001_with_the_time_to_regain_access() -> None:
+    from app.sandbox import create_app
+    from tests.support.live import serve_wsgi
+    from tests.support.sandbox import SANDBOX_TEST_CONFIG
+
+    with serve_wsgi(create_app({**SANDBOX_TEST_CONFIG, "META_BUC_DAILY_LIMIT": 3})) as url:
+        control = SandboxControl(url)
+        page = control.create_account("facebook", "busy.page", 500, owner="Busy", seed=61)
+        user_token = fb_login(control, page["id"])
+        page_token = requests.get(
+            control.url(f"graph.facebook.com/{V}/me/accounts"), params={"access_token": user_token}, timeout=10
+        ).json()["data"][0]["access_token"]
+        answers = [
+            requests.get(
+                control.url(f"graph.facebook.com/{V}/me"),
+                params={"access_token": page_token, "fields": "followers_count"},
+                timeout=10,
+            )
+            for _ in range(4)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200, 400]
+        assert answers[-1].json()["error"]["code"] == 80001
+        usage = answers[-1].headers["X-Business-Use-Case-Usage"]
+        assert '"type":"pages"' in usage
+        assert '"call_count":100' in usage
+        # the user token's calls are not the Page's: they still pass
+        assert (
+            requests.get(
+                control.url(f"graph.facebook.com/{V}/me/accounts"), params={"access_token": user_token}, timeout=10
+            ).status_code
+            == 200
+        )

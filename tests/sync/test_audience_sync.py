@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs.audience import sync_all_stories
-from app.models import AudienceSnapshot, StoryItem
+from app.models import AudienceSnapshot, StoryItem, VideoAnalytics
 from app.models.sync import SyncRun
 from app.redis_conn import get_redis
 from app.services import connection_settings
@@ -54,8 +54,11 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     assert payload["online_hours"]["20"] == 1000.0
     assert payload["online_hours"]["21"] == 250.0
     assert payload["online_hours"]["3"] == 0.0
+    # the engaged audience (the sandbox: 8 % of the followers, split by the same truth): the same shares
+    assert payload["engaged"]["age"] == {"18-24": 50.0, "25-34": 30.0, "35-44": 20.0}
+    assert payload["engaged"]["countries"] == [{"code": "BR", "share": 75.0}, {"code": "US", "share": 25.0}]
     # the next sync within the week reads no demographics; once the snapshot is a week old it reads
-    # them again: four demographics calls and one online-followers call more
+    # them again: four demographics calls, three engaged-audience calls and one online-followers call more
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 1
@@ -65,7 +68,7 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 2
-    assert len(non_comment_calls(world)) == not_due + 5
+    assert len(non_comment_calls(world)) == not_due + 8
 
 
 def test_small_instagram_account_stores_an_empty_audience(app: Any, link: Any) -> None:
@@ -100,7 +103,11 @@ def test_youtube_audience_from_analytics_costs_no_data_api_units(app: Any, link:
     assert {c["code"] for c in payload["countries"]} == {"IN", "US"}
     calls = world.calls("youtube")
     analytics = [c for c in calls if "youtubeanalytics" in c["path"]]
-    assert len(analytics) == 5  # the daily report + four audience reports
+    # the daily report + four audience reports + the top videos, one retention curve for each of the
+    # first five, and the Shorts / long-form split (no revenue call without the monetary scope)
+    curves = min(5, len(db.session.execute(select(VideoAnalytics)).scalars().all()))
+    assert len(analytics) == 5 + 1 + curves + 1
+    assert not any("estimatedRevenue" in str(c) for c in analytics)
     run = db.session.execute(select(SyncRun).where(SyncRun.connection_id == conn_id)).scalars().all()[-1]
     data_api = [c for c in calls if "/youtube/v3/" in c["path"]]
     assert run.quota_units == sum(c["quota_units"] for c in data_api)  # Analytics calls cost no units

@@ -47,7 +47,7 @@ def test_a_milestone_crossed_between_two_daily_syncs_raises_one_alert_and_emails
     assert len(db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all()) == 2
 
 
-@pytest.mark.parametrize("platform", ["tiktok", "instagram", "linkedin"])
+@pytest.mark.parametrize("platform", ["tiktok", "instagram", "linkedin", "x"])
 def test_a_milestone_crossed_between_two_syncs_of_the_connect_day_raises_its_alert(app, link, world, platform):
     """The day before the connect day is a gap (TikTok) or backfilled (Instagram): not real data, so the
     crossing is measured from the day's first sync (``opening_followers``), not lost."""
@@ -56,7 +56,10 @@ def test_a_milestone_crossed_between_two_syncs_of_the_connect_day_raises_its_ale
     drain(app)
     assert db.session.execute(select(Alert).where(Alert.type == "MILESTONE")).scalars().all() == []
     world.patch_account(account["id"], followers=10_004)
-    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=30), tick=True):
+    now = datetime.now(UTC)
+    # later the same (UTC) day: 30 minutes on, or half-way to midnight when the suite runs late in the day
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    with time_machine.travel(now + min(timedelta(minutes=30), (midnight - now) / 2), tick=True):
         assert enqueue_sync(conn_id, "manual", job_id=f"sync-{conn_id}-same-day")
         drain(app)  # the second sync of the day, then its alert evaluation
         drain(app)

@@ -16,7 +16,9 @@ from app.models.base import utcnow
 from app.models.history import ContentItem, DailySnapshot
 from app.platforms.x import next_cycle_start
 from app.queueing import dispatch
+from app.redis_conn import get_redis
 from app.services.tokens import token_set_of
+from app.sync.budgets import current_limits
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
 
@@ -54,6 +56,10 @@ def test_initial_and_daily_sync(app: Any, link: Any, world: Any) -> None:
     assert paths[0].endswith("/2/users/me")
     assert sum(p.endswith("/tweets") for p in paths) == 1  # 60 posts: one page of 100
     assert run.quota_units == len(truth["posts"])  # post reads, settled to what X returned
+    (limit,) = current_limits(app.config, get_redis(), "x", utcnow())
+    assert limit.name == "monthly_post_reads"
+    assert limit.spent == world.x_usage()["post_reads"] == len(truth["posts"])  # our gate agrees with X
+    assert limit.resets_at == next_cycle_start(utcnow(), 1)
     # a day later: users/me, the timeline since the last sync, and a lookup of the posts due
     world.advance_days(1)
     conn = db.session.get(Connection, conn_id)

@@ -18,7 +18,7 @@ from flask import Response, request
 from ..common import json_response, state
 from ..util import day_end, day_start
 from ..world import Account, Post
-from .auth import ANALYTICS_SCOPES, DATA_SCOPES, authenticate, charge
+from .auth import ANALYTICS_SCOPES, DATA_SCOPES, YTA_MONEY, authenticate, charge
 from .errors import GoogleError, bp
 
 DAY = timedelta(days=1)
@@ -39,7 +39,21 @@ METRIC_TYPES = {
     "videosAddedToPlaylists": "INTEGER",
     "videosRemovedFromPlaylists": "INTEGER",
     "viewerPercentage": "FLOAT",
+    "audienceWatchRatio": "FLOAT",
+    "relativeRetentionPerformance": "FLOAT",
+    "estimatedRevenue": "FLOAT",
+    "estimatedAdRevenue": "FLOAT",
+    "grossRevenue": "FLOAT",
+    "cpm": "FLOAT",
+    "playbackBasedCpm": "FLOAT",
+    "estimatedRedPartnerRevenue": "FLOAT",
+    "adImpressions": "INTEGER",
+    "monetizedPlaybacks": "INTEGER",
 }
+#: the retention report: ``dimensions=elapsedVideoTimeRatio`` with these metrics only, one video filtered
+RETENTION_METRICS = ("audienceWatchRatio", "relativeRetentionPerformance")
+#: dollars per 1,000 views the sandbox pays a channel with the monetary scope (estimatedRevenue)
+SANDBOX_RPM = 2.5
 MONETARY = (
     "estimatedRevenue",
     "estimatedAdRevenue",
@@ -68,6 +82,7 @@ DIMENSION_SETS = {
     ("deviceType",),
     ("day", "deviceType"),
     ("operatingSystem",),
+    ("elapsedVideoTimeRatio",),
 }
 #: dimensions that split views by the audience truth; they take view metrics only
 SPLIT_DIMENSIONS = ("insightTrafficSourceType", "insightTrafficSourceDetail", "deviceType", "operatingSystem")
@@ -109,6 +124,18 @@ def _sums(acc: Account, posts: list[Post], days: list[date], channel_share: floa
     return out
 
 
+def _money(metric: str, views: float) -> float:
+    """Monetary metrics (with the monetary scope only): revenue at ``SANDBOX_RPM`` dollars per 1,000
+    views, ad revenue 80 % of it, CPMs twice the RPM; counts of ads 0."""
+    if metric in ("estimatedRevenue", "grossRevenue"):
+        return round(views * SANDBOX_RPM / 1000, 3)
+    if metric == "estimatedAdRevenue":
+        return round(views * SANDBOX_RPM * 0.8 / 1000, 3)
+    if metric in ("cpm", "playbackBasedCpm"):
+        return round(SANDBOX_RPM * 2, 3) if views else 0.0
+    return 0.0
+
+
 def _metric_values(metrics: list[str], s: dict[str, float]) -> list[Any]:
     row: list[Any] = []
     for m in metrics:
@@ -130,9 +157,42 @@ def _metric_values(metrics: list[str], s: dict[str, float]) -> list[Any]:
             row.append(int(s["views"] * 0.002))
         elif m == "videosRemovedFromPlaylists":
             row.append(int(s["views"] * 0.0004))
+        elif m in MONETARY:
+            row.append(_money(m, s["views"]))
         else:
             row.append(0)
     return row
+
+
+def _one_video() -> str | None:
+    """The single video of a ``video==ID`` filter (the retention report takes exactly one)."""
+    for clause in (request.args.get("filters") or "").split(";"):
+        key, _, value = clause.partition("==")
+        if key == "video" and value and "," not in value:
+            return value
+    return None
+
+
+def retention_ratio(avg_view_pct: float, elapsed: float) -> float:
+    """The sandbox's retention curve: the share of views still watching at ``elapsed`` (0-1] of the
+    video, a straight line ``p * (1.5 - elapsed)`` for an average view percentage ``100 p`` (its mean
+    over the 100 points is ``0.995 p``; above 1 early on a Short is a rewatch, as on YouTube)."""
+    return round(avg_view_pct / 100 * (1.5 - elapsed), 4)
+
+
+def _retention_rows(acc: Account, posts: list[Post], days: list[date], metrics: list[str]) -> list[list[Any]]:
+    """100 rows ``[elapsedVideoTimeRatio, metric...]`` at 0.01 .. 1.0 for the filtered video (none when
+    it had no views in the window)."""
+    if not posts or not days or _sums(acc, posts, days, 0)["views"] <= 0:
+        return []
+    post = posts[0]
+    rows: list[list[Any]] = []
+    for i in range(1, 101):
+        elapsed = i / 100
+        ratio = retention_ratio(post.avg_view_pct, elapsed)
+        values = {"audienceWatchRatio": ratio, "relativeRetentionPerformance": round(min(1.0, ratio / 1.2), 4)}
+        rows.append([elapsed, *(values[m] for m in metrics)])
+    return rows
 
 
 def _parse_date(name: str) -> date:
@@ -241,12 +301,17 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
             raise _analytics_error("Required parameter: metrics", reason="required")
         metrics = [m.strip() for m in metrics_raw.split(",") if m.strip()]
         for m in metrics:
-            if m in MONETARY:
+            if m in MONETARY and YTA_MONEY not in tok.scopes:
                 raise GoogleError(403, "Forbidden", "forbidden", status_text="PERMISSION_DENIED")
             if m not in METRIC_TYPES:
                 raise _analytics_error(f"Unknown identifier ({m}) given in field parameters.metrics.")
         dims = tuple(d.strip() for d in (request.args.get("dimensions") or "").split(",") if d.strip())
         if dims not in DIMENSION_SETS:
+            raise _analytics_error("The query is not supported.")
+        retention = dims == ("elapsedVideoTimeRatio",)
+        if retention != any(m in RETENTION_METRICS for m in metrics) or (
+            retention and (any(m not in RETENTION_METRICS for m in metrics) or _one_video() is None)
+        ):
             raise _analytics_error("The query is not supported.")
         demographic = any(d in ("ageGroup", "gender") for d in dims)
         if demographic != ("viewerPercentage" in metrics) or (demographic and metrics != ["viewerPercentage"]):
@@ -280,7 +345,9 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         if share < 0:
             share = _share_of_views(acc, posts, all_posts, days)
         rows: list[list[Any]] = []
-        if not dims:
+        if retention:
+            rows = _retention_rows(acc, posts, days, metrics)
+        elif not dims:
             if days:
                 rows.append(_metric_values(metrics, _sums(acc, posts, days, share)))
         elif dims == ("day",):
@@ -342,7 +409,9 @@ def reports() -> Response:  # noqa: C901 - validation mirrors the real API's
         rows = rows[start_index - 1 :]
         if max_results:
             rows = rows[: int(max_results)]
-        headers_out = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in dims]
+        headers_out = [
+            {"name": d, "columnType": "DIMENSION", "dataType": "FLOAT" if retention else "STRING"} for d in dims
+        ]
         headers_out += [{"name": m, "columnType": "METRIC", "dataType": METRIC_TYPES[m]} for m in metrics]
         body: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers_out}
         if rows:

@@ -225,7 +225,10 @@ def video_item(acc: Account, post: Post, parts: list[str]) -> dict[str, Any]:
             "description": description,
             "thumbnails": thumbnails(post.id),
             "channelTitle": acc.display_name,
-            "tags": ["sandbox"] + (["shorts"] if post.kind == "short" else []),
+            # an explicit (control API) video's caption is also one of its tags: hostile text reaches tags
+            "tags": ["sandbox"]
+            + (["shorts"] if post.kind == "short" else [])
+            + ([post.caption[:100]] if post.explicit and post.caption else []),
             "categoryId": "22",
             "liveBroadcastContent": "none",
             "defaultAudioLanguage": "en",

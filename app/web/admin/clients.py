@@ -255,6 +255,7 @@ def client_program(client_id: int) -> ResponseReturnValue:
             program_end=form.get("program_end"),
             status=form.get("status"),
             time_zone=form.get("time_zone"),
+            locale=form.get("locale"),
         )
     except ValidationFailed as exc:
         return client_card(

@@ -12,6 +12,7 @@ from flask import Response, jsonify, request
 from app.extensions import csrf
 from app.services import comment_webhooks, live, platform_events
 from app.services.urls import absolute_url
+from app.sync import audience as audience_sync
 from app.sync import comments as comment_sync
 from app.web.api import bp
 
@@ -69,10 +70,13 @@ def instagram_webhook_verify() -> Response:
 @bp.post("/platforms/instagram/webhook")
 @csrf.exempt
 def instagram_webhook() -> Response:
-    """Comment webhooks: signature checked, duplicates acknowledged without acting, comments stored."""
-    items = comment_webhooks.parse_delivery(request.get_data(cache=True), request.headers.get("X-Hub-Signature-256"))
+    """Comment and story_insights webhooks: signature checked, duplicates acknowledged without acting,
+    comments and story numbers stored."""
+    raw = request.get_data(cache=True)
+    items = comment_webhooks.parse_delivery(raw, request.headers.get("X-Hub-Signature-256"))
     if items is None:
         return jsonify(status="duplicate")
     stored = comment_sync.ingest_webhook(items)
     live.bump_clients_of([i.connection_id for i in items])
-    return jsonify(status="ok", stored=stored)
+    stories = audience_sync.ingest_story_webhook(raw)  # story_insights, about an hour after expiry
+    return jsonify(status="ok", stored=stored, **({"stories": stories} if stories else {}))

@@ -43,6 +43,7 @@ def _context(client_id: int, query: inbox.InboxQuery, error: str | None = None) 
         "posts": inbox.recent_posts(client_id),
         "grants": {c.id: comment_replies.has_grant(c) for c in conns},
         "connections": conns,
+        "not_available": inbox.comments_not_available(client_id),
         "max_bulk": inbox.MAX_BULK,
     }
 
