@@ -28,12 +28,12 @@ OVERLAP = True
 class Aside(Generic[T]):
     """``fn()`` started at once in a daemon thread; ``result()`` waits for it and returns or raises."""
 
-    def __init__(self, fn: Callable[[], T]) -> None:
+    def __init__(self, fn: Callable[[], T], *, inline: bool = False) -> None:
         self._fn = fn
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="sync-aside", daemon=True)
-        if OVERLAP:
+        if OVERLAP and not inline:
             self._thread.start()
         else:
             self._run()

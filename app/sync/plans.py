@@ -110,7 +110,10 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
     insights = Aside(
         lambda: _optional(
             data, "account insights", lambda: adapter.fetch_account_insights(token, first, last, profile=profile)
-        )
+        ),
+        # X: in sequence, as before: with the overlap its 429's reset wait came out seconds short
+        # (tests/sync/test_faults.py), not understood yet; X was not part of the issue-21 measurements
+        inline=adapter.name == "x",
     )
     try:
         _content(adapter, token, inp, data, profile, progress)
