@@ -49,6 +49,7 @@ from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 PLATFORMS = ("instagram", "tiktok", "youtube")
 REDIRECT_BASE = "http://127.0.0.1:5000"
@@ -57,7 +58,7 @@ import sys
 from werkzeug.serving import run_simple
 from app.sandbox import create_app
 app = create_app({"META_APP_HOURLY_LIMIT": 10**9, "META_BUC_DAILY_LIMIT": 10**9,
-                  "TIKTOK_RATE_LIMIT_PER_MIN": 10**9, "YT_QUOTA_LIMITS": {"default": 10**9, "search": 100,
+                  "TIKTOK_RATE_LIMIT_PER_MIN": 10**9, "YT_QUOTA_LIMITS": {"default": 10**9, "search": 10**9,
                   "batchGetStats": 10**9}})
 run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
 """
@@ -105,6 +106,7 @@ class PeakRss:
         self.pids = pids
         self.tree = 0
         self.single = 0
+        self.cpu: dict[int, float] = {}  # pid -> CPU seconds of its tree at the last sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -113,12 +115,19 @@ class PeakRss:
             for pid in self.pids:
                 try:
                     proc = psutil.Process(pid)
-                    rss = [p.memory_info().rss for p in [proc, *proc.children(recursive=True)]]
+                    members = [proc, *proc.children(recursive=True)]
+                    rss = [p.memory_info().rss for p in members]
+                    times = [p.cpu_times() for p in members]
                 except psutil.Error:
                     continue
+                self.cpu[pid] = sum(t.user + t.system + t.children_user + t.children_system for t in times)
                 self.tree = max(self.tree, sum(rss))
                 self.single = max(self.single, max(rss))
             time.sleep(0.2)
+
+    def cpu_seconds(self) -> float:
+        """CPU of every worker tree so far (user + system, reaped children included)."""
+        return sum(self.cpu.values())
 
     def __enter__(self) -> PeakRss:
         self._thread.start()
@@ -358,19 +367,26 @@ def run_phase(
     http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
     procs = start_workers(env, workers, name, no_fork)
     try:
+        rss = PeakRss([p.pid for p in procs]).__enter__()
         start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
         if before is not None:
             time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
+            time.sleep(0.3)  # at least one CPU sample after the start-up
+            cpu0 = rss.cpu_seconds()
             before()
             start = time.monotonic()
+        else:
+            cpu0 = 0.0  # the initial phase's CPU includes the workers' start-up (~1-2 s each)
         done = 0
-        with PeakRss([p.pid for p in procs]) as rss:
-            while time.monotonic() - start < timeout:
-                done = finished_syncs(trigger)
-                if done >= expect:
-                    break
-                time.sleep(0.25)
+        while time.monotonic() - start < timeout:
+            done = finished_syncs(trigger)
+            if done >= expect:
+                break
+            time.sleep(0.25)
         wall = time.monotonic() - start
+        time.sleep(0.3)
+        cpu = rss.cpu_seconds() - cpu0
+        rss.__exit__()
     finally:
         stop_all(procs)  # also when the bench fails or is interrupted mid-phase
     db.session.rollback()
@@ -395,6 +411,7 @@ def run_phase(
         "sandbox_calls": calls_log.get("count"),
         "sandbox_units": calls_log.get("quota_units"),
         "by_platform": by_platform,
+        "worker_cpu_ms_per_sync": cpu / max(1, done) * 1000,
         "peak_tree_mb": rss.tree / 2**20,
         "peak_proc_mb": rss.single / 2**20,
     }
@@ -409,6 +426,7 @@ def report(res: dict[str, Any]) -> None:
         f"   sandbox saw {res['sandbox_calls']} platform calls, {res['sandbox_units']} YouTube units; "
         f"peak RSS: worker tree {res['peak_tree_mb']:.0f} MB, largest process {res['peak_proc_mb']:.0f} MB"
     )
+    print(f"   worker CPU per sync: {res['worker_cpu_ms_per_sync']:.0f} ms (all worker trees / syncs)")
     for platform, c in sorted(res["by_platform"].items()):
         runs = max(1, c["runs"])
         statuses = ", ".join(f"{k[7:]} {v}" for k, v in sorted(c.items()) if k.startswith("status:"))
@@ -416,6 +434,73 @@ def report(res: dict[str, Any]) -> None:
             f"   {platform:9} runs {c['runs']:5}  calls/conn {c['calls'] / runs:5.1f}  "
             f"units/conn {c['units'] / runs:4.2f} (max {c['max_units']})  [{statuses}]"
         )
+
+
+def compare_with_seed(app: Any, sandbox: str, env: dict[str, str], args: Any, sample: list[int]) -> None:
+    """The same connections synced again, in the same state (already synced today), by the seed's loop
+    and then by ours; both at ``--latency-ms``. Prints the ratios."""
+    from sync_seed import run_seed_loop
+
+    from app.extensions import db
+    from app.models.sync import SyncRun
+    from app.queueing.dispatch import enqueue_sync
+
+    http = requests.Session()
+    http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
+    seed_wall, seed_cpu = run_seed_loop(sample, trigger="operator")
+    seed_calls = http.get(f"{sandbox}/_sandbox/calls", timeout=60).json()["calls"]
+
+    def enqueue() -> None:
+        for cid in sample:
+            enqueue_sync(cid, "manual", job_id=f"bench-ours-{cid}")
+
+    ours = run_phase(
+        "ours (same connections)",
+        app,
+        sandbox,
+        env,
+        args.workers,
+        len(sample),
+        "manual",
+        before=enqueue,
+        no_fork=args.no_fork,
+    )
+    db.session.rollback()
+
+    def units(trigger: str) -> tuple[int, int, int]:
+        rows = db.session.execute(
+            select(SyncRun.calls, SyncRun.quota_units).where(
+                SyncRun.trigger == trigger, SyncRun.connection_id.in_(sample)
+            )
+        ).all()
+        return len(rows), sum(r.calls or 0 for r in rows), sum(r.quota_units or 0 for r in rows)
+
+    n_seed, calls_seed, units_seed = units("operator")
+    n_ours, calls_ours, units_ours = units("manual")
+    searches = sum(1 for c in seed_calls if "/youtube/v3/search" in str(c.get("path") or c.get("url") or ""))
+    channels = len(sample[2::3])  # YouTube is every third connection (PLATFORMS order)
+    k = len(sample)
+    print(f"\n== the seed's loop vs ours on the same {k} connections (synced again, {args.latency_ms} ms per call)")
+    print(
+        f"   seed: {n_seed} syncs one after another in {seed_wall:.1f} s ({seed_wall / k * 1000:.0f} ms each), "
+        f"CPU {seed_cpu / k * 1000:.0f} ms/sync, {calls_seed} calls, {units_seed} Data API units "
+        f"of which {searches} search.list calls"
+    )
+    print(
+        f"   ours: {n_ours} syncs on {args.workers} workers in {ours['wall_s']:.1f} s, "
+        f"{ours['worker_cpu_ms_per_sync']:.0f} ms worker CPU/sync, {calls_ours} calls, {units_ours} units"
+    )
+    print(
+        f"   speed-up (seed wall / ours): {seed_wall / max(ours['wall_s'], 1e-9):.1f}x; at N connections the seed "
+        f"loop takes N x {seed_wall / k:.2f} s (sequential: linear)"
+    )
+    classic = units_seed - searches + 100 * searches  # search.list at 100 units, as before its own bucket
+    print(
+        f"   YouTube units per channel: seed {units_seed / max(channels, 1):.2f} (search.list in its own bucket "
+        f"of 100 calls a day: at most 100 channels a day; {classic / max(channels, 1):.1f} at the old 100 units "
+        f"a search), ours {units_ours / max(channels, 1):.2f}; saving {classic / max(units_ours, 1):.1f}x at "
+        f"100 units a search, {units_seed / max(units_ours, 1):.2f}x counting one"
+    )
 
 
 def main() -> int:
@@ -431,7 +516,16 @@ def main() -> int:
     )
     parser.add_argument("--no-fork", action="store_true", help="Start the workers with --no-fork (no horse per job).")
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--db", default="bench_sync", help="Database created next to --url (dropped unless --keep).")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--seed-sample",
+        type=int,
+        default=60,
+        help="Connections (a third per platform) synced again by both plans after the daily phase: the seed's "
+        "loop (one after another in one process, YouTube through search.list: bench/sync_seed.py) and ours "
+        "(the workers); 0 skips the comparison.",
+    )
     parser.add_argument(
         "--same-day",
         action="store_true",
@@ -446,7 +540,7 @@ def main() -> int:
     from app.redis_conn import start_embedded, stop_embedded
 
     instance = tempfile.mkdtemp(prefix="bench-sync-")
-    db_url = recreate_database(args.url, "bench_sync")
+    db_url = recreate_database(args.url, args.db)
     sandbox_proc: subprocess.Popen[bytes] | None = None
     try:
         redis_url = start_embedded(os.path.join(instance, "redis"))
@@ -480,12 +574,14 @@ def main() -> int:
                 "daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout, no_fork=args.no_fork
             )
             report(daily)
+            if args.seed_sample > 0:
+                compare_with_seed(app, sandbox, env, args, ids[: args.seed_sample])
     finally:
         if sandbox_proc is not None:
             stop_all([sandbox_proc], grace=5)
         stop_embedded()
         if not args.keep:
-            recreate_database(args.url, "bench_sync", drop_only=True)
+            recreate_database(args.url, args.db, drop_only=True)
     return 0
 
 

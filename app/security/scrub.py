@@ -75,6 +75,11 @@ _BEARER_RE = re.compile(r"(?i)\b(bearer)(\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+
 _USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
 
 
+# Every pattern above needs one of the keys, "bearer" or a userinfo "://...@": a text with none of them
+# is returned as it is after one scan instead of six (most raw platform answers).
+_ANY_RE = re.compile(rf"(?i){_KEY_ALT}|bearer|://[^/\s@]+@")
+
+
 def _json_repl(m: re.Match[str]) -> str:
     quote = m.group(4) or m.group(5) or '"'
     return f"{m.group(1)}{m.group(2)}{m.group(1)}{m.group(3)}{quote}{REDACTED}{quote}"
@@ -82,7 +87,7 @@ def _json_repl(m: re.Match[str]) -> str:
 
 def scrub_text(text: str) -> str:
     """Return ``text`` with every secret value replaced by ``[REDACTED]``."""
-    if not text:
+    if not text or _ANY_RE.search(text) is None:
         return text
     text = _HEADER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _JSON_RE.sub(_json_repl, text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,12 +33,15 @@ from app.platforms.errors import InvalidRequest, PlatformError
 from app.services import connection_settings, fan_links
 from app.stats.comments import is_question
 from app.sync import aging
+from app.sync.aside import Aside
 from app.sync.storage import upsert
 
 log = logging.getLogger(__name__)
 
 #: posts whose comments one sync reads at most (the newest due first)
 MAX_POSTS = 12
+#: posts whose comment pages are read at once (a spent budget stops the step after at most this many)
+OVERLAP = 3
 TEXT_LIMIT = 10_000
 
 
@@ -92,16 +95,29 @@ def fetch(adapter: Any, token: str, connection_id: int, today: date, fresh: Sequ
         .tuples()
         .all()
     )
-    for post_id in posts:
-        try:
-            out.by_post[post_id] = fetch_post_comments(adapter, token, post_id, known)
-        except InvalidRequest as exc:  # comments off, a post gone: this post only
-            out.notes.append(f"comments of {post_id}: {exc.message}"[:200])
-        except PlatformError as exc:  # budget, throttle, outage, token: stop here, keep what was read
-            out.notes.append(f"comments stopped: {exc.message}"[:200])
-            log.info("comment step stopped: %s", exc, extra={"event": "sync_comments_stopped"})
+    # ``OVERLAP`` posts at a time, each in its own thread (``app.sync.aside``): their pages overlap
+    for start in range(0, len(posts), OVERLAP):
+        wave = [(pid, Aside(_reader(adapter, token, pid, known))) for pid in posts[start : start + OVERLAP]]
+        for _, aside in wave:
+            aside.wait()
+        stopped = False
+        for post_id, aside in wave:
+            try:
+                out.by_post[post_id] = aside.result()
+            except InvalidRequest as exc:  # comments off, a post gone: this post only
+                out.notes.append(f"comments of {post_id}: {exc.message}"[:200])
+            except PlatformError as exc:  # budget, throttle, outage, token: stop here, keep what was read
+                if not stopped:
+                    out.notes.append(f"comments stopped: {exc.message}"[:200])
+                    log.info("comment step stopped: %s", exc, extra={"event": "sync_comments_stopped"})
+                stopped = True
+        if stopped:
             break
     return out
+
+
+def _reader(adapter: Any, token: str, post_id: str, known: Mapping[str, int]) -> Callable[[], list[PlatformComment]]:
+    return lambda: fetch_post_comments(adapter, token, post_id, known)
 
 
 def _row(conn: Connection, c: PlatformComment, post_ids: Mapping[str, int], now: datetime) -> dict[str, Any]:

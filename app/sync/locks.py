@@ -7,6 +7,7 @@ call, so a SIGKILLed worker's lock disappears within the TTL and the retried job
 from __future__ import annotations
 
 import logging
+import time
 
 import redis
 from redis.lock import Lock
@@ -16,16 +17,26 @@ log = logging.getLogger(__name__)
 
 class SyncLock:
     def __init__(self, conn: redis.Redis, connection_id: int, ttl: int) -> None:
-        self.lock: Lock = conn.lock(f"lock:sync:{connection_id}", timeout=ttl, blocking=False)
+        # not thread-local: a sync's overlapped platform calls (``app.sync.aside``) extend it from side threads
+        self.lock: Lock = conn.lock(f"lock:sync:{connection_id}", timeout=ttl, blocking=False, thread_local=False)
         self.ttl = ttl
+        self._extended = 0.0
 
     def acquire(self) -> bool:
-        return bool(self.lock.acquire(blocking=False))
+        got = bool(self.lock.acquire(blocking=False))
+        self._extended = time.monotonic()
+        return got
 
     def extend(self) -> None:
-        """Push the expiry back to a full TTL (called after each platform call)."""
+        """Push the expiry back to a full TTL (called after each platform call); skipped while the
+        last extension is under a quarter of the TTL old (the lock then still has 3/4 of its TTL, more
+        than one call's timeout: ``engine.lock_ttl``), which saves a Redis round trip per call."""
+        now = time.monotonic()
+        if now - self._extended < self.ttl / 4:
+            return
         try:
             self.lock.reacquire()
+            self._extended = now
         except (redis.RedisError, Exception):  # noqa: BLE001 - a lost lock is logged, the write re-checks
             log.warning("sync lock lost", extra={"event": "sync_lock_lost"})
 

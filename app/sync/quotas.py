@@ -103,13 +103,11 @@ class Budgets:
         if platform == "youtube":
             if "/youtube/v3/" not in url:  # Analytics: its own budget, counted for the budgets page only
                 key = youtube_analytics_key()
-                self.conn.incr(key)
-                self.conn.expire(key, 2 * 24 * 3600)
+                self._incr(key, 1, 2 * 24 * 3600)
                 return 0
             cost = youtube_units(url, method)
             key = youtube_units_key()
-            used = int(self.conn.incrby(key, cost))
-            self.conn.expire(key, 2 * 24 * 3600)
+            used = self._incr(key, cost, 2 * 24 * 3600)
             if used > self.youtube_units:
                 self.conn.decrby(key, cost)
                 raise QuotaExceeded(
@@ -118,8 +116,7 @@ class Budgets:
             return cost
         if platform == "tiktok":
             key = tiktok_minute_key()
-            used = int(self.conn.incr(key))
-            self.conn.expire(key, 120)
+            used = self._incr(key, 1, 120)
             if used > self.tiktok_per_minute:
                 raise RateLimited(
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
@@ -148,6 +145,14 @@ class Budgets:
             if usage is not None and usage >= 80 and self.meta_slowdown > 0:
                 time.sleep(self.meta_slowdown)
         return 0
+
+    def _incr(self, key: str, amount: int, ttl: int) -> int:
+        """INCRBY and EXPIRE in one round trip (the reservation is the INCRBY, atomic on its own)."""
+        pipe = self.conn.pipeline(transaction=False)
+        pipe.incrby(key, amount)
+        pipe.expire(key, ttl)
+        used, _ = pipe.execute()
+        return int(used)
 
     def _linkedin_call(self) -> int:
         """Count one LinkedIn call of the UTC day; over ``SYNC_LINKEDIN_DAILY_CALLS`` defer to 00:00 UTC."""

@@ -2,11 +2,13 @@
 keeps every answer (scrubbed, truncated) for the 30-day raw-response log, and extends the sync lock.
 
 It wraps the process-wide pooled session, so a sync adds no connection setup; adapters see a normal
-``requests.Session``.
+``requests.Session``. A sync's independent calls may run at once (``app.sync.aside``): the counters and
+the raw log are updated under a lock, the budgets are Redis-atomic.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,25 +54,29 @@ class RecordingSession(TimeoutSession):
         self.calls = 0
         self.quota_units = 0
         self.raw: list[RawCall] = []
+        self._mutex = threading.Lock()
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         text_method = method.decode() if isinstance(method, bytes) else method
         units = reserved = self.budgets.before_call(self.platform, text_url, text_method)
-        self.calls += 1
-        self.quota_units += units
+        with self._mutex:
+            self.calls += 1
+            self.quota_units += units
         try:
             response = self.inner.request(method, url, *args, **kwargs)
         except Exception:
             if self.platform == "x":  # X charges the posts an answer returns: none came back
                 self.budgets.refund(self.platform, reserved)
-                self.quota_units -= reserved
+                with self._mutex:
+                    self.quota_units -= reserved
             raise
         finally:
             if self.on_call is not None:
                 self.on_call()
         units = self.budgets.settle(self.platform, units, response)  # X: the posts really returned
-        self.quota_units += units - reserved
+        with self._mutex:
+            self.quota_units += units - reserved
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate
         meta = self.platform in ("instagram", "facebook")
         usage = usage_parts(response) if meta and response.status_code < 400 else None
@@ -81,9 +87,9 @@ class RecordingSession(TimeoutSession):
                 body = scrub_text(response.text[:RAW_BODY_LIMIT])
             except Exception:  # noqa: BLE001 - an undecodable body is kept as absent
                 body = None
-            self.raw.append(
-                RawCall(
-                    utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048], response.status_code, body
-                )
+            call = RawCall(
+                utcnow(), text_method[:8], scrub_url(response.url or text_url)[:2048], response.status_code, body
             )
+            with self._mutex:
+                self.raw.append(call)
         return response

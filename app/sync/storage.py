@@ -14,10 +14,11 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import visitors
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -59,23 +60,48 @@ def upsert(
     coalesce: Iterable[str] = (),
     where: Any = None,
     keep: Iterable[str] = (),
+    changed_only: bool = False,
 ) -> None:
-    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` in chunks; ``coalesce`` columns keep the stored
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` for ``rows``; ``coalesce`` columns keep the stored
     value when the new one is NULL (a platform that omitted a number does not erase it); ``keep``
-    columns keep the stored value unless it is NULL (the first value written wins)."""
+    columns keep the stored value unless it is NULL (the first value written wins); ``changed_only``
+    leaves a stored row alone when no ``update_cols`` value differs (no dead tuple, no trigger run: a
+    daily sync re-reads days and history it mostly already has).
+
+    Why Core ``executemany`` on the table: one single-row statement, compiled once per process and
+    reused from SQLAlchemy's statement cache, whatever the number of rows (the driver batches them:
+    psycopg pipelines, SQLite loops in C). A multi-VALUES statement built from the rows was compiled
+    anew on every call, about a third of a daily sync's CPU (bench/README.md, "Scale"). Rows of one
+    call are grouped by their keys, as a missing key would otherwise mean NULL for the whole batch."""
+    if not rows:
+        return
+    table = model.__table__
     update_cols, coalesce, keep = list(update_cols), list(coalesce), list(keep)
-    for start in range(0, len(rows), CHUNK):
-        stmt = _insert(model).values(list(rows[start : start + CHUNK]))
-        sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
-        for col in coalesce:
-            sets[col] = func.coalesce(stmt.excluded[col], getattr(model, col))
-        for col in keep:
-            sets[col] = func.coalesce(getattr(model, col), stmt.excluded[col])
-        if sets:
-            stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        db.session.execute(stmt)
+    stmt = _insert(table)
+    sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
+    for col in coalesce:
+        sets[col] = func.coalesce(stmt.excluded[col], table.c[col])
+    for col in keep:
+        sets[col] = func.coalesce(table.c[col], stmt.excluded[col])
+    if changed_only and update_cols:
+        differs = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in update_cols))
+        where = differs if where is None else and_(where, differs)
+    if sets:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(row), []).append(row)
+    db.session.flush()  # what the ORM execute did before (autoflush): pending objects first
+    conn = db.session.connection()
+    if where is not None and any(getattr(b, "expanding", False) for b in visitors.iterate(where)):
+        for row in rows:  # an IN list is expanded per execution, which executemany cannot do: rare, slow
+            conn.execute(stmt, dict(row))
+        return
+    for batch in shapes.values():
+        for start in range(0, len(batch), CHUNK * 5):
+            conn.execute(stmt, list(batch[start : start + CHUNK * 5]))
 
 
 def as_int(value: Any) -> int | None:
@@ -290,26 +316,29 @@ def write_insights(connection_id: int, insights: Sequence[DailyInsight], provena
                         "provenance": provenance,
                     }
                 )
-    upsert(AccountInsight, rows, ("connection_id", "day", "metric"), update_cols=("value", "provenance"))
+    upsert(
+        AccountInsight, rows, ("connection_id", "day", "metric"), update_cols=("value", "provenance"), changed_only=True
+    )
 
 
 def write_raw(connection_id: int, run_id: int | None, calls: Sequence[RawCall]) -> None:
+    """The sync's raw answers: one cached plain INSERT executed for all rows (see ``upsert``)."""
     if calls:
-        db.session.execute(
-            _insert(RawResponse).values(
-                [
-                    {
-                        "connection_id": connection_id,
-                        "sync_run_id": run_id,
-                        "at": c.at,
-                        "method": c.method,
-                        "url": c.url,
-                        "status": c.status,
-                        "body": c.body,
-                    }
-                    for c in calls
-                ]
-            )
+        db.session.flush()
+        db.session.connection().execute(
+            insert(cast(Table, RawResponse.__table__)),
+            [
+                {
+                    "connection_id": connection_id,
+                    "sync_run_id": run_id,
+                    "at": c.at,
+                    "method": c.method,
+                    "url": c.url,
+                    "status": c.status,
+                    "body": c.body,
+                }
+                for c in calls
+            ],
         )
 
 
@@ -386,8 +415,17 @@ def rebuild_history(connection_id: int, platform: str) -> int:
                 "synced_at": utcnow(),
             }
         )
-    keep = DailySnapshot.provenance.in_([Provenance.BACKFILLED.value, Provenance.CARRIED.value])
-    upsert(DailySnapshot, rows, ("connection_id", "day"), update_cols=("followers", "provenance"), where=keep)
+    # two comparisons, not IN: an IN list is expanded per execution, which executemany cannot do
+    kept = DailySnapshot.provenance
+    keep = or_(kept == Provenance.BACKFILLED.value, kept == Provenance.CARRIED.value)
+    upsert(
+        DailySnapshot,
+        rows,
+        ("connection_id", "day"),
+        update_cols=("followers", "provenance"),
+        where=keep,
+        changed_only=True,
+    )
     return len(rows)
 
 
