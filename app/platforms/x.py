@@ -21,6 +21,7 @@ no reset time. Other 429s carry ``x-rate-limit-reset`` (epoch seconds) for the 1
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -114,7 +115,8 @@ def _reset_wait(response: requests.Response) -> float | None:
     """Seconds until ``x-rate-limit-reset`` (epoch seconds), else ``Retry-After``."""
     reset = to_int(response.headers.get("x-rate-limit-reset"))
     if reset is not None:
-        return max(0.0, reset - datetime.now(UTC).timestamp())
+        # whole epoch seconds, truncated by X: one more second so the retry never lands just before the reset
+        return max(0.0, math.ceil(reset - datetime.now(UTC).timestamp()) + 1.0)
     return parse_retry_after(response.headers.get("Retry-After"))
 
 

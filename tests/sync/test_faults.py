@@ -59,7 +59,8 @@ def test_rate_limited_is_deferred_after_the_hint_then_synced(app: Any, link: Any
     assert run.status == "deferred"
     assert run.error_class == "rate_limited"
     if platform not in ("instagram", "linkedin"):  # Meta and LinkedIn send no Retry-After; backoff applies
-        assert run.details["retry_in_seconds"] >= 120
+        # X's hint is an epoch second (truncated): a loaded machine may take a second or two to read it
+        assert run.details["retry_in_seconds"] >= (117 if platform == "x" else 120)
     _eventually_synced(app, conn_id, before)
 
 
