@@ -22,15 +22,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-import requests
-
 from app.platforms.base import (
     ContentItem,
     ContentKind,
     DailyInsight,
     PageGuard,
     Profile,
-    ScopeCheckMixin,
     TokenSet,
     as_mapping,
     aware_utc,
@@ -39,8 +36,7 @@ from app.platforms.base import (
     to_int,
 )
 from app.platforms.errors import BadResponse, InvalidMetric, InvalidRequest
-from app.platforms.http import PlatformHttp, json_body
-from app.platforms.meta import classify_meta_error
+from app.platforms.meta import MetaGraphAdapter
 
 __all__ = ["DEPRECATED_METRICS", "FacebookAdapter", "PageChoice"]
 
@@ -131,43 +127,14 @@ def _summary_total(raw: Any) -> int | None:
     return to_int(as_mapping(as_mapping(raw).get("summary")).get("total_count"))
 
 
-class FacebookAdapter(ScopeCheckMixin):
+class FacebookAdapter(MetaGraphAdapter):
     """Facebook Pages: a Page token from the person's Facebook Login, Page and post numbers, insights."""
 
     name: ClassVar[str] = "facebook"
-    rotates_refresh_token: ClassVar[bool] = False
-    supports_revoke: ClassVar[bool] = False
-
-    def __init__(
-        self,
-        http: PlatformHttp,
-        *,
-        client_id: str,
-        client_secret: str,
-        api_version: str = "v25.0",
-        scopes: Sequence[str] = DEFAULT_SCOPES,
-    ) -> None:
-        if not client_id or not client_secret:
-            raise ValueError("Facebook app id and secret are required")
-        self.http = http
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.api_version = api_version
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
-        self.uses_pkce = False
-
-    def __repr__(self) -> str:
-        return f"FacebookAdapter(client_id={self.client_id!r}, api_version={self.api_version!r})"
+    credentials_label: ClassVar[str] = "Facebook app id and secret"
+    default_scopes: ClassVar[tuple[str, ...]] = DEFAULT_SCOPES
 
     # ------------------------------------------------------------------ plumbing
-
-    def _check(self, response: requests.Response, requested_metrics: Sequence[str] = ()) -> Any:
-        body = json_body(response, self.name)
-        error = classify_meta_error(response, body, platform=self.name, requested_metrics=requested_metrics)
-        if error is not None:
-            raise error
-        return body
 
     def _graph(
         self,

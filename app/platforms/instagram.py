@@ -25,7 +25,6 @@ from app.platforms.base import (
     DailyInsight,
     PageGuard,
     Profile,
-    ScopeCheckMixin,
     TokenSet,
     as_mapping,
     aware_utc,
@@ -42,8 +41,8 @@ from app.platforms.errors import (
     PlatformUnavailable,
     RateLimited,
 )
-from app.platforms.http import PlatformHttp, json_body, parse_retry_after
-from app.platforms.meta import classify_meta_error
+from app.platforms.http import parse_retry_after
+from app.platforms.meta import MetaGraphAdapter, classify_meta_error
 from app.platforms.oauth import build_oauth_session, call_token_endpoint
 
 __all__ = ["DEPRECATED_METRICS", "MEDIA_METRICS", "InstagramAdapter"]
@@ -156,43 +155,14 @@ def strip_code(code: str) -> str:
     return code.rstrip("#")
 
 
-class InstagramAdapter(ScopeCheckMixin):
+class InstagramAdapter(MetaGraphAdapter):
     """Instagram professional accounts through Instagram Login (no Facebook Page needed)."""
 
     name: ClassVar[str] = "instagram"
-    rotates_refresh_token: ClassVar[bool] = False
-    supports_revoke: ClassVar[bool] = False
-
-    def __init__(
-        self,
-        http: PlatformHttp,
-        *,
-        client_id: str,
-        client_secret: str,
-        api_version: str = "v25.0",
-        scopes: Sequence[str] = DEFAULT_SCOPES,
-    ) -> None:
-        if not client_id or not client_secret:
-            raise ValueError("Instagram client id and secret are required")
-        self.http = http
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.api_version = api_version
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
-        self.uses_pkce = False
-
-    def __repr__(self) -> str:
-        return f"InstagramAdapter(client_id={self.client_id!r}, api_version={self.api_version!r})"
+    credentials_label: ClassVar[str] = "Instagram client id and secret"
+    default_scopes: ClassVar[tuple[str, ...]] = DEFAULT_SCOPES
 
     # ------------------------------------------------------------------ errors
-
-    def _check(self, response: requests.Response, requested_metrics: Sequence[str] = ()) -> Any:
-        body = json_body(response, self.name)
-        error = classify_meta_error(response, body, platform=self.name, requested_metrics=requested_metrics)
-        if error is not None:
-            raise error
-        return body
 
     def _token_check(self, response: requests.Response) -> PlatformError | None:
         """Classify a token-endpoint answer (Graph envelope, or the older ``error_type`` shape)."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import requests
 
+from app.platforms.base import ScopeCheckMixin
 from app.platforms.errors import (
     AccessRevoked,
     BadResponse,
@@ -25,9 +26,16 @@ from app.platforms.errors import (
     ScopeMissing,
     TokenExpired,
 )
-from app.platforms.http import parse_retry_after
+from app.platforms.http import PlatformHttp, json_body, parse_retry_after
 
-__all__ = ["RATE_LIMIT_CODES", "classify_meta_error", "meta_retry_after", "usage_parts", "usage_percent"]
+__all__ = [
+    "RATE_LIMIT_CODES",
+    "MetaGraphAdapter",
+    "classify_meta_error",
+    "meta_retry_after",
+    "usage_parts",
+    "usage_percent",
+]
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 341, 80001, 80002})
 TRANSIENT_CODES = frozenset({1, 2})
@@ -183,3 +191,48 @@ def classify_meta_error(
     if status >= 400:
         return InvalidRequest(text, **kwargs)
     return BadResponse(text, **kwargs)
+
+
+class MetaGraphAdapter(ScopeCheckMixin):
+    """What the Instagram and Facebook Pages adapters share as clients of Meta's Graph API.
+
+    Both are registered Meta apps (an id and a secret, a pinned Graph version), neither rotates refresh
+    tokens nor can revoke a grant from our side (Meta calls our deauthorize callback instead), and both
+    read Meta's one error envelope, so the set-up and the answer check live here once.
+    """
+
+    #: what is missing when the app's credentials are not set, in the ValueError
+    credentials_label: ClassVar[str]
+    #: the scopes asked for when the caller names none (each platform's own)
+    default_scopes: ClassVar[tuple[str, ...]]
+    rotates_refresh_token: ClassVar[bool] = False
+    supports_revoke: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        http: PlatformHttp,
+        *,
+        client_id: str,
+        client_secret: str,
+        api_version: str = "v25.0",
+        scopes: Sequence[str] | None = None,
+    ) -> None:
+        if not client_id or not client_secret:
+            raise ValueError(f"{self.credentials_label} are required")
+        self.http = http
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.api_version = api_version
+        self.scopes = tuple(scopes) if scopes is not None else self.default_scopes
+        self.required_scopes = frozenset(self.scopes)
+        self.uses_pkce = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(client_id={self.client_id!r}, api_version={self.api_version!r})"
+
+    def _check(self, response: requests.Response, requested_metrics: Sequence[str] = ()) -> Any:
+        body = json_body(response, self.name)
+        error = classify_meta_error(response, body, platform=self.name, requested_metrics=requested_metrics)
+        if error is not None:
+            raise error
+        return body
