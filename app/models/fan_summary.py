@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -30,10 +30,12 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.engine import Connection as Bind
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.models.base import Base, UTCDateTime
 from app.models.comment import Comment
+from app.models.connection import Connection as Account
 
 
 class FanSummary(Base):
@@ -102,90 +104,90 @@ class _Day:
     n: int = 0
 
 
-def refresh(bind: Connection, connection_id: int, authors: Iterable[str | None]) -> None:
+def refresh(bind: Bind, connection_id: int, authors: Iterable[str | None]) -> None:
     """Rebuild the summaries of ``authors`` (platform author ids) on one connection from their comments."""
     wanted = sorted({a for a in authors if a})
+    if not wanted:
+        return
+    client_id = bind.scalar(select(Account.client_id).where(Account.id == connection_id))
     for i in range(0, len(wanted), CHUNK):
-        _refresh_chunk(bind, connection_id, wanted[i : i + CHUNK])
+        chunk = wanted[i : i + CHUNK]
+        _replace(
+            bind,
+            [FanSummary.connection_id == connection_id, FanSummary.author_platform_id.in_(chunk)],
+            # client first: the comments' fans index (client, author, connection, time)
+            [
+                Comment.client_id == client_id,
+                Comment.connection_id == connection_id,
+                Comment.author_platform_id.in_(chunk),
+            ],
+        )
 
 
-def _refresh_chunk(bind: Connection, connection_id: int, authors: list[str]) -> None:
-    old = select(FanSummary.id).where(
-        FanSummary.connection_id == connection_id, FanSummary.author_platform_id.in_(authors)
-    )
-    bind.execute(delete(FanDay).where(FanDay.fan_id.in_(old.scalar_subquery())))
-    bind.execute(
-        delete(FanSummary).where(FanSummary.connection_id == connection_id, FanSummary.author_platform_id.in_(authors))
-    )
+def rebuild(bind: Bind, client_id: int) -> None:
+    """Rebuild every summary of a client from its comments (bulk-written comments; a repair)."""
+    _replace(bind, [FanSummary.client_id == client_id], [Comment.client_id == client_id])
+
+
+def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[ColumnElement[bool]]) -> None:
+    """Delete the summaries matching ``summaries`` and write them again from the comments matching ``comments``
+    (the same fans)."""
+    bind.execute(delete(FanDay).where(FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())))
+    bind.execute(delete(FanSummary).where(*summaries))
     rows = bind.execute(
-        select(Comment.client_id, Comment.platform, Comment.author_platform_id, Comment.published_at).where(
-            Comment.connection_id == connection_id,
-            Comment.author_platform_id.in_(authors),
+        select(
+            Comment.client_id, Comment.connection_id, Comment.platform, Comment.author_platform_id, Comment.published_at
+        ).where(
+            *comments,
             ~Comment.from_owner,
             Comment.deleted_at_platform.is_(None),
+            Comment.author_platform_id.is_not(None),
         )
     ).all()
     if not rows:
         return
-    fans: dict[str, _Fan] = {}
-    days: dict[tuple[str, datetime], _Day] = {}
-    for client_id, platform, author, at in rows:
-        f = fans.setdefault(author, _Fan(client_id, platform, at, at))
+    fans: dict[tuple[int, str], _Fan] = {}
+    days: dict[tuple[int, str, datetime], _Day] = {}
+    for client_id, connection_id, platform, author, at in rows:
+        f = fans.setdefault((connection_id, author), _Fan(client_id, platform, at, at))
         f.first, f.last, f.n = min(f.first, at), max(f.last, at), f.n + 1
-        d = days.setdefault((author, _day(at)), _Day(at))
+        d = days.setdefault((connection_id, author, _day(at)), _Day(at))
         d.last, d.n = max(d.last, at), d.n + 1
     bind.execute(
         insert(FanSummary),
         [
             {
                 "client_id": f.client_id,
-                "connection_id": connection_id,
+                "connection_id": key[0],
                 "platform": f.platform,
-                "author_platform_id": a,
+                "author_platform_id": key[1],
                 "first_seen": f.first,
                 "last_seen": f.last,
                 "comments": f.n,
             }
-            for a, f in fans.items()
+            for key, f in fans.items()
         ],
     )
-    ids = dict(
-        bind.execute(
-            select(FanSummary.author_platform_id, FanSummary.id).where(
-                FanSummary.connection_id == connection_id, FanSummary.author_platform_id.in_(authors)
-            )
+    ids = {
+        (c, a): i
+        for c, a, i in bind.execute(
+            select(FanSummary.connection_id, FanSummary.author_platform_id, FanSummary.id).where(*summaries)
         )
-        .tuples()
-        .all()
-    )
+    }
     bind.execute(
         insert(FanDay),
         [
             {
-                "fan_id": ids[a],
+                "fan_id": ids[(c, a)],
                 "day": day,
-                "client_id": fans[a].client_id,
-                "platform": fans[a].platform,
+                "client_id": fans[(c, a)].client_id,
+                "platform": fans[(c, a)].platform,
                 "comments": d.n,
                 "last_at": d.last,
             }
-            for (a, day), d in days.items()
+            for (c, a, day), d in days.items()
         ],
     )
-
-
-def rebuild(bind: Connection, client_id: int) -> None:
-    """Rebuild every summary of a client from its comments."""
-    pairs = bind.execute(
-        select(Comment.connection_id, Comment.author_platform_id)
-        .where(Comment.client_id == client_id, Comment.author_platform_id.is_not(None))
-        .distinct()
-    ).all()
-    by_conn: dict[int, list[str]] = {}
-    for conn, author in pairs:
-        by_conn.setdefault(conn, []).append(str(author))
-    for conn, authors in by_conn.items():
-        refresh(bind, conn, authors)
 
 
 @event.listens_for(Session, "after_flush")
