@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from app.extensions import db
 from app.models import FanDay, FanSummary
@@ -45,11 +45,23 @@ def ranked(client_id: int, platform: str | None, start: datetime, end: datetime,
         )
         .where(*_days(client_id, platform, start, end))
         .group_by(FanDay.fan_id)
-        .subquery()
+        .cte("per_fan")
     )
+    # the limit-th fan by (comments, latest): only fans at or above it are joined to their author ids for
+    # the final tie-break (joining every fan of the period first cost as much as the grouping)
+    nth = (
+        select(per_fan.c.n, per_fan.c.last)
+        .order_by(per_fan.c.n.desc(), per_fan.c.last.desc())
+        .offset(limit - 1)
+        .limit(1)
+    )
+    cut_n = func.coalesce(nth.with_only_columns(per_fan.c.n).scalar_subquery(), 0)
+    cut_last = nth.with_only_columns(per_fan.c.last).scalar_subquery()
+    at_or_above = or_(per_fan.c.n > cut_n, and_(per_fan.c.n == cut_n, per_fan.c.last >= cut_last))
     return db.session.execute(
         select(FanSummary.connection_id, FanSummary.author_platform_id, per_fan.c.n, per_fan.c.last)
         .join(per_fan, per_fan.c.fan_id == FanSummary.id)
+        .where(at_or_above)
         .order_by(per_fan.c.n.desc(), per_fan.c.last.desc(), FanSummary.author_platform_id)
         .limit(limit)
     ).all()
