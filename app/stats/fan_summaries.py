@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from app.extensions import db
 from app.models import FanDay, FanSummary
@@ -37,31 +37,44 @@ def _days(client_id: int, platform: str | None, start: datetime, end: datetime) 
 def ranked(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
     """(connection id, author id, comments, latest comment) of the period's top ``limit`` fans, in the order
     of ``fans.top_fans``: comments, then the latest comment, then the author id."""
-    per_fan = (
-        select(
-            FanDay.fan_id,
-            func.sum(FanDay.comments).label("n"),
-            func.max(FanDay.last_at).label("last"),
-        )
+    n = func.sum(FanDay.comments).label("n")
+    last = func.max(FanDay.last_at).label("last")
+    # the period's fans by (comments, latest) only, keyed by the small fan id: 2 x limit of them, so every
+    # fan tied with the limit-th is among them unless the ties run past 2 x limit (then the full join)
+    window = 2 * limit
+    top = db.session.execute(
+        select(FanDay.fan_id, n, last)
         .where(*_days(client_id, platform, start, end))
         .group_by(FanDay.fan_id)
-        .cte("per_fan")
+        .order_by(n.desc(), last.desc(), FanDay.fan_id)
+        .limit(window)
+    ).all()
+    if len(top) == window and (top[-1].n, top[-1].last) == (top[limit - 1].n, top[limit - 1].last):
+        return _ranked_joined(client_id, platform, start, end, limit)
+    authors = {
+        i: (c, a)
+        for i, c, a in db.session.execute(
+            select(FanSummary.id, FanSummary.connection_id, FanSummary.author_platform_id).where(
+                FanSummary.id.in_([r.fan_id for r in top])
+            )
+        )
+    }
+    rows = [(*authors[r.fan_id], r.n, r.last) for r in top]
+    rows.sort(key=lambda r: (-r[2], -r[3].timestamp(), r[1]))
+    return rows[:limit]
+
+
+def _ranked_joined(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
+    """``ranked`` joining every fan of the period to their author id (many fans tied at the limit)."""
+    per_fan = (
+        select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
+        .where(*_days(client_id, platform, start, end))
+        .group_by(FanDay.fan_id)
+        .subquery()
     )
-    # the limit-th fan by (comments, latest): only fans at or above it are joined to their author ids for
-    # the final tie-break (joining every fan of the period first cost as much as the grouping)
-    nth = (
-        select(per_fan.c.n, per_fan.c.last)
-        .order_by(per_fan.c.n.desc(), per_fan.c.last.desc())
-        .offset(limit - 1)
-        .limit(1)
-    )
-    cut_n = func.coalesce(nth.with_only_columns(per_fan.c.n).scalar_subquery(), 0)
-    cut_last = nth.with_only_columns(per_fan.c.last).scalar_subquery()
-    at_or_above = or_(per_fan.c.n > cut_n, and_(per_fan.c.n == cut_n, per_fan.c.last >= cut_last))
     return db.session.execute(
         select(FanSummary.connection_id, FanSummary.author_platform_id, per_fan.c.n, per_fan.c.last)
         .join(per_fan, per_fan.c.fan_id == FanSummary.id)
-        .where(at_or_above)
         .order_by(per_fan.c.n.desc(), per_fan.c.last.desc(), FanSummary.author_platform_id)
         .limit(limit)
     ).all()

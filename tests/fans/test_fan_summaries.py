@@ -21,6 +21,7 @@ from app.models import Comment, FanDay, FanLink, FanSummary
 from app.models.fan_summary import rebuild
 from app.platforms.comments import PlatformComment
 from app.services import fan_links
+from app.stats import fan_summaries
 from app.stats import fans as stats
 from app.stats.query import day_start, today
 from app.sync import comments as comment_sync
@@ -76,6 +77,10 @@ def _assert_same(client_id: int) -> None:
                 assert stats.top_fans(client_id, platform, start, end, limit) == stats.top_fans(
                     client_id, platform, start, end, limit, from_comments=True
                 ), (start, end, platform, limit)
+            # the path taken when many fans tie at the limit
+            assert [tuple(r) for r in fan_summaries._ranked_joined(client_id, platform, start, end, 5)] == [
+                tuple(r) for r in fan_summaries.ranked(client_id, platform, start, end, 5)
+            ]
             assert stats.community(client_id, platform, start, end) == stats.community(
                 client_id, platform, start, end, from_comments=True
             ), (start, end, platform)
