@@ -10,10 +10,10 @@ direct computation (tests/fans/test_fan_summaries.py compares them).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, distinct, func, literal, select, union_all
 
 from app.extensions import db
 from app.models import FanDay, FanSummary
@@ -85,9 +85,18 @@ def community_counts(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Active fans per week (distinct fans among the weeks' day rows), and fans per week of their first
     comment (``-1``: before the period), as ``fans._community_from_comments``."""
-    pairs = select(FanDay.fan_id, week(FanDay.day).label("w")).where(*_days(client_id, platform, start, end)).distinct()
-    sub = pairs.subquery()
-    active = {int(w): int(n) for w, n in db.session.execute(select(sub.c.w, func.count()).group_by(sub.c.w))}
+    # one distinct count per week, each an index range of whole days (no per-row CASE over every day row)
+    edges = [start]
+    while edges[-1] + timedelta(days=7) < end:
+        edges.append(edges[-1] + timedelta(days=7))
+    bounds = [*edges, end]
+    per_week = [
+        select(literal(i).label("w"), func.count(distinct(FanDay.fan_id)).label("n")).where(
+            *_days(client_id, platform, bounds[i], bounds[i + 1])
+        )
+        for i in range(len(edges))
+    ]
+    active = {int(w): int(n) for w, n in db.session.execute(union_all(*per_week)) if n}
     terms = [FanSummary.client_id == client_id, FanSummary.first_seen < end]
     if platform:
         terms.append(FanSummary.platform == platform)
