@@ -26,7 +26,8 @@ METRIC_UNITS = {
 
 
 def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Chart:
-    key = cache_key("growth", f"client:{ov.client_id}", ov.query.cache_key(), ov.data_version)
+    # the title is part of the key: the coach's "Growth timeline" and the client's chart of one range differ
+    key = cache_key(f"growth:{title}", f"client:{ov.client_id}", ov.query.cache_key(), ov.data_version)
     return cached(
         key,
         lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start),

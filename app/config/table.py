@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from app.config.page_prep import PAGE_PREP_SETTINGS
 from app.config.setting import Setting
 from app.platforms.facebook import DEFAULT_SCOPES as FACEBOOK_DEFAULT_SCOPES
 from app.platforms.http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
@@ -296,6 +297,7 @@ SETTINGS: tuple[Setting, ...] = (
             "`sync-reap-stale` cron.",
             minimum=1,
         ),
+        *PAGE_PREP_SETTINGS,
         Setting(
             "SYNC_LOCK_TTL_SECONDS",
             "int",

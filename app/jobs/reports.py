@@ -15,8 +15,10 @@ def generate_report(report_id: int) -> None:
 
 
 def weekly_report(report_id: int) -> None:
-    """Generate a weekly report and email its links (once per recipient, idempotent on retry)."""
-    report = service.generate(report_id)
+    """Compute a weekly (or monthly) report and email its links to the web report (once per recipient,
+    idempotent on retry); its PDF is drawn when first asked for, or here for clients who usually
+    download it (``app.reports.pdf_store``)."""
+    report = service.generate(report_id, by_need=True)
     service.send_report(report)
 
 

@@ -27,7 +27,7 @@ from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
 from app.queueing.queues import SYNC
 from app.redis_conn import get_redis
-from app.services import connection_settings, live, sync_requests
+from app.services import connection_settings, live, page_prep, sync_requests
 from app.services.connections import syncable_connection_ids
 from app.sync import budgets, engine, reaper
 
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 RAW_RETENTION = timedelta(days=30)
 #: the fan-out runs at 03:00 UTC; from this hour on a connection without a run today is caught up
 CATCH_UP_FROM_HOUR = 4
+#: sync outcomes that saved data: the pages' caches are prepared after them (``app.services.page_prep``)
+PREPARE_AFTER = frozenset({"succeeded", "partial"})
 
 
 def sync_connection(
@@ -55,6 +57,8 @@ def sync_connection(
     if result.run_id is not None:
         dispatch.enqueue_alert_evaluation(connection_id, str(result.run_id))
         dispatch.enqueue_thumbnails(connection_id, str(result.run_id), result.status)
+        if result.status in PREPARE_AFTER:
+            page_prep.after_sync(connection_id)  # the first view after this sync is a cached one
         _warm_fans(connection_id, result.status)
     return result.status
 

@@ -55,6 +55,8 @@ class Report(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))  # data version + inputs: cache key
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     size_bytes: Mapped[int | None] = mapped_column(Integer)  # of the PDF in ``report_files``
+    # PDF downloads of this report: weekly PDFs are rendered ahead for clients who usually download them
+    pdf_downloads: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     coach_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -12,6 +12,7 @@ database first (outbox rows, report rows, connections due for a sync) and a swee
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,6 +36,8 @@ WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
 THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
 SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
 COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
+CLIENT_PAGES_JOB = "app.jobs.pages.prepare_client_pages"
+PORTFOLIO_PAGES_JOB = "app.jobs.pages.prepare_portfolio_pages"
 FANS_WARM_JOB = "app.jobs.fans.warm_fans"
 
 #: every entry point named here (the dispatch test resolves each)
@@ -48,6 +51,8 @@ JOB_PATHS: tuple[str, ...] = (
     THUMBNAILS_JOB,
     SHARE_CARD_JOB,
     COMMENT_REPLY_JOB,
+    CLIENT_PAGES_JOB,
+    PORTFOLIO_PAGES_JOB,
     FANS_WARM_JOB,
 )
 
@@ -57,6 +62,8 @@ REPORT_JOB_TIMEOUT = 120
 SHARE_CARD_JOB_TIMEOUT = 60
 #: the thumbnail job stops itself after 90 s (``app.sync.thumbnails.RUN_BUDGET_SECONDS``) plus one fetch
 THUMBNAILS_JOB_TIMEOUT = 150
+#: a page preparation renders a few charts or computes one portfolio (seconds at 10,000 clients)
+PAGES_JOB_TIMEOUT = 300
 #: a few grouped reads of one client's comments (seconds at 200,000 comments)
 FANS_WARM_TIMEOUT = 120
 #: sync outcomes after which the posts' thumbnails are fetched
@@ -238,6 +245,34 @@ def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: d
     )
 
 
+def enqueue_reports(reports: list[tuple[int, str, dict[str, Any]]], *, weekly: bool = False) -> bool:
+    """``enqueue_report`` for many reports (id, job id, meta) in one Redis round trip (the weekly fan-out
+    of 1,000 clients); False when Redis cannot be reached (none is then queued)."""
+    if not reports:
+        return True
+    try:
+        q = queues.get_queue(queues.REPORTS)
+        q.enqueue_many(
+            [
+                q.prepare_data(
+                    WEEKLY_REPORT_JOB if weekly else REPORT_JOB,
+                    args=(report_id,),
+                    job_id=job_id,
+                    timeout=REPORT_JOB_TIMEOUT,
+                    result_ttl=queues.RESULT_TTL,
+                    failure_ttl=queues.FAILURE_TTL,
+                    retry=report_retry(),
+                    meta=meta,
+                )
+                for report_id, job_id, meta in reports
+            ]
+        )
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not enqueue %d reports: %s", len(reports), type(exc).__name__)
+        return False
+    return True
+
+
 def enqueue_share_card(client_id: int, job_id: str) -> bool:
     """Draw a client's share card (a PNG) on the reports queue; one job per card fingerprint (``job_id``)."""
     return queues.enqueue(
@@ -277,3 +312,46 @@ def live_job_ids(queue: str) -> set[str] | None:
         )
     except (redis.RedisError, OSError):
         return None
+
+
+def _enqueue_debounced(func: str, arg: int, key: str, setting: str) -> bool:
+    """``func(arg)`` on the default queue once per window of ``setting`` seconds: every call within a
+    window names the job ``{key}-{window}``, scheduled at the window's end (so it sees every sync of
+    the window); a job already known under that id is not asked for again. With a delay of 0 each call
+    queues its own job at once. False when Redis cannot be reached (the page renders on first view)."""
+    delay = int(current_app.config.get(setting, 30))
+    if delay <= 0:
+        return queues.enqueue(
+            queues.DEFAULT, func, arg, job_id=f"{key}-{uuid.uuid4().hex[:12]}", timeout=PAGES_JOB_TIMEOUT
+        )
+    window = int(time.time() // delay)
+    job_id = f"{key}-{window}"
+    try:
+        q = queues.get_queue(queues.DEFAULT)
+        if q.connection.exists(Job.key_for(job_id)):
+            return True
+        q.enqueue_at(
+            datetime.fromtimestamp((window + 1) * delay, UTC),
+            func,
+            arg,
+            job_id=job_id,
+            job_timeout=PAGES_JOB_TIMEOUT,
+            result_ttl=queues.RESULT_TTL,
+            failure_ttl=queues.FAILURE_TTL,
+        )
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not schedule %s: %s", func, type(exc).__name__, extra={"event": "pages_not_scheduled"})
+        return False
+    return True
+
+
+def enqueue_client_pages(client_id: int) -> bool:
+    """Render a client's charts for the default ranges after its sync (``app.services.page_prep``)."""
+    return _enqueue_debounced(CLIENT_PAGES_JOB, client_id, f"pages-client-{client_id}", "PAGE_PREP_DELAY_SECONDS")
+
+
+def enqueue_portfolio_pages(user_id: int) -> bool:
+    """Refresh the portfolio a coach or an admin opens after a sync of one of their clients."""
+    return _enqueue_debounced(
+        PORTFOLIO_PAGES_JOB, user_id, f"pages-portfolio-{user_id}", "PAGE_PREP_PORTFOLIO_DELAY_SECONDS"
+    )

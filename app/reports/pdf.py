@@ -182,6 +182,9 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
+    from app.reports import pdf_drawings
+
+    pdf_drawings.install()
     html = html.replace(FALLBACK_MARK, fallback_css(html), 1)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +26,6 @@ from app.models import (
     Deliverable,
     OutboxEmail,
     Report,
-    ReportFile,
     ReportKind,
     ReportLink,
     ReportSettings,
@@ -36,8 +35,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.queueing import dispatch
-from app.reports import build
-from app.reports.pdf import pdf_text, render_pdf
+from app.reports import build, pdf_store
+from app.reports.pdf import pdf_text
+from app.reports.pdf_store import has_pdf, render_report_pdf
 from app.services import brand, clients
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def request_report(
         .order_by(Report.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if existing is not None and (existing.status != ReportStatus.DONE or has_pdf(existing)):
+    if existing is not None:  # running, or done (its PDF is drawn when first asked for: ``pdf_store``)
         return existing
     report = Report(
         kind=kind,
@@ -217,15 +217,6 @@ def start_job(report: Report, *, weekly: bool = False) -> bool:
 # ---------------------------------------------------------------- generation
 
 
-def has_pdf(report: Report) -> bool:
-    return db.session.execute(select(ReportFile.report_id).where(ReportFile.report_id == report.id)).first() is not None
-
-
-def _store_pdf(report: Report, data: bytes) -> None:
-    db.session.merge(ReportFile(report_id=report.id, pdf=data, created_at=utcnow()))
-    report.size_bytes = len(data)
-
-
 def _progress(report: Report, pct: int, status: str = ReportStatus.RUNNING.value) -> None:
     report.progress, report.status = pct, status
     db.session.commit()
@@ -248,29 +239,28 @@ def compute_payload(report: Report) -> dict[str, Any]:
     return build.program(client, today, report.coach_comment)
 
 
-def render_report_pdf(payload: dict[str, Any]) -> bytes:
-    html = render_template("reports/pdf.html", r=payload, pdf=True)
-    return render_pdf(html)
-
-
-def generate(report_id: int) -> Report:
-    """Compute the payload, render the PDF, store both; progress is written as it goes."""
+def generate(report_id: int, *, by_need: bool = False) -> Report:
+    """Compute the payload, render the PDF, store both; progress is written as it goes. ``by_need`` (the
+    scheduled weekly and monthly jobs): the PDF only for a client who usually downloads it, else it is
+    drawn when first asked for (``pdf_store``)."""
     report = db.session.get(Report, report_id)
     if report is None:
         raise NotFound("No such report.")
     if report.status == ReportStatus.DONE and has_pdf(report):
         return report
     if report.status == ReportStatus.DONE and report.payload is not None:
-        # the numbers were sent already (a PDF of an older release, on one host's disk): render those
-        _store_pdf(report, render_report_pdf(report.payload))
-        db.session.commit()
+        if not by_need:  # a PDF asked for (``prepare_pdf``): drawn from the numbers that were sent
+            pdf_store.store_pdf(report, render_report_pdf(report.payload))
+            db.session.commit()
         return report
     _progress(report, 10)
     try:
         payload = compute_payload(report)
         report.payload = payload
-        _progress(report, 60)
-        _store_pdf(report, render_report_pdf(payload))
+        if not by_need:  # a report someone waits for: its card shows the progress
+            _progress(report, 60)
+        if not by_need or pdf_store.usually_downloaded(report):
+            pdf_store.store_pdf(report, render_report_pdf(payload))
         report.finished_at = utcnow()
         _progress(report, 100, ReportStatus.DONE.value)
     except Exception as exc:
@@ -289,12 +279,12 @@ def generate(report_id: int) -> Report:
 
 
 def pdf_bytes(report: Report) -> bytes | None:
-    """The stored PDF, or None when there is none (yet): never rendered in the request (an anonymous
-    report link must not cost a render); ``prepare_pdf`` asks a worker for it."""
-    data: bytes | None = db.session.execute(
-        select(ReportFile.pdf).where(ReportFile.report_id == report.id)
-    ).scalar_one_or_none()
-    return data
+    """The PDF: stored, else drawn now from the stored numbers and stored, once per report however many
+    ask at once (``pdf_store.ensure_pdf``); None while it cannot be (``prepare_pdf`` then asks a worker)."""
+    return pdf_store.ensure_pdf(report)
+
+
+count_download = pdf_store.count_download  # one more download: decides rendering the next PDF ahead
 
 
 def prepare_pdf(report: Report) -> bool:
@@ -513,32 +503,54 @@ def due_weekly(now: datetime) -> list[Due]:
 
 
 def weekly_fanout(now: datetime | None = None) -> int:
-    """One weekly report per client per ISO week: the unique (client, kind, week) row and the
-    deterministic job id ``report-weekly-{client}-{isoyear}{isoweek}`` make re-runs no-ops."""
+    """One weekly report per client per ISO week (the unique (client, kind, week) row and the job id
+    ``report-weekly-{client}-{isoyear}{isoweek}`` make re-runs no-ops): the rows in one commit, the jobs
+    in one Redis round trip; a concurrent fan-out makes this one fall back to a row at a time."""
     now = now or utcnow()
-    queued = 0
-    for due in due_weekly(now):
-        key = week_key(due.local_day)
-        end = due.local_day - timedelta(days=1)
-        report = Report(
-            kind=ReportKind.WEEKLY.value,
-            client_id=due.client_id,
-            week_key=key,
-            period_start=end - timedelta(days=6),
-            period_end=end,
-            status=ReportStatus.QUEUED.value,
-            progress=0,
-            job_id=f"report-weekly-{due.client_id}-{key.replace('W', '')}",
-        )
-        db.session.add(report)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        start_job(report, weekly=True)
-        queued += 1
-    return queued
+    due = due_weekly(now)
+    keys = {d.client_id: week_key(d.local_day) for d in due}
+    weeks = select(Report.client_id, Report.week_key).where(Report.kind == "weekly", Report.week_key.in_(keys.values()))
+    have = set(db.session.execute(weeks).tuples())
+    new = [_weekly_row(d) for d in due if (d.client_id, keys[d.client_id]) not in have]
+    if not _committed(new):  # another fan-out ran at the same time: one row at a time, skipping theirs
+        new = [r for r in (_weekly_row(d) for d in due) if _committed([r])]
+    return start_jobs(new, weekly=True)
+
+
+def _committed(rows: list[Report]) -> bool:
+    db.session.add_all(rows)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _weekly_row(due: Due) -> Report:
+    key, end = week_key(due.local_day), due.local_day - timedelta(days=1)
+    return Report(
+        kind=ReportKind.WEEKLY.value,
+        client_id=due.client_id,
+        week_key=key,
+        job_id=f"report-weekly-{due.client_id}-{key.replace('W', '')}",
+        period_start=end - timedelta(days=6),
+        period_end=end,
+        status=ReportStatus.QUEUED.value,
+    )
+
+
+def start_jobs(reports: list[Report], *, weekly: bool = False) -> int:
+    """Enqueue many reports' jobs at once (their ``job_id`` set); a down queue marks them failed, as
+    ``start_job`` does. Returns how many were queued."""
+    meta = [{"report_id": r.id, "client_id": r.client_id, "owner_id": r.owner_id} for r in reports]
+    batch = [(r.id, r.job_id or f"report-{r.id}", m) for r, m in zip(reports, meta, strict=True)]
+    if dispatch.enqueue_reports(batch, weekly=weekly):
+        return len(batch)
+    for report in reports:
+        report.status, report.error = ReportStatus.FAILED.value, "The report queue is unavailable; try again shortly."
+    db.session.commit()
+    return 0
 
 
 def requeue_stuck(now: datetime | None = None) -> int:

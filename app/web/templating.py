@@ -27,6 +27,7 @@ from app.charts.builders import NONCE_PLACEHOLDER
 from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
 from app.reports.pdf import pdf_text
+from app.reports.pdf_drawings import print_svg
 from app.services import brand as brand_service
 from app.services.connections import filter_platforms
 from app.stats.rounding import about, rounding_note
@@ -50,7 +51,8 @@ def report_text(ctx: Any, value: Any) -> Markup:
 
 
 def svg_data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    """A chart for the PDF, as ``pdf_drawings.print_svg`` prepares it (a stable id, no tooltips)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(print_svg(svg).encode()).decode()
 
 
 def svg_markup(svg: str) -> Markup:

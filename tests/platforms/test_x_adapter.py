@@ -257,3 +257,25 @@ def test_scope_missing_when_users_read_was_not_granted(
         xa.ensure_scopes(narrow)
     with pytest.raises(ScopeMissing):
         xa.fetch_profile(narrow.access_token)
+
+
+def test_v2_167_field_names_are_read_too(http_session: Any) -> None:
+    """X's newer spec renames tweet_count/retweet_count to post_count/repost_count: both are parsed."""
+    from app.platforms import get_adapter
+    from app.sandbox import create_app
+    from tests.platforms.conftest import adapter_settings
+    from tests.support.live import serve_wsgi
+    from tests.support.sandbox import SANDBOX_TEST_CONFIG
+
+    app = create_app({**SANDBOX_TEST_CONFIG, "X_POST_FIELD_NAMES": True})
+    with serve_wsgi(app) as url:
+        control = SandboxControl(url)
+        account = control.create_account("x", "new.names", 700, seed=31, post_every_days=1, history_days=20)
+        adapter = get_adapter("x", adapter_settings(url), http_session)
+        tokens = connect(control, adapter, account["id"])
+        profile = adapter.fetch_profile(tokens.access_token)
+        truth = control.account(account["id"], posts=True)
+        assert profile.media_count == truth["posts_count"]
+        items = adapter.fetch_content(tokens.access_token, None, profile=profile)
+        assert items[0].metrics["shares"] >= truth["posts"][0]["share_count"]  # reposts + quotes
+        control.http.close()

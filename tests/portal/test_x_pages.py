@@ -78,9 +78,11 @@ def test_x_pages_and_api(client, x_creator):
     assert "\n=" not in body  # no formula injection
     snaps = client.get("/api/portal/social/export?format=json&dataset=snapshots&range=30d&platform=x")
     assert snaps.status_code == 200
-    # the monthly report
-    report = client.get("/api/portal/social/report/monthly")
-    assert report.status_code == 200
+    # the weekly and monthly reports carry X
+    for kind in ("weekly", "monthly"):
+        report = client.get(f"/api/portal/social/report/{kind}")
+        assert report.status_code == 200
+        assert "x" in [p.get("platform") for p in report.get_json().get("platforms", [])], kind
     # the inbox says plainly that X replies are not there
     inbox = client.get("/portal/inbox").get_data(as_text=True)
     assert 'data-testid="no-comments-x"' in inbox

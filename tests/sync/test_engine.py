@@ -13,7 +13,7 @@ from app.sync import engine
 from tests.sync.conftest import counts, drain, runs
 
 
-@pytest.mark.parametrize("platform", ["instagram", "tiktok", "youtube", "facebook", "linkedin"])
+@pytest.mark.parametrize("platform", ["instagram", "tiktok", "youtube", "x", "facebook", "linkedin"])
 def test_initial_sync_then_same_day_resync_writes_one_day(app: Any, link: Any, world: Any, platform: str) -> None:
     conn_id, account = link(platform)
     assert dispatch.enqueue_sync(conn_id, "initial")

@@ -86,6 +86,7 @@ def _weekly_pdf(client: Client) -> Response:
         resp.status_code = 202
         resp.headers["Retry-After"] = "5"
         return resp
+    service.count_download(report)
     resp = export.download(iter(()), service.download_name(report), "application/pdf")
     resp.response = [data]
     resp.headers["Content-Type"] = "application/pdf"

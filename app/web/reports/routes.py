@@ -99,8 +99,9 @@ def pdf(report_id: int) -> Response:
 
 
 def _pdf_response(report: Report) -> Response:
-    """The stored PDF; when there is none (yet), a worker is asked for it and the answer is a 503 with
-    ``Retry-After``: a request never renders a PDF itself (an anonymous link must not cost a render)."""
+    """The stored PDF, drawn on the first request from the report's stored numbers (once per report,
+    ``app.reports.pdf_store``); when it cannot be drawn here (a report without numbers, or another
+    request's render still running), a worker is asked and the answer is a 503 with ``Retry-After``."""
     from app.reports.export import download
 
     data = service.pdf_bytes(report)
@@ -109,6 +110,7 @@ def _pdf_response(report: Report) -> Response:
         resp = _link_page("preparing", "", 503)
         resp.headers["Retry-After"] = "30"
         return resp
+    service.count_download(report)
     resp = download(iter(()), service.download_name(report), "application/pdf")
     resp.response = [data]
     resp.headers["Content-Type"] = "application/pdf"
