@@ -65,9 +65,18 @@ def main() -> None:
                     )
                 )
                 db.session.commit()
+                # the per-fan summaries the comment sync keeps (app/models/fan_summary.py): the generator
+                # and the author spread above write comments in bulk SQL, so they are rebuilt here
+                from app.models.fan_summary import rebuild
+
+                r = time.perf_counter()
+                for cid in db.session.scalars(text("SELECT id FROM clients ORDER BY id")).all():
+                    rebuild(db.session.connection(), cid)
+                db.session.commit()
+                print(f"fan summaries rebuilt in {time.perf_counter() - r:.1f}s")
                 db.session.remove()
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(text("VACUUM ANALYZE comments"))
+                    conn.execute(text("VACUUM ANALYZE comments, fan_summaries, fan_days"))
             print(f"generated in {time.perf_counter() - t:.1f}s")
         with app.app_context():
             n, authors = db.session.execute(

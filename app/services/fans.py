@@ -96,7 +96,7 @@ def opening_views(client: Client) -> list[tuple[StatsQuery, int]]:
 
 def warm(client: Client) -> int:
     """Build and cache the opening views for the client's current data version (a job after each sync):
-    the first reader after a sync then reads a cached answer instead of grouping 200,000 comments
+    the first reader after a sync then reads a cached answer instead of summing the fans' day rows
     (bench/README.md, "fans"). Other ranges are still built on first read. Returns the views built."""
     for q, limit in opening_views(client):
         fans_json(client, q, limit)

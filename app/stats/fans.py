@@ -15,7 +15,7 @@ the account owner), not deleted at the platform, with an author id.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, case, func, literal, select, tuple_
 
 from app.extensions import db
 from app.models import Comment
+from app.stats import fan_summaries
 
 Key = tuple[int, str]  # (connection id, the platform's author id on that connection)
 
@@ -70,21 +71,30 @@ def top_fans(
     end: datetime,
     limit: int = 50,
     only: Sequence[Key] | None = None,
+    from_comments: bool = False,
 ) -> list[Fan]:
-    """The period's most active commenters, ``[start, end)``, labelled by platform (``only``: these fans)."""
+    """The period's most active commenters, ``[start, end)``, labelled by platform (``only``: these fans).
+
+    The ranking sums the per-fan day summaries when the period is whole UTC days (every page's period);
+    ``from_comments`` (and any other period) groups the comments themselves: same numbers, slower.
+    """
     audience = _audience(client_id, platform)
     if only is not None:
         audience.append(tuple_(Comment.connection_id, Comment.author_platform_id).in_(list(only)))
     in_period = [*audience, Comment.published_at >= start, Comment.published_at < end]
-    n = func.count().label("n")
-    last = func.max(Comment.published_at).label("last")
-    ranked = db.session.execute(
-        select(Comment.connection_id, Comment.author_platform_id, n, last)
-        .where(*in_period)
-        .group_by(Comment.connection_id, Comment.author_platform_id)
-        .order_by(n.desc(), last.desc(), Comment.author_platform_id)
-        .limit(limit)
-    ).all()
+    ranked: Sequence[Any]
+    if only is None and not from_comments and fan_summaries.whole_days(start, end):
+        ranked = fan_summaries.ranked(client_id, platform, start, end, limit)
+    else:
+        n = func.count().label("n")
+        last = func.max(Comment.published_at).label("last")
+        ranked = db.session.execute(
+            select(Comment.connection_id, Comment.author_platform_id, n, last)
+            .where(*in_period)
+            .group_by(Comment.connection_id, Comment.author_platform_id)
+            .order_by(n.desc(), last.desc(), Comment.author_platform_id)
+            .limit(limit)
+        ).all()
     if not ranked:
         return []
     keys: list[Key] = [(c, str(a)) for c, a, _, _ in ranked]
@@ -152,7 +162,9 @@ class CommunityWeek:
     community: int
 
 
-def community(client_id: int, platform: str | None, start: datetime, end: datetime) -> list[CommunityWeek]:
+def community(
+    client_id: int, platform: str | None, start: datetime, end: datetime, from_comments: bool = False
+) -> list[CommunityWeek]:
     """Weekly active / new / returning commenters over ``[start, end)`` and the community size at each week's end.
 
     Two grouped queries whatever the number of comments: distinct (fan, week) pairs counted per week, and
@@ -166,13 +178,35 @@ def community(client_id: int, platform: str | None, start: datetime, end: dateti
         ws += timedelta(days=7)
     if not edges:
         return []
-    audience = _audience(client_id, platform)
-    author = (Comment.connection_id, Comment.author_platform_id)
 
     def week(col: Any) -> Any:
         if len(edges) == 1:  # one week: no boundary inside the period (an empty CASE is not SQL)
             return literal(0)
         return case(*[(col < e, i) for i, e in enumerate(edges[1:])], else_=len(edges) - 1)
+
+    if from_comments or not fan_summaries.whole_days(start, end):
+        active, firsts = _community_from_comments(client_id, platform, start, end, week)
+    else:
+        active, firsts = fan_summaries.community_counts(client_id, platform, start, end, week)
+    weeks = []
+    community_size = firsts.get(-1, 0)
+    for i, ws in enumerate(edges):
+        new = firsts.get(i, 0)
+        community_size += new
+        n = active.get(i, 0)
+        weeks.append(CommunityWeek(ws, n, new, n - new, community_size))
+    return weeks
+
+
+Counts = dict[int, int]
+
+
+def _community_from_comments(
+    client_id: int, platform: str | None, start: datetime, end: datetime, week: Callable[[Any], Any]
+) -> tuple[Counts, Counts]:
+    """Active fans per week, and fans per week of their first comment (``-1``: before the period)."""
+    audience = _audience(client_id, platform)
+    author = (Comment.connection_id, Comment.author_platform_id)
 
     pairs = (
         select(*author, week(Comment.published_at).label("w"))
@@ -189,14 +223,7 @@ def community(client_id: int, platform: str | None, start: datetime, end: dateti
     )
     first_week = case((firsts_q.c.f < start, -1), else_=week(firsts_q.c.f))
     firsts = {int(w): int(n) for w, n in db.session.execute(select(first_week, func.count()).group_by(first_week))}
-    weeks = []
-    community_size = firsts.get(-1, 0)
-    for i, ws in enumerate(edges):
-        new = firsts.get(i, 0)
-        community_size += new
-        n = active.get(i, 0)
-        weeks.append(CommunityWeek(ws, n, new, n - new, community_size))
-    return weeks
+    return active, firsts
 
 
 @dataclass(frozen=True)

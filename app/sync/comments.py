@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from app.extensions import db
-from app.models import Connection
+from app.models import Connection, fan_summary
 from app.models.base import utcnow
 from app.models.comment import Comment
 from app.models.history import ContentItem
@@ -201,6 +201,9 @@ def write(conn: Connection, got: CommentFetch, complete: bool = True) -> int:
     link_replies(conn, items, ids)
     fan_links.check_pending(conn.client_id)  # a fan's link code may have just arrived (docs/fans.md)
     if not complete:
+        fan_summary.refresh(
+            db.session.connection(), conn.id, [str(r["author_platform_id"]) for r in rows if r["author_platform_id"]]
+        )
         return len(rows)
     # listed before, not now, and not hidden by us (YouTube does not list held comments): deleted there.
     # Replies only under threads whose replies were all read this time.
@@ -219,6 +222,20 @@ def write(conn: Connection, got: CommentFetch, complete: bool = True) -> int:
             or_(Comment.parent_id.is_(None), Comment.parent_id.in_(full_threads)),
         )
         .values(deleted_at_platform=now)
+    )
+    # the fans' summaries restate their comments: rebuilt for every author on these posts (docs/fans.md)
+    fan_summary.refresh(
+        db.session.connection(),
+        conn.id,
+        db.session.scalars(
+            select(Comment.author_platform_id)
+            .where(
+                Comment.connection_id == conn.id,
+                Comment.post_platform_id.in_(posts),
+                Comment.author_platform_id.is_not(None),
+            )
+            .distinct()
+        ).all(),
     )
     for pid in posts:
         if pid in post_ids:

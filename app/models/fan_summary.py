@@ -1,0 +1,205 @@
+"""Per-fan summaries of the comments (docs/fans.md, "Speed"): what the fans pages read instead of grouping
+every comment on each cold read.
+
+A ``FanSummary`` is one fan (one commenter on one connection: ``(connection_id, author_platform_id)``) with
+their first / last comment and count over every counted comment the app holds; a ``FanDay`` is that fan's
+comments on one UTC day (a period is whole UTC days, so a period or a week sums whole days). Counted as in
+``app/stats/fans.py``: the audience's comments, not deleted at the platform, with an author id. Rebuilt per
+fan from the comments (``refresh``) in the transaction that changed them: by the comment sync for every
+author on the posts it wrote (its bulk upserts and updates bypass the ORM), and by ``_after_flush`` for
+comments written through the ORM (replies we send, the demo, tests). The rows only ever restate the comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    event,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Connection as Bind
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.models.base import Base, UTCDateTime
+from app.models.comment import Comment
+from app.models.connection import Connection as Account
+
+
+class FanSummary(Base):
+    __tablename__ = "fan_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), nullable=False)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    author_platform_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    comments: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("connection_id", "author_platform_id", name="uq_fan_summaries_author"),
+        # the community line: fans by their first comment
+        Index("ix_fan_summaries_first", "client_id", "first_seen", postgresql_include=["platform"]),
+    )
+
+
+class FanDay(Base):
+    __tablename__ = "fan_days"
+
+    fan_id: Mapped[int] = mapped_column(
+        ForeignKey("fan_summaries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    #: midnight UTC starting the day
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    comments: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: the fan's latest comment that day (top fans' tie-break)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    __table_args__ = (
+        # a period's fans: index-only on PostgreSQL
+        Index(
+            "ix_fan_days_client_day",
+            "client_id",
+            "day",
+            postgresql_include=["fan_id", "platform", "comments", "last_at"],
+        ),
+    )
+
+
+CHUNK = 500
+
+
+def _day(at: datetime) -> datetime:
+    return datetime.combine(at.astimezone(UTC).date(), time(0, 0), tzinfo=UTC)
+
+
+@dataclass
+class _Fan:
+    client_id: int
+    platform: str
+    first: datetime
+    last: datetime
+    n: int = 0
+
+
+@dataclass
+class _Day:
+    last: datetime
+    n: int = 0
+
+
+def refresh(bind: Bind, connection_id: int, authors: Iterable[str | None]) -> None:
+    """Rebuild the summaries of ``authors`` (platform author ids) on one connection from their comments."""
+    wanted = sorted({a for a in authors if a})
+    if not wanted:
+        return
+    client_id = bind.scalar(select(Account.client_id).where(Account.id == connection_id))
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i : i + CHUNK]
+        _replace(
+            bind,
+            [FanSummary.connection_id == connection_id, FanSummary.author_platform_id.in_(chunk)],
+            # client first: the comments' fans index (client, author, connection, time)
+            [
+                Comment.client_id == client_id,
+                Comment.connection_id == connection_id,
+                Comment.author_platform_id.in_(chunk),
+            ],
+        )
+
+
+def rebuild(bind: Bind, client_id: int) -> None:
+    """Rebuild every summary of a client from its comments (bulk-written comments; a repair)."""
+    _replace(bind, [FanSummary.client_id == client_id], [Comment.client_id == client_id])
+
+
+def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[ColumnElement[bool]]) -> None:
+    """Delete the summaries matching ``summaries`` and write them again from the comments matching ``comments``
+    (the same fans)."""
+    bind.execute(delete(FanDay).where(FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())))
+    bind.execute(delete(FanSummary).where(*summaries))
+    rows = bind.execute(
+        select(
+            Comment.client_id, Comment.connection_id, Comment.platform, Comment.author_platform_id, Comment.published_at
+        ).where(
+            *comments,
+            ~Comment.from_owner,
+            Comment.deleted_at_platform.is_(None),
+            Comment.author_platform_id.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return
+    fans: dict[tuple[int, str], _Fan] = {}
+    days: dict[tuple[int, str, datetime], _Day] = {}
+    for client_id, connection_id, platform, author, at in rows:
+        f = fans.setdefault((connection_id, author), _Fan(client_id, platform, at, at))
+        f.first, f.last, f.n = min(f.first, at), max(f.last, at), f.n + 1
+        d = days.setdefault((connection_id, author, _day(at)), _Day(at))
+        d.last, d.n = max(d.last, at), d.n + 1
+    bind.execute(
+        insert(FanSummary),
+        [
+            {
+                "client_id": f.client_id,
+                "connection_id": key[0],
+                "platform": f.platform,
+                "author_platform_id": key[1],
+                "first_seen": f.first,
+                "last_seen": f.last,
+                "comments": f.n,
+            }
+            for key, f in fans.items()
+        ],
+    )
+    ids = {
+        (c, a): i
+        for c, a, i in bind.execute(
+            select(FanSummary.connection_id, FanSummary.author_platform_id, FanSummary.id).where(*summaries)
+        )
+    }
+    bind.execute(
+        insert(FanDay),
+        [
+            {
+                "fan_id": ids[(c, a)],
+                "day": day,
+                "client_id": fans[(c, a)].client_id,
+                "platform": fans[(c, a)].platform,
+                "comments": d.n,
+                "last_at": d.last,
+            }
+            for (c, a, day), d in days.items()
+        ],
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx: Any) -> None:
+    """Comments added, changed or deleted through the ORM: rebuild their authors' summaries in the same
+    transaction (an author id changed: the old one's too)."""
+    touched: dict[int, set[str | None]] = {}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Comment) and obj.connection_id is not None:
+            authors = touched.setdefault(obj.connection_id, set())
+            authors.add(obj.author_platform_id)
+            if obj not in session.new:
+                authors.update(inspect(obj).attrs.author_platform_id.history.deleted or ())
+    for connection_id, authors in touched.items():
+        refresh(session.connection(), connection_id, authors)

@@ -1,0 +1,108 @@
+"""The fans numbers (``app/stats/fans.py``) read from the per-fan summaries (``app/models/fan_summary.py``).
+
+A cold read (the first after a sync) of a period's fans grouped every comment of the period into fans, and
+every comment ever into first comments (bench/README.md, "fans"). The summaries hold one row per fan per UTC
+day with comments, and one per fan with their first comment, kept by the comment sync; a period of whole UTC
+days then sums day rows keyed by a small integer and counts fans by their first comment. Same numbers as the
+direct computation (tests/fans/test_fan_summaries.py compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, distinct, func, literal, select, union_all
+
+from app.extensions import db
+from app.models import FanDay, FanSummary
+
+
+def whole_days(start: datetime, end: datetime) -> bool:
+    """Both bounds at midnight UTC: the period is a sum of day rows."""
+    return all(
+        at.tzinfo is not None and at.astimezone(UTC).time() == time(0, 0) and at.utcoffset() is not None
+        for at in (start, end)
+    )
+
+
+def _days(client_id: int, platform: str | None, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    terms = [FanDay.client_id == client_id, FanDay.day >= start, FanDay.day < end]
+    if platform:
+        terms.append(FanDay.platform == platform)
+    return terms
+
+
+def ranked(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
+    """(connection id, author id, comments, latest comment) of the period's top ``limit`` fans, in the order
+    of ``fans.top_fans``: comments, then the latest comment, then the author id."""
+    n = func.sum(FanDay.comments).label("n")
+    last = func.max(FanDay.last_at).label("last")
+    # the period's fans by (comments, latest) only, keyed by the small fan id: 2 x limit of them, so every
+    # fan tied with the limit-th is among them unless the ties run past 2 x limit (then the full join)
+    window = 2 * limit
+    top = db.session.execute(
+        select(FanDay.fan_id, n, last)
+        .where(*_days(client_id, platform, start, end))
+        .group_by(FanDay.fan_id)
+        .order_by(n.desc(), last.desc(), FanDay.fan_id)
+        .limit(window)
+    ).all()
+    if len(top) == window and (top[-1].n, top[-1].last) == (top[limit - 1].n, top[limit - 1].last):
+        return _ranked_joined(client_id, platform, start, end, limit)
+    authors = {
+        i: (c, a)
+        for i, c, a in db.session.execute(
+            select(FanSummary.id, FanSummary.connection_id, FanSummary.author_platform_id).where(
+                FanSummary.id.in_([r.fan_id for r in top])
+            )
+        )
+    }
+    rows = [(*authors[r.fan_id], r.n, r.last) for r in top]
+    rows.sort(key=lambda r: (-r[2], -r[3].timestamp(), r[1]))
+    return rows[:limit]
+
+
+def _ranked_joined(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
+    """``ranked`` joining every fan of the period to their author id (many fans tied at the limit)."""
+    per_fan = (
+        select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
+        .where(*_days(client_id, platform, start, end))
+        .group_by(FanDay.fan_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(FanSummary.connection_id, FanSummary.author_platform_id, per_fan.c.n, per_fan.c.last)
+        .join(per_fan, per_fan.c.fan_id == FanSummary.id)
+        .order_by(per_fan.c.n.desc(), per_fan.c.last.desc(), FanSummary.author_platform_id)
+        .limit(limit)
+    ).all()
+
+
+def community_counts(
+    client_id: int, platform: str | None, start: datetime, end: datetime, week: Callable[[Any], Any]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Active fans per week (distinct fans among the weeks' day rows), and fans per week of their first
+    comment (``-1``: before the period), as ``fans._community_from_comments``."""
+    # one distinct count per week, each an index range of whole days (no per-row CASE over every day row)
+    edges = [start]
+    while edges[-1] + timedelta(days=7) < end:
+        edges.append(edges[-1] + timedelta(days=7))
+    bounds = [*edges, end]
+    per_week = [
+        select(literal(i).label("w"), func.count(distinct(FanDay.fan_id)).label("n")).where(
+            *_days(client_id, platform, bounds[i], bounds[i + 1])
+        )
+        for i in range(len(edges))
+    ]
+    active = {int(w): int(n) for w, n in db.session.execute(union_all(*per_week)) if n}
+    terms = [FanSummary.client_id == client_id, FanSummary.first_seen < end]
+    if platform:
+        terms.append(FanSummary.platform == platform)
+    first_week = case((FanSummary.first_seen < start, -1), else_=week(FanSummary.first_seen))
+    firsts = {
+        int(w): int(n)
+        for w, n in db.session.execute(select(first_week, func.count()).where(*terms).group_by(first_week))
+    }
+    return active, firsts
