@@ -1,7 +1,7 @@
 """reports by need: how often each report's PDF was downloaded (reports.pdf_downloads), so weekly PDFs are
 rendered ahead only for clients who usually download them
 
-Revision ID: 0023_report_downloads
+Revision ID: 0028_report_downloads
 Revises: 0027_brandfans
 Create Date: 2026-12-01 23:00:00.000000
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0023_report_downloads'
+revision = '0028_report_downloads'
 down_revision = '0027_brandfans'
 branch_labels = None
 depends_on = None

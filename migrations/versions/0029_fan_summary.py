@@ -1,7 +1,7 @@
 """per-fan summaries of the comments (fans pages' cold reads; docs/fans.md, "Speed")
 
-Revision ID: 0028_fan_summary
-Revises: 0023_report_downloads
+Revision ID: 0029_fan_summary
+Revises: 0028_report_downloads
 Create Date: 2026-12-02 00:00:00.000000
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0028_fan_summary"
-down_revision = "0023_report_downloads"
+revision = "0029_fan_summary"
+down_revision = "0028_report_downloads"
 branch_labels = None
 depends_on = None
 
