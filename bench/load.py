@@ -447,7 +447,7 @@ def user_spec(args: argparse.Namespace, host: str, out: Path) -> dict[str, Any]:
         "timeout": args.timeout,
         "seed": args.seed,
         "out": str(out),
-        "clients": [[f"client{i}@bench.example.com", PLATFORMS[i % 3]] for i in picked],
+        "clients": [[f"client{i}@bench.example.com", PLATFORMS[i % len(PLATFORMS)]] for i in picked],
         "coaches": [f"coach{k % args.coaches}@bench.example.com" for k in range(coaches)],
         "admins": [f"admin{k}@bench.example.com" for k in range(admins)],
     }

@@ -51,7 +51,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-PLATFORMS = ("instagram", "tiktok", "youtube")
+from app.models.platforms import CONNECTABLE  # noqa: E402
+
+#: the mix, in turn (client ``i`` on ``PLATFORMS[i % len(PLATFORMS)]``): every connectable platform unless
+#: ``--platforms`` names fewer (``instagram,tiktok,youtube`` repeats the runs before X, LinkedIn and Facebook)
+PLATFORMS: tuple[str, ...] = CONNECTABLE
 REDIRECT_BASE = "http://127.0.0.1:5000"
 SANDBOX_SCRIPT = """
 import sys
@@ -164,10 +168,10 @@ def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
         proc.wait()
 
 
-def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1) -> list[int]:
+def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1, platforms: tuple[str, ...] = PLATFORMS) -> list[int]:
     """N sandbox creators and N clients, each connected through the product's OAuth round trip.
 
-    Client ``i`` is ``client{i}@bench.example.com`` on ``PLATFORMS[i % 3]``, coached by
+    Client ``i`` is ``client{i}@bench.example.com`` on ``platforms[i % len(platforms)]``, coached by
     ``coach{i % coaches}@bench.example.com``; no passwords are set."""
     from app.demo.connections import _connect
     from app.extensions import db
@@ -182,7 +186,7 @@ def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1) -> list[int]:
     ids: list[int] = []
     started = time.monotonic()
     for i in range(n):
-        platform = PLATFORMS[i % 3]
+        platform = platforms[i % len(platforms)]
         spec = {
             "platform": platform,
             "username": f"bench{i}",
@@ -478,7 +482,11 @@ def compare_with_seed(app: Any, sandbox: str, env: dict[str, str], args: Any, sa
     n_seed, calls_seed, units_seed = units("operator")
     n_ours, calls_ours, units_ours = units("manual")
     searches = sum(1 for c in seed_calls if "/youtube/v3/search" in str(c.get("path") or c.get("url") or ""))
-    channels = len(sample[2::3])  # YouTube is every third connection (PLATFORMS order)
+    from app.models import Connection
+
+    channels = (
+        db.session.scalar(select(func.count()).where(Connection.id.in_(sample), Connection.platform == "youtube")) or 0
+    )
     k = len(sample)
     print(f"\n== the seed's loop vs ours on the same {k} connections (synced again, {args.latency_ms} ms per call)")
     print(
@@ -506,6 +514,12 @@ def compare_with_seed(app: Any, sandbox: str, env: dict[str, str], args: Any, sa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument(
+        "--platforms",
+        default=",".join(PLATFORMS),
+        help="Comma-separated platforms connected in turn (default: all six; 'instagram,tiktok,youtube' "
+        "repeats the runs measured before X, LinkedIn and Facebook Pages existed).",
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument(
@@ -522,7 +536,7 @@ def main() -> int:
         "--seed-sample",
         type=int,
         default=60,
-        help="Connections (a third per platform) synced again by both plans after the daily phase: the seed's "
+        help="Connections (the platforms in turn) synced again by both plans after the daily phase: the seed's "
         "loop (one after another in one process, YouTube through search.list: bench/sync_seed.py) and ours "
         "(the workers); 0 skips the comparison.",
     )
@@ -550,7 +564,12 @@ def main() -> int:
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
-            ids = setup_world(app, sandbox, args.connections)
+            platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
+            unknown = [p for p in platforms if p not in CONNECTABLE]
+            if not platforms or unknown:
+                raise SystemExit(f"--platforms: choose among {', '.join(CONNECTABLE)} (not {unknown or 'none'})")
+            ids = setup_world(app, sandbox, args.connections, platforms=platforms)
+            print(f"platforms in turn: {', '.join(platforms)}")
             print(
                 f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
                 f"{'no-fork ' if args.no_fork else ''}workers, {args.latency_ms} ms per platform call)"
