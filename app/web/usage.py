@@ -20,8 +20,11 @@ def tracked(kind: UsageKind) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            # who asks is read before the view: a view that commits (a PDF's download count) expires the
+            # user, and reading the role afterwards would reload it here, in the web layer
+            is_client = current_user.is_authenticated and current_user.role is Role.CLIENT
             resp = current_app.make_response(view(*args, **kwargs))
-            if resp.status_code < 400 and current_user.is_authenticated and current_user.role is Role.CLIENT:
+            if resp.status_code < 400 and is_client:
                 usage.record(clients.own_client(current_user).id, kind)
             return resp
 
