@@ -66,6 +66,11 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
             return any(r.status in ("succeeded", "partial") for r in runs(conn_id))
 
         _wait(synced, 45, "the retried job to finish", log)
+        # the run commits before the job's follow-ups (alerts, page preparation) are queued and RQ marks
+        # the job finished: the worker must live until then, or the test kills it in that window
+        job = queue.fetch_job(job_id)
+        assert job is not None
+        _wait(lambda: job.get_status() == "finished", 15, "RQ to mark the job finished", log)
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
@@ -84,10 +89,6 @@ def test_sigkilled_worker_mid_sync_is_retried_and_the_day_is_synced_once(
         db.session.execute(select(ContentItem.platform_id).where(ContentItem.connection_id == conn_id)).scalars().all()
     )
     assert len(ids) == len(set(ids)) == min(len(posts), INITIAL_MAX_ITEMS)  # every post once, none twice
-    job = queue.fetch_job(job_id)
-    assert job is not None
-    # RQ marks the job finished just after its function returned (and the run was committed)
-    _wait(lambda: job.get_status() == "finished", 15, "RQ to mark the job finished", log)
     assert job.retries_left == 1
 
 
@@ -152,6 +153,10 @@ def test_no_fork_worker_keeps_a_long_job_alive(
             lambda: any(r.status in ("succeeded", "partial") for r in runs(conn_id)), 60, "the long sync to finish", log
         )
         time.sleep(4)  # a wrongly re-queued job would now be picked up by the idle worker
+        job = queue.fetch_job(job_id)
+        assert job is not None
+        # RQ marks the job finished after its follow-ups are queued: the workers live until then
+        _wait(lambda: job.get_status() == "finished", 15, "RQ to mark the job finished", log)
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
@@ -159,8 +164,4 @@ def test_no_fork_worker_keeps_a_long_job_alive(
     all_runs = runs(conn_id)
     assert [r.status for r in all_runs] in (["succeeded"], ["partial"])
     assert (all_runs[0].finished_at - all_runs[0].started_at).total_seconds() > 9
-    job = queue.fetch_job(job_id)
-    assert job is not None
-    # RQ marks the job finished just after its function returned (and the run was committed)
-    _wait(lambda: job.get_status() == "finished", 15, "RQ to mark the job finished", log)
     assert job.retries_left == 2
