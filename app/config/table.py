@@ -274,6 +274,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
         ),
         Setting(
+            "LINKEDIN_ORGANIZATIONS",
+            "bool",
+            False,
+            "Offer LinkedIn Company Pages: also ask `r_organization_social` and `rw_organization_admin` (the "
+            "app needs Community Management access) and let a Page administrator connect a Page.",
+        ),
+        Setting(
             "LINKEDIN_API_VERSION",
             "str",
             LINKEDIN_DEFAULT_VERSION,

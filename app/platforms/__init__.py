@@ -21,6 +21,7 @@ from app.platforms.errors import (
     ScopeMissing,
     TokenExpired,
 )
+from app.platforms.linkedin_org import for_connection as connection_adapter
 from app.platforms.registry import PlatformNotConfigured, get_adapter
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ScopeMissing",
     "TokenExpired",
     "TokenSet",
+    "connection_adapter",
     "get_adapter",
     "make_pkce_pair",
     "pkce_challenge",

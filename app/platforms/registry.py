@@ -21,6 +21,7 @@ from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
+from app.platforms.linkedin import ORG_SCOPES as LI_ORG_SCOPES
 from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
@@ -145,6 +146,7 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
             scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
             api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
+            org_scopes=LI_ORG_SCOPES if settings.get("LINKEDIN_ORGANIZATIONS") else (),
         )
     if platform == "tiktok":
         return TikTokAdapter(
