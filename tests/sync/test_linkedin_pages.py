@@ -160,6 +160,15 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     daily_views = sum(r.value for (d, m), r in insights.items() if m == "views")
     assert 0 < daily_views <= sum(2_000 + 10 * d for d in (2, 5, 9, 14, 40))
 
+    # a second sync the same day: no new post and none due on the aging schedule, so no per-post
+    # statistics call: organizations + networkSizes + posts + follower and share statistics by day
+    dispatch.enqueue_sync(conn.id, "manual")
+    drain(app)
+    daily = runs(conn.id)[-1]
+    assert daily.status == "succeeded", (daily.status, daily.error_message)
+    assert daily.calls == 5
+    assert _linkedin_calls_today() - before == 11 + 6 + 5
+
     # downstream: LinkedIn everywhere, labelled with the Page's name, escaped
     cards = client.get("/portal/settings/connections").get_data(as_text=True)
     assert 'id="conn-linkedin"' in cards
