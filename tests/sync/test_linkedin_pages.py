@@ -288,3 +288,84 @@ def test_hand_computed_follower_gains(app: Any, client: Any, creator: Any, world
         ).scalars()
     }
     assert {d: got[d] for d in expected} == expected
+
+
+def _page_connection(app: Any, client: Any, world: SandboxControl) -> Connection:
+    acc = _member(world, [{"name": "Acme", "id": "555001"}])
+    client.login("creator@example.com")
+    picker = _pick(client, world, acc["id"])
+    client.post(picker.split("?")[0], data={"pick": query(picker)["pick"], "page": "urn:li:organization:555001"})
+    [conn] = _connections()
+    drain(app)
+    assert runs(conn.id)[-1].status == "succeeded"
+    return conn
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "error_class", "conn_status"),
+    [
+        ("rate_limited", "deferred", "rate_limited", "connected"),
+        ("quota_exceeded", "deferred", "quota_exceeded", "connected"),
+        ("server_error", "failed", "unavailable", "connected"),
+        ("timeout", "failed", "unavailable", "connected"),
+        ("token_expired", "succeeded", None, "connected"),
+        ("token_revoked", "failed", "access_revoked", "revoked"),
+        ("malformed", "failed", "bad_response", "connected"),
+    ],
+)
+def test_the_seven_faults_on_a_page_sync(
+    app: Any,
+    client: Any,
+    creator: Any,
+    world: SandboxControl,
+    kind: str,
+    status: str,
+    error_class: str | None,
+    conn_status: str,
+) -> None:
+    conn = _page_connection(app, client, world)
+    extra = {"seconds": 8} if kind == "timeout" else {}
+    world.add_fault("linkedin", kind, times=1, path_contains="/networkSizes", **extra)
+    dispatch.enqueue_sync(conn.id, "operator")
+    drain(app)
+    run = runs(conn.id)[-1]
+    assert run.status == status, (run.status, run.error_class, run.error_message)
+    if error_class is not None:
+        assert run.error_class == error_class
+    [conn] = _connections()
+    assert conn.status == conn_status
+    if kind == "quota_exceeded":  # a 429 naming a DAY limit: LinkedIn's limits reset at 00:00 UTC
+        from app.platforms.linkedin import next_utc_midnight
+
+        assert run.deferred_until >= next_utc_midnight() - timedelta(seconds=5)
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(ContentItem).where(ContentItem.connection_id == conn.id)
+        ).scalar()
+        == 5
+    )  # nothing lost
+
+
+def test_an_expired_or_foreign_pick_is_refused(app: Any, client: Any, creator: Any, world: SandboxControl) -> None:
+    from sqlalchemy import update
+
+    from app.models import OAuthState
+    from app.models.base import utcnow
+
+    acc = _member(world, [{"name": "Acme", "id": "555001"}])
+    client.login("creator@example.com")
+    assert client.get("/portal/settings/connections/linkedin/pages?pick=nonsense").status_code == 400
+    picker = _pick(client, world, acc["id"])
+    other = app.test_client()
+    other.login("creator@example.com")
+    stolen = other.post(
+        picker.split("?")[0], data={"pick": query(picker)["pick"], "page": "urn:li:organization:555001"}
+    )
+    assert stolen.status_code == 400
+    assert "another session" in stolen.get_data(as_text=True)
+    db.session.execute(update(OAuthState).values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    expired = client.get(picker)
+    assert expired.status_code == 400
+    assert "expired" in expired.get_data(as_text=True)
+    assert _connections() == []
