@@ -220,7 +220,7 @@ class LinkedInOrgAdapter(LinkedInAdapter):
         )
 
     def fetch_profile(self, access_token: str) -> Profile:
-        """``organizations/{id}`` (name, vanity name) + ``networkSizes`` (followers): 2 calls."""
+        """``organizations/{id}`` (name) + ``networkSizes`` (followers): 2 calls."""
         try:
             page = lookup(self, access_token, self.organization)
             followers = organization_followers(self, access_token, self.organization)
@@ -228,12 +228,12 @@ class LinkedInOrgAdapter(LinkedInAdapter):
             raise self._lost(exc) from None
         return Profile(
             platform_user_id=self.organization,
-            username=page.vanity,
+            username=None,  # a vanity name is no @handle: the Page is labelled by its name, as a member is
             display_name=page.name,
             avatar_url=None,
             followers=followers,
             account_type=ORGANIZATION,
-            extras={"organization_urn": self.organization},
+            extras={"organization_urn": self.organization, "vanity_name": page.vanity},
         )
 
     def fetch_content(

@@ -124,7 +124,7 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     assert again.status_code == 400  # single use
     [conn] = _connections()
     assert (conn.platform, conn.platform_user_id) == ("linkedin", "urn:li:organization:555001")
-    assert (conn.account_type, conn.display_name, conn.username) == ("organization", HOSTILE, "acme")
+    assert (conn.account_type, conn.display_name, conn.username) == ("organization", HOSTILE, None)
     assert conn.profile_stats["followers"] == 2_100  # 50 % of the member's 4,200
     # acls + a lookup per Page (2) in the callback, again for the picker, again for the choice, then
     # organizations + networkSizes for the connection: 3 + 3 + 3 + 2 (counted in the daily budget)
@@ -173,6 +173,7 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     cards = client.get("/portal/settings/connections").get_data(as_text=True)
     assert 'id="conn-linkedin"' in cards
     assert "&lt;img src=x onerror=alert(1)&gt; Acme &amp; Co" in cards
+    assert "Company Page" in cards
     for url in ("/portal", "/portal/analytics/linkedin"):
         text = client.get(url).get_data(as_text=True)
         assert "<img src=x" not in text, url
