@@ -180,12 +180,21 @@ def test_several_pages_pick_one_and_its_numbers_sync(
         assert "<script>alert('post')" not in text, url
     metrics = client.get("/api/portal/social/linkedin/metrics?range=30d").get_json()
     assert metrics["followers"]["end"] == 2_100
+    [listed] = client.get("/api/portal/social/connections").get_json()["connections"]
+    assert (listed["platform"], listed["account_type"], listed["display_name"]) == ("linkedin", "organization", HOSTILE)
+    for kind in ("weekly", "monthly"):
+        report = client.get(f"/api/portal/social/report/{kind}")
+        assert report.status_code == 200, kind
     client.logout()
     client.login("coach@example.com")
     portfolio = client.get("/admin/portfolio?platform=linkedin")
     assert portfolio.status_code == 200
     assert "<img src=x" not in portfolio.get_data(as_text=True)
     assert client.get(f"/api/admin/social/clients/{conn.client_id}/export?format=csv").status_code == 200
+    leaders = client.get("/api/admin/social/leaderboard?platform=linkedin").get_json()
+    assert leaders["platform"] == "linkedin"
+    admin_json = client.get(f"/api/admin/social/clients/{conn.client_id}").get_json()
+    assert any(p["platform"] == "linkedin" for p in admin_json["platforms"])
 
 
 def test_role_removed_between_syncs_breaks_the_connection_and_tells_the_client(
