@@ -397,6 +397,20 @@ def revoke(acc_id: str) -> Response:
         return json_response({"id": acc_id, "revoked_tokens": n})
 
 
+@bp.delete("/accounts/<acc_id>/posts/<post_id>")
+def delete_post(acc_id: str, post_id: str) -> Response:
+    """The creator deletes a post at the platform (X's compliance case: the app must drop it too)."""
+    st = state()
+    with st.lock:
+        acc = _get_account(acc_id)
+        if isinstance(acc, Response):
+            return acc
+        if not acc.delete_post(post_id, st.now()):
+            return json_response({"error": f"no post {post_id} on account {acc_id}"}, 404)
+        st.save()
+        return json_response({"id": post_id, "deleted": True})
+
+
 def clock_view() -> dict[str, Any]:
     st = state()
     now = st.now()

@@ -365,6 +365,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         data.notes.append("the platform hides the follower count; no snapshot for today")
     ids = storage.write_content(connection_id, data.content, followers)
     ids.update(storage.write_metrics(connection_id, data.metrics, followers))
+    removed = storage.remove_content(connection_id, [g for g in data.gone if g not in ids])
     comments = comment_sync.write(conn, data.comments) if data.comments is not None else None
     measured = {
         i.platform_id: i.metrics
@@ -393,6 +394,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         "backfilled_days": backfilled,
         "backfilled_posts": len(data.content) if data.backfill else 0,  # the first sync's past posts
         "reconciled_days": reconciled,
+        "removed_posts": removed,  # deleted at the platform, so deleted here (X's 24 h rule)
         "notes": data.notes[:10],
     }
     if comments is not None and data.comments is not None:
