@@ -177,6 +177,8 @@ class SandboxState:
     webhook_apps: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscribed_apps: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     stories_sent: set[str] = field(default_factory=set)
+    #: X per-user 15-minute limits set through ``PUT /_sandbox/x/limits`` (over ``X_RATE_LIMITS``)
+    x_limits: dict[str, int] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- basics
     @classmethod
@@ -214,6 +216,7 @@ class SandboxState:
             self.webhook_apps.clear()
             self.subscribed_apps.clear()
             self.stories_sent.clear()
+            self.x_limits.clear()
             self.latency_ms = int(self.cfg.get("LATENCY_MS", 0))
             self.save()
 
