@@ -251,8 +251,9 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
                 "save_count": p.count("saves", now),
                 "reach": p.count("reach", now),
                 "duration": p.duration,
-                # the truth behind YouTube's averageViewPercentage and the retention curve
-                **({"avg_view_pct": p.avg_view_pct} if acc.platform == "youtube" else {}),
+                # the truth behind YouTube's averageViewPercentage and the retention curve, and behind
+                # an Instagram reel's ig_reels_avg_watch_time (duration x this share, in ms)
+                **({"avg_view_pct": p.avg_view_pct} if acc.platform == "youtube" or p.kind == "reel" else {}),
             }
             for p in posts
         ]

@@ -61,7 +61,7 @@ from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
 from app.sync.locks import SyncLock
 from app.sync.plans import PlanInput, SyncData, run_plan
-from app.sync.quotas import Budgets
+from app.sync.quotas import Budgets, deferral_words, jitter_scale
 from app.sync.reaper import DB_GONE, database_down, reap_interrupted
 from app.sync.recorder import RecordingSession
 
@@ -218,9 +218,8 @@ def _sync_locked(
     session = shared_session(
         float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
     )
-    recorder = RecordingSession(
-        session, conn.platform, budgets, on_call=lock.extend, keep_raw=bool(settings()["SYNC_KEEP_RAW"])
-    )
+    keep, who = bool(settings()["SYNC_KEEP_RAW"]), f"c{conn.id}"  # whose X 15-minute windows
+    recorder = RecordingSession(session, conn.platform, budgets, on_call=lock.extend, keep_raw=keep, account=who)
     try:
         data = _fetch(connection_id, run_id, recorder)
     except PlatformError as exc:
@@ -483,7 +482,7 @@ def _classified(
         "sync failed: %s", exc, extra={"event": "sync_error", "connection_id": connection_id, "error_class": exc.kind}
     )
     if isinstance(exc, QuotaExceeded):
-        wait = max(1.0, (exc.resets_at - utcnow()).total_seconds()) + backoff().delay(0, hint=0) * 60
+        wait = max(1.0, (exc.resets_at - utcnow()).total_seconds()) + backoff().delay(0, hint=0) * jitter_scale(exc)
         _schedule(connection_id, trigger, attempt, wait, count=False)
         return _finish_failed(
             run_id,
@@ -493,9 +492,7 @@ def _classified(
             status=SyncStatus.DEFERRED.value,
             deferred_until=utcnow() + timedelta(seconds=wait),
             retry_in=wait,
-            plain=f"X's monthly read limit is used up; syncing resumes after it resets on {exc.resets_at:%d %B %Y}."
-            if exc.platform == "x"
-            else None,
+            plain=deferral_words(exc),
         )
     if isinstance(exc, RateLimited):
         return _retry(

@@ -284,6 +284,9 @@ def write_metrics(connection_id: int, metrics: Mapping[str, Metrics], followers:
     found: dict[str, int] = {}
     for platform_id, values in metrics.items():
         cols = {k: v for k, v in metric_values(values).items() if v is not None}
+        extras = _extras(values)
+        if extras:  # the per-post read's other numbers (an Instagram reel's average watch time)
+            cols["extra_metrics"] = extras
         row_id = db.session.execute(
             update(ContentItem)
             .where(ContentItem.connection_id == connection_id, ContentItem.platform_id == platform_id)
