@@ -182,6 +182,9 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     assert metrics["followers"]["end"] == 2_100
     [listed] = client.get("/api/portal/social/connections").get_json()["connections"]
     assert (listed["platform"], listed["account_type"], listed["display_name"]) == ("linkedin", "organization", HOSTILE)
+    settings = client.get(f"/api/portal/social/connections/{conn.id}/settings").get_json()
+    assert settings["available"] == ["posts"]
+    assert settings["cost_per_day"]["calls"] == 6  # 4 + 2: what a Page's daily sync costs (not a member's 22)
     for kind in ("weekly", "monthly"):
         report = client.get(f"/api/portal/social/report/{kind}")
         assert report.status_code == 200, kind

@@ -166,7 +166,7 @@ def _sync_page(conn: Connection, status: int = 200, error: str | None = None, ty
         name=PLATFORM_NAMES[conn.platform],
         current=typed or cs.settings_of(conn),
         costs=cs.choice_costs(conn),
-        total=cs.cost(conn.platform, cs.settings_of(conn)).words(conn.platform),
+        total=cs.cost(conn.platform, cs.settings_of(conn), cs.calls_key(conn)).words(conn.platform),
         available=cs.AVAILABLE.get(conn.platform, frozenset()),
         kinds=cs.KIND_LABELS,
         staff=current_user.role is not Role.CLIENT,
