@@ -382,3 +382,26 @@ def test_an_expired_or_foreign_pick_is_refused(app: Any, client: Any, creator: A
     assert expired.status_code == 400
     assert "expired" in expired.get_data(as_text=True)
     assert _connections() == []
+
+
+def test_a_page_connection_keeps_and_refreshes_the_member_grant(
+    app: Any, client: Any, creator: Any, world: SandboxControl
+) -> None:
+    from app.jobs.connections import refresh_connection
+    from app.models.base import utcnow
+    from app.services import tokens as svc
+
+    conn = _page_connection(app, client, world)
+    before = svc.token_set_of(conn)
+    assert before.refresh_token  # the held grant kept its refresh token across the picker
+    assert conn.refresh_expires_at is not None
+    assert conn.access_expires_at is not None
+    conn.access_expires_at = utcnow() + timedelta(days=3)  # inside the 7-day refresh-ahead window
+    db.session.commit()
+    assert refresh_connection(conn.id) == "refreshed"
+    [after] = _connections()
+    assert svc.token_set_of(after).access_token != before.access_token
+    assert after.status == "connected"
+    dispatch.enqueue_sync(after.id, "manual")  # the new token reads the Page
+    drain(app)
+    assert runs(after.id)[-1].status == "succeeded"
