@@ -273,13 +273,7 @@ SETTINGS: tuple[Setting, ...] = (
             LINKEDIN_DEFAULT_SCOPES,
             "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
         ),
-        Setting(
-            "LINKEDIN_ORGANIZATIONS",
-            "bool",
-            False,
-            "Offer LinkedIn Company Pages: also ask `r_organization_social` and `rw_organization_admin` (the "
-            "app needs Community Management access) and let a Page administrator connect a Page.",
-        ),
+        Setting("LINKEDIN_ORGANIZATIONS", "bool", False, "Offer LinkedIn Company Pages (Community Management access)."),
         Setting(
             "LINKEDIN_API_VERSION",
             "str",
