@@ -6,6 +6,7 @@ TikTok's own surfaces:
 * :mod:`.errors`: the blueprint, the Display API and Login Kit error formats, injected faults.
 * :mod:`.oauth`: Login Kit (consent, token, revoke).
 * :mod:`.display_api`: the Display API (user info, video list, video query).
+* :mod:`.business`: the API for Business, Accounts API (a business account's tokens, audience, insights).
 
 The imports below register the routes in the order the single module had (Login Kit, then Display API).
 The app uses ``bp``, ``api_error`` and ``fault_response`` from here.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 # isort: off
 # The route modules first, in the order the single module registered its routes.
-from . import oauth, display_api
+from . import oauth, display_api, business
 
 # isort: on
 from .display_api import ok, video_object
@@ -23,6 +24,7 @@ from .errors import TikTokError, api_error, bp, fault_response, oauth_error
 from .oauth import SCOPES
 
 __all__ = [
+    "business",
     "display_api",
     "oauth",
     "SCOPES",
