@@ -111,8 +111,7 @@ def default_audience(platform: str, seed: int) -> dict[str, Any]:
 def _online_hours(seed: int) -> dict[str, float]:
     peak = 17 + int(unit(seed, "aud", "peak") * 5)  # evening peak, 17-21 UTC
     return {
-        str(h): round(4 + 30 * max(0.0, 1 - abs(h - peak) / 8) + 4 * unit(seed, "aud", "hour", h), 1)
-        for h in range(24)
+        str(h): round(4 + 30 * max(0.0, 1 - abs(h - peak) / 8) + 4 * unit(seed, "aud", "hour", h), 1) for h in range(24)
     }
 
 

@@ -12,7 +12,11 @@ DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
     "tiktok": [{"client_id": "sandbox-tiktok-key", "client_secret": "sandbox-tiktok-secret", "redirect_uris": []}],
     # an API for Business app (the Accounts API): business accounts' audience and insights
     "tiktok_business": [
-        {"client_id": "sandbox-tiktok-business-app", "client_secret": "sandbox-tiktok-business-secret", "redirect_uris": []}
+        {
+            "client_id": "sandbox-tiktok-business-app",
+            "client_secret": "sandbox-tiktok-business-secret",
+            "redirect_uris": [],
+        }
     ],
     "youtube": [
         {

@@ -19,8 +19,14 @@ from __future__ import annotations
 from . import oauth, display_api, business
 
 # isort: on
+from typing import Any
+
+from flask import Response
+
+from . import business as _business
 from .display_api import ok, video_object
-from .errors import TikTokError, api_error, bp, fault_response, oauth_error
+from .errors import TikTokError, api_error, bp, oauth_error
+from .errors import fault_response as _display_fault
 from .oauth import SCOPES
 
 __all__ = [
@@ -36,3 +42,10 @@ __all__ = [
     "ok",
     "video_object",
 ]
+
+
+def fault_response(fault: dict[str, Any], path: str) -> Response:
+    """An injected fault in the format of the surface called (API for Business, or Login Kit / Display)."""
+    if path.startswith("/business-api.tiktok.com/"):
+        return _business.fault_response(fault, path)
+    return _display_fault(fault, path)

@@ -350,9 +350,8 @@ def business_get() -> Response:
         now = st.now()
         today = now.date()
         start, end = _date("start_date"), _date("end_date")
-        if "metrics" in fields:
-            if start is None or end is None or start > end or (end - start).days >= MAX_DAYS:
-                raise BusinessError(40001, f"metrics need start_date <= end_date, at most {MAX_DAYS} days apart.")
+        if "metrics" in fields and (start is None or end is None or start > end or (end - start).days >= MAX_DAYS):
+            raise BusinessError(40001, f"metrics need start_date <= end_date, at most {MAX_DAYS} days apart.")
         aud = acc.audience()
         shown = audience_shown(acc, today)
         posts = acc.posts_at(now)
@@ -377,8 +376,7 @@ def business_get() -> Response:
             if shown
             else [],
         }
-        if "metrics" in fields:
-            assert start is not None and end is not None
+        if "metrics" in fields and start is not None and end is not None:
             last = min(end, today - timedelta(days=1))  # today's numbers are not final: not given
             first = max(start, acc.start)
             values["metrics"] = [
@@ -391,7 +389,9 @@ def video_values(acc: Account, post: Post, shown: bool) -> dict[str, Any]:
     now = state().now()
     views = post.count("views", now)
     watched = round(post.duration * post.avg_view_pct, 2)
-    sources = percentages({s: unit(post.id, "impr", s) + (1.5 if i == 0 else 0) for i, s in enumerate(IMPRESSION_SOURCES)})
+    sources = percentages(
+        {s: unit(post.id, "impr", s) + (1.5 if i == 0 else 0) for i, s in enumerate(IMPRESSION_SOURCES)}
+    )
     countries = acc.audience().get("countries", [])
     return {
         "item_id": post.id,

@@ -62,10 +62,6 @@ def oauth_error(error: str, description: str, status: int = 400, headers: dict[s
 
 
 def fault_response(fault: dict[str, Any], path: str) -> Response:
-    if path.startswith("/business-api.tiktok.com/"):
-        from .business import fault_response as business_fault
-
-        return business_fault(fault, path)
     kind = fault["kind"]
     headers = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else None
     if kind == "malformed":

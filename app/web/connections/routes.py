@@ -54,7 +54,8 @@ def permissions(platform: str) -> Response:
     if platform not in connections.offered_platforms():
         abort(404)
     connections.own_connections(current_user)  # client users only
-    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
+    business = platform == "tiktok" and connections.tiktok_business_offered()
+    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform], business=business)
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/connected")
