@@ -60,7 +60,8 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     assert conn.account_type == "business"
     assert conn.platform_user_id == account["platform_user_id"]
     # 24 h access token, 1 year refresh token
-    assert conn.access_expires_at is not None and conn.refresh_expires_at is not None
+    assert conn.access_expires_at is not None
+    assert conn.refresh_expires_at is not None
     assert round((conn.refresh_expires_at - conn.access_expires_at).total_seconds() / 86400) == 364
 
     world.clear_calls()
@@ -68,7 +69,8 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     run = db.session.execute(select(SyncRun).where(SyncRun.connection_id == conn_id)).scalars().all()[-1]
     assert run.status in ("succeeded", "partial"), run.error
     calls = world.calls("tiktok")
-    assert calls and all(c["path"].startswith("/business-api.tiktok.com/") for c in calls)  # no Display API
+    assert calls
+    assert all(c["path"].startswith("/business-api.tiktok.com/") for c in calls)
     assert run.calls == len(calls)
 
     [snap] = snapshots(conn_id)
@@ -118,7 +120,7 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
         params={
             "business_id": account["platform_user_id"],
             "fields": '["item_id","full_video_watched_rate","average_time_watched","impression_sources"]',
-            "filters": '{"video_ids":["%s"]}' % item.platform_id,
+            "filters": f'{{"video_ids":["{item.platform_id}"]}}',
         },
         headers={"Access-Token": _token(world, account["id"])},
         timeout=10,
@@ -129,7 +131,8 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     for_you = next(s["percentage"] for s in video["impression_sources"] if s["impression_source"] == "For You")
     assert item.extra_metrics["source_for_you"] == round(for_you * 100, 1)
     sources = [v for k, v in item.extra_metrics.items() if k.startswith("source_")]
-    assert len(sources) == 6 and abs(sum(sources) - 100) < 0.5
+    assert len(sources) == 6
+    assert abs(sum(sources) - 100) < 0.5
 
     # the pages: the Audience section with gender and country tables and the online hours; the post
     # page with how much was watched and where viewers came from
@@ -140,7 +143,8 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     assert NO_AUDIENCE_TIKTOK not in text
     assert "<h3>Profile views</h3>" in text
     page = client.get(f"/portal/analytics/content/{item.id}").get_data(as_text=True)
-    assert "Watched to the end" in page and "Where viewers found the video" in page
+    assert "Watched to the end" in page
+    assert "Where viewers found the video" in page
 
 
 def _token(world: Any, account_id: str) -> str:
@@ -164,7 +168,9 @@ def test_non_zero_code_expired_token_refreshes_rotates_and_retries(
     assert any(p.endswith("tt_user/oauth2/refresh_token/") for p in paths)
     db.session.expire_all()
     conn = db.session.get(Connection, conn_id)
-    assert conn is not None and conn.token_version > version and conn.status == "connected"
+    assert conn is not None
+    assert conn.token_version > version
+    assert conn.status == "connected"
 
 
 def test_quota_code_is_a_rate_limit_not_a_dead_grant(app: Any, client: Any, creator: Any, world: Any) -> None:
@@ -175,7 +181,8 @@ def test_quota_code_is_a_rate_limit_not_a_dead_grant(app: Any, client: Any, crea
     assert result.status not in ("succeeded",)
     db.session.expire_all()
     conn = db.session.get(Connection, conn_id)
-    assert conn is not None and conn.status not in ("revoked", "expired", "insufficient_scope")
+    assert conn is not None
+    assert conn.status not in ("revoked", "expired", "insufficient_scope")
 
 
 def test_small_business_account_has_no_audience_and_the_page_says_why(
@@ -189,9 +196,7 @@ def test_small_business_account_has_no_audience_and_the_page_says_why(
     assert TIKTOK_TOO_SMALL in text
 
 
-def test_hostile_country_names_are_dropped_and_never_rendered(
-    app: Any, client: Any, creator: Any, world: Any
-) -> None:
+def test_hostile_country_names_are_dropped_and_never_rendered(app: Any, client: Any, creator: Any, world: Any) -> None:
     conn_id, account = business_conn(client, creator, world)
     world.patch_account(
         account["id"],
