@@ -33,7 +33,7 @@ from flask import Response, request
 from ..audience import percentages
 from ..common import consent_page, error_page, json_response, pkce_ok, redirect_to, state
 from ..state import Token
-from ..util import unit
+from ..util import hexchars, unit
 from ..world import Account, Post
 from .errors import bp
 
@@ -387,6 +387,7 @@ def business_get() -> Response:
 
 def video_values(acc: Account, post: Post, shown: bool) -> dict[str, Any]:
     now = state().now()
+    expires = int(now.timestamp()) + 6 * 3600  # signed, expiring like the Display API's covers
     views = post.count("views", now)
     watched = round(post.duration * post.avg_view_pct, 2)
     sources = percentages(
@@ -396,7 +397,8 @@ def video_values(acc: Account, post: Post, shown: bool) -> dict[str, Any]:
     return {
         "item_id": post.id,
         "create_time": int(post.published_at.timestamp()),
-        "thumbnail_url": f"https://p16-sign.tiktokcdn-us.com/obj/tos-useast5-p-0068-tx/{post.id}~tplv.image",
+        "thumbnail_url": f"https://p16-sign.tiktokcdn-us.com/obj/tos-useast5-p-0068-tx/{post.id}~tplv-noop.image"
+        f"?x-expires={expires}&x-signature={hexchars(24, post.id, expires)}",
         "share_url": f"https://www.tiktok.com/@{acc.username}/video/{post.id}",
         "embed_url": f"https://www.tiktok.com/player/v1/{post.id}",
         "caption": post.caption[:2200],
