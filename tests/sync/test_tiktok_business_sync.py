@@ -138,7 +138,7 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     # page with how much was watched and where viewers came from
     text = client.get("/portal/analytics/tiktok?range=30d").get_data(as_text=True)
     assert "Share of the audience by gender" in text
-    assert '<th scope="row">BR</th>' in text
+    assert 'title="BR">Brazil</th>' in text
     assert "When followers are online" in text
     assert NO_AUDIENCE_TIKTOK not in text
     assert "<h3>Profile views</h3>" in text
