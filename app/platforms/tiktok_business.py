@@ -86,7 +86,10 @@ VIDEO_FIELDS = (
     "full_video_watched_rate",
     "average_time_watched",
     "impression_sources",
+    "audience_countries",
 )
+#: per-video viewer countries kept (the largest shares; the rest are each a few percent at most)
+VIDEO_COUNTRIES = 5
 MAX_COUNT = 20
 #: ``business/get/`` gives at most this many days of ``metrics`` per call (sandbox: 60; unconfirmed)
 MAX_DAYS = 60
@@ -323,6 +326,9 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
         for name, share in _shares(raw.get("impression_sources"), "impression_source").items():
             slug = "".join(c if c.isalnum() else "_" for c in name.lower())[:32]
             metrics[f"source_{slug}"] = round(share, 1)
+        countries = _countries(raw.get("audience_countries"))
+        for code, share in sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))[:VIDEO_COUNTRIES]:
+            metrics[f"country_{code}"] = round(share, 1)
         duration = _num(raw.get("video_duration"))
         return ContentItem(
             platform_id=str(raw["item_id"]),
@@ -463,8 +469,7 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
                     sums[key] = sums.get(key, 0.0) + n
         if counted:
             out.online_hours = {str(h): sums.get(str(h), 0.0) / counted for h in range(24)}
-        countries = _shares(extra.get("audience_countries"), "country")
-        countries = {k.upper(): v for k, v in countries.items() if len(k) == 2 and k.isascii() and k.isalpha()}
+        countries = _countries(extra.get("audience_countries"))
         if countries:
             out.breakdowns["countries"] = countries
         genders: dict[str, float] = {}
@@ -474,6 +479,12 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
         if genders:
             out.breakdowns["gender"] = genders
         return out
+
+
+def _countries(entries: Any) -> dict[str, float]:
+    """``[{country, percentage}]`` -> ISO code -> percent; a name that is not a two-letter code is dropped."""
+    shares = _shares(entries, "country")
+    return {k.upper(): v for k, v in shares.items() if len(k) == 2 and k.isascii() and k.isalpha()}
 
 
 def _day(row: Any) -> date | None:

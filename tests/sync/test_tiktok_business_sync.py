@@ -130,6 +130,11 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     assert item.extra_metrics["avg_watch_s"] == video["average_time_watched"]
     for_you = next(s["percentage"] for s in video["impression_sources"] if s["impression_source"] == "For You")
     assert item.extra_metrics["source_for_you"] == round(for_you * 100, 1)
+    # the video's viewers by country: the sandbox splits them as the account's audience, 75 / 25
+    assert {k: v for k, v in item.extra_metrics.items() if k.startswith("country_")} == {
+        "country_BR": 75.0,
+        "country_US": 25.0,
+    }
     sources = [v for k, v in item.extra_metrics.items() if k.startswith("source_")]
     assert len(sources) == 6
     assert abs(sum(sources) - 100) < 0.5
@@ -145,6 +150,7 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     page = client.get(f"/portal/analytics/content/{item.id}").get_data(as_text=True)
     assert "Watched to the end" in page
     assert "Where viewers found the video" in page
+    assert 'title="BR">Brazil</th><td>75.0%</td>' in page
 
 
 def _token(world: Any, account_id: str) -> str:
