@@ -147,6 +147,8 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     assert "When followers are online" in text
     assert NO_AUDIENCE_TIKTOK not in text
     assert "<h3>Profile views</h3>" in text
+    cards = client.get("/portal/settings/connections").get_data(as_text=True)
+    assert '<span class="muted">Business account</span>' in cards
     page = client.get(f"/portal/analytics/content/{item.id}").get_data(as_text=True)
     assert "Watched to the end" in page
     assert "Where viewers found the video" in page
@@ -240,6 +242,7 @@ def test_business_option_is_offered_only_with_the_business_app(app: Any, client:
     client.login("creator@example.com")
     text = client.get("/portal/settings/connections/tiktok/permissions").get_data(as_text=True)
     assert "Connect a TikTok business account" in text
+    assert client.post("/api/portal/social/connect/youtube?feature=business").status_code == 404
     personal = {"TIKTOK_CLIENT_KEY": "k", "TIKTOK_CLIENT_SECRET": "s"}
     assert not business_configured(personal)
     assert not business_configured({**personal, "TIKTOK_BUSINESS_APP_ID": "a", "TIKTOK_BUSINESS_SECRET": " "})
