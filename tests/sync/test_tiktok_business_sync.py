@@ -248,3 +248,22 @@ def test_business_option_is_offered_only_with_the_business_app(app: Any, client:
     assert not business_configured({**personal, "TIKTOK_BUSINESS_APP_ID": "a", "TIKTOK_BUSINESS_SECRET": " "})
     assert business_configured({**personal, "TIKTOK_BUSINESS_APP_ID": "a", "TIKTOK_BUSINESS_SECRET": "b"})
     assert not business_configured({"TIKTOK_BUSINESS_APP_ID": "a", "TIKTOK_BUSINESS_SECRET": "b"})  # no TikTok app
+
+
+def test_without_the_business_app_only_personal_tiktok_is_offered(make_app: Any) -> None:
+    from tests.factories import Factory
+
+    real = make_app(TIKTOK_CLIENT_KEY="real-key", TIKTOK_CLIENT_SECRET="real-secret")
+    with real.app_context():
+        factory = Factory()
+        coach = factory.coach(email="coach2@example.com")
+        factory.client(coach=coach, email="o@example.com", name="Omar")
+        client = real.test_client()
+        client.login("o@example.com")
+        perm = client.get("/portal/settings/connections/tiktok/permissions").get_data(as_text=True)
+        assert "Continue to TikTok" in perm
+        assert "business account" not in perm
+        assert client.post("/api/portal/social/connect/tiktok?feature=business").status_code == 404
+        start = client.post("/api/portal/social/connect/tiktok")
+        assert start.status_code == 303
+        assert "client_key=real-key" in start.headers["Location"]
