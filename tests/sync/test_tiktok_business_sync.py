@@ -139,6 +139,13 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     assert len(sources) == 6
     assert abs(sum(sources) - 100) < 0.5
 
+    # a second sync the same day (audience not due, every video measured today so none due on the aging
+    # schedule): business/get for the profile and for the daily metrics, one page of new videos
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    paths = sorted(c["path"].split("/open_api/v1.3/")[1] for c in world.calls("tiktok"))
+    assert paths == ["business/get/", "business/get/", "business/video/list/"]
+
     # the pages: the Audience section with gender and country tables and the online hours; the post
     # page with how much was watched and where viewers came from
     text = client.get("/portal/analytics/tiktok?range=30d").get_data(as_text=True)
