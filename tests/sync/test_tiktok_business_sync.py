@@ -274,3 +274,23 @@ def test_without_the_business_app_only_personal_tiktok_is_offered(make_app: Any)
         start = client.post("/api/portal/social/connect/tiktok")
         assert start.status_code == 303
         assert "client_key=real-key" in start.headers["Location"]
+
+
+def test_disconnect_revokes_with_the_business_app_and_reconnecting_as_personal_keeps_the_row(
+    app: Any, client: Any, creator: Any, world: Any
+) -> None:
+    conn_id, account = business_conn(client, creator, world)
+    world.clear_calls()
+    resp = client.hx("POST", f"/portal/settings/connections/{conn_id}/disconnect", data={"history": "keep"})
+    assert resp.status_code == 200
+    revokes = [c["path"] for c in world.calls() if "revoke" in c["path"]]
+    assert revokes == ["/business-api.tiktok.com/open_api/v1.3/tt_user/oauth2/revoke/"]
+    assert all(t["status"] == "revoked" for t in world.tokens(account["id"]) if t["kind"] in ("access", "refresh"))
+    # the same account connected the personal way: the same row, read through the Display API again
+    location = world.consent(client.post("/api/portal/social/connect/tiktok").headers["Location"], account["id"])
+    assert client.get(callback_path(location)).status_code in (302, 303)
+    db.session.expire_all()
+    [conn] = db.session.execute(select(Connection)).scalars().all()
+    assert conn.id == conn_id
+    assert conn.account_type != "business"
+    assert conn.disconnected_at is None
