@@ -234,10 +234,12 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
         )
         try:
             data = self._check(response)
-        except (TokenExpired, InvalidRequest) as exc:
-            if refreshing:  # a refresh token that is dead, rotated away or revoked: reconnect
+        except TokenExpired as exc:
+            if refreshing:  # 40100: a refresh token that is dead, rotated away or revoked: reconnect
                 raise AccessRevoked(exc.message, platform=self.name, status=exc.status, code=exc.code) from None
             raise InvalidRequest(f"authorization code rejected: {exc.message}", platform=self.name) from None
+        except InvalidRequest as exc:  # 40001: bad parameters or app credentials (never "revoked")
+            raise InvalidRequest(f"token call rejected: {exc.message}", platform=self.name) from None
         if not isinstance(data.get("access_token"), str) or not data["access_token"]:
             raise BadResponse("token answer without access_token", platform=self.name)
         now = datetime.now(UTC)
@@ -395,9 +397,13 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
             out.update({item.platform_id: dict(item.metrics) for item in page})
         return out
 
-    def _metrics(self, access_token: str, since: date, until: date, extra: Sequence[str] = ()) -> list[Any]:
-        """``business/get/`` ``metrics`` for ``since``..``until`` (one call per 60 days)."""
+    def _metrics(
+        self, access_token: str, since: date, until: date, extra: Sequence[str] = ()
+    ) -> tuple[list[Any], Mapping[str, Any]]:
+        """``business/get/`` ``metrics`` rows for ``since``..``until`` (one call per 60 days), and the last
+        answer's ``data`` (which holds the ``extra`` fields asked with them)."""
         out: list[Any] = []
+        data: Mapping[str, Any] = {}
         start = since
         while start <= until:
             end = min(until, start + timedelta(days=MAX_DAYS - 1))
@@ -411,17 +417,16 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
             if not isinstance(rows, list):
                 raise BadResponse("metrics is not a list", platform=self.name)
             out.extend(rows)
-            if extra:
-                out.append({"__extra__": data})
             start = end + timedelta(days=1)
-        return out
+        return out, data
 
     def fetch_account_insights(
         self, access_token: str, since: date, until: date, *, profile: Profile | None = None
     ) -> list[DailyInsight]:
         """Daily views, profile views, likes, comments and shares (``DAILY_METRICS``)."""
         days: list[DailyInsight] = []
-        for row in self._metrics(access_token, since, until):
+        rows, _ = self._metrics(access_token, since, until)
+        for row in rows:
             day = _day(row)
             if day is None or not since <= day <= until:
                 continue
@@ -438,20 +443,16 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
         """One ``business/get/`` call: countries and genders (percent), and the followers active by hour
         averaged over the last ``ONLINE_DAYS`` finished days (days without activity left out)."""
         out = RawAudience()
-        rows = self._metrics(
+        rows, extra = self._metrics(
             access_token,
             today - timedelta(days=ONLINE_DAYS),
             today - timedelta(days=1),
             extra=("audience_countries", "audience_genders"),
         )
-        extra: Mapping[str, Any] = {}
         sums: dict[str, float] = {}
         counted = 0
         for row in rows:
             if not isinstance(row, Mapping):
-                continue
-            if "__extra__" in row:
-                extra = row["__extra__"]
                 continue
             activity = row.get("audience_activity")
             hours = {

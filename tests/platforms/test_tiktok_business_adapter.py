@@ -64,6 +64,9 @@ def test_tokens_last_a_day_and_a_year_and_rotate(sandbox: SandboxControl, biz: A
     assert round((tokens.expires_at - tokens.issued_at).total_seconds()) == 86_400
     assert round((tokens.refresh_expires_at - tokens.issued_at).total_seconds() / 86_400) == 365
     assert tokens.scopes == frozenset(biz.scopes)
+    wrong = TikTokBusinessAdapter(biz.http, app_id=biz.app_id, secret="not-the-secret")
+    with pytest.raises(InvalidRequest):  # 40001, a misconfigured app: not a revoked grant
+        wrong.refresh(tokens)
     new = biz.refresh(tokens)
     assert new.refresh_token != tokens.refresh_token
     with pytest.raises(AccessRevoked):  # the rotated-away refresh token is dead (code 40100)
