@@ -21,7 +21,6 @@ from app.platforms.errors import (
     ScopeMissing,
     TokenExpired,
 )
-from app.platforms.linkedin_org import for_connection as connection_adapter
 from app.platforms.registry import PlatformNotConfigured, get_adapter
 
 __all__ = [
@@ -41,7 +40,6 @@ __all__ = [
     "ScopeMissing",
     "TokenExpired",
     "TokenSet",
-    "connection_adapter",
     "get_adapter",
     "make_pkce_pair",
     "pkce_challenge",

@@ -5,7 +5,7 @@ Management approval) and the role: a member without it gets LinkedIn's 403 ``ACC
 is raised here as :class:`~app.platforms.errors.ScopeMissing` with a message naming the role.
 
 A connection of a Page (``account_type`` ``organization``, ``platform_user_id`` the organization URN)
-is synced by :class:`LinkedInOrgAdapter` (:func:`for_connection` picks it): the member's grant, the
+is synced by :class:`LinkedInOrgAdapter` (``registry.get_adapter`` picks it by ``kind``): the member's grant, the
 Page's numbers. Its daily plan (``docs/sync.md``): ``organizations/{id}`` + ``networkSizes`` (profile),
 ``posts?q=author`` (1 call per 100 posts), share statistics of the recent posts (1 call per 100), and
 the Page's daily follower gains and share statistics (2 calls whatever the range: also the backfill).
@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from app.platforms.base import ContentItem, DailyInsight, PlatformAdapter, Profile, as_mapping, to_int
+from app.platforms.base import ContentItem, DailyInsight, Profile, as_mapping, to_int
 from app.platforms.errors import AccessRevoked, BadResponse, ScopeMissing
 from app.platforms.linkedin import LinkedInAdapter
 
@@ -30,7 +30,6 @@ __all__ = [
     "OrgDay",
     "PageChoice",
     "PageRoleLost",
-    "for_connection",
     "organization_daily",
     "organization_followers",
     "organizations",
@@ -305,17 +304,3 @@ def _post_stats(stats: Mapping[str, Any]) -> dict[str, float]:
             value = 0
         out[metric] = value
     return out
-
-
-class _Connection(Protocol):
-    @property
-    def account_type(self) -> str | None: ...
-    @property
-    def platform_user_id(self) -> str: ...
-
-
-def for_connection(adapter: PlatformAdapter, conn: _Connection) -> PlatformAdapter:
-    """The adapter that syncs ``conn``: a LinkedIn Page connection's own (:class:`LinkedInOrgAdapter`)."""
-    if conn.account_type == ORGANIZATION and isinstance(adapter, LinkedInAdapter):
-        return LinkedInOrgAdapter(adapter, conn.platform_user_id)
-    return adapter

@@ -39,7 +39,7 @@ from app.models.base import utcnow
 from app.models.connection import USABLE_STATUSES
 from app.models.history import ContentItem, Provenance
 from app.models.sync import SyncRun, SyncStatus, SyncTrigger
-from app.platforms import PlatformError, TokenSet, connection_adapter, get_adapter
+from app.platforms import PlatformError, TokenSet, get_adapter
 from app.platforms.errors import (
     AccessRevoked,
     PlatformUnavailable,
@@ -309,7 +309,7 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
     conn = db.session.get(Connection, connection_id)
     assert conn is not None
     inp = _plan_input(conn)
-    adapter = connection_adapter(get_adapter(conn.platform, settings(), session=recorder), conn)
+    adapter = get_adapter(conn.platform, settings(), recorder, kind=conn.account_type, account=conn.platform_user_id)
     db.session.commit()
 
     interval = float(settings()["SYNC_PROGRESS_INTERVAL_SECONDS"])
