@@ -3,7 +3,11 @@ every comment on each cold read.
 
 A ``FanSummary`` is one fan (one commenter on one connection: ``(connection_id, author_platform_id)``) with
 their first / last comment and count over every counted comment the app holds; a ``FanDay`` is that fan's
-comments on one UTC day (a period is whole UTC days, so a period or a week sums whole days). Counted as in
+comments on one UTC day (a period is whole UTC days, so a period or a week sums whole days), with the fan's
+previous day with comments (``prev_day``; ``NO_PREVIOUS`` on their first), their comments from that day on
+(``onward``) and their latest comment (``fan_last_at``): the first of a fan's rows in a period is the one whose
+previous day is before the period, and for a period that holds the fan's latest comment its ``onward`` is the
+fan's comments in the period (``app/stats/fan_summaries.py``). Counted as in
 ``app/stats/fans.py``: the audience's comments, not deleted at the platform, with an author id. Rebuilt per
 fan from the comments (``refresh``) in the transaction that changed them: by the comment sync for every
 author on the posts it wrote (its bulk upserts and updates bypass the ORM), and by ``_after_flush`` for
@@ -70,16 +74,33 @@ class FanDay(Base):
     comments: Mapped[int] = mapped_column(Integer, nullable=False)
     #: the fan's latest comment that day (top fans' tie-break)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: the fan's previous day with comments (``NO_PREVIOUS`` on their first day)
+    prev_day: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: the fan's comments on this day and every later day
+    onward: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: the fan's latest comment (any day)
+    fan_last_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
     __table_args__ = (
-        # a period's fans: index-only on PostgreSQL
+        # a period's fans (rows of its days): index-only on PostgreSQL
         Index(
             "ix_fan_days_client_day",
             "client_id",
             "day",
-            postgresql_include=["fan_id", "platform", "comments", "last_at"],
+            postgresql_include=["fan_id", "platform", "comments", "last_at", "prev_day", "onward", "fan_last_at"],
+        ),
+        # a long period's first rows (previous day before the period): fewer entries than its days' rows
+        Index(
+            "ix_fan_days_client_prev",
+            "client_id",
+            "prev_day",
+            postgresql_include=["day", "fan_id", "platform", "onward", "fan_last_at"],
         ),
     )
+
+
+#: ``prev_day`` of a fan's first day: before any period (custom ranges start in 2000 at the earliest)
+NO_PREVIOUS = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 CHUNK = 500
@@ -174,20 +195,28 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
             select(FanSummary.connection_id, FanSummary.author_platform_id, FanSummary.id).where(*summaries)
         )
     }
-    bind.execute(
-        insert(FanDay),
-        [
-            {
-                "fan_id": ids[(c, a)],
-                "day": day,
-                "client_id": fans[(c, a)].client_id,
-                "platform": fans[(c, a)].platform,
-                "comments": d.n,
-                "last_at": d.last,
-            }
-            for (c, a, day), d in days.items()
-        ],
-    )
+    per_fan: dict[tuple[int, str], list[tuple[datetime, _Day]]] = {}
+    for (c, a, day), d in days.items():
+        per_fan.setdefault((c, a), []).append((day, d))
+    out: list[dict[str, Any]] = []
+    for key, fan_days in per_fan.items():
+        fan, onward, prev = fans[key], fans[key].n, NO_PREVIOUS
+        for day, d in sorted(fan_days, key=lambda x: x[0]):
+            out.append(
+                {
+                    "fan_id": ids[key],
+                    "day": day,
+                    "client_id": fan.client_id,
+                    "platform": fan.platform,
+                    "comments": d.n,
+                    "last_at": d.last,
+                    "prev_day": prev,
+                    "onward": onward,
+                    "fan_last_at": fan.last,
+                }
+            )
+            onward, prev = onward - d.n, day
+    bind.execute(insert(FanDay), out)
 
 
 @event.listens_for(Session, "after_flush")

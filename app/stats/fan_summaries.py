@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, literal, select, union_all
+from sqlalchemy import ColumnElement, case, func, literal, select, union_all
 
 from app.extensions import db
 from app.models import FanDay, FanSummary
@@ -34,19 +34,39 @@ def _days(client_id: int, platform: str | None, start: datetime, end: datetime) 
     return terms
 
 
+def period_fans(client_id: int, platform: str | None, start: datetime, end: datetime) -> Any:
+    """(fan_id, n, last) of every fan of the period ``[start, end)`` (whole UTC days), as a subquery.
+
+    When no fan of the client has a comment on or after ``end`` (every preset period: they end with today),
+    a fan's comments in the period are the ``onward`` count of their first row in it, the row whose
+    previous day is before the period; one row per fan, nothing to sum. Otherwise (a custom range ending
+    in the past) the period's day rows are summed per fan.
+    """
+    latest = db.session.scalar(select(func.max(FanDay.day)).where(FanDay.client_id == client_id))
+    if latest is None or latest < end:
+        return (
+            select(FanDay.fan_id, FanDay.onward.label("n"), FanDay.fan_last_at.label("last"))
+            .where(*_days(client_id, platform, start, end), FanDay.prev_day < start)
+            .subquery()
+        )
+    return (
+        select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
+        .where(*_days(client_id, platform, start, end))
+        .group_by(FanDay.fan_id)
+        .subquery()
+    )
+
+
 def ranked(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
     """(connection id, author id, comments, latest comment) of the period's top ``limit`` fans, in the order
     of ``fans.top_fans``: comments, then the latest comment, then the author id."""
-    n = func.sum(FanDay.comments).label("n")
-    last = func.max(FanDay.last_at).label("last")
+    per_fan = period_fans(client_id, platform, start, end)
     # the period's fans by (comments, latest) only, keyed by the small fan id: 2 x limit of them, so every
     # fan tied with the limit-th is among them unless the ties run past 2 x limit (then the full join)
     window = 2 * limit
     top = db.session.execute(
-        select(FanDay.fan_id, n, last)
-        .where(*_days(client_id, platform, start, end))
-        .group_by(FanDay.fan_id)
-        .order_by(n.desc(), last.desc(), FanDay.fan_id)
+        select(per_fan.c.fan_id, per_fan.c.n, per_fan.c.last)
+        .order_by(per_fan.c.n.desc(), per_fan.c.last.desc(), per_fan.c.fan_id)
         .limit(window)
     ).all()
     if len(top) == window and (top[-1].n, top[-1].last) == (top[limit - 1].n, top[limit - 1].last):
@@ -66,12 +86,7 @@ def ranked(client_id: int, platform: str | None, start: datetime, end: datetime,
 
 def _ranked_joined(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
     """``ranked`` joining every fan of the period to their author id (many fans tied at the limit)."""
-    per_fan = (
-        select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
-        .where(*_days(client_id, platform, start, end))
-        .group_by(FanDay.fan_id)
-        .subquery()
-    )
+    per_fan = period_fans(client_id, platform, start, end)
     return db.session.execute(
         select(FanSummary.connection_id, FanSummary.author_platform_id, per_fan.c.n, per_fan.c.last)
         .join(per_fan, per_fan.c.fan_id == FanSummary.id)
@@ -83,16 +98,16 @@ def _ranked_joined(client_id: int, platform: str | None, start: datetime, end: d
 def community_counts(
     client_id: int, platform: str | None, start: datetime, end: datetime, week: Callable[[Any], Any]
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Active fans per week (distinct fans among the weeks' day rows), and fans per week of their first
-    comment (``-1``: before the period), as ``fans._community_from_comments``."""
-    # one distinct count per week, each an index range of whole days (no per-row CASE over every day row)
+    """Active fans per week (the fans' first day rows in the week: previous day before it), and fans per
+    week of their first comment (``-1``: before the period), as ``fans._community_from_comments``."""
+    # one count per week, each an index range of whole days (no per-row CASE, no distinct)
     edges = [start]
     while edges[-1] + timedelta(days=7) < end:
         edges.append(edges[-1] + timedelta(days=7))
     bounds = [*edges, end]
     per_week = [
-        select(literal(i).label("w"), func.count(distinct(FanDay.fan_id)).label("n")).where(
-            *_days(client_id, platform, bounds[i], bounds[i + 1])
+        select(literal(i).label("w"), func.count().label("n")).where(
+            *_days(client_id, platform, bounds[i], bounds[i + 1]), FanDay.prev_day < bounds[i]
         )
         for i in range(len(edges))
     ]
