@@ -16,6 +16,7 @@ comments written through the ORM (replies we send, the demo, tests). The rows on
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -34,6 +35,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection as Bind
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -99,6 +101,19 @@ class FanDay(Base):
     )
 
 
+class FanNewDay(Base):
+    """Fans of a client and platform whose first comment is on one UTC day (the community line's new fans
+    and its size before a period, without counting every fan)."""
+
+    __tablename__ = "fan_new_days"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    #: midnight UTC starting the day
+    day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    fans: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 #: ``prev_day`` of a fan's first day: before any period (custom ranges start in 2000 at the earliest)
 NO_PREVIOUS = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -147,12 +162,20 @@ def refresh(bind: Bind, connection_id: int, authors: Iterable[str | None]) -> No
 
 def rebuild(bind: Bind, client_id: int) -> None:
     """Rebuild every summary of a client from its comments (bulk-written comments; a repair)."""
+    bind.execute(delete(FanNewDay).where(FanNewDay.client_id == client_id))  # counted again from nothing
+    bind.execute(delete(FanDay).where(FanDay.client_id == client_id))
+    bind.execute(delete(FanSummary).where(FanSummary.client_id == client_id))
     _replace(bind, [FanSummary.client_id == client_id], [Comment.client_id == client_id])
 
 
 def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[ColumnElement[bool]]) -> None:
     """Delete the summaries matching ``summaries`` and write them again from the comments matching ``comments``
     (the same fans)."""
+    new_days: Counter[tuple[int, str, datetime]] = Counter()
+    for client_id, platform, first in bind.execute(
+        select(FanSummary.client_id, FanSummary.platform, FanSummary.first_seen).where(*summaries)
+    ):
+        new_days[(client_id, platform, _day(first))] -= 1
     bind.execute(delete(FanDay).where(FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())))
     bind.execute(delete(FanSummary).where(*summaries))
     rows = bind.execute(
@@ -165,8 +188,6 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
             Comment.author_platform_id.is_not(None),
         )
     ).all()
-    if not rows:
-        return
     fans: dict[tuple[int, str], _Fan] = {}
     days: dict[tuple[int, str, datetime], _Day] = {}
     for client_id, connection_id, platform, author, at in rows:
@@ -174,6 +195,11 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
         f.first, f.last, f.n = min(f.first, at), max(f.last, at), f.n + 1
         d = days.setdefault((connection_id, author, _day(at)), _Day(at))
         d.last, d.n = max(d.last, at), d.n + 1
+    for f in fans.values():
+        new_days[(f.client_id, f.platform, _day(f.first))] += 1
+    _count_new(bind, new_days)
+    if not fans:
+        return
     bind.execute(
         insert(FanSummary),
         [
@@ -217,6 +243,22 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
             )
             onward, prev = onward - d.n, day
     bind.execute(insert(FanDay), out)
+
+
+def _count_new(bind: Bind, delta: Counter[tuple[int, str, datetime]]) -> None:
+    """Add ``delta`` to the new fans per (client, platform, day); a day left with none loses its row. Keys in
+    order, so two transactions touching the same days lock them in the same order."""
+    changed = sorted(k for k, n in delta.items() if n)
+    if not changed:
+        return
+    ins = (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(FanNewDay)
+    bind.execute(
+        ins.on_conflict_do_update(
+            index_elements=["client_id", "platform", "day"], set_={"fans": FanNewDay.fans + ins.excluded.fans}
+        ),
+        [{"client_id": c, "platform": p, "day": d, "fans": delta[(c, p, d)]} for c, p, d in changed],
+    )
+    bind.execute(delete(FanNewDay).where(FanNewDay.client_id.in_({c for c, _, _ in changed}), FanNewDay.fans <= 0))
 
 
 @event.listens_for(Session, "after_flush")

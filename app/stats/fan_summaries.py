@@ -9,14 +9,14 @@ direct computation (tests/fans/test_fan_summaries.py compares them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, func, literal, select, union_all
 
 from app.extensions import db
-from app.models import FanDay, FanSummary
+from app.models import FanDay, FanNewDay, FanSummary
 
 
 def whole_days(start: datetime, end: datetime) -> bool:
@@ -96,7 +96,7 @@ def _ranked_joined(client_id: int, platform: str | None, start: datetime, end: d
 
 
 def community_counts(
-    client_id: int, platform: str | None, start: datetime, end: datetime, week: Callable[[Any], Any]
+    client_id: int, platform: str | None, start: datetime, end: datetime
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Active fans per week (the fans' first day rows in the week: previous day before it), and fans per
     week of their first comment (``-1``: before the period), as ``fans._community_from_comments``."""
@@ -112,12 +112,13 @@ def community_counts(
         for i in range(len(edges))
     ]
     active = {int(w): int(n) for w, n in db.session.execute(union_all(*per_week)) if n}
-    terms = [FanSummary.client_id == client_id, FanSummary.first_seen < end]
+    # new fans per UTC day of their first comment: a row per day and platform, whatever the number of fans
+    terms = [FanNewDay.client_id == client_id, FanNewDay.day < end]
     if platform:
-        terms.append(FanSummary.platform == platform)
-    first_week = case((FanSummary.first_seen < start, -1), else_=week(FanSummary.first_seen))
-    firsts = {
-        int(w): int(n)
-        for w, n in db.session.execute(select(first_week, func.count()).where(*terms).group_by(first_week))
-    }
+        terms.append(FanNewDay.platform == platform)
+    before = db.session.scalar(select(func.sum(FanNewDay.fans)).where(*terms, FanNewDay.day < start))
+    firsts = {-1: int(before or 0)}
+    for day, n in db.session.execute(select(FanNewDay.day, FanNewDay.fans).where(*terms, FanNewDay.day >= start)):
+        w = (day - start).days // 7
+        firsts[w] = firsts.get(w, 0) + int(n)
     return active, firsts

@@ -1,5 +1,5 @@
 """fan day rows carry the fan's previous day, comments from that day on and latest comment (a period's fans
-without summing; docs/fans.md, "Speed")
+without summing); new fans per client, platform and UTC day (docs/fans.md, "Speed")
 
 Revision ID: 0030_fansweek
 Revises: 0029_fan_summary
@@ -96,8 +96,26 @@ def upgrade():
     # fan_days restates the comments: written again whole with the new columns
     _drop(added=False)
     _create(added=True)
+    op.create_table(
+        "fan_new_days",
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("day", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("fans", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_fan_new_days_client_id_clients"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("client_id", "platform", "day", name=op.f("pk_fan_new_days")),
+    )
+    first_day = _DAY[op.get_bind().dialect.name].replace("c.published_at", "first_seen")
+    op.execute(
+        f"""INSERT INTO fan_new_days (client_id, platform, day, fans)
+            SELECT client_id, platform, {first_day}, count(*) FROM fan_summaries
+            GROUP BY client_id, platform, {first_day}"""
+    )
 
 
 def downgrade():
+    op.drop_table("fan_new_days")
     _drop(added=True)
     _create(added=False)

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Comment, FanDay, FanLink, FanSummary
-from app.models.fan_summary import rebuild
+from app.models import Comment, FanDay, FanLink, FanNewDay, FanSummary
+from app.models.fan_summary import NO_PREVIOUS, rebuild
 from app.platforms.comments import PlatformComment
 from app.services import fan_links
 from app.stats import fan_summaries
@@ -111,6 +111,21 @@ def _assert_rows_restate_comments() -> None:
         db.session.execute(select(FanDay.fan_id, func.sum(FanDay.comments)).group_by(FanDay.fan_id)).tuples().all()
     )
     assert per_fan_days == {s.id: s.comments for s in db.session.scalars(select(FanSummary))}
+    # each day row's previous day, comments from that day on, and the fan's latest comment
+    summaries = {s.id: s for s in db.session.scalars(select(FanSummary))}
+    rows: dict[int, list[FanDay]] = {}
+    for d in db.session.scalars(select(FanDay).order_by(FanDay.fan_id, FanDay.day)):
+        rows.setdefault(d.fan_id, []).append(d)
+    for fan_id, days in rows.items():
+        assert [d.prev_day for d in days] == [NO_PREVIOUS, *(d.day for d in days[:-1])]
+        assert [d.onward for d in days] == [sum(e.comments for e in days[i:]) for i in range(len(days))]
+        assert {d.fan_last_at for d in days} == {summaries[fan_id].last_seen}
+    # new fans per client, platform and UTC day of their first comment
+    new: dict[tuple[int, str, datetime], int] = {}
+    for s in summaries.values():
+        key = (s.client_id, s.platform, day_start(s.first_seen.date()))
+        new[key] = new.get(key, 0) + 1
+    assert {(r.client_id, r.platform, r.day): r.fans for r in db.session.scalars(select(FanNewDay))} == new
 
 
 def test_summaries_equal_the_direct_computation(factory: Any) -> None:
