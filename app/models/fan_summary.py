@@ -101,17 +101,25 @@ class FanDay(Base):
     )
 
 
-class FanNewDay(Base):
-    """Fans of a client and platform whose first comment is on one UTC day (the community line's new fans
-    and its size before a period, without counting every fan)."""
+class FanDayCount(Base):
+    """Fans of a client and platform with comments on ``day`` whose previous day with comments was
+    ``prev_day`` (``NO_PREVIOUS``: new that day). The community line counts these instead of every fan's
+    day rows: the fans active in a week are those whose previous day is before the week, the new fans those
+    with no previous day; a row per (day, previous day) pair, at most a day's fans."""
 
-    __tablename__ = "fan_new_days"
+    __tablename__ = "fan_day_counts"
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     #: midnight UTC starting the day
     day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    prev_day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     fans: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (
+        # new fans (no previous day) before and in a period
+        Index("ix_fan_day_counts_prev", "client_id", "prev_day", "day", postgresql_include=["platform", "fans"]),
+    )
 
 
 #: ``prev_day`` of a fan's first day: before any period (custom ranges start in 2000 at the earliest)
@@ -162,7 +170,7 @@ def refresh(bind: Bind, connection_id: int, authors: Iterable[str | None]) -> No
 
 def rebuild(bind: Bind, client_id: int) -> None:
     """Rebuild every summary of a client from its comments (bulk-written comments; a repair)."""
-    bind.execute(delete(FanNewDay).where(FanNewDay.client_id == client_id))  # counted again from nothing
+    bind.execute(delete(FanDayCount).where(FanDayCount.client_id == client_id))  # counted again from nothing
     bind.execute(delete(FanDay).where(FanDay.client_id == client_id))
     bind.execute(delete(FanSummary).where(FanSummary.client_id == client_id))
     _replace(bind, [FanSummary.client_id == client_id], [Comment.client_id == client_id])
@@ -171,12 +179,11 @@ def rebuild(bind: Bind, client_id: int) -> None:
 def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[ColumnElement[bool]]) -> None:
     """Delete the summaries matching ``summaries`` and write them again from the comments matching ``comments``
     (the same fans)."""
-    new_days: Counter[tuple[int, str, datetime]] = Counter()
-    for client_id, platform, first in bind.execute(
-        select(FanSummary.client_id, FanSummary.platform, FanSummary.first_seen).where(*summaries)
-    ):
-        new_days[(client_id, platform, _day(first))] -= 1
-    bind.execute(delete(FanDay).where(FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())))
+    counts: Counter[tuple[int, datetime, str, datetime]] = Counter()
+    of_fans = FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())
+    for key in bind.execute(select(FanDay.client_id, FanDay.day, FanDay.platform, FanDay.prev_day).where(of_fans)):
+        counts[(key[0], key[1], key[2], key[3])] -= 1
+    bind.execute(delete(FanDay).where(of_fans))
     bind.execute(delete(FanSummary).where(*summaries))
     rows = bind.execute(
         select(
@@ -195,10 +202,8 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
         f.first, f.last, f.n = min(f.first, at), max(f.last, at), f.n + 1
         d = days.setdefault((connection_id, author, _day(at)), _Day(at))
         d.last, d.n = max(d.last, at), d.n + 1
-    for f in fans.values():
-        new_days[(f.client_id, f.platform, _day(f.first))] += 1
-    _count_new(bind, new_days)
     if not fans:
+        _count(bind, counts)
         return
     bind.execute(
         insert(FanSummary),
@@ -242,23 +247,35 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
                 }
             )
             onward, prev = onward - d.n, day
+            counts[(fan.client_id, day, fan.platform, out[-1]["prev_day"])] += 1
     bind.execute(insert(FanDay), out)
+    _count(bind, counts)
 
 
-def _count_new(bind: Bind, delta: Counter[tuple[int, str, datetime]]) -> None:
-    """Add ``delta`` to the new fans per (client, platform, day); a day left with none loses its row. Keys in
-    order, so two transactions touching the same days lock them in the same order."""
+def _count(bind: Bind, delta: Counter[tuple[int, datetime, str, datetime]]) -> None:
+    """Add ``delta`` to the fans per (client, day, platform, previous day); a pair left with none loses its
+    row. Keys in order, so two transactions touching the same pairs lock them in the same order."""
     changed = sorted(k for k, n in delta.items() if n)
     if not changed:
         return
-    ins = (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(FanNewDay)
+    ins = (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(FanDayCount)
     bind.execute(
         ins.on_conflict_do_update(
-            index_elements=["client_id", "platform", "day"], set_={"fans": FanNewDay.fans + ins.excluded.fans}
+            index_elements=["client_id", "day", "platform", "prev_day"],
+            set_={"fans": FanDayCount.fans + ins.excluded.fans},
         ),
-        [{"client_id": c, "platform": p, "day": d, "fans": delta[(c, p, d)]} for c, p, d in changed],
+        [
+            {"client_id": c, "day": d, "platform": p, "prev_day": v, "fans": delta[(c, d, p, v)]}
+            for c, d, p, v in changed
+        ],
     )
-    bind.execute(delete(FanNewDay).where(FanNewDay.client_id.in_({c for c, _, _ in changed}), FanNewDay.fans <= 0))
+    bind.execute(
+        delete(FanDayCount).where(
+            FanDayCount.client_id.in_({k[0] for k in changed}),
+            FanDayCount.day.in_({k[1] for k in changed}),
+            FanDayCount.fans <= 0,
+        )
+    )
 
 
 @event.listens_for(Session, "after_flush")

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import ColumnElement, func, select
 
 from app.extensions import db
-from app.models import FanDay, FanNewDay, FanSummary
+from app.models import FanDay, FanDayCount, FanSummary
+from app.models.fan_summary import NO_PREVIOUS
 
 
 def whole_days(start: datetime, end: datetime) -> bool:
@@ -98,27 +99,30 @@ def _ranked_joined(client_id: int, platform: str | None, start: datetime, end: d
 def community_counts(
     client_id: int, platform: str | None, start: datetime, end: datetime
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Active fans per week (the fans' first day rows in the week: previous day before it), and fans per
-    week of their first comment (``-1``: before the period), as ``fans._community_from_comments``."""
-    # one count per week, each an index range of whole days (no per-row CASE, no distinct)
+    """Active fans per week (fans with comments in the week whose previous day with comments is before it),
+    and fans per week of their first comment (``-1``: before the period), as ``fans._community_from_comments``;
+    both from the fans per (day, previous day) pair (``FanDayCount``), not from each fan's day rows."""
     edges = [start]
     while edges[-1] + timedelta(days=7) < end:
         edges.append(edges[-1] + timedelta(days=7))
     bounds = [*edges, end]
-    per_week = [
-        select(literal(i).label("w"), func.count().label("n")).where(
-            *_days(client_id, platform, bounds[i], bounds[i + 1]), FanDay.prev_day < bounds[i]
-        )
-        for i in range(len(edges))
-    ]
-    active = {int(w): int(n) for w, n in db.session.execute(union_all(*per_week)) if n}
-    # new fans per UTC day of their first comment: a row per day and platform, whatever the number of fans
-    terms = [FanNewDay.client_id == client_id, FanNewDay.day < end]
+    terms = [FanDayCount.client_id == client_id]
     if platform:
-        terms.append(FanNewDay.platform == platform)
-    before = db.session.scalar(select(func.sum(FanNewDay.fans)).where(*terms, FanNewDay.day < start))
-    firsts = {-1: int(before or 0)}
-    for day, n in db.session.execute(select(FanNewDay.day, FanNewDay.fans).where(*terms, FanNewDay.day >= start)):
+        terms.append(FanDayCount.platform == platform)
+    active: dict[int, int] = {}
+    firsts: dict[int, int] = {-1: 0}
+    for day, prev, n in db.session.execute(
+        select(FanDayCount.day, FanDayCount.prev_day, FanDayCount.fans).where(
+            *terms, FanDayCount.day >= start, FanDayCount.day < end
+        )
+    ):
         w = (day - start).days // 7
-        firsts[w] = firsts.get(w, 0) + int(n)
+        if prev < bounds[w]:
+            active[w] = active.get(w, 0) + int(n)
+        if prev == NO_PREVIOUS:
+            firsts[w] = firsts.get(w, 0) + int(n)
+    before = db.session.scalar(
+        select(func.sum(FanDayCount.fans)).where(*terms, FanDayCount.prev_day == NO_PREVIOUS, FanDayCount.day < start)
+    )
+    firsts[-1] = int(before or 0)
     return active, firsts

@@ -1,5 +1,6 @@
 """fan day rows carry the fan's previous day, comments from that day on and latest comment (a period's fans
-without summing); new fans per client, platform and UTC day (docs/fans.md, "Speed")
+without summing); fans per client, day, platform and previous day (the community line without counting every
+fan; docs/fans.md, "Speed")
 
 Revision ID: 0030_fansweek
 Revises: 0029_fan_summary
@@ -97,25 +98,31 @@ def upgrade():
     _drop(added=False)
     _create(added=True)
     op.create_table(
-        "fan_new_days",
+        "fan_day_counts",
         sa.Column("client_id", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
         sa.Column("day", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("prev_day", sa.DateTime(timezone=True), nullable=False),
         sa.Column("fans", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["client_id"], ["clients.id"], name=op.f("fk_fan_new_days_client_id_clients"), ondelete="CASCADE"
+            ["client_id"], ["clients.id"], name=op.f("fk_fan_day_counts_client_id_clients"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("client_id", "platform", "day", name=op.f("pk_fan_new_days")),
+        sa.PrimaryKeyConstraint("client_id", "day", "platform", "prev_day", name=op.f("pk_fan_day_counts")),
     )
-    first_day = _DAY[op.get_bind().dialect.name].replace("c.published_at", "first_seen")
     op.execute(
-        f"""INSERT INTO fan_new_days (client_id, platform, day, fans)
-            SELECT client_id, platform, {first_day}, count(*) FROM fan_summaries
-            GROUP BY client_id, platform, {first_day}"""
+        """INSERT INTO fan_day_counts (client_id, day, platform, prev_day, fans)
+           SELECT client_id, day, platform, prev_day, count(*) FROM fan_days GROUP BY client_id, day, platform, prev_day"""
+    )
+    op.create_index(
+        "ix_fan_day_counts_prev",
+        "fan_day_counts",
+        ["client_id", "prev_day", "day"],
+        postgresql_include=["platform", "fans"],
     )
 
 
 def downgrade():
-    op.drop_table("fan_new_days")
+    op.drop_index("ix_fan_day_counts_prev", table_name="fan_day_counts")
+    op.drop_table("fan_day_counts")
     _drop(added=True)
     _create(added=False)

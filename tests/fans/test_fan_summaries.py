@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import Comment, FanDay, FanLink, FanNewDay, FanSummary
+from app.models import Comment, FanDay, FanDayCount, FanLink, FanSummary
 from app.models.fan_summary import NO_PREVIOUS, rebuild
 from app.platforms.comments import PlatformComment
 from app.services import fan_links
@@ -120,12 +120,14 @@ def _assert_rows_restate_comments() -> None:
         assert [d.prev_day for d in days] == [NO_PREVIOUS, *(d.day for d in days[:-1])]
         assert [d.onward for d in days] == [sum(e.comments for e in days[i:]) for i in range(len(days))]
         assert {d.fan_last_at for d in days} == {summaries[fan_id].last_seen}
-    # new fans per client, platform and UTC day of their first comment
-    new: dict[tuple[int, str, datetime], int] = {}
-    for s in summaries.values():
-        key = (s.client_id, s.platform, day_start(s.first_seen.date()))
-        new[key] = new.get(key, 0) + 1
-    assert {(r.client_id, r.platform, r.day): r.fans for r in db.session.scalars(select(FanNewDay))} == new
+    # fans per client, day, platform and previous day
+    pairs: dict[tuple[int, datetime, str, datetime], int] = {}
+    for d in db.session.scalars(select(FanDay)):
+        key = (d.client_id, d.day, d.platform, d.prev_day)
+        pairs[key] = pairs.get(key, 0) + 1
+    assert {
+        (r.client_id, r.day, r.platform, r.prev_day): r.fans for r in db.session.scalars(select(FanDayCount))
+    } == pairs
 
 
 def test_summaries_equal_the_direct_computation(factory: Any) -> None:
