@@ -102,18 +102,20 @@ class FanDay(Base):
 
 
 class FanDayCount(Base):
-    """Fans of a client and platform with comments on ``day`` whose previous day with comments was
+    """Fans of one connected account with comments on ``day`` whose previous day with comments was
     ``prev_day`` (``NO_PREVIOUS``: new that day). The community line counts these instead of every fan's
     day rows: the fans active in a week are those whose previous day is before the week, the new fans those
-    with no previous day; a row per (day, previous day) pair, at most a day's fans."""
+    with no previous day; a row per (day, previous day) pair, at most a day's fans. Deleting the connection
+    (or the client) deletes them with its comments."""
 
     __tablename__ = "fan_day_counts"
 
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     #: midnight UTC starting the day
     day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
     prev_day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
     fans: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = (
@@ -179,10 +181,14 @@ def rebuild(bind: Bind, client_id: int) -> None:
 def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[ColumnElement[bool]]) -> None:
     """Delete the summaries matching ``summaries`` and write them again from the comments matching ``comments``
     (the same fans)."""
-    counts: Counter[tuple[int, datetime, str, datetime]] = Counter()
+    counts: Counter[tuple[int, datetime, int, datetime, str]] = Counter()
     of_fans = FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())
-    for key in bind.execute(select(FanDay.client_id, FanDay.day, FanDay.platform, FanDay.prev_day).where(of_fans)):
-        counts[(key[0], key[1], key[2], key[3])] -= 1
+    for c, d, conn, v, p in bind.execute(
+        select(FanDay.client_id, FanDay.day, FanSummary.connection_id, FanDay.prev_day, FanDay.platform)
+        .join(FanSummary, FanSummary.id == FanDay.fan_id)
+        .where(*summaries)
+    ):
+        counts[(c, d, conn, v, p)] -= 1
     bind.execute(delete(FanDay).where(of_fans))
     bind.execute(delete(FanSummary).where(*summaries))
     rows = bind.execute(
@@ -247,13 +253,13 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
                 }
             )
             onward, prev = onward - d.n, day
-            counts[(fan.client_id, day, fan.platform, out[-1]["prev_day"])] += 1
+            counts[(fan.client_id, day, key[0], out[-1]["prev_day"], fan.platform)] += 1
     bind.execute(insert(FanDay), out)
     _count(bind, counts)
 
 
-def _count(bind: Bind, delta: Counter[tuple[int, datetime, str, datetime]]) -> None:
-    """Add ``delta`` to the fans per (client, day, platform, previous day); a pair left with none loses its
+def _count(bind: Bind, delta: Counter[tuple[int, datetime, int, datetime, str]]) -> None:
+    """Add ``delta`` to the fans per (client, day, connection, previous day); a pair left with none loses its
     row. Keys in order, so two transactions touching the same pairs lock them in the same order."""
     changed = sorted(k for k, n in delta.items() if n)
     if not changed:
@@ -261,12 +267,19 @@ def _count(bind: Bind, delta: Counter[tuple[int, datetime, str, datetime]]) -> N
     ins = (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(FanDayCount)
     bind.execute(
         ins.on_conflict_do_update(
-            index_elements=["client_id", "day", "platform", "prev_day"],
+            index_elements=["client_id", "day", "connection_id", "prev_day"],
             set_={"fans": FanDayCount.fans + ins.excluded.fans},
         ),
         [
-            {"client_id": c, "day": d, "platform": p, "prev_day": v, "fans": delta[(c, d, p, v)]}
-            for c, d, p, v in changed
+            {
+                "client_id": c,
+                "day": d,
+                "connection_id": conn,
+                "prev_day": v,
+                "platform": p,
+                "fans": delta[(c, d, conn, v, p)],
+            }
+            for c, d, conn, v, p in changed
         ],
     )
     bind.execute(

@@ -101,17 +101,26 @@ def upgrade():
         "fan_day_counts",
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("prev_day", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
         sa.Column("fans", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"], ["clients.id"], name=op.f("fk_fan_day_counts_client_id_clients"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("client_id", "day", "platform", "prev_day", name=op.f("pk_fan_day_counts")),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_fan_day_counts_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("client_id", "day", "connection_id", "prev_day", name=op.f("pk_fan_day_counts")),
     )
     op.execute(
-        """INSERT INTO fan_day_counts (client_id, day, platform, prev_day, fans)
-           SELECT client_id, day, platform, prev_day, count(*) FROM fan_days GROUP BY client_id, day, platform, prev_day"""
+        """INSERT INTO fan_day_counts (client_id, day, connection_id, prev_day, platform, fans)
+           SELECT d.client_id, d.day, f.connection_id, d.prev_day, min(d.platform), count(*)
+           FROM fan_days d JOIN fan_summaries f ON f.id = d.fan_id
+           GROUP BY d.client_id, d.day, f.connection_id, d.prev_day"""
     )
     op.create_index(
         "ix_fan_day_counts_prev",
