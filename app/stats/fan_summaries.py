@@ -2,9 +2,12 @@
 
 A cold read (the first after a sync) of a period's fans grouped every comment of the period into fans, and
 every comment ever into first comments (bench/README.md, "fans"). The summaries hold one row per fan per UTC
-day with comments, and one per fan with their first comment, kept by the comment sync; a period of whole UTC
-days then sums day rows keyed by a small integer and counts fans by their first comment. Same numbers as the
-direct computation (tests/fans/test_fan_summaries.py compares them).
+day (with the fan's previous day with comments and their comments from that day on), one per fan with their
+first comment, and the fans per (day, previous day) pair, kept by the comment sync. For a period of whole UTC
+days ending after every fan's latest comment (every preset range) each fan of the period is one row, their
+first in it, carrying their comments in the period: ranked without summing. The community line adds up the
+fans per (day, previous day) pair: active in a week = previous day before the week; new = no previous day.
+Same numbers as the direct computation (tests/fans/test_fan_summaries.py, test_fan_periods.py).
 """
 
 from __future__ import annotations
