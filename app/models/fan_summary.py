@@ -84,19 +84,21 @@ class FanDay(Base):
     fan_last_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
     __table_args__ = (
-        # a period's fans (rows of its days): index-only on PostgreSQL
+        # a period's fans (rows of its days), one platform's rows apart: index-only on PostgreSQL
         Index(
             "ix_fan_days_client_day",
             "client_id",
+            "platform",
             "day",
-            postgresql_include=["fan_id", "platform", "comments", "last_at", "prev_day", "onward", "fan_last_at"],
+            postgresql_include=["fan_id", "comments", "last_at", "prev_day", "onward", "fan_last_at"],
         ),
         # a long period's first rows (previous day before the period): fewer entries than its days' rows
         Index(
             "ix_fan_days_client_prev",
             "client_id",
+            "platform",
             "prev_day",
-            postgresql_include=["day", "fan_id", "platform", "onward", "fan_last_at"],
+            postgresql_include=["day", "fan_id", "onward", "fan_last_at"],
         ),
     )
 

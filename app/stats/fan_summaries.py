@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 
 from app.extensions import db
-from app.models import FanDay, FanDayCount, FanSummary
+from app.models import Connection, FanDay, FanDayCount, FanSummary
 from app.models.fan_summary import NO_PREVIOUS
 
 
@@ -32,10 +32,14 @@ def whole_days(start: datetime, end: datetime) -> bool:
 
 
 def _days(client_id: int, platform: str | None, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    terms = [FanDay.client_id == client_id, FanDay.day >= start, FanDay.day < end]
+    # the platform (every platform of the client's accounts when none is asked) leads the day in the indexes
     if platform:
-        terms.append(FanDay.platform == platform)
-    return terms
+        platforms = [platform]
+    else:
+        platforms = sorted(
+            db.session.scalars(select(Connection.platform).where(Connection.client_id == client_id).distinct())
+        )
+    return [FanDay.client_id == client_id, FanDay.platform.in_(platforms), FanDay.day >= start, FanDay.day < end]
 
 
 def period_fans(client_id: int, platform: str | None, start: datetime, end: datetime) -> Any:
@@ -68,23 +72,23 @@ def ranked(client_id: int, platform: str | None, start: datetime, end: datetime,
     # the period's fans by (comments, latest) only, keyed by the small fan id: 2 x limit of them, so every
     # fan tied with the limit-th is among them unless the ties run past 2 x limit (then the full join)
     window = 2 * limit
-    top = db.session.execute(
+    top = (
         select(per_fan.c.fan_id, per_fan.c.n, per_fan.c.last)
         .order_by(per_fan.c.n.desc(), per_fan.c.last.desc(), per_fan.c.fan_id)
         .limit(window)
-    ).all()
-    if len(top) == window and (top[-1].n, top[-1].last) == (top[limit - 1].n, top[limit - 1].last):
-        return _ranked_joined(client_id, platform, start, end, limit)
-    authors = {
-        i: (c, a)
-        for i, c, a in db.session.execute(
-            select(FanSummary.id, FanSummary.connection_id, FanSummary.author_platform_id).where(
-                FanSummary.id.in_([r.fan_id for r in top])
+        .subquery()
+    )
+    rows = [  # with their author ids: the top rows joined, not the period's fans
+        (c, a, n, last)
+        for c, a, n, last in db.session.execute(
+            select(FanSummary.connection_id, FanSummary.author_platform_id, top.c.n, top.c.last).join(
+                FanSummary, FanSummary.id == top.c.fan_id
             )
         )
-    }
-    rows = [(*authors[r.fan_id], r.n, r.last) for r in top]
+    ]
     rows.sort(key=lambda r: (-r[2], -r[3].timestamp(), r[1]))
+    if len(rows) == window and (rows[-1][2], rows[-1][3]) == (rows[limit - 1][2], rows[limit - 1][3]):
+        return _ranked_joined(client_id, platform, start, end, limit)
     return rows[:limit]
 
 

@@ -75,15 +75,26 @@ def _create(added: bool) -> None:
         )
     else:
         op.execute(f"INSERT INTO fan_days ({', '.join(_BASE)}) {days}")
-    include = ["fan_id", "platform", "comments", "last_at", *(_ADDED if added else [])]
-    op.create_index("ix_fan_days_client_day", "fan_days", ["client_id", "day"], postgresql_include=include)
-    if added:
+    if not added:  # as 0029 made it
         op.create_index(
-            "ix_fan_days_client_prev",
+            "ix_fan_days_client_day",
             "fan_days",
-            ["client_id", "prev_day"],
-            postgresql_include=["day", "fan_id", "platform", "onward", "fan_last_at"],
+            ["client_id", "day"],
+            postgresql_include=["fan_id", "platform", "comments", "last_at"],
         )
+        return
+    op.create_index(
+        "ix_fan_days_client_day",
+        "fan_days",
+        ["client_id", "platform", "day"],
+        postgresql_include=["fan_id", "comments", "last_at", *_ADDED],
+    )
+    op.create_index(
+        "ix_fan_days_client_prev",
+        "fan_days",
+        ["client_id", "platform", "prev_day"],
+        postgresql_include=["day", "fan_id", "onward", "fan_last_at"],
+    )
 
 
 def _drop(added: bool) -> None:
