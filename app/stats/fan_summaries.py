@@ -50,7 +50,8 @@ def period_fans(client_id: int, platform: str | None, start: datetime, end: date
     previous day is before the period; one row per fan, nothing to sum. Otherwise (a custom range ending
     in the past) the period's day rows are summed per fan.
     """
-    latest = db.session.scalar(select(func.max(FanDay.day)).where(FanDay.client_id == client_id))
+    # the client's latest day with fans' comments (the pair counts lead with the client and the day)
+    latest = db.session.scalar(select(func.max(FanDayCount.day)).where(FanDayCount.client_id == client_id))
     if latest is None or latest < end:
         return (
             select(FanDay.fan_id, FanDay.onward.label("n"), FanDay.fan_last_at.label("last"))
