@@ -92,23 +92,27 @@ class FanDay(Base):
             "day",
             postgresql_include=["fan_id", "comments", "last_at", "prev_day", "onward", "fan_last_at"],
         ),
-        # a long period's first rows (previous day before the period): fewer entries than its days' rows
+        # top fans: one platform's rows with one ``onward`` count, latest fan first (stops at the top N)
         Index(
-            "ix_fan_days_client_prev",
+            "ix_fan_days_client_rank",
             "client_id",
             "platform",
-            "prev_day",
-            postgresql_include=["day", "fan_id", "onward", "fan_last_at"],
+            "onward",
+            "fan_last_at",
+            "fan_id",
+            postgresql_include=["day", "prev_day"],
         ),
     )
 
 
 class FanDayCount(Base):
     """Fans of one connected account with comments on ``day`` whose previous day with comments was
-    ``prev_day`` (``NO_PREVIOUS``: new that day). The community line counts these instead of every fan's
-    day rows: the fans active in a week are those whose previous day is before the week, the new fans those
-    with no previous day; a row per (day, previous day) pair, at most a day's fans. Deleting the connection
-    (or the client) deletes them with its comments."""
+    ``prev_day`` (``NO_PREVIOUS``: new that day) and who have ``onward`` comments from that day on. The
+    community line counts these instead of every fan's day rows: the fans active in a week are those whose
+    previous day is before the week, the new fans those with no previous day; top fans read how many fans of
+    a period have each count (the first rows: previous day before the period) to know which counts reach the
+    top N. A row per (day, previous day, count), at most a day's fans. Deleting the connection (or the client)
+    deletes them with its comments."""
 
     __tablename__ = "fan_day_counts"
 
@@ -117,6 +121,7 @@ class FanDayCount(Base):
     day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True)
     prev_day: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    onward: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     platform: Mapped[str] = mapped_column(String(16), nullable=False)
     fans: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -183,14 +188,14 @@ def rebuild(bind: Bind, client_id: int) -> None:
 def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[ColumnElement[bool]]) -> None:
     """Delete the summaries matching ``summaries`` and write them again from the comments matching ``comments``
     (the same fans)."""
-    counts: Counter[tuple[int, datetime, int, datetime, str]] = Counter()
+    counts: Counter[tuple[int, datetime, int, datetime, int, str]] = Counter()
     of_fans = FanDay.fan_id.in_(select(FanSummary.id).where(*summaries).scalar_subquery())
-    for c, d, conn, v, p in bind.execute(
-        select(FanDay.client_id, FanDay.day, FanSummary.connection_id, FanDay.prev_day, FanDay.platform)
+    for c, d, conn, v, o, p in bind.execute(
+        select(FanDay.client_id, FanDay.day, FanSummary.connection_id, FanDay.prev_day, FanDay.onward, FanDay.platform)
         .join(FanSummary, FanSummary.id == FanDay.fan_id)
         .where(*summaries)
     ):
-        counts[(c, d, conn, v, p)] -= 1
+        counts[(c, d, conn, v, o, p)] -= 1
     bind.execute(delete(FanDay).where(of_fans))
     bind.execute(delete(FanSummary).where(*summaries))
     rows = bind.execute(
@@ -255,13 +260,13 @@ def _replace(bind: Bind, summaries: list[ColumnElement[bool]], comments: list[Co
                 }
             )
             onward, prev = onward - d.n, day
-            counts[(fan.client_id, day, key[0], out[-1]["prev_day"], fan.platform)] += 1
+            counts[(fan.client_id, day, key[0], out[-1]["prev_day"], out[-1]["onward"], fan.platform)] += 1
     bind.execute(insert(FanDay), out)
     _count(bind, counts)
 
 
-def _count(bind: Bind, delta: Counter[tuple[int, datetime, int, datetime, str]]) -> None:
-    """Add ``delta`` to the fans per (client, day, connection, previous day); a pair left with none loses its
+def _count(bind: Bind, delta: Counter[tuple[int, datetime, int, datetime, int, str]]) -> None:
+    """Add ``delta`` to the fans per (client, day, connection, previous day, count); a key left with none loses its
     row. Keys in order, so two transactions touching the same pairs lock them in the same order."""
     changed = sorted(k for k, n in delta.items() if n)
     if not changed:
@@ -269,7 +274,7 @@ def _count(bind: Bind, delta: Counter[tuple[int, datetime, int, datetime, str]])
     ins = (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(FanDayCount)
     bind.execute(
         ins.on_conflict_do_update(
-            index_elements=["client_id", "day", "connection_id", "prev_day"],
+            index_elements=["client_id", "day", "connection_id", "prev_day", "onward"],
             set_={"fans": FanDayCount.fans + ins.excluded.fans},
         ),
         [
@@ -278,10 +283,11 @@ def _count(bind: Bind, delta: Counter[tuple[int, datetime, int, datetime, str]])
                 "day": d,
                 "connection_id": conn,
                 "prev_day": v,
+                "onward": o,
                 "platform": p,
-                "fans": delta[(c, d, conn, v, p)],
+                "fans": delta[(c, d, conn, v, o, p)],
             }
-            for c, d, conn, v, p in changed
+            for c, d, conn, v, o, p in changed
         ],
     )
     bind.execute(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, union_all
 
 from app.extensions import db
 from app.models import Connection, FanDay, FanDayCount, FanSummary
@@ -31,48 +31,94 @@ def whole_days(start: datetime, end: datetime) -> bool:
     )
 
 
-def _days(client_id: int, platform: str | None, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    # the platform (every platform of the client's accounts when none is asked) leads the day in the indexes
+def _platforms(client_id: int, platform: str | None) -> list[str]:
+    """The asked platform, or every platform of the client's accounts (the platform leads the indexes)."""
     if platform:
-        platforms = [platform]
-    else:
-        platforms = sorted(
-            db.session.scalars(select(Connection.platform).where(Connection.client_id == client_id).distinct())
-        )
+        return [platform]
+    return sorted(db.session.scalars(select(Connection.platform).where(Connection.client_id == client_id).distinct()))
+
+
+def _days(client_id: int, platform: str | None, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    platforms = _platforms(client_id, platform)
     return [FanDay.client_id == client_id, FanDay.platform.in_(platforms), FanDay.day >= start, FanDay.day < end]
 
 
-def period_fans(client_id: int, platform: str | None, start: datetime, end: datetime) -> Any:
-    """(fan_id, n, last) of every fan of the period ``[start, end)`` (whole UTC days), as a subquery.
+#: at most this many distinct comment counts are read count by count for the top fans; more: one scan
+MAX_COUNTS = 40
+
+
+def period_fans(client_id: int, platform: str | None, start: datetime, end: datetime, top: int = 0) -> Any:
+    """(fan_id, n, last) of the fans of the period ``[start, end)`` (whole UTC days), as a subquery: every
+    fan, or (``top``) a set holding the period's ``top`` fans by (n, last).
 
     When no fan of the client has a comment on or after ``end`` (every preset period: they end with today),
     a fan's comments in the period are the ``onward`` count of their first row in it, the row whose
-    previous day is before the period; one row per fan, nothing to sum. Otherwise (a custom range ending
-    in the past) the period's day rows are summed per fan.
+    previous day is before the period; one row per fan, nothing to sum. For ``top``, the pair counts tell
+    how many fans of the period have each count, so only the highest counts that reach ``top`` fans are
+    read, each platform and count apart, latest fan first, ``top`` rows at most (an index range each).
+    Otherwise (a custom range ending in the past) the period's day rows are summed per fan.
     """
     # the client's latest day with fans' comments (the pair counts lead with the client and the day)
     latest = db.session.scalar(select(func.max(FanDayCount.day)).where(FanDayCount.client_id == client_id))
-    if latest is None or latest < end:
+    if latest is not None and latest >= end:
+        return (
+            select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
+            .where(*_days(client_id, platform, start, end))
+            .group_by(FanDay.fan_id)
+            .subquery()
+        )
+    first_rows = [FanDay.day >= start, FanDay.day < end, FanDay.prev_day < start]
+    counts = _counts_reaching(client_id, platform, start, end, top) if top else None
+    if counts is None:
         return (
             select(FanDay.fan_id, FanDay.onward.label("n"), FanDay.fan_last_at.label("last"))
             .where(*_days(client_id, platform, start, end), FanDay.prev_day < start)
             .subquery()
         )
-    return (
-        select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
-        .where(*_days(client_id, platform, start, end))
-        .group_by(FanDay.fan_id)
+    parts = [
+        select(FanDay.fan_id, FanDay.onward.label("n"), FanDay.fan_last_at.label("last"))
+        .where(FanDay.client_id == client_id, FanDay.platform == p, FanDay.onward == n, *first_rows)
+        .order_by(FanDay.fan_last_at.desc(), FanDay.fan_id.desc())
+        .limit(top)
         .subquery()
-    )
+        .select()
+        for p in _platforms(client_id, platform)
+        for n in counts or [0]  # no fans: one empty part
+    ]
+    return union_all(*parts).subquery()
+
+
+def _counts_reaching(
+    client_id: int, platform: str | None, start: datetime, end: datetime, top: int
+) -> list[int] | None:
+    """The highest comment counts of the period's fans that together hold at least ``top`` fans (all of them
+    when fewer); None when they are more than ``MAX_COUNTS``."""
+    terms = [FanDayCount.client_id == client_id, FanDayCount.day >= start, FanDayCount.day < end]
+    if platform:
+        terms.append(FanDayCount.platform == platform)
+    fans = func.sum(FanDayCount.fans)
+    out: list[int] = []
+    seen = 0
+    for n, k in db.session.execute(
+        select(FanDayCount.onward, fans)
+        .where(*terms, FanDayCount.prev_day < start)
+        .group_by(FanDayCount.onward)
+        .order_by(FanDayCount.onward.desc())
+    ):
+        if seen >= top:
+            break
+        out.append(int(n))
+        seen += int(k)
+    return out if len(out) <= MAX_COUNTS else None
 
 
 def ranked(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
     """(connection id, author id, comments, latest comment) of the period's top ``limit`` fans, in the order
     of ``fans.top_fans``: comments, then the latest comment, then the author id."""
-    per_fan = period_fans(client_id, platform, start, end)
     # the period's fans by (comments, latest) only, keyed by the small fan id: 2 x limit of them, so every
     # fan tied with the limit-th is among them unless the ties run past 2 x limit (then the full join)
     window = 2 * limit
+    per_fan = period_fans(client_id, platform, start, end, top=window)
     top = (
         select(per_fan.c.fan_id, per_fan.c.n, per_fan.c.last)
         .order_by(per_fan.c.n.desc(), per_fan.c.last.desc(), per_fan.c.fan_id)

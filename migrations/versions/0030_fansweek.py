@@ -90,16 +90,16 @@ def _create(added: bool) -> None:
         postgresql_include=["fan_id", "comments", "last_at", *_ADDED],
     )
     op.create_index(
-        "ix_fan_days_client_prev",
+        "ix_fan_days_client_rank",
         "fan_days",
-        ["client_id", "platform", "prev_day"],
-        postgresql_include=["day", "fan_id", "onward", "fan_last_at"],
+        ["client_id", "platform", "onward", "fan_last_at", "fan_id"],
+        postgresql_include=["day", "prev_day"],
     )
 
 
 def _drop(added: bool) -> None:
     if added:
-        op.drop_index("ix_fan_days_client_prev", table_name="fan_days")
+        op.drop_index("ix_fan_days_client_rank", table_name="fan_days")
     op.drop_index("ix_fan_days_client_day", table_name="fan_days")
     op.drop_table("fan_days")
 
@@ -114,6 +114,7 @@ def upgrade():
         sa.Column("day", sa.DateTime(timezone=True), nullable=False),
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("prev_day", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("onward", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("platform", sa.String(length=16), nullable=False),
         sa.Column("fans", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -125,13 +126,15 @@ def upgrade():
             name=op.f("fk_fan_day_counts_connection_id_connections"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("client_id", "day", "connection_id", "prev_day", name=op.f("pk_fan_day_counts")),
+        sa.PrimaryKeyConstraint(
+            "client_id", "day", "connection_id", "prev_day", "onward", name=op.f("pk_fan_day_counts")
+        ),
     )
     op.execute(
-        """INSERT INTO fan_day_counts (client_id, day, connection_id, prev_day, platform, fans)
-           SELECT d.client_id, d.day, f.connection_id, d.prev_day, min(d.platform), count(*)
+        """INSERT INTO fan_day_counts (client_id, day, connection_id, prev_day, onward, platform, fans)
+           SELECT d.client_id, d.day, f.connection_id, d.prev_day, d.onward, min(d.platform), count(*)
            FROM fan_days d JOIN fan_summaries f ON f.id = d.fan_id
-           GROUP BY d.client_id, d.day, f.connection_id, d.prev_day"""
+           GROUP BY d.client_id, d.day, f.connection_id, d.prev_day, d.onward"""
     )
     op.create_index(
         "ix_fan_day_counts_prev",

@@ -25,7 +25,7 @@ def _rows() -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
         for d, s in db.session.execute(select(FanDay, FanSummary).join(FanSummary, FanSummary.id == FanDay.fan_id))
     }
     counts = {
-        (r.client_id, r.day, r.connection_id, r.prev_day, r.platform, r.fans)
+        (r.client_id, r.day, r.connection_id, r.prev_day, r.onward, r.platform, r.fans)
         for r in db.session.scalars(select(FanDayCount))
     }
     return days, counts
