@@ -3,7 +3,7 @@ without summing); fans per client, day, platform and previous day (the community
 fan; docs/fans.md, "Speed")
 
 Revision ID: 0030_fansweek
-Revises: 0029_fan_summary
+Revises: 0030_smalls (chained after main's 0030_smalls at merge; written against 0029_fan_summary)
 Create Date: 2026-12-02 03:00:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030_fansweek"
-down_revision = "0029_fan_summary"
+down_revision = "0030_smalls"
 branch_labels = None
 depends_on = None
 

@@ -90,7 +90,7 @@ def test_the_migration_fills_what_the_sync_writes(tmp_path: Any, redis_url: str,
             rebuild(db.session.connection(), client)
             db.session.commit()
             assert _rows() == migrated
-            downgrade(revision="0029_fan_summary")
+            downgrade(revision="-1")  # this migration only
             upgrade()
             assert _rows() == migrated
             db.session.remove()
