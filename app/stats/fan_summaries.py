@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, union_all
+from sqlalchemy import ColumnElement, func, literal, null, select, union_all
 
 from app.extensions import db
 from app.models import Connection, FanDay, FanDayCount, FanSummary
@@ -58,9 +58,8 @@ def period_fans(client_id: int, platform: str | None, start: datetime, end: date
     read, each platform and count apart, latest fan first, ``top`` rows at most (an index range each).
     Otherwise (a custom range ending in the past) the period's day rows are summed per fan.
     """
-    # the client's latest day with fans' comments (the pair counts lead with the client and the day)
-    latest = db.session.scalar(select(func.max(FanDayCount.day)).where(FanDayCount.client_id == client_id))
-    if latest is not None and latest >= end:
+    later, counts = _pair_counts(client_id, platform, start, end)
+    if later:
         return (
             select(FanDay.fan_id, func.sum(FanDay.comments).label("n"), func.max(FanDay.last_at).label("last"))
             .where(*_days(client_id, platform, start, end))
@@ -68,8 +67,8 @@ def period_fans(client_id: int, platform: str | None, start: datetime, end: date
             .subquery()
         )
     first_rows = [FanDay.day >= start, FanDay.day < end, FanDay.prev_day < start]
-    counts = _counts_reaching(client_id, platform, start, end, top) if top else None
-    if counts is None:
+    wanted = _counts_reaching(counts, top) if top else None
+    if wanted is None:
         return (
             select(FanDay.fan_id, FanDay.onward.label("n"), FanDay.fan_last_at.label("last"))
             .where(*_days(client_id, platform, start, end), FanDay.prev_day < start)
@@ -82,34 +81,52 @@ def period_fans(client_id: int, platform: str | None, start: datetime, end: date
         .limit(top)
         .subquery()
         .select()
-        for p in _platforms(client_id, platform)
-        for n in counts or [0]  # no fans: one empty part
+        for p, n in wanted or [(platform or "", 0)]  # no fans: one empty part
     ]
     return union_all(*parts).subquery()
 
 
-def _counts_reaching(
-    client_id: int, platform: str | None, start: datetime, end: datetime, top: int
-) -> list[int] | None:
-    """The highest comment counts of the period's fans that together hold at least ``top`` fans (all of them
-    when fewer); None when they are more than ``MAX_COUNTS``."""
+def _pair_counts(
+    client_id: int, platform: str | None, start: datetime, end: datetime
+) -> tuple[bool, dict[tuple[str, int], int]]:
+    """From the pair counts, in one query: whether a fan of the client has comments on or after ``end``, and
+    the fans of the period per (platform, comments in the period) (their first rows: previous day before it)."""
     terms = [FanDayCount.client_id == client_id, FanDayCount.day >= start, FanDayCount.day < end]
     if platform:
         terms.append(FanDayCount.platform == platform)
-    fans = func.sum(FanDayCount.fans)
-    out: list[int] = []
-    seen = 0
-    for n, k in db.session.execute(
-        select(FanDayCount.onward, fans)
+    later = select(literal("").label("p"), literal(-1).label("n"), func.count().label("k")).where(
+        FanDayCount.client_id == client_id, FanDayCount.day >= end
+    )
+    firsts = (
+        select(FanDayCount.platform, FanDayCount.onward, func.sum(FanDayCount.fans))
         .where(*terms, FanDayCount.prev_day < start)
-        .group_by(FanDayCount.onward)
-        .order_by(FanDayCount.onward.desc())
-    ):
+        .group_by(FanDayCount.platform, FanDayCount.onward)
+    )
+    after, counts = False, {}
+    for p, n, k in db.session.execute(union_all(later, firsts)):
+        if int(n) < 0:
+            after = int(k) > 0
+        else:
+            counts[(str(p), int(n))] = int(k)
+    return after, counts
+
+
+def _counts_reaching(counts: dict[tuple[str, int], int], top: int) -> list[tuple[str, int]] | None:
+    """The (platform, comment count) pairs of the highest counts that together hold at least ``top`` fans
+    (all when fewer); None when these are more than ``MAX_COUNTS`` counts."""
+    per_count: dict[int, int] = {}
+    for (_, n), k in counts.items():
+        per_count[n] = per_count.get(n, 0) + k
+    wanted: set[int] = set()
+    seen = 0
+    for n in sorted(per_count, reverse=True):
         if seen >= top:
             break
-        out.append(int(n))
-        seen += int(k)
-    return out if len(out) <= MAX_COUNTS else None
+        wanted.add(n)
+        seen += per_count[n]
+    if len(wanted) > MAX_COUNTS:
+        return None
+    return sorted(key for key in counts if key[1] in wanted)
 
 
 def ranked(client_id: int, platform: str | None, start: datetime, end: datetime, limit: int) -> Sequence[Any]:
@@ -165,18 +182,20 @@ def community_counts(
         terms.append(FanDayCount.platform == platform)
     active: dict[int, int] = {}
     firsts: dict[int, int] = {-1: 0}
-    for day, prev, n in db.session.execute(
-        select(FanDayCount.day, FanDayCount.prev_day, FanDayCount.fans).where(
-            *terms, FanDayCount.day >= start, FanDayCount.day < end
-        )
-    ):
+    in_period = select(FanDayCount.day, FanDayCount.prev_day, FanDayCount.fans).where(
+        *terms, FanDayCount.day >= start, FanDayCount.day < end
+    )
+    # and, in the same query, the fans new before the period (no day: the community before it)
+    before = select(null().label("day"), null().label("prev_day"), func.sum(FanDayCount.fans)).where(
+        *terms, FanDayCount.prev_day == NO_PREVIOUS, FanDayCount.day < start
+    )
+    for day, prev, n in db.session.execute(union_all(in_period, before)):
+        if day is None:
+            firsts[-1] = int(n or 0)
+            continue
         w = (day - start).days // 7
         if prev < bounds[w]:
             active[w] = active.get(w, 0) + int(n)
         if prev == NO_PREVIOUS:
             firsts[w] = firsts.get(w, 0) + int(n)
-    before = db.session.scalar(
-        select(func.sum(FanDayCount.fans)).where(*terms, FanDayCount.prev_day == NO_PREVIOUS, FanDayCount.day < start)
-    )
-    firsts[-1] = int(before or 0)
     return active, firsts
