@@ -90,8 +90,10 @@ def test_the_migration_fills_what_the_sync_writes(tmp_path: Any, redis_url: str,
             rebuild(db.session.connection(), client)
             db.session.commit()
             assert _rows() == migrated
+            db.session.rollback()  # the reads' locks go before the migration's DDL (PostgreSQL)
             downgrade(revision="-1")  # this migration only
             upgrade()
             assert _rows() == migrated
+            db.session.rollback()
             db.session.remove()
             db.engine.dispose()
