@@ -38,6 +38,7 @@ LI_ACCOUNT_TYPES = ("MEMBER", "ADMINISTRATOR")
 IG_ACCOUNT_TYPES = ("BUSINESS", "MEDIA_CREATOR", "PERSONAL")
 #: a Facebook sandbox account is a Page, or a person who manages no Page (``me/accounts`` is empty)
 FB_ACCOUNT_TYPES = ("PAGE", "PERSON")
+TT_ACCOUNT_TYPES = ("PERSONAL", "BUSINESS")  # BUSINESS: readable through the API for Business
 TRAJECTORIES = ("growth", "plateau", "spike", "decline", "stalled", "new")
 
 # (platform, kind) -> (fast time constant in days, weight of the slow tail, tail time constant in days)
