@@ -174,14 +174,10 @@ class LinkedInAdapter(ScopeCheckMixin):
         api_version: str = DEFAULT_VERSION,
         org_scopes: Sequence[str] = (),
     ) -> None:
-        if not client_id or not client_secret:
-            raise ValueError("LinkedIn client id and secret are required")
+        self._set_up(http, scopes, (client_id, client_secret), "LinkedIn client id and secret")
         self.org_scopes = tuple(s for s in org_scopes if s not in scopes)
-        self.http = http
         self.client_id = client_id
         self.client_secret = client_secret
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
         self.api_version = api_version
 
     def __repr__(self) -> str:

@@ -177,13 +177,9 @@ class TikTokBusinessAdapter(ScopeCheckMixin):
         scopes: Sequence[str] = DEFAULT_SCOPES,
         business_id: str | None = None,
     ) -> None:
-        if not app_id or not secret:
-            raise ValueError("TikTok Business app id and secret are required")
-        self.http = http
+        self._set_up(http, scopes, (app_id, secret), "TikTok Business app id and secret")
         self.app_id = app_id
         self.secret = secret
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
         self.uses_pkce = False
         #: the account every call names; set from the connection, or by the code exchange
         self.business_id = business_id
