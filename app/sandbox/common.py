@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Response, current_app, render_template_string
+from flask import Response, current_app, render_template_string, request
 
 from .state import SandboxState
 
@@ -179,3 +181,26 @@ def redirect_to(url: str) -> Response:
     resp = Response("", status=302)
     resp.headers["Location"] = url
     return resp
+
+
+def redirect_with(uri: str, params: Mapping[str, str], fragment: str = "") -> Response:
+    """Back to the app's ``redirect_uri`` with ``params`` added to its query (and Meta's fragment)."""
+    return redirect_to(uri + ("&" if "?" in uri else "?") + urlencode(params) + fragment)
+
+
+def consent_choice(
+    platform: str, redirect_uri: str, denial: Mapping[str, str], error_title: str, fragment: str = ""
+) -> Any:
+    """The consent form's answer, the same on every platform: "deny" goes back to the app with the
+    platform's own ``denial`` parameters, a malformed form or an account of another platform gets the
+    platform's error page (``error_title``); otherwise the chosen :class:`~app.sandbox.world.Account`.
+    Callers return a :class:`~flask.Response` as it is."""
+    decision = request.form.get("decision")
+    if decision == "deny":
+        return redirect_with(redirect_uri, denial, fragment)
+    if decision != "approve":
+        return error_page(error_title, "decision must be approve or deny")
+    acc = state().accounts.get(request.form.get("account_id", ""))
+    if acc is None or acc.platform != platform:
+        return error_page(error_title, "Unknown account_id")
+    return acc

@@ -10,11 +10,10 @@ come in the Graph envelope, as on every ``graph.facebook.com`` path (platforms.m
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from ..common import consent_page, error_page, json_response, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, redirect_with, state
 from ..instagram.oauth import token_value
 from ..instagram.shared import GraphError, expired_message
 from ..state import Token
@@ -30,9 +29,11 @@ def _scopes(raw: str | None) -> list[str]:
     return [s for s in re.split(r"[,\s]+", raw or "") if s]
 
 
+FRAGMENT = "#_=_"  # Facebook appends it to every redirect back to the app
+
+
 def _redirect(uri: str, params: dict[str, str]) -> Response:
-    sep = "&" if "?" in uri else "?"
-    return redirect_to(uri + sep + urlencode(params) + "#_=_")
+    return redirect_with(uri, params, FRAGMENT)
 
 
 def people() -> dict[str, list[Account]]:
@@ -80,23 +81,11 @@ def dialog(version: str | None = None) -> Response:
                 note = f"manages {len(pages)} Page{'s' if len(pages) != 1 else ''}" if pages else "manages no Page"
                 accounts.append({"id": accs[0].id, "username": owner, "display_name": "Facebook user", "note": note})
             return consent_page("Log in with Facebook", client["client_id"], accounts, scopes, granular=True)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(
-                redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_code": "200",
-                    "error_description": "Permissions error",
-                    "error_reason": "user_denied",
-                    **state_param,
-                },
-            )
-        if decision != "approve":
-            return error_page("Invalid Request", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "facebook":
-            return error_page("Invalid Request", "Unknown account_id")
+        denial = {"error": "access_denied", "error_code": "200", "error_description": "Permissions error"}
+        denial |= {"error_reason": "user_denied", **state_param}
+        acc = consent_choice("facebook", redirect_uri, denial, "Invalid Request", FRAGMENT)
+        if isinstance(acc, Response):
+            return acc
         granted = scopes
         if request.form.get("granular"):
             ticked = set(request.form.getlist("scope"))

@@ -12,11 +12,10 @@ would get for a missing, unknown, expired or revoked token).
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from ..common import consent_page, error_page, json_response, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, redirect_with, state
 from ..state import Token
 from .shared import GraphError, bp, expired_message
 
@@ -37,9 +36,11 @@ BASIC = "instagram_business_basic"
 INSIGHTS = "instagram_business_manage_insights"
 
 
+FRAGMENT = "#_"  # Instagram appends it to every redirect back to the app
+
+
 def _redirect(uri: str, params: dict[str, str]) -> Response:
-    sep = "&" if "?" in uri else "?"
-    return redirect_to(uri + sep + urlencode(params) + "#_")
+    return redirect_with(uri, params, FRAGMENT)
 
 
 def _scopes(raw: str | None) -> list[str]:
@@ -78,22 +79,11 @@ def authorize() -> Response:
                 for a in st.platform_accounts("instagram")
             ]
             return consent_page("Log in with Instagram", client["client_id"], accounts, scopes)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(
-                redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_reason": "user_denied",
-                    "error_description": "The user denied your request.",
-                    **state_param,
-                },
-            )
-        if decision != "approve":
-            return error_page("Invalid Request", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "instagram":
-            return error_page("Invalid Request", "Unknown account_id")
+        denial = {"error": "access_denied", "error_reason": "user_denied"}
+        denial |= {"error_description": "The user denied your request.", **state_param}
+        acc = consent_choice("instagram", redirect_uri, denial, "Invalid Request", FRAGMENT)
+        if isinstance(acc, Response):
+            return acc
         if acc.account_type == "PERSONAL":
             return _redirect(
                 redirect_uri,

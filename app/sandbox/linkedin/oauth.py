@@ -14,11 +14,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, request
 
-from ..common import consent_page, error_page, json_response, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, redirect_with, state
 from ..state import Token
 from .errors import bp, oauth_error
 
@@ -43,11 +42,6 @@ BAD_CODE = (
 )
 
 
-def _redirect(uri: str, params: dict[str, str]) -> Response:
-    sep = "&" if "?" in uri else "?"
-    return redirect_to(uri + sep + urlencode(params))
-
-
 @bp.route("/www.linkedin.com/oauth/v2/authorization", methods=["GET", "POST"])
 def authorize() -> Response:
     st = state()
@@ -64,14 +58,14 @@ def authorize() -> Response:
             )
         keep = {"state": args["state"]} if "state" in args else {}
         if args.get("response_type") != "code":
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {"error": "invalid_request", "error_description": "response_type must be code", **keep},
             )
         scopes = [s for s in (args.get("scope") or "").split(" ") if s]
         bad = [s for s in scopes if s not in SCOPES]
         if not scopes or bad:
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {
                     "error": "unauthorized_scope_error",
@@ -90,24 +84,13 @@ def authorize() -> Response:
                 for a in st.platform_accounts("linkedin")
             ]
             return consent_page("Sign in with LinkedIn", client["client_id"], accounts, scopes)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(
-                redirect_uri,
-                {
-                    "error": "user_cancelled_authorize",
-                    "error_description": "The user cancelled the authorization",
-                    **keep,
-                },
-            )
-        if decision != "approve":
-            return error_page("Bummer, something went wrong.", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "linkedin":
-            return error_page("Bummer, something went wrong.", "Unknown account_id")
+        denial = {"error": "user_cancelled_authorize", "error_description": "The user cancelled the authorization"}
+        acc = consent_choice("linkedin", redirect_uri, {**denial, **keep}, "Bummer, something went wrong.")
+        if isinstance(acc, Response):
+            return acc
         code = st.issue_code("linkedin", acc.id, client["client_id"], redirect_uri, scopes, None, None)
         st.save()
-        return _redirect(redirect_uri, {"code": code.value, **keep})
+        return redirect_with(redirect_uri, {"code": code.value, **keep})
 
 
 def _payload(access: Token, refresh: Token | None) -> dict[str, Any]:

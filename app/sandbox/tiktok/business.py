@@ -26,12 +26,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, request
 
 from ..audience import percentages
-from ..common import consent_page, error_page, json_response, pkce_ok, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, pkce_ok, redirect_with, state
 from ..state import Token
 from ..util import hexchars, unit
 from ..world import Account, Post
@@ -117,10 +116,6 @@ def is_business_client(client_key: str | None) -> bool:
     return state().client("tiktok_business", client_key) is not None
 
 
-def _redirect(uri: str, params: dict[str, str]) -> Response:
-    return redirect_to(uri + ("&" if "?" in uri else "?") + urlencode(params))
-
-
 def consent() -> Response:
     """The Login Kit page for a Business app: the same form contract (``account_id``, ``decision``)."""
     st = state()
@@ -136,7 +131,7 @@ def consent() -> Response:
         bad = [s for s in scopes if s not in SCOPES]
         if args.get("response_type") != "code" or not scopes or bad:
             error = "invalid_scope" if bad or not scopes else "unsupported_response_type"
-            return _redirect(redirect_uri, {"error": error, "error_description": ",".join(bad) or error, **keep})
+            return redirect_with(redirect_uri, {"error": error, "error_description": ",".join(bad) or error, **keep})
         if request.method == "GET":
             accounts = [
                 {
@@ -148,16 +143,12 @@ def consent() -> Response:
                 for a in st.platform_accounts("tiktok")
             ]
             return consent_page("Log in to TikTok (Business)", client["client_id"], accounts, scopes)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(redirect_uri, {"error": "access_denied", "error_description": "denied", **keep})
-        if decision != "approve":
-            return error_page("Something went wrong", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "tiktok":
-            return error_page("Something went wrong", "Unknown account_id")
+        denial = {"error": "access_denied", "error_description": "denied", **keep}
+        acc = consent_choice("tiktok", redirect_uri, denial, "Something went wrong")
+        if isinstance(acc, Response):
+            return acc
         if acc.account_type != "BUSINESS":
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {"error": "access_denied", "error_reason": "not_professional_account", **keep},
             )
@@ -166,7 +157,7 @@ def consent() -> Response:
             "tiktok", acc.id, client["client_id"], redirect_uri, scopes, challenge, "S256" if challenge else None
         )
         st.save()
-        return _redirect(redirect_uri, {"code": code.value, "scopes": ",".join(scopes), **keep})
+        return redirect_with(redirect_uri, {"code": code.value, "scopes": ",".join(scopes), **keep})
 
 
 # --------------------------------------------------------------------------- tokens

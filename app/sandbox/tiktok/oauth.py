@@ -9,22 +9,16 @@ refresh token (the old one is superseded); ``/v2/oauth/revoke/`` ends the grant.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, request
 
-from ..common import consent_page, error_page, json_response, pkce_ok, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, pkce_ok, redirect_with, state
 from ..state import Token
 from ..world import Account
 from . import business
 from .errors import bp, oauth_error
 
 SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.list")
-
-
-def _redirect(uri: str, params: dict[str, str]) -> Response:
-    sep = "&" if "?" in uri else "?"
-    return redirect_to(uri + sep + urlencode(params))
 
 
 @bp.route("/www.tiktok.com/v2/auth/authorize/", methods=["GET", "POST"])
@@ -42,7 +36,7 @@ def authorize() -> Response:
             return error_page("Something went wrong", "redirect_uri: does not match a registered redirect URI.")
         keep = {"state": args["state"]} if "state" in args else {}
         if args.get("response_type") != "code":
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {
                     "error": "unsupported_response_type",
@@ -53,7 +47,7 @@ def authorize() -> Response:
         scopes = [s for s in (args.get("scope") or "").split(",") if s]
         bad = [s for s in scopes if s not in SCOPES]
         if not scopes or bad:
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {
                     "error": "invalid_scope",
@@ -64,7 +58,7 @@ def authorize() -> Response:
         challenge = args.get("code_challenge")
         method = args.get("code_challenge_method")
         if challenge and (method or "").upper() != "S256":
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {
                     "error": "invalid_request",
@@ -78,21 +72,10 @@ def authorize() -> Response:
                 for a in st.platform_accounts("tiktok")
             ]
             return consent_page("Log in to TikTok", client["client_id"], accounts, scopes)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(
-                redirect_uri,
-                {
-                    "error": "access_denied",
-                    "error_description": "The user denied the authorization request.",
-                    **keep,
-                },
-            )
-        if decision != "approve":
-            return error_page("Something went wrong", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "tiktok":
-            return error_page("Something went wrong", "Unknown account_id")
+        denial = {"error": "access_denied", "error_description": "The user denied the authorization request."}
+        acc = consent_choice("tiktok", redirect_uri, {**denial, **keep}, "Something went wrong")
+        if isinstance(acc, Response):
+            return acc
         code = st.issue_code(
             "tiktok",
             acc.id,
@@ -103,7 +86,7 @@ def authorize() -> Response:
             "S256" if challenge else None,
         )
         st.save()
-        return _redirect(redirect_uri, {"code": code.value, "scopes": ",".join(scopes), **keep})
+        return redirect_with(redirect_uri, {"code": code.value, "scopes": ",".join(scopes), **keep})
 
 
 def _token_payload(access: Token, refresh: Token, acc: Account) -> dict[str, Any]:

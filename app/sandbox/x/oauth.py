@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from flask import Response, request
 
-from ..common import consent_page, error_page, json_response, pkce_ok, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, pkce_ok, redirect_with, state
 from ..state import Token
 from .errors import OAUTH_BAD_TOKEN, bp, oauth_error
 
@@ -34,11 +34,6 @@ SCOPES = (
 )
 
 
-def _redirect(uri: str, params: dict[str, str]) -> Response:
-    sep = "&" if "?" in uri else "?"
-    return redirect_to(uri + sep + urlencode(params))
-
-
 @bp.route("/x.com/i/oauth2/authorize", methods=["GET", "POST"])
 @bp.route("/twitter.com/i/oauth2/authorize", methods=["GET", "POST"])
 def authorize() -> Response:  # noqa: C901 - X's checks, in its order
@@ -53,17 +48,17 @@ def authorize() -> Response:  # noqa: C901 - X's checks, in its order
             return error_page("Something went wrong", "redirect_uri: does not match a registered callback URL.")
         keep = {"state": args["state"]} if "state" in args else {}
         if args.get("response_type") != "code":
-            return _redirect(redirect_uri, {"error": "unsupported_response_type", **keep})
+            return redirect_with(redirect_uri, {"error": "unsupported_response_type", **keep})
         if not args.get("state"):
-            return _redirect(redirect_uri, {"error": "invalid_request", "error_description": "state is required"})
+            return redirect_with(redirect_uri, {"error": "invalid_request", "error_description": "state is required"})
         scopes = [s for s in (args.get("scope") or "").split(" ") if s]
         bad = [s for s in scopes if s not in SCOPES]
         if not scopes or bad:
-            return _redirect(redirect_uri, {"error": "invalid_scope", **keep})
+            return redirect_with(redirect_uri, {"error": "invalid_scope", **keep})
         challenge = args.get("code_challenge")
         method = (args.get("code_challenge_method") or "").lower()
         if not challenge or method not in ("s256", "plain"):
-            return _redirect(
+            return redirect_with(
                 redirect_uri,
                 {"error": "invalid_request", "error_description": "PKCE code_challenge is required", **keep},
             )
@@ -78,14 +73,9 @@ def authorize() -> Response:  # noqa: C901 - X's checks, in its order
                 for a in st.platform_accounts("x")
             ]
             return consent_page("Authorize app to access your X account", client["client_id"], accounts, scopes)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(redirect_uri, {"error": "access_denied", **keep})
-        if decision != "approve":
-            return error_page("Something went wrong", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "x":
-            return error_page("Something went wrong", "Unknown account_id")
+        acc = consent_choice("x", redirect_uri, {"error": "access_denied", **keep}, "Something went wrong")
+        if isinstance(acc, Response):
+            return acc
         if acc.suspended:
             return error_page("Your account is suspended", "Suspended accounts cannot authorize apps.", 403)
         code = st.issue_code(
@@ -99,7 +89,7 @@ def authorize() -> Response:  # noqa: C901 - X's checks, in its order
             offline="offline.access" in scopes,
         )
         st.save()
-        return _redirect(redirect_uri, {"state": args["state"], "code": code.value})
+        return redirect_with(redirect_uri, {"state": args["state"], "code": code.value})
 
 
 def _client_auth() -> tuple[dict[str, Any] | None, Response | None]:

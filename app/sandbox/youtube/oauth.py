@@ -12,18 +12,12 @@ error pages.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, request
 
-from ..common import consent_page, error_page, json_response, pkce_ok, redirect_to, state
+from ..common import consent_choice, consent_page, error_page, json_response, pkce_ok, redirect_with, state
 from .auth import KNOWN_SCOPES
 from .errors import bp
-
-
-def _redirect(uri: str, params: dict[str, str]) -> Response:
-    sep = "&" if "?" in uri else "?"
-    return redirect_to(uri + sep + urlencode(params))
 
 
 @bp.route("/accounts.google.com/o/oauth2/v2/auth", methods=["GET", "POST"])
@@ -62,20 +56,15 @@ def authorize() -> Response:  # noqa: C901 - Google's checks, in Google's order
                 for a in st.platform_accounts("youtube")
             ]
             return consent_page("Sign in with Google", client["client_id"], accounts, scopes, granular=True)
-        decision = request.form.get("decision")
-        if decision == "deny":
-            return _redirect(redirect_uri, {"error": "access_denied", **keep})
-        if decision != "approve":
-            return error_page("Error 400: invalid_request", "decision must be approve or deny")
-        acc = st.accounts.get(request.form.get("account_id", ""))
-        if acc is None or acc.platform != "youtube":
-            return error_page("Error 400: invalid_request", "Unknown account_id")
+        acc = consent_choice("youtube", redirect_uri, {"error": "access_denied", **keep}, "Error 400: invalid_request")
+        if isinstance(acc, Response):
+            return acc
         granted = scopes
         if request.form.get("granular") == "1":
             chosen = set(request.form.getlist("scope"))
             granted = [s for s in scopes if s in chosen]
         if not granted:
-            return _redirect(redirect_uri, {"error": "access_denied", **keep})
+            return redirect_with(redirect_uri, {"error": "access_denied", **keep})
         offline = args.get("access_type") == "offline"
         if offline and "consent" not in (args.get("prompt") or "").split():
             has_refresh = any(
@@ -88,7 +77,7 @@ def authorize() -> Response:  # noqa: C901 - Google's checks, in Google's order
             offline = not has_refresh
         code = st.issue_code("youtube", acc.id, client["client_id"], redirect_uri, granted, challenge, method, offline)
         st.save()
-        return _redirect(redirect_uri, {**keep, "code": code.value, "scope": " ".join(granted)})
+        return redirect_with(redirect_uri, {**keep, "code": code.value, "scope": " ".join(granted)})
 
 
 def _client_credentials() -> tuple[str | None, str | None]:
