@@ -115,7 +115,7 @@ def test_list_and_filter_accounts(sandbox: SandboxControl) -> None:
             "published_at",
         ),
         ({"platform": "tiktok", "username": "x", "followers": 1, "colour": "red"}, "unknown keys"),
-        ({"platform": "tiktok", "username": "x", "followers": 1, "account_type": "BUSINESS"}, "account_type"),
+        ({"platform": "tiktok", "username": "x", "followers": 1, "account_type": "PAGE"}, "account_type"),
     ],
 )
 def test_bad_account_specs_are_clear_400s(sandbox: SandboxControl, body: dict[str, Any], fragment: str) -> None:
