@@ -14,9 +14,12 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from app.platforms.errors import BadResponse, ScopeMissing
+
+if TYPE_CHECKING:
+    from app.platforms.http import PlatformHttp
 
 __all__ = [
     "ContentItem",
@@ -196,10 +199,21 @@ class PlatformAdapter(Protocol):
 
 
 class ScopeCheckMixin:
-    """Scope helpers shared by the adapters."""
+    """Scope helpers shared by the adapters, and the set-up every OAuth adapter's constructor shares."""
 
     name: ClassVar[str]
+    http: PlatformHttp
+    scopes: tuple[str, ...]
     required_scopes: frozenset[str]
+
+    def _set_up(self, http: PlatformHttp, scopes: Sequence[str], credentials: Sequence[str], what: str) -> None:
+        """Check the app's credentials are set (``what`` names them in the error) and keep the HTTP
+        client and the scopes; every scope asked for is required of the grant."""
+        if not all(credentials):
+            raise ValueError(f"{what} are required")
+        self.http = http
+        self.scopes = tuple(scopes)
+        self.required_scopes = frozenset(self.scopes)
 
     def granted_scopes(self, raw: Any) -> frozenset[str]:
         """Parse the platform's granted-scope value (comma or space separated)."""

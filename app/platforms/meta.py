@@ -217,14 +217,11 @@ class MetaGraphAdapter(ScopeCheckMixin):
         api_version: str = "v25.0",
         scopes: Sequence[str] | None = None,
     ) -> None:
-        if not client_id or not client_secret:
-            raise ValueError(f"{self.credentials_label} are required")
-        self.http = http
+        chosen = self.default_scopes if scopes is None else scopes
+        self._set_up(http, chosen, (client_id, client_secret), self.credentials_label)
         self.client_id = client_id
         self.client_secret = client_secret
         self.api_version = api_version
-        self.scopes = tuple(scopes) if scopes is not None else self.default_scopes
-        self.required_scopes = frozenset(self.scopes)
         self.uses_pkce = False
 
     def __repr__(self) -> str:

@@ -167,13 +167,9 @@ class TikTokAdapter(ScopeCheckMixin):
         scopes: Sequence[str] = DEFAULT_SCOPES,
         use_pkce: bool = True,
     ) -> None:
-        if not client_key or not client_secret:
-            raise ValueError("TikTok client key and secret are required")
-        self.http = http
+        self._set_up(http, scopes, (client_key, client_secret), "TikTok client key and secret")
         self.client_key = client_key
         self.client_secret = client_secret
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
         self.uses_pkce = use_pkce
 
     def __repr__(self) -> str:

@@ -187,13 +187,9 @@ class XAdapter(ScopeCheckMixin):
         scopes: Sequence[str] = DEFAULT_SCOPES,
         cap_reset_day: int = 1,
     ) -> None:
-        if not client_id or not client_secret:
-            raise ValueError("X client id and secret are required")
-        self.http = http
+        self._set_up(http, scopes, (client_id, client_secret), "X client id and secret")
         self.client_id = client_id
         self.client_secret = client_secret
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
         self.cap_reset_day = cap_reset_day
 
     def __repr__(self) -> str:

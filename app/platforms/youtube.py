@@ -191,13 +191,9 @@ class YouTubeAdapter(ScopeCheckMixin):
         client_secret: str,
         scopes: Sequence[str] = DEFAULT_SCOPES,
     ) -> None:
-        if not client_id or not client_secret:
-            raise ValueError("Google client id and secret are required")
-        self.http = http
+        self._set_up(http, scopes, (client_id, client_secret), "Google client id and secret")
         self.client_id = client_id
         self.client_secret = client_secret
-        self.scopes = tuple(scopes)
-        self.required_scopes = frozenset(self.scopes)
         self.uses_pkce = True
 
     def __repr__(self) -> str:
