@@ -158,7 +158,10 @@ class Budgets:
             )
 
     def x_window_record(self, account: str | None, url: str, response: requests.Response) -> None:
-        """Remember the window X reported (``x-rate-limit-remaining`` / ``-reset``) until it resets."""
+        """Remember the window X reported (``x-rate-limit-remaining`` / ``-reset``) until it resets. A 429 is
+        not remembered: it already defers its sync to the reset (``RateLimited``)."""
+        if response.status_code == 429:
+            return
         remaining = response.headers.get("x-rate-limit-remaining")
         reset = response.headers.get("x-rate-limit-reset")
         if not account or remaining is None or reset is None:

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 
 @pytest.fixture
 def site(make_app: Any) -> Any:
-    app = make_app(**BROWSER_APP)
+    # a deployment with a Google (YouTube) app: the Google sign-in is offered only then
+    app = make_app(**BROWSER_APP, YOUTUBE_CLIENT_ID="browser-google-client", YOUTUBE_CLIENT_SECRET="browser-secret")
     with app.app_context():
         from app.extensions import db
         from app.models import Comment, ContentTactic

@@ -60,7 +60,7 @@ def test_a_spent_timeline_window_defers_the_sync_to_its_reset(app: Any, link: An
 
 
 def test_users_me_is_checked_too_and_only_a_window_x_reported_holds_back(app: Any, link: Any, world: Any) -> None:
-    _limits(world, **{"users/me": 1})
+    _limits(world, **{"users/me": 2})  # one for the connect, one for the initial sync (remaining 0)
     conn_id, _ = link("x")
     drain(app)
     world.clear_calls()
