@@ -104,7 +104,11 @@ def platform_page(platform: str) -> Response:
         table_error = None
     except BadQuery as exc:
         rows, table_error = [], exc.message
-    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone)
+    # the overview read this platform's live connections and the period's posts: the audience panel and
+    # the tactics table reuse them (a period without a start, all time, is read again by the tactics)
+    known = audience_reads.known_connections(ov.connections, complete=[platform])
+    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone, known)
+    period_posts = ov.posts if q.period.start is not None else None
     ctx: dict[str, Any] = dict(
         client=client,
         platform=platform,
@@ -120,7 +124,7 @@ def platform_page(platform: str) -> Response:
         hashtags=content.best_hashtags(ov.posts),
         audience=panel,
         insights_chart=page_charts.client_insights(ov, panel["insight_days"], platform),
-        tactic_rows=tactics.report(client, q),
+        tactic_rows=tactics.report(client, q, period_posts),
         fans=fans.fans_json(client, q, limit=10) if platform in COMMENT_PLATFORMS else None,
         link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
