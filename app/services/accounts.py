@@ -140,17 +140,22 @@ def session_user(raw: str | None, user_id: int) -> User | None:
     """The active user of a live session, or None when it was ended, expired or the user disabled."""
     if not raw:
         return None
-    # one read: the session with its user, and the client record with the user (pages read its time zone,
-    # app/web/times.py, and the portal its client, app/services/clients.py, without another query)
-    row = db.session.execute(
-        select(UserSession.created_at, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == capabilities.sha256(raw), UserSession.user_id == user_id)
-        .options(joinedload(User.client))
-    ).one_or_none()
+    # one read: the session with its user, and a client user's client record with its deliverables (pages
+    # read its time zone, app/web/times.py, and the portal its client, app/services/clients.py, without
+    # another query)
+    row = (
+        db.session.execute(
+            select(UserSession.created_at, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == capabilities.sha256(raw), UserSession.user_id == user_id)
+            .options(joinedload(User.client).joinedload(Client.deliverables))
+        )
+        .unique()
+        .one_or_none()
+    )
     if row is None:
         return None
-    created_at, user = row.tuple()
+    created_at, user = row._tuple()
     max_age = timedelta(hours=int(current_app.config["SESSION_MAX_HOURS"]))
     if created_at + max_age < utcnow():
         return None

@@ -91,7 +91,7 @@ def own_client(user: User) -> Client:
         return cast(Client, known[1])
     if "client" in inspect(user).dict:  # loaded with the user (``accounts.session_user``): no second read
         client = user.client
-        if client is not None:
+        if client is not None and "deliverables" not in inspect(client).dict:
             client.deliverables  # noqa: B018 (loaded now, as the query below would, not while a page renders)
     else:
         client = db.session.execute(
