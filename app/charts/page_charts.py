@@ -113,3 +113,14 @@ def client_insights(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platf
         f"{ov.data_version}|{len(days)}|{last_day}",
     )
     return cached(key, lambda: insights_chart("insights-svg", title, days, changes), store=ov.query.cacheable)
+
+
+def platform_page(ov: ClientOverview, insight_days: Sequence[Mapping[str, Any]], platform: str) -> dict[str, Chart]:
+    """The charts of a platform page (``ov`` of its query, ``insight_days`` of its audience panel): what
+    the page shows and what the worker prepares after a sync (``app.services.page_prep``), by one code."""
+    return {
+        "growth": client_growth(ov, f"{PLATFORM_NAMES.get(platform, platform)} followers"),
+        "engagement": client_metric(ov, ov.posts, ov.period, "engagement"),
+        "reach": client_metric(ov, ov.posts, ov.period, "reach"),
+        "insights_chart": client_insights(ov, insight_days, platform),
+    }

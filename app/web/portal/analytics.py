@@ -18,7 +18,7 @@ from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
-from app.models.platforms import COMMENT_PLATFORMS, PLATFORM_NAMES, PLATFORMS
+from app.models.platforms import COMMENT_PLATFORMS, PLATFORMS
 from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import audience_reads, content, query, video_insights
 from app.stats.overview import client_connections, client_overview
@@ -117,13 +117,10 @@ def platform_page(platform: str) -> Response:
         ov=ov,
         rows=rows,
         table_error=table_error,
-        growth=page_charts.client_growth(ov, f"{PLATFORM_NAMES[platform]} followers"),
-        engagement=page_charts.client_metric(ov, ov.posts, ov.period, "engagement"),
-        reach=page_charts.client_metric(ov, ov.posts, ov.period, "reach"),
+        **page_charts.platform_page(ov, panel["insight_days"], platform),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
         audience=panel,
-        insights_chart=page_charts.client_insights(ov, panel["insight_days"], platform),
         tactic_rows=tactics.report(client, q, period_posts),
         fans=fans.fans_json(client, q, limit=10) if platform in COMMENT_PLATFORMS else None,
         link_url=fan_links.page_url(client),
