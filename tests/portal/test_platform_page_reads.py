@@ -77,6 +77,7 @@ def test_a_platform_page_reads_each_thing_once(client: Any, creator: Any) -> Non
     # connection again (audience, tactics), the posts again (tactics), the client again (usage), the usage
     # day (marked in Redis since the first view)
     assert len(seen) == 13, "\n".join(s.split(" FROM ")[1][:60] if " FROM " in s else s[:60] for s in seen)
+    assert not [s for s in seen if "usage_days" in s]
     connections = [s for s in seen if "FROM connections" in s]
     assert len(connections) == 1
     assert sum("FROM content_items" in s for s in seen) == 1
@@ -117,3 +118,16 @@ def test_the_usage_day_is_recorded_once_and_then_marked_in_redis(client: Any, cr
     assert [s for s in seen if "usage_days" in s]
     assert rows() == 1
     assert list(get_redis().scan_iter("usage:day:*"))
+
+
+def test_the_platform_pages_charts_are_read_in_one_redis_command(client: Any, creator: Any) -> None:
+    client.login("c@example.com")
+    client.get("/portal/analytics/instagram?range=30d")  # renders and stores the four charts
+    r = get_redis()
+    assert len(list(r.scan_iter("chart:*"))) == 4
+    r.config_resetstat()
+    assert client.get("/portal/analytics/instagram?range=30d").status_code == 200
+    stats = r.info("commandstats")
+    # one MGET for the four charts, two for the live data version (the poller and the fans' cache key)
+    assert stats["cmdstat_mget"]["calls"] == 3
+    assert "cmdstat_set" not in stats  # nothing was rendered again
