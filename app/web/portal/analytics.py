@@ -109,10 +109,11 @@ def platform_page(platform: str) -> Response:
     known = audience_reads.known_connections(ov.connections, complete=[platform])
     panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone, known)
     period_posts = ov.posts if q.period.start is not None else None
+    poll = live.poller([client.id])
     ctx: dict[str, Any] = dict(
         client=client,
         platform=platform,
-        live=live.poller([client.id]),
+        live=poll,
         q=q,
         ov=ov,
         rows=rows,
@@ -122,7 +123,7 @@ def platform_page(platform: str) -> Response:
         hashtags=content.best_hashtags(ov.posts),
         audience=panel,
         tactic_rows=tactics.report(client, q, period_posts),
-        fans=fans.fans_json(client, q, limit=10) if platform in COMMENT_PLATFORMS else None,
+        fans=fans.fans_json(client, q, limit=10, version=poll["version"]) if platform in COMMENT_PLATFORMS else None,
         link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,
