@@ -227,6 +227,8 @@ SETTINGS: tuple[Setting, ...] = (
             "TIKTOK_SCOPES", "list", TIKTOK_DEFAULT_SCOPES, "Scopes requested from TikTok (comma or space separated)."
         ),
         Setting("TIKTOK_USE_PKCE", "bool", True, "Send a PKCE S256 challenge to TikTok."),
+        Setting("TIKTOK_BUSINESS_APP_ID", "str", None, "TikTok API for Business app id; unset: no business accounts."),
+        Setting("TIKTOK_BUSINESS_SECRET", "str", None, "TikTok API for Business app secret."),
         Setting(
             "YOUTUBE_CLIENT_ID",
             "str",

@@ -112,7 +112,10 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
 
 
 def _import_audience(http: requests.Session, base: str, connection_id: int, account: dict[str, Any]) -> None:
-    """Eight weekly audience snapshots before today from the creator's audience truth (demo only)."""
+    """Eight weekly audience snapshots before today from the creator's audience truth (demo only; a
+    personal TikTok account has none: TikTok shares a business account's only)."""
+    if account.get("platform") == "tiktok" and account.get("account_type") != "BUSINESS":
+        return
     got = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"audience": "1"}, timeout=TIMEOUT)
     got.raise_for_status()
     body = got.json()
@@ -143,6 +146,8 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     session_id = secrets.token_urlsafe(16)
     if account["platform"] not in COMMENT_PLATFORMS:
         feature = None
+    if account["platform"] == "tiktok" and account.get("account_type") == "BUSINESS":
+        feature = oauth.BUSINESS_FEATURE  # connected as a TikTok business account (API for Business)
     authorize = oauth.start_connect(user, session_id, account["platform"], feature)
     consent = http.post(
         authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT

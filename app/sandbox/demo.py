@@ -27,7 +27,8 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
     ("instagram", "urban.sketch", "Urban Sketch", 23_100, "decline", 105, {"post_every_days": 5.0}),
     ("instagram", "nomad.nina", "Nina the Nomad", 6_050, "stalled", 106, {"posting_paused_days": 75}),
     ("instagram", "personal.pat", "Pat (personal)", 410, "growth", 107, {"account_type": "PERSONAL"}),
-    ("tiktok", "danceduo", "Dance Duo", 212_000, "spike", 201, {"post_every_days": 1.2}),
+    # a TikTok business account: its audience and daily insights come from the API for Business
+    ("tiktok", "danceduo", "Dance Duo", 212_000, "spike", 201, {"post_every_days": 1.2, "account_type": "BUSINESS"}),
     ("tiktok", "codewithkai", "Code with Kai", 35_400, "growth", 202, {}),
     ("tiktok", "grandma.bakes", "Grandma Bakes", 2_400, "new", 203, {"post_every_days": 3.0}),
     ("tiktok", "retro.gamer", "Retro Gamer", 81_000, "decline", 204, {"post_every_days": 2.5}),

@@ -54,7 +54,8 @@ def permissions(platform: str) -> Response:
     if platform not in connections.offered_platforms():
         abort(404)
     connections.own_connections(current_user)  # client users only
-    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
+    business = platform == "tiktok" and connections.tiktok_business_offered()
+    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform], business=business)
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/connected")
@@ -167,7 +168,7 @@ def _sync_page(conn: Connection, status: int = 200, error: str | None = None, ty
         current=typed or cs.settings_of(conn),
         costs=cs.choice_costs(conn),
         total=cs.cost(conn.platform, cs.settings_of(conn)).words(conn.platform),
-        available=cs.AVAILABLE.get(conn.platform, frozenset()),
+        available=cs.available(conn),
         kinds=cs.KIND_LABELS,
         staff=current_user.role is not Role.CLIENT,
         error=error,
@@ -186,7 +187,7 @@ def sync_settings(connection_id: int) -> Response:
 def sync_settings_save(connection_id: int) -> ResponseReturnValue:
     """Save the form; a choice that does not fit is shown with its reason and the typed values kept."""
     conn = cs.connection_for(current_user, connection_id)
-    sync = {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.AVAILABLE.get(conn.platform, ())}
+    sync = {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.available(conn)}
     cadence = request.form.get("cadence", "daily")
     try:
         cs.update(current_user, connection_id, {"sync": sync, "cadence": cadence})
