@@ -23,7 +23,7 @@ from tests.support.sandbox import SandboxControl, sandbox, sandbox_app, sandbox_
 @pytest.fixture
 def app(make_app: Any, sandbox_url: str, sandbox: SandboxControl) -> Iterator[Flask]:  # noqa: F811
     sandbox.set_clock(now=datetime.now(UTC).replace(microsecond=0).isoformat())
-    app = portal_app(make_app, sandbox_url, SYNC_META_SLOWDOWN_SECONDS=0)
+    app = portal_app(make_app, sandbox_url, SYNC_META_SLOWDOWN_SECONDS=0, LINKEDIN_ORGANIZATIONS=True)
     with app.app_context():
         yield app
 
@@ -34,7 +34,10 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     assert result.exit_code == 0, result.output
     assert f"Demo connections: {len(DEMO_CONNECTIONS)} accounts connected" in result.output, result.output
     conns = db.session.execute(select(Connection)).scalars().all()
-    assert len(conns) == len(DEMO_CONNECTIONS) == 17
+    assert len(conns) == len(DEMO_CONNECTIONS) == 18
+    # Lucas administers two LinkedIn Company Pages: the first is chosen on the picker
+    pages = [(c.platform_user_id, c.display_name) for c in conns if c.account_type == "organization"]
+    assert pages == [("urn:li:organization:10480021", "Northwind HR")]
     assert sorted(c.username for c in conns if c.platform == "x") == ["kai_codes", "lena_cooks"]
     # Dance Duo is a TikTok business account (API for Business): its audience is read like Instagram's
     assert [c.username for c in conns if c.account_type == "business"] == ["danceduo"]
@@ -43,7 +46,7 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     accounts = {a["username"]: a for a in sandbox.accounts()}
     by_user_id = {a["platform_user_id"]: a for a in accounts.values()}
     for conn in conns:
-        account = by_user_id.get(conn.platform_user_id) or accounts[conn.username]
+        account = by_user_id.get(conn.platform_user_id) or accounts.get(conn.username) or accounts["northwind.hr"]
         issued = [t["value"] for t in sandbox.tokens(account["id"]) if t["kind"] != "code"]
         assert issued
         assert all(value not in (conn.access_token_enc or "") for value in issued)

@@ -21,7 +21,9 @@ from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
+from app.platforms.linkedin import ORG_SCOPES as LI_ORG_SCOPES
 from app.platforms.linkedin import LinkedInAdapter
+from app.platforms.linkedin_org import ORGANIZATION, LinkedInOrgAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
 from app.platforms.tiktok_business import BUSINESS, TikTokBusinessAdapter
@@ -132,7 +134,8 @@ def get_adapter(
     """The adapter for ``platform`` configured from ``settings``.
 
     ``kind``: the connection's ``account_type``; a TikTok ``business`` one is read through the API for
-    Business (:class:`TikTokBusinessAdapter`, naming ``account``, its ``platform_user_id``, as ``business_id``).
+    Business (:class:`TikTokBusinessAdapter`, naming ``account``, its ``platform_user_id``, as ``business_id``),
+    a LinkedIn ``organization`` one is a Company Page (:class:`LinkedInOrgAdapter`, ``account`` its URN).
 
     ``session`` defaults to the process-wide :class:`~app.platforms.http.TimeoutSession` for the
     configured timeouts.
@@ -161,13 +164,16 @@ def get_adapter(
             scopes=_scopes(settings, "FACEBOOK_SCOPES", FB_SCOPES),
         )
     if platform == "linkedin":
-        return LinkedInAdapter(
+        member = LinkedInAdapter(
             http,
             client_id=_required(settings, "LINKEDIN_CLIENT_ID"),
             client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
             scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
             api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
+            org_scopes=LI_ORG_SCOPES if settings.get("LINKEDIN_ORGANIZATIONS") else (),
         )
+        # a Company Page connection: the member's grant, the Page's numbers (``account``: its URN)
+        return LinkedInOrgAdapter(member, account) if kind == ORGANIZATION and account else member
     if platform == "tiktok" and kind == BUSINESS:
         return TikTokBusinessAdapter(
             http,

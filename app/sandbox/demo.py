@@ -49,6 +49,16 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
 ]
 
 
+#: LinkedIn Company Pages of demo members (``linkedin/orgs.py``): Northwind's admin administers two, so
+#: a LinkedIn login goes through the Page picker; the first Page has all of the member's followers
+DEMO_ORGANIZATIONS: dict[str, list[dict[str, Any]]] = {
+    "northwind.hr": [
+        {"id": "10480021", "name": "Northwind HR", "vanity": "northwind-hr", "followers_percent": 100},
+        {"id": "10480022", "name": "Northwind Careers", "vanity": "northwind-careers", "followers_percent": 20},
+    ],
+}
+
+
 #: creators whose growth picks up in the 28 days after a day (days ago): the demo client connected to them
 #: completes M3 "Short-form video system" that day (app/demo/people.py derives the same day from the
 #: client's weeks in the programme; a test keeps the two agreeing), so the impact page shows M3's effect
@@ -102,6 +112,10 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         resp = requests.post(f"{base}/_sandbox/accounts", json=spec, timeout=timeout)
         resp.raise_for_status()
         created.append(resp.json())
+        if spec["username"] in DEMO_ORGANIZATIONS:
+            url = f"{base}/_sandbox/linkedin/accounts/{created[-1]['id']}/organizations"
+            body = {"organizations": DEMO_ORGANIZATIONS[spec["username"]]}
+            requests.put(url, json=body, timeout=timeout).raise_for_status()
         if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
             now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
             for hours, story in demo_stories(spec["followers"]):
@@ -120,6 +134,10 @@ def seed_world(state: Any) -> list[str]:
         for spec in demo_accounts():
             acc = state.create_account(spec)
             ids.append(acc.id)
+            if spec["username"] in DEMO_ORGANIZATIONS:
+                acc.organizations = [
+                    dict(o, role="ADMINISTRATOR", state="APPROVED") for o in DEMO_ORGANIZATIONS[spec["username"]]
+                ]
             if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
                 now = state.now()
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):

@@ -71,6 +71,9 @@ CALLS = {
     # calls for each new or due post under 30 days old: 22.3 calls a day in all at one post every 3 days,
     # measured over 14 daily syncs (docs/sync.md)
     "linkedin": {"profile": 7, "posts": 15},
+    # a LinkedIn Company Page: organizations/{id} + networkSizes + follower and share statistics by day;
+    # posts: one page of 100 plus one share-statistics call for the new and due posts (docs/sync.md)
+    "linkedin_org": {"profile": 4, "posts": 2},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6
@@ -144,10 +147,15 @@ def syncs_per_day(conn: Connection) -> int:
     return CADENCES[settings_of(conn).cadence]
 
 
-def cost(platform: str, settings: SyncSettings) -> Cost:
-    """The daily cost of ``settings`` for one connection of ``platform``."""
+def calls_key(conn: Connection) -> str:
+    """The :data:`CALLS` row of a connection: its platform's, or a LinkedIn Company Page's."""
+    return "linkedin_org" if conn.platform == "linkedin" and conn.account_type == "organization" else conn.platform
+
+
+def cost(platform: str, settings: SyncSettings, key: str | None = None) -> Cost:
+    """The daily cost of ``settings`` for one connection of ``platform`` (``key``: :func:`calls_key`)."""
     kinds = ["profile", *(k for k in KINDS if settings.sync.get(k))]
-    per_sync_calls = sum(CALLS.get(platform, {}).get(k, 0) for k in kinds)
+    per_sync_calls = sum(CALLS.get(key or platform, {}).get(k, 0) for k in kinds)
     per_sync_units = sum(YOUTUBE_UNITS.get(k, 0) for k in kinds) if platform == "youtube" else 0
     n = CADENCES[settings.cadence]
     own_schedule = sum(DAILY_CALLS.get(platform, {}).get(k, 0) for k in kinds)
@@ -162,14 +170,15 @@ def choice_costs(conn: Connection) -> dict[str, str]:
     for kind in KINDS:
         if kind in available(conn):
             per_kind = Cost(
-                CALLS.get(conn.platform, {}).get(kind, 0) * CADENCES[current.cadence]
+                CALLS.get(calls_key(conn), {}).get(kind, 0) * CADENCES[current.cadence]
                 + DAILY_CALLS.get(conn.platform, {}).get(kind, 0),
                 (YOUTUBE_UNITS.get(kind, 0) if conn.platform == "youtube" else 0) * CADENCES[current.cadence],
             )
             out[kind] = per_kind.words(conn.platform)
-    once = cost(conn.platform, SyncSettings(current.sync, "daily"))
+    once = cost(conn.platform, SyncSettings(current.sync, "daily"), calls_key(conn))
     out["daily"] = once.words(conn.platform)
-    out["twice_daily"] = cost(conn.platform, SyncSettings(current.sync, "twice_daily")).words(conn.platform)
+    twice = cost(conn.platform, SyncSettings(current.sync, "twice_daily"), calls_key(conn))
+    out["twice_daily"] = twice.words(conn.platform)
     return out
 
 

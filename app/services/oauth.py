@@ -266,6 +266,12 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
     step = exchange_step(user, session_id, platform, args)
     if isinstance(step, CallbackOutcome):
         return step
+    return finish_callback(platform, step)
+
+
+def finish_callback(platform: str, step: Exchanged) -> CallbackOutcome:
+    """After the exchange: scopes (O7), the account's profile and storage (also a LinkedIn member's
+    connection when no Company Page is chosen, ``app.services.linkedin_pages``)."""
     client, pending, adapter, tokens = step.client, step.pending, step.adapter, step.tokens
     missing = adapter.missing_scopes(tokens)
     try:
