@@ -281,6 +281,7 @@ def after_sync(app: Any, db_url: str, instance: str, redis_url: str, runs: int, 
         ).scalar_one()
     pages = {
         "client overview (default range)": lambda: logins["client"].get("/portal/analytics"),
+        "client's Instagram page (default range)": lambda: logins["client"].get("/portal/analytics/instagram"),
         "coach's client page (90 days)": lambda: logins["coach"].get(f"/admin/clients/{client_id}"),
         "coach's portfolio (50 clients)": lambda: logins["coach"].get("/admin/portfolio"),
         "admin portfolio (all clients)": lambda: logins["admin"].get("/admin/portfolio"),

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+
+import redis
 
 from app.charts.builders import Chart, Table
 from app.redis_cache import digest_key, get_or_build
+from app.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 26 * 3600
@@ -43,3 +46,15 @@ def cached(key: str, build: Callable[[], Chart], *, store: bool = True) -> Chart
     if not store:
         return build()
     return get_or_build(key, build, ttl=TTL_SECONDS, dump=_dump, load=_load, name="chart", log=log)
+
+
+def cached_many(items: Sequence[tuple[str, Callable[[], Chart]]], *, store: bool = True) -> list[Chart]:
+    """Several charts of one page: the cached ones in one read (``MGET``), each missing one as ``cached``
+    builds it (built, stored, returned); with ``store`` False all are built, Redis untouched."""
+    if not store:
+        return [build() for _, build in items]
+    try:
+        raws: list[bytes | None] = get_redis().mget([key for key, _ in items])  # type: ignore[assignment]
+    except redis.RedisError:
+        raws = [None] * len(items)
+    return [_load(raw) if raw else cached(key, build) for (key, build), raw in zip(items, raws, strict=True)]

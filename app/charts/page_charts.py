@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from app.charts.builders import Chart, growth_chart, insights_chart, weekly_chart
-from app.charts.cache import cache_key, cached
+from app.charts.cache import cache_key, cached, cached_many
 from app.models.platforms import PLATFORM_NAMES
 from app.stats import methodology
 from app.stats.content import Post
@@ -25,14 +25,18 @@ METRIC_UNITS = {
 }
 
 
-def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Chart:
+#: a chart as the cache sees it: its key and how to build it
+Spec = tuple[str, Callable[[], Chart]]
+
+
+def _growth_spec(ov: ClientOverview, title: str) -> Spec:
     # the title is part of the key: the coach's "Growth timeline" and the client's chart of one range differ
     key = cache_key(f"growth:{title}", f"client:{ov.client_id}", ov.query.cache_key(), ov.data_version)
-    return cached(
-        key,
-        lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start),
-        store=ov.query.cacheable,
-    )
+    return key, lambda: growth_chart("growth-svg", title, ov.series, ov.milestones, ov.program.start)
+
+
+def client_growth(ov: ClientOverview, title: str = "Followers over time") -> Chart:
+    return cached(*_growth_spec(ov, title), store=ov.query.cacheable)
 
 
 def client_growth_print(ov: ClientOverview, title: str) -> Chart:
@@ -49,11 +53,15 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
     """The metric selector's chart: followers, or a weekly post metric per platform."""
     if metric == "followers":
         return client_growth(ov)
+    return cached(*_metric_spec(ov, posts, period, metric), store=ov.query.cacheable)
+
+
+def _metric_spec(ov: ClientOverview, posts: list[Post], period: Period, metric: str) -> Spec:
     key = cache_key(
         f"metric:{metric}", f"client:{ov.client_id}", ov.query.cache_key(), f"{ov.data_version}|{len(posts)}"
     )
     if metric in INSIGHT_METRICS:
-        return cached(
+        return (
             key,
             lambda: weekly_chart(
                 "metric-svg",
@@ -66,9 +74,8 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
                 else (),
                 by_publication=False,
             ),
-            store=ov.query.cacheable,
         )
-    return cached(
+    return (
         key,
         lambda: weekly_chart(
             "metric-svg",
@@ -80,7 +87,6 @@ def client_metric(ov: ClientOverview, posts: list[Post], period: Period, metric:
             if metric == "reach" and period.start is not None
             else (),
         ),
-        store=ov.query.cacheable,
     )
 
 
@@ -100,6 +106,10 @@ def portfolio_growth(pf: Portfolio, tenant: str, *, print_size: bool = False) ->
 def client_insights(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str) -> Chart:
     """The platform page's daily insights chart (views, reach, watch time), YouTube's 2026-08-27 change
     in how views are counted marked when the period crosses it; cached like the page's other charts."""
+    return cached(*_insights_spec(ov, days, platform), store=ov.query.cacheable)
+
+
+def _insights_spec(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str) -> Spec:
     changes = []
     if days:
         first, last = date.fromisoformat(str(days[0]["day"])), date.fromisoformat(str(days[-1]["day"]))
@@ -112,4 +122,17 @@ def client_insights(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platf
         ov.query.cache_key(),
         f"{ov.data_version}|{len(days)}|{last_day}",
     )
-    return cached(key, lambda: insights_chart("insights-svg", title, days, changes), store=ov.query.cacheable)
+    return key, lambda: insights_chart("insights-svg", title, days, changes)
+
+
+def platform_page(ov: ClientOverview, insight_days: Sequence[Mapping[str, Any]], platform: str) -> dict[str, Chart]:
+    """The charts of a platform page (``ov`` of its query, ``insight_days`` of its audience panel): what
+    the page shows and what the worker prepares after a sync (``app.services.page_prep``), by one code."""
+    specs = {
+        "growth": _growth_spec(ov, f"{PLATFORM_NAMES.get(platform, platform)} followers"),
+        "engagement": _metric_spec(ov, ov.posts, ov.period, "engagement"),
+        "reach": _metric_spec(ov, ov.posts, ov.period, "reach"),
+        "insights_chart": _insights_spec(ov, insight_days, platform),
+    }
+    # the four in one Redis read when cached (each missing one is built and stored)
+    return dict(zip(specs, cached_many(list(specs.values()), store=ov.query.cacheable), strict=True))

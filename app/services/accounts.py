@@ -140,17 +140,26 @@ def session_user(raw: str | None, user_id: int) -> User | None:
     """The active user of a live session, or None when it was ended, expired or the user disabled."""
     if not raw:
         return None
-    row = db.session.execute(
-        select(UserSession).where(UserSession.token_hash == capabilities.sha256(raw), UserSession.user_id == user_id)
-    ).scalar_one_or_none()
+    # one read: the session with its user, and a client user's client record with its deliverables (pages
+    # read its time zone, app/web/times.py, and the portal its client, app/services/clients.py, without
+    # another query)
+    row = (
+        db.session.execute(
+            select(UserSession.created_at, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == capabilities.sha256(raw), UserSession.user_id == user_id)
+            .options(joinedload(User.client).joinedload(Client.deliverables))
+        )
+        .unique()
+        .one_or_none()
+    )
     if row is None:
         return None
+    created_at, user = row._tuple()
     max_age = timedelta(hours=int(current_app.config["SESSION_MAX_HOURS"]))
-    if row.created_at + max_age < utcnow():
+    if created_at + max_age < utcnow():
         return None
-    # the client record comes with the user: pages read its time zone (app/web/times.py) without a query
-    user = db.session.get(User, user_id, options=[joinedload(User.client)])
-    if user is None or not user.is_active:
+    if not user.is_active:
         return None
     return user
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from flask import current_app, g, has_request_context
+from sqlalchemy import Select, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.errors import NotFound, ValidationFailed
@@ -84,11 +84,23 @@ def own_client(user: User) -> Client:
     """
     if user.role is not Role.CLIENT:
         raise NotFound("No client profile for this user.")
-    client = db.session.execute(
-        select(Client).where(Client.user_id == user.id).options(selectinload(Client.deliverables))
-    ).scalar_one_or_none()
+    # read once per request: a page's view and its usage tracking (``app.web.usage``) both ask; a second
+    # read would return the same object from the session's identity map anyway
+    known = g.get("own_client") if has_request_context() else None
+    if known is not None and known[0] == user.id and known[1] in db.session:
+        return cast(Client, known[1])
+    if "client" in inspect(user).dict:  # loaded with the user (``accounts.session_user``): no second read
+        client = user.client
+        if client is not None and "deliverables" not in inspect(client).dict:
+            client.deliverables  # noqa: B018 (loaded now, as the query below would, not while a page renders)
+    else:
+        client = db.session.execute(
+            select(Client).where(Client.user_id == user.id).options(selectinload(Client.deliverables))
+        ).scalar_one_or_none()
     if client is None:
         raise NotFound("No client profile for this user.")
+    if has_request_context():
+        g.own_client = (user.id, client)
     return client
 
 

@@ -51,7 +51,7 @@ def fan_json(f: stats.Fan) -> dict[str, Any]:
 CACHE_SECONDS = 600
 
 
-def fans_json(client: Client, query: StatsQuery, limit: int = 50) -> dict[str, Any]:
+def fans_json(client: Client, query: StatsQuery, limit: int = 50, version: str | None = None) -> dict[str, Any]:
     """The fans answer, cached in Redis per (client, query, the client's data version) for at most 10 minutes.
 
     The data version (``app/services/live.py``) moves with every sync, comment change and fan link change,
@@ -60,7 +60,8 @@ def fans_json(client: Client, query: StatsQuery, limit: int = 50) -> dict[str, A
     """
     if not query.cacheable:
         return _build(client, query, limit)
-    key = digest_key("fans:", str(client.id), query.cache_key(), str(limit), live.version([client.id]))
+    version = live.version([client.id]) if version is None else version  # a page may have read it already
+    key = digest_key("fans:", str(client.id), query.cache_key(), str(limit), version)
     return get_or_build(
         key,
         lambda: _build(client, query, limit),

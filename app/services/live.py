@@ -66,7 +66,8 @@ def version(client_ids: Sequence[int] | None) -> str:
 
 
 def poller(client_ids: Sequence[int] | None) -> dict[str, str]:
-    """What a page needs to poll its data version (the ``live_poller`` template global, app/web/live.py)."""
+    """What a page needs to poll its data version (the ``live_poller`` template global, app/web/live.py);
+    its ``version`` is the one a page keys its other cached answers on (read once)."""
     return {"token": token_for(client_ids), "version": version(client_ids)}
 
 

@@ -5,8 +5,9 @@ client, so the next view of each would render its charts (pygal) and recompute t
 and Python) inside a request. After a sync that saved something the worker does it instead, into the
 same caches the pages read (``app.charts.cache``, ``app.stats.portfolio``), under the same keys:
 
-* the client's charts for the default ranges: the portal overview (its default range and metric) and
-  the coach's client page (90 days: growth timeline and engagement);
+* the client's charts for the default ranges: the portal overview (its default range and metric), each
+  platform page of the client (followers, engagement, reach, daily insights) and the coach's client
+  page (90 days: growth timeline and engagement);
 * the portfolio result and chart of the client's coach and of each admin, as ``/admin/portfolio``
   opens without filters.
 
@@ -28,7 +29,7 @@ from app.models import Client, Connection, Role, User
 from app.queueing import dispatch
 from app.services import goals
 from app.services import portfolio as pf_service
-from app.stats import query
+from app.stats import audience_reads, query
 from app.stats.overview import client_overview
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,22 @@ def prepare_client(client_id: int) -> int:
     if ov.has_data:
         page_charts.client_metric(ov, ov.posts, ov.period, "engagement")
         charts += 1
+    for platform in dict.fromkeys(c.platform for c in ov.connections):
+        charts += prepare_platform_page(client, platform)
     return charts
+
+
+def prepare_platform_page(client: Client, platform: str) -> int:
+    """The charts of the client's ``platform`` page as it opens (its default range): followers,
+    engagement, reach and the daily insights, read the way ``app.web.portal.analytics.platform_page``
+    reads them (same queries, same cache keys); returns how many charts were looked at."""
+    q = query.parse({"platform": platform}, tz=client.time_zone)
+    ov = client_overview(client, q)
+    if not ov.has_data:
+        return 0
+    known = audience_reads.known_connections(ov.connections, complete=[platform])
+    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone, known)
+    return len(page_charts.platform_page(ov, panel["insight_days"], platform))
 
 
 def prepare_portfolio(user_id: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import Client, Connection, ContentItem, ContentTactic, Tactic
 from app.stats import scoping
 from app.stats import tactics as stats
+from app.stats.content import Post
 from app.stats.query import StatsQuery
 
 MAX_COACH_TACTICS = 30
@@ -151,10 +153,14 @@ def add_tactic(coach_id: int | None, raw_name: object, raw_keywords: object) -> 
     return row
 
 
-def report(client: Client, query: StatsQuery) -> list[stats.TacticRow]:
-    """The client's tactics over the query's period (and platform, when one is chosen)."""
-    conns = db.session.scalars(scoping.connections_query([client.id], query)).all()
+def report(client: Client, query: StatsQuery, posts: Sequence[Post] | None = None) -> list[stats.TacticRow]:
+    """The client's tactics over the query's period (and platform, when one is chosen). ``posts``: the
+    period's posts when the caller has read them already (``ClientOverview.posts`` of the same query
+    and a period with a start), so they are not read twice."""
     defs = stats.definitions(client.coach_id)
+    if posts is not None:
+        return stats.tactic_rows(stats.with_tags(posts), defs)
+    conns = db.session.scalars(scoping.connections_query([client.id], query)).all()
     return stats.tactic_rows(stats.load_tagged(conns, query.period), defs)
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -228,9 +228,23 @@ def over_time(
     return {"since": before.taken_on.isoformat(), "until": as_of, "changes": audience_changes(before.payload, newest)}
 
 
-def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, Any]:
-    """Everything the Audience section of a platform page shows (each connection read once)."""
-    conns: Conns = {}
+def known_connections(connections: Iterable[Connection], complete: Iterable[str] = ()) -> Conns:
+    """``Conns`` from live connections a page already read (``connections_query``): per platform the
+    newest, as ``_connection`` would read it, so ``panel`` reads none of them again; ``complete`` names
+    the platforms whose live connections are all in ``connections`` (none of them: no connection)."""
+    out: Conns = dict.fromkeys(complete)
+    for conn in connections:
+        if conn.disconnected_at is None:
+            known = out.get(conn.platform)
+            if known is None or conn.id > known.id:
+                out[conn.platform] = conn
+    return out
+
+
+def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns | None = None) -> dict[str, Any]:
+    """Everything the Audience section of a platform page shows (each connection read once; ``known``:
+    connections the caller already read, see ``known_connections``)."""
+    conns: Conns = dict(known or {})
     aud = audience(client_id, platform, conns)
     # TikTok's Display API gives no daily insights (a business account's come from the API for Business)
     read = platform in AUDIENCE_PLATFORMS or (platform == "tiktok" and _tiktok_business(client_id, conns))

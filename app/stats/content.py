@@ -54,6 +54,8 @@ class Post:
     hashtags: tuple[str, ...]
     #: a thumbnail is stored (served at ``/portal/thumbs/<id>``); else the page shows a placeholder
     thumb: bool = False
+    #: the connection the post was published on (0: not known)
+    connection_id: int = 0
 
     @property
     def headline_label(self) -> str:
@@ -87,6 +89,7 @@ def to_post(item: ContentItem, conn: Connection, thumb: bool = False) -> Post:
         rate=post_rate(item, conn.platform),
         hashtags=tuple(str(h) for h in (item.hashtags or [])),
         thumb=thumb,
+        connection_id=item.connection_id,
     )
 
 

@@ -207,6 +207,13 @@ def load_tagged(connections: Sequence[Connection], period: Period) -> list[Tagge
     ]
 
 
+def with_tags(posts: Sequence[Post]) -> list[TaggedPost]:
+    """``posts`` (read by ``content.load_posts``: one period, newest first) with their tactic tags: what
+    ``load_tagged`` returns for the same connections and period, without reading the posts again."""
+    tags = tags_of([p.id for p in posts])
+    return [TaggedPost(p, p.connection_id, frozenset(tags.get(p.id, ()))) for p in posts]
+
+
 def tags_of(item_ids: Sequence[int]) -> dict[int, list[str]]:
     """Tactic slugs per post id, sorted."""
     out: dict[int, list[str]] = defaultdict(list)

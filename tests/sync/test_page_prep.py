@@ -1,5 +1,5 @@
-"""Workers prepare what pages need: after a real sync on a real worker, the client's overview, the
-coach's client page and the coach's and admin's portfolio open from the caches (no chart rendered, no
+"""Workers prepare what pages need: after a real sync on a real worker, the client's overview, their
+platform page, the coach's client page and the coach's and admin's portfolio open from the caches (no chart rendered, no
 portfolio computed in the request); preparations of one window are one scheduled job."""
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ def test_after_a_sync_the_first_views_are_cached_ones(app: Any, client: Any, lin
     assert page.status_code == 200
     assert "growth-svg" in page.get_data(as_text=True)
     assert cached_keys() == prepared
+    # the Instagram page as it opens: its followers, engagement, reach and insights charts too
+    page = client.get("/portal/analytics/instagram")
+    assert page.status_code == 200
+    assert "Instagram followers" in page.get_data(as_text=True)
+    assert cached_keys() == prepared
     # the coach: client page (90 days) and portfolio, both from the caches
     client.logout()
     client.login("coach@example.com")
@@ -75,8 +80,10 @@ def test_after_a_sync_the_first_views_are_cached_ones(app: Any, client: Any, lin
     client.logout()
     client.login("creator@example.com")
     client.get("/portal/analytics")
+    overview_keys = cached_keys()
+    client.get("/portal/analytics/instagram")
     after_views = cached_keys()
-    assert after_views
+    assert len(after_views - overview_keys) == 4  # the platform page's four charts were rendered and stored
     assert after_views <= prepared
 
 

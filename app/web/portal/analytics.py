@@ -18,7 +18,7 @@ from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
-from app.models.platforms import COMMENT_PLATFORMS, PLATFORM_NAMES, PLATFORMS
+from app.models.platforms import COMMENT_PLATFORMS, PLATFORMS
 from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
 from app.stats import audience_reads, content, query, tiktok_video, video_insights
 from app.stats.overview import client_connections, client_overview
@@ -104,24 +104,26 @@ def platform_page(platform: str) -> Response:
         table_error = None
     except BadQuery as exc:
         rows, table_error = [], exc.message
-    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone)
+    # the overview read this platform's live connections and the period's posts: the audience panel and
+    # the tactics table reuse them (a period without a start, all time, is read again by the tactics)
+    known = audience_reads.known_connections(ov.connections, complete=[platform])
+    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone, known)
+    period_posts = ov.posts if q.period.start is not None else None
+    poll = live.poller([client.id])
     ctx: dict[str, Any] = dict(
         client=client,
         platform=platform,
-        live=live.poller([client.id]),
+        live=poll,
         q=q,
         ov=ov,
         rows=rows,
         table_error=table_error,
-        growth=page_charts.client_growth(ov, f"{PLATFORM_NAMES[platform]} followers"),
-        engagement=page_charts.client_metric(ov, ov.posts, ov.period, "engagement"),
-        reach=page_charts.client_metric(ov, ov.posts, ov.period, "reach"),
+        **page_charts.platform_page(ov, panel["insight_days"], platform),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
         audience=panel,
-        insights_chart=page_charts.client_insights(ov, panel["insight_days"], platform),
-        tactic_rows=tactics.report(client, q),
-        fans=fans.fans_json(client, q, limit=10) if platform in COMMENT_PLATFORMS else None,
+        tactic_rows=tactics.report(client, q, period_posts),
+        fans=fans.fans_json(client, q, limit=10, version=poll["version"]) if platform in COMMENT_PLATFORMS else None,
         link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,

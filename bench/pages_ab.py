@@ -1,0 +1,148 @@
+"""Before/after of the audience pages, interleaved request by request (issue 18's speed target).
+
+Two checkouts of the app (``--before``, e.g. a ``git worktree`` of the commit before a change, and this
+one) each serve the cases of ``bench/pages_audience.py`` in a process of their own, on the same database
+(made by ``bench/pages.py --audience --keep``); this script asks them in turn, A B A B ..., so a load
+spike on a shared box hits both sides alike. Each side has its own embedded Redis.
+
+    .venv/bin/python bench/pages.py --audience --keep --name bench_ab --only nothing
+    git worktree add --detach /tmp/before <commit>   # with .venv (and static/vendor) as in the checkout
+    .venv/bin/python bench/pages_ab.py --name bench_ab --before /tmp/before [--runs 30] [--only "audience:"]
+
+Prints per case and side: p50, p95 and max wall ms, the app CPU p50 (that process's own CPU time per
+request: steadier than wall time on a shared box), queries per request, and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+
+# runs inside each side's own checkout (so it imports that side's app and bench modules)
+SERVE = r"""
+import json, sys, tempfile, time
+sys.path.insert(0, ".")
+from sqlalchemy import event
+from bench import pages, pages_audience
+from app.redis_conn import get_redis, start_embedded, stop_embedded
+
+db_url, only = sys.argv[1], sys.argv[2]
+instance = tempfile.mkdtemp(prefix="bench-ab-")
+app = pages.make_app(db_url, instance, REDIS_URL=start_embedded(instance))
+try:
+    from app.extensions import db
+
+    def flush():
+        with app.app_context():
+            r = get_redis()
+            for key in r.scan_iter("chart:*"):
+                r.delete(key)
+
+    client_c = app.test_client()
+    client_c.post("/login", data={"email": pages.CLIENT_EMAIL, "password": pages.PASSWORD})
+    every = pages_audience.cases(app, client_c, pages.CLIENT_EMAIL, flush)
+    cases = {n: (fn, cold) for n, fn, cold in every if only in n}
+    with app.app_context():
+        engine = db.engine
+    counter = {"n": 0}
+    event.listen(engine, "before_cursor_execute", lambda *a: counter.__setitem__("n", counter["n"] + 1))
+    import gc
+    gc.freeze()
+    print(json.dumps(sorted(cases)), flush=True)
+    warm = set()
+    for line in sys.stdin:
+        fn, cold = cases[line.strip()]
+        if line not in warm:
+            warm.add(line)
+            fn()  # warm-up (imports, templates, first cache fill)
+        if cold:
+            cold()
+        counter["n"] = 0
+        t, c = time.perf_counter(), time.process_time()
+        resp = fn()
+        wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+        print(json.dumps([wall, cpu, counter["n"], resp.status_code, len(resp.get_data())]), flush=True)
+finally:
+    stop_embedded()
+"""
+
+
+def p95(xs: list[float]) -> float:
+    return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+
+
+def start(checkout: Path, db_url: str, only: str) -> tuple[subprocess.Popen[str], list[str]]:
+    python = checkout / ".venv" / "bin" / "python"
+    proc = subprocess.Popen(
+        [str(python), "-c", SERVE, db_url, only],
+        cwd=checkout,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+    )
+    assert proc.stdout is not None
+    return proc, json.loads(proc.stdout.readline())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument(
+        "--url", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    ap.add_argument("--name", required=True, help="a database made by bench/pages.py --audience --keep")
+    ap.add_argument("--before", required=True, type=Path, help="the other checkout (with its .venv)")
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--only", default="audience:")
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from app.config import normalise_database_url
+    from bench.pages import admin_url
+
+    db_url = admin_url(normalise_database_url(args.url) or args.url, args.name)
+    sides = {"before": start(args.before.resolve(), db_url, args.only), "after": start(HERE, db_url, args.only)}
+    names = [n for n in sides["after"][1] if n in sides["before"][1]]
+    got: dict[tuple[str, str], list[list[float]]] = {(n, s): [] for n in names for s in sides}
+    loads = [os.getloadavg()[0]]
+    try:
+        for name in names:  # one case at a time (a cold case empties the chart cache the warm ones read)
+            for i in range(args.runs):
+                order = ("before", "after") if i % 2 == 0 else ("after", "before")
+                for side in order:
+                    proc = sides[side][0]
+                    assert proc.stdin is not None
+                    assert proc.stdout is not None
+                    proc.stdin.write(name + "\n")
+                    proc.stdin.flush()
+                    wall, cpu, queries, status, size = json.loads(proc.stdout.readline())
+                    assert status == 200, (side, name, status)
+                    got[(name, side)].append([wall, cpu, queries, size])
+                loads.append(os.getloadavg()[0])
+    finally:
+        for proc, _ in sides.values():
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(30)
+    print(f"\nload average (1 min) during the run: {min(loads):.1f}-{max(loads):.1f}, {args.runs} runs per side")
+    print("\n| page | side | p50 ms | p95 ms | max ms | app CPU p50 ms | queries | bytes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
+        for side in sides:
+            rows = got[(name, side)]
+            wall = [r[0] for r in rows]
+            cpu = [r[1] for r in rows]
+            print(
+                f"| {name} | {side} | {statistics.median(wall):.1f} | {p95(wall):.1f} | {max(wall):.1f} | "
+                f"{statistics.median(cpu):.1f} | {rows[-1][2]} | {rows[-1][3]:,} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
