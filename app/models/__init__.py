@@ -17,6 +17,7 @@ from app.models.history import (
     ContentMetricSnapshot,
     ContentThumbnail,
     DailySnapshot,
+    PortfolioConnectionState,
     PortfolioDailyTotal,
     Provenance,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "OpsAlert",
     "OutboxEmail",
     "PasswordReset",
+    "PortfolioConnectionState",
     "PortfolioDailyTotal",
     "Provenance",
     "Report",
