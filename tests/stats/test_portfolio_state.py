@@ -18,8 +18,8 @@ from app.services import page_prep
 from app.services.clients import visible_clients
 from app.stats import portfolio, portfolio_state
 from app.stats.query import parse, today
-from tests.support import history as h
 from tests.stats.test_portfolio_cache import TODAY, _same
+from tests.support import history as h
 
 D = TODAY
 
@@ -93,9 +93,11 @@ def test_refreshed_rows_hold_hand_computed_values(factory):
     # followers(d): the snapshot on d, else the last one before it (366 days back: the one of day -400)
     assert (ig.f0, ig.f7, ig.f14, ig.f30, ig.f35, ig.f90, ig.f366) == (1500, 1400, 1300, 1100, 1100, 500, 500)
     assert (tt.f0, tt.f7, tt.f14, tt.f30, tt.f35, tt.f90, tt.f366) == (300, 300, 100, 100, 100, 80, None)
-    assert ig.eng_sum == pytest.approx(3.0) and ig.eng_posts == 1
+    assert ig.eng_sum == pytest.approx(3.0)
+    assert ig.eng_posts == 1
     assert (tt.eng_sum, tt.eng_posts) == (None, 0)
-    assert ig.as_of == D and ig.fresh_version == ig.version
+    assert ig.as_of == D
+    assert ig.fresh_version == ig.version
     assert portfolio_state.differences(D) == []
     assert portfolio_state.refresh_stale(D) == 0  # nothing stale any more
 
@@ -161,9 +163,11 @@ def test_revoked_disconnected_and_deleted(factory):
     # a deleted client: its connections, snapshots and posts go by cascade, and so do their rows
     db.session.execute(delete(Client).where(Client.id == a.id))
     db.session.commit()
-    assert _row(ids["ig"]) is None and _row(ids["tt"]) is None
+    assert _row(ids["ig"]) is None
+    assert _row(ids["tt"]) is None
     pf = _check_all_paths(coach)
-    assert pf.total_followers == 2100 and pf.client_count == 3
+    assert pf.total_followers == 2100
+    assert pf.client_count == 3
     # a connection deleted with its history (disconnect, delete history)
     db.session.execute(delete(Connection).where(Connection.id == ids["yt"]))
     db.session.commit()
@@ -181,11 +185,13 @@ def test_a_new_day_makes_every_row_stale_until_refreshed(factory):
     visible = visible_clients(coach)
     computed = portfolio.compute_portfolio(visible, _q(now=tomorrow, range="30d"))
     _, lb, att = _reference(visible, _q(now=tomorrow, range="30d"))
-    assert computed.leaderboard == lb and computed.attention == att
+    assert computed.leaderboard == lb
+    assert computed.attention == att
     # D + 1 has no snapshot yet: followers are carried from D; 7 days back is now D - 6 (carried from D - 7)
     pf = _check_all_paths(coach, now=tomorrow)
     _same(pf, computed)
-    assert _row(conns["ig"]).as_of == tomorrow and _row(conns["ig"]).f7 == 1400
+    assert _row(conns["ig"]).as_of == tomorrow
+    assert _row(conns["ig"]).f7 == 1400
     assert portfolio_state.differences(tomorrow) == []
 
 
