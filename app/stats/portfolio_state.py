@@ -16,7 +16,7 @@ so each connection keeps them in one row, valid for one UTC day and one version 
 * readers (``columns``) take a fresh row's values and compute a stale row's from the history in the
   same statement, so a reader never sees a value that differs from the definition, only a slower one.
 
-``differences`` compares the fresh rows with the definition (tests, ``flask stats portfolio-state``).
+``differences`` compares the fresh rows with the definition (tests, ``flask stats portfolio-rows``).
 """
 
 from __future__ import annotations

@@ -209,3 +209,19 @@ def test_after_sync_prepares_the_connections_row(factory):
     assert row.eng_sum == pytest.approx(10.0)
     assert portfolio_state.stale_ids(now) == []
     assert portfolio_state.differences(now) == []
+
+
+def test_cli_checks_the_rows_against_the_history(app, factory):
+    _, conns, _ = _fixture(factory)
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["stats", "portfolio-rows", "--refresh"])
+    assert out.exit_code == 0, out.output
+    assert "Prepared 4 portfolio row(s)." in out.output
+    assert "agree with the history" in out.output
+    db.session.execute(
+        update(PortfolioConnectionState).where(PortfolioConnectionState.connection_id == conns["ig"].id).values(f0=1)
+    )
+    db.session.commit()
+    out = runner.invoke(args=["stats", "portfolio-rows"])
+    assert out.exit_code == 1
+    assert f"connection {conns['ig'].id}: stored (1," in out.output
