@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Select, and_, case, cast, func, or_, select, type_coerce
 
-from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus
 from app.models.connection import USABLE_STATUSES
 from app.stats import portfolio_state as state
@@ -84,8 +83,9 @@ def summaries(
     query: StatsQuery,
     anchors: list[int],
     gain_days: int,
-) -> list[tuple[Any, ...]]:
-    """One flat tuple per client of ``clients`` (see the module docstring), in display-name order."""
+) -> Select[Any]:
+    """The statement of one flat tuple per client of ``clients`` (see the module docstring), in
+    display-name order."""
     pc = per_connection(client_ids, query, anchors).subquery("pc")
     gain = pc.c.a0 - pc.c[f"a{gain_days}"]
     ranked = select(
@@ -111,7 +111,7 @@ def summaries(
         .group_by(rk.client_id)
         .subquery("agg")
     )
-    stmt = (
+    return (
         clients.with_only_columns(
             Client.id,
             Client.display_name,
@@ -126,7 +126,6 @@ def summaries(
         .outerjoin(agg, agg.c.client_id == Client.id)
         .order_by(Client.display_name, Client.id)
     )
-    return list(db.session.connection().execute(stmt).tuples())
 
 
 def platform_totals(clients: Select[tuple[Client]], client_ids: Select[tuple[int]], query: StatsQuery) -> Any:
