@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .util import b64chars, iso_z, parse_datetime, rng
+from .util import b64chars, digits, iso_z, parse_datetime, rng
 
 
 @dataclass
@@ -201,9 +201,11 @@ def _make(
     r: Any,
 ) -> Comment:
     n = next_id("comment")
+    # one commenter keeps one id on every comment (as the platforms do), the same the control API's
+    # crafted comments get: an IGSID per handle, a Page-scoped id per Page and handle, a YouTube channel
     author_id = {
-        "instagram": "1784" + f"{r.randint(0, 10**13 - 1):013d}",
-        "facebook": "7" + f"{r.randint(0, 10**15 - 1):015d}",  # Page-scoped
+        "instagram": "1784" + digits(13, "fan", handle),
+        "facebook": "7" + digits(15, "psid", account.id, handle),
     }.get(account.platform) or ("UC" + b64chars(22, "fan", handle))
     return Comment(
         id=new_comment_id(account.platform, n, parent),

@@ -31,6 +31,7 @@ from app.reports.pdf_drawings import print_svg
 from app.services import brand as brand_service
 from app.services.connections import filter_platforms
 from app.stats.rounding import about, rounding_note
+from app.web.audience_labels import audience_group, audience_label
 from app.web.headers import csp_nonce
 from app.web.live import poller_markup
 from app.web.status import queue_is_up
@@ -144,5 +145,7 @@ def init_app(app: Flask) -> None:
         report_locales=brand_service.LOCALES,
         brand_logo_size=brand_logo_size,
         brand_logo_absolute=brand_logo_absolute,
+        audience_label=audience_label,
+        audience_group=audience_group,
     )
     env.filters.update(pt=report_text, svg_data_uri=svg_data_uri, svg_markup=svg_markup)

@@ -61,7 +61,7 @@ def test_platform_page_shows_the_audience_over_time(client, creator):  # noqa: F
     since = (today() - timedelta(days=36)).isoformat()
     assert f'<th scope="col">{since}</th>' in text
     assert '<th scope="row">Age: 18-24</th><td>40.0%</td><td>50.0%</td><td>+10.0 points</td>' in text
-    assert '<th scope="row">Countries: DE</th><td>10.0%</td><td>0.0%</td><td>-10.0 points</td>' in text
+    assert '<th scope="row">Country: Germany</th><td>10.0%</td><td>0.0%</td><td>-10.0 points</td>' in text
     tiktok = client.get("/portal/analytics/tiktok?range=30d").get_data(as_text=True)
     assert "Audience over time" not in tiktok
     # the coach's client page shows the same section
@@ -84,7 +84,7 @@ def test_youtube_page_shorts_split_rounding_note_and_best_time_fallback(client, 
     client.login("c@example.com")
     text = client.get("/portal/analytics/youtube?range=30d").get_data(as_text=True)
     assert "Shorts vs long-form (views)" in text
-    assert '<th scope="row">shorts</th><td><span class="share-bar"><meter min="0" max="100" value="62.5">' in text
+    assert '<th scope="row">Shorts</th><td><span class="share-bar"><meter min="0" max="100" value="62.5">' in text
     assert "YouTube rounds public subscriber counts to three significant figures" in text
     # no YouTube post to rate time slots and no online hours on YouTube: the Instagram followers' hours
     assert "your Instagram followers are online most at <strong>20:00, 21:00, 19:00</strong> (UTC)" in text

@@ -69,7 +69,7 @@ def test_instagram_page_shows_the_audience_with_tables_and_stories(client, creat
     text = client.get("/portal/analytics/instagram?range=30d").get_data(as_text=True)
     assert '<h2 id="aud-h">Audience</h2>' in text
     assert '<meter min="0" max="100" value="50.0">50.0%</meter> 50.0%' in text
-    assert '<th scope="row">BR</th>' in text
+    assert '<th scope="row" title="BR">Brazil</th>' in text  # the country's name, its code on hover
     assert "<script>alert(1)</script>" not in text  # the city name is escaped
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "Busiest hours (UTC): <strong>20:00</strong>, <strong>21:00</strong>, <strong>19:00</strong>" in text

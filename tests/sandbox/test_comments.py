@@ -217,3 +217,12 @@ def test_demo_creators_have_comment_streams() -> None:
         assert any(c["from_owner"] for c in stream)
         assert any("?" in c["text"] for c in stream)
     assert any(any("\u0590" <= ch <= "\u06ff" for ch in c["text"]) for c in maya + leo)  # Hebrew or Arabic
+    # a commenter keeps one id across comments (an IGSID / channel id), so fans can return
+    for stream in (maya, leo):
+        ids: dict[str, set[str]] = {}
+        for c in stream:
+            if not c["from_owner"]:
+                ids.setdefault(c["author_handle"], set()).add(c["author_id"])
+        assert all(len(v) == 1 for v in ids.values()), ids
+        assert len(set().union(*ids.values())) == len(ids)  # and different fans have different ids
+        assert any(sum(c["author_handle"] == h for c in stream) > 1 for h in ids)  # someone came back

@@ -76,3 +76,17 @@ def test_states_of_reads_the_latest_run_of_each_connection(app, factory):
     assert states[fresh.id].last_status is None
     assert not states[fresh.id].running
     assert sync_requests.states_of([]) == {}
+
+
+def test_an_unconnected_card_says_what_connecting_gives(app, client, factory):
+    app.config.update(YOUTUBE_CLIENT_ID="yt-id", YOUTUBE_CLIENT_SECRET="yt-secret")  # YouTube can be offered
+    c = factory.client(email="c@example.com")
+    history.connection(c, "instagram", last_sync_at=utcnow())
+    client.login("c@example.com")
+    text = client.get("/portal/settings/connections").get_data(as_text=True)
+    youtube = re.search(r'id="conn-youtube".*?</article>', text, re.S)
+    assert youtube is not None
+    assert "Subscribers, videos and Shorts, watch time and audience." in youtube.group(0)
+    instagram = re.search(r'id="conn-instagram".*?</article>', text, re.S)
+    assert instagram is not None
+    assert "conn-offer" not in instagram.group(0)  # a connected card shows the account instead

@@ -1,0 +1,105 @@
+"""Words for the audience values the platforms report as codes (issue 18, "pages people enjoy").
+
+The stored audience keeps each platform's own keys (``RELATED_VIDEO``, ``DESKTOP``, ``IN``, ``female``)
+so that a snapshot reads the same whatever we call it later; the pages, the CRM client page and the
+reports show these words instead. Country names come from Babel's CLDR data in the reader's locale
+(``IN`` is "India" in English, "Inde" in French); an unknown key is shown as the platform gave it, made
+readable (``SOME_NEW_SOURCE`` -> "Some new source"), never dropped.
+"""
+
+from __future__ import annotations
+
+from babel import Locale, UnknownLocaleError
+
+__all__ = ["audience_group", "audience_label"]
+
+# YouTube Analytics ``insightTrafficSourceType`` values, named as YouTube Studio names them
+TRAFFIC_SOURCES: dict[str, str] = {
+    "ADVERTISING": "YouTube advertising",
+    "ANNOTATION": "Cards and annotations",
+    "CAMPAIGN_CARD": "Campaign cards",
+    "END_SCREEN": "End screens",
+    "EXT_URL": "External sites and apps",
+    "HASHTAGS": "Hashtag pages",
+    "IMMERSIVE_LIVE": "Live redirects",
+    "LIVE_REDIRECT": "Live redirects",
+    "NO_LINK_EMBEDDED": "Embedded players",
+    "NO_LINK_OTHER": "Direct or unknown",
+    "NOTIFICATION": "Notifications",
+    "PLAYLIST": "Playlists",
+    "PRODUCT_PAGE": "Product pages",
+    "PROMOTED": "Promotions",
+    "RELATED_VIDEO": "Suggested videos",
+    "SHORTS": "Shorts feed",
+    "SHORTS_CONTENT_LINKS": "Links in Shorts",
+    "SOUND_PAGE": "Sound pages",
+    "SUBSCRIBER": "Browse features (home, subscriptions)",
+    "VIDEO_REMIXES": "Remixes",
+    "YT_CHANNEL": "Channel pages",
+    "YT_OTHER_PAGE": "Other YouTube features",
+    "YT_PLAYLIST_PAGE": "Playlist pages",
+    "YT_SEARCH": "YouTube search",
+}
+
+# YouTube Analytics ``deviceType`` values
+DEVICES: dict[str, str] = {
+    "DESKTOP": "Computer",
+    "GAME_CONSOLE": "Game console",
+    "MOBILE": "Phone",
+    "TABLET": "Tablet",
+    "TV": "TV",
+    "UNKNOWN_PLATFORM": "Unknown",
+}
+
+GENDERS: dict[str, str] = {"female": "Female", "male": "Male", "other": "Other or not given"}
+
+CONTENT_TYPES: dict[str, str] = {"shorts": "Shorts", "long_form": "Long-form videos"}
+
+_BY_GROUP: dict[str, dict[str, str]] = {
+    "traffic_sources": TRAFFIC_SOURCES,
+    "devices": DEVICES,
+    "gender": GENDERS,
+    "content_types": CONTENT_TYPES,
+    "content_types_watch": CONTENT_TYPES,
+}
+
+# the over-time table names the group before the value ("Country: India")
+GROUPS: dict[str, str] = {
+    "age": "Age",
+    "gender": "Gender",
+    "countries": "Country",
+    "cities": "City",
+    "traffic_sources": "Traffic source",
+    "devices": "Device",
+    "content_types": "Format",
+    "content_types_watch": "Format (watch time)",
+}
+
+
+def _locale(code: str | None) -> Locale:
+    try:
+        return Locale.parse((code or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse("en")
+
+
+def _readable(key: str) -> str:
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:].lower() if words.isupper() else words[:1].upper() + words[1:]
+
+
+def audience_label(group: str, key: object, locale: str | None = None) -> str:
+    """The words for ``key`` of audience ``group`` (``countries``, ``devices``...), in ``locale``."""
+    text = str(key)
+    if group in ("countries", "engaged_countries"):
+        name = _locale(locale).territories.get(text.upper()) if len(text) == 2 else None
+        return name or text
+    if group in ("age", "cities"):
+        return text
+    known = _BY_GROUP.get(group, {}).get(text)
+    return known or _readable(text)
+
+
+def audience_group(group: str) -> str:
+    """The words for an audience group's name (``countries`` -> "Country")."""
+    return GROUPS.get(group) or _readable(group)
