@@ -225,3 +225,32 @@ def test_cli_checks_the_rows_against_the_history(app, factory):
     out = runner.invoke(args=["stats", "portfolio-rows"])
     assert out.exit_code == 1
     assert f"connection {conns['ig'].id}: stored (1," in out.output
+
+
+def test_attention_page_builds_the_rows_it_shows_and_counts_the_rest(factory):
+    from app.models import AttentionNote
+    from app.stats import attention
+
+    coach = factory.coach()
+    ann, bob, cid, dee = (factory.client(coach=coach, name=n) for n in ("Ann", "Bob", "Cid", "Dee"))
+    stalled = "growth stalled: last 7 days gained under half the weekly average of the 4 weeks before"
+    rows = [
+        portfolio.Attention(ann.id, "Ann", ("lost 5 followers in the last 14 days",)),
+        portfolio.Attention(bob.id, "Bob", (stalled,)),  # snoozed: quiet
+        portfolio.Attention(cid.id, "Cid", (stalled, "lost 1 followers in the last 14 days")),  # one of two snoozed
+        portfolio.Attention(dee.id, "Dee", (stalled,)),
+    ]
+    for who in (bob, cid):
+        db.session.add(
+            AttentionNote(
+                client_id=who.id, reason="stalled", reason_text=stalled, action="snooze", until=D + timedelta(1)
+            )
+        )
+    db.session.commit()
+    page = attention.for_page(rows, D, shown=1)
+    assert [a.name for a in page.open] == ["Ann"]
+    assert page.open_count == 3  # Ann, Cid (its decline is open), Dee
+    assert [a.name for a in page.quiet] == ["Bob"]
+    full = attention.with_notes(rows, D)
+    assert [a.name for a in full if a.open] == ["Ann", "Cid", "Dee"]
+    assert attention.for_page(rows, D).open == [a for a in full if a.open]
