@@ -236,10 +236,9 @@ def peak_rss_mb() -> float:
 
 def simulate_sync(app: Any, client_id: int) -> int:
     """What a daily sync of one client writes that the pages' cache versions see: today's snapshot of
-    each connection (one follower more) and ``last_sync_at``, then, as the sync job does, each
-    connection's prepared portfolio row; returns one of its connection ids."""
+    each connection (one follower more) and ``last_sync_at`` (the triggers mark the connections' prepared
+    portfolio rows stale; the portfolio preparation refreshes them); returns one of its connection ids."""
     from app.extensions import db
-    from app.services import portfolio as pf_service
 
     with app.app_context():
         db.session.execute(
@@ -257,8 +256,6 @@ def simulate_sync(app: Any, client_id: int) -> int:
             ).scalars()
         )
         db.session.commit()
-        for conn_id in conn_ids:  # what the sync job does after its commit (``page_prep.after_sync``)
-            pf_service.refresh_connection(conn_id)
     return int(conn_ids[0])
 
 

@@ -115,8 +115,8 @@ class PortfolioConnectionState(Base):
     Database triggers (migration ``0030_portfolio``) bump ``version`` on every insert, update or delete
     of the connection's snapshots or posts, in the writer's transaction, so a row is *fresh* only when
     ``fresh_version = version`` and ``as_of`` is the day asked for; a stale row (a write since, a new day)
-    is computed from the history by the reader until it is refreshed (after each sync, by the
-    portfolio preparation, and just after midnight UTC).
+    is computed from the history by the reader until it is refreshed (by the portfolio
+    preparation the syncs ask for, and just after midnight UTC).
     """
 
     __tablename__ = "portfolio_connection_state"

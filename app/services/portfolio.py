@@ -7,17 +7,13 @@ is written once; the numbers come from ``app.stats.portfolio`` for the clients t
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
-from app.extensions import db
 from app.models import User
 from app.services.clients import may_filter_by_coach, visible_clients
 from app.stats import portfolio as pf_stats
 from app.stats import portfolio_state
 from app.stats.query import BadQuery, StatsQuery, parse
-
-log = logging.getLogger(__name__)
 
 FILTERS = ("size", "coach")
 
@@ -41,19 +37,7 @@ def portfolio_for(user: User, query: StatsQuery) -> pf_stats.Portfolio:
     return pf_stats.portfolio(visible_clients(user), query)
 
 
-def refresh_connection(connection_id: int) -> int:
-    """After a sync: prepare the connection's portfolio row for today (``app.stats.portfolio_state``) and
-    commit; 1 when written. A failure is logged and costs only speed (readers compute a stale row)."""
-    try:
-        done = portfolio_state.refresh([connection_id])
-        db.session.commit()
-        return done
-    except Exception:  # noqa: BLE001 - an optimisation: the sync that called this has committed already
-        db.session.rollback()
-        log.warning("portfolio row not refreshed", exc_info=True, extra={"connection_id": connection_id})
-        return 0
-
-
 def refresh_stale() -> int:
-    """Prepare every stale portfolio row for today (after midnight UTC, before a portfolio preparation)."""
+    """Prepare every stale portfolio row for today (``app.stats.portfolio_state``): before a portfolio
+    preparation (so after the syncs of its window) and by the cron job just after midnight UTC."""
     return portfolio_state.refresh_stale()

@@ -10,9 +10,10 @@ so each connection keeps them in one row, valid for one UTC day and one version 
   connection's snapshots or posts are written, in the writer's transaction, whatever writes them (the
   sync's upserts, backfill and reconciliation, retention, deletion, a bulk fix by hand);
 * ``refresh`` recomputes rows that are not fresh (``fresh_version <> version`` or ``as_of`` not
-  today): after every sync for its connection, in the portfolio preparation, and for every connection
-  just after midnight UTC (``app.jobs.portfolio``). On PostgreSQL it locks the rows first (skipping
-  those a writer holds, whose own refresh follows), so what it computes is what it marks fresh;
+  today): in the portfolio preparation that the syncs of its window ask for (one batch for all of
+  them), and for every connection just after midnight UTC (``app.jobs.pages.refresh_portfolio_rows``).
+  On PostgreSQL it locks the rows first (skipping those a writer holds: they stay stale until the
+  next refresh), so what it computes is what it marks fresh;
 * readers (``columns``) take a fresh row's values and compute a stale row's from the history in the
   same statement, so a reader never sees a value that differs from the definition, only a slower one.
 
@@ -137,7 +138,7 @@ def stale_ids(day: date, connection_ids: Sequence[int] | None = None) -> list[in
 def refresh(connection_ids: Sequence[int], day: date | None = None) -> int:
     """Recompute the rows of ``connection_ids`` for ``day`` (today) in the caller's transaction; returns
     how many were written. PostgreSQL: the rows are locked first, skipping those another transaction
-    holds (a writer whose own refresh follows, or a concurrent refresh); the values are then read in a
+    holds (a writer, whose sync asks for the next refresh, or a concurrent refresh); the values are then read in a
     later statement, so they include every write committed before the lock and none can slip in between.
     The ``version`` check guards the same on SQLite (one writer at a time)."""
     day = day or today()

@@ -195,7 +195,7 @@ def test_a_new_day_makes_every_row_stale_until_refreshed(factory):
     assert portfolio_state.differences(tomorrow) == []
 
 
-def test_after_sync_prepares_the_connections_row(factory):
+def test_the_preparation_after_a_sync_refreshes_the_connections_row(factory):
     coach = factory.coach()
     a = factory.client(coach=coach, name="Ann")
     ig = h.connection(a, "instagram")
@@ -203,7 +203,9 @@ def test_after_sync_prepares_the_connections_row(factory):
     h.snapshots(ig, {now - timedelta(days=7): 100, now: 130})
     h.post(ig, datetime.combine(now, datetime.min.time(), tzinfo=UTC), likes=13, followers=130)  # 10 %
     assert portfolio_state.stale_ids(now) == [ig.id]
-    page_prep.after_sync(ig.id)  # what the sync job runs after its commit
+    page_prep.after_sync(ig.id)  # what the sync job runs after its commit: asks for the preparations
+    assert portfolio_state.stale_ids(now) == [ig.id]
+    assert page_prep.prepare_portfolio(coach.id)  # the coach's portfolio preparation (a worker job)
     row = _row(ig)
     assert (row.as_of, row.f0, row.f7, row.eng_posts) == (now, 130, 100, 1)
     assert row.eng_sum == pytest.approx(10.0)
