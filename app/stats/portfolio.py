@@ -480,20 +480,20 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Port
     assert period.start is not None
     period_days = (query.today - period.start).days
     clients, ids, now = portfolio_clients(visible, query), _client_ids(visible, query), utcnow()
-    # four independent reads, each on its own connection (app/stats/parallel_reads.py)
+    # three independent reads, each on its own connection (app/stats/parallel_reads.py; with the session's,
+    # four: within the pool's five, so no request opens a connection), while the few problems are read here
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     summaries = parallel_reads.fetch(rows_sql.summaries(clients, ids, query, anchors, LEADERBOARD_DAYS), jit=False)
     by_platform = parallel_reads.fetch(rows_sql.platform_totals(clients, ids, query), jit=False)
     series_rows = parallel_reads.fetch(_aggregate_stmt(visible, query, period))
-    problem_rows = parallel_reads.fetch(rows_sql.problem_candidates(ids, query, now))
     at = {n: 4 + i for i, n in enumerate(anchors)}  # a row: id, name, coach, connections, totals..., (see summaries)
     i0, i7, i14, i35, ip = at[0], at[7], at[14], at[35], at[period_days]
     i30, i90 = at[LEADERBOARD_DAYS], at[AVG_GROWTH_DAYS]
-    rows = summaries.result()
     problems: dict[int, list[str]] = {}
-    for cid, platform, status, since in problem_rows.result():
+    for cid, platform, status, since in db.session.connection().execute(rows_sql.problem_candidates(ids, query, now)):
         if p := _problem(status, since, None, now):
             problems.setdefault(cid, []).append(f"{PLATFORM_NAMES.get(platform, platform)} {p}")
+    rows = summaries.result()
     total, rates, starts = 0, [], []
     ranked: list[tuple[bool, float, tuple[Any, ...], Change]] = []
     attention: list[Attention] = []
