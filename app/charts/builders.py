@@ -355,7 +355,9 @@ def weekly_chart(
     colours = [PLATFORM_COLOURS.get(k, "#6b7280") for k in keys] + ([MARKER_COLOUR] if changes and keys else [])
     fmt = percent if "%" in unit else compact
     chart = _base(pygal.Line, title, colours, show_dots=True, value_formatter=fmt)
-    chart.x_labels = labels
+    # "Nov 3" on the axis like the daily charts (an ISO date did not fit: the last one was cut off);
+    # the data table keeps the full date
+    chart.x_labels = [_week_label(lab) for lab in labels]
     for k in keys:
         chart.add(names.get(k, k), [p.value for p in data[k]])
     if changes and keys:
@@ -370,6 +372,13 @@ def weekly_chart(
     else:
         desc = f"{unit}, by week, one line per platform." if keys else "No platform insights in this period."
     return Chart(chart_id, title, desc, _render(chart), Table(cols, rows), _change_notes(changes if keys else ()))
+
+
+def _week_label(label: str) -> str:
+    try:
+        return date.fromisoformat(label).strftime("%b %-d")
+    except ValueError:
+        return label
 
 
 def curve_chart(

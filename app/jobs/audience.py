@@ -13,6 +13,7 @@ from app.redis_conn import get_redis
 from app.services.connections import syncable_connection_ids
 from app.sync import budgets
 from app.sync.audience import sync_stories
+from app.sync.webhook_subscriptions import subscribe_story_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +44,11 @@ def sync_all_stories() -> dict[str, int]:
         if outcome.startswith("failed"):
             counts["failed"] += 1
     return counts
+
+
+def subscribe_webhooks(connection_id: int) -> str:
+    """Subscribe a connected Instagram account (and the app) to ``story_insights``; returns the outcome."""
+    outcome = subscribe_story_webhooks(connection_id)
+    extra = {"event": "webhook_subscription", "connection_id": connection_id, "outcome": outcome}
+    log.info("webhook subscription", extra=extra)
+    return outcome

@@ -85,6 +85,9 @@ class Connection(TimestampMixin, Base):
     #: the client's separate opt-in to reply to and hide comments through the portal (docs/comments.md);
     #: NULL: not granted or revoked (the inbox is read-only)
     comments_grant_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the Instagram webhook fields Meta reads back for this account (``/me/subscribed_apps``,
+    #: comma-separated; ``app/sync/webhook_subscriptions.py``); NULL: not subscribed yet
+    webhook_fields: Mapped[str | None] = mapped_column(String(200))
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # what to sync and how often (``app/services/connection_settings.py``); None: the defaults

@@ -429,14 +429,30 @@ class XAdapter(ScopeCheckMixin):
 
     def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
         """``GET /2/tweets?ids=`` in batches of 100; posts gone at X are absent."""
+        return self.content_metrics_and_gone(access_token, items)[0]
+
+    def content_metrics_and_gone(
+        self, access_token: str, items: Sequence[ContentItem]
+    ) -> tuple[dict[str, Mapping[str, float]], list[str]]:
+        """The fresh numbers of ``items`` and the ids X answered ``resource-not-found`` for (the post was
+        deleted, or its author's account was): X's terms want those gone from our store within 24 h
+        (``platforms.md`` 6.5). A post X withholds (``not-authorized-for-resource``) is not gone."""
         ids = list(dict.fromkeys(item.platform_id for item in items))
         out: dict[str, Mapping[str, float]] = {}
+        gone: list[str] = []
         for start in range(0, len(ids), PAGE_SIZE):
             batch = ids[start : start + PAGE_SIZE]
             body = self._get("/2/tweets", {"ids": ",".join(batch), "tweet.fields": TWEET_FIELDS}, access_token)
             for item in self._items(body, None):
                 out[item.platform_id] = dict(item.metrics)
-        return out
+            asked = set(batch)
+            for err in body.get("errors") or ():
+                if not isinstance(err, Mapping) or _problem_type(err) != "resource-not-found":
+                    continue
+                pid = err.get("resource_id") or err.get("value")
+                if err.get("resource_type") == "tweet" and isinstance(pid, str) and pid in asked and pid not in out:
+                    gone.append(pid)
+        return out, list(dict.fromkeys(gone))
 
     def fetch_account_insights(
         self, access_token: str, since: date, until: date, *, profile: Profile | None = None

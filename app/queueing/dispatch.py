@@ -39,6 +39,7 @@ COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
 CLIENT_PAGES_JOB = "app.jobs.pages.prepare_client_pages"
 PORTFOLIO_PAGES_JOB = "app.jobs.pages.prepare_portfolio_pages"
 FANS_WARM_JOB = "app.jobs.fans.warm_fans"
+WEBHOOK_SUBSCRIBE_JOB = "app.jobs.audience.subscribe_webhooks"
 
 #: every entry point named here (the dispatch test resolves each)
 JOB_PATHS: tuple[str, ...] = (
@@ -177,6 +178,15 @@ def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str) -> bo
         connection_id,
         job_id=f"thumbs-{connection_id}-{run_key}",
         timeout=THUMBNAILS_JOB_TIMEOUT,
+    )
+
+
+def enqueue_webhook_subscription(connection_id: int) -> bool:
+    """Subscribe a newly connected Instagram account to the ``story_insights`` webhook (no retry: the
+    4-hourly story sync tries again while it is not done). False when Redis is unreachable."""
+    stamp = int(datetime.now(UTC).timestamp())
+    return queues.enqueue(
+        queues.DEFAULT, WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=f"ig-webhooks-{connection_id}-{stamp}", timeout=60
     )
 
 

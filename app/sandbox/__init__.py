@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         control_comments,
         facebook,
         faults,
+        ig_webhooks,
         instagram,
         linkedin,
         media,

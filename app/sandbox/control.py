@@ -251,8 +251,9 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
                 "save_count": p.count("saves", now),
                 "reach": p.count("reach", now),
                 "duration": p.duration,
-                # the truth behind YouTube's averageViewPercentage and the retention curve
-                **({"avg_view_pct": p.avg_view_pct} if acc.platform == "youtube" else {}),
+                # the truth behind YouTube's averageViewPercentage and the retention curve, and behind
+                # an Instagram reel's ig_reels_avg_watch_time (duration x this share, in ms)
+                **({"avg_view_pct": p.avg_view_pct} if acc.platform == "youtube" or p.kind == "reel" else {}),
             }
             for p in posts
         ]
@@ -395,6 +396,20 @@ def revoke(acc_id: str) -> Response:
         n = st.revoke_account(acc_id)
         st.save()
         return json_response({"id": acc_id, "revoked_tokens": n})
+
+
+@bp.delete("/accounts/<acc_id>/posts/<post_id>")
+def delete_post(acc_id: str, post_id: str) -> Response:
+    """The creator deletes a post at the platform (X's compliance case: the app must drop it too)."""
+    st = state()
+    with st.lock:
+        acc = _get_account(acc_id)
+        if isinstance(acc, Response):
+            return acc
+        if not acc.delete_post(post_id, st.now()):
+            return json_response({"error": f"no post {post_id} on account {acc_id}"}, 404)
+        st.save()
+        return json_response({"id": post_id, "deleted": True})
 
 
 def clock_view() -> dict[str, Any]:

@@ -172,6 +172,13 @@ class SandboxState:
     comments: dict[str, Comment] = field(default_factory=dict)
     #: post ids whose comments are turned off
     comments_off: set[str] = field(default_factory=set)
+    #: Instagram webhooks (``ig_webhooks.py``): the apps' subscriptions by app id, each account's
+    #: ``subscribed_apps`` (account id -> app id -> fields), the stories whose ``story_insights`` went out
+    webhook_apps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscribed_apps: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    stories_sent: set[str] = field(default_factory=set)
+    #: X per-user 15-minute limits set through ``PUT /_sandbox/x/limits`` (over ``X_RATE_LIMITS``)
+    x_limits: dict[str, int] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- basics
     @classmethod
@@ -206,6 +213,10 @@ class SandboxState:
             self.counters.clear()
             self.comments.clear()
             self.comments_off.clear()
+            self.webhook_apps.clear()
+            self.subscribed_apps.clear()
+            self.stories_sent.clear()
+            self.x_limits.clear()
             self.latency_ms = int(self.cfg.get("LATENCY_MS", 0))
             self.save()
 
@@ -401,6 +412,9 @@ class SandboxState:
             "counters": self.counters,
             "comments": [c.to_json() for c in self.comments.values()],
             "comments_off": sorted(self.comments_off),
+            "webhook_apps": self.webhook_apps,
+            "subscribed_apps": self.subscribed_apps,
+            "stories_sent": sorted(self.stories_sent),
         }
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
@@ -422,4 +436,7 @@ class SandboxState:
         self.counters = {k: int(v) for k, v in data.get("counters", {}).items()}
         self.comments = {c["id"]: Comment.from_json(c) for c in data.get("comments", [])}
         self.comments_off = set(data.get("comments_off", []))
+        self.webhook_apps = dict(data.get("webhook_apps", {}))
+        self.subscribed_apps = dict(data.get("subscribed_apps", {}))
+        self.stories_sent = set(data.get("stories_sent", []))
         return True

@@ -394,6 +394,8 @@ class Account:
     protected: bool = False
     suspended: bool = False
     explicit_posts: list[Post] = field(default_factory=list)
+    #: posts the creator deleted (control API): gone from every listing and lookup, as at the platform
+    deleted_posts: set[str] = field(default_factory=set)
     version: int = 0
     #: Facebook: the name of the person who manages the Page (Pages with one owner share a login)
     owner: str = ""
@@ -583,6 +585,15 @@ class Account:
         self._daily_cache.clear()
         return post
 
+    def delete_post(self, post_id: str, now: datetime) -> bool:
+        """The creator deletes a post: gone from listings, lookups and the daily sums from now on."""
+        if self.find_post(post_id, now) is None:
+            return False
+        self.deleted_posts.add(post_id)
+        self.version += 1
+        self._daily_cache.clear()
+        return True
+
     def all_posts_until(self, d: date) -> list[Post]:
         """Every post published on or before day ``d`` (oldest first)."""
         self._generate_posts(d)
@@ -590,6 +601,8 @@ class Account:
         posts = [p for p in self._gen if p.published_at < end] + [
             p for p in self.explicit_posts if p.published_at < end
         ]
+        if self.deleted_posts:
+            posts = [p for p in posts if p.id not in self.deleted_posts]
         posts.sort(key=lambda p: (p.published_at, p.id))
         return posts
 
@@ -652,6 +665,7 @@ class Account:
             "protected": self.protected,
             "suspended": self.suspended,
             "explicit_posts": [p.to_json() for p in self.explicit_posts],
+            "deleted_posts": sorted(self.deleted_posts),
             "version": self.version,
             "owner": self.owner,
             "audience_override": self.audience_override,
@@ -693,6 +707,7 @@ class Account:
             protected=bool(data.get("protected", False)),
             suspended=bool(data.get("suspended", False)),
             explicit_posts=[Post.from_json(p) for p in data.get("explicit_posts", [])],
+            deleted_posts={str(p) for p in data.get("deleted_posts", [])},
             version=int(data.get("version", 0)),
             owner=str(data.get("owner", "")),
             audience_override=dict(data.get("audience_override", {})),

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from app.errors import NotFound, ServiceError
@@ -25,11 +26,15 @@ from app.extensions import db
 from app.models import Client, Comment, Connection, FanLink, FanLinkIdentity, FanLinkPage
 from app.models.base import utcnow
 from app.models.platforms import PLATFORM_NAMES
+from app.platforms.registry import is_configured
 from app.services import live
 from app.services.urls import absolute_url
 
 #: platforms whose comments the app holds (docs/comments.md): the only ones a code can be seen on
-LINK_PLATFORMS = ("instagram", "youtube")
+CODE_PLATFORMS = ("instagram", "youtube")
+#: platforms a fan links by signing in only (``fan_signin``; no replies read, so no code could be seen)
+SIGNIN_ONLY = ("x",)
+LINK_PLATFORMS = (*CODE_PLATFORMS, *SIGNIN_ONLY)
 CODE_DAYS = 7
 _HANDLE = re.compile(r"^@?[A-Za-z0-9._-]{1,60}$")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -79,12 +84,14 @@ def client_for_token(token: str) -> Client:
 
 
 def platforms_of(client: Client) -> list[str]:
-    """The creator's connected platforms a fan can link (the app reads their comments)."""
+    """The creator's connected platforms a fan can link: those whose comments the app reads, and X when the
+    deployment can offer "Sign in with X"."""
+    wanted = [*CODE_PLATFORMS, *(p for p in SIGNIN_ONLY if is_configured(p, current_app.config))]
     rows = db.session.scalars(
         select(Connection.platform).where(
             Connection.client_id == client.id,
             Connection.disconnected_at.is_(None),
-            Connection.platform.in_(LINK_PLATFORMS),
+            Connection.platform.in_(wanted),
         )
     ).all()
     return sorted(set(rows))
@@ -161,15 +168,20 @@ class CheckResult:
     verified: list[str]
     waiting: list[str]
     taken: list[str]
+    #: claimed accounts only a platform sign-in can verify (X)
+    signin: tuple[str, ...] = ()
 
 
 def check(link: FanLink, commit: bool = True) -> CheckResult:
     """Verify each claimed identity whose code a comment by that handle now carries (``commit=False``: inside
     the caller's transaction, the comment sync's)."""
-    verified, waiting, taken = [], [], []
+    verified, waiting, taken, signin = [], [], [], []
     for ident in identities(link):
         if ident.verified_at is not None:
             verified.append(ident.platform)
+            continue
+        if ident.platform in SIGNIN_ONLY:
+            signin.append(ident.platform)
             continue
         expires = ident.code_issued_at + timedelta(days=CODE_DAYS)
         match = db.session.scalar(
@@ -209,7 +221,7 @@ def check(link: FanLink, commit: bool = True) -> CheckResult:
         db.session.commit()
         if verified:
             live.bump([link.client_id])  # the creator's fans change (cached answers are keyed on it)
-    return CheckResult(verified, waiting, taken)
+    return CheckResult(verified, waiting, taken, tuple(signin))
 
 
 def check_pending(client_id: int) -> int:
@@ -252,3 +264,21 @@ def verified_map(client_id: int) -> dict[tuple[int, str], int]:
         )
         if c is not None and a is not None
     }
+
+
+def signin_only_identities(client_id: int, link_ids: set[int]) -> list[FanLinkIdentity]:
+    """The verified identities of these links on sign-in-only platforms (X), which no comment names."""
+    if not link_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(FanLinkIdentity)
+            .where(
+                FanLinkIdentity.client_id == client_id,
+                FanLinkIdentity.fan_link_id.in_(sorted(link_ids)),
+                FanLinkIdentity.platform.in_(SIGNIN_ONLY),
+                FanLinkIdentity.verified_at.is_not(None),
+            )
+            .order_by(FanLinkIdentity.fan_link_id, FanLinkIdentity.platform)
+        )
+    )

@@ -15,10 +15,13 @@ Why it is shaped like this:
 * **One platform account belongs to at most one link**: a channel another fan already linked is "taken".
   The handle shown becomes the signed-in channel's (the sign-in is the proof; the handle typed was a
   claim).
-* **X**: X is a connectable platform with an adapter (OAuth 2.0 with PKCE, ``users/me``), so its
-  consumer sign-in fits this path unchanged (an entry ``"x": ("X", "users.read tweet.read")``). It is not
-  offered because the app reads no X replies: an X identity could never match a comment, so X is not a
-  link platform (``fan_links.LINK_PLATFORMS``). Both entries go in together when X replies are synced.
+* **X** ("Sign in with X"): OAuth 2.0 with PKCE against X's consent, scopes ``users.read tweet.read``
+  (no ``offline.access``: no refresh token is issued), ``GET /2/users/me`` names the account, the access
+  token is revoked at once. The app reads no X replies, so an X account can only be verified this way
+  (``fan_links.SIGNIN_ONLY``: no code is offered for it) and adds an identity, not comments, to the fan.
+* **Offered only where the deployment has the platform's credentials** (``offered()``): without
+  ``X_CLIENT_ID``/``X_CLIENT_SECRET`` there is no X on the link page at all, and no Google button without
+  the YouTube app.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from app.extensions import db
 from app.models import Comment, Connection, FanLink, FanLinkIdentity
 from app.models.base import utcnow
 from app.platforms import PlatformAdapter, PlatformError, TokenSet, get_adapter, make_pkce_pair
+from app.platforms.registry import is_configured
 from app.redis_conn import get_redis
 from app.security.crypto import aad_for
 from app.services import fan_links, live, quota_counters
@@ -49,10 +53,16 @@ log = logging.getLogger(__name__)
 #: platform -> (the sign-in's name, the one scope asked): a consumer sign-in that names the account
 SIGNIN_PLATFORMS: dict[str, tuple[str, str]] = {
     "youtube": ("Google", "https://www.googleapis.com/auth/youtube.readonly"),
+    "x": ("X", "users.read tweet.read"),
 }
 STATE_SECONDS = 600
 COOKIE = "fan_signin"
 _PREFIX = "fan-signin:"
+
+
+def offered() -> dict[str, tuple[str, str]]:
+    """The sign-ins this deployment can offer (the platform's app credentials are set)."""
+    return {p: v for p, v in SIGNIN_PLATFORMS.items() if is_configured(p, current_app.config)}
 
 
 def _sha256(value: str) -> str:
@@ -81,7 +91,7 @@ def start(link: FanLink, token: str, secret: str, platform: str) -> Started:
 
     :raises fan_links.BadLink: no such sign-in, or nothing to verify on that platform.
     """
-    if platform not in SIGNIN_PLATFORMS:
+    if platform not in offered():
         raise fan_links.BadLink("This platform has no sign-in here: post your code as a comment instead.")
     ident = next((i for i in fan_links.identities(link) if i.platform == platform), None)
     if ident is None or ident.verified_at is not None:

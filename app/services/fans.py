@@ -142,6 +142,13 @@ def _combine_linked(
         key = stats.parse_fan_id(f.id)
         if key is not None:
             parts.setdefault(links[key], []).append(f)
+    # accounts linked by signing in on a platform whose replies the app does not read (X): no comments,
+    # but one of the fan's identities all the same
+    extra: dict[int, list[dict[str, Any]]] = {}
+    for ident in fan_links.signin_only_identities(client.id, listed):
+        extra.setdefault(ident.fan_link_id, []).append(
+            {"platform": ident.platform, "handle": ident.handle, "platform_user_id": ident.author_platform_id}
+        )
     out: list[dict[str, Any]] = []
     done: set[int] = set()
     for f, item in zip(fans, items, strict=True):
@@ -160,10 +167,11 @@ def _combine_linked(
                 "name": item["name"],
                 "identities": [
                     {"platform": g.platform, "handle": g.handle, "platform_user_id": g.platform_user_id} for g in group
-                ],
+                ]
+                + extra.get(link_id, []),
                 "comments": sum(g.comments for g in group),
                 "posts": sum(g.posts for g in group),
-                "platforms": sorted({g.platform for g in group}),
+                "platforms": sorted({g.platform for g in group} | {e["platform"] for e in extra.get(link_id, [])}),
                 "first_seen": min(g.first_seen for g in group).isoformat(),
                 "last_seen": max(g.last_seen for g in group).isoformat(),
                 "linked": True,

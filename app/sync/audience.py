@@ -36,6 +36,7 @@ from app.platforms.youtube import YouTubeAdapter
 from app.redis_conn import get_redis
 from app.services import connection_settings, tokens
 from app.stats.audience import audience_payload
+from app.sync import webhook_subscriptions
 from app.sync.quotas import Budgets
 from app.sync.recorder import RecordingSession
 from app.sync.storage import upsert
@@ -280,4 +281,7 @@ def sync_stories(connection_id: int) -> str:
         return f"failed: {exc.kind}"
     write_stories(connection_id, reads)
     db.session.commit()
+    conn = db.session.get(Connection, connection_id)
+    if conn is not None and webhook_subscriptions.needs_subscription(conn):
+        webhook_subscriptions.subscribe_story_webhooks(connection_id)  # not done at connect: try again
     return f"{len(reads)} stories"

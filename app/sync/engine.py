@@ -61,7 +61,7 @@ from app.sync.backoff import Backoff
 from app.sync.breaker import Breaker
 from app.sync.locks import SyncLock
 from app.sync.plans import PlanInput, SyncData, run_plan
-from app.sync.quotas import Budgets
+from app.sync.quotas import Budgets, deferral_words, jitter_scale
 from app.sync.reaper import DB_GONE, database_down, reap_interrupted
 from app.sync.recorder import RecordingSession
 
@@ -218,9 +218,8 @@ def _sync_locked(
     session = shared_session(
         float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
     )
-    recorder = RecordingSession(
-        session, conn.platform, budgets, on_call=lock.extend, keep_raw=bool(settings()["SYNC_KEEP_RAW"])
-    )
+    keep, who = bool(settings()["SYNC_KEEP_RAW"]), f"c{conn.id}"  # whose X 15-minute windows
+    recorder = RecordingSession(session, conn.platform, budgets, on_call=lock.extend, keep_raw=keep, account=who)
     try:
         data = _fetch(connection_id, run_id, recorder)
     except PlatformError as exc:
@@ -365,6 +364,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         data.notes.append("the platform hides the follower count; no snapshot for today")
     ids = storage.write_content(connection_id, data.content, followers)
     ids.update(storage.write_metrics(connection_id, data.metrics, followers))
+    removed = storage.remove_content(connection_id, [g for g in data.gone if g not in ids])
     comments = comment_sync.write(conn, data.comments) if data.comments is not None else None
     measured = {
         i.platform_id: i.metrics
@@ -393,6 +393,7 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
         "backfilled_days": backfilled,
         "backfilled_posts": len(data.content) if data.backfill else 0,  # the first sync's past posts
         "reconciled_days": reconciled,
+        "removed_posts": removed,  # deleted at the platform, so deleted here (X's 24 h rule)
         "notes": data.notes[:10],
     }
     if comments is not None and data.comments is not None:
@@ -481,7 +482,7 @@ def _classified(
         "sync failed: %s", exc, extra={"event": "sync_error", "connection_id": connection_id, "error_class": exc.kind}
     )
     if isinstance(exc, QuotaExceeded):
-        wait = max(1.0, (exc.resets_at - utcnow()).total_seconds()) + backoff().delay(0, hint=0) * 60
+        wait = max(1.0, (exc.resets_at - utcnow()).total_seconds()) + backoff().delay(0, hint=0) * jitter_scale(exc)
         _schedule(connection_id, trigger, attempt, wait, count=False)
         return _finish_failed(
             run_id,
@@ -491,9 +492,7 @@ def _classified(
             status=SyncStatus.DEFERRED.value,
             deferred_until=utcnow() + timedelta(seconds=wait),
             retry_in=wait,
-            plain=f"X's monthly read limit is used up; syncing resumes after it resets on {exc.resets_at:%d %B %Y}."
-            if exc.platform == "x"
-            else None,
+            plain=deferral_words(exc),
         )
     if isinstance(exc, RateLimited):
         return _retry(

@@ -19,6 +19,7 @@ from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapt
 from app.platforms.errors import BadResponse, PlatformError
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.video_analytics import SCOPE_MONETARY, youtube_daily_revenue
+from app.platforms.x import XAdapter
 from app.platforms.youtube import BATCH, YouTubeAdapter
 from app.sync.aside import Aside
 from app.sync.audience import read_audience
@@ -69,6 +70,7 @@ class SyncData:
     notes: list[str] = field(default_factory=list)
     audience: RawAudience | None = None
     comments: Any = None  # the comment step's ``app.sync.comments.CommentFetch`` (None: not run)
+    gone: list[str] = field(default_factory=list)  # stored posts the platform says were deleted (X)
 
 
 Progress = Callable[[int], None]
@@ -159,7 +161,11 @@ def _content(
         wanted += [i for i in inp.due if i.platform_id not in fresh]
         # one call per post on Instagram and Facebook (Facebook's list answer already has the new posts')
         wanted = wanted[:MAX_METRIC_ITEMS] if adapter.name in ("instagram", "facebook") else wanted
-        if wanted:
+        if wanted and isinstance(adapter, XAdapter):
+            # X names the posts deleted since: they leave our store in this sync (its 24 h rule)
+            pair = _optional(data, "post metrics", lambda: adapter.content_metrics_and_gone(token, wanted))
+            data.metrics, data.gone = (dict(pair[0]), list(pair[1])) if pair else ({}, [])
+        elif wanted:
             got = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, wanted))
             data.metrics = dict(got or {})
 

@@ -7,7 +7,10 @@
 * **X**: posts read per billing cycle (the monthly cap). Each timeline or lookup call reserves a full
   page (100) before it is sent and is settled to the posts returned after; a call that would pass
   ``SYNC_X_MONTHLY_POST_READS`` is not made and the sync is deferred to the cycle's reset. X's
-  15-minute windows are answered by X itself (429 with ``x-rate-limit-reset``): the sync waits for it.
+  15-minute windows (per endpoint and user) are remembered from each answer's ``x-rate-limit-remaining``
+  / ``x-rate-limit-reset``: a call into a window X said is spent is not made and the sync is deferred to
+  the window's reset (``QuotaExceeded`` with ``code="rate_window"``); a 429 X still sends (another
+  client of the same user) is waited out as before.
 * **LinkedIn**: calls per UTC day over all workers (``SYNC_LINKEDIN_DAILY_CALLS``); over it the sync is
   deferred to 00:00 UTC, when LinkedIn's own per-app and per-member daily limits reset.
 * **Meta** (Instagram): the usage headers (``X-App-Usage`` / ``X-Business-Use-Case-Usage``) of the last
@@ -21,11 +24,14 @@ Every call and unit is also counted per platform and UTC day for the admin page.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import re
 import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 import requests
@@ -72,6 +78,43 @@ def youtube_units(url: str, method: str) -> int:
     return 1
 
 
+_X_ID = re.compile(r"/\d+(?=/|$)")
+X_WINDOW_CODE = "rate_window"
+
+
+def x_endpoint(url: str) -> str:
+    """The X API endpoint of a URL, ids generalised: ``users/:id/tweets``, ``users/me``, ``tweets``."""
+    path = urlsplit(url).path
+    path = path.split("/2/", 1)[1] if "/2/" in path else path.lstrip("/")
+    return _X_ID.sub("/:id", "/" + path.rstrip("/"))[1:][:80]
+
+
+def jitter_scale(exc: QuotaExceeded) -> int:
+    """Seconds of jitter per backoff step after a reset: 1 for a 15-minute X window, else 60."""
+    return 1 if exc.code == X_WINDOW_CODE else 60
+
+
+def deferral_words(exc: QuotaExceeded) -> str | None:
+    """What the connection shows for a deferred sync (None: the plain sentence of the error class)."""
+    if exc.platform != "x":
+        return None
+    if exc.code == X_WINDOW_CODE:
+        return exc.message + "."
+    return f"X's monthly read limit is used up; syncing resumes after it resets on {exc.resets_at:%d %B %Y}."
+
+
+def x_window_key(account: str, url: str) -> str:
+    return f"x:window:{account}:{x_endpoint(url)}"
+
+
+def x_account(account: str | None, headers: Mapping[str, Any] | None) -> str | None:
+    """Whose windows: the connection when the caller names it, else the bearer token's hash."""
+    if account:
+        return account
+    auth = str((headers or {}).get("Authorization") or "")
+    return "t" + hashlib.sha256(auth.encode()).hexdigest()[:16] if auth.startswith("Bearer ") else None
+
+
 #: the platforms behind Meta's usage headers (X-App-Usage, X-Business-Use-Case-Usage): one gate for both
 META_PLATFORMS = frozenset({"instagram", "facebook"})
 
@@ -94,10 +137,50 @@ class Budgets:
 
     # ------------------------------------------------------------------ before / after one call
 
-    def before_call(self, platform: str, url: str, method: str = "GET") -> int:
+    def x_window_check(self, account: str | None, url: str) -> None:
+        """:raises QuotaExceeded: (``code="rate_window"``) X's last answer on this endpoint for this user
+        said its 15-minute window is spent and the window has not reset yet."""
+        if not account:
+            return
+        raw = self.conn.hgetall(x_window_key(account, url))
+        values = {(k.decode() if isinstance(k, bytes) else str(k)): v for k, v in raw.items()}
+        try:
+            remaining, reset = int(values["remaining"]), int(values["reset"])
+        except (KeyError, ValueError):
+            return
+        resets = datetime.fromtimestamp(reset, UTC)
+        if remaining <= 0 and resets > datetime.now(UTC):
+            raise QuotaExceeded(
+                f"X's 15-minute limit for {x_endpoint(url)} is used up; the sync resumes after {resets:%H:%M} UTC",
+                platform="x",
+                resets_at=resets,
+                code=X_WINDOW_CODE,
+            )
+
+    def x_window_record(self, account: str | None, url: str, response: requests.Response) -> None:
+        """Remember the window X reported (``x-rate-limit-remaining`` / ``-reset``) until it resets."""
+        remaining = response.headers.get("x-rate-limit-remaining")
+        reset = response.headers.get("x-rate-limit-reset")
+        if not account or remaining is None or reset is None:
+            return
+        try:
+            left, at = int(remaining), int(reset)
+        except ValueError:
+            return
+        ttl = at - int(time.time()) + 60
+        if ttl <= 0:
+            return
+        key = x_window_key(account, url)
+        pipe = self.conn.pipeline(transaction=False)
+        pipe.hset(key, mapping={"remaining": str(left), "reset": str(at)})
+        pipe.expire(key, min(ttl, 3600))
+        pipe.execute()
+
+    def before_call(self, platform: str, url: str, method: str = "GET", account: str | None = None) -> int:
         """Reserve what the call costs; returns the quota units reserved (a YouTube comment write: 50).
 
-        :raises QuotaExceeded: the YouTube daily budget is spent (defer to the Pacific midnight).
+        :raises QuotaExceeded: the YouTube daily budget is spent (defer to the Pacific midnight); an X
+            15-minute window is known to be spent (``account``: whose windows; defer to its reset).
         :raises RateLimited: TikTok's per-minute budget or Meta's usage is spent (defer shortly).
         """
         if platform == "youtube":
@@ -122,7 +205,22 @@ class Budgets:
                     "TikTok per-minute budget spent", platform="tiktok", retry_after=60 - time.time() % 60
                 )
             return 0
-        if platform == "x" and is_post_read(url):
+        if platform == "x":
+            return self._x_call(url, account)
+        if platform == "linkedin":
+            return self._linkedin_call()
+        if platform in META_PLATFORMS:
+            usage = self.meta_usage()
+            if usage is not None and usage >= 95:
+                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
+            if usage is not None and usage >= 80 and self.meta_slowdown > 0:
+                time.sleep(self.meta_slowdown)
+        return 0
+
+    def _x_call(self, url: str, account: str | None) -> int:
+        """X: the user's 15-minute window of this endpoint, then a post read's reservation (a full page)."""
+        self.x_window_check(account, url)
+        if is_post_read(url):
             now = datetime.now(UTC)
             key = x_post_reads_key(cycle_start(now, self.x_cap_day).date().isoformat())
             used = int(self.conn.incrby(key, X_PAGE))
@@ -136,14 +234,6 @@ class Budgets:
                     resets_at=resets,
                 )
             return X_PAGE
-        if platform == "linkedin":
-            return self._linkedin_call()
-        if platform in META_PLATFORMS:
-            usage = self.meta_usage()
-            if usage is not None and usage >= 95:
-                raise RateLimited(f"Meta usage at {usage:.0f}%", platform=platform, retry_after=300)
-            if usage is not None and usage >= 80 and self.meta_slowdown > 0:
-                time.sleep(self.meta_slowdown)
         return 0
 
     def _incr(self, key: str, amount: int, ttl: int) -> int:

@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.platforms.http import TimeoutSession
 from app.platforms.meta import usage_parts
 from app.security.scrub import scrub_text, scrub_url
-from app.sync.quotas import Budgets
+from app.sync.quotas import Budgets, x_account
 
 RAW_BODY_LIMIT = 20_000
 
@@ -44,6 +44,7 @@ class RecordingSession(TimeoutSession):
         budgets: Budgets,
         on_call: Callable[[], None] | None = None,
         keep_raw: bool = True,
+        account: str | None = None,
     ) -> None:
         super().__init__()
         self.inner = inner
@@ -51,6 +52,8 @@ class RecordingSession(TimeoutSession):
         self.budgets = budgets
         self.on_call = on_call
         self.keep_raw = keep_raw
+        #: whose X 15-minute windows (the connection id; else each call's bearer token)
+        self.account = account
         self.calls = 0
         self.quota_units = 0
         self.raw: list[RawCall] = []
@@ -59,7 +62,8 @@ class RecordingSession(TimeoutSession):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         text_method = method.decode() if isinstance(method, bytes) else method
-        units = reserved = self.budgets.before_call(self.platform, text_url, text_method)
+        who = x_account(self.account, kwargs.get("headers")) if self.platform == "x" else None
+        units = reserved = self.budgets.before_call(self.platform, text_url, text_method, account=who)
         with self._mutex:
             self.calls += 1
             self.quota_units += units
@@ -75,6 +79,8 @@ class RecordingSession(TimeoutSession):
             if self.on_call is not None:
                 self.on_call()
         units = self.budgets.settle(self.platform, units, response)  # X: the posts really returned
+        if who is not None:
+            self.budgets.x_window_record(who, text_url, response)
         with self._mutex:
             self.quota_units += units - reserved
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate

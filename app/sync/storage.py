@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import visitors
 
@@ -265,12 +265,28 @@ def _extras(metrics: Metrics) -> dict[str, float]:
     return out
 
 
+def remove_content(connection_id: int, platform_ids: Sequence[str]) -> int:
+    """Delete the connection's posts the platform says no longer exist, with everything hanging off
+    them (metric snapshots, tags, analytics: ``ON DELETE CASCADE``); returns how many went."""
+    if not platform_ids:
+        return 0
+    result = db.session.execute(
+        delete(ContentItem).where(
+            ContentItem.connection_id == connection_id, ContentItem.platform_id.in_(list(platform_ids))
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def write_metrics(connection_id: int, metrics: Mapping[str, Metrics], followers: int | None) -> dict[str, int]:
     """Fresh numbers of stored posts (no full item from the platform); returns ``{platform_id: id}``."""
     now = utcnow()
     found: dict[str, int] = {}
     for platform_id, values in metrics.items():
         cols = {k: v for k, v in metric_values(values).items() if v is not None}
+        extras = _extras(values)
+        if extras:  # the per-post read's other numbers (an Instagram reel's average watch time)
+            cols["extra_metrics"] = extras
         row_id = db.session.execute(
             update(ContentItem)
             .where(ContentItem.connection_id == connection_id, ContentItem.platform_id == platform_id)

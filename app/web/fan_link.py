@@ -61,8 +61,10 @@ def manage(token: str, secret: str) -> ResponseReturnValue:
             flash("One of these accounts is already linked by someone else: it stays unlinked.", "error")
         elif result.waiting:
             flash("No comment with your code from that handle yet: post it, wait for the next sync, try again.", "info")
-        else:
+        elif not result.signin:
             flash("All your accounts are linked.", "success")
+        if result.signin:
+            flash("Sign in with X below to link your X account: X replies are not read here.", "info")
         return redirect(url_for("fan_link.manage", token=token, secret=secret), 303)
     return _page(
         "fans/manage.html",
@@ -70,7 +72,8 @@ def manage(token: str, secret: str) -> ResponseReturnValue:
         link=link,
         identities=fan_links.identities(link),
         code_days=fan_links.CODE_DAYS,
-        signins=fan_signin.SIGNIN_PLATFORMS,
+        signins=fan_signin.offered(),
+        signin_only=fan_links.SIGNIN_ONLY,
     )
 
 

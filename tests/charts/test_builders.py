@@ -82,3 +82,17 @@ def test_platforms_ten_times_apart_are_drawn_indexed_not_flattened():
     near = _series("instagram", "Instagram", [50_000] * 10)
     plain = growth_chart("g", "Followers", [yt, near, total], [], None)
     assert plain.title == "Followers"
+
+
+def test_weekly_chart_axis_reads_short_dates_and_the_table_keeps_iso_ones():
+    from app.charts.builders import weekly_chart
+    from app.stats.overview import MetricPoint
+
+    weeks = ["2026-11-03", "2026-11-10", "2026-12-01"]
+    chart = weekly_chart(
+        "w", "Engagement by week", "Engagement rate (%)", {"youtube": [MetricPoint(w, 1.5) for w in weeks]}, {}
+    )
+    assert ">Nov 3<" in chart.svg
+    assert ">Dec 1<" in chart.svg
+    assert "2026-12-01" not in chart.svg  # a long ISO label was cut off at the chart's edge
+    assert [r[0] for r in chart.table.rows] == weeks

@@ -102,6 +102,10 @@ class SandboxControl:
     def patch_account(self, account_id: str, **changes: Any) -> dict[str, Any]:
         return self._call("PATCH", f"accounts/{account_id}", json=changes)
 
+    def delete_post(self, account_id: str, post_id: str) -> dict[str, Any]:
+        """The creator deletes a post at the platform."""
+        return self._call("DELETE", f"accounts/{account_id}/posts/{post_id}")
+
     def revoke(self, account_id: str) -> dict[str, Any]:
         return self._call("POST", f"accounts/{account_id}/revoke")
 

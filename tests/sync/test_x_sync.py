@@ -8,17 +8,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Alert, Connection
 from app.models.base import utcnow
-from app.models.history import ContentItem, DailySnapshot
+from app.models.history import ContentItem, ContentMetricSnapshot, DailySnapshot
 from app.platforms.x import next_cycle_start
 from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.services.tokens import token_set_of
 from app.sync.budgets import current_limits
+from tests.support.sandbox import SandboxError
 from tests.sync.conftest import counts, drain, run_scheduled, runs
 
 
@@ -171,3 +173,41 @@ def test_protected_account_syncs_and_hostile_text_is_data(app: Any, link: Any, w
     assert item.caption == hostile
     conn = db.session.get(Connection, conn_id)
     assert conn.display_name == '"><img src=x onerror=alert(1)>'
+
+
+def test_a_post_deleted_at_x_is_deleted_here_at_the_next_sync(app: Any, link: Any, world: Any) -> None:
+    """X's terms: content removed at X leaves our store within 24 h. The daily lookup of the posts due
+    names the deleted one (``resource-not-found``); the sync deletes it with its numbers, keeps the rest."""
+    conn_id, account = link("x", post_every_days=1, history_days=10)
+    drain(app)
+    truth = world.account(account["id"], posts=True)["posts"]
+    before = counts(conn_id)["items"]
+    assert before == len(truth)
+    victim, kept = truth[1]["id"], truth[2]["id"]  # recent posts: both due for fresh numbers tomorrow
+    victim_row = db.session.execute(
+        select(ContentItem.id).where(ContentItem.connection_id == conn_id, ContentItem.platform_id == victim)
+    ).scalar_one()
+    world.delete_post(account["id"], victim)
+    with pytest.raises(SandboxError):  # the sandbox knows it is gone
+        world.delete_post(account["id"], victim)
+    world.advance_days(1)
+    # the app's clock stays put: yesterday's snapshots make the recent posts due for fresh numbers today
+    mine = select(ContentItem.id).where(ContentItem.connection_id == conn_id)
+    for snap in db.session.execute(
+        select(ContentMetricSnapshot).where(ContentMetricSnapshot.content_item_id.in_(mine))
+    ).scalars():
+        snap.day -= timedelta(days=1)
+    db.session.commit()
+    world.clear_calls()
+    run = _sync(app, conn_id)
+    assert run.status == "succeeded", run.error_message
+    assert any(c["path"].endswith("/2/tweets") for c in world.calls("x"))  # the lookup that names it gone
+    assert run.details["removed_posts"] == 1
+    ids = set(db.session.execute(select(ContentItem.platform_id).where(ContentItem.connection_id == conn_id)).scalars())
+    assert victim not in ids
+    assert kept in ids
+    assert len(ids) >= before - 1  # nothing else went (new posts may have come)
+    left = db.session.execute(
+        select(ContentMetricSnapshot).where(ContentMetricSnapshot.content_item_id == victim_row)
+    ).all()
+    assert left == []  # its numbers went with it

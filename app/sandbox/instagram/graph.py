@@ -23,6 +23,7 @@ from .insights import media_insights, user_insights
 from .oauth import BASIC, INSIGHTS, check_token, token_value
 from .shared import PRODUCT, GraphError, bp, page_url, split_fields
 from .stories import find_story, stories_edge, story_insights, story_node
+from .subscriptions import account_subscribed_apps
 from .usage import throttle
 
 USER_FIELDS = (
@@ -101,7 +102,11 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
         if not parts or len(parts) > 2:
             raise GraphError(f"Unknown path components: /{rest}", 2500)
         comment = st.comments.get(parts[0])
-        writable = comment is not None or (len(parts) == 2 and parts[1] == "comments" and request.method == "POST")
+        writable = (
+            comment is not None
+            or (len(parts) == 2 and parts[1] == "comments" and request.method == "POST")
+            or (len(parts) == 2 and parts[1] == "subscribed_apps")
+        )
         if request.method != "GET" and not writable:
             raise GraphError(
                 "Unsupported post request. Object does not support this operation.",
@@ -129,6 +134,8 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
                 return json_response(media_edge(acc))
             if edge == "stories":
                 return json_response(stories_edge(acc))
+            if edge == "subscribed_apps":
+                return json_response(account_subscribed_apps(acc))
             if edge == "insights":
                 if INSIGHTS not in tok.scopes:
                     raise GraphError("(#10) Application does not have permission for this action", 10)

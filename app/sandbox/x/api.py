@@ -76,7 +76,7 @@ def _auth() -> tuple[Token, Account]:
 def _limit(tok: Token, endpoint: str) -> None:
     """The per-user and per-app 15-minute windows; the tighter one's numbers go in the headers."""
     st = state()
-    user_limit = int(st.cfg["X_RATE_LIMITS"].get(endpoint, 900))
+    user_limit = int(st.x_limits.get(endpoint, st.cfg["X_RATE_LIMITS"].get(endpoint, 900)))
     app_limit = st.cfg["X_APP_RATE_LIMITS"].get(endpoint)
     windows = [(f"x|user|{tok.client_id}|{tok.account_id}|{endpoint}", user_limit)]
     if app_limit is not None:

@@ -1,6 +1,8 @@
 """The control API's X part, under ``/_sandbox/x/``: account states and the monthly read cap.
 
 * ``PATCH /_sandbox/x/accounts/<id>`` ``{"protected": bool, "suspended": bool}``
+* ``GET`` / ``PUT /_sandbox/x/limits`` ``{"users/me": 2, "users/tweets": 5, "tweets": 5}``: the per-user
+  15-minute limits of the three endpoints (``X_RATE_LIMITS`` until set; back to it at reset).
 * ``GET /_sandbox/x/usage`` / ``PUT /_sandbox/x/usage`` ``{"client_id": .., "post_reads": n}``: the post
   reads of the current billing cycle (``X_MONTHLY_POST_READS`` is the cap; ``X_CAP_RESET_DAY`` its day).
 """
@@ -72,3 +74,27 @@ def put_usage() -> Response:
             return control_error(404, "not_found", f"no sandbox X client {client_id!r}")
         st.quota[_cap_key(client_id)] = reads
         return json_response(_usage(client_id))
+
+
+LIMIT_ENDPOINTS = ("users/me", "users/tweets", "tweets")
+
+
+@bp.get("/limits")
+def get_limits() -> Response:
+    st = state()
+    with st.lock:
+        defaults = st.cfg["X_RATE_LIMITS"]
+        return json_response({"limits": {e: int(st.x_limits.get(e, defaults.get(e, 900))) for e in LIMIT_ENDPOINTS}})
+
+
+@bp.put("/limits")
+def put_limits() -> Response:
+    data = _body()
+    if not data or set(data) - set(LIMIT_ENDPOINTS):
+        return control_error(400, "invalid_request", f"send limits for: {', '.join(LIMIT_ENDPOINTS)}")
+    if any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in data.values()):
+        return control_error(400, "invalid_request", "a limit is a positive integer")
+    st = state()
+    with st.lock:
+        st.x_limits.update({str(k): int(v) for k, v in data.items()})  # type: ignore[call-overload]
+    return get_limits()

@@ -8,6 +8,7 @@ from app.web.api import (  # noqa: E402,F401
     audience,
     comments,
     connection_settings,
+    content,
     fans,
     ops,
     platform_callbacks,
