@@ -256,3 +256,17 @@ def test_attention_page_builds_the_rows_it_shows_and_counts_the_rest(factory):
     full = attention.with_notes(rows, D)
     assert [a.name for a in full if a.open] == ["Ann", "Cid", "Dee"]
     assert attention.for_page(rows, D).open == [a for a in full if a.open]
+
+
+def test_a_cached_leaderboard_reads_like_the_computed_one(factory):
+    coach, _, _ = _fixture(factory)
+    visible = visible_clients(coach)
+    computed = portfolio.compute_portfolio(visible, _q(range="30d"))
+    cached = portfolio._load(portfolio._dump(computed).encode(), _q(range="30d"))
+    assert isinstance(cached.leaderboard, portfolio.CachedLeaderboard)
+    assert cached.leaderboard == computed.leaderboard
+    assert computed.leaderboard == cached.leaderboard
+    assert len(cached.leaderboard) == 4
+    assert cached.leaderboard[:2] == computed.leaderboard[:2]
+    assert cached.leaderboard[-1] == computed.leaderboard[-1]
+    assert [r.name for r in cached.leaderboard] == ["Ann", "Cid", "Bob", "Dee"]
