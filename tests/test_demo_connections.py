@@ -23,7 +23,7 @@ from tests.support.sandbox import SandboxControl, sandbox, sandbox_app, sandbox_
 @pytest.fixture
 def app(make_app: Any, sandbox_url: str, sandbox: SandboxControl) -> Iterator[Flask]:  # noqa: F811
     sandbox.set_clock(now=datetime.now(UTC).replace(microsecond=0).isoformat())
-    app = portal_app(make_app, sandbox_url, SYNC_META_SLOWDOWN_SECONDS=0)
+    app = portal_app(make_app, sandbox_url, SYNC_META_SLOWDOWN_SECONDS=0, LINKEDIN_ORGANIZATIONS=True)
     with app.app_context():
         yield app
 
@@ -34,14 +34,19 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     assert result.exit_code == 0, result.output
     assert f"Demo connections: {len(DEMO_CONNECTIONS)} accounts connected" in result.output, result.output
     conns = db.session.execute(select(Connection)).scalars().all()
-    assert len(conns) == len(DEMO_CONNECTIONS) == 17
+    assert len(conns) == len(DEMO_CONNECTIONS) == 18
+    # Lucas administers two LinkedIn Company Pages: the first is chosen on the picker
+    pages = [(c.platform_user_id, c.display_name) for c in conns if c.account_type == "organization"]
+    assert pages == [("urn:li:organization:10480021", "Northwind HR")]
     assert sorted(c.username for c in conns if c.platform == "x") == ["kai_codes", "lena_cooks"]
+    # Dance Duo is a TikTok business account (API for Business): its audience is read like Instagram's
+    assert [c.username for c in conns if c.account_type == "business"] == ["danceduo"]
     assert len({c.client_id for c in conns}) == 8
     assert all(c.access_token_enc and c.status == "connected" for c in conns)
     accounts = {a["username"]: a for a in sandbox.accounts()}
     by_user_id = {a["platform_user_id"]: a for a in accounts.values()}
     for conn in conns:
-        account = by_user_id.get(conn.platform_user_id) or accounts[conn.username]
+        account = by_user_id.get(conn.platform_user_id) or accounts.get(conn.username) or accounts["northwind.hr"]
         issued = [t["value"] for t in sandbox.tokens(account["id"]) if t["kind"] != "code"]
         assert issued
         assert all(value not in (conn.access_token_enc or "") for value in issued)
@@ -80,7 +85,7 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     for conn in conns:
         snaps = db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)).scalars()
         taken = sorted(s.taken_on for s in snaps)
-        if conn.platform not in ("instagram", "youtube"):
+        if conn.platform not in ("instagram", "youtube") and conn.account_type != "business":
             assert taken == []
         else:
             assert len(taken) == 8
@@ -132,7 +137,8 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
         n_snaps = db.session.execute(
             select(func.count()).select_from(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)
         ).scalar()
-        assert n_snaps == (9 if conn.platform in ("instagram", "youtube") else 0), conn.username
+        reads = conn.platform in ("instagram", "youtube") or conn.account_type == "business"  # Dance Duo
+        assert n_snaps == (9 if reads else 0), conn.username
     assert db.session.execute(select(func.count()).select_from(VideoAnalytics)).scalar()
 
 

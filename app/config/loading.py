@@ -81,6 +81,8 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "INSTAGRAM_CLIENT_SECRET": "sandbox-ig-secret",
     "TIKTOK_CLIENT_KEY": "sandbox-tiktok-key",
     "TIKTOK_CLIENT_SECRET": "sandbox-tiktok-secret",
+    "TIKTOK_BUSINESS_APP_ID": "sandbox-tiktok-business-app",
+    "TIKTOK_BUSINESS_SECRET": "sandbox-tiktok-business-secret",
     "YOUTUBE_CLIENT_ID": "sandbox-google-client",
     "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
     "X_CLIENT_ID": "sandbox-x-client",

@@ -227,6 +227,8 @@ SETTINGS: tuple[Setting, ...] = (
             "TIKTOK_SCOPES", "list", TIKTOK_DEFAULT_SCOPES, "Scopes requested from TikTok (comma or space separated)."
         ),
         Setting("TIKTOK_USE_PKCE", "bool", True, "Send a PKCE S256 challenge to TikTok."),
+        Setting("TIKTOK_BUSINESS_APP_ID", "str", None, "TikTok API for Business app id; unset: no business accounts."),
+        Setting("TIKTOK_BUSINESS_SECRET", "str", None, "TikTok API for Business app secret."),
         Setting(
             "YOUTUBE_CLIENT_ID",
             "str",
@@ -273,6 +275,7 @@ SETTINGS: tuple[Setting, ...] = (
             LINKEDIN_DEFAULT_SCOPES,
             "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
         ),
+        Setting("LINKEDIN_ORGANIZATIONS", "bool", False, "Offer LinkedIn Company Pages (Community Management access)."),
         Setting(
             "LINKEDIN_API_VERSION",
             "str",
@@ -363,13 +366,7 @@ SETTINGS: tuple[Setting, ...] = (
             "(at 95 % syncs are deferred, J7).",
             minimum=0,
         ),
-        Setting(
-            "SYNC_BACKOFF_BASE_SECONDS",
-            "float",
-            30.0,
-            "Base of the full-jitter retry backoff (J7).",
-            minimum=1,
-        ),
+        Setting("SYNC_BACKOFF_BASE_SECONDS", "float", 30.0, "Base of the full-jitter retry backoff (J7).", minimum=1),
         Setting("SYNC_BACKOFF_CAP_SECONDS", "float", 3600.0, "Longest retry delay (J7).", minimum=1),
         Setting(
             "SYNC_RETRY_BUDGET",

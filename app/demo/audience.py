@@ -41,7 +41,7 @@ def import_audience_history(
     connection_id: int, platform: str, truth: dict[str, Any], followers: int, today: date
 ) -> int:
     """Write the ``WEEKS`` weekly snapshots before ``today`` (percent truths -> the stored shape); commits."""
-    if platform not in ("instagram", "youtube") or not truth:
+    if platform not in ("instagram", "youtube", "tiktok") or not truth:
         return 0
     written = 0
     for week in range(1, WEEKS + 1):

@@ -31,7 +31,7 @@ from app.models.base import utcnow
 from app.models.history import AccountInsight, ContentItem, DailySnapshot, Provenance
 from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.base import extract_hashtags
-from app.services import facebook_pages, oauth
+from app.services import facebook_pages, linkedin_pages, oauth
 from app.stats.rounding import ROUNDED_PLATFORMS, reported_count
 from app.sync.audience import sync_stories
 from app.sync.reconcile import reconcile_followers
@@ -59,6 +59,7 @@ DEMO_CONNECTIONS: tuple[tuple[str, str], ...] = (
     ("kenji@example.com", "kenjicooks"),  # a Facebook Page
     ("hannah@example.com", "lena.kitchen.live"),  # a Facebook Page chosen on the Page picker
     ("hannah@example.com", "rosa.leads"),
+    ("lucas@example.com", "northwind.hr"),  # a LinkedIn Company Page (with LINKEDIN_ORGANIZATIONS on)
     ("amara@example.com", "kai_codes"),  # an X account
     ("priya@example.com", "lena_cooks"),  # an X account
 )
@@ -112,7 +113,10 @@ def connect_demo_clients(sandbox_url: str) -> DemoSocialResult:
 
 
 def _import_audience(http: requests.Session, base: str, connection_id: int, account: dict[str, Any]) -> None:
-    """Eight weekly audience snapshots before today from the creator's audience truth (demo only)."""
+    """Eight weekly audience snapshots before today from the creator's audience truth (demo only; a
+    personal TikTok account has none: TikTok shares a business account's only)."""
+    if account.get("platform") == "tiktok" and account.get("account_type") != "BUSINESS":
+        return
     got = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"audience": "1"}, timeout=TIMEOUT)
     got.raise_for_status()
     body = got.json()
@@ -143,6 +147,8 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     session_id = secrets.token_urlsafe(16)
     if account["platform"] not in COMMENT_PLATFORMS:
         feature = None
+    if account["platform"] == "tiktok" and account.get("account_type") == "BUSINESS":
+        feature = oauth.BUSINESS_FEATURE  # connected as a TikTok business account (API for Business)
     authorize = oauth.start_connect(user, session_id, account["platform"], feature)
     consent = http.post(
         authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT
@@ -155,6 +161,11 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
         outcome = facebook_pages.complete_callback(user, session_id, args)
         if outcome.kind == "pick_page" and outcome.pick:
             outcome = facebook_pages.choose(user, session_id, outcome.pick, account["platform_user_id"])
+    elif account["platform"] == "linkedin":  # the member, or the first Page they administer (picker)
+        outcome = linkedin_pages.complete_callback(user, session_id, args)
+        if outcome.kind == "pick_page" and outcome.pick:
+            pages = linkedin_pages.options(user, session_id, outcome.pick)
+            outcome = linkedin_pages.choose(user, session_id, outcome.pick, pages[0].value)
     else:
         outcome = oauth.complete_callback(user, session_id, account["platform"], args)
     return outcome.connection_id if outcome.kind == "connected" else None

@@ -8,7 +8,7 @@ from app.models.client import Client, ClientStatus, Deliverable
 from app.models.comment import Comment, CommentReply, ReplyStatus
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
 from app.models.fan import FanLink, FanLinkIdentity, FanLinkPage
-from app.models.fan_summary import FanDay, FanSummary
+from app.models.fan_summary import FanDay, FanDayCount, FanSummary
 from app.models.goal import Goal
 from app.models.history import (
     AccountInsight,
@@ -48,6 +48,7 @@ __all__ = [
     "Client",
     "Comment",
     "FanDay",
+    "FanDayCount",
     "FanSummary",
     "CommentReply",
     "ReplyStatus",

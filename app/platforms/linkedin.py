@@ -55,7 +55,7 @@ from app.platforms.errors import (
 )
 from app.platforms.http import PlatformHttp, json_body, parse_retry_after
 
-__all__ = ["DEFAULT_SCOPES", "LinkedInAdapter", "classify_linkedin_error", "next_utc_midnight", "restli"]
+__all__ = ["DEFAULT_SCOPES", "ORG_SCOPES", "LinkedInAdapter", "classify_linkedin_error", "next_utc_midnight", "restli"]
 
 OAUTH = "https://www.linkedin.com/oauth/v2"
 AUTHORIZE_URL = f"{OAUTH}/authorization"
@@ -66,6 +66,9 @@ API = "https://api.linkedin.com"
 REST = f"{API}/rest"
 
 DEFAULT_SCOPES = ("openid", "profile", "r_member_profileAnalytics", "r_member_postAnalytics", "r_member_social")
+#: asked besides, when the deployment enables Company Pages (``LINKEDIN_ORGANIZATIONS``, §7.4); not
+#: required: a member who declines them keeps the member connection
+ORG_SCOPES = ("r_organization_social", "rw_organization_admin")
 DEFAULT_VERSION = "202610"
 PAGE_SIZE = 100  # posts?q=author maximum count
 #: per-post analytics cost one call per metric: only posts this young are re-read (§7.7)
@@ -169,9 +172,11 @@ class LinkedInAdapter(ScopeCheckMixin):
         client_secret: str,
         scopes: Sequence[str] = DEFAULT_SCOPES,
         api_version: str = DEFAULT_VERSION,
+        org_scopes: Sequence[str] = (),
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("LinkedIn client id and secret are required")
+        self.org_scopes = tuple(s for s in org_scopes if s not in scopes)
         self.http = http
         self.client_id = client_id
         self.client_secret = client_secret
@@ -223,7 +228,7 @@ class LinkedInAdapter(ScopeCheckMixin):
             "client_id": self.client_id,
             "redirect_uri": redirect_uri,
             "state": state,
-            "scope": " ".join(self.scopes),
+            "scope": " ".join((*self.scopes, *self.org_scopes)),
         }
         return f"{self.http.hosts.url(AUTHORIZE_URL)}?{urlencode(params)}"
 

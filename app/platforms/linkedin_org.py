@@ -2,22 +2,47 @@
 
 Kept apart from the member adapter because they need ``rw_organization_admin`` (Community
 Management approval) and the role: a member without it gets LinkedIn's 403 ``ACCESS_DENIED``, which
-is raised here as :class:`~app.platforms.errors.ScopeMissing` with a message naming the role. The
-member sync does not call these; a page's numbers are read on demand (one call each per day range).
+is raised here as :class:`~app.platforms.errors.ScopeMissing` with a message naming the role.
+
+A connection of a Page (``account_type`` ``organization``, ``platform_user_id`` the organization URN)
+is synced by :class:`LinkedInOrgAdapter` (``registry.get_adapter`` picks it by ``kind``): the member's grant, the
+Page's numbers. Its daily plan (``docs/sync.md``): ``organizations/{id}`` + ``networkSizes`` (profile),
+``posts?q=author`` (1 call per 100 posts), share statistics of the recent posts (1 call per 100), and
+the Page's daily follower gains and share statistics (2 calls whatever the range: also the backfill).
+Once connected, a 403 ``ACCESS_DENIED`` means the member lost the Page's role: raised as
+:class:`PageRoleLost` (an :class:`~app.platforms.errors.AccessRevoked`: broken, client notified).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from app.platforms.base import as_mapping, to_int
-from app.platforms.errors import ScopeMissing
+from app.platforms.base import ContentItem, DailyInsight, Profile, as_mapping, to_int
+from app.platforms.errors import AccessRevoked, BadResponse, ScopeMissing
 from app.platforms.linkedin import LinkedInAdapter
 
-__all__ = ["OrgDay", "organization_daily", "organization_followers", "organizations"]
+__all__ = [
+    "ORGANIZATION",
+    "LinkedInOrgAdapter",
+    "OrgDay",
+    "PageChoice",
+    "PageRoleLost",
+    "organization_daily",
+    "organization_followers",
+    "organizations",
+    "page_choices",
+]
+
+#: ``Connection.account_type`` / ``Profile.account_type`` of a Company Page connection
+ORGANIZATION = "organization"
+PREFIX = "urn:li:organization:"
+#: share URNs per ``organizationalEntityShareStatistics&shares=List(..)`` call
+STATS_BATCH = 50
+MAX_NAME = 200
+_VANITY = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
 @dataclass(frozen=True)
@@ -36,7 +61,13 @@ def organizations(adapter: LinkedInAdapter, access_token: str) -> list[str]:
     out = []
     for el in adapter.elements(body):
         org = el.get("organization")
-        if isinstance(org, str) and org.startswith("urn:li:organization:") and el.get("state") in (None, "APPROVED"):
+        if (
+            isinstance(org, str)
+            and org.startswith(PREFIX)
+            and org[len(PREFIX) :].isdigit()
+            and el.get("role") in (None, "ADMINISTRATOR")
+            and el.get("state") in (None, "APPROVED")
+        ):
             out.append(org)
     return list(dict.fromkeys(out))
 
@@ -108,3 +139,168 @@ def organization_daily(adapter: LinkedInAdapter, access_token: str, org: str, si
             if value is not None:
                 days.setdefault(day, {})[metric] = value
     return [OrgDay(day=d, metrics=m) for d, m in sorted(days.items())]
+
+
+# --------------------------------------------------------------------------- the Page picker
+
+
+@dataclass(frozen=True)
+class PageChoice:
+    """A Page the member administers, as the picker shows it (untrusted text, escaped when shown)."""
+
+    urn: str
+    name: str
+    vanity: str | None
+
+
+def _clean_name(value: Any, fallback: str) -> str:
+    if not isinstance(value, str):
+        return fallback
+    text = "".join(ch for ch in value if ch.isprintable()).strip()
+    return text[:MAX_NAME] or fallback
+
+
+def _vanity(value: Any) -> str | None:
+    if isinstance(value, str) and 0 < len(value) <= 100 and set(value) <= _VANITY:
+        return value
+    return None
+
+
+def lookup(adapter: LinkedInAdapter, access_token: str, org: str) -> PageChoice:
+    """``organizations/{id}``: the Page's name and vanity name (one call)."""
+    body = adapter.get(f"/organizations/{org[len(PREFIX) :]}", access_token)
+    fallback = f"LinkedIn Page {org[len(PREFIX) :]}"
+    return PageChoice(
+        urn=org, name=_clean_name(body.get("localizedName"), fallback), vanity=_vanity(body.get("vanityName"))
+    )
+
+
+def page_choices(adapter: LinkedInAdapter, access_token: str) -> list[PageChoice]:
+    """The Pages the member administers, with their names: 1 + one call a Page (10 Pages at most).
+
+    :raises ScopeMissing: the organization scopes were not granted.
+    """
+    return [lookup(adapter, access_token, org) for org in organizations(adapter, access_token)[:10]]
+
+
+# --------------------------------------------------------------------------- the Page's sync
+
+
+class PageRoleLost(AccessRevoked):
+    """The member no longer administers the connected Page (403 ``ACCESS_DENIED`` once connected)."""
+
+
+class LinkedInOrgAdapter(LinkedInAdapter):
+    """The sync plan of one Company Page connection: the member adapter's grant, the Page's numbers."""
+
+    def __init__(self, base: LinkedInAdapter, organization: str) -> None:
+        super().__init__(
+            base.http,
+            client_id=base.client_id,
+            client_secret=base.client_secret,
+            scopes=base.scopes,
+            api_version=base.api_version,
+            org_scopes=base.org_scopes,
+        )
+        if not organization.startswith(PREFIX) or not organization[len(PREFIX) :].isdigit():
+            raise ValueError("not an organization URN")
+        self.organization = organization
+
+    def __repr__(self) -> str:
+        return f"LinkedInOrgAdapter(organization={self.organization!r}, api_version={self.api_version!r})"
+
+    def _lost(self, exc: ScopeMissing) -> PageRoleLost:
+        return PageRoleLost(
+            f"You are no longer an administrator of this LinkedIn Page ({self.organization}); "
+            "reconnect it once the role is back.",
+            platform=self.name,
+            status=exc.status,
+            code=exc.code,
+        )
+
+    def fetch_profile(self, access_token: str) -> Profile:
+        """``organizations/{id}`` (name) + ``networkSizes`` (followers): 2 calls."""
+        try:
+            page = lookup(self, access_token, self.organization)
+            followers = organization_followers(self, access_token, self.organization)
+        except ScopeMissing as exc:
+            raise self._lost(exc) from None
+        return Profile(
+            platform_user_id=self.organization,
+            username=None,  # a vanity name is no @handle: the Page is labelled by its name, as a member is
+            display_name=page.name,
+            avatar_url=None,
+            followers=followers,
+            account_type=ORGANIZATION,
+            extras={"organization_urn": self.organization, "vanity_name": page.vanity},
+        )
+
+    def fetch_content(
+        self,
+        access_token: str,
+        since: datetime | None = None,
+        *,
+        max_items: int | None = None,
+        profile: Profile | None = None,
+    ) -> list[ContentItem]:
+        """The Page's posts (``posts?q=author&author=<organization urn>``, 100 a page)."""
+        try:
+            return self.posts_of(access_token, self.organization, since, max_items=max_items)
+        except ScopeMissing as exc:
+            raise self._lost(exc) from None
+
+    def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
+        """Lifetime share statistics of the posts, 50 URNs a call (shares and ugcPosts apart); a post
+        LinkedIn leaves out had no activity: all 0. ``likeCount`` may be negative: kept as reported."""
+        out: dict[str, Mapping[str, float]] = {}
+        groups = {
+            "shares": [i.platform_id for i in items if i.platform_id.startswith("urn:li:share:")],
+            "ugcPosts": [i.platform_id for i in items if i.platform_id.startswith("urn:li:ugcPost:")],
+        }
+        for param, urns in groups.items():
+            for at in range(0, len(urns), STATS_BATCH):
+                batch = urns[at : at + STATS_BATCH]
+                params = {"q": "organizationalEntity", "organizationalEntity": self.organization, param: batch}
+                try:
+                    body = self.get("/organizationalEntityShareStatistics", access_token, params)
+                except ScopeMissing as exc:
+                    raise self._lost(exc) from None
+                got = {urn: _post_stats({}) for urn in batch}
+                for el in self.elements(body):
+                    urn = el.get("share") or el.get("ugcPost")
+                    if isinstance(urn, str) and urn in got:
+                        got[urn] = _post_stats(as_mapping(el.get("totalShareStatistics")))
+                out.update(got)
+        return out
+
+    def fetch_account_insights(
+        self, access_token: str, since: date, until: date, *, profile: Profile | None = None
+    ) -> list[DailyInsight]:
+        """The Page's day by day follower gains and organic share statistics: 2 calls."""
+        if until < since:
+            return []
+        try:
+            days = organization_daily(self, access_token, self.organization, since, until)
+        except ScopeMissing as exc:
+            raise self._lost(exc) from None
+        return [DailyInsight(day=d.day, metrics=dict(d.metrics)) for d in days]
+
+
+def _post_stats(stats: Mapping[str, Any]) -> dict[str, float]:
+    names = {
+        "impressionCount": "views",
+        "uniqueImpressionsCount": "reach",
+        "likeCount": "likes",
+        "commentCount": "comments",
+        "shareCount": "shares",
+        "clickCount": "clicks",
+    }
+    out: dict[str, float] = {}
+    for raw, metric in names.items():
+        value = to_int(stats.get(raw)) if stats else 0
+        if value is None:
+            if raw in stats:
+                raise BadResponse(f"share statistics: {raw} is not a number", platform="linkedin")
+            value = 0
+        out[metric] = value
+    return out

@@ -21,16 +21,21 @@ from app.platforms.http import PlatformHosts, PlatformHttp, shared_session
 from app.platforms.instagram import DEFAULT_SCOPES as IG_SCOPES
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
+from app.platforms.linkedin import ORG_SCOPES as LI_ORG_SCOPES
 from app.platforms.linkedin import LinkedInAdapter
+from app.platforms.linkedin_org import ORGANIZATION, LinkedInOrgAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
+from app.platforms.tiktok_business import BUSINESS, TikTokBusinessAdapter
 from app.platforms.x import DEFAULT_SCOPES as X_SCOPES
 from app.platforms.x import XAdapter
 from app.platforms.youtube import DEFAULT_SCOPES as YT_SCOPES
 from app.platforms.youtube import YouTubeAdapter
 
 __all__ = [
+    "BUSINESS_KEYS",
     "CREDENTIAL_KEYS",
+    "business_configured",
     "PlatformNotConfigured",
     "configured_platforms",
     "get_adapter",
@@ -47,6 +52,10 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
     "facebook": ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"),
     "linkedin": ("LINKEDIN_CLIENT_ID", "LINKEDIN_CLIENT_SECRET"),
 }
+
+#: the API for Business app of TikTok business accounts (optional: without it only personal TikTok
+#: accounts connect, through the Display API)
+BUSINESS_KEYS: tuple[str, ...] = ("TIKTOK_BUSINESS_APP_ID", "TIKTOK_BUSINESS_SECRET")
 
 
 class PlatformNotConfigured(ValueError):
@@ -104,13 +113,29 @@ def is_configured(platform: str, settings: Mapping[str, Any]) -> bool:
     return all(str(settings.get(key) or "").strip() for key in keys)
 
 
+def business_configured(settings: Mapping[str, Any]) -> bool:
+    """Whether TikTok business accounts can be offered: TikTok is set up and so is the Business app."""
+    return is_configured("tiktok", settings) and all(str(settings.get(key) or "").strip() for key in BUSINESS_KEYS)
+
+
 def configured_platforms(settings: Mapping[str, Any]) -> tuple[str, ...]:
     """The connectable platforms this deployment can offer, in ``CONNECTABLE`` order."""
     return tuple(p for p in CONNECTABLE if is_configured(p, settings))
 
 
-def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Session | None = None) -> PlatformAdapter:
+def get_adapter(
+    platform: str,
+    settings: Mapping[str, Any],
+    session: requests.Session | None = None,
+    *,
+    kind: str | None = None,
+    account: str | None = None,
+) -> PlatformAdapter:
     """The adapter for ``platform`` configured from ``settings``.
+
+    ``kind``: the connection's ``account_type``; a TikTok ``business`` one is read through the API for
+    Business (:class:`TikTokBusinessAdapter`, naming ``account``, its ``platform_user_id``, as ``business_id``),
+    a LinkedIn ``organization`` one is a Company Page (:class:`LinkedInOrgAdapter`, ``account`` its URN).
 
     ``session`` defaults to the process-wide :class:`~app.platforms.http.TimeoutSession` for the
     configured timeouts.
@@ -139,12 +164,22 @@ def get_adapter(platform: str, settings: Mapping[str, Any], session: requests.Se
             scopes=_scopes(settings, "FACEBOOK_SCOPES", FB_SCOPES),
         )
     if platform == "linkedin":
-        return LinkedInAdapter(
+        member = LinkedInAdapter(
             http,
             client_id=_required(settings, "LINKEDIN_CLIENT_ID"),
             client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
             scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
             api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
+            org_scopes=LI_ORG_SCOPES if settings.get("LINKEDIN_ORGANIZATIONS") else (),
+        )
+        # a Company Page connection: the member's grant, the Page's numbers (``account``: its URN)
+        return LinkedInOrgAdapter(member, account) if kind == ORGANIZATION and account else member
+    if platform == "tiktok" and kind == BUSINESS:
+        return TikTokBusinessAdapter(
+            http,
+            app_id=_required(settings, "TIKTOK_BUSINESS_APP_ID"),
+            secret=_required(settings, "TIKTOK_BUSINESS_SECRET"),
+            business_id=account,
         )
     if platform == "tiktok":
         return TikTokAdapter(

@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
     app.register_blueprint(x.bp)
     app.register_blueprint(x.control_bp)
     app.register_blueprint(linkedin.bp)
+    app.register_blueprint(linkedin.control_bp)
 
     @app.before_request
     def _platform_call() -> Response | None:

@@ -53,7 +53,8 @@ AUDIENCE_KEYS = (*SHARE_KEYS, *LIST_KEYS, "online_hours")
 PLATFORM_KEYS = {
     "instagram": ("age", "gender", "countries", "cities", "online_hours"),
     "youtube": ("age", "gender", "countries", "traffic_sources", "devices"),
-    "tiktok": (),
+    # given to apps only by the Business API, for a BUSINESS account (``tiktok/business.py``)
+    "tiktok": ("gender", "countries", "online_hours"),
 }
 STORY_LIFETIME = timedelta(hours=24)
 
@@ -75,7 +76,7 @@ def _weights(seed: int, name: str, keys: tuple[str, ...], lead: int, boost: floa
 
 def default_audience(platform: str, seed: int) -> dict[str, Any]:
     """The account's audience before the control API changes it (deterministic in ``seed``)."""
-    if platform not in ("instagram", "youtube"):
+    if platform not in ("instagram", "youtube", "tiktok"):
         return {}
     ages = {k: w * (0.25 if k in ("13-17", "65+") else 1.0) for k, w in _weights(seed, "age", AGE_KEYS, 0, 0).items()}
     ages["25-34"] += 1.2
@@ -89,14 +90,13 @@ def default_audience(platform: str, seed: int) -> dict[str, Any]:
         "gender": percentages(gender),
         "countries": [{"code": c, "share": s} for c, s in sorted(countries.items(), key=lambda kv: -kv[1])],
     }
-    if platform == "instagram":
+    if platform == "tiktok":
+        del out["age"]  # the Business API gives no age split
+        out["online_hours"] = _online_hours(seed)
+    elif platform == "instagram":
         cities = percentages(_weights(seed, "city", CITY_POOL, 2, 1.5))
         out["cities"] = [{"name": c, "share": s} for c, s in sorted(cities.items(), key=lambda kv: -kv[1])]
-        peak = 17 + int(unit(seed, "aud", "peak") * 5)  # evening peak, 17-21 UTC
-        out["online_hours"] = {
-            str(h): round(4 + 30 * max(0.0, 1 - abs(h - peak) / 8) + 4 * unit(seed, "aud", "hour", h), 1)
-            for h in range(24)
-        }
+        out["online_hours"] = _online_hours(seed)
     else:
         out["traffic_sources"] = percentages(_weights(seed, "traffic", TRAFFIC_SOURCES, 3, 1.5))
         out["devices"] = percentages(
@@ -106,6 +106,13 @@ def default_audience(platform: str, seed: int) -> dict[str, Any]:
             }
         )
     return out
+
+
+def _online_hours(seed: int) -> dict[str, float]:
+    peak = 17 + int(unit(seed, "aud", "peak") * 5)  # evening peak, 17-21 UTC
+    return {
+        str(h): round(4 + 30 * max(0.0, 1 - abs(h - peak) / 8) + 4 * unit(seed, "aud", "hour", h), 1) for h in range(24)
+    }
 
 
 def audience_truth(platform: str, seed: int, override: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ HOSTS: dict[str, str] = {
     "www.facebook.com": "facebook",
     "open.tiktokapis.com": "tiktok",
     "www.tiktok.com": "tiktok",
+    "business-api.tiktok.com": "tiktok",  # the API for Business (``tiktok/business.py``)
     "www.googleapis.com": "youtube",
     "youtube.googleapis.com": "youtube",
     "oauth2.googleapis.com": "youtube",
@@ -46,6 +47,7 @@ OAUTH_PATHS = (
     "/graph.instagram.com/access_token",
     "/graph.instagram.com/refresh_access_token",
     "/open.tiktokapis.com/v2/oauth/",
+    "/business-api.tiktok.com/open_api/v1.3/tt_user/oauth2/",
     "/graph.facebook.com/oauth/access_token",
     "/oauth2.googleapis.com/",
     "/api.x.com/2/oauth2/",

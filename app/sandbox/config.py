@@ -10,6 +10,14 @@ DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
     "instagram": [{"client_id": "sandbox-ig-app", "client_secret": "sandbox-ig-secret", "redirect_uris": []}],
     "facebook": [{"client_id": "sandbox-fb-app", "client_secret": "sandbox-fb-secret", "redirect_uris": []}],
     "tiktok": [{"client_id": "sandbox-tiktok-key", "client_secret": "sandbox-tiktok-secret", "redirect_uris": []}],
+    # an API for Business app (the Accounts API): business accounts' audience and insights
+    "tiktok_business": [
+        {
+            "client_id": "sandbox-tiktok-business-app",
+            "client_secret": "sandbox-tiktok-business-secret",
+            "redirect_uris": [],
+        }
+    ],
     "youtube": [
         {
             "client_id": "sandbox-google-client.apps.googleusercontent.com",
@@ -59,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "TIKTOK_REFRESH_TTL": 180 * 86400,
     "TIKTOK_RATE_LIMIT_PER_MIN": 600,
     "TIKTOK_SHORT_PAGES": False,  # sometimes return fewer than max_count with has_more=true
+    "TIKTOK_BUSINESS_ACCESS_TTL": 86400,  # API for Business: 24 h access, 1 year refresh (rotating)
+    "TIKTOK_BUSINESS_REFRESH_TTL": 365 * 86400,
+    "TIKTOK_BUSINESS_RATE_LIMIT_PER_MIN": 600,  # about 10 QPS per app (unconfirmed)
+    "TIKTOK_BUSINESS_AUDIENCE_MIN_FOLLOWERS": 100,  # no audience split below this (unconfirmed)
     # Google / YouTube
     "GOOGLE_ACCESS_TTL": 3599,
     "GOOGLE_TESTING_MODE": False,  # refresh tokens die after 7 days

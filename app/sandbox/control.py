@@ -10,7 +10,16 @@ from flask import Blueprint, Response, request
 from .audience import validate_audience
 from .common import control_error, json_response, state
 from .util import iso_z, parse_datetime
-from .world import FB_ACCOUNT_TYPES, IG_ACCOUNT_TYPES, KINDS, LI_ACCOUNT_TYPES, PLATFORMS, TRAJECTORIES, Account
+from .world import (
+    FB_ACCOUNT_TYPES,
+    IG_ACCOUNT_TYPES,
+    KINDS,
+    LI_ACCOUNT_TYPES,
+    PLATFORMS,
+    TRAJECTORIES,
+    TT_ACCOUNT_TYPES,
+    Account,
+)
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
 
@@ -137,10 +146,16 @@ def _account_type_ok(platform: str, data: dict[str, Any]) -> None:
     Company Page ADMINISTRATOR (no other platform has one)."""
     if "account_type" not in data:
         return
-    allowed = {"instagram": IG_ACCOUNT_TYPES, "facebook": FB_ACCOUNT_TYPES, "linkedin": LI_ACCOUNT_TYPES}.get(platform)
+    allowed = {
+        "instagram": IG_ACCOUNT_TYPES,
+        "facebook": FB_ACCOUNT_TYPES,
+        "linkedin": LI_ACCOUNT_TYPES,
+        "tiktok": TT_ACCOUNT_TYPES,
+    }.get(platform)
     if allowed is None or data["account_type"] not in allowed:
         ig, fb, li = ", ".join(IG_ACCOUNT_TYPES), ", ".join(FB_ACCOUNT_TYPES), ", ".join(LI_ACCOUNT_TYPES)
-        raise BadRequest(f"account_type is Instagram ({ig}), Facebook ({fb}) or LinkedIn ({li}) only")
+        tt = ", ".join(TT_ACCOUNT_TYPES)
+        raise BadRequest(f"account_type is Instagram ({ig}), Facebook ({fb}), LinkedIn ({li}) or TikTok ({tt}) only")
 
 
 def validate_account_spec(data: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - flat checks
@@ -225,6 +240,7 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
         view["owner_user_id"] = acc.scoped_id
     elif acc.platform == "tiktok":
         view["union_id"] = acc.scoped_id
+        view["account_type"] = acc.account_type or "PERSONAL"
     elif acc.platform == "linkedin":
         view["account_type"] = acc.account_type
         view["person_urn"] = f"urn:li:person:{acc.platform_user_id}"

@@ -27,7 +27,8 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
     ("instagram", "urban.sketch", "Urban Sketch", 23_100, "decline", 105, {"post_every_days": 5.0}),
     ("instagram", "nomad.nina", "Nina the Nomad", 6_050, "stalled", 106, {"posting_paused_days": 75}),
     ("instagram", "personal.pat", "Pat (personal)", 410, "growth", 107, {"account_type": "PERSONAL"}),
-    ("tiktok", "danceduo", "Dance Duo", 212_000, "spike", 201, {"post_every_days": 1.2}),
+    # a TikTok business account: its audience and daily insights come from the API for Business
+    ("tiktok", "danceduo", "Dance Duo", 212_000, "spike", 201, {"post_every_days": 1.2, "account_type": "BUSINESS"}),
     ("tiktok", "codewithkai", "Code with Kai", 35_400, "growth", 202, {}),
     ("tiktok", "grandma.bakes", "Grandma Bakes", 2_400, "new", 203, {"post_every_days": 3.0}),
     ("tiktok", "retro.gamer", "Retro Gamer", 81_000, "decline", 204, {"post_every_days": 2.5}),
@@ -46,6 +47,16 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
     ("x", "kai_codes", "Kai <Codes> & Ships", 9_800, "growth", 501, {"post_every_days": 1.0}),
     ("x", "lena_cooks", "Lena Cooks", 2_900, "plateau", 502, {"post_every_days": 2.0}),
 ]
+
+
+#: LinkedIn Company Pages of demo members (``linkedin/orgs.py``): Northwind's admin administers two, so
+#: a LinkedIn login goes through the Page picker; the first Page has all of the member's followers
+DEMO_ORGANIZATIONS: dict[str, list[dict[str, Any]]] = {
+    "northwind.hr": [
+        {"id": "10480021", "name": "Northwind HR", "vanity": "northwind-hr", "followers_percent": 100},
+        {"id": "10480022", "name": "Northwind Careers", "vanity": "northwind-careers", "followers_percent": 20},
+    ],
+}
 
 
 #: creators whose growth picks up in the 28 days after a day (days ago): the demo client connected to them
@@ -101,6 +112,10 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
         resp = requests.post(f"{base}/_sandbox/accounts", json=spec, timeout=timeout)
         resp.raise_for_status()
         created.append(resp.json())
+        if spec["username"] in DEMO_ORGANIZATIONS:
+            url = f"{base}/_sandbox/linkedin/accounts/{created[-1]['id']}/organizations"
+            body = {"organizations": DEMO_ORGANIZATIONS[spec["username"]]}
+            requests.put(url, json=body, timeout=timeout).raise_for_status()
         if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
             now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
             for hours, story in demo_stories(spec["followers"]):
@@ -119,6 +134,10 @@ def seed_world(state: Any) -> list[str]:
         for spec in demo_accounts():
             acc = state.create_account(spec)
             ids.append(acc.id)
+            if spec["username"] in DEMO_ORGANIZATIONS:
+                acc.organizations = [
+                    dict(o, role="ADMINISTRATOR", state="APPROVED") for o in DEMO_ORGANIZATIONS[spec["username"]]
+                ]
             if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
                 now = state.now()
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):

@@ -38,6 +38,7 @@ LI_ACCOUNT_TYPES = ("MEMBER", "ADMINISTRATOR")
 IG_ACCOUNT_TYPES = ("BUSINESS", "MEDIA_CREATOR", "PERSONAL")
 #: a Facebook sandbox account is a Page, or a person who manages no Page (``me/accounts`` is empty)
 FB_ACCOUNT_TYPES = ("PAGE", "PERSON")
+TT_ACCOUNT_TYPES = ("PERSONAL", "BUSINESS")  # BUSINESS: readable through the API for Business
 TRAJECTORIES = ("growth", "plateau", "spike", "decline", "stalled", "new")
 
 # (platform, kind) -> (fast time constant in days, weight of the slow tail, tail time constant in days)
@@ -403,6 +404,8 @@ class Account:
     audience_override: dict[str, Any] = field(default_factory=dict)
     #: Instagram stories, live for 24 h after publishing (``audience.py``)
     stories: list[Story] = field(default_factory=list)
+    #: LinkedIn: the Company Pages this member has a role on (``linkedin/orgs.py``); None: the default
+    organizations: list[dict[str, Any]] | None = None
     _cum: list[int] = field(default_factory=list, repr=False)
     _gen: list[Post] = field(default_factory=list, repr=False)
     _gen_until: date | None = field(default=None, repr=False)
@@ -670,6 +673,7 @@ class Account:
             "owner": self.owner,
             "audience_override": self.audience_override,
             "stories": [s.to_json() for s in self.stories],
+            "organizations": self.organizations,
         }
 
     def audience(self) -> dict[str, Any]:
@@ -712,6 +716,7 @@ class Account:
             owner=str(data.get("owner", "")),
             audience_override=dict(data.get("audience_override", {})),
             stories=[Story.from_json(s) for s in data.get("stories", [])],
+            organizations=data.get("organizations"),
         )
         acc._rebuild_cum()
         return acc

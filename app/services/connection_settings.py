@@ -47,6 +47,8 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "facebook": frozenset({"posts", "comments"}),
     "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
+#: a TikTok business account (API for Business) also has its audience
+TIKTOK_BUSINESS_KINDS = frozenset({"posts", "audience"})
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
 CADENCES = {"daily": 1, "twice_daily": 2}
@@ -58,7 +60,9 @@ YOUTUBE_UNITS = {"profile": 1, "posts": 2, "comments": 3, "audience": 0}
 #: calls of one sync, per kind (Instagram and TikTok budgets count calls or usage, not units)
 CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
-    "tiktok": {"profile": 1, "posts": 2},
+    # a business account (API for Business): business/get + its daily metrics; video pages; audience
+    # (weekly, one business/get call): see docs/sync.md
+    "tiktok": {"profile": 1, "posts": 2, "audience": 1},
     # the Page + its insights; the posts with their insights; comments: one stream call per post due
     "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
@@ -67,6 +71,9 @@ CALLS = {
     # calls for each new or due post under 30 days old: 22.3 calls a day in all at one post every 3 days,
     # measured over 14 daily syncs (docs/sync.md)
     "linkedin": {"profile": 7, "posts": 15},
+    # a LinkedIn Company Page: organizations/{id} + networkSizes + follower and share statistics by day;
+    # posts: one page of 100 plus one share-statistics call for the new and due posts (docs/sync.md)
+    "linkedin_org": {"profile": 4, "posts": 2},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6
@@ -106,13 +113,21 @@ class Cost:
         return f"about {self.calls} call{'s' if self.calls != 1 else ''} a day"
 
 
-def defaults(platform: str) -> SyncSettings:
-    return SyncSettings({k: k in AVAILABLE.get(platform, frozenset()) for k in KINDS}, "daily")
+def available(conn: Connection) -> frozenset[str]:
+    """The kinds this connection offers: its platform's, or a TikTok business account's."""
+    if conn.platform == "tiktok" and conn.account_type == "business":
+        return TIKTOK_BUSINESS_KINDS
+    return AVAILABLE.get(conn.platform, frozenset())
+
+
+def defaults(platform: str, kinds: frozenset[str] | None = None) -> SyncSettings:
+    offered = AVAILABLE.get(platform, frozenset()) if kinds is None else kinds
+    return SyncSettings({k: k in offered for k in KINDS}, "daily")
 
 
 def settings_of(conn: Connection) -> SyncSettings:
     """The connection's settings (stored values over the platform's defaults; kinds it lacks are off)."""
-    base = defaults(conn.platform)
+    base = defaults(conn.platform, available(conn))
     stored = conn.sync_settings or {}
     sync = {k: bool(stored.get("sync", {}).get(k, base.sync[k])) and base.sync[k] for k in KINDS}
     cadence = stored.get("cadence") if stored.get("cadence") in CADENCES else "daily"
@@ -132,10 +147,15 @@ def syncs_per_day(conn: Connection) -> int:
     return CADENCES[settings_of(conn).cadence]
 
 
-def cost(platform: str, settings: SyncSettings) -> Cost:
-    """The daily cost of ``settings`` for one connection of ``platform``."""
+def calls_key(conn: Connection) -> str:
+    """The :data:`CALLS` row of a connection: its platform's, or a LinkedIn Company Page's."""
+    return "linkedin_org" if conn.platform == "linkedin" and conn.account_type == "organization" else conn.platform
+
+
+def cost(platform: str, settings: SyncSettings, key: str | None = None) -> Cost:
+    """The daily cost of ``settings`` for one connection of ``platform`` (``key``: :func:`calls_key`)."""
     kinds = ["profile", *(k for k in KINDS if settings.sync.get(k))]
-    per_sync_calls = sum(CALLS.get(platform, {}).get(k, 0) for k in kinds)
+    per_sync_calls = sum(CALLS.get(key or platform, {}).get(k, 0) for k in kinds)
     per_sync_units = sum(YOUTUBE_UNITS.get(k, 0) for k in kinds) if platform == "youtube" else 0
     n = CADENCES[settings.cadence]
     own_schedule = sum(DAILY_CALLS.get(platform, {}).get(k, 0) for k in kinds)
@@ -148,16 +168,17 @@ def choice_costs(conn: Connection) -> dict[str, str]:
     current = settings_of(conn)
     out: dict[str, str] = {}
     for kind in KINDS:
-        if kind in AVAILABLE.get(conn.platform, frozenset()):
+        if kind in available(conn):
             per_kind = Cost(
-                CALLS.get(conn.platform, {}).get(kind, 0) * CADENCES[current.cadence]
+                CALLS.get(calls_key(conn), {}).get(kind, 0) * CADENCES[current.cadence]
                 + DAILY_CALLS.get(conn.platform, {}).get(kind, 0),
                 (YOUTUBE_UNITS.get(kind, 0) if conn.platform == "youtube" else 0) * CADENCES[current.cadence],
             )
             out[kind] = per_kind.words(conn.platform)
-    once = cost(conn.platform, SyncSettings(current.sync, "daily"))
+    once = cost(conn.platform, SyncSettings(current.sync, "daily"), calls_key(conn))
     out["daily"] = once.words(conn.platform)
-    out["twice_daily"] = cost(conn.platform, SyncSettings(current.sync, "twice_daily")).words(conn.platform)
+    twice = cost(conn.platform, SyncSettings(current.sync, "twice_daily"), calls_key(conn))
+    out["twice_daily"] = twice.words(conn.platform)
     return out
 
 
@@ -192,7 +213,7 @@ def _parse(conn: Connection, payload: Any) -> SyncSettings:
     for kind, value in raw_sync.items():
         if not isinstance(value, bool):
             raise InvalidSettings(f"sync.{kind} must be true or false.")
-        if value and kind not in AVAILABLE.get(conn.platform, frozenset()):
+        if value and kind not in available(conn):
             raise InvalidSettings(f"{name} has no {KIND_LABELS[kind].lower()} the app can read.")
         sync[kind] = value
     cadence = payload.get("cadence", current.cadence)

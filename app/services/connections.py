@@ -22,7 +22,7 @@ from app.models.base import utcnow
 from app.models.connection import USABLE_STATUSES
 from app.models.platforms import CONNECTABLE, PLATFORM_NAMES, PLATFORMS
 from app.platforms import PlatformError
-from app.platforms.registry import configured_platforms
+from app.platforms.registry import business_configured, configured_platforms
 from app.queueing import dispatch
 from app.security.crypto import TokenDecryptError
 from app.services import clients as client_service
@@ -78,6 +78,11 @@ def offered_platforms() -> tuple[str, ...]:
     """The platforms this deployment can connect: an adapter and client credentials (the others are
     hidden from the connect page and the filters rather than offered and failing)."""
     return configured_platforms(current_app.config)
+
+
+def tiktok_business_offered() -> bool:
+    """Whether "TikTok business account" is offered: the deployment has the API for Business app."""
+    return business_configured(current_app.config)
 
 
 def filter_platforms() -> dict[str, str]:
@@ -184,7 +189,7 @@ def disconnect_connection(conn: Connection, delete_history: bool) -> Connection 
             tokens = None
         if tokens is not None:
             try:
-                adapter = adapter_for(conn.platform)
+                adapter = adapter_for(conn.platform, conn)
                 if adapter.supports_revoke:
                     adapter.revoke(tokens)
             except (PlatformError, ServiceError) as exc:

@@ -7,49 +7,37 @@ manage none, one or several. So after the code exchange (``app.services.oauth.co
   get one;
 * **one Page**: it is connected at once with its Page token;
 * **several Pages**: the long-lived user token is kept, encrypted, in a single-use ``oauth_states`` row
-  (``feature = "fb_pages"``) bound to the session and the user for ten minutes, and the browser goes to
-  the picker. The picker reads the Pages again with that token (Page tokens never leave the server) and
-  connecting one consumes the row. The user token is never stored on a connection.
+  (``feature = "fb_pages"``; ``app.services.account_picker``, shared with the LinkedIn Page picker) bound
+  to the session and the user for ten minutes, and the browser goes to the picker. The picker reads the
+  Pages again with that token (Page tokens never leave the server) and connecting one consumes the row.
+  The user token is never stored on a connection.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import delete, select
-
-from app.errors import ServiceError
 from app.extensions import db
-from app.models import Client, Connection, OAuthState, User
-from app.models.base import utcnow
+from app.models import Client, Connection, User
 from app.platforms import PlatformError, ScopeMissing, TokenSet
 from app.platforms.facebook import FacebookAdapter, PageChoice
-from app.security.crypto import aad_for
+from app.services import account_picker, comment_replies, quota_counters
 from app.services import clients as client_service
-from app.services import comment_replies, quota_counters
+from app.services.account_picker import PickExpired
 from app.services.oauth import CallbackOutcome, exchange_step, store_connection
-from app.services.tokens import adapter_for, keyring
+from app.services.tokens import adapter_for
 
 log = logging.getLogger(__name__)
+
+__all__ = ["PageOption", "PickExpired", "after_login", "choose", "complete_callback", "connect_page", "options"]
 
 PLATFORM = "facebook"
 PICK_FEATURE = "fb_pages"
 #: the same, when the comment-management permission was asked with this login (the inbox's grant)
 PICK_FEATURE_COMMENTS = "fb_pages_c"
-PICK_TTL = timedelta(minutes=10)
-
-
-class PickExpired(ServiceError):
-    """The picker link is unknown, used, expired, or from another session or user."""
-
-    status = 400
-    code = "page_pick_expired"
+LABEL = "fb_user"  # the ciphertext's binding (as before the holding code was shared)
 
 
 @dataclass(frozen=True)
@@ -60,10 +48,6 @@ class PageOption:
     name: str
     username: str | None
     can_analyze: bool
-
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _adapter() -> FacebookAdapter:
@@ -80,50 +64,15 @@ def usable(pages: list[PageChoice]) -> list[PageChoice]:
 
 def hold_for_picker(user: User, session_id: str | None, grant: TokenSet, asked_comments: bool = False) -> str:
     """Keep the user grant for the picker; returns the single-use pick token for the picker's URL."""
-    if not session_id:
-        raise PickExpired("Your session has ended. Log in again.")
-    pick = secrets.token_urlsafe(32)
-    state_hash = _sha256(pick)
-    db.session.add(
-        OAuthState(
-            state_hash=state_hash,
-            user_id=user.id,
-            session_hash=_sha256(session_id),
-            platform=PLATFORM,
-            redirect_uri="",
-            feature=PICK_FEATURE_COMMENTS if asked_comments else PICK_FEATURE,
-            expires_at=utcnow() + PICK_TTL,
-            code_verifier_enc=keyring().encrypt(grant.access_token, aad_for("oauth_states", state_hash, "fb_user")),
-        )
-    )
-    db.session.commit()
-    return pick
+    feature = PICK_FEATURE_COMMENTS if asked_comments else PICK_FEATURE
+    return account_picker.hold(user, session_id, PLATFORM, feature, grant.access_token, LABEL)
 
 
 def _held(user: User, session_id: str | None, pick: str, *, consume: bool) -> tuple[TokenSet, bool]:
-    if not pick or len(pick) > 200:
-        raise PickExpired("This Page choice is not valid. Start connecting again.")
-    state_hash = _sha256(pick)
-    row = db.session.execute(
-        select(OAuthState).where(
-            OAuthState.state_hash == state_hash, OAuthState.feature.in_((PICK_FEATURE, PICK_FEATURE_COMMENTS))
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise PickExpired("This Page choice was already made or is not valid. Start connecting again.")
-    if row.user_id != user.id or not session_id or not hmac.compare_digest(row.session_hash, _sha256(session_id)):
-        raise PickExpired("This Page choice was started in another session. Start connecting again.")
-    if row.expires_at < utcnow():
-        db.session.execute(delete(OAuthState).where(OAuthState.id == row.id))
-        db.session.commit()
-        raise PickExpired("This Page choice expired (10 minutes). Start connecting again.")
-    token = keyring().decrypt(row.code_verifier_enc or "", aad_for("oauth_states", state_hash, "fb_user"))
-    if consume:
-        deleted = db.session.execute(delete(OAuthState).where(OAuthState.id == row.id)).rowcount  # type: ignore[attr-defined]
-        db.session.commit()
-        if not deleted:
-            raise PickExpired("This Page choice was already made. Start connecting again.")
-    return TokenSet(access_token=token, scopes=frozenset()), row.feature == PICK_FEATURE_COMMENTS
+    token, feature = account_picker.take(
+        user, session_id, pick, (PICK_FEATURE, PICK_FEATURE_COMMENTS), LABEL, consume=consume
+    )
+    return TokenSet(access_token=token, scopes=frozenset()), feature == PICK_FEATURE_COMMENTS
 
 
 def options(user: User, session_id: str | None, pick: str) -> list[PageOption]:

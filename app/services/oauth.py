@@ -40,6 +40,8 @@ from app.platforms import (
     get_adapter,
     make_pkce_pair,
 )
+from app.platforms.registry import business_configured
+from app.platforms.tiktok_business import BUSINESS as TIKTOK_BUSINESS
 from app.queueing import dispatch
 from app.security.crypto import aad_for
 from app.security.scrub import scrub_text
@@ -110,6 +112,8 @@ def _profile_stats(profile: Profile) -> dict[str, Any]:
 
 #: YouTube: the client opts into sharing estimated revenue (the separate monetary Analytics scope)
 REVENUE_FEATURE = "revenue"
+#: connect a TikTok *business* account through the API for Business (docs/connecting.md)
+BUSINESS_FEATURE = "business"
 SCOPE_MONETARY = "https://www.googleapis.com/auth/yt-analytics-monetary.readonly"
 
 
@@ -119,6 +123,13 @@ def _revenue_adapter(platform: str) -> Any:
         raise NotFound("Revenue can be shared from YouTube only.")
     base = get_adapter(platform, current_app.config).scopes  # type: ignore[attr-defined]
     return get_adapter(platform, {**current_app.config, "YOUTUBE_SCOPES": " ".join([*base, SCOPE_MONETARY])})
+
+
+def _business_adapter(platform: str) -> Any:
+    """The TikTok API for Business adapter (a business account); 404 elsewhere or when not set up."""
+    if platform != "tiktok" or not business_configured(current_app.config):
+        raise NotFound("Business accounts can be connected from TikTok only, where this server has the app.")
+    return get_adapter(platform, current_app.config, kind=TIKTOK_BUSINESS)
 
 
 def start_connect(user: User, session_id: str | None, platform: str, feature: str | None = None) -> str:
@@ -132,6 +143,8 @@ def start_connect(user: User, session_id: str | None, platform: str, feature: st
     adapter = adapter_for(platform)
     if feature == REVENUE_FEATURE:
         adapter = _revenue_adapter(platform)
+    elif feature == BUSINESS_FEATURE:
+        adapter = _business_adapter(platform)
     elif feature is not None:
         if feature != comment_replies.GRANT_FEATURE:
             raise OAuthRejected("Unknown feature.")
@@ -225,7 +238,7 @@ def exchange_step(
     if not code:
         raise OAuthRejected("The platform sent no authorization code. Start connecting again.")
 
-    adapter = adapter_for(platform)
+    adapter = _business_adapter(platform) if pending.feature == BUSINESS_FEATURE else adapter_for(platform)
     verifier = None
     if pending.code_verifier_enc:
         verifier = keyring().decrypt(
@@ -253,6 +266,12 @@ def complete_callback(user: User, session_id: str | None, platform: str, args: M
     step = exchange_step(user, session_id, platform, args)
     if isinstance(step, CallbackOutcome):
         return step
+    return finish_callback(platform, step)
+
+
+def finish_callback(platform: str, step: Exchanged) -> CallbackOutcome:
+    """After the exchange: scopes (O7), the account's profile and storage (also a LinkedIn member's
+    connection when no Company Page is chosen, ``app.services.linkedin_pages``)."""
     client, pending, adapter, tokens = step.client, step.pending, step.adapter, step.tokens
     missing = adapter.missing_scopes(tokens)
     try:

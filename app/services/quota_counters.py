@@ -68,8 +68,9 @@ def count_call(pipe: Any, platform: str, units: int) -> None:
     pipe.expire(f"usage:{day}", USAGE_TTL)
 
 
-def charge_outside_sync(platform: str, units: int) -> None:
-    """Count a call already made outside a sync (never refused: it has been sent); Redis down: not counted."""
+def charge_outside_sync(platform: str, units: int, linkedin_calls: int = LINKEDIN_IDENTITY_CALLS) -> None:
+    """Count a call already made outside a sync (never refused: it has been sent); Redis down: not counted.
+    ``linkedin_calls``: what it adds to LinkedIn's daily call count (the identity lookup's by default)."""
     try:
         conn: Any = get_redis()
         pipe = conn.pipeline()
@@ -81,7 +82,7 @@ def charge_outside_sync(platform: str, units: int) -> None:
             pipe.incr(tiktok_minute_key())
             pipe.expire(tiktok_minute_key(), 120)
         if platform == "linkedin":
-            pipe.incrby(linkedin_day_key(), LINKEDIN_IDENTITY_CALLS)
+            pipe.incrby(linkedin_day_key(), linkedin_calls)
             pipe.expire(linkedin_day_key(), 2 * 24 * 3600)
         pipe.execute()
     except (redis.RedisError, OSError):

@@ -91,11 +91,16 @@ def keyring() -> Keyring:
     return ring
 
 
-def adapter_for(platform: str) -> PlatformAdapter:
-    """:raises NotFound: unknown platform; :raises ServiceError: the platform app is not configured."""
+def adapter_for(platform: str, conn: Connection | None = None) -> PlatformAdapter:
+    """The adapter for ``platform``, or for ``conn``'s kind of account (a TikTok business account is
+    read through the API for Business).
+
+    :raises NotFound: unknown platform; :raises ServiceError: the platform app is not configured."""
     if platform not in CONNECTABLE:
         raise NotFound("Unknown platform.")
     try:
+        if conn is not None:
+            return get_adapter(platform, current_app.config, kind=conn.account_type, account=conn.platform_user_id)
         return get_adapter(platform, current_app.config)
     except PlatformNotConfigured:
         raise ServiceError(f"{PLATFORM_NAMES[platform]} is not set up on this server yet.") from None
@@ -282,7 +287,7 @@ def _refresh_locked(conn: Connection, *, retried: bool) -> RefreshResult:
         _mark(conn.id, ConnectionStatus.DECRYPT_ERROR, "Stored credentials could not be read; reconnect.")
         db.session.commit()
         return RefreshResult("decrypt_error")
-    adapter = adapter_for(conn.platform)
+    adapter = adapter_for(conn.platform, conn)
     seen_version = conn.token_version
     try:
         new = adapter.refresh(tokens)

@@ -43,6 +43,9 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "follows": ("follows", 1.0),
     "unfollows": ("unfollows", 1.0),
     "estimated_revenue": ("estimated_revenue", 1.0),  # US dollars, with the monetary scope only
+    "likes": ("likes", 1.0),  # TikTok business accounts (API for Business daily metrics)
+    "comments": ("comments", 1.0),
+    "shares": ("shares", 1.0),
 }
 #: averages: a total is the views-weighted mean of the days, not a sum
 AVERAGES = ("average_view_duration_s", "average_view_percentage")

@@ -25,11 +25,18 @@ from app.stats.query import Period
 
 #: the plain reasons an audience is not shown (the page and the API say the same)
 NO_AUDIENCE_API = "{name} shares no audience data with apps: its API gives none for personal accounts."
+NO_AUDIENCE_TIKTOK = (
+    "TikTok shares no audience data with apps for personal accounts. A TikTok business account, connected as "
+    "one, would show countries, genders and when followers are online."
+)
+TIKTOK_TOO_SMALL = "Shown once the account has enough followers (TikTok gives no audience data for small accounts)."
 NOT_CONNECTED = "No {name} account is connected."
 NOT_READ_YET = "The audience is read once a week; the first read has not run yet."
 TOO_SMALL = "Shown once the account has enough followers ({name} gives audience data from {n} followers)."
 TOO_FEW_VIEWERS = "Shown once the channel has enough viewers (YouTube gives no audience data for small channels)."
 AUDIENCE_PLATFORMS = ("instagram", "youtube")
+#: ``connections.account_type`` of a TikTok business account (``app/platforms/tiktok_business.py``)
+TIKTOK_BUSINESS = "business"
 #: audience over time compares the newest snapshot with the newest one at least this many days older
 #: (else the oldest one there is)
 CHANGE_SPAN_DAYS = 28
@@ -63,7 +70,10 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
     """The audience answer: the latest snapshot's shares, or ``available: false`` with a plain reason."""
     name = PLATFORM_NAMES.get(platform, platform)
     out: dict[str, Any] = {"platform": platform, "as_of": None, "available": False, "reason": None}
-    if platform not in AUDIENCE_PLATFORMS:
+    if platform == "tiktok" and not _tiktok_business(client_id, conns):
+        out["reason"] = NO_AUDIENCE_TIKTOK
+        return out
+    if platform not in (*AUDIENCE_PLATFORMS, "tiktok"):
         out["reason"] = NO_AUDIENCE_API.format(name=name)
         return out
     conn = _connection(client_id, platform, conns)
@@ -83,12 +93,19 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
     if not snap.payload:
         if platform == "instagram":
             out["reason"] = TOO_SMALL.format(name=name, n=INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS)
+        elif platform == "tiktok":
+            out["reason"] = TIKTOK_TOO_SMALL
         else:
             out["reason"] = TOO_FEW_VIEWERS
         return out
     out["available"] = True
     out.update(snap.payload)
     return out
+
+
+def _tiktok_business(client_id: int, conns: Conns | None) -> bool:
+    conn = _connection(client_id, "tiktok", conns)
+    return conn is not None and conn.account_type == TIKTOK_BUSINESS
 
 
 def audience_peak_hours(client_id: int, n: int = 3) -> list[int]:
@@ -215,8 +232,9 @@ def panel(client_id: int, platform: str, period: Period, tz: str) -> dict[str, A
     """Everything the Audience section of a platform page shows (each connection read once)."""
     conns: Conns = {}
     aud = audience(client_id, platform, conns)
-    # TikTok's Display API gives no daily insights: nothing to read
-    got = insights(client_id, platform, period, conns) if platform in AUDIENCE_PLATFORMS else {"totals": {}, "days": []}
+    # TikTok's Display API gives no daily insights (a business account's come from the API for Business)
+    read = platform in AUDIENCE_PLATFORMS or (platform == "tiktok" and _tiktok_business(client_id, conns))
+    got = insights(client_id, platform, period, conns) if read else {"totals": {}, "days": []}
     out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
     out["places"] = {

@@ -187,7 +187,7 @@ def community(
     if from_comments or not fan_summaries.whole_days(start, end):
         active, firsts = _community_from_comments(client_id, platform, start, end, week)
     else:
-        active, firsts = fan_summaries.community_counts(client_id, platform, start, end, week)
+        active, firsts = fan_summaries.community_counts(client_id, platform, start, end)
     weeks = []
     community_size = firsts.get(-1, 0)
     for i, ws in enumerate(edges):

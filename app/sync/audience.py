@@ -31,6 +31,7 @@ from app.platforms.audience import (
 from app.platforms.errors import PlatformError
 from app.platforms.http import shared_session
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.tiktok_business import TikTokBusinessAdapter
 from app.platforms.video_analytics import VideoRead, youtube_extras
 from app.platforms.youtube import YouTubeAdapter
 from app.redis_conn import get_redis
@@ -70,12 +71,15 @@ def audience_due(connection_id: int, today: date) -> bool:
 
 
 def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] = frozenset()) -> RawAudience | None:
-    """The platform's audience (``None`` where the API we use gives none: TikTok's Display API).
+    """The platform's audience (``None`` where the API we use gives none: TikTok's Display API; a TikTok
+    business account's comes from the API for Business, one call).
 
     YouTube also reads the per-video numbers of the window's top videos, the Shorts / long-form split
     and (``scopes`` holding the monetary scope only) estimated revenue, over the same 28 days."""
     if isinstance(adapter, InstagramAdapter):
         return instagram_audience(adapter, token, today)
+    if isinstance(adapter, TikTokBusinessAdapter):
+        return adapter.audience(token, today)
     if isinstance(adapter, YouTubeAdapter):
         until = today - timedelta(days=YOUTUBE_LAG_DAYS)
         since = until - timedelta(days=YOUTUBE_WINDOW_DAYS - 1)

@@ -309,7 +309,7 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
     conn = db.session.get(Connection, connection_id)
     assert conn is not None
     inp = _plan_input(conn)
-    adapter = get_adapter(conn.platform, settings(), session=recorder)
+    adapter = get_adapter(conn.platform, settings(), recorder, kind=conn.account_type, account=conn.platform_user_id)
     db.session.commit()
 
     interval = float(settings()["SYNC_PROGRESS_INTERVAL_SECONDS"])

@@ -53,9 +53,12 @@ def test_audience_truth_is_read_and_set_through_the_control_api(
             sandbox.patch_account(ig_account["id"], audience=bad)
         assert err.value.status_code == 400
         assert text in err.value.response.json()["error"]["message"]
+    # TikTok: gender, countries and online hours (shown by the API for Business only), no age split
     tt = sandbox.create_account("tiktok", "tt.aud", 5000, seed=3)
-    with pytest.raises(SandboxError, match="shares no audience data"):
+    with pytest.raises(SandboxError, match="audience keys not for tiktok: age"):
         sandbox.patch_account(tt["id"], audience={"age": {"18-24": 100}})
+    got = sandbox.patch_account(tt["id"], audience={"gender": {"female": 60, "male": 40}})
+    assert got["audience"]["gender"] == {"female": 60.0, "male": 40.0}
 
 
 def test_instagram_demographics_and_online_hours_follow_the_truth(sandbox: SandboxControl) -> None:

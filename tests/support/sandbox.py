@@ -167,6 +167,18 @@ class SandboxControl:
         result: dict[str, Any] = self._call("PUT", "x/usage", json={"post_reads": post_reads})
         return result
 
+    def linkedin_organizations(self, account_id: str, orgs: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """The LinkedIn Company Pages a member has a role on (replace them with ``orgs``)."""
+        path = f"linkedin/accounts/{account_id}/organizations"
+        if orgs is None:
+            return self._call("GET", path)["organizations"]
+        return self._call("PUT", path, json={"organizations": orgs})["organizations"]
+
+    def linkedin_organization(self, account_id: str, org_id: str, **changes: str) -> list[dict[str, Any]]:
+        """Change a member's role on a Page (``role``, ``state``: e.g. ``state="REVOKED"``)."""
+        path = f"linkedin/accounts/{account_id}/organizations/{org_id}"
+        return self._call("PATCH", path, json=changes)["organizations"]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
 

@@ -8,26 +8,30 @@ One blueprint, ``bp`` (``sandbox_linkedin``), split along LinkedIn's own surface
 * :mod:`.oauth`: authorization (consent page), accessToken, introspectToken, revoke.
 * :mod:`.member`: userinfo, memberFollowersCount, memberCreatorPostAnalytics, posts.
 * :mod:`.organization`: organizationAcls, networkSizes, follower and share statistics (ADMINISTRATOR).
+* :mod:`.orgs`: the Company Pages of the world, ``organizations/{id}`` and the control API (``control_bp``).
 """
 
 from __future__ import annotations
 
 # isort: off
-from . import oauth, member, organization
+from . import oauth, member, organization, orgs
 
 # isort: on
 from .errors import LinkedInError, api_error, bp, fault_response, oauth_error, unknown_path
 from .oauth import SCOPES
+from .orgs import control_bp
 
 __all__ = [
     "SCOPES",
     "LinkedInError",
     "api_error",
     "bp",
+    "control_bp",
     "fault_response",
     "member",
     "oauth",
     "oauth_error",
     "organization",
+    "orgs",
     "unknown_path",
 ]

@@ -22,6 +22,7 @@ from flask import Response, request
 from ..common import json_response, state
 from ..util import day_start
 from ..world import Account, Post
+from . import orgs
 from .errors import API, LinkedInError, bp, denied, gate, illegal
 from .restli import RestliSyntaxError, decode, raw_params
 
@@ -145,15 +146,11 @@ def followers_count() -> Response:
         return json_response({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
 
 
-def org_urn(acc: Account) -> str | None:
-    return f"urn:li:organization:{acc.scoped_id}" if acc.account_type == "ADMINISTRATOR" else None
-
-
 def require_admin(acc: Account, organization: str, resource: str) -> None:
-    """403 ``ACCESS_DENIED`` unless ``acc`` is the ADMINISTRATOR of ``organization``."""
+    """403 ``ACCESS_DENIED`` unless ``acc`` administers ``organization`` (role ADMINISTRATOR, APPROVED)."""
     if not organization.startswith("urn:li:organization:"):
         raise illegal(f"Invalid organization URN: {organization}")
-    if org_urn(acc) != organization:
+    if orgs.admin_of(acc, organization) is None:
         raise denied(resource)
 
 

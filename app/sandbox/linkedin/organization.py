@@ -1,9 +1,9 @@
 """LinkedIn organization (Company Page) endpoints, for a member holding the ADMINISTRATOR role.
 
-A sandbox account of ``account_type`` ``ADMINISTRATOR`` administers one page,
-``urn:li:organization:{scoped_id}``, whose followers are a third of the member's and whose posts are
-the member's. Any other member asking for that page's statistics gets LinkedIn's 403
-``ACCESS_DENIED``, as does a member without the role.
+The Pages and roles of the world are ``orgs.py``'s (settable through the control API); a Page's
+posts are its administrator's. Any other member asking for a Page's statistics gets LinkedIn's 403
+``ACCESS_DENIED``, as does a member whose role was removed. Time-bound statistics reach back 12
+months (rolling); older days are absent from share statistics.
 
 * ``/rest/organizationAcls?q=roleAssignee`` (``rw_organization_admin`` / ``r_organization_admin``).
 * ``/rest/networkSizes/{orgUrn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER`` -> ``firstDegreeSize``.
@@ -23,15 +23,14 @@ from flask import Response, request
 
 from ..common import json_response, state
 from ..util import day_start
-from ..world import Account, Post
+from ..world import Post
+from . import orgs
 from .errors import API, LinkedInError, bp, gate, illegal
-from .member import ms, org_urn, param, person_urn, require_admin
+from .member import ms, paging, param, person_urn, require_admin
 
-ADMIN_SCOPES = ("rw_organization_admin", "r_organization_admin")
-
-
-def org_followers(acc: Account, d: date) -> int:
-    return acc.followers_on(d) // 3
+ADMIN_SCOPES = orgs.ADMIN_SCOPES
+#: time-bound share statistics are kept for a rolling 12 months
+KEPT_DAYS = 365
 
 
 def _organization() -> str:
@@ -41,7 +40,7 @@ def _organization() -> str:
     return value
 
 
-def _days() -> list[date] | None:
+def _days(kept: int | None = None) -> list[date] | None:
     """The DAY buckets of ``timeIntervals=(timeRange:(start:ms,end:ms),timeGranularityType:DAY)``."""
     value = param("timeIntervals", required=False)
     if value is None:
@@ -53,8 +52,9 @@ def _days() -> list[date] | None:
         raise illegal("timeIntervals.timeRange must have start and end in epoch milliseconds") from None
     if value.get("timeGranularityType", "DAY") != "DAY":
         raise illegal("only DAY granularity is served by the sandbox")
-    last = min(end, state().today())
-    return [start + timedelta(days=i) for i in range(max(0, (last - start).days))]
+    today = state().today()
+    last, first = min(end, today), max(start, today - timedelta(days=kept)) if kept else start
+    return [first + timedelta(days=i) for i in range(max(0, (last - first).days))]
 
 
 def _range(d: date) -> dict[str, int]:
@@ -68,16 +68,16 @@ def acls() -> Response:
         _, acc = gate("organizationAcls", ADMIN_SCOPES)
         if request.args.get("q") != "roleAssignee":
             raise illegal("q must be roleAssignee")
-        role = request.args.get("role", "ADMINISTRATOR")
-        org = org_urn(acc)
-        elements = []
-        if org and role == "ADMINISTRATOR" and request.args.get("state", "APPROVED") == "APPROVED":
-            elements.append(
-                {"roleAssignee": person_urn(acc), "role": "ADMINISTRATOR", "state": "APPROVED", "organization": org}
-            )
-        return json_response(
-            {"paging": {"start": 0, "count": 10, "links": [], "total": len(elements)}, "elements": elements}
-        )
+        role, wanted = request.args.get("role"), request.args.get("state")
+        if role is not None and role not in orgs.ROLES or wanted is not None and wanted not in orgs.STATES:
+            raise illegal("role or state is not a known value")
+        matching = [
+            {"roleAssignee": person_urn(acc), "role": o["role"], "state": o["state"], "organization": orgs.urn(o)}
+            for o in orgs.organizations_of(acc)
+            if (role is None or o["role"] == role) and (wanted is None or o["state"] == wanted)
+        ]
+        start, count, page = paging(len(matching))
+        return json_response({"paging": page, "elements": matching[start : start + count]})
 
 
 @bp.get(f"{API}/rest/networkSizes/<path:urn>")
@@ -87,10 +87,11 @@ def network_size(urn: str) -> Response:
         _, acc = gate("networkSizes", ())
         if request.args.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
             raise illegal("edgeType must be COMPANY_FOLLOWED_BY_MEMBER")
-        owner = next((a for a in st.platform_accounts("linkedin") if org_urn(a) == urn), None)
-        if owner is None:
+        found = orgs.find(urn)
+        if found is None:
             raise LinkedInError(404, "NOT_FOUND", f"Organization {urn} not found")
-        return json_response({"firstDegreeSize": org_followers(owner, st.today())})
+        owner, org = found
+        return json_response({"firstDegreeSize": orgs.followers(owner, org, st.today())})
 
 
 @bp.get(f"{API}/rest/organizationalEntityFollowerStatistics")
@@ -100,9 +101,10 @@ def follower_statistics() -> Response:
         _, acc = gate("organizationalEntityFollowerStatistics", ADMIN_SCOPES)
         org = _organization()
         require_admin(acc, org, "organizationalEntityFollowerStatistics")
+        page_of = orgs.admin_of(acc, org) or {}
         days = _days()
         if days is None:
-            total = org_followers(acc, st.today())
+            total = orgs.followers(acc, page_of, st.today())
 
             def counts(share: float) -> dict[str, int]:
                 return {"organicFollowerCount": int(total * share), "paidFollowerCount": 0}
@@ -125,7 +127,8 @@ def follower_statistics() -> Response:
                 "organizationalEntity": org,
                 "timeRange": _range(d),
                 "followerGains": {
-                    "organicFollowerGain": org_followers(acc, d) - org_followers(acc, d - timedelta(days=1)),
+                    "organicFollowerGain": orgs.followers(acc, page_of, d)
+                    - orgs.followers(acc, page_of, d - timedelta(days=1)),
                     "paidFollowerGain": 0,
                 },
             }
@@ -162,12 +165,14 @@ def share_statistics() -> Response:
         now = st.now()
         year_ago = now - timedelta(days=365)
         posts = [p for p in acc.posts_at(now) if p.published_at >= year_ago]  # organic, rolling 12 months
-        shares = param("shares", required=False)
-        days = _days()
+        shares, key = param("shares", required=False), "share"
+        if shares is None:
+            shares, key = param("ugcPosts", required=False), "ugcPost"
+        days = _days(KEPT_DAYS)
         elements: list[dict[str, Any]] = []
         if shares is not None:
-            if not isinstance(shares, list) or not all(isinstance(s, str) for s in shares):
-                raise illegal("shares must be List(<share urn>,...)")
+            if not isinstance(shares, list) or not all(isinstance(s, str) for s in shares) or len(shares) > 100:
+                raise illegal(f"{key}s must be List(<{key} urn>,...) of at most 100")
             by_id = {p.id: p for p in posts}
             for urn in shares:
                 post = by_id.get(urn)
@@ -175,7 +180,7 @@ def share_statistics() -> Response:
                     continue  # no activity or not this page's: absent, to be read as 0
                 stats = _stats([post], None, now)
                 if stats["impressionCount"] or stats["likeCount"]:
-                    elements.append({"share": urn, "organizationalEntity": org, "totalShareStatistics": stats})
+                    elements.append({key: urn, "organizationalEntity": org, "totalShareStatistics": stats})
         elif days is not None:
             for d in days:
                 lo, hi = day_start(d), min(day_start(d + timedelta(days=1)), now)

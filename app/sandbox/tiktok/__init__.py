@@ -6,6 +6,7 @@ TikTok's own surfaces:
 * :mod:`.errors`: the blueprint, the Display API and Login Kit error formats, injected faults.
 * :mod:`.oauth`: Login Kit (consent, token, revoke).
 * :mod:`.display_api`: the Display API (user info, video list, video query).
+* :mod:`.business`: the API for Business, Accounts API (a business account's tokens, audience, insights).
 
 The imports below register the routes in the order the single module had (Login Kit, then Display API).
 The app uses ``bp``, ``api_error`` and ``fault_response`` from here.
@@ -15,14 +16,21 @@ from __future__ import annotations
 
 # isort: off
 # The route modules first, in the order the single module registered its routes.
-from . import oauth, display_api
+from . import oauth, display_api, business
 
 # isort: on
+from typing import Any
+
+from flask import Response
+
+from . import business as _business
 from .display_api import ok, video_object
-from .errors import TikTokError, api_error, bp, fault_response, oauth_error
+from .errors import TikTokError, api_error, bp, oauth_error
+from .errors import fault_response as _display_fault
 from .oauth import SCOPES
 
 __all__ = [
+    "business",
     "display_api",
     "oauth",
     "SCOPES",
@@ -34,3 +42,10 @@ __all__ = [
     "ok",
     "video_object",
 ]
+
+
+def fault_response(fault: dict[str, Any], path: str) -> Response:
+    """An injected fault in the format of the surface called (API for Business, or Login Kit / Display)."""
+    if path.startswith("/business-api.tiktok.com/"):
+        return _business.fault_response(fault, path)
+    return _display_fault(fault, path)

@@ -16,6 +16,7 @@ from flask import Response, request
 from ..common import consent_page, error_page, json_response, pkce_ok, redirect_to, state
 from ..state import Token
 from ..world import Account
+from . import business
 from .errors import bp, oauth_error
 
 SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.list")
@@ -32,6 +33,8 @@ def authorize() -> Response:
     args = request.args
     with st.lock:
         client = st.client("tiktok", args.get("client_key"))
+        if client is None and business.is_business_client(args.get("client_key")):
+            return business.consent()  # a Business app's creator authorization (``business.py``)
         if client is None:
             return error_page("Something went wrong", "client_key: this app is not registered (sandbox).")
         redirect_uri = args.get("redirect_uri", "")

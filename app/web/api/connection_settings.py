@@ -21,10 +21,10 @@ def settings_json(conn: Connection) -> dict[str, Any]:
     current = cs.settings_of(conn)
     return {
         **current.as_json(),
-        "available": sorted(cs.AVAILABLE.get(conn.platform, ())),
+        "available": sorted(cs.available(conn)),
         "synced_now": sorted(cs.SYNCED_NOW),
         "active_campaign": conn.active_campaign,
-        "cost_per_day": asdict(cs.cost(conn.platform, current)),
+        "cost_per_day": asdict(cs.cost(conn.platform, current, cs.calls_key(conn))),
         "choice_costs": cs.choice_costs(conn),
     }
 

@@ -5,11 +5,11 @@ Errors are ``{"error": {"code", "message"}}``; another client's connection is a 
 
 from __future__ import annotations
 
-from flask import Response, jsonify, redirect, request, session, url_for
+from flask import Response, flash, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.services import connections, facebook_pages, oauth, sync_requests
+from app.services import connections, facebook_pages, linkedin_pages, oauth, sync_requests
 from app.services.connections import RefreshTooSoon
 from app.services.oauth import OAuthRejected
 from app.web.access import login_required
@@ -48,6 +48,8 @@ def callback(platform: str) -> ResponseReturnValue:
     try:
         if platform == "facebook":  # Facebook Login grants a person: then which Page (the picker)
             outcome = facebook_pages.complete_callback(current_user, session.get("sid"), request.args)
+        elif platform == "linkedin":  # a member, or one of the Company Pages they administer
+            outcome = linkedin_pages.complete_callback(current_user, session.get("sid"), request.args)
         else:
             outcome = oauth.complete_callback(current_user, session.get("sid"), platform, request.args)
     except OAuthRejected as exc:
@@ -58,8 +60,11 @@ def callback(platform: str) -> ResponseReturnValue:
         return resp
     if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
         target = url_for("connections.connected", connection_id=outcome.connection_id)
+        if outcome.message:
+            flash(outcome.message, "info")  # e.g. a LinkedIn member without a Page: why the profile
     elif outcome.kind == "pick_page" and outcome.pick:
-        target = url_for("connections.facebook_pages_pick", pick=outcome.pick)
+        picker = "connections.linkedin_pages_pick" if platform == "linkedin" else "connections.facebook_pages_pick"
+        target = url_for(picker, pick=outcome.pick)
     else:
         target = url_for("connections.problem", platform=platform, kind=outcome.kind)
     moved = redirect(target, 303)

@@ -16,7 +16,7 @@ from app.errors import ServiceError
 from app.models import Connection, Role
 from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.services import connection_settings as cs
-from app.services import connections, facebook_pages, platform_events, sync_requests
+from app.services import connections, facebook_pages, linkedin_pages, platform_events, sync_requests
 from app.web.access import login_required
 from app.web.connections import bp
 from app.web.htmx import render, toast
@@ -54,7 +54,8 @@ def permissions(platform: str) -> Response:
     if platform not in connections.offered_platforms():
         abort(404)
     connections.own_connections(current_user)  # client users only
-    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform])
+    business = platform == "tiktok" and connections.tiktok_business_offered()
+    return render("connections/permissions.html", platform=platform, name=PLATFORM_NAMES[platform], business=business)
 
 
 @bp.get("/portal/settings/connections/<int:connection_id>/connected")
@@ -166,8 +167,8 @@ def _sync_page(conn: Connection, status: int = 200, error: str | None = None, ty
         name=PLATFORM_NAMES[conn.platform],
         current=typed or cs.settings_of(conn),
         costs=cs.choice_costs(conn),
-        total=cs.cost(conn.platform, cs.settings_of(conn)).words(conn.platform),
-        available=cs.AVAILABLE.get(conn.platform, frozenset()),
+        total=cs.cost(conn.platform, cs.settings_of(conn), cs.calls_key(conn)).words(conn.platform),
+        available=cs.available(conn),
         kinds=cs.KIND_LABELS,
         staff=current_user.role is not Role.CLIENT,
         error=error,
@@ -186,7 +187,7 @@ def sync_settings(connection_id: int) -> Response:
 def sync_settings_save(connection_id: int) -> ResponseReturnValue:
     """Save the form; a choice that does not fit is shown with its reason and the typed values kept."""
     conn = cs.connection_for(current_user, connection_id)
-    sync = {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.AVAILABLE.get(conn.platform, ())}
+    sync = {k: request.form.get(k) == "on" for k in cs.KINDS if k in cs.available(conn)}
     cadence = request.form.get("cadence", "daily")
     try:
         cs.update(current_user, connection_id, {"sync": sync, "cadence": cadence})
@@ -207,3 +208,38 @@ def active_campaign(connection_id: int) -> ResponseReturnValue:
         "Marked as an active campaign: it may sync twice a day." if active else "Campaign ended: once a day.", "success"
     )
     return redirect(url_for("connections.sync_settings", connection_id=connection_id), 303)
+
+
+def _pick_problem(platform: str, name: str, message: str) -> Response:
+    return render(
+        "connections/problem.html", platform=platform, kind="rejected", name=name, message=message, status=400
+    )
+
+
+@bp.get("/portal/settings/connections/linkedin/pages")
+@login_required
+def linkedin_pages_pick() -> Response:
+    """The LinkedIn Page picker: the member administers Pages; which one (or the own profile)."""
+    pick = request.args.get("pick", "")
+    try:
+        pages = linkedin_pages.options(current_user, session.get("sid"), pick)
+    except linkedin_pages.PickExpired as exc:
+        return _pick_problem("linkedin", "LinkedIn", exc.message)
+    return render("connections/linkedin_pages.html", pages=pages, pick=pick, member=linkedin_pages.MEMBER)
+
+
+@bp.post("/portal/settings/connections/linkedin/pages")
+@login_required
+def linkedin_pages_choose() -> ResponseReturnValue:
+    """Connect the chosen Page or the member profile; the picker link is single use."""
+    try:
+        outcome = linkedin_pages.choose(
+            current_user, session.get("sid"), request.form.get("pick", ""), request.form.get("page", "")
+        )
+    except linkedin_pages.PickExpired as exc:
+        return _pick_problem("linkedin", "LinkedIn", exc.message)
+    if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
+        return redirect(url_for("connections.connected", connection_id=outcome.connection_id), 303)
+    if outcome.kind == "failed" and outcome.message:
+        return _pick_problem("linkedin", "LinkedIn", outcome.message)
+    return redirect(url_for("connections.problem", platform="linkedin", kind=outcome.kind), 303)

@@ -20,7 +20,7 @@ from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
 from app.models.platforms import COMMENT_PLATFORMS, PLATFORM_NAMES, PLATFORMS
 from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
-from app.stats import audience_reads, content, query, video_insights
+from app.stats import audience_reads, content, query, tiktok_video, video_insights
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
@@ -158,6 +158,7 @@ def content_page(content_id: int) -> Response:
         tactic_list=tactics.definitions_json(client.coach_id),
         video=video_insights.video_panel(detail.post.id) if detail.post.platform == "youtube" else None,
         video_tags=video_insights.video_tags(detail.post.id) if detail.post.platform == "youtube" else None,
+        tiktok=tiktok_video.video_panel(detail.post.id) if detail.post.platform == "tiktok" else None,
     )
 
 
