@@ -2,7 +2,7 @@
 engagement inputs, prepared; triggers mark a row stale on every write of its history
 
 Revision ID: 0030_portfolio
-Revises: 0030_smalls (re-chained after main landed it; the brief asked for 0029_fan_summary)
+Revises: 0030_fansweek (re-chained after main landed 0030_smalls and 0030_fansweek; the brief asked for 0029_fan_summary)
 Create Date: 2026-12-02 03:00:00.000000
 
 ``portfolio_connection_state`` has one row per connection (created by a trigger on ``connections``,
@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030_portfolio"
-down_revision = "0030_smalls"
+down_revision = "0030_fansweek"
 branch_labels = None
 depends_on = None
 
