@@ -194,6 +194,23 @@ def stats_totals(rebuild: bool) -> None:
     click.echo("Portfolio daily totals agree with the snapshots.")
 
 
+@stats_cli.command("portfolio-rows")
+@click.option("--refresh", is_flag=True, help="Prepare every stale row for today first.")
+def stats_portfolio_rows(refresh: bool) -> None:
+    """Check the portfolio's prepared per-connection rows that are fresh today against the history
+    (exit 1 on drift); --refresh prepares the stale ones first (``app.stats.portfolio_state``)."""
+    from app.stats import portfolio_state
+
+    if refresh:
+        click.echo(f"Prepared {portfolio_state.refresh_stale()} portfolio row(s).")
+    drift = portfolio_state.differences()
+    for cid, stored, expected in drift[:20]:
+        click.echo(f"  connection {cid}: stored {stored}, the history gives {expected}")
+    if drift:
+        raise click.ClickException(f"{len(drift)} prepared row(s) differ from the history.")
+    click.echo("Prepared portfolio rows agree with the history.")
+
+
 @click.command("config-table")
 @click.option("--write", is_flag=True, help="Rewrite README.md's configuration tables and .env.example instead.")
 def config_table(write: bool) -> None:

@@ -42,6 +42,10 @@ SCHEDULE: tuple[CronEntry, ...] = (
     ),
     # Issue 5: one sync job per active connection at 03:00 UTC (date-keyed unique ids, J4), raw platform
     # answers kept 30 days (D5), and runs left "running" by a dead worker closed (crash safety).
+    # Issue 21: the portfolio's prepared per-connection rows are kept per UTC day: renewed just after midnight
+    CronEntry(
+        "portfolio-rows", "app.jobs.pages.refresh_portfolio_rows", queues.DEFAULT, cron="2 0 * * *", timeout=1800
+    ),
     CronEntry("sync-daily-fanout", "app.jobs.sync.daily_fanout", queues.SYNC, cron="0 3 * * *", timeout=600),
     # Issue 22: the second sync of accounts on an active campaign (cadence twice_daily), once a day
     CronEntry("sync-campaign-fanout", "app.jobs.sync.campaign_fanout", queues.SYNC, cron="0 15 * * *", timeout=600),

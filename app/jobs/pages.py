@@ -10,6 +10,7 @@ import logging
 
 from app.extensions import db
 from app.services import page_prep
+from app.services import portfolio as pf_service
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +33,9 @@ def prepare_portfolio_pages(user_id: int) -> bool:
         db.session.rollback()
         log.warning("portfolio not prepared", exc_info=True, extra={"event": "pages_prep_failed"})
         return False
+
+
+def refresh_portfolio_rows() -> int:
+    """Cron, just after midnight UTC: every live connection's prepared portfolio row for the new day
+    (``app.stats.portfolio_state``), so the first portfolio of the day does not compute them."""
+    return pf_service.refresh_stale()

@@ -17,6 +17,7 @@ from app.models.history import (
     ContentMetricSnapshot,
     ContentThumbnail,
     DailySnapshot,
+    PortfolioConnectionState,
     PortfolioDailyTotal,
     Provenance,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "OpsAlert",
     "OutboxEmail",
     "PasswordReset",
+    "PortfolioConnectionState",
     "PortfolioDailyTotal",
     "Provenance",
     "Report",

@@ -106,6 +106,36 @@ class PortfolioDailyTotal(Base):
 TOTAL_SLOTS = 8
 
 
+class PortfolioConnectionState(Base):
+    """Per connection: what the portfolio reads of it, prepared (``app/stats/portfolio_state.py``).
+
+    Followers(d) at the days the portfolio uses (``f0`` today, ``f7`` ... ``f366`` days back: the
+    anchors of every preset range) and the 30-day engagement inputs (sum and number of the post rates),
+    all as of the UTC day ``as_of`` and computed from the history as it was at ``fresh_version``.
+    Database triggers (migration ``0030_portfolio``) bump ``version`` on every insert, update or delete
+    of the connection's snapshots or posts, in the writer's transaction, so a row is *fresh* only when
+    ``fresh_version = version`` and ``as_of`` is the day asked for; a stale row (a write since, a new day)
+    is computed from the history by the reader until it is refreshed (by the portfolio
+    preparation the syncs ask for, and just after midnight UTC).
+    """
+
+    __tablename__ = "portfolio_connection_state"
+
+    connection_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    fresh_version: Mapped[int | None] = mapped_column(BigInteger)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    f0: Mapped[int | None] = mapped_column(BigInteger)
+    f7: Mapped[int | None] = mapped_column(BigInteger)
+    f14: Mapped[int | None] = mapped_column(BigInteger)
+    f30: Mapped[int | None] = mapped_column(BigInteger)
+    f35: Mapped[int | None] = mapped_column(BigInteger)
+    f90: Mapped[int | None] = mapped_column(BigInteger)
+    f366: Mapped[int | None] = mapped_column(BigInteger)
+    eng_sum: Mapped[float | None] = mapped_column(Float)
+    eng_posts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
 class ContentItem(Base):
     """A post, reel, carousel, video or short, upserted by its platform id; carries its latest numbers."""
 

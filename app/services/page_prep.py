@@ -41,7 +41,9 @@ COACH_PAGE_GROWTH_TITLE = "Growth timeline"
 
 def after_sync(connection_id: int) -> int:
     """Ask for the preparations a finished sync of ``connection_id`` makes worth doing; returns how
-    many were asked for (0 when the connection is gone or Redis is down)."""
+    many were asked for (0 when the connection is gone or Redis is down). The synced connection's
+    prepared portfolio row (``app.stats.portfolio_state``) is refreshed by the portfolio preparation,
+    with every other row the window's syncs left stale, in one batch (not ~13 ms of CPU in each sync)."""
     row = db.session.execute(
         select(Client.id, Client.coach_id)
         .join(Connection, Connection.client_id == Client.id)
@@ -109,6 +111,7 @@ def prepare_portfolio(user_id: int) -> bool:
     user = db.session.get(User, user_id)
     if user is None or not user.is_active or user.role not in (Role.ADMIN, Role.COACH):
         return False
+    pf_service.refresh_stale()  # rows the syncs (or a new day) left stale: computed once here, not per view
     q = pf_service.parse_query(user, {})
     pf = pf_service.portfolio_for(user, q)
     page_charts.portfolio_growth(pf, f"user:{user.id}")

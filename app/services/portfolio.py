@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from app.models import User
 from app.services.clients import may_filter_by_coach, visible_clients
 from app.stats import portfolio as pf_stats
+from app.stats import portfolio_state
 from app.stats.query import BadQuery, StatsQuery, parse
 
 FILTERS = ("size", "coach")
@@ -34,3 +35,9 @@ def portfolio_for(user: User, query: StatsQuery) -> pf_stats.Portfolio:
     :raises BadQuery: an unknown size band or a malformed coach filter.
     """
     return pf_stats.portfolio(visible_clients(user), query)
+
+
+def refresh_stale() -> int:
+    """Prepare every stale portfolio row for today (``app.stats.portfolio_state``): before a portfolio
+    preparation (so after the syncs of its window) and by the cron job just after midnight UTC."""
+    return portfolio_state.refresh_stale()

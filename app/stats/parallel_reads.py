@@ -29,29 +29,36 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy import Engine, Executable
+from sqlalchemy import Engine, Executable, text
 
 from app.extensions import db
 
 Rows = list[tuple[Any, ...]]
 
 
-def fetch(stmt: Executable) -> Future[Rows]:
-    """All rows of ``stmt`` as plain tuples; ``.result()`` re-raises the statement's error."""
+def fetch(stmt: Executable, *, jit: bool = True) -> Future[Rows]:
+    """All rows of ``stmt`` as plain tuples; ``.result()`` re-raises the statement's error.
+
+    ``jit=False``: PostgreSQL compiles no JIT code for it (``SET LOCAL jit = off`` in its own
+    transaction). A statement over every connection with per-row fallbacks (``app/stats/portfolio_rows.py``)
+    is *estimated* above ``jit_above_cost`` although its fallbacks rarely run: at 10,000 clients the
+    server spent 3.5 s compiling code for a 60 ms read (bench/README.md, issue 21)."""
     engine = db.engine
     future: Future[Rows] = Future()
     if engine.dialect.name == "sqlite":
         _settle(future, lambda: [tuple(r) for r in db.session.execute(stmt)])
         return future
     thread = threading.Thread(
-        target=_settle, args=(future, lambda: _run(engine, stmt)), name="stats-parallel-read", daemon=True
+        target=_settle, args=(future, lambda: _run(engine, stmt, jit)), name="stats-parallel-read", daemon=True
     )
     thread.start()
     return future
 
 
-def _run(engine: Engine, stmt: Executable) -> Rows:
-    with engine.connect() as conn:
+def _run(engine: Engine, stmt: Executable, jit: bool = True) -> Rows:
+    with engine.connect() as conn, conn.begin():
+        if not jit:  # until this transaction ends; and room to sort 30,000 rows in memory, not on disk
+            conn.execute(text("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'"))
         return [tuple(r) for r in conn.execute(stmt)]
 
 

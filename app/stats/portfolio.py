@@ -20,12 +20,11 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
-from sqlalchemy import Select, case, func, literal, select, type_coerce, union_all
+from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot
@@ -34,9 +33,11 @@ from app.models.connection import USABLE_STATUSES
 from app.models.platforms import PLATFORM_NAMES
 from app.redis_cache import digest_key, get_or_build
 from app.stats import parallel_reads, totals
-from app.stats.engagement import LOW_ENGAGEMENT_PCT, post_rate_sql
+from app.stats import portfolio_rows as rows_sql
+from app.stats import portfolio_state as state
+from app.stats.engagement import LOW_ENGAGEMENT_PCT
 from app.stats.growth import Change, stalled
-from app.stats.query import BadQuery, Period, StatsQuery, day_start
+from app.stats.query import BadQuery, Period, StatsQuery
 from app.stats.rounding import rounding_step
 from app.stats.series import GAP, Point, Series
 
@@ -117,7 +118,7 @@ class Portfolio:
     top_platform: str | None
     top_platform_share: float | None
     platform_totals: dict[str, int]
-    leaderboard: list[LeaderRow]
+    leaderboard: Sequence[LeaderRow]
     attention: list[Attention]
     series: Series
 
@@ -125,17 +126,6 @@ class Portfolio:
     def rounded_platforms(self) -> frozenset[str]:
         """Platforms whose part of the total includes rounded counts (YouTube, 1,000 and more): "about"."""
         return frozenset(p for p, n in self.platform_totals.items() if rounding_step(p, n) > 1)
-
-
-def _at(d: date) -> Any:
-    return (
-        select(DailySnapshot.followers)
-        .where(DailySnapshot.connection_id == Connection.id, DailySnapshot.day <= d)
-        .order_by(DailySnapshot.day.desc())
-        .limit(1)
-        .correlate(Connection)
-        .scalar_subquery()
-    )
 
 
 def _size_ok(band: str, followers: int | None) -> bool:
@@ -158,100 +148,34 @@ def portfolio_clients(visible: Select[tuple[Client]], query: StatsQuery) -> Sele
     return visible
 
 
-def _anchor_rows(
-    client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]
-) -> list[tuple[int, str, str, datetime | None, dict[int, int | None]]]:
-    """followers(d) of every live connection at each anchor day (see the module docstring), as plain
-    tuples ``(client_id, platform, status, failing_since, {days back: followers})``: one small dict per
-    connection and no other per-row objects (fewer allocations, fewer garbage collections).
-    ``failing_since`` is the last good sync for connections whose problem depends on time: in error
-    (``last_sync_at``, else ``updated_at``), or usable (``last_sync_at``, else ``connected_at``: a sync
-    failing with a 5xx keeps the status ``connected``, so only the age of the data shows it)."""
-    since = type_coerce(
-        case(
-            (
-                Connection.status == ConnectionStatus.ERROR.value,
-                func.coalesce(Connection.last_sync_at, Connection.updated_at),
-            ),
-            (
-                Connection.status.in_([s.value for s in USABLE_STATUSES]),
-                func.coalesce(Connection.last_sync_at, Connection.connected_at),
-            ),
-        ),
-        Connection.last_sync_at.type,
-    )
-    conns = select(Connection.id, Connection.client_id, Connection.platform, Connection.status, since).where(
-        Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None)
-    )
-    if query.platforms:
-        conns = conns.where(Connection.platform.in_(query.platforms))
-    live_ids = conns.with_only_columns(Connection.id)
-    days = {n: query.today - timedelta(days=n) for n in anchors}
-    on_days = (
-        select(
-            DailySnapshot.connection_id.label("cid"),
-            *[
-                func.max(case((DailySnapshot.day == d, DailySnapshot.followers))).label(f"a{n}")
-                for n, d in days.items()
-            ],
-        )
-        .where(DailySnapshot.day.in_(sorted(set(days.values()))), DailySnapshot.connection_id.in_(live_ids))
-        .group_by(DailySnapshot.connection_id)
-        .subquery()
-    )
+ConnRow = tuple[int, str, str, datetime | None, dict[int, int | None], float | None, int]
+
+
+def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]) -> list[ConnRow]:
+    """Per live connection (in id order), as plain tuples: ``(client_id, platform, status, failing_since,
+    {days back: followers(d)}, engagement sum, rated posts)``, read from the prepared rows
+    (``app/stats/portfolio_state.py``; a stale row is computed from the history in the same statement)."""
     stmt = (
-        conns.add_columns(*[on_days.c[f"a{n}"] for n in anchors])
-        .outerjoin(on_days, on_days.c.cid == Connection.id)
+        select(
+            Connection.client_id,
+            Connection.platform,
+            Connection.status,
+            rows_sql.failing_since(),
+            *state.columns(query.today, anchors),
+        )
+        .select_from(Connection)
+        .where(Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None))
         .order_by(Connection.id)
     )
-    order = list(days)
-    out: list[tuple[int, str, str, datetime | None, dict[int, int | None]]] = []
-    missing: set[int] = set()
-    by_conn: dict[int, dict[int, int | None]] = {}
-    for cid, client_id, platform, status, failing_since, *on in db.session.connection().execute(stmt):
-        values = dict(zip(order, on, strict=True))
-        if None in on:
-            missing.update(n for n, v in values.items() if v is None)
-        by_conn[cid] = values
-        out.append((client_id, platform, status, failing_since, values))
-    if missing:  # no snapshot on that day: the last one before it (carried), or None (a gap)
-        parts = []
-        for n in sorted(missing):
-            d = days[n]
-            on_day = (
-                select(DailySnapshot.id)
-                .where(DailySnapshot.connection_id == Connection.id, DailySnapshot.day == d)
-                .correlate(Connection)
-                .exists()
-            )
-            parts.append(select(Connection.id, literal(n), _at(d)).where(Connection.id.in_(live_ids), ~on_day))
-        for cid, n, f in db.session.execute(union_all(*parts)).tuples():
-            if cid in by_conn:
-                by_conn[cid][n] = None if f is None else int(f)
-    return out
-
-
-def _engagement_stmt(client_ids: Select[tuple[int]], query: StatsQuery) -> Select[tuple[int, Any]]:
-    since = day_start(query.today - timedelta(days=30)) + timedelta(days=1)
-    stmt = (
-        select(Connection.client_id, func.avg(post_rate_sql()))
-        .join(ContentItem, ContentItem.connection_id == Connection.id)
-        .where(
-            Connection.client_id.in_(client_ids),
-            Connection.disconnected_at.is_(None),
-            ContentItem.published_at >= since,
-            ContentItem.published_at < day_start(query.today) + timedelta(days=1),
-        )
-        .group_by(Connection.client_id)
-    )
+    stmt = state.join_state(stmt)
     if query.platforms:
         stmt = stmt.where(Connection.platform.in_(query.platforms))
-    return stmt
-
-
-def _engagement(rows: Iterable[tuple[Any, ...]]) -> dict[int, float | None]:
-    """Per client: the mean engagement rate of its posts over the last 30 days (``_engagement_stmt``)."""
-    return {cid: (float(v) if v is not None else None) for cid, v in rows}
+    out: list[ConnRow] = []
+    for client_id, platform, status, since, *values in db.session.connection().execute(stmt):
+        *followers, eng_sum, eng_posts = values
+        by_day = {n: (None if v is None else int(v)) for n, v in zip(anchors, followers, strict=True)}
+        out.append((client_id, platform, status, since, by_day, eng_sum, int(eng_posts or 0)))
+    return out
 
 
 def _problem(status: str, last_sync: datetime | None, updated: datetime | None, now: datetime) -> str | None:
@@ -283,19 +207,12 @@ def _client_ids(visible: Select[tuple[Client]], query: StatsQuery) -> Select[tup
     return select(portfolio_clients(visible, query).with_only_columns(Client.id).subquery().c.id)
 
 
-def client_rows(
-    visible: Select[tuple[Client]],
-    query: StatsQuery,
-    period_days: int,
-    engagement: Future[parallel_reads.Rows] | None = None,
-) -> list[ClientRow]:
+def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: int) -> list[ClientRow]:
     """Per client: totals at the anchor days, per-platform anchors, 30-day engagement, connection problems.
 
-    ``engagement``: the engagement statement already sent aside (``compute_portfolio``), else it is read here.
-    """
+    The detailed rows (per platform) of a few clients: the notes of one client, tests. The whole
+    portfolio is summed per client in SQL instead (``app/stats/portfolio_rows.py``)."""
     ids = _client_ids(visible, query)
-    if engagement is None:
-        engagement = parallel_reads.fetch(_engagement_stmt(ids, query))
     # Core execution (the session's connection): plain rows without the ORM's per-row processing
     clients = (
         db.session.connection()
@@ -307,33 +224,25 @@ def client_rows(
         .all()
     )
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
-    per_client: dict[int, list[tuple[int, str, str, datetime | None, dict[int, int | None]]]] = {}
+    per_client: dict[int, list[ConnRow]] = {}
     for row in _anchor_rows(ids, query, anchors):
         per_client.setdefault(row[0], []).append(row)
-    eng = _engagement(engagement.result())
     now = utcnow()
     none_known = dict.fromkeys(anchors)
     out = []
     for cid, name, coach_id in clients:
         rows = per_client.get(cid)
         if not rows:
-            out.append(ClientRow(cid, name, coach_id, None, dict(none_known), {}, eng.get(cid), ()))
+            out.append(ClientRow(cid, name, coach_id, None, dict(none_known), {}, None, ()))
             continue
-        if len(rows) == 1:
-            totals = dict(rows[0][4])
-        else:  # _sum per anchor: the sum of the known values, None when none is known
-            totals = {}
-            for n in anchors:
-                t = None
-                for r in rows:
-                    if (v := r[4][n]) is not None:
-                        t = v if t is None else t + v
-                totals[n] = t
+        totals = {n: _sum([r[4][n] for r in rows]) for n in anchors}
         by_platform = {r[1]: r[4] for r in rows}
         problems = tuple(
             f"{PLATFORM_NAMES.get(r[1], r[1])} {p}" for r in rows if (p := _problem(r[2], r[3], None, now))
         )
-        out.append(ClientRow(cid, name, coach_id, totals[0], totals, by_platform, eng.get(cid), problems))
+        posts = sum(r[6] for r in rows)
+        engagement = sum(float(r[5]) for r in rows if r[5] is not None) / posts if posts else None
+        out.append(ClientRow(cid, name, coach_id, totals[0], totals, by_platform, engagement, problems))
     return out
 
 
@@ -352,7 +261,7 @@ def client_totals(client_ids: Sequence[int], query: StatsQuery, days: int = LEAD
     starts: dict[int, list[int | None]] = defaultdict(list)
     ends: dict[int, list[int | None]] = defaultdict(list)
     rounded: set[int] = set()
-    for client_id, platform, _, _, values in _anchor_rows(
+    for client_id, platform, _, _, values, _, _ in _anchor_rows(
         select(Client.id).where(Client.id.in_(list(client_ids))), query, [0, days]
     ):
         starts[client_id].append(values[days])
@@ -369,16 +278,30 @@ def client_growth(client_ids: Sequence[int], query: StatsQuery, days: int = LEAD
 
 def attention_reasons(row: ClientRow) -> tuple[str, ...]:
     """Needs attention, each with its reason (docs/metrics.md, "Needs attention")."""
-    reasons: list[str] = []
-    net14 = row.change(14).net
+    a = row.anchors
+    return reasons(row.followers, a.get(7), a.get(14), a.get(35), row.engagement_30d, row.connection_problems)
+
+
+def reasons(
+    followers: int | None,
+    f7: int | None,
+    f14: int | None,
+    f35: int | None,
+    engagement_30d: float | None,
+    problems: tuple[str, ...],
+) -> tuple[str, ...]:
+    """``attention_reasons`` from a client's total followers now and 7, 14 and 35 days back, its 30-day
+    engagement and its connections' problems."""
+    out: list[str] = []
+    net14 = None if f14 is None or followers is None else followers - f14
     if net14 is not None and net14 < 0:
-        reasons.append(f"lost {abs(net14):,} followers in the last 14 days")
-    if row.engagement_30d is not None and row.engagement_30d < LOW_ENGAGEMENT_PCT:
-        reasons.append(f"engagement {row.engagement_30d:.2f}% over 30 days (below {LOW_ENGAGEMENT_PCT}%)")
-    if stalled(row.followers, row.anchors.get(7), row.anchors.get(35)):
-        reasons.append("growth stalled: last 7 days gained under half the weekly average of the 4 weeks before")
-    reasons.extend(row.connection_problems)
-    return tuple(reasons)
+        out.append(f"lost {abs(net14):,} followers in the last 14 days")
+    if engagement_30d is not None and engagement_30d < LOW_ENGAGEMENT_PCT:
+        out.append(f"engagement {engagement_30d:.2f}% over 30 days (below {LOW_ENGAGEMENT_PCT}%)")
+    if stalled(followers, f7, f35):
+        out.append("growth stalled: last 7 days gained under half the weekly average of the 4 weeks before")
+    out.extend(problems)
+    return tuple(out)
 
 
 def leaderboard(rows: Sequence[ClientRow], days: int, band: str = "") -> list[LeaderRow]:
@@ -498,6 +421,36 @@ def _dump(pf: Portfolio) -> str:
     )
 
 
+class CachedLeaderboard(Sequence[LeaderRow]):
+    """A cached result's leaderboard, its rows built when read: the page shows 25 of 10,000 (building
+    them all was ~60 ms of each cached view at 10,000 clients); the API and reports read them all."""
+
+    def __init__(self, raw: list[list[Any]]) -> None:
+        self._raw = raw
+
+    @staticmethod
+    def _row(entry: list[Any]) -> LeaderRow:
+        rank, cid, name, fol, c, top, *rest = entry  # an entry cached before ``rounded`` existed has six fields
+        return LeaderRow(rank, cid, name, fol, Change(*c), top, bool(rest and rest[0]))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, i: int) -> LeaderRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[LeaderRow]: ...
+    def __getitem__(self, i: int | slice) -> LeaderRow | list[LeaderRow]:
+        if isinstance(i, slice):
+            return [self._row(e) for e in self._raw[i]]
+        return self._row(self._raw[i])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _load(raw: bytes, query: StatsQuery) -> Portfolio:
     d = json.loads(raw)
     key, label, points = d["series"]
@@ -511,11 +464,7 @@ def _load(raw: bytes, query: StatsQuery) -> Portfolio:
         top_platform=d["top"],
         top_platform_share=d["top_share"],
         platform_totals=d["platform_totals"],
-        leaderboard=[
-            # an entry cached before ``rounded`` existed has six fields
-            LeaderRow(rank, cid, name, fol, Change(*c), top, bool(rest and rest[0]))
-            for rank, cid, name, fol, c, top, *rest in d["leaderboard"]
-        ],
+        leaderboard=CachedLeaderboard(d["leaderboard"]),
         attention=[Attention(cid, name, tuple(rs)) for cid, name, rs in d["attention"]],
         series=Series(key, label, tuple(Point(date.fromisoformat(day), v, prov) for day, v, prov in points)),
     )
@@ -548,37 +497,62 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
 
 
 def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery) -> Portfolio:
-    """``portfolio`` without the cache."""
+    """``portfolio`` without the cache: per-client sums from SQL over the prepared rows
+    (``app/stats/portfolio_rows.py``), the same numbers as ``client_rows`` (tests/stats/test_portfolio_state.py)."""
     band = query.filter("size")
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
     period = query.period.resolved(query.today - timedelta(days=365))
     assert period.start is not None
     period_days = (query.today - period.start).days
-    # the two independent large reads go aside (app/stats/parallel_reads.py) while the anchors are read and the
-    # client rows built here
+    clients, ids, now = portfolio_clients(visible, query), _client_ids(visible, query), utcnow()
+    # three independent reads, each on its own connection (app/stats/parallel_reads.py; with the session's,
+    # four: within the pool's five, so no request opens a connection), while the few problems are read here
+    anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
+    summaries = parallel_reads.fetch(rows_sql.summaries(clients, ids, query, anchors, LEADERBOARD_DAYS), jit=False)
+    by_platform = parallel_reads.fetch(rows_sql.platform_totals(clients, ids, query), jit=False)
     series_rows = parallel_reads.fetch(_aggregate_stmt(visible, query, period))
-    engagement = parallel_reads.fetch(_engagement_stmt(_client_ids(visible, query), query))
-    rows = client_rows(visible, query, period_days, engagement)
-    platform_totals_now: dict[str, int] = defaultdict(int)
+    at = {n: 4 + i for i, n in enumerate(anchors)}  # a row: id, name, coach, connections, totals..., (see summaries)
+    i0, i7, i14, i35, ip = at[0], at[7], at[14], at[35], at[period_days]
+    i30, i90 = at[LEADERBOARD_DAYS], at[AVG_GROWTH_DAYS]
+    problems: dict[int, list[str]] = {}
+    for cid, platform, status, since in db.session.connection().execute(rows_sql.problem_candidates(ids, query, now)):
+        if p := _problem(status, since, None, now):
+            problems.setdefault(cid, []).append(f"{PLATFORM_NAMES.get(platform, platform)} {p}")
+    rows = summaries.result()
+    total, rates, starts = 0, [], []
+    ranked: list[tuple[bool, float, tuple[Any, ...], Change]] = []
+    attention: list[Attention] = []
     for r in rows:
-        for p, v in r.by_platform.items():
-            platform_totals_now[p] += v.get(0) or 0
-    total = sum(r.followers or 0 for r in rows)
-    rates = [rate for r in rows if (rate := r.change(AVG_GROWTH_DAYS).rate) is not None]
+        cid, name, followers = r[0], r[1], r[i0]
+        total += followers or 0
+        starts.append(r[ip])
+        if (rate90 := Change(r[i90], followers).rate) is not None:
+            rates.append(rate90)
+        if _size_ok(band, followers):
+            change = Change(r[i30], followers)
+            rate = change.rate
+            ranked.append((rate is not None, rate or 0.0, r, change))
+        eng = float(r[-4]) / r[-3] if r[-3] else None
+        if rs := reasons(followers, r[i7], r[i14], r[i35], eng, tuple(problems.get(cid, ()))):
+            attention.append(Attention(cid, name, rs))
+    ranked.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    platform_totals_now = {p: int(n) for p, n, _ in by_platform.result()}
     top = max(platform_totals_now, key=lambda p: platform_totals_now[p]) if platform_totals_now and total else None
-    start_total = _sum([r.anchors.get(period_days) for r in rows])
     return Portfolio(
         query=query,
         client_count=len(rows),
         total_followers=total,
-        period_change=Change(start_total, total if rows else None),
+        period_change=Change(_sum(starts), total if rows else None),
         avg_growth_90d=(sum(rates) / len(rates)) if rates else None,
         avg_growth_clients=len(rates),
         top_platform=top,
         top_platform_share=(platform_totals_now[top] / total * 100.0) if top else None,
-        platform_totals=dict(platform_totals_now),
-        leaderboard=leaderboard(rows, LEADERBOARD_DAYS, band),
-        attention=[Attention(r.client_id, r.name, rs) for r in rows if (rs := attention_reasons(r))],
+        platform_totals=platform_totals_now,
+        leaderboard=[
+            LeaderRow(i + 1, r[0], r[1], r[i0], change, r[-2], bool(r[-1]))
+            for i, (_, _, r, change) in enumerate(ranked)
+        ],
+        attention=attention,
         series=_series(series_rows.result(), period),
     )

@@ -38,7 +38,7 @@ def portfolio() -> Response:
         return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
     chart = page_charts.portfolio_growth(pf, f"user:{current_user.id}")
     poll = live.poller(None)  # any client's sync changes the portfolio
-    notes = attention.with_notes(pf.attention, q.today)  # the coach's snoozes and resolutions
+    notes = attention.for_page(pf.attention, q.today)  # the coach's snoozes and resolutions
     return render(
         "admin/portfolio.html", "body", q=q, pf=pf, attention=notes, chart=chart, error=None, live=poll, **_choices()
     )

@@ -1,0 +1,170 @@
+"""The whole portfolio's per-client rows, summed in SQL from the prepared per-connection rows.
+
+``app.stats.portfolio.client_rows`` builds a detailed row per client in Python (a dict per connection
+and per client); at 10,000 clients that was ~1.3 s of the uncached admin portfolio (bench/README.md,
+issue 21). Here the database does the per-client work over the prepared rows
+(``app/stats/portfolio_state.py``) and returns one flat tuple per client, in the portfolio's order
+(display name, id):
+
+    (client_id, name, coach_id, live connections, total at each anchor..., engagement sum, rated
+     posts, top gainer platform over ``gain_days``, rounded)
+
+with the same definitions as ``ClientRow``: a total is the sum of the known values (NULL when none is
+known, as SQL's ``sum``); the top gainer is the first platform (connection order) with the largest net
+gain over ``gain_days`` among those known at both ends, if that gain is positive; "rounded" is a live
+count the platform rounds today (``app.stats.rounding.rounding_step``). The platform totals and the
+connections that may have a problem are two further small statements.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, or_, select, type_coerce
+
+from app.models import Client, Connection, ConnectionStatus
+from app.models.connection import USABLE_STATUSES
+from app.stats import portfolio_state as state
+from app.stats.query import StatsQuery
+from app.stats.rounding import EXACT_BELOW, ROUNDED_PLATFORMS
+
+#: the earliest a usable or failing connection can have a problem (``portfolio._problem``: 24 and 26 hours)
+PROBLEM_AFTER = timedelta(hours=24)
+POSITION_BASE = 10**12  # client position x base + connection id orders connections as the portfolio walks them
+
+
+def failing_since() -> Any:
+    """The last good sync of connections whose problem depends on time: in error (``last_sync_at``, else
+    ``updated_at``), or usable (``last_sync_at``, else ``connected_at``: a sync failing with a 5xx keeps
+    the status ``connected``, so only the age of the data shows it); NULL otherwise."""
+    return type_coerce(
+        case(
+            (
+                Connection.status == ConnectionStatus.ERROR.value,
+                func.coalesce(Connection.last_sync_at, Connection.updated_at),
+            ),
+            (
+                Connection.status.in_([s.value for s in USABLE_STATUSES]),
+                func.coalesce(Connection.last_sync_at, Connection.connected_at),
+            ),
+        ),
+        Connection.last_sync_at.type,
+    )
+
+
+def _live(client_ids: Select[tuple[int]], query: StatsQuery) -> Any:
+    stmt = Connection.client_id.in_(client_ids), Connection.disconnected_at.is_(None)
+    return and_(*stmt, Connection.platform.in_(query.platforms)) if query.platforms else and_(*stmt)
+
+
+def per_connection(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]) -> Any:
+    """Per live connection: client, id, platform, followers at each anchor (``a{n}``), engagement inputs."""
+    cols = state.columns(query.today, anchors)
+    return state.join_state(
+        select(
+            Connection.client_id.label("client_id"),
+            Connection.id.label("cid"),
+            Connection.platform.label("platform"),
+            *[c.label(f"a{n}") for n, c in zip(anchors, cols, strict=False)],
+            cols[-2].label("eng_sum"),
+            cols[-1].label("eng_posts"),
+        ).select_from(Connection)
+    ).where(_live(client_ids, query))
+
+
+def _bigint(expr: Any) -> Any:
+    return cast(expr, BigInteger)  # PostgreSQL sums bigints as numeric
+
+
+def summaries(
+    clients: Select[tuple[Client]],
+    client_ids: Select[tuple[int]],
+    query: StatsQuery,
+    anchors: list[int],
+    gain_days: int,
+) -> Select[Any]:
+    """The statement of one flat tuple per client of ``clients`` (see the module docstring), in
+    display-name order."""
+    pc = per_connection(client_ids, query, anchors).subquery("pc")
+    gain = pc.c.a0 - pc.c[f"a{gain_days}"]
+    ranked = select(
+        pc,
+        gain.label("gain"),
+        func.row_number()
+        .over(partition_by=pc.c.client_id, order_by=[gain.desc().nulls_last(), pc.c.cid])
+        .label("gain_rank"),
+    ).subquery("rk")
+    rk = ranked.c
+    agg = (
+        select(
+            rk.client_id,
+            func.count().label("n"),
+            *[_bigint(func.sum(rk[f"a{n}"])).label(f"t{n}") for n in anchors],
+            func.sum(rk.eng_sum).label("eng_sum"),
+            _bigint(func.sum(rk.eng_posts)).label("eng_posts"),
+            func.max(case((and_(rk.gain_rank == 1, rk.gain > 0), rk.platform))).label("top"),
+            func.max(case((and_(rk.platform.in_(sorted(ROUNDED_PLATFORMS)), rk.a0 >= EXACT_BELOW), 1), else_=0)).label(
+                "rounded"
+            ),
+        )
+        .group_by(rk.client_id)
+        .subquery("agg")
+    )
+    return (
+        clients.with_only_columns(
+            Client.id,
+            Client.display_name,
+            Client.coach_id,
+            agg.c.n,
+            *[agg.c[f"t{n}"] for n in anchors],
+            agg.c.eng_sum,
+            agg.c.eng_posts,
+            agg.c.top,
+            agg.c.rounded,
+        )
+        .outerjoin(agg, agg.c.client_id == Client.id)
+        .order_by(Client.display_name, Client.id)
+    )
+
+
+def platform_totals(clients: Select[tuple[Client]], client_ids: Select[tuple[int]], query: StatsQuery) -> Any:
+    """Per platform: today's followers of the live connections (unknown as 0), and its first connection
+    in the portfolio's order (clients by display name, then connection id) for a stable order."""
+    pc = per_connection(client_ids, query, [0]).subquery("pc")
+    pos = (
+        clients.with_only_columns(
+            Client.id.label("client_id"),
+            func.row_number().over(order_by=[Client.display_name, Client.id]).label("pos"),
+        )
+        .order_by(None)
+        .subquery("pos")
+    )
+    return (
+        select(
+            pc.c.platform,
+            _bigint(func.sum(func.coalesce(pc.c.a0, 0))),
+            func.min(pos.c.pos * POSITION_BASE + pc.c.cid).label("first"),
+        )
+        .join(pos, pos.c.client_id == pc.c.client_id)
+        .group_by(pc.c.platform)
+        .order_by("first")
+    )
+
+
+def problem_candidates(client_ids: Select[tuple[int]], query: StatsQuery, now: datetime) -> Any:
+    """Live connections that may have a problem (a superset: ``portfolio._problem`` decides), in id order:
+    ``(client_id, platform, status, failing_since)``; a connection synced within 24 hours has none."""
+    since = failing_since()
+    return (
+        select(Connection.client_id, Connection.platform, Connection.status, since)
+        .where(
+            _live(client_ids, query),
+            or_(
+                Connection.status != ConnectionStatus.CONNECTED.value,
+                since.is_(None),
+                since < now - PROBLEM_AFTER,
+            ),
+        )
+        .order_by(Connection.id)
+    )
