@@ -75,6 +75,13 @@ def problem(platform: str, kind: str) -> Response:
     return render("connections/problem.html", platform=platform, kind=kind, name=PLATFORM_NAMES[platform])
 
 
+def _pick_problem(platform: str, name: str, message: str) -> Response:
+    """A Page picker whose link expired or was used: the connect problem page, with the reason."""
+    return render(
+        "connections/problem.html", platform=platform, kind="rejected", name=name, message=message, status=400
+    )
+
+
 @bp.get("/portal/settings/connections/facebook/pages")
 @login_required
 def facebook_pages_pick() -> Response:
@@ -83,14 +90,7 @@ def facebook_pages_pick() -> Response:
     try:
         pages = facebook_pages.options(current_user, session.get("sid"), pick)
     except facebook_pages.PickExpired as exc:
-        return render(
-            "connections/problem.html",
-            platform="facebook",
-            kind="rejected",
-            name="Facebook",
-            message=exc.message,
-            status=400,
-        )  # noqa: E501
+        return _pick_problem("facebook", "Facebook", exc.message)
     return render("connections/facebook_pages.html", pages=pages, pick=pick)
 
 
@@ -103,14 +103,7 @@ def facebook_pages_choose() -> ResponseReturnValue:
             current_user, session.get("sid"), request.form.get("pick", ""), request.form.get("page_id", "")
         )
     except facebook_pages.PickExpired as exc:
-        return render(
-            "connections/problem.html",
-            platform="facebook",
-            kind="rejected",
-            name="Facebook",
-            message=exc.message,
-            status=400,
-        )  # noqa: E501
+        return _pick_problem("facebook", "Facebook", exc.message)
     if outcome.connection_id is not None and outcome.kind in ("connected", "insufficient_scope"):
         return redirect(url_for("connections.connected", connection_id=outcome.connection_id), 303)
     return redirect(url_for("connections.problem", platform="facebook", kind=outcome.kind), 303)
@@ -208,12 +201,6 @@ def active_campaign(connection_id: int) -> ResponseReturnValue:
         "Marked as an active campaign: it may sync twice a day." if active else "Campaign ended: once a day.", "success"
     )
     return redirect(url_for("connections.sync_settings", connection_id=connection_id), 303)
-
-
-def _pick_problem(platform: str, name: str, message: str) -> Response:
-    return render(
-        "connections/problem.html", platform=platform, kind="rejected", name=name, message=message, status=400
-    )
 
 
 @bp.get("/portal/settings/connections/linkedin/pages")
