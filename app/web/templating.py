@@ -76,11 +76,12 @@ def report_summary(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def rating_reason(r: dict[str, Any]) -> str:
-    """Why a weekly report has its rating (the rule in words)."""
+    """Why a weekly (or monthly) report has its rating (the rule in words)."""
     eng = r.get("engagement") or {}
     total = r.get("total") or {}
     loc = formatting.locale_or_default(r.get("locale"))
-    return summary.rating_reason(total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data")), loc)
+    days = int((r.get("period") or {}).get("days") or 7)
+    return summary.rating_reason(total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data")), loc, days)
 
 
 def brand_logo_src(inline: bool = False) -> str:
