@@ -111,21 +111,28 @@ def _fallback(ch: str) -> str:
 #: characters are twice as wide) gets a space every this many characters, so it wraps inside its cell
 #: instead of running past the page or into the next column
 LONG_RUN, LONG_CJK_RUN = 32, 20
+#: the cover's 22-pt bold name: 18 of its widest letters ("W", 1.03 em) take 408 pt of the 504-pt text width
+HEADING_RUN = 18
 _LONG = re.compile(rf"\S{{{LONG_CJK_RUN + 1},}}")
 
 
-def _split(run: str) -> str:
-    size = LONG_CJK_RUN if any(_is_cjk(ord(ch)) for ch in run) else LONG_RUN
+def _split(run: str, longest: int) -> str:
+    size = min(longest, LONG_CJK_RUN) if any(_is_cjk(ord(ch)) for ch in run) else longest
+    if len(run) <= size:
+        return run
     return " ".join(run[i : i + size] for i in range(0, len(run), size))
 
 
-def _breakable(text: str) -> str:
-    return _LONG.sub(lambda m: _split(m[0]), text)
+def _breakable(text: str, longest: int = LONG_RUN) -> str:
+    pattern = _LONG if longest >= LONG_CJK_RUN else re.compile(rf"\S{{{longest + 1},}}")
+    return pattern.sub(lambda m: _split(m[0], longest), text)
 
 
-def pdf_text(value: Any) -> Markup:
-    """Escape ``value`` for the PDF and route each run of characters to a font that has it."""
-    text = _breakable("" if value is None else str(value))
+def pdf_text(value: Any, longest: int = LONG_RUN) -> Markup:
+    """Escape ``value`` for the PDF and route each run of characters to a font that has it; a run of more
+    than ``longest`` characters without a space gets one every ``longest`` (a heading's large letters
+    need a shorter run: ``HEADING_RUN``)."""
+    text = _breakable("" if value is None else str(value), longest)
     covered, fallback = _covered(), cjk_covered()
     out: list[str] = []
     cjk: list[str] = []

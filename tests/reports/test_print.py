@@ -58,6 +58,15 @@ def overlaps(page: list[tuple[float, float, float, float, str]], slack: float = 
     return found
 
 
+#: A4's width less its 1.6 cm right margin (pdf.html's @page), with half a point of slack
+RIGHT_EDGE = 595.28 - 1.6 / 2.54 * 72 + 0.5
+
+
+def past_the_margin(pdf: bytes) -> list[str]:
+    """Words that run past the right margin (or off the page): reportlab breaks lines at spaces only."""
+    return [w[4] for page in words(pdf) for w in page if w[2] > RIGHT_EDGE]
+
+
 def pngs(pdf: bytes, tmp: Path, dpi: int = 50) -> list[Image.Image]:
     (tmp / "r.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(tmp / "r.pdf"), str(tmp / "p")], check=True)  # noqa: S603,S607
@@ -154,6 +163,22 @@ def test_names_in_any_script_print(app, seeded, name):
         assert name in text
     for page in words(pdf):
         assert overlaps(page) == []
+    assert past_the_margin(pdf) == []
+
+
+@pytest.mark.parametrize("name", ["W" * 60, "Wolkenstein-Oberhausen-Wolkenstein-Oberhausen", "渡辺" * 20])
+def test_a_long_name_wraps_inside_the_margins_of_every_report(app, program, factory, name):
+    """The cover's 22-pt name once ran off the page: 32 bold "W" are 725 pt of a 504-pt text width."""
+    from app.reports import case_study
+
+    program.display_name = name
+    db.session.commit()
+    for payload in (build.weekly(program, END), build.program(program, TODAY, COMMENT)):
+        pdf = service.render_report_pdf(payload)
+        assert past_the_margin(pdf) == [], payload["kind"]
+        assert name in "".join(_text(pdf).split())  # wrapped, not clipped
+        assert [pair for page in words(pdf) for pair in overlaps(page)] == []
+    assert past_the_margin(case_study.pdf(case_study.payload(program, TODAY, anonymous=False))) == []
 
 
 def test_empty_reports_print_cleanly(app, factory, tmp_path):
