@@ -32,7 +32,9 @@ def test_drawable_names():
     assert card.drawable("محمد الأحمد") == "محمد الأحمد"
     assert card.drawable("김민준") == "김민준"  # Noto Sans KR
     assert card.drawable("ሰላም") == ""  # Ethiopic: no packaged font has it, no name rather than boxes
-    assert card.drawable("Kenji ሰላ") == "Kenji"  # 5 of 7 letters drawable
+    assert card.drawable("ሰላም Abebe") == ""  # a name in part would be another name: none at all
+    assert card.drawable("Abebe \U0001f000") == "Abebe"  # a symbol no font has (a mahjong tile) is left out
+    assert card.drawable("👩\u200d👩\u200d👧 Kim") == "👩👩👧 Kim"  # joiners are invisible, not letters
     assert card.runs("Kenji 渡辺 김 🚀") == [("Kenji ", 0), ("渡辺", 1), (" ", 0), ("김", 2), (" ", 0), ("🚀", 3)]
 
 
