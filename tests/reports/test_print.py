@@ -156,7 +156,7 @@ def test_names_in_any_script_print(app, seeded, name):
     pdf = service.render_report_pdf(build.weekly(seeded, END))
     text = _text(pdf)
     if "🚀" in name:
-        assert "Zoë :rocket: Fischer" in text
+        assert "Zoë 🚀 Fischer" in text  # drawn from Noto Emoji, and copied as the emoji (pdf_unicode)
     elif name.startswith("A"):
         assert "A" * 120 in "".join(text.split())  # wrapped, not clipped
     else:
@@ -263,3 +263,36 @@ def test_cjk_glyphs_print_rather_than_tofu(tmp_path):
     assert ImageChops.difference(a, b).getbbox() is not None
     bare_a, bare_b = page("渡", False), page("辺", False)
     assert ImageChops.difference(bare_a, bare_b).getbbox() is None  # without the font: identical boxes or blank
+
+
+def test_emoji_print_as_glyphs_and_copy_as_emoji(tmp_path):
+    """🚀 and 🎉 (beyond U+FFFF) print from Noto Emoji as two different inked glyphs, and the text read
+    back is the emoji (ReportLab wrote "Ὠ" for 🚀 before ``pdf_unicode``); a skin tone is left out."""
+    from app.reports import pdf as pdf_mod
+
+    def render(text: str) -> bytes:
+        html = (
+            "<html><head><style>@font-face { font-family: Body; src: url('static:fonts/DejaVuSans.ttf'); }"
+            f"{pdf_mod.FALLBACK_MARK} body {{ font-family: Body; font-size: 60pt; }}</style></head>"
+            f"<body><p>{pdf_mod.pdf_text(text)}</p></body></html>"
+        )
+        return pdf_mod.render_pdf(html)
+
+    rocket, party = render("🚀"), render("🎉")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = pngs(rocket, tmp_path / "a")[0].convert("L"), pngs(party, tmp_path / "b")[0].convert("L")
+    assert a.getextrema()[0] < 100
+    assert ImageChops.difference(a, b).getbbox() is not None
+    assert "NotoEmoji" in _fonts(rocket, tmp_path)
+    assert _text(rocket).strip() == "🚀"
+    assert _text(render("Ok 👍🏽")).strip() == "Ok 👍"
+
+
+def test_the_text_map_writes_utf16_beyond_the_basic_plane():
+    from app.reports.pdf_unicode import to_unicode_cmap
+
+    cmap = to_unicode_cmap("AAAAAA+NotoEmoji-Regular", [0, 0x41, 0x1F680])
+    assert "<00> <02>" in cmap  # the code space: three codes
+    assert "<01> <0041>" in cmap
+    assert "<02> <D83DDE80>" in cmap  # U+1F680 as its surrogate pair
