@@ -181,6 +181,23 @@ def test_a_long_name_wraps_inside_the_margins_of_every_report(app, program, fact
     assert past_the_margin(case_study.pdf(case_study.payload(program, TODAY, anonymous=False))) == []
 
 
+def test_the_data_as_of_line_prints_in_words_in_the_clients_zone(app, seeded):
+    """The last sync (03:04 UTC) in Berlin's winter time, and how long before the report it was."""
+    from datetime import UTC, datetime
+
+    seeded.time_zone = "Europe/Berlin"
+    history.connection(seeded, "tiktok", username="zoe_tt", last_sync_at=datetime(2026, 11, 16, 3, 4, tzinfo=UTC))
+    payload = build.weekly(seeded, END)
+    assert payload["data_as_of"] == "2026-11-16T03:04:00+00:00"
+    payload["generated_at"] = "2026-11-16T06:10:00+00:00"
+    text = " ".join(_text(service.render_report_pdf(payload)).split())
+    assert (
+        "Data as of Monday, November 16, 2026 at 04:04 Central European Standard Time, 3 hours before this "
+        "report was made." in text
+    )
+    assert ISO_MOMENT.search(text) is None
+
+
 def test_empty_reports_print_cleanly(app, factory, tmp_path):
     """No connections, no data: a cover of em dashes and sentences that say so, never a broken PDF."""
     c = factory.client(name="New Client", email="new@example.com")
