@@ -146,7 +146,7 @@ def test_weekly_and_monthly_report_pages(live: Any, page: Any, kind: str, title:
     expect(cover).to_contain_text(title)
     expect(cover).to_contain_text(change)
     expect(cover).to_contain_text("Rating:")
-    expect(cover).to_contain_text("this month" if kind == "monthly" else "this week")
+    expect(cover).to_contain_text("this month, +" if kind == "monthly" else "this week (")  # the rating line
     expect(page.locator(".site-header .brand")).to_contain_text("Northwind Coaching")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the {kind} page scrolls sideways by {overflow}px on a phone"
