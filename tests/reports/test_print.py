@@ -198,6 +198,32 @@ def test_the_data_as_of_line_prints_in_words_in_the_clients_zone(app, seeded):
     assert ISO_MOMENT.search(text) is None
 
 
+def test_the_emailed_page_and_the_pdf_say_the_same(app, client, seeded):
+    """One template: the emailed link's page and the PDF carry the same cover numbers, sentences, rating
+    line and "data as of" line (the PDF's text with its line breaks joined)."""
+    from app.web.templating import report_summary
+    from tests.reports.test_reports import _done_report
+
+    _brand()
+    report = _done_report(seeded)
+    _link, token = service.issue_link(report, "zoe@example.com", None)
+    db.session.commit()
+    client.auto_csrf = False
+    page = " ".join(
+        unescape(re.sub(r"<[^>]+>", " ", client.post(f"/r/{report.id}/{token}").get_data(as_text=True))).split()
+    )
+    pdf = " ".join(_text(client.post(f"/r/{report.id}/{token}", data={"format": "pdf"}).data).split())
+    s = report_summary(report.payload)
+    needles = [h["text"] for h in s["headlines"]] + [s["grew"], s["changed"], s["next"], "Northwind Coaching"]
+    needles += [
+        "Followers changed +6.7% this week (Excellent: 2% or more).",
+        "No account has synced yet",
+    ]  # 1,500 → 1,600
+    for needle in needles:
+        assert needle in page, needle
+        assert needle in pdf, needle
+
+
 def test_empty_reports_print_cleanly(app, factory, tmp_path):
     """No connections, no data: a cover of em dashes and sentences that say so, never a broken PDF."""
     c = factory.client(name="New Client", email="new@example.com")
