@@ -224,6 +224,23 @@ def test_the_emailed_page_and_the_pdf_say_the_same(app, client, seeded):
         assert needle in pdf, needle
 
 
+@pytest.mark.parametrize(
+    "caption",
+    ["منشور عربي 🚀 رائع جدا", "渡辺の朝のルーティン 🎉 #reels", "x" * 400, "https://example.com/" + "a/b" * 120],
+)
+def test_captions_in_any_script_and_length_print_inside_the_page(app, seeded, caption):
+    """The top post's caption (cut at 280 characters when built): every script printed, a run without
+    spaces wrapped inside the margins, nothing overlapping."""
+    ig = history.connection(seeded, "tiktok", username="zoe_tt")
+    history.daily(ig, END - timedelta(days=7), [300] * 8)
+    history.post(ig, END - timedelta(days=1), likes=900, comments=90, followers=1000, caption=caption)
+    pdf = service.render_report_pdf(build.weekly(seeded, END))
+    assert caption[:280] in "".join(_text(pdf).split()) or caption in _text(pdf)
+    assert past_the_margin(pdf) == []
+    for page in words(pdf):
+        assert overlaps(page) == []
+
+
 def test_empty_reports_print_cleanly(app, factory, tmp_path):
     """No connections, no data: a cover of em dashes and sentences that say so, never a broken PDF."""
     c = factory.client(name="New Client", email="new@example.com")
