@@ -81,8 +81,11 @@ def rating_reason(r: dict[str, Any]) -> str:
     eng = r.get("engagement") or {}
     total = r.get("total") or {}
     loc = formatting.locale_or_default(r.get("locale"))
+    growth, rate, has_data = total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data"))
     days = int((r.get("period") or {}).get("days") or 7)
-    return summary.rating_reason(total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data")), loc, days)
+    if r.get("rating") != summary.rating(growth, rate, has_data, days):
+        days = 7  # a monthly payload stored before months were rated on their average week: its own rule
+    return summary.rating_reason(growth, rate, has_data, loc, days)
 
 
 def brand_logo_src(inline: bool = False) -> str:

@@ -243,3 +243,24 @@ def test_a_month_is_rated_on_its_average_week():
 def test_monthly_advice_speaks_of_the_month(kw, expected):
     args = {"has_connections": True, "has_data": True, "engagement_change": None, "slot": None, "days": 31, **kw}
     assert summary.advice(**args).startswith(expected)
+
+
+def test_a_stored_monthly_rating_is_explained_by_the_rule_it_was_given_by():
+    """A monthly payload stored before months were rated on their average week (+5 % rated Excellent on
+    the weekly bands) keeps a reason that agrees with its rating; a new one gets the month's rule."""
+    from app.web.templating import rating_reason
+
+    month = {
+        "kind": "monthly",
+        "locale": "en",
+        "has_data": True,
+        "period": {"days": 30},
+        "total": {"growth_rate": 5.0},
+        "engagement": {"rate": 3.0},
+    }
+    assert (
+        rating_reason({**month, "rating": "Excellent"}) == "Followers changed +5.0% this week (Excellent: 2% or more)."
+    )
+    assert rating_reason({**month, "rating": "Good"}) == (
+        "Followers changed +5.0% this month, +1.1% a week on average (Good: 0.5% to 2% a week)."
+    )
