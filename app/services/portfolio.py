@@ -29,12 +29,18 @@ def parse_query(user: User, args: Mapping[str, str]) -> StatsQuery:
     return query
 
 
-def portfolio_for(user: User, query: StatsQuery) -> pf_stats.Portfolio:
-    """Every number of the portfolio for the clients ``user`` may see (cached, see ``stats.portfolio``).
+def portfolio_for(user: User, query: StatsQuery, *, page: bool = False) -> pf_stats.Portfolio:
+    """Every number of the portfolio for the clients ``user`` may see (cached, see ``stats.portfolio``);
+    ``page``: what the CRM page shows (its leaderboard rows and needs-attention rows), not the API's lists.
 
     :raises BadQuery: an unknown size band or a malformed coach filter.
     """
-    return pf_stats.portfolio(visible_clients(user), query)
+    return pf_stats.portfolio(visible_clients(user), query, page=page)
+
+
+def attention_of(user: User, query: StatsQuery, client_ids: list[int]) -> dict[int, pf_stats.Attention]:
+    """Needs attention of a few of the clients ``user`` may see (a page result's ``attention_rest``)."""
+    return pf_stats.attention_of(visible_clients(user), query, client_ids)
 
 
 def refresh_stale() -> int:
