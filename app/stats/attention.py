@@ -139,7 +139,8 @@ def for_page(
     opened: list[ClientAttention] = []
     quiet: list[ClientAttention] = []
     count = 0
-    for item in [*attention, *rest]:
+    entries: list[pf_stats.Attention | int] = [*attention, *rest]
+    for item in entries:
         a = fetched.get(item) if isinstance(item, int) else item
         if a is None:  # of ``rest``: not read (no note in force: open), or read and no longer needing attention
             count += item not in wanted
