@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, overload
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 
 from app.extensions import db
 from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot
@@ -381,18 +381,23 @@ CACHE_TTL_SECONDS = 600  # "failing for over 24 hours" depends on the clock: bou
 
 def data_version(visible: Select[tuple[Client]]) -> str:
     """Changes with every sync (``last_sync_at``), connection or client change (``updated_at``, counts) and
-    new snapshot or content rows (max primary keys): one cheap query, no scan of the history."""
-    ids = select(visible.with_only_columns(Client.id).subquery().c.id)
-    cols = [
-        select(agg).where(Client.id.in_(ids)).scalar_subquery()
-        for agg in (func.count(Client.id), func.max(Client.updated_at))
-    ]
-    cols += [
-        select(agg).where(Connection.client_id.in_(ids)).scalar_subquery()
-        for agg in (func.count(Connection.id), func.max(Connection.last_sync_at), func.max(Connection.updated_at))
-    ]
-    cols += [select(func.max(DailySnapshot.id)).scalar_subquery(), select(func.max(ContentItem.id)).scalar_subquery()]
-    stmt = select(*cols)
+    new snapshot or content rows (max primary keys): one cheap query, no scan of the history.
+
+    One pass over the clients and one over the connections (each aggregate in its own subquery scanned
+    the tables again: ~150 ms at 10,000 clients under load, on every view, cached ones too); an admin's
+    scope (every client) needs no filter by the visible ids."""
+    clients = select(func.count(Client.id), func.max(Client.updated_at))
+    conns = select(func.count(Connection.id), func.max(Connection.last_sync_at), func.max(Connection.updated_at))
+    if visible.whereclause is not None:  # narrower than every client
+        ids = select(visible.with_only_columns(Client.id).subquery().c.id)
+        clients, conns = clients.where(Client.id.in_(ids)), conns.where(Connection.client_id.in_(ids))
+    cl, cn = clients.subquery("cl"), conns.subquery("cn")
+    stmt = select(
+        *cl.c,
+        *cn.c,
+        select(func.max(DailySnapshot.id)).scalar_subquery(),
+        select(func.max(ContentItem.id)).scalar_subquery(),
+    ).select_from(cl.join(cn, true()))  # two one-row results side by side
     return "|".join(str(v) for v in db.session.execute(stmt).one())
 
 

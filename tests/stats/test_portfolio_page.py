@@ -168,3 +168,44 @@ def test_page_result_from_stale_rows_and_across_the_day_boundary(five):
         ("Dee", 140, 100),
     ]
     assert tomorrow.total_followers == 650
+
+
+def test_data_version_of_every_client_and_of_a_scope(factory, five):
+    """The admin's version (every client: no filter) equals the filtered one of the same clients, and
+    each write the cache must see changes it; another coach's client changes only the admin's."""
+    from app.models import Client
+    from app.models.base import utcnow
+
+    coach, clients, conns = five
+    admin = factory.admin()
+    every, mine = visible_clients(admin), visible_clients(coach)
+    same = every.where(Client.id > 0)  # the same clients through the filtered path
+
+    def versions():
+        db.session.expire_all()
+        return portfolio.data_version(every), portfolio.data_version(same), portfolio.data_version(mine)
+
+    v = versions()
+    assert v[0] == v[1]
+    assert v[0].split("|")[0] == "5"  # 5 clients
+    assert v[0].split("|")[2] == "5"  # 5 connections
+    other = factory.client(coach=factory.coach(), name="Zed")  # another coach's client
+    w = versions()
+    assert w[0] == w[1]
+    assert w[0] != v[0]
+    assert w[2] == v[2]
+    db.session.execute(update(Connection).where(Connection.id == conns["Ann"].id).values(last_sync_at=utcnow()))
+    db.session.commit()
+    x = versions()
+    assert x[0] == x[1]
+    assert x[0] != w[0]
+    assert x[2] != w[2]
+    h.snapshots(conns["Bob"], {D - timedelta(days=1): 149})  # a new history row: every scope
+    y = versions()
+    assert y[0] != x[0]
+    assert y[2] != x[2]
+    h.connection(other, "tiktok")
+    z = versions()
+    assert z[0] == z[1]
+    assert z[0] != y[0]
+    assert z[2] == y[2]
