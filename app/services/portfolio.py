@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from app.models import User
 from app.services.clients import may_filter_by_coach, visible_clients
+from app.stats import attention as stats_attention
 from app.stats import portfolio as pf_stats
 from app.stats import portfolio_state
 from app.stats.query import BadQuery, StatsQuery, parse
@@ -40,7 +41,7 @@ def portfolio_for(user: User, query: StatsQuery, *, page: bool = False) -> pf_st
 
 def attention_of(user: User, query: StatsQuery, client_ids: list[int]) -> dict[int, pf_stats.Attention]:
     """Needs attention of a few of the clients ``user`` may see (a page result's ``attention_rest``)."""
-    return pf_stats.attention_of(visible_clients(user), query, client_ids)
+    return stats_attention.attention_of(visible_clients(user), query, client_ids)
 
 
 def refresh_stale() -> int:

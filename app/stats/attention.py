@@ -158,6 +158,19 @@ def for_page(
     return AttentionPage(opened, count, quiet)
 
 
+def attention_of(
+    visible: Select[tuple[Client]], query: StatsQuery, client_ids: Sequence[int]
+) -> dict[int, pf_stats.Attention]:
+    """Needs attention of a few of the portfolio's clients (those of a page result's ``attention_rest``
+    the page must show), from the same definitions; a client without a reason now is absent."""
+    if not client_ids:
+        return {}
+    rows = pf_stats.client_rows(visible.where(Client.id.in_(list(client_ids))), query, pf_stats.LEADERBOARD_DAYS)
+    return {
+        r.client_id: pf_stats.Attention(r.client_id, r.name, rs) for r in rows if (rs := pf_stats.attention_reasons(r))
+    }
+
+
 def for_client(visible: Select[tuple[Client]], client_id: int, query: StatsQuery) -> ClientAttention:
     """One client's reasons now (the same rows as the portfolio's, for this client alone) with notes."""
     rows = pf_stats.client_rows(visible.where(Client.id == client_id), query, 30)

@@ -127,7 +127,7 @@ class Portfolio:
     series: Series
     #: a page result (``portfolio(..., page=True)``) keeps the first ``LEADERBOARD_SHOWN`` leaderboard rows
     #: and the first ``ATTENTION_SHOWN`` clients needing attention; the others needing attention are here,
-    #: their ids in order (``attention_of`` reads a few of them when the coach's notes hide shown ones)
+    #: their ids in order (``attention.attention_of`` reads a few of them when notes hide shown ones)
     attention_rest: Sequence[int] = ()
 
     @property
@@ -592,12 +592,3 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
 
 def _rank(entry: tuple[bool, float, Any]) -> tuple[bool, float]:
     return entry[0], entry[1]
-
-
-def attention_of(visible: Select[tuple[Client]], query: StatsQuery, client_ids: Sequence[int]) -> dict[int, Attention]:
-    """Needs attention of a few of the portfolio's clients (those of a page result's ``attention_rest``
-    the page must show), from the same definitions; a client without a reason now is absent."""
-    if not client_ids:
-        return {}
-    rows = client_rows(visible.where(Client.id.in_(list(client_ids))), query, LEADERBOARD_DAYS)
-    return {r.client_id: Attention(r.client_id, r.name, rs) for r in rows if (rs := attention_reasons(r))}

@@ -51,7 +51,7 @@ def _page(pf, visible, calls):
 
     def more(ids):
         calls.append(list(ids))
-        return portfolio.attention_of(visible, pf.query, ids)
+        return attention.attention_of(visible, pf.query, ids)
 
     return attention.for_page(pf.attention, D, shown=2, rest=pf.attention_rest, more=more)
 
