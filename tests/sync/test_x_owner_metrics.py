@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Connection
 from app.models.history import ContentItem
-from tests.sync.conftest import drain
+from app.queueing.dispatch import enqueue_sync
+from tests.sync.conftest import drain, runs
 
 RECENT, OLD = 3, 45  # days ago: inside and outside X's 30-day window for owner metrics
 
@@ -87,3 +89,28 @@ def test_x_card_first_numbers_and_owner_metrics(app: Any, link: Any, world: Any,
     for label, key in (("Impressions (organic)", "organic_impressions"), ("Profile visits", "profile_visits")):
         assert f'<h3>{label}</h3><p class="kpi-value">{int(owner[key]):,}</p>' in page, label
     assert "Only you can see these" not in client.get(f"/portal/analytics/content/{old.id}").get_data(as_text=True)
+
+
+def test_owner_metrics_outlive_x_30_day_window(app: Any, link: Any, world: Any) -> None:
+    """A post read at 25 days with its owner numbers, read again at 33 days (due weekly on the aging
+    schedule) when X no longer gives them: the public numbers are refreshed, the owner ones kept."""
+    now = datetime.now(UTC)
+    post = {"published_at": (now - timedelta(days=25)).isoformat(), "caption": "late", "view_count": 6_000}
+    conn_id, _ = link("x", posts=[post])
+    drain(app)
+    item = db.session.execute(select(ContentItem).where(ContentItem.connection_id == conn_id)).scalar_one()
+    kept = {k: item.extra_metrics[k] for k in ("organic_impressions", "engagements", "link_clicks", "profile_visits")}
+    assert kept["organic_impressions"] == item.views
+    first_read = item.metrics_updated_at
+
+    world.advance_days(8)
+    later = now + timedelta(days=8)
+    with time_machine.travel(later, tick=True):
+        assert enqueue_sync(conn_id, "daily", job_id=f"sync-{conn_id}-day-8")
+        drain(app)
+    run = runs(conn_id)[-1]
+    assert run.status == "succeeded", (run.status, run.error_message)
+    db.session.expire_all()
+    item = db.session.get(ContentItem, item.id)
+    assert item.metrics_updated_at > first_read  # read again at 33 days
+    assert {k: item.extra_metrics.get(k) for k in kept} == kept
