@@ -1,4 +1,4 @@
-"""A LinkedIn milestone raised by a real sync reaches the alert feed (API and page) and the emails (the
+"""A LinkedIn milestone and a LinkedIn decline raised by real syncs reach the alert feed (API and page) and the emails (the
 coach's and the client's celebration), as Facebook's does (tests/sync/test_facebook_downstream.py).
 The member had 9,995 followers at the connect day's first sync and 10,004 at its second: the 10K
 threshold is crossed between the two (docs/alerts.md: the connect day compares with the day's first
@@ -64,3 +64,36 @@ def test_a_linkedin_milestone_from_a_sync_reaches_the_feed_and_the_emails(
     page = client.get("/admin/alerts?platform=linkedin").get_data(as_text=True)
     assert item["title"] in page
     assert client.get("/api/admin/social/alerts?platform=facebook").get_json()["alerts"] == []
+
+
+def test_a_linkedin_decline_over_a_week_of_syncs_reaches_the_feed_and_the_coach(
+    app: Any, link: Any, world: Any, client: Any
+) -> None:
+    """Eight daily syncs (the connect day and seven more) measure 1,000 then 10 fewer each day: on the
+    seventh day the week's net change is 930 - 1,000 = -70, a rate of -7 %, below -5 %: one critical
+    GROWTH_DECLINE for the LinkedIn connection (docs/alerts.md), none before (no measured day 7 back)."""
+    conn_id, account = link("linkedin", followers=1_000, daily_changes=[1] * 40)
+    drain(app)
+    drain(app)
+    start = datetime.now(UTC)
+    for day in range(1, 8):
+        world.advance_days(1)
+        world.patch_account(account["id"], followers=1_000 - 10 * day)
+        with time_machine.travel(start + timedelta(days=day), tick=True):
+            assert enqueue_sync(conn_id, "daily", job_id=f"sync-{conn_id}-day-{day}")
+            drain(app)
+            drain(app)
+        declines = db.session.execute(select(Alert).where(Alert.type == "GROWTH_DECLINE")).scalars().all()
+        assert len(declines) == (1 if day == 7 else 0), (day, [a.details for a in declines])
+    [decline] = declines
+    assert (decline.platform, decline.connection_id, decline.severity) == ("linkedin", conn_id, "critical")
+    details = decline.details
+    assert (details["followers"], details["followers_7d_ago"], details["net_7d"]) == (930, 1_000, -70)
+    assert details["rate_7d"] == -7.0
+    mails = db.session.execute(select(OutboxEmail).where(OutboxEmail.kind == "alert_growth_decline")).scalars().all()
+    assert [m.to_address for m in mails] == ["coach@example.com"]
+    assert "LinkedIn" in f"{mails[0].subject}\n{mails[0].body_text}"
+    client.logout()
+    client.login("coach@example.com")
+    feed = client.get("/api/admin/social/alerts?platform=linkedin&type=GROWTH_DECLINE").get_json()
+    assert [a["id"] for a in feed["alerts"]] == [decline.id]
