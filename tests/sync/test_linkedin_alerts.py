@@ -1,8 +1,8 @@
-"""A LinkedIn milestone and a LinkedIn decline raised by real syncs reach the alert feed (API and page) and the emails (the
-coach's and the client's celebration), as Facebook's does (tests/sync/test_facebook_downstream.py).
-The member had 9,995 followers at the connect day's first sync and 10,004 at its second: the 10K
-threshold is crossed between the two (docs/alerts.md: the connect day compares with the day's first
-sync, ``opening_followers``)."""
+"""A LinkedIn milestone and a LinkedIn decline raised by real syncs reach the alert feed (API and
+page) and the emails, as Facebook's milestone does (tests/sync/test_facebook_downstream.py).
+Milestone: the member had 9,995 followers at the connect day's first sync and 10,004 at its second, so
+the 10K threshold is crossed between the two (docs/alerts.md: the connect day compares with the day's
+first sync, ``opening_followers``)."""
 
 from __future__ import annotations
 
