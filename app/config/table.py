@@ -254,6 +254,14 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         Setting("X_SCOPES", "list", X_DEFAULT_SCOPES, "Scopes requested from X (space or comma separated)."),
         Setting(
+            "X_API_KEY",
+            "str",
+            None,
+            "X app's API (consumer) key, for the app-only bearer token of the daily batch compliance job "
+            "(deleted/suspended/protected posts removed within 24 h). Unset: the job is skipped and says so.",
+        ),
+        Setting("X_API_SECRET", "str", None, "X app's API (consumer) secret, with X_API_KEY."),
+        Setting(
             "X_CAP_RESET_DAY",
             "int",
             1,
