@@ -254,11 +254,7 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         Setting("X_SCOPES", "list", X_DEFAULT_SCOPES, "Scopes requested from X (space or comma separated)."),
         Setting(
-            "X_API_KEY",
-            "str",
-            None,
-            "X app's API (consumer) key, for the app-only bearer token of the daily batch compliance job "
-            "(deleted/suspended/protected posts removed within 24 h). Unset: the job is skipped and says so.",
+            "X_API_KEY", "str", None, "X app's API key: app-only token of the daily compliance job (unset: skipped)."
         ),
         Setting("X_API_SECRET", "str", None, "X app's API (consumer) secret, with X_API_KEY."),
         Setting(

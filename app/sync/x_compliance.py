@@ -79,7 +79,7 @@ class PollReport:
 
 def _token_cache() -> tuple[Any, Any, Any]:
     redis = get_redis()
-    aad = aad_for("redis", TOKEN_KEY, "value")
+    aad = aad_for("redis", "x_app_token", "value")
 
     def get() -> str | None:
         raw = redis.get(TOKEN_KEY)
