@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Comment, Connection
 from app.models.history import ContentItem
 from tests.support.live import serve_wsgi
-from tests.sync.conftest import drain
+from tests.sync.conftest import drain, runs
 
 VERIFY = "verify-feed-14"
 HOOK = "/api/platforms/facebook/webhook"
@@ -94,6 +94,7 @@ def test_connect_subscribes_and_world_changes_arrive(app: Any, link: Any, world:
 def test_bad_signature_malformed_body_unknown_page_and_item(app: Any, client: Any, link: Any, world: Any) -> None:
     conn_id, account = _connect(app, link)
     drain(app)
+    assert [(r.trigger, r.status, r.error_message) for r in runs(conn_id)] == [("initial", "succeeded", None)]
     post = next(iter(_posts(conn_id)))
     page = account["platform_user_id"]
 
