@@ -112,7 +112,7 @@ def test_suspended_account_breaks_connection_and_malformed_line_counted(app: Any
     assert lost.details["reason"] == "error"
 
 
-def test_failed_job_alerts_ops_and_next_day_retries(app: Any, link: Any, world: Any) -> None:
+def test_failed_job_alerts_ops_and_next_day_retries(app: Any, client: Any, factory: Any, link: Any, world: Any) -> None:
     conn_id, account = link("x", post_every_days=2, history_days=200)
     drain(app)
     deleted = _old_posts(world, account["id"], 1)[0]
@@ -135,3 +135,11 @@ def test_failed_job_alerts_ops_and_next_day_retries(app: Any, link: Any, world: 
     assert rows[2].outcome["removed"] == 1
     assert deleted not in _stored(conn_id)
     assert db.session.execute(select(func.count()).select_from(OpsAlert)).scalar_one() == 1
+    # the operations page shows the alert and the jobs, not only the log
+    factory.admin(email="ops@example.com")
+    client.login("ops@example.com")
+    page = client.get("/admin/ops/work").get_data(as_text=True)
+    assert 'data-testid="ops-alert-x_compliance"' in page
+    assert f'data-testid="x-compliance-{rows[0].id}"' in page
+    assert "1 removed" in page
+    assert "Failed" in page
