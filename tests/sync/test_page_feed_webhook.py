@@ -17,6 +17,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Comment, Connection
 from app.models.history import ContentItem
+from app.queueing import dispatch
+from app.sync import page_webhooks
 from tests.support.live import serve_wsgi
 from tests.sync.conftest import drain, runs
 
@@ -135,3 +137,32 @@ def test_bad_signature_malformed_body_unknown_page_and_item(app: Any, client: An
     assert row.parent_id is None  # parent_id == post_id: top level
     assert client.post(HOOK, data=body, headers=_signed(body)).get_json() == {"status": "duplicate"}
     assert post in _posts(conn_id)
+
+
+def test_subscription_without_scope_or_receiver_then_retried_after_a_sync(app: Any, link: Any, world: Any) -> None:
+    # the default scopes have no pages_manage_metadata: nothing is asked of Meta
+    conn_id, account = _connect(app, link)
+    drain(app)
+    assert world._call("GET", "webhooks/subscriptions")["apps"] == {}
+    conn = db.session.get(Connection, conn_id)
+    assert conn is not None
+    assert conn.webhook_fields is None
+    assert page_webhooks.subscribe_feed(conn_id) == "not_configured"
+    app.config["INSTAGRAM_WEBHOOK_VERIFY_TOKEN"] = VERIFY
+    assert page_webhooks.subscribe_feed(conn_id) == "no_scope"
+
+
+def test_a_subscription_not_done_at_connect_is_queued_again_after_a_sync(app: Any, link: Any, world: Any) -> None:
+    app.config["FACEBOOK_SCOPES"] = SCOPES
+    conn_id, account = _connect(app, link)
+    drain(app)  # no receiver configured yet: not subscribed
+    db.session.expire_all()
+    assert db.session.get(Connection, conn_id).webhook_fields is None  # type: ignore[union-attr]
+    app.config["INSTAGRAM_WEBHOOK_VERIFY_TOKEN"] = VERIFY
+    with serve_wsgi(app) as url:
+        app.config["PUBLIC_BASE_URL"] = url
+        dispatch.enqueue_sync(conn_id, "operator")
+        drain(app)  # the sync, then the subscription it queued
+    db.session.expire_all()
+    assert db.session.get(Connection, conn_id).webhook_fields == "feed"  # type: ignore[union-attr]
+    assert world._call("GET", "webhooks/subscriptions")["accounts"][account["id"]] == {"sandbox-fb-app": ["feed"]}
