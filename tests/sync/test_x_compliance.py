@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.queueing import queues
 from app.queueing.queues import get_queue
+from app.sync import x_compliance
 from tests.support import history
 from tests.sync.conftest import drain
 
@@ -143,3 +144,57 @@ def test_failed_job_alerts_ops_and_next_day_retries(app: Any, client: Any, facto
     assert f'data-testid="x-compliance-{rows[0].id}"' in page
     assert "1 removed" in page
     assert "Failed" in page
+
+
+def test_more_ids_than_one_job_takes_go_in_batches_one_after_another(
+    app: Any, link: Any, world: Any, monkeypatch: Any
+) -> None:
+    conn_id, account = link("x", post_every_days=5, history_days=90)
+    drain(app)
+    stored = _stored(conn_id)
+    assert 10 < len(stored) <= 20
+    monkeypatch.setattr(x_compliance, "MAX_IDS_PER_JOB", 10)  # X's (unconfirmed) 100,000, made small
+    deleted = (
+        db.session.execute(  # the post stored last: the second batch holds it
+            select(ContentItem.platform_id).where(ContentItem.connection_id == conn_id).order_by(ContentItem.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    assert deleted is not None
+    world.delete_post(account["id"], deleted)
+    _run(app, "x_compliance_daily")  # batch 0 of the posts and the accounts: created, uploaded
+    _run(app, "x_compliance_poll")  # both complete and applied; batch 1 of the posts opened
+    _run(app, "x_compliance_poll")  # batch 1 created and uploaded (X's batch-0 job is no longer active)
+    _run(app, "x_compliance_poll")  # batch 1 applied
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(XComplianceJob).where(XComplianceJob.job_type == "tweets").order_by(XComplianceJob.batch)
+    ).scalars()
+    got = [(r.batch, r.step, r.ids_sent, r.outcome.get("removed")) for r in rows]
+    assert got == [(0, "applied", 10, 0), (1, "applied", len(stored) - 10, 1)]
+    assert _stored(conn_id) == stored - {deleted}
+    sent = [j["ids"] for j in world.x_compliance()["jobs"] if j["type"] == "tweets"]
+    assert sorted(i for ids in sent for i in ids) == sorted(stored)  # every stored id, once
+
+
+def test_a_step_interrupted_by_an_x_error_is_carried_on_by_the_next_poll(app: Any, link: Any, world: Any) -> None:
+    conn_id, account = link("x", post_every_days=2, history_days=200)
+    drain(app)
+    deleted = _old_posts(world, account["id"], 1)[0]
+    world.delete_post(account["id"], deleted)
+    _run(app, "x_compliance_daily")  # created and uploaded: the step is committed
+    world.add_fault("x", "server_error", times=2, path_contains="/2/compliance/jobs/")
+    _run(app, "x_compliance_poll")  # X answers 503 to the status reads: nothing applied, the error kept
+    db.session.expire_all()
+    rows = list(db.session.execute(select(XComplianceJob).order_by(XComplianceJob.id)).scalars())
+    assert [r.step for r in rows] == ["in_progress", "in_progress"]
+    assert all("503" in (r.error or "") for r in rows)
+    assert deleted in _stored(conn_id)
+    _run(app, "x_compliance_poll")  # the next poll goes on from the committed step
+    db.session.expire_all()
+    rows = list(db.session.execute(select(XComplianceJob).order_by(XComplianceJob.id)).scalars())
+    assert [r.step for r in rows] == ["applied", "applied"]
+    assert rows[0].outcome["removed"] == 1
+    assert deleted not in _stored(conn_id)
+    assert len(world.x_compliance()["jobs"]) == 2  # no job created twice at X
