@@ -55,12 +55,13 @@ LOCK_TTL = 600
 #: an open job older than this is given up (X's upload URL lasts 15 minutes, a job's results a week)
 STALE_AFTER = timedelta(hours=20)
 #: reasons that mean the post (or the account) must go; ``scrub_geo`` only strips geo data, which we
-#: do not store
-REMOVE_REASONS = frozenset({"deleted", "deactivated", "suspended", "protected", "bounced"})
+#: do not store. ``protected`` is kept: every stored post is a connected account's own, read with its
+#: owner's grant and shown only to that owner and their coach, which a protected account still allows
+#: (the owner's sync reads them); removing them would only have the next sync bring them back.
+REMOVE_REASONS = frozenset({"deleted", "deactivated", "suspended", "bounced"})
 USER_MESSAGES = {
     "suspended": "X suspended this account, so its data was removed and nothing can be read. Reconnect once "
     "it is restored.",
-    "protected": "This X account became protected, so X's terms had its stored posts removed. Reconnect to continue.",
     "deleted": "This X account was deleted or deactivated at X. Reconnect if it is restored.",
 }
 
@@ -358,11 +359,14 @@ def _apply_posts(results: ComplianceResults) -> dict[str, Any]:
 
 
 def _apply_users(results: ComplianceResults) -> tuple[dict[str, Any], list[int]]:
-    """A connected account X deleted, deactivated, suspended or protected: the connection is marked
+    """A connected account X deleted, deactivated or suspended: the connection is marked
     broken (a deleted one's grant is gone with it) and the job raises CONNECTION_LOST for the client."""
     broken: list[int] = []
     reasons: dict[str, int] = {}
     by_user = {a.id: a.reason for a in results.actions if a.action == "delete" and a.reason in REMOVE_REASONS}
+    for action in results.actions:
+        if action.id not in by_user:
+            _count(reasons, f"kept:{action.reason or action.action}")
     for user_id, reason in sorted(by_user.items()):
         conns = db.session.execute(
             select(Connection).where(
@@ -374,7 +378,7 @@ def _apply_users(results: ComplianceResults) -> tuple[dict[str, Any], list[int]]
             if kind == "deleted":
                 wipe_tokens(conn)
                 conn.status = ConnectionStatus.REVOKED.value
-            elif kind in ("suspended", "protected"):
+            elif kind == "suspended":
                 conn.status = ConnectionStatus.ERROR.value
             else:
                 continue
