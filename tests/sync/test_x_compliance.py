@@ -97,14 +97,16 @@ def test_protected_account_keeps_its_posts_and_its_connection(app: Any, link: An
     assert before
     world.x_state(account["id"], protected=True)
     tweets, users = _daily_then_poll(app)
-    assert tweets.step == "applied" and users.step == "applied"
+    assert tweets.step == "applied"
+    assert users.step == "applied"
     assert tweets.outcome["removed"] == 0
     assert tweets.outcome["reasons"] == {"kept:protected": len(before)}
     assert users.outcome["broken_connections"] == []
     assert users.outcome["reasons"] == {"kept:protected": 1}
     assert _stored(conn_id) == before
     conn = db.session.get(Connection, conn_id)
-    assert conn is not None and conn.status == "connected"
+    assert conn is not None
+    assert conn.status == "connected"
 
 
 def test_suspended_account_breaks_connection_and_malformed_line_counted(app: Any, link: Any, world: Any) -> None:
