@@ -181,20 +181,33 @@ def work(db_url: str, redis_url: str, instance: str) -> None:
         def _count(*_: Any) -> None:
             statements[0] += 1
 
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()  # the worker's one connection
+        db.session.commit()
+        pg_before = backend_cpu(backend)
         before = resource.getrusage(resource.RUSAGE_SELF)
         SimpleWorker([get_queue(REPORTS)], connection=get_redis()).work(burst=True, logging_level="WARNING")
         after = resource.getrusage(resource.RUSAGE_SELF)
+        pg = backend_cpu(backend) - pg_before
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    Path(instance, f"worker-{os.getpid()}").write_text(f"{cpu} {statements[0]}")
+    Path(instance, f"worker-{os.getpid()}").write_text(f"{cpu} {statements[0]} {pg}")
 
 
-def worker_totals(instance: str) -> tuple[float, int]:
-    """The workers' CPU seconds and SQL statements, summed."""
-    cpu, stmts = 0.0, 0
+def backend_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend process on this machine (0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_totals(instance: str) -> tuple[float, int, float]:
+    """The workers' CPU seconds, SQL statements and their PostgreSQL backends' CPU seconds, summed."""
+    cpu, stmts, pg = 0.0, 0, 0.0
     for f in Path(instance).glob("worker-*"):
-        c, s = f.read_text().split()
-        cpu, stmts = cpu + float(c), stmts + int(s)
-    return cpu, stmts
+        c, s, p = f.read_text().split()
+        cpu, stmts, pg = cpu + float(c), stmts + int(s), pg + float(p)
+    return cpu, stmts, pg
 
 
 def redis_commands(redis_url: str) -> int:
@@ -333,7 +346,7 @@ def main() -> None:
                 p.join()
             total = time.perf_counter() - t0
             commands = redis_commands(redis_url) - commands
-            cpu, stmts = worker_totals(instance)
+            cpu, stmts, pg = worker_totals(instance)
             done = db.session.execute(select(func.count()).select_from(Report).where(Report.status == "done")).scalar()
             failed = db.session.execute(
                 select(func.count()).select_from(Report).where(Report.status == "failed")
@@ -350,8 +363,9 @@ def main() -> None:
             )
             per = max(done or 1, 1)
             print(
-                f"workers' CPU {cpu:.1f}s: {cpu / per * 1000:.0f} ms per report (physical limit on "
-                f"{os.cpu_count()} cores: {CLIENTS * cpu / per / (os.cpu_count() or 1):.0f}s for {CLIENTS}); "
+                f"workers' CPU {cpu:.1f}s: {cpu / per * 1000:.0f} ms per report, their PostgreSQL backends' "
+                f"{pg / per * 1000:.0f} ms (physical limit on {os.cpu_count()} cores: "
+                f"{CLIENTS * (cpu + pg) / per / (os.cpu_count() or 1):.0f}s for {CLIENTS}); "
                 f"{stmts / per:.1f} SQL statements and {commands / per:.1f} Redis commands per report "
                 f"(the fan-out's and the workers' own included)"
             )
