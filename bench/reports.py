@@ -15,6 +15,10 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
    the first and second PDF request of ``--runs`` sent reports (render + store, then read).
 
     .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10] [--no-fanout]
+        [--fanout-only] [--name bench_reports]
+
+The fan-out also prints the workers' CPU and their PostgreSQL backends' CPU per report (the figure that
+does not depend on what else the box is doing), and SQL statements and Redis commands per report.
 
 Uses a private redis-server on a free port and the database ``bench_reports`` (``--name``); both, and the worker
 processes, are stopped or dropped at the end, also on failure or Ctrl-C. Not part of pytest.
