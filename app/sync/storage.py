@@ -49,6 +49,37 @@ NET_METRICS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: upsert statements built once per process (``upsert``): (statement, SET clause, WHERE clause)
+_BUILT: dict[tuple[Any, ...], tuple[Any, dict[str, Any], Any]] = {}
+_BUILT_UNNEST: dict[tuple[Any, ...], Any] = {}
+
+
+def _build(
+    table: Table,
+    keys: Sequence[str],
+    update_cols: Sequence[str],
+    coalesce: Sequence[str],
+    keep: Sequence[str],
+    changed_only: bool,
+    where: Any,
+) -> tuple[Any, dict[str, Any], Any]:
+    """The row-by-row ``INSERT ... ON CONFLICT`` of ``upsert`` with its SET and WHERE clauses."""
+    stmt = _insert(table)
+    sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
+    for col in coalesce:
+        sets[col] = func.coalesce(stmt.excluded[col], table.c[col])
+    for col in keep:
+        sets[col] = func.coalesce(table.c[col], stmt.excluded[col])
+    if changed_only and update_cols:
+        differs = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in update_cols))
+        where = differs if where is None else and_(where, differs)
+    if sets:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    return stmt, sets, where
+
+
 def _insert(model: Any) -> Any:
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
@@ -79,34 +110,52 @@ def upsert(
         return
     table = model.__table__
     update_cols, coalesce, keep = list(update_cols), list(coalesce), list(keep)
-    stmt = _insert(table)
-    sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
-    for col in coalesce:
-        sets[col] = func.coalesce(stmt.excluded[col], table.c[col])
-    for col in keep:
-        sets[col] = func.coalesce(table.c[col], stmt.excluded[col])
-    if changed_only and update_cols:
-        differs = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in update_cols))
-        where = differs if where is None else and_(where, differs)
-    if sets:
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    dialect = db.session.get_bind().dialect.name
+    # the statements of an upsert without a caller's ``where`` are the same on every call: built once per
+    # process, so neither they nor their cache keys are made again for every upsert of every sync
+    memo = (dialect, table.name, tuple(keys), tuple(update_cols), tuple(coalesce), tuple(keep), changed_only)
+    cached = where is None
+    built = _BUILT.get(memo) if cached else None
+    if built is None:
+        built = _build(table, keys, update_cols, coalesce, keep, changed_only, where)
+        if cached:
+            _BUILT[memo] = built
+    stmt, sets, where = built
     shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
     db.session.flush()  # what the ORM execute did before (autoflush): pending objects first
     conn = db.session.connection()
-    if where is not None and any(getattr(b, "expanding", False) for b in visitors.iterate(where)):
+    if not cached and where is not None and any(getattr(b, "expanding", False) for b in visitors.iterate(where)):
         for row in rows:  # an IN list is expanded per execution, which executemany cannot do: rare, slow
             conn.execute(stmt, dict(row))
         return
     for shape, batch in shapes.items():
-        if len(batch) >= UNNEST_MIN_ROWS and conn.dialect.name == "postgresql" and _distinct_keys(batch, keys):
-            _upsert_unnest(conn, table, shape, batch, keys, sets, where)
+        if len(batch) >= UNNEST_MIN_ROWS and dialect == "postgresql" and _distinct_keys(batch, keys):
+            _run_unnest(conn, table, shape, batch, keys, sets, where, (*memo, shape) if cached else None)
             continue
         for start in range(0, len(batch), CHUNK * 5):
             conn.execute(stmt, list(batch[start : start + CHUNK * 5]))
+
+
+def _run_unnest(
+    conn: Any,
+    table: Table,
+    shape: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    sets: Mapping[str, Any],
+    where: Any,
+    memo: tuple[Any, ...] | None,
+) -> None:
+    """``rows`` (one shape, no key twice) by ``_unnest_statement``, built once per ``memo`` (None: not kept)."""
+    many = _BUILT_UNNEST.get(memo) if memo is not None else None
+    if many is None:
+        many = _unnest_statement(table, shape, keys, sets, where)
+        if memo is not None:
+            _BUILT_UNNEST[memo] = many
+    for start in range(0, len(rows), UNNEST_CHUNK):
+        conn.execute(many, _unnest_params(table, shape, rows[start : start + UNNEST_CHUNK]))
 
 
 #: from this many rows of one shape an upsert on PostgreSQL is one ``INSERT ... SELECT FROM unnest(...)``
@@ -140,15 +189,9 @@ def _unnest_params(table: Table, cols: Sequence[str], rows: Sequence[Mapping[str
     return out
 
 
-def _upsert_unnest(
-    conn: Any,
-    table: Table,
-    cols: tuple[str, ...],
-    rows: Sequence[Mapping[str, Any]],
-    keys: Sequence[str],
-    sets: Mapping[str, Any],
-    where: Any,
-) -> None:
+def _unnest_statement(
+    table: Table, cols: tuple[str, ...], keys: Sequence[str], sets: Mapping[str, Any], where: Any
+) -> Any:
     """The rows of one upsert as one statement on PostgreSQL (bench/README.md, "Sync CPU"): the
     driver sends one message instead of one per row, and each statement-level trigger of the table
     (the portfolio's stale marks, ``0030_portfolio``) runs once, not once per row. Same ``ON CONFLICT``
@@ -156,11 +199,8 @@ def _upsert_unnest(
     stmt = postgresql.insert(table).from_select(list(cols), _unnest_source(table, cols))
     if sets:
         # ``excluded`` is the same alias of the table for every insert: the row-by-row clause is reused
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=dict(sets), where=where)
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    for start in range(0, len(rows), UNNEST_CHUNK):
-        conn.execute(stmt, _unnest_params(table, cols, rows[start : start + UNNEST_CHUNK]))
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=dict(sets), where=where)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
 #: rows per unnest statement (parameters are arrays: one per column whatever the number of rows)
