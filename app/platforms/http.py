@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.sessions import merge_setting
+from requests.sessions import merge_setting as _merge_setting
 from requests.utils import get_environ_proxies
 
 from app.platforms.errors import BadResponse, PlatformUnavailable
@@ -73,7 +73,7 @@ class TimeoutSession(requests.Session):
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+    ) -> Any:
         """``requests``' own merge, with what the environment says read once per process and origin.
 
         Why: ``requests`` reads the proxy variables (a scan of the whole environment, twice) and the CA
@@ -105,6 +105,9 @@ class TimeoutSession(requests.Session):
             "cert": merge_setting(cert, self.cert),
         }
 
+
+#: requests' setting merge (untyped in its stubs)
+merge_setting: Callable[..., Any] = _merge_setting  # type: ignore[no-untyped-call,unused-ignore]
 
 #: (scheme, host:port, no_proxy) -> (the environment's proxies for it, the CA bundle variable); per process
 _ENVIRONMENT: dict[tuple[str, str, Any], tuple[dict[str, str], str | None]] = {}
