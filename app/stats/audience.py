@@ -33,6 +33,7 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "engaged_views": ("engaged_views", 1.0),
     "reach": ("reach", 1.0),
     "accounts_engaged": ("accounts_engaged", 1.0),
+    "total_interactions": ("interactions", 1.0),  # Instagram account, Facebook Page post engagements
     "profile_views": ("profile_views", 1.0),
     "link_taps": ("link_taps", 1.0),
     "watch_time": ("watch_time_minutes", 1 / 60),  # stored in seconds

@@ -246,8 +246,9 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
     connections the caller already read, see ``known_connections``)."""
     conns: Conns = dict(known or {})
     aud = audience(client_id, platform, conns)
-    # TikTok's Display API gives no daily insights (a business account's come from the API for Business)
-    read = platform in AUDIENCE_PLATFORMS or (platform == "tiktok" and _tiktok_business(client_id, conns))
+    # every platform's stored daily insights (Instagram, YouTube, Facebook Pages, ...), except TikTok's
+    # Display API, which gives none (a business account's come from the API for Business)
+    read = platform != "tiktok" or _tiktok_business(client_id, conns)
     got = insights(client_id, platform, period, conns) if read else {"totals": {}, "days": []}
     out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None

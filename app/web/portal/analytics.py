@@ -21,7 +21,7 @@ from app.models import Client, UsageKind
 from app.models.platforms import PLATFORMS
 from app.services import clients, goals, live, sync_log, tactics, thumbnails
 from app.services import platform_page as platform_page_service
-from app.stats import content, query, tiktok_video, video_insights
+from app.stats import content, insight_series, query, tiktok_video, video_insights
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
@@ -80,14 +80,19 @@ def analytics() -> Response:
 @client_required()
 @tracked(UsageKind.ANALYTICS)
 def platform_page(platform: str) -> Response:
-    """One platform: followers, engagement and reach trends, content table, best times, hashtags."""
+    """One platform: followers, engagement and reach trends, the daily insights with their metric
+    selector (``metric``: one insight, or all; swapped alone into ``#metric-chart``), content table,
+    best times, hashtags."""
     client = clients.own_client(current_user)
     if platform not in PLATFORMS:
         abort(404)
     args = request.args.to_dict()
     args["platform"] = platform
+    # the page's selector picks a daily insight, not one of the overview's metrics: parsed apart
+    raw_metric = args.pop("metric", None)
     try:
         q = query.parse(args, tz=client.time_zone, extra=CONTENT_FILTERS)
+        metric = insight_series.parse_insight_metric(raw_metric)
     except BadQuery as exc:
         return render(
             "portal/platform.html",
@@ -97,11 +102,13 @@ def platform_page(platform: str) -> Response:
             error=exc.message,
             q=None,
             status=400,
-            **_choices(),
+            ranges=list(RANGES),
+            metrics={insight_series.ALL_INSIGHTS: "All insights"},
+            metric=insight_series.ALL_INSIGHTS,
         )
     poll = live.poller([client.id])
-    ctx = platform_page_service.context(client, q, platform, poll["version"])
-    block = _block({"content-table": "content_table"}, "body")
+    ctx = platform_page_service.context(client, q, platform, poll["version"], metric)
+    block = _block({"content-table": "content_table", "metric-chart": "metric_chart"}, "body")
     return render(
         "portal/platform.html",
         block,
@@ -111,8 +118,8 @@ def platform_page(platform: str) -> Response:
         live=poll,
         q=q,
         error=None,
+        ranges=list(RANGES),
         **ctx,
-        **_choices(),
     )
 
 
