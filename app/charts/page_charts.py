@@ -103,17 +103,25 @@ def portfolio_growth(pf: Portfolio, tenant: str, *, print_size: bool = False) ->
     )
 
 
-def client_insights(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str) -> Chart:
+def client_insights(
+    ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str, chart_id: str = "insights-svg"
+) -> Chart:
     """The platform page's daily insights chart (views, reach, watch time), YouTube's 2026-08-27 change
-    in how views are counted marked when the period crosses it; cached like the page's other charts."""
-    return cached(*_insights_spec(ov, days, platform), store=ov.query.cacheable)
+    in how views are counted marked when the period crosses it; cached like the page's other charts.
+    The coach's client page shows one per platform, each with its own ``chart_id`` (ids are unique)."""
+    return cached(*_insights_spec(ov, days, platform, chart_id=chart_id), store=ov.query.cacheable)
 
 
 def _insights_spec(
-    ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str, metric: str = ALL_INSIGHTS
+    ov: ClientOverview,
+    days: Sequence[Mapping[str, Any]],
+    platform: str,
+    metric: str = ALL_INSIGHTS,
+    chart_id: str = "insights-svg",
 ) -> Spec:
     """The daily insights chart: every default series (``all``, the key the worker prepares) or the one
-    insight the page's metric selector picked (its own key)."""
+    insight the page's metric selector picked (its own key); another ``chart_id`` is another key (the
+    id is in the rendered markup)."""
     name = PLATFORM_NAMES.get(platform, platform)
     changes = []
     if days and metric in (ALL_INSIGHTS, "views"):
@@ -122,8 +130,9 @@ def _insights_spec(
     last_day = str(days[-1]["day"]) if days else ""
     version = f"{ov.data_version}|{len(days)}|{last_day}"
     if metric == ALL_INSIGHTS:
-        key = cache_key(f"insights:{platform}", f"client:{ov.client_id}", ov.query.cache_key(), version)
-        return key, lambda: insights_chart("insights-svg", f"{name} insights by day", days, changes)
+        prefix = f"insights:{platform}" + ("" if chart_id == "insights-svg" else f":{chart_id}")
+        key = cache_key(prefix, f"client:{ov.client_id}", ov.query.cache_key(), version)
+        return key, lambda: insights_chart(chart_id, f"{name} insights by day", days, changes)
     label = insight_label(metric, platform)
     series = ((metric, label, PLATFORM_COLOURS.get(platform, "#2563eb")),)
     key = cache_key(f"insights:{platform}:{metric}", f"client:{ov.client_id}", ov.query.cache_key(), version)

@@ -15,14 +15,13 @@ from flask_login import current_user
 from htmx_flask import request as hx_request
 
 from app.charts import page_charts
-from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
 from app.models.platforms import PLATFORMS
-from app.services import clients, goals, live, sync_log, tactics, thumbnails
+from app.services import clients, goals, live, post_page, sync_log, tactics, thumbnails
 from app.services import platform_page as platform_page_service
-from app.stats import content, insight_series, query, tiktok_video, video_insights
-from app.stats.overview import client_connections, client_overview
+from app.stats import insight_series, query
+from app.stats.overview import client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
 from app.web.htmx import render
@@ -136,20 +135,7 @@ def sync_history() -> Response:
 def content_page(content_id: int) -> Response:
     """One post with its own metric curve (another client's post is a 404)."""
     client = clients.own_client(current_user)
-    conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
-    detail = content.content_detail(conns, content_id)
-    chart = curve_chart("curve-svg", "This post over time", detail.curve, content.counting_changes(detail))
-    return render(
-        "portal/content.html",
-        client=client,
-        d=detail,
-        chart=chart,
-        tags=tactics.post_tactics(client, content_id),
-        tactic_list=tactics.definitions_json(client.coach_id),
-        video=video_insights.video_panel(detail.post.id) if detail.post.platform == "youtube" else None,
-        video_tags=video_insights.video_tags(detail.post.id) if detail.post.platform == "youtube" else None,
-        tiktok=tiktok_video.video_panel(detail.post.id) if detail.post.platform == "tiktok" else None,
-    )
+    return render("portal/content.html", client=client, staff=False, **post_page.context(client, content_id))
 
 
 @bp.post("/portal/analytics/content/<int:content_id>/tactics")
