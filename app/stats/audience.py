@@ -86,6 +86,18 @@ def audience_payload(
     return out
 
 
+#: Instagram's contact buttons (``contact_button_type``), in the order pages list a tie
+CONTACT_BUTTONS = ("CALL", "EMAIL", "TEXT", "DIRECTION", "BOOK_NOW", "INSTANT_EXPERIENCE", "UNDEFINED")
+
+
+def link_taps_by_button(taps: Mapping[str, float]) -> dict[str, int]:
+    """Taps per contact button type (the platform's counts, whole numbers, zeros left out), most first;
+    a tie in ``CONTACT_BUTTONS`` order, an unknown type after the known ones."""
+    order = {k: i for i, k in enumerate(CONTACT_BUTTONS)}
+    kept = {str(k): int(round(v)) for k, v in taps.items() if v > 0}
+    return dict(sorted(kept.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)), kv[0])))
+
+
 def peak_hours(online_hours: Mapping[str, float], n: int = 3) -> list[int]:
     """The ``n`` UTC hours with the most followers online, most first (earlier hour on a tie)."""
     ranked = sorted(((float(v), int(h)) for h, v in online_hours.items()), key=lambda t: (-t[0], t[1]))

@@ -256,6 +256,7 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
         "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
         "engaged_countries": [(c["code"], c["share"]) for c in (aud.get("engaged") or {}).get("countries", [])],
+        "engaged_cities": [(c["name"], c["share"]) for c in (aud.get("engaged") or {}).get("cities", [])],
     }
     out["stories"] = stories(client_id, period, conns, limit=20) if platform == "instagram" else []
     out["over_time"] = over_time(client_id, platform, aud["as_of"], aud, conns) if aud["available"] else None

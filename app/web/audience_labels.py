@@ -55,7 +55,19 @@ GENDERS: dict[str, str] = {"female": "Female", "male": "Male", "other": "Other o
 
 CONTENT_TYPES: dict[str, str] = {"shorts": "Shorts", "long_form": "Long-form videos"}
 
+# Instagram ``contact_button_type`` values (taps on the profile's contact buttons)
+CONTACT_BUTTONS: dict[str, str] = {
+    "BOOK_NOW": "Book now",
+    "CALL": "Call",
+    "DIRECTION": "Get directions",
+    "EMAIL": "Email",
+    "INSTANT_EXPERIENCE": "Instant experience",
+    "TEXT": "Text message",
+    "UNDEFINED": "Other buttons",
+}
+
 _BY_GROUP: dict[str, dict[str, str]] = {
+    "link_taps_by_button": CONTACT_BUTTONS,
     "traffic_sources": TRAFFIC_SOURCES,
     "devices": DEVICES,
     "gender": GENDERS,
@@ -73,6 +85,7 @@ GROUPS: dict[str, str] = {
     "devices": "Device",
     "content_types": "Format",
     "content_types_watch": "Format (watch time)",
+    "link_taps_by_button": "Button",
 }
 
 

@@ -48,6 +48,8 @@ def test_audience_truth_is_read_and_set_through_the_control_api(
         ({"age": {"18-24": -1}}, "non-negative"),
         ({"online_hours": {"24": 5}}, "online_hours"),
         ({"countries": [{"code": "US"}]}, "countries"),
+        ({"contact_buttons": {"FAX": 2}}, "contact_buttons must map button types"),
+        ({"contact_buttons": {"CALL": -1}}, "contact_buttons must map button types"),
     ):
         with pytest.raises(SandboxError) as err:
             sandbox.patch_account(ig_account["id"], audience=bad)
