@@ -73,4 +73,4 @@ def test_the_coach_sees_a_posts_numbers_and_retention_read_only(client, creator,
     # the client itself has no staff page
     client.logout()
     client.login("c@example.com")
-    assert client.get(f"/admin/clients/{creator.id}/content/{video.id}").status_code in (302, 403, 404)
+    assert client.get(f"/admin/clients/{creator.id}/content/{video.id}").status_code == 403
