@@ -125,8 +125,8 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
             requests.put(url, json=body, timeout=timeout).raise_for_status()
         if spec["username"] in DEMO_CONTACT_BUTTONS:
             url = f"{base}/_sandbox/accounts/{created[-1]['id']}"
-            body = {"audience": {"contact_buttons": DEMO_CONTACT_BUTTONS[spec["username"]]}}
-            requests.patch(url, json=body, timeout=timeout).raise_for_status()
+            buttons = {"audience": {"contact_buttons": DEMO_CONTACT_BUTTONS[spec["username"]]}}
+            requests.patch(url, json=buttons, timeout=timeout).raise_for_status()
         if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
             now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
             for hours, story in demo_stories(spec["followers"]):

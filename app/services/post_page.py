@@ -14,7 +14,7 @@ from typing import Any
 from app.charts.builders import curve_chart
 from app.models import Client
 from app.services import tactics
-from app.stats import content, query, tiktok_video, video_insights
+from app.stats import content, post_insights, query, tiktok_video, video_insights
 from app.stats.overview import client_connections
 
 
@@ -35,4 +35,5 @@ def context(client: Client, content_id: int) -> dict[str, Any]:
         video=video_insights.video_panel(detail.post.id) if platform == "youtube" else None,
         video_tags=video_insights.video_tags(detail.post.id) if platform == "youtube" else None,
         tiktok=tiktok_video.video_panel(detail.post.id) if platform == "tiktok" else None,
+        owner=post_insights.owner_panel(detail.post.id, platform),
     )
