@@ -19,6 +19,7 @@ from app.stats.audience import (
     audience_changes,
     insight_days,
     insight_totals,
+    link_taps_by_button,
     peak_hours,
 )
 from app.stats.query import Period
@@ -257,6 +258,8 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
         "engaged_countries": [(c["code"], c["share"]) for c in (aud.get("engaged") or {}).get("countries", [])],
         "engaged_cities": [(c["name"], c["share"]) for c in (aud.get("engaged") or {}).get("cities", [])],
+        # most first whatever order the stored JSON kept
+        "link_taps": list(link_taps_by_button(aud.get("link_taps_by_button") or {}).items()),
     }
     out["stories"] = stories(client_id, period, conns, limit=20) if platform == "instagram" else []
     out["over_time"] = over_time(client_id, platform, aud["as_of"], aud, conns) if aud["available"] else None
