@@ -48,6 +48,21 @@ def charts(got: PlatformRead, platform: str, metric: str = ALL_INSIGHTS) -> dict
     return page_charts.platform_page(got.ov, got.panel["insight_days"], platform, metric)
 
 
+def metric_context(client: Client, q: StatsQuery, platform: str, metric: str) -> dict[str, Any]:
+    """What the metric selector's swap (``#metric-chart`` alone) shows: the overview, the panel and the
+    charts, without the content table, best times, tactics and fans the whole page also reads."""
+    got = read(client, q, platform)
+    assert got.panel is not None
+    return dict(
+        ov=got.ov,
+        audience=got.panel,
+        **charts(got, platform, metric),
+        metric=metric,
+        metrics=insight_series.insight_choices(got.panel["insight_days"], platform, metric),
+        table_error=None,
+    )
+
+
 def context(client: Client, q: StatsQuery, platform: str, version: str, metric: str = ALL_INSIGHTS) -> dict[str, Any]:
     """Everything ``portal/platform.html`` shows besides the request's own parts (client, query, live
     poller). ``table_error`` is a message for a content filter that could not be applied (the rest of

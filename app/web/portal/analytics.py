@@ -106,8 +106,11 @@ def platform_page(platform: str) -> Response:
             metric=insight_series.ALL_INSIGHTS,
         )
     poll = live.poller([client.id])
-    ctx = platform_page_service.context(client, q, platform, poll["version"], metric)
     block = _block({"content-table": "content_table", "metric-chart": "metric_chart"}, "body")
+    if block == "metric_chart":  # the selector's swap reads only what the chart needs
+        ctx = platform_page_service.metric_context(client, q, platform, metric)
+    else:
+        ctx = platform_page_service.context(client, q, platform, poll["version"], metric)
     return render(
         "portal/platform.html",
         block,
