@@ -128,15 +128,8 @@ def _top(counts: dict[str, int]) -> list[str]:
     return ranked[:RESOLVED]
 
 
-def page_audience(adapter: LinkedInAdapter, token: str, org: str) -> RawAudience:
-    """The Page's lifetime follower facets as raw follower counts (1 to 3 calls)."""
-    body = adapter.get(
-        "/organizationalEntityFollowerStatistics", token, {"q": "organizationalEntity", "organizationalEntity": org}
-    )
-    elements = adapter.elements(body)
-    element = next((e for e in elements if e.get("organizationalEntity") in (None, org)), None)
-    if element is None:
-        raise BadResponse("follower statistics: no element for the Page", platform="linkedin")
+def _facets(element: Mapping[str, Any]) -> tuple[dict[str, dict[str, int]], int]:
+    """(breakdown -> facet id -> followers, followers who are employees) of the Page's element."""
     raw: dict[str, dict[str, int]] = {}
     for body_field, (key, _, _) in FACETS.items():
         if body_field in element:
@@ -146,7 +139,13 @@ def page_audience(adapter: LinkedInAdapter, token: str, org: str) -> RawAudience
     for entry in element.get("followerCountsByAssociationType") or []:
         if isinstance(entry, Mapping) and entry.get("associationType") == "EMPLOYEE":
             employees += _count(entry, "followerCountsByAssociationType")
-    out = RawAudience()
+    return raw, employees
+
+
+def _names(
+    adapter: LinkedInAdapter, token: str, raw: dict[str, dict[str, int]], failed: list[str]
+) -> dict[str, dict[str, str]]:
+    """``geo`` / ``industries`` -> id -> name for the largest ids (a refused call: noted in ``failed``)."""
     geo_ids = [*_top(raw.get("countries", {})), *_top(raw.get("regions", {}))]
     geo_ids = [i for i in dict.fromkeys(geo_ids) if i.isdigit()]  # old ``urn:li:country:us``: already a code
     resolved: dict[str, dict[str, str]] = {}
@@ -162,11 +161,25 @@ def page_audience(adapter: LinkedInAdapter, token: str, org: str) -> RawAudience
             if exc.retryable or not isinstance(exc, BadResponse):
                 raise
             log.info("linkedin: %s names refused: %s", key, exc)
-            out.failed.append("countries and regions" if key == "geo" else "industries")
+            failed.append("countries and regions" if key == "geo" else "industries")
+    return resolved
+
+
+def page_audience(adapter: LinkedInAdapter, token: str, org: str) -> RawAudience:
+    """The Page's lifetime follower facets as raw follower counts (1 to 3 calls)."""
+    body = adapter.get(
+        "/organizationalEntityFollowerStatistics", token, {"q": "organizationalEntity", "organizationalEntity": org}
+    )
+    element = next((e for e in adapter.elements(body) if e.get("organizationalEntity") in (None, org)), None)
+    if element is None:
+        raise BadResponse("follower statistics: no element for the Page", platform="linkedin")
+    raw, employees = _facets(element)
+    out = RawAudience()
+    resolved = _names(adapter, token, raw, out.failed)
     for key, counts in raw.items():
         if key in ("countries", "regions"):
             if "geo" not in resolved and any(k.isdigit() for k in counts):
-                continue
+                continue  # the geo names were refused: left out of this read
             names = dict(resolved.get("geo", {}))
             names.update({k: k for k in counts if not k.isdigit() and k != OTHER})  # ISO codes of old answers
             out.breakdowns[key] = _named(counts, names, as_country=key == "countries")

@@ -109,6 +109,7 @@ def test_geo_names_refused_leave_the_places_out(make_adapter: Any, sandbox: Sand
     page, token = _page(sandbox, make_adapter, 10_000)
     sandbox.add_fault("linkedin", "malformed", path_contains="/v2/geo")
     raw = page.audience(token)
-    assert "countries" not in raw.breakdowns and "regions" not in raw.breakdowns
+    assert "countries" not in raw.breakdowns
+    assert "regions" not in raw.breakdowns
     assert raw.failed == ["countries and regions"]
     assert raw.breakdowns["seniority"]  # the other facets stand
