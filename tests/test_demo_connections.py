@@ -138,8 +138,23 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
             select(func.count()).select_from(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)
         ).scalar()
         reads = conn.platform in ("instagram", "youtube") or conn.account_type == "business"  # Dance Duo
-        assert n_snaps == (9 if reads else 0), conn.username
+        # Northwind HR (a LinkedIn Company Page): the first sync's read only (no imported history)
+        assert n_snaps == (9 if reads else 1 if conn.account_type == "organization" else 0), conn.username
     assert db.session.execute(select(func.count()).select_from(VideoAnalytics)).scalar()
+    # Northwind HR's rich audience and its page views, so the demo shows the LinkedIn Audience section
+    from app.models import AccountInsight
+
+    [page] = [c for c in conns if c.account_type == "organization"]
+    snap = db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == page.id)).scalar_one()
+    assert set(snap.payload) >= {"countries", "regions", "seniority", "industries", "functions", "company_sizes"}
+    assert next(iter(snap.payload["industries"])) == "Human Resources Services"  # 29 % of the followers
+    assert snap.payload["countries"][0] == {"code": "US", "share": 38.0}
+    views = db.session.execute(
+        select(func.count())
+        .select_from(AccountInsight)
+        .where(AccountInsight.connection_id == page.id, AccountInsight.metric == "page_views")
+    ).scalar()
+    assert views >= 360
 
 
 def test_demo_youtube_history_agrees_with_what_a_sync_measures(app: Flask, sandbox: SandboxControl) -> None:  # noqa: F811

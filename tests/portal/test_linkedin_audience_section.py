@@ -148,3 +148,22 @@ def test_the_api_answers_the_pages_audience_and_page_views(client, page_client):
     insights = client.get("/api/portal/social/linkedin/insights?range=30d").get_json()
     assert insights["totals"]["page_views"] == 200.0
     assert [d["page_views"] for d in insights["days"]] == [120.0, 80.0]
+
+
+def test_the_weekly_report_names_the_pages_top_seniority_and_industry(app, page_client):
+    import shutil
+    import subprocess
+
+    from app.reports import build, service
+
+    r = build.weekly(page_client, today())
+    [li] = [a for a in r["audience"] if a["platform"] == "linkedin"]
+    assert li["top"]["seniority"] == {"name": "4", "share": 50.0}
+    assert li["top"]["industries"] == {"name": "Software Development", "share": 60.0}
+    assert li["insights"]["page_views"] == 200.0
+    if shutil.which("pdftotext"):
+        pdf = service.render_report_pdf(r)
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S603,S607
+        flat = " ".join(text.split())
+        assert "mostly senior (50.0%)" in flat
+        assert "largest industry Software Development (60.0%)" in flat
