@@ -112,7 +112,8 @@ def test_the_pages_audience_and_page_views_sync_and_show(
 
 def test_a_page_below_the_threshold_is_told_so(app: Any, client: Any, creator: Any, world: SandboxControl) -> None:
     conn = _page(app, client, world, 150)  # the Page: 75 followers, under the sandbox's 100
-    assert runs(conn.id)[-1].status == "succeeded"
+    run = runs(conn.id)[-1]
+    assert run.status == "succeeded", (run.error_class, run.error_message, run.details)
     [snap] = _snapshots(conn.id)
     assert snap.payload == {}  # read, stored empty: "none", not "not read yet"
     answer = client.get("/api/portal/social/linkedin/audience").get_json()
