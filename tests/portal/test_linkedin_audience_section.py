@@ -167,3 +167,14 @@ def test_the_weekly_report_names_the_pages_top_seniority_and_industry(app, page_
         flat = " ".join(text.split())
         assert "mostly senior (50.0%)" in flat
         assert "largest industry Software Development (60.0%)" in flat
+
+
+def test_the_coach_sees_the_pages_audience_on_the_client_page(client, page_client):
+    client.login("coach@example.com")
+    text = client.get(f"/admin/clients/{page_client.id}").get_data(as_text=True)
+    assert "<summary>LinkedIn audience</summary>" in text
+    assert '<h3 id="aud-linkedin-seniority">Seniority</h3>' in text
+    assert ">Human Resources<" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Widgets &amp; Co" in text
+    assert "<script>alert(1)" not in text
+    assert "urn:li:" not in text
