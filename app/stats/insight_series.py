@@ -75,6 +75,7 @@ DAILY_INSIGHT_LABELS: dict[str, str] = {
     "interactions": "Interactions",
     "profile_views": "Profile views",
     "link_taps": "Link taps",
+    "page_views": "Page views",
     "watch_time_minutes": "Watch time (minutes)",
     "average_view_duration_s": "Average view duration (seconds)",
     "average_view_percentage": "Average view percentage (%)",
