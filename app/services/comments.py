@@ -21,6 +21,7 @@ from app.models import Comment, CommentReply, Connection
 from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.models.platforms import COMMENT_PLATFORMS
+from app.platforms.tiktok_business import BUSINESS as TIKTOK_BUSINESS
 from app.stats.comments import unanswered_count
 
 STATES = ("all", "unanswered", "answered", "hidden", "archived", "unread")
@@ -342,6 +343,8 @@ def comment_json(c: Comment, page: InboxPage | None = None, replies: Sequence[Co
         "like_count": c.like_count,
         "reply_count": c.reply_count,
         "hidden": c.hidden,
+        "liked_by_owner": c.liked_by_owner,
+        "pinned": c.pinned,
         "answered": c.answered_at is not None,
         "is_question": c.is_question,
         "read": c.read_at is not None,
@@ -366,24 +369,35 @@ def page_json(page: InboxPage) -> dict[str, Any]:
     }
 
 
+def has_comments(conn: Connection) -> bool:
+    """Whether the app can read this account's comments at all: Instagram professional accounts, YouTube
+    channels, Facebook Pages and TikTok *business* accounts (a personal TikTok account is read through the
+    Display API, which gives no comments)."""
+    if conn.platform not in COMMENT_PLATFORMS:
+        return False
+    if conn.platform == "instagram" and (conn.account_type or "").upper() == "PERSONAL":
+        return False
+    return not (conn.platform == "tiktok" and conn.account_type != TIKTOK_BUSINESS)
+
+
 def comment_connections(client_id: int) -> list[Connection]:
-    """The client's live Instagram / YouTube connections (the inbox's grant notices)."""
-    return list(
-        db.session.execute(
-            select(Connection)
-            .where(
-                Connection.client_id == client_id,
-                Connection.disconnected_at.is_(None),
-                Connection.platform.in_(COMMENT_PLATFORMS),
-            )
-            .order_by(Connection.platform, Connection.id)
-        ).scalars()
-    )
+    """The client's live connections whose comments the inbox holds (its grant notices)."""
+    rows = db.session.execute(
+        select(Connection)
+        .where(
+            Connection.client_id == client_id,
+            Connection.disconnected_at.is_(None),
+            Connection.platform.in_(COMMENT_PLATFORMS),
+        )
+        .order_by(Connection.platform, Connection.id)
+    ).scalars()
+    return [c for c in rows if c.platform != "tiktok" or has_comments(c)]  # a personal TikTok account: none
 
 
 #: why a connected platform's comments are not in the inbox, said plainly on the inbox page
 NO_COMMENTS_WHY: dict[str, str] = {
-    "tiktok": "TikTok's Display API, which we use, gives no comments.",
+    "tiktok": "TikTok gives no comments to apps for personal accounts (its Display API, which reads them, has "
+    "none). Connect TikTok as a business account to see its comments here.",
     "x": "X gives replies to your posts only through its search API, which is not part of the access "
     "we use, and it refuses replies sent by apps unless the post mentioned us. Your X posts' reply counts "
     "are still on your analytics pages.",
@@ -394,11 +408,16 @@ def comments_not_available(client_id: int) -> list[tuple[str, str]]:
     """(platform, reason) for each platform the client has live connections on whose comments the app
     cannot read (docs/comments.md)."""
     held = db.session.execute(
-        select(Connection.platform)
-        .where(Connection.client_id == client_id, Connection.disconnected_at.is_(None))
-        .distinct()
+        select(Connection).where(Connection.client_id == client_id, Connection.disconnected_at.is_(None))
     ).scalars()
-    return sorted((p, NO_COMMENTS_WHY[p]) for p in set(held) if p not in COMMENT_PLATFORMS and p in NO_COMMENTS_WHY)
+    # an Instagram personal account is left to the inbox's own grant notice, as before
+    return sorted(
+        {
+            (c.platform, NO_COMMENTS_WHY[c.platform])
+            for c in held
+            if c.platform in NO_COMMENTS_WHY and (c.platform not in COMMENT_PLATFORMS or not has_comments(c))
+        }
+    )
 
 
 def comments_by_id(client_id: int, ids: Sequence[int]) -> list[Comment]:
