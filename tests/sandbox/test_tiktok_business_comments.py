@@ -104,7 +104,8 @@ def test_comment_list_shape_paging_nesting_and_sorting(sandbox: SandboxControl, 
     assert [c["text"] for c in data["comments"]] == ["comment 6", "comment 5", "comment 4", "comment 3"]
     assert (data["cursor"], data["has_more"]) == (4, True)
     c3 = data["comments"][3]
-    assert c3["pinned"] is True and c3["liked"] is False
+    assert c3["pinned"] is True
+    assert c3["liked"] is False
     assert {k: c3[k] for k in ("comment_id", "video_id", "username", "display_name", "likes", "replies", "owner")} == {
         "comment_id": ids["c3"],
         "video_id": biz["video"],
@@ -114,8 +115,11 @@ def test_comment_list_shape_paging_nesting_and_sorting(sandbox: SandboxControl, 
         "replies": 0,
         "owner": False,
     }
-    assert c3["unique_identifier"] and c3["status"] == "PUBLIC" and c3["parent_comment_id"] is None
-    assert isinstance(c3["create_time"], int) and c3["profile_image"].startswith("https://")
+    assert c3["unique_identifier"]
+    assert c3["status"] == "PUBLIC"
+    assert c3["parent_comment_id"] is None
+    assert isinstance(c3["create_time"], int)
+    assert c3["profile_image"].startswith("https://")
     second = _get(
         sandbox, "business/comment/list/", token, business_id=puid, video_id=biz["video"], max_count=4, cursor=4,
         include_replies="true",
@@ -149,7 +153,8 @@ def test_hidden_comments_only_with_status_all_and_control_patch(sandbox: Sandbox
     args = {"business_id": biz["platform_user_id"], "video_id": biz["video"], "max_count": 50}
     public = _get(sandbox, "business/comment/list/", token, **args)["data"]["comments"]
     every = _get(sandbox, "business/comment/list/", token, status="ALL", **args)["data"]["comments"]
-    assert len(public) == 6 and len(every) == 7
+    assert len(public) == 6
+    assert len(every) == 7
     assert [c["status"] for c in every if c["comment_id"] == ids["c6"]] == ["HIDDEN"]
     sandbox._call("PATCH", f"accounts/{biz['id']}/comments/{ids['c5']}", json={"deleted": True})
     assert len(_get(sandbox, "business/comment/list/", token, status="ALL", **args)["data"]["comments"]) == 6
@@ -239,17 +244,20 @@ def test_pytiktok_reads_and_replies_through_the_sandbox(sandbox: SandboxControl,
     )
     puid = biz["platform_user_id"]
     page = api.get_video_comments(business_id=puid, video_id=biz["video"], include_replies=True, max_count=30)
-    assert page.code == 0 and page.data is not None
+    assert page.code == 0
+    assert page.data is not None
     comments = page.data.comments or []
     assert [c.text for c in comments][:2] == ["comment 6", "comment 5"]
-    assert page.data.has_more is False and page.data.cursor == 7
+    assert page.data.has_more is False
+    assert page.data.cursor == 7
     c0 = next(c for c in comments if c.comment_id == ids["c0"])
     assert (c0.replies, len(c0.reply_list or [])) == (4, 3)
     assert next(c for c in comments if c.comment_id == ids["c2"]).liked is True
     replies = api.get_comment_replies(business_id=puid, video_id=biz["video"], comment_id=ids["c0"])
     assert [r.text for r in replies.data.comments] == ["reply 0", "reply 1", "reply 2", "reply 3"]
     made = api.create_reply(business_id=puid, video_id=biz["video"], comment_id=ids["c1"], text="merci")
-    assert made.data.owner is True and made.data.parent_comment_id == ids["c1"]
+    assert made.data.owner is True
+    assert made.data.parent_comment_id == ids["c1"]
     with pytest.raises(PyTiktokError) as err:
         api.get_video_comments(business_id=puid, video_id="12345")
     assert "40001" in str(err.value)
