@@ -27,9 +27,9 @@ from app.charts import page_charts
 from app.extensions import db
 from app.models import Client, Connection, Role, User
 from app.queueing import dispatch
-from app.services import goals
+from app.services import goals, platform_page
 from app.services import portfolio as pf_service
-from app.stats import audience_reads, query
+from app.stats import query
 from app.stats.overview import client_overview
 
 log = logging.getLogger(__name__)
@@ -94,15 +94,13 @@ def prepare_client(client_id: int) -> int:
 
 def prepare_platform_page(client: Client, platform: str) -> int:
     """The charts of the client's ``platform`` page as it opens (its default range): followers,
-    engagement, reach and the daily insights, read the way ``app.web.portal.analytics.platform_page``
-    reads them (same queries, same cache keys); returns how many charts were looked at."""
+    engagement, reach and the daily insights, read through ``app.services.platform_page.read`` as
+    the page reads them (same queries, same cache keys); returns how many charts were looked at."""
     q = query.parse({"platform": platform}, tz=client.time_zone)
-    ov = client_overview(client, q)
-    if not ov.has_data:
+    got = platform_page.read(client, q, platform, stop_without_data=True)
+    if got.panel is None:
         return 0
-    known = audience_reads.known_connections(ov.connections, complete=[platform])
-    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone, known)
-    return len(page_charts.platform_page(ov, panel["insight_days"], platform))
+    return len(platform_page.charts(got, platform))
 
 
 def prepare_portfolio(user_id: int) -> bool:

@@ -18,9 +18,10 @@ from app.charts import page_charts
 from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
-from app.models.platforms import COMMENT_PLATFORMS, PLATFORMS
-from app.services import clients, fan_links, fans, goals, live, sync_log, tactics, thumbnails
-from app.stats import audience_reads, content, query, tiktok_video, video_insights
+from app.models.platforms import PLATFORMS
+from app.services import clients, goals, live, sync_log, tactics, thumbnails
+from app.services import platform_page as platform_page_service
+from app.stats import content, query, tiktok_video, video_insights
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
@@ -98,41 +99,21 @@ def platform_page(platform: str) -> Response:
             status=400,
             **_choices(),
         )
-    ov = client_overview(client, q)
-    try:
-        rows = content.filter_posts(ov.posts, q)
-        table_error = None
-    except BadQuery as exc:
-        rows, table_error = [], exc.message
-    # the overview read this platform's live connections and the period's posts: the audience panel and
-    # the tactics table reuse them (a period without a start, all time, is read again by the tactics)
-    known = audience_reads.known_connections(ov.connections, complete=[platform])
-    panel = audience_reads.panel(client.id, platform, ov.period, client.time_zone, known)
-    period_posts = ov.posts if q.period.start is not None else None
     poll = live.poller([client.id])
-    ctx: dict[str, Any] = dict(
+    ctx = platform_page_service.context(client, q, platform, poll["version"])
+    block = _block({"content-table": "content_table"}, "body")
+    return render(
+        "portal/platform.html",
+        block,
+        status=400 if ctx["table_error"] else 200,
         client=client,
         platform=platform,
         live=poll,
         q=q,
-        ov=ov,
-        rows=rows,
-        table_error=table_error,
-        **page_charts.platform_page(ov, panel["insight_days"], platform),
-        times=content.best_posting_time(ov.posts, client.time_zone),
-        hashtags=content.best_hashtags(ov.posts),
-        audience=panel,
-        tactic_rows=tactics.report(client, q, period_posts),
-        fans=fans.fans_json(client, q, limit=10, version=poll["version"]) if platform in COMMENT_PLATFORMS else None,
-        link_url=fan_links.page_url(client),
-        kinds=content.CONTENT_KINDS,
-        sorts=content.CONTENT_SORTS,
-        weekdays=content.WEEKDAYS,
         error=None,
+        **ctx,
         **_choices(),
     )
-    block = _block({"content-table": "content_table"}, "body")
-    return render("portal/platform.html", block, status=400 if table_error else 200, **ctx)
 
 
 @bp.get("/portal/sync-history")

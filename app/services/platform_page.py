@@ -1,0 +1,77 @@
+"""What a client's platform page shows, read once and in one order.
+
+Two callers read a platform page: the page itself (``app.web.portal.analytics.platform_page``) and the
+worker that prepares it after a sync (``app.services.page_prep.prepare_platform_page``). The worker only
+helps if it reads the same rows and asks the chart cache for the same keys, so both go through
+``read``: the overview first, then the audience panel on the connections the overview already read.
+``context`` adds what only the page needs (the content table, best times, tactics, fans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.charts import page_charts
+from app.models import Client
+from app.models.platforms import COMMENT_PLATFORMS
+from app.services import fan_links, fans, tactics
+from app.stats import audience_reads, content
+from app.stats.overview import ClientOverview, client_overview
+from app.stats.query import BadQuery, StatsQuery
+
+
+@dataclass(frozen=True)
+class PlatformRead:
+    """The overview of one platform's period and its Audience section (``panel`` is None when the
+    overview has no data and the caller asked to stop there)."""
+
+    ov: ClientOverview
+    panel: dict[str, Any] | None
+
+
+def read(client: Client, q: StatsQuery, platform: str, *, stop_without_data: bool = False) -> PlatformRead:
+    """The overview, then the audience panel reusing the overview's live connections of ``platform``
+    (so the panel reads none of them again)."""
+    ov = client_overview(client, q)
+    if stop_without_data and not ov.has_data:
+        return PlatformRead(ov, None)
+    known = audience_reads.known_connections(ov.connections, complete=[platform])
+    return PlatformRead(ov, audience_reads.panel(client.id, platform, ov.period, client.time_zone, known))
+
+
+def charts(got: PlatformRead, platform: str) -> dict[str, Any]:
+    """The page's charts (followers, engagement, reach, daily insights), from the chart cache when fresh."""
+    assert got.panel is not None
+    return page_charts.platform_page(got.ov, got.panel["insight_days"], platform)
+
+
+def context(client: Client, q: StatsQuery, platform: str, version: str) -> dict[str, Any]:
+    """Everything ``portal/platform.html`` shows besides the request's own parts (client, query, live
+    poller). ``table_error`` is a message for a content filter that could not be applied (the rest of
+    the page still shows); ``version`` is the client's live data version (the fans answer's cache key)."""
+    got = read(client, q, platform)
+    ov = got.ov
+    assert got.panel is not None
+    try:
+        rows = content.filter_posts(ov.posts, q)
+        table_error = None
+    except BadQuery as exc:
+        rows, table_error = [], exc.message
+    # a period without a start (all time) is read again by the tactics
+    period_posts = ov.posts if q.period.start is not None else None
+    return dict(
+        ov=ov,
+        rows=rows,
+        table_error=table_error,
+        **charts(got, platform),
+        times=content.best_posting_time(ov.posts, client.time_zone),
+        hashtags=content.best_hashtags(ov.posts),
+        audience=got.panel,
+        tactic_rows=tactics.report(client, q, period_posts),
+        fans=fans.fans_json(client, q, limit=10, version=version) if platform in COMMENT_PLATFORMS else None,
+        link_url=fan_links.page_url(client),
+        kinds=content.CONTENT_KINDS,
+        sorts=content.CONTENT_SORTS,
+        weekdays=content.WEEKDAYS,
+    )
