@@ -380,6 +380,16 @@ def has_comments(conn: Connection) -> bool:
     return not (conn.platform == "tiktok" and conn.account_type != TIKTOK_BUSINESS)
 
 
+def reads_comments(client_id: int, platform: str) -> bool:
+    """Whether the app reads comments of any live ``platform`` account of the client (a personal TikTok
+    account alone: no, so its platform page shows no fans section)."""
+    if platform not in COMMENT_PLATFORMS:
+        return False
+    if platform != "tiktok":
+        return True
+    return any(c.platform == "tiktok" for c in comment_connections(client_id))
+
+
 def comment_connections(client_id: int) -> list[Connection]:
     """The client's live connections whose comments the inbox holds (its grant notices)."""
     rows = db.session.execute(

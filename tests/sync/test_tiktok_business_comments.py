@@ -146,6 +146,7 @@ def test_comments_and_replies_are_synced_paged_and_counted(
     assert 'data-testid="liked"' in page
     assert '<option value="tiktok" selected>' in page
     assert 'data-testid="no-comments-tiktok"' not in page  # a business account's comments are here
+    assert 'data-testid="fans"' in client.get("/portal/analytics/tiktok").get_data(as_text=True)
 
     # another client never sees them
     factory.client(coach=None, email="other@example.com", name="Other")
@@ -258,3 +259,5 @@ def test_personal_tiktok_accounts_say_tiktok_gives_no_comments(app: Any, client:
     assert 'data-testid="no-comments-tiktok"' in page
     assert "TikTok gives no comments to apps for personal accounts" in page
     assert "read-only" not in page  # no grant card for a personal account
+    analytics = client.get("/portal/analytics/tiktok").get_data(as_text=True)
+    assert 'data-testid="fans"' not in analytics  # no fans section where no comment can be read
