@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Comment, CommentReply, Connection
 from app.models.history import ContentItem
 from app.platforms import get_adapter, tiktok_comments
-from app.platforms.errors import InvalidRequest, ScopeMissing, TokenExpired
+from app.platforms.errors import InvalidRequest, RateLimited, ScopeMissing, TokenExpired
 from app.platforms.tiktok_business import BUSINESS
 from app.queueing.queues import get_queue
 from app.services import tokens
@@ -239,6 +239,10 @@ def test_errors_are_classified_and_stop_the_step_with_a_note(app: Any, client: A
         tiktok_comments.post_comments(adapter, token, "7000000000000000001", {})
     with pytest.raises(ScopeMissing):  # 40102: the reply scope was never granted
         tiktok_comments.reply(adapter, token, video, "1", "hi")
+    world.add_fault("tiktok", "rate_limited", path_contains="comment/list", retry_after=7)
+    with pytest.raises(RateLimited) as limited:  # 40105 with HTTP 429 and Retry-After
+        tiktok_comments.post_comments(adapter, token, video, {})
+    assert limited.value.retry_after == 7
     # a spent quota (40105 on HTTP 200) stops the comment step, not the sync
     world.add_fault("tiktok", "quota_exceeded", path_contains="comment/list")
     _due_again()
