@@ -148,6 +148,14 @@ def test_comments_and_replies_are_synced_paged_and_counted(
     assert 'data-testid="no-comments-tiktok"' not in page  # a business account's comments are here
     assert 'data-testid="fans"' in client.get("/portal/analytics/tiktok").get_data(as_text=True)
 
+    # the coach's read-only view of the client's inbox: TikTok in its filter, the hearted mark
+    client.login("coach@example.com")
+    coach_view = client.get(f"/admin/clients/{q.client_id}/comments?platform=tiktok").get_data(as_text=True)
+    assert '<option value="tiktok" selected>' in coach_view
+    assert "How long did this take?" in coach_view
+    assert "♥ by the client" in coach_view
+    assert '<img src=x onerror="alert(1)">' not in coach_view
+
     # another client never sees them
     factory.client(coach=None, email="other@example.com", name="Other")
     db.session.commit()
