@@ -22,6 +22,7 @@ from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.tiktok_business import BUSINESS as TIKTOK_BUSINESS
+from app.platforms.tiktok_comments import READ_SCOPE as TT_READ_SCOPE
 from app.stats.comments import unanswered_count
 
 STATES = ("all", "unanswered", "answered", "hidden", "archived", "unread")
@@ -414,20 +415,26 @@ NO_COMMENTS_WHY: dict[str, str] = {
 }
 
 
+#: a TikTok business account connected before the app asked ``comment.list``: its comments are not read
+TIKTOK_RECONNECT = (
+    "This TikTok business account was connected before the portal asked to read its comments; connect it "
+    "again (Connected accounts) to see them here."
+)
+
+
 def comments_not_available(client_id: int) -> list[tuple[str, str]]:
     """(platform, reason) for each platform the client has live connections on whose comments the app
     cannot read (docs/comments.md)."""
     held = db.session.execute(
         select(Connection).where(Connection.client_id == client_id, Connection.disconnected_at.is_(None))
     ).scalars()
-    # an Instagram personal account is left to the inbox's own grant notice, as before
-    return sorted(
-        {
-            (c.platform, NO_COMMENTS_WHY[c.platform])
-            for c in held
-            if c.platform in NO_COMMENTS_WHY and (c.platform not in COMMENT_PLATFORMS or not has_comments(c))
-        }
-    )
+    out: set[tuple[str, str]] = set()
+    for c in held:  # an Instagram personal account is left to the inbox's own grant notice, as before
+        if c.platform in NO_COMMENTS_WHY and (c.platform not in COMMENT_PLATFORMS or not has_comments(c)):
+            out.add((c.platform, NO_COMMENTS_WHY[c.platform]))
+        elif c.platform == "tiktok" and has_comments(c) and TT_READ_SCOPE not in (c.scopes or "").split():
+            out.add((c.platform, TIKTOK_RECONNECT))
+    return sorted(out)
 
 
 def comments_by_id(client_id: int, ids: Sequence[int]) -> list[Comment]:

@@ -258,6 +258,15 @@ def test_errors_are_classified_and_stop_the_step_with_a_note(app: Any, client: A
     assert result.status in ("succeeded", "partial")
     notes = runs(conn_id)[-1].details["comments"]["notes"]
     assert notes == ["comments stopped: TikTok Business error 40105: The daily quota of this API is used up."]
+    # a grant from before the app asked comment.list: no comment call, and the inbox says to reconnect
+    conn.scopes = " ".join(s for s in (conn.scopes or "").split() if s != "comment.list")
+    db.session.commit()
+    _due_again()
+    world.clear_calls()
+    assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
+    assert [p for p in _paths(world) if "/comment/" in p] == []
+    page = client.get("/portal/inbox").get_data(as_text=True)
+    assert "was connected before the portal asked to read its comments" in page
 
 
 def test_personal_tiktok_accounts_say_tiktok_gives_no_comments(app: Any, client: Any, link: Any, world: Any) -> None:
