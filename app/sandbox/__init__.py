@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         control_comments,
         facebook,
         faults,
+        fb_webhooks,  # noqa: F401 - Page feed webhooks: control routes and the change listener
         ig_webhooks,
         instagram,
         linkedin,

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Response
 
+from . import events
 from .comments import Comment, author_id_of, new_comment_id
 from .common import control_error, json_response, state
 from .control import BadRequest, _get_account, body, bp
@@ -133,8 +134,11 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
         st.comments[comment.id] = comment
         st.save()
         hook = webhook_delivery(acc, comment) if acc.platform == "instagram" else None
+        page_hooks = events.deliveries("comment_added", acc, comment)  # a Page's ``feed`` (fb_webhooks.py)
     if hook is not None:
         send_webhook(*hook)
+    for page_hook in page_hooks:
+        send_webhook(*page_hook)
     return json_response({"id": comment.id}, 201)
 
 

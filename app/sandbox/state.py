@@ -139,6 +139,7 @@ TOKEN_SHAPES = {
     ("x", "access"): ("VGNi", 88),
     ("x", "refresh"): ("bWRW", 88),
     ("x", "code"): ("", 90),
+    ("x", "app"): ("AAAAAAAAAAAAAAAAAAAAA", 90),  # an app-only bearer token (client credentials)
     ("facebook", "fb_short"): ("EAAB", 150),
     ("facebook", "fb_long"): ("EAAB", 170),
     ("facebook", "fb_page"): ("EAAB", 180),
@@ -179,6 +180,9 @@ class SandboxState:
     stories_sent: set[str] = field(default_factory=set)
     #: X per-user 15-minute limits set through ``PUT /_sandbox/x/limits`` (over ``X_RATE_LIMITS``)
     x_limits: dict[str, int] = field(default_factory=dict)
+    #: X batch compliance jobs by id (``x/compliance.py``) and what the control API set for the next ones
+    x_compliance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    x_compliance_next: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- basics
     @classmethod
@@ -217,6 +221,8 @@ class SandboxState:
             self.subscribed_apps.clear()
             self.stories_sent.clear()
             self.x_limits.clear()
+            self.x_compliance.clear()
+            self.x_compliance_next.clear()
             self.latency_ms = int(self.cfg.get("LATENCY_MS", 0))
             self.save()
 
@@ -307,6 +313,8 @@ class SandboxState:
             return "invalid"
         if token.expires_at is not None and self.now() >= token.expires_at:
             return "expired"
+        if token.kind == "app":
+            return "ok"  # an app-only token belongs to the app, not to an account
         if token.account_id not in self.accounts:
             return "revoked"
         return "ok"

@@ -386,7 +386,8 @@ def store_connection(
     # The initial sync (issue 5) brings the history; never for an insufficient_scope connection (O7).
     if not missing:
         dispatch.enqueue_initial_sync(conn.id)
-        if platform == "instagram":  # story_insights webhooks (app/sync/webhook_subscriptions.py)
+        # story_insights webhooks (app/sync/webhook_subscriptions.py); a Page's feed (app/sync/page_webhooks.py)
+        if platform in ("instagram", "facebook"):
             dispatch.enqueue_webhook_subscription(conn.id)
     kind = "insufficient_scope" if missing else "connected"
     return CallbackOutcome(kind, platform, connection_id=conn.id)

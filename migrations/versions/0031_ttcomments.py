@@ -2,7 +2,7 @@
 read through the API for Business; docs/comments.md)
 
 Revision ID: 0031_ttcomments
-Revises: 0030_portfolio
+Revises: 0031_xdelete (written against 0030_portfolio; chained after main's 0031_xdelete at merge)
 Create Date: 2026-12-02 06:20:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031_ttcomments"
-down_revision = "0030_portfolio"
+down_revision = "0031_xdelete"
 branch_labels = None
 depends_on = None
 

@@ -159,6 +159,13 @@ class SandboxControl:
         result: dict[str, Any] = self._call("PATCH", f"x/accounts/{account_id}", json=flags)
         return result
 
+    def x_compliance(self, **next_job: Any) -> dict[str, Any]:
+        """X's compliance jobs (with the ids they were sent); ``outcome`` / ``malformed_lines`` set what
+        the next job to complete does."""
+        if next_job:
+            self._call("PUT", "x/compliance", json=next_job)
+        return self._call("GET", "x/compliance")
+
     def x_usage(self, post_reads: int | None = None) -> dict[str, Any]:
         """The month's X post reads of the default client (set them with ``post_reads``)."""
         if post_reads is None:

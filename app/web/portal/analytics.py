@@ -21,7 +21,7 @@ from app.models import Client, UsageKind
 from app.models.platforms import PLATFORMS
 from app.services import clients, goals, live, sync_log, tactics, thumbnails
 from app.services import platform_page as platform_page_service
-from app.stats import content, query, tiktok_video, video_insights
+from app.stats import content, post_insights, query, tiktok_video, video_insights
 from app.stats.overview import client_connections, client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
@@ -142,6 +142,7 @@ def content_page(content_id: int) -> Response:
         video=video_insights.video_panel(detail.post.id) if detail.post.platform == "youtube" else None,
         video_tags=video_insights.video_tags(detail.post.id) if detail.post.platform == "youtube" else None,
         tiktok=tiktok_video.video_panel(detail.post.id) if detail.post.platform == "tiktok" else None,
+        owner=post_insights.owner_panel(detail.post.id, detail.post.platform),
     )
 
 
