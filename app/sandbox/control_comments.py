@@ -2,8 +2,8 @@
 
 ``POST /_sandbox/accounts/<id>/comments`` adds a comment (or, with ``parent_id``, a reply) by someone in the
 audience; ``GET`` lists every comment and reply the platform holds, deleted ones included (``deleted``),
-each with ``hidden``, ``from_owner`` and TikTok's ``liked`` / ``pinned``. ``PATCH .../comments/<comment_id>``
-changes one comment's truth (text, likes, hearted, pinned, hidden, deleted). Instagram, YouTube, Facebook
+each with ``hidden``, ``from_owner`` and TikTok's ``liked`` / ``pinned``. ``PATCH .../comments/<comment_id>/flags``
+changes one comment's state (likes, hearted, pinned, hidden). Instagram, YouTube, Facebook
 and TikTok accounts have comments here.
 """
 
@@ -39,8 +39,8 @@ COMMENT_KEYS = {
 #: TikTok comments are read through the API for Business (business accounts); a personal account's are not
 #: given to apps at all, but the world may still hold them
 COMMENT_PLATFORMS = ("instagram", "youtube", "facebook", "tiktok")
-#: what ``PATCH /_sandbox/accounts/<id>/comments/<comment_id>`` may change
-PATCH_KEYS = {"text", "like_count", "liked", "pinned", "hidden", "deleted"}
+#: what ``PATCH /_sandbox/accounts/<id>/comments/<comment_id>/flags`` may change
+FLAG_KEYS = {"like_count", "liked", "pinned", "hidden"}
 
 
 def _flag(data: dict[str, Any], key: str) -> bool | None:
@@ -232,19 +232,19 @@ def toggle_comments(acc_id: str) -> Response:
         return json_response({"post_id": post_id, "comments_enabled": enabled})
 
 
-@bp.patch("/accounts/<acc_id>/comments/<comment_id>")
-def patch_comment(acc_id: str, comment_id: str) -> Response:
-    """Change one comment's truth: ``text``, ``like_count``, ``liked`` (hearted by the creator),
-    ``pinned``, ``hidden``, ``deleted`` (sandbox extension)."""
+@bp.patch("/accounts/<acc_id>/comments/<comment_id>/flags")
+def patch_flags(acc_id: str, comment_id: str) -> Response:
+    """Change one comment's state: ``like_count``, ``liked`` (hearted by the creator), ``pinned``, ``hidden``
+    (sandbox extension; editing the text and removing a comment are ``PATCH`` / ``DELETE`` on the comment
+    itself, ``fb_webhooks.py``, which also deliver Facebook's ``feed`` webhook)."""
     data = body()
-    unknown = set(data) - PATCH_KEYS
+    unknown = set(data) - FLAG_KEYS
     if unknown or not data:
-        raise BadRequest(f"give some of: {', '.join(sorted(PATCH_KEYS))}")
-    text = _string(data, "text")
+        raise BadRequest(f"give some of: {', '.join(sorted(FLAG_KEYS))}")
     like_count = data.get("like_count")
     if like_count is not None and (not isinstance(like_count, int) or isinstance(like_count, bool) or like_count < 0):
         raise BadRequest("like_count must be a non-negative integer")
-    flags = {k: _flag(data, k) for k in ("liked", "pinned", "hidden", "deleted")}
+    flags = {k: _flag(data, k) for k in ("liked", "pinned", "hidden")}
     st = state()
     with st.lock:
         acc = _get_account(acc_id)
@@ -253,9 +253,6 @@ def patch_comment(acc_id: str, comment_id: str) -> Response:
         c = st.comments.get(comment_id)
         if c is None or c.account_id != acc.id:
             return control_error(404, "not_found", f"no comment {comment_id!r} on account {acc_id!r}")
-        if text is not None:
-            c.text = text
-            c.updated_at = st.now()
         if like_count is not None:
             c.like_count = like_count
         for key, value in flags.items():

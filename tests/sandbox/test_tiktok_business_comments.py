@@ -148,7 +148,9 @@ def test_comment_list_shape_paging_nesting_and_sorting(sandbox: SandboxControl, 
 def test_hidden_comments_only_with_status_all_and_control_patch(sandbox: SandboxControl, biz: dict[str, Any]) -> None:
     ids = _seed(sandbox, biz)
     token = business_token(sandbox, biz["id"])
-    patched = sandbox._call("PATCH", f"accounts/{biz['id']}/comments/{ids['c6']}", json={"hidden": True, "liked": True})
+    patched = sandbox._call(
+        "PATCH", f"accounts/{biz['id']}/comments/{ids['c6']}/flags", json={"hidden": True, "liked": True}
+    )
     assert (patched["hidden"], patched["liked"]) == (True, True)
     args = {"business_id": biz["platform_user_id"], "video_id": biz["video"], "max_count": 50}
     public = _get(sandbox, "business/comment/list/", token, **args)["data"]["comments"]
@@ -156,10 +158,10 @@ def test_hidden_comments_only_with_status_all_and_control_patch(sandbox: Sandbox
     assert len(public) == 6
     assert len(every) == 7
     assert [c["status"] for c in every if c["comment_id"] == ids["c6"]] == ["HIDDEN"]
-    sandbox._call("PATCH", f"accounts/{biz['id']}/comments/{ids['c5']}", json={"deleted": True})
+    sandbox._call("DELETE", f"accounts/{biz['id']}/comments/{ids['c5']}")  # removed by its author
     assert len(_get(sandbox, "business/comment/list/", token, status="ALL", **args)["data"]["comments"]) == 6
     with pytest.raises(Exception, match="liked must be true or false"):
-        sandbox._call("PATCH", f"accounts/{biz['id']}/comments/{ids['c4']}", json={"liked": "yes"})
+        sandbox._call("PATCH", f"accounts/{biz['id']}/comments/{ids['c4']}/flags", json={"liked": "yes"})
 
 
 def test_reply_create_is_the_accounts_and_shows_in_later_lists(sandbox: SandboxControl, biz: dict[str, Any]) -> None:

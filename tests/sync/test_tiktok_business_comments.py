@@ -121,7 +121,7 @@ def test_comments_and_replies_are_synced_paged_and_counted(
     assert (paths.count(LIST), paths.count(REPLIES)) == (2, 0)
     # a sixth reply and an un-pinned question: the reply list is read again, the flag follows
     world.add_comment(account["id"], "me too 5", "rfan5", parent_id=ids["q"])
-    world._call("PATCH", f"accounts/{account['id']}/comments/{ids['q']}", json={"pinned": False})
+    world._call("PATCH", f"accounts/{account['id']}/comments/{ids['q']}/flags", json={"pinned": False})
     _due_again()
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
