@@ -420,6 +420,7 @@ INSIGHT_SERIES = (
     ("views", "Views", "#2563eb"),
     ("reach", "Reach", "#c13584"),
     ("watch_time_minutes", "Watch time (minutes)", "#0f766e"),
+    ("page_views", "Page views", "#0a66c2"),  # LinkedIn Company Pages
 )
 
 

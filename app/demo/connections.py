@@ -117,6 +117,9 @@ def _import_audience(http: requests.Session, base: str, connection_id: int, acco
     personal TikTok account has none: TikTok shares a business account's only)."""
     if account.get("platform") == "tiktok" and account.get("account_type") != "BUSINESS":
         return
+    if account.get("platform") == "linkedin":
+        _import_page_audience(http, base, connection_id, account)
+        return
     got = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"audience": "1"}, timeout=TIMEOUT)
     got.raise_for_status()
     body = got.json()
@@ -127,6 +130,25 @@ def _import_audience(http: requests.Session, base: str, connection_id: int, acco
         int(body.get("followers") or 0),
         datetime.now(UTC).date(),
     )
+
+
+def _import_page_audience(http: requests.Session, base: str, connection_id: int, account: dict[str, Any]) -> None:
+    """A LinkedIn Company Page's eight weeks before today, from the Page's audience truth (a member's
+    connection has none: LinkedIn gives no member demographics). Only the facets named by LinkedIn's ids
+    (seniority, job functions, company sizes) and the countries: industries and regions are named by
+    the first sync."""
+    from app.models import Connection
+
+    conn = db.session.get(Connection, connection_id)
+    if conn is None or conn.account_type != "organization":
+        return
+    got = http.get(f"{base}/_sandbox/linkedin/accounts/{account['id']}/organizations", timeout=TIMEOUT)
+    got.raise_for_status()
+    page = next((o for o in got.json().get("organizations", []) if o.get("urn") == conn.platform_user_id), None)
+    truth = (page or {}).get("audience") or {}
+    keep = {k: truth[k] for k in ("countries", "seniority", "functions", "company_sizes") if k in truth}
+    followers = int((conn.profile_stats or {}).get("followers") or 0)
+    import_audience_history(connection_id, "linkedin", keep, followers, datetime.now(UTC).date())
 
 
 def _read_stories(connection_id: int, out: DemoSocialResult) -> None:

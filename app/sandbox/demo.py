@@ -53,7 +53,45 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
 #: a LinkedIn login goes through the Page picker; the first Page has all of the member's followers
 DEMO_ORGANIZATIONS: dict[str, list[dict[str, Any]]] = {
     "northwind.hr": [
-        {"id": "10480021", "name": "Northwind HR", "vanity": "northwind-hr", "followers_percent": 100},
+        {
+            "id": "10480021",
+            "name": "Northwind HR",
+            "vanity": "northwind-hr",
+            "followers_percent": 100,
+            # a rich audience, so the demo's LinkedIn page shows every part of its Audience section
+            "audience": {
+                "countries": [
+                    {"code": "US", "share": 38},
+                    {"code": "GB", "share": 17},
+                    {"code": "DE", "share": 12},
+                    {"code": "NL", "share": 9},
+                    {"code": "IN", "share": 8},
+                    {"code": "CA", "share": 7},
+                    {"code": "FR", "share": 5},
+                    {"code": "ES", "share": 4},
+                ],
+                "regions": [
+                    {"geo": "90000070", "share": 30},
+                    {"geo": "90009496", "share": 26},
+                    {"geo": "90009714", "share": 18},
+                    {"geo": "90000084", "share": 14},
+                    {"geo": "90009551", "share": 12},
+                ],
+                "seniority": {"3": 18, "4": 31, "5": 22, "6": 14, "7": 6, "8": 4, "10": 5},
+                "industries": {"137": 29, "104": 21, "4": 14, "96": 11, "11": 9, "43": 7, "14": 5, "68": 4},
+                "functions": {"12": 41, "4": 12, "18": 10, "25": 9, "13": 8, "15": 7, "1": 5, "6": 8},
+                "company_sizes": {
+                    "SIZE_2_TO_10": 6,
+                    "SIZE_11_TO_50": 14,
+                    "SIZE_51_TO_200": 21,
+                    "SIZE_201_TO_500": 17,
+                    "SIZE_501_TO_1000": 12,
+                    "SIZE_1001_TO_5000": 15,
+                    "SIZE_10001_OR_MORE": 15,
+                },
+                "employees": 46,
+            },
+        },
         {"id": "10480022", "name": "Northwind Careers", "vanity": "northwind-careers", "followers_percent": 20},
     ],
 }
