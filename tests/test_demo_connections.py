@@ -91,6 +91,17 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
         else:
             assert len(taken) == 8
             assert (datetime.now(UTC).date() - taken[-1]).days == 7
+    # Dance Duo's comments (API for Business) reach Kenji's inbox with its first sync, hearted and pinned ones
+    from app.models import Comment
+    from app.sync import engine
+
+    duo = next(c for c in conns if c.username == "danceduo")
+    assert engine.sync(duo.id, "operator").status in ("succeeded", "partial")
+    got = db.session.execute(select(Comment).where(Comment.connection_id == duo.id)).scalars().all()
+    assert len(got) >= 10
+    assert any(c.pinned for c in got)
+    assert any(c.liked_by_owner for c in got)
+    assert any(c.from_owner and c.parent_id for c in got)
 
 
 def test_demo_client_sees_a_growth_chart(app: Flask, client: Any) -> None:

@@ -31,7 +31,7 @@ from app.models.base import utcnow
 from app.models.history import AccountInsight, ContentItem, DailySnapshot, Provenance
 from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.base import extract_hashtags
-from app.services import facebook_pages, linkedin_pages, oauth
+from app.services import comment_replies, facebook_pages, linkedin_pages, oauth
 from app.stats.rounding import ROUNDED_PLATFORMS, reported_count
 from app.sync.audience import sync_stories
 from app.sync.reconcile import reconcile_followers
@@ -170,7 +170,10 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     if account["platform"] not in COMMENT_PLATFORMS:
         feature = None
     if account["platform"] == "tiktok" and account.get("account_type") == "BUSINESS":
-        feature = oauth.BUSINESS_FEATURE  # connected as a TikTok business account (API for Business)
+        # connected as a TikTok business account (API for Business), with the comment grant when asked
+        feature = feature if feature == comment_replies.GRANT_FEATURE else oauth.BUSINESS_FEATURE
+    elif account["platform"] == "tiktok":
+        feature = None  # a personal account (Display API): no comments, no grant
     authorize = oauth.start_connect(user, session_id, account["platform"], feature)
     consent = http.post(
         authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT

@@ -132,11 +132,7 @@ def _unknown_path(status: int) -> Response:
     ):
         return instagram.unknown_path()
     if platform == "tiktok":
-        return tiktok.api_error(
-            "invalid_params" if status == 405 else "not_found",
-            "The requested path is not supported.",
-            404 if status == 404 else 405,
-        )
+        return tiktok.unknown_path(status)
     if platform == "youtube":
         return youtube.not_found_page(status)
     if platform == "x":

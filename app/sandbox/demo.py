@@ -194,8 +194,10 @@ def seed_world(state: Any) -> list[str]:
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):
                     fields = validate_story({**story, "published_at": (now - timedelta(hours=hours)).isoformat()}, now)
                     acc.stories.append(Story(id="179" + digits(14, acc.seed, "demo-story", n), **fields))
-            if acc.platform in ("youtube", "facebook") or (
-                acc.platform == "instagram" and acc.account_type != "PERSONAL"
+            if (
+                acc.platform in ("youtube", "facebook")
+                or (acc.platform == "instagram" and acc.account_type != "PERSONAL")
+                or (acc.platform == "tiktok" and acc.account_type == "BUSINESS")  # API for Business comments
             ):
                 seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next)
     return ids

@@ -47,8 +47,8 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "facebook": frozenset({"posts", "comments"}),
     "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
-#: a TikTok business account (API for Business) also has its audience
-TIKTOK_BUSINESS_KINDS = frozenset({"posts", "audience"})
+#: a TikTok business account (API for Business) also has its audience and its comments
+TIKTOK_BUSINESS_KINDS = frozenset({"posts", "comments", "audience"})
 #: a LinkedIn Company Page also has its followers' demographics (a member has none)
 LINKEDIN_PAGE_KINDS = frozenset({"posts", "audience"})
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
@@ -64,7 +64,9 @@ CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     # a business account (API for Business): business/get + its daily metrics; video pages; audience
     # (weekly, one business/get call): see docs/sync.md
-    "tiktok": {"profile": 1, "posts": 2, "audience": 1},
+    # comments (a business account): business/comment/list/ per 30 comments of each video due, and a
+    # reply list for a comment whose replies changed past the 3 nested (docs/sync.md)
+    "tiktok": {"profile": 1, "posts": 2, "comments": 3, "audience": 1},
     # the Page + its insights; the posts with their insights; comments: one stream call per post due
     "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},

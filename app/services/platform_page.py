@@ -14,7 +14,7 @@ from typing import Any
 
 from app.charts import page_charts
 from app.models import Client
-from app.models.platforms import COMMENT_PLATFORMS
+from app.services import comments as inbox
 from app.services import fan_links, fans, tactics
 from app.stats import audience_reads, content, insight_series
 from app.stats.insight_series import ALL_INSIGHTS
@@ -78,6 +78,7 @@ def context(client: Client, q: StatsQuery, platform: str, version: str, metric: 
         rows, table_error = [], exc.message
     # a period without a start (all time) is read again by the tactics
     period_posts = ov.posts if q.period.start is not None else None
+    with_fans = inbox.reads_comments(client.id, platform)  # a personal TikTok account alone has none
     return dict(
         ov=ov,
         rows=rows,
@@ -89,7 +90,7 @@ def context(client: Client, q: StatsQuery, platform: str, version: str, metric: 
         hashtags=content.best_hashtags(ov.posts),
         audience=got.panel,
         tactic_rows=tactics.report(client, q, period_posts),
-        fans=fans.fans_json(client, q, limit=10, version=version) if platform in COMMENT_PLATFORMS else None,
+        fans=fans.fans_json(client, q, limit=10, version=version) if with_fans else None,
         link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,

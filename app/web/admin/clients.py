@@ -15,6 +15,7 @@ from app.alerts import feed
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
+from app.models.platforms import COMMENT_PLATFORMS
 from app.services import attention as attention_service
 from app.services import case_studies, clients, connections, live, sync_requests, tactics
 from app.services import comments as inbox
@@ -315,4 +316,5 @@ def client_comments(client_id: int) -> Response:
         error=error,
         sorts=inbox.SORTS,
         states=inbox.STATES,
+        comment_platforms=COMMENT_PLATFORMS,
     )
