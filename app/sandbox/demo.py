@@ -129,6 +129,13 @@ def demo_accounts() -> list[dict[str, Any]]:
     return specs
 
 
+#: demo Instagram creators with contact buttons on their profile: taps a day per button (the Instagram
+#: page's "Contact button taps"); the others have none, as most creators
+DEMO_CONTACT_BUTTONS: dict[str, dict[str, int]] = {
+    "maya.moves": {"EMAIL": 5, "CALL": 2},
+    "studio.kofi": {"BOOK_NOW": 3, "DIRECTION": 1, "EMAIL": 1},
+}
+
 #: hours ago and media type of each demo Instagram creator's live stories (views scale with followers)
 DEMO_STORIES = ((2, "IMAGE", 0.06), (7, "VIDEO", 0.09), (19, "IMAGE", 0.04))
 
@@ -154,6 +161,10 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
             url = f"{base}/_sandbox/linkedin/accounts/{created[-1]['id']}/organizations"
             body = {"organizations": DEMO_ORGANIZATIONS[spec["username"]]}
             requests.put(url, json=body, timeout=timeout).raise_for_status()
+        if spec["username"] in DEMO_CONTACT_BUTTONS:
+            url = f"{base}/_sandbox/accounts/{created[-1]['id']}"
+            buttons = {"audience": {"contact_buttons": DEMO_CONTACT_BUTTONS[spec["username"]]}}
+            requests.patch(url, json=buttons, timeout=timeout).raise_for_status()
         if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
             now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
             for hours, story in demo_stories(spec["followers"]):
@@ -176,6 +187,8 @@ def seed_world(state: Any) -> list[str]:
                 acc.organizations = [
                     dict(o, role="ADMINISTRATOR", state="APPROVED") for o in DEMO_ORGANIZATIONS[spec["username"]]
                 ]
+            if spec["username"] in DEMO_CONTACT_BUTTONS:
+                acc.audience_override["contact_buttons"] = dict(DEMO_CONTACT_BUTTONS[spec["username"]])
             if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
                 now = state.now()
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):

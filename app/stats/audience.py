@@ -51,6 +51,7 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "engaged_views": ("engaged_views", 1.0),
     "reach": ("reach", 1.0),
     "accounts_engaged": ("accounts_engaged", 1.0),
+    "total_interactions": ("interactions", 1.0),  # Instagram account, Facebook Page post engagements
     "profile_views": ("profile_views", 1.0),
     "link_taps": ("link_taps", 1.0),
     "watch_time": ("watch_time_minutes", 1 / 60),  # stored in seconds
@@ -104,6 +105,18 @@ def audience_payload(
     if online_hours and any(v > 0 for v in online_hours.values()):
         out["online_hours"] = {str(h): round(float(online_hours.get(str(h), 0.0)), 1) for h in range(24)}
     return out
+
+
+#: Instagram's contact buttons (``contact_button_type``), in the order pages list a tie
+CONTACT_BUTTONS = ("CALL", "EMAIL", "TEXT", "DIRECTION", "BOOK_NOW", "INSTANT_EXPERIENCE", "UNDEFINED")
+
+
+def link_taps_by_button(taps: Mapping[str, float]) -> dict[str, int]:
+    """Taps per contact button type (the platform's counts, whole numbers, zeros left out), most first;
+    a tie in ``CONTACT_BUTTONS`` order, an unknown type after the known ones."""
+    order = {k: i for i, k in enumerate(CONTACT_BUTTONS)}
+    kept = {str(k): int(round(v)) for k, v in taps.items() if v > 0}
+    return dict(sorted(kept.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)), kv[0])))
 
 
 def peak_hours(online_hours: Mapping[str, float], n: int = 3) -> list[int]:

@@ -19,6 +19,7 @@ from app.stats.audience import (
     audience_changes,
     insight_days,
     insight_totals,
+    link_taps_by_button,
     peak_hours,
 )
 from app.stats.query import Period
@@ -280,10 +281,9 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
     connections the caller already read, see ``known_connections``)."""
     conns: Conns = dict(known or {})
     aud = audience(client_id, platform, conns)
-    # TikTok's Display API gives no daily insights (a business account's come from the API for Business)
-    read = platform in (*AUDIENCE_PLATFORMS, "linkedin") or (
-        platform == "tiktok" and _tiktok_business(client_id, conns)
-    )
+    # every platform's stored daily insights (Instagram, YouTube, Facebook Pages, ...), except TikTok's
+    # Display API, which gives none (a business account's come from the API for Business)
+    read = platform != "tiktok" or _tiktok_business(client_id, conns)
     got = insights(client_id, platform, period, conns) if read else {"totals": {}, "days": []}
     out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
@@ -291,6 +291,9 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
         "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
         "engaged_countries": [(c["code"], c["share"]) for c in (aud.get("engaged") or {}).get("countries", [])],
+        "engaged_cities": [(c["name"], c["share"]) for c in (aud.get("engaged") or {}).get("cities", [])],
+        # most first whatever order the stored JSON kept
+        "link_taps": list(link_taps_by_button(aud.get("link_taps_by_button") or {}).items()),
         "regions": [(c["name"], c["share"]) for c in aud.get("regions", [])],
     }
     out["stories"] = stories(client_id, period, conns, limit=20) if platform == "instagram" else []

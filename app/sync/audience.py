@@ -37,7 +37,7 @@ from app.platforms.video_analytics import VideoRead, youtube_extras
 from app.platforms.youtube import YouTubeAdapter
 from app.redis_conn import get_redis
 from app.services import connection_settings, tokens
-from app.stats.audience import audience_payload
+from app.stats.audience import audience_payload, link_taps_by_button
 from app.sync import webhook_subscriptions
 from app.sync.quotas import Budgets
 from app.sync.recorder import RecordingSession
@@ -105,6 +105,8 @@ def write_audience(connection_id: int, day: date, raw: RawAudience, followers: i
         payload["employee_followers"] = int(employees)
     if engaged := audience_payload(raw.engaged, {}):
         payload["engaged"] = engaged
+    if raw.link_taps:
+        payload["link_taps_by_button"] = link_taps_by_button(raw.link_taps)
     if raw.extras is not None and raw.extras.revenue is not None:
         payload["estimated_revenue_usd"] = round(raw.extras.revenue, 2)
     if raw.extras is not None and raw.extras.videos:

@@ -57,6 +57,17 @@ GENDERS: dict[str, str] = {"female": "Female", "male": "Male", "other": "Other o
 
 CONTENT_TYPES: dict[str, str] = {"shorts": "Shorts", "long_form": "Long-form videos"}
 
+# Instagram ``contact_button_type`` values (taps on the profile's contact buttons)
+CONTACT_BUTTONS: dict[str, str] = {
+    "BOOK_NOW": "Book now",
+    "CALL": "Call",
+    "DIRECTION": "Get directions",
+    "EMAIL": "Email",
+    "INSTANT_EXPERIENCE": "Instant experience",
+    "TEXT": "Text message",
+    "UNDEFINED": "Other buttons",
+}
+
 # LinkedIn's standardized seniorities (``urn:li:seniority:<id>``), job functions (``urn:li:function:<id>``)
 # and company sizes (``staffCountRange``), as LinkedIn names them; an id not here is shown as "Other ..."
 SENIORITIES: dict[str, str] = {
@@ -121,6 +132,7 @@ OTHER: dict[str, str] = {
 }
 
 _BY_GROUP: dict[str, dict[str, str]] = {
+    "link_taps_by_button": CONTACT_BUTTONS,
     "seniority": SENIORITIES,
     "functions": FUNCTIONS,
     "company_sizes": COMPANY_SIZES,
@@ -141,6 +153,7 @@ GROUPS: dict[str, str] = {
     "devices": "Device",
     "content_types": "Format",
     "content_types_watch": "Format (watch time)",
+    "link_taps_by_button": "Button",
     "regions": "Region",
     "seniority": "Seniority",
     "industries": "Industry",

@@ -98,11 +98,18 @@ def _social(client: Client) -> dict[str, Any]:
     except stats_query.BadQuery as exc:
         return {"q": None, "ov": None, "social_error": exc.message}
     ov = client_overview(client, q, goal_service.goals_for(client))
+    audiences = {
+        c.platform: audience_reads.panel(client.id, c.platform, ov.period, client.time_zone) for c in ov.connections
+    }
     return {
         "q": q,
         "ov": ov,
-        "audiences": {
-            c.platform: audience_reads.panel(client.id, c.platform, ov.period, client.time_zone) for c in ov.connections
+        "audiences": audiences,
+        # each platform's daily insights, as its platform page shows them to the client
+        "insight_charts": {
+            platform: page_charts.client_insights(ov, panel["insight_days"], platform, f"insights-{platform}-svg")
+            for platform, panel in audiences.items()
+            if panel["insight_days"]
         },
         "growth": page_charts.client_growth(ov, "Growth timeline"),
         "engagement": page_charts.client_metric(ov, ov.posts, ov.period, "engagement") if ov.has_data else None,
