@@ -68,6 +68,15 @@ SCHEDULE: tuple[CronEntry, ...] = (
     ),
     # Issue 18: Instagram stories live 24 h: read them every 4 hours and keep their numbers for good
     CronEntry("stories-sync", "app.jobs.audience.sync_all_stories", queues.SYNC, cron="25 */4 * * *", timeout=1800),
+    # Issue 14: X's terms want deleted/suspended/protected content gone within 24 h: every stored X post and
+    # connected account checked by X's batch compliance jobs, opened daily (date-keyed rows) and carried on
+    # every 10 minutes (a killed worker's job resumes at its last committed step)
+    CronEntry(
+        "x-compliance-daily", "app.jobs.compliance.x_compliance_daily", queues.DEFAULT, cron="10 2 * * *", timeout=600
+    ),
+    CronEntry(
+        "x-compliance-poll", "app.jobs.compliance.x_compliance_poll", queues.DEFAULT, cron="*/10 * * * *", timeout=600
+    ),
     CronEntry("sync-reap-stale", "app.jobs.sync.reap_stale_syncs", queues.DEFAULT, cron="*/10 * * * *", timeout=120),
     # Issue 8: hourly, weekly reports for clients whose local time is Monday morning (unique
     # (client, week) rows + ids report-weekly-{client}-{isoyear}{isoweek}); reports kept 90 days (D5).

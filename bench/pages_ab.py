@@ -1,4 +1,5 @@
-"""Before/after of the audience pages, interleaved request by request (issue 18's speed target).
+"""Before/after of the audience pages (or the admin portfolio), interleaved request by request (issue 18's
+speed target; issue 21's portfolio with ``--only portfolio``).
 
 Two checkouts of the app (``--before``, e.g. a ``git worktree`` of the commit before a change, and this
 one) each serve the cases of ``bench/pages_audience.py`` in a process of their own, on the same database
@@ -8,6 +9,7 @@ spike on a shared box hits both sides alike. Each side has its own embedded Redi
     .venv/bin/python bench/pages.py --audience --keep --name bench_ab --only nothing
     git worktree add --detach /tmp/before <commit>   # with .venv (and static/vendor) as in the checkout
     .venv/bin/python bench/pages_ab.py --name bench_ab --before /tmp/before [--runs 30] [--only "audience:"]
+    .venv/bin/python bench/pages_ab.py --name h_portfolio10k --before /tmp/before --only portfolio --runs 8
 
 Prints per case and side: p50, p95 and max wall ms, the app CPU p50 (that process's own CPU time per
 request: steadier than wall time on a shared box), queries per request, and the load average.
@@ -45,9 +47,27 @@ try:
             for key in r.scan_iter("chart:*"):
                 r.delete(key)
 
+    def flush_all():  # the first request after a sync: no portfolio result, no chart
+        flush()
+        with app.app_context():
+            r = get_redis()
+            for key in r.scan_iter("portfolio:*"):
+                r.delete(key)
+
     client_c = app.test_client()
     client_c.post("/login", data={"email": pages.CLIENT_EMAIL, "password": pages.PASSWORD})
-    every = pages_audience.cases(app, client_c, pages.CLIENT_EMAIL, flush)
+    if only.startswith("portfolio"):  # the admin portfolio cases of bench/pages.py (issue 21)
+        admin_c, coach_c = app.test_client(), app.test_client()
+        admin_c.post("/login", data={"email": "admin@bench.local", "password": pages.PASSWORD})
+        coach_c.post("/login", data={"email": "coach1@bench.local", "password": pages.PASSWORD})
+        every = [
+            ("portfolio 30d, uncached", lambda: admin_c.get("/admin/portfolio?range=30d"), flush_all),
+            ("portfolio all time, uncached", lambda: admin_c.get("/admin/portfolio?range=all"), flush_all),
+            ("portfolio 30d, result cached", lambda: admin_c.get("/admin/portfolio?range=30d"), None),
+            ("portfolio 30d, coach's 50, uncached", lambda: coach_c.get("/admin/portfolio?range=30d"), flush_all),
+        ]
+    else:
+        every = pages_audience.cases(app, client_c, pages.CLIENT_EMAIL, flush)
     cases = {n: (fn, cold) for n, fn, cold in every if only in n}
     with app.app_context():
         engine = db.engine
@@ -100,7 +120,7 @@ def main() -> None:
     ap.add_argument("--name", required=True, help="a database made by bench/pages.py --audience --keep")
     ap.add_argument("--before", required=True, type=Path, help="the other checkout (with its .venv)")
     ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("--only", default="audience:")
+    ap.add_argument("--only", default="audience:", help='"audience:" cases, or "portfolio" (any database of pages.py)')
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from app.config import normalise_database_url

@@ -87,6 +87,8 @@ SANDBOX_CLIENTS: dict[str, str] = {
     "YOUTUBE_CLIENT_SECRET": "sandbox-google-secret",
     "X_CLIENT_ID": "sandbox-x-client",
     "X_CLIENT_SECRET": "sandbox-x-secret",
+    "X_API_KEY": "sandbox-x-api-key",
+    "X_API_SECRET": "sandbox-x-api-secret",
     "FACEBOOK_APP_ID": "sandbox-fb-app",
     "FACEBOOK_APP_SECRET": "sandbox-fb-secret",
     "LINKEDIN_CLIENT_ID": "sandbox-linkedin-client",

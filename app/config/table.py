@@ -254,6 +254,10 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         Setting("X_SCOPES", "list", X_DEFAULT_SCOPES, "Scopes requested from X (space or comma separated)."),
         Setting(
+            "X_API_KEY", "str", None, "X app's API key: app-only token of the daily compliance job (unset: skipped)."
+        ),
+        Setting("X_API_SECRET", "str", None, "X app's API (consumer) secret, with X_API_KEY."),
+        Setting(
             "X_CAP_RESET_DAY",
             "int",
             1,

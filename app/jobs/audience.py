@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Connection
 from app.redis_conn import get_redis
 from app.services.connections import syncable_connection_ids
-from app.sync import budgets
+from app.sync import budgets, page_webhooks
 from app.sync.audience import sync_stories
 from app.sync.webhook_subscriptions import subscribe_story_webhooks
 
@@ -49,6 +49,8 @@ def sync_all_stories() -> dict[str, int]:
 def subscribe_webhooks(connection_id: int) -> str:
     """Subscribe a connected Instagram account (and the app) to ``story_insights``; returns the outcome."""
     outcome = subscribe_story_webhooks(connection_id)
+    if outcome == "skipped":  # not an Instagram account: a Facebook Page subscribes to ``feed``
+        outcome = page_webhooks.subscribe_feed(connection_id)
     extra = {"event": "webhook_subscription", "connection_id": connection_id, "outcome": outcome}
     log.info("webhook subscription", extra=extra)
     return outcome

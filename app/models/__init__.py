@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.brand import BrandSettings, ShareCard
 from app.models.client import Client, ClientStatus, Deliverable
 from app.models.comment import Comment, CommentReply, ReplyStatus
+from app.models.compliance import XComplianceJob
 from app.models.connection import Connection, ConnectionStatus, DataDeletionRequest, OAuthState
 from app.models.fan import FanLink, FanLinkIdentity, FanLinkPage
 from app.models.fan_summary import FanDay, FanDayCount, FanSummary
@@ -97,4 +98,5 @@ __all__ = [
     "User",
     "UserSession",
     "WorkAction",
+    "XComplianceJob",
 ]

@@ -216,8 +216,10 @@ class PlatformHttp:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         access_token: str | None = None,
+        content: bytes | None = None,
     ) -> requests.Response:
-        """Send one request; ``access_token`` goes in the ``Authorization: Bearer`` header.
+        """Send one request; ``access_token`` goes in the ``Authorization: Bearer`` header; ``content`` is
+        a raw body (an upload to a signed storage URL) instead of a form or JSON.
 
         :raises PlatformUnavailable: on any transport failure (message scrubbed).
         """
@@ -232,7 +234,7 @@ class PlatformHttp:
                 method,
                 url,
                 params=dict(params) if params is not None else None,
-                data=dict(data) if data is not None else None,
+                data=content if content is not None else (dict(data) if data is not None else None),
                 json=json_body,
                 headers=all_headers,
                 allow_redirects=False,

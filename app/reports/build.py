@@ -102,7 +102,7 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
         if not aud["available"] and not totals:
             continue
         top = {}
-        for key in ("age", "gender", "traffic_sources", "devices", "content_types"):
+        for key in ("age", "gender", "traffic_sources", "devices", "content_types", "seniority", "industries"):
             if aud.get(key):
                 name, share = max(aud[key].items(), key=lambda kv: kv[1])
                 top[key] = {"name": name, "share": share}
@@ -245,7 +245,8 @@ def _period_report(client: Client, kind: str, first: date, end: date, prev_start
             "audience": _audience(client, ov, Period("week", end=end, start=start)),
         }
     )
-    out["rating"] = rating(ov.total.rate, ov.engagement.rate, out["has_data"])
+    days = (end - first).days + 1
+    out["rating"] = rating(ov.total.rate, ov.engagement.rate, out["has_data"], days)
     out["advice"] = advice(
         has_connections=ov.has_connections,
         has_data=out["has_data"],
@@ -254,6 +255,7 @@ def _period_report(client: Client, kind: str, first: date, end: date, prev_start
         engagement_change=ov.engagement.change_points,
         slot=slot,
         locale=out["locale"],
+        days=days,
     )
     return with_summary(out)
 

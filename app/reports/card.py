@@ -6,13 +6,15 @@ Fonts are the packaged DejaVu Sans (Latin, Greek, Cyrillic, Arabic, Hebrew), lai
 raqm engine where installed (Arabic is joined and right-to-left), with a fallback chain for what it
 lacks: Noto Sans SC (Chinese, Japanese), Noto Sans KR (Hangul) and monochrome Noto Emoji. Pillow has
 no fallback of its own, so text is cut into runs of one font each (``runs``) and drawn run by run.
-Characters no font has (emoji joiners, scripts none covers) are dropped, never drawn as empty boxes;
-when that would leave less than half of a name the card shows no name (the page title carries it).
+Symbols no font has (emoji joiners, an emoji newer than the font) are dropped, never drawn as empty
+boxes; a name with a letter no font has (a script none covers, such as Ethiopic) is not drawn at all
+rather than drawn in part (the page title carries it).
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -75,11 +77,14 @@ def runs(text: str) -> list[tuple[str, int]]:
 
 
 def drawable(text: str) -> str:
-    """``text`` without the characters no font has; empty when that drops more than half of it."""
-    letters = [ch for ch in text if not ch.isspace() and ord(ch) not in _INVISIBLE]
-    lost = sum(1 for ch in letters if _which(ch) is None)
+    """``text`` without the symbols no font has (an emoji newer than Noto Emoji); empty when a letter,
+    mark or digit has no font, or nothing is left: "ሰላም Abebe" drawn as "Abebe" would be another name."""
+    chars = [ch for ch in text if not ch.isspace() and ord(ch) not in _INVISIBLE]
+    missing = [ch for ch in chars if _which(ch) is None]
+    if not chars or len(missing) == len(chars) or any(unicodedata.category(ch)[0] in "LMN" for ch in missing):
+        return ""
     kept = "".join(ch for ch in text if ord(ch) not in _INVISIBLE and _which(ch) is not None)
-    return "" if not letters or lost * 2 > len(letters) else " ".join(kept.split())
+    return " ".join(kept.split())
 
 
 def _length(draw: ImageDraw.ImageDraw, text: str, size: int, bold: bool) -> float:

@@ -8,15 +8,17 @@
 * DejaVu Sans (npm package ``dejavu-fonts-ttf``, copied into ``static/vendor/fonts`` by
   ``scripts/build-assets.mjs`` at set-up; Bitstream Vera licence) covers Latin, Greek, Cyrillic,
   Arabic and Hebrew. The fallbacks (``FALLBACKS``, SIL OFL, npm ``@expo-google-fonts/noto-sans-sc``
-  and ``-kr``): Noto Sans SC (Chinese, Japanese kana and kanji), then Noto Sans KR (Hangul). Runs of
+  and ``-kr``, ``@expo-google-fonts/noto-emoji``): Noto Sans SC (Chinese, Japanese kana and kanji), then
+  Noto Sans KR (Hangul), then monochrome Noto Emoji. Runs of
   characters DejaVu lacks but a fallback has are wrapped in ``<span class="cjk">``; xhtml2pdf's family
   lists (``.cjk`` and ``body``: ``Body, Cjk, Kr``) pick the font per character, and each font used is
   embedded as a subset (a reader without CJK fonts still sees the glyphs, and text extracts as Unicode);
   the body's list also catches text written into the template without ``pdf_text`` (a date in
   Japanese). The fallbacks' @font-face rules are written into the document only for the fonts its
-  characters need (``fallback_css``), so a Latin-only report never loads a 6-10 MB font. Characters no
-  font has (emoji: reportlab cannot encode characters beyond U+FFFF) become ``:name:`` text, so a name
-  or caption never turns into empty boxes.
+  characters need (``fallback_css``), so a Latin-only report never loads a 6-10 MB font. Emoji print
+  as Noto Emoji's black-and-white glyphs (``pdf_unicode`` corrects ReportLab's text map so they also
+  copy as emoji); joiners, selectors and skin tones are left out (a family emoji prints as its people).
+  Characters no font has become ``:name:`` text, so a name or caption never turns into empty boxes.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "vendor" /
 FALLBACKS = (
     ("Cjk", "NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf"),
     ("Kr", "NotoSansKR-Regular.ttf", "NotoSansKR-Bold.ttf"),
+    ("Emoji", "NotoEmoji-Regular.ttf", "NotoEmoji-Regular.ttf"),
 )
 FONTS = {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", *(f for _, r, b in FALLBACKS for f in (r, b))}
 #: where templates/reports/pdf.html takes the fallback fonts' rules (``fallback_css``)
@@ -96,12 +99,19 @@ def _is_cjk(cp: int) -> bool:
         or 0xFF00 <= cp <= 0xFFEF
         or 0x1100 <= cp <= 0x11FF
         or 0x3130 <= cp <= 0x318F
+        or 0x1F000 <= cp <= 0x1FAFF  # emoji: as wide as a CJK character
     )
+
+
+def _invisible(cp: int) -> bool:
+    """Joiners, variation selectors, the keycap and skin tones: they combine emoji into one picture in a
+    colour font; drawn one by one in a PDF they would be stray glyphs, so they are left out."""
+    return cp in (0x200D, 0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF
 
 
 def _fallback(ch: str) -> str:
     cp = ord(ch)
-    if cp in (0x200D, 0xFE0E, 0xFE0F, 0x20E3) or 0x1F3FB <= cp <= 0x1F3FF:  # joiners, selectors, skin tones
+    if _invisible(cp):
         return ""
     name = unicodedata.name(ch, "")
     return f":{name.lower()}:" if name else "?"
@@ -111,21 +121,28 @@ def _fallback(ch: str) -> str:
 #: characters are twice as wide) gets a space every this many characters, so it wraps inside its cell
 #: instead of running past the page or into the next column
 LONG_RUN, LONG_CJK_RUN = 32, 20
+#: the cover's 22-pt bold name: 18 of its widest letters ("W", 1.03 em) take 408 pt of the 504-pt text width
+HEADING_RUN = 18
 _LONG = re.compile(rf"\S{{{LONG_CJK_RUN + 1},}}")
 
 
-def _split(run: str) -> str:
-    size = LONG_CJK_RUN if any(_is_cjk(ord(ch)) for ch in run) else LONG_RUN
+def _split(run: str, longest: int) -> str:
+    size = min(longest, LONG_CJK_RUN) if any(_is_cjk(ord(ch)) for ch in run) else longest
+    if len(run) <= size:
+        return run
     return " ".join(run[i : i + size] for i in range(0, len(run), size))
 
 
-def _breakable(text: str) -> str:
-    return _LONG.sub(lambda m: _split(m[0]), text)
+def _breakable(text: str, longest: int = LONG_RUN) -> str:
+    pattern = _LONG if longest >= LONG_CJK_RUN else re.compile(rf"\S{{{longest + 1},}}")
+    return pattern.sub(lambda m: _split(m[0], longest), text)
 
 
-def pdf_text(value: Any) -> Markup:
-    """Escape ``value`` for the PDF and route each run of characters to a font that has it."""
-    text = _breakable("" if value is None else str(value))
+def pdf_text(value: Any, longest: int = LONG_RUN) -> Markup:
+    """Escape ``value`` for the PDF and route each run of characters to a font that has it; a run of more
+    than ``longest`` characters without a space gets one every ``longest`` (a heading's large letters
+    need a shorter run: ``HEADING_RUN``)."""
+    text = _breakable("" if value is None else str(value), longest)
     covered, fallback = _covered(), cjk_covered()
     out: list[str] = []
     cjk: list[str] = []
@@ -137,10 +154,10 @@ def pdf_text(value: Any) -> Markup:
 
     for ch in text:
         cp = ord(ch)
-        if (cp in covered and cp <= 0xFFFF) or ch in "\n\t ":  # reportlab mis-encodes astral glyphs
+        if cp in covered or ch in "\n\t ":
             flush()
             out.append(str(escape(ch)))
-        elif cp in fallback and cp <= 0xFFFF:
+        elif cp in fallback and not _invisible(cp):
             cjk.append(ch)
         else:
             flush()
@@ -182,9 +199,10 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
-    from app.reports import pdf_drawings
+    from app.reports import pdf_drawings, pdf_unicode
 
     pdf_drawings.install()
+    pdf_unicode.install()
     html = html.replace(FALLBACK_MARK, fallback_css(html), 1)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": buf, "link_callback": link_callback, "encoding": "utf-8"}

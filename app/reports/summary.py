@@ -46,31 +46,49 @@ def low_engagement(engagement: float | None) -> bool:
     return engagement is not None and engagement < LOW_ENGAGEMENT_PCT
 
 
-def rating(growth: float | None, engagement: float | None, has_data: bool) -> str:
-    """The week's rating: from the total's weekly growth rate, one step down (never below the lowest)
-    when the mean post engagement rate is under the low-engagement line; "Not enough data" without a
-    total for the week."""
+def weekly_growth(growth: float, days: int = 7) -> float:
+    """The growth (%) of a period of ``days`` days as the compound growth of an average week in it, so a
+    month is rated on the same weekly bands as a week (a +31 % month is +6.3 % a week, not +31 %)."""
+    if days == 7 or growth <= -100:
+        return growth
+    return ((1 + growth / 100) ** (7 / days) - 1) * 100
+
+
+def rating(growth: float | None, engagement: float | None, has_data: bool, days: int = 7) -> str:
+    """The period's rating: from the total's weekly growth rate (a longer period's average week,
+    ``weekly_growth``), one step down (never below the lowest) when the mean post engagement rate is
+    under the low-engagement line; "Not enough data" without a total for the period."""
     if not has_data or growth is None:
         return NOT_ENOUGH
-    level = growth_level(growth)
+    level = growth_level(weekly_growth(growth, days))
     if low_engagement(engagement):
         level = max(0, level - 1)
     return RATINGS[level]
 
 
-def rating_reason(growth: float | None, engagement: float | None, has_data: bool, locale: str) -> str:
-    """Why the week got its rating, in words (the rule made visible on the report)."""
-    shown = rating(growth, engagement, has_data)
+def _span(days: int) -> str:
+    return "week" if days == 7 else "month"
+
+
+def rating_reason(growth: float | None, engagement: float | None, has_data: bool, locale: str, days: int = 7) -> str:
+    """Why the period got its rating, in words (the rule made visible on the report)."""
+    shown = rating(growth, engagement, has_data, days)
+    span = _span(days)
     if shown == NOT_ENOUGH or growth is None:
-        return "Not enough data: there is no follower total for the week yet."
-    level = growth_level(growth)
+        return f"Not enough data: there is no follower total for the {span} yet."
+    weekly = weekly_growth(growth, days)
+    level = growth_level(weekly)
+    a_week = "" if days == 7 else " a week"
     bands = {
         3: f"{fmt.percent(EXCELLENT_GROWTH, locale, digits=0)} or more",
         2: f"{fmt.percent(GOOD_GROWTH, locale)} to {fmt.percent(EXCELLENT_GROWTH, locale, digits=0)}",
         1: f"0% to {fmt.percent(GOOD_GROWTH, locale)}",
         0: "below 0%",
     }
-    text = f"Followers changed {fmt.percent(growth, locale, sign=True)} this week ({RATINGS[level]}: {bands[level]})"
+    changed = f"Followers changed {fmt.percent(growth, locale, sign=True)} this {span}"
+    if days != 7:
+        changed += f", {fmt.percent(weekly, locale, sign=True)} a week on average"
+    text = f"{changed} ({RATINGS[level]}: {bands[level]}{a_week})"
     if low_engagement(engagement) and level > 0:
         text += (
             f", one step down to {shown} because engagement ({fmt.percent(engagement, locale)}) is under "
@@ -91,17 +109,21 @@ def advice(
     engagement_change: float | None,
     slot: Mapping[str, Any] | None,
     locale: str = fmt.DEFAULT_LOCALE,
+    days: int = 7,
 ) -> str:
     """One line of advice, the first rule that applies: no connections, no data, no posts, followers
-    lost, engagement down by ``ENGAGEMENT_SHIFT`` points or more, a best slot known, else keep going."""
+    lost, engagement down by ``ENGAGEMENT_SHIFT`` points or more, a best slot known, else keep going.
+    ``days``: the period's length (7, or a month's), for its words and the posts a week."""
+    span = _span(days)
     if not has_connections:
         return "Connect an account in the portal to get weekly numbers."
     if not has_data:
-        return "Your accounts have no data for this week yet; numbers appear after the next sync."
+        return f"Your accounts have no data for this {span} yet; numbers appear after the next sync."
     if posts == 0:
-        return f"You did not post this week: aim for at least {MIN_POSTS} posts next week to keep growing."
+        nxt = "next week" if days == 7 else "a week"
+        return f"You did not post this {span}: aim for at least {MIN_POSTS} posts {nxt} to keep growing."
     if net is not None and net < 0:
-        return "You lost followers this week: look at what your top post did differently and do more of it."
+        return f"You lost followers this {span}: look at what your top post did differently and do more of it."
     if engagement_change is not None and engagement_change <= -ENGAGEMENT_SHIFT:
         return (
             f"Engagement fell by {fmt.points(abs(engagement_change), locale).removeprefix('+')}: open with a "
@@ -109,6 +131,10 @@ def advice(
         )
     if slot is not None:
         return f"Your best slot is {slot_text(slot)}: schedule your next post then."
+    if days != 7:
+        per_week = round(posts * 7 / days)
+        pace = "fewer than one a week" if per_week < 1 else f"about {fmt.number(per_week, locale)} a week"
+        return f"Keep the rhythm: {posts} post{'s' if posts != 1 else ''} this month, {pace}."
     return f"Good rhythm: keep publishing about {posts} post{'s' if posts != 1 else ''} a week."
 
 

@@ -54,6 +54,8 @@ OAUTH_PATHS = (
     "/oauth2.googleapis.com/",
     "/api.x.com/2/oauth2/",
     "/api.twitter.com/2/oauth2/",
+    "/api.x.com/oauth2/",  # the app-only token (client credentials)
+    "/api.twitter.com/oauth2/",
     "/www.linkedin.com/oauth/v2/",
 )
 

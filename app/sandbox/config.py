@@ -26,7 +26,16 @@ DEFAULT_CLIENTS: dict[str, list[dict[str, Any]]] = {
         },
         {"client_id": "sandbox-google-client", "client_secret": "sandbox-google-secret", "redirect_uris": []},
     ],
-    "x": [{"client_id": "sandbox-x-client", "client_secret": "sandbox-x-secret", "redirect_uris": []}],
+    # ``api_key`` / ``api_secret``: the app's consumer keys, for the app-only bearer token (compliance jobs)
+    "x": [
+        {
+            "client_id": "sandbox-x-client",
+            "client_secret": "sandbox-x-secret",
+            "api_key": "sandbox-x-api-key",
+            "api_secret": "sandbox-x-api-secret",
+            "redirect_uris": [],
+        }
+    ],
     # ``programmatic_refresh``: LinkedIn issues refresh tokens only to apps approved for it
     "linkedin": [
         {

@@ -9,6 +9,8 @@ from flask import Blueprint, Response, request
 
 from .audience import validate_audience
 from .common import control_error, json_response, state
+from .events import deliveries as change_deliveries
+from .events import send_signed
 from .util import iso_z, parse_datetime
 from .world import (
     FB_ACCOUNT_TYPES,
@@ -422,10 +424,14 @@ def delete_post(acc_id: str, post_id: str) -> Response:
         acc = _get_account(acc_id)
         if isinstance(acc, Response):
             return acc
-        if not acc.delete_post(post_id, st.now()):
+        post = acc.find_post(post_id, st.now())
+        if post is None or not acc.delete_post(post_id, st.now()):
             return json_response({"error": f"no post {post_id} on account {acc_id}"}, 404)
         st.save()
-        return json_response({"id": post_id, "deleted": True})
+        hooks = change_deliveries("post_deleted", acc, post)  # a Page's ``feed`` webhook (fb_webhooks.py)
+    for url, raw, sig in hooks:
+        send_signed(url, raw, sig)
+    return json_response({"id": post_id, "deleted": True})
 
 
 def clock_view() -> dict[str, Any]:
@@ -482,7 +488,7 @@ def set_clock() -> Response:
 @bp.post("/faults")
 def add_fault() -> Response:
     data = body()
-    allowed = {"platform", "path_contains", "kind", "times", "skip", "retry_after", "seconds"}
+    allowed = {"platform", "path_contains", "query_contains", "kind", "times", "skip", "retry_after", "seconds"}
     unknown = set(data) - allowed
     if unknown:
         raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -497,6 +503,10 @@ def add_fault() -> Response:
         if not isinstance(data["path_contains"], str) or not data["path_contains"]:
             raise BadRequest("path_contains must be a non-empty string")
         fault["path_contains"] = data["path_contains"]
+    if data.get("query_contains") is not None:  # e.g. one breakdown or one Analytics report alone
+        if not isinstance(data["query_contains"], str) or not data["query_contains"]:
+            raise BadRequest("query_contains must be a non-empty string")
+        fault["query_contains"] = data["query_contains"]
     if data.get("skip") is not None:  # let this many matching calls through first (e.g. fail page 2)
         fault["skip"] = _int(data, "skip", 0, 10**6)
     if data.get("retry_after") is not None:

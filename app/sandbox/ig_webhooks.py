@@ -38,6 +38,18 @@ from .instagram.shared import GraphError
 from .instagram.shared import bp as ig_bp
 from .instagram.subscriptions import parse_fields as _fields
 
+
+def page_fields(raw: str | None) -> list[str]:
+    """The ``page`` object's webhook fields (the sandbox knows ``feed``; Meta has many more)."""
+    names = [f.strip() for f in (raw or "").split(",") if f.strip()]
+    for name in names:
+        if name not in PAGE_FIELDS:
+            raise GraphError(f"(#100) Param fields[{name}] is not a valid field for object page", 100)
+    return list(dict.fromkeys(names))
+
+
+PAGE_FIELDS = ("feed", "mention", "ratings", "messages")
+
 DELIVERY_DELAY = timedelta(hours=25)  # 24 h of life, then about an hour
 
 
@@ -48,7 +60,7 @@ def _arg(name: str) -> str | None:
 def _app(app_id: str) -> dict[str, Any]:
     """The Instagram app ``app_id`` when the call carries its app token, else Meta's error."""
     st = state()
-    apps = {c["client_id"]: c for c in st.cfg["CLIENTS"].get("instagram", [])}
+    apps = {c["client_id"]: c for p in ("instagram", "facebook") for c in st.cfg["CLIENTS"].get(p, [])}
     token = token_value() or ""
     app = apps.get(app_id)
     if app is None:
@@ -83,7 +95,7 @@ def app_subscriptions(version: str, app_id: str) -> Response:
         if sub:
             data.append(
                 {
-                    "object": "instagram",
+                    "object": sub.get("object", "instagram"),
                     "callback_url": sub["callback_url"],
                     "active": True,
                     "fields": [{"name": f, "version": version} for f in sub["fields"]],
@@ -100,18 +112,20 @@ def app_subscriptions(version: str, app_id: str) -> Response:
                     st.webhook_apps.pop(app_id)
             st.save()
         return json_response({"success": True})
-    if _arg("object") != "instagram":
+    obj = _arg("object")
+    if obj not in ("instagram", "page"):
         raise GraphError("(#100) Param object must be one of {instagram, page, user, permissions}", 100)
     callback_url, verify_token = _arg("callback_url") or "", _arg("verify_token") or ""
     if not callback_url.startswith(("http://", "https://")):
         raise GraphError("(#100) Param callback_url must be a valid URL", 100)
-    fields = _fields(_arg("fields"))
+    fields = _fields(_arg("fields")) if obj == "instagram" else page_fields(_arg("fields"))
     if not fields:
         raise GraphError("(#100) The parameter fields is required", 100)
     _verify(callback_url, verify_token)  # outside the lock: the callback may call the sandbox
     with st.lock:
         old = st.webhook_apps.get(app_id, {}).get("fields", [])
         st.webhook_apps[app_id] = {
+            "object": obj,
             "callback_url": callback_url,
             "fields": list(dict.fromkeys([*old, *fields])),
             "secret": app["client_secret"],
@@ -154,7 +168,8 @@ def deliver_story_insights() -> Response:
             apps = [
                 (app_id, sub)
                 for app_id, sub in st.webhook_apps.items()
-                if "story_insights" in sub["fields"]
+                if sub.get("object", "instagram") == "instagram"
+                and "story_insights" in sub["fields"]
                 and "story_insights" in st.subscribed_apps.get(acc.id, {}).get(app_id, [])
             ]
             if not apps:

@@ -139,6 +139,7 @@ TOKEN_SHAPES = {
     ("x", "access"): ("VGNi", 88),
     ("x", "refresh"): ("bWRW", 88),
     ("x", "code"): ("", 90),
+    ("x", "app"): ("AAAAAAAAAAAAAAAAAAAAA", 90),  # an app-only bearer token (client credentials)
     ("facebook", "fb_short"): ("EAAB", 150),
     ("facebook", "fb_long"): ("EAAB", 170),
     ("facebook", "fb_page"): ("EAAB", 180),
@@ -179,6 +180,9 @@ class SandboxState:
     stories_sent: set[str] = field(default_factory=set)
     #: X per-user 15-minute limits set through ``PUT /_sandbox/x/limits`` (over ``X_RATE_LIMITS``)
     x_limits: dict[str, int] = field(default_factory=dict)
+    #: X batch compliance jobs by id (``x/compliance.py``) and what the control API set for the next ones
+    x_compliance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    x_compliance_next: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- basics
     @classmethod
@@ -217,6 +221,8 @@ class SandboxState:
             self.subscribed_apps.clear()
             self.stories_sent.clear()
             self.x_limits.clear()
+            self.x_compliance.clear()
+            self.x_compliance_next.clear()
             self.latency_ms = int(self.cfg.get("LATENCY_MS", 0))
             self.save()
 
@@ -307,6 +313,8 @@ class SandboxState:
             return "invalid"
         if token.expires_at is not None and self.now() >= token.expires_at:
             return "expired"
+        if token.kind == "app":
+            return "ok"  # an app-only token belongs to the app, not to an account
         if token.account_id not in self.accounts:
             return "revoked"
         return "ok"
@@ -344,12 +352,16 @@ class SandboxState:
         return parts.scheme in ("http", "https") and parts.hostname in ("127.0.0.1", "localhost") and not parts.fragment
 
     # ----------------------------------------------------------------- faults, calls, quotas, windows
-    def take_fault(self, platform: str, path: str, consent: bool) -> dict[str, Any] | None:
+    def take_fault(self, platform: str, path: str, consent: bool, query: str = "") -> dict[str, Any] | None:
+        """The first live fault matching the call (``query``: the decoded query string, which a fault's
+        ``query_contains`` must be in, e.g. ``breakdown=city``); one of its ``times`` is used."""
         for fault in self.faults:
             if fault["platform"] != platform or fault["times"] == 0:
                 continue
             needle = fault.get("path_contains")
             if needle and needle not in path:
+                continue
+            if fault.get("query_contains") and fault["query_contains"] not in query:
                 continue
             if consent and not needle:
                 continue

@@ -615,6 +615,15 @@ class Account:
         posts.reverse()
         return posts
 
+    def post_ever(self, post_id: str, now: datetime) -> Post | None:
+        """The post with ``post_id`` published by ``now``, deleted or not (X's compliance results name
+        a deleted post's creation date)."""
+        self._generate_posts(utc(now).date())
+        for p in [*self._gen, *self.explicit_posts]:
+            if p.id == post_id and p.published_at <= now:
+                return p
+        return None
+
     def find_post(self, post_id: str, now: datetime) -> Post | None:
         for p in self.posts_at(now):
             if p.id == post_id:

@@ -238,7 +238,11 @@ def exchange_step(
     if not code:
         raise OAuthRejected("The platform sent no authorization code. Start connecting again.")
 
-    adapter = _business_adapter(platform) if pending.feature == BUSINESS_FEATURE else adapter_for(platform)
+    # a TikTok comment grant is a business account's (API for Business), as is a business connect
+    business = pending.feature == BUSINESS_FEATURE or (
+        platform == "tiktok" and pending.feature == comment_replies.GRANT_FEATURE
+    )
+    adapter = _business_adapter(platform) if business else adapter_for(platform)
     verifier = None
     if pending.code_verifier_enc:
         verifier = keyring().decrypt(
@@ -382,7 +386,8 @@ def store_connection(
     # The initial sync (issue 5) brings the history; never for an insufficient_scope connection (O7).
     if not missing:
         dispatch.enqueue_initial_sync(conn.id)
-        if platform == "instagram":  # story_insights webhooks (app/sync/webhook_subscriptions.py)
+        # story_insights webhooks (app/sync/webhook_subscriptions.py); a Page's feed (app/sync/page_webhooks.py)
+        if platform in ("instagram", "facebook"):
             dispatch.enqueue_webhook_subscription(conn.id)
     kind = "insufficient_scope" if missing else "connected"
     return CallbackOutcome(kind, platform, connection_id=conn.id)

@@ -111,6 +111,6 @@ def prepare_portfolio(user_id: int) -> bool:
         return False
     pf_service.refresh_stale()  # rows the syncs (or a new day) left stale: computed once here, not per view
     q = pf_service.parse_query(user, {})
-    pf = pf_service.portfolio_for(user, q)
+    pf = pf_service.portfolio_for(user, q, page=True)  # the page's result (the API computes its own)
     page_charts.portfolio_growth(pf, f"user:{user.id}")
     return True

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from app.models import User
 from app.services.clients import may_filter_by_coach, visible_clients
+from app.stats import attention as stats_attention
 from app.stats import portfolio as pf_stats
 from app.stats import portfolio_state
 from app.stats.query import BadQuery, StatsQuery, parse
@@ -29,12 +30,18 @@ def parse_query(user: User, args: Mapping[str, str]) -> StatsQuery:
     return query
 
 
-def portfolio_for(user: User, query: StatsQuery) -> pf_stats.Portfolio:
-    """Every number of the portfolio for the clients ``user`` may see (cached, see ``stats.portfolio``).
+def portfolio_for(user: User, query: StatsQuery, *, page: bool = False) -> pf_stats.Portfolio:
+    """Every number of the portfolio for the clients ``user`` may see (cached, see ``stats.portfolio``);
+    ``page``: what the CRM page shows (its leaderboard rows and needs-attention rows), not the API's lists.
 
     :raises BadQuery: an unknown size band or a malformed coach filter.
     """
-    return pf_stats.portfolio(visible_clients(user), query)
+    return pf_stats.portfolio(visible_clients(user), query, page=page)
+
+
+def attention_of(user: User, query: StatsQuery, client_ids: list[int]) -> dict[int, pf_stats.Attention]:
+    """Needs attention of a few of the clients ``user`` may see (a page result's ``attention_rest``)."""
+    return stats_attention.attention_of(visible_clients(user), query, client_ids)
 
 
 def refresh_stale() -> int:

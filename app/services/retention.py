@@ -34,6 +34,7 @@ from app.models import (
     PasswordReset,
     UserSession,
     WorkAction,
+    XComplianceJob,
 )
 from app.models.base import utcnow
 from app.models.sync import SyncRun, SyncStatus
@@ -99,6 +100,8 @@ def purge(now: datetime | None = None) -> dict[str, int]:
         ),
         ("ops_alerts", delete(OpsAlert).where(OpsAlert.created_at < now - timedelta(days=OPS_DAYS))),
         ("ops_work_actions", delete(WorkAction).where(WorkAction.at < now - timedelta(days=OPS_DAYS))),
+        # X's compliance jobs: what each removed, 90 days (an open one is given up after 20 h anyway)
+        ("x_compliance_jobs", delete(XComplianceJob).where(XComplianceJob.created_at < now - timedelta(days=OPS_DAYS))),
     ]
     for name, stmt in steps:
         counts[name] = int(db.session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ last 14 days" still holds tomorrow when it reads "lost 43". A note is in force w
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -105,23 +105,50 @@ class AttentionPage:
     quiet: list[ClientAttention]
 
 
-def for_page(attention: Sequence[pf_stats.Attention], today: date, shown: int = 50) -> AttentionPage:
+def for_page(
+    attention: Sequence[pf_stats.Attention],
+    today: date,
+    shown: int = pf_stats.ATTENTION_SHOWN,
+    rest: Sequence[int] = (),
+    more: Callable[[list[int]], Mapping[int, pf_stats.Attention]] | None = None,
+) -> AttentionPage:
     """``with_notes`` split for the page, building the rows it shows only: a client without a note in force
     has every reason open, so past the first ``shown`` it is only counted (9,400 clients need attention
-    in the 10,000-client benchmark; the page lists 50)."""
-    notes = notes_in_force([a.client_id for a in attention], today)
+    in the 10,000-client benchmark; the page lists 50).
+
+    ``rest``: the clients needing attention after ``attention``, ids only (a page result,
+    ``Portfolio.attention_rest``); ``more`` reads the reasons of those the page must show: every one with a
+    note in force, and as many of the others as notes hid among the first ``shown`` (none, usually)."""
+    notes = notes_in_force([a.client_id for a in attention] + list(rest), today)
     noted = {cid for cid, _ in notes}
     key = functools.lru_cache(maxsize=4096)(reason_key)
+
+    def build(a: pf_stats.Attention) -> ClientAttention:
+        return ClientAttention(
+            a.client_id, a.name, tuple(Reason(k, t, notes.get((a.client_id, k))) for t in a.reasons for k in (key(t),))
+        )
+
+    fetched: Mapping[int, pf_stats.Attention] = {}
+    want: list[int] = []
+    if rest and more is not None:
+        hidden = sum(1 for a in attention[:shown] if a.client_id in noted and not build(a).open)
+        short = max(0, shown - len(attention) + hidden)  # unnoted rows of ``rest`` the page may list
+        want = [cid for cid in rest if cid in noted] + [cid for cid in rest if cid not in noted][:short]
+        fetched = more(want) if want else {}
+    wanted = set(want)
     opened: list[ClientAttention] = []
     quiet: list[ClientAttention] = []
     count = 0
-    for a in attention:
+    entries: list[pf_stats.Attention | int] = [*attention, *rest]
+    for item in entries:
+        a = fetched.get(item) if isinstance(item, int) else item
+        if a is None:  # of ``rest``: not read (no note in force: open), or read and no longer needing attention
+            count += item not in wanted
+            continue
         if a.client_id not in noted and len(opened) >= shown:
             count += bool(a.reasons)
             continue
-        row = ClientAttention(
-            a.client_id, a.name, tuple(Reason(k, t, notes.get((a.client_id, k))) for t in a.reasons for k in (key(t),))
-        )
+        row = build(a)
         if row.open:
             count += 1
             if len(opened) < shown:
@@ -129,6 +156,19 @@ def for_page(attention: Sequence[pf_stats.Attention], today: date, shown: int = 
         else:
             quiet.append(row)
     return AttentionPage(opened, count, quiet)
+
+
+def attention_of(
+    visible: Select[tuple[Client]], query: StatsQuery, client_ids: Sequence[int]
+) -> dict[int, pf_stats.Attention]:
+    """Needs attention of a few of the portfolio's clients (those of a page result's ``attention_rest``
+    the page must show), from the same definitions; a client without a reason now is absent."""
+    if not client_ids:
+        return {}
+    rows = pf_stats.client_rows(visible.where(Client.id.in_(list(client_ids))), query, pf_stats.LEADERBOARD_DAYS)
+    return {
+        r.client_id: pf_stats.Attention(r.client_id, r.name, rs) for r in rows if (rs := pf_stats.attention_reasons(r))
+    }
 
 
 def for_client(visible: Select[tuple[Client]], client_id: int, query: StatsQuery) -> ClientAttention:

@@ -36,8 +36,13 @@ from app.extensions import db
 Rows = list[tuple[Any, ...]]
 
 
-def fetch(stmt: Executable, *, jit: bool = True) -> Future[Rows]:
+def fetch(stmt: Executable, *, jit: bool = True, inline: bool = False) -> Future[Rows]:
     """All rows of ``stmt`` as plain tuples; ``.result()`` re-raises the statement's error.
+
+    ``inline=True``: run it now on the caller's session, as on SQLite. For reads of a small scope (a
+    coach's 50 clients) a side connection, its transaction and its ``SET LOCAL`` cost more than the
+    overlap saves (~20 ms of app CPU per portfolio, bench/README.md, issue 21); such statements are
+    estimated far below ``jit_above_cost``, so ``jit`` does not apply.
 
     ``jit=False``: PostgreSQL compiles no JIT code for it (``SET LOCAL jit = off`` in its own
     transaction). A statement over every connection with per-row fallbacks (``app/stats/portfolio_rows.py``)
@@ -45,8 +50,8 @@ def fetch(stmt: Executable, *, jit: bool = True) -> Future[Rows]:
     server spent 3.5 s compiling code for a 60 ms read (bench/README.md, issue 21)."""
     engine = db.engine
     future: Future[Rows] = Future()
-    if engine.dialect.name == "sqlite":
-        _settle(future, lambda: [tuple(r) for r in db.session.execute(stmt)])
+    if inline or engine.dialect.name == "sqlite":
+        _settle(future, lambda: [tuple(r) for r in db.session.connection().execute(stmt)])
         return future
     thread = threading.Thread(
         target=_settle, args=(future, lambda: _run(engine, stmt, jit)), name="stats-parallel-read", daemon=True

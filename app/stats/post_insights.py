@@ -46,6 +46,38 @@ def _youtube_analytics(content_item_id: int) -> dict[str, Any] | None:
     }
 
 
+#: the numbers a platform gives only to the account owner, as stored in ``extra_metrics`` (label, key):
+#: X's ``organic_metrics`` / ``non_public_metrics``, read for the owner's posts under 30 days old
+#: (``app/platforms/x.py``; docs/platforms.md)
+OWNER_METRICS: dict[str, tuple[tuple[str, str], ...]] = {
+    "x": (
+        ("organic_impressions", "Impressions (organic)"),
+        ("engagements", "Engagements"),
+        ("link_clicks", "Link clicks"),
+        ("profile_visits", "Profile visits"),
+    ),
+}
+
+
+def owner_metrics(item: ContentItem | None, platform: str) -> dict[str, int] | None:
+    """The owner-only numbers stored for the post (``OWNER_METRICS``), or None when the platform has
+    none or none was read (an X post already over 30 days old when first synced)."""
+    wanted = OWNER_METRICS.get(platform)
+    if item is None or not wanted:
+        return None
+    extras = item.extra_metrics or {}
+    found = {key: int(extras[key]) for key, _ in wanted if isinstance(extras.get(key), int | float)}
+    return found or None
+
+
+def owner_panel(content_item_id: int, platform: str) -> list[tuple[str, int]] | None:
+    """``owner_metrics`` as (label, value) rows for the post page, in ``OWNER_METRICS`` order."""
+    found = owner_metrics(db.session.get(ContentItem, content_item_id), platform)
+    if found is None:
+        return None
+    return [(label, found[key]) for key, label in OWNER_METRICS[platform] if key in found]
+
+
 def post_json(connections: Sequence[Connection], content_id: int) -> dict[str, Any]:
     """The post's answer (see the module docstring).
 
@@ -76,6 +108,7 @@ def post_json(connections: Sequence[Connection], content_id: int) -> dict[str, A
             "watch_time_minutes": _watch_minutes(item.watch_time_seconds),
             "average_view_duration_s": round(float(avg), 1) if isinstance(avg, int | float) else None,
         },
+        "owner_metrics": owner_metrics(item, post.platform),
         "followers_at_measure": post.followers_at_measure,
         "engagement_rate": round(post.rate, 2) if post.rate is not None else None,
         "metrics_updated_at": item.metrics_updated_at.isoformat() if item.metrics_updated_at else None,

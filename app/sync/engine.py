@@ -364,7 +364,8 @@ def _write(connection_id: int, run_id: int, data: SyncData, recorder: RecordingS
     if not wrote_day:
         data.notes.append("the platform hides the follower count; no snapshot for today")
     ids = storage.write_content(connection_id, data.content, followers)
-    ids.update(storage.write_metrics(connection_id, data.metrics, followers))
+    keep = storage.KEPT_EXTRAS.get(conn.platform, ())
+    ids.update(storage.write_metrics(connection_id, data.metrics, followers, keep))
     removed = storage.remove_content(connection_id, [g for g in data.gone if g not in ids])
     comments = comment_sync.write(conn, data.comments) if data.comments is not None else None
     measured = {

@@ -381,13 +381,43 @@ def remove_content(connection_id: int, platform_ids: Sequence[str]) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def write_metrics(connection_id: int, metrics: Mapping[str, Metrics], followers: int | None) -> dict[str, int]:
-    """Fresh numbers of stored posts (no full item from the platform); returns ``{platform_id: id}``."""
+#: owner-only numbers a platform stops giving after a while (X: the owner's posts over 30 days old): a
+#: later read without them keeps the last ones read instead of erasing them
+KEPT_EXTRAS: dict[str, tuple[str, ...]] = {
+    "x": ("organic_impressions", "engagements", "link_clicks", "profile_visits"),
+}
+
+
+def _stored_extras(connection_id: int, platform_ids: Sequence[str], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The ``keys`` of the stored ``extra_metrics`` of these posts (one query per ``CHUNK`` posts)."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(platform_ids), CHUNK):
+        rows = db.session.execute(
+            select(ContentItem.platform_id, ContentItem.extra_metrics).where(
+                ContentItem.connection_id == connection_id,
+                ContentItem.platform_id.in_(platform_ids[start : start + CHUNK]),
+            )
+        ).all()
+        for platform_id, extras in rows:
+            kept = {k: extras[k] for k in keys if isinstance(extras, dict) and k in extras}
+            if kept:
+                out[platform_id] = kept
+    return out
+
+
+def write_metrics(
+    connection_id: int, metrics: Mapping[str, Metrics], followers: int | None, keep: Sequence[str] = ()
+) -> dict[str, int]:
+    """Fresh numbers of stored posts (no full item from the platform); returns ``{platform_id: id}``.
+
+    ``keep``: extra numbers that a read without them leaves as stored (``KEPT_EXTRAS``)."""
     now = utcnow()
     found: dict[str, int] = {}
+    lacking = [pid for pid, values in metrics.items() if keep and not set(keep) & set(values)]
+    stored = _stored_extras(connection_id, lacking, keep) if lacking else {}
     for platform_id, values in metrics.items():
         cols = {k: v for k, v in metric_values(values).items() if v is not None}
-        extras = _extras(values)
+        extras = {**stored.get(platform_id, {}), **_extras(values)}
         if extras:  # the per-post read's other numbers (an Instagram reel's average watch time)
             cols["extra_metrics"] = extras
         row_id = db.session.execute(

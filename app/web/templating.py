@@ -26,7 +26,7 @@ from app.alerts import feed
 from app.charts.builders import NONCE_PLACEHOLDER
 from app.models.platforms import PLATFORM_NAMES
 from app.reports import formatting, summary
-from app.reports.pdf import pdf_text
+from app.reports.pdf import HEADING_RUN, LONG_RUN, pdf_text
 from app.reports.pdf_drawings import print_svg
 from app.services import brand as brand_service
 from app.services.connections import filter_platforms
@@ -46,9 +46,10 @@ def alerts_unread() -> int:
 
 
 @pass_context
-def report_text(ctx: Any, value: Any) -> Markup:
-    """Report text: escaped; in the PDF also routed to a font that has its characters."""
-    return pdf_text(value) if ctx.get("pdf") else escape("" if value is None else value)
+def report_text(ctx: Any, value: Any, longest: int = LONG_RUN) -> Markup:
+    """Report text: escaped; in the PDF also routed to a font that has its characters, a run of more than
+    ``longest`` characters without a space broken so it wraps (``HEADING_RUN`` for the cover's name)."""
+    return pdf_text(value, longest) if ctx.get("pdf") else escape("" if value is None else value)
 
 
 def svg_data_uri(svg: str) -> str:
@@ -76,11 +77,15 @@ def report_summary(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def rating_reason(r: dict[str, Any]) -> str:
-    """Why a weekly report has its rating (the rule in words)."""
+    """Why a weekly (or monthly) report has its rating (the rule in words)."""
     eng = r.get("engagement") or {}
     total = r.get("total") or {}
     loc = formatting.locale_or_default(r.get("locale"))
-    return summary.rating_reason(total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data")), loc)
+    growth, rate, has_data = total.get("growth_rate"), eng.get("rate"), bool(r.get("has_data"))
+    days = int((r.get("period") or {}).get("days") or 7)
+    if r.get("rating") != summary.rating(growth, rate, has_data, days):
+        days = 7  # a monthly payload stored before months were rated on their average week: its own rule
+    return summary.rating_reason(growth, rate, has_data, loc, days)
 
 
 def brand_logo_src(inline: bool = False) -> str:
@@ -143,6 +148,7 @@ def init_app(app: Flask) -> None:
         brand=brand_service.current,
         brand_logo_src=brand_logo_src,
         report_locales=brand_service.LOCALES,
+        heading_run=HEADING_RUN,
         brand_logo_size=brand_logo_size,
         brand_logo_absolute=brand_logo_absolute,
         audience_label=audience_label,

@@ -26,10 +26,11 @@ def png(size=(240, 80), colour="#0f766e", **save) -> bytes:
     return out.getvalue()
 
 
-def gif_animated() -> bytes:
+def gif_animated(fmt: str = "GIF") -> bytes:
+    """Two frames as an animated GIF, APNG (``PNG``) or WebP: each a format the form otherwise accepts."""
     frames = [Image.new("RGB", (64, 64), c) for c in ("red", "blue")]
     out = io.BytesIO()
-    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    frames[0].save(out, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
     return out.getvalue()
 
 
@@ -129,6 +130,8 @@ def test_logo_is_re_encoded_and_served_safely(app, admin_client, client):
         (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>', "l.svg", "contains a script"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>', "l.svg", "SVG logos are not"),
         (None, "anim.gif", "Animated logos are not accepted"),
+        (None, "anim.apng", "Animated logos are not accepted"),
+        (None, "anim.webp", "Animated logos are not accepted"),
         (blank_png(5000, 5000), "wide.png", "5000×5000 pixels; the limit is 4000 on each side"),
         (blank_png(20_000, 20_000), "bomb.png", "far too many pixels"),
         (None, "tiny.png", "it needs at least 16"),
@@ -136,8 +139,8 @@ def test_logo_is_re_encoded_and_served_safely(app, admin_client, client):
     ],
 )
 def test_bad_logos_are_refused_with_a_clear_message(app, admin_client, payload, filename, message):
-    if filename == "anim.gif":
-        payload = gif_animated()
+    if filename.startswith("anim."):
+        payload = gif_animated({"gif": "GIF", "apng": "PNG", "webp": "WEBP"}[filename.split(".")[1]])
     elif filename == "tiny.png":
         payload = png(size=(8, 8))
     elif filename == "bmp.bmp":

@@ -72,18 +72,24 @@ def live(make_app: Any) -> Any:
             coach_comment="Maya tripled her weekly reach in October: keep the series going.",
         )
         db.session.add(report)
+        week = Report(kind="weekly", client_id=c.id, period_start=date(2026, 11, 9), period_end=end, status="queued")
+        october = {"period_start": date(2026, 10, 1), "period_end": date(2026, 10, 31)}
+        month = Report(kind="monthly", client_id=c.id, status="queued", **october)
+        db.session.add_all([week, month])
         db.session.commit()
-        service.generate(report.id)
-        report_id = report.id
+        for r in (report, week, month):
+            service.generate(r.id)
+        ids = {"program": report.id, "weekly": week.id, "monthly": month.id}
     with serve_wsgi(app) as url:
-        yield url, report_id
+        yield url, ids
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_programme_report_page(live: Any, page: Any, width: int) -> None:
     from playwright.sync_api import expect
 
-    url, report_id = live
+    url, ids = live
+    report_id = ids["program"]
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, url, "maya@example.com")
     page.goto(f"{url}/reports/{report_id}")
@@ -115,3 +121,37 @@ def test_programme_report_page(live: Any, page: Any, width: int) -> None:
     keep = os.environ.get("REPORT_SCREENSHOT")
     if keep and width == 1280:
         page.screenshot(path=keep, full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "change"),
+    [
+        # weekly: Nov 8 → Nov 15, 7 days of +25 and +60: 7 × 85 = +595
+        ("weekly", "Weekly growth report", "+595"),
+        # monthly: Sep 30 → Oct 31, 31 days of +85: +2,635
+        ("monthly", "Monthly growth report", "+2,635"),
+    ],
+)
+def test_weekly_and_monthly_report_pages(live: Any, page: Any, kind: str, title: str, change: str) -> None:
+    """The weekly and monthly reports as the emailed link's page: cover, rating, brand, no sideways scroll
+    on a phone (a long handle), no CSP violation."""
+    from playwright.sync_api import expect
+
+    url, ids = live
+    page.set_viewport_size({"width": 390, "height": 900})
+    log_in(page, url, "maya@example.com")
+    page.goto(f"{url}/reports/{ids[kind]}")
+    expect(page.get_by_role("heading", level=1, name="Maya Okafor")).to_be_visible()
+    cover = page.locator(".report-cover")
+    expect(cover).to_contain_text(title)
+    expect(cover).to_contain_text(change)
+    expect(cover).to_contain_text("Rating:")
+    expect(cover).to_contain_text("this month, +" if kind == "monthly" else "this week (")  # the rating line
+    expect(page.locator(".site-header .brand")).to_contain_text("Northwind Coaching")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the {kind} page scrolls sideways by {overflow}px on a phone"
+    assert page.csp_violations == []
+    img = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    colours = img.getcolors(maxcolors=1 << 20) or []
+    assert len(colours) > 50
+    assert any(abs(r - 0x7C) < 10 and abs(g - 0x2D) < 10 and abs(b - 0x12) < 10 for _, (r, g, b) in colours)

@@ -96,3 +96,19 @@ def test_weekly_chart_axis_reads_short_dates_and_the_table_keeps_iso_ones():
     assert ">Dec 1<" in chart.svg
     assert "2026-12-01" not in chart.svg  # a long ISO label was cut off at the chart's edge
     assert [r[0] for r in chart.table.rows] == weeks
+
+
+def test_the_print_chart_is_readable_at_print_size():
+    """The PDF's chart: a 640 × 300 canvas drawn across the ~17 cm text width, so its smallest text
+    (14 px) prints at 14 × 17 cm / 640 = 0.37 cm = 10.5 pt, and its axis labels (15 px) at 11.3 pt."""
+    import re
+
+    yt = _series("youtube", "YouTube", [1_000 + i for i in range(10)])
+    m1 = Milestone("M1", "Brand audit", D0 + timedelta(days=4), 4, False, None, None)
+    chart = growth_chart("g", "Followers", [yt], [m1], D0 + timedelta(days=1), print_size=True)
+    assert 'viewBox="0 0 640 300"' in chart.svg
+    sizes = {float(px) for px in re.findall(r"font-size:\s*([\d.]+)px", chart.svg)}
+    assert 15.0 in sizes
+    points_per_px = 17 / 2.54 * 72 / 640
+    assert min(sizes) * points_per_px >= 10
+    assert ">M1<" in chart.svg

@@ -528,8 +528,9 @@ def test_pdf_render_opens_no_socket(app, program, monkeypatch):
         assert data.startswith(b"%PDF")
         assert attempts == []
         text = _text(data)
-        assert '<img src="file:///etc/passwd">' in text
-        assert "@import url(http://x)" in text
+        squeezed = "".join(text.split())  # the cover's name wraps every 18 characters (pdf.HEADING_RUN)
+        assert '<imgsrc="file:///etc/passwd">' in squeezed
+        assert "@importurl(http://x)" in squeezed
         assert "root:" not in text
 
 

@@ -47,6 +47,19 @@ def test_monthly_payload_by_hand(app, october):
     assert ig["engagement_end"] == pytest.approx(7.0)  # mean of 10 % and 4 %
     assert ig["engagement_start"] == pytest.approx(2.0)  # the 31 days before: Sep 15's post
     assert r["top_post"]["engagement_rate"] == pytest.approx(10.0)
+    # rated on its average week: 1.31^(7/31) − 1 = +6.3 % (Excellent); advice about the month, not a week
+    assert r["rating"] == "Excellent"
+    assert r["advice"] == "Keep the rhythm: 2 posts this month, fewer than one a week."
+
+
+def test_monthly_pdf_speaks_of_the_month(app, october):
+    from tests.reports.test_reports import _text
+
+    payload = build.monthly(october, date(2026, 10, 1), date(2026, 10, 31))
+    text = " ".join(_text(service.render_report_pdf(payload)).split())
+    assert "Followers changed +31.0% this month, +6.3% a week on average (Excellent: 2% or more a week)." in text
+    assert "this week" not in text
+    assert "Monthly growth report" in text
 
 
 def test_monthly_api_and_bad_month(app, client, october):

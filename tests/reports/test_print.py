@@ -58,6 +58,15 @@ def overlaps(page: list[tuple[float, float, float, float, str]], slack: float = 
     return found
 
 
+#: A4's width less its 1.6 cm right margin (pdf.html's @page), with half a point of slack
+RIGHT_EDGE = 595.28 - 1.6 / 2.54 * 72 + 0.5
+
+
+def past_the_margin(pdf: bytes) -> list[str]:
+    """Words that run past the right margin (or off the page): reportlab breaks lines at spaces only."""
+    return [w[4] for page in words(pdf) for w in page if w[2] > RIGHT_EDGE]
+
+
 def pngs(pdf: bytes, tmp: Path, dpi: int = 50) -> list[Image.Image]:
     (tmp / "r.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(tmp / "r.pdf"), str(tmp / "p")], check=True)  # noqa: S603,S607
@@ -147,11 +156,87 @@ def test_names_in_any_script_print(app, seeded, name):
     pdf = service.render_report_pdf(build.weekly(seeded, END))
     text = _text(pdf)
     if "🚀" in name:
-        assert "Zoë :rocket: Fischer" in text
+        assert "Zoë 🚀 Fischer" in text  # drawn from Noto Emoji, and copied as the emoji (pdf_unicode)
     elif name.startswith("A"):
         assert "A" * 120 in "".join(text.split())  # wrapped, not clipped
     else:
         assert name in text
+    for page in words(pdf):
+        assert overlaps(page) == []
+    assert past_the_margin(pdf) == []
+
+
+@pytest.mark.parametrize("name", ["W" * 60, "Wolkenstein-Oberhausen-Wolkenstein-Oberhausen", "渡辺" * 20])
+def test_a_long_name_wraps_inside_the_margins_of_every_report(app, program, factory, name):
+    """The cover's 22-pt name once ran off the page: 32 bold "W" are 725 pt of a 504-pt text width."""
+    from app.reports import case_study
+
+    program.display_name = name
+    db.session.commit()
+    for payload in (build.weekly(program, END), build.program(program, TODAY, COMMENT)):
+        pdf = service.render_report_pdf(payload)
+        assert past_the_margin(pdf) == [], payload["kind"]
+        assert name in "".join(_text(pdf).split())  # wrapped, not clipped
+        assert [pair for page in words(pdf) for pair in overlaps(page)] == []
+    assert past_the_margin(case_study.pdf(case_study.payload(program, TODAY, anonymous=False))) == []
+
+
+def test_the_data_as_of_line_prints_in_words_in_the_clients_zone(app, seeded):
+    """The last sync (03:04 UTC) in Berlin's winter time, and how long before the report it was."""
+    from datetime import UTC, datetime
+
+    seeded.time_zone = "Europe/Berlin"
+    history.connection(seeded, "tiktok", username="zoe_tt", last_sync_at=datetime(2026, 11, 16, 3, 4, tzinfo=UTC))
+    payload = build.weekly(seeded, END)
+    assert payload["data_as_of"] == "2026-11-16T03:04:00+00:00"
+    payload["generated_at"] = "2026-11-16T06:10:00+00:00"
+    text = " ".join(_text(service.render_report_pdf(payload)).split())
+    assert (
+        "Data as of Monday, November 16, 2026 at 04:04 Central European Standard Time, 3 hours before this "
+        "report was made." in text
+    )
+    assert ISO_MOMENT.search(text) is None
+
+
+def test_the_emailed_page_and_the_pdf_say_the_same(app, client, seeded):
+    """One template: the emailed link's page and the PDF carry the same cover numbers, sentences, rating
+    line and "data as of" line (the PDF's text with its line breaks joined)."""
+    from app.web.templating import report_summary
+    from tests.reports.test_reports import _done_report
+
+    _brand()
+    report = _done_report(seeded)
+    _link, token = service.issue_link(report, "zoe@example.com", None)
+    db.session.commit()
+    client.auto_csrf = False
+    page = " ".join(
+        unescape(re.sub(r"<[^>]+>", " ", client.post(f"/r/{report.id}/{token}").get_data(as_text=True))).split()
+    )
+    pdf = " ".join(_text(client.post(f"/r/{report.id}/{token}", data={"format": "pdf"}).data).split())
+    s = report_summary(report.payload)
+    needles = [h["text"] for h in s["headlines"]] + [s["grew"], s["changed"], s["next"], "Northwind Coaching"]
+    needles += [
+        "Followers changed +6.7% this week (Excellent: 2% or more).",
+        "No account has synced yet",
+    ]  # 1,500 → 1,600
+    for needle in needles:
+        assert needle in page, needle
+        assert needle in pdf, needle
+
+
+@pytest.mark.parametrize(
+    "caption",
+    ["منشور عربي 🚀 رائع جدا", "渡辺の朝のルーティン 🎉 #reels", "x" * 400, "https://example.com/" + "a/b" * 120],
+)
+def test_captions_in_any_script_and_length_print_inside_the_page(app, seeded, caption):
+    """The top post's caption (cut at 280 characters when built): every script printed, a run without
+    spaces wrapped inside the margins, nothing overlapping."""
+    ig = history.connection(seeded, "tiktok", username="zoe_tt")
+    history.daily(ig, END - timedelta(days=7), [300] * 8)
+    history.post(ig, END - timedelta(days=1), likes=900, comments=90, followers=1000, caption=caption)
+    pdf = service.render_report_pdf(build.weekly(seeded, END))
+    assert caption[:280] in "".join(_text(pdf).split()) or caption in _text(pdf)
+    assert past_the_margin(pdf) == []
     for page in words(pdf):
         assert overlaps(page) == []
 
@@ -238,3 +323,36 @@ def test_cjk_glyphs_print_rather_than_tofu(tmp_path):
     assert ImageChops.difference(a, b).getbbox() is not None
     bare_a, bare_b = page("渡", False), page("辺", False)
     assert ImageChops.difference(bare_a, bare_b).getbbox() is None  # without the font: identical boxes or blank
+
+
+def test_emoji_print_as_glyphs_and_copy_as_emoji(tmp_path):
+    """🚀 and 🎉 (beyond U+FFFF) print from Noto Emoji as two different inked glyphs, and the text read
+    back is the emoji (ReportLab wrote "Ὠ" for 🚀 before ``pdf_unicode``); a skin tone is left out."""
+    from app.reports import pdf as pdf_mod
+
+    def render(text: str) -> bytes:
+        html = (
+            "<html><head><style>@font-face { font-family: Body; src: url('static:fonts/DejaVuSans.ttf'); }"
+            f"{pdf_mod.FALLBACK_MARK} body {{ font-family: Body; font-size: 60pt; }}</style></head>"
+            f"<body><p>{pdf_mod.pdf_text(text)}</p></body></html>"
+        )
+        return pdf_mod.render_pdf(html)
+
+    rocket, party = render("🚀"), render("🎉")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = pngs(rocket, tmp_path / "a")[0].convert("L"), pngs(party, tmp_path / "b")[0].convert("L")
+    assert a.getextrema()[0] < 100
+    assert ImageChops.difference(a, b).getbbox() is not None
+    assert "NotoEmoji" in _fonts(rocket, tmp_path)
+    assert _text(rocket).strip() == "🚀"
+    assert _text(render("Ok 👍🏽")).strip() == "Ok 👍"
+
+
+def test_the_text_map_writes_utf16_beyond_the_basic_plane():
+    from app.reports.pdf_unicode import to_unicode_cmap
+
+    cmap = to_unicode_cmap("AAAAAA+NotoEmoji-Regular", [0, 0x41, 0x1F680])
+    assert "<00> <02>" in cmap  # the code space: three codes
+    assert "<01> <0041>" in cmap
+    assert "<02> <D83DDE80>" in cmap  # U+1F680 as its surrogate pair

@@ -32,7 +32,9 @@ def test_drawable_names():
     assert card.drawable("محمد الأحمد") == "محمد الأحمد"
     assert card.drawable("김민준") == "김민준"  # Noto Sans KR
     assert card.drawable("ሰላም") == ""  # Ethiopic: no packaged font has it, no name rather than boxes
-    assert card.drawable("Kenji ሰላ") == "Kenji"  # 5 of 7 letters drawable
+    assert card.drawable("ሰላም Abebe") == ""  # a name in part would be another name: none at all
+    assert card.drawable("Abebe \U0001f000") == "Abebe"  # a symbol no font has (a mahjong tile) is left out
+    assert card.drawable("👩\u200d👩\u200d👧 Kim") == "👩👩👧 Kim"  # joiners are invisible, not letters
     assert card.runs("Kenji 渡辺 김 🚀") == [("Kenji ", 0), ("渡辺", 1), (" ", 0), ("김", 2), (" ", 0), ("🚀", 3)]
 
 
@@ -166,3 +168,30 @@ def test_programme_report_page_has_open_graph_tags(app, client, program):
     assert f'<meta property="og:title" content="{title}">' in page
     assert '<meta property="og:description" content="Followers gained: ' in page
     assert "<script>alert(1)" not in page
+
+
+def test_the_public_share_page_carries_the_brand(app, client, program):
+    """The interstitial a link preview reads and the report behind it: the business's name, logo and
+    colour, for a visitor who is not logged in."""
+    from app.services import brand
+
+    logo = io.BytesIO()
+    Image.new("RGB", (240, 80), "#7c2d12").save(logo, "PNG")
+    brand.save(
+        business_name="Northwind Coaching",
+        primary_colour="#7c2d12",
+        sender_name=None,
+        reply_to=None,
+        footer="Growth you can show",
+        locale=None,
+        logo=logo.getvalue(),
+    )
+    client.login("kenji@example.com")
+    path = _share_path(client)
+    client.logout()
+    public = app.test_client()
+    for page in (public.get(path).get_data(as_text=True), public.post(path).get_data(as_text=True)):
+        assert "Northwind Coaching" in page
+        assert "/brand/logo.png?v=" in page
+        assert "#7c2d12" in page
+    assert '<meta property="og:site_name" content="Northwind Coaching">' in public.get(path).get_data(as_text=True)

@@ -214,3 +214,53 @@ def test_monthly_reads_like_the_weekly():
     assert [(h.label, h.note) for h in s.headlines][1:] == [("Change this month", "+6.7%"), ("Engagement", "9 posts")]
     assert s.grew == "Instagram grew the most: +80 followers (+8.0%), 80% of the month's gain."
     assert s.changed == "Engagement was 6.0% (no posts the month before to compare with)."
+
+
+def test_a_month_is_rated_on_its_average_week():
+    """+5 % over 30 days is 1.05^(7/30) − 1 = +1.1 % a week: Good, not the Excellent that +5 % in one
+    week earns; +31 % over 31 days is 1.31^(7/31) − 1 = +6.3 % a week: Excellent."""
+    assert summary.weekly_growth(5.0, 7) == 5.0
+    assert summary.weekly_growth(5.0, 30) == pytest.approx(1.145, abs=0.001)
+    assert summary.rating(5.0, 3.0, True) == "Excellent"
+    assert summary.rating(5.0, 3.0, True, days=30) == "Good"
+    assert summary.rating_reason(31.0, 7.0, True, "en", days=31) == (
+        "Followers changed +31.0% this month, +6.3% a week on average (Excellent: 2% or more a week)."
+    )
+    assert summary.rating_reason(None, None, False, "en", days=31) == (
+        "Not enough data: there is no follower total for the month yet."
+    )
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({"posts": 0, "net": 5}, "You did not post this month: aim for at least 3 posts a week to keep growing."),
+        ({"posts": 2, "net": -1}, "You lost followers this month: look at what"),
+        ({"posts": 2, "net": 5}, "Keep the rhythm: 2 posts this month, fewer than one a week."),  # 2·7/31 = 0.45
+        ({"posts": 13, "net": 5}, "Keep the rhythm: 13 posts this month, about 3 a week."),  # 13·7/31 = 2.9
+    ],
+)
+def test_monthly_advice_speaks_of_the_month(kw, expected):
+    args = {"has_connections": True, "has_data": True, "engagement_change": None, "slot": None, "days": 31, **kw}
+    assert summary.advice(**args).startswith(expected)
+
+
+def test_a_stored_monthly_rating_is_explained_by_the_rule_it_was_given_by():
+    """A monthly payload stored before months were rated on their average week (+5 % rated Excellent on
+    the weekly bands) keeps a reason that agrees with its rating; a new one gets the month's rule."""
+    from app.web.templating import rating_reason
+
+    month = {
+        "kind": "monthly",
+        "locale": "en",
+        "has_data": True,
+        "period": {"days": 30},
+        "total": {"growth_rate": 5.0},
+        "engagement": {"rate": 3.0},
+    }
+    assert (
+        rating_reason({**month, "rating": "Excellent"}) == "Followers changed +5.0% this week (Excellent: 2% or more)."
+    )
+    assert rating_reason({**month, "rating": "Good"}) == (
+        "Followers changed +5.0% this month, +1.1% a week on average (Good: 0.5% to 2% a week)."
+    )

@@ -142,10 +142,12 @@ class SandboxControl:
         retry_after: int | None = None,
         seconds: float | None = None,
         skip: int | None = None,
+        query_contains: str | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"platform": platform, "kind": kind, "times": times}
         for key, value in (
             ("path_contains", path_contains),
+            ("query_contains", query_contains),
             ("skip", skip),
             ("retry_after", retry_after),
             ("seconds", seconds),
@@ -158,6 +160,13 @@ class SandboxControl:
         """Mark an X account protected and/or suspended."""
         result: dict[str, Any] = self._call("PATCH", f"x/accounts/{account_id}", json=flags)
         return result
+
+    def x_compliance(self, **next_job: Any) -> dict[str, Any]:
+        """X's compliance jobs (with the ids they were sent); ``outcome`` / ``malformed_lines`` set what
+        the next job to complete does."""
+        if next_job:
+            self._call("PUT", "x/compliance", json=next_job)
+        return self._call("GET", "x/compliance")
 
     def x_usage(self, post_reads: int | None = None) -> dict[str, Any]:
         """The month's X post reads of the default client (set them with ``post_reads``)."""

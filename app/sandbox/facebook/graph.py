@@ -296,6 +296,10 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
             if edge is None:
                 fields = split_fields(request.args.get("fields"))
                 return json_response(fb_comments.comment_view(comment, comment_page, fields))
+        if page is not None and edge == "subscribed_apps":  # the Page's webhook subscription (feed)
+            from ..fb_webhooks import page_subscribed_apps
+
+            return json_response(page_subscribed_apps(page, tok))
         if request.method != "GET":
             raise GraphError(
                 "Unsupported post request. Object does not support this operation.", 100, 33, "GraphMethodException"

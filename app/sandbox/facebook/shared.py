@@ -17,11 +17,13 @@ SCOPES = (
     "business_management",
     "pages_manage_engagement",
     "pages_read_user_content",
+    "pages_manage_metadata",  # subscribing a Page to webhooks (``/{page-id}/subscribed_apps``)
 )
 SHOW_LIST = "pages_show_list"
 READ_ENGAGEMENT = "pages_read_engagement"
 READ_INSIGHTS = "read_insights"
 MANAGE_ENGAGEMENT = "pages_manage_engagement"
+MANAGE_METADATA = "pages_manage_metadata"
 
 
 @bp.errorhandler(GraphError)

@@ -7,15 +7,16 @@ One blueprint, ``bp`` (``sandbox_x``), carries every X route, on ``x.com``/``api
 * :mod:`.oauth`: authorize (consent), token (code and rotating refresh grants), revoke.
 * :mod:`.api`: ``users/me``, ``users/:id/tweets``, ``tweets?ids=`` with rate windows and the monthly cap.
 * :mod:`.control`: ``/_sandbox/x/...`` (protected/suspended accounts, the month's post reads).
+* :mod:`.compliance`: the app-only token, ``/2/compliance/jobs`` and the signed storage URLs of a job.
 """
 
 from __future__ import annotations
 
 # isort: off
-from . import oauth, api
+from . import oauth, api, compliance
 
 # isort: on
 from .control import bp as control_bp
 from .errors import XProblem, bp, fault_response, not_found_path
 
-__all__ = ["XProblem", "api", "bp", "control_bp", "fault_response", "not_found_path", "oauth"]
+__all__ = ["XProblem", "api", "compliance", "bp", "control_bp", "fault_response", "not_found_path", "oauth"]

@@ -14,7 +14,7 @@ from app.models import Role
 from app.models.platforms import CONNECTABLE, PLATFORM_NAMES
 from app.redis_conn import get_redis
 from app.services import failed_work, heartbeat, ops_alerts
-from app.sync import budgets
+from app.sync import budgets, x_compliance
 from app.web.access import role_required
 from app.web.admin import bp
 from app.web.htmx import render
@@ -35,6 +35,7 @@ def ops_work() -> Response:
         labels=failed_work.KIND_LABELS,
         cron=heartbeat.cron_state(),
         alerts=ops_alerts.recent(),
+        compliance=x_compliance.recent(6),
     )
 
 

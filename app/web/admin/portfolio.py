@@ -3,6 +3,7 @@ chart) and the cohort view, for the clients the user may see."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Response, request
@@ -33,12 +34,14 @@ def portfolio() -> Response:
     """The whole portfolio; filters swap the body block and push the URL."""
     try:
         q = pf_service.parse_query(current_user, request.args)
-        pf = pf_service.portfolio_for(current_user, q)
+        pf = pf_service.portfolio_for(current_user, q, page=True)
     except stats_query.BadQuery as exc:
         return render("admin/portfolio.html", "body", q=None, pf=None, error=exc.message, status=400, **_choices())
     chart = page_charts.portfolio_growth(pf, f"user:{current_user.id}")
     poll = live.poller(None)  # any client's sync changes the portfolio
-    notes = attention.for_page(pf.attention, q.today)  # the coach's snoozes and resolutions
+    # the coach's snoozes and resolutions; a client past the page result's rows is read if a note needs it
+    more = functools.partial(pf_service.attention_of, current_user, q)
+    notes = attention.for_page(pf.attention, q.today, rest=pf.attention_rest, more=more)
     return render(
         "admin/portfolio.html", "body", q=q, pf=pf, attention=notes, chart=chart, error=None, live=poll, **_choices()
     )

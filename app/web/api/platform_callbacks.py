@@ -2,7 +2,8 @@
 
 Meta deauthorize / data deletion (``signed_request``, HMAC-SHA256 with the Instagram app secret) and
 TikTok webhooks (``TikTok-Signature``, HMAC-SHA256 with the client secret, stale timestamps refused),
-Instagram comment webhooks (``X-Hub-Signature-256``, HMAC-SHA256 with the Instagram app secret, deduplicated).
+Instagram comment webhooks (``X-Hub-Signature-256``, HMAC-SHA256 with the Instagram app secret, deduplicated),
+Facebook Page ``feed`` webhooks (the same header, with the Facebook app secret).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from app.extensions import csrf
-from app.services import comment_webhooks, live, platform_events
+from app.services import comment_webhooks, live, page_webhooks, platform_events
 from app.services.urls import absolute_url
 from app.sync import audience as audience_sync
 from app.sync import comments as comment_sync
+from app.sync import page_webhooks as page_sync
 from app.web.api import bp
 
 
@@ -80,3 +82,21 @@ def instagram_webhook() -> Response:
     live.bump_clients_of([i.connection_id for i in items])
     stories = audience_sync.ingest_story_webhook(raw)  # story_insights, about an hour after expiry
     return jsonify(status="ok", stored=stored, **({"stories": stories} if stories else {}))
+
+
+@bp.get("/platforms/facebook/webhook")
+def facebook_webhook_verify() -> Response:
+    """Meta's subscription check for the Page ``feed`` callback (the deployment's one verify token)."""
+    return Response(comment_webhooks.verify_subscription(request.args), mimetype="text/plain")
+
+
+@bp.post("/platforms/facebook/webhook")
+@csrf.exempt
+def facebook_webhook() -> Response:
+    """Page ``feed`` changes: comments into the inbox, removed posts out of the store; the rest counted."""
+    delivery = page_webhooks.parse_delivery(request.get_data(cache=True), request.headers.get("X-Hub-Signature-256"))
+    if delivery is None:
+        return jsonify(status="duplicate")
+    counts = page_sync.ingest_feed(delivery.changes)
+    live.bump_clients_of(sorted({c.connection_id for c in delivery.changes}))
+    return jsonify(status="ok", **counts, ignored=delivery.ignored, unknown_pages=delivery.unknown_pages)
