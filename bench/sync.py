@@ -53,9 +53,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from app.models.platforms import CONNECTABLE  # noqa: E402
 
-#: the mix, in turn (client ``i`` on ``PLATFORMS[i % len(PLATFORMS)]``): every connectable platform unless
-#: ``--platforms`` names fewer (``instagram,tiktok,youtube`` repeats the runs before X, LinkedIn and Facebook)
-PLATFORMS: tuple[str, ...] = CONNECTABLE
+#: a mix entry that is not a platform: a LinkedIn Company Page, connected through the Page picker by the
+#: Page's administrator (the bench then runs with ``LINKEDIN_ORGANIZATIONS`` on)
+LINKEDIN_PAGE = "linkedin_page"
+#: the mix, in turn (client ``i`` on ``PLATFORMS[i % len(PLATFORMS)]``): every connectable platform and
+#: LinkedIn Company Pages unless ``--platforms`` names fewer (``instagram,tiktok,youtube`` repeats the runs
+#: before X, LinkedIn and Facebook; ``instagram,tiktok,youtube,x,facebook,linkedin`` the six of issue 14)
+PLATFORMS: tuple[str, ...] = (*CONNECTABLE, LINKEDIN_PAGE)
 REDIRECT_BASE = "http://127.0.0.1:5000"
 SANDBOX_SCRIPT = """
 import sys
@@ -168,10 +172,13 @@ def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
         proc.wait()
 
 
-def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1, platforms: tuple[str, ...] = PLATFORMS) -> list[int]:
+def setup_world(
+    app: Any, sandbox: str, n: int, coaches: int = 1, platforms: tuple[str, ...] = CONNECTABLE
+) -> list[int]:
     """N sandbox creators and N clients, each connected through the product's OAuth round trip.
 
-    Client ``i`` is ``client{i}@bench.example.com`` on ``platforms[i % len(platforms)]``, coached by
+    Client ``i`` is ``client{i}@bench.example.com`` on ``platforms[i % len(platforms)]`` (``linkedin_page``: a
+    LinkedIn Company Page, which needs ``LINKEDIN_ORGANIZATIONS`` on in ``app``), coached by
     ``coach{i % coaches}@bench.example.com``; no passwords are set."""
     from app.demo.connections import _connect
     from app.extensions import db
@@ -186,7 +193,8 @@ def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1, platforms: tup
     ids: list[int] = []
     started = time.monotonic()
     for i in range(n):
-        platform = platforms[i % len(platforms)]
+        entry = platforms[i % len(platforms)]
+        platform = "linkedin" if entry == LINKEDIN_PAGE else entry
         spec = {
             "platform": platform,
             "username": f"bench{i}",
@@ -197,6 +205,8 @@ def setup_world(app: Any, sandbox: str, n: int, coaches: int = 1, platforms: tup
         }
         if platform == "instagram":
             spec["account_type"] = "MEDIA_CREATOR"
+        if entry == LINKEDIN_PAGE:  # administers one Page (a third of the member's followers): the picker's first
+            spec["account_type"] = "ADMINISTRATOR"
         resp = http.post(f"{sandbox}/_sandbox/accounts", json=spec, timeout=30)
         resp.raise_for_status()
         account = resp.json()
@@ -241,10 +251,12 @@ def start_sandbox(own_session: bool = True) -> tuple[subprocess.Popen[bytes], st
     return proc, url
 
 
-def bench_env(db_url: str, redis_url: str, instance: str, sandbox: str) -> dict[str, str]:
-    """The environment of the processes a bench starts (workers, gunicorn): fresh secrets, its own stores."""
+def bench_env(db_url: str, redis_url: str, instance: str, sandbox: str, linkedin_pages: bool = False) -> dict[str, str]:
+    """The environment of the processes a bench starts (workers, gunicorn): fresh secrets, its own stores
+    (``linkedin_pages``: LinkedIn Company Pages offered, ``LINKEDIN_ORGANIZATIONS``)."""
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
     return {
+        **({"LINKEDIN_ORGANIZATIONS": "true"} if linkedin_pages else {}),
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SYNC_"))},
         "APP_ENV": "test",
         "DATABASE_URL": db_url,
@@ -277,6 +289,7 @@ def bench_app(env: dict[str, str]) -> Any:
             "PLATFORM_SANDBOX_URL": env["PLATFORM_SANDBOX_URL"],
             "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
             "LOG_LEVEL": "WARNING",
+            "LINKEDIN_ORGANIZATIONS": env.get("LINKEDIN_ORGANIZATIONS") == "true",
         }
     )
 
@@ -396,7 +409,12 @@ def run_phase(
     db.session.rollback()
     rows = db.session.execute(select(SyncRun).where(SyncRun.trigger == trigger)).scalars().all()
     calls_log = http.get(f"{sandbox}/_sandbox/calls", timeout=60).json()
-    platforms = dict(db.session.execute(select(Connection.id, Connection.platform)).tuples().all())
+    platforms = {
+        cid: LINKEDIN_PAGE if kind == "organization" else platform
+        for cid, platform, kind in db.session.execute(
+            select(Connection.id, Connection.platform, Connection.account_type)
+        ).tuples()
+    }
     by_platform: dict[str, Counter[str]] = {}
     for r in rows:
         platform = platforms[r.connection_id]
@@ -435,7 +453,7 @@ def report(res: dict[str, Any]) -> None:
         runs = max(1, c["runs"])
         statuses = ", ".join(f"{k[7:]} {v}" for k, v in sorted(c.items()) if k.startswith("status:"))
         print(
-            f"   {platform:9} runs {c['runs']:5}  calls/conn {c['calls'] / runs:5.1f}  "
+            f"   {platform:13} runs {c['runs']:5}  calls/conn {c['calls'] / runs:5.1f}  "
             f"units/conn {c['units'] / runs:4.2f} (max {c['max_units']})  [{statuses}]"
         )
 
@@ -517,8 +535,10 @@ def main() -> int:
     parser.add_argument(
         "--platforms",
         default=",".join(PLATFORMS),
-        help="Comma-separated platforms connected in turn (default: all six; 'instagram,tiktok,youtube' "
-        "repeats the runs measured before X, LinkedIn and Facebook Pages existed).",
+        help="Comma-separated platforms connected in turn (default: all six and 'linkedin_page', a LinkedIn "
+        "Company Page connected through the Page picker; 'instagram,tiktok,youtube' repeats the runs measured "
+        "before X, LinkedIn and Facebook Pages existed, 'instagram,tiktok,youtube,x,facebook,linkedin' the "
+        "six-platform runs of issue 14).",
     )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency-ms", type=int, default=100)
@@ -553,21 +573,21 @@ def main() -> int:
 
     from app.redis_conn import start_embedded, stop_embedded
 
+    platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
+    unknown = [p for p in platforms if p not in PLATFORMS]
+    if not platforms or unknown:
+        raise SystemExit(f"--platforms: choose among {', '.join(PLATFORMS)} (not {unknown or 'none'})")
     instance = tempfile.mkdtemp(prefix="bench-sync-")
     db_url = recreate_database(args.url, args.db)
     sandbox_proc: subprocess.Popen[bytes] | None = None
     try:
         redis_url = start_embedded(os.path.join(instance, "redis"))
         sandbox_proc, sandbox = start_sandbox()
-        env = bench_env(db_url, redis_url, instance, sandbox)
+        env = bench_env(db_url, redis_url, instance, sandbox, linkedin_pages=LINKEDIN_PAGE in platforms)
         app = bench_app(env)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
-            platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
-            unknown = [p for p in platforms if p not in CONNECTABLE]
-            if not platforms or unknown:
-                raise SystemExit(f"--platforms: choose among {', '.join(CONNECTABLE)} (not {unknown or 'none'})")
             ids = setup_world(app, sandbox, args.connections, platforms=platforms)
             print(f"platforms in turn: {', '.join(platforms)}")
             print(

@@ -1,11 +1,16 @@
-"""Profile daily syncs in one process (no RQ): where a sync's wall and CPU time go.
+"""Profile syncs in one process (no RQ): where a sync's wall and CPU time go.
 
     .venv/bin/python bench/sync_profile.py --connections 30 [--latency-ms 100] [--out /tmp/sync.prof]
+    .venv/bin/python bench/sync_profile.py --connections 60 --phase initial --job --no-profile
 
 Same set-up as ``bench/sync.py`` (``bench_sync_profile`` database, embedded Redis, the sandbox in its own
-process, N connections through the OAuth round trip, their initial syncs run here at 0 ms); then every
-connection's daily sync runs under cProfile with ``--latency-ms`` per platform call. Prints wall and CPU
-per sync and the top functions by cumulative time; the raw profile is written to ``--out``.
+process, N connections through the OAuth round trip, ``--platforms`` in turn); then either the initial
+syncs (``--phase initial``, at ``--initial-latency-ms``, 0 by default: the bench's CPU-bound phase) or,
+after the initial syncs run untimed at 0 ms, the daily syncs (``--phase daily``, at ``--latency-ms``) are
+timed, under cProfile unless ``--no-profile``. ``--job`` runs the worker's job body
+(``app.jobs.sync.sync_connection``: the engine plus the live bump, the budget check and the follow-up
+enqueues) instead of the engine alone. Prints wall and CPU per sync, SQL statements per sync and the top
+functions by cumulative time (``--sort tottime`` for own time); the raw profile is written to ``--out``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -28,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from sync import (  # noqa: E402
+    PLATFORMS,
     REDIRECT_BASE,
     SANDBOX_SCRIPT,
     free_port,
@@ -36,6 +44,95 @@ from sync import (  # noqa: E402
     stop_all,
     wait_http,
 )
+
+
+def _backends() -> list[Any]:
+    """The PostgreSQL server processes of this database's connections (the pool the syncs use)."""
+    import psutil
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    pids = db.session.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+    db.session.commit()
+    out = []
+    for pid in pids:
+        try:
+            out.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    return out
+
+
+def _cpu(procs: list[Any]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except Exception:  # noqa: BLE001, S112 - a backend that ended adds nothing more
+            continue
+        total += t.user + t.system
+    return total
+
+
+PORTFOLIO_TRIGGERS = [
+    (f"portfolio_state_{short}_{op}", table)
+    for short, table in (("snapshot", "daily_snapshots"), ("post", "content_items"))
+    for op in ("insert", "update", "delete")
+]
+
+
+def measure(
+    args: argparse.Namespace, sandbox: str, ids: list[int], run: Callable[[int, str], None], trigger: str
+) -> None:
+    """Time (and profile unless ``--no-profile``) ``run`` over ``ids``; print the figures per sync."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    requests.delete(f"{sandbox}/_sandbox/calls", timeout=10)
+    statements = [0]
+
+    def count(*_a: object, **_k: object) -> None:
+        statements[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    backends = _backends()
+    db_cpu0 = _cpu(backends)
+    # CPU time, not wall: what a function costs the 2 cores, not how long it waited on the network or
+    # the database (a side thread's CPU lands on whatever the main thread runs meanwhile)
+    prof = cProfile.Profile(time.process_time)
+    walls: list[float] = []
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    for cid in ids:
+        s = time.perf_counter()
+        if not args.no_profile:
+            prof.enable()
+        run(cid, trigger)
+        if not args.no_profile:
+            prof.disable()
+        walls.append(time.perf_counter() - s)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+    event.remove(db.engine, "before_cursor_execute", count)
+    db_cpu = _cpu(backends) - db_cpu0
+    calls = requests.get(f"{sandbox}/_sandbox/calls", timeout=30).json().get("count") or 0
+    n = len(ids)
+    walls.sort()
+    latency = args.latency_ms if args.phase == "daily" else args.initial_latency_ms
+    print(
+        f"\n{n} {trigger} syncs ({'job body' if args.job else 'engine'})"
+        f" at {latency} ms/call: wall {wall:.2f} s "
+        f"({wall / n * 1000:.0f} ms/sync, p50 {walls[n // 2] * 1000:.0f}, max {walls[-1] * 1000:.0f}), "
+        f"CPU {cpu / n * 1000:.1f} ms/sync, platform calls {calls / n:.2f}/sync "
+        f"(= {calls / n * latency:.0f} ms of injected latency), SQL statements {statements[0] / n:.1f}/sync, "
+        f"PostgreSQL backend CPU {db_cpu / n * 1000:.1f} ms/sync"
+    )
+    if args.out:
+        prof.dump_stats(args.out)
+    if not args.no_profile:
+        stats = pstats.Stats(prof)
+        print(f"{stats.total_calls / n:.0f} Python function calls per sync (a noise-free measure of work)")  # type: ignore[attr-defined]
+        stats.sort_stats(args.sort).print_stats(args.top)
 
 
 def main() -> int:
@@ -49,6 +146,17 @@ def main() -> int:
         "--warmup", type=int, default=6, help="Daily syncs of the first N connections run untimed (warm caches)."
     )
     parser.add_argument("--db", default="bench_sync_profile", help="Database created next to --url and dropped.")
+    parser.add_argument("--phase", choices=("daily", "initial"), default="daily")
+    parser.add_argument("--initial-latency-ms", type=int, default=0)
+    parser.add_argument("--platforms", default=",".join(PLATFORMS), help="Comma-separated, connected in turn.")
+    parser.add_argument("--job", action="store_true", help="Time the job body (sync_connection), not the engine.")
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key of the printed top functions.")
+    parser.add_argument(
+        "--no-portfolio-triggers",
+        action="store_true",
+        help="Disable the portfolio state's stale-mark triggers (0030_portfolio) before the timed syncs: "
+        "run with and without to see what they cost PostgreSQL per sync.",
+    )
     parser.add_argument(
         "--no-profile", action="store_true", help="Time CPU per sync without cProfile (its overhead is ~2x)."
     )
@@ -88,50 +196,46 @@ def main() -> int:
                 "PLATFORM_SANDBOX_URL": sandbox,
                 "OAUTH_REDIRECT_BASE": REDIRECT_BASE,
                 "LOG_LEVEL": "WARNING",
+                "LINKEDIN_ORGANIZATIONS": "linkedin_page" in args.platforms,
             }
         )
         with app.app_context():
+            from app.jobs.sync import sync_connection
             from app.queueing.queues import get_queue
             from app.sync import engine
 
             upgrade(directory=str(ROOT / "migrations"))
-            ids = setup_world(app, sandbox, args.connections)
+            platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
+            ids = setup_world(app, sandbox, args.connections, platforms=platforms)
             get_queue("sync").empty()  # the connects' queued initial syncs run here instead
-            requests.put(f"{sandbox}/_sandbox/latency", json={"ms": 0}, timeout=10)
-            for cid in ids:
-                engine.sync(cid, "initial")
-            requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
-            for cid in ids[: args.warmup]:  # a long-lived worker's caches (statements, pools) are warm
-                engine.sync(cid, "daily")
+
+            def run(cid: int, trigger: str) -> None:
+                if args.job:
+                    sync_connection(cid, trigger)
+                else:
+                    engine.sync(cid, trigger)
+
+            requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.initial_latency_ms}, timeout=10)
+            trigger = args.phase
+            if args.phase == "initial":
+                for cid in ids[: args.warmup]:
+                    run(cid, "initial")
+            else:
+                for cid in ids:
+                    run(cid, "initial")
+                requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
+                for cid in ids[: args.warmup]:  # a long-lived worker's caches (statements, pools) are warm
+                    run(cid, "daily")
             ids = ids[args.warmup :]
-            requests.delete(f"{sandbox}/_sandbox/calls", timeout=10)
-            prof = cProfile.Profile()
-            walls: list[float] = []
-            cpu0, t0 = time.process_time(), time.perf_counter()
-            for cid in ids:
-                s = time.perf_counter()
-                if not args.no_profile:
-                    prof.enable()
-                engine.sync(cid, "daily")
-                if not args.no_profile:
-                    prof.disable()
-                walls.append(time.perf_counter() - s)
-            cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
-            calls = requests.get(f"{sandbox}/_sandbox/calls", timeout=30).json().get("count") or 0
-            n = len(ids)
-            walls.sort()
-            print(
-                f"\n{n} daily syncs at {args.latency_ms} ms/call: wall {wall:.2f} s "
-                f"({wall / n * 1000:.0f} ms/sync, p50 {walls[n // 2] * 1000:.0f}, max {walls[-1] * 1000:.0f}), "
-                f"CPU {cpu / n * 1000:.0f} ms/sync, platform calls {calls / n:.2f}/sync "
-                f"(= {calls / n * args.latency_ms:.0f} ms of injected latency)"
-            )
-            if args.out:
-                prof.dump_stats(args.out)
-            if not args.no_profile:
-                stats = pstats.Stats(prof)
-                print(f"{stats.total_calls / n:.0f} Python function calls per sync (a noise-free measure of work)")  # type: ignore[attr-defined]
-                stats.sort_stats("cumulative").print_stats(args.top)
+            if args.no_portfolio_triggers:
+                from sqlalchemy import text
+
+                from app.extensions import db
+
+                for name, table in PORTFOLIO_TRIGGERS:
+                    db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {name}"))
+                db.session.commit()
+            measure(args, sandbox, ids, run, trigger)
     finally:
         if sandbox_proc is not None:
             stop_all([sandbox_proc], grace=5)

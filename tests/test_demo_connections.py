@@ -85,11 +85,23 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     for conn in conns:
         snaps = db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)).scalars()
         taken = sorted(s.taken_on for s in snaps)
-        if conn.platform not in ("instagram", "youtube") and conn.account_type != "business":
+        # a TikTok business account and a LinkedIn Company Page have an audience; members and personal accounts none
+        if conn.platform not in ("instagram", "youtube") and conn.account_type not in ("business", "organization"):
             assert taken == []
         else:
             assert len(taken) == 8
             assert (datetime.now(UTC).date() - taken[-1]).days == 7
+    # Dance Duo's comments (API for Business) reach Kenji's inbox with its first sync, hearted and pinned ones
+    from app.models import Comment
+    from app.sync import engine
+
+    duo = next(c for c in conns if c.username == "danceduo")
+    assert engine.sync(duo.id, "operator").status in ("succeeded", "partial")
+    got = db.session.execute(select(Comment).where(Comment.connection_id == duo.id)).scalars().all()
+    assert len(got) >= 10
+    assert any(c.pinned for c in got)
+    assert any(c.liked_by_owner for c in got)
+    assert any(c.from_owner and c.parent_id for c in got)
 
 
 def test_demo_client_sees_a_growth_chart(app: Flask, client: Any) -> None:
@@ -138,8 +150,33 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
             select(func.count()).select_from(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)
         ).scalar()
         reads = conn.platform in ("instagram", "youtube") or conn.account_type == "business"  # Dance Duo
+        reads = reads or conn.account_type == "organization"  # Northwind HR, a LinkedIn Company Page
         assert n_snaps == (9 if reads else 0), conn.username
     assert db.session.execute(select(func.count()).select_from(VideoAnalytics)).scalar()
+    # Northwind HR's rich audience and its page views, so the demo shows the LinkedIn Audience section
+    from app.models import AccountInsight
+
+    [page] = [c for c in conns if c.account_type == "organization"]
+    snap = db.session.execute(
+        select(AudienceSnapshot)
+        .where(AudienceSnapshot.connection_id == page.id)
+        .order_by(AudienceSnapshot.taken_on.desc())
+        .limit(1)
+    ).scalar_one()
+    assert set(snap.payload) >= {"countries", "regions", "seniority", "industries", "functions", "company_sizes"}
+    assert next(iter(snap.payload["industries"])) == "Human Resources Services"  # 29 % of the followers
+    assert snap.payload["countries"][0] == {"code": "US", "share": 38.0}
+    views = db.session.execute(
+        select(func.count())
+        .select_from(AccountInsight)
+        .where(AccountInsight.connection_id == page.id, AccountInsight.metric == "page_views")
+    ).scalar()
+    assert views >= 360
+    from app.stats.audience_reads import over_time
+
+    moves = over_time(page.client_id, "linkedin", snap.taken_on.isoformat())
+    assert moves is not None
+    assert any(m["group"] == "seniority" and m["name"] == "4" and m["delta"] > 0 for m in moves["changes"])
 
 
 def test_demo_youtube_history_agrees_with_what_a_sync_measures(app: Flask, sandbox: SandboxControl) -> None:  # noqa: F811

@@ -420,18 +420,25 @@ INSIGHT_SERIES = (
     ("views", "Views", "#2563eb"),
     ("reach", "Reach", "#c13584"),
     ("watch_time_minutes", "Watch time (minutes)", "#0f766e"),
+    ("page_views", "Page views", "#0a66c2"),  # LinkedIn Company Pages
 )
 
 
 def insights_chart(
-    chart_id: str, title: str, days: Sequence[Mapping[str, Any]], changes: Sequence[MethodologyChange] = ()
+    chart_id: str,
+    title: str,
+    days: Sequence[Mapping[str, Any]],
+    changes: Sequence[MethodologyChange] = (),
+    series: Sequence[tuple[str, str, str]] = INSIGHT_SERIES,
 ) -> Chart:
-    """Daily platform insights (views, reach, watch time: those the platform gives), a counting change
-    marked on the first day counted the new way; the numbers as a table."""
-    shown = [(k, label, colour) for k, label, colour in INSIGHT_SERIES if any(k in d for d in days)]
-    cols = ("Day", *[label for _, label, _ in shown])
+    """Daily platform insights (by default views, reach, watch time: those the platform gives; the
+    platform page's metric selector asks for one ``(key, label, colour)``), a counting change marked on
+    the first day counted the new way; the numbers as a table."""
+    shown = [(k, label, colour) for k, label, colour in series if any(k in d for d in days)]
+    cols = ("Day", *[label for _, label, _ in (shown or series)])
     if not shown:
         return Chart(chart_id, title, "No platform insights in this period yet.", "", Table(cols, ()))
+    days = [d for d in days if any(k in d for k, _, _ in shown)]
     day_list = [date.fromisoformat(str(d["day"])) for d in days]
     colours = [c for _, _, c in shown] + ([MARKER_COLOUR] if changes else [])
     chart = _base(pygal.Line, title, colours, show_dots=len(days) <= 31, value_formatter=compact)

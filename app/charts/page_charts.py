@@ -6,12 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from app.charts.builders import Chart, growth_chart, insights_chart, weekly_chart
+from app.charts.builders import PLATFORM_COLOURS, Chart, growth_chart, insights_chart, weekly_chart
 from app.charts.cache import cache_key, cached, cached_many
 from app.models.platforms import PLATFORM_NAMES
 from app.stats import methodology
 from app.stats.content import Post
-from app.stats.insight_series import INSIGHT_METRICS, weekly_insight_metric
+from app.stats.insight_series import ALL_INSIGHTS, INSIGHT_METRICS, insight_label, weekly_insight_metric
 from app.stats.overview import ClientOverview, weekly_post_metric
 from app.stats.portfolio import Portfolio
 from app.stats.query import METRICS, Period
@@ -103,36 +103,53 @@ def portfolio_growth(pf: Portfolio, tenant: str, *, print_size: bool = False) ->
     )
 
 
-def client_insights(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str) -> Chart:
+def client_insights(
+    ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str, chart_id: str = "insights-svg"
+) -> Chart:
     """The platform page's daily insights chart (views, reach, watch time), YouTube's 2026-08-27 change
-    in how views are counted marked when the period crosses it; cached like the page's other charts."""
-    return cached(*_insights_spec(ov, days, platform), store=ov.query.cacheable)
+    in how views are counted marked when the period crosses it; cached like the page's other charts.
+    The coach's client page shows one per platform, each with its own ``chart_id`` (ids are unique)."""
+    return cached(*_insights_spec(ov, days, platform, chart_id=chart_id), store=ov.query.cacheable)
 
 
-def _insights_spec(ov: ClientOverview, days: Sequence[Mapping[str, Any]], platform: str) -> Spec:
+def _insights_spec(
+    ov: ClientOverview,
+    days: Sequence[Mapping[str, Any]],
+    platform: str,
+    metric: str = ALL_INSIGHTS,
+    chart_id: str = "insights-svg",
+) -> Spec:
+    """The daily insights chart: every default series (``all``, the key the worker prepares) or the one
+    insight the page's metric selector picked (its own key); another ``chart_id`` is another key (the
+    id is in the rendered markup)."""
+    name = PLATFORM_NAMES.get(platform, platform)
     changes = []
-    if days:
+    if days and metric in (ALL_INSIGHTS, "views"):
         first, last = date.fromisoformat(str(days[0]["day"])), date.fromisoformat(str(days[-1]["day"]))
         changes = methodology.crossed([platform], "views", first - timedelta(days=1), last)
-    title = f"{PLATFORM_NAMES.get(platform, platform)} insights by day"
     last_day = str(days[-1]["day"]) if days else ""
-    key = cache_key(
-        f"insights:{platform}",
-        f"client:{ov.client_id}",
-        ov.query.cache_key(),
-        f"{ov.data_version}|{len(days)}|{last_day}",
-    )
-    return key, lambda: insights_chart("insights-svg", title, days, changes)
+    version = f"{ov.data_version}|{len(days)}|{last_day}"
+    if metric == ALL_INSIGHTS:
+        prefix = f"insights:{platform}" + ("" if chart_id == "insights-svg" else f":{chart_id}")
+        key = cache_key(prefix, f"client:{ov.client_id}", ov.query.cache_key(), version)
+        return key, lambda: insights_chart(chart_id, f"{name} insights by day", days, changes)
+    label = insight_label(metric, platform)
+    series = ((metric, label, PLATFORM_COLOURS.get(platform, "#2563eb")),)
+    key = cache_key(f"insights:{platform}:{metric}", f"client:{ov.client_id}", ov.query.cache_key(), version)
+    return key, lambda: insights_chart("insights-svg", f"{name}: {label} by day", days, changes, series)
 
 
-def platform_page(ov: ClientOverview, insight_days: Sequence[Mapping[str, Any]], platform: str) -> dict[str, Chart]:
-    """The charts of a platform page (``ov`` of its query, ``insight_days`` of its audience panel): what
-    the page shows and what the worker prepares after a sync (``app.services.page_prep``), by one code."""
+def platform_page(
+    ov: ClientOverview, insight_days: Sequence[Mapping[str, Any]], platform: str, metric: str = ALL_INSIGHTS
+) -> dict[str, Chart]:
+    """The charts of a platform page (``ov`` of its query, ``insight_days`` of its audience panel,
+    ``metric`` its selector's insight): what the page shows and what the worker prepares after a sync
+    (``app.services.page_prep``, the default metric), by one code."""
     specs = {
         "growth": _growth_spec(ov, f"{PLATFORM_NAMES.get(platform, platform)} followers"),
         "engagement": _metric_spec(ov, ov.posts, ov.period, "engagement"),
         "reach": _metric_spec(ov, ov.posts, ov.period, "reach"),
-        "insights_chart": _insights_spec(ov, insight_days, platform),
+        "insights_chart": _insights_spec(ov, insight_days, platform, metric),
     }
     # the four in one Redis read when cached (each missing one is built and stored)
     return dict(zip(specs, cached_many(list(specs.values()), store=ov.query.cacheable), strict=True))

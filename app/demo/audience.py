@@ -5,7 +5,8 @@ The sandbox's audience truth has no history (it is what the platform says today)
 eight weeks before today from that truth, drifted back a little each week: the younger groups and the
 first country were a few points smaller two months ago. Only the demo does this; a real connection's
 changes start at its second weekly read. The first sync then reads today's snapshot (the newest
-written is a week old, so the weekly read is due).
+written is a week old, so the weekly read is due). A LinkedIn Company Page's history holds its
+seniority, job functions, company sizes and countries (the ids the app names itself).
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ def import_audience_history(
     connection_id: int, platform: str, truth: dict[str, Any], followers: int, today: date
 ) -> int:
     """Write the ``WEEKS`` weekly snapshots before ``today`` (percent truths -> the stored shape); commits."""
-    if platform not in ("instagram", "youtube", "tiktok") or not truth:
+    if platform not in ("instagram", "youtube", "tiktok", "linkedin") or not truth:
         return 0
     written = 0
     for week in range(1, WEEKS + 1):
         breakdowns: dict[str, dict[str, float]] = {}
-        for key in ("age", "gender", "traffic_sources", "devices"):
+        for key in ("age", "gender", "traffic_sources", "devices", "seniority", "functions", "company_sizes"):
             if isinstance(truth.get(key), dict):
                 gaining = set(AGE_ORDER[:3]) if key == "age" else {"female"} if key == "gender" else set()
+                if key in ("seniority", "functions"):  # a Page's largest group grew (LinkedIn Pages)
+                    gaining = {max(truth[key], key=lambda k: truth[key][k])}
                 breakdowns[key] = _drifted(dict(truth[key]), gaining, week)
         for key, name in (("countries", "code"), ("cities", "name")):
             rows = truth.get(key) or []

@@ -31,7 +31,7 @@ from app.models.base import utcnow
 from app.models.history import AccountInsight, ContentItem, DailySnapshot, Provenance
 from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.base import extract_hashtags
-from app.services import facebook_pages, linkedin_pages, oauth
+from app.services import comment_replies, facebook_pages, linkedin_pages, oauth
 from app.stats.rounding import ROUNDED_PLATFORMS, reported_count
 from app.sync.audience import sync_stories
 from app.sync.reconcile import reconcile_followers
@@ -117,6 +117,9 @@ def _import_audience(http: requests.Session, base: str, connection_id: int, acco
     personal TikTok account has none: TikTok shares a business account's only)."""
     if account.get("platform") == "tiktok" and account.get("account_type") != "BUSINESS":
         return
+    if account.get("platform") == "linkedin":
+        _import_page_audience(http, base, connection_id, account)
+        return
     got = http.get(f"{base}/_sandbox/accounts/{account['id']}", params={"audience": "1"}, timeout=TIMEOUT)
     got.raise_for_status()
     body = got.json()
@@ -127,6 +130,25 @@ def _import_audience(http: requests.Session, base: str, connection_id: int, acco
         int(body.get("followers") or 0),
         datetime.now(UTC).date(),
     )
+
+
+def _import_page_audience(http: requests.Session, base: str, connection_id: int, account: dict[str, Any]) -> None:
+    """A LinkedIn Company Page's eight weeks before today, from the Page's audience truth (a member's
+    connection has none: LinkedIn gives no member demographics). Only the facets named by LinkedIn's ids
+    (seniority, job functions, company sizes) and the countries: industries and regions are named by
+    the first sync."""
+    from app.models import Connection
+
+    conn = db.session.get(Connection, connection_id)
+    if conn is None or conn.account_type != "organization":
+        return
+    got = http.get(f"{base}/_sandbox/linkedin/accounts/{account['id']}/organizations", timeout=TIMEOUT)
+    got.raise_for_status()
+    page = next((o for o in got.json().get("organizations", []) if o.get("urn") == conn.platform_user_id), None)
+    truth = (page or {}).get("audience") or {}
+    keep = {k: truth[k] for k in ("countries", "seniority", "functions", "company_sizes") if k in truth}
+    followers = int((conn.profile_stats or {}).get("followers") or 0)
+    import_audience_history(connection_id, "linkedin", keep, followers, datetime.now(UTC).date())
 
 
 def _read_stories(connection_id: int, out: DemoSocialResult) -> None:
@@ -148,7 +170,10 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     if account["platform"] not in COMMENT_PLATFORMS:
         feature = None
     if account["platform"] == "tiktok" and account.get("account_type") == "BUSINESS":
-        feature = oauth.BUSINESS_FEATURE  # connected as a TikTok business account (API for Business)
+        # connected as a TikTok business account (API for Business), with the comment grant when asked
+        feature = feature if feature == comment_replies.GRANT_FEATURE else oauth.BUSINESS_FEATURE
+    elif account["platform"] == "tiktok":
+        feature = None  # a personal account (Display API): no comments, no grant
     authorize = oauth.start_connect(user, session_id, account["platform"], feature)
     consent = http.post(
         authorize, data={"account_id": account["id"], "decision": "approve"}, allow_redirects=False, timeout=TIMEOUT

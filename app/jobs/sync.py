@@ -22,11 +22,11 @@ from app.alerts import service as alerts
 from app.extensions import db
 from app.models import Connection
 from app.models.base import utcnow
-from app.models.platforms import COMMENT_PLATFORMS
 from app.models.sync import RawResponse, SyncTrigger
 from app.queueing import dispatch
 from app.queueing.queues import SYNC
 from app.redis_conn import get_redis
+from app.services import comments as inbox
 from app.services import connection_settings, live, page_prep, sync_requests
 from app.services.connections import syncable_connection_ids
 from app.sync import budgets, engine, page_webhooks, reaper
@@ -76,7 +76,7 @@ def _warm_fans(connection_id: int, status: str) -> None:
     """A sync of a platform with comments that saved something: the client's fans views are built by a
     worker now, not by the first reader (bench/README.md, "fans")."""
     conn = db.session.get(Connection, connection_id)
-    if conn is None or conn.platform not in COMMENT_PLATFORMS or status not in dispatch.THUMBNAIL_SYNC_STATUSES:
+    if conn is None or not inbox.has_comments(conn) or status not in dispatch.THUMBNAIL_SYNC_STATUSES:
         return
     dispatch.enqueue_fans_warmup(conn.client_id, live.version([conn.client_id]))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +49,11 @@ class Comment(Base):
     like_count: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     reply_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: hearted by the account owner at the platform (TikTok's ``liked``; the others do not say). A server
+    #: default only, so inserts that do not name it (older code, the migrations' own tests) still work
+    liked_by_owner: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
+    #: pinned to the top of the post's comments at the platform (TikTok's ``pinned``)
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default=false(), nullable=False)
     #: the first reply by the account owner (NULL: unanswered); the response time is this minus published_at
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

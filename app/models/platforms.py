@@ -10,7 +10,8 @@ their own lists with different contents.
 * ``CONNECTABLE``: the ids with an adapter and an OAuth flow today (a card per platform on the
   Connected Accounts page, the connect and callback paths, token refresh).
 * ``PLATFORM_NAMES``: the display name of each id, in ``PLATFORMS`` order (menus list them so).
-* ``COMMENT_PLATFORMS``: the connectable ids whose comments the app reads and answers (docs/comments.md).
+* ``COMMENT_PLATFORMS``: the connectable ids whose comments the app reads and answers (docs/comments.md);
+  on TikTok only a *business* account's (API for Business), never a personal one's (Display API).
 """
 
 from __future__ import annotations
@@ -27,4 +28,4 @@ PLATFORM_NAMES: Final[dict[str, str]] = {
 }
 PLATFORMS: Final[tuple[str, ...]] = tuple(PLATFORM_NAMES)
 CONNECTABLE: Final[tuple[str, ...]] = ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
-COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube", "facebook")
+COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube", "facebook", "tiktok")

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 IG_BREAKDOWNS = {"age": "age", "gender": "gender", "country": "countries", "city": "cities"}
 IG_GENDERS = {"F": "female", "M": "male", "U": "other"}
-ENGAGED_BREAKDOWNS = {"age": "age", "gender": "gender", "country": "countries"}
+ENGAGED_BREAKDOWNS = {"age": "age", "gender": "gender", "country": "countries", "city": "cities"}
+#: ``profile_links_taps`` by ``contact_button_type`` over this many finished days (Meta allows 30)
+LINK_TAP_DAYS = 28
 YT_AGE = {"age65-": "65+"}
 YT_GENDERS = {"user_specified": "other"}
 #: online hours averaged over this many finished days (Meta answers ``{}`` for the newest 2-3)
@@ -44,6 +46,9 @@ class RawAudience:
     failed: list[str] = field(default_factory=list)
     #: Instagram: the engaged audience's raw counts (``age``, ``gender``, ``countries``) this month
     engaged: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Instagram: taps on the profile's contact buttons by button type over ``LINK_TAP_DAYS`` days
+    #: (empty for an account without contact buttons: Meta answers nothing, not 0)
+    link_taps: dict[str, float] = field(default_factory=dict)
     #: YouTube: per-video numbers, the Shorts / long-form split and revenue (``video_analytics.py``)
     extras: ChannelExtras | None = None
 
@@ -67,7 +72,8 @@ def _num(value: Any) -> float | None:
 
 
 def instagram_audience(adapter: InstagramAdapter, token: str, today: date) -> RawAudience:
-    """Four ``follower_demographics`` calls (one per breakdown) and one ``online_followers`` call."""
+    """Four ``follower_demographics`` calls (one per breakdown), four ``engaged_audience_demographics``
+    calls, one ``online_followers`` call and one ``profile_links_taps`` call by button type."""
     out = RawAudience()
     for breakdown, key in IG_BREAKDOWNS.items():
         try:
@@ -100,12 +106,43 @@ def instagram_audience(adapter: InstagramAdapter, token: str, today: date) -> Ra
         out.failed.append("online_hours")
         entries = []
     out.online_hours = _online_hours(entries)
+    out.link_taps = _link_taps(adapter, token, today, out.failed)
     return out
 
 
+def _link_taps(adapter: InstagramAdapter, token: str, today: date, failed: list[str]) -> dict[str, float]:
+    """``profile_links_taps`` by ``contact_button_type`` (``CALL``, ``EMAIL``...) summed over the
+    ``LINK_TAP_DAYS`` finished days before ``today``: one ``total_value`` call (platforms.md 2.x: a
+    breakdown needs its own call, fetched weekly)."""
+    since, until = _meta_window(today - timedelta(days=LINK_TAP_DAYS), today - timedelta(days=1))
+    try:
+        entries = adapter._insights(
+            "me",
+            token,
+            ["profile_links_taps"],
+            {
+                "period": "day",
+                "metric_type": "total_value",
+                "breakdown": "contact_button_type",
+                "since": since,
+                "until": until,
+            },
+        )
+    except PlatformError as exc:
+        if exc.retryable or not isinstance(exc, BadResponse):
+            raise
+        failed.append("link_taps")
+        return {}
+    out: dict[str, float] = {}
+    for name, value in _results(entries):
+        key = name.upper() or "UNDEFINED"
+        out[key] = out.get(key, 0.0) + value
+    return {k: v for k, v in out.items() if v > 0}
+
+
 def _engaged(adapter: InstagramAdapter, token: str, failed: list[str]) -> dict[str, dict[str, float]]:
-    """``engaged_audience_demographics`` (accounts that engaged this month) by age, gender and country:
-    3 calls; Meta accepts only ``timeframe=this_week|this_month`` for it."""
+    """``engaged_audience_demographics`` (accounts that engaged this month) by age, gender, country and
+    city: 4 calls; Meta accepts only ``timeframe=this_week|this_month`` for it."""
     out: dict[str, dict[str, float]] = {}
     for breakdown, key in ENGAGED_BREAKDOWNS.items():
         try:

@@ -1,4 +1,5 @@
-"""Comments on Instagram (professional accounts), YouTube and Facebook Pages: read, reply, hide / unhide.
+"""Comments on Instagram (professional accounts), YouTube, Facebook Pages and TikTok business accounts
+(``tiktok_comments.py``): read, reply, hide / unhide (not on TikTok).
 
 Calls (``docs/comments.md`` has the costs):
 
@@ -21,21 +22,23 @@ No database access here; the records are plain and the sync writes them (``app/s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from app.platforms import tiktok_comments
 from app.platforms.base import PageGuard, as_mapping, aware_utc, to_int
-from app.platforms.errors import BadResponse
+from app.platforms.comment_record import PlatformComment
+from app.platforms.errors import BadResponse, InvalidRequest
 from app.platforms.facebook import GRAPH as FB_GRAPH
 from app.platforms.facebook import FacebookAdapter
 from app.platforms.instagram import GRAPH, InstagramAdapter
+from app.platforms.tiktok_business import TikTokBusinessAdapter
 from app.platforms.youtube import DATA_API, YouTubeAdapter, classify_google_error
 
 __all__ = [
     "FB_MANAGE_SCOPE",
     "IG_MANAGE_SCOPE",
     "REPLY_LIMITS",
+    "TT_MANAGE_SCOPE",
     "YT_MANAGE_SCOPE",
     "YT_WRITE_UNITS",
     "PlatformComment",
@@ -48,30 +51,14 @@ __all__ = [
 IG_MANAGE_SCOPE = "instagram_business_manage_comments"
 FB_MANAGE_SCOPE = "pages_manage_engagement"
 YT_MANAGE_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
+TT_MANAGE_SCOPE = tiktok_comments.MANAGE_SCOPE
 #: the longest reply each platform takes (Instagram's is undocumented: the app's own limit, about 2,200)
-REPLY_LIMITS = {"instagram": 2200, "youtube": 10000, "facebook": 8000}
+REPLY_LIMITS = {"instagram": 2200, "youtube": 10000, "facebook": 8000, "tiktok": tiktok_comments.REPLY_LIMIT}
 #: quota units of one YouTube comment write (insert, setModerationStatus)
 YT_WRITE_UNITS = 50
 IG_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id,user{id}"
 IG_PAGE = 50
 YT_NESTED_REPLIES = 5
-
-
-@dataclass(frozen=True)
-class PlatformComment:
-    platform_id: str
-    post_id: str
-    parent_id: str | None
-    text: str
-    author_handle: str | None
-    author_name: str | None
-    author_id: str | None
-    author_url: str | None
-    published_at: datetime
-    updated_at: datetime | None
-    like_count: int | None
-    reply_count: int | None
-    hidden: bool = False
 
 
 # --------------------------------------------------------------------------- Instagram
@@ -270,6 +257,8 @@ def fetch_replies(adapter: Any, token: str, parent_id: str, post_id: str) -> lis
     if isinstance(adapter, FacebookAdapter):
         raws = _fb_pages(adapter, token, f"{parent_id}/comments", {"fields": FB_FIELDS, "limit": FB_PAGE})
         return [_fb_comment(r, post_id, parent_id) for r in raws]
+    if isinstance(adapter, TikTokBusinessAdapter):
+        return tiktok_comments.replies(adapter, token, parent_id, post_id)
     params = {"part": "snippet", "parentId": parent_id, "maxResults": 100, "textFormat": "plainText"}
     return [_yt_comment(r, post_id, None) for r in _yt_list(adapter, token, "comments", params)]
 
@@ -305,11 +294,15 @@ def fetch_post_comments(
         return _yt_post_comments(adapter, token, post_id, known_reply_counts or {})
     if isinstance(adapter, FacebookAdapter):
         return _fb_post_comments(adapter, token, post_id)
-    return []
+    if isinstance(adapter, TikTokBusinessAdapter):
+        return tiktok_comments.post_comments(adapter, token, post_id, known_reply_counts or {})
+    return []  # a personal TikTok account (Display API): TikTok gives no comments to apps
 
 
-def reply_to_comment(adapter: Any, token: str, parent_id: str, text: str) -> str:
-    """Send one reply; returns the platform's id of the reply."""
+def reply_to_comment(adapter: Any, token: str, parent_id: str, text: str, post_id: str = "") -> str:
+    """Send one reply; returns the platform's id of the reply (``post_id``: TikTok names the video too)."""
+    if isinstance(adapter, TikTokBusinessAdapter):
+        return tiktok_comments.reply(adapter, token, post_id, parent_id, text)
     if isinstance(adapter, InstagramAdapter):
         body = _ig(adapter, "POST", f"{parent_id}/replies", token, {"message": text})
         if not isinstance(body, Mapping) or body.get("id") is None:
@@ -344,7 +337,10 @@ def _yt_body(response: Any) -> Mapping[str, Any]:
 
 
 def hide_comment(adapter: Any, token: str, comment_id: str, hide: bool) -> None:
-    """Hide or unhide (YouTube: hold for review / publish)."""
+    """Hide or unhide (YouTube: hold for review / publish). TikTok's ``business/comment/hide/`` is
+    unconfirmed: not offered (the inbox refuses hiding TikTok comments with the reason)."""
+    if isinstance(adapter, TikTokBusinessAdapter):
+        raise InvalidRequest("hiding TikTok comments from the portal is not supported", platform="tiktok")
     if isinstance(adapter, InstagramAdapter):
         _ig(adapter, "POST", comment_id, token, {"hide": "true" if hide else "false"})
         return

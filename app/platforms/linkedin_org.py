@@ -8,21 +8,27 @@ A connection of a Page (``account_type`` ``organization``, ``platform_user_id`` 
 is synced by :class:`LinkedInOrgAdapter` (``registry.get_adapter`` picks it by ``kind``): the member's grant, the
 Page's numbers. Its daily plan (``docs/sync.md``): ``organizations/{id}`` + ``networkSizes`` (profile),
 ``posts?q=author`` (1 call per 100 posts), share statistics of the recent posts (1 call per 100), and
-the Page's daily follower gains and share statistics (2 calls whatever the range: also the backfill).
+the Page's daily follower gains, share statistics and page views (3 calls whatever the range: also the
+backfill); weekly, the follower demographics (``linkedin_page_audience.py``).
 Once connected, a 403 ``ACCESS_DENIED`` means the member lost the Page's role: raised as
 :class:`PageRoleLost` (an :class:`~app.platforms.errors.AccessRevoked`: broken, client notified).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from app.platforms.audience import RawAudience
 from app.platforms.base import ContentItem, DailyInsight, Profile, as_mapping, to_int
 from app.platforms.errors import AccessRevoked, BadResponse, ScopeMissing
 from app.platforms.linkedin import LinkedInAdapter
+from app.platforms.linkedin_page_audience import page_audience, page_views_of
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ORGANIZATION",
@@ -100,7 +106,11 @@ def _day_of(el: Mapping[str, Any]) -> date | None:
 
 
 def organization_daily(adapter: LinkedInAdapter, access_token: str, org: str, since: date, until: date) -> list[OrgDay]:
-    """Two calls: follower gains and share statistics per day, ``since``..``until`` inclusive.
+    """Three calls: follower gains, share statistics and page views per day, ``since``..``until`` inclusive.
+
+    Page views (``organizationPageStatistics``, ``totalPageStatistics.views.allPageViews.pageViews`` ->
+    ``page_views``) are read apart: a garbled answer of that call leaves the page views out of this read
+    (the stored days keep theirs), not the other numbers.
 
     :raises ScopeMissing: the member lacks the ADMINISTRATOR role of ``org`` (or the scope).
     """
@@ -138,7 +148,29 @@ def organization_daily(adapter: LinkedInAdapter, access_token: str, org: str, si
             value = to_int(stats.get(raw))
             if value is not None:
                 days.setdefault(day, {})[metric] = value
+    for day, views in _page_views(adapter, access_token, org, params).items():
+        if since <= day <= until:
+            days.setdefault(day, {})["page_views"] = views
     return [OrgDay(day=d, metrics=m) for d, m in sorted(days.items())]
+
+
+def _page_views(adapter: LinkedInAdapter, access_token: str, org: str, params: Mapping[str, Any]) -> dict[date, int]:
+    """``organizationPageStatistics?q=organization`` by DAY: day -> all page views (1 call)."""
+    query = {"q": "organization", "organization": org, "timeIntervals": params["timeIntervals"]}
+    try:
+        body = adapter.get("/organizationPageStatistics", access_token, query)
+        elements = adapter.elements(body)
+    except ScopeMissing as exc:
+        raise _role_error(exc, org) from None
+    except BadResponse as exc:  # garbled or refused (4xx): the page views only are left out
+        log.warning("linkedin: page statistics of %s not read: %s", org, exc)
+        return {}
+    out: dict[date, int] = {}
+    for el in elements:
+        day, views = _day_of(el), page_views_of(el)
+        if day is not None and views is not None:
+            out[day] = views
+    return out
 
 
 # --------------------------------------------------------------------------- the Page picker
@@ -276,7 +308,7 @@ class LinkedInOrgAdapter(LinkedInAdapter):
     def fetch_account_insights(
         self, access_token: str, since: date, until: date, *, profile: Profile | None = None
     ) -> list[DailyInsight]:
-        """The Page's day by day follower gains and organic share statistics: 2 calls."""
+        """The Page's day by day follower gains, organic share statistics and page views: 3 calls."""
         if until < since:
             return []
         try:
@@ -284,6 +316,14 @@ class LinkedInOrgAdapter(LinkedInAdapter):
         except ScopeMissing as exc:
             raise self._lost(exc) from None
         return [DailyInsight(day=d.day, metrics=dict(d.metrics)) for d in days]
+
+    def audience(self, access_token: str) -> RawAudience:
+        """The Page's follower demographics (lifetime facets, weekly: 1 to 3 calls, see
+        ``linkedin_page_audience``)."""
+        try:
+            return page_audience(self, access_token, self.organization)
+        except ScopeMissing as exc:
+            raise self._lost(exc) from None
 
 
 def _post_stats(stats: Mapping[str, Any]) -> dict[str, float]:

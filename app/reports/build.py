@@ -102,7 +102,7 @@ def _audience(client: Client, ov: Any, period: Period) -> list[dict[str, Any]]:
         if not aud["available"] and not totals:
             continue
         top = {}
-        for key in ("age", "gender", "traffic_sources", "devices", "content_types"):
+        for key in ("age", "gender", "traffic_sources", "devices", "content_types", "seniority", "industries"):
             if aud.get(key):
                 name, share = max(aud[key].items(), key=lambda kv: kv[1])
                 top[key] = {"name": name, "share": share}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import unquote_plus
 
 from flask import Flask, Response, g, request
 
@@ -71,7 +72,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         with state.lock:
             g.call_epoch = state.call_epoch
             latency = state.latency_ms
-            fault = state.take_fault(platform, request.path, common.is_consent(request.path))
+            query = unquote_plus(request.query_string.decode("latin-1"))
+            fault = state.take_fault(platform, request.path, common.is_consent(request.path), query)
         if latency > 0:
             time.sleep(latency / 1000)
         if fault is None:
@@ -130,11 +132,7 @@ def _unknown_path(status: int) -> Response:
     ):
         return instagram.unknown_path()
     if platform == "tiktok":
-        return tiktok.api_error(
-            "invalid_params" if status == 405 else "not_found",
-            "The requested path is not supported.",
-            404 if status == 404 else 405,
-        )
+        return tiktok.unknown_path(status)
     if platform == "youtube":
         return youtube.not_found_page(status)
     if platform == "x":

@@ -5,7 +5,8 @@ age and gender shares, countries and cities, the hours its followers are online,
 views come from and on which devices. Every account has a deterministic default drawn from its seed; the
 control API (``PATCH /_sandbox/accounts/<id>`` with ``{"audience": {...}}``) replaces any part of it.
 Shares are percentages that add up to 100; ``online_hours`` are the percent of followers online in
-each UTC hour. The platform answers (``instagram/insights.py``, ``youtube/analytics.py``) turn the truth
+each UTC hour; ``contact_buttons`` (Instagram) the taps a day on each contact button the profile has.
+The platform answers (``instagram/insights.py``, ``youtube/analytics.py``) turn the truth
 into their own shapes (counts of followers, ``viewerPercentage``, view splits).
 
 A :class:`Story` is an Instagram story: listed by ``/me/stories`` and readable through its insights for
@@ -50,8 +51,11 @@ DEVICE_TYPES = ("MOBILE", "DESKTOP", "TABLET", "TV", "GAME_CONSOLE", "UNKNOWN_PL
 SHARE_KEYS = ("age", "gender", "traffic_sources", "devices")
 LIST_KEYS = {"countries": "code", "cities": "name"}
 AUDIENCE_KEYS = (*SHARE_KEYS, *LIST_KEYS, "online_hours")
+#: Instagram ``contact_button_type`` values; ``contact_buttons`` maps each configured button to its taps a
+#: day (an account without the key has no contact buttons: Meta answers nothing for it, not 0)
+CONTACT_BUTTONS = ("BOOK_NOW", "CALL", "DIRECTION", "EMAIL", "INSTANT_EXPERIENCE", "TEXT", "UNDEFINED")
 PLATFORM_KEYS = {
-    "instagram": ("age", "gender", "countries", "cities", "online_hours"),
+    "instagram": ("age", "gender", "countries", "cities", "online_hours", "contact_buttons"),
     "youtube": ("age", "gender", "countries", "traffic_sources", "devices"),
     # given to apps only by the Business API, for a BUSINESS account (``tiktok/business.py``)
     "tiktok": ("gender", "countries", "online_hours"),
@@ -151,6 +155,15 @@ def validate_audience(data: Any, platform: str) -> dict[str, Any]:  # noqa: C901
             ):
                 raise ValueError(f"audience.{key} must be a list of {{{name!r}, 'share'}} objects")
             out[key] = [{name: i[name], "share": float(i["share"])} for i in value]
+        elif key == "contact_buttons":
+            if not isinstance(value, dict) or not all(
+                k in CONTACT_BUTTONS and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                for k, v in value.items()
+            ):
+                raise ValueError(
+                    f"audience.contact_buttons must map button types ({', '.join(CONTACT_BUTTONS)}) to taps a day"
+                )
+            out[key] = {str(k): int(v) for k, v in value.items()}
         else:  # online_hours
             if (
                 not isinstance(value, dict)

@@ -1,4 +1,4 @@
-"""The comments the sandbox platforms hold: one store for Instagram and YouTube.
+"""The comments the sandbox platforms hold: one store for Instagram, YouTube, Facebook and TikTok.
 
 Comments are explicit: created through the control API (``POST /_sandbox/accounts/<id>/comments``), by the
 owner replying through the platform API, or by the demo world (:func:`seed_comments`). Each has the
@@ -37,6 +37,9 @@ class Comment:
     hidden: bool = False
     moderation: str = "published"
     deleted: bool = False
+    #: TikTok: hearted by the creator (``liked``) and pinned to the top of the video's comments
+    liked: bool = False
+    pinned: bool = False
 
     @property
     def visible(self) -> bool:
@@ -60,6 +63,8 @@ class Comment:
             "hidden": self.hidden,
             "moderation": self.moderation,
             "deleted": self.deleted,
+            "liked": self.liked,
+            "pinned": self.pinned,
         }
 
     @classmethod
@@ -81,6 +86,8 @@ class Comment:
             hidden=bool(data.get("hidden")),
             moderation=data.get("moderation", "published"),
             deleted=bool(data.get("deleted")),
+            liked=bool(data.get("liked")),
+            pinned=bool(data.get("pinned")),
         )
 
     def control_view(self) -> dict[str, Any]:
@@ -95,6 +102,8 @@ def new_comment_id(platform: str, n: int, parent_id: str | None) -> str:
         return f"1787{n:013d}"
     if platform == "facebook":  # ``{post}_{comment}``-looking ids, one sequence for comments and replies
         return f"{1_000_000_000 + n}_{n:015d}"
+    if platform == "tiktok":  # 19-digit numbers, comments and replies alike
+        return f"73{n:017d}"
     if parent_id:
         return f"{parent_id}.{b64chars(22, 'reply', n)}"
     return "Ugz" + b64chars(21, "thread", n) + "4AaABAg"
@@ -167,6 +176,9 @@ def seed_comments(store: dict[str, Comment], account: Any, posts: list[Any], now
             handle, name = FANS[r.randrange(len(FANS))]
             at = post.published_at + timedelta(seconds=span * (k + 1) / (count + 2))
             top = _make(account, post.id, TEXTS[r.randrange(len(TEXTS))], handle, name, None, at, next_id, r)
+            if account.platform == "tiktok":  # the creator hearts some, and pins one per video
+                top.liked = r.random() < 0.3
+                top.pinned = k == 0 and r.random() < 0.5
             store[top.id] = top
             made += 1
             if r.random() < 0.35:
@@ -189,6 +201,17 @@ def seed_comments(store: dict[str, Comment], account: Any, posts: list[Any], now
     return made
 
 
+def author_id_of(account: Any, handle: str) -> str:
+    """One commenter keeps one id on every comment (as the platforms do): an IGSID per handle, a
+    Page-scoped id per Page and handle, a TikTok ``unique_identifier`` per app and handle (scoped:
+    unconfirmed), a YouTube channel."""
+    return {
+        "instagram": "1784" + digits(13, "fan", handle),
+        "facebook": "7" + digits(15, "psid", account.id, handle),
+        "tiktok": "-000" + b64chars(28, "ttfan", handle),
+    }.get(account.platform) or ("UC" + b64chars(22, "fan", handle))
+
+
 def _make(
     account: Any,
     post_id: str,
@@ -201,12 +224,7 @@ def _make(
     r: Any,
 ) -> Comment:
     n = next_id("comment")
-    # one commenter keeps one id on every comment (as the platforms do), the same the control API's
-    # crafted comments get: an IGSID per handle, a Page-scoped id per Page and handle, a YouTube channel
-    author_id = {
-        "instagram": "1784" + digits(13, "fan", handle),
-        "facebook": "7" + digits(15, "psid", account.id, handle),
-    }.get(account.platform) or ("UC" + b64chars(22, "fan", handle))
+    author_id = author_id_of(account, handle)  # the same the control API's crafted comments get
     return Comment(
         id=new_comment_id(account.platform, n, parent),
         account_id=account.id,

@@ -488,7 +488,7 @@ def set_clock() -> Response:
 @bp.post("/faults")
 def add_fault() -> Response:
     data = body()
-    allowed = {"platform", "path_contains", "kind", "times", "skip", "retry_after", "seconds"}
+    allowed = {"platform", "path_contains", "query_contains", "kind", "times", "skip", "retry_after", "seconds"}
     unknown = set(data) - allowed
     if unknown:
         raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -503,6 +503,10 @@ def add_fault() -> Response:
         if not isinstance(data["path_contains"], str) or not data["path_contains"]:
             raise BadRequest("path_contains must be a non-empty string")
         fault["path_contains"] = data["path_contains"]
+    if data.get("query_contains") is not None:  # e.g. one breakdown or one Analytics report alone
+        if not isinstance(data["query_contains"], str) or not data["query_contains"]:
+            raise BadRequest("query_contains must be a non-empty string")
+        fault["query_contains"] = data["query_contains"]
     if data.get("skip") is not None:  # let this many matching calls through first (e.g. fail page 2)
         fault["skip"] = _int(data, "skip", 0, 10**6)
     if data.get("retry_after") is not None:

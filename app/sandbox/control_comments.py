@@ -2,7 +2,9 @@
 
 ``POST /_sandbox/accounts/<id>/comments`` adds a comment (or, with ``parent_id``, a reply) by someone in the
 audience; ``GET`` lists every comment and reply the platform holds, deleted ones included (``deleted``),
-each with ``hidden`` and ``from_owner``. Only Instagram and YouTube accounts have comments here.
+each with ``hidden``, ``from_owner`` and TikTok's ``liked`` / ``pinned``. ``PATCH .../comments/<comment_id>/flags``
+changes one comment's state (likes, hearted, pinned, hidden). Instagram, YouTube, Facebook
+and TikTok accounts have comments here.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from typing import Any
 from flask import Response
 
 from . import events
-from .comments import Comment, new_comment_id
+from .comments import Comment, author_id_of, new_comment_id
 from .common import control_error, json_response, state
 from .control import BadRequest, _get_account, body, bp
-from .util import b64chars, digits, parse_datetime
+from .util import parse_datetime
 from .world import Account
 
 COMMENT_KEYS = {
@@ -31,8 +33,21 @@ COMMENT_KEYS = {
     "parent_id",
     "like_count",
     "published_at",
+    "liked",
+    "pinned",
 }
-COMMENT_PLATFORMS = ("instagram", "youtube", "facebook")
+#: TikTok comments are read through the API for Business (business accounts); a personal account's are not
+#: given to apps at all, but the world may still hold them
+COMMENT_PLATFORMS = ("instagram", "youtube", "facebook", "tiktok")
+#: what ``PATCH /_sandbox/accounts/<id>/comments/<comment_id>/flags`` may change
+FLAG_KEYS = {"like_count", "liked", "pinned", "hidden"}
+
+
+def _flag(data: dict[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise BadRequest(f"{key} must be true or false")
+    return value
 
 
 def _string(data: dict[str, Any], key: str, required: bool = False, limit: int = 10_000) -> str | None:
@@ -59,6 +74,7 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
     like_count = data.get("like_count", 0)
     if not isinstance(like_count, int) or isinstance(like_count, bool) or like_count < 0:
         raise BadRequest("like_count must be a non-negative integer")
+    liked, pinned = _flag(data, "liked"), _flag(data, "pinned")
     st = state()
     with st.lock:
         acc = _get_account(acc_id)
@@ -98,10 +114,7 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
         assert post_id is not None
         n = st.next("comment")
         if author_id is None:
-            author_id = {
-                "instagram": "1784" + digits(13, "fan", handle),
-                "facebook": "7" + digits(15, "psid", acc.id, handle),  # Page-scoped (PSID)
-            }.get(acc.platform) or "UC" + b64chars(22, "fan", handle)
+            author_id = author_id_of(acc, handle)
         comment = Comment(
             id=new_comment_id(acc.platform, n, parent.id if parent else None),
             account_id=acc.id,
@@ -115,6 +128,8 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
             like_count=like_count,
             published_at=published,
             updated_at=published,
+            liked=bool(liked),
+            pinned=bool(pinned),
         )
         st.comments[comment.id] = comment
         st.save()
@@ -215,3 +230,33 @@ def toggle_comments(acc_id: str) -> Response:
             st.comments_off.add(post_id)
         st.save()
         return json_response({"post_id": post_id, "comments_enabled": enabled})
+
+
+@bp.patch("/accounts/<acc_id>/comments/<comment_id>/flags")
+def patch_flags(acc_id: str, comment_id: str) -> Response:
+    """Change one comment's state: ``like_count``, ``liked`` (hearted by the creator), ``pinned``, ``hidden``
+    (sandbox extension; editing the text and removing a comment are ``PATCH`` / ``DELETE`` on the comment
+    itself, ``fb_webhooks.py``, which also deliver Facebook's ``feed`` webhook)."""
+    data = body()
+    unknown = set(data) - FLAG_KEYS
+    if unknown or not data:
+        raise BadRequest(f"give some of: {', '.join(sorted(FLAG_KEYS))}")
+    like_count = data.get("like_count")
+    if like_count is not None and (not isinstance(like_count, int) or isinstance(like_count, bool) or like_count < 0):
+        raise BadRequest("like_count must be a non-negative integer")
+    flags = {k: _flag(data, k) for k in ("liked", "pinned", "hidden")}
+    st = state()
+    with st.lock:
+        acc = _get_account(acc_id)
+        if isinstance(acc, Response):
+            return acc
+        c = st.comments.get(comment_id)
+        if c is None or c.account_id != acc.id:
+            return control_error(404, "not_found", f"no comment {comment_id!r} on account {acc_id!r}")
+        if like_count is not None:
+            c.like_count = like_count
+        for key, value in flags.items():
+            if value is not None:
+                setattr(c, key, value)
+        st.save()
+        return json_response(c.control_view())

@@ -53,7 +53,45 @@ _CREATORS: list[tuple[str, str, str, int, str, int, dict[str, Any]]] = [
 #: a LinkedIn login goes through the Page picker; the first Page has all of the member's followers
 DEMO_ORGANIZATIONS: dict[str, list[dict[str, Any]]] = {
     "northwind.hr": [
-        {"id": "10480021", "name": "Northwind HR", "vanity": "northwind-hr", "followers_percent": 100},
+        {
+            "id": "10480021",
+            "name": "Northwind HR",
+            "vanity": "northwind-hr",
+            "followers_percent": 100,
+            # a rich audience, so the demo's LinkedIn page shows every part of its Audience section
+            "audience": {
+                "countries": [
+                    {"code": "US", "share": 38},
+                    {"code": "GB", "share": 17},
+                    {"code": "DE", "share": 12},
+                    {"code": "NL", "share": 9},
+                    {"code": "IN", "share": 8},
+                    {"code": "CA", "share": 7},
+                    {"code": "FR", "share": 5},
+                    {"code": "ES", "share": 4},
+                ],
+                "regions": [
+                    {"geo": "90000070", "share": 30},
+                    {"geo": "90009496", "share": 26},
+                    {"geo": "90009714", "share": 18},
+                    {"geo": "90000084", "share": 14},
+                    {"geo": "90009551", "share": 12},
+                ],
+                "seniority": {"3": 18, "4": 31, "5": 22, "6": 14, "7": 6, "8": 4, "10": 5},
+                "industries": {"137": 29, "104": 21, "4": 14, "96": 11, "11": 9, "43": 7, "14": 5, "68": 4},
+                "functions": {"12": 41, "4": 12, "18": 10, "25": 9, "13": 8, "15": 7, "1": 5, "6": 8},
+                "company_sizes": {
+                    "SIZE_2_TO_10": 6,
+                    "SIZE_11_TO_50": 14,
+                    "SIZE_51_TO_200": 21,
+                    "SIZE_201_TO_500": 17,
+                    "SIZE_501_TO_1000": 12,
+                    "SIZE_1001_TO_5000": 15,
+                    "SIZE_10001_OR_MORE": 15,
+                },
+                "employees": 46,
+            },
+        },
         {"id": "10480022", "name": "Northwind Careers", "vanity": "northwind-careers", "followers_percent": 20},
     ],
 }
@@ -91,6 +129,13 @@ def demo_accounts() -> list[dict[str, Any]]:
     return specs
 
 
+#: demo Instagram creators with contact buttons on their profile: taps a day per button (the Instagram
+#: page's "Contact button taps"); the others have none, as most creators
+DEMO_CONTACT_BUTTONS: dict[str, dict[str, int]] = {
+    "maya.moves": {"EMAIL": 5, "CALL": 2},
+    "studio.kofi": {"BOOK_NOW": 3, "DIRECTION": 1, "EMAIL": 1},
+}
+
 #: hours ago and media type of each demo Instagram creator's live stories (views scale with followers)
 DEMO_STORIES = ((2, "IMAGE", 0.06), (7, "VIDEO", 0.09), (19, "IMAGE", 0.04))
 
@@ -116,6 +161,10 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
             url = f"{base}/_sandbox/linkedin/accounts/{created[-1]['id']}/organizations"
             body = {"organizations": DEMO_ORGANIZATIONS[spec["username"]]}
             requests.put(url, json=body, timeout=timeout).raise_for_status()
+        if spec["username"] in DEMO_CONTACT_BUTTONS:
+            url = f"{base}/_sandbox/accounts/{created[-1]['id']}"
+            buttons = {"audience": {"contact_buttons": DEMO_CONTACT_BUTTONS[spec["username"]]}}
+            requests.patch(url, json=buttons, timeout=timeout).raise_for_status()
         if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
             now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
             for hours, story in demo_stories(spec["followers"]):
@@ -138,13 +187,17 @@ def seed_world(state: Any) -> list[str]:
                 acc.organizations = [
                     dict(o, role="ADMINISTRATOR", state="APPROVED") for o in DEMO_ORGANIZATIONS[spec["username"]]
                 ]
+            if spec["username"] in DEMO_CONTACT_BUTTONS:
+                acc.audience_override["contact_buttons"] = dict(DEMO_CONTACT_BUTTONS[spec["username"]])
             if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
                 now = state.now()
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):
                     fields = validate_story({**story, "published_at": (now - timedelta(hours=hours)).isoformat()}, now)
                     acc.stories.append(Story(id="179" + digits(14, acc.seed, "demo-story", n), **fields))
-            if acc.platform in ("youtube", "facebook") or (
-                acc.platform == "instagram" and acc.account_type != "PERSONAL"
+            if (
+                acc.platform in ("youtube", "facebook")
+                or (acc.platform == "instagram" and acc.account_type != "PERSONAL")
+                or (acc.platform == "tiktok" and acc.account_type == "BUSINESS")  # API for Business comments
             ):
                 seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next)
     return ids

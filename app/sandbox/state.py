@@ -352,12 +352,16 @@ class SandboxState:
         return parts.scheme in ("http", "https") and parts.hostname in ("127.0.0.1", "localhost") and not parts.fragment
 
     # ----------------------------------------------------------------- faults, calls, quotas, windows
-    def take_fault(self, platform: str, path: str, consent: bool) -> dict[str, Any] | None:
+    def take_fault(self, platform: str, path: str, consent: bool, query: str = "") -> dict[str, Any] | None:
+        """The first live fault matching the call (``query``: the decoded query string, which a fault's
+        ``query_contains`` must be in, e.g. ``breakdown=city``); one of its ``times`` is used."""
         for fault in self.faults:
             if fault["platform"] != platform or fault["times"] == 0:
                 continue
             needle = fault.get("path_contains")
             if needle and needle not in path:
+                continue
+            if fault.get("query_contains") and fault["query_contains"] not in query:
                 continue
             if consent and not needle:
                 continue

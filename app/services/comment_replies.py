@@ -25,13 +25,29 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Comment, CommentReply, Connection, ReplyStatus
 from app.models.base import utcnow
+from app.models.platforms import PLATFORM_NAMES
 from app.platforms import get_adapter
-from app.platforms.comments import FB_MANAGE_SCOPE, IG_MANAGE_SCOPE, REPLY_LIMITS, YT_MANAGE_SCOPE, YT_WRITE_UNITS
+from app.platforms.comments import (
+    FB_MANAGE_SCOPE,
+    IG_MANAGE_SCOPE,
+    REPLY_LIMITS,
+    TT_MANAGE_SCOPE,
+    YT_MANAGE_SCOPE,
+    YT_WRITE_UNITS,
+)
+from app.platforms.registry import business_configured
+from app.platforms.tiktok_business import BUSINESS as TIKTOK_BUSINESS
 from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.services.comments import get_comment
 
-MANAGE_SCOPES = {"instagram": IG_MANAGE_SCOPE, "youtube": YT_MANAGE_SCOPE, "facebook": FB_MANAGE_SCOPE}
+#: TikTok: a business account's (API for Business); a personal account never holds ``comment.list.manage``
+MANAGE_SCOPES = {
+    "instagram": IG_MANAGE_SCOPE,
+    "youtube": YT_MANAGE_SCOPE,
+    "facebook": FB_MANAGE_SCOPE,
+    "tiktok": TT_MANAGE_SCOPE,
+}
 GRANT_FEATURE = "comments"
 
 
@@ -47,7 +63,13 @@ def has_grant(conn: Connection) -> bool:
 def grant_adapter(platform: str) -> Any:
     """The platform adapter asking the usual scopes plus the comment-management scope."""
     if platform not in MANAGE_SCOPES:
-        raise NotFound("Replies from the portal work for Instagram, YouTube and Facebook Pages.")
+        raise NotFound("Replies from the portal work for Instagram, YouTube, Facebook Pages and TikTok business.")
+    if platform == "tiktok":  # a business account, through the API for Business app
+        if not business_configured(current_app.config):
+            raise NotFound("TikTok replies need TikTok's API for Business app, which this server does not have.")
+        adapter = get_adapter(platform, current_app.config, kind=TIKTOK_BUSINESS)
+        adapter.scopes = (*adapter.scopes, MANAGE_SCOPES[platform])  # type: ignore[attr-defined]
+        return adapter
     key = f"{platform.upper()}_SCOPES"
     base = get_adapter(platform, current_app.config).scopes  # type: ignore[attr-defined]
     settings = {**current_app.config, key: " ".join([*base, MANAGE_SCOPES[platform]])}
@@ -95,7 +117,7 @@ def check_text(platform: str, raw: Any) -> str:
     limit = REPLY_LIMITS[platform]
     if len(text) > limit:
         raise ValidationFailed(
-            f"That reply is {len(text):,} characters; {platform.capitalize()} takes at most {limit:,}.", field="text"
+            f"That reply is {len(text):,} characters; {PLATFORM_NAMES[platform]} takes at most {limit:,}.", field="text"
         )
     return text
 

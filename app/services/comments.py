@@ -21,6 +21,8 @@ from app.models import Comment, CommentReply, Connection
 from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.models.platforms import COMMENT_PLATFORMS
+from app.platforms.tiktok_business import BUSINESS as TIKTOK_BUSINESS
+from app.platforms.tiktok_comments import READ_SCOPE as TT_READ_SCOPE
 from app.stats.comments import unanswered_count
 
 STATES = ("all", "unanswered", "answered", "hidden", "archived", "unread")
@@ -342,6 +344,8 @@ def comment_json(c: Comment, page: InboxPage | None = None, replies: Sequence[Co
         "like_count": c.like_count,
         "reply_count": c.reply_count,
         "hidden": c.hidden,
+        "liked_by_owner": c.liked_by_owner,
+        "pinned": c.pinned,
         "answered": c.answered_at is not None,
         "is_question": c.is_question,
         "read": c.read_at is not None,
@@ -366,39 +370,71 @@ def page_json(page: InboxPage) -> dict[str, Any]:
     }
 
 
+def has_comments(conn: Connection) -> bool:
+    """Whether the app can read this account's comments at all: Instagram professional accounts, YouTube
+    channels, Facebook Pages and TikTok *business* accounts (a personal TikTok account is read through the
+    Display API, which gives no comments)."""
+    if conn.platform not in COMMENT_PLATFORMS:
+        return False
+    if conn.platform == "instagram" and (conn.account_type or "").upper() == "PERSONAL":
+        return False
+    return not (conn.platform == "tiktok" and conn.account_type != TIKTOK_BUSINESS)
+
+
+def reads_comments(client_id: int, platform: str) -> bool:
+    """Whether the app reads comments of any live ``platform`` account of the client (a personal TikTok
+    account alone: no, so its platform page shows no fans section)."""
+    if platform not in COMMENT_PLATFORMS:
+        return False
+    if platform != "tiktok":
+        return True
+    return any(c.platform == "tiktok" for c in comment_connections(client_id))
+
+
 def comment_connections(client_id: int) -> list[Connection]:
-    """The client's live Instagram / YouTube connections (the inbox's grant notices)."""
-    return list(
-        db.session.execute(
-            select(Connection)
-            .where(
-                Connection.client_id == client_id,
-                Connection.disconnected_at.is_(None),
-                Connection.platform.in_(COMMENT_PLATFORMS),
-            )
-            .order_by(Connection.platform, Connection.id)
-        ).scalars()
-    )
+    """The client's live connections whose comments the inbox holds (its grant notices)."""
+    rows = db.session.execute(
+        select(Connection)
+        .where(
+            Connection.client_id == client_id,
+            Connection.disconnected_at.is_(None),
+            Connection.platform.in_(COMMENT_PLATFORMS),
+        )
+        .order_by(Connection.platform, Connection.id)
+    ).scalars()
+    return [c for c in rows if c.platform != "tiktok" or has_comments(c)]  # a personal TikTok account: none
 
 
 #: why a connected platform's comments are not in the inbox, said plainly on the inbox page
 NO_COMMENTS_WHY: dict[str, str] = {
-    "tiktok": "TikTok's Display API, which we use, gives no comments.",
+    "tiktok": "TikTok gives no comments to apps for personal accounts (its Display API, which reads them, has "
+    "none). Connect TikTok as a business account to see its comments here.",
     "x": "X gives replies to your posts only through its search API, which is not part of the access "
     "we use, and it refuses replies sent by apps unless the post mentioned us. Your X posts' reply counts "
     "are still on your analytics pages.",
 }
 
 
+#: a TikTok business account connected before the app asked ``comment.list``: its comments are not read
+TIKTOK_RECONNECT = (
+    "This TikTok business account was connected before the portal asked to read its comments; connect it "
+    "again (Connected accounts) to see them here."
+)
+
+
 def comments_not_available(client_id: int) -> list[tuple[str, str]]:
     """(platform, reason) for each platform the client has live connections on whose comments the app
     cannot read (docs/comments.md)."""
     held = db.session.execute(
-        select(Connection.platform)
-        .where(Connection.client_id == client_id, Connection.disconnected_at.is_(None))
-        .distinct()
+        select(Connection).where(Connection.client_id == client_id, Connection.disconnected_at.is_(None))
     ).scalars()
-    return sorted((p, NO_COMMENTS_WHY[p]) for p in set(held) if p not in COMMENT_PLATFORMS and p in NO_COMMENTS_WHY)
+    out: set[tuple[str, str]] = set()
+    for c in held:  # an Instagram personal account is left to the inbox's own grant notice, as before
+        if c.platform in NO_COMMENTS_WHY and (c.platform not in COMMENT_PLATFORMS or not has_comments(c)):
+            out.add((c.platform, NO_COMMENTS_WHY[c.platform]))
+        elif c.platform == "tiktok" and has_comments(c) and TT_READ_SCOPE not in (c.scopes or "").split():
+            out.add((c.platform, TIKTOK_RECONNECT))
+    return sorted(out)
 
 
 def comments_by_id(client_id: int, ids: Sequence[int]) -> list[Comment]:

@@ -47,8 +47,10 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "facebook": frozenset({"posts", "comments"}),
     "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
-#: a TikTok business account (API for Business) also has its audience
-TIKTOK_BUSINESS_KINDS = frozenset({"posts", "audience"})
+#: a TikTok business account (API for Business) also has its audience and its comments
+TIKTOK_BUSINESS_KINDS = frozenset({"posts", "comments", "audience"})
+#: a LinkedIn Company Page also has its followers' demographics (a member has none)
+LINKEDIN_PAGE_KINDS = frozenset({"posts", "audience"})
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
 CADENCES = {"daily": 1, "twice_daily": 2}
@@ -62,7 +64,9 @@ CALLS = {
     "instagram": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
     # a business account (API for Business): business/get + its daily metrics; video pages; audience
     # (weekly, one business/get call): see docs/sync.md
-    "tiktok": {"profile": 1, "posts": 2, "audience": 1},
+    # comments (a business account): business/comment/list/ per 30 comments of each video due, and a
+    # reply list for a comment whose replies changed past the 3 nested (docs/sync.md)
+    "tiktok": {"profile": 1, "posts": 2, "comments": 3, "audience": 1},
     # the Page + its insights; the posts with their insights; comments: one stream call per post due
     "facebook": {"profile": 2, "posts": 1, "comments": 3},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
@@ -71,9 +75,10 @@ CALLS = {
     # calls for each new or due post under 30 days old: 22.3 calls a day in all at one post every 3 days,
     # measured over 14 daily syncs (docs/sync.md)
     "linkedin": {"profile": 7, "posts": 15},
-    # a LinkedIn Company Page: organizations/{id} + networkSizes + follower and share statistics by day;
-    # posts: one page of 100 plus one share-statistics call for the new and due posts (docs/sync.md)
-    "linkedin_org": {"profile": 4, "posts": 2},
+    # a LinkedIn Company Page: organizations/{id} + networkSizes + follower, share and page statistics by
+    # day; posts: one page of 100 plus one share-statistics call for the new and due posts; audience
+    # (weekly: follower statistics + geo and industry names, 3 calls a week) (docs/sync.md)
+    "linkedin_org": {"profile": 5, "posts": 2, "audience": 1},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6
@@ -117,6 +122,8 @@ def available(conn: Connection) -> frozenset[str]:
     """The kinds this connection offers: its platform's, or a TikTok business account's."""
     if conn.platform == "tiktok" and conn.account_type == "business":
         return TIKTOK_BUSINESS_KINDS
+    if conn.platform == "linkedin" and conn.account_type == "organization":
+        return LINKEDIN_PAGE_KINDS
     return AVAILABLE.get(conn.platform, frozenset())
 
 

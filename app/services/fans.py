@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Client, Comment, Connection, ContentItem
-from app.models.platforms import COMMENT_PLATFORMS
+from app.models import Client, Comment, ContentItem
 from app.redis_cache import digest_key, get_or_build
+from app.services import comments as inbox
 from app.services import fan_links, live
 from app.stats import fans as stats
 from app.stats import query as stats_query
@@ -79,15 +79,7 @@ PAGE_FANS, API_FANS = 10, 50
 
 def opening_views(client: Client) -> list[tuple[StatsQuery, int]]:
     """(query, limit) of each view a page or the API opens with, exactly as they parse their arguments."""
-    platforms = db.session.scalars(
-        select(Connection.platform)
-        .where(
-            Connection.client_id == client.id,
-            Connection.disconnected_at.is_(None),
-            Connection.platform.in_(COMMENT_PLATFORMS),
-        )
-        .distinct()
-    ).all()
+    platforms = {c.platform for c in inbox.comment_connections(client.id)}  # not a personal TikTok account
     views = [(stats_query.parse({}, tz=client.time_zone), API_FANS)]
     for platform in sorted(platforms):
         q = stats_query.parse({"platform": platform}, tz=client.time_zone)

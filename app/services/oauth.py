@@ -238,7 +238,11 @@ def exchange_step(
     if not code:
         raise OAuthRejected("The platform sent no authorization code. Start connecting again.")
 
-    adapter = _business_adapter(platform) if pending.feature == BUSINESS_FEATURE else adapter_for(platform)
+    # a TikTok comment grant is a business account's (API for Business), as is a business connect
+    business = pending.feature == BUSINESS_FEATURE or (
+        platform == "tiktok" and pending.feature == comment_replies.GRANT_FEATURE
+    )
+    adapter = _business_adapter(platform) if business else adapter_for(platform)
     verifier = None
     if pending.code_verifier_enc:
         verifier = keyring().decrypt(

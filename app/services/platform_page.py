@@ -14,9 +14,10 @@ from typing import Any
 
 from app.charts import page_charts
 from app.models import Client
-from app.models.platforms import COMMENT_PLATFORMS
+from app.services import comments as inbox
 from app.services import fan_links, fans, tactics
-from app.stats import audience_reads, content
+from app.stats import audience_reads, content, insight_series
+from app.stats.insight_series import ALL_INSIGHTS
 from app.stats.overview import ClientOverview, client_overview
 from app.stats.query import BadQuery, StatsQuery
 
@@ -40,16 +41,33 @@ def read(client: Client, q: StatsQuery, platform: str, *, stop_without_data: boo
     return PlatformRead(ov, audience_reads.panel(client.id, platform, ov.period, client.time_zone, known))
 
 
-def charts(got: PlatformRead, platform: str) -> dict[str, Any]:
-    """The page's charts (followers, engagement, reach, daily insights), from the chart cache when fresh."""
+def charts(got: PlatformRead, platform: str, metric: str = ALL_INSIGHTS) -> dict[str, Any]:
+    """The page's charts (followers, engagement, reach, and the daily insights: all of them, or the one
+    ``metric`` the selector picked), from the chart cache when fresh."""
     assert got.panel is not None
-    return page_charts.platform_page(got.ov, got.panel["insight_days"], platform)
+    return page_charts.platform_page(got.ov, got.panel["insight_days"], platform, metric)
 
 
-def context(client: Client, q: StatsQuery, platform: str, version: str) -> dict[str, Any]:
+def metric_context(client: Client, q: StatsQuery, platform: str, metric: str) -> dict[str, Any]:
+    """What the metric selector's swap (``#metric-chart`` alone) shows: the overview, the panel and the
+    charts, without the content table, best times, tactics and fans the whole page also reads."""
+    got = read(client, q, platform)
+    assert got.panel is not None
+    return dict(
+        ov=got.ov,
+        audience=got.panel,
+        **charts(got, platform, metric),
+        metric=metric,
+        metrics=insight_series.insight_choices(got.panel["insight_days"], platform, metric),
+        table_error=None,
+    )
+
+
+def context(client: Client, q: StatsQuery, platform: str, version: str, metric: str = ALL_INSIGHTS) -> dict[str, Any]:
     """Everything ``portal/platform.html`` shows besides the request's own parts (client, query, live
     poller). ``table_error`` is a message for a content filter that could not be applied (the rest of
-    the page still shows); ``version`` is the client's live data version (the fans answer's cache key)."""
+    the page still shows); ``version`` is the client's live data version (the fans answer's cache key);
+    ``metric`` the insight the metric selector picked (``insight_series.parse_insight_metric``)."""
     got = read(client, q, platform)
     ov = got.ov
     assert got.panel is not None
@@ -60,16 +78,19 @@ def context(client: Client, q: StatsQuery, platform: str, version: str) -> dict[
         rows, table_error = [], exc.message
     # a period without a start (all time) is read again by the tactics
     period_posts = ov.posts if q.period.start is not None else None
+    with_fans = inbox.reads_comments(client.id, platform)  # a personal TikTok account alone has none
     return dict(
         ov=ov,
         rows=rows,
         table_error=table_error,
-        **charts(got, platform),
+        **charts(got, platform, metric),
+        metric=metric,
+        metrics=insight_series.insight_choices(got.panel["insight_days"], platform, metric),
         times=content.best_posting_time(ov.posts, client.time_zone),
         hashtags=content.best_hashtags(ov.posts),
         audience=got.panel,
         tactic_rows=tactics.report(client, q, period_posts),
-        fans=fans.fans_json(client, q, limit=10, version=version) if platform in COMMENT_PLATFORMS else None,
+        fans=fans.fans_json(client, q, limit=10, version=version) if with_fans else None,
         link_url=fan_links.page_url(client),
         kinds=content.CONTENT_KINDS,
         sorts=content.CONTENT_SORTS,

@@ -3,7 +3,8 @@
 The platforms give the audience in their own units: Instagram counts followers per age, gender, country
 and city (known demographics only, top 45 values); YouTube gives ``viewerPercentage`` per age group and
 gender and views per country, traffic source and device. :func:`audience_payload` turns either into
-shares of 100 in the contract's shape (architecture.md 6.4). Daily insight rows are summed by
+shares of 100 in the contract's shape (architecture.md 6.4); a LinkedIn Company Page's follower counts
+per facet value (organic + paid) become shares the same way. Daily insight rows are summed by
 :func:`insight_totals`; averages (view duration, view percentage) are weighted by each day's views.
 """
 
@@ -16,12 +17,29 @@ from typing import Any
 
 AGE_ORDER = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 GENDER_ORDER = ("female", "male", "other")
-SHARE_KEYS = ("age", "gender", "traffic_sources", "devices", "content_types", "content_types_watch")
+#: LinkedIn Company Pages: followers by seniority, industry, job function and company size (a value's
+#: followers are organic + paid; shares of the followers LinkedIn classified in that facet)
+LINKEDIN_KEYS = ("seniority", "industries", "functions", "company_sizes")
+SHARE_KEYS = ("age", "gender", "traffic_sources", "devices", "content_types", "content_types_watch", *LINKEDIN_KEYS)
+#: share groups with many possible values: only the largest ``TOP_PLACES`` are kept
+TOP_KEYS = ("industries", "functions")
 CONTENT_TYPE_ORDER = ("shorts", "long_form")
+#: LinkedIn's ``staffCountRange`` values, smallest first
+COMPANY_SIZE_ORDER = (
+    "SIZE_1",
+    "SIZE_2_TO_10",
+    "SIZE_11_TO_50",
+    "SIZE_51_TO_200",
+    "SIZE_201_TO_500",
+    "SIZE_501_TO_1000",
+    "SIZE_1001_TO_5000",
+    "SIZE_5001_TO_10000",
+    "SIZE_10001_OR_MORE",
+)
 #: the audience groups compared over time (``audience_changes``), and how many of the biggest moves are shown
-CHANGE_KEYS = ("age", "gender", "countries", "content_types")
+CHANGE_KEYS = ("age", "gender", "countries", "content_types", *LINKEDIN_KEYS)
 TOP_CHANGES = 6
-LIST_KEYS = {"countries": "code", "cities": "name"}
+LIST_KEYS = {"countries": "code", "cities": "name", "regions": "name"}
 #: how many countries and cities a payload keeps (the rest are small; Instagram gives at most 45)
 TOP_PLACES = 10
 #: minimum followers before Instagram reports demographics (platforms-deep-data.md 1.7)
@@ -33,6 +51,7 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "engaged_views": ("engaged_views", 1.0),
     "reach": ("reach", 1.0),
     "accounts_engaged": ("accounts_engaged", 1.0),
+    "total_interactions": ("interactions", 1.0),  # Instagram account, Facebook Page post engagements
     "profile_views": ("profile_views", 1.0),
     "link_taps": ("link_taps", 1.0),
     "watch_time": ("watch_time_minutes", 1 / 60),  # stored in seconds
@@ -46,6 +65,7 @@ INSIGHT_NAMES: dict[str, tuple[str, float]] = {
     "likes": ("likes", 1.0),  # TikTok business accounts (API for Business daily metrics)
     "comments": ("comments", 1.0),
     "shares": ("shares", 1.0),
+    "page_views": ("page_views", 1.0),  # LinkedIn Company Pages (organizationPageStatistics, all page views)
 }
 #: averages: a total is the views-weighted mean of the days, not a sum
 AVERAGES = ("average_view_duration_s", "average_view_percentage")
@@ -60,7 +80,7 @@ def shares(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def _ordered(key: str, values: dict[str, float]) -> dict[str, float]:
-    order = {"age": AGE_ORDER, "gender": GENDER_ORDER}.get(key) or (
+    order = {"age": AGE_ORDER, "gender": GENDER_ORDER, "company_sizes": COMPANY_SIZE_ORDER}.get(key) or (
         CONTENT_TYPE_ORDER if key.startswith("content_types") else ()
     )
     if order:
@@ -75,6 +95,8 @@ def audience_payload(
     out: dict[str, Any] = {}
     for key in SHARE_KEYS:
         if key in breakdowns and (got := shares(breakdowns[key])):
+            if key in TOP_KEYS:
+                got = dict(sorted(got.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PLACES])
             out[key] = _ordered(key, got)
     for key, name in LIST_KEYS.items():
         if key in breakdowns and (got := shares(breakdowns[key])):
@@ -83,6 +105,18 @@ def audience_payload(
     if online_hours and any(v > 0 for v in online_hours.values()):
         out["online_hours"] = {str(h): round(float(online_hours.get(str(h), 0.0)), 1) for h in range(24)}
     return out
+
+
+#: Instagram's contact buttons (``contact_button_type``), in the order pages list a tie
+CONTACT_BUTTONS = ("CALL", "EMAIL", "TEXT", "DIRECTION", "BOOK_NOW", "INSTANT_EXPERIENCE", "UNDEFINED")
+
+
+def link_taps_by_button(taps: Mapping[str, float]) -> dict[str, int]:
+    """Taps per contact button type (the platform's counts, whole numbers, zeros left out), most first;
+    a tie in ``CONTACT_BUTTONS`` order, an unknown type after the known ones."""
+    order = {k: i for i, k in enumerate(CONTACT_BUTTONS)}
+    kept = {str(k): int(round(v)) for k, v in taps.items() if v > 0}
+    return dict(sorted(kept.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)), kv[0])))
 
 
 def peak_hours(online_hours: Mapping[str, float], n: int = 3) -> list[int]:

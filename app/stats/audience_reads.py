@@ -19,6 +19,7 @@ from app.stats.audience import (
     audience_changes,
     insight_days,
     insight_totals,
+    link_taps_by_button,
     peak_hours,
 )
 from app.stats.query import Period
@@ -34,7 +35,17 @@ NOT_CONNECTED = "No {name} account is connected."
 NOT_READ_YET = "The audience is read once a week; the first read has not run yet."
 TOO_SMALL = "Shown once the account has enough followers ({name} gives audience data from {n} followers)."
 TOO_FEW_VIEWERS = "Shown once the channel has enough viewers (YouTube gives no audience data for small channels)."
+NO_AUDIENCE_LINKEDIN_MEMBER = (
+    "LinkedIn gives apps no audience data for member (personal) profiles. A LinkedIn Company Page you "
+    "administer, connected as one, would show its followers' countries, seniority, industries, job "
+    "functions and company sizes."
+)
+LINKEDIN_TOO_SMALL = (
+    "Shown once the Page has enough followers (LinkedIn gave no follower demographics for this Page yet)."
+)
 AUDIENCE_PLATFORMS = ("instagram", "youtube")
+#: ``connections.account_type`` of a LinkedIn Company Page (``app/platforms/linkedin_org.py``)
+LINKEDIN_PAGE = "organization"
 #: ``connections.account_type`` of a TikTok business account (``app/platforms/tiktok_business.py``)
 TIKTOK_BUSINESS = "business"
 #: audience over time compares the newest snapshot with the newest one at least this many days older
@@ -73,10 +84,13 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
     if platform == "tiktok" and not _tiktok_business(client_id, conns):
         out["reason"] = NO_AUDIENCE_TIKTOK
         return out
-    if platform not in (*AUDIENCE_PLATFORMS, "tiktok"):
+    if platform not in (*AUDIENCE_PLATFORMS, "tiktok", "linkedin"):
         out["reason"] = NO_AUDIENCE_API.format(name=name)
         return out
-    conn = _connection(client_id, platform, conns)
+    conn = _linkedin_page(client_id, conns) if platform == "linkedin" else _connection(client_id, platform, conns)
+    if conn is None and platform == "linkedin" and _connection(client_id, platform, conns) is not None:
+        out["reason"] = NO_AUDIENCE_LINKEDIN_MEMBER
+        return out
     if conn is None:
         out["reason"] = NOT_CONNECTED.format(name=name)
         return out
@@ -95,12 +109,32 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
             out["reason"] = TOO_SMALL.format(name=name, n=INSTAGRAM_DEMOGRAPHICS_MIN_FOLLOWERS)
         elif platform == "tiktok":
             out["reason"] = TIKTOK_TOO_SMALL
+        elif platform == "linkedin":
+            out["reason"] = LINKEDIN_TOO_SMALL
         else:
             out["reason"] = TOO_FEW_VIEWERS
         return out
     out["available"] = True
     out.update(snap.payload)
     return out
+
+
+def _linkedin_page(client_id: int, conns: Conns | None) -> Connection | None:
+    """The client's live LinkedIn Company Page connection (the newest), also beside a member connection."""
+    known = conns.get("linkedin") if conns is not None else None
+    if known is not None and known.account_type == LINKEDIN_PAGE:
+        return known
+    return db.session.execute(
+        select(Connection)
+        .where(
+            Connection.client_id == client_id,
+            Connection.platform == "linkedin",
+            Connection.account_type == LINKEDIN_PAGE,
+            Connection.disconnected_at.is_(None),
+        )
+        .order_by(Connection.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def _tiktok_business(client_id: int, conns: Conns | None) -> bool:
@@ -201,7 +235,8 @@ def over_time(
     """The audience's biggest moves between the newest snapshot (``as_of``, its payload ``newest`` when
     the caller has it) and the newest non-empty one at least ``CHANGE_SPAN_DAYS`` older, else the oldest
     non-empty one (``None`` with only one)."""
-    conn = _connection(client_id, platform, conns) if as_of else None
+    pick = _linkedin_page if platform == "linkedin" else lambda c, k: _connection(c, platform, k)
+    conn = pick(client_id, conns) if as_of else None
     if conn is None or as_of is None:
         return None
     latest = datetime.fromisoformat(as_of).date()
@@ -246,8 +281,9 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
     connections the caller already read, see ``known_connections``)."""
     conns: Conns = dict(known or {})
     aud = audience(client_id, platform, conns)
-    # TikTok's Display API gives no daily insights (a business account's come from the API for Business)
-    read = platform in AUDIENCE_PLATFORMS or (platform == "tiktok" and _tiktok_business(client_id, conns))
+    # every platform's stored daily insights (Instagram, YouTube, Facebook Pages, ...), except TikTok's
+    # Display API, which gives none (a business account's come from the API for Business)
+    read = platform != "tiktok" or _tiktok_business(client_id, conns)
     got = insights(client_id, platform, period, conns) if read else {"totals": {}, "days": []}
     out: dict[str, Any] = {"audience": aud, "insights": got["totals"], "insight_days": got["days"]}
     out["heat"] = online_heat(aud["online_hours"], tz) if aud.get("online_hours") else None
@@ -255,6 +291,10 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
         "countries": [(c["code"], c["share"]) for c in aud.get("countries", [])],
         "cities": [(c["name"], c["share"]) for c in aud.get("cities", [])],
         "engaged_countries": [(c["code"], c["share"]) for c in (aud.get("engaged") or {}).get("countries", [])],
+        "engaged_cities": [(c["name"], c["share"]) for c in (aud.get("engaged") or {}).get("cities", [])],
+        # most first whatever order the stored JSON kept
+        "link_taps": list(link_taps_by_button(aud.get("link_taps_by_button") or {}).items()),
+        "regions": [(c["name"], c["share"]) for c in aud.get("regions", [])],
     }
     out["stories"] = stories(client_id, period, conns, limit=20) if platform == "instagram" else []
     out["over_time"] = over_time(client_id, platform, aud["as_of"], aud, conns) if aud["available"] else None

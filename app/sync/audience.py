@@ -31,12 +31,13 @@ from app.platforms.audience import (
 from app.platforms.errors import PlatformError
 from app.platforms.http import shared_session
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin_org import LinkedInOrgAdapter
 from app.platforms.tiktok_business import TikTokBusinessAdapter
 from app.platforms.video_analytics import VideoRead, youtube_extras
 from app.platforms.youtube import YouTubeAdapter
 from app.redis_conn import get_redis
 from app.services import connection_settings, tokens
-from app.stats.audience import audience_payload
+from app.stats.audience import audience_payload, link_taps_by_button
 from app.sync import webhook_subscriptions
 from app.sync.quotas import Budgets
 from app.sync.recorder import RecordingSession
@@ -71,8 +72,9 @@ def audience_due(connection_id: int, today: date) -> bool:
 
 
 def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] = frozenset()) -> RawAudience | None:
-    """The platform's audience (``None`` where the API we use gives none: TikTok's Display API; a TikTok
-    business account's comes from the API for Business, one call).
+    """The platform's audience (``None`` where the API we use gives none: TikTok's Display API, a LinkedIn
+    member; a TikTok business account's comes from the API for Business, one call; a LinkedIn Company
+    Page's from its lifetime follower statistics, 1 to 3 calls).
 
     YouTube also reads the per-video numbers of the window's top videos, the Shorts / long-form split
     and (``scopes`` holding the monetary scope only) estimated revenue, over the same 28 days."""
@@ -80,6 +82,8 @@ def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] 
         return instagram_audience(adapter, token, today)
     if isinstance(adapter, TikTokBusinessAdapter):
         return adapter.audience(token, today)
+    if isinstance(adapter, LinkedInOrgAdapter):
+        return adapter.audience(token)  # a Company Page; a member has none (no demographics API)
     if isinstance(adapter, YouTubeAdapter):
         until = today - timedelta(days=YOUTUBE_LAG_DAYS)
         since = until - timedelta(days=YOUTUBE_WINDOW_DAYS - 1)
@@ -96,8 +100,13 @@ def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] 
 def write_audience(connection_id: int, day: date, raw: RawAudience, followers: int | None) -> bool:
     """Store the day's snapshot (an empty answer, e.g. a small account, is stored too: it says "none")."""
     payload = audience_payload(raw.breakdowns, raw.online_hours)
+    employees = raw.breakdowns.get("employees", {}).get("EMPLOYEE")
+    if payload and employees:  # a LinkedIn Page's followers who work there (a count, not a share)
+        payload["employee_followers"] = int(employees)
     if engaged := audience_payload(raw.engaged, {}):
         payload["engaged"] = engaged
+    if raw.link_taps:
+        payload["link_taps_by_button"] = link_taps_by_button(raw.link_taps)
     if raw.extras is not None and raw.extras.revenue is not None:
         payload["estimated_revenue_usd"] = round(raw.extras.revenue, 2)
     if raw.extras is not None and raw.extras.videos:

@@ -26,11 +26,12 @@ from app.models import Connection, fan_summary
 from app.models.base import utcnow
 from app.models.comment import Comment
 from app.models.history import ContentItem
-from app.models.platforms import COMMENT_PLATFORMS
 from app.platforms.base import ContentItem as PItem
 from app.platforms.comments import PlatformComment, fetch_post_comments
 from app.platforms.errors import InvalidRequest, PlatformError
+from app.platforms.tiktok_comments import READ_SCOPE as TT_READ_SCOPE
 from app.services import connection_settings, fan_links
+from app.services.comments import has_comments
 from app.stats.comments import is_question
 from app.sync import aging
 from app.sync.aside import Aside
@@ -53,11 +54,12 @@ class CommentFetch:
 
 
 def wanted(conn: Connection) -> bool:
-    """Comment sync for Instagram professional accounts and YouTube channels whose sync settings keep the
-    ``comments`` switch on (the default; ``app/services/connection_settings.py``)."""
-    if conn.platform not in COMMENT_PLATFORMS:
+    """Comment sync for the accounts of :func:`has_comments` whose sync settings keep the ``comments``
+    switch on (the default; ``app/services/connection_settings.py``); a TikTok business grant without
+    ``comment.list`` (connected before the app asked it) is skipped until reconnected."""
+    if not has_comments(conn):
         return False
-    if conn.platform == "instagram" and (conn.account_type or "").upper() == "PERSONAL":
+    if conn.platform == "tiktok" and TT_READ_SCOPE not in (conn.scopes or "").split():
         return False
     return connection_settings.sync_enabled(conn, "comments")
 
@@ -121,8 +123,10 @@ def _reader(adapter: Any, token: str, post_id: str, known: Mapping[str, int]) ->
 
 
 def _row(conn: Connection, c: PlatformComment, post_ids: Mapping[str, int], now: datetime) -> dict[str, Any]:
-    owner = c.author_id == conn.platform_user_id or (
-        conn.username is not None and (c.author_handle or "").lower() == conn.username.lower()
+    owner = (
+        c.from_owner
+        or c.author_id == conn.platform_user_id
+        or (conn.username is not None and (c.author_handle or "").lower() == conn.username.lower())
     )
     return {
         "connection_id": conn.id,
@@ -143,6 +147,8 @@ def _row(conn: Connection, c: PlatformComment, post_ids: Mapping[str, int], now:
         "like_count": max(0, c.like_count or 0),
         "reply_count": max(0, c.reply_count or 0),
         "hidden": c.hidden,
+        "liked_by_owner": c.liked,
+        "pinned": c.pinned,
         "first_seen_at": now,
         "last_seen_at": now,
         "deleted_at_platform": None,
@@ -182,6 +188,8 @@ def write(conn: Connection, got: CommentFetch, complete: bool = True) -> int:
             "like_count",
             "reply_count",
             "hidden",
+            "liked_by_owner",
+            "pinned",
             "last_seen_at",
             "deleted_at_platform",
             "author_handle",
@@ -253,8 +261,10 @@ def link_replies(conn: Connection, items: Sequence[PlatformComment], ids: Mappin
             continue
         parent = ids[c.parent_id]
         db.session.execute(update(Comment).where(Comment.id == ids[c.platform_id]).values(parent_id=parent))
-        owner = c.author_id == conn.platform_user_id or (
-            conn.username is not None and (c.author_handle or "").lower() == conn.username.lower()
+        owner = (
+            c.from_owner
+            or c.author_id == conn.platform_user_id
+            or (conn.username is not None and (c.author_handle or "").lower() == conn.username.lower())
         )
         if owner and (parent not in first_answer or c.published_at < first_answer[parent]):
             first_answer[parent] = c.published_at

@@ -255,7 +255,8 @@ def _token(connection_id: int, *, force: bool = False) -> TokenSet:
     result = tokens.refresh_tokens(connection_id, force=force)
     if result.outcome in DEAD_GRANT:
         raise _GrantDead(result.outcome, result.lost)
-    db.session.expire_all()
+    if result.outcome != "fresh":  # "fresh": the row was just read in this transaction, nothing renewed it
+        db.session.expire_all()
     conn = db.session.get(Connection, connection_id)
     if conn is None or conn.access_token_enc is None:
         raise _GrantDead("revoked")

@@ -142,7 +142,11 @@ class Budgets:
         said its 15-minute window is spent and the window has not reset yet."""
         if not account:
             return
-        raw = self.conn.hgetall(x_window_key(account, url))
+        self._x_window_raise(self.conn.hgetall(x_window_key(account, url)), url)
+
+    @staticmethod
+    def _x_window_raise(raw: Mapping[Any, Any], url: str) -> None:
+        """:raises QuotaExceeded: the window X last reported (``raw``: the window's hash) is spent."""
         values = {(k.decode() if isinstance(k, bytes) else str(k)): v for k, v in raw.items()}
         try:
             remaining, reset = int(values["remaining"]), int(values["reset"])
@@ -157,9 +161,10 @@ class Budgets:
                 code=X_WINDOW_CODE,
             )
 
-    def x_window_record(self, account: str | None, url: str, response: requests.Response) -> None:
+    def x_window_record(self, account: str | None, url: str, response: requests.Response, pipe: Any = None) -> None:
         """Remember the window X reported (``x-rate-limit-remaining`` / ``-reset``) until it resets. A 429 is
-        not remembered: it already defers its sync to the reset (``RateLimited``)."""
+        not remembered: it already defers its sync to the reset (``RateLimited``). ``pipe``: queued on the
+        caller's pipeline (sent with the call's other counts) instead of sent now."""
         if response.status_code == 429:
             return
         remaining = response.headers.get("x-rate-limit-remaining")
@@ -174,10 +179,12 @@ class Budgets:
         if ttl <= 0:
             return
         key = x_window_key(account, url)
-        pipe = self.conn.pipeline(transaction=False)
+        own = pipe is None
+        pipe = self.conn.pipeline(transaction=False) if own else pipe
         pipe.hset(key, mapping={"remaining": str(left), "reset": str(at)})
         pipe.expire(key, min(ttl, 3600))
-        pipe.execute()
+        if own:
+            pipe.execute()
 
     def before_call(self, platform: str, url: str, method: str = "GET", account: str | None = None) -> int:
         """Reserve what the call costs; returns the quota units reserved (a YouTube comment write: 50).
@@ -221,23 +228,37 @@ class Budgets:
         return 0
 
     def _x_call(self, url: str, account: str | None) -> int:
-        """X: the user's 15-minute window of this endpoint, then a post read's reservation (a full page)."""
-        self.x_window_check(account, url)
-        if is_post_read(url):
-            now = datetime.now(UTC)
-            key = x_post_reads_key(cycle_start(now, self.x_cap_day).date().isoformat())
-            used = int(self.conn.incrby(key, X_PAGE))
-            self.conn.expire(key, 40 * 24 * 3600)
-            if used > self.x_post_reads:
+        """X: the user's 15-minute window of this endpoint, then a post read's reservation (a full page).
+
+        One round trip: the window is read in the reservation's pipeline; a window found spent gives the
+        reservation back before the sync is deferred (the rare path pays a second round trip)."""
+        if not is_post_read(url):
+            self.x_window_check(account, url)
+            return 0
+        now = datetime.now(UTC)
+        key = x_post_reads_key(cycle_start(now, self.x_cap_day).date().isoformat())
+        pipe = self.conn.pipeline(transaction=False)
+        if account:
+            pipe.hgetall(x_window_key(account, url))
+        pipe.incrby(key, X_PAGE)
+        pipe.expire(key, 40 * 24 * 3600)
+        got = pipe.execute()
+        used = int(got[-2])
+        if account:
+            try:
+                self._x_window_raise(got[0], url)
+            except QuotaExceeded:
                 self.conn.decrby(key, X_PAGE)
-                resets = next_cycle_start(now, self.x_cap_day)
-                raise QuotaExceeded(
-                    f"X monthly post-read budget spent; syncing resumes when it resets on {resets:%Y-%m-%d}",
-                    platform="x",
-                    resets_at=resets,
-                )
-            return X_PAGE
-        return 0
+                raise
+        if used > self.x_post_reads:
+            self.conn.decrby(key, X_PAGE)
+            resets = next_cycle_start(now, self.x_cap_day)
+            raise QuotaExceeded(
+                f"X monthly post-read budget spent; syncing resumes when it resets on {resets:%Y-%m-%d}",
+                platform="x",
+                resets_at=resets,
+            )
+        return X_PAGE
 
     def _incr(self, key: str, amount: int, ttl: int) -> int:
         """INCRBY and EXPIRE in one round trip (the reservation is the INCRBY, atomic on its own)."""
@@ -250,19 +271,23 @@ class Budgets:
     def _linkedin_call(self) -> int:
         """Count one LinkedIn call of the UTC day; over ``SYNC_LINKEDIN_DAILY_CALLS`` defer to 00:00 UTC."""
         key = linkedin_day_key()
-        used = int(self.conn.incr(key))
-        self.conn.expire(key, 2 * 24 * 3600)
+        used = self._incr(key, 1, 2 * 24 * 3600)
         if used > self.linkedin_daily:
             self.conn.decr(key)
             raise QuotaExceeded("daily LinkedIn call budget spent", platform="linkedin", resets_at=_next_utc_midnight())
         return 0
 
     def after_call(
-        self, platform: str, units: int, meta_usage: tuple[float | None, dict[str, float]] | None = None
+        self,
+        platform: str,
+        units: int,
+        meta_usage: tuple[float | None, dict[str, float]] | None = None,
+        pipe: Any = None,
     ) -> None:
         """Count the call for the admin page and remember Meta's usage headers: the highest value for the
-        gate (``meta:usage``), the app's and each account's for the budgets page."""
-        pipe = self.conn.pipeline()
+        gate (``meta:usage``), the app's and each account's for the budgets page. ``pipe``: a pipeline
+        holding the call's other writes (X's refund and window), sent with these in one round trip."""
+        pipe = self.conn.pipeline() if pipe is None else pipe
         count_call(pipe, platform, units)
         if meta_usage is not None:
             app_usage, accounts = meta_usage
@@ -283,8 +308,9 @@ class Budgets:
         if platform == "x" and units:
             self.conn.decrby(x_post_reads_key(cycle_start(datetime.now(UTC), self.x_cap_day).date().isoformat()), units)
 
-    def settle(self, platform: str, reserved: int, response: requests.Response) -> int:
-        """X: the posts an answer really returned (``len(data)``), the rest of the reservation given back."""
+    def settle(self, platform: str, reserved: int, response: requests.Response, pipe: Any = None) -> int:
+        """X: the posts an answer really returned (``len(data)``), the rest of the reservation given back
+        (on ``pipe`` when given: sent with the call's counts)."""
         if platform != "x" or not reserved:
             return reserved
         try:
@@ -292,7 +318,11 @@ class Budgets:
         except (ValueError, AttributeError):
             data = None
         actual = len(data) if isinstance(data, list) else 0
-        if actual < reserved:
+        if actual < reserved and pipe is not None:
+            pipe.decrby(
+                x_post_reads_key(cycle_start(datetime.now(UTC), self.x_cap_day).date().isoformat()), reserved - actual
+            )
+        elif actual < reserved:
             self.refund("x", reserved - actual)
         return actual
 

@@ -78,15 +78,17 @@ class RecordingSession(TimeoutSession):
         finally:
             if self.on_call is not None:
                 self.on_call()
-        units = self.budgets.settle(self.platform, units, response)  # X: the posts really returned
+        # what the answer says (X's refund and window, Meta's usage) and the call's counts: one round trip
+        pipe = self.budgets.conn.pipeline()
+        units = self.budgets.settle(self.platform, units, response, pipe)  # X: the posts really returned
         if who is not None:
-            self.budgets.x_window_record(who, text_url, response)
+            self.budgets.x_window_record(who, text_url, response, pipe)
         with self._mutex:
             self.quota_units += units - reserved
         # usage from answers that worked: a throttled answer is handled by its error, not by the gate
         meta = self.platform in ("instagram", "facebook")
         usage = usage_parts(response) if meta and response.status_code < 400 else None
-        self.budgets.after_call(self.platform, units, usage)
+        self.budgets.after_call(self.platform, units, usage, pipe)
         if self.keep_raw:
             body: str | None
             try:

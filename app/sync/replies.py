@@ -74,7 +74,8 @@ def _adapter(conn: Connection) -> tuple[Any, str]:
         Budgets(get_redis(), cfg),
         keep_raw=False,
     )
-    return get_adapter(conn.platform, cfg, session=session), token
+    adapter = get_adapter(conn.platform, cfg, session=session, kind=conn.account_type, account=conn.platform_user_id)
+    return adapter, token
 
 
 def plain_reason(exc: PlatformError) -> str:
@@ -86,13 +87,13 @@ def plain_reason(exc: PlatformError) -> str:
     if isinstance(exc, ScopeMissing):
         return "The permission to reply to comments was not granted or was removed."
     text = exc.message
-    if "commentNotFound" in text or "does not exist" in text or "processingFailure" in text:
+    if "commentNotFound" in text or "does not exist" in text or "processingFailure" in text or "is invalid" in text:
         return "The comment was deleted at the platform."
     if "hidden" in text:
         return "The comment is hidden; unhide it before replying."
     if "operationNotSupported" in text or "disabled" in text:
         return "Replies are turned off for this post."
-    if "TooLong" in text or "maximum length" in text:
+    if "TooLong" in text or "maximum length" in text or "characters" in text:
         return "The reply is too long for the platform."
     return "The platform refused the reply."
 
@@ -167,7 +168,7 @@ def deliver(reply_id: int) -> Delivery:  # noqa: C901 - the states of one send
                 live.bump([conn.client_id])
                 log.info("reply had landed", extra={"event": "reply_already_landed", "reply_id": reply_id})
                 return Delivery("already_sent")
-        platform_id = reply_to_comment(adapter, token, parent.platform_id, reply.text)
+        platform_id = reply_to_comment(adapter, token, parent.platform_id, reply.text, parent.post_platform_id)
     except (PlatformUnavailable, RateLimited) as exc:
         return _retry(reply, exc)
     except PlatformError as exc:
@@ -251,6 +252,9 @@ def moderate_ids(client_id: int, ids: Sequence[int], hide: bool) -> tuple[int, l
         conn = db.session.get(Connection, conn_id)
         if conn is None or not conn.is_live or not comment_replies.has_grant(conn):
             failed += [{"id": c.id, "reason": "The permission to hide comments was not granted."} for c in group]
+            continue
+        if conn.platform == "tiktok":  # business/comment/hide/ is unconfirmed: not offered
+            failed += [{"id": c.id, "reason": "TikTok comments cannot be hidden from the portal."} for c in group]
             continue
         errors = moderate(conn, group, hide)
         failed += [{"id": i, "reason": r} for i, r in errors.items()]

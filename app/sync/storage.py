@@ -10,13 +10,15 @@ never touched.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, Table, Text, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import visitors
 
@@ -45,6 +47,37 @@ NET_METRICS: dict[str, tuple[str, str | None]] = {
     "facebook": ("followers_gained", "followers_lost"),  # page_daily_follows_unique / page_daily_unfollows_unique
     "linkedin": ("new_followers", None),  # memberFollowersCount?q=dateRange: followers gained per day
 }
+
+
+#: upsert statements built once per process (``upsert``): (statement, SET clause, WHERE clause)
+_BUILT: dict[tuple[Any, ...], tuple[Any, dict[str, Any], Any]] = {}
+_BUILT_UNNEST: dict[tuple[Any, ...], Any] = {}
+
+
+def _build(
+    table: Table,
+    keys: Sequence[str],
+    update_cols: Sequence[str],
+    coalesce: Sequence[str],
+    keep: Sequence[str],
+    changed_only: bool,
+    where: Any,
+) -> tuple[Any, dict[str, Any], Any]:
+    """The row-by-row ``INSERT ... ON CONFLICT`` of ``upsert`` with its SET and WHERE clauses."""
+    stmt = _insert(table)
+    sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
+    for col in coalesce:
+        sets[col] = func.coalesce(stmt.excluded[col], table.c[col])
+    for col in keep:
+        sets[col] = func.coalesce(table.c[col], stmt.excluded[col])
+    if changed_only and update_cols:
+        differs = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in update_cols))
+        where = differs if where is None else and_(where, differs)
+    if sets:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    return stmt, sets, where
 
 
 def _insert(model: Any) -> Any:
@@ -77,31 +110,101 @@ def upsert(
         return
     table = model.__table__
     update_cols, coalesce, keep = list(update_cols), list(coalesce), list(keep)
-    stmt = _insert(table)
-    sets: dict[str, Any] = {c: stmt.excluded[c] for c in update_cols}
-    for col in coalesce:
-        sets[col] = func.coalesce(stmt.excluded[col], table.c[col])
-    for col in keep:
-        sets[col] = func.coalesce(table.c[col], stmt.excluded[col])
-    if changed_only and update_cols:
-        differs = or_(*(table.c[c].is_distinct_from(stmt.excluded[c]) for c in update_cols))
-        where = differs if where is None else and_(where, differs)
-    if sets:
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where)
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    dialect = db.session.get_bind().dialect.name
+    # the statements of an upsert without a caller's ``where`` are the same on every call: built once per
+    # process, so neither they nor their cache keys are made again for every upsert of every sync
+    memo = (dialect, table.name, tuple(keys), tuple(update_cols), tuple(coalesce), tuple(keep), changed_only)
+    cached = where is None
+    built = _BUILT.get(memo) if cached else None
+    if built is None:
+        built = _build(table, keys, update_cols, coalesce, keep, changed_only, where)
+        if cached:
+            _BUILT[memo] = built
+    stmt, sets, where = built
     shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
     db.session.flush()  # what the ORM execute did before (autoflush): pending objects first
     conn = db.session.connection()
-    if where is not None and any(getattr(b, "expanding", False) for b in visitors.iterate(where)):
+    if not cached and where is not None and any(getattr(b, "expanding", False) for b in visitors.iterate(where)):
         for row in rows:  # an IN list is expanded per execution, which executemany cannot do: rare, slow
             conn.execute(stmt, dict(row))
         return
-    for batch in shapes.values():
+    for shape, batch in shapes.items():
+        if len(batch) >= UNNEST_MIN_ROWS and dialect == "postgresql" and _distinct_keys(batch, keys):
+            _run_unnest(conn, table, shape, batch, keys, sets, where, (*memo, shape) if cached else None)
+            continue
         for start in range(0, len(batch), CHUNK * 5):
             conn.execute(stmt, list(batch[start : start + CHUNK * 5]))
+
+
+def _run_unnest(
+    conn: Any,
+    table: Table,
+    shape: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    sets: Mapping[str, Any],
+    where: Any,
+    memo: tuple[Any, ...] | None,
+) -> None:
+    """``rows`` (one shape, no key twice) by ``_unnest_statement``, built once per ``memo`` (None: not kept)."""
+    many = _BUILT_UNNEST.get(memo) if memo is not None else None
+    if many is None:
+        many = _unnest_statement(table, shape, keys, sets, where)
+        if memo is not None:
+            _BUILT_UNNEST[memo] = many
+    for start in range(0, len(rows), UNNEST_CHUNK):
+        conn.execute(many, _unnest_params(table, shape, rows[start : start + UNNEST_CHUNK]))
+
+
+#: from this many rows of one shape an upsert on PostgreSQL is one ``INSERT ... SELECT FROM unnest(...)``
+UNNEST_MIN_ROWS = 2
+
+
+def _distinct_keys(rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> bool:
+    """Whether no two rows share a key: one statement may not update a row twice (executemany may)."""
+    return len({tuple(r[k] for k in keys) for r in rows}) == len(rows)
+
+
+def _unnest_source(table: Table, cols: Sequence[str]) -> Any:
+    """``SELECT u.a, u.b ... FROM unnest(:u_a, :u_b ...) AS u(a, b ...)``: one array parameter per column
+    (JSON columns travel as text and are cast back)."""
+    arrays = [
+        bindparam(f"u_{c}", type_=postgresql.ARRAY(Text() if isinstance(table.c[c].type, JSON) else table.c[c].type))
+        for c in cols
+    ]
+    src = func.unnest(*arrays).table_valued(*cols).render_derived(name="u")
+    json_cols = {c for c in cols if isinstance(table.c[c].type, JSON)}
+    return select(*(sql_cast(src.c[c], table.c[c].type) if c in json_cols else src.c[c] for c in cols))
+
+
+def _unnest_params(table: Table, cols: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for c in cols:
+        values = [r[c] for r in rows]
+        if isinstance(table.c[c].type, JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        out[f"u_{c}"] = values
+    return out
+
+
+def _unnest_statement(
+    table: Table, cols: tuple[str, ...], keys: Sequence[str], sets: Mapping[str, Any], where: Any
+) -> Any:
+    """The rows of one upsert as one statement on PostgreSQL (bench/README.md, "Sync CPU"): the
+    driver sends one message instead of one per row, and each statement-level trigger of the table
+    (the portfolio's stale marks, ``0030_portfolio``) runs once, not once per row. Same ``ON CONFLICT``
+    clause as the row-by-row statement, so the same rows end up written."""
+    stmt = postgresql.insert(table).from_select(list(cols), _unnest_source(table, cols))
+    if sets:
+        # ``excluded`` is the same alias of the table for every insert: the row-by-row clause is reused
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=dict(sets), where=where)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
+
+
+#: rows per unnest statement (parameters are arrays: one per column whatever the number of rows)
+UNNEST_CHUNK = 5000
 
 
 def as_int(value: Any) -> int | None:

@@ -51,6 +51,23 @@ def site(make_app: Any) -> Any:
                     published_at=utcnow() - timedelta(hours=n + 1),
                 )
             )
+        # a TikTok business account's comment, hearted and pinned by the creator (the inbox's extra marks)
+        tt = h.connection(c, "tiktok", username="cora_tt", account_type="business")
+        db.session.add(
+            Comment(
+                connection_id=tt.id,
+                client_id=c.id,
+                platform="tiktok",
+                platform_id="7300000000000000001",
+                post_platform_id="v0",
+                text="Love the moves 🔥",
+                author_handle="tt_fan",
+                author_name="TT Fan",
+                liked_by_owner=True,
+                pinned=True,
+                published_at=utcnow() - timedelta(hours=5),  # the oldest: last in the list
+            )
+        )
         db.session.commit()
         ids = {"client": c.id}
     with serve_wsgi(app) as url:
@@ -135,6 +152,8 @@ def test_inbox_on_a_phone_with_the_keyboard(site: Any, browser: Any) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert _serious(page) == []
         assert page.locator(".badge-question").count() == 1
+        assert page.locator("[data-testid=pinned]").count() == 1
+        assert page.locator("[data-testid=liked]").count() == 1
         box = page.locator("input[name=ids]").first
         box.focus()
         page.keyboard.press("Space")
@@ -143,6 +162,6 @@ def test_inbox_on_a_phone_with_the_keyboard(site: Any, browser: Any) -> None:
         page.keyboard.press("Enter")
         page.wait_for_selector("text=1 comment marked read.")
         assert "0 unread" not in page.content()
-        assert "2 unread" in page.content()
+        assert "3 unread" in page.content()  # 4 comments (3 Instagram, 1 TikTok), one marked read
     finally:
         context.close()

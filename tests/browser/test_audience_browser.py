@@ -129,6 +129,7 @@ def _serious(page: Any) -> list[str]:
         ("c@example.com", "/portal/analytics/youtube"),
         ("admin@example.com", "/admin/clients/{client}"),
         ("c@example.com", "/portal/analytics/content/{video}"),
+        ("admin@example.com", "/admin/clients/{client}/content/{video}"),
     ],
 )
 def test_audience_pages_pass_axe(site: Any, page: Any, email: str, path: str) -> None:
@@ -160,3 +161,20 @@ def test_audience_section_on_a_phone(site: Any, browser: Any, tmp_path: Any) -> 
         page.screenshot(path="/tmp/audience-phone-full.png", full_page=True)
     finally:
         context.close()
+
+
+def test_the_platform_pages_metric_selector_swaps_the_insight_chart(site: Any, page: Any) -> None:
+    url, _ = site
+    log_in(page, url, "c@example.com")
+    page.goto(f"{url}/portal/analytics/youtube?range=30d")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#metric-chart #insights-svg-t").inner_text() == "YouTube insights by day"
+    page.locator("form.stats-filters select[name=metric]").select_option("watch_time_minutes")
+    chart = page.locator("#metric-chart")
+    chart.locator("#insights-svg-t", has_text="YouTube: Watch time (minutes) by day").wait_for()
+    assert "metric=watch_time_minutes" in page.url  # linkable
+    # the table of the chart: the 14 days, the first 9,000 s = 150 minutes
+    chart.get_by_text("Show the data as a table").click()
+    assert chart.locator("tbody tr").count() == 14
+    assert chart.locator("tbody tr").first.locator("td").inner_text() == "150"
+    assert _serious(page) == []

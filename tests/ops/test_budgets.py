@@ -67,6 +67,12 @@ def test_budgets_are_filled_by_real_syncs(app: Any, client: Any, link: Any, worl
     assert _limit(payload, "instagram", "account_usage_pct")["spent"] == math.ceil(100 * len(graph) / 48000)
     assert _limit(payload, "instagram", "app_usage_pct")["projected"] is None
     assert _limit(payload, "youtube", "analytics_queries")["limit"] is None
+    # every Analytics report the sandbox answered (the daily report, the weekly audience and per-video
+    # reports), counted apart from the units: none of them cost a unit
+    analytics = [c for c in world.calls("youtube") if c["path"].startswith("/youtubeanalytics.googleapis.com/")]
+    assert len(analytics) >= 6  # the daily report and the 4 audience reports at least, plus the videos'
+    assert _limit(payload, "youtube", "analytics_queries")["spent"] == len(analytics)
+    assert all(c["quota_units"] == 0 for c in analytics)
     page = client.get("/admin/ops/budgets").get_data(as_text=True)
     assert f'data-testid="spent-data_api_units">{units["spent"]:,} units' in page
     assert f"Account {ig_account['platform_user_id']}, from X-Business-Use-Case-Usage." in page

@@ -87,3 +87,17 @@ def test_monthly_report_has_the_shorts_share(app, tenant):
         pdf = service.render_report_pdf(r)
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S603,S607
         assert "Shorts 62.5% of views" in " ".join(text.split())
+
+
+def test_monthly_and_programme_reports_carry_the_watch_time(app, tenant):
+    # the month to END (Nov 1-15) and the programme (from Oct 16) both hold the 2 days of 72,000 s and
+    # 108,000 s (3,000 minutes) and the views of Nov 14 (700) and Nov 6 (9,999)
+    monthly = {a["platform"]: a for a in build.monthly(tenant, END.replace(day=1), END)["audience"]}
+    assert monthly["youtube"]["insights"] == {"watch_time_minutes": 3000.0, "views": 10699.0}
+    program = {a["platform"]: a for a in build.program(tenant, END)["audience"]}
+    assert program["youtube"]["insights"] == {"watch_time_minutes": 3000.0, "views": 10699.0}
+    if shutil.which("pdftotext"):
+        pdf = service.render_report_pdf(build.program(tenant, END))
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()  # noqa: S603,S607
+        assert "Audience and watch time" in text
+        assert "50 h" in text  # 3,000 minutes

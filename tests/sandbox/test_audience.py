@@ -48,6 +48,8 @@ def test_audience_truth_is_read_and_set_through_the_control_api(
         ({"age": {"18-24": -1}}, "non-negative"),
         ({"online_hours": {"24": 5}}, "online_hours"),
         ({"countries": [{"code": "US"}]}, "countries"),
+        ({"contact_buttons": {"FAX": 2}}, "contact_buttons must map button types"),
+        ({"contact_buttons": {"CALL": -1}}, "contact_buttons must map button types"),
     ):
         with pytest.raises(SandboxError) as err:
             sandbox.patch_account(ig_account["id"], audience=bad)
@@ -262,5 +264,10 @@ def test_demo_creators_have_audiences_and_live_stories() -> None:
             assert control._call("GET", f"accounts/{by_name['personal.pat']['id']}/stories")["stories"] == []
             truth = control._call("GET", f"accounts/{by_name['leobuilds']['id']}", params={"audience": "1"})["audience"]
             assert {"traffic_sources", "devices", "age", "gender", "countries"} <= set(truth)
+            # Maya's profile has contact buttons (the Instagram page's taps by kind); Chef Lena's has none
+            ig = control._call("GET", f"accounts/{maya}", params={"audience": "1"})["audience"]
+            assert ig["contact_buttons"] == {"EMAIL": 5, "CALL": 2}
+            lena = control._call("GET", f"accounts/{by_name['chef.lena']['id']}", params={"audience": "1"})
+            assert "contact_buttons" not in lena["audience"]
             control.reset()
             seed_demo(url)

@@ -211,7 +211,12 @@ def test_demo_creators_have_comment_streams() -> None:
         maya = control.comments(by_name["maya.moves"]["id"])
         leo = control.comments(by_name["leobuilds"]["id"])
         assert control.comments(by_name["personal.pat"]["id"]) == []  # a personal account has none
-        assert control.comments(by_name["danceduo"]["id"]) == []  # TikTok: no comments in the sandbox
+        dance = control.comments(by_name["danceduo"]["id"])  # a TikTok business account (API for Business)
+        assert control.comments(by_name["codewithkai"]["id"]) == []  # a personal TikTok account: none given
+    assert len(dance) >= 10
+    assert any(c["liked"] for c in dance)
+    assert any(c["pinned"] for c in dance)
+    assert any(c["from_owner"] and c["parent_id"] for c in dance)
     for stream in (maya, leo):
         assert len(stream) >= 10
         assert any(c["from_owner"] for c in stream)

@@ -177,3 +177,116 @@ def test_control_api_answers_unknown_accounts_and_pages(sandbox: SandboxControl,
     with pytest.raises(SandboxError) as err:
         sandbox.linkedin_organizations(other["id"], [{"name": "Stolen", "id": "555001"}])
     assert err.value.status_code == 409
+
+
+def test_page_audience_page_views_and_names_through_the_official_client(
+    sandbox: SandboxControl,
+    admin: dict[str, Any],
+    official: Any,  # noqa: F811
+) -> None:
+    """The Page's audience and page-view truths (control API) as LinkedIn's shapes, read by RestliClient:
+    lifetime facets as organic + paid counts, page views by DAY, geo and industry names batch-got."""
+    from linkedin_api.clients.restli.client import RestliClient
+
+    audience = {"countries": [{"code": "US", "share": 75}, {"code": "GB", "share": 25}], "seniority": {"5": 100}}
+    view = sandbox._call(
+        "PATCH",
+        f"linkedin/accounts/{admin['id']}/organizations/555001",
+        json={"audience": audience, "page_views": {"2026-10-14": 42}},
+    )
+    [acme] = [o for o in view["organizations"] if o["id"] == "555001"]
+    assert acme["audience"]["seniority"] == {"5": 100.0}
+    assert acme["audience"]["industries"]  # the default's, not replaced
+    client = RestliClient()
+    token = sandbox.connect("linkedin", admin["id"])["access_token"]
+    stats = client.finder(
+        resource_path="/organizationalEntityFollowerStatistics",
+        finder_name="organizationalEntity",
+        query_params={"organizationalEntity": "urn:li:organization:555001"},
+        access_token=token,
+        version_string=VERSION,
+    )
+    [element] = stats.elements
+    # 3,000 followers (50 % of 6,000): US 2,250 = 2,205 organic + 45 paid (2 %); GB 750 = 735 + 15
+    assert element["followerCountsByGeoCountry"] == [
+        {"geo": "urn:li:geo:103644278", "followerCounts": {"organicFollowerCount": 2_205, "paidFollowerCount": 45}},
+        {"geo": "urn:li:geo:101165590", "followerCounts": {"organicFollowerCount": 735, "paidFollowerCount": 15}},
+    ]
+    assert element["followerCountsBySeniority"] == [
+        {"seniority": "urn:li:seniority:5", "followerCounts": {"organicFollowerCount": 2_940, "paidFollowerCount": 60}}
+    ]
+    assert stats.response.headers.get("Content-Type", "").startswith("application/json")
+    geo = client.batch_get(resource_path="/geo", ids=[103644278, 101165590, 1], access_token=token)
+    assert geo.results["103644278"]["defaultLocalizedName"]["value"] == "United States"
+    assert geo.results["101165590"]["defaultLocalizedName"]["value"] == "United Kingdom"
+    assert geo.errors["1"]["status"] == 404  # unknown: an error entry, not a failed call
+    industry = client.batch_get(
+        resource_path="/industryTaxonomyVersions/DEFAULT/industries", ids=[137], access_token=token
+    )
+    assert industry.results["137"]["name"]["localized"]["en_US"] == "Human Resources Services"
+    start = datetime(2026, 10, 13, tzinfo=UTC)
+    interval = {
+        "timeRange": {
+            "start": int(start.timestamp() * 1000),
+            "end": int((start + timedelta(days=2)).timestamp() * 1000),
+        },
+        "timeGranularityType": "DAY",
+    }
+    views = client.finder(
+        resource_path="/organizationPageStatistics",
+        finder_name="organization",
+        query_params={"organization": "urn:li:organization:555001", "timeIntervals": interval},
+        access_token=token,
+        version_string=VERSION,
+    )
+    assert len(views.elements) == 2
+    last = views.elements[-1]
+    assert last["timeRange"]["start"] == int(datetime(2026, 10, 14, tzinfo=UTC).timestamp() * 1000)
+    page = last["totalPageStatistics"]["views"]
+    assert page["allPageViews"] == {"pageViews": 42}
+    assert page["allDesktopPageViews"]["pageViews"] + page["allMobilePageViews"]["pageViews"] == 42
+    denied = rest(
+        sandbox, "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A555003", token
+    )
+    envelope(denied, 403, "ACCESS_DENIED")  # an ANALYST of that Page
+    envelope(
+        rest(
+            sandbox,
+            "organizationPageStatistics?q=organization&organization=urn%3Ali%3Aorganization%3A555001",
+            token,
+            headers={"X-Restli-Protocol-Version": "2.0.0"},
+        ),
+        400,
+        "VERSION_MISSING",
+    )
+
+
+def test_a_small_page_answers_empty_facets(sandbox: SandboxControl, admin: dict[str, Any]) -> None:
+    sandbox.linkedin_organizations(admin["id"], [{"name": "Tiny", "id": "555009", "followers_percent": 1}])  # 60
+    token = sandbox.connect("linkedin", admin["id"])["access_token"]
+    resp = rest(
+        sandbox,
+        "organizationalEntityFollowerStatistics?q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A555009",
+        token,
+    )
+    [element] = resp.json()["elements"]
+    assert element["organizationalEntity"] == "urn:li:organization:555009"
+    assert element["followerCountsBySeniority"] == []
+    assert element["followerCountsByGeoCountry"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"audience": {"countries": [{"code": "ZZ", "share": 10}]}},
+        {"audience": {"seniority": {"99": 10}}},
+        {"audience": {"age": {"18-24": 10}}},
+        {"audience": {"employees": -1}},
+        {"page_views": {"yesterday": 3}},
+        {"page_views": {"2026-10-01": -3}},
+    ],
+)
+def test_control_api_rejects_bad_page_truths(sandbox: SandboxControl, admin: dict[str, Any], body: Any) -> None:
+    with pytest.raises(SandboxError) as err:
+        sandbox._call("PATCH", f"linkedin/accounts/{admin['id']}/organizations/555001", json=body)
+    assert err.value.status_code == 400

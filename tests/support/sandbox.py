@@ -142,10 +142,12 @@ class SandboxControl:
         retry_after: int | None = None,
         seconds: float | None = None,
         skip: int | None = None,
+        query_contains: str | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"platform": platform, "kind": kind, "times": times}
         for key, value in (
             ("path_contains", path_contains),
+            ("query_contains", query_contains),
             ("skip", skip),
             ("retry_after", retry_after),
             ("seconds", seconds),

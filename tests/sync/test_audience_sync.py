@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs.audience import sync_all_stories
-from app.models import AudienceSnapshot, StoryItem, VideoAnalytics
+from app.models import AccountInsight, AudienceSnapshot, StoryItem, VideoAnalytics
 from app.models.sync import SyncRun
 from app.redis_conn import get_redis
 from app.services import connection_settings
@@ -24,6 +24,8 @@ IG_TRUTH = {
     "countries": [{"code": "BR", "share": 75}, {"code": "US", "share": 25}],
     "cities": [{"name": "Sao Paulo, Sao Paulo", "share": 80}, {"name": "Austin, Texas", "share": 20}],
     "online_hours": {"20": 10, "21": 2.5},
+    # taps a day on the profile's contact buttons
+    "contact_buttons": {"CALL": 3, "EMAIL": 1},
 }
 
 
@@ -57,8 +59,23 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     # the engaged audience (the sandbox: 8 % of the followers, split by the same truth): the same shares
     assert payload["engaged"]["age"] == {"18-24": 50.0, "25-34": 30.0, "35-44": 20.0}
     assert payload["engaged"]["countries"] == [{"code": "BR", "share": 75.0}, {"code": "US", "share": 25.0}]
+    # engaged cities: 800 engaged accounts x 80 % / 20 % -> 640 / 160 -> 80 / 20 %
+    assert payload["engaged"]["cities"] == [
+        {"name": "Sao Paulo, Sao Paulo", "share": 80.0},
+        {"name": "Austin, Texas", "share": 20.0},
+    ]
+    # contact-button taps over the 28 finished days: 3 x 28 calls, 1 x 28 emails, most first
+    assert payload["link_taps_by_button"] == {"CALL": 84, "EMAIL": 28}
+    # the daily account insights carry the day's total (3 + 1 taps) as link_taps
+    taps = select(AccountInsight.value).where(
+        AccountInsight.connection_id == conn_id, AccountInsight.metric == "link_taps"
+    )
+    day = db.session.execute(taps).scalars().all()
+    assert day
+    assert set(day) == {4.0}
     # the next sync within the week reads no demographics; once the snapshot is a week old it reads
-    # them again: four demographics calls, three engaged-audience calls and one online-followers call more
+    # them again: four demographics calls, four engaged-audience calls, one online-followers call and
+    # one contact-button taps call more
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 1
@@ -68,7 +85,7 @@ def test_instagram_audience_is_read_weekly_and_stored_as_shares(app: Any, link: 
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     assert len(snapshots(conn_id)) == 2
-    assert len(non_comment_calls(world)) == not_due + 8
+    assert len(non_comment_calls(world)) == not_due + 10
 
 
 def test_small_instagram_account_stores_an_empty_audience(app: Any, link: Any) -> None:

@@ -133,9 +133,10 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     drain(app)  # the initial sync, by a real worker
     run = runs(conn.id)[-1]
     assert run.status == "succeeded", (run.status, run.error_message, run.details)
-    # organizations + networkSizes, posts, share statistics of the posts, follower + share statistics per day
-    assert run.calls == 6
-    assert _linkedin_calls_today() - before == 11 + 6
+    # organizations + networkSizes, posts, share statistics of the posts, follower + share + page statistics
+    # per day, and the first audience read: lifetime follower statistics + geo names + industry names
+    assert run.calls == 10
+    assert _linkedin_calls_today() - before == 11 + 10
     items = {
         i.published_at.date(): i
         for i in db.session.execute(select(ContentItem).where(ContentItem.connection_id == conn.id)).scalars()
@@ -161,13 +162,14 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     assert 0 < daily_views <= sum(2_000 + 10 * d for d in (2, 5, 9, 14, 40))
 
     # a second sync the same day: no new post and none due on the aging schedule, so no per-post
-    # statistics call: organizations + networkSizes + posts + follower and share statistics by day
+    # statistics call, and the audience is not due for a week: organizations + networkSizes + posts +
+    # follower, share and page statistics by day
     dispatch.enqueue_sync(conn.id, "manual")
     drain(app)
     daily = runs(conn.id)[-1]
     assert daily.status == "succeeded", (daily.status, daily.error_message)
-    assert daily.calls == 5
-    assert _linkedin_calls_today() - before == 11 + 6 + 5
+    assert daily.calls == 6
+    assert _linkedin_calls_today() - before == 11 + 10 + 6
 
     # downstream: LinkedIn everywhere, labelled with the Page's name, escaped
     cards = client.get("/portal/settings/connections").get_data(as_text=True)
@@ -183,8 +185,8 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     [listed] = client.get("/api/portal/social/connections").get_json()["connections"]
     assert (listed["platform"], listed["account_type"], listed["display_name"]) == ("linkedin", "organization", HOSTILE)
     settings = client.get(f"/api/portal/social/connections/{conn.id}/settings").get_json()
-    assert settings["available"] == ["posts"]
-    assert settings["cost_per_day"]["calls"] == 6  # 4 + 2: what a Page's daily sync costs (not a member's 22)
+    assert settings["available"] == ["audience", "posts"]
+    assert settings["cost_per_day"]["calls"] == 8  # 5 + 2 + 1: what a Page's daily sync costs (not a member's 22)
     for kind in ("weekly", "monthly"):
         report = client.get(f"/api/portal/social/report/{kind}")
         assert report.status_code == 200, kind

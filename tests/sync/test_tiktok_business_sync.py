@@ -140,11 +140,13 @@ def test_business_account_connects_and_syncs_audience_insights_and_video_numbers
     assert abs(sum(sources) - 100) < 0.5
 
     # a second sync the same day (audience not due, every video measured today so none due on the aging
-    # schedule): business/get for the profile and for the daily metrics, one page of new videos
+    # schedule): business/get for the profile and for the daily metrics, one page of new videos, and the
+    # comment step's one business/comment/list/ call for each of the 12 newest videos just read (the
+    # page's videos all have comments; 12 is the step's cap; no comment in the world, so no second page)
     world.clear_calls()
     assert engine.sync(conn_id, "operator").status in ("succeeded", "partial")
     paths = sorted(c["path"].split("/open_api/v1.3/")[1] for c in world.calls("tiktok"))
-    assert paths == ["business/get/", "business/get/", "business/video/list/"]
+    assert paths == ["business/comment/list/"] * 12 + ["business/get/", "business/get/", "business/video/list/"]
 
     # the pages: the Audience section with gender and country tables and the online hours; the post
     # page with how much was watched and where viewers came from

@@ -47,6 +47,7 @@ def test_every_crm_rule_is_staff_only(app, client, factory):
                 "alert_id": 1,
                 "user_id": c.user_id,
                 "connection_id": 1,
+                "content_id": 1,
             },
         )
         for method in methods:

@@ -302,6 +302,8 @@ def _daily_user_value(acc: Account, metric: str, d: date) -> int:
     if metric == "follows_and_unfollows":
         gained, lost = acc.gained_lost(d)
         return gained + lost
+    if metric == "profile_links_taps":
+        return sum(acc.audience().get("contact_buttons", {}).values())
     return 0
 
 
@@ -339,6 +341,10 @@ def _breakdown_results(acc: Account, metric: str, breakdown: str, days: list[dat
             )
             if r["value"]
         ]
+    if breakdown == "contact_button_type":
+        buttons = acc.audience().get("contact_buttons", {})
+        taps = [{"dimension_values": [k], "value": v * len(days)} for k, v in buttons.items() if v]
+        return sorted(taps, key=lambda r: -int(r["value"]))
     total = sum(_daily_user_value(acc, metric, d) for d in days)
     if metric == "follows_and_unfollows":
         gained = sum(acc.gained_lost(d)[0] for d in days)
@@ -432,7 +438,7 @@ def user_insights(acc: Account) -> dict[str, Any]:  # noqa: C901 - one validatio
     for m in metrics:
         if m in ("follower_count", "follows_and_unfollows", "online_followers") and followers_now < 100:
             continue
-        if m == "profile_links_taps":
+        if m == "profile_links_taps" and not acc.audience().get("contact_buttons"):
             continue  # no contact buttons configured: absent, not zero
         title = TITLES.get(m, m)
         item: dict[str, Any] = {

@@ -8,13 +8,15 @@ One blueprint, ``bp`` (``sandbox_linkedin``), split along LinkedIn's own surface
 * :mod:`.oauth`: authorization (consent page), accessToken, introspectToken, revoke.
 * :mod:`.member`: userinfo, memberFollowersCount, memberCreatorPostAnalytics, posts.
 * :mod:`.organization`: organizationAcls, networkSizes, follower and share statistics (ADMINISTRATOR).
+* :mod:`.page_statistics`: organizationPageStatistics, the standardized-data geo and industry names;
+  :mod:`.page_truths`: a Page's audience and page-view truths.
 * :mod:`.orgs`: the Company Pages of the world, ``organizations/{id}`` and the control API (``control_bp``).
 """
 
 from __future__ import annotations
 
 # isort: off
-from . import oauth, member, organization, orgs
+from . import oauth, member, organization, orgs, page_statistics
 
 # isort: on
 from .errors import LinkedInError, api_error, bp, fault_response, oauth_error, unknown_path
@@ -32,6 +34,7 @@ __all__ = [
     "oauth",
     "oauth_error",
     "organization",
+    "page_statistics",
     "orgs",
     "unknown_path",
 ]

@@ -7,8 +7,9 @@ months (rolling); older days are absent from share statistics.
 
 * ``/rest/organizationAcls?q=roleAssignee`` (``rw_organization_admin`` / ``r_organization_admin``).
 * ``/rest/networkSizes/{orgUrn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER`` -> ``firstDegreeSize``.
-* ``/rest/organizationalEntityFollowerStatistics?q=organizationalEntity``: lifetime facets, or with
-  ``timeIntervals`` one ``followerGains`` element per day (not segmented).
+* ``/rest/organizationalEntityFollowerStatistics?q=organizationalEntity``: lifetime facets (the Page's
+  audience truth as organic and paid counts, empty below ``page_truths.DEMOGRAPHICS_MIN_FOLLOWERS``),
+  or with ``timeIntervals`` one ``followerGains`` element per day (not segmented).
 * ``/rest/organizationalEntityShareStatistics?q=organizationalEntity``: lifetime totals (rolling 12
   months), per day with ``timeIntervals``, or per post with ``shares=List(..)``; a post without
   activity is absent.
@@ -24,7 +25,7 @@ from flask import Response, request
 from ..common import json_response, state
 from ..util import day_start
 from ..world import Post
-from . import orgs
+from . import orgs, page_truths
 from .errors import API, LinkedInError, bp, gate, illegal
 from .member import ms, paging, param, person_urn, require_admin
 
@@ -103,24 +104,9 @@ def follower_statistics() -> Response:
         require_admin(acc, org, "organizationalEntityFollowerStatistics")
         page_of = orgs.admin_of(acc, org) or {}
         days = _days()
-        if days is None:
-            total = orgs.followers(acc, page_of, st.today())
-
-            def counts(share: float) -> dict[str, int]:
-                return {"organicFollowerCount": int(total * share), "paidFollowerCount": 0}
-
-            element: dict[str, Any] = {
-                "organizationalEntity": org,
-                "followerCountsByAssociationType": [{"associationType": "EMPLOYEE", "followerCounts": counts(0.02)}],
-                "followerCountsBySeniority": [{"seniority": "urn:li:seniority:4", "followerCounts": counts(0.4)}],
-                "followerCountsByIndustry": [{"industry": "urn:li:industry:4", "followerCounts": counts(0.3)}],
-                "followerCountsByStaffCountRange": [
-                    {"staffCountRange": "SIZE_11_TO_50", "followerCounts": counts(0.25)}
-                ],
-                "followerCountsByGeoCountry": [{"geo": "urn:li:geo:103644278", "followerCounts": counts(0.5)}],
-                "followerCountsByFunction": [{"function": "urn:li:function:8", "followerCounts": counts(0.2)}],
-                "followerCountsByGeo": [{"geo": "urn:li:geo:90000084", "followerCounts": counts(0.1)}],
-            }
+        if days is None:  # lifetime facets: the Page's audience truth (``page_truths.py``)
+            facets = page_truths.lifetime_facets(page_of, orgs.followers(acc, page_of, st.today()))
+            element: dict[str, Any] = {"organizationalEntity": org, **facets}
             return json_response({"paging": {"start": 0, "count": 10, "links": []}, "elements": [element]})
         elements = [
             {

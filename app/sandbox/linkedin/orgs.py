@@ -13,8 +13,10 @@ a third of the member's) and a ``MEMBER`` none. A Page's posts are its administr
   - ``PUT /accounts/<id>/organizations`` ``{"organizations": [{"name": .., "id"?: digits, "vanity"?: ..,
     "role"?: ADMINISTRATOR|ANALYST|..., "state"?: APPROVED|REVOKED, "followers_percent"?: 0..100}]}``
     (``[]``: the member administers nothing);
-  - ``PATCH /accounts/<id>/organizations/<org id>`` ``{"role"?: .., "state"?: ..}``: e.g. the role
-    removed between two syncs (``{"state": "REVOKED"}``).
+  - ``PATCH /accounts/<id>/organizations/<org id>`` ``{"role"?: .., "state"?: .., "audience"?: {..},
+    "page_views"?: {"YYYY-MM-DD": n}}``: e.g. the role removed between two syncs (``{"state":
+    "REVOKED"}``), or the Page's audience and page-view truths (``page_truths.py``; also accepted in
+    each ``PUT`` spec), laid over those set before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from flask import Blueprint, Response, request
 
 from ..common import control_error, json_response, state
 from ..world import Account
+from . import page_truths
 from .errors import API, LinkedInError, bp, gate, illegal
 
 control_bp = Blueprint("sandbox_linkedin_control", __name__, url_prefix="/_sandbox/linkedin")
@@ -114,12 +117,18 @@ def _account(acc_id: str) -> Account | None:
 
 
 def _view(acc: Account) -> dict[str, Any]:
-    return {"account": acc.id, "organizations": [{**o, "urn": urn(o)} for o in organizations_of(acc)]}
+    return {
+        "account": acc.id,
+        "organizations": [
+            {**o, "urn": urn(o), "audience": page_truths.audience_truth(o)} for o in organizations_of(acc)
+        ],
+    }
 
 
 def _valid(spec: Any, i: int, acc: Account) -> dict[str, Any] | str:
-    if not isinstance(spec, dict) or set(spec) - {"id", "name", "vanity", "role", "state", "followers_percent"}:
-        return f"organizations[{i}] must be an object with name (and id, vanity, role, state, followers_percent)"
+    keys = {"id", "name", "vanity", "role", "state", "followers_percent", "audience", "page_views"}
+    if not isinstance(spec, dict) or set(spec) - keys:
+        return f"organizations[{i}] must be an object with name (and {', '.join(sorted(keys - {'name'}))})"
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 300:
         return f"organizations[{i}].name must be a non-empty string of at most 300 characters"
@@ -133,7 +142,22 @@ def _valid(spec: Any, i: int, acc: Account) -> dict[str, Any] | str:
     pct = spec.get("followers_percent")
     if pct is not None and (isinstance(pct, bool) or not isinstance(pct, int) or not 0 <= pct <= 100):
         return f"organizations[{i}].followers_percent must be an integer 0..100"
-    return {"id": org_id, "name": name, "vanity": str(vanity), "role": role, "state": st, "followers_percent": pct}
+    out = {"id": org_id, "name": name, "vanity": str(vanity), "role": role, "state": st, "followers_percent": pct}
+    try:
+        truths = _truths(spec)
+    except ValueError as exc:
+        return f"organizations[{i}].{exc}"
+    return {**out, **truths}
+
+
+def _truths(spec: dict[str, Any]) -> dict[str, Any]:
+    """The Page truths of a control-API spec (``audience``, ``page_views``); raises ``ValueError``."""
+    out: dict[str, Any] = {}
+    if "audience" in spec:
+        out["audience"] = page_truths.validate_audience(spec["audience"])
+    if "page_views" in spec:
+        out["page_views"] = page_truths.validate_page_views(spec["page_views"])
+    return out
 
 
 @control_bp.get("/accounts/<acc_id>/organizations")
@@ -176,8 +200,14 @@ def put_organizations(acc_id: str) -> Response:
 @control_bp.patch("/accounts/<acc_id>/organizations/<org_id>")
 def patch_organization(acc_id: str, org_id: str) -> Response:
     data = request.get_json(silent=True, force=True)
-    if not isinstance(data, dict) or not data or set(data) - {"role", "state"}:
-        return control_error(400, "invalid_request", 'send {"role": ...} and/or {"state": ...}')
+    if not isinstance(data, dict) or not data or set(data) - {"role", "state", "audience", "page_views"}:
+        return control_error(
+            400, "invalid_request", 'send {"role": ...}, {"state": ...}, {"audience": {...}}, {"page_views": {...}}'
+        )
+    try:
+        truths = _truths(data)
+    except ValueError as exc:
+        return control_error(400, "invalid_request", str(exc))
     if data.get("role", "ADMINISTRATOR") not in ROLES or data.get("state", "APPROVED") not in STATES:
         return control_error(400, "invalid_request", f"role: {', '.join(ROLES)}; state: {', '.join(STATES)}")
     st = state()
@@ -189,7 +219,11 @@ def patch_organization(acc_id: str, org_id: str) -> Response:
         org = next((o for o in orgs if o["id"] == org_id), None)
         if org is None:
             return control_error(404, "not_found", f"account {acc_id!r} has no organization {org_id!r}")
-        org.update(data)
+        org.update({k: v for k, v in data.items() if k in ("role", "state")})
+        if "audience" in truths:  # laid over what was set before, as an account's audience is
+            org["audience"] = {**(org.get("audience") or {}), **truths["audience"]}
+        if "page_views" in truths:
+            org["page_views"] = {**(org.get("page_views") or {}), **truths["page_views"]}
         acc.organizations = [dict(o) for o in orgs]
         st.save()
         return json_response(_view(acc))

@@ -12,6 +12,8 @@ connect a TikTok *business* account (``platforms-deep-data.md`` §6; much of it 
   ``GET business/get/`` (profile, ``audience_countries``, ``audience_genders``, daily ``metrics`` with
   ``audience_activity``) and ``GET business/video/list/`` (per-video numbers, ``impression_sources``,
   ``audience_countries``, ``full_video_watched_rate``, ``average_time_watched``).
+* Comments (:mod:`.business_comments`): ``business/comment/list/``, ``business/comment/reply/list/``,
+  ``POST business/comment/reply/create/``.
 * Envelope ``{"code", "message", "request_id", "data"}`` with **HTTP 200 even on errors**: ``40001``
   parameters, ``40100`` token invalid or expired, ``40102`` scope not granted (sandbox choice),
   ``40105`` rate limit / quota (unconfirmed; HTTP 429 with ``Retry-After`` for the per-minute limit),
@@ -37,7 +39,15 @@ from ..world import Account, Post
 from .errors import bp
 
 API = "/business-api.tiktok.com/open_api/v1.3"
-SCOPES = ("user.info.basic", "user.info.stats", "user.insights", "video.list", "video.insights")
+SCOPES = (
+    "user.info.basic",
+    "user.info.stats",
+    "user.insights",
+    "video.list",
+    "video.insights",
+    "comment.list",
+    "comment.list.manage",
+)
 PROFILE_FIELDS = {
     "username": None,
     "display_name": None,
@@ -88,6 +98,12 @@ def envelope(code: int, message: str, data: Any, status: int = 200, headers: dic
     with st.lock:
         request_id = st.trace_id("tiktok")
     return json_response({"code": code, "message": message, "request_id": request_id, "data": data}, status, headers)
+
+
+def unknown_path(status: int) -> Response:
+    """A path the API for Business does not have, in its own envelope (HTTP 404 / 405 with ``code``
+    40001: the code is a sandbox choice, what TikTok answers there is unconfirmed)."""
+    return envelope(40001, "The requested path is not supported.", {}, status)
 
 
 @bp.errorhandler(BusinessError)
@@ -256,7 +272,9 @@ def business_revoke() -> Response:
 # --------------------------------------------------------------------------- data
 
 
-def _auth(endpoint: str) -> tuple[Token, Account]:
+def _auth(endpoint: str, business_id: Any = None) -> tuple[Token, Account]:
+    """The token (``Access-Token``), its account named by ``business_id`` (the query's, or the JSON
+    body's for a POST), and the per-client, per-endpoint rate limit."""
     st = state()
     tok = st.tokens.get(request.headers.get("Access-Token", "").strip())
     if (
@@ -267,7 +285,8 @@ def _auth(endpoint: str) -> tuple[Token, Account]:
     ):
         raise BusinessError(40100, "The access token is invalid or expired.")
     acc = st.accounts[tok.account_id]
-    if request.args.get("business_id") != acc.platform_user_id:
+    named = request.args.get("business_id") if business_id is None else str(business_id)
+    if named != acc.platform_user_id:
         raise BusinessError(40001, "business_id does not match the access token.")
     _, allowed = st.window_hit(
         f"tiktok_business|{tok.client_id}|{endpoint}", 60, int(st.cfg["TIKTOK_BUSINESS_RATE_LIMIT_PER_MIN"])

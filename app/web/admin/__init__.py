@@ -11,6 +11,7 @@ from app.web.admin import (  # noqa: E402,F401
     alerts,
     brand,
     client_care,
+    client_posts,
     clients,
     deliverables,
     impact,

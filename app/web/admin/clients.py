@@ -15,6 +15,7 @@ from app.alerts import feed
 from app.charts import page_charts
 from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
+from app.models.platforms import COMMENT_PLATFORMS
 from app.services import attention as attention_service
 from app.services import case_studies, clients, connections, live, sync_requests, tactics
 from app.services import comments as inbox
@@ -97,11 +98,18 @@ def _social(client: Client) -> dict[str, Any]:
     except stats_query.BadQuery as exc:
         return {"q": None, "ov": None, "social_error": exc.message}
     ov = client_overview(client, q, goal_service.goals_for(client))
+    audiences = {
+        c.platform: audience_reads.panel(client.id, c.platform, ov.period, client.time_zone) for c in ov.connections
+    }
     return {
         "q": q,
         "ov": ov,
-        "audiences": {
-            c.platform: audience_reads.panel(client.id, c.platform, ov.period, client.time_zone) for c in ov.connections
+        "audiences": audiences,
+        # each platform's daily insights, as its platform page shows them to the client
+        "insight_charts": {
+            platform: page_charts.client_insights(ov, panel["insight_days"], platform, f"insights-{platform}-svg")
+            for platform, panel in audiences.items()
+            if panel["insight_days"]
         },
         "growth": page_charts.client_growth(ov, "Growth timeline"),
         "engagement": page_charts.client_metric(ov, ov.posts, ov.period, "engagement") if ov.has_data else None,
@@ -308,4 +316,5 @@ def client_comments(client_id: int) -> Response:
         error=error,
         sorts=inbox.SORTS,
         states=inbox.STATES,
+        comment_platforms=COMMENT_PLATFORMS,
     )

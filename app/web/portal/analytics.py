@@ -15,14 +15,13 @@ from flask_login import current_user
 from htmx_flask import request as hx_request
 
 from app.charts import page_charts
-from app.charts.builders import curve_chart
 from app.errors import ServiceError, ValidationFailed
 from app.models import Client, UsageKind
 from app.models.platforms import PLATFORMS
-from app.services import clients, goals, live, sync_log, tactics, thumbnails
+from app.services import clients, goals, live, post_page, sync_log, tactics, thumbnails
 from app.services import platform_page as platform_page_service
-from app.stats import content, post_insights, query, tiktok_video, video_insights
-from app.stats.overview import client_connections, client_overview
+from app.stats import insight_series, query
+from app.stats.overview import client_overview
 from app.stats.query import METRICS, RANGES, BadQuery, StatsQuery
 from app.web.access import client_required, login_required
 from app.web.htmx import render
@@ -80,14 +79,19 @@ def analytics() -> Response:
 @client_required()
 @tracked(UsageKind.ANALYTICS)
 def platform_page(platform: str) -> Response:
-    """One platform: followers, engagement and reach trends, content table, best times, hashtags."""
+    """One platform: followers, engagement and reach trends, the daily insights with their metric
+    selector (``metric``: one insight, or all; swapped alone into ``#metric-chart``), content table,
+    best times, hashtags."""
     client = clients.own_client(current_user)
     if platform not in PLATFORMS:
         abort(404)
     args = request.args.to_dict()
     args["platform"] = platform
+    # the page's selector picks a daily insight, not one of the overview's metrics: parsed apart
+    raw_metric = args.pop("metric", None)
     try:
         q = query.parse(args, tz=client.time_zone, extra=CONTENT_FILTERS)
+        metric = insight_series.parse_insight_metric(raw_metric)
     except BadQuery as exc:
         return render(
             "portal/platform.html",
@@ -97,11 +101,16 @@ def platform_page(platform: str) -> Response:
             error=exc.message,
             q=None,
             status=400,
-            **_choices(),
+            ranges=list(RANGES),
+            metrics={insight_series.ALL_INSIGHTS: "All insights"},
+            metric=insight_series.ALL_INSIGHTS,
         )
     poll = live.poller([client.id])
-    ctx = platform_page_service.context(client, q, platform, poll["version"])
-    block = _block({"content-table": "content_table"}, "body")
+    block = _block({"content-table": "content_table", "metric-chart": "metric_chart"}, "body")
+    if block == "metric_chart":  # the selector's swap reads only what the chart needs
+        ctx = platform_page_service.metric_context(client, q, platform, metric)
+    else:
+        ctx = platform_page_service.context(client, q, platform, poll["version"], metric)
     return render(
         "portal/platform.html",
         block,
@@ -111,8 +120,8 @@ def platform_page(platform: str) -> Response:
         live=poll,
         q=q,
         error=None,
+        ranges=list(RANGES),
         **ctx,
-        **_choices(),
     )
 
 
@@ -129,21 +138,7 @@ def sync_history() -> Response:
 def content_page(content_id: int) -> Response:
     """One post with its own metric curve (another client's post is a 404)."""
     client = clients.own_client(current_user)
-    conns = client_connections(client.id, query.parse({}, tz=client.time_zone))
-    detail = content.content_detail(conns, content_id)
-    chart = curve_chart("curve-svg", "This post over time", detail.curve, content.counting_changes(detail))
-    return render(
-        "portal/content.html",
-        client=client,
-        d=detail,
-        chart=chart,
-        tags=tactics.post_tactics(client, content_id),
-        tactic_list=tactics.definitions_json(client.coach_id),
-        video=video_insights.video_panel(detail.post.id) if detail.post.platform == "youtube" else None,
-        video_tags=video_insights.video_tags(detail.post.id) if detail.post.platform == "youtube" else None,
-        tiktok=tiktok_video.video_panel(detail.post.id) if detail.post.platform == "tiktok" else None,
-        owner=post_insights.owner_panel(detail.post.id, detail.post.platform),
-    )
+    return render("portal/content.html", client=client, staff=False, **post_page.context(client, content_id))
 
 
 @bp.post("/portal/analytics/content/<int:content_id>/tactics")

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.errors import ServiceError, ValidationFailed
+from app.models.platforms import COMMENT_PLATFORMS
 from app.services import clients, comment_replies, live
 from app.services import comments as inbox
 from app.web.access import client_required
@@ -45,6 +46,7 @@ def _context(client_id: int, query: inbox.InboxQuery, error: str | None = None) 
         "connections": conns,
         "not_available": inbox.comments_not_available(client_id),
         "max_bulk": inbox.MAX_BULK,
+        "comment_platforms": COMMENT_PLATFORMS,
     }
 
 
