@@ -15,6 +15,10 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
    the first and second PDF request of ``--runs`` sent reports (render + store, then read).
 
     .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10] [--no-fanout]
+        [--fanout-only] [--name bench_reports]
+
+The fan-out also prints the workers' CPU and their PostgreSQL backends' CPU per report (the figure that
+does not depend on what else the box is doing), and SQL statements and Redis commands per report.
 
 Uses a private redis-server on a free port and the database ``bench_reports`` (``--name``); both, and the worker
 processes, are stopped or dropped at the end, also on failure or Ctrl-C. Not part of pytest.
@@ -162,14 +166,118 @@ def row(name: str, ms: list[float], target: float) -> str:
 
 
 def work(db_url: str, redis_url: str, instance: str) -> None:
-    from rq import SimpleWorker
+    """One worker process draining the reports queue; writes its CPU seconds and SQL statement count to
+    ``instance/worker-<pid>`` (what a report costs, whatever else the box is doing)."""
+    import resource
 
+    from rq import SimpleWorker
+    from sqlalchemy import event
+
+    from app.extensions import db
     from app.queueing.queues import REPORTS, get_queue
     from app.redis_conn import get_redis
 
     app = make_app(db_url, redis_url, instance)
+    statements = [0]
     with app.app_context():
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _count(*_: Any) -> None:
+            statements[0] += 1
+
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()  # the worker's one connection
+        db.session.commit()
+        pg_before = backend_cpu(backend)
+        before = resource.getrusage(resource.RUSAGE_SELF)
         SimpleWorker([get_queue(REPORTS)], connection=get_redis()).work(burst=True, logging_level="WARNING")
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        pg = backend_cpu(backend) - pg_before
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    Path(instance, f"worker-{os.getpid()}").write_text(f"{cpu} {statements[0]} {pg}")
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend process on this machine (0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_totals(instance: str) -> tuple[float, int, float]:
+    """The workers' CPU seconds, SQL statements and their PostgreSQL backends' CPU seconds, summed."""
+    cpu, stmts, pg = 0.0, 0, 0.0
+    for f in Path(instance).glob("worker-*"):
+        c, s, p = f.read_text().split()
+        cpu, stmts, pg = cpu + float(c), stmts + int(s), pg + float(p)
+    return cpu, stmts, pg
+
+
+def redis_commands(redis_url: str) -> int:
+    import redis as redis_lib
+
+    return int(redis_lib.Redis.from_url(redis_url).info("stats")["total_commands_processed"])
+
+
+def single_timings(app: Any, runs: int) -> None:
+    """Steps 1-3: one client's weekly report, programme report and share card, ``runs`` times each."""
+    from app.extensions import db
+    from app.models import Client
+    from app.models.base import utcnow
+    from app.reports import build, pdf_drawings, service, share
+
+    with app.app_context(), app.test_request_context():
+        client = db.session.get(Client, 500)
+        assert client is not None
+        today = utcnow().date()
+        print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {runs} runs each\n")
+        print("| step | p50 ms | p95 ms | max ms | target ms |\n|---|---|---|---|---|")
+        weekly = build.weekly(client, today - timedelta(days=1))
+        print(
+            row(
+                "weekly payload (stats only)",
+                timings(lambda: build.weekly(client, today - timedelta(days=1)), runs),
+                1000,
+            )
+        )
+        print(
+            row(
+                "weekly PDF render (payload given)",
+                timings(lambda: service.render_report_pdf(weekly), runs),
+                1000,
+            )
+        )
+        print(
+            row(
+                "weekly report PDF (payload + render)",
+                timings(lambda: service.render_report_pdf(build.weekly(client, today - timedelta(days=1))), runs),
+                1000,
+            )
+        )
+        print(
+            row(
+                "programme report with chart (payload + render)",
+                timings(lambda: service.render_report_pdf(build.program(client, today, "Well done!")), runs),
+                3000,
+            )
+        )
+
+        def cold_chart() -> None:
+            pdf_drawings.clear()  # as the first render of this chart in a process (an RQ job's work-horse)
+            service.render_report_pdf(build.program(client, today, "Well done!"))
+
+        print(row("programme report, chart conversion not cached", timings(cold_chart, runs), 3000))
+
+        print(
+            row(
+                "share card PNG (payload + Pillow drawing)",
+                timings(lambda: share.render_card(client.id, today), runs),
+                3000,
+            )
+        )
+        size = len(service.render_report_pdf(build.program(client, today, "Well done!")))
+        print(f"\nprogramme PDF size: {size:,} bytes")
 
 
 def free_port() -> int:
@@ -185,7 +293,8 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--no-fanout", action="store_true", help="time the single reports only (skip step 3)")
+    ap.add_argument("--no-fanout", action="store_true", help="time the single reports only (skip step 4)")
+    ap.add_argument("--fanout-only", action="store_true", help="skip the single reports (steps 1-3)")
     ap.add_argument("--name", default="bench_reports", help="the database to create (and drop) next to --url")
     args = ap.parse_args()
     from app.config import normalise_database_url
@@ -210,67 +319,14 @@ def main() -> None:
         from sqlalchemy import func, select
 
         from app.extensions import db
-        from app.models import Client, OutboxEmail, Report, ReportFile
-        from app.models.base import utcnow
-        from app.reports import build, pdf_drawings, service
+        from app.models import OutboxEmail, Report, ReportFile
+        from app.reports import service
 
         with app.app_context():
             upgrade()
         generate(app)
-        with app.app_context(), app.test_request_context():
-            client = db.session.get(Client, 500)
-            assert client is not None
-            today = utcnow().date()
-            print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.runs} runs each\n")
-            print("| step | p50 ms | p95 ms | max ms | target ms |\n|---|---|---|---|---|")
-            weekly = build.weekly(client, today - timedelta(days=1))
-            print(
-                row(
-                    "weekly payload (stats only)",
-                    timings(lambda: build.weekly(client, today - timedelta(days=1)), args.runs),
-                    1000,
-                )
-            )
-            print(
-                row(
-                    "weekly PDF render (payload given)",
-                    timings(lambda: service.render_report_pdf(weekly), args.runs),
-                    1000,
-                )
-            )
-            print(
-                row(
-                    "weekly report PDF (payload + render)",
-                    timings(
-                        lambda: service.render_report_pdf(build.weekly(client, today - timedelta(days=1))), args.runs
-                    ),
-                    1000,
-                )
-            )
-            print(
-                row(
-                    "programme report with chart (payload + render)",
-                    timings(lambda: service.render_report_pdf(build.program(client, today, "Well done!")), args.runs),
-                    3000,
-                )
-            )
-
-            def cold_chart() -> None:
-                pdf_drawings.clear()  # as the first render of this chart in a process (an RQ job's work-horse)
-                service.render_report_pdf(build.program(client, today, "Well done!"))
-
-            print(row("programme report, chart conversion not cached", timings(cold_chart, args.runs), 3000))
-            from app.reports import share
-
-            print(
-                row(
-                    "share card PNG (payload + Pillow drawing)",
-                    timings(lambda: share.render_card(client.id, today), args.runs),
-                    3000,
-                )
-            )
-            size = len(service.render_report_pdf(build.program(client, today, "Well done!")))
-            print(f"\nprogramme PDF size: {size:,} bytes")
+        if not args.fanout_only:
+            single_timings(app, args.runs)
         if args.no_fanout:
             return
 
@@ -279,6 +335,8 @@ def main() -> None:
             monday = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(
                 days=days_to_monday
             )
+            load = os.getloadavg()[0]
+            commands = redis_commands(redis_url)
             t0 = time.perf_counter()
             queued = service.weekly_fanout(monday)
             t_fan = time.perf_counter() - t0
@@ -291,6 +349,8 @@ def main() -> None:
             for p in procs:
                 p.join()
             total = time.perf_counter() - t0
+            commands = redis_commands(redis_url) - commands
+            cpu, stmts, pg = worker_totals(instance)
             done = db.session.execute(select(func.count()).select_from(Report).where(Report.status == "done")).scalar()
             failed = db.session.execute(
                 select(func.count()).select_from(Report).where(Report.status == "failed")
@@ -302,7 +362,16 @@ def main() -> None:
                 f"{failed} failed, {emails} emails queued, {pdfs} PDFs rendered ahead; ready to open after "
                 f"{total:.0f}s ({total / 60:.1f} min, target < 2 min: "
                 f"{'met' if total < 120 and done == CLIENTS else 'MISSED'}); "
-                f"{total / max(done or 1, 1) * args.workers:.2f} s per report per worker"
+                f"{total / max(done or 1, 1) * args.workers:.2f} s per report per worker; load average "
+                f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+            )
+            per = max(done or 1, 1)
+            print(
+                f"workers' CPU {cpu:.1f}s: {cpu / per * 1000:.0f} ms per report, their PostgreSQL backends' "
+                f"{pg / per * 1000:.0f} ms (physical limit on {os.cpu_count()} cores: "
+                f"{CLIENTS * (cpu + pg) / per / (os.cpu_count() or 1):.0f}s for {CLIENTS}); "
+                f"{stmts / per:.1f} SQL statements and {commands / per:.1f} Redis commands per report "
+                f"(the fan-out's and the workers' own included)"
             )
             # by need: the first PDF request renders and stores, the next is read from the database
             sample = db.session.execute(select(Report).order_by(Report.id).limit(args.runs)).scalars().all()

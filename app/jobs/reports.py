@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from app.reports import monthly, service, share
+from rq.timeouts import BaseTimeoutException
+
+from app.extensions import db
+from app.queueing import dispatch
+from app.reports import chunks, monthly, service, share
+from app.services import brand
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +25,31 @@ def weekly_report(report_id: int) -> None:
     download it (``app.reports.pdf_store``)."""
     report = service.generate(report_id, by_need=True)
     service.send_report(report)
+
+
+def weekly_reports(report_ids: list[int]) -> None:
+    """A chunk of the weekly fan-out (``app.reports.chunks``): each report as ``weekly_report`` does, one
+    after the other, each in its own transactions, so one client's failure (recorded on its row) does not
+    hold back the others; the brand is read once for the chunk and the new emails' deliveries are queued
+    together. A killed worker's chunk is run again by RQ: done reports and keyed emails are skipped."""
+    failed: list[int] = []
+    emails: list[int] = []
+    with brand.held():
+        for report_id in report_ids:
+            try:
+                emails += service.send_report(service.generate(report_id, by_need=True), deliver=False)
+            except BaseTimeoutException:  # the chunk's time is up: RQ retries it
+                raise
+            except Exception:  # noqa: BLE001 - recorded on the report's row by ``generate``; the chunk goes on
+                db.session.rollback()
+                failed.append(report_id)
+                log.warning(
+                    "weekly report failed in its chunk",
+                    extra={"event": "report_chunk_item_failed", "report_id": report_id},
+                )
+    dispatch.enqueue_email_deliveries(emails)  # False: Redis down, the outbox sweep sends them
+    if failed:
+        raise chunks.ChunkIncomplete(f"{len(failed)} of {len(report_ids)} weekly reports failed: {failed}")
 
 
 def weekly_fanout() -> None:

@@ -33,6 +33,7 @@ EMAIL_DELIVERY_JOB = "app.jobs.mail.deliver_email"
 DATA_DELETION_JOB = "app.jobs.connections.process_data_deletion"
 REPORT_JOB = "app.jobs.reports.generate_report"
 WEEKLY_REPORT_JOB = "app.jobs.reports.weekly_report"
+WEEKLY_CHUNK_JOB = "app.jobs.reports.weekly_reports"
 THUMBNAILS_JOB = "app.jobs.thumbnails.fetch_thumbnails"
 SHARE_CARD_JOB = "app.jobs.reports.render_share_card"
 COMMENT_REPLY_JOB = "app.jobs.comments.send_reply"
@@ -49,6 +50,7 @@ JOB_PATHS: tuple[str, ...] = (
     DATA_DELETION_JOB,
     REPORT_JOB,
     WEEKLY_REPORT_JOB,
+    WEEKLY_CHUNK_JOB,
     THUMBNAILS_JOB,
     SHARE_CARD_JOB,
     COMMENT_REPLY_JOB,
@@ -59,6 +61,8 @@ JOB_PATHS: tuple[str, ...] = (
 
 #: a report renders charts and a PDF in seconds; longer than this is a stuck job
 REPORT_JOB_TIMEOUT = 120
+#: a chunk of weekly reports (``app.reports.chunks.CHUNK`` reports, their numbers and emails, no PDF)
+WEEKLY_CHUNK_TIMEOUT = 900
 #: a share card is one Pillow drawing over the programme report's numbers
 SHARE_CARD_JOB_TIMEOUT = 60
 #: the thumbnail job stops itself after 90 s (``app.sync.thumbnails.RUN_BUDGET_SECONDS``) plus one fetch
@@ -255,30 +259,67 @@ def enqueue_report(report_id: int, job_id: str, *, weekly: bool = False, meta: d
     )
 
 
-def enqueue_reports(reports: list[tuple[int, str, dict[str, Any]]], *, weekly: bool = False) -> bool:
-    """``enqueue_report`` for many reports (id, job id, meta) in one Redis round trip (the weekly fan-out
-    of 1,000 clients); False when Redis cannot be reached (none is then queued)."""
-    if not reports:
+def enqueue_weekly_chunks(chunks: list[tuple[str, list[int]]]) -> bool:
+    """The weekly fan-out's jobs, one per chunk of reports (job id, report ids), in one Redis round trip;
+    False when Redis cannot be reached (none is then queued). A job id already known is not queued again."""
+    if not chunks:
         return True
     try:
         q = queues.get_queue(queues.REPORTS)
+        known = _exist([job_id for job_id, _ in chunks])
         q.enqueue_many(
             [
                 q.prepare_data(
-                    WEEKLY_REPORT_JOB if weekly else REPORT_JOB,
-                    args=(report_id,),
+                    WEEKLY_CHUNK_JOB,
+                    args=(ids,),
                     job_id=job_id,
-                    timeout=REPORT_JOB_TIMEOUT,
+                    timeout=WEEKLY_CHUNK_TIMEOUT,
                     result_ttl=queues.RESULT_TTL,
                     failure_ttl=queues.FAILURE_TTL,
                     retry=report_retry(),
-                    meta=meta,
+                    meta={"report_ids": ids},
                 )
-                for report_id, job_id, meta in reports
+                for (job_id, ids), there in zip(chunks, known, strict=True)
+                if not there
             ]
         )
     except (redis.RedisError, OSError) as exc:
-        log.warning("could not enqueue %d reports: %s", len(reports), type(exc).__name__)
+        log.warning("could not enqueue %d report chunks: %s", len(chunks), type(exc).__name__)
+        return False
+    return True
+
+
+def _exist(job_ids: list[str]) -> list[bool]:
+    """Whether RQ holds each job id, in one pipeline."""
+    pipe = queues.get_queue(queues.REPORTS).connection.pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.exists(Job.key_for(job_id))
+    return [bool(n) for n in pipe.execute()]
+
+
+def enqueue_email_deliveries(email_ids: list[int]) -> bool:
+    """``enqueue_email_delivery`` for many new outbox emails (a weekly chunk's) in one Redis round trip;
+    False when Redis cannot be reached (the outbox sweep sends them)."""
+    if not email_ids:
+        return True
+    try:
+        q = queues.get_queue(queues.DEFAULT)
+        q.enqueue_many(
+            [
+                q.prepare_data(
+                    EMAIL_DELIVERY_JOB,
+                    args=(email_id,),
+                    job_id=f"email-{email_id}",
+                    timeout=queues.DEFAULT_TIMEOUT,
+                    result_ttl=queues.RESULT_TTL,
+                    failure_ttl=queues.FAILURE_TTL,
+                    retry=queues.default_retry(),
+                )
+                for email_id in email_ids
+            ]
+        )
+    except (redis.RedisError, OSError) as exc:
+        log.warning("could not enqueue %d email deliveries: %s", len(email_ids), type(exc).__name__)
         return False
     return True
 

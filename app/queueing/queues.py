@@ -89,11 +89,17 @@ def cancel_jobs(queue: str, id_prefix: str) -> int:
     return count
 
 
-def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
+DEFAULT_TIMEOUT = 120
+
+
+def default_retry() -> Retry:
     """Housekeeping and email jobs: retried at 30 s, 2 min, 10 min, 30 min, 1 h."""
-    return enqueue(
-        DEFAULT, func, *args, job_id=job_id, timeout=120, retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600])
-    )
+    return Retry(max=5, interval=[30, 120, 600, 1800, 3600])
+
+
+def enqueue_default(func: str, *args: Any, job_id: str | None = None) -> bool:
+    """Housekeeping and email jobs (``default_retry``)."""
+    return enqueue(DEFAULT, func, *args, job_id=job_id, timeout=DEFAULT_TIMEOUT, retry=default_retry())
 
 
 def worker_ttl() -> int:

@@ -35,7 +35,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.queueing import dispatch
-from app.reports import build, pdf_store
+from app.reports import build, chunks, pdf_store
 from app.reports.pdf import pdf_text
 from app.reports.pdf_store import has_pdf, render_report_pdf
 from app.services import brand, clients
@@ -253,7 +253,8 @@ def generate(report_id: int, *, by_need: bool = False) -> Report:
             pdf_store.store_pdf(report, render_report_pdf(report.payload))
             db.session.commit()
         return report
-    _progress(report, 10)
+    if not by_need:  # the scheduled jobs skip it: nobody watches their progress, a commit saved
+        _progress(report, 10)
     try:
         payload = compute_payload(report)
         report.payload = payload
@@ -355,9 +356,10 @@ def revoke_link(client: Client, link_id: int) -> ReportLink:
     return link
 
 
-def send_report(report: Report, *, today: date | None = None) -> list[int]:
+def send_report(report: Report, *, today: date | None = None, deliver: bool = True) -> list[int]:
     """Email the report's link to its client and (if opted in) the coach, once per recipient; returns
-    the outbox email ids. Links and emails are committed together (transactional outbox)."""
+    the outbox email ids. Links and emails are committed together (transactional outbox); ``deliver=False``
+    leaves queueing their delivery to the caller (a weekly chunk queues its emails in one round trip)."""
     from app.services.mail import enqueue_delivery, queue_email
 
     client = db.session.get(Client, report.client_id) if report.client_id else None
@@ -392,7 +394,7 @@ def send_report(report: Report, *, today: date | None = None) -> list[int]:
         link.email_id = email.id
         ids.append(email.id)
     db.session.commit()
-    for email_id in ids:
+    for email_id in ids if deliver else ():
         enqueue_delivery(email_id)
     return ids
 
@@ -504,17 +506,21 @@ def due_weekly(now: datetime) -> list[Due]:
 
 def weekly_fanout(now: datetime | None = None) -> int:
     """One weekly report per client per ISO week (the unique (client, kind, week) row and the job id
-    ``report-weekly-{client}-{isoyear}{isoweek}`` make re-runs no-ops): the rows in one commit, the jobs
-    in one Redis round trip; a concurrent fan-out makes this one fall back to a row at a time."""
+    ``report-weekly-{client}-{isoyear}{isoweek}-chunk`` of each chunk's first make re-runs no-ops): the rows
+    in one commit, one job per chunk of clients (``app.reports.chunks``) queued in one Redis round trip; a
+    concurrent fan-out makes this one fall back to a row at a time."""
     now = now or utcnow()
     due = due_weekly(now)
     keys = {d.client_id: week_key(d.local_day) for d in due}
     weeks = select(Report.client_id, Report.week_key).where(Report.kind == "weekly", Report.week_key.in_(keys.values()))
     have = set(db.session.execute(weeks).tuples())
     new = [_weekly_row(d) for d in due if (d.client_id, keys[d.client_id]) not in have]
+    chunks.assign(new)
     if not _committed(new):  # another fan-out ran at the same time: one row at a time, skipping theirs
         new = [r for r in (_weekly_row(d) for d in due) if _committed([r])]
-    return start_jobs(new, weekly=True)
+        chunks.assign(new)  # chunks named for this fan-out's own rows only
+        db.session.commit()
+    return chunks.start(new)
 
 
 def _committed(rows: list[Report]) -> bool:
@@ -538,19 +544,6 @@ def _weekly_row(due: Due) -> Report:
         period_end=end,
         status=ReportStatus.QUEUED.value,
     )
-
-
-def start_jobs(reports: list[Report], *, weekly: bool = False) -> int:
-    """Enqueue many reports' jobs at once (their ``job_id`` set); a down queue marks them failed, as
-    ``start_job`` does. Returns how many were queued."""
-    meta = [{"report_id": r.id, "client_id": r.client_id, "owner_id": r.owner_id} for r in reports]
-    batch = [(r.id, r.job_id or f"report-{r.id}", m) for r, m in zip(reports, meta, strict=True)]
-    if dispatch.enqueue_reports(batch, weekly=weekly):
-        return len(batch)
-    for report in reports:
-        report.status, report.error = ReportStatus.FAILED.value, "The report queue is unavailable; try again shortly."
-    db.session.commit()
-    return 0
 
 
 def requeue_stuck(now: datetime | None = None) -> int:

@@ -17,6 +17,9 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -69,6 +72,10 @@ class Brand:
         return self.logo_version is not None
 
 
+#: the brand of the batch in progress (``held``); None outside one
+_held: ContextVar[Brand | None] = ContextVar("brand_held", default=None)
+
+
 def _row() -> BrandSettings | None:
     return db.session.get(BrandSettings, 1)
 
@@ -97,10 +104,24 @@ def current() -> Brand:
     if has_request_context() and "brand" in g:
         cached: Brand = g.brand
         return cached
+    if (kept := _held.get()) is not None:
+        return kept
     brand = _from_row(_row())
     if has_request_context():
         g.brand = brand
     return brand
+
+
+@contextmanager
+def held() -> Iterator[Brand]:
+    """The brand read once for a batch of work outside a request (a weekly chunk: many reports' numbers
+    and emails, each of which read it six times); ``current`` returns it until the block ends, so a brand
+    saved meanwhile applies from the next batch."""
+    token = _held.set(_from_row(_row()))
+    try:
+        yield _held.get() or _from_row(None)
+    finally:
+        _held.reset(token)
 
 
 def logo_png() -> bytes | None:

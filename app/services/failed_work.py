@@ -79,6 +79,7 @@ JOB_WORDS = {
     dispatch.DATA_DELETION_JOB: "Data deletion requested by a platform",
     dispatch.REPORT_JOB: "Report",
     dispatch.WEEKLY_REPORT_JOB: "Weekly report and its emails",
+    dispatch.WEEKLY_CHUNK_JOB: "Weekly reports and their emails (a chunk of clients)",
     dispatch.THUMBNAILS_JOB: "Post thumbnails",
     dispatch.COMMENT_REPLY_JOB: "Comment reply",
 }
