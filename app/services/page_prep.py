@@ -7,7 +7,7 @@ same caches the pages read (``app.charts.cache``, ``app.stats.portfolio``), unde
 
 * the client's charts for the default ranges: the portal overview (its default range and metric), each
   platform page of the client (followers, engagement, reach, daily insights) and the coach's client
-  page (90 days: growth timeline and engagement);
+  page (90 days: growth timeline, engagement and each platform's insights);
 * the portfolio result and chart of the client's coach and of each admin, as ``/admin/portfolio``
   opens without filters.
 
@@ -87,6 +87,7 @@ def prepare_client(client_id: int) -> int:
     if ov.has_data:
         page_charts.client_metric(ov, ov.posts, ov.period, "engagement")
         charts += 1
+    charts += len(platform_page.coach_panels(client, ov)[1])
     for platform in dict.fromkeys(c.platform for c in ov.connections):
         charts += prepare_platform_page(client, platform)
     return charts

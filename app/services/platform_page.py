@@ -96,3 +96,18 @@ def context(client: Client, q: StatsQuery, platform: str, version: str, metric: 
         sorts=content.CONTENT_SORTS,
         weekdays=content.WEEKDAYS,
     )
+
+
+def coach_panels(client: Client, ov: ClientOverview) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The coach's client page: each connected platform's Audience section and its daily insights chart
+    (one per platform, ids ``insights-<platform>-svg``), read on the connections ``ov`` already read. The
+    page and the worker's preparation after a sync both call this, so the first view is a cached one."""
+    platforms = list(dict.fromkeys(c.platform for c in ov.connections))
+    known = audience_reads.known_connections(ov.connections, complete=platforms)
+    audiences = {p: audience_reads.panel(client.id, p, ov.period, client.time_zone, known) for p in platforms}
+    insight_charts = {
+        p: page_charts.client_insights(ov, panel["insight_days"], p, f"insights-{p}-svg")
+        for p, panel in audiences.items()
+        if panel["insight_days"]
+    }
+    return audiences, insight_charts

@@ -65,7 +65,9 @@ def test_after_a_sync_the_first_views_are_cached_ones(app: Any, client: Any, lin
     # the coach: client page (90 days) and portfolio, both from the caches
     client.logout()
     client.login("coach@example.com")
-    assert client.get(f"/admin/clients/{cid}").status_code == 200
+    crm = client.get(f"/admin/clients/{cid}")
+    assert crm.status_code == 200
+    assert "insights-instagram-svg" in crm.get_data(as_text=True)  # the platform's insights chart, prepared too
     assert client.get("/admin/portfolio").status_code == 200
     assert cached_keys() == prepared
     # the admin's portfolio too

@@ -17,11 +17,11 @@ from app.errors import Conflict, ValidationFailed
 from app.models import Client, ClientStatus
 from app.models.platforms import COMMENT_PLATFORMS
 from app.services import attention as attention_service
-from app.services import case_studies, clients, connections, live, sync_requests, tactics
+from app.services import case_studies, clients, connections, live, platform_page, sync_requests, tactics
 from app.services import comments as inbox
 from app.services import goals as goal_service
 from app.services import portfolio as pf_service
-from app.stats import attention, audience_reads
+from app.stats import attention
 from app.stats import comments as comment_stats
 from app.stats import query as stats_query
 from app.stats.overview import client_goals, client_overview
@@ -98,19 +98,13 @@ def _social(client: Client) -> dict[str, Any]:
     except stats_query.BadQuery as exc:
         return {"q": None, "ov": None, "social_error": exc.message}
     ov = client_overview(client, q, goal_service.goals_for(client))
-    audiences = {
-        c.platform: audience_reads.panel(client.id, c.platform, ov.period, client.time_zone) for c in ov.connections
-    }
+    # each platform's audience and daily insights, as its platform page shows them to the client
+    audiences, insight_charts = platform_page.coach_panels(client, ov)
     return {
         "q": q,
         "ov": ov,
         "audiences": audiences,
-        # each platform's daily insights, as its platform page shows them to the client
-        "insight_charts": {
-            platform: page_charts.client_insights(ov, panel["insight_days"], platform, f"insights-{platform}-svg")
-            for platform, panel in audiences.items()
-            if panel["insight_days"]
-        },
+        "insight_charts": insight_charts,
         "growth": page_charts.client_growth(ov, "Growth timeline"),
         "engagement": page_charts.client_metric(ov, ov.posts, ov.period, "engagement") if ov.has_data else None,
         "social_error": None,
