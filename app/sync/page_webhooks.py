@@ -26,17 +26,13 @@ from app.extensions import db
 from app.models import Comment, Connection
 from app.models.base import utcnow
 from app.platforms import facebook_webhooks as hooks
-from app.platforms import get_adapter
 from app.platforms.errors import PlatformError
 from app.platforms.facebook import FacebookAdapter
-from app.platforms.http import shared_session
-from app.redis_conn import get_redis
 from app.services import tokens
 from app.services.page_webhooks import FeedChange
 from app.sync import comments as comment_sync
 from app.sync import storage
-from app.sync.quotas import Budgets
-from app.sync.recorder import RecordingSession
+from app.sync.webhook_subscriptions import recorded_adapter, store_fields
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +70,7 @@ def subscribe_feed(connection_id: int) -> str:
         return "no_scope"
     token = tokens.token_set_of(conn).access_token
     page_id = conn.platform_user_id
-    session = shared_session(
-        float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
-    )
-    recorder = RecordingSession(session, conn.platform, Budgets(get_redis(), cfg), keep_raw=False)
-    adapter = get_adapter(conn.platform, cfg, session=recorder)
-    db.session.commit()  # no transaction held over the platform calls
+    adapter = recorded_adapter(conn)
     if not isinstance(adapter, FacebookAdapter):
         return "skipped"
     url = callback_url()
@@ -94,13 +85,7 @@ def subscribe_feed(connection_id: int) -> str:
             extra={"event": "webhook_subscribe_failed", "connection_id": connection_id, "kind": exc.kind},
         )
         return f"failed: {exc.kind}"
-    conn = db.session.get(Connection, connection_id)
-    if conn is None:
-        return "skipped"
-    conn.webhook_fields = ",".join(got)[:200] or None
-    db.session.commit()
-    missing = [f for f in FIELDS if f not in got]
-    return f"failed: not read back ({', '.join(missing)})" if missing else f"subscribed: {conn.webhook_fields}"
+    return store_fields(connection_id, got, FIELDS)
 
 
 def ingest_feed(changes: Sequence[FeedChange]) -> dict[str, int]:

@@ -12,6 +12,8 @@ stories then.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from flask import current_app
 
@@ -62,12 +64,7 @@ def subscribe_story_webhooks(connection_id: int) -> str:
     if not connection_settings.sync_enabled(conn, "stories"):
         return "off"
     token = tokens.token_set_of(conn).access_token
-    session = shared_session(
-        float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
-    )
-    recorder = RecordingSession(session, conn.platform, Budgets(get_redis(), cfg), keep_raw=False)
-    adapter = get_adapter(conn.platform, cfg, session=recorder)
-    db.session.commit()  # no transaction held over the platform calls
+    adapter = recorded_adapter(conn)
     if not isinstance(adapter, InstagramAdapter):
         return "skipped"
     url = callback_url()
@@ -82,14 +79,34 @@ def subscribe_story_webhooks(connection_id: int) -> str:
             extra={"event": "webhook_subscribe_failed", "connection_id": connection_id, "kind": exc.kind},
         )
         return f"failed: {exc.kind}"
+    return store_fields(connection_id, got, FIELDS)
+
+
+def recorded_adapter(conn: Connection) -> Any:
+    """The connection's adapter on a recording session (its calls counted in the platform's budgets, raw
+    answers not kept); the session's transaction is committed first, so none is held over the calls."""
+    cfg = current_app.config
+    session = shared_session(
+        float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
+    )
+    recorder = RecordingSession(session, conn.platform, Budgets(get_redis(), cfg), keep_raw=False)
+    adapter = get_adapter(conn.platform, cfg, session=recorder)
+    db.session.commit()  # no transaction held over the platform calls
+    return adapter
+
+
+def store_fields(connection_id: int, got: Sequence[str], fields: Sequence[str]) -> str:
+    """Keep the fields Meta read back on the connection; the outcome (``subscribed: <fields>``, or
+    ``failed: not read back (...)`` when one of ``fields`` is missing, or ``skipped`` for a connection
+    deleted meanwhile)."""
     conn = db.session.get(Connection, connection_id)
     if conn is None:
         return "skipped"
     conn.webhook_fields = ",".join(got)[:200] or None
     db.session.commit()
     log.info(
-        "instagram webhooks subscribed",
+        "webhooks subscribed",
         extra={"event": "webhook_subscribed", "connection_id": connection_id, "fields": conn.webhook_fields},
     )
-    missing = [f for f in FIELDS if f not in got]
+    missing = [f for f in fields if f not in got]
     return f"failed: not read back ({', '.join(missing)})" if missing else f"subscribed: {conn.webhook_fields}"
