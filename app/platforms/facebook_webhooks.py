@@ -10,29 +10,13 @@ app (``POST /{v}/{page-id}/subscribed_apps?subscribed_fields=...`` with the Page
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 from urllib.parse import quote
 
 from app.platforms.facebook import GRAPH, FacebookAdapter
+from app.platforms.instagram_webhooks import data_items, field_names
 
 #: the permission Meta wants for ``subscribed_apps`` on a Page
 METADATA_SCOPE = "pages_manage_metadata"
-
-
-def _names(raw: Any) -> list[str]:
-    if not isinstance(raw, list):
-        return []
-    out = []
-    for f in raw:
-        name = f.get("name") if isinstance(f, Mapping) else f
-        if isinstance(name, str) and name:
-            out.append(name[:40])
-    return out
-
-
-def _data(body: Any) -> list[Any]:
-    data = body.get("data") if isinstance(body, Mapping) else None
-    return data if isinstance(data, list) else []
 
 
 def _app_url(adapter: FacebookAdapter) -> str:
@@ -43,10 +27,10 @@ def app_subscription(adapter: FacebookAdapter) -> tuple[str | None, list[str]]:
     """(callback URL, fields) of the app's ``page`` subscription; ``(None, [])`` without one."""
     token = f"{adapter.client_id}|{adapter.client_secret}"
     body = adapter._check(adapter.http.request("GET", _app_url(adapter), access_token=token))
-    for sub in _data(body):
+    for sub in data_items(body):
         if isinstance(sub, Mapping) and sub.get("object") == "page":
             callback = sub.get("callback_url")
-            return (str(callback) if callback else None), _names(sub.get("fields"))
+            return (str(callback) if callback else None), field_names(sub.get("fields"))
     return None, []
 
 
@@ -67,9 +51,9 @@ def page_fields(adapter: FacebookAdapter, page_id: str, page_token: str) -> list
     """The fields this Page is subscribed to for our app (``[]`` when none)."""
     url = f"{GRAPH}/{adapter.api_version}/{quote(page_id, safe='')}/subscribed_apps"
     body = adapter._check(adapter.http.request("GET", url, access_token=page_token))
-    for row in _data(body):
+    for row in data_items(body):
         if isinstance(row, Mapping) and str(row.get("id")) == adapter.client_id:
-            return _names(row.get("subscribed_fields"))
+            return field_names(row.get("subscribed_fields"))
     return []
 
 

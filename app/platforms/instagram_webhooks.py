@@ -17,7 +17,8 @@ from app.platforms.instagram import GRAPH, InstagramAdapter
 FACEBOOK_GRAPH = "https://graph.facebook.com"
 
 
-def _names(raw: Any) -> list[str]:
+def field_names(raw: Any) -> list[str]:
+    """The subscribed field names Meta lists (names or ``{"name": ...}`` objects), cut to 40 characters."""
     if not isinstance(raw, list):
         return []
     out = []
@@ -28,7 +29,8 @@ def _names(raw: Any) -> list[str]:
     return out
 
 
-def _data(body: Any) -> list[Any]:
+def data_items(body: Any) -> list[Any]:
+    """A Graph answer's ``data`` list (empty when it is missing or not a list)."""
     data = body.get("data") if isinstance(body, Mapping) else None
     return data if isinstance(data, list) else []
 
@@ -38,10 +40,10 @@ def app_subscription(adapter: InstagramAdapter) -> tuple[str | None, list[str]]:
     url = f"{FACEBOOK_GRAPH}/{adapter.api_version}/{adapter.client_id}/subscriptions"
     app_token = f"{adapter.client_id}|{adapter.client_secret}"
     body = adapter._check(adapter.http.request("GET", url, access_token=app_token))
-    for sub in _data(body):
+    for sub in data_items(body):
         if isinstance(sub, Mapping) and sub.get("object") == "instagram":
             callback = sub.get("callback_url")
-            return (str(callback) if callback else None), _names(sub.get("fields"))
+            return (str(callback) if callback else None), field_names(sub.get("fields"))
     return None, []
 
 
@@ -66,9 +68,9 @@ def account_fields(adapter: InstagramAdapter, access_token: str) -> list[str]:
     """The fields this account is subscribed to for our app (``[]`` when none)."""
     url = f"{GRAPH}/{adapter.api_version}/me/subscribed_apps"
     body = adapter._check(adapter.http.request("GET", url, access_token=access_token))
-    for row in _data(body):
+    for row in data_items(body):
         if isinstance(row, Mapping) and str(row.get("id")) == adapter.client_id:
-            return _names(row.get("subscribed_fields"))
+            return field_names(row.get("subscribed_fields"))
     return []
 
 

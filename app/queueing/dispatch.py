@@ -186,9 +186,11 @@ def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str) -> bo
 
 
 def enqueue_webhook_subscription(connection_id: int) -> bool:
-    """Subscribe a newly connected Instagram account to the ``story_insights`` webhook (no retry: the
-    4-hourly story sync tries again while it is not done). False when Redis is unreachable."""
-    stamp = int(datetime.now(UTC).timestamp())
+    """Subscribe a connected Instagram account to ``story_insights`` or a Facebook Page to ``feed`` (no
+    retry: the story sync, or the Page's next sync, asks again while it is not done). False when Redis is
+    unreachable. The id is unique to the microsecond: the Page's initial sync often finishes within the
+    second its connect asked, and a second-resolution id made RQ drop that second request."""
+    stamp = int(datetime.now(UTC).timestamp() * 1_000_000)
     return queues.enqueue(
         queues.DEFAULT, WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=f"ig-webhooks-{connection_id}-{stamp}", timeout=60
     )
