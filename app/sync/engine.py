@@ -15,8 +15,7 @@ BadResponse / other    failed, not retried (the answer will not change by asking
 database gone          (OperationalError) retried with backoff; the run closed as ``database``
 =====================  ======================================================================
 
-A retry is a new job scheduled by the engine (``app.queueing.dispatch.enqueue_sync_in``), bounded by a
-per-sync retry budget; the job returns normally, so RQ's ``Retry`` is left for crashes (a killed worker).
+A retry is a new job (``dispatch.enqueue_sync_in``) within a per-sync budget; RQ's ``Retry`` is left for crashes.
 
 The engine raises no alerts: a grant found dead (revoked, expired) is reported in ``Result.grant_lost``;
 the calling job (``app.jobs.sync``) raises the alert: the engine depends on nothing above services/queueing.
