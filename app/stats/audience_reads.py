@@ -26,6 +26,10 @@ from app.stats.query import Period
 
 #: the plain reasons an audience is not shown (the page and the API say the same)
 NO_AUDIENCE_API = "{name} shares no audience data with apps: its API gives none for personal accounts."
+NO_AUDIENCE_FACEBOOK = (
+    "Facebook no longer gives apps the age, gender or city of a Page's followers (Meta removed those numbers "
+    "in 2024 and 2025). The followers' countries, which it still gives, are not read yet."
+)
 NO_AUDIENCE_TIKTOK = (
     "TikTok shares no audience data with apps for personal accounts. A TikTok business account, connected as "
     "one, would show countries, genders and when followers are online."
@@ -85,7 +89,7 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
         out["reason"] = NO_AUDIENCE_TIKTOK
         return out
     if platform not in (*AUDIENCE_PLATFORMS, "tiktok", "linkedin"):
-        out["reason"] = NO_AUDIENCE_API.format(name=name)
+        out["reason"] = NO_AUDIENCE_FACEBOOK if platform == "facebook" else NO_AUDIENCE_API.format(name=name)
         return out
     conn = _linkedin_page(client_id, conns) if platform == "linkedin" else _connection(client_id, platform, conns)
     if conn is None and platform == "linkedin" and _connection(client_id, platform, conns) is not None:

@@ -81,6 +81,10 @@ def test_audience_answers_the_latest_snapshot_or_a_plain_reason(client, world):
     assert tt["reason"].startswith("TikTok shares no audience data with apps")
     fb = client.get("/api/portal/social/facebook/audience").get_json()
     assert fb["available"] is False
+    # a Page, not a personal account: Meta removed age, gender and city; countries are not read yet
+    assert fb["reason"].startswith("Facebook no longer gives apps the age, gender or city of a Page's followers")
+    x = client.get("/api/portal/social/x/audience").get_json()
+    assert x["reason"] == "X shares no audience data with apps: its API gives none for personal accounts."
     bad = client.get("/api/portal/social/myspace/audience")
     assert bad.status_code == 400
     assert bad.get_json()["error"]["code"] == "bad_query"
