@@ -51,8 +51,14 @@ def verify_subscription(args: Mapping[str, str]) -> str:
     return str(args.get("hub.challenge") or "")[:200]
 
 
-def check_signature(raw_body: bytes, header: str | None) -> None:
-    secret = current_app.config.get("INSTAGRAM_CLIENT_SECRET") or ""
+def check_signature(
+    raw_body: bytes,
+    header: str | None,
+    secret_setting: str = "INSTAGRAM_CLIENT_SECRET",  # noqa: S107 - the name of a setting, not a secret
+) -> None:
+    """Meta's ``X-Hub-Signature-256``: HMAC-SHA256 of the raw body with the app secret ``secret_setting``
+    names (Instagram's app, or the Facebook app for Page deliveries). :raises BadSignature:"""
+    secret = current_app.config.get(secret_setting) or ""
     sig = (header or "").removeprefix("sha256=").strip().lower()
     if not secret or not sig:
         raise BadSignature("Missing signature.")
@@ -61,12 +67,14 @@ def check_signature(raw_body: bytes, header: str | None) -> None:
         raise BadSignature("Invalid signature.")
 
 
-def _first_delivery(raw_body: bytes) -> bool:
+def first_delivery(raw_body: bytes, source: str = "instagram") -> bool:
+    """False for a body already seen from ``source`` within a day (Meta retries deliveries); True when
+    Redis cannot say: what a delivery does is an upsert or a removal, so acting twice doubles nothing."""
     digest = hashlib.sha256(raw_body).hexdigest()
     try:
-        return bool(get_redis().set(f"webhook:instagram:{digest}", "1", nx=True, ex=DEDUP_SECONDS))
+        return bool(get_redis().set(f"webhook:{source}:{digest}", "1", nx=True, ex=DEDUP_SECONDS))
     except (redis.RedisError, OSError):
-        return True  # the store is an upsert: acting twice doubles nothing
+        return True
 
 
 def _comment(value: Mapping[str, Any], at: datetime) -> PlatformComment | None:
@@ -99,7 +107,7 @@ def parse_delivery(raw_body: bytes, header: str | None) -> list[WebhookComment] 
         event = json.loads(raw_body)
     except ValueError:
         raise BadSignature("Unreadable body.") from None
-    if not _first_delivery(raw_body):
+    if not first_delivery(raw_body):
         return None
     out: list[WebhookComment] = []
     if not isinstance(event, dict) or event.get("object") != "instagram":

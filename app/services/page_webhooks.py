@@ -19,8 +19,6 @@ Meta verify token for the deployment's receivers).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Mapping
@@ -28,8 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-from flask import current_app
 from sqlalchemy import select
 
 from app.errors import ServiceError
@@ -37,12 +33,10 @@ from app.extensions import db
 from app.models import Connection
 from app.platforms.base import as_mapping
 from app.platforms.comments import PlatformComment
-from app.redis_conn import get_redis
-from app.services.platform_events import BadSignature
+from app.services.comment_webhooks import check_signature, first_delivery
 
 log = logging.getLogger(__name__)
 
-DEDUP_SECONDS = 24 * 3600
 COMMENT_UPSERT = frozenset({"add", "edited", "edit"})
 POST_ITEMS = frozenset({"status", "post", "photo", "video"})
 
@@ -67,24 +61,6 @@ class FeedDelivery:
     changes: list[FeedChange] = field(default_factory=list)
     ignored: int = 0  # changes we do not act on (unknown item or verb, malformed value)
     unknown_pages: int = 0  # entries for Pages no live connection holds
-
-
-def check_signature(raw_body: bytes, header: str | None) -> None:
-    secret = current_app.config.get("FACEBOOK_APP_SECRET") or ""
-    sig = (header or "").removeprefix("sha256=").strip().lower()
-    if not secret or not sig:
-        raise BadSignature("Missing signature.")
-    expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, sig):
-        raise BadSignature("Invalid signature.")
-
-
-def _first_delivery(raw_body: bytes) -> bool:
-    digest = hashlib.sha256(raw_body).hexdigest()
-    try:
-        return bool(get_redis().set(f"webhook:facebook:{digest}", "1", nx=True, ex=DEDUP_SECONDS))
-    except (redis.RedisError, OSError):
-        return True  # every change is idempotent: acting twice doubles nothing
 
 
 def _text(value: Any, limit: int = 128) -> str | None:
@@ -147,14 +123,14 @@ def _page_connection(page_id: Any) -> int | None:
 
 def parse_delivery(raw_body: bytes, header: str | None) -> FeedDelivery | None:
     """The changes of a signed delivery (``None``: a duplicate). :raises BadSignature, BadPayload."""
-    check_signature(raw_body, header)
+    check_signature(raw_body, header, "FACEBOOK_APP_SECRET")
     try:
         event = json.loads(raw_body)
     except ValueError:
         raise BadPayload("The body is not JSON.") from None
     if not isinstance(event, dict) or not isinstance(event.get("entry", []), list):
         raise BadPayload("The body is not a webhook delivery.")
-    if not _first_delivery(raw_body):
+    if not first_delivery(raw_body, "facebook"):
         return None
     out = FeedDelivery()
     if event.get("object") != "page":

@@ -32,16 +32,12 @@ from app.services import tokens
 from app.services.page_webhooks import FeedChange
 from app.sync import comments as comment_sync
 from app.sync import storage
-from app.sync.webhook_subscriptions import recorded_adapter, store_fields
+from app.sync.webhook_subscriptions import callback_url, recorded_adapter, store_fields
 
 log = logging.getLogger(__name__)
 
 FIELDS = ("feed",)
 WEBHOOK_PATH = "/api/platforms/facebook/webhook"
-
-
-def callback_url() -> str:
-    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + WEBHOOK_PATH
 
 
 def needs_subscription(conn: Connection) -> bool:
@@ -73,7 +69,7 @@ def subscribe_feed(connection_id: int) -> str:
     adapter = recorded_adapter(conn)
     if not isinstance(adapter, FacebookAdapter):
         return "skipped"
-    url = callback_url()
+    url = callback_url(WEBHOOK_PATH)
     try:
         current, app_fields = hooks.app_subscription(adapter)
         if current != url or not set(FIELDS) <= set(app_fields):

@@ -35,8 +35,9 @@ FIELDS = ("story_insights",)
 WEBHOOK_PATH = "/api/platforms/instagram/webhook"
 
 
-def callback_url() -> str:
-    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + WEBHOOK_PATH
+def callback_url(path: str = WEBHOOK_PATH) -> str:
+    """Where Meta delivers: ``PUBLIC_BASE_URL`` + the receiver's path (Instagram's by default)."""
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
 def needs_subscription(conn: Connection) -> bool:
