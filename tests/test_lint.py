@@ -82,3 +82,18 @@ def test_no_product_module_is_over_600_lines():
         and (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
     }
     assert long == {}
+
+
+def test_htmx_triggers_listen_to_their_own_elements_only():
+    """``from:select`` in ``hx-trigger`` is a document-wide selector in htmx 2: a filter form written
+    that way also fires when another form's select changes, and its pushed address (without the other
+    form's choice) can overwrite the other's. Triggers name their elements by id (or body/document)."""
+    import re
+
+    loose = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        for trigger in re.findall(r'hx-trigger="([^"]*)"', path.read_text(encoding="utf-8")):
+            for target in re.findall(r"from:(\S+?)(?:,|\s|$)", trigger):
+                if not (target.startswith(("#", ".sel-auto")) or target in {"body", "document", "window"}):
+                    loose.append((str(path.relative_to(ROOT)), target))
+    assert loose == []

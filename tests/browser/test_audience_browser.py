@@ -172,6 +172,9 @@ def test_the_platform_pages_metric_selector_swaps_the_insight_chart(site: Any, p
     page.locator("form.stats-filters select[name=metric]").select_option("watch_time_minutes")
     chart = page.locator("#metric-chart")
     chart.locator("#insights-svg-t", has_text="YouTube: Watch time (minutes) by day").wait_for()
+    # nothing else answers the metric's change: the content filter once listened to every select on the
+    # page and pushed its own address (without the metric) when its answer came last
+    page.wait_for_load_state("networkidle")
     assert "metric=watch_time_minutes" in page.url  # linkable
     # the table of the chart: the 14 days, the first 9,000 s = 150 minutes
     chart.get_by_text("Show the data as a table").click()
