@@ -17,6 +17,7 @@ from dotenv import load_dotenv
 from app import create_app
 from app.logging_setup import configure_logging
 from app.preflight import run_preflight
+from app.reports.warm import warm
 
 
 def _is_maintenance_command() -> bool:
@@ -30,6 +31,9 @@ configure_logging(if_unconfigured=True)
 app = create_app()
 if not _is_maintenance_command():
     run_preflight(app)
+    # a serving process renders report PDFs: their fonts (already loaded by gunicorn's master, so only
+    # under `flask run` paid here) and templates now, not in a client's first download (app/reports/warm.py)
+    warm(app)
 
 # Everything loaded so far (modules, the app, its config) lives as long as the process: move it out of the
 # cyclic garbage collector's reach, so a full collection scans only what requests created. Without it a
