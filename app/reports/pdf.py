@@ -201,8 +201,9 @@ def render_pdf(html: str) -> bytes:
     """The PDF of ``html``; :raises PdfError: when xhtml2pdf reports an error (never a broken file)."""
     from xhtml2pdf import pisa
 
-    from app.reports import pdf_drawings, pdf_unicode
+    from app.reports import pdf_digest, pdf_drawings, pdf_unicode
 
+    pdf_digest.install()
     pdf_drawings.install()
     pdf_unicode.install()
     html = html.replace(FALLBACK_MARK, fallback_css(html), 1)

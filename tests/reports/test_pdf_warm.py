@@ -171,3 +171,33 @@ def test_gunicorn_workers_inherit_the_fonts_from_the_master(app, tmp_path):
         os.kill(proc.pid, signal.SIGINT)  # quick shutdown (SIGTERM waits for the workers gracefully)
         proc.wait(timeout=60)
     assert log.read_text().count('"pdf_warmed"') == 1  # once, in the master
+
+
+def test_font_digests_are_computed_once_per_file_version(tmp_path):
+    """xhtml2pdf hashes each declared font file on every render; the hash is kept until the file changes."""
+    from app.reports import pdf_digest
+
+    calls: list[str | None] = []
+
+    def original(name):
+        calls.append(name)
+        return None if name is None else f"digest-{len(calls)}"
+
+    digest = pdf_digest.kept(original)
+    font = tmp_path / "Face.ttf"
+    font.write_bytes(b"first")
+    assert digest(str(font)) == digest(str(font)) == "digest-1"
+    font.write_bytes(b"second, longer")  # replaced: another size (and modification time)
+    assert digest(str(font)) == "digest-2"
+    assert digest(str(tmp_path / "gone.ttf")) == "digest-3"  # unreadable: xhtml2pdf's own answer, not kept
+    assert digest(None) is None
+    assert len(calls) == 4
+
+
+def test_rendering_installs_the_kept_digests():
+    from xhtml2pdf import context
+
+    from app.reports import pdf
+
+    pdf.render_pdf(warm._sample_html())
+    assert context._file_digest.__qualname__ == "kept.<locals>.digest"
