@@ -6,6 +6,9 @@
     python worker.py cron            # the cron scheduler (exactly one per deployment)
 
 Both run inside the app context, so jobs use the same services and database session as the web app.
+A worker of the reports queue loads the PDF fonts, libraries and templates before it takes its first
+job (``app/reports/warm.py``; with the forking worker in this parent process, so every work-horse starts
+with them); other workers and cron skip that.
 Logging is configured first (``app/logging_setup.py``): rq, the app and every library write scrubbed JSON
 lines to stderr, each record once.
 """
