@@ -154,14 +154,14 @@ def test_gunicorn_workers_inherit_the_fonts_from_the_master(app, tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while True:
             assert proc.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, log.read_text()[-3000:]
-            try:
-                ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            try:  # the master listens before its workers have booted: a read can wait, then time out
+                ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.3)
         pdf = ready.json()["background"]["pdf"]
         assert pdf["state"] == "warm", pdf
