@@ -28,9 +28,9 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cleanup import remove_folder, shielded, stop_on_signals  # noqa: E402
+from bench.cleanup import stop_on_signals  # noqa: E402
 from bench.inbox import BIG, OTHERS, generate  # noqa: E402
-from bench.pages import PASSWORD, admin_url, create_database, drop_database, make_app  # noqa: E402
+from bench.pages import PASSWORD, admin_url, clean_up, create_database, make_app  # noqa: E402
 
 AUTHORS_PER_PLATFORM = 25_000
 
@@ -49,7 +49,7 @@ def main() -> None:
     args = ap.parse_args()
     stop_on_signals()
     from app.config import normalise_database_url
-    from app.redis_conn import start_embedded, stop_embedded
+    from app.redis_conn import start_embedded
 
     server = normalise_database_url(args.url) or args.url
     instance = tempfile.mkdtemp(prefix="bench-fans-")
@@ -157,17 +157,7 @@ def main() -> None:
             p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
             print(f"\nwarm-up job (worker, 5 views): p50 {statistics.median(warmups):.0f} ms, p95 {p95:.0f} ms")
     finally:
-        with shielded():
-            if app is not None:
-                with app.app_context():
-                    from app.extensions import db
-
-                    db.session.remove()
-                    db.engine.dispose()
-            stop_embedded()
-            remove_folder(instance)
-            if not args.keep:
-                drop_database(server, args.name)
+        clean_up(app, instance, server, None if args.keep else args.name)
 
 
 if __name__ == "__main__":

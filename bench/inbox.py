@@ -29,8 +29,8 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cleanup import remove_folder, shielded, stop_on_signals  # noqa: E402
-from bench.pages import PASSWORD, admin_url, create_database, drop_database, make_app  # noqa: E402
+from bench.cleanup import stop_on_signals  # noqa: E402
+from bench.pages import PASSWORD, admin_url, clean_up, create_database, make_app  # noqa: E402
 
 BIG, OTHERS, OTHER_EACH = 200_000, 50, 2_000
 
@@ -108,7 +108,7 @@ def main() -> None:
     args = ap.parse_args()
     stop_on_signals()
     from app.config import normalise_database_url
-    from app.redis_conn import start_embedded, stop_embedded
+    from app.redis_conn import start_embedded
 
     server = normalise_database_url(args.url) or args.url
     instance = tempfile.mkdtemp(prefix="bench-inbox-")
@@ -170,17 +170,7 @@ def main() -> None:
             p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
             print(f"| {name} | {statistics.median(times):.1f} | {p95:.1f} | {max(times):.1f} | {q:.0f} |")
     finally:
-        with shielded():
-            if app is not None:
-                with app.app_context():
-                    from app.extensions import db
-
-                    db.session.remove()
-                    db.engine.dispose()
-            stop_embedded()
-            remove_folder(instance)
-            if not args.keep:
-                drop_database(server, args.name)
+        clean_up(app, instance, server, None if args.keep else args.name)
 
 
 if __name__ == "__main__":
