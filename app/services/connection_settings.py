@@ -44,7 +44,7 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
     "x": frozenset({"posts"}),  # X replies need search, which the read tier we use does not include
-    "facebook": frozenset({"posts", "comments"}),
+    "facebook": frozenset({"posts", "comments", "audience"}),  # audience: the followers' countries and cities
     "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
 #: a TikTok business account (API for Business) also has its audience and its comments
@@ -67,8 +67,9 @@ CALLS = {
     # comments (a business account): business/comment/list/ per 30 comments of each video due, and a
     # reply list for a comment whose replies changed past the 3 nested (docs/sync.md)
     "tiktok": {"profile": 1, "posts": 2, "comments": 3, "audience": 1},
-    # the Page + its insights; the posts with their insights; comments: one stream call per post due
-    "facebook": {"profile": 2, "posts": 1, "comments": 3},
+    # the Page + its insights; the posts with their insights; comments: one stream call per post due;
+    # audience (weekly: page_follows_country + page_follows_city, 2 calls a week) (docs/sync.md)
+    "facebook": {"profile": 2, "posts": 1, "comments": 3, "audience": 1},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
     "x": {"profile": 2, "posts": 2},  # refresh (2-hour tokens) + users/me; timeline + lookup by ids
     # LinkedIn: userinfo + follower count + 5 daily analytics calls; posts: one page of 100 plus 4 analytics
