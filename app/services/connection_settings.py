@@ -38,6 +38,10 @@ KIND_LABELS = {
     "audience": "Audience (age, gender, countries)",
     "stories": "Stories",
 }
+#: a platform whose kind holds something else than the general label says (a Page has no age or gender)
+PLATFORM_KIND_LABELS: dict[str, dict[str, str]] = {
+    "facebook": {"audience": "Audience (the followers' countries and cities)"},
+}
 #: the kinds each platform offers through the app's grants
 AVAILABLE: dict[str, frozenset[str]] = {
     "instagram": frozenset({"posts", "comments", "audience", "stories"}),
@@ -126,6 +130,11 @@ def available(conn: Connection) -> frozenset[str]:
     if conn.platform == "linkedin" and conn.account_type == "organization":
         return LINKEDIN_PAGE_KINDS
     return AVAILABLE.get(conn.platform, frozenset())
+
+
+def kind_labels(conn: Connection) -> dict[str, str]:
+    """The kinds' labels on this connection's settings page."""
+    return {**KIND_LABELS, **PLATFORM_KIND_LABELS.get(conn.platform, {})}
 
 
 def defaults(platform: str, kinds: frozenset[str] | None = None) -> SyncSettings:

@@ -141,3 +141,22 @@ def test_a_page_below_the_threshold_is_told_so(
     assert answer["reason"].startswith("Shown once the account has enough followers")
     text = client.get("/portal/analytics/facebook?range=30d").get_data(as_text=True)
     assert "Shown once the account has enough followers" in text
+
+
+def test_the_audience_setting_is_offered_with_its_cost_and_turns_the_read_off(
+    app: Any, link: Any, client: Any, creator: Any, world: SandboxControl
+) -> None:
+    conn_id, _ = link("facebook")
+    url = f"/api/portal/social/connections/{conn_id}/settings"
+    got = client.get(url).get_json()
+    assert got["sync"] == {"posts": True, "comments": True, "audience": True, "stories": False}
+    assert got["choice_costs"]["audience"] == "about 1 call a day"  # 2 calls a week, rounded up
+    page = client.get(f"/portal/settings/connections/{conn_id}/sync").get_data(as_text=True)
+    assert "Audience (the followers&#39; countries and cities)" in page
+    assert client.patch(url, json={"sync": {"audience": False}}).status_code == 200
+    drain(app)
+    assert runs(conn_id)[-1].status == "succeeded"
+    assert _snapshots(conn_id) == []
+    urls = [u for (u,) in db.session.execute(select(RawResponse.url).where(RawResponse.connection_id == conn_id))]
+    assert urls
+    assert not [u for u in urls if "page_follows" in u]
