@@ -18,7 +18,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
-from tests.support.sandbox import CLIENTS, REDIRECT_URI, SandboxControl
+from tests.support.sandbox import CLIENTS, REDIRECT_URI, SandboxControl, SandboxError
 
 V = "v25.0"
 
@@ -297,6 +297,12 @@ def test_page_follows_country_and_city_through_the_official_client(
     # both in one call, and no period at all: the lifetime point (Meta's default period for them)
     both = list(page.get_insights(params={"metric": ["page_follows_country", "page_follows_city"]}))
     assert [i["name"] for i in both] == ["page_follows_country", "page_follows_city"]
+    # the control API keeps a Page's truth to what Meta gives: no age or gender (removed in 2024)
+    with pytest.raises(SandboxError) as refused:
+        sandbox.patch_account(pages[0]["id"], audience={"age": {"18-24": 100}})
+    assert refused.value.status_code == 400
+    assert "audience keys not for facebook: age (allowed: countries, cities)" in refused.value.response.text
+    assert set(sandbox.patch_account(pages[0]["id"], audience={})["audience"]) == {"countries", "cities"}
 
 
 @SDK_METRIC_WARNING
