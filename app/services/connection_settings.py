@@ -289,7 +289,10 @@ def update(user: User, connection_id: int, payload: Any) -> SyncSettings:
     conn = connection_for(user, connection_id)
     new = _parse(conn, payload)
     _check_budget(conn, new)
-    conn.sync_settings = new.as_json()
+    # only the kinds this account offers are stored: a kind a platform gains later (a Facebook Page's
+    # audience) then starts at its default, not at the "off" that meant "not offered" when this was saved
+    offered = available(conn)
+    conn.sync_settings = {"sync": {k: v for k, v in new.sync.items() if k in offered}, "cadence": new.cadence}
     db.session.commit()
     return new
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import AudienceSnapshot, RawResponse
+from app.models import AudienceSnapshot, Connection, RawResponse
 from app.queueing import dispatch
 from app.redis_conn import get_redis
 from app.services.quota_counters import META_ACCOUNT_USAGE
@@ -154,6 +154,12 @@ def test_the_audience_setting_is_offered_with_its_cost_and_turns_the_read_off(
     page = client.get(f"/portal/settings/connections/{conn_id}/sync").get_data(as_text=True)
     assert "Audience (the followers&#39; countries and cities)" in page
     assert client.patch(url, json={"sync": {"audience": False}}).status_code == 200
+    db.session.expire_all()
+    # only the kinds a Page offers are stored (a kind offered later starts at its default, not "off")
+    assert db.session.get(Connection, conn_id).sync_settings == {
+        "sync": {"posts": True, "comments": True, "audience": False},
+        "cadence": "daily",
+    }
     drain(app)
     assert runs(conn_id)[-1].status == "succeeded"
     assert _snapshots(conn_id) == []
