@@ -330,3 +330,31 @@ def test_sync_profile_stops_its_sandbox_and_redis_server_on_ctrl_c(tmp_path):
         assert name not in _databases(name)
     finally:
         _drop(name)
+
+
+@pytest.mark.slow
+@needs_postgres
+def test_pages_ab_stops_both_sides_on_ctrl_c(tmp_path):
+    """bench/pages_ab.py --only portfolio, this checkout against itself on a tiny bench/pages.py database:
+    interrupted once both sides serve, each side (a process with its own redis-server) stops."""
+    name = _db_name("pages_ab")
+    try:
+        setup = [sys.executable, str(ROOT / "bench" / "pages.py"), "--url", _server(), "--name", name]
+        setup += ["--clients", "3", "--days", "20", "--keep", "--only", "nothing", "--runs", "1"]
+        made = subprocess.run(setup, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+        assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+
+        def ready(seen, out):
+            servers = [line for line in _cmdlines(seen) if "redis-server" in line]
+            return len(servers) >= 2 and len([line for line in _cmdlines(seen) if " -c " in line]) >= 2
+
+        code, out, started = run_bench(
+            tmp_path,
+            "pages_ab.py",
+            ["--url", _server(), "--name", name, "--before", str(ROOT), "--only", "portfolio", "--runs", "100000"],
+            ready,
+        )
+        assert code != 0, out
+        assert sum("redis-server" in line for line in started) == 2, started
+    finally:
+        _drop(name)
