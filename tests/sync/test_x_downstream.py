@@ -39,9 +39,9 @@ def _sync_on(app: Any, world: Any, conn_id: int, account_id: str, start: datetim
 
 @pytest.fixture
 def synced_x(app: Any, link: Any, world: Any) -> tuple[int, datetime]:
-    start = datetime.now(UTC).replace(microsecond=0)
     conn_id, account = link("x", daily_changes=[3] * 60, post_every_days=3)
     drain(app)  # the initial sync the connect queued
+    start = datetime.now(UTC).replace(microsecond=0)  # day 0: the initial sync's day
     assert runs(conn_id)[-1].status == "succeeded", runs(conn_id)[-1].error_message
     assert world.account(account["id"])["followers"] == DAY0
     _sync_on(app, world, conn_id, account["id"], start, 23, DAY23)
@@ -60,7 +60,7 @@ def test_x_page_goal_portfolio_and_leaderboard_show_the_worlds_numbers(synced_x:
     today: date = start.date() + timedelta(days=30)
     net30, rate30 = DAY30 - DAY0, (DAY30 - DAY0) / DAY0 * 100  # +179, +3.364 %
     net7, rate7 = DAY30 - DAY23, (DAY30 - DAY23) / DAY23 * 100  # +70, +1.289 %
-    with time_machine.travel(start + timedelta(days=30, minutes=5), tick=True):
+    with time_machine.travel(start + timedelta(days=30, seconds=30), tick=True):
         client.login("creator@example.com")  # the session of 30 days ago has expired
         # the X platform page and its API: followers now and their change over the range
         page = client.get("/portal/analytics/x?range=30d").get_data(as_text=True)
