@@ -136,6 +136,14 @@ def test_deleting_a_synced_x_account_deletes_its_history_only(
     _delete_and_check(
         client, app, _connection_of("creator@example.com", "x"), _connection_of("other@example.com", "x"), "x", 7_700
     )
+    # the deleted connection's grant was revoked at X (its refresh token ends it); the other's still works
+    granted = {
+        a["id"]: {t["status"] for t in world.tokens(a["id"]) if t["kind"] != "authorization_code"}
+        for a in (mine, theirs)
+    }
+    assert granted[mine["id"]] == {"revoked"}
+    assert "ok" in granted[theirs["id"]]
+    assert "revoked" not in granted[theirs["id"]]
 
 
 def _page(browser: Any, world: SandboxControl, username: str, org: str, seed: int) -> None:
