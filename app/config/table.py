@@ -281,6 +281,13 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         Setting("LINKEDIN_ORGANIZATIONS", "bool", False, "Offer LinkedIn Company Pages (Community Management access)."),
         Setting(
+            "LINKEDIN_PAGE_REPLIES",
+            "bool",
+            False,
+            "With `LINKEDIN_ORGANIZATIONS`: also ask `w_organization_social`, so a client can reply to the Page's "
+            "comments as the Page from the inbox.",
+        ),
+        Setting(
             "LINKEDIN_API_VERSION",
             "str",
             LINKEDIN_DEFAULT_VERSION,
