@@ -7,6 +7,7 @@ read only to a client who has a member connection."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,9 +17,10 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Comment, Connection
+from app.models import Comment, CommentReply, Connection
 from app.models.history import ContentItem
 from app.queueing import dispatch
+from app.queueing.queues import get_queue
 from tests.support.connect import connect, query
 from tests.support.sandbox import SandboxControl
 from tests.sync.conftest import FAST, drain, runs
@@ -147,3 +149,73 @@ def test_member_note_only_for_clients_with_a_linkedin_member(
     factory.client(coach=creator.coach, email="other@example.com", name="Other")
     client.login("other@example.com")
     assert NOTE not in client.get("/portal/inbox").get_data(as_text=True)
+
+
+def test_reply_as_the_page_after_a_timeout_lands_exactly_once(
+    app: Any, client: Any, creator: Any, world: SandboxControl
+) -> None:
+    app.config["LINKEDIN_PAGE_REPLIES"] = True  # the deployment asks w_organization_social with the Page scopes
+    acc, ids = _page_with_comments(world)
+    conn = _connect_page(client, world, acc["id"])
+    assert "w_organization_social" in (conn.scopes or "").split()
+    assert conn.status == "connected"
+    drain(app)
+    question = _comments(conn.id)[ids["hostile"]]
+    page = client.get("/portal/inbox").get_data(as_text=True)
+    assert "Let the portal reply as the Page" in page and "Replying as the Page is not available" not in page
+    refused = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "hi"})
+    assert refused.status_code == 403  # the client has not allowed it yet
+    assert client.post(f"/portal/inbox/grants/{conn.id}/allow").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Connection, conn.id).comments_grant_at is not None
+    too_long = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "x" * 1251})
+    assert too_long.status_code == 422 and "LinkedIn takes at most 1,250" in too_long.get_data(as_text=True)
+    hide = client.post("/api/portal/social/comments/bulk", json={"ids": [question.id], "action": "hide"})
+    assert "cannot be hidden" in hide.get_data(as_text=True)
+
+    # the send times out at our end, but LinkedIn takes the reply
+    app.config["PLATFORM_READ_TIMEOUT_SECONDS"] = 1.0
+    world.add_fault("linkedin", "timeout", path_contains="socialActions", seconds=2.0)
+    world.clear_calls()
+    text = "Thanks for asking! שלום"
+    sent = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": text})
+    assert sent.status_code == 202
+    assert client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": text}).status_code == 202
+    drain(app)
+    row = db.session.execute(select(CommentReply)).scalar_one()  # the same request twice: one row
+    assert (row.status, row.attempts) == ("queued", 1)
+    time.sleep(2.5)
+    queue = get_queue("default")
+    for job_id in queue.scheduled_job_registry.get_job_ids():
+        queue.scheduled_job_registry.remove(job_id)
+        queue.enqueue_job(queue.fetch_job(job_id))
+    drain(app)
+    row = db.session.execute(select(CommentReply)).scalar_one()
+    assert (row.status, row.attempts) == ("sent", 2)
+    at_linkedin = [c for c in world.comments(acc["id"]) if c["from_owner"] and c["text"] == text]
+    assert len(at_linkedin) == 1  # exactly once
+    assert at_linkedin[0]["author_id"] == ORG and at_linkedin[0]["parent_id"] == ids["hostile"]
+    assert row.platform_reply_id == at_linkedin[0]["id"]
+    posts = [c for c in world.calls("linkedin") if c["method"] == "POST" and "/socialActions/" in c["path"]]
+    assert len(posts) == 1  # sent once; the retry read the replies and found it
+    app.config["PLATFORM_READ_TIMEOUT_SECONDS"] = 6.0
+    # the next sync reads our reply as the Page's, without a second row
+    db.session.execute(update(ContentItem).where(ContentItem.connection_id == conn.id).values(comments_synced_at=None))
+    db.session.commit()
+    dispatch.enqueue_sync(conn.id, "manual")
+    drain(app)
+    mine = [c for c in _comments(conn.id).values() if c.from_owner and c.text == text]
+    assert [(c.platform_id, c.parent_id) for c in mine] == [(at_linkedin[0]["id"], question.id)]
+    assert _comments(conn.id)[ids["hostile"]].answered_at is not None
+
+
+def test_allowing_replies_without_linkedins_permission_is_refused(
+    app: Any, client: Any, creator: Any, world: SandboxControl
+) -> None:
+    acc, _ = _page_with_comments(world)
+    conn = _connect_page(client, world, acc["id"])  # LINKEDIN_PAGE_REPLIES off: no w_organization_social
+    resp = client.post(f"/portal/inbox/grants/{conn.id}/allow")
+    assert resp.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Connection, conn.id).comments_grant_at is None
+    assert client.post("/api/portal/social/connect/linkedin?feature=comments").status_code == 404
