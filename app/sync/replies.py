@@ -87,7 +87,13 @@ def plain_reason(exc: PlatformError) -> str:
     if isinstance(exc, ScopeMissing):
         return "The permission to reply to comments was not granted or was removed."
     text = exc.message
-    if "commentNotFound" in text or "does not exist" in text or "not found" in text or "processingFailure" in text or "is invalid" in text:
+    if (
+        "commentNotFound" in text
+        or "does not exist" in text
+        or "not found" in text
+        or "processingFailure" in text
+        or "is invalid" in text
+    ):
         return "The comment was deleted at the platform."
     if "hidden" in text:
         return "The comment is hidden; unhide it before replying."

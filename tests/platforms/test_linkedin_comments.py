@@ -65,13 +65,16 @@ def test_paged_comments_replies_and_actors(sandbox: SandboxControl, make_adapter
     # the sandbox answers 400 VERSION_MISSING / 426 without a live LinkedIn-Version header
     assert all(c["status"] == 200 and "/rest/socialActions/" in c["path"] for c in calls)
     tops = [c for c in got if c.parent_id is None]
-    assert len(tops) == 130 and len(got) == 132
+    assert len(tops) == 130
+    assert len(got) == 132
     five = next(c for c in got if c.platform_id == ids[5])
     assert five.reply_count == 2
     kids = got[got.index(five) + 1 : got.index(five) + 3]
     assert [k.text for k in kids] == ["thanks", "me too"]
-    assert kids[0].author_id == ORG and kids[0].author_url == "https://www.linkedin.com/company/558001/"
-    assert kids[1].author_id.startswith("urn:li:person:") and kids[1].author_url is None
+    assert kids[0].author_id == ORG
+    assert kids[0].author_url == "https://www.linkedin.com/company/558001/"
+    assert kids[1].author_id.startswith("urn:li:person:")
+    assert kids[1].author_url is None
     assert all(c.author_name is None and c.author_handle is None for c in got)
     # a second read with the reply count known: no reply call
     sandbox.clear_calls()

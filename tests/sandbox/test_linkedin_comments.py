@@ -93,9 +93,11 @@ def test_page_post_comments_paged_through_the_official_client(
         version_string=VERSION,
     )
     top = second.elements[0]
-    assert top["commentUrn"] == ids[0] and top["message"]["text"] == "comment 0 <b>bold</b>"
+    assert top["commentUrn"] == ids[0]
+    assert top["message"]["text"] == "comment 0 <b>bold</b>"
     assert top["actor"].startswith("urn:li:person:")  # app-scoped, no name
-    assert "name" not in top and top["created"]["time"] > 0
+    assert "name" not in top
+    assert top["created"]["time"] > 0
     assert top["commentsSummary"]["totalFirstLevelComments"] == 1
     assert ids[0].startswith("urn:li:comment:(urn:li:activity:")
     replies = client.get_all(
@@ -111,10 +113,13 @@ def test_scopes_version_and_error_envelope(sandbox: SandboxControl, page: dict[s
     _comments(sandbox, page, 1)
     path = sandbox.url(f"api.linkedin.com/rest/socialActions/{quote(page['post'], safe='')}/comments")
     without = token(sandbox, page["id"], BASE)  # no r_organization_social: the Page's posts are refused
-    envelope(requests.get(path, headers={**HEADERS, "Authorization": f"Bearer {without}"}, timeout=10), 403, "ACCESS_DENIED")
+    envelope(
+        requests.get(path, headers={**HEADERS, "Authorization": f"Bearer {without}"}, timeout=10), 403, "ACCESS_DENIED"
+    )
     tok = token(sandbox, page["id"], BASE + " r_organization_social")
     ok = requests.get(path, headers={**HEADERS, "Authorization": f"Bearer {tok}"}, timeout=10)
-    assert ok.status_code == 200 and len(ok.json()["elements"]) == 1
+    assert ok.status_code == 200
+    assert len(ok.json()["elements"]) == 1
     envelope(requests.get(path, headers={"Authorization": f"Bearer {tok}"}, timeout=10), 400, "VERSION_MISSING")
     old = {**HEADERS, "LinkedIn-Version": "202301", "Authorization": f"Bearer {tok}"}
     envelope(requests.get(path, headers=old, timeout=10), 426, "NONEXISTENT_VERSION")
@@ -127,7 +132,9 @@ def test_scopes_version_and_error_envelope(sandbox: SandboxControl, page: dict[s
     member_post = sandbox.account(member["id"], posts=True)["posts"][0]["id"]
     mtok = token(sandbox, member["id"], BASE + " r_organization_social")
     mpath = sandbox.url(f"api.linkedin.com/rest/socialActions/{quote(member_post, safe='')}/comments")
-    envelope(requests.get(mpath, headers={**HEADERS, "Authorization": f"Bearer {mtok}"}, timeout=10), 403, "ACCESS_DENIED")
+    envelope(
+        requests.get(mpath, headers={**HEADERS, "Authorization": f"Bearer {mtok}"}, timeout=10), 403, "ACCESS_DENIED"
+    )
 
 
 def test_reply_as_the_page_needs_w_organization_social(
@@ -158,6 +165,9 @@ def test_reply_as_the_page_needs_w_organization_social(
     listed = RestliClient().get_all(
         resource_path="/socialActions/{urn}/comments", path_keys={"urn": top}, access_token=tok, version_string=VERSION
     )
-    assert [(e["commentUrn"], e["actor"], e["message"]["text"]) for e in listed.elements] == [(urn, ORG, "Thank you 🙏")]
+    assert [(e["commentUrn"], e["actor"], e["message"]["text"]) for e in listed.elements] == [
+        (urn, ORG, "Thank you 🙏")
+    ]
     stored = {c["id"]: c for c in sandbox.comments(page["id"])}
-    assert stored[urn]["parent_id"] == top and stored[urn]["from_owner"] is True
+    assert stored[urn]["parent_id"] == top
+    assert stored[urn]["from_owner"] is True

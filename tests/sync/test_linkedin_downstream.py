@@ -78,7 +78,8 @@ def test_linkedin_data_reaches_every_page(app: Any, link: Any, world: Any, clien
     assert "LinkedIn" in client.get("/portal/analytics/linkedin").get_data(as_text=True)
     # a member's comments: stated plainly (they need r_member_social), not offered and failing
     inbox = client.get("/portal/inbox").get_data(as_text=True)
-    assert 'data-testid="no-comments-linkedin"' in inbox and "r_member_social" in inbox
+    assert 'data-testid="no-comments-linkedin"' in inbox
+    assert "r_member_social" in inbox
     overview = client.get("/api/portal/social/overview?range=30d").get_json()
     assert any(p["platform"] == "linkedin" for p in overview["platforms"])
     metrics = client.get("/api/portal/social/linkedin/metrics?range=30d").get_json()

@@ -54,10 +54,19 @@ def _page_with_comments(world: SandboxControl) -> tuple[dict[str, Any], dict[str
     world.linkedin_organizations(acc["id"], [{"name": "Acme", "id": "557001"}])
     newest = max(world.account(acc["id"], posts=True)["posts"], key=lambda p: p["published_at"])["id"]
     at = now - timedelta(hours=10)
-    ids = {"q": world.add_comment(acc["id"], "Is the role remote?", "fan_q", post_id=newest, like_count=3, published_at=_iso(at))}
+    ids = {
+        "q": world.add_comment(
+            acc["id"], "Is the role remote?", "fan_q", post_id=newest, like_count=3, published_at=_iso(at)
+        )
+    }
     ids["hostile"] = world.add_comment(acc["id"], HOSTILE, "fan_h", post_id=newest, published_at=_iso(at))
     ids["page_reply"] = world.add_comment(
-        acc["id"], "Yes, fully remote.", "acme", parent_id=ids["q"], author_id=ORG, published_at=_iso(at + timedelta(hours=1))
+        acc["id"],
+        "Yes, fully remote.",
+        "acme",
+        parent_id=ids["q"],
+        author_id=ORG,
+        published_at=_iso(at + timedelta(hours=1)),
     )
     ids["other_page"] = world.add_comment(
         acc["id"], "Congrats from a partner!", "partner", post_id=newest, author_id=OTHER_ORG, published_at=_iso(at)
@@ -88,32 +97,41 @@ def test_page_comments_sync_store_and_show(app: Any, client: Any, creator: Any, 
     drain(app)  # the initial sync, by a real worker
     run = runs(conn.id)[-1]
     assert run.status == "succeeded", (run.status, run.error_message, run.details)
-    assert run.details["comments"]["written"] == 4 and run.details["comments"]["notes"] == []
+    assert run.details["comments"]["written"] == 4
+    assert run.details["comments"]["notes"] == []
     calls = [c for c in world.calls("linkedin") if "/socialActions/" in c["path"]]
     # one list call per post, one reply list for the comment with a reply; every one versioned
     assert len(calls) == 3
     stored = _comments(conn.id)
     assert set(stored) == set(ids.values())
     q, hostile, reply, other = (stored[ids[k]] for k in ("q", "hostile", "page_reply", "other_page"))
-    assert q.platform == "linkedin" and q.author_platform_id.startswith("urn:li:person:")
+    assert q.platform == "linkedin"
+    assert q.author_platform_id.startswith("urn:li:person:")
     assert (q.author_name, q.author_handle, q.author_url) == (None, None, None)  # LinkedIn gives no name
     assert (q.like_count, q.reply_count, q.is_question) == (3, 1, True)
-    assert reply.parent_id == q.id and reply.from_owner and reply.author_platform_id == ORG
+    assert reply.parent_id == q.id
+    assert reply.from_owner
+    assert reply.author_platform_id == ORG
     assert q.answered_at is not None
     assert hostile.text == HOSTILE  # data, stored as given
-    assert other.author_platform_id == OTHER_ORG and not other.from_owner
+    assert other.author_platform_id == OTHER_ORG
+    assert not other.from_owner
     assert other.author_url == "https://www.linkedin.com/company/990001/"
     assert q.content_item_id is not None
 
     page = client.get("/portal/inbox").get_data(as_text=True)
-    assert "Is the role remote?" in page and "LinkedIn member" in page and "LinkedIn Page" in page
-    assert "<img src=x" not in page and "&lt;img src=x" in page
+    assert "Is the role remote?" in page
+    assert "LinkedIn member" in page
+    assert "LinkedIn Page" in page
+    assert "<img src=x" not in page
+    assert "&lt;img src=x" in page
     assert '<option value="linkedin"' in page
     assert NOTE not in page  # this client's LinkedIn connection is a Page: no "not shown" note
     assert 'data-testid="linkedin-comments-note"' not in page
     assert "Replying as the Page is not available" in page  # the deployment does not ask w_organization_social
     only = client.get("/api/portal/social/comments?platform=linkedin").get_json()
-    assert {c["platform"] for c in only["comments"]} == {"linkedin"} and len(only["comments"]) == 3
+    assert {c["platform"] for c in only["comments"]} == {"linkedin"}
+    assert len(only["comments"]) == 3
     assert only["comments"][0]["author"]["platform_user_id"].startswith("urn:li:")
     settings = client.get(f"/api/portal/social/connections/{conn.id}/settings").get_json()
     assert "comments" in settings["available"]
@@ -142,7 +160,8 @@ def test_member_note_only_for_clients_with_a_linkedin_member(
     [conn] = db.session.execute(select(Connection)).scalars()
     assert conn.account_type == "member"
     page = client.get("/portal/inbox").get_data(as_text=True)
-    assert NOTE in page and "r_member_social" in page
+    assert NOTE in page
+    assert "r_member_social" in page
     assert 'data-testid="no-comments-linkedin"' in page
     assert '<option value="linkedin"' in page  # the filter still offers LinkedIn (a Page may come later)
     client.logout()
@@ -162,14 +181,16 @@ def test_reply_as_the_page_after_a_timeout_lands_exactly_once(
     drain(app)
     question = _comments(conn.id)[ids["hostile"]]
     page = client.get("/portal/inbox").get_data(as_text=True)
-    assert "Let the portal reply as the Page" in page and "Replying as the Page is not available" not in page
+    assert "Let the portal reply as the Page" in page
+    assert "Replying as the Page is not available" not in page
     refused = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "hi"})
     assert refused.status_code == 403  # the client has not allowed it yet
     assert client.post(f"/portal/inbox/grants/{conn.id}/allow").status_code == 303
     db.session.expire_all()
     assert db.session.get(Connection, conn.id).comments_grant_at is not None
     too_long = client.post(f"/api/portal/social/comments/{question.id}/reply", json={"text": "x" * 1251})
-    assert too_long.status_code == 422 and "LinkedIn takes at most 1,250" in too_long.get_data(as_text=True)
+    assert too_long.status_code == 422
+    assert "LinkedIn takes at most 1,250" in too_long.get_data(as_text=True)
     hide = client.post("/api/portal/social/comments/bulk", json={"ids": [question.id], "action": "hide"})
     assert "cannot be hidden" in hide.get_data(as_text=True)
 
@@ -194,7 +215,8 @@ def test_reply_as_the_page_after_a_timeout_lands_exactly_once(
     assert (row.status, row.attempts) == ("sent", 2)
     at_linkedin = [c for c in world.comments(acc["id"]) if c["from_owner"] and c["text"] == text]
     assert len(at_linkedin) == 1  # exactly once
-    assert at_linkedin[0]["author_id"] == ORG and at_linkedin[0]["parent_id"] == ids["hostile"]
+    assert at_linkedin[0]["author_id"] == ORG
+    assert at_linkedin[0]["parent_id"] == ids["hostile"]
     assert row.platform_reply_id == at_linkedin[0]["id"]
     posts = [c for c in world.calls("linkedin") if c["method"] == "POST" and "/socialActions/" in c["path"]]
     assert len(posts) == 1  # sent once; the retry read the replies and found it

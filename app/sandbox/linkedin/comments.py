@@ -77,7 +77,9 @@ def _target(acc: Account, urn: str) -> tuple[Post, Comment | None]:
     return post, parent
 
 
-def _owner_scopes(acc: Account, tok_scopes: tuple[str, ...] | list[str], org: tuple[str, ...], member: tuple[str, ...]) -> None:
+def _owner_scopes(
+    acc: Account, tok_scopes: tuple[str, ...] | list[str], org: tuple[str, ...], member: tuple[str, ...]
+) -> None:
     """A Page's post (its administrator's) needs ``org`` scopes; a member's own post ``member``."""
     needed = org if orgs.administered(acc) else member
     if not set(needed) & set(tok_scopes):
@@ -100,6 +102,16 @@ def list_comments(urn: str) -> Response:
         return json_response({"paging": page, "elements": elements})
 
 
+def _may_write(acc: Account, tok_scopes: Any, actor: str) -> None:
+    """As a Page: ``w_organization_social`` and the ADMINISTRATOR role; as oneself: ``w_member_social``."""
+    if actor.startswith(orgs.PREFIX):
+        allowed = bool(set(WRITE_ORG) & set(tok_scopes)) and orgs.admin_of(acc, actor) is not None
+    else:
+        allowed = actor == person_urn(acc) and bool(set(WRITE_MEMBER) & set(tok_scopes))
+    if not allowed:
+        raise denied("socialActions")
+
+
 @bp.post(f"{API}/rest/socialActions/<path:urn>/comments")
 def create_comment(urn: str) -> Response:
     st = state()
@@ -114,16 +126,7 @@ def create_comment(urn: str) -> Response:
             raise illegal("actor and message.text are required")
         if len(text) > MAX_TEXT:
             raise LinkedInError(422, "UNPROCESSABLE_ENTITY", f"message.text is longer than {MAX_TEXT} characters")
-        if actor.startswith(orgs.PREFIX):
-            if not set(WRITE_ORG) & set(tok.scopes):
-                raise denied("socialActions")
-            if orgs.admin_of(acc, actor) is None:
-                raise denied("socialActions")
-        elif actor == person_urn(acc):
-            if not set(WRITE_MEMBER) & set(tok.scopes):
-                raise denied("socialActions")
-        else:
-            raise denied("socialActions")
+        _may_write(acc, tok.scopes, actor)
         post, parent = _target(acc, urn)
         named = data.get("parentComment")
         if parent is None and isinstance(named, str):
