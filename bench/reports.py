@@ -36,7 +36,6 @@ import argparse
 import base64
 import multiprocessing
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -50,6 +49,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cleanup import remove_folder, shielded, stop_on_signals  # noqa: E402
 
 CLIENTS, PER_CLIENT, DAYS, POSTS_PER_CONN = 1000, 3, 400, 100
 
@@ -89,13 +90,13 @@ def make_app(db_url: str, redis_url: str, instance: str) -> Any:
 
 
 SQL = {
-    "users": f"""
+    "users": """
         INSERT INTO users (email, name, role, password_hash, is_active, created_at, updated_at)
         SELECT 'coach' || g || '@bench.local', 'Coach ' || g, 'coach', 'x', true, now(), now()
           FROM generate_series(1, 20) g
         UNION ALL
         SELECT 'client' || g || '@bench.local', 'Client ' || g || ' Zoë 渡辺', 'client', 'x', true, now(), now()
-          FROM generate_series(1, {CLIENTS}) g""",
+          FROM generate_series(1, :clients) g""",
     "clients": """
         INSERT INTO clients (user_id, coach_id, display_name, program_start, status, time_zone, created_at, updated_at)
         SELECT u.id, (SELECT id FROM users WHERE email = 'coach' || (1 + u.id % 20) || '@bench.local'),
@@ -130,13 +131,13 @@ SQL = {
 }
 
 
-def generate(app: Any) -> None:
+def generate(app: Any, clients: int = CLIENTS) -> None:
     from app.extensions import db
 
     with app.app_context():
         t = time.perf_counter()
         for stmt in SQL.values():
-            db.session.execute(text(stmt))
+            db.session.execute(text(stmt), {"clients": clients} if ":clients" in stmt else {})
             db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
@@ -226,7 +227,7 @@ def redis_commands(redis_url: str) -> int:
     return int(redis_lib.Redis.from_url(redis_url).info("stats")["total_commands_processed"])
 
 
-def single_timings(app: Any, runs: int) -> None:
+def single_timings(app: Any, runs: int, clients: int = CLIENTS) -> None:
     """Steps 1-3: one client's weekly report, programme report and share card, ``runs`` times each."""
     from app.extensions import db
     from app.models import Client
@@ -234,7 +235,7 @@ def single_timings(app: Any, runs: int) -> None:
     from app.reports import build, pdf_drawings, service, share
 
     with app.app_context(), app.test_request_context():
-        client = db.session.get(Client, 500)
+        client = db.session.get(Client, min(500, clients))
         assert client is not None
         today = utcnow().date()
         print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {runs} runs each\n")
@@ -286,8 +287,8 @@ def single_timings(app: Any, runs: int) -> None:
         print(f"\nprogramme PDF size: {size:,} bytes")
 
 
-def first_render(db_url: str, redis_url: str, instance: str, warmed: bool, out: str) -> None:
-    """In a fresh (spawned) process: the app, client 500's weekly numbers, the warm-up if ``warmed``, then
+def first_render(db_url: str, redis_url: str, instance: str, warmed: bool, out: str, client_id: int) -> None:
+    """In a fresh (spawned) process: the app, client ``client_id``'s weekly numbers, the warm-up if ``warmed``, then
     one timed render; writes wall and CPU ms of the warm-up and of the render to ``out``."""
     from app.extensions import db
     from app.models import Client
@@ -296,7 +297,7 @@ def first_render(db_url: str, redis_url: str, instance: str, warmed: bool, out: 
 
     app = make_app(db_url, redis_url, instance)
     with app.app_context(), app.test_request_context():
-        client = db.session.get(Client, 500)
+        client = db.session.get(Client, client_id)
         assert client is not None
         payload = build.weekly(client, utcnow().date() - timedelta(days=1))
         wall, cpu = time.perf_counter(), time.process_time()
@@ -309,7 +310,7 @@ def first_render(db_url: str, redis_url: str, instance: str, warmed: bool, out: 
     Path(out).write_text(f"{warm_ms[0]} {warm_ms[1]} {render_ms[0]} {render_ms[1]}")
 
 
-def first_renders(db_url: str, redis_url: str, instance: str, runs: int) -> None:
+def first_renders(db_url: str, redis_url: str, instance: str, runs: int, client_id: int) -> None:
     """Step 3b: ``runs`` fresh processes rendering cold and ``runs`` warmed, alternating."""
     ctx = multiprocessing.get_context("spawn")  # a new interpreter: nothing imported or loaded yet
     found: dict[bool, list[list[float]]] = {False: [], True: []}
@@ -317,7 +318,7 @@ def first_renders(db_url: str, redis_url: str, instance: str, runs: int) -> None
     for i in range(2 * runs):
         warmed = i % 2 == 1
         out = str(Path(instance, f"first-{i}"))
-        proc = ctx.Process(target=first_render, args=(db_url, redis_url, instance, warmed, out))
+        proc = ctx.Process(target=first_render, args=(db_url, redis_url, instance, warmed, out, client_id))
         proc.start()
         proc.join()
         assert proc.exitcode == 0, f"first-render process {i} failed"
@@ -339,13 +340,44 @@ def single_steps(app: Any, args: argparse.Namespace, db_url: str, redis_url: str
     """Step 3b (fresh processes), then steps 1-3 in this process after the start-up warm-up."""
     from app.reports import warm
 
-    first_renders(db_url, redis_url, instance, args.first_runs or args.runs)
+    first_renders(db_url, redis_url, instance, args.first_runs or args.runs, min(500, args.clients))
     if args.first_only:
         return
     started = time.perf_counter()
     warm.warm(app)  # as a worker or web process does at start; steps 1-3 are then its later renders
     print(f"\nwarm-up of this process: {(time.perf_counter() - started) * 1000:.0f} ms ({warm.state().state})")
-    single_timings(app, args.runs)
+    single_timings(app, args.runs, args.clients)
+
+
+def stop(procs: list[Any], redis: Any, instance: str, app: Any, server: str | None, name: str) -> None:
+    """Stop what ``main`` started, in order: the worker processes, the redis-server, the folder, the database
+    (when ``server`` is given); a second Ctrl-C waits until it is done."""
+    with shielded():
+        for p in procs:
+            if p.pid is not None and p.is_alive():
+                p.terminate()  # SIGTERM: rq's warm shutdown (the job at hand finishes)
+        for p in procs:
+            if p.pid is not None:
+                p.join(10)
+                if p.is_alive():
+                    p.kill()
+                    p.join()
+        if redis is not None:
+            redis.terminate()
+            try:
+                redis.wait(10)
+            except subprocess.TimeoutExpired:
+                redis.kill()
+                redis.wait()
+        remove_folder(instance)
+        if app is not None:
+            with app.app_context():
+                from app.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+        if server is not None:
+            recreate(server, name, create=False)
 
 
 def free_port() -> int:
@@ -366,7 +398,9 @@ def main() -> None:
     ap.add_argument("--first-only", action="store_true", help="only the first render of fresh processes (3b)")
     ap.add_argument("--first-runs", type=int, default=None, help="fresh processes of each kind in 3b (--runs)")
     ap.add_argument("--name", default="bench_reports", help="the database to create (and drop) next to --url")
+    ap.add_argument("--clients", type=int, default=CLIENTS, help="clients to generate (3 connections each)")
     args = ap.parse_args()
+    stop_on_signals()
     from app.config import normalise_database_url
 
     server = normalise_database_url(args.url) or args.url
@@ -394,7 +428,7 @@ def main() -> None:
 
         with app.app_context():
             upgrade()
-        generate(app)
+        generate(app, args.clients)
         if not args.fanout_only:
             single_steps(app, args, db_url, redis_url, instance)
         if args.no_fanout or args.first_only:
@@ -431,7 +465,7 @@ def main() -> None:
                 f"\nweekly fan-out: {queued} reports queued in {t_fan:.1f}s; {args.workers} workers: {done} done, "
                 f"{failed} failed, {emails} emails queued, {pdfs} PDFs rendered ahead; ready to open after "
                 f"{total:.0f}s ({total / 60:.1f} min, target < 2 min: "
-                f"{'met' if total < 120 and done == CLIENTS else 'MISSED'}); "
+                f"{'met' if total < 120 and done == args.clients else 'MISSED'}); "
                 f"{total / max(done or 1, 1) * args.workers:.2f} s per report per worker; load average "
                 f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
             )
@@ -439,7 +473,7 @@ def main() -> None:
             print(
                 f"workers' CPU {cpu:.1f}s: {cpu / per * 1000:.0f} ms per report, their PostgreSQL backends' "
                 f"{pg / per * 1000:.0f} ms (physical limit on {os.cpu_count()} cores: "
-                f"{CLIENTS * (cpu + pg) / per / (os.cpu_count() or 1):.0f}s for {CLIENTS}); "
+                f"{args.clients * (cpu + pg) / per / (os.cpu_count() or 1):.0f}s for {args.clients}); "
                 f"{stmts / per:.1f} SQL statements and {commands / per:.1f} Redis commands per report "
                 f"(the fan-out's and the workers' own included)"
             )
@@ -452,26 +486,7 @@ def main() -> None:
             print(row("first request (rendered from the stored numbers, stored)", first, 1000))
             print(row("second request (read from report_files)", second, 1000))
     finally:
-        for p in procs:
-            if p.pid is not None and p.is_alive():
-                p.terminate()
-                p.join(10)
-        if redis is not None:
-            redis.terminate()
-            try:
-                redis.wait(10)
-            except subprocess.TimeoutExpired:
-                redis.kill()
-                redis.wait()
-        shutil.rmtree(instance, ignore_errors=True)
-        if app is not None:
-            with app.app_context():
-                from app.extensions import db as _db
-
-                _db.session.remove()
-                _db.engine.dispose()
-        if created:
-            recreate(server, args.name, create=False)
+        stop(procs, redis, instance, app, server if created else None, args.name)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import argparse
 import base64
 import os
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -130,12 +131,15 @@ def main() -> None:
     env = environment(args, instance)
     found: dict[tuple[str, str], list[tuple[float, float]]] = {}
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; {args.runs} runs each")
-    for _ in range(args.runs):
-        for kind in KINDS:
-            for root in args.root:
-                worker = kind.startswith("worker")
-                got = burst_worker(root, env, kind.split()[1]) if worker else served(root, env, kind)
-                found.setdefault((kind, str(root)), []).append(got)
+    try:  # each process is stopped by the function that started it (a burst worker exits by itself)
+        for _ in range(args.runs):
+            for kind in KINDS:
+                for root in args.root:
+                    worker = kind.startswith("worker")
+                    got = burst_worker(root, env, kind.split()[1]) if worker else served(root, env, kind)
+                    found.setdefault((kind, str(root)), []).append(got)
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end\n")
     print("| process | checkout | wall p50 / max s | CPU p50 / max s |\n|---|---|---|---|")
     for (kind, root), runs in found.items():
