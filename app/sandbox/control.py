@@ -302,6 +302,7 @@ def index() -> Response:
                     "quota",
                     "reset",
                     "demo",
+                    "replicas",
                 ],
             }
         )
