@@ -239,7 +239,9 @@ class SandboxState:
         self.accounts[acc_id] = acc
         return acc
 
-    def replicate_account(self, template: Account, username: str, taken: set[tuple[str, str]]) -> tuple[Account, dict[str, str], dict[str, str]]:
+    def replicate_account(
+        self, template: Account, username: str, taken: set[tuple[str, str]]
+    ) -> tuple[Account, dict[str, str], dict[str, str]]:
         """A replica of ``template`` (``Account.replicate``) named ``username``, with copies of the template's
         tokens in force (same kind, scopes, client, issue and expiry times; new values and grants).
 
@@ -248,8 +250,8 @@ class SandboxState:
         world_seed = int(self.cfg.get("SEED", 0))
         for attempt in range(100):
             id_seed = h64(world_seed, "replica", template.platform, username, attempt) % 2**31
-            rep, posts = template.replicate(f"{template.id[: template.id.index('_')]}_{self.next('account')}",
-                                            username, id_seed, world_seed)
+            acc_id = f"{template.id[: template.id.index('_')]}_{self.next('account')}"
+            rep, posts = template.replicate(acc_id, username, id_seed, world_seed, self.now())
             names = {(rep.platform, rep.platform_user_id)}
             if rep.platform == "linkedin":
                 names.add(("linkedin-org", rep.scoped_id))
@@ -265,8 +267,17 @@ class SandboxState:
             if tok.revoked or tok.superseded:
                 continue
             grant = grants.setdefault(tok.grant_id, f"g{self.next('grant')}")
-            copy = Token(self.make_secret(tok.platform, tok.kind), tok.platform, tok.kind, rep.id, tok.client_id,
-                         list(tok.scopes), tok.issued_at, tok.expires_at, grant)
+            copy = Token(
+                self.make_secret(tok.platform, tok.kind),
+                tok.platform,
+                tok.kind,
+                rep.id,
+                tok.client_id,
+                list(tok.scopes),
+                tok.issued_at,
+                tok.expires_at,
+                grant,
+            )
             self.tokens[copy.value] = copy
             tokens[tok.value] = copy.value
         if template.id in self.subscribed_apps:

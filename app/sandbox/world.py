@@ -544,14 +544,17 @@ class Account:
             return "urn:li:share:71" + digits(17, seed, "pid", key)
         return b64chars(11, seed, "pid", key)
 
-    def replicate(self, acc_id: str, username: str, id_seed: int, world_seed: int) -> tuple[Account, dict[str, str]]:
+    def replicate(
+        self, acc_id: str, username: str, id_seed: int, world_seed: int, now: datetime
+    ) -> tuple[Account, dict[str, str]]:
         """A copy of this account under another identity, for benchmarks that need many accounts in a known
         state without connecting each: the same follower history, posts, their numbers and how they age,
         audience and stories, but its own ids (``platform_user_id``, ``scoped_id``, every post and story id,
         from ``id_seed``). Returns the replica and ``{this account's post id: the replica's}``, so a copy of
         what an app stored about this account can be renamed to the replica's. Comments are not copied.
 
-        Posts published later are the replica's own (their numbers follow from its post ids)."""
+        Posts after today (``now``) are the replica's own (their numbers follow from its post ids)."""
+        self._generate_posts(utc(now).date())  # what the replica copies, not what it would make up itself
         puid, scoped = identity(self.platform, id_seed, world_seed, username)
         rep = Account(
             id=acc_id,
@@ -588,7 +591,7 @@ class Account:
 
         def renamed(post: Post) -> Post:
             names[post.id] = rep.new_post_id(("replica", post.id), post.published_at)
-            return replace(post, id=names[post.id], final=dict(post.final))
+            return replace(post, id=names[post.id])  # ``final`` is never changed in place: shared
 
         rep._gen = [renamed(p) for p in self._gen]
         rep._gen_until = self._gen_until

@@ -33,13 +33,15 @@ def test_instagram_replica_has_the_templates_numbers_under_its_own_ids(sandbox: 
     assert len({acc["platform_user_id"], rep["platform_user_id"], other["platform_user_id"]}) == 3
     assert set(rep["tokens"]) >= {token}
     rep_token = rep["tokens"][token]
-    assert rep_token != token and rep_token.startswith("IGAA")
+    assert rep_token != token
+    assert rep_token.startswith("IGAA")
 
     me = graph(sandbox, "graph.instagram.com", "me", rep_token, fields="user_id,username,followers_count")
     assert (me["user_id"], me["username"]) == (rep["platform_user_id"], "ig.copy1")
-    assert me["followers_count"] == graph(sandbox, "graph.instagram.com", "me", token, fields="followers_count")[
-        "followers_count"
-    ]
+    assert (
+        me["followers_count"]
+        == graph(sandbox, "graph.instagram.com", "me", token, fields="followers_count")["followers_count"]
+    )
     after = graph(sandbox, "graph.instagram.com", "me/media", rep_token, fields=fields, limit=100)["data"]
     assert [m["id"] for m in after] == [rep["posts"][m["id"]] for m in before]
     assert [{k: v for k, v in m.items() if k != "id"} for m in after] == [
@@ -81,7 +83,8 @@ def test_youtube_and_facebook_lookups_find_the_replica(sandbox: SandboxControl) 
     assert resp[0]["snippet"]["channelId"] == rep_yt["platform_user_id"] != template[0]["snippet"]["channelId"]
     assert resp[0]["statistics"] == template[0]["statistics"]
 
-    assert rep_fb["posts"] and all(p.startswith(rep_fb["platform_user_id"] + "_") for p in rep_fb["posts"].values())
+    assert rep_fb["posts"]
+    assert all(p.startswith(rep_fb["platform_user_id"] + "_") for p in rep_fb["posts"].values())
     template_page, template_manager = identity("facebook", 5, WORLD_SEED, "fb.template")
     assert template_page == fb["platform_user_id"]  # the helper names the template as the sandbox did
     assert rep_fb["scoped_id"] != template_manager  # the replica's Page has its own manager
@@ -106,7 +109,9 @@ def test_linkedin_replicas_administer_pages_of_their_own(sandbox: SandboxControl
         ({"replicas": [{"of": "nope", "username": "a"}]}, 404, "no sandbox account 'nope'"),
     ],
 )
-def test_bad_replica_requests_are_clear(sandbox: SandboxControl, body: dict[str, Any], status: int, fragment: str) -> None:
+def test_bad_replica_requests_are_clear(
+    sandbox: SandboxControl, body: dict[str, Any], status: int, fragment: str
+) -> None:
     sandbox.create_account("instagram", "ig.one", 1_000, seed=1)
     with pytest.raises(SandboxError) as err:
         sandbox._call("POST", "replicas", json=body)
