@@ -15,6 +15,7 @@ from flask import Response
 
 from .common import control_error, json_response, state
 from .control import BadRequest, body, bp
+from .state import Token
 
 #: replicas one call may ask for: the call holds the sandbox's lock while it copies
 MAX_REPLICAS = 2000
@@ -60,10 +61,14 @@ def create_replicas() -> Response:
             taken.add((acc.platform, acc.platform_user_id))
             if acc.platform == "linkedin":
                 taken.add(("linkedin-org", acc.scoped_id))
+        held: dict[str, list[Token]] = {item["of"]: [] for item in items}
+        for tok in st.tokens.values():
+            if tok.account_id in held:
+                held[tok.account_id].append(tok)
         out = []
         for item in items:
             template = st.accounts[item["of"]]
-            rep, posts, tokens = st.replicate_account(template, item["username"], taken)
+            rep, posts, tokens = st.replicate_account(template, item["username"], taken, held[template.id])
             out.append(
                 {
                     "id": rep.id,
