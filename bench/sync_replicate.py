@@ -55,13 +55,21 @@ def _columns(cur: Any, table: str) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
+#: seconds and rows per table over the whole replication (printed at the end)
+SPENT: dict[str, list[float]] = {}
+
+
 def _copy(cur: Any, table: str, source: str, alias: str, overrides: dict[str, str]) -> int:
     """``INSERT INTO table (every column but a serial id) SELECT`` the template row's values, or the
     ``overrides`` expressions, ``FROM source``; returns the rows written."""
     cols = [c for c in _columns(cur, table) if c != "id" or "id" in overrides]
     values = ", ".join(overrides.get(c, f"{alias}.{c}") for c in cols)
     quoted = ", ".join(f'"{c}"' for c in cols)
+    t0 = time.monotonic()
     cur.execute(f"INSERT INTO {table} ({quoted}) SELECT {values} FROM {source}")  # noqa: S608 - our own names
+    spent = SPENT.setdefault(table, [0.0, 0.0])
+    spent[0] += time.monotonic() - t0
+    spent[1] += cur.rowcount
     return int(cur.rowcount)
 
 
@@ -142,10 +150,16 @@ def replicate(sandbox: str, templates: list[int], accounts: dict[int, str], n: i
             stats["db_s"] += time.monotonic() - t1
             done += len(batch)
             print(f"  replicated {k + done}/{n} ({time.monotonic() - started:.0f} s)", flush=True)
+        t0 = time.monotonic()
         with pg.cursor() as cur:
             for table in COPIED:
                 cur.execute(f"ANALYZE {table}")
         pg.commit()
+        SPENT["(analyze)"] = [time.monotonic() - t0, 0]
+        print(
+            "  where the time went: "
+            + ", ".join(f"{t} {s:.1f} s ({int(n)} rows)" for t, (s, n) in sorted(SPENT.items(), key=lambda x: -x[1][0]))
+        )
     finally:
         raw.close()
     return stats
