@@ -179,13 +179,15 @@ def setup_world(
     coaches: int = 1,
     platforms: tuple[str, ...] = CONNECTABLE,
     account_ids: dict[int, str] | None = None,
+    indices: list[int] | None = None,
 ) -> list[int]:
     """N sandbox creators and N clients, each connected through the product's OAuth round trip.
 
     Client ``i`` is ``client{i}@bench.example.com`` on ``platforms[i % len(platforms)]`` (``linkedin_page``: a
     LinkedIn Company Page, which needs ``LINKEDIN_ORGANIZATIONS`` on in ``app``), coached by
     ``coach{i % coaches}@bench.example.com``; no passwords are set. ``account_ids``, if given, gets each
-    connection's sandbox account id."""
+    connection's sandbox account id. ``indices``: connect only the clients with these
+    ``i`` (in this order), each as in a run of all of them."""
     from app.demo.connections import _connect
     from app.extensions import db
     from app.models import Role
@@ -198,7 +200,8 @@ def setup_world(
     ]
     ids: list[int] = []
     started = time.monotonic()
-    for i in range(n):
+    total = n if indices is None else len(indices)
+    for done, i in enumerate(range(n) if indices is None else indices):
         entry = platforms[i % len(platforms)]
         platform = "linkedin" if entry == LINKEDIN_PAGE else entry
         spec = {
@@ -225,8 +228,8 @@ def setup_world(
         ids.append(conn_id)
         if account_ids is not None:
             account_ids[conn_id] = account["id"]
-        if (i + 1) % 100 == 0:
-            print(f"  set-up: {i + 1}/{n} connected ({time.monotonic() - started:.0f} s)", flush=True)
+        if (done + 1) % 100 == 0:
+            print(f"  set-up: {done + 1}/{total} connected ({time.monotonic() - started:.0f} s)", flush=True)
     db.session.commit()
     return ids
 
@@ -645,7 +648,19 @@ def main() -> int:
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
             accounts: dict[int, str] = {}
-            ids = setup_world(app, sandbox, k or args.connections, platforms=platforms, account_ids=accounts)
+            if k:
+                from sync_replicate import plan
+
+                chosen, template_of = plan(args.connections, k, len(platforms))
+                print(f"templates: clients {', '.join(map(str, chosen[:12]))} ... {chosen[-1]} (spread over the N)")
+            ids = setup_world(
+                app,
+                sandbox,
+                k or args.connections,
+                platforms=platforms,
+                account_ids=accounts,
+                indices=chosen if k else None,
+            )
             print(f"platforms in turn: {', '.join(platforms)}")
             print(
                 f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
@@ -671,7 +686,7 @@ def main() -> int:
                 from sync_replicate import replicate
 
                 t1 = time.monotonic()
-                made = replicate(sandbox, ids, accounts, args.connections)
+                made = replicate(sandbox, dict(zip(chosen, ids, strict=True)), accounts, template_of)
                 from app.extensions import db
                 from app.models import Connection
 

@@ -1,9 +1,11 @@
 """Many connections a day after their initial sync, made from a few that were connected and synced for real.
 
 ``bench/sync.py --replicate-from K`` connects K connections through the product's OAuth round trip and runs
-their initial syncs (as a plain run does), then calls :func:`replicate` to make the other N - K: replica
-``j`` copies template ``j % K`` (so with K a multiple of the mix, connection ``j`` is on the same platform as
-in a plain run of N):
+their initial syncs (as a plain run does), then calls :func:`replicate` to make the other N - K. Which K
+(:func:`plan`): a plain run's client ``i`` is on entry ``i % P`` of the mix with ``1000 + 37 i`` followers,
+and what a daily sync does grows with the followers (more comments to read on bigger accounts), so the
+templates are the clients of a plain run of N spread evenly over each entry's rows, and replica ``j``
+copies the template of its entry nearest in rank (the followers of N connections, in K steps):
 
 - in the sandbox, ``POST /_sandbox/replicas`` copies the template's account (follower history, posts and
   their numbers, tokens in force) under its own ids and answers the renamed post ids and token values;
@@ -97,20 +99,47 @@ def check_tables(cur: Any, templates: list[int]) -> None:
         raise SystemExit(f"--replicate-from: the templates have rows the copy does not make: {', '.join(missing)}")
 
 
-def _batches(n: int, start: int) -> Iterator[range]:
-    for first in range(start, n, BATCH):
-        yield range(first, min(first + BATCH, n))
+def plan(n: int, k: int, entries: int) -> tuple[list[int], dict[int, int]]:
+    """(the K clients of a plain run of ``n`` to connect, in order; ``{client j: the client it copies}``
+    for the others). ``k`` is a multiple of ``entries``, below ``n``."""
+    per_entry = k // entries
+    rows = -(-n // entries)  # rows of the plain run; the last may be short
+    chosen = []
+    for m in range(per_entry):
+        row = round(m * (rows - 1) / max(per_entry - 1, 1))
+        for e in range(entries):
+            i = row * entries + e
+            while i >= n:  # the last row is short: the one above
+                i -= entries
+            chosen.append(i)
+    if len(set(chosen)) != k:
+        raise SystemExit(f"--replicate-from {k}: too many templates for {n} connections; give fewer")
+    picked = set(chosen)
+    template_of = {}
+    for j in range(n):
+        if j in picked:
+            continue
+        m = round((j // entries) * (per_entry - 1) / max(rows - 1, 1))
+        template_of[j] = chosen[m * entries + j % entries]
+    return chosen, template_of
 
 
-def replicate(sandbox: str, templates: list[int], accounts: dict[int, str], n: int) -> dict[str, float]:
-    """Make connections ``K .. n-1`` (K = ``len(templates)``) from the templates (connection ids, in the
-    order they were connected; ``accounts``: their sandbox account ids). Needs an app context (the
-    keyring). Returns timings and row counts."""
+def _batches(items: list[int]) -> Iterator[list[int]]:
+    for first in range(0, len(items), BATCH):
+        yield items[first : first + BATCH]
+
+
+def replicate(
+    sandbox: str, conn_of: dict[int, int], accounts: dict[int, str], template_of: dict[int, int]
+) -> dict[str, float]:
+    """Make client ``j``'s connection for each ``j`` of ``template_of`` (``plan``), a copy of that of client
+    ``template_of[j]`` (``conn_of``: the templates' connection ids by client; ``accounts``: their sandbox
+    account ids by connection). Needs an app context (the keyring). Returns timings and row counts."""
     from app.extensions import db
     from app.security.crypto import aad_for
     from app.services.tokens import TABLE, keyring
 
-    k = len(templates)
+    templates = list(conn_of.values())
     ring = keyring()
     http = requests.Session()
     raw = db.engine.raw_connection()
@@ -134,22 +163,22 @@ def replicate(sandbox: str, templates: list[int], accounts: dict[int, str], n: i
         pg.commit()
         started = time.monotonic()
         done = 0
-        for batch in _batches(n, k):
+        for batch in _batches(sorted(template_of)):
             t0 = time.monotonic()
             answer = http.post(
                 f"{sandbox}/_sandbox/replicas",
-                json={"replicas": [{"of": accounts[templates[j % k]], "username": f"bench{j}"} for j in batch]},
+                json={"replicas": [{"of": accounts[conn_of[template_of[j]]], "username": f"bench{j}"} for j in batch]},
                 timeout=600,
             )
             if answer.status_code != 201:
                 raise SystemExit(f"POST /_sandbox/replicas -> {answer.status_code}: {answer.text[:500]}")
             reps = answer.json()["replicas"]
             t1 = time.monotonic()
-            _copy_batch(pg, ring, batch, templates, plain, reps, stats)
+            _copy_batch(pg, ring, [(j, template_of[j], conn_of[template_of[j]]) for j in batch], plain, reps, stats)
             stats["sandbox_s"] += t1 - t0
             stats["db_s"] += time.monotonic() - t1
             done += len(batch)
-            print(f"  replicated {k + done}/{n} ({time.monotonic() - started:.0f} s)", flush=True)
+            print(f"  replicated {done}/{len(template_of)} ({time.monotonic() - started:.0f} s)", flush=True)
         t0 = time.monotonic()
         with pg.cursor() as cur:
             for table in COPIED:
@@ -168,8 +197,7 @@ def replicate(sandbox: str, templates: list[int], accounts: dict[int, str], n: i
 def _copy_batch(
     pg: Any,
     ring: Any,
-    batch: range,
-    templates: list[int],
+    batch: list[tuple[int, int, int]],
     plain: dict[int, tuple[int, str | None, str | None]],
     reps: list[dict[str, Any]],
     stats: dict[str, float],
@@ -177,7 +205,6 @@ def _copy_batch(
     from app.security.crypto import aad_for
     from app.services.tokens import TABLE
 
-    k = len(templates)
     m = len(batch)
     with pg.cursor() as cur:
 
@@ -192,8 +219,7 @@ def _copy_batch(
         )
         cur.execute("CREATE TEMP TABLE rep_posts (tconn int, nconn int, old text, new text) ON COMMIT DROP")
         with cur.copy("COPY rep FROM STDIN") as cp:
-            for i, (j, rep) in enumerate(zip(batch, reps, strict=True)):
-                tconn = templates[j % k]
+            for i, ((j, ti, tconn), rep) in enumerate(zip(batch, reps, strict=True)):
                 tclient, access, refresh = plain[tconn]
                 cid = conns[i]
                 acc_enc = (
@@ -202,13 +228,13 @@ def _copy_batch(
                 ref_enc = (
                     ring.encrypt(rep["tokens"][refresh], aad_for(TABLE, cid, "refresh_token_enc")) if refresh else None
                 )
-                row = (j, j % k, tconn, tclient, cid, clients[i], users[i], rep["username"], rep["platform_user_id"],
+                row = (j, ti, tconn, tclient, cid, clients[i], users[i], rep["username"], rep["platform_user_id"],
                        rep["scoped_id"], acc_enc, ref_enc)  # fmt: skip
                 cp.write_row(row)
         with cur.copy("COPY rep_posts FROM STDIN") as cp:
-            for i, (j, rep) in enumerate(zip(batch, reps, strict=True)):
+            for i, ((_, _, tconn), rep) in enumerate(zip(batch, reps, strict=True)):
                 for old, new in rep["posts"].items():
-                    cp.write_row((templates[j % k], conns[i], old, new))
+                    cp.write_row((tconn, conns[i], old, new))
         cur.execute("CREATE INDEX ON rep_posts (tconn, old)")
         cur.execute("ANALYZE rep")
         cur.execute("ANALYZE rep_posts")
