@@ -677,7 +677,7 @@ def main() -> int:
                 len(ids),
                 "initial",
                 no_fork=args.no_fork,
-                timeout=max(900.0, len(ids) * 0.5),
+                timeout=max(900.0, len(ids) * 1.0),  # a loaded box: ~0.5 s an initial sync
                 sandbox_pid=sandbox_proc.pid,
             )
             print(f"\n(initial phase at {initial_ms} ms per call)")
