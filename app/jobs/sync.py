@@ -49,9 +49,13 @@ def sync_connection(
 ) -> str:
     """Run one sync of one connection (the job body), then raise what it found and queue its evaluation."""
     result = engine.sync(connection_id, trigger, attempt, not_before, reap_as)
-    if result.run_id is not None:
-        live.bump_connection(connection_id)  # open pages of this client re-fetch their numbers
-        _warn_before_limits(connection_id)
+    # the connection as the sync left it, read once for every follow-up below: each used to read it
+    # itself (the session keeps no unreferenced object), 3 full-row reads and a client id a sync
+    # (bench/README.md, "Sync CPU, third pass")
+    conn = db.session.get(Connection, connection_id) if result.run_id is not None else None
+    if conn is not None:  # the sync ran (a run row) and the connection is still there
+        live.bump([conn.client_id])  # open pages of this client re-fetch their numbers
+        _warn_before_limits(conn)
     if result.grant_lost is not None:
         alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:
@@ -67,7 +71,7 @@ def sync_connection(
 def _feed_subscription(connection_id: int) -> None:
     """A Facebook Page whose ``feed`` webhook subscription is not done (it failed at connect, or the
     receiver was configured later): queued again after a sync that worked (``app/sync/page_webhooks.py``)."""
-    conn = db.session.get(Connection, connection_id)
+    conn = db.session.get(Connection, connection_id)  # the job's own read (held by the caller): no query
     if conn is not None and page_webhooks.needs_subscription(conn):
         dispatch.enqueue_webhook_subscription(connection_id)
 
@@ -75,18 +79,15 @@ def _feed_subscription(connection_id: int) -> None:
 def _warm_fans(connection_id: int, status: str) -> None:
     """A sync of a platform with comments that saved something: the client's fans views are built by a
     worker now, not by the first reader (bench/README.md, "fans")."""
-    conn = db.session.get(Connection, connection_id)
+    conn = db.session.get(Connection, connection_id)  # the job's own read (held by the caller): no query
     if conn is None or not inbox.has_comments(conn) or status not in dispatch.THUMBNAIL_SYNC_STATUSES:
         return
     dispatch.enqueue_fans_warmup(conn.client_id, live.version([conn.client_id]))
 
 
-def _warn_before_limits(connection_id: int) -> None:
+def _warn_before_limits(conn: Connection) -> None:
     """After a sync that called its platform: warn admins when its budgets near their limits (once per
     window, ``app.sync.budgets.check_warnings``); a failure here never fails the sync job."""
-    conn = db.session.get(Connection, connection_id)
-    if conn is None:
-        return
     try:
         budgets.check_warnings(current_app.config, get_redis(), conn.platform)
     except Exception:  # noqa: BLE001 - a warning that cannot be raised now is raised after the next sync

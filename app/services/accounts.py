@@ -24,8 +24,14 @@ log = logging.getLogger("app.security")
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
-# Verified against when the email is unknown, so a miss costs as much time as a hit.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+# Verified against when the email is unknown, so a miss costs as much time as a hit. A fixed scrypt hash
+# (same method and cost as ``hash_password``) of a random password nobody kept: the check's result is
+# thrown away, only its cost matters. Hashing one at import cost every process ~0.2 s of CPU at start-up
+# (each of the 12 sync workers of the benchmark; bench/README.md, "Sync CPU, third pass").
+_DUMMY_HASH = (
+    "scrypt:32768:8:1$Kf9ksHFDMkCizDtN$47731a9150f2d57c0bf662f0b8659165a74154cdc73bb03fc5a7122ffe2e086e"
+    "9100e9928418abd683d65687c671a9a456f8e4c099888afee0eb26dea6cf3973"
+)
 
 
 def hash_password(password: str) -> str:

@@ -211,14 +211,13 @@ def _sync_locked(
     )
     db.session.add(run)
     conn.status = ConnectionStatus.SYNCING.value
+    db.session.flush()
+    run_id, platform = run.id, conn.platform  # before the commit expires them (2 reloads a sync after it)
     db.session.commit()
-    run_id = run.id
-    cfg = settings()
-    session = shared_session(
-        float(cfg["PLATFORM_CONNECT_TIMEOUT_SECONDS"]), float(cfg["PLATFORM_READ_TIMEOUT_SECONDS"])
-    )
-    keep, who = bool(settings()["SYNC_KEEP_RAW"]), f"c{conn.id}"  # whose X 15-minute windows
-    recorder = RecordingSession(session, conn.platform, budgets, on_call=lock.extend, keep_raw=keep, account=who)
+    timeouts = (float(settings()[f"PLATFORM_{k}_TIMEOUT_SECONDS"]) for k in ("CONNECT", "READ"))
+    session = shared_session(*timeouts)
+    keep, who = bool(settings()["SYNC_KEEP_RAW"]), f"c{connection_id}"  # whose X 15-minute windows
+    recorder = RecordingSession(session, platform, budgets, on_call=lock.extend, keep_raw=keep, account=who)
     try:
         data = _fetch(connection_id, run_id, recorder)
     except PlatformError as exc:
@@ -238,7 +237,7 @@ def _sync_locked(
         return _finish_failed(
             run_id, recorder, "lock_lost", "The sync took too long and was abandoned.", retry_in=retry_in
         )
-    breaker(conn.platform).record_success()
+    breaker(platform).record_success()
     return _write(connection_id, run_id, data, recorder, prev_status)
 
 
@@ -310,6 +309,7 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
     assert conn is not None
     inp = _plan_input(conn)
     adapter = get_adapter(conn.platform, settings(), recorder, kind=conn.account_type, account=conn.platform_user_id)
+    comments = comment_sync.wanted(conn)  # from the row the plan read (after the commit: a reload)
     db.session.commit()
 
     interval = float(settings()["SYNC_PROGRESS_INTERVAL_SECONDS"])
@@ -338,7 +338,7 @@ def _fetch(connection_id: int, run_id: int, recorder: RecordingSession) -> SyncD
         )
         token = _token(connection_id, force=True)
         data = run_plan(adapter, token.access_token, inp, progress)
-    if comment_sync.wanted(conn):
+    if comments:
         data.comments = comment_sync.fetch(adapter, token.access_token, connection_id, inp.today, data.content)
     return data
 

@@ -101,11 +101,10 @@ def upsert(
     leaves a stored row alone when no ``update_cols`` value differs (no dead tuple, no trigger run: a
     daily sync re-reads days and history it mostly already has).
 
-    Why Core ``executemany`` on the table: one single-row statement, compiled once per process and
-    reused from SQLAlchemy's statement cache, whatever the number of rows (the driver batches them:
-    psycopg pipelines, SQLite loops in C). A multi-VALUES statement built from the rows was compiled
-    anew on every call, about a third of a daily sync's CPU (bench/README.md, "Scale"). Rows of one
-    call are grouped by their keys, as a missing key would otherwise mean NULL for the whole batch."""
+    Why Core ``executemany`` of one single-row statement built once per process: the driver batches the
+    rows (psycopg pipelines, SQLite loops in C). The dialects' ``INSERT ... ON CONFLICT`` has no cache key
+    in SQLAlchemy 2.0: each execution compiles it (0.2-0.6 ms), not each row (bench/README.md, "Sync CPU,
+    third pass"). Rows are grouped by their keys (a missing key would mean NULL for the whole batch)."""
     if not rows:
         return
     table = model.__table__
@@ -564,17 +563,21 @@ def rebuild_history(connection_id: int, platform: str) -> int:
                 "synced_at": utcnow(),
             }
         )
-    # two comparisons, not IN: an IN list is expanded per execution, which executemany cannot do
-    kept = DailySnapshot.provenance
-    keep = or_(kept == Provenance.BACKFILLED.value, kept == Provenance.CARRIED.value)
-    upsert(
-        DailySnapshot,
-        rows,
-        ("connection_id", "day"),
-        update_cols=("followers", "provenance"),
-        where=keep,
-        changed_only=True,
+    # only the days the upsert below would write (new, or backfilled/carried and different), by the same upsert:
+    # all of them (up to 730) cost ~10-25 ms of CPU a sync to find unchanged (bench/README.md, "third pass")
+    old = select(DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance).where(
+        DailySnapshot.connection_id == connection_id, DailySnapshot.day < anchor.day, DailySnapshot.day >= first_known
     )
+    stored = {d: (f, p) for d, f, p in db.session.execute(old).tuples()}
+    redo = (Provenance.BACKFILLED.value, Provenance.CARRIED.value)
+    todo = [
+        r
+        for r in rows
+        if (w := stored.get(r["day"])) is None or (w[1] in redo and w != (r["followers"], r["provenance"]))
+    ]
+    # two comparisons, not IN: an IN list is expanded per execution, which executemany cannot do
+    keep = or_(DailySnapshot.provenance == redo[0], DailySnapshot.provenance == redo[1])
+    upsert(DailySnapshot, todo, ("connection_id", "day"), ("followers", "provenance"), where=keep, changed_only=True)
     return len(rows)
 
 

@@ -228,3 +228,57 @@ def test_a_missed_daily_fanout_is_caught_up_exactly_once(app: Any, link: Any, wo
         assert db.session.execute(
             select(DailySnapshot.day).where(DailySnapshot.connection_id == conn_id, DailySnapshot.day == tomorrow)
         ).all() == [(tomorrow,)]
+
+
+def test_history_rebuild_writes_only_the_days_that_change(app: Any, link: Any, world: Any) -> None:
+    """The rebuild hands the upsert only the days it would write (bench/README.md, "Sync CPU, third
+    pass"): nothing when nothing changed; when a day's net change is corrected at the platform, exactly
+    the backfilled days before it move, by the correction."""
+    from sqlalchemy import event
+
+    from app.sync import storage
+
+    conn_id, _ = link("facebook", trajectory="growth")
+    drain(app)
+
+    def snapshots() -> dict[date, tuple[int, str]]:
+        rows = db.session.execute(
+            select(DailySnapshot.day, DailySnapshot.followers, DailySnapshot.provenance).where(
+                DailySnapshot.connection_id == conn_id
+            )
+        ).all()
+        return {d: (f, p) for d, f, p in rows}
+
+    writes: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO DAILY_SNAPSHOTS"):
+            writes.append(statement)
+
+    before = snapshots()
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert storage.rebuild_history(conn_id, "facebook") > 300
+        db.session.commit()
+        assert writes == []  # nothing changed: nothing sent
+        assert snapshots() == before
+        backfilled = sorted(d for d, (_f, p) in before.items() if p == "backfilled")
+        corrected = backfilled[len(backfilled) // 2]
+        gained = db.session.execute(
+            select(AccountInsight).where(
+                AccountInsight.connection_id == conn_id,
+                AccountInsight.day == corrected,
+                AccountInsight.metric == "followers_gained",
+            )
+        ).scalar_one()
+        gained.value += 5
+        db.session.commit()
+        storage.rebuild_history(conn_id, "facebook")
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(writes) == 1
+    after = snapshots()
+    for day, (followers, provenance) in before.items():
+        moved = provenance == "backfilled" and day < corrected
+        assert after[day] == ((followers - 5, provenance) if moved else (followers, provenance)), day

@@ -6,6 +6,7 @@ from http.cookies import SimpleCookie
 
 import time_machine
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from app.extensions import db
 from app.models import LoginAttempt, UserSession
@@ -42,6 +43,15 @@ def test_wrong_password_and_unknown_email_get_the_same_clear_answer(client, fact
         assert resp.status_code == 401
         assert "do not match an account" in resp.get_data(as_text=True)
     assert client.get("/admin/clients").status_code == 302
+
+
+def test_unknown_email_is_checked_against_a_hash_of_the_same_cost():
+    """The fixed dummy hash (not hashed at import: start-up CPU) has the method and cost of a real one,
+    so a login with an unknown email takes as long as one with a wrong password."""
+    real = accounts.hash_password("a-password-of-someone")
+    assert accounts._DUMMY_HASH.split("$")[0] == real.split("$")[0]
+    assert len(accounts._DUMMY_HASH) == len(real)
+    assert not check_password_hash(accounts._DUMMY_HASH, "whatever-password")
 
 
 def test_login_is_throttled_per_email(app, client, factory):
