@@ -1,17 +1,12 @@
 """The coach's portfolio: totals, average growth, top platform, leaderboard, needs attention, cohorts.
 
 Followers at a handful of anchor days (today, -7, -14, -30, -35, -90, the period start) are
-followers(d) as everywhere else: the snapshot on d, else the last one before d. They are read in at
-most three queries whatever the portfolio's size: the live connections; the snapshots *on* the anchor
-days (an index-only range read of ``(day, connection_id) INCLUDE followers``, a few thousand rows);
-and, only for the (connection, anchor) pairs without a snapshot that day, the correlated "last
-snapshot on or before d" lookup served by the ``(connection_id, day)`` unique index. Daily syncs make
-the fallback rare (typically today's not-yet-synced accounts), so the portfolio no longer pays
-connections x anchors index probes. Engagement per client is one grouped query built from the same
-interaction definition (served by the ``published_at`` index). The aggregate chart of the whole
-portfolio reads the trigger-kept daily totals (``app/stats/totals.py``); narrower scopes sum snapshots.
-On PostgreSQL the engagement and chart statements run aside (``app/stats/parallel_reads.py``) while the anchors
-are read here.
+followers(d) as everywhere else (the snapshot on d, else the last one before d), read from the prepared
+per-connection rows (``app/stats/portfolio_state.py``) and summed per client, with the platform totals,
+in one statement (``app/stats/portfolio_rows.py``). On PostgreSQL it runs on a connection of its own
+(``app/stats/parallel_reads.py``) while the request reads the chart's daily sums (the whole portfolio:
+the trigger-kept daily totals, ``app/stats/totals.py``; narrower scopes sum snapshots) and the few
+connections that may have a problem.
 """
 
 from __future__ import annotations
@@ -528,24 +523,29 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
     assert period.start is not None
     period_days = (query.today - period.start).days
     clients, ids, now = portfolio_clients(visible, query), _client_ids(visible, query), utcnow()
-    # three independent reads, each on its own connection (app/stats/parallel_reads.py; with the session's,
-    # four: within the pool's five, so no request opens a connection), while the few problems are read here;
-    # a narrower scope (a coach's clients) reads them inline: a side connection costs more than it overlaps
+    # the per-client sums and platform totals (one statement) on a connection of their own
+    # (app/stats/parallel_reads.py) while the chart's daily sums and the few problems are read here; a
+    # narrower scope (a coach's clients) reads it inline: a side connection costs more than it overlaps
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     inline = not _everyone(visible, query)
     summaries = parallel_reads.fetch(
-        rows_sql.summaries(clients, ids, query, anchors, LEADERBOARD_DAYS), jit=False, inline=inline
+        rows_sql.summaries(clients, query, anchors, LEADERBOARD_DAYS), jit=False, inline=inline
     )
-    by_platform = parallel_reads.fetch(rows_sql.platform_totals(clients, ids, query), jit=False, inline=inline)
-    series_rows = parallel_reads.fetch(_aggregate_stmt(visible, query, period), inline=inline)
     at = {n: 4 + i for i, n in enumerate(anchors)}  # a row: id, name, coach, connections, totals..., (see summaries)
     i0, i7, i14, i35, ip = at[0], at[7], at[14], at[35], at[period_days]
     i30, i90 = at[LEADERBOARD_DAYS], at[AVG_GROWTH_DAYS]
+    conn = db.session.connection()
+    series = _series([tuple(r) for r in conn.execute(_aggregate_stmt(visible, query, period))], period)
     problems: dict[int, list[str]] = {}
-    for cid, platform, status, since in db.session.connection().execute(rows_sql.problem_candidates(ids, query, now)):
+    for cid, platform, status, since in conn.execute(rows_sql.problem_candidates(ids, query, now)):
         if p := _problem(status, since, None, now):
             problems.setdefault(cid, []).append(f"{PLATFORM_NAMES.get(platform, platform)} {p}")
     rows = summaries.result()
+    n_platforms = 0  # the platform rows come last, their client id NULL
+    while n_platforms < len(rows) and rows[-1 - n_platforms][0] is None:
+        n_platforms += 1
+    platform_totals_now = {r[1]: int(r[i0]) for r in rows[len(rows) - n_platforms :]}
+    rows = rows[: len(rows) - n_platforms]
     total, rates, starts = 0, [], []
     ranked: list[tuple[bool, float, tuple[Any, ...]]] = []
     attention: list[Attention] = []
@@ -568,7 +568,6 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
                 attention.append(Attention(cid, r[1], rs))
     # ranked by growth rate, undefined rates last; nlargest is that sort's first rows (same order on ties)
     ranked = heapq.nlargest(LEADERBOARD_SHOWN, ranked, key=_rank) if page else sorted(ranked, key=_rank, reverse=True)
-    platform_totals_now = {p: int(n) for p, n, _ in by_platform.result()}
     top = max(platform_totals_now, key=lambda p: platform_totals_now[p]) if platform_totals_now and total else None
     return Portfolio(
         query=query,
@@ -585,7 +584,7 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
             for i, (_, _, r) in enumerate(ranked)
         ],
         attention=attention,
-        series=_series(series_rows.result(), period),
+        series=series,
         attention_rest=rest,
     )
 

@@ -12,8 +12,9 @@ issue 21). Here the database does the per-client work over the prepared rows
 with the same definitions as ``ClientRow``: a total is the sum of the known values (NULL when none is
 known, as SQL's ``sum``); the top gainer is the first platform (connection order) with the largest net
 gain over ``gain_days`` among those known at both ends, if that gain is positive; "rounded" is a live
-count the platform rounds today (``app.stats.rounding.rounding_step``). The platform totals and the
-connections that may have a problem are two further small statements.
+count the platform rounds today (``app.stats.rounding.rounding_step``). The same statement ends with a
+row per platform (its totals, ``summaries``); the connections that may have a problem are a further
+small statement.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, join, null, or_, select, type_coerce, union_all
 
 from app.models import Client, Connection, ConnectionStatus
 from app.models.connection import USABLE_STATUSES
@@ -58,35 +59,59 @@ def _live(client_ids: Select[tuple[int]], query: StatsQuery) -> Any:
     return and_(*stmt, Connection.platform.in_(query.platforms)) if query.platforms else and_(*stmt)
 
 
-def per_connection(client_ids: Select[tuple[int]], query: StatsQuery, anchors: list[int]) -> Any:
-    """Per live connection: client, id, platform, followers at each anchor (``a{n}``), engagement inputs."""
+def _connection_columns(query: StatsQuery, anchors: list[int], *extra: Any) -> Select[Any]:
+    """Per connection (``Connection`` outer-joined to its prepared row): ``extra``, client, id, platform,
+    followers at each anchor (``a{n}``), engagement inputs."""
     cols = state.columns(query.today, anchors)
-    return state.join_state(
-        select(
-            Connection.client_id.label("client_id"),
-            Connection.id.label("cid"),
-            Connection.platform.label("platform"),
-            *[c.label(f"a{n}") for n, c in zip(anchors, cols, strict=False)],
-            cols[-2].label("eng_sum"),
-            cols[-1].label("eng_posts"),
-        ).select_from(Connection)
-    ).where(_live(client_ids, query))
+    return select(
+        *extra,
+        Connection.client_id.label("client_id"),
+        Connection.id.label("cid"),
+        Connection.platform.label("platform"),
+        *[c.label(f"a{n}") for n, c in zip(anchors, cols, strict=False)],
+        cols[-2].label("eng_sum"),
+        cols[-1].label("eng_posts"),
+    )
 
 
 def _bigint(expr: Any) -> Any:
     return cast(expr, BigInteger)  # PostgreSQL sums bigints as numeric
 
 
-def summaries(
-    clients: Select[tuple[Client]],
-    client_ids: Select[tuple[int]],
-    query: StatsQuery,
-    anchors: list[int],
-    gain_days: int,
-) -> Select[Any]:
-    """The statement of one flat tuple per client of ``clients`` (see the module docstring), in
-    display-name order."""
-    pc = per_connection(client_ids, query, anchors).subquery("pc")
+def summaries(clients: Select[tuple[Client]], query: StatsQuery, anchors: list[int], gain_days: int) -> Select[Any]:
+    """One statement, one pass over the connections: a flat tuple per client of ``clients`` (see the
+    module docstring) in display-name order, then one row per platform of the live connections,
+    ``(None, platform, None, connections, today's followers (unknown as 0), None, ...)``, in the order
+    of each platform's first connection in the portfolio's order (clients by display name, then
+    connection id).
+
+    The platform totals were a statement of their own that joined and summed the same 30,000
+    prepared rows again and sorted the clients again (~47 ms of database CPU at 10,000 clients,
+    bench/README.md, issue 21): here the clients are sorted once (``pos``), the per-connection rows are
+    computed once (``pc``, a CTE read by both parts) and the platform rows are a second small grouping
+    of them."""
+    pos = (
+        clients.with_only_columns(
+            Client.id.label("id"),
+            Client.display_name.label("name"),
+            Client.coach_id.label("coach_id"),
+            func.row_number().over(order_by=[Client.display_name, Client.id]).label("pos"),
+        )
+        .order_by(None)
+        .cte("pos")
+    )
+    live = [Connection.disconnected_at.is_(None)]
+    if query.platforms:
+        live.append(Connection.platform.in_(query.platforms))
+    pc = (
+        state.join_state(
+            _connection_columns(query, anchors, pos.c.pos).select_from(
+                join(Connection, pos, pos.c.id == Connection.client_id)
+            )
+        )
+        .where(*live)
+        .cte("pc")
+    )
     gain = pc.c.a0 - pc.c[f"a{gain_days}"]
     ranked = select(
         pc,
@@ -111,45 +136,34 @@ def summaries(
         .group_by(rk.client_id)
         .subquery("agg")
     )
-    return (
-        clients.with_only_columns(
-            Client.id,
-            Client.display_name,
-            Client.coach_id,
-            agg.c.n,
-            *[agg.c[f"t{n}"] for n in anchors],
-            agg.c.eng_sum,
-            agg.c.eng_posts,
-            agg.c.top,
-            agg.c.rounded,
-        )
-        .outerjoin(agg, agg.c.client_id == Client.id)
-        .order_by(Client.display_name, Client.id)
-    )
-
-
-def platform_totals(clients: Select[tuple[Client]], client_ids: Select[tuple[int]], query: StatsQuery) -> Any:
-    """Per platform: today's followers of the live connections (unknown as 0), and its first connection
-    in the portfolio's order (clients by display name, then connection id) for a stable order."""
-    pc = per_connection(client_ids, query, [0]).subquery("pc")
-    pos = (
-        clients.with_only_columns(
-            Client.id.label("client_id"),
-            func.row_number().over(order_by=[Client.display_name, Client.id]).label("pos"),
-        )
-        .order_by(None)
-        .subquery("pos")
-    )
-    return (
-        select(
-            pc.c.platform,
-            _bigint(func.sum(func.coalesce(pc.c.a0, 0))),
-            func.min(pos.c.pos * POSITION_BASE + pc.c.cid).label("first"),
-        )
-        .join(pos, pos.c.client_id == pc.c.client_id)
-        .group_by(pc.c.platform)
-        .order_by("first")
-    )
+    per_client = select(
+        pos.c.pos.label("k"),
+        pos.c.id,
+        pos.c.name,
+        pos.c.coach_id,
+        agg.c.n,
+        *[agg.c[f"t{n}"] for n in anchors],
+        agg.c.eng_sum,
+        agg.c.eng_posts,
+        agg.c.top,
+        agg.c.rounded,
+    ).select_from(pos.outerjoin(agg, agg.c.client_id == pos.c.id))
+    # a platform's key is above every client's position (1..clients), so its row comes after them
+    per_platform = select(
+        func.min(pc.c.pos * POSITION_BASE + pc.c.cid),
+        null(),
+        pc.c.platform,
+        null(),
+        func.count(),
+        _bigint(func.sum(func.coalesce(pc.c.a0, 0))),
+        *[null() for _ in anchors[1:]],
+        null(),
+        null(),
+        null(),
+        null(),
+    ).group_by(pc.c.platform)
+    both = union_all(per_client, per_platform).subquery("both")
+    return select(*list(both.c)[1:]).order_by(both.c.k)
 
 
 def problem_candidates(client_ids: Select[tuple[int]], query: StatsQuery, now: datetime) -> Any:
