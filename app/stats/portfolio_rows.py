@@ -23,16 +23,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, and_, case, cast, func, join, null, or_, select, type_coerce, union_all
+from sqlalchemy.engine import Connection as DBConnection
 
 from app.models import Client, Connection, ConnectionStatus
 from app.models.connection import USABLE_STATUSES
+from app.models.platforms import PLATFORM_NAMES
 from app.stats import portfolio_state as state
 from app.stats.query import StatsQuery
 from app.stats.rounding import EXACT_BELOW, ROUNDED_PLATFORMS
 
-#: the earliest a usable or failing connection can have a problem (``portfolio._problem``: 24 and 26 hours)
+#: the earliest a usable or failing connection can have a problem (``problem``: 24 and 26 hours)
 PROBLEM_AFTER = timedelta(hours=24)
-POSITION_BASE = 10**12  # client position x base + connection id orders connections as the portfolio walks them
+POSITION_BASE = 10**12
+FAILING_HOURS = 24
+#: a usable connection whose last good sync is older than this missed its daily sync (D1)
+STALE_HOURS = 26  # client position x base + connection id orders connections as the portfolio walks them
 
 
 def failing_since() -> Any:
@@ -167,7 +172,7 @@ def summaries(clients: Select[tuple[Client]], query: StatsQuery, anchors: list[i
 
 
 def problem_candidates(client_ids: Select[tuple[int]], query: StatsQuery, now: datetime) -> Any:
-    """Live connections that may have a problem (a superset: ``portfolio._problem`` decides), in id order:
+    """Live connections that may have a problem (a superset: ``problem`` decides), in id order:
     ``(client_id, platform, status, failing_since)``; a connection synced within 24 hours has none."""
     since = failing_since()
     return (
@@ -182,3 +187,35 @@ def problem_candidates(client_ids: Select[tuple[int]], query: StatsQuery, now: d
         )
         .order_by(Connection.id)
     )
+
+
+def problems(
+    conn: DBConnection, client_ids: Select[tuple[int]], query: StatsQuery, now: datetime
+) -> dict[int, list[str]]:
+    """Per client with any: its live connections' problems, as needs attention lists them."""
+    out: dict[int, list[str]] = {}
+    for cid, platform, status, since in conn.execute(problem_candidates(client_ids, query, now)):
+        if p := problem(status, since, None, now):
+            out.setdefault(cid, []).append(f"{PLATFORM_NAMES.get(platform, platform)} {p}")
+    return out
+
+
+def problem(status: str, last_sync: datetime | None, updated: datetime | None, now: datetime) -> str | None:
+    """A live connection's problem shown under needs attention, if any (docs/metrics.md)."""
+    st = ConnectionStatus(status)
+    if st in (
+        ConnectionStatus.EXPIRED,
+        ConnectionStatus.REVOKED,
+        ConnectionStatus.INSUFFICIENT_SCOPE,
+        ConnectionStatus.DECRYPT_ERROR,
+    ):
+        return f"connection {st.value.replace('_', ' ')}"
+    if st is ConnectionStatus.EXPIRING:
+        return "access about to expire (the client must reconnect)"
+    if st is ConnectionStatus.ERROR:
+        since = last_sync or updated
+        if since is None or now - since > timedelta(hours=FAILING_HOURS):
+            return "connection failing for over 24 hours"
+    elif st in USABLE_STATUSES and last_sync is not None and now - last_sync > timedelta(hours=STALE_HOURS):
+        return f"no new data for over {STALE_HOURS} hours"
+    return None
