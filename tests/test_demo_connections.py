@@ -85,15 +85,34 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     for conn in conns:
         snaps = db.session.execute(select(AudienceSnapshot).where(AudienceSnapshot.connection_id == conn.id)).scalars()
         taken = sorted(s.taken_on for s in snaps)
-        # a TikTok business account and a LinkedIn Company Page have an audience; members and personal accounts none
-        if conn.platform not in ("instagram", "youtube") and conn.account_type not in ("business", "organization"):
+        # a TikTok business account and a LinkedIn Company Page have an audience, a Facebook Page its followers'
+        # countries and cities; members and personal accounts none
+        has_audience = ("instagram", "youtube", "facebook")
+        if conn.platform not in has_audience and conn.account_type not in ("business", "organization"):
             assert taken == []
         else:
             assert len(taken) == 8
             assert (datetime.now(UTC).date() - taken[-1]).days == 7
+    # Kenji's Facebook Page: its followers' countries, history drifted, then today's read with counts
+    kenji = next(c for c in conns if c.username == "kenjicooks")
+    history = db.session.execute(
+        select(AudienceSnapshot).where(AudienceSnapshot.connection_id == kenji.id).order_by(AudienceSnapshot.taken_on)
+    ).scalars()
+    assert [s.payload["countries"][0]["code"] for s in history] == ["JP"] * 8
+    from app.sync import engine
+
+    assert engine.sync(kenji.id, "operator").status in ("succeeded", "partial")
+    newest = db.session.execute(
+        select(AudienceSnapshot)
+        .where(AudienceSnapshot.connection_id == kenji.id)
+        .order_by(AudienceSnapshot.taken_on.desc())
+        .limit(1)
+    ).scalar_one()
+    assert newest.taken_on == datetime.now(UTC).date()
+    assert newest.payload["countries"][0] == {"code": "JP", "share": 41.0, "followers": int(27_500 * 0.41)}
+    assert newest.payload["cities"][0]["name"] == "Tokyo, Tokyo"
     # Dance Duo's comments (API for Business) reach Kenji's inbox with its first sync, hearted and pinned ones
     from app.models import Comment
-    from app.sync import engine
 
     duo = next(c for c in conns if c.username == "danceduo")
     assert engine.sync(duo.id, "operator").status in ("succeeded", "partial")

@@ -6,7 +6,8 @@ eight weeks before today from that truth, drifted back a little each week: the y
 first country were a few points smaller two months ago. Only the demo does this; a real connection's
 changes start at its second weekly read. The first sync then reads today's snapshot (the newest
 written is a week old, so the weekly read is due). A LinkedIn Company Page's history holds its
-seniority, job functions, company sizes and countries (the ids the app names itself).
+seniority, job functions, company sizes and countries (the ids the app names itself); a Facebook Page's
+its countries and cities (shares only: the follower counts come with the first sync's read).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def import_audience_history(
     connection_id: int, platform: str, truth: dict[str, Any], followers: int, today: date
 ) -> int:
     """Write the ``WEEKS`` weekly snapshots before ``today`` (percent truths -> the stored shape); commits."""
-    if platform not in ("instagram", "youtube", "tiktok", "linkedin") or not truth:
+    if platform not in ("instagram", "youtube", "tiktok", "linkedin", "facebook") or not truth:
         return 0
     written = 0
     for week in range(1, WEEKS + 1):

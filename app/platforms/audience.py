@@ -51,6 +51,9 @@ class RawAudience:
     link_taps: dict[str, float] = field(default_factory=dict)
     #: YouTube: per-video numbers, the Shorts / long-form split and revenue (``video_analytics.py``)
     extras: ChannelExtras | None = None
+    #: list breakdowns (``countries``, ``cities``) whose raw numbers are follower counts worth storing
+    #: beside the shares (a Facebook Page: ``page_follows_country`` gives counts, not shares)
+    keep_counts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

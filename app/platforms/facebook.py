@@ -64,6 +64,11 @@ PAGE_METRICS = (
 DEPRECATED_METRICS = frozenset(
     {
         "page_fans",
+        "page_fans_country",
+        "page_fans_city",
+        "page_fans_gender_age",
+        "page_follows_gender_age",
+        "page_follows_locale",
         "page_fan_adds",
         "page_fan_adds_unique",
         "page_fan_removes",

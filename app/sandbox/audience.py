@@ -59,6 +59,9 @@ PLATFORM_KEYS = {
     "youtube": ("age", "gender", "countries", "traffic_sources", "devices"),
     # given to apps only by the Business API, for a BUSINESS account (``tiktok/business.py``)
     "tiktok": ("gender", "countries", "online_hours"),
+    # a Page's followers by country (``page_follows_country``) and city (``page_follows_city``, unconfirmed):
+    # all Meta still gives about a Page's followers (platforms-deep-data.md 2.4; ``facebook/insights.py``)
+    "facebook": ("countries", "cities"),
 }
 STORY_LIFETIME = timedelta(hours=24)
 
@@ -80,7 +83,7 @@ def _weights(seed: int, name: str, keys: tuple[str, ...], lead: int, boost: floa
 
 def default_audience(platform: str, seed: int) -> dict[str, Any]:
     """The account's audience before the control API changes it (deterministic in ``seed``)."""
-    if platform not in ("instagram", "youtube", "tiktok"):
+    if platform not in ("instagram", "youtube", "tiktok", "facebook"):
         return {}
     ages = {k: w * (0.25 if k in ("13-17", "65+") else 1.0) for k, w in _weights(seed, "age", AGE_KEYS, 0, 0).items()}
     ages["25-34"] += 1.2
@@ -97,6 +100,10 @@ def default_audience(platform: str, seed: int) -> dict[str, Any]:
     if platform == "tiktok":
         del out["age"]  # the Business API gives no age split
         out["online_hours"] = _online_hours(seed)
+    elif platform == "facebook":  # Meta removed a Page's age and gender splits in 2024
+        del out["age"], out["gender"]
+        cities = percentages(_weights(seed, "city", CITY_POOL, 2, 1.5))
+        out["cities"] = [{"name": c, "share": s} for c, s in sorted(cities.items(), key=lambda kv: -kv[1])]
     elif platform == "instagram":
         cities = percentages(_weights(seed, "city", CITY_POOL, 2, 1.5))
         out["cities"] = [{"name": c, "share": s} for c, s in sorted(cities.items(), key=lambda kv: -kv[1])]

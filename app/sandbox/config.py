@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     "IG_WEBHOOK_URL": None,  # where new comments are delivered as Instagram ``comments`` webhooks
     "META_APP_HOURLY_LIMIT": 4800,  # calls per rolling hour per app -> code 4
     "META_BUC_DAILY_LIMIT": 48000,  # calls per rolling 24 h per IG account -> code 80002
+    # Facebook Pages: ``page_follows_city`` is unconfirmed (platforms-deep-data.md 2.4); False answers it
+    # as a removed metric. Page demographics need this many followers (historically 100, unconfirmed)
+    "FB_PAGE_FOLLOWS_CITY": True,
+    "FB_DEMOGRAPHICS_MIN_FOLLOWERS": 100,
     "META_VERSIONS": {  # version -> expiry date (None: not set yet)
         "v20.0": "2026-09-24",
         "v21.0": "2027-01-21",

@@ -253,7 +253,9 @@ def account_view(acc: Account, with_history: bool = False, with_posts: bool = Fa
     if with_history:
         span = [acc.start + timedelta(days=i) for i in range((today - acc.start).days + 1)]
         view["daily_changes"] = [acc.change_on(d) for d in span]
-        if acc.platform == "youtube":  # what YouTube Analytics says of each day (subscribersGained/Lost)
+        # what YouTube Analytics (subscribersGained/Lost) and LinkedIn's memberFollowersCount?q=dateRange
+        # (gained only) say of each day: the truth a test computes a backfilled history from
+        if acc.platform in ("youtube", "linkedin"):
             view["daily_gained_lost"] = [list(acc.gained_lost(d)) for d in span]
     if with_posts:
         view["posts"] = [

@@ -136,6 +136,62 @@ DEMO_CONTACT_BUTTONS: dict[str, dict[str, int]] = {
     "studio.kofi": {"BOOK_NOW": 3, "DIRECTION": 1, "EMAIL": 1},
 }
 
+#: the demo Facebook Pages' followers by country and city (``page_follows_country`` / ``_city``): Kenji's
+#: Japanese cooking Page, Hannah's live-cooking Page in North America; the third Page keeps its seed's
+DEMO_PAGE_PLACES: dict[str, dict[str, Any]] = {
+    "kenjicooks": {
+        "countries": [
+            {"code": "JP", "share": 41},
+            {"code": "US", "share": 22},
+            {"code": "BR", "share": 9},
+            {"code": "PH", "share": 7},
+            {"code": "GB", "share": 6},
+            {"code": "CA", "share": 5},
+            {"code": "AU", "share": 4},
+            {"code": "DE", "share": 3},
+            {"code": "FR", "share": 2},
+            {"code": "SG", "share": 1},
+        ],
+        "cities": [
+            {"name": "Tokyo, Tokyo", "share": 34},
+            {"name": "Osaka, Osaka", "share": 18},
+            {"name": "Los Angeles, California", "share": 14},
+            {"name": "Sao Paulo, Sao Paulo", "share": 12},
+            {"name": "Honolulu, Hawaii", "share": 12},
+            {"name": "Manila, Metro Manila", "share": 10},
+        ],
+    },
+    "lena.kitchen.live": {
+        "countries": [
+            {"code": "US", "share": 46},
+            {"code": "CA", "share": 14},
+            {"code": "GB", "share": 11},
+            {"code": "DE", "share": 9},
+            {"code": "AU", "share": 6},
+            {"code": "IE", "share": 5},
+            {"code": "NL", "share": 5},
+            {"code": "NZ", "share": 4},
+        ],
+        "cities": [
+            {"name": "New York, New York", "share": 30},
+            {"name": "Toronto, Ontario", "share": 18},
+            {"name": "Chicago, Illinois", "share": 16},
+            {"name": "London, England", "share": 14},
+            {"name": "Boston, Massachusetts", "share": 12},
+            {"name": "Berlin, Berlin", "share": 10},
+        ],
+    },
+}
+
+
+def demo_audience(username: str) -> dict[str, Any]:
+    """The audience truth a demo creator gets over its seed's default (contact buttons, Page places)."""
+    out: dict[str, Any] = dict(DEMO_PAGE_PLACES.get(username, {}))
+    if username in DEMO_CONTACT_BUTTONS:
+        out["contact_buttons"] = dict(DEMO_CONTACT_BUTTONS[username])
+    return out
+
+
 #: hours ago and media type of each demo Instagram creator's live stories (views scale with followers)
 DEMO_STORIES = ((2, "IMAGE", 0.06), (7, "VIDEO", 0.09), (19, "IMAGE", 0.04))
 
@@ -161,10 +217,9 @@ def seed_demo(base_url: str, timeout: float = 30.0) -> list[dict[str, Any]]:
             url = f"{base}/_sandbox/linkedin/accounts/{created[-1]['id']}/organizations"
             body = {"organizations": DEMO_ORGANIZATIONS[spec["username"]]}
             requests.put(url, json=body, timeout=timeout).raise_for_status()
-        if spec["username"] in DEMO_CONTACT_BUTTONS:
+        if audience := demo_audience(spec["username"]):
             url = f"{base}/_sandbox/accounts/{created[-1]['id']}"
-            buttons = {"audience": {"contact_buttons": DEMO_CONTACT_BUTTONS[spec["username"]]}}
-            requests.patch(url, json=buttons, timeout=timeout).raise_for_status()
+            requests.patch(url, json={"audience": audience}, timeout=timeout).raise_for_status()
         if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
             now = datetime.fromisoformat(requests.get(f"{base}/_sandbox/clock", timeout=timeout).json()["now"])
             for hours, story in demo_stories(spec["followers"]):
@@ -187,8 +242,7 @@ def seed_world(state: Any) -> list[str]:
                 acc.organizations = [
                     dict(o, role="ADMINISTRATOR", state="APPROVED") for o in DEMO_ORGANIZATIONS[spec["username"]]
                 ]
-            if spec["username"] in DEMO_CONTACT_BUTTONS:
-                acc.audience_override["contact_buttons"] = dict(DEMO_CONTACT_BUTTONS[spec["username"]])
+            acc.audience_override.update(demo_audience(spec["username"]))
             if spec["platform"] == "instagram" and spec.get("account_type") != "PERSONAL":
                 now = state.now()
                 for n, (hours, story) in enumerate(demo_stories(spec["followers"])):

@@ -38,13 +38,17 @@ KIND_LABELS = {
     "audience": "Audience (age, gender, countries)",
     "stories": "Stories",
 }
+#: a platform whose kind holds something else than the general label says (a Page has no age or gender)
+PLATFORM_KIND_LABELS: dict[str, dict[str, str]] = {
+    "facebook": {"audience": "Audience (the followers' countries and cities)"},
+}
 #: the kinds each platform offers through the app's grants
 AVAILABLE: dict[str, frozenset[str]] = {
     "instagram": frozenset({"posts", "comments", "audience", "stories"}),
     "youtube": frozenset({"posts", "comments", "audience"}),
     "tiktok": frozenset({"posts"}),
     "x": frozenset({"posts"}),  # X replies need search, which the read tier we use does not include
-    "facebook": frozenset({"posts", "comments"}),
+    "facebook": frozenset({"posts", "comments", "audience"}),  # audience: the followers' countries and cities
     "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
 }
 #: a TikTok business account (API for Business) also has its audience and its comments
@@ -67,8 +71,9 @@ CALLS = {
     # comments (a business account): business/comment/list/ per 30 comments of each video due, and a
     # reply list for a comment whose replies changed past the 3 nested (docs/sync.md)
     "tiktok": {"profile": 1, "posts": 2, "comments": 3, "audience": 1},
-    # the Page + its insights; the posts with their insights; comments: one stream call per post due
-    "facebook": {"profile": 2, "posts": 1, "comments": 3},
+    # the Page + its insights; the posts with their insights; comments: one stream call per post due;
+    # audience (weekly: page_follows_country + page_follows_city, 2 calls a week) (docs/sync.md)
+    "facebook": {"profile": 2, "posts": 1, "comments": 3, "audience": 1},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
     "x": {"profile": 2, "posts": 2},  # refresh (2-hour tokens) + users/me; timeline + lookup by ids
     # LinkedIn: userinfo + follower count + 5 daily analytics calls; posts: one page of 100 plus 4 analytics
@@ -125,6 +130,11 @@ def available(conn: Connection) -> frozenset[str]:
     if conn.platform == "linkedin" and conn.account_type == "organization":
         return LINKEDIN_PAGE_KINDS
     return AVAILABLE.get(conn.platform, frozenset())
+
+
+def kind_labels(conn: Connection) -> dict[str, str]:
+    """The kinds' labels on this connection's settings page."""
+    return {**KIND_LABELS, **PLATFORM_KIND_LABELS.get(conn.platform, {})}
 
 
 def defaults(platform: str, kinds: frozenset[str] | None = None) -> SyncSettings:
@@ -279,7 +289,10 @@ def update(user: User, connection_id: int, payload: Any) -> SyncSettings:
     conn = connection_for(user, connection_id)
     new = _parse(conn, payload)
     _check_budget(conn, new)
-    conn.sync_settings = new.as_json()
+    # only the kinds this account offers are stored: a kind a platform gains later (a Facebook Page's
+    # audience) then starts at its default, not at the "off" that meant "not offered" when this was saved
+    offered = available(conn)
+    conn.sync_settings = {"sync": {k: v for k, v in new.sync.items() if k in offered}, "cadence": new.cadence}
     db.session.commit()
     return new
 

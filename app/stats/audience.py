@@ -4,8 +4,10 @@ The platforms give the audience in their own units: Instagram counts followers p
 and city (known demographics only, top 45 values); YouTube gives ``viewerPercentage`` per age group and
 gender and views per country, traffic source and device. :func:`audience_payload` turns either into
 shares of 100 in the contract's shape (architecture.md 6.4); a LinkedIn Company Page's follower counts
-per facet value (organic + paid) become shares the same way. Daily insight rows are summed by
-:func:`insight_totals`; averages (view duration, view percentage) are weighted by each day's views.
+per facet value (organic + paid) and a Facebook Page's followers per country and city become shares the
+same way (the Facebook counts are kept beside the shares by ``app/sync/audience.write_audience``).
+Daily insight rows are summed by :func:`insight_totals`; averages (view duration, view percentage) are
+weighted by each day's views.
 """
 
 from __future__ import annotations

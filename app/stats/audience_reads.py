@@ -26,9 +26,14 @@ from app.stats.query import Period
 
 #: the plain reasons an audience is not shown (the page and the API say the same)
 NO_AUDIENCE_API = "{name} shares no audience data with apps: its API gives none for personal accounts."
-NO_AUDIENCE_FACEBOOK = (
-    "Facebook no longer gives apps the age, gender or city of a Page's followers (Meta removed those numbers "
-    "in 2024 and 2025). The followers' countries, which it still gives, are not read yet."
+#: what a Facebook Page's Audience section says beside its countries (platforms-deep-data.md 2.4)
+FACEBOOK_NOTE = (
+    "Facebook gives apps only where a Page's followers are: their countries (and cities, where Facebook "
+    "gives them). Meta removed the followers' age and gender from its API in 2024."
+)
+FACEBOOK_TOO_SMALL = (
+    "Shown once the account has enough followers (Facebook gives no follower countries for small Pages; "
+    "it has given them from 100 followers)."
 )
 NO_AUDIENCE_TIKTOK = (
     "TikTok shares no audience data with apps for personal accounts. A TikTok business account, connected as "
@@ -47,7 +52,7 @@ NO_AUDIENCE_LINKEDIN_MEMBER = (
 LINKEDIN_TOO_SMALL = (
     "Shown once the Page has enough followers (LinkedIn gave no follower demographics for this Page yet)."
 )
-AUDIENCE_PLATFORMS = ("instagram", "youtube")
+AUDIENCE_PLATFORMS = ("instagram", "youtube", "facebook")
 #: ``connections.account_type`` of a LinkedIn Company Page (``app/platforms/linkedin_org.py``)
 LINKEDIN_PAGE = "organization"
 #: ``connections.account_type`` of a TikTok business account (``app/platforms/tiktok_business.py``)
@@ -89,7 +94,7 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
         out["reason"] = NO_AUDIENCE_TIKTOK
         return out
     if platform not in (*AUDIENCE_PLATFORMS, "tiktok", "linkedin"):
-        out["reason"] = NO_AUDIENCE_FACEBOOK if platform == "facebook" else NO_AUDIENCE_API.format(name=name)
+        out["reason"] = NO_AUDIENCE_API.format(name=name)
         return out
     conn = _linkedin_page(client_id, conns) if platform == "linkedin" else _connection(client_id, platform, conns)
     if conn is None and platform == "linkedin" and _connection(client_id, platform, conns) is not None:
@@ -115,6 +120,8 @@ def audience(client_id: int, platform: str, conns: Conns | None = None) -> dict[
             out["reason"] = TIKTOK_TOO_SMALL
         elif platform == "linkedin":
             out["reason"] = LINKEDIN_TOO_SMALL
+        elif platform == "facebook":
+            out["reason"] = FACEBOOK_TOO_SMALL
         else:
             out["reason"] = TOO_FEW_VIEWERS
         return out
@@ -299,7 +306,13 @@ def panel(client_id: int, platform: str, period: Period, tz: str, known: Conns |
         # most first whatever order the stored JSON kept
         "link_taps": list(link_taps_by_button(aud.get("link_taps_by_button") or {}).items()),
         "regions": [(c["name"], c["share"]) for c in aud.get("regions", [])],
+        # follower counts beside the shares where the platform gave counts (a Facebook Page)
+        "counts": {
+            key: {str(c[name]): int(c["followers"]) for c in aud.get(key, []) if isinstance(c.get("followers"), int)}
+            for key, name in (("countries", "code"), ("cities", "name"))
+        },
     }
+    out["note"] = FACEBOOK_NOTE if platform == "facebook" else None
     out["stories"] = stories(client_id, period, conns, limit=20) if platform == "instagram" else []
     out["over_time"] = over_time(client_id, platform, aud["as_of"], aud, conns) if aud["available"] else None
     out["subscriber_note"] = ROUNDED_SUBSCRIBERS if platform == "youtube" else None

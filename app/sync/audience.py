@@ -29,6 +29,8 @@ from app.platforms.audience import (
     youtube_audience,
 )
 from app.platforms.errors import PlatformError
+from app.platforms.facebook import FacebookAdapter
+from app.platforms.facebook_page_audience import page_audience as facebook_page_audience
 from app.platforms.http import shared_session
 from app.platforms.instagram import InstagramAdapter
 from app.platforms.linkedin_org import LinkedInOrgAdapter
@@ -37,7 +39,7 @@ from app.platforms.video_analytics import VideoRead, youtube_extras
 from app.platforms.youtube import YouTubeAdapter
 from app.redis_conn import get_redis
 from app.services import connection_settings, tokens
-from app.stats.audience import audience_payload, link_taps_by_button
+from app.stats.audience import LIST_KEYS, audience_payload, link_taps_by_button
 from app.sync import webhook_subscriptions
 from app.sync.quotas import Budgets
 from app.sync.recorder import RecordingSession
@@ -74,7 +76,8 @@ def audience_due(connection_id: int, today: date) -> bool:
 def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] = frozenset()) -> RawAudience | None:
     """The platform's audience (``None`` where the API we use gives none: TikTok's Display API, a LinkedIn
     member; a TikTok business account's comes from the API for Business, one call; a LinkedIn Company
-    Page's from its lifetime follower statistics, 1 to 3 calls).
+    Page's from its lifetime follower statistics, 1 to 3 calls; a Facebook Page's followers by country
+    and city, 2 calls).
 
     YouTube also reads the per-video numbers of the window's top videos, the Shorts / long-form split
     and (``scopes`` holding the monetary scope only) estimated revenue, over the same 28 days."""
@@ -84,6 +87,8 @@ def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] 
         return adapter.audience(token, today)
     if isinstance(adapter, LinkedInOrgAdapter):
         return adapter.audience(token)  # a Company Page; a member has none (no demographics API)
+    if isinstance(adapter, FacebookAdapter):
+        return facebook_page_audience(adapter, token)  # followers by country and city (2 calls)
     if isinstance(adapter, YouTubeAdapter):
         until = today - timedelta(days=YOUTUBE_LAG_DAYS)
         since = until - timedelta(days=YOUTUBE_WINDOW_DAYS - 1)
@@ -100,6 +105,10 @@ def read_audience(adapter: Any, token: str, today: date, scopes: frozenset[str] 
 def write_audience(connection_id: int, day: date, raw: RawAudience, followers: int | None) -> bool:
     """Store the day's snapshot (an empty answer, e.g. a small account, is stored too: it says "none")."""
     payload = audience_payload(raw.breakdowns, raw.online_hours)
+    for key in raw.keep_counts:  # a Facebook Page's follower counts beside the shares (top 10 kept)
+        name = LIST_KEYS[key]
+        for row in payload.get(key, []):
+            row["followers"] = int(raw.breakdowns[key].get(row[name], 0))
     employees = raw.breakdowns.get("employees", {}).get("EMPLOYEE")
     if payload and employees:  # a LinkedIn Page's followers who work there (a count, not a share)
         payload["employee_followers"] = int(employees)

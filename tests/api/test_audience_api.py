@@ -80,9 +80,8 @@ def test_audience_answers_the_latest_snapshot_or_a_plain_reason(client, world):
     assert tt["available"] is False
     assert tt["reason"].startswith("TikTok shares no audience data with apps")
     fb = client.get("/api/portal/social/facebook/audience").get_json()
-    assert fb["available"] is False
-    # a Page, not a personal account: Meta removed age, gender and city; countries are not read yet
-    assert fb["reason"].startswith("Facebook no longer gives apps the age, gender or city of a Page's followers")
+    # a Page's followers' countries are read weekly (tests/portal/test_facebook_audience_section.py); none here
+    assert (fb["available"], fb["reason"]) == (False, "No Facebook account is connected.")
     x = client.get("/api/portal/social/x/audience").get_json()
     assert x["reason"] == "X shares no audience data with apps: its API gives none for personal accounts."
     bad = client.get("/api/portal/social/myspace/audience")

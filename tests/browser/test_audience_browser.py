@@ -31,6 +31,8 @@ def site(make_app: Any) -> Any:
         yt = h.connection(c, "youtube", username="cora_yt")
         h.daily(ig, today() - timedelta(days=30), [1000 + 3 * i for i in range(31)])
         h.daily(yt, today() - timedelta(days=30), [5000 + 9 * i for i in range(31)])
+        fb = h.connection(c, "facebook", username="cora.cooks", account_type="PAGE")
+        h.daily(fb, today() - timedelta(days=30), [12_000 + 5 * i for i in range(31)])
         h.post(ig, today() - timedelta(days=2), likes=30, comments=3, followers=1090, caption="one post")
         hours = {str(i): float(10 + (40 if 17 <= i <= 21 else 0)) for i in range(24)}
         db.session.add_all(
@@ -58,6 +60,21 @@ def site(make_app: Any) -> Any:
                         "traffic_sources": {"YT_SEARCH": 50.0, "SUBSCRIBER": 30.0, "RELATED_VIDEO": 20.0},
                         "devices": {"MOBILE": 70.0, "DESKTOP": 25.0, "TV": 5.0},
                         "content_types": {"shorts": 60.0, "long_form": 40.0},
+                    },
+                ),
+                # a Facebook Page: countries and cities with their follower counts (page_follows_*)
+                AudienceSnapshot(
+                    connection_id=fb.id,
+                    taken_on=today() - timedelta(days=1),
+                    payload={
+                        "countries": [
+                            {"code": c, "share": s, "followers": n}
+                            for c, s, n in (("IN", 70.0, 8_400), ("GB", 20.0, 2_400), ("other", 10.0, 1_200))
+                        ],
+                        "cities": [
+                            {"name": "Thiruvananthapuram, Kerala", "share": 55.0, "followers": 5_500},
+                            {"name": "London, England", "share": 45.0, "followers": 4_500},
+                        ],
                     },
                 ),
                 # five weeks older: the "Audience over time" table
@@ -127,6 +144,7 @@ def _serious(page: Any) -> list[str]:
     [
         ("c@example.com", "/portal/analytics/instagram"),
         ("c@example.com", "/portal/analytics/youtube"),
+        ("c@example.com", "/portal/analytics/facebook"),
         ("admin@example.com", "/admin/clients/{client}"),
         ("c@example.com", "/portal/analytics/content/{video}"),
         ("admin@example.com", "/admin/clients/{client}/content/{video}"),
@@ -141,6 +159,9 @@ def test_audience_pages_pass_axe(site: Any, page: Any, email: str, path: str) ->
     assert page.get_by_role("heading", name=heading).first.is_visible()
     if "youtube" in path:
         assert page.get_by_text("YouTube does not tell apps when followers are online.").is_visible()
+    if "facebook" in path:
+        assert page.get_by_role("columnheader", name="Followers").first.is_visible()
+        assert page.get_by_text("Meta removed the followers' age and gender from its API in 2024.").is_visible()
     assert _serious(page) == []
 
 
@@ -159,6 +180,24 @@ def test_audience_section_on_a_phone(site: Any, browser: Any, tmp_path: Any) -> 
         assert heading.is_visible()
         page.locator("section.audience").screenshot(path=str(tmp_path / "audience-phone.png"))
         page.screenshot(path="/tmp/audience-phone-full.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_facebook_pages_countries_on_a_phone(site: Any, browser: Any) -> None:
+    url, _ = site
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        log_in(page, url, "c@example.com")
+        page.goto(f"{url}/portal/analytics/facebook")
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        heading = page.get_by_role("heading", name="Countries")
+        heading.scroll_into_view_if_needed()
+        assert heading.is_visible()
+        page.locator("section.audience").screenshot(path="/tmp/fb-audience-phone.png")
     finally:
         context.close()
 

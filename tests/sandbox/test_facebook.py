@@ -18,7 +18,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 
-from tests.support.sandbox import CLIENTS, REDIRECT_URI, SandboxControl
+from tests.support.sandbox import CLIENTS, REDIRECT_URI, SandboxControl, SandboxError
 
 V = "v25.0"
 
@@ -268,3 +268,81 @@ def test_page_buc_limit_answers_80001_with_the_time_to_regain_access() -> None:
             ).status_code
             == 200
         )
+
+
+PLACES = {
+    "countries": [{"code": "IN", "share": 80}, {"code": "GB", "share": 15}, {"code": "BD", "share": 5}],
+    "cities": [{"name": "Mumbai, Maharashtra", "share": 70}, {"name": "London, England", "share": 30}],
+}
+
+
+@SDK_METRIC_WARNING
+def test_page_follows_country_and_city_through_the_official_client(
+    sandbox: SandboxControl, sandbox_url: str, pages: list[dict[str, Any]]
+) -> None:
+    page_id = pages[0]["platform_user_id"]
+    sandbox.patch_account(pages[0]["id"], audience=PLACES)
+    api = graph_api(sandbox_url, _page_token(sandbox, sandbox_url, pages[0]["id"], page_id))
+    page = Page(page_id, api=api)
+    [country] = list(page.get_insights(params={"metric": ["page_follows_country"], "period": "lifetime"}))
+    assert country["name"] == "page_follows_country"
+    assert country["period"] == "lifetime"
+    assert country["id"] == f"{page_id}/insights/page_follows_country/lifetime"
+    [point] = country["values"]
+    # 12,400 followers x the truth's shares, as counts by ISO-2 code (platforms-deep-data.md 2.4)
+    assert point["value"] == {"IN": 9_920, "GB": 1_860, "BD": 620}
+    assert point["end_time"].endswith("T07:00:00+0000")
+    [city] = list(page.get_insights(params={"metric": ["page_follows_city"], "period": "lifetime"}))
+    assert city["values"][0]["value"] == {"Mumbai, Maharashtra": 8_680, "London, England": 3_720}
+    # both in one call, and no period at all: the lifetime point (Meta's default period for them)
+    both = list(page.get_insights(params={"metric": ["page_follows_country", "page_follows_city"]}))
+    assert [i["name"] for i in both] == ["page_follows_country", "page_follows_city"]
+    # the control API keeps a Page's truth to what Meta gives: no age or gender (removed in 2024)
+    with pytest.raises(SandboxError) as refused:
+        sandbox.patch_account(pages[0]["id"], audience={"age": {"18-24": 100}})
+    assert refused.value.status_code == 400
+    assert "audience keys not for facebook: age (allowed: countries, cities)" in refused.value.response.text
+    assert set(sandbox.patch_account(pages[0]["id"], audience={})["audience"]) == {"countries", "cities"}
+
+
+@SDK_METRIC_WARNING
+def test_page_follows_country_refuses_what_meta_refuses(
+    sandbox: SandboxControl, sandbox_url: str, pages: list[dict[str, Any]]
+) -> None:
+    page_id = pages[0]["platform_user_id"]
+    token = _page_token(sandbox, sandbox_url, pages[0]["id"], page_id)
+    page = Page(page_id, api=graph_api(sandbox_url, token))
+    for params in (
+        {"metric": ["page_follows_country"], "period": "day"},
+        {"metric": ["page_follows_country", "page_media_view"], "period": "lifetime"},
+        {"metric": ["page_fans_country"], "period": "lifetime"},  # removed 2025-11-15
+        {"metric": ["page_follows_gender_age"], "period": "lifetime"},  # removed 2024-03-14
+    ):
+        with pytest.raises(FacebookRequestError) as err:
+            list(page.get_insights(params=params))
+        assert (err.value.http_status(), err.value.api_error_code()) == (400, 100), params
+        assert err.value.body()["error"]["type"] == "OAuthException"
+    # the raw envelope: data only, no paging (the reference's example)
+    raw = requests.get(
+        sandbox.url(f"graph.facebook.com/{V}/{page_id}/insights"),
+        params={"metric": "page_follows_country", "period": "lifetime"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert raw.status_code == 200
+    assert set(raw.json()) == {"data"}
+    assert "X-Business-Use-Case-Usage" in raw.headers
+
+
+def test_a_page_under_100_followers_gets_no_places(sandbox: SandboxControl, sandbox_url: str) -> None:
+    small = sandbox.create_account("facebook", "tiny.page", 60, owner="Tim Small", seed=23)
+    page_id = small["platform_user_id"]
+    token = _page_token(sandbox, sandbox_url, small["id"], page_id)
+    raw = requests.get(
+        sandbox.url(f"graph.facebook.com/{V}/{page_id}/insights"),
+        params={"metric": "page_follows_country,page_follows_city", "period": "lifetime"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert raw.status_code == 200
+    assert raw.json() == {"data": []}

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -41,7 +42,46 @@ def _synced_page(app: Any, link: Any) -> tuple[int, dict[str, Any]]:
     return conn_id, account
 
 
-def test_a_synced_page_shows_on_every_client_page_and_export(app: Any, link: Any, client: Any, creator: Any) -> None:
+def _label(rate: float) -> str:
+    """docs/metrics.md "Performance label" from the 30-day growth rate."""
+    return "Strong growth" if rate >= 5 else "Growing" if rate >= 1 else "Flat" if rate > -1 else "Declining"
+
+
+def _check_metrics(client: Any, world: Any, account: dict[str, Any]) -> None:
+    """``/facebook/metrics`` against the world: the backfill counts back from today's 12,345 by each day's
+    follows minus unfollows (``page_daily_follows_unique`` / ``page_daily_unfollows_unique``: exact), and
+    yesterday, the last day Meta's insights give, carries today's count, so followers(today - n) =
+    12,345 - the world's changes of the days from n - 1 back to yesterday."""
+    changes = world.account(account["id"], history=True)["daily_changes"]
+    today = datetime.now(UTC).date()
+    for days in (7, 30, 90):
+        start = 12_345 - sum(changes[-days:-1])
+        got = client.get(f"/api/portal/social/facebook/metrics?range={days}d").get_json()
+        assert (got["connected"], got["platform"]) == (True, "facebook")
+        assert got["period"] == {
+            "days": days,
+            "key": f"{days}d",
+            "start": (today - timedelta(days=days)).isoformat(),
+            "end": today.isoformat(),
+        }
+        assert (got["followers"]["start"], got["followers"]["end"]) == (start, 12_345), days
+        assert got["followers"]["net"] == 12_345 - start
+        assert got["followers"]["growth_rate"] == pytest.approx((12_345 - start) / start * 100)
+        # the one post (2 days old): 40 reactions + 4 comments + 2 shares over the 12,345 followers it
+        # was measured at; its 800 views are the period's views
+        assert got["engagement"]["posts"] == 1
+        assert got["engagement"]["rate"] == pytest.approx((40 + 4 + 2) / 12_345 * 100)
+        assert got["views_or_reach"] == 800
+    month = 12_345 - sum(changes[-30:-1])
+    got = client.get("/api/portal/social/facebook/metrics").get_json()  # the default range: 30 days
+    assert got["period"]["key"] == "30d"
+    assert got["monthly_gain"] == 12_345 - month
+    assert got["performance"] == _label((12_345 - month) / month * 100)
+
+
+def test_a_synced_page_shows_on_every_client_page_and_export(
+    app: Any, link: Any, client: Any, creator: Any, world: Any
+) -> None:
     conn_id, account = _synced_page(app, link)
     conn = db.session.get(Connection, conn_id)
     assert conn.status == "connected"
@@ -63,6 +103,7 @@ def test_a_synced_page_shows_on_every_client_page_and_export(app: Any, link: Any
 
     metrics = client.get("/api/portal/social/facebook/metrics")
     assert metrics.status_code == 200, metrics.get_data(as_text=True)
+    _check_metrics(client, world, account)
     overview = client.get("/api/portal/social/overview").get_json()
     assert "facebook" in json.dumps(overview)
 

@@ -10,6 +10,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -107,10 +108,32 @@ def test_linkedin_data_reaches_every_page(app: Any, link: Any, world: Any, clien
     assert "@None" not in detail.get_data(as_text=True)  # LinkedIn members have no handle
     admin_json = client.get(f"/api/admin/social/clients/{creator_id}").get_json()
     assert any(p["platform"] == "linkedin" for p in admin_json["platforms"])
-    portfolio = client.get("/api/admin/social/portfolio?platform=linkedin").get_json()
-    assert portfolio is not None
+    # the portfolio and the leaderboard, computed by hand from the world: the backfill counts back from
+    # today's 4,200 by the followers LinkedIn says were gained each day (docs/sync.md "Backfill": no
+    # daily unfollows, so the earlier counts are a lower bound); yesterday, whose gains are the last
+    # LinkedIn gives, carries today's count, so followers(d) = 4,200 - gains(d + 1 .. yesterday)
+    gained = [g for g, _ in world.account(account["id"], history=True)["daily_gained_lost"]]
+
+    def backfilled(days_back: int) -> int:
+        return 4_200 - sum(gained[-days_back:-1])
+
+    start30, start90 = backfilled(30), backfilled(90)
+    truth = world.account(account["id"], history=True)["daily_changes"]
+    assert start30 <= 4_200 - sum(truth[-30:])  # a lower bound of the world's count 30 days ago
+    portfolio = client.get("/api/admin/social/portfolio?platform=linkedin&range=30d").get_json()
+    assert (portfolio["total_followers"], portfolio["platform_totals"]) == (4_200, {"linkedin": 4_200})
+    change = portfolio["period_change"]
+    assert (change["start"], change["end"], change["net"]) == (start30, 4_200, 4_200 - start30)
+    assert change["growth_rate"] == pytest.approx((4_200 - start30) / start30 * 100)
+    assert portfolio["average_growth_rate_90d"] == pytest.approx((4_200 - start90) / start90 * 100)
+    assert portfolio["top_platform"] == {"platform": "linkedin", "share": 100.0}
     leaders = client.get("/api/admin/social/leaderboard?platform=linkedin").get_json()
-    assert leaders["platform"] == "linkedin"
+    [row] = leaders["items"]
+    assert (row["client_id"], row["followers"], row["top_platform"]) == (creator_id, 4_200, "linkedin")
+    assert (row["change"]["start"], row["change"]["net"]) == (start30, 4_200 - start30)
+    assert row["change"]["growth_rate"] == pytest.approx(change["growth_rate"])
+    board = client.get("/admin/portfolio?platform=linkedin").get_data(as_text=True)
+    assert f"<td>4,200</td><td>+{change['growth_rate']:.1f}% (+{4_200 - start30})</td><td>LinkedIn</td>" in board
     assert client.get("/admin/portfolio?platform=linkedin").status_code == 200
     assert client.get(f"/api/admin/social/clients/{creator_id}/export?format=csv").status_code == 200
     day = (datetime.now(UTC).date() + timedelta(days=60)).isoformat()

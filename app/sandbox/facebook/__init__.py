@@ -7,7 +7,9 @@ version resolution, the ``fields`` splitter, usage headers) are reused from :mod
   user token, the token check for user and Page tokens.
 * :mod:`.graph`: the ``graph.facebook.com`` router: ``me``, ``me/accounts`` (Page tokens), ``me/permissions``,
   the Page node, ``posts`` / ``published_posts`` / ``feed`` with cursor paging, the post node.
-* :mod:`.insights`: Page and post insights, deprecated metrics answered with Meta's code-100 error.
+* :mod:`.insights`: Page and post insights, deprecated metrics answered with Meta's code-100 error, and
+  the Page's followers by country and city (``page_follows_country`` / ``_city``, lifetime) from its
+  audience truth.
 
 A sandbox Facebook account is a Page (``account_type`` ``PAGE``) or a person who manages none
 (``PERSON``); Pages with the same ``owner`` are managed by one person, whose login lists them all.

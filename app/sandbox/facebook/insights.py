@@ -1,5 +1,12 @@
 """Page and post insights (platforms.md §3.4), from the world's daily truth.
 
+A Page's followers by country (``page_follows_country``, working on v25, platforms-deep-data.md §2.4) and
+by city (``page_follows_city``, **unconfirmed**: sandbox setting ``FB_PAGE_FOLLOWS_CITY``, off = answered
+as a removed metric) are ``period=lifetime`` metrics drawn from the Page's audience truth
+(``sandbox/audience.py``, settable through the control API): one point whose value is an object of
+follower counts by ISO-2 country code (by city name), the largest 45, empty ``data`` under
+``FB_DEMOGRAPHICS_MIN_FOLLOWERS`` (platforms.md §3.4 and §8: "historically 100", unconfirmed today).
+
 Metrics Meta removed (2024-03-14, 2025-11-15, 2026-06-15) answer with the code-100 error Meta gives on
 every version, which does not name the metric; unknown names get the same answer. Day D is the point
 whose ``end_time`` is ``D+1T07:00:00+0000``; only finished days are served; ``since``..``until`` may span
@@ -28,7 +35,13 @@ PAGE_METRICS = (
     "page_daily_follows_unique",
     "page_daily_unfollows_unique",
     "page_views_total",
+    "page_follows_country",
+    "page_follows_city",
 )
+#: the Page's followers by place: ``period=lifetime`` only, never mixed with the daily metrics
+LIFETIME_METRICS = ("page_follows_country", "page_follows_city")
+#: how many places a lifetime answer holds (the old ``page_fans_country`` gave 45; unconfirmed today)
+TOP_PLACES = 45
 POST_METRICS = (
     "post_media_view",
     "post_total_media_view_unique",
@@ -46,6 +59,8 @@ DEPRECATED = frozenset(
         "page_fans_country",
         "page_fans_locale",
         "page_fans_gender_age",
+        "page_follows_gender_age",
+        "page_follows_locale",
         "page_fan_adds",
         "page_fan_adds_unique",
         "page_fan_removes",
@@ -130,10 +145,59 @@ def _page_value(acc: Account, metric: str, d: date, breakdown: str | None) -> An
     return acc.daily("profile_visits", d)  # page_views_total
 
 
+def _places(acc: Account, metric: str) -> dict[str, int]:
+    """Followers by country code or city name today: the truth's shares of the Page's followers."""
+    truth = acc.audience()
+    rows = truth.get("countries", []) if metric == "page_follows_country" else truth.get("cities", [])
+    name = "code" if metric == "page_follows_country" else "name"
+    followers = acc.followers_on(state().today())
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[name]] = counts.get(row[name], 0) + int(followers * row["share"] / 100)
+    top = sorted(((k, v) for k, v in counts.items() if v > 0), key=lambda kv: -kv[1])[:TOP_PLACES]
+    return dict(top)
+
+
+def lifetime_insights(acc: Account, metrics: list[str], period: str | None) -> dict[str, Any]:
+    """``page_follows_country`` / ``page_follows_city``: one lifetime point, ``end_time`` the end of the
+    last finished day; empty ``data`` for a Page under the demographics threshold."""
+    st = state()
+    if "page_follows_city" in metrics and not st.cfg["FB_PAGE_FOLLOWS_CITY"]:
+        raise GraphError(INVALID_METRIC, 100)
+    daily = [m for m in metrics if m not in LIFETIME_METRICS]
+    if daily:
+        raise GraphError(f"(#100) The period (lifetime) is not supported for the metric ({daily[0]})", 100)
+    if period not in (None, "lifetime"):
+        raise GraphError("(#100) Param period must be one of {lifetime} for these metrics", 100)
+    if acc.followers_on(st.today()) < int(st.cfg["FB_DEMOGRAPHICS_MIN_FOLLOWERS"]):
+        return {"data": []}
+    end = datetime.combine(st.today(), time(0), UTC) + DAY_END
+    page_id = acc.platform_user_id
+    titles = {
+        "page_follows_country": "Lifetime Page Follows by Country",
+        "page_follows_city": "Lifetime Page Follows by City",
+    }
+    return {
+        "data": [
+            {
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": _places(acc, m), "end_time": iso_meta(end)}],
+                "title": titles[m],
+                "description": f"Lifetime: the Page's followers by {'country' if m.endswith('country') else 'city'}",
+                "id": f"{page_id}/insights/{m}/lifetime",
+            }
+            for m in metrics
+        ]
+    }
+
+
 def page_insights(acc: Account) -> dict[str, Any]:
     st = state()
     args = request.args
     metrics = check_metrics(args.get("metric"), PAGE_METRICS)
+    if any(m in LIFETIME_METRICS for m in metrics):
+        return lifetime_insights(acc, metrics, args.get("period"))
     period = args.get("period", "day")
     if period != "day":
         raise GraphError("(#100) Param period must be one of {day} for these metrics", 100)

@@ -162,7 +162,7 @@ def _sync_page(conn: Connection, status: int = 200, error: str | None = None, ty
         costs=cs.choice_costs(conn),
         total=cs.cost(conn.platform, cs.settings_of(conn), cs.calls_key(conn)).words(conn.platform),
         available=cs.available(conn),
-        kinds=cs.KIND_LABELS,
+        kinds=cs.kind_labels(conn),
         staff=current_user.role is not Role.CLIENT,
         error=error,
     )
