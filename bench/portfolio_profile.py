@@ -1,10 +1,11 @@
 """The uncached admin portfolio taken apart, one request at a time (issue 21), on a database of
 ``bench/pages.py --keep``:
 
-- ``--explain``: every SQL statement one uncached request sends, each run again under
-  ``EXPLAIN (ANALYZE, BUFFERS)`` with the settings it ran with (the reads aside: ``jit`` off,
-  ``work_mem`` 32 MB): the server's execution and planning time per statement (a statement's server
-  CPU on an idle core; under load its wall time is more), and JIT time if any;
+- ``--explain``: every SQL statement one uncached request sends, each run again ``--repeat`` times with
+  the settings it ran with (the reads aside: ``jit`` off, ``work_mem`` 32 MB) for its backend's CPU
+  (``/proc``, 10 ms ticks: what it costs the box whatever the load), then once under ``EXPLAIN
+  (ANALYZE, BUFFERS)``: execution and planning time (wall inside the server: inflated by load), JIT
+  time if any; ``--plans FILE`` keeps the plans;
 - ``--profile``: a cProfile of one uncached request (the page, in-process), the top functions;
 - ``--dump FILE``: the computed results (``compute_portfolio``, whole and page, admin and a coach) of a
   set of queries as JSON, to compare two checkouts' answers on the same database (``cmp``).
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, os.getcwd())
@@ -88,35 +90,67 @@ def statements(app: Any, path: str) -> list[tuple[str, Any, bool]]:
     return seen
 
 
-def explain(app: Any, path: str) -> None:
+def backend_cpu(pid: int) -> float:
+    """CPU ms of a PostgreSQL backend process on this machine (10 ms ticks; 0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _one(cur: Any) -> Any:
+    row = cur.fetchone()
+    assert row is not None
+    return row[0]
+
+
+def explain(app: Any, path: str, repeat: int, plans: str) -> None:
+    """Per statement: the mean CPU of its backend over ``repeat`` runs (what it costs the box, whatever
+    the load), then one ``EXPLAIN ANALYZE`` (execution time: wall inside the server, inflated by load)."""
     from app.extensions import db
 
-    print(f"\nEXPLAIN ANALYZE of each statement of one uncached GET {path}:")
-    total = 0.0
+    print(f"\nEach statement of one uncached GET {path}: backend CPU mean of {repeat} runs, EXPLAIN ANALYZE once")
+    total_cpu = total_exec = 0.0
+    out = []
     with app.app_context():
         raw = db.engine.raw_connection()
         try:
+            cur = raw.cursor()
+            cur.execute("SELECT pg_backend_pid()")
+            pid = _one(cur)
+            raw.rollback()
             for stmt, params, jit_off in statements(app, path):
                 if not stmt.lstrip().upper().startswith(("SELECT", "WITH")):
                     print(f"  (not a read) {stmt[:70]!r}")
                     continue
-                cur = raw.cursor()
-                if jit_off:
-                    cur.execute("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'")
+                setting = "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'" if jit_off else "SELECT 1"
+                cpu = backend_cpu(pid)
+                for _ in range(repeat):
+                    cur.execute(setting)
+                    cur.execute(stmt, params)
+                    cur.fetchall()
+                    raw.rollback()
+                cpu = (backend_cpu(pid) - cpu) / repeat
+                cur.execute(setting)
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + stmt, params)
-                plan = cur.fetchone()[0][0]
+                plan = _one(cur)[0]
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + stmt, params)
+                out.append(stmt + "\n" + "\n".join(r[0] for r in cur.fetchall()))
                 raw.rollback()
                 ms = plan["Execution Time"]
-                total += ms
+                total_cpu, total_exec = total_cpu + cpu, total_exec + ms
                 jit = plan.get("JIT", {}).get("Timing", {}).get("Total", 0.0)
-                first = " ".join(stmt.split())[:90]
+                first = " ".join(stmt.split())[:80]
                 print(
-                    f"  {ms:8.1f} ms exec {plan['Planning Time']:6.1f} ms plan"
+                    f"  {cpu:7.1f} ms CPU {ms:8.1f} ms exec {plan['Planning Time']:5.1f} ms plan"
                     f"{f' {jit:.1f} ms JIT' if jit else ''} {plan['Plan'].get('Actual Rows', 0):>6} rows  {first}"
                 )
         finally:
             raw.close()
-    print(f"  {total:8.1f} ms in all (execution)")
+    print(f"  {total_cpu:7.1f} ms CPU {total_exec:8.1f} ms exec in all")
+    if plans:
+        Path(plans).write_text("\n\n".join(out))
 
 
 def profile(app: Any, path: str, top: int) -> None:
@@ -171,6 +205,8 @@ def main() -> None:
     ap.add_argument("--name", required=True, help="a database kept by bench/pages.py --keep")
     ap.add_argument("--path", action="append", help="page(s) to take apart (default: the 30-day and all-time views)")
     ap.add_argument("--explain", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per statement for its backend CPU")
+    ap.add_argument("--plans", default="", help="write the EXPLAIN ANALYZE plans to this file")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--dump", default="")
@@ -187,7 +223,7 @@ def main() -> None:
     try:
         for path in paths:
             if args.explain:
-                explain(app, path)
+                explain(app, path, args.repeat, args.plans)
             if args.profile:
                 profile(app, path, args.top)
         if args.dump:
