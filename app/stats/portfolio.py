@@ -515,7 +515,11 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     inline = not _everyone(visible, query)
     summaries = parallel_reads.fetch(
-        rows_sql.summaries(clients, query, anchors, LEADERBOARD_DAYS), jit=False, inline=inline
+        rows_sql.summaries(
+            clients, query, anchors, LEADERBOARD_DAYS, grouping_sets=db.engine.dialect.name == "postgresql"
+        ),
+        jit=False,
+        inline=inline,
     )
     at = {n: 4 + i for i, n in enumerate(anchors)}  # a row: id, name, coach, connections, totals..., (see summaries)
     i0, i7, i14, i35, ip = at[0], at[7], at[14], at[35], at[period_days]
@@ -527,7 +531,7 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
     n_platforms = 0  # the platform rows come last, their client id NULL
     while n_platforms < len(rows) and rows[-1 - n_platforms][0] is None:
         n_platforms += 1
-    platform_totals_now = {r[1]: int(r[i0]) for r in rows[len(rows) - n_platforms :]}
+    platform_totals_now = {r[1]: int(r[i0] or 0) for r in rows[len(rows) - n_platforms :]}
     rows = rows[: len(rows) - n_platforms]
     total, start, starts_known, rates = 0, 0, False, []
     ranked: list[tuple[bool, float, int, tuple[Any, ...]]] = []  # (rate known, rate, -position, row)
