@@ -16,6 +16,8 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 _lock = threading.Lock()
 _embedded: dict[str, Any] = {}
@@ -54,8 +56,12 @@ def stop_embedded(save: bool = False, timeout: float = 10.0) -> None:
         _embedded.clear()
     for server in servers:
         pid, folder = server.pid, server.redis_dir
-        with contextlib.suppress(redis.RedisError):  # already gone, or refused: the signals below settle it
-            server.shutdown(save=save, nosave=not save)
+        # a client of its own with no retries: the server closing the connection is the answer to SHUTDOWN,
+        # and the pooled client's retries with back-off turned that into 7-12 s of reconnect attempts
+        once = redis.Redis(unix_socket_path=server.socket_file, socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
+        with contextlib.suppress(redis.RedisError, OSError):  # gone, or refused: the wait below settles it
+            once.execute_command("SHUTDOWN", "SAVE" if save else "NOSAVE")
+        once.close()
         if pid:
             try:
                 process = psutil.Process(pid)

@@ -8,6 +8,10 @@ the views the pages open with after a sync whose warm-up job (``app/jobs/fans.py
 time printed apart: it is worker time, not a reader's).
 
     .venv/bin/python bench/fans.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 30]
+
+Creates the database ``bench_fans`` next to the given server URL and drops it at the end (``--keep`` keeps
+it for ``--reuse``); its embedded redis-server and temporary folder go too, also on failure or Ctrl-C.
+``--comments`` and ``--others`` make a smaller world (the test of that clean-up runs it tiny).
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.inbox import generate  # noqa: E402
-from bench.pages import PASSWORD, admin_url, create_database, drop_database, make_app  # noqa: E402
+from bench.cleanup import stop_on_signals  # noqa: E402
+from bench.inbox import BIG, OTHERS, generate  # noqa: E402
+from bench.pages import PASSWORD, admin_url, clean_up, create_database, make_app  # noqa: E402
 
 AUTHORS_PER_PLATFORM = 25_000
 
@@ -39,14 +44,20 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--comments", type=int, default=BIG, help="comments of the big client")
+    ap.add_argument("--others", type=int, default=OTHERS, help="other clients (2,000 comments each)")
     args = ap.parse_args()
-    instance = tempfile.mkdtemp(prefix="bench-fans-")
+    stop_on_signals()
     from app.config import normalise_database_url
+    from app.redis_conn import start_embedded
 
     server = normalise_database_url(args.url) or args.url
-    db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
-    app = make_app(db_url, instance)
+    instance = tempfile.mkdtemp(prefix="bench-fans-")
+    app = None
     try:
+        db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
+        # started here, not lazily by the app's first Redis use (live.bump): stopped in ``finally``
+        app = make_app(db_url, instance, REDIS_URL=start_embedded(instance))
         from app.extensions import db
 
         if not args.reuse:
@@ -55,7 +66,7 @@ def main() -> None:
             with app.app_context():
                 upgrade()
             t = time.perf_counter()
-            generate(app)
+            generate(app, big=args.comments, others=args.others)
             with app.app_context():
                 db.session.execute(
                     text(
@@ -146,13 +157,7 @@ def main() -> None:
             p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
             print(f"\nwarm-up job (worker, 5 views): p50 {statistics.median(warmups):.0f} ms, p95 {p95:.0f} ms")
     finally:
-        with app.app_context():
-            from app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-        if not args.keep:
-            drop_database(server, args.name)
+        clean_up(app, instance, server, None if args.keep else args.name)
 
 
 if __name__ == "__main__":

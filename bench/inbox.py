@@ -9,7 +9,9 @@ request are counted.
 
     .venv/bin/python bench/inbox.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 30]
 
-Creates the database ``bench_inbox`` next to the given server URL and drops it at the end (``--keep``).
+Creates the database ``bench_inbox`` next to the given server URL and drops it at the end (``--keep``);
+its embedded redis-server and temporary folder go too, also on failure or Ctrl-C. ``--comments`` and
+``--others`` make a smaller world (the test of that clean-up runs it tiny).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import PASSWORD, admin_url, create_database, drop_database, make_app  # noqa: E402
+from bench.cleanup import stop_on_signals  # noqa: E402
+from bench.pages import PASSWORD, admin_url, clean_up, create_database, make_app  # noqa: E402
 
 BIG, OTHERS, OTHER_EACH = 200_000, 50, 2_000
 
 
-def generate(app: Any) -> None:
+def generate(app: Any, big: int = BIG, others: int = OTHERS) -> None:
     from werkzeug.security import generate_password_hash
 
     from app.extensions import db
@@ -41,7 +44,7 @@ def generate(app: Any) -> None:
     steps = [
         f"""INSERT INTO users (email, name, role, password_hash, is_active, created_at, updated_at)
             SELECT 'client' || g || '@bench.local', 'Client ' || g, 'client', :pw, true, now(), now()
-            FROM generate_series(0, {OTHERS}) g""",
+            FROM generate_series(0, {others}) g""",
         """INSERT INTO clients (user_id, display_name, program_start, status, time_zone, created_at, updated_at)
             SELECT id, name, current_date - 60, 'active', 'UTC', now(), now() FROM users""",
         """INSERT INTO connections (client_id, platform, platform_user_id, username, status, scopes, token_version,
@@ -68,7 +71,7 @@ def generate(app: Any) -> None:
                    CASE WHEN g % 4 = 0 THEN now() - (g % 86400) * interval '90 seconds' + interval '3 hours' END,
                    CASE WHEN g % 3 = 0 THEN now() END, now(), now()
             FROM connections cn
-            JOIN LATERAL (SELECT CASE WHEN cn.client_id = (SELECT min(id) FROM clients) THEN {BIG // 2}
+            JOIN LATERAL (SELECT CASE WHEN cn.client_id = (SELECT min(id) FROM clients) THEN {big // 2}
                                       ELSE {OTHER_EACH // 2} END AS n) sizes ON true
             JOIN LATERAL generate_series(1, sizes.n) g ON true
             JOIN content_items ci
@@ -100,21 +103,27 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--comments", type=int, default=BIG, help="comments of the big client")
+    ap.add_argument("--others", type=int, default=OTHERS, help="other clients (2,000 comments each)")
     args = ap.parse_args()
-    instance = tempfile.mkdtemp(prefix="bench-inbox-")
+    stop_on_signals()
     from app.config import normalise_database_url
+    from app.redis_conn import start_embedded
 
     server = normalise_database_url(args.url) or args.url
-    db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
-    app = make_app(db_url, instance)
+    instance = tempfile.mkdtemp(prefix="bench-inbox-")
+    app = None
     try:
+        db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
+        # started here, not lazily by the app's first Redis use: stopped in ``finally``
+        app = make_app(db_url, instance, REDIS_URL=start_embedded(instance))
         if not args.reuse:
             from flask_migrate import upgrade
 
             with app.app_context():
                 upgrade()
             t = time.perf_counter()
-            generate(app)
+            generate(app, big=args.comments, others=args.others)
             print(f"generated in {time.perf_counter() - t:.1f}s")
         with app.app_context():
             from app.extensions import db
@@ -161,13 +170,7 @@ def main() -> None:
             p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
             print(f"| {name} | {statistics.median(times):.1f} | {p95:.1f} | {max(times):.1f} | {q:.0f} |")
     finally:
-        with app.app_context():
-            from app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-        if not args.keep:
-            drop_database(server, args.name)
+        clean_up(app, instance, server, None if args.keep else args.name)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=5000)
     args = parser.parse_args()
     from app.redis_conn import start_embedded, stop_embedded
+    from bench.cleanup import shielded, stop_on_signals
+
+    stop_on_signals()
 
     with tempfile.TemporaryDirectory() as instance:
         try:
@@ -101,7 +104,8 @@ def main() -> int:
                 http, "/portal/analytics", max(50, args.requests // 50), 200, statements
             )
         finally:
-            stop_embedded()
+            with shielded():
+                stop_embedded()
     print(f"{'request':36} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL/req':>8}")
     for name, r in results.items():
         print(f"{name:36} {r['p50']:8.3f} {r['p95']:8.3f} {r['p99']:8.3f} {r['sql_per_request']:8.1f}")

@@ -45,7 +45,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -542,12 +541,10 @@ def run_window(
 
 def main() -> int:
     args = parse_args()
-
-    def terminate(*_: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM tears down like Ctrl-C (the finally below)
-
-    signal.signal(signal.SIGTERM, terminate)
     sys.path.insert(0, str(ROOT))
+    from bench.cleanup import shielded, stop_on_signals
+
+    stop_on_signals()  # SIGTERM tears down like Ctrl-C (the finally below)
     import requests
     from flask_migrate import upgrade
     from redis import Redis
@@ -628,14 +625,15 @@ def main() -> int:
             )
             print(f"\nZERO ERRORS: {'yes' if ok else 'NO'}")
     finally:
-        stop_all(list(reversed(procs)), grace=20)
-        stop_embedded()
-        if not args.keep:
-            recreate_database(args.url, args.name, drop_only=True)
-        if ok and not args.keep:
-            shutil.rmtree(instance, ignore_errors=True)
-        else:
-            print(f"logs kept in {instance}")
+        with shielded():  # a second Ctrl-C waits for the clean-up
+            stop_all(list(reversed(procs)), grace=20)
+            stop_embedded()
+            if not args.keep:
+                recreate_database(args.url, args.name, drop_only=True)
+            if ok and not args.keep:
+                shutil.rmtree(instance, ignore_errors=True)
+            else:
+                print(f"logs kept in {instance}")
     return 0 if ok else 1
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,8 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cleanup import remove_folder, shielded, stop_on_signals  # noqa: E402
 
 PER_CLIENT, DAYS, POSTS_PER_CONNECTION = 3, 730, 100
 CLIENTS_PER_COACH = 50
@@ -315,10 +316,14 @@ def after_sync(app: Any, db_url: str, instance: str, redis_url: str, runs: int, 
                 proc.start()
                 try:
                     ms, rss = out.get(timeout=600)
+                except BaseException:
+                    proc.kill()  # interrupted or failed: the worker goes now, not after its jobs
+                    raise
                 finally:
                     proc.join(60)
                     if proc.is_alive():
-                        proc.terminate()
+                        proc.kill()
+                        proc.join()
                 prep_ms.extend(ms)
                 worker_rss = max(worker_rss, rss)
             for name, fn in pages.items():
@@ -349,15 +354,22 @@ def pick_client(clients: int, reuse: bool) -> None:
         CLIENT_EMAIL = "client1@bench.local"
 
 
-def stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM unwind through ``finally`` (redis-server, worker process, database), also when a
-    shell started this in the background with SIGINT ignored."""
+def clean_up(app: Any, instance: str, server: str, drop: str | None) -> None:
+    """Close the app's database connections, stop the embedded redis-server (the one ``main`` started, or one
+    the app started on first use), remove the folder, drop the database ``drop``; a second Ctrl-C waits."""
+    from app.redis_conn import stop_embedded
 
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    with shielded():
+        if app is not None:
+            with app.app_context():
+                from app.extensions import db
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, interrupt)
+                db.session.remove()
+                db.engine.dispose()
+        stop_embedded()
+        remove_folder(instance)
+        if drop:
+            drop_database(server, drop)
 
 
 def main() -> None:
@@ -384,14 +396,15 @@ def main() -> None:
     from app.config import normalise_database_url
 
     server = normalise_database_url(args.url) or args.url
-    db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
     from app.redis_conn import start_embedded
 
-    redis_url = start_embedded(instance)  # stopped in ``finally``; a spawned worker process joins it
-    app = make_app(
-        db_url, instance, REDIS_URL=redis_url, PAGE_PREP_DELAY_SECONDS=0, PAGE_PREP_PORTFOLIO_DELAY_SECONDS=0
-    )
+    app = None
     try:
+        db_url = admin_url(server, args.name) if args.reuse else create_database(server, args.name)
+        redis_url = start_embedded(instance)  # stopped in ``finally``; a spawned worker process joins it
+        app = make_app(
+            db_url, instance, REDIS_URL=redis_url, PAGE_PREP_DELAY_SECONDS=0, PAGE_PREP_PORTFOLIO_DELAY_SECONDS=0
+        )
         from flask_migrate import upgrade
 
         with app.app_context():
@@ -490,16 +503,7 @@ def main() -> None:
             after_sync(app, db_url, instance, redis_url, args.after_sync, logins)
         print(f"peak RSS of this process (the web side): {peak_rss_mb():.0f} MB")
     finally:
-        with app.app_context():
-            from app.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-        from app.redis_conn import stop_embedded
-
-        stop_embedded()  # the app started a private redis-server on first use (no REDIS_URL)
-        if not args.keep:
-            drop_database(server, args.name)
+        clean_up(app, instance, server, None if args.keep else args.name)
 
 
 if __name__ == "__main__":

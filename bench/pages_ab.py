@@ -20,8 +20,10 @@ request: the mean, as the kernel counts it in 10 ms ticks), queries per request,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,8 +36,9 @@ HERE = Path(__file__).resolve().parent.parent
 
 # runs inside each side's own checkout (so it imports that side's app and bench modules)
 SERVE = r"""
-import json, sys, tempfile, time
+import json, shutil, signal, sys, tempfile, time
 sys.path.insert(0, ".")
+signal.signal(signal.SIGTERM, signal.default_int_handler)  # a SIGTERM unwinds through ``finally`` too
 from sqlalchemy import event
 from bench import pages, pages_audience
 from app.redis_conn import get_redis, start_embedded, stop_embedded
@@ -96,11 +99,15 @@ try:
         print(json.dumps([wall, cpu, counter["n"], resp.status_code, len(resp.get_data())]), flush=True)
 finally:
     stop_embedded()
+    shutil.rmtree(instance, ignore_errors=True)
 """
 
 
 def p95(xs: list[float]) -> float:
     return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+
+
+STARTED: list[subprocess.Popen[str]] = []  # every side started, for ``stop_sides`` (also one still starting)
 
 
 def backend_cpu(pid: int) -> float:
@@ -129,8 +136,31 @@ def start(checkout: Path, db_url: str, only: str, side: str) -> tuple[subprocess
         text=True,
         env={**os.environ, "PYTHONPATH": str(checkout), "PGAPPNAME": f"bench-ab-{side}"},
     )
+    STARTED.append(proc)
     assert proc.stdout is not None
     return proc, json.loads(proc.stdout.readline())
+
+
+def stop_sides() -> None:
+    """End of input: each side stops its redis-server and removes its folder, then exits. One that does not
+    within 30 s (busy, or still starting) gets a SIGINT (the same clean-up), then SIGKILL."""
+    from bench.cleanup import shielded
+
+    with shielded():
+        for proc in STARTED:
+            with contextlib.suppress(OSError):
+                if proc.stdin is not None:
+                    proc.stdin.close()
+        for proc in STARTED:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
 def main() -> None:
@@ -145,18 +175,20 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from app.config import normalise_database_url
+    from bench.cleanup import stop_on_signals
     from bench.pages import admin_url
 
+    stop_on_signals()
     db_url = admin_url(normalise_database_url(args.url) or args.url, args.name)
-    sides = {
-        "before": start(args.before.resolve(), db_url, args.only, "before"),
-        "after": start(HERE, db_url, args.only, "after"),
-    }
-    watch = create_engine(db_url, isolation_level="AUTOCOMMIT").connect()
-    names = [n for n in sides["after"][1] if n in sides["before"][1]]
-    got: dict[tuple[str, str], list[list[float]]] = {(n, s): [] for n in names for s in sides}
+    sides: dict[str, tuple[subprocess.Popen[str], list[str]]] = {}
+    got: dict[tuple[str, str], list[list[float]]] = {}
     loads = [os.getloadavg()[0]]
+    watch = create_engine(db_url, isolation_level="AUTOCOMMIT").connect()
     try:
+        sides["before"] = start(args.before.resolve(), db_url, args.only, "before")
+        sides["after"] = start(HERE, db_url, args.only, "after")
+        names = [n for n in sides["after"][1] if n in sides["before"][1]]
+        got = {(n, s): [] for n in names for s in sides}
         for name in names:  # one case at a time (a cold case empties the chart cache the warm ones read)
             for i in range(args.runs):
                 order = ("before", "after") if i % 2 == 0 else ("after", "before")
@@ -173,10 +205,7 @@ def main() -> None:
                     got[(name, side)].append([wall, cpu, queries, size, db_cpu])
                 loads.append(os.getloadavg()[0])
     finally:
-        for proc, _ in sides.values():
-            assert proc.stdin is not None
-            proc.stdin.close()
-            proc.wait(30)
+        stop_sides()
         watch.close()
     print(f"\nload average (1 min) during the run: {min(loads):.1f}-{max(loads):.1f}, {args.runs} runs per side")
     print("\n| page | side | p50 ms | p95 ms | max ms | app CPU p50 ms | database CPU mean ms | queries | bytes |")

@@ -30,7 +30,6 @@ import argparse
 import base64
 import multiprocessing
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -44,6 +43,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cleanup import remove_folder, shielded, stop_on_signals  # noqa: E402
 
 CLIENTS, PER_CLIENT, DAYS, POSTS_PER_CONN = 1000, 3, 400, 100
 
@@ -83,13 +84,13 @@ def make_app(db_url: str, redis_url: str, instance: str) -> Any:
 
 
 SQL = {
-    "users": f"""
+    "users": """
         INSERT INTO users (email, name, role, password_hash, is_active, created_at, updated_at)
         SELECT 'coach' || g || '@bench.local', 'Coach ' || g, 'coach', 'x', true, now(), now()
           FROM generate_series(1, 20) g
         UNION ALL
         SELECT 'client' || g || '@bench.local', 'Client ' || g || ' Zoë 渡辺', 'client', 'x', true, now(), now()
-          FROM generate_series(1, {CLIENTS}) g""",
+          FROM generate_series(1, :clients) g""",
     "clients": """
         INSERT INTO clients (user_id, coach_id, display_name, program_start, status, time_zone, created_at, updated_at)
         SELECT u.id, (SELECT id FROM users WHERE email = 'coach' || (1 + u.id % 20) || '@bench.local'),
@@ -124,13 +125,13 @@ SQL = {
 }
 
 
-def generate(app: Any) -> None:
+def generate(app: Any, clients: int = CLIENTS) -> None:
     from app.extensions import db
 
     with app.app_context():
         t = time.perf_counter()
         for stmt in SQL.values():
-            db.session.execute(text(stmt))
+            db.session.execute(text(stmt), {"clients": clients} if ":clients" in stmt else {})
             db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
@@ -220,7 +221,7 @@ def redis_commands(redis_url: str) -> int:
     return int(redis_lib.Redis.from_url(redis_url).info("stats")["total_commands_processed"])
 
 
-def single_timings(app: Any, runs: int) -> None:
+def single_timings(app: Any, runs: int, clients: int = CLIENTS) -> None:
     """Steps 1-3: one client's weekly report, programme report and share card, ``runs`` times each."""
     from app.extensions import db
     from app.models import Client
@@ -228,7 +229,7 @@ def single_timings(app: Any, runs: int) -> None:
     from app.reports import build, pdf_drawings, service, share
 
     with app.app_context(), app.test_request_context():
-        client = db.session.get(Client, 500)
+        client = db.session.get(Client, min(500, clients))
         assert client is not None
         today = utcnow().date()
         print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {runs} runs each\n")
@@ -280,6 +281,37 @@ def single_timings(app: Any, runs: int) -> None:
         print(f"\nprogramme PDF size: {size:,} bytes")
 
 
+def stop(procs: list[Any], redis: Any, instance: str, app: Any, server: str | None, name: str) -> None:
+    """Stop what ``main`` started, in order: the worker processes, the redis-server, the folder, the database
+    (when ``server`` is given); a second Ctrl-C waits until it is done."""
+    with shielded():
+        for p in procs:
+            if p.pid is not None and p.is_alive():
+                p.terminate()  # SIGTERM: rq's warm shutdown (the job at hand finishes)
+        for p in procs:
+            if p.pid is not None:
+                p.join(10)
+                if p.is_alive():
+                    p.kill()
+                    p.join()
+        if redis is not None:
+            redis.terminate()
+            try:
+                redis.wait(10)
+            except subprocess.TimeoutExpired:
+                redis.kill()
+                redis.wait()
+        remove_folder(instance)
+        if app is not None:
+            with app.app_context():
+                from app.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+        if server is not None:
+            recreate(server, name, create=False)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -296,7 +328,9 @@ def main() -> None:
     ap.add_argument("--no-fanout", action="store_true", help="time the single reports only (skip step 4)")
     ap.add_argument("--fanout-only", action="store_true", help="skip the single reports (steps 1-3)")
     ap.add_argument("--name", default="bench_reports", help="the database to create (and drop) next to --url")
+    ap.add_argument("--clients", type=int, default=CLIENTS, help="clients to generate (3 connections each)")
     args = ap.parse_args()
+    stop_on_signals()
     from app.config import normalise_database_url
 
     server = normalise_database_url(args.url) or args.url
@@ -324,9 +358,9 @@ def main() -> None:
 
         with app.app_context():
             upgrade()
-        generate(app)
+        generate(app, args.clients)
         if not args.fanout_only:
-            single_timings(app, args.runs)
+            single_timings(app, args.runs, args.clients)
         if args.no_fanout:
             return
 
@@ -361,7 +395,7 @@ def main() -> None:
                 f"\nweekly fan-out: {queued} reports queued in {t_fan:.1f}s; {args.workers} workers: {done} done, "
                 f"{failed} failed, {emails} emails queued, {pdfs} PDFs rendered ahead; ready to open after "
                 f"{total:.0f}s ({total / 60:.1f} min, target < 2 min: "
-                f"{'met' if total < 120 and done == CLIENTS else 'MISSED'}); "
+                f"{'met' if total < 120 and done == args.clients else 'MISSED'}); "
                 f"{total / max(done or 1, 1) * args.workers:.2f} s per report per worker; load average "
                 f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
             )
@@ -369,7 +403,7 @@ def main() -> None:
             print(
                 f"workers' CPU {cpu:.1f}s: {cpu / per * 1000:.0f} ms per report, their PostgreSQL backends' "
                 f"{pg / per * 1000:.0f} ms (physical limit on {os.cpu_count()} cores: "
-                f"{CLIENTS * (cpu + pg) / per / (os.cpu_count() or 1):.0f}s for {CLIENTS}); "
+                f"{args.clients * (cpu + pg) / per / (os.cpu_count() or 1):.0f}s for {args.clients}); "
                 f"{stmts / per:.1f} SQL statements and {commands / per:.1f} Redis commands per report "
                 f"(the fan-out's and the workers' own included)"
             )
@@ -382,26 +416,7 @@ def main() -> None:
             print(row("first request (rendered from the stored numbers, stored)", first, 1000))
             print(row("second request (read from report_files)", second, 1000))
     finally:
-        for p in procs:
-            if p.pid is not None and p.is_alive():
-                p.terminate()
-                p.join(10)
-        if redis is not None:
-            redis.terminate()
-            try:
-                redis.wait(10)
-            except subprocess.TimeoutExpired:
-                redis.kill()
-                redis.wait()
-        shutil.rmtree(instance, ignore_errors=True)
-        if app is not None:
-            with app.app_context():
-                from app.extensions import db as _db
-
-                _db.session.remove()
-                _db.engine.dispose()
-        if created:
-            recreate(server, args.name, create=False)
+        stop(procs, redis, instance, app, server if created else None, args.name)
 
 
 if __name__ == "__main__":

@@ -568,7 +568,9 @@ def main() -> int:
         "comment schedule (app/sync/aging.py) are read as they would be.",
     )
     args = parser.parse_args()
+    from bench.cleanup import remove_folder, shielded, stop_on_signals
 
+    stop_on_signals()  # SIGTERM (and Ctrl-C of a background run) unwinds through ``finally`` too
     from flask_migrate import upgrade
 
     from app.redis_conn import start_embedded, stop_embedded
@@ -580,6 +582,7 @@ def main() -> int:
     instance = tempfile.mkdtemp(prefix="bench-sync-")
     db_url = recreate_database(args.url, args.db)
     sandbox_proc: subprocess.Popen[bytes] | None = None
+    ok = False
     try:
         redis_url = start_embedded(os.path.join(instance, "redis"))
         sandbox_proc, sandbox = start_sandbox()
@@ -615,12 +618,18 @@ def main() -> int:
             report(daily)
             if args.seed_sample > 0:
                 compare_with_seed(app, sandbox, env, args, ids[: args.seed_sample])
+        ok = True
     finally:
-        if sandbox_proc is not None:
-            stop_all([sandbox_proc], grace=5)
-        stop_embedded()
-        if not args.keep:
-            recreate_database(args.url, args.db, drop_only=True)
+        with shielded():  # a second Ctrl-C waits for the clean-up
+            if sandbox_proc is not None:
+                stop_all([sandbox_proc], grace=5)
+            stop_embedded()
+            if not args.keep:
+                recreate_database(args.url, args.db, drop_only=True)
+            if ok:
+                remove_folder(instance)
+            else:
+                print(f"worker logs kept in {instance}")
     return 0
 
 

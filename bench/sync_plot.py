@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/sync_plot.py
 
-The figures are the ones written in bench/README.md ("Scale: sync", issue 21); edit ``MEASURED`` and
-``PER_SYNC`` there and here together. Measured points are drawn as such; everything past them is the
-linear extrapolation the table labels as one (a daily sync's cost does not depend on how many other
-connections there are: each is its own calls and its own rows), and the two physical bounds:
-latency-bound (sequential depth of a sync's calls x latency / workers) and CPU-bound (CPU per sync /
-2 cores).
+The figures are the ones written in bench/README.md (under "sync": "Scale", "All six platforms in the
+mix", "Sync CPU, second pass", "Final figures on a quiet box"); edit ``MEASURED`` and ``PER_SYNC`` there
+and here together. Every measured daily phase is its own series, labelled with its conditions (platforms,
+workers, the box's load), because the same code ran 54.6 s on a quiet box and 85.8 s at load average
+16-19. Past the measurements, the lines are the linear extrapolation of the final quiet-box run (a daily
+sync's cost does not depend on how many other connections there are: each is its own calls and its own
+rows) and its two physical bounds: latency-bound (a sync's calls x latency / workers, calls in sequence)
+and CPU-bound (worker CPU a sync / 2 cores); and the seed's loop (one sync after another).
 """
 
 from __future__ import annotations
@@ -15,37 +17,82 @@ from __future__ import annotations
 from pathlib import Path
 
 import pygal
+from pygal.style import Style
 
 OUT = Path(__file__).resolve().parent / "sync_scale.svg"
 SIZES = [100, 1_000, 3_000, 10_000, 30_000]
-#: (connections, wall seconds) of measured daily phases, 8 --no-fork workers, 100 ms per call
-MEASURED = [(1_000, 175.5)]
-#: per daily sync: wall seconds it holds a worker, CPU seconds (worker + PostgreSQL + Redis), workers
-PER_SYNC: dict[str, float] = {"hold_s": 1.40, "cpu_s": 0.102, "workers": 8, "cores": 2, "seed_s": 0.848}
+#: (label with its conditions, connections, wall seconds) of the measured daily phases, 100 ms a call,
+#: ``--no-fork`` workers, a day after the initial syncs (comments due)
+MEASURED: list[tuple[str, int, float]] = [
+    ("3 platforms, 8 workers, load 11-17 (2026-12-01)", 1_000, 175.5),
+    ("6 platforms, 8 workers, load 2.5-0.3 (2026-12-02)", 1_000, 77.0),
+    ("6 platforms, 12 workers, load up to 7.5 (2026-12-02)", 1_000, 62.3),
+    ("6 platforms + Pages, 12 workers, load 16-19 (2026-12-02)", 1_000, 85.8),
+    ("final: 6 platforms + Pages, 12 workers, quiet box (2026-12-02, c99bce5)", 1_000, 54.6),
+]
+#: the final quiet-box run: wall seconds for 1,000, calls a sync, worker CPU seconds a sync, workers, cores;
+#: the seed's loop: seconds a sync, one after another (six platforms, 60 syncs, 2026-12-02)
+PER_SYNC: dict[str, float] = {
+    "wall_1000_s": 54.6,
+    "calls": 5.75,
+    "latency_s": 0.1,
+    "cpu_s": 0.071,
+    "workers": 12,
+    "cores": 2,
+    "seed_s": 0.582,
+}
+
+
+#: one colour a series (measured points first, the final one darkest), the lines after them
+COLOURS = (
+    "#b0b0b0", "#8da0cb", "#66c2a5", "#fc8d62", "#d62728",
+    "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#333333",
+)  # fmt: skip
 
 
 def main() -> None:
     chart = pygal.XY(
-        title="Daily syncs: wall time by connections (8 workers, 100 ms a call)",
+        style=Style(colors=COLOURS, background="white", plot_background="white"),
+        x_labels=SIZES,
+        y_labels=[0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
+        title="Daily syncs: wall time by connections (100 ms a platform call)",
         x_title="connections",
         y_title="minutes",
         logarithmic=True,
         show_dots=True,
-        width=720,
-        height=420,
+        dots_size=5,
+        width=900,
+        height=560,
         legend_at_bottom=True,
+        legend_at_bottom_columns=1,
+        truncate_legend=-1,
         js=[],  # no script from a CDN in a file kept in the repository
     )
-    hold, cpu = PER_SYNC["hold_s"], PER_SYNC["cpu_s"]
-    chart.add("measured", [(n, w / 60) for n, w in MEASURED])
+    for label, n, wall in MEASURED:
+        chart.add(f"measured: {label}: {wall:g} s", [(n, wall / 60)], stroke=False)
+    per = PER_SYNC
     chart.add(
-        "extrapolated (linear)",
-        [(n, n * hold / PER_SYNC["workers"] / 60) for n in SIZES],
+        "extrapolated (linear) from the final run, 12 workers",
+        [(n, n * per["wall_1000_s"] / 1_000 / 60) for n in SIZES],
         stroke_style={"dasharray": "4,4"},
+        show_dots=False,
     )
-    chart.add("the seed's loop (sequential, measured per sync)", [(n, n * PER_SYNC["seed_s"] / 60) for n in SIZES])
-    chart.add("CPU bound (2 cores)", [(n, n * cpu / PER_SYNC["cores"] / 60) for n in SIZES])
-    chart.add("target: 30,000 in 30 min", [(100, 30.0), (30_000, 30.0)])
+    chart.add(
+        "latency bound, 12 workers (5.75 calls in sequence x 0.1 s)",
+        [(n, n * per["calls"] * per["latency_s"] / per["workers"] / 60) for n in SIZES],
+        show_dots=False,
+    )
+    chart.add(
+        "CPU bound, workers alone on 2 cores (71 ms a sync)",
+        [(n, n * per["cpu_s"] / per["cores"] / 60) for n in SIZES],
+        show_dots=False,
+    )
+    chart.add(
+        "the seed's loop, one sync after another (582 ms a sync)",
+        [(n, n * per["seed_s"] / 60) for n in SIZES],
+        show_dots=False,
+    )
+    chart.add("target: 30,000 in 30 min", [(100, 30.0), (30_000, 30.0)], show_dots=False)
     OUT.write_bytes(chart.render())
     print(f"wrote {OUT}")
 

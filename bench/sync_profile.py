@@ -166,6 +166,9 @@ def main() -> int:
 
     from app import create_app
     from app.redis_conn import start_embedded, stop_embedded
+    from bench.cleanup import remove_folder, shielded, stop_on_signals
+
+    stop_on_signals()
 
     instance = tempfile.mkdtemp(prefix="bench-sync-profile-")
     db_url = recreate_database(args.url, args.db)
@@ -237,10 +240,12 @@ def main() -> int:
                 db.session.commit()
             measure(args, sandbox, ids, run, trigger)
     finally:
-        if sandbox_proc is not None:
-            stop_all([sandbox_proc], grace=5)
-        stop_embedded()
-        recreate_database(args.url, args.db, drop_only=True)
+        with shielded():
+            if sandbox_proc is not None:
+                stop_all([sandbox_proc], grace=5)
+            stop_embedded()
+            remove_folder(instance)
+            recreate_database(args.url, args.db, drop_only=True)
     return 0
 
 

@@ -121,6 +121,13 @@ def test_demo_connects_clients_and_imports_a_year_of_history(app: Flask, sandbox
     assert any(c.pinned for c in got)
     assert any(c.liked_by_owner for c in got)
     assert any(c.from_owner and c.parent_id for c in got)
+    # Northwind HR's Company Page (Lucas's) has comments too: members' app-scoped URNs, answers as the Page
+    page = next(c for c in conns if c.platform == "linkedin" and c.account_type == "organization")
+    assert engine.sync(page.id, "operator").status in ("succeeded", "partial")
+    got = db.session.execute(select(Comment).where(Comment.connection_id == page.id)).scalars().all()
+    assert len(got) >= 10
+    assert all(c.author_platform_id and c.author_platform_id.startswith("urn:li:") for c in got)
+    assert any(c.from_owner and c.parent_id and c.author_platform_id == page.platform_user_id for c in got)
 
 
 def test_demo_client_sees_a_growth_chart(app: Flask, client: Any) -> None:

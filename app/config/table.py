@@ -280,6 +280,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Scopes requested from LinkedIn (space separated; `r_member_social` needs Community Management access).",
         ),
         Setting("LINKEDIN_ORGANIZATIONS", "bool", False, "Offer LinkedIn Company Pages (Community Management access)."),
+        Setting("LINKEDIN_PAGE_REPLIES", "bool", False, "Pages: ask `w_organization_social` to reply as the Page."),
         Setting(
             "LINKEDIN_API_VERSION",
             "str",

@@ -167,8 +167,8 @@ def _connect(http: requests.Session, user: User, account: dict[str, Any], featur
     """The product's own OAuth round trip, with the sandbox's consent form approved for ``account``
     (``feature="comments"``: the comment grant asked as well, where the platform has one)."""
     session_id = secrets.token_urlsafe(16)
-    if account["platform"] not in COMMENT_PLATFORMS:
-        feature = None
+    if account["platform"] not in COMMENT_PLATFORMS or account["platform"] == "linkedin":
+        feature = None  # LinkedIn: the Page's comments come with the Page's grant; no reply grant is asked
     if account["platform"] == "tiktok" and account.get("account_type") == "BUSINESS":
         # connected as a TikTok business account (API for Business), with the comment grant when asked
         feature = feature if feature == comment_replies.GRANT_FEATURE else oauth.BUSINESS_FEATURE

@@ -11,7 +11,8 @@ their own lists with different contents.
   Connected Accounts page, the connect and callback paths, token refresh).
 * ``PLATFORM_NAMES``: the display name of each id, in ``PLATFORMS`` order (menus list them so).
 * ``COMMENT_PLATFORMS``: the connectable ids whose comments the app reads and answers (docs/comments.md);
-  on TikTok only a *business* account's (API for Business), never a personal one's (Display API).
+  on TikTok only a *business* account's (API for Business), never a personal one's (Display API); on
+  LinkedIn only a Company Page's (``r_organization_social``), never a member's (``r_member_social``).
 """
 
 from __future__ import annotations
@@ -28,4 +29,4 @@ PLATFORM_NAMES: Final[dict[str, str]] = {
 }
 PLATFORMS: Final[tuple[str, ...]] = tuple(PLATFORM_NAMES)
 CONNECTABLE: Final[tuple[str, ...]] = ("instagram", "tiktok", "youtube", "x", "facebook", "linkedin")
-COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube", "facebook", "tiktok")
+COMMENT_PLATFORMS: Final[tuple[str, ...]] = ("instagram", "youtube", "facebook", "tiktok", "linkedin")

@@ -1,5 +1,6 @@
-"""Comments on Instagram (professional accounts), YouTube, Facebook Pages and TikTok business accounts
-(``tiktok_comments.py``): read, reply, hide / unhide (not on TikTok).
+"""Comments on Instagram (professional accounts), YouTube, Facebook Pages, TikTok business accounts
+(``tiktok_comments.py``) and LinkedIn Company Pages (``linkedin_comments.py``): read, reply, hide / unhide
+(not on TikTok or LinkedIn).
 
 Calls (``docs/comments.md`` has the costs):
 
@@ -24,19 +25,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.platforms import tiktok_comments
+from app.platforms import linkedin_comments, tiktok_comments
 from app.platforms.base import PageGuard, as_mapping, aware_utc, to_int
 from app.platforms.comment_record import PlatformComment
 from app.platforms.errors import BadResponse, InvalidRequest
 from app.platforms.facebook import GRAPH as FB_GRAPH
 from app.platforms.facebook import FacebookAdapter
 from app.platforms.instagram import GRAPH, InstagramAdapter
+from app.platforms.linkedin_org import LinkedInOrgAdapter
 from app.platforms.tiktok_business import TikTokBusinessAdapter
 from app.platforms.youtube import DATA_API, YouTubeAdapter, classify_google_error
 
 __all__ = [
     "FB_MANAGE_SCOPE",
     "IG_MANAGE_SCOPE",
+    "LI_MANAGE_SCOPE",
     "REPLY_LIMITS",
     "TT_MANAGE_SCOPE",
     "YT_MANAGE_SCOPE",
@@ -52,8 +55,15 @@ IG_MANAGE_SCOPE = "instagram_business_manage_comments"
 FB_MANAGE_SCOPE = "pages_manage_engagement"
 YT_MANAGE_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 TT_MANAGE_SCOPE = tiktok_comments.MANAGE_SCOPE
+LI_MANAGE_SCOPE = linkedin_comments.WRITE_SCOPE
 #: the longest reply each platform takes (Instagram's is undocumented: the app's own limit, about 2,200)
-REPLY_LIMITS = {"instagram": 2200, "youtube": 10000, "facebook": 8000, "tiktok": tiktok_comments.REPLY_LIMIT}
+REPLY_LIMITS = {
+    "instagram": 2200,
+    "youtube": 10000,
+    "facebook": 8000,
+    "tiktok": tiktok_comments.REPLY_LIMIT,
+    "linkedin": linkedin_comments.REPLY_LIMIT,
+}
 #: quota units of one YouTube comment write (insert, setModerationStatus)
 YT_WRITE_UNITS = 50
 IG_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id,user{id}"
@@ -259,6 +269,8 @@ def fetch_replies(adapter: Any, token: str, parent_id: str, post_id: str) -> lis
         return [_fb_comment(r, post_id, parent_id) for r in raws]
     if isinstance(adapter, TikTokBusinessAdapter):
         return tiktok_comments.replies(adapter, token, parent_id, post_id)
+    if isinstance(adapter, LinkedInOrgAdapter):
+        return linkedin_comments.replies(adapter, token, parent_id, post_id)
     params = {"part": "snippet", "parentId": parent_id, "maxResults": 100, "textFormat": "plainText"}
     return [_yt_comment(r, post_id, None) for r in _yt_list(adapter, token, "comments", params)]
 
@@ -296,13 +308,19 @@ def fetch_post_comments(
         return _fb_post_comments(adapter, token, post_id)
     if isinstance(adapter, TikTokBusinessAdapter):
         return tiktok_comments.post_comments(adapter, token, post_id, known_reply_counts or {})
-    return []  # a personal TikTok account (Display API): TikTok gives no comments to apps
+    if isinstance(adapter, LinkedInOrgAdapter):
+        return linkedin_comments.post_comments(adapter, token, post_id, known_reply_counts or {})
+    # a personal TikTok account (Display API): TikTok gives no comments to apps; a LinkedIn member's own
+    # posts need the restricted ``r_member_social`` (docs/comments.md)
+    return []
 
 
 def reply_to_comment(adapter: Any, token: str, parent_id: str, text: str, post_id: str = "") -> str:
     """Send one reply; returns the platform's id of the reply (``post_id``: TikTok names the video too)."""
     if isinstance(adapter, TikTokBusinessAdapter):
         return tiktok_comments.reply(adapter, token, post_id, parent_id, text)
+    if isinstance(adapter, LinkedInOrgAdapter):  # as the Page (``w_organization_social``)
+        return linkedin_comments.reply(adapter, token, post_id, parent_id, text)
     if isinstance(adapter, InstagramAdapter):
         body = _ig(adapter, "POST", f"{parent_id}/replies", token, {"message": text})
         if not isinstance(body, Mapping) or body.get("id") is None:
@@ -341,6 +359,8 @@ def hide_comment(adapter: Any, token: str, comment_id: str, hide: bool) -> None:
     unconfirmed: not offered (the inbox refuses hiding TikTok comments with the reason)."""
     if isinstance(adapter, TikTokBusinessAdapter):
         raise InvalidRequest("hiding TikTok comments from the portal is not supported", platform="tiktok")
+    if isinstance(adapter, LinkedInOrgAdapter):  # the Comments API has no hide: delete only, not offered
+        raise InvalidRequest("hiding LinkedIn comments from the portal is not supported", platform="linkedin")
     if isinstance(adapter, InstagramAdapter):
         _ig(adapter, "POST", comment_id, token, {"hide": "true" if hide else "false"})
         return

@@ -23,6 +23,7 @@ from app.platforms.instagram import InstagramAdapter
 from app.platforms.linkedin import DEFAULT_SCOPES as LI_SCOPES
 from app.platforms.linkedin import ORG_SCOPES as LI_ORG_SCOPES
 from app.platforms.linkedin import LinkedInAdapter
+from app.platforms.linkedin_comments import WRITE_SCOPE as LI_WRITE_SCOPE
 from app.platforms.linkedin_org import ORGANIZATION, LinkedInOrgAdapter
 from app.platforms.tiktok import DEFAULT_SCOPES as TT_SCOPES
 from app.platforms.tiktok import TikTokAdapter, use_pkce_setting
@@ -101,6 +102,14 @@ def _scopes(settings: Mapping[str, Any], key: str, default: tuple[str, ...]) -> 
     return tuple(dict.fromkeys(ordered))
 
 
+def _li_org_scopes(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """LinkedIn's Page scopes with ``LINKEDIN_ORGANIZATIONS``, plus ``w_organization_social`` (replying as
+    the Page from the inbox) with ``LINKEDIN_PAGE_REPLIES``."""
+    if not settings.get("LINKEDIN_ORGANIZATIONS"):
+        return ()
+    return (*LI_ORG_SCOPES, LI_WRITE_SCOPE) if settings.get("LINKEDIN_PAGE_REPLIES") else LI_ORG_SCOPES
+
+
 def is_configured(platform: str, settings: Mapping[str, Any]) -> bool:
     """Whether ``platform`` has an adapter and this deployment set its client credentials.
 
@@ -170,7 +179,7 @@ def get_adapter(
             client_secret=_required(settings, "LINKEDIN_CLIENT_SECRET"),
             scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
             api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
-            org_scopes=LI_ORG_SCOPES if settings.get("LINKEDIN_ORGANIZATIONS") else (),
+            org_scopes=_li_org_scopes(settings),
         )
         # a Company Page connection: the member's grant, the Page's numbers (``account``: its URN)
         return LinkedInOrgAdapter(member, account) if kind == ORGANIZATION and account else member

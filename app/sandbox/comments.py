@@ -97,13 +97,15 @@ class Comment:
         return out
 
 
-def new_comment_id(platform: str, n: int, parent_id: str | None) -> str:
+def new_comment_id(platform: str, n: int, parent_id: str | None, post_id: str = "") -> str:
     if platform == "instagram":
         return f"1787{n:013d}"
     if platform == "facebook":  # ``{post}_{comment}``-looking ids, one sequence for comments and replies
         return f"{1_000_000_000 + n}_{n:015d}"
     if platform == "tiktok":  # 19-digit numbers, comments and replies alike
         return f"73{n:017d}"
+    if platform == "linkedin":  # ``urn:li:comment:(urn:li:activity:{post},{id})`` (``linkedin/comments.py``)
+        return f"urn:li:comment:(urn:li:activity:{post_id.rsplit(':', 1)[-1]},71{n:017d})"
     if parent_id:
         return f"{parent_id}.{b64chars(22, 'reply', n)}"
     return "Ugz" + b64chars(21, "thread", n) + "4AaABAg"
@@ -164,9 +166,12 @@ TEXTS = (
 )
 
 
-def seed_comments(store: dict[str, Comment], account: Any, posts: list[Any], now: datetime, next_id: Any) -> int:
+def seed_comments(
+    store: dict[str, Comment], account: Any, posts: list[Any], now: datetime, next_id: Any, owner_id: str = ""
+) -> int:
     """A realistic stream on an account's newest posts: questions, emoji, right-to-left text, some owner
-    replies. Deterministic from the account seed; returns how many comments were created."""
+    replies (``owner_id``: who answers, when not the account itself: a LinkedIn Page's URN). Deterministic
+    from the account seed; returns how many comments were created."""
     made = 0
     for post in posts[:8]:  # newest first
         r = rng(account.seed, "comments", post.id)
@@ -195,7 +200,7 @@ def seed_comments(store: dict[str, Comment], account: Any, posts: list[Any], now
                     r,
                 )
                 owner.from_owner = True
-                owner.author_id = account.platform_user_id
+                owner.author_id = owner_id or account.platform_user_id
                 store[owner.id] = owner
                 made += 1
     return made
@@ -209,6 +214,7 @@ def author_id_of(account: Any, handle: str) -> str:
         "instagram": "1784" + digits(13, "fan", handle),
         "facebook": "7" + digits(15, "psid", account.id, handle),
         "tiktok": "-000" + b64chars(28, "ttfan", handle),
+        "linkedin": "urn:li:person:" + b64chars(10, "lifan", handle),  # app-scoped; no name given
     }.get(account.platform) or ("UC" + b64chars(22, "fan", handle))
 
 
@@ -226,7 +232,7 @@ def _make(
     n = next_id("comment")
     author_id = author_id_of(account, handle)  # the same the control API's crafted comments get
     return Comment(
-        id=new_comment_id(account.platform, n, parent),
+        id=new_comment_id(account.platform, n, parent, post_id),
         account_id=account.id,
         platform=account.platform,
         post_id=post_id,

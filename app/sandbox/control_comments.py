@@ -3,8 +3,9 @@
 ``POST /_sandbox/accounts/<id>/comments`` adds a comment (or, with ``parent_id``, a reply) by someone in the
 audience; ``GET`` lists every comment and reply the platform holds, deleted ones included (``deleted``),
 each with ``hidden``, ``from_owner`` and TikTok's ``liked`` / ``pinned``. ``PATCH .../comments/<comment_id>/flags``
-changes one comment's state (likes, hearted, pinned, hidden). Instagram, YouTube, Facebook
-and TikTok accounts have comments here.
+changes one comment's state (likes, hearted, pinned, hidden). Instagram, YouTube, Facebook, TikTok and
+LinkedIn accounts have comments here (LinkedIn: on a member's posts, which are also the posts of the Pages
+it administers; ``author_id`` is the actor URN, ``urn:li:person:..`` by default or ``urn:li:organization:..``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ COMMENT_KEYS = {
 }
 #: TikTok comments are read through the API for Business (business accounts); a personal account's are not
 #: given to apps at all, but the world may still hold them
-COMMENT_PLATFORMS = ("instagram", "youtube", "facebook", "tiktok")
+COMMENT_PLATFORMS = ("instagram", "youtube", "facebook", "tiktok", "linkedin")
 #: what ``PATCH /_sandbox/accounts/<id>/comments/<comment_id>/flags`` may change
 FLAG_KEYS = {"like_count", "liked", "pinned", "hidden"}
 
@@ -116,7 +117,7 @@ def add_comment(acc_id: str) -> Response:  # noqa: C901 - flat checks
         if author_id is None:
             author_id = author_id_of(acc, handle)
         comment = Comment(
-            id=new_comment_id(acc.platform, n, parent.id if parent else None),
+            id=new_comment_id(acc.platform, n, parent.id if parent else None, post_id),
             account_id=acc.id,
             platform=acc.platform,
             post_id=post_id,

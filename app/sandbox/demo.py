@@ -254,4 +254,7 @@ def seed_world(state: Any) -> list[str]:
                 or (acc.platform == "tiktok" and acc.account_type == "BUSINESS")  # API for Business comments
             ):
                 seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next)
+            elif acc.platform == "linkedin" and acc.organizations:  # a Page's posts: answered as the Page
+                page = f"urn:li:organization:{acc.organizations[0]['id']}"
+                seed_comments(state.comments, acc, acc.posts_at(state.now()), state.now(), state.next, page)
     return ids

@@ -30,6 +30,7 @@ from app.platforms import get_adapter
 from app.platforms.comments import (
     FB_MANAGE_SCOPE,
     IG_MANAGE_SCOPE,
+    LI_MANAGE_SCOPE,
     REPLY_LIMITS,
     TT_MANAGE_SCOPE,
     YT_MANAGE_SCOPE,
@@ -47,8 +48,11 @@ MANAGE_SCOPES = {
     "youtube": YT_MANAGE_SCOPE,
     "facebook": FB_MANAGE_SCOPE,
     "tiktok": TT_MANAGE_SCOPE,
+    "linkedin": LI_MANAGE_SCOPE,  # a Company Page's, written as the Page
 }
 GRANT_FEATURE = "comments"
+#: the deployment setting that asks ``w_organization_social`` with the Page scopes
+LI_REPLIES_SETTING = "LINKEDIN_PAGE_REPLIES"
 
 
 class GrantNeeded(Forbidden):
@@ -60,9 +64,44 @@ def has_grant(conn: Connection) -> bool:
     return bool(conn.comments_grant_at and scope and scope in (conn.scopes or "").split())
 
 
+def replies_unavailable(conn: Connection, settings: Any) -> str | None:
+    """Why the portal cannot reply on this account at all, said plainly (``None``: it can, once the client
+    allows it). Only a LinkedIn Page can lack it: LinkedIn takes a reply as a Page only with
+    ``w_organization_social``, asked with the Page scopes when ``LINKEDIN_PAGE_REPLIES`` is on."""
+    if conn.platform != "linkedin" or LI_MANAGE_SCOPE in (conn.scopes or "").split():
+        return None
+    if not settings.get(LI_REPLIES_SETTING):
+        return (
+            "Replying as the Page is not available: LinkedIn takes replies written as a Page only from apps "
+            "granted its w_organization_social permission, which this portal does not ask for. The Page's "
+            "comments are still read."
+        )
+    return (
+        "Replying as the Page is not available yet: this Page was connected before the portal asked LinkedIn "
+        "for w_organization_social (writing as the Page). Reconnect the Page to reply from here."
+    )
+
+
+def allow_page_replies(client_id: int, connection_id: int) -> Connection:
+    """A LinkedIn Page whose grant already holds ``w_organization_social``: the client's own yes, recorded
+    as the comment grant (no second sign-in: LinkedIn gave the scope with the Page's)."""
+    conn = db.session.execute(
+        select(Connection).where(Connection.id == connection_id, Connection.client_id == client_id)
+    ).scalar_one_or_none()
+    if conn is None or conn.platform != "linkedin" or not conn.is_live:
+        raise NotFound("No such LinkedIn Page connection.")
+    why = replies_unavailable(conn, current_app.config)
+    if why is not None:
+        raise Conflict(why)
+    if conn.comments_grant_at is None:
+        conn.comments_grant_at = utcnow()
+    db.session.commit()
+    return conn
+
+
 def grant_adapter(platform: str) -> Any:
     """The platform adapter asking the usual scopes plus the comment-management scope."""
-    if platform not in MANAGE_SCOPES:
+    if platform not in MANAGE_SCOPES or platform == "linkedin":  # LinkedIn: allow_page_replies, no sign-in
         raise NotFound("Replies from the portal work for Instagram, YouTube, Facebook Pages and TikTok business.")
     if platform == "tiktok":  # a business account, through the API for Business app
         if not business_configured(current_app.config):

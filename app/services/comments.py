@@ -21,6 +21,7 @@ from app.models import Comment, CommentReply, Connection
 from app.models.base import utcnow
 from app.models.history import ContentItem
 from app.models.platforms import COMMENT_PLATFORMS
+from app.platforms.linkedin_org import ORGANIZATION as LINKEDIN_PAGE
 from app.platforms.tiktok_business import BUSINESS as TIKTOK_BUSINESS
 from app.platforms.tiktok_comments import READ_SCOPE as TT_READ_SCOPE
 from app.stats.comments import unanswered_count
@@ -370,25 +371,32 @@ def page_json(page: InboxPage) -> dict[str, Any]:
     }
 
 
+#: platforms where only some kinds of account give comments (the others: every account does)
+_SOME_ACCOUNTS = ("tiktok", "linkedin")
+
+
 def has_comments(conn: Connection) -> bool:
     """Whether the app can read this account's comments at all: Instagram professional accounts, YouTube
-    channels, Facebook Pages and TikTok *business* accounts (a personal TikTok account is read through the
-    Display API, which gives no comments)."""
+    channels, Facebook Pages, TikTok *business* accounts (a personal TikTok account is read through the
+    Display API, which gives no comments) and LinkedIn *Company Pages* (a member's own posts' comments
+    need the restricted ``r_member_social``)."""
     if conn.platform not in COMMENT_PLATFORMS:
         return False
     if conn.platform == "instagram" and (conn.account_type or "").upper() == "PERSONAL":
         return False
+    if conn.platform == "linkedin":
+        return conn.account_type == LINKEDIN_PAGE
     return not (conn.platform == "tiktok" and conn.account_type != TIKTOK_BUSINESS)
 
 
 def reads_comments(client_id: int, platform: str) -> bool:
     """Whether the app reads comments of any live ``platform`` account of the client (a personal TikTok
-    account alone: no, so its platform page shows no fans section)."""
+    account or a LinkedIn member alone: no, so its platform page shows no fans section)."""
     if platform not in COMMENT_PLATFORMS:
         return False
-    if platform != "tiktok":
+    if platform not in _SOME_ACCOUNTS:
         return True
-    return any(c.platform == "tiktok" for c in comment_connections(client_id))
+    return any(c.platform == platform for c in comment_connections(client_id))
 
 
 def comment_connections(client_id: int) -> list[Connection]:
@@ -402,13 +410,17 @@ def comment_connections(client_id: int) -> list[Connection]:
         )
         .order_by(Connection.platform, Connection.id)
     ).scalars()
-    return [c for c in rows if c.platform != "tiktok" or has_comments(c)]  # a personal TikTok account: none
+    # a personal TikTok account, a LinkedIn member: none
+    return [c for c in rows if c.platform not in _SOME_ACCOUNTS or has_comments(c)]
 
 
 #: why a connected platform's comments are not in the inbox, said plainly on the inbox page
 NO_COMMENTS_WHY: dict[str, str] = {
     "tiktok": "TikTok gives no comments to apps for personal accounts (its Display API, which reads them, has "
     "none). Connect TikTok as a business account to see its comments here.",
+    "linkedin": "LinkedIn gives the comments on your own profile's posts only to apps approved for its "
+    "restricted r_member_social permission, and the portal does not read them. Comments on a LinkedIn "
+    "Company Page you connect are shown here; your profile posts' comment counts are still in your analytics.",
     "x": "X gives replies to your posts only through its search API, which is not part of the access "
     "we use, and it refuses replies sent by apps unless the post mentioned us. Your X posts' reply counts "
     "are still on your analytics pages.",

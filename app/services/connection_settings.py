@@ -49,12 +49,12 @@ AVAILABLE: dict[str, frozenset[str]] = {
     "tiktok": frozenset({"posts"}),
     "x": frozenset({"posts"}),  # X replies need search, which the read tier we use does not include
     "facebook": frozenset({"posts", "comments", "audience"}),  # audience: the followers' countries and cities
-    "linkedin": frozenset({"posts"}),  # comments need Community Management access (docs/comments.md)
+    "linkedin": frozenset({"posts"}),  # a member's comments need r_member_social (docs/comments.md)
 }
 #: a TikTok business account (API for Business) also has its audience and its comments
 TIKTOK_BUSINESS_KINDS = frozenset({"posts", "comments", "audience"})
-#: a LinkedIn Company Page also has its followers' demographics (a member has none)
-LINKEDIN_PAGE_KINDS = frozenset({"posts", "audience"})
+#: a LinkedIn Company Page also has its followers' demographics and its posts' comments (a member neither)
+LINKEDIN_PAGE_KINDS = frozenset({"posts", "comments", "audience"})
 #: the kinds a sync fetches today; the others are stored for the syncs that arrive later
 SYNCED_NOW: frozenset[str] = frozenset({"posts", "comments", "audience", "stories"})
 CADENCES = {"daily": 1, "twice_daily": 2}
@@ -83,7 +83,9 @@ CALLS = {
     # a LinkedIn Company Page: organizations/{id} + networkSizes + follower, share and page statistics by
     # day; posts: one page of 100 plus one share-statistics call for the new and due posts; audience
     # (weekly: follower statistics + geo and industry names, 3 calls a week) (docs/sync.md)
-    "linkedin_org": {"profile": 5, "posts": 2, "audience": 1},
+    # comments: one socialActions/{post}/comments call per 100 comments of each post due, and one per
+    # comment whose replies changed (docs/sync.md)
+    "linkedin_org": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6

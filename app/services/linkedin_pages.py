@@ -27,6 +27,7 @@ from typing import Any
 from app.models import Client, User
 from app.platforms import PlatformError, ScopeMissing, TokenSet
 from app.platforms.linkedin import LinkedInAdapter
+from app.platforms.linkedin_comments import WRITE_SCOPE as LI_WRITE_SCOPE
 from app.platforms.linkedin_org import LinkedInOrgAdapter, PageChoice, page_choices
 from app.services import account_picker, quota_counters
 from app.services import clients as client_service
@@ -171,7 +172,10 @@ def choose(user: User, session_id: str | None, pick: str, value: str) -> Callbac
         return CallbackOutcome("failed", PLATFORM, message="LinkedIn did not answer. Nothing was saved; try again.")
     finally:
         quota_counters.charge_outside_sync(PLATFORM, 0, linkedin_calls=2)  # organizations/{id} + networkSizes
-    missing = frozenset(adapter.org_scopes) - grant.scopes if grant.scopes else frozenset()
+    # writing as the Page (``w_organization_social``, LINKEDIN_PAGE_REPLIES) is optional: without it the
+    # inbox says replying is not available (docs/comments.md)
+    wanted = frozenset(adapter.org_scopes) - {LI_WRITE_SCOPE}
+    missing = wanted - grant.scopes if grant.scopes else frozenset()
     return store_connection(client, page, PLATFORM, value, grant, profile, missing)
 
 

@@ -4,7 +4,8 @@ Which posts: the posts just read by this sync, then stored posts in the aging wi
 in a post's first week, every 3 days to a month, weekly to 90 days) whose comments are due, newest first,
 at most ``MAX_POSTS`` per sync; posts known to have no comments are skipped. Per post every comment and
 reply is read (Instagram: one call per 50 comments; YouTube: one unit per 100 threads, plus one per thread
-whose reply count changed and has more replies than the 5 nested).
+whose reply count changed and has more replies than the 5 nested; a LinkedIn Page: one call per 100
+comments, plus one per comment whose reply count changed).
 
 The step never sinks a sync: a post with comments off is skipped, and a spent budget, a throttle or a
 platform outage stops the step with a note in the run's details; the rest of the sync is written.
@@ -29,6 +30,7 @@ from app.models.history import ContentItem
 from app.platforms.base import ContentItem as PItem
 from app.platforms.comments import PlatformComment, fetch_post_comments
 from app.platforms.errors import InvalidRequest, PlatformError
+from app.platforms.linkedin_comments import READ_SCOPES as LI_READ_SCOPES
 from app.platforms.tiktok_comments import READ_SCOPE as TT_READ_SCOPE
 from app.services import connection_settings, fan_links
 from app.services.comments import has_comments
@@ -61,6 +63,8 @@ def wanted(conn: Connection) -> bool:
         return False
     if conn.platform == "tiktok" and TT_READ_SCOPE not in (conn.scopes or "").split():
         return False
+    if conn.platform == "linkedin" and not set(LI_READ_SCOPES) & set((conn.scopes or "").split()):
+        return False  # a Page grant without r_organization_social: LinkedIn would refuse every read
     return connection_settings.sync_enabled(conn, "comments")
 
 

@@ -87,7 +87,13 @@ def plain_reason(exc: PlatformError) -> str:
     if isinstance(exc, ScopeMissing):
         return "The permission to reply to comments was not granted or was removed."
     text = exc.message
-    if "commentNotFound" in text or "does not exist" in text or "processingFailure" in text or "is invalid" in text:
+    if (
+        "commentNotFound" in text
+        or "does not exist" in text
+        or "not found" in text
+        or "processingFailure" in text
+        or "is invalid" in text
+    ):
         return "The comment was deleted at the platform."
     if "hidden" in text:
         return "The comment is hidden; unhide it before replying."
@@ -255,6 +261,9 @@ def moderate_ids(client_id: int, ids: Sequence[int], hide: bool) -> tuple[int, l
             continue
         if conn.platform == "tiktok":  # business/comment/hide/ is unconfirmed: not offered
             failed += [{"id": c.id, "reason": "TikTok comments cannot be hidden from the portal."} for c in group]
+            continue
+        if conn.platform == "linkedin":  # LinkedIn's Comments API has no hide (delete only)
+            failed += [{"id": c.id, "reason": "LinkedIn comments cannot be hidden from the portal."} for c in group]
             continue
         errors = moderate(conn, group, hide)
         failed += [{"id": i, "reason": r} for i, r in errors.items()]

@@ -77,8 +77,10 @@ def test_linkedin_data_reaches_every_page(app: Any, link: Any, world: Any, clien
         assert "<script>alert('post')</script>" not in text, url
         assert "<img src=x" not in text, url
     assert "LinkedIn" in client.get("/portal/analytics/linkedin").get_data(as_text=True)
-    # comments: stated plainly, not offered and failing
-    assert "Community Management API" in client.get("/portal/inbox").get_data(as_text=True)
+    # a member's comments: stated plainly (they need r_member_social), not offered and failing
+    inbox = client.get("/portal/inbox").get_data(as_text=True)
+    assert 'data-testid="no-comments-linkedin"' in inbox
+    assert "r_member_social" in inbox
     overview = client.get("/api/portal/social/overview?range=30d").get_json()
     assert any(p["platform"] == "linkedin" for p in overview["platforms"])
     metrics = client.get("/api/portal/social/linkedin/metrics?range=30d").get_json()

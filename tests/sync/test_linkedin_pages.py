@@ -134,9 +134,10 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     run = runs(conn.id)[-1]
     assert run.status == "succeeded", (run.status, run.error_message, run.details)
     # organizations + networkSizes, posts, share statistics of the posts, follower + share + page statistics
-    # per day, and the first audience read: lifetime follower statistics + geo names + industry names
-    assert run.calls == 10
-    assert _linkedin_calls_today() - before == 11 + 10
+    # per day, the first audience read: lifetime follower statistics + geo names + industry names, and the
+    # comments of the 5 posts (one socialActions/{urn}/comments call each: none has comments yet)
+    assert run.calls == 15
+    assert _linkedin_calls_today() - before == 11 + 15
     items = {
         i.published_at.date(): i
         for i in db.session.execute(select(ContentItem).where(ContentItem.connection_id == conn.id)).scalars()
@@ -169,7 +170,7 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     daily = runs(conn.id)[-1]
     assert daily.status == "succeeded", (daily.status, daily.error_message)
     assert daily.calls == 6
-    assert _linkedin_calls_today() - before == 11 + 10 + 6
+    assert _linkedin_calls_today() - before == 11 + 15 + 6
 
     # downstream: LinkedIn everywhere, labelled with the Page's name, escaped
     cards = client.get("/portal/settings/connections").get_data(as_text=True)
@@ -185,8 +186,9 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     [listed] = client.get("/api/portal/social/connections").get_json()["connections"]
     assert (listed["platform"], listed["account_type"], listed["display_name"]) == ("linkedin", "organization", HOSTILE)
     settings = client.get(f"/api/portal/social/connections/{conn.id}/settings").get_json()
-    assert settings["available"] == ["audience", "posts"]
-    assert settings["cost_per_day"]["calls"] == 8  # 5 + 2 + 1: what a Page's daily sync costs (not a member's 22)
+    assert settings["available"] == ["audience", "comments", "posts"]
+    # 5 + 2 + 3 + 1: what a Page's daily sync costs with its comments (not a member's 22)
+    assert settings["cost_per_day"]["calls"] == 11
     for kind in ("weekly", "monthly"):
         report = client.get(f"/api/portal/social/report/{kind}")
         assert report.status_code == 200, kind

@@ -10,13 +10,14 @@ One blueprint, ``bp`` (``sandbox_linkedin``), split along LinkedIn's own surface
 * :mod:`.organization`: organizationAcls, networkSizes, follower and share statistics (ADMINISTRATOR).
 * :mod:`.page_statistics`: organizationPageStatistics, the standardized-data geo and industry names;
   :mod:`.page_truths`: a Page's audience and page-view truths.
+* :mod:`.comments`: ``socialActions/{urn}/comments`` (a Page's or a member's post comments, replies, writes).
 * :mod:`.orgs`: the Company Pages of the world, ``organizations/{id}`` and the control API (``control_bp``).
 """
 
 from __future__ import annotations
 
 # isort: off
-from . import oauth, member, organization, orgs, page_statistics
+from . import oauth, member, organization, orgs, page_statistics, comments
 
 # isort: on
 from .errors import LinkedInError, api_error, bp, fault_response, oauth_error, unknown_path
@@ -28,6 +29,7 @@ __all__ = [
     "LinkedInError",
     "api_error",
     "bp",
+    "comments",
     "control_bp",
     "fault_response",
     "member",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, request, url_for
+from flask import Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -43,6 +43,7 @@ def _context(client_id: int, query: inbox.InboxQuery, error: str | None = None) 
         "states": inbox.STATES,
         "posts": inbox.recent_posts(client_id),
         "grants": {c.id: comment_replies.has_grant(c) for c in conns},
+        "no_replies": {c.id: comment_replies.replies_unavailable(c, current_app.config) for c in conns},
         "connections": conns,
         "not_available": inbox.comments_not_available(client_id),
         "max_bulk": inbox.MAX_BULK,
@@ -95,4 +96,13 @@ def inbox_bulk() -> Response:
 def inbox_revoke_grant(connection_id: int) -> ResponseReturnValue:
     """Turn replies from the portal off for one account (404 for another client's); back to the inbox."""
     comment_replies.revoke_grant(clients.own_client(current_user).id, connection_id)
+    return redirect(url_for("portal.inbox_page"), 303)
+
+
+@bp.post("/portal/inbox/grants/<int:connection_id>/allow")
+@client_required()
+def inbox_allow_replies(connection_id: int) -> ResponseReturnValue:
+    """A LinkedIn Page's grant already holds ``w_organization_social``: the client allows replies as the Page
+    (404 for another client's connection, 409 with the reason when LinkedIn's permission is missing)."""
+    comment_replies.allow_page_replies(clients.own_client(current_user).id, connection_id)
     return redirect(url_for("portal.inbox_page"), 303)
