@@ -31,6 +31,18 @@ keepalive = 5
 # start-up checks (app/preflight.py) is shared between processes (see worker.py for what that does).
 preload_app = False
 
+
+def on_starting(server: object) -> None:
+    """In the master, before it forks the workers: load the PDF libraries and register the report fonts
+    (app/reports/warm.py; ~1-2 s and ~120 MB, needing no app and no connection), so that every worker,
+    and every replacement of one, inherits them and no client's first PDF download pays for them. Each
+    worker then compiles the report templates after building its app (wsgi.py). A failure is logged and
+    the workers start anyway (their /readyz says ``degraded``)."""
+    from app.reports.warm import warm_fonts
+
+    warm_fonts()
+
+
 # X-Forwarded-*: one rule, the app's. TRUST_PROXY_HOPS counts the proxies whose headers the app believes
 # (werkzeug's ProxyFix in create_app). With none, gunicorn must not believe X-Forwarded-Proto either (its
 # default trusts 127.0.0.1, and any peer on a Unix socket): a client could make a plain-http request look

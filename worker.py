@@ -6,6 +6,9 @@
     python worker.py cron            # the cron scheduler (exactly one per deployment)
 
 Both run inside the app context, so jobs use the same services and database session as the web app.
+A worker of the reports queue loads the PDF fonts, libraries and templates before it takes its first
+job (``app/reports/warm.py``; with the forking worker in this parent process, so every work-horse starts
+with them); other workers and cron skip that.
 Logging is configured first (``app/logging_setup.py``): rq, the app and every library write scrubbed JSON
 lines to stderr, each record once.
 """
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("app.worker")
     from app import ConfigurationError, create_app
     from app.preflight import run_preflight
-    from app.queueing.queues import QUEUES
+    from app.queueing.queues import QUEUES, RENDERS_PDFS
     from app.redis_conn import get_redis
 
     app = create_app()
@@ -86,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         unknown = set(names) - set(QUEUES)
         if unknown:
             parser.error(f"unknown queues: {', '.join(sorted(unknown))}")
+        if set(names) & set(RENDERS_PDFS):
+            # the first report PDF's fonts, libraries and templates, paid here: with the forking worker
+            # in the parent, so every work-horse starts warm (app/reports/warm.py; a failure is logged)
+            from app.reports import warm
+
+            warm.warm(app)
 
         class PortalWorker(CronWatch, Worker):
             """RQ's job heartbeat lasts the monitoring interval + 60 s; here + ``RQ_WORKER_TTL``."""

@@ -6,6 +6,10 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
    SVG conversion cache (``app/reports/pdf_drawings``) emptied before each run, as in the first render
    of a chart in a process (RQ forks a work-horse per job).
 3. Share card: the programme numbers (no chart) + the 1200x630 PNG drawn with Pillow, stored.
+3b. The first weekly PDF of a process (``--first-runs`` fresh processes of each kind, interleaved): a new
+   process builds the app and the numbers, then renders once, either as it is (``cold``: what every
+   process paid before ``app/reports/warm.py``) or after the start-up warm-up a reports worker and a web
+   process now run (``warmed``; the warm-up's own time is printed beside). Wall and CPU time, load average.
 4. Weekly fan-out for all 1,000 clients (``--no-fanout`` skips it): ``service.weekly_fanout`` at a
    Monday morning, then the
    ``reports`` queue drained by 2 worker processes (one per core), each job computing the report's
@@ -15,7 +19,9 @@ snapshots, 100 posts per connection, 3 deliverables), generated server-side with
    the first and second PDF request of ``--runs`` sent reports (render + store, then read).
 
     .venv/bin/python bench/reports.py [--url postgresql://postgres@127.0.0.1:5432/postgres] [--runs 10] [--no-fanout]
-        [--fanout-only] [--name bench_reports]
+        [--fanout-only] [--first-only] [--first-runs 10] [--name bench_reports]
+
+Steps 1-3 run in a process that did the start-up warm-up first, as a worker or web process does now.
 
 The fan-out also prints the workers' CPU and their PostgreSQL backends' CPU per report (the figure that
 does not depend on what else the box is doing), and SQL statements and Redis commands per report.
@@ -281,6 +287,68 @@ def single_timings(app: Any, runs: int, clients: int = CLIENTS) -> None:
         print(f"\nprogramme PDF size: {size:,} bytes")
 
 
+def first_render(db_url: str, redis_url: str, instance: str, warmed: bool, out: str, client_id: int) -> None:
+    """In a fresh (spawned) process: the app, client ``client_id``'s weekly numbers, the warm-up if ``warmed``, then
+    one timed render; writes wall and CPU ms of the warm-up and of the render to ``out``."""
+    from app.extensions import db
+    from app.models import Client
+    from app.models.base import utcnow
+    from app.reports import build, service, warm
+
+    app = make_app(db_url, redis_url, instance)
+    with app.app_context(), app.test_request_context():
+        client = db.session.get(Client, client_id)
+        assert client is not None
+        payload = build.weekly(client, utcnow().date() - timedelta(days=1))
+        wall, cpu = time.perf_counter(), time.process_time()
+        if warmed:
+            assert warm.warm(app).state == "warm", warm.state()
+        warm_ms = ((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)
+        wall, cpu = time.perf_counter(), time.process_time()
+        service.render_report_pdf(payload)
+        render_ms = ((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)
+    Path(out).write_text(f"{warm_ms[0]} {warm_ms[1]} {render_ms[0]} {render_ms[1]}")
+
+
+def first_renders(db_url: str, redis_url: str, instance: str, runs: int, client_id: int) -> None:
+    """Step 3b: ``runs`` fresh processes rendering cold and ``runs`` warmed, alternating."""
+    ctx = multiprocessing.get_context("spawn")  # a new interpreter: nothing imported or loaded yet
+    found: dict[bool, list[list[float]]] = {False: [], True: []}
+    load = os.getloadavg()[0]
+    for i in range(2 * runs):
+        warmed = i % 2 == 1
+        out = str(Path(instance, f"first-{i}"))
+        proc = ctx.Process(target=first_render, args=(db_url, redis_url, instance, warmed, out, client_id))
+        proc.start()
+        proc.join()
+        assert proc.exitcode == 0, f"first-render process {i} failed"
+        found[warmed].append([float(v) for v in Path(out).read_text().split()])
+    print(
+        f"\nfirst weekly PDF of a fresh process, {runs} processes each, alternating; load average {load:.1f} "
+        f"at the start, {os.getloadavg()[0]:.1f} at the end\n"
+    )
+    print("| first render of the process | p50 ms | p95 ms | max ms | target ms |\n|---|---|---|---|---|")
+    print(row("cold (as before the warm-up): wall", [r[2] for r in found[False]], 1000))
+    print(row("cold: CPU", [r[3] for r in found[False]], 1000))
+    print(row("warmed at start: wall", [r[2] for r in found[True]], 1000))
+    print(row("warmed at start: CPU", [r[3] for r in found[True]], 1000))
+    print(row("the warm-up itself (at process start): wall", [r[0] for r in found[True]], 3000))
+    print(row("the warm-up itself: CPU", [r[1] for r in found[True]], 3000))
+
+
+def single_steps(app: Any, args: argparse.Namespace, db_url: str, redis_url: str, instance: str) -> None:
+    """Step 3b (fresh processes), then steps 1-3 in this process after the start-up warm-up."""
+    from app.reports import warm
+
+    first_renders(db_url, redis_url, instance, args.first_runs or args.runs, min(500, args.clients))
+    if args.first_only:
+        return
+    started = time.perf_counter()
+    warm.warm(app)  # as a worker or web process does at start; steps 1-3 are then its later renders
+    print(f"\nwarm-up of this process: {(time.perf_counter() - started) * 1000:.0f} ms ({warm.state().state})")
+    single_timings(app, args.runs, args.clients)
+
+
 def stop(procs: list[Any], redis: Any, instance: str, app: Any, server: str | None, name: str) -> None:
     """Stop what ``main`` started, in order: the worker processes, the redis-server, the folder, the database
     (when ``server`` is given); a second Ctrl-C waits until it is done."""
@@ -327,6 +395,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-fanout", action="store_true", help="time the single reports only (skip step 4)")
     ap.add_argument("--fanout-only", action="store_true", help="skip the single reports (steps 1-3)")
+    ap.add_argument("--first-only", action="store_true", help="only the first render of fresh processes (3b)")
+    ap.add_argument("--first-runs", type=int, default=None, help="fresh processes of each kind in 3b (--runs)")
     ap.add_argument("--name", default="bench_reports", help="the database to create (and drop) next to --url")
     ap.add_argument("--clients", type=int, default=CLIENTS, help="clients to generate (3 connections each)")
     args = ap.parse_args()
@@ -360,8 +430,8 @@ def main() -> None:
             upgrade()
         generate(app, args.clients)
         if not args.fanout_only:
-            single_timings(app, args.runs, args.clients)
-        if args.no_fanout:
+            single_steps(app, args, db_url, redis_url, instance)
+        if args.no_fanout or args.first_only:
             return
 
         with app.app_context():

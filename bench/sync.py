@@ -67,7 +67,7 @@ from werkzeug.serving import run_simple
 from app.sandbox import create_app
 app = create_app({"META_APP_HOURLY_LIMIT": 10**9, "META_BUC_DAILY_LIMIT": 10**9,
                   "TIKTOK_RATE_LIMIT_PER_MIN": 10**9, "YT_QUOTA_LIMITS": {"default": 10**9, "search": 10**9,
-                  "batchGetStats": 10**9}})
+                  "batchGetStats": 10**9}, "CALL_LOG_MAX": 500_000})
 run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
 """
 
@@ -173,13 +173,21 @@ def stop_all(procs: list[subprocess.Popen[Any]], grace: float = 20.0) -> None:
 
 
 def setup_world(
-    app: Any, sandbox: str, n: int, coaches: int = 1, platforms: tuple[str, ...] = CONNECTABLE
+    app: Any,
+    sandbox: str,
+    n: int,
+    coaches: int = 1,
+    platforms: tuple[str, ...] = CONNECTABLE,
+    account_ids: dict[int, str] | None = None,
+    indices: list[int] | None = None,
 ) -> list[int]:
     """N sandbox creators and N clients, each connected through the product's OAuth round trip.
 
     Client ``i`` is ``client{i}@bench.example.com`` on ``platforms[i % len(platforms)]`` (``linkedin_page``: a
     LinkedIn Company Page, which needs ``LINKEDIN_ORGANIZATIONS`` on in ``app``), coached by
-    ``coach{i % coaches}@bench.example.com``; no passwords are set."""
+    ``coach{i % coaches}@bench.example.com``; no passwords are set. ``account_ids``, if given, gets each
+    connection's sandbox account id. ``indices``: connect only the clients with these
+    ``i`` (in this order), each as in a run of all of them."""
     from app.demo.connections import _connect
     from app.extensions import db
     from app.models import Role
@@ -192,7 +200,8 @@ def setup_world(
     ]
     ids: list[int] = []
     started = time.monotonic()
-    for i in range(n):
+    total = n if indices is None else len(indices)
+    for done, i in enumerate(range(n) if indices is None else indices):
         entry = platforms[i % len(platforms)]
         platform = "linkedin" if entry == LINKEDIN_PAGE else entry
         spec = {
@@ -217,8 +226,10 @@ def setup_world(
         if conn_id is None:
             raise SystemExit(f"connect failed for {account}")
         ids.append(conn_id)
-        if (i + 1) % 100 == 0:
-            print(f"  set-up: {i + 1}/{n} connected ({time.monotonic() - started:.0f} s)", flush=True)
+        if account_ids is not None:
+            account_ids[conn_id] = account["id"]
+        if (done + 1) % 100 == 0:
+            print(f"  set-up: {done + 1}/{total} connected ({time.monotonic() - started:.0f} s)", flush=True)
     db.session.commit()
     return ids
 
@@ -372,9 +383,10 @@ def run_phase(
     workers: int,
     expect: int,
     trigger: str,
-    before: Callable[[], None] | None = None,
+    before: Callable[[], float | None] | None = None,
     timeout: float = 900,
     no_fork: bool = False,
+    sandbox_pid: int | None = None,
 ) -> dict[str, Any]:
     from app.extensions import db
     from app.models import Connection
@@ -390,10 +402,11 @@ def run_phase(
             time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
             time.sleep(0.3)  # at least one CPU sample after the start-up
             cpu0 = rss.cpu_seconds()
-            before()
-            start = time.monotonic()
+            mark = before()  # may say when the queueing began: the workers start on the first job queued
+            start = mark if mark is not None else time.monotonic()
         else:
             cpu0 = 0.0  # the initial phase's CPU includes the workers' start-up (~1-2 s each)
+        sandbox_cpu0 = _cpu_of(sandbox_pid)
         done = 0
         while time.monotonic() - start < timeout:
             done = finished_syncs(trigger)
@@ -403,6 +416,7 @@ def run_phase(
         wall = time.monotonic() - start
         time.sleep(0.3)
         cpu = rss.cpu_seconds() - cpu0
+        sandbox_cpu = _cpu_of(sandbox_pid) - sandbox_cpu0
         rss.__exit__()
     finally:
         stop_all(procs)  # also when the bench fails or is interrupted mid-phase
@@ -434,9 +448,30 @@ def run_phase(
         "sandbox_units": calls_log.get("quota_units"),
         "by_platform": by_platform,
         "worker_cpu_ms_per_sync": cpu / max(1, done) * 1000,
+        "sandbox_cpu_ms_per_sync": sandbox_cpu / max(1, done) * 1000 if sandbox_pid else None,
+        "sandbox_rss_mb": _rss_of(sandbox_pid) / 2**20,
+        "load": os.getloadavg()[0],
         "peak_tree_mb": rss.tree / 2**20,
         "peak_proc_mb": rss.single / 2**20,
     }
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far; 0 without one."""
+    if pid is None:
+        return 0.0
+    try:
+        t = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(t.user + t.system)
+
+
+def _rss_of(pid: int | None) -> int:
+    try:
+        return int(psutil.Process(pid).memory_info().rss) if pid is not None else 0
+    except psutil.Error:
+        return 0
 
 
 def report(res: dict[str, Any]) -> None:
@@ -449,6 +484,11 @@ def report(res: dict[str, Any]) -> None:
         f"peak RSS: worker tree {res['peak_tree_mb']:.0f} MB, largest process {res['peak_proc_mb']:.0f} MB"
     )
     print(f"   worker CPU per sync: {res['worker_cpu_ms_per_sync']:.0f} ms (all worker trees / syncs)")
+    if res.get("sandbox_cpu_ms_per_sync") is not None:
+        print(
+            f"   sandbox CPU per sync: {res['sandbox_cpu_ms_per_sync']:.0f} ms (RSS {res['sandbox_rss_mb']:.0f} MB); "
+            f"load average at the end {res['load']:.1f}"
+        )
     for platform, c in sorted(res["by_platform"].items()):
         runs = max(1, c["runs"])
         statuses = ", ".join(f"{k[7:]} {v}" for k, v in sorted(c.items()) if k.startswith("status:"))
@@ -567,6 +607,17 @@ def main() -> int:
         "it runs as a day later: every post's last comment read is moved back a day, so the posts due on the "
         "comment schedule (app/sync/aging.py) are read as they would be.",
     )
+    parser.add_argument(
+        "--replicate-from",
+        type=int,
+        default=0,
+        metavar="K",
+        help="Connect and initially sync only K connections (a multiple of the number of entries in "
+        "--platforms, so the mix is a plain run's), then copy them into the other connections up to "
+        "--connections: their sandbox accounts through POST /_sandbox/replicas, the app's rows by SQL "
+        "(bench/sync_replicate.py). The daily phase then runs over all of them. 0 (default): connect and "
+        "sync every connection.",
+    )
     args = parser.parse_args()
     from bench.cleanup import remove_folder, shielded, stop_on_signals
 
@@ -579,6 +630,14 @@ def main() -> int:
     unknown = [p for p in platforms if p not in PLATFORMS]
     if not platforms or unknown:
         raise SystemExit(f"--platforms: choose among {', '.join(PLATFORMS)} (not {unknown or 'none'})")
+    k = args.replicate_from
+    if k and not (0 < k < args.connections and k % len(platforms) == 0):
+        raise SystemExit(
+            f"--replicate-from {k}: give a multiple of {len(platforms)} (the entries in --platforms) below "
+            f"--connections ({args.connections}), e.g. {len(platforms) * 20}"
+        )
+    if k and args.seed_sample > k:
+        raise SystemExit(f"--seed-sample {args.seed_sample} must not exceed --replicate-from {k}")
     instance = tempfile.mkdtemp(prefix="bench-sync-")
     db_url = recreate_database(args.url, args.db)
     sandbox_proc: subprocess.Popen[bytes] | None = None
@@ -591,7 +650,20 @@ def main() -> int:
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
             t0 = time.monotonic()
-            ids = setup_world(app, sandbox, args.connections, platforms=platforms)
+            accounts: dict[int, str] = {}
+            if k:
+                from sync_replicate import plan
+
+                chosen, template_of = plan(args.connections, k, len(platforms))
+                print(f"templates: clients {', '.join(map(str, chosen[:12]))} ... {chosen[-1]} (spread over the N)")
+            ids = setup_world(
+                app,
+                sandbox,
+                k or args.connections,
+                platforms=platforms,
+                account_ids=accounts,
+                indices=chosen if k else None,
+            )
             print(f"platforms in turn: {', '.join(platforms)}")
             print(
                 f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
@@ -599,21 +671,62 @@ def main() -> int:
             )
             initial_ms = args.latency_ms if args.initial_latency_ms is None else args.initial_latency_ms
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": initial_ms}, timeout=10)
-            initial = run_phase("initial", app, sandbox, env, args.workers, len(ids), "initial", no_fork=args.no_fork)
+            initial = run_phase(
+                "initial",
+                app,
+                sandbox,
+                env,
+                args.workers,
+                len(ids),
+                "initial",
+                no_fork=args.no_fork,
+                timeout=max(900.0, len(ids) * 1.0),  # a loaded box: ~0.5 s an initial sync
+                sandbox_pid=sandbox_proc.pid,
+            )
             print(f"\n(initial phase at {initial_ms} ms per call)")
             report(initial)
+            if k:
+                from sync_replicate import replicate
+
+                t1 = time.monotonic()
+                made = replicate(sandbox, dict(zip(chosen, ids, strict=True)), accounts, template_of)
+                from app.extensions import db
+                from app.models import Connection
+
+                db.session.rollback()
+                ids = list(db.session.execute(select(Connection.id).order_by(Connection.id)).scalars())
+                print(
+                    f"\nreplication: {len(ids) - k} connections copied from {k} in {time.monotonic() - t1:.0f} s "
+                    f"(sandbox {made['sandbox_s']:.0f} s, PostgreSQL {made['db_s']:.0f} s, {made['posts']:.0f} posts)"
+                )
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": args.latency_ms}, timeout=10)
 
-            def fanout() -> None:
+            def fanout() -> float:
                 from app.jobs.sync import daily_fanout
 
                 add_new_videos(sandbox)
                 if not args.same_day:
                     day_later_for_comments()
-                print(f"\ndaily fan-out queued {daily_fanout()} jobs (10 channels got 50 new videos)")
+                began = time.monotonic()  # the phase's clock: from the fan-out's first job, as at 03:00
+                queued = daily_fanout()
+                print(
+                    f"\ndaily fan-out queued {queued} jobs in {time.monotonic() - began:.1f} s (timed with the "
+                    "phase; 10 channels got 50 new videos)"
+                )
+                return began
 
             daily = run_phase(
-                "daily", app, sandbox, env, args.workers, len(ids), "daily", before=fanout, no_fork=args.no_fork
+                "daily",
+                app,
+                sandbox,
+                env,
+                args.workers,
+                len(ids),
+                "daily",
+                before=fanout,
+                no_fork=args.no_fork,
+                timeout=max(900.0, len(ids) * 0.2),
+                sandbox_pid=sandbox_proc.pid,
             )
             report(daily)
             if args.seed_sample > 0:

@@ -21,6 +21,8 @@ SYNC = "sync"  # platform syncs (rate-limited per platform)
 DEFAULT = "default"  # alerts, email delivery, housekeeping
 REPORTS = "reports"  # PDF / CSV generation
 QUEUES: tuple[str, ...] = (SYNC, DEFAULT, REPORTS)
+#: the queues whose jobs render report PDFs: a worker of one of them loads the fonts at start (worker.py)
+RENDERS_PDFS: tuple[str, ...] = (REPORTS,)
 
 # Explicit limits; RQ's defaults (1-year failure_ttl) are not what we want (D5).
 RESULT_TTL = 3600

@@ -43,7 +43,8 @@ from app.reports.pdf import render_pdf
 
 log = logging.getLogger(__name__)
 
-#: a render takes well under a second (the first of a process loads the fonts: ~1.5 s)
+#: a render takes well under a second (its fonts and templates were loaded when the process started:
+#: app/reports/warm.py)
 LOCK_SECONDS = 120
 WAIT_SECONDS = 20.0
 POLL_SECONDS = 0.2

@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:  # noqa: C901 - w
         control,
         control_audience,
         control_comments,
+        control_replicas,
         facebook,
         faults,
         fb_webhooks,  # noqa: F401 - Page feed webhooks: control routes and the change listener

@@ -304,6 +304,7 @@ def index() -> Response:
                     "quota",
                     "reset",
                     "demo",
+                    "replicas",
                 ],
             }
         )

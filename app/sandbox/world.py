@@ -7,8 +7,9 @@ the caller (``state.SandboxState``) serialises access.
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -406,6 +407,9 @@ class Account:
     stories: list[Story] = field(default_factory=list)
     #: LinkedIn: the Company Pages this member has a role on (``linkedin/orgs.py``); None: the default
     organizations: list[dict[str, Any]] | None = None
+    #: a replica's own seed for what names it (ids, not numbers): ``None`` for an account made from a spec,
+    #: whose ids and numbers share ``seed`` (``replicate``)
+    id_seed: int | None = None
     _cum: list[int] = field(default_factory=list, repr=False)
     _gen: list[Post] = field(default_factory=list, repr=False)
     _gen_until: date | None = field(default=None, repr=False)
@@ -520,19 +524,82 @@ class Account:
             skip,
         )
 
+    @property
+    def ident_seed(self) -> int:
+        """The seed of the ids this account hands out (``seed`` unless it is a replica)."""
+        return self.seed if self.id_seed is None else self.id_seed
+
     def new_post_id(self, key: object, at: datetime | None = None) -> str:
+        seed = self.ident_seed
         if self.platform == "instagram":
-            return "179" + digits(14, self.seed, "pid", key)
+            return "179" + digits(14, seed, "pid", key)
         if self.platform == "tiktok":
-            return "73" + digits(17, self.seed, "pid", key)
+            return "73" + digits(17, seed, "pid", key)
         if self.platform == "x":  # a snowflake: time-ordered, so since_id and paging work as on X
             ms = int(at.timestamp() * 1000) if at is not None else 1_700_000_000_000
-            return str(((ms - 1_288_834_974_657) << 22) | (h64(self.seed, "pid", key) & 0x3FFFFF))
+            return str(((ms - 1_288_834_974_657) << 22) | (h64(seed, "pid", key) & 0x3FFFFF))
         if self.platform == "facebook":  # Page post ids are ``{page-id}_{post-id}``
-            return f"{self.platform_user_id}_" + digits(15, self.seed, "pid", key)
+            return f"{self.platform_user_id}_" + digits(15, seed, "pid", key)
         if self.platform == "linkedin":
-            return "urn:li:share:71" + digits(17, self.seed, "pid", key)
-        return b64chars(11, self.seed, "pid", key)
+            return "urn:li:share:71" + digits(17, seed, "pid", key)
+        return b64chars(11, seed, "pid", key)
+
+    def replicate(
+        self, acc_id: str, username: str, id_seed: int, world_seed: int, now: datetime
+    ) -> tuple[Account, dict[str, str]]:
+        """A copy of this account under another identity, for benchmarks that need many accounts in a known
+        state without connecting each: the same follower history, posts, their numbers and how they age,
+        audience and stories, but its own ids (``platform_user_id``, ``scoped_id``, every post and story id,
+        from ``id_seed``). Returns the replica and ``{this account's post id: the replica's}``, so a copy of
+        what an app stored about this account can be renamed to the replica's. Comments are not copied.
+
+        Posts after today (``now``) are the replica's own (their numbers follow from its post ids)."""
+        self._generate_posts(utc(now).date())  # what the replica copies, not what it would make up itself
+        puid, scoped = identity(self.platform, id_seed, world_seed, username)
+        rep = Account(
+            id=acc_id,
+            platform=self.platform,
+            username=username,
+            display_name=username.replace("_", " ").replace(".", " ").title(),
+            seed=self.seed,
+            account_type=self.account_type,
+            platform_user_id=puid,
+            scoped_id=scoped,
+            start=self.start,
+            base=self.base,
+            changes=list(self.changes),
+            anchor=self.anchor,
+            trend=self.trend,
+            typical=self.typical,
+            following=self.following,
+            post_every_days=self.post_every_days,
+            shorts_every_days=self.shorts_every_days,
+            posting_paused_days=self.posting_paused_days,
+            auto_posts=self.auto_posts,
+            created_at=self.created_at,
+            bio=self.bio,
+            verified=self.verified,
+            protected=self.protected,
+            suspended=self.suspended,
+            version=self.version,
+            owner=username if self.platform == "facebook" else self.owner,
+            audience_override=copy.deepcopy(self.audience_override),
+            organizations=copy.deepcopy(self.organizations),
+            id_seed=id_seed,
+        )
+        names: dict[str, str] = {}
+
+        def renamed(post: Post) -> Post:
+            names[post.id] = rep.new_post_id(("replica", post.id), post.published_at)
+            return replace(post, id=names[post.id])  # ``final`` is never changed in place: shared
+
+        rep._gen = [renamed(p) for p in self._gen]
+        rep._gen_until = self._gen_until
+        rep.explicit_posts = [renamed(p) for p in self.explicit_posts]
+        rep.deleted_posts = {names.get(p, p) for p in self.deleted_posts}
+        rep.stories = [replace(s, id="179" + digits(14, id_seed, "story", s.id)) for s in self.stories]
+        rep._rebuild_cum()
+        return rep, names
 
     def add_explicit_post(self, spec: dict[str, Any], now: datetime) -> Post:
         """Add a post whose counts (``view_count``...) are its truth at ``now``; it keeps aging after."""
@@ -683,6 +750,7 @@ class Account:
             "audience_override": self.audience_override,
             "stories": [s.to_json() for s in self.stories],
             "organizations": self.organizations,
+            "id_seed": self.id_seed,
         }
 
     def audience(self) -> dict[str, Any]:
@@ -726,9 +794,35 @@ class Account:
             audience_override=dict(data.get("audience_override", {})),
             stories=[Story.from_json(s) for s in data.get("stories", [])],
             organizations=data.get("organizations"),
+            id_seed=int(data["id_seed"]) if data.get("id_seed") is not None else None,
         )
         acc._rebuild_cum()
         return acc
+
+
+def identity(platform: str, seed: int, world_seed: int, owner: str) -> tuple[str, str]:
+    """(platform_user_id, scoped_id) of an account whose ids come from ``seed``; ``owner``: the name of the
+    person who manages a Facebook Page (their user id is ``scoped_id``)."""
+    if platform == "instagram":
+        puid = "1784140" + digits(10, seed, "igid")
+        scoped = "2" + digits(15, seed, "igasid")
+    elif platform == "facebook":
+        # the Page id; ``scoped_id`` holds the id of the Facebook user who manages it (``owner``)
+        puid = "61" + digits(13, seed, "fbpage")
+        scoped = "100" + digits(12, world_seed, "fbuser", owner)
+    elif platform == "tiktok":
+        puid = "-000" + b64chars(36, seed, "openid")
+        scoped = hex(h64(seed, "union"))[2:] + hex(h64(seed, "union2"))[2:]
+    elif platform == "x":
+        puid = "1" + digits(18, seed, "xid")  # X user ids are global numeric strings
+        scoped = puid
+    elif platform == "linkedin":
+        puid = b64chars(10, seed, "member")  # the OIDC ``sub``: app-scoped (urn:li:person:{sub})
+        scoped = "10" + digits(6, seed, "organization")  # the Company Page an ADMINISTRATOR administers
+    else:
+        puid = "UC" + b64chars(22, seed, "channel")
+        scoped = "UU" + puid[2:]
+    return puid, scoped
 
 
 def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: int) -> Account:
@@ -752,25 +846,7 @@ def build_account(acc_id: str, spec: dict[str, Any], now: datetime, world_seed: 
     trend = sum(recent) / len(recent)
     abs_sorted = sorted(abs(c) for c in changes)
     typical = float(abs_sorted[len(abs_sorted) // 2]) or 1.0
-    if platform == "instagram":
-        puid = "1784140" + digits(10, seed, "igid")
-        scoped = "2" + digits(15, seed, "igasid")
-    elif platform == "facebook":
-        # the Page id; ``scoped_id`` holds the id of the Facebook user who manages it (``owner``)
-        puid = "61" + digits(13, seed, "fbpage")
-        scoped = "100" + digits(12, world_seed, "fbuser", spec.get("owner") or username)
-    elif platform == "tiktok":
-        puid = "-000" + b64chars(36, seed, "openid")
-        scoped = hex(h64(seed, "union"))[2:] + hex(h64(seed, "union2"))[2:]
-    elif platform == "x":
-        puid = "1" + digits(18, seed, "xid")  # X user ids are global numeric strings
-        scoped = puid
-    elif platform == "linkedin":
-        puid = b64chars(10, seed, "member")  # the OIDC ``sub``: app-scoped (urn:li:person:{sub})
-        scoped = "10" + digits(6, seed, "organization")  # the Company Page an ADMINISTRATOR administers
-    else:
-        puid = "UC" + b64chars(22, seed, "channel")
-        scoped = "UU" + puid[2:]
+    puid, scoped = identity(platform, seed, world_seed, spec.get("owner") or username)
     auto_posts = spec.get("posts") is None
     acc = Account(
         id=acc_id,

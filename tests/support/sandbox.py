@@ -208,6 +208,11 @@ class SandboxControl:
     def clear_calls(self) -> None:
         self._call("DELETE", "calls")
 
+    def replicas(self, *items: tuple[str, str]) -> list[dict[str, Any]]:
+        """``POST /_sandbox/replicas`` for ``(template account id, username)`` pairs."""
+        body = {"replicas": [{"of": of, "username": username} for of, username in items]}
+        return list(self._call("POST", "replicas", json=body)["replicas"])
+
     def tokens(self, account_id: str) -> list[dict[str, Any]]:
         return self._call("GET", "tokens", params={"account": account_id})["tokens"]
 

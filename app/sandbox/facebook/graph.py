@@ -235,18 +235,18 @@ def _need(tok: Token, scope: str) -> None:
         raise GraphError(f"(#200) Requires {scope} permission to manage the object", 200)
 
 
-def _find_post(post_id: str) -> tuple[Post, Account] | None:
+def _find_post(post_id: str, first: str | None = None) -> tuple[Post, Account] | None:
     st = state()
     page_id = post_id.split("_", 1)[0]
-    for acc in st.platform_accounts("facebook"):
+    for acc in st.platform_accounts("facebook", first):
         if acc.platform_user_id == page_id:
             post = acc.find_post(post_id, st.now())
             return (post, acc) if post is not None else None
     return None
 
 
-def _page_by_id(node: str) -> Account | None:
-    for acc in state().platform_accounts("facebook"):
+def _page_by_id(node: str, first: str | None = None) -> Account | None:
+    for acc in state().platform_accounts("facebook", first):
         if acc.platform_user_id == node and acc.account_type == "PAGE":
             return acc
     return None
@@ -272,8 +272,8 @@ def graph(rest: str) -> Response:  # noqa: C901 - Graph's routing ladder
         is_page_token = tok.kind == "fb_page"
         if node == "me":
             node = me.platform_user_id if is_page_token else me.scoped_id
-        page = _page_by_id(node)
-        found = None if page is not None else _find_post(node)
+        page = _page_by_id(node, tok.account_id)  # a Page token's account is its Page: looked at first
+        found = None if page is not None else _find_post(node, tok.account_id)
         comment = st.comments.get(node) if page is None and found is None else None
         if comment is not None and (comment.platform != "facebook" or not comment.visible):
             comment = None

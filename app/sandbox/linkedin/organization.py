@@ -88,7 +88,7 @@ def network_size(urn: str) -> Response:
         _, acc = gate("networkSizes", ())
         if request.args.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
             raise illegal("edgeType must be COMPANY_FOLLOWED_BY_MEMBER")
-        found = orgs.find(urn)
+        found = orgs.find(urn, acc.id)
         if found is None:
             raise LinkedInError(404, "NOT_FOUND", f"Organization {urn} not found")
         owner, org = found

@@ -71,9 +71,10 @@ def admin_of(acc: Account, organization: str) -> dict[str, Any] | None:
     return next((o for o in administered(acc) if urn(o) == organization), None)
 
 
-def find(organization: str) -> tuple[Account, dict[str, Any]] | None:
-    """The Page with this URN and the member account it belongs to (whatever its role's state)."""
-    for acc in state().platform_accounts("linkedin"):
+def find(organization: str, first: str | None = None) -> tuple[Account, dict[str, Any]] | None:
+    """The Page with this URN and the member account it belongs to (whatever its role's state);
+    ``first``: the caller's account, looked at first."""
+    for acc in state().platform_accounts("linkedin", first):
         for org in organizations_of(acc):
             if urn(org) == organization:
                 return acc, org
@@ -90,10 +91,10 @@ def followers(acc: Account, org: dict[str, Any], d: date) -> int:
 def lookup(org_id: str) -> Response:
     st = state()
     with st.lock:
-        gate("organizations", ADMIN_SCOPES)
+        _, caller = gate("organizations", ADMIN_SCOPES)
         if not org_id.isdigit():
             raise illegal(f"Invalid organization id: {org_id}")
-        found = find(f"{PREFIX}{org_id}")
+        found = find(f"{PREFIX}{org_id}", caller.id)
         if found is None:
             raise LinkedInError(404, "NOT_FOUND", f"Organization {org_id} not found")
         _, org = found

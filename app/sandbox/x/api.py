@@ -323,7 +323,7 @@ def user_tweets(user_id: str) -> Response:  # noqa: C901 - X's parameters, one b
         _check_cap(tok)
         fields = _fields("tweet.fields", TWEET_FIELDS, alias="post.fields")
         max_results = _int_arg("max_results", 10, 5, 100)
-        target = next((a for a in st.platform_accounts("x") if a.platform_user_id == user_id), None)
+        target = next((a for a in st.platform_accounts("x", tok.account_id) if a.platform_user_id == user_id), None)
         if target is None or target.suspended:
             detail = (
                 f"User has been suspended: [{user_id}]." if target else f"Could not find user with id: [{user_id}]."
@@ -440,7 +440,7 @@ def tweets_lookup() -> Response:
         errors: list[dict[str, Any]] = []
         for pid in dict.fromkeys(ids):
             found = None
-            for acc in st.platform_accounts("x"):
+            for acc in st.platform_accounts("x", tok.account_id):
                 post = acc.find_post(pid, now) if not acc.suspended else None
                 if post is not None and (not acc.protected or acc.id == tok.account_id):
                     found = (acc, post)

@@ -149,7 +149,7 @@ def comment_threads(host: str) -> Response:  # noqa: C901 - the filter ladder
             items = [_thread(c, st.accounts[c.account_id], parts, False) for c in threads]
             return json_response(list_response("youtube#commentThreadListResponse", items, len(items), len(items), {}))
         if filters[0] == "videoId":
-            found_video = find_video(args["videoId"])
+            found_video = find_video(args["videoId"], tok.account_id)
             if found_video is None:
                 raise _video_not_found()
             acc, post = found_video

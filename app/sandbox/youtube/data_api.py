@@ -98,13 +98,14 @@ def paged(kind: str, items: list[Any], size: int, offset: int) -> tuple[list[Any
     return page, meta
 
 
-def all_channels() -> list[Account]:
-    return state().platform_accounts("youtube")
+def all_channels(first: str | None = None) -> list[Account]:
+    return state().platform_accounts("youtube", first)
 
 
-def find_video(video_id: str) -> tuple[Account, Post] | None:
+def find_video(video_id: str, first: str | None = None) -> tuple[Account, Post] | None:
+    """The channel holding ``video_id`` and the video; ``first``: the caller's channel, looked in first."""
     now = state().now()
-    for acc in all_channels():
+    for acc in all_channels(first):
         post = acc.find_post(video_id, now)
         if post is not None:
             return acc, post
@@ -317,7 +318,7 @@ def videos(host: str) -> Response:
             )
         items = []
         for vid in ids:
-            found = find_video(vid)
+            found = find_video(vid, tok.account_id)
             if found is not None:
                 items.append(video_item(found[0], found[1], parts))
         return json_response(list_response("youtube#videoListResponse", items, len(items), len(items)))
@@ -347,7 +348,7 @@ def batch_get_stats(host: str) -> Response:
         now = st.now()
         items = []
         for vid in ids:
-            found = find_video(vid)
+            found = find_video(vid, tok.account_id)
             if found is None:
                 continue
             post = found[1]
