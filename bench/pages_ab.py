@@ -12,7 +12,9 @@ spike on a shared box hits both sides alike. Each side has its own embedded Redi
     .venv/bin/python bench/pages_ab.py --name h_portfolio10k --before /tmp/before --only portfolio --runs 8
 
 Prints per case and side: p50, p95 and max wall ms, the app CPU p50 (that process's own CPU time per
-request: steadier than wall time on a shared box), queries per request, and the load average.
+request: steadier than wall time on a shared box), the database CPU per request (the CPU time of that
+side's PostgreSQL backends, told apart by ``application_name``, read from ``/proc`` before and after each
+request: the mean, as the kernel counts it in 10 ms ticks), queries per request, and the load average.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -105,7 +110,23 @@ def p95(xs: list[float]) -> float:
 STARTED: list[subprocess.Popen[str]] = []  # every side started, for ``stop_sides`` (also one still starting)
 
 
-def start(checkout: Path, db_url: str, only: str) -> tuple[subprocess.Popen[str], list[str]]:
+def backend_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend process on this machine (0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backends_cpu(conn: Any, side: str) -> float:
+    """CPU ms used so far by the PostgreSQL backends of ``side``'s process (its ``application_name``)."""
+    sql = text("SELECT pid FROM pg_stat_activity WHERE application_name = :a")
+    pids = [r[0] for r in conn.execute(sql, {"a": f"bench-ab-{side}"})]
+    return sum(backend_cpu(pid) for pid in pids) * 1000
+
+
+def start(checkout: Path, db_url: str, only: str, side: str) -> tuple[subprocess.Popen[str], list[str]]:
     python = checkout / ".venv" / "bin" / "python"
     proc = subprocess.Popen(
         [str(python), "-c", SERVE, db_url, only],
@@ -113,7 +134,7 @@ def start(checkout: Path, db_url: str, only: str) -> tuple[subprocess.Popen[str]
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(checkout)},
+        env={**os.environ, "PYTHONPATH": str(checkout), "PGAPPNAME": f"bench-ab-{side}"},
     )
     STARTED.append(proc)
     assert proc.stdout is not None
@@ -162,9 +183,10 @@ def main() -> None:
     sides: dict[str, tuple[subprocess.Popen[str], list[str]]] = {}
     got: dict[tuple[str, str], list[list[float]]] = {}
     loads = [os.getloadavg()[0]]
+    watch = create_engine(db_url, isolation_level="AUTOCOMMIT").connect()
     try:
-        sides["before"] = start(args.before.resolve(), db_url, args.only)
-        sides["after"] = start(HERE, db_url, args.only)
+        sides["before"] = start(args.before.resolve(), db_url, args.only, "before")
+        sides["after"] = start(HERE, db_url, args.only, "after")
         names = [n for n in sides["after"][1] if n in sides["before"][1]]
         got = {(n, s): [] for n in names for s in sides}
         for name in names:  # one case at a time (a cold case empties the chart cache the warm ones read)
@@ -174,25 +196,29 @@ def main() -> None:
                     proc = sides[side][0]
                     assert proc.stdin is not None
                     assert proc.stdout is not None
+                    db_cpu = backends_cpu(watch, side)
                     proc.stdin.write(name + "\n")
                     proc.stdin.flush()
                     wall, cpu, queries, status, size = json.loads(proc.stdout.readline())
+                    db_cpu = backends_cpu(watch, side) - db_cpu
                     assert status == 200, (side, name, status)
-                    got[(name, side)].append([wall, cpu, queries, size])
+                    got[(name, side)].append([wall, cpu, queries, size, db_cpu])
                 loads.append(os.getloadavg()[0])
     finally:
         stop_sides()
+        watch.close()
     print(f"\nload average (1 min) during the run: {min(loads):.1f}-{max(loads):.1f}, {args.runs} runs per side")
-    print("\n| page | side | p50 ms | p95 ms | max ms | app CPU p50 ms | queries | bytes |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| page | side | p50 ms | p95 ms | max ms | app CPU p50 ms | database CPU mean ms | queries | bytes |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in names:
         for side in sides:
             rows = got[(name, side)]
             wall = [r[0] for r in rows]
             cpu = [r[1] for r in rows]
+            db_cpu = statistics.mean(r[4] for r in rows)
             print(
                 f"| {name} | {side} | {statistics.median(wall):.1f} | {p95(wall):.1f} | {max(wall):.1f} | "
-                f"{statistics.median(cpu):.1f} | {rows[-1][2]} | {rows[-1][3]:,} |"
+                f"{statistics.median(cpu):.1f} | {db_cpu:.0f} | {rows[-1][2]} | {rows[-1][3]:,} |"
             )
 
 

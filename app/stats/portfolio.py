@@ -1,17 +1,12 @@
 """The coach's portfolio: totals, average growth, top platform, leaderboard, needs attention, cohorts.
 
 Followers at a handful of anchor days (today, -7, -14, -30, -35, -90, the period start) are
-followers(d) as everywhere else: the snapshot on d, else the last one before d. They are read in at
-most three queries whatever the portfolio's size: the live connections; the snapshots *on* the anchor
-days (an index-only range read of ``(day, connection_id) INCLUDE followers``, a few thousand rows);
-and, only for the (connection, anchor) pairs without a snapshot that day, the correlated "last
-snapshot on or before d" lookup served by the ``(connection_id, day)`` unique index. Daily syncs make
-the fallback rare (typically today's not-yet-synced accounts), so the portfolio no longer pays
-connections x anchors index probes. Engagement per client is one grouped query built from the same
-interaction definition (served by the ``published_at`` index). The aggregate chart of the whole
-portfolio reads the trigger-kept daily totals (``app/stats/totals.py``); narrower scopes sum snapshots.
-On PostgreSQL the engagement and chart statements run aside (``app/stats/parallel_reads.py``) while the anchors
-are read here.
+followers(d) as everywhere else (the snapshot on d, else the last one before d), read from the prepared
+per-connection rows (``app/stats/portfolio_state.py``) and summed per client, with the platform totals,
+in one statement (``app/stats/portfolio_rows.py``). On PostgreSQL it runs on a connection of its own
+(``app/stats/parallel_reads.py``) while the request reads the chart's daily sums (the whole portfolio:
+the trigger-kept daily totals, ``app/stats/totals.py``; narrower scopes sum snapshots) and the few
+connections that may have a problem.
 """
 
 from __future__ import annotations
@@ -28,16 +23,15 @@ from typing import Any, overload
 from sqlalchemy import Select, func, select, true
 
 from app.extensions import db
-from app.models import Client, Connection, ConnectionStatus, ContentItem, DailySnapshot
+from app.models import Client, Connection, ContentItem, DailySnapshot
 from app.models.base import utcnow
-from app.models.connection import USABLE_STATUSES
 from app.models.platforms import PLATFORM_NAMES
 from app.redis_cache import digest_key, get_or_build
 from app.stats import parallel_reads, totals
 from app.stats import portfolio_rows as rows_sql
 from app.stats import portfolio_state as state
 from app.stats.engagement import LOW_ENGAGEMENT_PCT
-from app.stats.growth import Change, growth_rate, stalled
+from app.stats.growth import Change, stalled
 from app.stats.query import BadQuery, Period, StatsQuery
 from app.stats.rounding import rounding_step
 from app.stats.series import GAP, Point, Series
@@ -55,9 +49,6 @@ LEADERBOARD_DAYS = 30
 #: what the portfolio page shows: the first leaderboard rows and needs-attention rows (``attention.for_page``)
 LEADERBOARD_SHOWN = 25
 ATTENTION_SHOWN = 50
-FAILING_HOURS = 24
-#: a usable connection whose last good sync is older than this missed its daily sync (D1)
-STALE_HOURS = 26
 
 
 @dataclass(frozen=True)
@@ -186,26 +177,6 @@ def _anchor_rows(client_ids: Select[tuple[int]], query: StatsQuery, anchors: lis
     return out
 
 
-def _problem(status: str, last_sync: datetime | None, updated: datetime | None, now: datetime) -> str | None:
-    state = ConnectionStatus(status)
-    if state in (
-        ConnectionStatus.EXPIRED,
-        ConnectionStatus.REVOKED,
-        ConnectionStatus.INSUFFICIENT_SCOPE,
-        ConnectionStatus.DECRYPT_ERROR,
-    ):
-        return f"connection {state.value.replace('_', ' ')}"
-    if state is ConnectionStatus.EXPIRING:
-        return "access about to expire (the client must reconnect)"
-    if state is ConnectionStatus.ERROR:
-        since = last_sync or updated
-        if since is None or now - since > timedelta(hours=FAILING_HOURS):
-            return "connection failing for over 24 hours"
-    elif state in USABLE_STATUSES and last_sync is not None and now - last_sync > timedelta(hours=STALE_HOURS):
-        return f"no new data for over {STALE_HOURS} hours"
-    return None
-
-
 def _sum(values: list[int | None]) -> int | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
@@ -246,7 +217,7 @@ def client_rows(visible: Select[tuple[Client]], query: StatsQuery, period_days: 
         totals = {n: _sum([r[4][n] for r in rows]) for n in anchors}
         by_platform = {r[1]: r[4] for r in rows}
         problems = tuple(
-            f"{PLATFORM_NAMES.get(r[1], r[1])} {p}" for r in rows if (p := _problem(r[2], r[3], None, now))
+            f"{PLATFORM_NAMES.get(r[1], r[1])} {p}" for r in rows if (p := rows_sql.problem(r[2], r[3], None, now))
         )
         posts = sum(r[6] for r in rows)
         engagement = sum(float(r[5]) for r in rows if r[5] is not None) / posts if posts else None
@@ -310,6 +281,16 @@ def reasons(
         out.append("growth stalled: last 7 days gained under half the weekly average of the 4 weeks before")
     out.extend(problems)
     return tuple(out)
+
+
+def needs_attention(
+    followers: int | None, f7: int | None, f14: int | None, f35: int | None, engagement_30d: float | None
+) -> bool:
+    """Whether ``reasons`` (without connection problems) gives any, without writing them: the page counts
+    ~9,000 clients beyond the 50 it shows (tests/stats/test_portfolio_page.py checks it against ``reasons``)."""
+    if engagement_30d is not None and engagement_30d < LOW_ENGAGEMENT_PCT:
+        return True
+    return followers is not None and ((f14 is not None and followers < f14) or stalled(followers, f7, f35))
 
 
 def leaderboard(rows: Sequence[ClientRow], days: int, band: str = "") -> list[LeaderRow]:
@@ -528,53 +509,61 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
     assert period.start is not None
     period_days = (query.today - period.start).days
     clients, ids, now = portfolio_clients(visible, query), _client_ids(visible, query), utcnow()
-    # three independent reads, each on its own connection (app/stats/parallel_reads.py; with the session's,
-    # four: within the pool's five, so no request opens a connection), while the few problems are read here;
-    # a narrower scope (a coach's clients) reads them inline: a side connection costs more than it overlaps
+    # the per-client sums and platform totals (one statement) on a connection of their own
+    # (app/stats/parallel_reads.py) while the chart's daily sums and the few problems are read here; a
+    # narrower scope (a coach's clients) reads it inline: a side connection costs more than it overlaps
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     inline = not _everyone(visible, query)
     summaries = parallel_reads.fetch(
-        rows_sql.summaries(clients, ids, query, anchors, LEADERBOARD_DAYS), jit=False, inline=inline
+        rows_sql.summaries(
+            clients, query, anchors, LEADERBOARD_DAYS, grouping_sets=db.engine.dialect.name == "postgresql"
+        ),
+        jit=False,
+        inline=inline,
     )
-    by_platform = parallel_reads.fetch(rows_sql.platform_totals(clients, ids, query), jit=False, inline=inline)
-    series_rows = parallel_reads.fetch(_aggregate_stmt(visible, query, period), inline=inline)
     at = {n: 4 + i for i, n in enumerate(anchors)}  # a row: id, name, coach, connections, totals..., (see summaries)
     i0, i7, i14, i35, ip = at[0], at[7], at[14], at[35], at[period_days]
     i30, i90 = at[LEADERBOARD_DAYS], at[AVG_GROWTH_DAYS]
-    problems: dict[int, list[str]] = {}
-    for cid, platform, status, since in db.session.connection().execute(rows_sql.problem_candidates(ids, query, now)):
-        if p := _problem(status, since, None, now):
-            problems.setdefault(cid, []).append(f"{PLATFORM_NAMES.get(platform, platform)} {p}")
+    conn = db.session.connection()
+    series = _series([tuple(r) for r in conn.execute(_aggregate_stmt(visible, query, period))], period)
+    problems = rows_sql.problems(conn, ids, query, now)
     rows = summaries.result()
-    total, rates, starts = 0, [], []
-    ranked: list[tuple[bool, float, tuple[Any, ...]]] = []
+    n_platforms = 0  # the platform rows come last, their client id NULL
+    while n_platforms < len(rows) and rows[-1 - n_platforms][0] is None:
+        n_platforms += 1
+    platform_totals_now = {r[1]: int(r[i0] or 0) for r in rows[len(rows) - n_platforms :]}
+    rows = rows[: len(rows) - n_platforms]
+    total, start, starts_known, rates = 0, 0, False, []
+    ranked: list[tuple[bool, float, int, tuple[Any, ...]]] = []  # (rate known, rate, -position, row)
     attention: list[Attention] = []
     rest: list[int] = []
-    attention_max = ATTENTION_SHOWN if page else None
-    for r in rows:
-        cid, followers = r[0], r[i0]
-        total += followers or 0
-        starts.append(r[ip])
-        if (rate90 := growth_rate(followers, r[i90])) is not None:
-            rates.append(rate90)
-        if _size_ok(band, followers):
-            rate = growth_rate(followers, r[i30])
-            ranked.append((rate is not None, rate or 0.0, r))
-        eng = float(r[-4]) / r[-3] if r[-3] else None
-        if rs := reasons(followers, r[i7], r[i14], r[i35], eng, tuple(problems.get(cid, ()))):
-            if attention_max is not None and len(attention) >= attention_max:
-                rest.append(cid)
-            else:
+    shown = ATTENTION_SHOWN if page else len(rows)
+    for n, r in enumerate(rows):  # 10,000 rows at 10,000 clients: growth_rate and reasons inlined or skipped
+        cid, followers, f30, f90, posts = r[0], r[i0], r[i30], r[i90], r[-3]
+        if followers is not None:
+            total += followers
+            if f90:  # growth_rate: None when the start is unknown or 0
+                rates.append((followers - f90) / f90 * 100.0)
+        if r[ip] is not None:
+            start, starts_known = start + r[ip], True
+        if not band or _size_ok(band, followers):
+            known = followers is not None and bool(f30)
+            ranked.append((known, (followers - f30) / f30 * 100.0 if known else 0.0, -n, r))
+        eng = float(r[-4]) / posts if posts else None
+        if len(attention) < shown:
+            if rs := reasons(followers, r[i7], r[i14], r[i35], eng, tuple(problems.get(cid, ()))):
                 attention.append(Attention(cid, r[1], rs))
-    # ranked by growth rate, undefined rates last; nlargest is that sort's first rows (same order on ties)
-    ranked = heapq.nlargest(LEADERBOARD_SHOWN, ranked, key=_rank) if page else sorted(ranked, key=_rank, reverse=True)
-    platform_totals_now = {p: int(n) for p, n, _ in by_platform.result()}
+        elif cid in problems or needs_attention(followers, r[i7], r[i14], r[i35], eng):
+            rest.append(cid)
+    # ranked by growth rate, undefined rates last, ties in the portfolio's order (-position): the first rows
+    # of a full sort, nlargest's too; the row itself is never compared
+    ranked = heapq.nlargest(LEADERBOARD_SHOWN, ranked) if page else sorted(ranked, reverse=True)
     top = max(platform_totals_now, key=lambda p: platform_totals_now[p]) if platform_totals_now and total else None
     return Portfolio(
         query=query,
         client_count=len(rows),
         total_followers=total,
-        period_change=Change(_sum(starts), total if rows else None),
+        period_change=Change(start if starts_known else None, total if rows else None),
         avg_growth_90d=(sum(rates) / len(rates)) if rates else None,
         avg_growth_clients=len(rates),
         top_platform=top,
@@ -582,13 +571,9 @@ def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page
         platform_totals=platform_totals_now,
         leaderboard=[
             LeaderRow(i + 1, r[0], r[1], r[i0], Change(r[i30], r[i0]), r[-2], bool(r[-1]))
-            for i, (_, _, r) in enumerate(ranked)
+            for i, (_, _, _, r) in enumerate(ranked)
         ],
         attention=attention,
-        series=_series(series_rows.result(), period),
+        series=series,
         attention_rest=rest,
     )
-
-
-def _rank(entry: tuple[bool, float, Any]) -> tuple[bool, float]:
-    return entry[0], entry[1]

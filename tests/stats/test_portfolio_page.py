@@ -5,6 +5,7 @@ page's limits are lowered to 2 so five clients exercise them."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -209,3 +210,19 @@ def test_data_version_of_every_client_and_of_a_scope(factory, five):
     assert z[0] == z[1]
     assert z[0] != y[0]
     assert z[2] == y[2]
+
+
+def test_needs_attention_agrees_with_the_reasons():
+    """The page counts the clients beyond the first 50 with ``needs_attention`` (no reasons written): it must
+    say yes exactly when ``reasons`` (without connection problems, checked apart) gives any."""
+    low = portfolio.LOW_ENGAGEMENT_PCT
+    assert portfolio.needs_attention(100, None, 120, None, None)  # lost 20 over 14 days
+    assert portfolio.needs_attention(None, None, None, None, low - 0.01)  # low engagement, no followers known
+    assert portfolio.needs_attention(104, 100, 100, 60, None)  # +4 in 7 days against +10 a week before: stalled
+    assert not portfolio.needs_attention(110, 100, 100, 60, low)  # +10 in 7 days: not stalled; engagement at the bar
+    assert not portfolio.needs_attention(100, 100, 100, 100, None)  # flat: nothing to stall
+    values = (None, 0, 100, 104, 110, 120)
+    for f, f7, f14, f35 in itertools.product(values, repeat=4):
+        for eng in (None, 0.0, low - 0.01, low, 5.0):
+            want = bool(portfolio.reasons(f, f7, f14, f35, eng, ()))
+            assert portfolio.needs_attention(f, f7, f14, f35, eng) is want, (f, f7, f14, f35, eng)

@@ -270,3 +270,34 @@ def test_a_cached_leaderboard_reads_like_the_computed_one(factory):
     assert cached.leaderboard[:2] == computed.leaderboard[:2]
     assert cached.leaderboard[-1] == computed.leaderboard[-1]
     assert [r.name for r in cached.leaderboard] == ["Ann", "Cid", "Bob", "Dee"]
+
+
+@pytest.mark.parametrize("who", ["coach", "admin"])
+def test_platform_totals_in_the_order_of_their_first_connection(factory, who):
+    """The platform totals (the last rows of the per-client statement) come in the order of each platform's
+    first live connection in the portfolio's order: clients by display name, then connection id; not by
+    connection id alone. Zed's YouTube is the oldest connection, but Amy comes first, and her TikTok before
+    her Instagram; a tie for the top platform goes to the first of them. The admin's scope (every client)
+    reads the statement on a connection of its own, the coach's inline."""
+    coach = factory.coach()
+    zed, amy, bob = (factory.client(coach=coach, name=n) for n in ("Zed", "Amy", "Bob"))
+    yt = h.connection(zed, "youtube")
+    gone = h.connection(amy, "facebook", disconnected_at=utcnow())  # not live: no platform row
+    tt, ig = h.connection(amy, "tiktok"), h.connection(amy, "instagram")
+    h.connection(bob, "linkedin")  # no snapshot at all: counted as 0 followers
+    ig2 = h.connection(zed, "instagram")
+    for conn, n in ((yt, 200), (gone, 900), (tt, 200), (ig, 150), (ig2, 50)):
+        h.snapshots(conn, {D - timedelta(days=30): n // 2, D: n})
+    visible = visible_clients(factory.admin() if who == "admin" else coach)
+    for refresh in (False, True):  # stale rows (computed from the history), then fresh ones
+        if refresh:
+            portfolio_state.refresh_stale(D)
+        pf = portfolio.compute_portfolio(visible, _q(range="30d"))
+        order = [("tiktok", 200), ("instagram", 200), ("linkedin", 0), ("youtube", 200)]
+        assert list(pf.platform_totals.items()) == order
+        assert (pf.top_platform, pf.top_platform_share) == ("tiktok", pytest.approx(200 / 600 * 100))
+        assert (pf.client_count, pf.total_followers) == (3, 600)
+        assert [r.name for r in pf.leaderboard] == ["Amy", "Zed", "Bob"]  # +100 % and +100 % (name order), none
+        pf = portfolio.compute_portfolio(visible, _q(range="30d", platform="youtube,linkedin"))
+        assert list(pf.platform_totals.items()) == [("linkedin", 0), ("youtube", 200)]
+        assert (pf.client_count, pf.total_followers, pf.top_platform) == (3, 200, "youtube")
