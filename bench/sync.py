@@ -399,8 +399,11 @@ def run_phase(
         rss = PeakRss([p.pid for p in procs]).__enter__()
         start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
         if before is not None:
-            time.sleep(2.0)  # workers import the app before the fan-out (their start-up is not sync time)
-            time.sleep(0.3)  # at least one CPU sample after the start-up
+            # workers import the app before the fan-out: their start-up is not sync time. Twelve workers
+            # need ~1.5 s of CPU each on 2 cores, so a fixed 2.3 s wait counted ~10 ms a sync of start-up
+            # into the daily figure; the sample is taken once every worker is registered with RQ (idle).
+            _wait_registered(env["REDIS_URL"], {p.pid for p in procs})
+            time.sleep(0.5)  # at least two CPU samples after the start-up
             cpu0 = rss.cpu_seconds()
             mark = before()  # may say when the queueing began: the workers start on the first job queued
             start = mark if mark is not None else time.monotonic()
@@ -454,6 +457,23 @@ def run_phase(
         "peak_tree_mb": rss.tree / 2**20,
         "peak_proc_mb": rss.single / 2**20,
     }
+
+
+def _wait_registered(redis_url: str, pids: set[int], timeout: float = 120.0) -> None:
+    """Until the workers ``pids`` are registered with RQ (their start-up done, waiting for jobs); a
+    worker of the last phase that was killed, not stopped, may still be listed, so the pids are matched."""
+    from redis import Redis
+    from rq import Worker
+
+    conn = Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while len(pids & {w.pid for w in Worker.all(connection=conn)}) < len(pids):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"not every one of the {len(pids)} workers registered within {timeout:.0f} s")
+            time.sleep(0.2)
+    finally:
+        conn.close()
 
 
 def _cpu_of(pid: int | None) -> float:
