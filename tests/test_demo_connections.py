@@ -177,6 +177,7 @@ def test_demo_history_and_a_later_sync_agree(app: Flask, sandbox: SandboxControl
         ).scalar()
         reads = conn.platform in ("instagram", "youtube") or conn.account_type == "business"  # Dance Duo
         reads = reads or conn.account_type == "organization"  # Northwind HR, a LinkedIn Company Page
+        reads = reads or conn.platform == "facebook"  # a Page's followers by country and city
         assert n_snaps == (9 if reads else 0), conn.username
     assert db.session.execute(select(func.count()).select_from(VideoAnalytics)).scalar()
     # Northwind HR's rich audience and its page views, so the demo shows the LinkedIn Audience section
