@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -196,6 +197,9 @@ class Pool:
 
     def _spawn(self, mask: set[signal.Signals]) -> None:
         self.before_fork()
+        # the parent's objects into the collector's permanent generation: the children's collections
+        # then neither walk them (CPU) nor write to their headers (pages stay shared); Python's gc docs
+        gc.freeze()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns into the parent's loop
