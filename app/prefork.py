@@ -187,7 +187,7 @@ class Pool:
                     proc.kill()
             psutil.wait_procs(alive, timeout=wait)
 
-    def _top_up(self, mask: set[signal.Signals]) -> None:
+    def _top_up(self, mask: set[int | signal.Signals]) -> None:
         if self.burst and self._started_all:
             return
         while len(self.children) < self.processes and time.monotonic() >= self._next_spawn:
@@ -195,7 +195,7 @@ class Pool:
         if len(self.children) >= self.processes:
             self._started_all = True
 
-    def _spawn(self, mask: set[signal.Signals]) -> None:
+    def _spawn(self, mask: set[int | signal.Signals]) -> None:
         self.before_fork()
         # the parent's objects into the collector's permanent generation: the children's collections
         # then neither walk them (CPU) nor write to their headers (pages stay shared); Python's gc docs
@@ -216,7 +216,7 @@ class Pool:
                 _die_with(parent)
                 code = self.child()
             except SystemExit as exc:  # RQ's cold shutdown raises SystemExit()
-                code = exc.code if isinstance(exc.code, int) else 0
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             except KeyboardInterrupt:  # a Ctrl-C before RQ installed its handlers: nothing was taken yet
                 code = 0
             except BaseException:  # noqa: BLE001 - logged; the parent replaces this child

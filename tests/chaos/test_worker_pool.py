@@ -111,7 +111,9 @@ def test_a_pool_worker_killed_mid_sync_is_replaced_and_the_sync_retried(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("mode", "signum"), [("no-fork", signal.SIGTERM), ("fork", signal.SIGINT)])
+@pytest.mark.parametrize(
+    ("mode", "signum"), [("no-fork", signal.SIGTERM), ("fork", signal.SIGINT)], ids=["no-fork-SIGTERM", "fork-SIGINT"]
+)
 def test_stopping_the_pool_lets_the_running_sync_finish_and_leaves_nothing_running(
     app: Any, link_many: Any, world: Any, sandbox_url: str, tmp_path: Path, mode: str, signum: int
 ) -> None:
