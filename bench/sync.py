@@ -19,7 +19,9 @@ every platform call:
 
 Reported per phase: wall time, connections per minute, platform calls and YouTube quota units per
 connection (from the SyncRun rows and the sandbox's call log), outcomes, and peak RSS of one worker
-process tree (worker + work-horse + scheduler, sampled every 0.2 s with psutil).
+process tree (worker + work-horse + scheduler, sampled every 0.2 s with psutil), and the peak sums of
+RSS, PSS and USS over every worker process (PSS/USS every 2 s: forked workers share pages).
+``--pool`` starts the workers as one ``worker.py --processes N`` (one start-up, N forked workers).
 
 Everything it starts (workers, sandbox, the embedded redis-server) is stopped at the end, also on failure
 or Ctrl-C.
