@@ -19,7 +19,9 @@ every platform call:
 
 Reported per phase: wall time, connections per minute, platform calls and YouTube quota units per
 connection (from the SyncRun rows and the sandbox's call log), outcomes, and peak RSS of one worker
-process tree (worker + work-horse + scheduler, sampled every 0.2 s with psutil).
+process tree (worker + work-horse + scheduler, sampled every second with psutil), and the peak sums of
+RSS, PSS and USS over every worker process (PSS/USS every 2 s: forked workers share pages).
+``--pool`` starts the workers as one ``worker.py --processes N`` (one start-up, N forked workers).
 
 Everything it starts (workers, sandbox, the embedded redis-server) is stopped at the end, also on failure
 or Ctrl-C.
@@ -108,18 +110,34 @@ def wait_http(url: str, seconds: float = 20) -> None:
 
 
 class PeakRss:
-    """Samples the RSS of each worker's process tree; keeps the largest tree and single process."""
+    """Samples the RSS of each worker's process tree; keeps the largest tree and single process, and the
+    largest sum over every tree (all workers: with ``--pool`` there is one tree, the pool's).
 
-    def __init__(self, pids: list[int]) -> None:
+    RSS counts a page shared by several processes in each of them, and the pool's workers share the
+    parent's pages (imports, the app) after the fork, so the sum of RSS overstates what they take. Every
+    ``full_every`` samples the tree is also read from ``/proc/<pid>/smaps_rollup``: PSS (each shared page
+    divided among the processes sharing it; the sum is what the workers take together) and USS (pages
+    only that process has); the peaks of their sums are kept."""
+
+    def __init__(self, pids: list[int], full_every: int = 2) -> None:
         self.pids = pids
         self.tree = 0
         self.single = 0
+        self.total = 0  # peak of the RSS summed over every tree
+        self.pss = 0  # peak of the PSS summed over every tree (sampled every ``full_every`` x 1 s)
+        self.uss = 0
+        self.processes = 0  # most processes seen at once over every tree
         self.cpu: dict[int, float] = {}  # pid -> CPU seconds of its tree at the last sample
+        self.full_every = full_every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        n = 0
         while not self._stop.is_set():
+            full = n % self.full_every == 0
+            n += 1
+            total = pss = uss = count = 0
             for pid in self.pids:
                 try:
                     proc = psutil.Process(pid)
@@ -128,9 +146,19 @@ class PeakRss:
                     times = [p.cpu_times() for p in members]
                 except psutil.Error:
                     continue
+                if full:
+                    for p in members:
+                        with contextlib.suppress(psutil.Error):
+                            info = p.memory_full_info()
+                            pss, uss = pss + info.pss, uss + info.uss
                 self.cpu[pid] = sum(t.user + t.system + t.children_user + t.children_system for t in times)
                 self.tree = max(self.tree, sum(rss))
                 self.single = max(self.single, max(rss))
+                total, count = total + sum(rss), count + len(members)
+            self.total = max(self.total, total)
+            self.processes = max(self.processes, count)
+            if full:
+                self.pss, self.uss = max(self.pss, pss), max(self.uss, uss)
             # once a second: psutil walks /proc for each tree's children, and 5 samples a second of 12
             # trees were most of the bench's own 387 s of CPU in the 30,000 run, on the workers' 2 cores
             time.sleep(1.0)
@@ -308,12 +336,25 @@ def bench_app(env: dict[str, str]) -> Any:
 
 
 def start_workers(
-    env: dict[str, str], workers: int, name: str, no_fork: bool = False, own_session: bool = True
+    env: dict[str, str], workers: int, name: str, no_fork: bool = False, own_session: bool = True, pool: bool = False
 ) -> list[subprocess.Popen[Any]]:
     """``workers`` x ``python worker.py --queues sync`` (``detached``, for ``stop_all``), logging to
-    ``INSTANCE_PATH/worker-<name>-<i>.log``."""
+    ``INSTANCE_PATH/worker-<name>-<i>.log``; with ``pool``, one ``python worker.py --queues sync
+    --processes <workers>`` that starts once and forks the workers (``worker-<name>-pool.log``; each
+    worker is in a session of its own, as the separate processes are with ``own_session``)."""
     logdir = Path(env["INSTANCE_PATH"])
     cmd = [sys.executable, "worker.py", "--queues", "sync", *(["--no-fork"] if no_fork else [])]
+    if pool:
+        return [
+            subprocess.Popen(
+                [*cmd, "--processes", str(workers)],
+                cwd=ROOT,
+                env=env,  # noqa: S603
+                stdout=open(logdir / f"worker-{name}-pool.log", "wb"),  # noqa: SIM115 - for the pool's life
+                stderr=subprocess.STDOUT,
+                **detached(own_session),
+            )
+        ]
     return [
         subprocess.Popen(
             cmd,
@@ -391,6 +432,7 @@ def run_phase(
     timeout: float = 900,
     no_fork: bool = False,
     sandbox_pid: int | None = None,
+    pool: bool = False,
 ) -> dict[str, Any]:
     from app.extensions import db
     from app.models import Connection
@@ -398,7 +440,7 @@ def run_phase(
 
     http = requests.Session()
     http.delete(f"{sandbox}/_sandbox/calls", timeout=10)
-    procs = start_workers(env, workers, name, no_fork)
+    procs = start_workers(env, workers, name, no_fork, pool=pool)
     try:
         rss = PeakRss([p.pid for p in procs]).__enter__()
         start = time.monotonic()  # queued jobs: the clock runs from the workers' launch (start-up included)
@@ -406,7 +448,7 @@ def run_phase(
             # workers import the app before the fan-out: their start-up is not sync time. Twelve workers
             # need ~1.5 s of CPU each on 2 cores, so a fixed 2.3 s wait counted ~10 ms a sync of start-up
             # into the daily figure; the sample is taken once every worker is registered with RQ (idle).
-            _wait_registered(env["REDIS_URL"], {p.pid for p in procs})
+            _wait_registered(env["REDIS_URL"], [p.pid for p in procs], workers)
             time.sleep(0.5)  # at least two CPU samples after the start-up
             cpu0 = rss.cpu_seconds()
             mark = before()  # may say when the queueing began: the workers start on the first job queued
@@ -463,21 +505,34 @@ def run_phase(
         "load": os.getloadavg()[0],
         "peak_tree_mb": rss.tree / 2**20,
         "peak_proc_mb": rss.single / 2**20,
+        "peak_total_rss_mb": rss.total / 2**20,
+        "peak_total_pss_mb": rss.pss / 2**20,
+        "peak_total_uss_mb": rss.uss / 2**20,
+        "processes": rss.processes,
+        "pool": pool,
     }
 
 
-def _wait_registered(redis_url: str, pids: set[int], timeout: float = 120.0) -> None:
-    """Until the workers ``pids`` are registered with RQ (their start-up done, waiting for jobs); a
-    worker of the last phase that was killed, not stopped, may still be listed, so the pids are matched."""
+def _wait_registered(redis_url: str, roots: list[int], workers: int, timeout: float = 120.0) -> None:
+    """Until ``workers`` RQ workers of the process trees ``roots`` are registered with RQ (their start-up
+    done, waiting for jobs): the started processes themselves, or a pool's forked workers. A worker of the
+    last phase that was killed, not stopped, may still be listed, so the pids are matched."""
     from redis import Redis
     from rq import Worker
+
+    def ours() -> set[int]:
+        pids = set(roots)
+        for root in roots:
+            with contextlib.suppress(psutil.Error):
+                pids |= {c.pid for c in psutil.Process(root).children(recursive=True)}
+        return pids
 
     conn = Redis.from_url(redis_url)
     deadline = time.monotonic() + timeout
     try:
-        while len(pids & {w.pid for w in Worker.all(connection=conn)}) < len(pids):
+        while len(ours() & {w.pid for w in Worker.all(connection=conn)}) < workers:
             if time.monotonic() > deadline:
-                raise SystemExit(f"not every one of the {len(pids)} workers registered within {timeout:.0f} s")
+                raise SystemExit(f"not every one of the {workers} workers registered within {timeout:.0f} s")
             time.sleep(0.2)
     finally:
         conn.close()
@@ -511,6 +566,11 @@ def report(res: dict[str, Any]) -> None:
         f"peak RSS: worker tree {res['peak_tree_mb']:.0f} MB, largest process {res['peak_proc_mb']:.0f} MB"
     )
     print(f"   worker CPU per sync: {res['worker_cpu_ms_per_sync']:.0f} ms (all worker trees / syncs)")
+    print(
+        f"   workers {'as one pool' if res['pool'] else 'as separate processes'} ({res['processes']} processes at "
+        f"most): peak sums RSS {res['peak_total_rss_mb']:.0f} MB, PSS {res['peak_total_pss_mb']:.0f} MB, "
+        f"USS {res['peak_total_uss_mb']:.0f} MB"
+    )
     if res.get("sandbox_cpu_ms_per_sync") is not None:
         print(
             f"   sandbox CPU per sync: {res['sandbox_cpu_ms_per_sync']:.0f} ms (RSS {res['sandbox_rss_mb']:.0f} MB); "
@@ -553,6 +613,7 @@ def compare_with_seed(app: Any, sandbox: str, env: dict[str, str], args: Any, sa
         "manual",
         before=enqueue,
         no_fork=args.no_fork,
+        pool=args.pool,
     )
     db.session.rollback()
 
@@ -616,6 +677,12 @@ def main() -> int:
         help="Latency during the initial phase (default: --latency-ms; 0 makes set-up quick).",
     )
     parser.add_argument("--no-fork", action="store_true", help="Start the workers with --no-fork (no horse per job).")
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="Start the --workers as one pool, `python worker.py --processes N` (one start-up, N forked "
+        "workers), instead of N separate `python worker.py` processes.",
+    )
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="bench_sync", help="Database created next to --url (dropped unless --keep).")
     parser.add_argument("--keep", action="store_true")
@@ -694,7 +761,8 @@ def main() -> int:
             print(f"platforms in turn: {', '.join(platforms)}")
             print(
                 f"set-up: {len(ids)} connections in {time.monotonic() - t0:.0f} s ({args.workers} "
-                f"{'no-fork ' if args.no_fork else ''}workers, {args.latency_ms} ms per platform call)"
+                f"{'no-fork ' if args.no_fork else ''}workers{' as one pool' if args.pool else ''}, "
+                f"{args.latency_ms} ms per platform call)"
             )
             initial_ms = args.latency_ms if args.initial_latency_ms is None else args.initial_latency_ms
             requests.put(f"{sandbox}/_sandbox/latency", json={"ms": initial_ms}, timeout=10)
@@ -707,6 +775,7 @@ def main() -> int:
                 len(ids),
                 "initial",
                 no_fork=args.no_fork,
+                pool=args.pool,
                 timeout=max(900.0, len(ids) * 1.0),  # a loaded box: ~0.5 s an initial sync
                 sandbox_pid=sandbox_proc.pid,
             )
@@ -752,6 +821,7 @@ def main() -> int:
                 "daily",
                 before=fanout,
                 no_fork=args.no_fork,
+                pool=args.pool,
                 timeout=max(900.0, len(ids) * 0.2),
                 sandbox_pid=sandbox_proc.pid,
             )
