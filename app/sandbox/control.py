@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from . import faults
 from .audience import validate_audience
 from .common import control_error, json_response, state
 from .events import deliveries as change_deliveries
@@ -297,6 +298,7 @@ def index() -> Response:
                     "accounts",
                     "clock",
                     "faults",
+                    "rendezvous",
                     "media-faults",
                     "latency",
                     "calls",
@@ -538,6 +540,47 @@ def clear_faults() -> Response:
         return json_response({"faults": []})
 
 
+@bp.post("/rendezvous")
+def add_rendezvous() -> Response:
+    """Hold calls until all the named ones are in flight together (``faults.py``): proves an overlap."""
+    data = body()
+    unknown = set(data) - {"name", "parties", "timeout"}
+    if unknown:
+        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
+    name = data.get("name")
+    if not isinstance(name, str) or not 0 < len(name) <= 100:
+        raise BadRequest("name must be a string of 1-100 characters")
+    parties = data.get("parties")
+    if not isinstance(parties, list) or not 2 <= len(parties) <= 10:
+        raise BadRequest("parties must be a list of 2-10 objects")
+    for i, party in enumerate(parties):
+        if not isinstance(party, dict) or set(party) - {"platform", "path_contains", "query_contains"}:
+            raise BadRequest(f"parties[{i}] must be an object of platform, path_contains, query_contains?")
+        if party.get("platform") not in PLATFORMS:
+            raise BadRequest(f"parties[{i}].platform must be one of {', '.join(PLATFORMS)}")
+        for key in ("path_contains", "query_contains"):
+            if (key in party or key == "path_contains") and not (isinstance(party.get(key), str) and party[key]):
+                raise BadRequest(f"parties[{i}].{key} must be a non-empty string")
+    timeout = _number(data, "timeout") if "timeout" in data else 5.0
+    if not 0 < timeout <= 60:
+        raise BadRequest("timeout must be a number of seconds, more than 0 and at most 60")
+    st = state()
+    with st.lock:
+        st.faults[:] = [f for f in st.faults if f.get("rendezvous") != name]
+        faults.rendezvous()[name] = faults.Rendezvous(name, len(parties), timeout)
+        for party in parties:
+            st.faults.append({**party, "kind": "rendezvous", "times": 1, "rendezvous": name, "id": st.next("fault")})
+    return json_response(faults.rendezvous()[name].view(), 201)
+
+
+@bp.get("/rendezvous/<name>")
+def get_rendezvous(name: str) -> Response:
+    meeting = faults.rendezvous().get(name)
+    if meeting is None:
+        return control_error(404, "not_found", f"no rendezvous named {name}")
+    return json_response(meeting.view())
+
+
 @bp.put("/latency")
 def set_latency() -> Response:
     data = body()
@@ -650,6 +693,7 @@ def quota() -> Response:
 def reset() -> Response:
     st = state()
     st.reset()
+    faults.rendezvous().clear()
     with st.lock:
         return json_response({"reset": True, **clock_view()})
 
