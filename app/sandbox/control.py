@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from . import faults
 from .audience import validate_audience
 from .common import control_error, json_response, state
 from .events import deliveries as change_deliveries
@@ -540,6 +541,42 @@ def clear_faults() -> Response:
         return json_response({"faults": []})
 
 
+@dataclass
+class Rendezvous:
+    """Calls held until each of ``parties`` has one in flight (``faults.py``, ``POST /rendezvous``)."""
+
+    name: str
+    parties: int
+    timeout: float
+    arrived: int = 0
+    state: str = "waiting"  # met | failed
+    done: threading.Condition = field(default_factory=threading.Condition)
+
+    def view(self) -> dict[str, Any]:
+        with self.done:
+            return {"name": self.name, "parties": self.parties, "arrived": self.arrived, "state": self.state}
+
+    def arrive(self) -> None:
+        """A party's call arrives: the last one releases the others; the others wait for it, or give up
+        after ``timeout`` (then the rendezvous has failed, and later arrivals pass at once)."""
+        with self.done:
+            self.arrived += 1
+            if self.state != "waiting":
+                return
+            if self.arrived >= self.parties:
+                self.state = "met"
+                self.done.notify_all()
+            elif not self.done.wait_for(lambda: self.state != "waiting", self.timeout):
+                self.state = "failed"
+                self.done.notify_all()
+
+
+def rendezvous() -> dict[str, Rendezvous]:
+    """This sandbox app's rendezvous by name."""
+    found: dict[str, Rendezvous] = current_app.extensions.setdefault("sandbox_rendezvous", {})
+    return found
+
+
 @bp.post("/rendezvous")
 def add_rendezvous() -> Response:
     """Hold calls until all the named ones are in flight together (``faults.py``): proves an overlap."""
@@ -567,15 +604,15 @@ def add_rendezvous() -> Response:
     st = state()
     with st.lock:
         st.faults[:] = [f for f in st.faults if f.get("rendezvous") != name]
-        faults.rendezvous()[name] = faults.Rendezvous(name, len(parties), timeout)
+        rendezvous()[name] = Rendezvous(name, len(parties), timeout)
         for party in parties:
             st.faults.append({**party, "kind": "rendezvous", "times": 1, "rendezvous": name, "id": st.next("fault")})
-    return json_response(faults.rendezvous()[name].view(), 201)
+    return json_response(rendezvous()[name].view(), 201)
 
 
 @bp.get("/rendezvous/<name>")
 def get_rendezvous(name: str) -> Response:
-    meeting = faults.rendezvous().get(name)
+    meeting = rendezvous().get(name)
     if meeting is None:
         return control_error(404, "not_found", f"no rendezvous named {name}")
     return json_response(meeting.view())
@@ -693,7 +730,7 @@ def quota() -> Response:
 def reset() -> Response:
     st = state()
     st.reset()
-    faults.rendezvous().clear()
+    rendezvous().clear()
     with st.lock:
         return json_response({"reset": True, **clock_view()})
 

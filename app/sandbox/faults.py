@@ -5,24 +5,27 @@ timing them: it names 2-10 parties (a platform and a path, optionally a query, a
 The first call matching each party arrives; every arrival but the last is held until all parties have
 arrived (then all are answered: ``met``) or until the timeout (then it is answered and the rendezvous is
 ``failed``). Calls made one after the other can never meet; calls in flight together always do. Each
-party is a fault entry of kind ``rendezvous`` (listed, cleared and reset with the faults).
+party is a fault entry of kind ``rendezvous`` (listed, cleared and reset with the faults); the meetings
+themselves are ``control.Rendezvous`` (kept there: this module imports the platforms, and the Facebook
+sandbox imports the control API).
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 
 
 def render(platform: str, fault: dict[str, Any], path: str) -> Response | None:
     """The fault's answer; ``None`` (the call answered as usual) for a rendezvous, once it is over."""
     from . import facebook, instagram, linkedin, tiktok, x, youtube
+    from .control import rendezvous
 
     if fault["kind"] == "rendezvous":
-        arrive(str(fault["rendezvous"]))
+        meeting = rendezvous().get(str(fault["rendezvous"]))
+        if meeting is not None:
+            meeting.arrive()
         return None
     if platform == "facebook":
         return facebook.fault_response(fault, path)
@@ -35,41 +38,3 @@ def render(platform: str, fault: dict[str, Any], path: str) -> Response | None:
     if platform == "x":
         return x.fault_response(fault, path)
     return youtube.fault_response(fault, path)
-
-
-@dataclass
-class Rendezvous:
-    name: str
-    parties: int
-    timeout: float
-    arrived: int = 0
-    state: str = "waiting"  # met | failed
-    done: threading.Condition = field(default_factory=threading.Condition)
-
-    def view(self) -> dict[str, Any]:
-        with self.done:
-            return {"name": self.name, "parties": self.parties, "arrived": self.arrived, "state": self.state}
-
-
-def rendezvous() -> dict[str, Rendezvous]:
-    """This sandbox app's rendezvous by name."""
-    found: dict[str, Rendezvous] = current_app.extensions.setdefault("sandbox_rendezvous", {})
-    return found
-
-
-def arrive(name: str) -> None:
-    """One party arrives: the last one releases the others; the others wait for it, or give up."""
-    meeting = rendezvous().get(name)
-    if meeting is None:
-        return
-    with meeting.done:
-        meeting.arrived += 1
-        if meeting.state != "waiting":
-            return
-        if meeting.arrived >= meeting.parties:
-            meeting.state = "met"
-            meeting.done.notify_all()
-            return
-        if not meeting.done.wait_for(lambda: meeting.state != "waiting", meeting.timeout):
-            meeting.state = "failed"
-            meeting.done.notify_all()

@@ -216,7 +216,7 @@ def test_x_faults_through_tweepy(
 ) -> None:
     sandbox.add_fault("x", kind, path_contains="/2/users/me", retry_after=120)
     with pytest.raises(error) as caught:
-        client_for(sandbox, x_token).get_me(user_fields=["public_metrics"])
+        client_for(sandbox, x_token).get_me(user_auth=False, user_fields=["public_metrics"])
     err = caught.value
     assert err.response.status_code == status
     assert err.api_messages == [message]  # tweepy's message: the problem's ``detail``
@@ -236,4 +236,4 @@ def test_x_faults_through_tweepy(
 def test_x_cut_body_raises_in_tweepy(sandbox: SandboxControl, x_token: str) -> None:
     sandbox.add_fault("x", "malformed", path_contains="/2/users/me")
     with pytest.raises(requests.JSONDecodeError):
-        client_for(sandbox, x_token).get_me()
+        client_for(sandbox, x_token).get_me(user_auth=False)
