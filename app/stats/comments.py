@@ -88,7 +88,7 @@ def unanswered_count(client_id: int, platform: str | None = None) -> int:
     stmt = (
         select(func.count())
         .select_from(Comment)
-        .where(  # count(*): an index-only scan (with a platform: the same index, rows checked for it)
+        .where(  # count(*): an index-only scan, also with a platform (the index's second column)
             # the terms of the partial index ix_comments_unanswered, written the same way
             Comment.client_id == client_id,
             Comment.parent_id.is_(None),
