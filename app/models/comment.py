@@ -87,15 +87,23 @@ class Comment(Base):
             postgresql_where=sql_text(_FANS),
             sqlite_where=sql_text(_FANS),
         ),
-        # the inbox's "most liked" order, and its two counts as small partial indexes (bench/inbox.py)
+        # the inbox's "most liked" order, and its two counts as small partial indexes (bench/inbox.py), with
+        # the platform so the counts under the inbox's platform filter are index-only too (0033_inboxcounts)
         Index("ix_comments_client_liked", "client_id", "like_count", "published_at"),
         Index(
             "ix_comments_unanswered",
             "client_id",
+            "platform",
             postgresql_where=sql_text(_UNANSWERED),
             sqlite_where=sql_text(_UNANSWERED),
         ),
-        Index("ix_comments_unread", "client_id", postgresql_where=sql_text(_UNREAD), sqlite_where=sql_text(_UNREAD)),
+        Index(
+            "ix_comments_unread",
+            "client_id",
+            "platform",
+            postgresql_where=sql_text(_UNREAD),
+            sqlite_where=sql_text(_UNREAD),
+        ),
     )
 
 

@@ -451,6 +451,15 @@ class FacebookAdapter(MetaGraphAdapter):
             start = end + timedelta(days=1)
         return [DailyInsight(day=d, metrics=m) for d, m in sorted(days.items())]
 
+    def fetch_page_insight(self, access_token: str, metric: str, period: str = "lifetime") -> Any:
+        """One Page insights metric as Meta answers it (``GET /{v}/me/insights?metric=..&period=..``), the
+        body unparsed: breakdown metrics (``page_follows_country``: an object of counts per key) have shapes
+        of their own, parsed by their reader (``app.platforms.facebook_page_audience``). Errors are
+        classified as on every Page call (a refused metric: :class:`InvalidMetric`)."""
+        return self._graph(
+            "me/insights", access_token, {"metric": metric, "period": period}, requested_metrics=[metric]
+        )
+
     def _page_insights(
         self, token: str, metrics: list[str], window: Mapping[str, Any]
     ) -> tuple[list[Mapping[str, Any]], list[str]]:

@@ -79,8 +79,7 @@ def places_of(body: Any, metric: str) -> dict[str, float]:
 
 
 def _read(adapter: FacebookAdapter, token: str, metric: str) -> dict[str, float]:
-    body = adapter._graph("me/insights", token, {"metric": metric, "period": "lifetime"}, requested_metrics=[metric])
-    return places_of(body, metric)
+    return places_of(adapter.fetch_page_insight(token, metric, "lifetime"), metric)
 
 
 def page_audience(adapter: FacebookAdapter, token: str) -> RawAudience:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from .audience import validate_audience
 from .common import control_error, json_response, state
@@ -297,6 +299,7 @@ def index() -> Response:
                     "accounts",
                     "clock",
                     "faults",
+                    "rendezvous",
                     "media-faults",
                     "latency",
                     "calls",
@@ -538,6 +541,83 @@ def clear_faults() -> Response:
         return json_response({"faults": []})
 
 
+@dataclass
+class Rendezvous:
+    """Calls held until each of ``parties`` has one in flight (``faults.py``, ``POST /rendezvous``)."""
+
+    name: str
+    parties: int
+    timeout: float
+    arrived: int = 0
+    state: str = "waiting"  # met | failed
+    done: threading.Condition = field(default_factory=threading.Condition)
+
+    def view(self) -> dict[str, Any]:
+        with self.done:
+            return {"name": self.name, "parties": self.parties, "arrived": self.arrived, "state": self.state}
+
+    def arrive(self) -> None:
+        """A party's call arrives: the last one releases the others; the others wait for it, or give up
+        after ``timeout`` (then the rendezvous has failed, and later arrivals pass at once)."""
+        with self.done:
+            self.arrived += 1
+            if self.state != "waiting":
+                return
+            if self.arrived >= self.parties:
+                self.state = "met"
+                self.done.notify_all()
+            elif not self.done.wait_for(lambda: self.state != "waiting", self.timeout):
+                self.state = "failed"
+                self.done.notify_all()
+
+
+def rendezvous() -> dict[str, Rendezvous]:
+    """This sandbox app's rendezvous by name."""
+    found: dict[str, Rendezvous] = current_app.extensions.setdefault("sandbox_rendezvous", {})
+    return found
+
+
+@bp.post("/rendezvous")
+def add_rendezvous() -> Response:
+    """Hold calls until all the named ones are in flight together (``faults.py``): proves an overlap."""
+    data = body()
+    unknown = set(data) - {"name", "parties", "timeout"}
+    if unknown:
+        raise BadRequest(f"unknown keys: {', '.join(sorted(unknown))}")
+    name = data.get("name")
+    if not isinstance(name, str) or not 0 < len(name) <= 100:
+        raise BadRequest("name must be a string of 1-100 characters")
+    parties = data.get("parties")
+    if not isinstance(parties, list) or not 2 <= len(parties) <= 10:
+        raise BadRequest("parties must be a list of 2-10 objects")
+    for i, party in enumerate(parties):
+        if not isinstance(party, dict) or set(party) - {"platform", "path_contains", "query_contains"}:
+            raise BadRequest(f"parties[{i}] must be an object of platform, path_contains, query_contains?")
+        if party.get("platform") not in PLATFORMS:
+            raise BadRequest(f"parties[{i}].platform must be one of {', '.join(PLATFORMS)}")
+        for key in ("path_contains", "query_contains"):
+            if (key in party or key == "path_contains") and not (isinstance(party.get(key), str) and party[key]):
+                raise BadRequest(f"parties[{i}].{key} must be a non-empty string")
+    timeout = _number(data, "timeout") if "timeout" in data else 5.0
+    if not 0 < timeout <= 60:
+        raise BadRequest("timeout must be a number of seconds, more than 0 and at most 60")
+    st = state()
+    with st.lock:
+        st.faults[:] = [f for f in st.faults if f.get("rendezvous") != name]
+        rendezvous()[name] = Rendezvous(name, len(parties), timeout)
+        for party in parties:
+            st.faults.append({**party, "kind": "rendezvous", "times": 1, "rendezvous": name, "id": st.next("fault")})
+    return json_response(rendezvous()[name].view(), 201)
+
+
+@bp.get("/rendezvous/<name>")
+def get_rendezvous(name: str) -> Response:
+    meeting = rendezvous().get(name)
+    if meeting is None:
+        return control_error(404, "not_found", f"no rendezvous named {name}")
+    return json_response(meeting.view())
+
+
 @bp.put("/latency")
 def set_latency() -> Response:
     data = body()
@@ -650,6 +730,7 @@ def quota() -> Response:
 def reset() -> Response:
     st = state()
     st.reset()
+    rendezvous().clear()
     with st.lock:
         return json_response({"reset": True, **clock_view()})
 

@@ -219,7 +219,7 @@ class InboxPage:
 
 
 def inbox(client_id: int, query: InboxQuery) -> InboxPage:
-    """One page of threads with their replies and posts, and the inbox counts."""
+    """One page of threads with their replies and posts, and the inbox counts (of the filtered platform)."""
     rows, next_cursor = _page(client_id, query)
     ids = [r.id for r in rows]
     replies: dict[int, list[Comment]] = {}
@@ -241,7 +241,9 @@ def inbox(client_id: int, query: InboxQuery) -> InboxPage:
         if post_ids
         else {}
     )
-    unread = db.session.execute(
+    # the counts follow the platform filter (the inbox being worked through) and no other filter: state,
+    # post, dates and search narrow the list, the counts say what is left to do there
+    unread_stmt = (
         select(func.count())  # count(*) over the partial index ix_comments_unread: index-only
         .select_from(Comment)
         .where(
@@ -251,14 +253,17 @@ def inbox(client_id: int, query: InboxQuery) -> InboxPage:
             Comment.archived_at.is_(None),
             Comment.read_at.is_(None),
         )
-    ).scalar_one()
+    )
+    if query.platform:
+        unread_stmt = unread_stmt.where(Comment.platform == query.platform)
+    unread = db.session.execute(unread_stmt).scalar_one()
     return InboxPage(
         threads=rows,
         replies=replies,
         posts=posts,
         next_cursor=next_cursor,
         outbox=outbox,
-        unanswered=unanswered_count(client_id),
+        unanswered=unanswered_count(client_id, query.platform),
         unread=int(unread),
     )
 

@@ -82,21 +82,23 @@ def comment_health(client_id: int, start: datetime, end: datetime) -> CommentHea
     )
 
 
-def unanswered_count(client_id: int) -> int:
-    """Open top-level comments from others (not archived, not hidden, not deleted) with no owner reply."""
-    return int(
-        db.session.execute(
-            select(func.count())
-            .select_from(Comment)
-            .where(  # count(*): an index-only scan
-                # the terms of the partial index ix_comments_unanswered, written the same way
-                Comment.client_id == client_id,
-                Comment.parent_id.is_(None),
-                ~Comment.from_owner,
-                Comment.archived_at.is_(None),
-                Comment.answered_at.is_(None),
-                ~Comment.hidden,
-                Comment.deleted_at_platform.is_(None),
-            )
-        ).scalar_one()
+def unanswered_count(client_id: int, platform: str | None = None) -> int:
+    """Open top-level comments from others (not archived, not hidden, not deleted) with no owner reply;
+    on one ``platform`` only when given (the inbox's platform filter)."""
+    stmt = (
+        select(func.count())
+        .select_from(Comment)
+        .where(  # count(*): an index-only scan, also with a platform (the index's second column)
+            # the terms of the partial index ix_comments_unanswered, written the same way
+            Comment.client_id == client_id,
+            Comment.parent_id.is_(None),
+            ~Comment.from_owner,
+            Comment.archived_at.is_(None),
+            Comment.answered_at.is_(None),
+            ~Comment.hidden,
+            Comment.deleted_at_platform.is_(None),
+        )
     )
+    if platform:
+        stmt = stmt.where(Comment.platform == platform)
+    return int(db.session.execute(stmt).scalar_one())

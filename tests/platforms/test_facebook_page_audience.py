@@ -76,9 +76,7 @@ def test_a_city_metric_meta_refuses_is_not_given_and_the_countries_stay(
         assert isinstance(adapter, FacebookAdapter)
         token = _page(adapter, control, 10_000, **PLACES)
         with pytest.raises(InvalidMetric):  # what the adapter sees, and turns into "not given"
-            adapter._graph(
-                "me/insights", token, {"metric": CITY_METRIC, "period": "lifetime"}, requested_metrics=[CITY_METRIC]
-            )
+            adapter.fetch_page_insight(token, CITY_METRIC)
         raw = page_audience(adapter, token)
         assert raw.breakdowns == {"countries": {"IN": 8_000.0, "GB": 1_500.0, "BD": 500.0}}
         assert raw.failed == ["cities"]
@@ -151,3 +149,16 @@ def test_hostile_and_odd_places_are_kept_safe() -> None:
 def test_malformed_answers_raise(body: Any) -> None:
     with pytest.raises(BadResponse):
         places_of(body, COUNTRY_METRIC)
+
+
+def test_one_page_insight_is_read_through_the_adapters_public_method(
+    fb: FacebookAdapter, sandbox: SandboxControl
+) -> None:
+    """The audience reader asks the adapter, not its private ``_graph`` (the adapter's plumbing can change
+    without breaking it): one call, the body as Meta gives it."""
+    token = _page(fb, sandbox, 10_000, **PLACES)
+    body = fb.fetch_page_insight(token, COUNTRY_METRIC)
+    assert body["data"][0]["name"] == COUNTRY_METRIC
+    assert places_of(body, COUNTRY_METRIC) == {"IN": 8_000.0, "GB": 1_500.0, "BD": 500.0}
+    calls = _insight_calls(sandbox)
+    assert [(c["path"], c["status"]) for c in calls] == [("/graph.facebook.com/v25.0/me/insights", 200)]

@@ -188,8 +188,23 @@ class SandboxControl:
         path = f"linkedin/accounts/{account_id}/organizations/{org_id}"
         return self._call("PATCH", path, json=changes)["organizations"]
 
+    def faults(self) -> list[dict[str, Any]]:
+        """The faults still live (rendezvous parties included)."""
+        return list(self._call("GET", "faults")["faults"])
+
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
+
+    def rendezvous(self, name: str, *parties: dict[str, str], timeout: float | None = None) -> dict[str, Any]:
+        """Hold the first call matching each party until all are in flight together (``faults.py``);
+        ``rendezvous_state(name)["state"]`` is then ``met``, or ``failed`` when one waited ``timeout``."""
+        body: dict[str, Any] = {"name": name, "parties": list(parties)}
+        if timeout is not None:
+            body["timeout"] = timeout
+        return self._call("POST", "rendezvous", json=body)
+
+    def rendezvous_state(self, name: str) -> dict[str, Any]:
+        return self._call("GET", f"rendezvous/{name}")
 
     def add_media_fault(self, kind: str, times: int = 1, **options: Any) -> dict[str, Any]:
         """A media-host fault (``huge``, ``slow``, ``redirect``, ``html``, ``bad_magic``, ``not_found``)."""
