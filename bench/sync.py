@@ -65,12 +65,12 @@ PLATFORMS: tuple[str, ...] = (*CONNECTABLE, LINKEDIN_PAGE)
 REDIRECT_BASE = "http://127.0.0.1:5000"
 SANDBOX_SCRIPT = """
 import sys
-from werkzeug.serving import run_simple
 from app.sandbox import create_app
+from app.sandbox.serving import serve
 app = create_app({"META_APP_HOURLY_LIMIT": 10**9, "META_BUC_DAILY_LIMIT": 10**9,
                   "TIKTOK_RATE_LIMIT_PER_MIN": 10**9, "YT_QUOTA_LIMITS": {"default": 10**9, "search": 10**9,
                   "batchGetStats": 10**9}, "CALL_LOG_MAX": 500_000})
-run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
+serve(app, "127.0.0.1", int(sys.argv[1]), log_requests=False)
 """
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .util import parse_datetime, unit
@@ -126,9 +127,18 @@ def _online_hours(seed: int) -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=65536)
+def _default_of(platform: str, seed: int) -> dict[str, Any]:
+    return default_audience(platform, seed)
+
+
 def audience_truth(platform: str, seed: int, override: dict[str, Any]) -> dict[str, Any]:
-    """The default audience with the control API's replacements laid over it."""
-    truth = default_audience(platform, seed)
+    """The default audience with the control API's replacements laid over it.
+
+    The default is drawn once per (platform, seed) (~100 hashes; the insights ask for it once a day of a
+    series): the answer is a new top-level dict, its values the cached ones - read them, never change
+    them in place."""
+    truth = dict(_default_of(platform, seed))
     truth.update({k: v for k, v in override.items() if k in PLATFORM_KEYS.get(platform, ())})
     return truth
 

@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 import threading
+from bisect import bisect_right
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -150,6 +151,18 @@ TOKEN_SHAPES = {
 }
 
 
+class Window(deque[float]):
+    """A sliding window's hit times, oldest first; ``ordered`` stays True while every hit came at or after
+    the one before (False once the clock was moved back between two hits)."""
+
+    ordered = True
+
+    def append(self, t: float) -> None:
+        if self and t < self[-1]:
+            self.ordered = False
+        super().append(t)
+
+
 @dataclass
 class SandboxState:
     cfg: dict[str, Any]
@@ -167,7 +180,7 @@ class SandboxState:
     call_epoch: int = 0
     latency_ms: int = 0
     quota: dict[str, int] = field(default_factory=dict)
-    windows: dict[str, deque[float]] = field(default_factory=dict)
+    windows: dict[str, Window] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     #: every comment and reply the platforms hold, by id (``comments.py``)
     comments: dict[str, Comment] = field(default_factory=dict)
@@ -449,7 +462,9 @@ class SandboxState:
     def window_hit(self, key: str, seconds: float, limit: int | None = None) -> tuple[int, bool]:
         """Record a hit in a sliding window (simulated time). Returns (count incl. this one, allowed)."""
         now = self.now().timestamp()
-        dq = self.windows.setdefault(key, deque())
+        dq = self.windows.get(key)
+        if dq is None:
+            dq = self.windows[key] = Window()
         while dq and dq[0] <= now - seconds:
             dq.popleft()
         if limit is not None and len(dq) >= limit:
@@ -458,8 +473,15 @@ class SandboxState:
         return len(dq), True
 
     def window_count(self, key: str, seconds: float) -> int:
+        """Hits in the last ``seconds``. A window whose hits are in time order (unless the clock was moved
+        back) is counted by bisection: the Meta usage headers count the app's hourly window on every Graph
+        answer, tens of thousands of hits in a benchmark's initial phase."""
         now = self.now().timestamp()
-        dq = self.windows.get(key, deque())
+        dq = self.windows.get(key)
+        if not dq:
+            return 0
+        if dq.ordered:
+            return len(dq) - bisect_right(dq, now - seconds)
         return sum(1 for t in dq if t > now - seconds)
 
     def trace_id(self, kind: str) -> str:

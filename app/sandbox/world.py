@@ -116,10 +116,19 @@ class Post:
     avg_view_pct: float = 0.0
     skip_rate: float = 0.0
     explicit: bool = False
+    #: ``fraction`` by moment: a series asks for every metric at the same day boundaries (two ``exp`` each)
+    _fractions: dict[datetime, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def fraction(self, at: datetime) -> float:
+        known = self._fractions.get(at)
+        if known is not None:
+            return known
         age = (at - self.published_at).total_seconds() / 86400
-        return growth_fraction(self.platform, self.kind, age)
+        value = growth_fraction(self.platform, self.kind, age)
+        if len(self._fractions) >= 512:
+            self._fractions.clear()
+        self._fractions[at] = value
+        return value
 
     def count(self, metric: str, at: datetime) -> int:
         if at < self.published_at:
