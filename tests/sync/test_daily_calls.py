@@ -23,6 +23,16 @@ from tests.support.sandbox import SandboxControl
 from tests.sync.conftest import FAST, drain, runs
 
 
+@pytest.fixture
+def app(make_app: Any, sandbox_url: str, world: SandboxControl) -> Iterator[Flask]:
+    """LinkedIn Company Pages offered (a member without one still connects as a member)."""
+    from tests.support.connect import portal_app
+
+    app = portal_app(make_app, sandbox_url, LINKEDIN_ORGANIZATIONS=True, **FAST)
+    with app.app_context():
+        yield app
+
+
 def _days_ago(now: datetime, days: float) -> str:
     return (now - timedelta(days=days)).isoformat()
 
@@ -79,17 +89,8 @@ def test_a_linkedin_member_sync_reads_no_userinfo_and_still_writes_followers_and
     assert conn.display_name  # the name read when connecting stays
 
 
-@pytest.fixture
-def page_app(make_app: Any, sandbox_url: str, world: SandboxControl) -> Iterator[Flask]:
-    from tests.support.connect import portal_app
-
-    app = portal_app(make_app, sandbox_url, LINKEDIN_ORGANIZATIONS=True, **FAST)
-    with app.app_context():
-        yield app
-
-
 def test_a_linkedin_page_sync_reads_no_organization_lookup_and_still_writes_its_followers(
-    page_app: Flask, client: Any, creator: Any, world: SandboxControl
+    app: Flask, client: Any, creator: Any, world: SandboxControl
 ) -> None:
     now = datetime.now(UTC)
     old = [{"published_at": _days_ago(now, d), "caption": f"p{d}"} for d in (5, 40)]  # none new or due tomorrow
@@ -100,14 +101,14 @@ def test_a_linkedin_page_sync_reads_no_organization_lookup_and_still_writes_its_
     picker = str(resp.headers["Location"])
     pick = query(picker)["pick"]
     client.post(picker.split("?")[0], data={"pick": pick, "page": "urn:li:organization:555001"})
-    drain(page_app)  # the initial sync
+    drain(app)  # the initial sync
     db.session.expire_all()
     conn = db.session.execute(select(Connection)).scalar_one()
     assert runs(conn.id)[-1].status == "succeeded"
     world.patch_account(acc["id"], followers=5_000)  # the Page: 50 % of them
     world.clear_calls()
     dispatch.enqueue_sync(conn.id, "manual")
-    drain(page_app)
+    drain(app)
     run = runs(conn.id)[-1]
     assert run.status == "succeeded", (run.status, run.error_message, run.details)
     paths = _paths(world, "linkedin")
