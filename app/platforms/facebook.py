@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -35,10 +35,10 @@ from app.platforms.base import (
     extract_hashtags,
     to_int,
 )
-from app.platforms.errors import BadResponse, InvalidMetric, InvalidRequest
+from app.platforms.errors import BadResponse, InvalidMetric, InvalidRequest, PlatformError
 from app.platforms.meta import MetaGraphAdapter
 
-__all__ = ["DEPRECATED_METRICS", "FacebookAdapter", "PageChoice"]
+__all__ = ["DEPRECATED_METRICS", "FacebookAdapter", "PageChoice", "PostsAndDue"]
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,17 @@ class PageChoice:
     def can_analyze(self) -> bool:
         """Insights need a Page token of someone who can perform the ``ANALYZE`` task (platforms.md §3.1)."""
         return not self.tasks or "ANALYZE" in self.tasks
+
+
+@dataclass
+class PostsAndDue:
+    """:meth:`FacebookAdapter.posts_and_due`: the new posts, the due posts' numbers by id, the due posts the
+    walk did not reach, and a failure after the new posts were complete (``None``: none)."""
+
+    content: list[ContentItem] = field(default_factory=list)
+    metrics: dict[str, Mapping[str, float]] = field(default_factory=dict)
+    unread: list[ContentItem] = field(default_factory=list)
+    error: PlatformError | None = None
 
 
 def _value(raw: Any) -> float | None:
@@ -397,6 +408,71 @@ class FacebookAdapter(MetaGraphAdapter):
             if not paging.get("next") or not guard.next_allowed(after):
                 return
             query = {**params, "after": after}
+
+    def posts_and_due(self, access_token: str, since: datetime, due: Sequence[ContentItem]) -> PostsAndDue:
+        """The posts published since ``since`` and the fresh numbers of the stored posts ``due``, from one
+        walk of ``/me/published_posts`` reaching back to the oldest due post (platforms.md §3.6 step 3: one
+        call per 100 posts with the counts and insights nested, ``since`` = the window's start) instead of
+        a ``GET /{post-id}`` per due post, which gives the same fields.
+
+        Once the new posts are all read, a further page is asked only while the pages beyond them are
+        fewer than the due posts they found, so the walk never costs more calls than the per-post reads
+        it replaces; the due posts it did not reach are in ``unread`` (the caller reads them one by one).
+        A due post missing from a walk that reached past it is gone (deleted or unpublished), as a
+        ``GET /{post-id}`` answering code 100 says. A failure after the new posts were complete is kept
+        in ``error`` with what was read; before, it is raised as from :meth:`fetch_content`."""
+        try:
+            return self._posts_and_due(access_token, since, due, with_insights=True)
+        except InvalidMetric as exc:
+            log.info("facebook: nested post insights refused (%s); listing posts without them", exc)
+            return self._posts_and_due(access_token, since, due, with_insights=False)
+
+    def _posts_and_due(
+        self, access_token: str, since: datetime, due: Sequence[ContentItem], *, with_insights: bool
+    ) -> PostsAndDue:
+        stored = {i.platform_id: i for i in due}
+        start = min([since, *(i.published_at for i in due)]) - timedelta(seconds=1)
+        params = {"fields": self._post_fields(with_insights), "limit": PAGE_SIZE, "since": int(start.timestamp())}
+        pages = iter(self._posts_pages(access_token, params, POST_METRICS if with_insights else ()))
+        out = PostsAndDue()
+        found: set[str] = set()  # due posts seen (a due post inside the new window comes back as new)
+        oldest: datetime | None = None  # the oldest post seen (the list is newest first)
+        beyond = 0  # pages read after the one that completed the new posts
+        ended = False
+        while True:
+            new_done = oldest is not None and oldest < since
+            # old cost: the new posts' pages + one call per due post; this walk's: the same pages + ``beyond``
+            # + one call per due post not found. A page beyond is read only while ``beyond`` < found.
+            if new_done and (len(found) == len(stored) or beyond >= len(found)):
+                break
+            try:
+                page = next(pages, None)
+            except PlatformError as exc:
+                if not new_done or (isinstance(exc, InvalidMetric) and with_insights):
+                    raise
+                out.error = exc
+                break
+            if page is None:
+                ended = True
+                break
+            beyond += new_done
+            for raw in page:
+                try:
+                    item = self._post_item(raw)
+                except BadResponse:
+                    log.info("facebook: skipped a post without a usable created_time")
+                    continue
+                oldest = item.published_at if oldest is None else min(oldest, item.published_at)
+                if item.platform_id in stored:
+                    found.add(item.platform_id)
+                if item.published_at >= since:
+                    out.content.append(item)
+                elif item.platform_id in stored:
+                    out.metrics.setdefault(item.platform_id, {**stored[item.platform_id].metrics, **item.metrics})
+        out.content = sorted(dedupe(out.content), key=lambda i: i.published_at, reverse=True)
+        if not ended:  # the due posts at or past the last one seen were not reached (passed ones are gone)
+            out.unread = [i for i in due if i.platform_id not in found and (oldest is None or i.published_at <= oldest)]
+        return out
 
     def fetch_content_metrics(self, access_token: str, items: Sequence[ContentItem]) -> dict[str, Mapping[str, float]]:
         """One ``GET /{post-id}`` per item with the counts and nested insights; deleted posts are absent."""

@@ -11,10 +11,11 @@ Every REST call sends ``LinkedIn-Version: YYYYMM`` (``LINKEDIN_API_VERSION``) an
 ``X-Restli-Protocol-Version: 2.0.0``; query values use Rest.li 2.0 syntax (``(k:v)``, ``List(..)``,
 URNs percent-encoded), so query strings are built here rather than by ``requests``.
 
-The cheapest daily sync (§7.7): ``userinfo`` + ``memberFollowersCount?q=me`` (profile), the member's
-posts (``posts?q=author``, 100 a page), per-post ``memberCreatorPostAnalytics?q=entity`` totals for
-recent posts only (4 calls a post), and the account's daily analytics (4 ``q=me`` DAILY calls + 1
-``memberFollowersCount?q=dateRange``) whatever the range, which is also the backfill.
+The cheapest daily sync (§7.7): ``memberFollowersCount?q=me`` (profile: :meth:`sync_profile`; the
+connect reads ``userinfo`` too, for the member's id and name), the member's posts (``posts?q=author``,
+100 a page), per-post ``memberCreatorPostAnalytics?q=entity`` totals for recent posts only (4 calls a
+post), and the account's daily analytics (4 ``q=me`` DAILY calls + 1 ``memberFollowersCount?q=dateRange``)
+whatever the range, which is also the backfill.
 Organization (Company Page) statistics need the ADMINISTRATOR role: :meth:`organizations` and
 :meth:`organization_daily` (``app.platforms.linkedin_org``).
 """
@@ -173,9 +174,13 @@ class LinkedInAdapter(ScopeCheckMixin):
         scopes: Sequence[str] = DEFAULT_SCOPES,
         api_version: str = DEFAULT_VERSION,
         org_scopes: Sequence[str] = (),
+        member: str | None = None,
     ) -> None:
         self._set_up(http, scopes, (client_id, client_secret), "LinkedIn client id and secret")
         self.org_scopes = tuple(s for s in org_scopes if s not in scopes)
+        #: the connected member's id (``userinfo``'s ``sub``, the connection's ``platform_user_id``) when
+        #: the adapter syncs a stored connection: :meth:`sync_profile` then needs no ``userinfo``
+        self.member = member
         self.client_id = client_id
         self.client_secret = client_secret
         self.api_version = api_version
@@ -341,6 +346,25 @@ class LinkedInAdapter(ScopeCheckMixin):
             followers=followers if followers is not None and followers >= 0 else None,
             account_type="member",
             extras={"person_urn": f"urn:li:person:{sub.strip()}"},
+        )
+
+    def sync_profile(self, access_token: str) -> Profile:
+        """The profile as a sync uses it: ``memberFollowersCount?q=me`` alone (1 call; §7.7's plan).
+
+        A sync writes only the counts of a profile and needs the member's id for the posts' author
+        URN; the id is the stored connection's (``member``), so ``userinfo`` (id, name, picture: read
+        when connecting, never written by a sync) is not asked again. Without a known member, as
+        :meth:`fetch_profile`."""
+        if not self.member:
+            return self.fetch_profile(access_token)
+        counts = self.elements(self.get("/memberFollowersCount", access_token, {"q": "me"}))
+        followers = to_int(counts[0].get("memberFollowersCount")) if counts else None
+        return Profile(
+            platform_user_id=self.member,
+            username=None,
+            followers=followers if followers is not None and followers >= 0 else None,
+            account_type="member",
+            extras={"person_urn": f"urn:li:person:{self.member}"},
         )
 
     def _post_item(self, raw: Mapping[str, Any]) -> ContentItem | None:

@@ -6,7 +6,8 @@ is raised here as :class:`~app.platforms.errors.ScopeMissing` with a message nam
 
 A connection of a Page (``account_type`` ``organization``, ``platform_user_id`` the organization URN)
 is synced by :class:`LinkedInOrgAdapter` (``registry.get_adapter`` picks it by ``kind``): the member's grant, the
-Page's numbers. Its daily plan (``docs/sync.md``): ``organizations/{id}`` + ``networkSizes`` (profile),
+Page's numbers. Its daily plan (``docs/sync.md``): ``networkSizes`` (profile, :meth:`~LinkedInOrgAdapter.sync_profile`;
+the connect reads ``organizations/{id}`` too, for the Page's name),
 ``posts?q=author`` (1 call per 100 posts), share statistics of the recent posts (1 call per 100), and
 the Page's daily follower gains, share statistics and page views (3 calls whatever the range: also the
 backfill); weekly, the follower demographics (``linkedin_page_audience.py``).
@@ -265,6 +266,22 @@ class LinkedInOrgAdapter(LinkedInAdapter):
             followers=followers,
             account_type=ORGANIZATION,
             extras={"organization_urn": self.organization, "vanity_name": page.vanity},
+        )
+
+    def sync_profile(self, access_token: str) -> Profile:
+        """The profile as a sync uses it: ``networkSizes`` alone (1 call; platforms.md §7.7's plan).
+
+        A sync writes only the follower count of a profile; the Page's name and vanity name
+        (``organizations/{id}``) are read when connecting and never written by a sync, so not asked again."""
+        try:
+            followers = organization_followers(self, access_token, self.organization)
+        except ScopeMissing as exc:
+            raise self._lost(exc) from None
+        return Profile(
+            platform_user_id=self.organization,
+            followers=followers,
+            account_type=ORGANIZATION,
+            extras={"organization_urn": self.organization},
         )
 
     def fetch_content(

@@ -144,7 +144,8 @@ def get_adapter(
 
     ``kind``: the connection's ``account_type``; a TikTok ``business`` one is read through the API for
     Business (:class:`TikTokBusinessAdapter`, naming ``account``, its ``platform_user_id``, as ``business_id``),
-    a LinkedIn ``organization`` one is a Company Page (:class:`LinkedInOrgAdapter`, ``account`` its URN).
+    a LinkedIn ``organization`` one is a Company Page (:class:`LinkedInOrgAdapter`, ``account`` its URN), a
+    LinkedIn member's ``account`` is the member's id (its sync then reads no ``userinfo``).
 
     ``session`` defaults to the process-wide :class:`~app.platforms.http.TimeoutSession` for the
     configured timeouts.
@@ -180,6 +181,8 @@ def get_adapter(
             scopes=_scopes(settings, "LINKEDIN_SCOPES", LI_SCOPES),
             api_version=str(settings.get("LINKEDIN_API_VERSION") or "202610"),
             org_scopes=_li_org_scopes(settings),
+            # a member connection's own id: its sync reads no ``userinfo`` (``LinkedInAdapter.sync_profile``)
+            member=account if kind != ORGANIZATION else None,
         )
         # a Company Page connection: the member's grant, the Page's numbers (``account``: its URN)
         return LinkedInOrgAdapter(member, account) if kind == ORGANIZATION and account else member

@@ -76,16 +76,16 @@ CALLS = {
     "facebook": {"profile": 2, "posts": 1, "comments": 3, "audience": 1},
     "youtube": {"profile": 2, "posts": 2, "comments": 1, "audience": 1},
     "x": {"profile": 2, "posts": 2},  # refresh (2-hour tokens) + users/me; timeline + lookup by ids
-    # LinkedIn: userinfo + follower count + 5 daily analytics calls; posts: one page of 100 plus 4 analytics
-    # calls for each new or due post under 30 days old: 22.3 calls a day in all at one post every 3 days,
-    # measured over 14 daily syncs (docs/sync.md)
-    "linkedin": {"profile": 7, "posts": 15},
-    # a LinkedIn Company Page: organizations/{id} + networkSizes + follower, share and page statistics by
+    # LinkedIn: follower count + 5 daily analytics calls (userinfo only when connecting); posts: one page of
+    # 100 plus 4 analytics calls for each new or due post under 30 days old: 22.3 calls a day in all at one
+    # post every 3 days, measured over 14 daily syncs before userinfo left the sync, so 21.3 (docs/sync.md)
+    "linkedin": {"profile": 6, "posts": 15},
+    # a LinkedIn Company Page: networkSizes (its name only when connecting) + follower, share and page statistics by
     # day; posts: one page of 100 plus one share-statistics call for the new and due posts; audience
     # (weekly: follower statistics + geo and industry names, 3 calls a week) (docs/sync.md)
     # comments: one socialActions/{post}/comments call per 100 comments of each post due, and one per
     # comment whose replies changed (docs/sync.md)
-    "linkedin_org": {"profile": 5, "posts": 2, "comments": 3, "audience": 1},
+    "linkedin_org": {"profile": 4, "posts": 2, "comments": 3, "audience": 1},
 }
 
 #: calls a day of kinds read by their own schedule, whatever the cadence: the 4-hourly story sync makes 6

@@ -17,7 +17,9 @@ from typing import Any
 from app.platforms.audience import RawAudience, instagram_follows
 from app.platforms.base import ContentItem, DailyInsight, Metrics, PlatformAdapter, Profile
 from app.platforms.errors import BadResponse, PlatformError
+from app.platforms.facebook import FacebookAdapter
 from app.platforms.instagram import InstagramAdapter
+from app.platforms.linkedin import LinkedInAdapter
 from app.platforms.video_analytics import SCOPE_MONETARY, youtube_daily_revenue
 from app.platforms.x import XAdapter
 from app.platforms.youtube import BATCH, YouTubeAdapter
@@ -105,7 +107,8 @@ def run_plan(adapter: PlatformAdapter, token: str, inp: PlanInput, progress: Pro
 
     The account insights need only the profile: they are read beside the content steps
     (``app.sync.aside``), so their round trips overlap; ``progress`` is called on this thread only."""
-    profile = adapter.fetch_profile(token)
+    # LinkedIn: the counts only (its identity and name are the connection's, read when connecting)
+    profile = adapter.sync_profile(token) if isinstance(adapter, LinkedInAdapter) else adapter.fetch_profile(token)
     data = SyncData(profile=profile, backfill=inp.initial)
     progress(25)
     first, last = _insight_window(adapter.name, inp)
@@ -150,6 +153,8 @@ def _content(
     # with the client's "posts" setting off: the profile and account insights only
     if inp.posts and isinstance(adapter, YouTubeAdapter):
         _youtube_content(adapter, token, inp, data, since, max_items)
+    elif inp.posts and isinstance(adapter, FacebookAdapter) and inp.due and not inp.initial:
+        _facebook_content(adapter, token, inp, data, since)
     elif inp.posts:
         data.content = adapter.fetch_content(token, since, max_items=max_items, profile=profile)
         progress(50)
@@ -168,6 +173,26 @@ def _content(
         elif wanted:
             got = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, wanted))
             data.metrics = dict(got or {})
+
+
+def _facebook_content(adapter: FacebookAdapter, token: str, inp: PlanInput, data: SyncData, since: datetime) -> None:
+    """The new posts and the due posts' numbers from one walk of the Page's posts (the list carries the
+    same counts and nested insights as a ``GET /{post}``; platforms.md §3.6), the due posts the walk did
+    not reach one by one as before (``FacebookAdapter.posts_and_due``)."""
+    got = adapter.posts_and_due(token, since, inp.due)
+    data.content, data.metrics = got.content, dict(got.metrics)
+    if got.error is not None:  # past the new posts: the due posts' numbers only are dropped, as below
+        _optional(data, "post metrics", lambda: _raise(got.error))
+    fresh = {item.platform_id for item in data.content}
+    unread = [i for i in got.unread if i.platform_id not in fresh][:MAX_METRIC_ITEMS]
+    if unread:
+        more = _optional(data, "post metrics", lambda: adapter.fetch_content_metrics(token, unread))
+        data.metrics.update(more or {})
+
+
+def _raise(exc: BaseException | None) -> None:
+    if exc is not None:
+        raise exc
 
 
 def _youtube_content(

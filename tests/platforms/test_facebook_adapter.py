@@ -18,6 +18,7 @@ from app.platforms import (
     TokenExpired,
     TokenSet,
 )
+from app.platforms.base import ContentItem
 from app.platforms.errors import InvalidRequest, PlatformError
 from app.platforms.facebook import DEPRECATED_METRICS, PAGE_METRICS, POST_METRICS, FacebookAdapter
 from tests.platforms.conftest import CaptureAll, assert_no_secrets, connect, drive_consent, error_texts
@@ -240,3 +241,54 @@ def test_partial_and_hostile_answers(fb: FacebookAdapter, sandbox: SandboxContro
     assert quiet.metrics["shares"] == 0  # ... and ``shares`` when nobody shared
     loud = next(i for i in items if i.published_at.day == 10)
     assert loud.hashtags == ("launch",)
+
+
+def _post_reads(sandbox: SandboxControl, ids: set[str]) -> list[str]:
+    return [c["path"] for c in sandbox.calls("facebook") if c["path"].rsplit("/", 1)[-1] in ids]
+
+
+def test_due_posts_come_from_the_posts_list_with_the_numbers_a_post_read_gives(
+    fb: FacebookAdapter, sandbox: SandboxControl, pages: list[dict[str, Any]]
+) -> None:
+    """``posts_and_due``: the new posts and the due posts' numbers from one walk of the list (2 pages here
+    for 4 due posts, of which one is past the first 100), no ``GET /{post}``; the numbers equal what a
+    ``GET /{post}`` each gives (``fetch_content_metrics``)."""
+    grant = page_token(fb, sandbox, pages[0]["id"], pages[0]["platform_user_id"])
+    items = fb.fetch_content(grant.access_token)
+    assert len(items) > 110
+    since = items[2].published_at  # the 3 newest are new
+    due = [items[5], items[20], items[60], items[105]]
+    sandbox.clear_calls()
+    got = fb.posts_and_due(grant.access_token, since, due)
+    ids = {i.platform_id for i in items}
+    assert [i.platform_id for i in got.content] == [i.platform_id for i in items[:3]]
+    assert set(got.metrics) == {i.platform_id for i in due}
+    assert (got.unread, got.error) == ([], None)
+    assert [c["path"].rsplit("/", 1)[-1] for c in sandbox.calls("facebook")] == ["published_posts"] * 2
+    assert _post_reads(sandbox, ids) == []
+    assert got.metrics == fb.fetch_content_metrics(grant.access_token, due)
+    assert {"likes", "comments", "shares", "views", "reach"} <= set(got.metrics[due[-1].platform_id])
+
+
+def test_a_walk_never_costs_more_calls_than_the_post_reads_it_replaces(
+    fb: FacebookAdapter, sandbox: SandboxControl, pages: list[dict[str, Any]]
+) -> None:
+    """A lone due post past the first page: another page might not find it, so the walk stops after the
+    first (which the new posts needed anyway) and leaves it ``unread`` for a ``GET /{post}``: 1 + 1 calls,
+    as before. A due post the walk passed without finding is gone: not unread."""
+    grant = page_token(fb, sandbox, pages[0]["id"], pages[0]["platform_user_id"])
+    items = fb.fetch_content(grant.access_token)
+    since = items[0].published_at
+    sandbox.clear_calls()
+    got = fb.posts_and_due(grant.access_token, since, [items[150]])
+    assert (got.metrics, [i.platform_id for i in got.unread]) == ({}, [items[150].platform_id])
+    assert len(sandbox.calls("facebook")) == 1
+    gone = ContentItem(
+        platform_id=f"{pages[0]['platform_user_id']}_999",
+        kind="image",
+        published_at=items[3].published_at,
+        metrics={"likes": 1},
+    )
+    got = fb.posts_and_due(grant.access_token, since, [items[4], gone])
+    assert set(got.metrics) == {items[4].platform_id}
+    assert got.unread == []

@@ -133,11 +133,12 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     drain(app)  # the initial sync, by a real worker
     run = runs(conn.id)[-1]
     assert run.status == "succeeded", (run.status, run.error_message, run.details)
-    # organizations + networkSizes, posts, share statistics of the posts, follower + share + page statistics
-    # per day, the first audience read: lifetime follower statistics + geo names + industry names, and the
-    # comments of the 5 posts (one socialActions/{urn}/comments call each: none has comments yet)
-    assert run.calls == 15
-    assert _linkedin_calls_today() - before == 11 + 15
+    # networkSizes (the Page's name was read when connecting), posts, share statistics of the posts,
+    # follower + share + page statistics per day, the first audience read: lifetime follower statistics +
+    # geo names + industry names, and the comments of the 5 posts (one socialActions/{urn}/comments call
+    # each: none has comments yet)
+    assert run.calls == 14
+    assert _linkedin_calls_today() - before == 11 + 14
     items = {
         i.published_at.date(): i
         for i in db.session.execute(select(ContentItem).where(ContentItem.connection_id == conn.id)).scalars()
@@ -163,14 +164,14 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     assert 0 < daily_views <= sum(2_000 + 10 * d for d in (2, 5, 9, 14, 40))
 
     # a second sync the same day: no new post and none due on the aging schedule, so no per-post
-    # statistics call, and the audience is not due for a week: organizations + networkSizes + posts +
-    # follower, share and page statistics by day
+    # statistics call, and the audience is not due for a week: networkSizes + posts + follower, share and
+    # page statistics by day
     dispatch.enqueue_sync(conn.id, "manual")
     drain(app)
     daily = runs(conn.id)[-1]
     assert daily.status == "succeeded", (daily.status, daily.error_message)
-    assert daily.calls == 6
-    assert _linkedin_calls_today() - before == 11 + 15 + 6
+    assert daily.calls == 5
+    assert _linkedin_calls_today() - before == 11 + 14 + 5
 
     # downstream: LinkedIn everywhere, labelled with the Page's name, escaped
     cards = client.get("/portal/settings/connections").get_data(as_text=True)
@@ -187,8 +188,8 @@ def test_several_pages_pick_one_and_its_numbers_sync(
     assert (listed["platform"], listed["account_type"], listed["display_name"]) == ("linkedin", "organization", HOSTILE)
     settings = client.get(f"/api/portal/social/connections/{conn.id}/settings").get_json()
     assert settings["available"] == ["audience", "comments", "posts"]
-    # 5 + 2 + 3 + 1: what a Page's daily sync costs with its comments (not a member's 22)
-    assert settings["cost_per_day"]["calls"] == 11
+    # 4 + 2 + 3 + 1: what a Page's daily sync costs with its comments (not a member's 21)
+    assert settings["cost_per_day"]["calls"] == 10
     for kind in ("weekly", "monthly"):
         report = client.get(f"/api/portal/social/report/{kind}")
         assert report.status_code == 200, kind
