@@ -56,8 +56,6 @@ def sync_connection(
     # itself (the session keeps no unreferenced object), 3 full-row reads and a client id a sync
     # (bench/README.md, "Sync CPU, third pass")
     conn = db.session.get(Connection, connection_id) if result.run_id is not None else None
-    if conn is not None:  # the sync ran (a run row) and the connection is still there
-        _warn_before_limits(conn)
     if result.grant_lost is not None:
         alerts.raise_connection_alert(connection_id, result.grant_lost)
     if result.run_id is not None:
@@ -66,13 +64,15 @@ def sync_connection(
 
 
 def _follow_ups(connection_id: int, conn: Connection | None, run_key: str, status: str) -> None:
-    """After a run: bump the client's live version (open pages re-fetch), and queue the run's alert
-    evaluation, thumbnails, page preparations, webhook subscription and fans warm-up.
+    """After a run: bump the client's live version (open pages re-fetch), warn before the platform's
+    limits, and queue the run's alert evaluation, thumbnails, page preparations, webhook subscription and
+    fans warm-up (``conn``: the connection, None when it was deleted during the sync).
 
-    Why batched: one at a time these were 8-12 Redis round trips and ~15 % of the job's CPU. The same
-    jobs under the same ids (``app.queueing.batch``) now take two: the bump with the debounced ids'
-    checks, then every job in one pipeline through RQ's own unique scripts (bench/README.md, "Sync CPU,
-    fourth pass"). The fans job is keyed on the version the bump returns."""
+    Why batched: one at a time these were 9-13 Redis round trips and ~15 % of the job's CPU. The same
+    jobs under the same ids (``app.queueing.batch``) now take two: the bump, the budgets' reads and the
+    debounced ids' checks in one pipeline, then every job in one pipeline through RQ's own unique
+    scripts (bench/README.md, "Sync CPU, fourth pass"). The fans job is keyed on the version the bump
+    returns."""
     batch = Batch()
     dispatch.enqueue_alert_evaluation(connection_id, run_key, batch)
     dispatch.enqueue_thumbnails(connection_id, run_key, status, batch)
@@ -80,15 +80,19 @@ def _follow_ups(connection_id: int, conn: Connection | None, run_key: str, statu
         page_prep.after_sync(connection_id, batch)  # the first view after this sync is a cached one
         _feed_subscription(connection_id, batch)
     bumped = [conn.client_id] if conn is not None else []
+    now = utcnow()
     pipe = get_redis().pipeline(transaction=False)
-    if bumped:
-        live.bump_commands(pipe, bumped)  # open pages of this client re-fetch their numbers
+    n = live.bump_commands(pipe, bumped) if bumped else 0  # open pages of this client re-fetch their numbers
+    limits = conn is not None and _read_limits(pipe, now)
     batch.check(pipe)
     try:
         own: list[Any] | None = batch.checked(pipe.execute())
     except (redis.RedisError, OSError) as exc:  # Redis down: the jobs below fail to queue too, and say so
-        live.bump_failed(bumped, exc)
+        if bumped:
+            live.bump_failed(bumped, exc)
         own = None
+    if conn is not None and limits and own is not None:  # the sync called its platform: warn before its limits
+        _warn_before_limits(conn, now, own[n:])
     if conn is not None and _wants_fans(conn, status):
         version = str(own[0]) if own else "0"  # the client's version after this bump (live.version's "0": down)
         dispatch.enqueue_fans_warmup(conn.client_id, version, batch)
@@ -117,11 +121,23 @@ def _warm_fans(connection_id: int, status: str) -> None:
     dispatch.enqueue_fans_warmup(conn.client_id, live.version([conn.client_id]))
 
 
-def _warn_before_limits(conn: Connection) -> None:
-    """After a sync that called its platform: warn admins when its budgets near their limits (once per
-    window, ``app.sync.budgets.check_warnings``); a failure here never fails the sync job."""
+def _read_limits(pipe: Any, now: datetime) -> bool:
+    """Queue the budgets' reads on the follow-ups' pipeline; False (no warning this time) if that fails."""
     try:
-        budgets.check_warnings(current_app.config, get_redis(), conn.platform)
+        budgets.value_commands(pipe, now, int(current_app.config.get("X_CAP_RESET_DAY") or 1))
+    except Exception:  # noqa: BLE001 - a warning that cannot be raised now is raised after the next sync
+        log.warning("budget check failed", exc_info=True, extra={"event": "budget_check_failed"})
+        return False
+    return True
+
+
+def _warn_before_limits(conn: Connection, now: datetime, results: list[Any]) -> None:
+    """After a sync that called its platform: warn admins when its budgets near their limits (once per
+    window, ``app.sync.budgets.check_warnings``) from the values read in the follow-ups' pipeline
+    (``results``: ``budgets.value_commands``' answers first); a failure here never fails the sync job."""
+    try:
+        values = budgets.values_from(results[: budgets.VALUE_COMMANDS])
+        budgets.check_warnings(current_app.config, get_redis(), conn.platform, now, values)
     except Exception:  # noqa: BLE001 - a warning that cannot be raised now is raised after the next sync
         db.session.rollback()
         log.warning("budget check failed", exc_info=True, extra={"event": "budget_check_failed"})
