@@ -9,7 +9,8 @@ syncs (``--phase initial``, at ``--initial-latency-ms``, 0 by default: the bench
 after the initial syncs run untimed at 0 ms, the daily syncs (``--phase daily``, at ``--latency-ms``) are
 timed, under cProfile unless ``--no-profile``. ``--job`` runs the worker's job body
 (``app.jobs.sync.sync_connection``: the engine plus the live bump, the budget check and the follow-up
-enqueues) instead of the engine alone. Prints wall and CPU per sync, SQL statements per sync and the top
+enqueues) instead of the engine alone. Prints wall and CPU per sync, SQL statements and Redis round trips
+(this process's, a pipeline counts once) per sync and the top
 functions by cumulative time (``--sort tottime`` for own time); the raw profile is written to ``--out``.
 """
 
@@ -75,6 +76,32 @@ def _cpu(procs: list[Any]) -> float:
     return total
 
 
+class _RoundTrips:
+    """Counts this process's Redis round trips (one packed send each: a command, or a whole pipeline)."""
+
+    def __init__(self) -> None:
+        import redis.connection
+
+        self.count = 0
+        self._cls = redis.connection.AbstractConnection
+        self._orig = self._cls.send_packed_command
+        orig, counter = self._orig, self
+
+        def send_packed_command(conn: Any, command: Any, check_health: bool = True) -> Any:
+            counter.count += 1
+            return orig(conn, command, check_health)
+
+        self._cls.send_packed_command = send_packed_command  # type: ignore[method-assign]
+
+    def pop(self) -> int:
+        self._cls.send_packed_command = self._orig  # type: ignore[method-assign]
+        return self.count
+
+
+def _count_redis_round_trips() -> _RoundTrips:
+    return _RoundTrips()
+
+
 PORTFOLIO_TRIGGERS = [
     (f"portfolio_state_{short}_{op}", table)
     for short, table in (("snapshot", "daily_snapshots"), ("post", "content_items"))
@@ -97,6 +124,7 @@ def measure(
         statements[0] += 1
 
     event.listen(db.engine, "before_cursor_execute", count)
+    redis_trips = _count_redis_round_trips()
     backends = _backends()
     db_cpu0 = _cpu(backends)
     # CPU time, not wall: what a function costs the 2 cores, not how long it waited on the network or
@@ -114,6 +142,7 @@ def measure(
         walls.append(time.perf_counter() - s)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
     event.remove(db.engine, "before_cursor_execute", count)
+    trips = redis_trips.pop()
     db_cpu = _cpu(backends) - db_cpu0
     calls = requests.get(f"{sandbox}/_sandbox/calls", timeout=30).json().get("count") or 0
     n = len(ids)
@@ -125,7 +154,7 @@ def measure(
         f"({wall / n * 1000:.0f} ms/sync, p50 {walls[n // 2] * 1000:.0f}, max {walls[-1] * 1000:.0f}), "
         f"CPU {cpu / n * 1000:.1f} ms/sync, platform calls {calls / n:.2f}/sync "
         f"(= {calls / n * latency:.0f} ms of injected latency), SQL statements {statements[0] / n:.1f}/sync, "
-        f"PostgreSQL backend CPU {db_cpu / n * 1000:.1f} ms/sync"
+        f"PostgreSQL backend CPU {db_cpu / n * 1000:.1f} ms/sync, Redis round trips {trips / n:.1f}/sync"
     )
     if args.out:
         prof.dump_stats(args.out)

@@ -24,6 +24,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from app.queueing import queues
+from app.queueing.batch import Batch
 
 log = logging.getLogger(__name__)
 
@@ -166,42 +167,55 @@ def cancel_syncs(connection_id: int) -> int:
 # --------------------------------------------------------------------------- the rest
 
 
-def enqueue_alert_evaluation(connection_id: int, run_key: str) -> bool:
-    """Evaluate a connection's alert rules after a sync; the id (per sync run) makes a re-enqueue a no-op."""
-    return queues.enqueue_default(ALERT_EVALUATION_JOB, connection_id, job_id=f"alerts-{connection_id}-{run_key}")
+def enqueue_alert_evaluation(connection_id: int, run_key: str, batch: Batch | None = None) -> bool:
+    """Evaluate a connection's alert rules after a sync; the id (per sync run) makes a re-enqueue a no-op.
+    With ``batch`` the job is added to it (sent with the sync's other follow-ups, ``app.queueing.batch``)."""
+    job_id = f"alerts-{connection_id}-{run_key}"
+    if batch is not None:
+        batch.enqueue(
+            ALERT_EVALUATION_JOB,
+            connection_id,
+            job_id=job_id,
+            timeout=queues.DEFAULT_TIMEOUT,
+            retry=queues.default_retry(),
+        )
+        return True
+    return queues.enqueue_default(ALERT_EVALUATION_JOB, connection_id, job_id=job_id)
 
 
-def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str) -> bool:
+def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str, batch: Batch | None = None) -> bool:
     """After a sync that saved something: fetch its posts' missing thumbnails (no retry: the next sync
     queues it again). False when not queued (another outcome, or Redis unreachable)."""
     if sync_status not in THUMBNAIL_SYNC_STATUSES:
         return False
-    return queues.enqueue(
-        queues.DEFAULT,
-        THUMBNAILS_JOB,
-        connection_id,
-        job_id=f"thumbs-{connection_id}-{run_key}",
-        timeout=THUMBNAILS_JOB_TIMEOUT,
-    )
+    job_id = f"thumbs-{connection_id}-{run_key}"
+    if batch is not None:
+        batch.enqueue(THUMBNAILS_JOB, connection_id, job_id=job_id, timeout=THUMBNAILS_JOB_TIMEOUT)
+        return True
+    return queues.enqueue(queues.DEFAULT, THUMBNAILS_JOB, connection_id, job_id=job_id, timeout=THUMBNAILS_JOB_TIMEOUT)
 
 
-def enqueue_webhook_subscription(connection_id: int) -> bool:
+def enqueue_webhook_subscription(connection_id: int, batch: Batch | None = None) -> bool:
     """Subscribe a connected Instagram account to ``story_insights`` or a Facebook Page to ``feed`` (no
     retry: the story sync, or the Page's next sync, asks again while it is not done). False when Redis is
     unreachable. The id is unique to the microsecond: the Page's initial sync often finishes within the
     second its connect asked, and a second-resolution id made RQ drop that second request."""
     stamp = int(datetime.now(UTC).timestamp() * 1_000_000)
-    return queues.enqueue(
-        queues.DEFAULT, WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=f"ig-webhooks-{connection_id}-{stamp}", timeout=60
-    )
+    job_id = f"ig-webhooks-{connection_id}-{stamp}"
+    if batch is not None:
+        batch.enqueue(WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=job_id, timeout=60)
+        return True
+    return queues.enqueue(queues.DEFAULT, WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=job_id, timeout=60)
 
 
-def enqueue_fans_warmup(client_id: int, version: str) -> bool:
+def enqueue_fans_warmup(client_id: int, version: str, batch: Batch | None = None) -> bool:
     """After a sync changed a client's data version: build the fans views the pages open with (one job per
     client and version). False when not queued (Redis unreachable: the first reader builds them)."""
-    return queues.enqueue(
-        queues.DEFAULT, FANS_WARM_JOB, client_id, job_id=f"fans-warm-{client_id}-{version}", timeout=FANS_WARM_TIMEOUT
-    )
+    job_id = f"fans-warm-{client_id}-{version}"
+    if batch is not None:
+        batch.enqueue(FANS_WARM_JOB, client_id, job_id=job_id, timeout=FANS_WARM_TIMEOUT)
+        return True
+    return queues.enqueue(queues.DEFAULT, FANS_WARM_JOB, client_id, job_id=job_id, timeout=FANS_WARM_TIMEOUT)
 
 
 def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:
@@ -367,18 +381,24 @@ def live_job_ids(queue: str) -> set[str] | None:
         return None
 
 
-def _enqueue_debounced(func: str, arg: int, key: str, setting: str) -> bool:
+def _enqueue_debounced(func: str, arg: int, key: str, setting: str, batch: Batch | None = None) -> bool:
     """``func(arg)`` on the default queue once per window of ``setting`` seconds: every call within a
     window names the job ``{key}-{window}``, scheduled at the window's end (so it sees every sync of
     the window); a job already known under that id is not asked for again. With a delay of 0 each call
-    queues its own job at once. False when Redis cannot be reached (the page renders on first view)."""
+    queues its own job at once. False when Redis cannot be reached (the page renders on first view).
+    With ``batch`` the same job is added to it (``app.queueing.batch``: the same check, one round trip)."""
     delay = int(current_app.config.get(setting, 30))
     if delay <= 0:
-        return queues.enqueue(
-            queues.DEFAULT, func, arg, job_id=f"{key}-{uuid.uuid4().hex[:12]}", timeout=PAGES_JOB_TIMEOUT
-        )
+        job_id = f"{key}-{uuid.uuid4().hex[:12]}"
+        if batch is not None:
+            batch.enqueue(func, arg, job_id=job_id, timeout=PAGES_JOB_TIMEOUT)
+            return True
+        return queues.enqueue(queues.DEFAULT, func, arg, job_id=job_id, timeout=PAGES_JOB_TIMEOUT)
     window = int(time.time() // delay)
     job_id = f"{key}-{window}"
+    if batch is not None:
+        batch.schedule(func, arg, job_id=job_id, timeout=PAGES_JOB_TIMEOUT, at=(window + 1) * delay)
+        return True
     try:
         q = queues.get_queue(queues.DEFAULT)
         if q.connection.exists(Job.key_for(job_id)):
@@ -398,13 +418,15 @@ def _enqueue_debounced(func: str, arg: int, key: str, setting: str) -> bool:
     return True
 
 
-def enqueue_client_pages(client_id: int) -> bool:
+def enqueue_client_pages(client_id: int, batch: Batch | None = None) -> bool:
     """Render a client's charts for the default ranges after its sync (``app.services.page_prep``)."""
-    return _enqueue_debounced(CLIENT_PAGES_JOB, client_id, f"pages-client-{client_id}", "PAGE_PREP_DELAY_SECONDS")
+    return _enqueue_debounced(
+        CLIENT_PAGES_JOB, client_id, f"pages-client-{client_id}", "PAGE_PREP_DELAY_SECONDS", batch
+    )
 
 
-def enqueue_portfolio_pages(user_id: int) -> bool:
+def enqueue_portfolio_pages(user_id: int, batch: Batch | None = None) -> bool:
     """Refresh the portfolio a coach or an admin opens after a sync of one of their clients."""
     return _enqueue_debounced(
-        PORTFOLIO_PAGES_JOB, user_id, f"pages-portfolio-{user_id}", "PAGE_PREP_PORTFOLIO_DELAY_SECONDS"
+        PORTFOLIO_PAGES_JOB, user_id, f"pages-portfolio-{user_id}", "PAGE_PREP_PORTFOLIO_DELAY_SECONDS", batch
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import redis
 from flask import current_app
@@ -78,14 +79,27 @@ def bump(client_ids: Iterable[int]) -> None:
         return
     try:
         pipe = get_redis().pipeline(transaction=False)
-        for c in ids:
-            pipe.incr(f"{PREFIX}{c}")
-            pipe.expire(f"{PREFIX}{c}", TTL_SECONDS)
-        pipe.incr(ALL)
-        pipe.expire(ALL, TTL_SECONDS)
+        bump_commands(pipe, ids)
         pipe.execute()
     except redis.RedisError as exc:
-        log.warning("live version not bumped: %s", exc, extra={"event": "live_bump_failed", "clients": ids})
+        bump_failed(ids, exc)
+
+
+def bump_commands(pipe: Any, client_ids: Sequence[int]) -> int:
+    """Queue :func:`bump`'s commands for ``client_ids`` (sorted, distinct) on the caller's pipeline, which
+    sends them with its own (the sync job's follow-ups: one round trip); returns how many results they
+    add. The ``2 * i``-th result is client ``i``'s new version, as :func:`version` reads it."""
+    for c in client_ids:
+        pipe.incr(f"{PREFIX}{c}")
+        pipe.expire(f"{PREFIX}{c}", TTL_SECONDS)
+    pipe.incr(ALL)
+    pipe.expire(ALL, TTL_SECONDS)
+    return 2 * len(client_ids) + 2
+
+
+def bump_failed(client_ids: Sequence[int], exc: Exception) -> None:
+    """A bump that could not reach Redis is logged and dropped: the next one catches up."""
+    log.warning("live version not bumped: %s", exc, extra={"event": "live_bump_failed", "clients": list(client_ids)})
 
 
 def bump_connection(connection_id: int) -> None:

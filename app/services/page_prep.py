@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.charts import page_charts
 from app.extensions import db
 from app.models import Client, Connection, Role, User
 from app.queueing import dispatch
+from app.queueing.batch import Batch
 from app.services import goals, platform_page
 from app.services import portfolio as pf_service
 from app.stats import query
@@ -39,29 +40,32 @@ COACH_PAGE_RANGE = "90d"
 COACH_PAGE_GROWTH_TITLE = "Growth timeline"
 
 
-def after_sync(connection_id: int) -> int:
+def after_sync(connection_id: int, batch: Batch | None = None) -> int:
     """Ask for the preparations a finished sync of ``connection_id`` makes worth doing; returns how
     many were asked for (0 when the connection is gone or Redis is down). The synced connection's
     prepared portfolio row (``app.stats.portfolio_state``) is refreshed by the portfolio preparation,
-    with every other row the window's syncs left stale, in one batch (not ~13 ms of CPU in each sync)."""
-    row = db.session.execute(
-        select(Client.id, Client.coach_id)
-        .join(Connection, Connection.client_id == Client.id)
+    with every other row the window's syncs left stale, in one batch (not ~13 ms of CPU in each sync).
+    With ``batch`` (the sync job's follow-ups) the jobs are added to it and sent with the others.
+
+    The client, its coach and the active admins are one statement (a row per admin, or one row with no
+    admin): it was two a sync."""
+    rows = db.session.execute(
+        select(Client.id, Client.coach_id, User.id)
+        .select_from(Connection)
+        .join(Client, Connection.client_id == Client.id)
+        .outerjoin(User, and_(User.role == Role.ADMIN, User.is_active.is_(True)))
         .where(Connection.id == connection_id)
-    ).first()
-    if row is None:
+        .order_by(User.id)
+    ).all()
+    if not rows:
         return 0
-    client_id, coach_id = row
-    asked = int(dispatch.enqueue_client_pages(client_id))
-    staff = list(
-        db.session.execute(
-            select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True)).order_by(User.id)
-        ).scalars()
-    )
+    client_id, coach_id = rows[0][0], rows[0][1]
+    asked = int(dispatch.enqueue_client_pages(client_id, batch))
+    staff = [admin_id for _, _, admin_id in rows if admin_id is not None]
     if coach_id is not None and coach_id not in staff:
         staff.append(coach_id)
     for user_id in staff:
-        asked += int(dispatch.enqueue_portfolio_pages(user_id))
+        asked += int(dispatch.enqueue_portfolio_pages(user_id, batch))
     return asked
 
 

@@ -184,16 +184,32 @@ def _history(platform: str, now: datetime) -> tuple[tuple[date, int, int], ...]:
     return tuple((d, calls[d], units[d]) for d in days)
 
 
+#: how many results :func:`value_commands` adds to a pipeline
+VALUE_COMMANDS = 7
+
+
 def _redis_values(conn: Any, now: datetime, _x_day: int = 1) -> dict[str, Any]:
     pipe = conn.pipeline()
+    value_commands(pipe, now, _x_day)
+    return values_from(pipe.execute())
+
+
+def value_commands(pipe: Any, now: datetime, x_day: int = 1) -> int:
+    """Queue the reads behind :func:`current_limits` on the caller's pipeline (the sync job sends them
+    with its other follow-ups: one round trip); returns how many results they add, for :func:`values_from`."""
     pipe.get(youtube_units_key(pacific_day(now)))
     pipe.get(youtube_analytics_key(pacific_day(now)))
     pipe.get(tiktok_minute_key(int(now.timestamp() // 60)))
     pipe.get(META_APP_USAGE)
     pipe.hgetall(META_ACCOUNT_USAGE)
     pipe.get(linkedin_day_key(now.date().isoformat()))
-    pipe.get(x_post_reads_key(cycle_start(now, _x_day).date().isoformat()))
-    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts, li_calls, x_reads = pipe.execute()
+    pipe.get(x_post_reads_key(cycle_start(now, x_day).date().isoformat()))
+    return VALUE_COMMANDS
+
+
+def values_from(results: list[Any]) -> dict[str, Any]:
+    """The values :func:`value_commands`' results say (in their order)."""
+    yt_units, yt_analytics, tt_minute, meta_app, meta_accounts, li_calls, x_reads = results
     accounts = {
         (k.decode() if isinstance(k, bytes) else str(k)): _float(v.decode() if isinstance(v, bytes) else v) or 0.0
         for k, v in (meta_accounts or {}).items()
@@ -354,15 +370,25 @@ def _window_key(limit: Limit, now: datetime) -> str:
     return pacific_day(now) if limit.window == "pacific_day" else now.date().isoformat()
 
 
-def check_warnings(settings: Mapping[str, Any], conn: Any, platform: str, now: datetime | None = None) -> list[str]:
+def check_warnings(
+    settings: Mapping[str, Any],
+    conn: Any,
+    platform: str,
+    now: datetime | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> list[str]:
     """Raise an admin alert when a limit passes ``OPS_BUDGET_WARN_PERCENT`` or is projected to run out
-    before its reset; once per limit, window and kind (``ops_alerts`` dedup). Returns the keys raised."""
+    before its reset; once per limit, window and kind (``ops_alerts`` dedup). Returns the keys raised.
+    ``values``: the Redis values already read (:func:`value_commands` in the caller's pipeline, at ``now``)."""
     threshold = int(settings["OPS_BUDGET_WARN_PERCENT"])
     if threshold <= 0:
         return []
     now = now or utcnow()
     try:
-        limits = current_limits(settings, conn, platform, now)
+        if values is None:
+            limits = current_limits(settings, conn, platform, now)
+        else:
+            limits = _limits(platform, values, settings, now)
     except (redis.RedisError, OSError):
         return []
     raised = []
