@@ -25,7 +25,7 @@ What this does not do:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -36,8 +36,10 @@ from app.extensions import db
 Rows = list[tuple[Any, ...]]
 
 
-def fetch(stmt: Executable, *, jit: bool = True, inline: bool = False) -> Future[Rows]:
-    """All rows of ``stmt`` as plain tuples; ``.result()`` re-raises the statement's error.
+def fetch(
+    stmt: Executable, params: Mapping[str, Any] | None = None, *, jit: bool = True, inline: bool = False
+) -> Future[Rows]:
+    """All rows of ``stmt`` (with ``params``) as plain tuples; ``.result()`` re-raises the statement's error.
 
     ``inline=True``: run it now on the caller's session, as on SQLite. For reads of a small scope (a
     coach's 50 clients) a side connection, its transaction and its ``SET LOCAL`` cost more than the
@@ -51,20 +53,20 @@ def fetch(stmt: Executable, *, jit: bool = True, inline: bool = False) -> Future
     engine = db.engine
     future: Future[Rows] = Future()
     if inline or engine.dialect.name == "sqlite":
-        _settle(future, lambda: [tuple(r) for r in db.session.connection().execute(stmt)])
+        _settle(future, lambda: [tuple(r) for r in db.session.connection().execute(stmt, params)])
         return future
     thread = threading.Thread(
-        target=_settle, args=(future, lambda: _run(engine, stmt, jit)), name="stats-parallel-read", daemon=True
+        target=_settle, args=(future, lambda: _run(engine, stmt, params, jit)), name="stats-parallel-read", daemon=True
     )
     thread.start()
     return future
 
 
-def _run(engine: Engine, stmt: Executable, jit: bool = True) -> Rows:
+def _run(engine: Engine, stmt: Executable, params: Mapping[str, Any] | None, jit: bool = True) -> Rows:
     with engine.connect() as conn, conn.begin():
         if not jit:  # until this transaction ends; and room to sort 30,000 rows in memory, not on disk
             conn.execute(text("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'"))
-        return [tuple(r) for r in conn.execute(stmt)]
+        return [tuple(r) for r in conn.execute(stmt, params)]
 
 
 def _settle(future: Future[Rows], work: Callable[[], Rows]) -> None:
