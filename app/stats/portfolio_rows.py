@@ -127,7 +127,7 @@ def summaries(
     ``part`` parameter, 1 to ``parts``, given when executing it: one statement for every part), so the parts
     can run side by side on connections of their own; ``merge`` puts their rows together."""
     order = [Client.display_name, Client.id]
-    pos_cols = [
+    pos_cols: list[Any] = [
         Client.id.label("id"),
         Client.display_name.label("name"),
         Client.coach_id.label("coach_id"),
