@@ -1,11 +1,11 @@
 """Read-only statements run on their own database connection while the caller's thread works.
 
 Why: the portfolio's large reads are independent of each other (today: the whole portfolio's per-client
-statement as two halves of the clients, ``app/stats/portfolio_rows.summaries``, while the request's
-thread reads the chart's daily sums and the connection problems). On PostgreSQL each statement runs in
-its own server process, so sending them from side threads overlaps them on the server's cores and with
-the Python of the request: the uncached portfolio costs about its slowest part instead of the sum of
-its parts (measured in ``bench/README.md``, "pages").
+statement, ``app/stats/portfolio_rows.summaries``, which can also run as runs of clients side by side,
+while the request's thread reads the chart's daily sums and the connection problems). On PostgreSQL
+each statement runs in its own server process, so sending them from side threads overlaps them on
+the server's cores and with the Python of the request: the uncached portfolio costs about its slowest
+part instead of the sum of its parts (measured in ``bench/README.md``, "pages").
 
 Plain threads, one per statement, not a pool: a process forked after a pool has started (RQ's
 work-horses, a preloading server) inherits the pool's bookkeeping but not its threads, and its

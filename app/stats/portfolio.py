@@ -498,8 +498,10 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page: bool =
 
 
 #: runs of clients the whole portfolio's per-client statement is split into on PostgreSQL, each on a
-#: connection of its own (``portfolio_rows.summaries``): one per core of a small database server
-SUMMARY_PARTS = 2
+#: connection of its own (``portfolio_rows.summaries``). 1 (no split) until the split is shown to pay at
+#: 10,000 clients on a quiet box: at 1,000 clients under load ~7 two parts cost ~9 ms more app CPU,
+#: ~11 ms more database CPU and ~25 ms more wall time than one (bench/README.md, issue 21, fifth pass)
+SUMMARY_PARTS = 1
 
 
 def compute_portfolio(
@@ -524,7 +526,7 @@ def compute_portfolio(
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     inline = not _everyone(visible, query)
     postgres = db.engine.dialect.name == "postgresql"
-    # the clients in runs on connections of their own, side by side (every client on PostgreSQL: two halves)
+    # the clients in runs on connections of their own, side by side (every client on PostgreSQL: SUMMARY_PARTS)
     n_parts = parts if parts is not None else SUMMARY_PARTS if postgres and not inline else 1
     key = (_scope_key(visible), query.filter("coach"), query.today, query.platforms, tuple(anchors), n_parts, postgres)
     stmt = rows_sql.kept(  # built once per process and key: ~13 ms of CPU before the database could start
