@@ -23,6 +23,7 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -295,6 +296,7 @@ def main() -> None:
             dump(app, args.dump)
     finally:
         stop_embedded()
+        shutil.rmtree(instance, ignore_errors=True)  # its redis files
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
 
 
