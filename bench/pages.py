@@ -227,12 +227,23 @@ def timed(
     return times, counter["n"], len(resp.get_data()), cpu
 
 
-def peak_rss_mb() -> float:
-    """This process's own peak RSS (``VmHWM``: ru_maxrss would carry a spawning parent's peak over exec)."""
+def peak_rss_mb(field: str = "VmHWM") -> float:
+    """This process's own peak RSS (``VmHWM``: ru_maxrss would carry a spawning parent's peak over exec);
+    ``field="VmRSS"``: its RSS now."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def reset_peak_rss() -> bool:
+    """Start this process's peak RSS again from its RSS now (Linux 4.0+: ``5`` to ``/proc/self/clear_refs``),
+    so the peak reported is the serving's, not the generation's; False where the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def simulate_sync(app: Any, client_id: int) -> int:
@@ -477,12 +488,21 @@ def main() -> None:
 
             cases += pages_audience.cases(app, client_c, CLIENT_EMAIL, flush)
         cases = [c for c in cases if args.only in c[0] and not (args.skip and args.skip in c[0])]
-        print("\n| page | p50 ms | p95 ms | max ms | queries | bytes | app CPU p50 ms |\n|---|---|---|---|---|---|---|")
+        # the web process's peak RSS counts from here: serving pages, not generating the data (issue 21)
+        reset = reset_peak_rss()
+        print(
+            f"\nRSS of this process (the web side) before the first page: {peak_rss_mb('VmRSS'):.0f} MB"
+            f"{'' if reset else ' (peak not reset: the peak below includes the generation)'}"
+        )
+        print(
+            "\n| page | p50 ms | p95 ms | max ms | queries | bytes | app CPU p50 ms | peak RSS MB so far |"
+            "\n|---|---|---|---|---|---|---|---|"
+        )
         for name, fn, cold in cases:
             times, queries, size, cpu = timed(app, client_c, fn, args.runs, cold)
             print(
                 f"| {name} | {statistics.median(times):.1f} | {p95(times):.1f} | {max(times):.1f} | "
-                f"{queries} | {size:,} | {statistics.median(cpu):.1f} |"
+                f"{queries} | {size:,} | {statistics.median(cpu):.1f} | {peak_rss_mb():.0f} |"
             )
         if args.audience:
             pages_audience.section_timings(app, CLIENT_EMAIL, args.runs)
@@ -501,7 +521,10 @@ def main() -> None:
             own_coach.post("/login", data={"email": coach_email, "password": PASSWORD})
             logins = {"client": client_c, "coach": own_coach, "admin": admin_c}
             after_sync(app, db_url, instance, redis_url, args.after_sync, logins)
-        print(f"peak RSS of this process (the web side): {peak_rss_mb():.0f} MB")
+        print(
+            f"peak RSS of this process (the web side, serving every page above"
+            f"{'' if reset else ' and the generation'}): {peak_rss_mb():.0f} MB"
+        )
     finally:
         clean_up(app, instance, server, None if args.keep else args.name)
 

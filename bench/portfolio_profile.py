@@ -23,6 +23,7 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -169,6 +170,62 @@ def profile(app: Any, path: str, top: int) -> None:
     stats.sort_stats("cumulative").print_stats(top)
 
 
+def backends_cpu(app: Any) -> float:
+    """CPU ms used so far by this process's PostgreSQL backends (its ``application_name``, set in ``main``)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context(), db.engine.connect() as c:
+        pids = c.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :a"), {"a": os.environ["PGAPPNAME"]}
+        )
+        return sum(backend_cpu(pid) for (pid,) in pids)
+
+
+def variants(app: Any, names: str, runs: int, args: dict[str, str]) -> None:
+    """``compute_portfolio`` of the admin's page result (no cache, no page), variants interleaved run by run:
+    ``N`` the per-client statement in N parts, ``Nb`` the same with the statement built again every time
+    (as before ``portfolio_rows.kept``). Wall, this process's CPU and its database backends' CPU."""
+    import statistics
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    from app.services.clients import visible_clients
+    from app.stats import portfolio, portfolio_rows
+    from app.stats.query import parse
+
+    picked = names.split(",")
+    got: dict[str, list[tuple[float, float, float]]] = {v: [] for v in picked}
+    loads = [os.getloadavg()[0]]
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.email == "admin@bench.local")).scalar_one()
+        visible = visible_clients(user)
+        q = parse(args, now=date.today(), extra=("size", "coach"))
+        for i in range(runs + 1):  # the first round warms each variant up (connections, statements)
+            for v in picked if i % 2 else picked[::-1]:
+                if v.endswith("b"):
+                    portfolio_rows._KEPT.clear()  # noqa: SLF001 - built again, as before the statements were kept
+                d0, t, c = backends_cpu(app), time.perf_counter(), time.process_time()
+                portfolio.compute_portfolio(visible, q, page=True, parts=int(v.rstrip("b")))
+                wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+                db.session.rollback()
+                if i:
+                    got[v].append((wall, cpu, backends_cpu(app) - d0))
+            loads.append(os.getloadavg()[0])
+    print(f"\ncompute_portfolio {args}, admin, page result; {runs} interleaved runs", end="")
+    print(f", load average {min(loads):.1f}-{max(loads):.1f}")
+    print("| variant | wall p50 ms | wall p95 ms | app CPU p50 ms | database CPU mean ms |\n|---|---|---|---|---|")
+    for v, rows in got.items():
+        wall = sorted(r[0] for r in rows)
+        print(
+            f"| {v} | {statistics.median(wall):.1f} | {wall[max(0, round(0.95 * len(wall)) - 1)]:.1f} | "
+            f"{statistics.median(r[1] for r in rows):.1f} | {statistics.mean(r[2] for r in rows):.1f} |"
+        )
+
+
 def dump(app: Any, out: str) -> None:
     from sqlalchemy import select
 
@@ -210,7 +267,12 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--dump", default="")
+    ap.add_argument(
+        "--variants", default="", help='e.g. "1b,1,2": compute_portfolio with the statement in N parts (b: rebuilt)'
+    )
+    ap.add_argument("--runs", type=int, default=20, help="interleaved runs per variant (--variants)")
     args = ap.parse_args()
+    os.environ["PGAPPNAME"] = f"portfolio-profile-{os.getpid()}"  # tells this process's backends apart
     from app.config import normalise_database_url
     from app.redis_conn import start_embedded, stop_embedded
     from bench import pages
@@ -226,10 +288,15 @@ def main() -> None:
                 explain(app, path, args.repeat, args.plans)
             if args.profile:
                 profile(app, path, args.top)
+        if args.variants:
+            for path in paths:
+                query = dict(p.split("=") for p in path.partition("?")[2].split("&") if p)
+                variants(app, args.variants, args.runs, query)
         if args.dump:
             dump(app, args.dump)
     finally:
         stop_embedded()
+        shutil.rmtree(instance, ignore_errors=True)  # its redis files
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -1,9 +1,10 @@
 """Read-only statements run on their own database connection while the caller's thread works.
 
-Why: the portfolio's large reads (the anchor pivot, the 30-day engagement, the aggregate chart) are
-independent of each other. On PostgreSQL each statement runs in its own server process, so sending
-two of them from side threads while the request's thread runs the third and builds the client rows
-in Python overlaps database time with Python time: the uncached portfolio costs about its slowest
+Why: the portfolio's large reads are independent of each other (today: the whole portfolio's per-client
+statement, ``app/stats/portfolio_rows.summaries``, which can also run as runs of clients side by side,
+while the request's thread reads the chart's daily sums and the connection problems). On PostgreSQL
+each statement runs in its own server process, so sending them from side threads overlaps them on
+the server's cores and with the Python of the request: the uncached portfolio costs about its slowest
 part instead of the sum of its parts (measured in ``bench/README.md``, "pages").
 
 Plain threads, one per statement, not a pool: a process forked after a pool has started (RQ's
@@ -25,7 +26,7 @@ What this does not do:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -36,8 +37,10 @@ from app.extensions import db
 Rows = list[tuple[Any, ...]]
 
 
-def fetch(stmt: Executable, *, jit: bool = True, inline: bool = False) -> Future[Rows]:
-    """All rows of ``stmt`` as plain tuples; ``.result()`` re-raises the statement's error.
+def fetch(
+    stmt: Executable, params: Mapping[str, Any] | None = None, *, jit: bool = True, inline: bool = False
+) -> Future[Rows]:
+    """All rows of ``stmt`` (with ``params``) as plain tuples; ``.result()`` re-raises the statement's error.
 
     ``inline=True``: run it now on the caller's session, as on SQLite. For reads of a small scope (a
     coach's 50 clients) a side connection, its transaction and its ``SET LOCAL`` cost more than the
@@ -51,20 +54,20 @@ def fetch(stmt: Executable, *, jit: bool = True, inline: bool = False) -> Future
     engine = db.engine
     future: Future[Rows] = Future()
     if inline or engine.dialect.name == "sqlite":
-        _settle(future, lambda: [tuple(r) for r in db.session.connection().execute(stmt)])
+        _settle(future, lambda: [tuple(r) for r in db.session.connection().execute(stmt, params)])
         return future
     thread = threading.Thread(
-        target=_settle, args=(future, lambda: _run(engine, stmt, jit)), name="stats-parallel-read", daemon=True
+        target=_settle, args=(future, lambda: _run(engine, stmt, params, jit)), name="stats-parallel-read", daemon=True
     )
     thread.start()
     return future
 
 
-def _run(engine: Engine, stmt: Executable, jit: bool = True) -> Rows:
+def _run(engine: Engine, stmt: Executable, params: Mapping[str, Any] | None, jit: bool = True) -> Rows:
     with engine.connect() as conn, conn.begin():
         if not jit:  # until this transaction ends; and room to sort 30,000 rows in memory, not on disk
             conn.execute(text("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'"))
-        return [tuple(r) for r in conn.execute(stmt)]
+        return [tuple(r) for r in conn.execute(stmt, params)]
 
 
 def _settle(future: Future[Rows], work: Callable[[], Rows]) -> None:

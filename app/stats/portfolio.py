@@ -497,44 +497,57 @@ def portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page: bool =
     )
 
 
-def compute_portfolio(visible: Select[tuple[Client]], query: StatsQuery, *, page: bool = False) -> Portfolio:
+#: runs of clients the whole portfolio's per-client statement is split into on PostgreSQL, each on a
+#: connection of its own (``portfolio_rows.summaries``). 1 (no split) until the split is shown to pay at
+#: 10,000 clients on a quiet box: at 1,000 clients under load ~7 two parts cost ~9 ms more app CPU,
+#: ~11 ms more database CPU and ~25 ms more wall time than one (bench/README.md, issue 21, fifth pass)
+SUMMARY_PARTS = 1
+
+
+def compute_portfolio(
+    visible: Select[tuple[Client]], query: StatsQuery, *, page: bool = False, parts: int | None = None
+) -> Portfolio:
     """``portfolio`` without the cache: per-client sums from SQL over the prepared rows
     (``app/stats/portfolio_rows.py``), the same numbers as ``client_rows`` (tests/stats/test_portfolio_state.py).
     ``page``: the leaderboard's first ``LEADERBOARD_SHOWN`` rows and the first ``ATTENTION_SHOWN`` clients
-    needing attention are built, the others only ranked or listed (10,000 rows at 10,000 clients)."""
+    needing attention are built, the others only ranked or listed (10,000 rows at 10,000 clients).
+    ``parts``: the per-client statement in that many runs of clients (default: ``SUMMARY_PARTS`` for every
+    client on PostgreSQL, else 1); the same result whatever the split (tests/stats/test_portfolio_state.py)."""
     band = query.filter("size")
     if band and band not in SIZE_BANDS:
         raise BadQuery(f"Unknown size band: use one of {', '.join(SIZE_BANDS)}.")
     period = query.period.resolved(query.today - timedelta(days=365))
     assert period.start is not None
     period_days = (query.today - period.start).days
-    clients, ids, now = portfolio_clients(visible, query), _client_ids(visible, query), utcnow()
+    ids, now = _client_ids(visible, query), utcnow()
     # the per-client sums and platform totals (one statement) on a connection of their own
     # (app/stats/parallel_reads.py) while the chart's daily sums and the few problems are read here; a
     # narrower scope (a coach's clients) reads it inline: a side connection costs more than it overlaps
     anchors = sorted({0, 7, 14, 30, 35, AVG_GROWTH_DAYS, period_days})
     inline = not _everyone(visible, query)
-    summaries = parallel_reads.fetch(
-        rows_sql.summaries(
-            clients, query, anchors, LEADERBOARD_DAYS, grouping_sets=db.engine.dialect.name == "postgresql"
+    postgres = db.engine.dialect.name == "postgresql"
+    # the clients in runs on connections of their own, side by side (every client on PostgreSQL: SUMMARY_PARTS)
+    n_parts = parts if parts is not None else SUMMARY_PARTS if postgres and not inline else 1
+    key = (_scope_key(visible), query.filter("coach"), query.today, query.platforms, tuple(anchors), n_parts, postgres)
+    stmt = rows_sql.kept(  # built once per process and key: ~13 ms of CPU before the database could start
+        key,
+        lambda: rows_sql.summaries(
+            portfolio_clients(visible, query), query, anchors, LEADERBOARD_DAYS, grouping_sets=postgres, parts=n_parts
         ),
-        jit=False,
-        inline=inline,
     )
+    reads = [
+        parallel_reads.fetch(stmt, {"part": k} if n_parts > 1 else None, jit=False, inline=inline)
+        for k in range(1, n_parts + 1)
+    ]
     at = {n: 4 + i for i, n in enumerate(anchors)}  # a row: id, name, coach, connections, totals..., (see summaries)
     i0, i7, i14, i35, ip = at[0], at[7], at[14], at[35], at[period_days]
     i30, i90 = at[LEADERBOARD_DAYS], at[AVG_GROWTH_DAYS]
     conn = db.session.connection()
     series = _series([tuple(r) for r in conn.execute(_aggregate_stmt(visible, query, period))], period)
     problems = rows_sql.problems(conn, ids, query, now)
-    rows = summaries.result()
-    n_platforms = 0  # the platform rows come last, their client id NULL
-    while n_platforms < len(rows) and rows[-1 - n_platforms][0] is None:
-        n_platforms += 1
-    platform_totals_now = {r[1]: int(r[i0] or 0) for r in rows[len(rows) - n_platforms :]}
-    rows = rows[: len(rows) - n_platforms]
+    rows, platform_totals_now = rows_sql.merge([r.result() for r in reads], i0)
     total, start, starts_known, rates = 0, 0, False, []
-    ranked: list[tuple[bool, float, int, tuple[Any, ...]]] = []  # (rate known, rate, -position, row)
+    ranked: list[tuple[bool, float, int, Sequence[Any]]] = []  # (rate known, rate, -position, row)
     attention: list[Attention] = []
     rest: list[int] = []
     shown = ATTENTION_SHOWN if page else len(rows)

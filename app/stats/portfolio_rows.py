@@ -19,10 +19,27 @@ small statement.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, case, cast, func, join, null, or_, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    join,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Connection as DBConnection
 
 from app.models import Client, Connection, ConnectionStatus
@@ -84,7 +101,13 @@ def _bigint(expr: Any) -> Any:
 
 
 def summaries(
-    clients: Select[tuple[Client]], query: StatsQuery, anchors: list[int], gain_days: int, *, grouping_sets: bool
+    clients: Select[tuple[Client]],
+    query: StatsQuery,
+    anchors: list[int],
+    gain_days: int,
+    *,
+    grouping_sets: bool,
+    parts: int = 1,
 ) -> Select[Any]:
     """One statement, one pass over the connections: a flat tuple per client of ``clients`` (see the
     module docstring) in display-name order, then one row per platform of the live connections,
@@ -98,17 +121,28 @@ def summaries(
     ``grouping_sets`` (PostgreSQL): both groupings in one pass, ``GROUP BY GROUPING SETS ((client),
     (platform))``, the clients full-joined to them; otherwise (SQLite has no grouping sets) the
     per-connection rows are a CTE grouped twice, the two parts a ``UNION ALL`` (~15 % more database CPU
-    than grouping sets at 10,000 clients)."""
-    pos = (
-        clients.with_only_columns(
-            Client.id.label("id"),
-            Client.display_name.label("name"),
-            Client.coach_id.label("coach_id"),
-            func.row_number().over(order_by=[Client.display_name, Client.id]).label("pos"),
+    than grouping sets at 10,000 clients).
+
+    ``parts`` > 1: the statement covers one of ``parts`` runs of clients in the portfolio's order (the
+    ``part`` parameter, 1 to ``parts``, given when executing it: one statement for every part), so the parts
+    can run side by side on connections of their own; ``merge`` puts their rows together."""
+    order = [Client.display_name, Client.id]
+    pos_cols: list[Any] = [
+        Client.id.label("id"),
+        Client.display_name.label("name"),
+        Client.coach_id.label("coach_id"),
+        func.row_number().over(order_by=order).label("pos"),
+    ]
+    if parts > 1:  # both windows from the one sort of the clients
+        every = clients.with_only_columns(*pos_cols, func.ntile(parts).over(order_by=order).label("part"))
+        every_sq = every.order_by(None).subquery("every")
+        pos = (
+            select(every_sq.c.id, every_sq.c.name, every_sq.c.coach_id, every_sq.c.pos)
+            .where(every_sq.c.part == bindparam("part", type_=Integer))
+            .cte("pos")
         )
-        .order_by(None)
-        .cte("pos")
-    )
+    else:
+        pos = clients.with_only_columns(*pos_cols).order_by(None).cte("pos")
     live = [Connection.disconnected_at.is_(None)]
     if query.platforms:
         live.append(Connection.platform.in_(query.platforms))
@@ -163,6 +197,45 @@ def summaries(
     ).group_by(pc.c.platform)
     both = union_all(clients_part, platforms_part).subquery("both")
     return select(*list(both.c)[1:]).order_by(both.c.k)
+
+
+_KEPT: dict[Hashable, Select[Any]] = {}
+KEPT_STATEMENTS = 32
+_KEPT_LOCK = threading.Lock()
+
+
+def kept(key: Hashable, build: Callable[[], Select[Any]]) -> Select[Any]:
+    """The statement ``build`` makes for ``key``, built once per process (the ``KEPT_STATEMENTS`` last keys).
+
+    Building ``summaries`` and its SQLAlchemy cache key (computed once per statement object, then memoised
+    on it) took ~13 ms of CPU on every uncached portfolio before the database could start (bench/README.md,
+    issue 21); a statement is immutable, so threads can share it. ``key`` must hold everything the
+    statement depends on (the scope, the day, the platforms, the anchors, the split)."""
+    stmt = _KEPT.get(key)
+    if stmt is None:
+        stmt = build()
+        with _KEPT_LOCK:  # request threads of one process
+            while len(_KEPT) >= KEPT_STATEMENTS:
+                _KEPT.pop(next(iter(_KEPT)))
+            _KEPT[key] = stmt
+    return stmt
+
+
+def merge(parts: Sequence[Sequence[Sequence[Any]]], i0: int) -> tuple[list[Sequence[Any]], dict[str, int]]:
+    """The rows of ``summaries`` run in ``parts`` (in part order) put together: the client rows in the
+    portfolio's order, and today's followers per platform (column ``i0``; unknown counts as 0) in the order of
+    each platform's first connection: the parts follow the portfolio's order, so a platform's first part
+    holds its first connection."""
+    rows: list[Sequence[Any]] = []
+    platforms: dict[str, int] = {}
+    for part in parts:
+        n = len(part)
+        while n and part[n - 1][0] is None:  # the platform rows come last, their client id NULL
+            n -= 1
+        rows.extend(part[:n])
+        for r in part[n:]:
+            platforms[r[1]] = platforms.get(r[1], 0) + int(r[i0] or 0)
+    return rows, platforms
 
 
 def problem_candidates(client_ids: Select[tuple[int]], query: StatsQuery, now: datetime) -> Any:

@@ -16,7 +16,7 @@ from app.models import Client, Connection, DailySnapshot, PortfolioConnectionSta
 from app.models.base import utcnow
 from app.services import page_prep
 from app.services.clients import visible_clients
-from app.stats import portfolio, portfolio_state
+from app.stats import portfolio, portfolio_rows, portfolio_state
 from app.stats.query import parse, today
 from tests.stats.test_portfolio_cache import TODAY, _same
 from tests.support import history as h
@@ -79,6 +79,10 @@ def _check_all_paths(coach, range_="30d", **kw):
     assert portfolio_state.differences(q.today) == []
     fresh = portfolio.compute_portfolio(visible, q)
     _same(fresh, stale)
+    for parts in (2, 3):  # the per-client statement in runs of clients, as PostgreSQL reads every client
+        split = portfolio.compute_portfolio(visible, q, parts=parts)
+        _same(split, fresh)
+        assert list(split.platform_totals) == list(fresh.platform_totals)
     _, lb, att = _reference(visible, q)
     assert fresh.leaderboard == lb
     assert fresh.attention == att
@@ -292,12 +296,37 @@ def test_platform_totals_in_the_order_of_their_first_connection(factory, who):
     for refresh in (False, True):  # stale rows (computed from the history), then fresh ones
         if refresh:
             portfolio_state.refresh_stale(D)
-        pf = portfolio.compute_portfolio(visible, _q(range="30d"))
-        order = [("tiktok", 200), ("instagram", 200), ("linkedin", 0), ("youtube", 200)]
-        assert list(pf.platform_totals.items()) == order
-        assert (pf.top_platform, pf.top_platform_share) == ("tiktok", pytest.approx(200 / 600 * 100))
-        assert (pf.client_count, pf.total_followers) == (3, 600)
-        assert [r.name for r in pf.leaderboard] == ["Amy", "Zed", "Bob"]  # +100 % and +100 % (name order), none
-        pf = portfolio.compute_portfolio(visible, _q(range="30d", platform="youtube,linkedin"))
-        assert list(pf.platform_totals.items()) == [("linkedin", 0), ("youtube", 200)]
-        assert (pf.client_count, pf.total_followers, pf.top_platform) == (3, 200, "youtube")
+        # split in runs of clients: (Amy, Bob) and (Zed); then one client each. Zed's Instagram is summed
+        # with Amy's, and YouTube, first seen in the last run, comes last
+        for parts in (None, 1, 2, 3):
+            pf = portfolio.compute_portfolio(visible, _q(range="30d"), parts=parts)
+            order = [("tiktok", 200), ("instagram", 200), ("linkedin", 0), ("youtube", 200)]
+            assert list(pf.platform_totals.items()) == order
+            assert (pf.top_platform, pf.top_platform_share) == ("tiktok", pytest.approx(200 / 600 * 100))
+            assert (pf.client_count, pf.total_followers) == (3, 600)
+            assert [r.name for r in pf.leaderboard] == ["Amy", "Zed", "Bob"]  # +100 %, +100 % (name order), none
+            pf = portfolio.compute_portfolio(visible, _q(range="30d", platform="youtube,linkedin"), parts=parts)
+            assert list(pf.platform_totals.items()) == [("linkedin", 0), ("youtube", 200)]
+            assert (pf.client_count, pf.total_followers, pf.top_platform) == (3, 200, "youtube")
+
+
+def test_statements_are_kept_per_key_and_bounded(monkeypatch):
+    """``portfolio_rows.kept``: one build per key, the oldest key dropped past the bound."""
+    monkeypatch.setattr(portfolio_rows, "_KEPT", {})
+    monkeypatch.setattr(portfolio_rows, "KEPT_STATEMENTS", 2)
+    built = []
+
+    def build(n):
+        def make():
+            built.append(n)
+            return select(Client.id).where(Client.id == n)
+
+        return make
+
+    first = portfolio_rows.kept(("k", 1), build(1))
+    assert portfolio_rows.kept(("k", 1), build(99)) is first
+    assert portfolio_rows.kept(("k", 2), build(2)) is not first
+    portfolio_rows.kept(("k", 3), build(3))  # drops ("k", 1), the oldest
+    assert portfolio_rows.kept(("k", 1), build(1)) is not first
+    assert built == [1, 2, 3, 1]
+    assert len(portfolio_rows._KEPT) == 2
