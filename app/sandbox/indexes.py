@@ -123,12 +123,13 @@ class IndexedStore(dict[str, V]):
 
 
 class AccountStore(IndexedStore[Any]):
-    """Accounts by id; by platform, and by (platform, platform user id) for the lookups of a Page, a
-    channel or a user named in a request."""
+    """Accounts by id; by platform, by (platform, platform user id) for the lookups of a Page, a
+    channel or a user named in a request, and by (platform, owner) for a Facebook user's Pages."""
 
     INDEXES = {
         "platform": lambda a: a.platform,
         "user_id": lambda a: (a.platform, a.platform_user_id),
+        "owner": lambda a: (a.platform, a.owner),
     }
 
     def of_platform(self, platform: str, first: str | None = None) -> list[Any]:
@@ -149,6 +150,10 @@ class AccountStore(IndexedStore[Any]):
         if first is not None and len(found) > 1:
             found.sort(key=lambda a: a.id != first)  # stable: the rest keep their order
         return found
+
+    def of_owner(self, platform: str, owner: str) -> list[Any]:
+        """The platform's accounts managed by ``owner`` (Facebook: the person behind Pages), in creation order."""
+        return self.lookup("owner", (platform, owner))
 
 
 class TokenStore(IndexedStore[Any]):

@@ -14,6 +14,7 @@ from app.sandbox.comments import Comment, replies_of, top_level
 from app.sandbox.indexes import AccountStore, CommentStore, TokenStore
 from app.sandbox.state import SandboxState
 from tests.sandbox.test_comments import IG_ALL, ig_token
+from tests.sandbox.test_facebook import V, fb_login
 from tests.support.sandbox import SANDBOX_TEST_CONFIG, SandboxControl
 
 T0 = datetime(2026, 10, 14, 10, tzinfo=UTC)
@@ -39,6 +40,7 @@ def check_all(st: SandboxState) -> None:
         assert st.platform_accounts(acc.platform) == scan
         assert st.platform_accounts(acc.platform, acc.id) == [acc, *(a for a in scan if a is not acc)]
         assert st.accounts.with_user_id(acc.platform, acc.platform_user_id) == [acc]
+        assert st.accounts.of_owner(acc.platform, acc.owner) == [a for a in scan if a.owner == acc.owner]
         assert st.tokens.of_account(acc.id) == [t for t in st.tokens.values() if t.account_id == acc.id]
     for tok in st.tokens.values():
         assert st.tokens.of_grant(tok.grant_id) == [t for t in st.tokens.values() if t.grant_id == tok.grant_id]
@@ -94,6 +96,32 @@ def test_indexes_follow_the_platform_calls_revocations_replicas_and_a_reset(
     sandbox.add_comment(yt["id"], "yt comment", "fan_z")
     token = ig_token(sandbox, ig["id"], IG_ALL)
     ig_token(sandbox, other["id"], IG_ALL)
+    check_all(st)
+
+    # two Pages of one person: their Page tokens (one per Page and grant, the same on every call)
+    fb = sandbox.create_account("facebook", "fb.page1", 1_000, seed=34, owner="Dana")
+    sandbox.create_account("facebook", "fb.page2", 2_000, seed=35, owner="Dana")
+    user_token = fb_login(sandbox, fb["id"])
+    listed = [
+        requests.get(
+            sandbox.url(f"graph.facebook.com/{V}/me/accounts"),
+            params={"fields": "id,access_token", "access_token": user_token},
+            timeout=10,
+        ).json()["data"]
+        for _ in range(2)
+    ]
+    assert len(listed[0]) == 2
+    assert listed[0] == listed[1]
+    grant = st.tokens[user_token].grant_id
+    assert sorted(t.value for t in st.tokens.of_grant(grant) if t.kind == "fb_page") == sorted(
+        p["access_token"] for p in listed[0]
+    )
+    check_all(st)
+    gone = requests.delete(
+        sandbox.url(f"graph.facebook.com/{V}/me/permissions"), params={"access_token": user_token}, timeout=10
+    )
+    assert gone.json() == {"success": True}
+    assert all(t.revoked for t in st.tokens.of_grant(grant))
     check_all(st)
 
     # an owner's reply and a deletion through the platform API
