@@ -7,6 +7,7 @@ outside the lock.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import tempfile
@@ -451,13 +452,21 @@ class SandboxState:
             dq.popleft()
         if limit is not None and len(dq) >= limit:
             return len(dq), False
-        dq.append(now)
+        if dq and now < dq[-1]:  # the clock was set back: the window stays sorted (``window_count`` bisects)
+            bisect.insort(dq, now)
+        else:
+            dq.append(now)
         return len(dq), True
 
     def window_count(self, key: str, seconds: float) -> int:
+        """Hits in the window, by bisection of the sorted deque: Meta's usage headers count the app's
+        calls of the last hour on every call (~10,000 at 7,000 connections), so a count by iteration cost
+        more the larger the world."""
         now = self.now().timestamp()
-        dq = self.windows.get(key, deque())
-        return sum(1 for t in dq if t > now - seconds)
+        dq = self.windows.get(key)
+        if not dq:
+            return 0
+        return len(dq) - bisect.bisect_right(dq, now - seconds)
 
     def trace_id(self, kind: str) -> str:
         n = self.next("trace")

@@ -4,7 +4,7 @@ replicas; and the indexed answers are the ones a scan of every value gives."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -174,3 +174,18 @@ def test_a_reloaded_state_has_its_indexes(tmp_path: Any) -> None:
     assert [t.account_id for t in again.tokens.of_grant("g1")] == [acc.id]
     assert [c.id for c in replies_of(again.comments, "a")] == ["r"]
     check_all(again)
+
+
+def test_window_counts_by_bisection_match_a_count_of_every_hit() -> None:
+    """``window_count`` bisects the sorted window; hits taken after the clock was set back keep it sorted."""
+    st = SandboxState.create({**SANDBOX_TEST_CONFIG, "TODAY": "2026-10-14"})
+    moves = [0, 10, 10, 30, 3000, -500, 200, 4000, -4000, 60, 60, 7000]
+    for step in moves:
+        st.clock.advance(timedelta(seconds=step))
+        st.window_hit("meta_app|app", 3600)
+        dq = st.windows["meta_app|app"]
+        assert list(dq) == sorted(dq)
+        now = st.now().timestamp()
+        for seconds in (1, 60, 3600, 86400):
+            assert st.window_count("meta_app|app", seconds) == sum(1 for t in dq if t > now - seconds)
+    assert st.window_count("meta_buc|nobody", 3600) == 0
