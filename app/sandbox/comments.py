@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .indexes import CommentStore
 from .util import b64chars, digits, iso_z, parse_datetime, rng
 
 
@@ -112,18 +113,24 @@ def new_comment_id(platform: str, n: int, parent_id: str | None, post_id: str = 
 
 
 def replies_of(store: dict[str, Comment], comment_id: str) -> list[Comment]:
-    """A top-level comment's visible replies, oldest first (both platforms list replies that way)."""
+    """A top-level comment's visible replies, oldest first (both platforms list replies that way).
+    ``store``: the state's ``CommentStore`` (its parent index: no scan of every comment) or a plain dict."""
+    rows = store.replies(comment_id) if isinstance(store, CommentStore) else store.values()
     return sorted(
-        (c for c in store.values() if c.parent_id == comment_id and c.visible),
+        (c for c in rows if c.parent_id == comment_id and c.visible),
         key=lambda c: (c.published_at, c.id),
     )
 
 
 def top_level(store: dict[str, Comment], account_id: str, post_id: str | None = None) -> list[Comment]:
-    """An account's visible top-level comments (on one post, or all), newest first."""
+    """An account's visible top-level comments (on one post, or all), newest first; from the
+    ``CommentStore``'s (account, post) or account index when ``store`` is one."""
+    rows: Any = store.values()
+    if isinstance(store, CommentStore):
+        rows = store.on_post(account_id, post_id) if post_id is not None else store.of_account(account_id)
     out = [
         c
-        for c in store.values()
+        for c in rows
         if c.account_id == account_id
         and c.parent_id is None
         and c.visible

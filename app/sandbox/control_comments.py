@@ -201,7 +201,7 @@ def list_comments(acc_id: str) -> Response:
         if isinstance(acc, Response):
             return acc
         items = sorted(
-            (c for c in st.comments.values() if c.account_id == acc.id), key=lambda c: (c.published_at, c.id)
+            (c for c in st.comments.of_account(acc.id) if c.account_id == acc.id), key=lambda c: (c.published_at, c.id)
         )
         return json_response({"comments": [c.control_view() for c in items]})
 

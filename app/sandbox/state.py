@@ -7,6 +7,7 @@ outside the lock.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import tempfile
@@ -18,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .comments import Comment
+from .indexes import AccountStore, CommentStore, TokenStore
 from .util import b64chars, day_start, h64, hexchars, pacific_date, parse_datetime, utc
 from .world import Account, build_account
 
@@ -168,8 +170,9 @@ class SandboxState:
     cfg: dict[str, Any]
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock: Clock = field(default_factory=Clock)
-    accounts: dict[str, Account] = field(default_factory=dict)
-    tokens: dict[str, Token] = field(default_factory=dict)
+    #: indexed dicts (``indexes.py``): a request finds its rows without scanning the world
+    accounts: AccountStore = field(default_factory=AccountStore)
+    tokens: TokenStore = field(default_factory=TokenStore)
     codes: dict[str, AuthCode] = field(default_factory=dict)
     faults: list[dict[str, Any]] = field(default_factory=list)
     #: the media hosts' faults (``app/sandbox/media.py``), apart from the API faults
@@ -183,7 +186,7 @@ class SandboxState:
     windows: dict[str, Window] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     #: every comment and reply the platforms hold, by id (``comments.py``)
-    comments: dict[str, Comment] = field(default_factory=dict)
+    comments: CommentStore = field(default_factory=CommentStore)
     #: post ids whose comments are turned off
     comments_off: set[str] = field(default_factory=set)
     #: Instagram webhooks (``ig_webhooks.py``): the apps' subscriptions by app id, each account's
@@ -280,7 +283,7 @@ class SandboxState:
         grants: dict[str, str] = {}
         tokens: dict[str, str] = {}
         if held is None:
-            held = [t for t in self.tokens.values() if t.account_id == template.id]
+            held = self.tokens.of_account(template.id)
         for tok in held:
             if tok.revoked or tok.superseded:
                 continue
@@ -306,11 +309,7 @@ class SandboxState:
         """The platform's accounts in creation order; ``first``: that account's id is put in front, so a
         search for what the caller's own account holds (ids are unique) stops at once however many
         accounts there are (30,000 in ``bench/sync.py --replicate-from``); the answer is the same."""
-        accs = [a for a in self.accounts.values() if a.platform == platform]
-        if first is not None and (own := self.accounts.get(first)) is not None and own.platform == platform:
-            accs.remove(own)
-            accs.insert(0, own)
-        return accs
+        return self.accounts.of_platform(platform, first)
 
     # ----------------------------------------------------------------- tokens and codes
     def make_secret(self, platform: str, kind: str) -> str:
@@ -391,16 +390,15 @@ class SandboxState:
 
     def revoke_account(self, account_id: str) -> int:
         n = 0
-        for tok in self.tokens.values():
-            if tok.account_id == account_id and not tok.revoked:
+        for tok in self.tokens.of_account(account_id):
+            if not tok.revoked:
                 tok.revoked = True
                 n += 1
         return n
 
     def revoke_grant(self, grant_id: str) -> None:
-        for tok in self.tokens.values():
-            if tok.grant_id == grant_id:
-                tok.revoked = True
+        for tok in self.tokens.of_grant(grant_id):
+            tok.revoked = True
 
     # ----------------------------------------------------------------- clients
     def client(self, platform: str, client_id: str | None) -> dict[str, Any] | None:
@@ -469,7 +467,10 @@ class SandboxState:
             dq.popleft()
         if limit is not None and len(dq) >= limit:
             return len(dq), False
-        dq.append(now)
+        if dq and now < dq[-1]:  # the clock was set back: the window stays sorted (``window_count`` bisects)
+            bisect.insort(dq, now)
+        else:
+            dq.append(now)
         return len(dq), True
 
     def window_count(self, key: str, seconds: float) -> int:
@@ -521,11 +522,11 @@ class SandboxState:
         with open(path) as fh:
             data = json.load(fh)
         self.clock = Clock.from_json(data["clock"])
-        self.accounts = {a["id"]: Account.from_json(a) for a in data["accounts"]}
-        self.tokens = {t["value"]: Token.from_json(t) for t in data["tokens"]}
+        self.accounts = AccountStore({a["id"]: Account.from_json(a) for a in data["accounts"]})
+        self.tokens = TokenStore({t["value"]: Token.from_json(t) for t in data["tokens"]})
         self.codes = {c["value"]: AuthCode.from_json(c) for c in data["codes"]}
         self.counters = {k: int(v) for k, v in data.get("counters", {}).items()}
-        self.comments = {c["id"]: Comment.from_json(c) for c in data.get("comments", [])}
+        self.comments = CommentStore({c["id"]: Comment.from_json(c) for c in data.get("comments", [])})
         self.comments_off = set(data.get("comments_off", []))
         self.webhook_apps = dict(data.get("webhook_apps", {}))
         self.subscribed_apps = dict(data.get("subscribed_apps", {}))

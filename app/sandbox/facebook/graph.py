@@ -80,9 +80,10 @@ def _throttle(tok: Token, page: Account | None) -> None:
 
 
 def _page_token(page: Account, tok: Token) -> Token:
-    """The Page token for ``page`` under the user's grant: the same one on every call, as Meta does."""
+    """The Page token for ``page`` under the user's grant: the same one on every call, as Meta does
+    (found among the grant's few tokens, not among every token)."""
     st = state()
-    for t in st.tokens.values():
+    for t in st.tokens.of_grant(tok.grant_id):
         if t.kind == "fb_page" and t.account_id == page.id and t.grant_id == tok.grant_id and not t.revoked:
             return t
     return st.issue_token("facebook", "fb_page", page.id, tok.client_id, tok.scopes, None, tok.grant_id)
@@ -238,7 +239,7 @@ def _need(tok: Token, scope: str) -> None:
 def _find_post(post_id: str, first: str | None = None) -> tuple[Post, Account] | None:
     st = state()
     page_id = post_id.split("_", 1)[0]
-    for acc in st.platform_accounts("facebook", first):
+    for acc in st.accounts.with_user_id("facebook", page_id, first):  # the Page by its id: no scan
         if acc.platform_user_id == page_id:
             post = acc.find_post(post_id, st.now())
             return (post, acc) if post is not None else None
@@ -246,7 +247,7 @@ def _find_post(post_id: str, first: str | None = None) -> tuple[Post, Account] |
 
 
 def _page_by_id(node: str, first: str | None = None) -> Account | None:
-    for acc in state().platform_accounts("facebook", first):
+    for acc in state().accounts.with_user_id("facebook", node, first):
         if acc.platform_user_id == node and acc.account_type == "PAGE":
             return acc
     return None

@@ -46,7 +46,7 @@ def people() -> dict[str, list[Account]]:
 
 def managed_pages(user: Account) -> list[Account]:
     """The Pages the person behind ``user`` (any of their sandbox accounts) manages, oldest first."""
-    return [a for a in state().platform_accounts("facebook") if a.owner == user.owner and a.account_type == "PAGE"]
+    return [a for a in state().accounts.of_owner("facebook", user.owner) if a.account_type == "PAGE"]
 
 
 @bp.route("/www.facebook.com/dialog/oauth", methods=["GET", "POST"])

@@ -153,7 +153,7 @@ def comment_list() -> Response:
             ids = {str(i) for i in raw}
         rows = [
             c
-            for c in st.comments.values()
+            for c in st.comments.on_post(acc.id, video_id)  # the (account, post) index
             if c.platform == "tiktok"
             and c.account_id == acc.id
             and c.post_id == video_id

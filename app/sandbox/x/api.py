@@ -323,7 +323,7 @@ def user_tweets(user_id: str) -> Response:  # noqa: C901 - X's parameters, one b
         _check_cap(tok)
         fields = _fields("tweet.fields", TWEET_FIELDS, alias="post.fields")
         max_results = _int_arg("max_results", 10, 5, 100)
-        target = next((a for a in st.platform_accounts("x", tok.account_id) if a.platform_user_id == user_id), None)
+        target = next(iter(st.accounts.with_user_id("x", user_id, tok.account_id)), None)
         if target is None or target.suspended:
             detail = (
                 f"User has been suspended: [{user_id}]." if target else f"Could not find user with id: [{user_id}]."

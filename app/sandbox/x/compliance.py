@@ -89,8 +89,9 @@ def app_token() -> Response:
                 },
                 403,
             )
+        app_tokens = st.tokens.of_account("")  # an app-only token belongs to no account
         tok = next(
-            (t for t in st.tokens.values() if t.kind == "app" and t.client_id == client["client_id"] and not t.revoked),
+            (t for t in app_tokens if t.kind == "app" and t.client_id == client["client_id"] and not t.revoked),
             None,
         )
         if tok is None:
@@ -236,7 +237,7 @@ def _results(job: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in job["ids"]:
         if job["type"] == "users":
-            acc = next((a for a in accounts if a.platform_user_id == item), None)
+            acc = next(iter(st.accounts.with_user_id("x", item)), None)
             reason = (
                 "deleted" if acc is None else "suspended" if acc.suspended else "protected" if acc.protected else ""
             )

@@ -165,7 +165,7 @@ def comment_threads(host: str) -> Response:  # noqa: C901 - the filter ladder
             pool = top_level(st.comments, acc.id, post.id)
         else:
             channel = args["allThreadsRelatedToChannelId"]
-            owners = [a for a in st.platform_accounts("youtube") if a.platform_user_id == channel]
+            owners = st.accounts.with_user_id("youtube", channel)
             if not owners:
                 raise GoogleError(
                     404,

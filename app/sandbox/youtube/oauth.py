@@ -72,7 +72,7 @@ def authorize() -> Response:  # noqa: C901 - Google's checks, in Google's order
                 and t.account_id == acc.id
                 and t.client_id == client["client_id"]
                 and st.token_status(t) == "ok"
-                for t in st.tokens.values()
+                for t in st.tokens.of_account(acc.id)
             )
             offline = not has_refresh
         code = st.issue_code("youtube", acc.id, client["client_id"], redirect_uri, granted, challenge, method, offline)
