@@ -3,7 +3,8 @@
     .venv/bin/python bench/sync_plot.py
 
 The figures are the ones written in bench/README.md (under "sync": "Scale", "All six platforms in the
-mix", "Sync CPU, second pass", "Final figures on a quiet box"); edit ``MEASURED`` and ``PER_SYNC`` there
+mix", "Sync CPU, second pass", "Final figures on a quiet box", "30,000 connections, run",
+"Final figures after the ninth session's merges"); edit ``MEASURED`` and ``PER_SYNC`` there
 and here together. Every measured daily phase is its own series, labelled with its conditions (platforms,
 workers, the box's load), because the same code ran 54.6 s on a quiet box and 85.8 s at load average
 16-19. Past the measurements, the lines are the linear extrapolation of the final quiet-box run (a daily
@@ -28,15 +29,19 @@ MEASURED: list[tuple[str, int, float]] = [
     ("6 platforms, 8 workers, load 2.5-0.3 (2026-12-02)", 1_000, 77.0),
     ("6 platforms, 12 workers, load up to 7.5 (2026-12-02)", 1_000, 62.3),
     ("6 platforms + Pages, 12 workers, load 16-19 (2026-12-02)", 1_000, 85.8),
-    ("final: 6 platforms + Pages, 12 workers, quiet box (2026-12-02, c99bce5)", 1_000, 54.6),
+    ("6 platforms + Pages, 12 workers, quiet box (2026-12-02, c99bce5)", 1_000, 54.6),
+    ("30,000 (replicas), 12 workers, quiet, 2,802 YT deferred (dbce30f)", 30_000, 2559.0),
+    ("pool of 12, quiet box, run 1 (2026-12-02, dbbbc9e)", 1_000, 47.7),
+    ("final: pool of 12, quiet box, run 2 (2026-12-02, dbbbc9e)", 1_000, 57.5),
 ]
-#: the final quiet-box run: wall seconds for 1,000, calls a sync, worker CPU seconds a sync, workers, cores;
+#: the final quiet-box run (the slower of the two back-to-back runs of dbbbc9e): wall seconds for 1,000,
+#: calls a sync, worker CPU seconds a sync, workers, cores;
 #: the seed's loop: seconds a sync, one after another (six platforms, 60 syncs, 2026-12-02)
 PER_SYNC: dict[str, float] = {
-    "wall_1000_s": 54.6,
+    "wall_1000_s": 57.5,
     "calls": 5.75,
     "latency_s": 0.1,
-    "cpu_s": 0.071,
+    "cpu_s": 0.066,
     "workers": 12,
     "cores": 2,
     "seed_s": 0.582,
@@ -45,7 +50,7 @@ PER_SYNC: dict[str, float] = {
 
 #: one colour a series (measured points first, the final one darkest), the lines after them
 COLOURS = (
-    "#b0b0b0", "#8da0cb", "#66c2a5", "#fc8d62", "#d62728",
+    "#b0b0b0", "#8da0cb", "#66c2a5", "#fc8d62", "#e7969c", "#8c564b", "#ff7f0e", "#d62728",
     "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#333333",
 )  # fmt: skip
 
@@ -83,7 +88,7 @@ def main() -> None:
         show_dots=False,
     )
     chart.add(
-        "CPU bound, workers alone on 2 cores (71 ms a sync)",
+        "CPU bound, workers alone on 2 cores (66 ms a sync)",
         [(n, n * per["cpu_s"] / per["cores"] / 60) for n in SIZES],
         show_dots=False,
     )
