@@ -189,10 +189,7 @@ def enqueue_thumbnails(connection_id: int, run_key: str, sync_status: str, batch
     if sync_status not in THUMBNAIL_SYNC_STATUSES:
         return False
     job_id = f"thumbs-{connection_id}-{run_key}"
-    if batch is not None:
-        batch.enqueue(THUMBNAILS_JOB, connection_id, job_id=job_id, timeout=THUMBNAILS_JOB_TIMEOUT)
-        return True
-    return queues.enqueue(queues.DEFAULT, THUMBNAILS_JOB, connection_id, job_id=job_id, timeout=THUMBNAILS_JOB_TIMEOUT)
+    return _on_default(THUMBNAILS_JOB, connection_id, job_id, THUMBNAILS_JOB_TIMEOUT, batch)
 
 
 def enqueue_webhook_subscription(connection_id: int, batch: Batch | None = None) -> bool:
@@ -201,21 +198,22 @@ def enqueue_webhook_subscription(connection_id: int, batch: Batch | None = None)
     unreachable. The id is unique to the microsecond: the Page's initial sync often finishes within the
     second its connect asked, and a second-resolution id made RQ drop that second request."""
     stamp = int(datetime.now(UTC).timestamp() * 1_000_000)
-    job_id = f"ig-webhooks-{connection_id}-{stamp}"
-    if batch is not None:
-        batch.enqueue(WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=job_id, timeout=60)
-        return True
-    return queues.enqueue(queues.DEFAULT, WEBHOOK_SUBSCRIBE_JOB, connection_id, job_id=job_id, timeout=60)
+    return _on_default(WEBHOOK_SUBSCRIBE_JOB, connection_id, f"ig-webhooks-{connection_id}-{stamp}", 60, batch)
 
 
 def enqueue_fans_warmup(client_id: int, version: str, batch: Batch | None = None) -> bool:
     """After a sync changed a client's data version: build the fans views the pages open with (one job per
     client and version). False when not queued (Redis unreachable: the first reader builds them)."""
-    job_id = f"fans-warm-{client_id}-{version}"
+    return _on_default(FANS_WARM_JOB, client_id, f"fans-warm-{client_id}-{version}", FANS_WARM_TIMEOUT, batch)
+
+
+def _on_default(func: str, arg: int, job_id: str, timeout: int, batch: Batch | None) -> bool:
+    """``func(arg)`` under ``job_id`` on the default queue, without retry: added to ``batch`` when there is
+    one (sent later with a sync's other follow-ups, True), else queued now (False when Redis is unreachable)."""
     if batch is not None:
-        batch.enqueue(FANS_WARM_JOB, client_id, job_id=job_id, timeout=FANS_WARM_TIMEOUT)
+        batch.enqueue(func, arg, job_id=job_id, timeout=timeout)
         return True
-    return queues.enqueue(queues.DEFAULT, FANS_WARM_JOB, client_id, job_id=job_id, timeout=FANS_WARM_TIMEOUT)
+    return queues.enqueue(queues.DEFAULT, func, arg, job_id=job_id, timeout=timeout)
 
 
 def enqueue_email_delivery(email_id: int, again: str | None = None) -> bool:
@@ -389,11 +387,7 @@ def _enqueue_debounced(func: str, arg: int, key: str, setting: str, batch: Batch
     With ``batch`` the same job is added to it (``app.queueing.batch``: the same check, one round trip)."""
     delay = int(current_app.config.get(setting, 30))
     if delay <= 0:
-        job_id = f"{key}-{uuid.uuid4().hex[:12]}"
-        if batch is not None:
-            batch.enqueue(func, arg, job_id=job_id, timeout=PAGES_JOB_TIMEOUT)
-            return True
-        return queues.enqueue(queues.DEFAULT, func, arg, job_id=job_id, timeout=PAGES_JOB_TIMEOUT)
+        return _on_default(func, arg, f"{key}-{uuid.uuid4().hex[:12]}", PAGES_JOB_TIMEOUT, batch)
     window = int(time.time() // delay)
     job_id = f"{key}-{window}"
     if batch is not None:
