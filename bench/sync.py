@@ -497,7 +497,8 @@ def run_phase(
         "expect": expect,
         "per_min": done / wall * 60 if wall else 0.0,
         "sandbox_calls": calls_log.get("count"),
-        "sandbox_units": calls_log.get("quota_units"),
+        # YouTube's only: the log's own sum also counts X's post reads, which the sandbox keeps as units too
+        "sandbox_units": sum(c["quota_units"] for c in calls_log.get("calls", []) if c.get("platform") == "youtube"),
         "by_platform": by_platform,
         "worker_cpu_ms_per_sync": cpu / max(1, done) * 1000,
         "sandbox_cpu_ms_per_sync": sandbox_cpu / max(1, done) * 1000 if sandbox_pid else None,
