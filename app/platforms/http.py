@@ -28,6 +28,7 @@ from requests.sessions import merge_setting as _merge_setting
 from requests.utils import get_environ_proxies
 
 from app.platforms.errors import BadResponse, PlatformUnavailable
+from app.platforms.prepare import prepare_plain
 from app.security.scrub import scrub_url
 
 __all__ = [
@@ -70,6 +71,11 @@ class TimeoutSession(requests.Session):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """The platform calls' plain requests without ``requests``' generic per-call work
+        (``app.platforms.prepare``); anything else as ``requests`` prepares it."""
+        return prepare_plain(self, request) or super().prepare_request(request)
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
