@@ -4,7 +4,8 @@
 
 The figures are the ones written in bench/README.md (under "sync": "Scale", "All six platforms in the
 mix", "Sync CPU, second pass", "Final figures on a quiet box", "30,000 connections, run",
-"Final figures after the ninth session's merges"); edit ``MEASURED`` and ``PER_SYNC`` there
+"Final figures after the ninth session's merges", "30,000 connections, re-run", "Final figures of the tenth
+session"); edit ``MEASURED`` and ``PER_SYNC`` there
 and here together. Every measured daily phase is its own series, labelled with its conditions (platforms,
 workers, the box's load), because the same code ran 54.6 s on a quiet box and 85.8 s at load average
 16-19. Past the measurements, the lines are the linear extrapolation of the final quiet-box run (a daily
@@ -32,16 +33,18 @@ MEASURED: list[tuple[str, int, float]] = [
     ("6 platforms + Pages, 12 workers, quiet box (2026-12-02, c99bce5)", 1_000, 54.6),
     ("30,000 (replicas), 12 workers, quiet, 2,802 YT deferred (dbce30f)", 30_000, 2559.0),
     ("pool of 12, quiet box, run 1 (2026-12-02, dbbbc9e)", 1_000, 47.7),
-    ("final: pool of 12, quiet box, run 2 (2026-12-02, dbbbc9e)", 1_000, 57.5),
+    ("pool of 12, quiet box, run 2 (2026-12-02, dbbbc9e)", 1_000, 57.5),
+    ("30,000 (replicas), pool of 12, quiet, 3,079 YT deferred (e2fd599)", 30_000, 1382.2),
+    ("final: pool of 12, quiet box, slowest of 3 runs (2026-12-02, a0e6c12)", 1_000, 47.6),
 ]
-#: the final quiet-box run (the slower of the two back-to-back runs of dbbbc9e): wall seconds for 1,000,
+#: the final quiet-box run (the slowest of the three back-to-back runs of a0e6c12): wall seconds for 1,000,
 #: calls a sync, worker CPU seconds a sync, workers, cores;
 #: the seed's loop: seconds a sync, one after another (six platforms, 60 syncs, 2026-12-02)
 PER_SYNC: dict[str, float] = {
-    "wall_1000_s": 57.5,
-    "calls": 5.75,
+    "wall_1000_s": 47.6,
+    "calls": 5.8,
     "latency_s": 0.1,
-    "cpu_s": 0.066,
+    "cpu_s": 0.044,
     "workers": 12,
     "cores": 2,
     "seed_s": 0.582,
@@ -50,7 +53,7 @@ PER_SYNC: dict[str, float] = {
 
 #: one colour a series (measured points first, the final one darkest), the lines after them
 COLOURS = (
-    "#b0b0b0", "#8da0cb", "#66c2a5", "#fc8d62", "#e7969c", "#8c564b", "#ff7f0e", "#d62728",
+    "#b0b0b0", "#8da0cb", "#66c2a5", "#fc8d62", "#e7969c", "#8c564b", "#ff7f0e", "#17becf", "#bcbd22",
     "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#333333",
 )  # fmt: skip
 
@@ -83,17 +86,17 @@ def main() -> None:
         show_dots=False,
     )
     chart.add(
-        "latency bound, 12 workers (5.75 calls in sequence x 0.1 s)",
+        f"latency bound, 12 workers ({PER_SYNC['calls']:g} calls in sequence x {PER_SYNC['latency_s']:g} s)",
         [(n, n * per["calls"] * per["latency_s"] / per["workers"] / 60) for n in SIZES],
         show_dots=False,
     )
     chart.add(
-        "CPU bound, workers alone on 2 cores (66 ms a sync)",
+        f"CPU bound, workers alone on 2 cores ({PER_SYNC['cpu_s'] * 1000:.0f} ms a sync)",
         [(n, n * per["cpu_s"] / per["cores"] / 60) for n in SIZES],
         show_dots=False,
     )
     chart.add(
-        "the seed's loop, one sync after another (582 ms a sync)",
+        f"the seed's loop, one sync after another ({PER_SYNC['seed_s'] * 1000:.0f} ms a sync)",
         [(n, n * per["seed_s"] / 60) for n in SIZES],
         show_dots=False,
     )
